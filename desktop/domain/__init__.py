@@ -1,0 +1,1 @@
+"""Pure analytics core: canonical tables in, figures out. Never imports Qt."""

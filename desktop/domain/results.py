@@ -1,0 +1,271 @@
+"""Result types of an Analysis. Frozen dataclasses; money is Decimal rounded to cents,
+ratios are floats (None where undefined), dates are ``datetime.date``.
+
+Field names and order follow the ``analyze`` JSON of docs/domain.md; fields after the JSON ones
+are extras used by the GUI and the brief (they are not in the JSON).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+BANDS = ("shortfall_risk", "shortfall_watch", "on_pace", "overage_watch", "overage_risk")
+SEVERITIES = ("high", "medium", "low", "none", "under")
+ALERT_TIERS = ("hard_cap", "hard_stop", "critical", "warning", "info", "none")
+INVOICE_STATUSES = ("within_tolerance", "overbilled", "underbilled", "no_usage_period")
+LINE_FLAGS = ("duplicate_line", "premium_rate", "no_usage")
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """One source row behind a figure: for 'explain this number'."""
+
+    file: str
+    row: int
+
+
+@dataclass(frozen=True)
+class PeriodResult:
+    period_start: date
+    period_end: date
+    commitment: Decimal
+    carry_in: Decimal
+    consumed: Decimal
+    expected: Decimal
+    pacing_ratio: float | None
+    projected: Decimal
+    shortfall: Decimal
+    carry_out: Decimal
+    shortfall_penalty: Decimal
+    overage: Decimal
+    overage_premium: Decimal
+    # extras
+    days: int = 0
+    elapsed_days: int = 0
+    status: str = "current"  # ended | current | future
+    band: str | None = None
+
+
+@dataclass(frozen=True)
+class ContractResult:
+    contract_id: str
+    vendor: str
+    term_start: date
+    term_end: date
+    commitment: Decimal
+    consumed_to_date: Decimal
+    expected_to_date: Decimal
+    pacing_ratio: float | None
+    band: str | None
+    run_rate: Decimal
+    required_run_rate: Decimal | None
+    projected_consumption: Decimal
+    shortfall_exposure: Decimal
+    overage: Decimal
+    overage_premium: Decimal
+    periods: tuple[PeriodResult, ...]
+    # extras
+    currency: str = "USD"
+    escalation_to: str | None = None  # who the band escalates to (owner or escalation_owner)
+    owner: str | None = None
+    escalation_owner: str | None = None
+    clause: str | None = None
+    smoothed_run_rate: Decimal | None = None  # exponential smoothing, shown beside run_rate
+    days_left: int = 0
+
+
+@dataclass(frozen=True)
+class InvoiceFlag:
+    line: int
+    flag: str
+    leakage: Decimal
+    owner: str | None
+    # extras
+    file: str = ""
+    description: str | None = None
+    amount: Decimal | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class InvoiceResult:
+    invoice_id: str
+    vendor: str
+    period_start: date
+    period_end: date
+    invoiced: Decimal
+    expected: Decimal
+    variance: Decimal
+    variance_pct: float | None
+    status: str
+    tax: Decimal
+    premium_leakage: Decimal
+    flags: tuple[InvoiceFlag, ...]
+    # extras
+    invoice_date: date | None = None
+    contract_id: str | None = None
+    period_inferred: bool = False  # billing period taken as the month before invoice_date
+    currency: str = "USD"
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BudgetResult:
+    allocation: str
+    month: str
+    budget: Decimal
+    actual: Decimal
+    utilization: float | None
+    forecast: Decimal
+    variance: Decimal
+    variance_pct: float | None
+    severity: str
+    alert_tier: str
+    # extras
+    dimension: str = ""
+    value: str = ""
+    run_rate: Decimal = Decimal("0.00")
+    spike: bool = False
+    previous_actual: Decimal | None = None
+    response: str = ""  # e.g. "root-cause analysis due within 24 h"
+    rca_due: date | None = None  # T + 24 h / 72 h as a date; None for weekly review / none
+    owner: str | None = None
+    containment_owner: str | None = None
+    escalation_owner: str | None = None
+    vendor: str | None = None
+    cost_center: str | None = None
+    gl_account: str | None = None
+    monitoring: bool = False  # under daily monitoring (run rate not back under pace 3 days running)
+
+
+@dataclass(frozen=True)
+class AnomalyResult:
+    dimension: str  # team | vendor | model
+    value: str
+    date: date
+    spend: Decimal
+    mean: Decimal
+    std: Decimal
+    z: float
+
+
+@dataclass(frozen=True)
+class ImportIssue:
+    row: int | None
+    column: str | None
+    message: str
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    file: str
+    kind: str  # usage | invoices | commitments | budgets | rate_card | org_map | fx_rates
+    format: str  # e.g. "canonical-csv", "openai-cost-export", "focus-1.0"
+    rows_read: int
+    rows_imported: int
+    rows_rejected: int
+    errors: tuple[ImportIssue, ...] = ()
+    # extras (issue 3)
+    format_reason: str = ""
+    totals_excluded: int = 0
+    duplicates_flagged: int = 0
+    encoding: str | None = None
+    delimiter: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WorkloadShiftCandidate:
+    contract_id: str
+    workload: str
+    basis: str  # workload | project | model
+    vendor: str
+    run_rate: Decimal
+    days_left: int
+    movable_spend: Decimal  # run_rate x days left in the term
+    covers: Decimal  # min(movable_spend, remaining shortfall)
+    covers_pct: float | None  # covers / projected shortfall
+
+
+@dataclass(frozen=True)
+class ChargebackLine:
+    month: str
+    gl_account: str
+    cost_center: str
+    amount: Decimal
+    invoice_ids: tuple[str, ...]
+    currency: str = "USD"
+
+
+@dataclass(frozen=True)
+class RoiResult:
+    benefit: Decimal
+    cost: Decimal
+    net_benefit: Decimal
+    roi: float | None
+    payback_months: float | None
+    cost_per_unit: Decimal | None
+    npv: Decimal | None
+
+
+@dataclass(frozen=True)
+class RenewalRow:
+    commit_level: Decimal
+    discount_pct: float
+    expected_cost: Decimal
+    savings: Decimal
+    p_shortfall: float
+    expected_shortfall: Decimal
+    expected_overage_premium: Decimal
+    least_cost: bool = False
+    safe_max: bool = False  # largest K with P(shortfall) <= max probability
+
+
+@dataclass(frozen=True)
+class RenewalScenarioResult:
+    name: str
+    vendor: str
+    baseline_monthly: Decimal
+    growth: float
+    growth_sd: float
+    term_months: int
+    rows: tuple[RenewalRow, ...]
+    on_demand_cost: Decimal
+    recommended_least_cost: Decimal | None
+    recommended_safe: Decimal | None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something that needs a person. The store turns findings into actions (issue 4)."""
+
+    key: str  # stable across recomputes: e.g. "budget:Team Search:2026-10"
+    kind: str  # budget | contract | invoice_flag | invoice_variance | anomaly
+    severity: str  # high | medium | low
+    title: str
+    owner: str | None
+    due: date | None
+    detail: str = ""
+    ref: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    as_of: date
+    currency: str
+    contracts: tuple[ContractResult, ...]
+    invoices: tuple[InvoiceResult, ...]
+    budgets: tuple[BudgetResult, ...]
+    anomalies: tuple[AnomalyResult, ...]
+    imports: tuple[ImportReport, ...]
+    # extras
+    workload_shift: tuple[WorkloadShiftCandidate, ...] = ()
+    chargeback: tuple[ChargebackLine, ...] = ()
+    renewal: tuple[RenewalScenarioResult, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    warnings: tuple[str, ...] = ()  # e.g. rows without FX rate, invoices with inferred periods
+    settings: Any = None  # the Settings used

@@ -1,0 +1,327 @@
+"""Canonical tables: the one place that says which columns exist and how they are typed.
+
+Every importer produces these frames; every domain function consumes them.
+
+Representation (see docs/domain.md "Canonical representation"):
+
+* ``date`` columns: ``datetime64[ns]``, naive, normalised to midnight (the UTC day).
+* ``money`` columns: ``int64`` micros (desktop.domain.money).
+* ``str`` columns: pandas ``string`` dtype (``pd.NA`` when missing), stripped.
+* ``float`` columns: ``float64`` (quantities, percentages, multipliers, rates as ratios).
+* ``bool`` columns: ``bool`` (missing -> the column default).
+* ``int`` columns: ``int64``.
+* Every table also carries provenance: ``_file`` (str, the source file name) and ``_row``
+  (int64, the 1-based row number as the analyst sees it in that file; for spreadsheets the
+  sheet row, for CSV the physical line number counting the header as line 1).
+* ``vendor`` holds ``normalize_vendor(raw)``; compare vendors with ``vendor_key`` (casefold).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+Kind = Literal["str", "date", "money", "float", "bool", "int"]
+
+PROVENANCE = ("_file", "_row")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    required: bool = False
+    default: Any = None
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    columns: tuple[Column, ...]
+    # groups of alternatives of which at least one must be present (e.g. model or meter)
+    one_of: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+def _c(name: str, kind: Kind, required: bool = False, default: Any = None, doc: str = "") -> Column:
+    return Column(name, kind, required, default, doc)
+
+
+COMMITMENTS = TableSpec(
+    "commitments",
+    (
+        _c("contract_id", "str", True),
+        _c("vendor", "str", True),
+        _c("period_start", "date", True),
+        _c("period_end", "date", True, doc="inclusive"),
+        _c("commitment", "money", True),
+        _c("currency", "str", default="USD"),
+        _c("discount_pct", "float", default=0.0),
+        _c("overage_multiplier", "float", default=1.0),
+        _c("shortfall_penalty_pct", "float", default=100.0),
+        _c("rollover_pct", "float", default=0.0),
+        _c("clause", "str"),
+        _c("owner", "str"),
+        _c("escalation_owner", "str"),
+        _c("notes", "str"),
+    ),
+)
+
+USAGE = TableSpec(
+    "usage",
+    (
+        _c("date", "date", True, doc="or timestamp, cut to its UTC day"),
+        _c("vendor", "str", True),
+        _c("cost", "money", True),
+        _c("currency", "str", default="USD"),
+        _c("model", "str"),
+        _c("meter", "str"),
+        _c("quantity", "float"),
+        _c("unit", "str"),
+        _c("team", "str"),
+        _c("project", "str"),
+        _c("cost_center", "str"),
+        _c("environment", "str"),
+        _c("api_key", "str"),
+        _c("workload", "str"),
+        _c("contract_id", "str"),
+        _c("commit_eligible", "bool", default=True),
+    ),
+)
+
+INVOICES = TableSpec(
+    "invoices",
+    (
+        _c("invoice_id", "str", True),
+        _c("vendor", "str", True),
+        _c("invoice_date", "date", True),
+        _c("amount", "money", True),
+        _c("period_start", "date"),
+        _c("period_end", "date"),
+        _c("description", "str"),
+        _c("model", "str"),
+        _c("meter", "str"),
+        _c("quantity", "float"),
+        _c("unit_price", "float", doc="per unit; compared to the rate card as Decimal(str())"),
+        _c("line_type", "str", default="usage"),
+        _c("currency", "str", default="USD"),
+        _c("contract_id", "str"),
+    ),
+)
+
+BUDGETS = TableSpec(
+    "budgets",
+    (
+        _c("allocation", "str", True),
+        _c("month", "str", True, doc="YYYY-MM"),
+        _c("budget", "money", True),
+        _c("dimension", "str", True),
+        _c("value", "str", True),
+        _c("vendor", "str"),
+        _c("owner", "str"),
+        _c("containment_owner", "str"),
+        _c("escalation_owner", "str"),
+        _c("category", "str"),
+        _c("cost_center", "str"),
+        _c("gl_account", "str"),
+    ),
+)
+
+RATE_CARD = TableSpec(
+    "rate_card",
+    (
+        _c("vendor", "str", True),
+        _c("model", "str"),
+        _c("meter", "str"),
+        _c("contracted_price", "float", True, doc="per unit, kept as float64; compared via Decimal(str())"),
+        _c("unit", "str"),
+        _c("list_price", "float"),
+        _c("effective_from", "date"),
+        _c("effective_to", "date"),
+        _c("owner", "str"),
+    ),
+    one_of=(("model", "meter"),),
+)
+
+ORG_MAP = TableSpec(
+    "org_map",
+    (
+        _c("team", "str", True),
+        _c("cost_center", "str", True),
+        _c("gl_account", "str"),
+        _c("owner", "str"),
+    ),
+)
+
+FX_RATES = TableSpec(
+    "fx_rates",
+    (
+        _c("currency", "str", True),
+        _c("rate", "float", True, doc="reporting-currency units per unit; converted via Decimal(str())"),
+        _c("valid_from", "date"),
+        _c("valid_to", "date", doc="inclusive"),
+    ),
+)
+
+SPECS: dict[str, TableSpec] = {
+    s.name: s for s in (COMMITMENTS, USAGE, INVOICES, BUDGETS, RATE_CARD, ORG_MAP, FX_RATES)
+}
+
+LINE_TYPES = ("usage", "credit", "tax", "adjustment", "commitment", "true_up")
+BUDGET_DIMENSIONS = ("team", "project", "cost_center", "environment", "vendor", "model", "workload")
+
+_PANDAS_DTYPES = {
+    "str": "string",
+    "date": "datetime64[ns]",
+    "money": "int64",
+    "float": "float64",
+    "bool": "bool",
+    "int": "int64",
+}
+
+
+def pandas_dtype(kind: Kind) -> str:
+    return _PANDAS_DTYPES[kind]
+
+
+def empty(spec: TableSpec | str) -> pd.DataFrame:
+    """An empty canonical frame with every column (including provenance) typed."""
+    if isinstance(spec, str):
+        spec = SPECS[spec]
+    data = {c.name: pd.Series([], dtype=pandas_dtype(c.kind)) for c in spec.columns}
+    data["_file"] = pd.Series([], dtype="string")
+    data["_row"] = pd.Series([], dtype="int64")
+    return pd.DataFrame(data)
+
+
+def conform(df: pd.DataFrame, spec: TableSpec | str) -> pd.DataFrame:
+    """Return ``df`` with exactly the spec's columns (+ provenance), missing optional columns
+    filled with their defaults and every column cast to its canonical dtype.
+
+    The caller guarantees that values are already parsed (money as int micros, dates as
+    datetimes). Raises KeyError naming the first missing required column.
+    """
+    if isinstance(spec, str):
+        spec = SPECS[spec]
+    n = len(df)
+    out: dict[str, pd.Series] = {}
+    index = pd.RangeIndex(n)
+    for c in spec.columns:
+        if c.name in df.columns:
+            s = df[c.name].reset_index(drop=True)
+        elif c.required:
+            raise KeyError(c.name)
+        else:
+            s = pd.Series([c.default] * n, index=index, dtype=object)
+        dt = pandas_dtype(c.kind)
+        if c.kind == "bool":
+            s = s.astype(object).where(s.notna(), c.default if c.default is not None else False)
+            s = s.astype(bool)
+        elif c.kind == "money":
+            s = s.astype("int64")
+        elif c.kind == "date":
+            s = pd.to_datetime(s).astype("datetime64[ns]").dt.normalize()
+        elif c.kind == "float":
+            s = pd.to_numeric(s).astype("float64")
+        elif c.kind == "str":
+            s = s.astype("string").str.strip()
+            if c.default is not None:
+                s = s.fillna(c.default)
+        else:
+            s = s.astype(dt)
+        out[c.name] = s
+    out["_file"] = (df["_file"].reset_index(drop=True) if "_file" in df.columns
+                    else pd.Series([""] * n, index=index)).astype("string")
+    out["_row"] = (df["_row"].reset_index(drop=True) if "_row" in df.columns
+                   else pd.Series(np.arange(2, n + 2), index=index)).astype("int64")
+    frame = pd.DataFrame(out, index=index)
+    if "vendor" in frame.columns:
+        frame["vendor"] = normalize_vendor_series(frame["vendor"])
+    return frame
+
+
+# --- vendors -------------------------------------------------------------------------------
+
+# alias key (casefolded, punctuation and legal suffixes removed) -> canonical display name
+_VENDOR_ALIASES: dict[str, str] = {
+    "openai": "OpenAI",
+    "open ai": "OpenAI",
+    "openai api": "OpenAI",
+    "anthropic": "Anthropic",
+    "anthropic pbc": "Anthropic",
+    "azure openai": "Azure OpenAI",
+    "azure open ai": "Azure OpenAI",
+    "microsoft azure openai": "Azure OpenAI",
+    "azure openai service": "Azure OpenAI",
+    "microsoft": "Microsoft",
+    "microsoft azure": "Microsoft",
+    "azure": "Microsoft",
+    "google": "Google",
+    "google cloud": "Google",
+    "gcp": "Google",
+    "vertex ai": "Google",
+    "aws": "AWS",
+    "amazon web services": "AWS",
+    "amazon bedrock": "AWS",
+    "coreweave": "CoreWeave",
+    "lambda": "Lambda",
+    "lambda labs": "Lambda",
+    "mistral": "Mistral AI",
+    "mistral ai": "Mistral AI",
+    "cohere": "Cohere",
+}
+_LEGAL_SUFFIX = re.compile(
+    r"[,\s]+(l\.?\s?l\.?\s?c\.?|inc\.?|incorporated|ltd\.?|limited|gmbh|corp\.?|corporation|co\.?|pbc|s\.?a\.?)$",
+    re.IGNORECASE,
+)
+
+
+def vendor_key(name: str) -> str:
+    """Casefolded alias key: 'OpenAI, L.L.C.' -> 'openai'."""
+    s = " ".join(str(name).split())
+    prev = None
+    while prev != s:
+        prev = s
+        s = _LEGAL_SUFFIX.sub("", s).strip(" ,.")
+    return s.casefold()
+
+
+def normalize_vendor(name: str | None) -> str | None:
+    """Known aliases -> canonical display name; anything else stripped and space-collapsed."""
+    if name is None or (isinstance(name, float) and np.isnan(name)) or name is pd.NA:
+        return None
+    raw = " ".join(str(name).split())
+    if not raw:
+        return None
+    key = vendor_key(raw)
+    return _VENDOR_ALIASES.get(key, raw)
+
+
+def normalize_vendor_series(s: pd.Series) -> pd.Series:
+    uniques = s.dropna().unique()
+    mapping = {u: normalize_vendor(u) for u in uniques}
+    return s.map(mapping).astype("string")
+
+
+def same_vendor(a: str | None, b: str | None) -> bool:
+    if a is None or b is None:
+        return False
+    return vendor_key(normalize_vendor(a) or "") == vendor_key(normalize_vendor(b) or "")
