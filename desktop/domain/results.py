@@ -269,3 +269,8 @@ class Analysis:
     findings: tuple[Finding, ...] = ()
     warnings: tuple[str, ...] = ()  # e.g. rows without FX rate, invoices with inferred periods
     settings: Any = None  # the Settings used
+    # the usage frame as analysed: canonical usage converted to the reporting currency (rows
+    # without an FX rate removed and reported in warnings), plus column ``_contract`` (string,
+    # the contract_id the row draws down, NA when none). For charts, tables, explain, brief data.
+    usage: Any = None
+    inputs: Any = None  # the Inputs the analysis was built from
