@@ -1,0 +1,218 @@
+"""Headless CommitDesk: ``python -m desktop analyze | brief | import | actions``.
+
+The same code the GUI uses: ingest -> domain (build_analysis) -> report / brief.
+Exit status: 0 success (rows rejected from usage or invoice files are listed, not fatal);
+2 bad input (a file that cannot be read, a rejected row in reference data — commitments, budgets,
+rate card, org map, FX rates — or any rejected row with --strict; overlapping commit periods;
+a usage row that fits two contracts); 1 an internal error (logged, no traceback shown).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from desktop.domain.errors import InputError
+
+log = logging.getLogger("desktop.cli")
+
+# kinds whose every row matters: a rejected row there makes the whole analysis wrong
+REFERENCE_KINDS = ("commitments", "budgets", "rate_card", "org_map", "fx_rates")
+
+FILE_FLAGS = (
+    ("contracts", "commitments", "commit schedule (canonical, FOCUS 1.3 Contract Commitment)"),
+    ("usage", "usage", "usage/cost exports (canonical, FOCUS, OpenAI, Anthropic, Azure)"),
+    ("invoices", "invoices", "invoice lines"),
+    ("budgets", "budgets", "budget allocation lines"),
+    ("rate_card", "rate_card", "contracted prices"),
+    ("org_map", "org_map", "team -> cost center / GL account"),
+    ("fx_rates", "fx_rates", "currency conversion rates"),
+)
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+
+
+def _add_input_flags(p: argparse.ArgumentParser) -> None:
+    src = p.add_argument_group("inputs (files, a workspace, or --demo)")
+    for flag, _kind, help_text in FILE_FLAGS:
+        src.add_argument(f"--{flag.replace('_', '-')}", dest=flag, nargs="+", type=Path, default=[],
+                         metavar="FILE", help=help_text)
+    src.add_argument("--workspace", type=Path, help="a .commitdesk workspace instead of file flags")
+    src.add_argument("--demo", action="store_true", help="the bundled demo company's files")
+    p.add_argument("--as-of", type=_date, help="as-of date T (default: the latest usage date)")
+    p.add_argument("--strict", action="store_true", help="any rejected row is fatal (exit 2)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m desktop",
+        description="CommitDesk: AI-vendor commitment pacing, exposure, invoice and budget analytics. "
+        "Without a command the desktop app starts.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    a = sub.add_parser("analyze", help="compute every figure and print a report")
+    _add_input_flags(a)
+    a.add_argument("--format", choices=("json", "text"), default="text")
+
+    b = sub.add_parser("brief", help="write the Excel working brief")
+    _add_input_flags(b)
+    b.add_argument("--out", type=Path, required=True, help="the .xlsx to write")
+    b.add_argument("--sections", nargs="+", help="only these sections (default: all)")
+    b.add_argument("--raw-usage", action="store_true", help="also write the raw usage rows")
+
+    i = sub.add_parser("import", help="import files into a workspace")
+    i.add_argument("--workspace", type=Path, required=True)
+    i.add_argument("--kind", help="table kind for all files (default: detect)")
+    i.add_argument("--replace", action="store_true", help="replace a batch with the same content")
+    i.add_argument("files", nargs="+", type=Path)
+
+    act = sub.add_parser("actions", help="list the open actions of a workspace")
+    act.add_argument("--workspace", type=Path, required=True)
+    act.add_argument("--all", action="store_true", help="also done / won't fix actions")
+    return parser
+
+
+class Fatal(Exception):
+    def __init__(self, message: str, status: int = 2):
+        super().__init__(message)
+        self.status = status
+
+
+def _file_inputs(args: argparse.Namespace):
+    from desktop.domain.inputs import Inputs
+    from desktop.ingest import read_file
+    from desktop.resources import demo_files
+
+    files: list[tuple[str, Path]] = []
+    if args.demo:
+        files.extend(demo_files().items())
+    for flag, kind, _ in FILE_FLAGS:
+        files.extend((kind, Path(p)) for p in getattr(args, flag))
+    if not files:
+        raise Fatal("no input: give --workspace, --demo, or file flags such as --contracts and --usage")
+    inputs = Inputs()
+    for kind, path in files:
+        if not path.exists():
+            raise Fatal(f"{path}: no such file")
+        result = read_file(path, kind)
+        rep = result.report
+        if rep.rows_rejected and (args.strict or result.kind in REFERENCE_KINDS):
+            first = rep.errors[0] if rep.errors else None
+            where = f"{rep.file}"
+            if first is not None:
+                where += f", row {first.row}" + (f", column {first.column!r}" if first.column else "")
+                raise Fatal(f"{where}: {first.message}"
+                            + (f" ({rep.rows_rejected} rows rejected)" if rep.rows_rejected > 1 else ""))
+            raise Fatal(f"{where}: {rep.rows_rejected} rows rejected")
+        inputs = inputs.add(result.kind, result.frame, rep)
+    return inputs, None
+
+
+def _workspace_inputs(args: argparse.Namespace):
+    from desktop.store.commands import load_workspace
+
+    return load_workspace(args.workspace)
+
+
+def _analysis(args: argparse.Namespace):
+    from desktop.domain.analysis import build_analysis
+
+    if args.workspace is not None:
+        if args.demo or any(getattr(args, f) for f, _, _ in FILE_FLAGS):
+            raise Fatal("give either --workspace or file flags, not both")
+        inputs, settings = _workspace_inputs(args)
+    else:
+        inputs, settings = _file_inputs(args)
+    return build_analysis(inputs, settings, args.as_of)
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from desktop.domain.report import to_json, to_text
+
+    analysis = _analysis(args)
+    sys.stdout.write(to_json(analysis) + "\n" if args.format == "json" else to_text(analysis))
+    return 0
+
+
+def cmd_brief(args: argparse.Namespace) -> int:
+    from desktop.brief import write_brief
+
+    analysis = _analysis(args)
+    actions = None
+    if args.workspace is not None:
+        from desktop.store import Workspace
+
+        with Workspace.open(args.workspace, readonly=True) as ws:
+            actions = ws.actions()
+    write_brief(analysis, args.out, sections=args.sections, actions=actions, raw_usage=args.raw_usage)
+    print(f"wrote {args.out}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from desktop.store.commands import cmd_import as run
+
+    return run(args)
+
+
+def cmd_actions(args: argparse.Namespace) -> int:
+    from desktop.store.commands import cmd_actions as run
+
+    return run(args)
+
+
+COMMANDS = {"analyze": cmd_analyze, "brief": cmd_brief, "import": cmd_import, "actions": cmd_actions}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return COMMANDS[args.command](args)
+    except Fatal as exc:
+        print(f"commitdesk: {exc}", file=sys.stderr)
+        return exc.status
+    except InputError as exc:
+        print(f"commitdesk: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("commitdesk: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # an internal error: say so plainly, keep the traceback in the log
+        if os.environ.get("COMMITDESK_DEBUG"):
+            raise
+        where = _log_exception()
+        print(f"commitdesk: internal error: {type(exc).__name__}: {exc}"
+              + (f" (details in {where})" if where else ""), file=sys.stderr)
+        return 1
+
+
+def _log_exception() -> str | None:
+    import traceback
+
+    try:
+        from desktop import config
+
+        d = Path(config.log_dir())
+        d.mkdir(parents=True, exist_ok=True)
+        path = d / "cli-errors.log"
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(traceback.format_exc() + "\n")
+        return str(path)
+    except Exception:
+        return None
