@@ -1,0 +1,423 @@
+"""Contracts: usage -> contract assignment, pacing, bands, forecast and exposure.
+
+Implements docs/domain.md "Pacing", "Forecast" and "Exposure" and the rules written down in its
+"Decisions" section (rounding points, run rate near the term start, required run rate, smoothing).
+
+Rounding: every period figure is computed exactly (Decimal from integer micros) and rounded
+half-up to cents once; contract figures are sums of the rounded period figures and the contract
+pacing ratio is taken from those sums. The run rate is rounded to cents before it is used in a
+projection, so every projected figure can be re-computed by hand from the figures shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from itertools import accumulate
+
+import numpy as np
+import pandas as pd
+
+from desktop.domain import fx
+from desktop.domain.errors import InputError
+from desktop.domain.money import ZERO, cents, from_micros
+from desktop.domain.results import ContractResult, PeriodResult
+from desktop.domain.settings import DEFAULT_SETTINGS, Settings
+from desktop.domain.tables import vendor_key
+
+_ONE_DAY = timedelta(days=1)
+
+
+def _d(x: float) -> Decimal:
+    """A float setting/percentage as the Decimal it was written as."""
+    return Decimal(str(float(x)))
+
+
+def _date(ts) -> date:
+    return pd.Timestamp(ts).date()
+
+
+def _str_or_none(v) -> str | None:
+    if v is None or v is pd.NA:
+        return None
+    if isinstance(v, float) and np.isnan(v):
+        return None
+    s = str(v).strip()
+    return s or None
+
+
+# --- validation and assignment ---------------------------------------------------------------
+
+def validate_commitments(commitments: pd.DataFrame) -> None:
+    """Raise InputError for a period ending before it starts or two overlapping commit periods
+    of one contract (names the later row, its column period_start and the earlier row)."""
+    if commitments.empty:
+        return
+    for rec in commitments.to_dict("records"):
+        if pd.isna(rec["period_start"]) or pd.isna(rec["period_end"]):
+            col = "period_start" if pd.isna(rec["period_start"]) else "period_end"
+            raise InputError("a commit period needs a start and an end date",
+                             file=rec["_file"] or "commitments", row=int(rec["_row"]), column=col)
+        if rec["period_end"] < rec["period_start"]:
+            raise InputError(
+                f"period_end {_date(rec['period_end'])} is before period_start "
+                f"{_date(rec['period_start'])} (contract {rec['contract_id']})",
+                file=rec["_file"] or "commitments", row=int(rec["_row"]), column="period_end")
+    ordered = commitments.sort_values(["contract_id", "period_start", "_row"], kind="mergesort")
+    prev = None
+    for rec in ordered.to_dict("records"):
+        if prev is not None and prev["contract_id"] == rec["contract_id"] \
+                and rec["period_start"] <= prev["period_end"]:
+            raise InputError(
+                f"commit period {_date(rec['period_start'])}..{_date(rec['period_end'])} of contract "
+                f"{rec['contract_id']} overlaps the period {_date(prev['period_start'])}.."
+                f"{_date(prev['period_end'])} ({prev['_file'] or 'commitments'} row {prev['_row']})",
+                file=rec["_file"] or "commitments", row=int(rec["_row"]), column="period_start")
+        prev = rec
+
+
+def _vendor_keys(s: pd.Series) -> np.ndarray:
+    codes, uniques = pd.factorize(s.astype("string"), use_na_sentinel=True)
+    keys = np.array([vendor_key(u) for u in uniques] + [""], dtype=object)
+    return keys[codes]
+
+
+def assign_contracts(usage: pd.DataFrame, commitments: pd.DataFrame) -> pd.Series:
+    """The contract_id each usage row draws down (string Series aligned with ``usage``, NA when
+    none).
+
+    A commit-eligible row draws down the contract its contract_id names (when that contract
+    exists), or, without contract_id, the contract whose vendor is the row's vendor and one of
+    whose commit periods contains the row's date. A row without contract_id that fits two
+    contracts raises InputError naming the file, the row and both contracts.
+    """
+    out = pd.Series(pd.NA, index=usage.index, dtype="string")
+    if usage.empty or commitments.empty:
+        return out
+    eligible = usage["commit_eligible"].to_numpy(dtype=bool)
+    cid = usage["contract_id"].astype("string").str.strip()
+    named = cid.notna().to_numpy() & (cid.fillna("") != "").to_numpy()
+    known = set(commitments["contract_id"].astype(str))
+    named_ok = named & eligible & cid.isin(known).fillna(False).to_numpy(dtype=bool)
+    assigned = np.full(len(usage), None, dtype=object)
+    assigned[named_ok] = cid.to_numpy(dtype=object)[named_ok]
+
+    unnamed = eligible & ~named
+    if unnamed.any():
+        ukeys = _vendor_keys(usage["vendor"])
+        dates = usage["date"].to_numpy(dtype="datetime64[ns]")
+        by_vendor: dict[str, np.ndarray] = {}
+        com = commitments.sort_values(["contract_id", "period_start"], kind="mergesort")
+        for contract_id, grp in com.groupby("contract_id", sort=True):
+            vkey = vendor_key(grp["vendor"].iloc[0])
+            if vkey not in by_vendor:
+                by_vendor[vkey] = unnamed & (ukeys == vkey)
+            base = by_vendor[vkey]
+            if not base.any():
+                continue
+            fits = np.zeros(len(usage), dtype=bool)
+            for start, end in zip(grp["period_start"].to_numpy(), grp["period_end"].to_numpy(),
+                                  strict=True):
+                fits |= (dates >= start) & (dates <= end)
+            fits &= base
+            clash = fits & (assigned != None)  # noqa: E711 (element-wise on an object array)
+            if clash.any():
+                i = int(np.flatnonzero(clash)[0])
+                other = assigned[i]
+                raise InputError(
+                    f"the usage row of {usage['vendor'].iloc[i]} on {_date(dates[i])} fits two "
+                    f"contracts, {other} and {contract_id}; give it a contract_id",
+                    file=str(usage["_file"].iloc[i]) or "usage", row=int(usage["_row"].iloc[i]),
+                    column="contract_id")
+            assigned[fits] = str(contract_id)
+    return pd.Series(assigned, index=usage.index, dtype="string")
+
+
+def convert_commitments(commitments: pd.DataFrame, fx_rates: pd.DataFrame,
+                        reporting_currency: str) -> pd.DataFrame:
+    """Commitments in the reporting currency, each converted with the rate valid on its
+    period_start. A commitment without a rate cannot be paced: InputError naming its row."""
+    if commitments.empty:
+        return commitments
+    rep = str(reporting_currency).strip().upper()
+    cur = commitments["currency"].astype("string").str.strip().str.upper().fillna(rep)
+    if (cur == rep).all():
+        return commitments
+    out = commitments.copy()
+    vals = out["commitment"].to_numpy(dtype=np.int64, copy=True)
+    for i in np.flatnonzero((cur != rep).to_numpy(dtype=bool)):
+        rate = fx.rate_on(fx_rates, cur.iloc[i], out["period_start"].iloc[i], rep)
+        if rate is None:
+            raise InputError(
+                f"no FX rate for {cur.iloc[i]} -> {rep} valid on {_date(out['period_start'].iloc[i])} "
+                f"to convert the commitment of contract {out['contract_id'].iloc[i]}",
+                file=str(out["_file"].iloc[i]) or "commitments", row=int(out["_row"].iloc[i]),
+                column="currency")
+        vals[i] = int(fx.convert_micros(np.array([vals[i]], dtype=np.int64), rate)[0])
+        cur.iloc[i] = rep
+    out["commitment"] = vals
+    out["currency"] = cur.astype("string")
+    return out
+
+
+# --- bands and small formulas ----------------------------------------------------------------
+
+def band_for(consumed: Decimal, expected: Decimal, settings: Settings = DEFAULT_SETTINGS) -> str | None:
+    """Pacing band of consumed/expected, compared exactly in Decimal; None when expected is 0."""
+    if expected == 0:
+        return None
+    r = Decimal(consumed) / Decimal(expected)
+    if r < _d(settings.band_shortfall_risk_below):
+        return "shortfall_risk"
+    if r < _d(settings.band_shortfall_watch_below):
+        return "shortfall_watch"
+    if r <= _d(settings.band_on_pace_max):
+        return "on_pace"
+    if r <= _d(settings.band_overage_watch_max):
+        return "overage_watch"
+    return "overage_risk"
+
+
+def escalation_target(band: str | None, owner: str | None, escalation_owner: str | None) -> str | None:
+    """Risk bands escalate to escalation_owner, watch bands to owner, on_pace/none to nobody."""
+    if band in ("shortfall_risk", "overage_risk"):
+        return escalation_owner
+    if band in ("shortfall_watch", "overage_watch"):
+        return owner
+    return None
+
+
+def ratio_float(num: Decimal, den: Decimal) -> float | None:
+    return None if den == 0 else float(Decimal(num) / Decimal(den))
+
+
+@dataclass(frozen=True)
+class ExposureIn:
+    commitment: Decimal  # C_p, cents
+    projected: Decimal  # projected_p, cents
+    rollover_pct: float = 0.0
+    shortfall_penalty_pct: float = 100.0
+    overage_multiplier: float = 1.0
+
+
+@dataclass(frozen=True)
+class ExposureOut:
+    carry_in: Decimal
+    shortfall: Decimal
+    carry_out: Decimal
+    shortfall_penalty: Decimal
+    overage: Decimal
+    overage_premium: Decimal
+
+
+def exposure(periods: list[ExposureIn]) -> list[ExposureOut]:
+    """Exposure period by period in date order (docs/domain.md "Exposure"); cents in, cents out."""
+    out: list[ExposureOut] = []
+    carry = ZERO
+    n = len(periods)
+    for i, p in enumerate(periods):
+        c_eff = p.commitment + carry
+        shortfall = max(ZERO, c_eff - p.projected)
+        if i == n - 1:
+            carry_out = ZERO
+        else:
+            carry_out = min(shortfall, cents(p.commitment * _d(p.rollover_pct) / 100))
+        penalty = cents((shortfall - carry_out) * _d(p.shortfall_penalty_pct) / 100)
+        overage = max(ZERO, p.projected - c_eff)
+        premium = cents(overage * (_d(p.overage_multiplier) - 1))
+        out.append(ExposureOut(cents(carry), cents(shortfall), cents(carry_out), penalty,
+                               cents(overage), premium))
+        carry = carry_out
+    return out
+
+
+# --- daily series ----------------------------------------------------------------------------
+
+class Daily:
+    """Daily spend (integer micros) of one series with exact range sums."""
+
+    def __init__(self, days: np.ndarray, micros: np.ndarray):
+        order = np.argsort(days, kind="mergesort")
+        self.days = np.asarray(days, dtype="datetime64[D]")[order]
+        vals = [int(v) for v in np.asarray(micros, dtype=np.int64)[order].tolist()]
+        self.cum = [0, *accumulate(vals)]
+
+    @classmethod
+    def empty(cls) -> Daily:
+        return cls(np.array([], dtype="datetime64[D]"), np.array([], dtype=np.int64))
+
+    def total(self, start: date, end: date) -> int:
+        """Exact sum of micros on days start..end (inclusive); 0 when end < start."""
+        if end < start:
+            return 0
+        lo = int(np.searchsorted(self.days, np.datetime64(start, "D"), side="left"))
+        hi = int(np.searchsorted(self.days, np.datetime64(end, "D"), side="right"))
+        return self.cum[hi] - self.cum[lo]
+
+    def values(self, start: date, end: date) -> list[int]:
+        """Zero-filled daily micros for start..end."""
+        n = (end - start).days + 1
+        if n <= 0:
+            return []
+        out = [0] * n
+        lo = int(np.searchsorted(self.days, np.datetime64(start, "D"), side="left"))
+        hi = int(np.searchsorted(self.days, np.datetime64(end, "D"), side="right"))
+        base = np.datetime64(start, "D")
+        for k in range(lo, hi):
+            out[int((self.days[k] - base).astype(int))] = self.cum[k + 1] - self.cum[k]
+        return out
+
+
+def daily_by(frame: pd.DataFrame, key: str) -> dict[str, Daily]:
+    """Daily micros per value of ``key`` (rows where key is NA are ignored)."""
+    f = frame[frame[key].notna()]
+    if f.empty:
+        return {}
+    g = f.groupby([f[key].astype(str), f["date"]], sort=True)["cost"].sum()
+    out: dict[str, Daily] = {}
+    for k, s in g.groupby(level=0, sort=True):
+        out[str(k)] = Daily(s.index.get_level_values(1).to_numpy(), s.to_numpy(dtype=np.int64))
+    return out
+
+
+def run_rate(daily: Daily, term_start: date, as_of: date, window: int = 14) -> Decimal:
+    """Eligible spend on days T-13..T / 14 (zero days count); with fewer than 14 term days on or
+    before T, spend on term_start..T divided by those days; 0.00 before the term starts.
+    Rounded to cents."""
+    n = (as_of - term_start).days + 1
+    if n <= 0:
+        return ZERO
+    if n >= window:
+        start, divisor = as_of - timedelta(days=window - 1), window
+    else:
+        start, divisor = term_start, n
+    return cents(from_micros(daily.total(start, as_of)) / divisor)
+
+
+def required_run_rate(commitment: Decimal, consumed: Decimal, days_left: int) -> Decimal | None:
+    """(commitment - consumed_to_date) / days left after T; None with no day left; 0.00 once the
+    commitment is met."""
+    if days_left <= 0:
+        return None
+    return cents(max(ZERO, commitment - consumed) / days_left)
+
+
+def smoothed_run_rate(daily: Daily, term_start: date, as_of: date, alpha: float) -> Decimal | None:
+    """Simple exponential smoothing of zero-filled daily spend from the term start to T:
+    level_1 = x_1, level_t = alpha x_t + (1 - alpha) level_(t-1); the level at T, in cents.
+    None before the term starts."""
+    if as_of < term_start:
+        return None
+    a = _d(alpha)
+    level: Decimal | None = None
+    for v in daily.values(term_start, as_of):
+        x = from_micros(v)
+        level = x if level is None else a * x + (1 - a) * level
+    return None if level is None else cents(level)
+
+
+# --- contracts -------------------------------------------------------------------------------
+
+def _pick(periods: list[dict], field: str, current: int) -> str | None:
+    v = _str_or_none(periods[current].get(field))
+    if v is not None:
+        return v
+    for p in periods:
+        v = _str_or_none(p.get(field))
+        if v is not None:
+            return v
+    return None
+
+
+def current_period_index(periods: list[dict], as_of: date) -> int:
+    """The period containing T, else the last one started on or before T, else the first."""
+    idx = 0
+    for i, p in enumerate(periods):
+        if p["start"] <= as_of:
+            idx = i
+        if p["start"] <= as_of <= p["end"]:
+            return i
+    return idx
+
+
+def contract_results(usage: pd.DataFrame, commitments: pd.DataFrame, as_of: date,
+                     settings: Settings = DEFAULT_SETTINGS) -> tuple[ContractResult, ...]:
+    """One ContractResult per contract (ordered by contract_id). ``usage`` is the prepared frame
+    with column ``_contract``; ``commitments`` are validated and in the reporting currency."""
+    if commitments.empty:
+        return ()
+    daily = daily_by(usage, "_contract") if "_contract" in usage.columns else {}
+    results = []
+    com = commitments.sort_values(["contract_id", "period_start"], kind="mergesort")
+    for contract_id, grp in com.groupby(com["contract_id"].astype(str), sort=True):
+        periods = [{
+            "start": _date(r["period_start"]), "end": _date(r["period_end"]),
+            "micros": int(r["commitment"]), "rollover_pct": float(r["rollover_pct"]),
+            "shortfall_penalty_pct": float(r["shortfall_penalty_pct"]),
+            "overage_multiplier": float(r["overage_multiplier"]),
+            "owner": r["owner"], "escalation_owner": r["escalation_owner"], "clause": r["clause"],
+            "vendor": r["vendor"],
+        } for r in grp.to_dict("records")]
+        results.append(_one_contract(str(contract_id), periods, daily.get(str(contract_id), Daily.empty()),
+                                     as_of, settings))
+    return tuple(results)
+
+
+def _one_contract(contract_id: str, periods: list[dict], daily: Daily, as_of: date,
+                  settings: Settings) -> ContractResult:
+    term_start = periods[0]["start"]
+    term_end = max(p["end"] for p in periods)
+    rr = run_rate(daily, term_start, as_of, settings.run_rate_days)
+    rows = []
+    exp_in = []
+    for p in periods:
+        days = (p["end"] - p["start"]).days + 1
+        elapsed = min(max((as_of - p["start"]).days + 1, 0), days)
+        c_exact = from_micros(p["micros"])
+        commitment = cents(c_exact)
+        consumed = cents(from_micros(daily.total(p["start"], min(as_of, p["end"])))) if elapsed else ZERO
+        expected = cents(c_exact * elapsed / days)
+        if p["end"] <= as_of:
+            status, projected = "ended", consumed
+        elif p["start"] <= as_of:
+            status, projected = "current", consumed + rr * (p["end"] - as_of).days
+        else:
+            status, projected = "future", rr * days
+        projected = cents(projected)
+        rows.append((p, days, elapsed, commitment, consumed, expected, projected, status))
+        exp_in.append(ExposureIn(commitment, projected, p["rollover_pct"], p["shortfall_penalty_pct"],
+                                 p["overage_multiplier"]))
+    exp_out = exposure(exp_in)
+    period_results = []
+    for (p, days, elapsed, commitment, consumed, expected, projected, status), e in zip(
+            rows, exp_out, strict=True):
+        period_results.append(PeriodResult(
+            period_start=p["start"], period_end=p["end"], commitment=commitment, carry_in=e.carry_in,
+            consumed=consumed, expected=expected, pacing_ratio=ratio_float(consumed, expected),
+            projected=projected, shortfall=e.shortfall, carry_out=e.carry_out,
+            shortfall_penalty=e.shortfall_penalty, overage=e.overage, overage_premium=e.overage_premium,
+            days=days, elapsed_days=elapsed, status=status,
+            band=band_for(consumed, expected, settings)))
+    commitment = sum((r.commitment for r in period_results), ZERO)
+    consumed = sum((r.consumed for r in period_results), ZERO)
+    expected = sum((r.expected for r in period_results), ZERO)
+    band = band_for(consumed, expected, settings)
+    cur = current_period_index(periods, as_of)
+    owner = _pick(periods, "owner", cur)
+    esc = _pick(periods, "escalation_owner", cur)
+    days_left = max(0, (term_end - max(as_of, term_start - _ONE_DAY)).days)
+    return ContractResult(
+        contract_id=contract_id, vendor=str(periods[0]["vendor"]), term_start=term_start,
+        term_end=term_end, commitment=commitment, consumed_to_date=consumed,
+        expected_to_date=expected, pacing_ratio=ratio_float(consumed, expected), band=band,
+        run_rate=rr, required_run_rate=required_run_rate(commitment, consumed, days_left),
+        projected_consumption=sum((r.projected for r in period_results), ZERO),
+        shortfall_exposure=sum((r.shortfall_penalty for r in period_results), ZERO),
+        overage=sum((r.overage for r in period_results), ZERO),
+        overage_premium=sum((r.overage_premium for r in period_results), ZERO),
+        periods=tuple(period_results), currency=settings.reporting_currency,
+        escalation_to=escalation_target(band, owner, esc), owner=owner, escalation_owner=esc,
+        clause=_pick(periods, "clause", cur),
+        smoothed_run_rate=smoothed_run_rate(daily, term_start, as_of, settings.smoothing_alpha),
+        days_left=days_left)
