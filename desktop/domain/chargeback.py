@@ -1,0 +1,183 @@
+"""Chargeback journal (docs/domain.md "Chargeback" and Decisions > "Chargeback").
+
+Per month (YYYY-MM, every month that has usage up to and including T), the usage cost by cost
+center and GL account:
+
+* cost center = the row's ``cost_center`` when present, else the org map's cost center for the
+  row's team (team compared case-insensitively; the first org-map row by file/row wins when a
+  team appears twice). Spend with neither is the cost center ``unallocated`` (never dropped).
+* GL account = the org map's ``gl_account`` of the row's team when that org-map row has the
+  same cost center, else the first non-empty ``gl_account`` of any org-map row with that cost
+  center, else ``unassigned``. The ``unallocated`` line's GL account is ``unassigned``.
+* Amounts: the exact micros of each line are rounded half-up to cents; when the rounded lines of
+  a month do not add up to the month's exact total rounded to cents, the difference (whole cents)
+  goes to the lines with the largest rounding remainders (largest-remainder method), so every
+  month's lines add up to the sum of its usage rows to the cent.
+* invoice_ids = the invoices of the line's vendors whose billing period overlaps the month.
+  Billing period = min(period_start)..max(period_end) of the invoice's lines; an invoice
+  without one takes the calendar month before its invoice_date (as in invoice variance).
+* Order: by month, then cost center (``unallocated`` last within its month), then GL account.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from desktop.domain.money import CENT, MICROS, cents, money_sum
+from desktop.domain.results import ChargebackLine
+from desktop.domain.settings import Settings
+from desktop.domain.tables import vendor_key
+
+UNALLOCATED = "unallocated"
+UNASSIGNED = "unassigned"
+
+
+def _clean(s: pd.Series) -> pd.Series:
+    s = s.astype("string").str.strip()
+    return s.where(s.notna() & (s != ""), pd.NA)
+
+
+def resolve_cost_centers(usage: pd.DataFrame, org_map: pd.DataFrame | None) -> tuple[pd.Series, pd.Series]:
+    """(cost_center, gl_account) per usage row, by the rules of the module docstring."""
+    idx = usage.index
+    cc = _clean(usage["cost_center"]) if "cost_center" in usage.columns else pd.Series(pd.NA, index=idx,
+                                                                                       dtype="string")
+    team = _clean(usage["team"]) if "team" in usage.columns else pd.Series(pd.NA, index=idx, dtype="string")
+    team_cc: dict[str, str] = {}
+    team_gl: dict[str, tuple[str, str | None]] = {}
+    cc_gl: dict[str, str] = {}
+    if org_map is not None and not org_map.empty:
+        om = org_map
+        if "_file" in om.columns and "_row" in om.columns:
+            om = om.sort_values(["_file", "_row"], kind="stable")
+        for t, c, g in zip(_clean(om["team"]), _clean(om["cost_center"]),
+                           _clean(om["gl_account"]) if "gl_account" in om.columns
+                           else [pd.NA] * len(om), strict=True):
+            if c is pd.NA:
+                continue
+            g2 = None if g is pd.NA else str(g)
+            if t is not pd.NA:
+                k = str(t).casefold()
+                if k not in team_cc:
+                    team_cc[k] = str(c)
+                    team_gl[k] = (str(c), g2)
+            if g2 is not None and str(c) not in cc_gl:
+                cc_gl[str(c)] = g2
+    team_key = team.str.casefold()
+    mapped = team_key.map(lambda k: team_cc.get(k) if k is not pd.NA else None)
+    cost_center = cc.astype(object).where(cc.notna(), mapped.astype(object))
+    cost_center = cost_center.where(pd.notna(cost_center), UNALLOCATED)
+
+    def gl_for(c: str, k) -> str:
+        if c == UNALLOCATED:
+            return UNASSIGNED
+        if k is not pd.NA and k is not None:
+            tg = team_gl.get(k)
+            if tg is not None and tg[0] == c and tg[1]:
+                return tg[1]
+        return cc_gl.get(c, UNASSIGNED)
+
+    pairs = pd.DataFrame({"c": cost_center.astype(object), "k": team_key.astype(object)})
+    uniq = pairs.drop_duplicates()
+    lookup = {(c, None if k is pd.NA else k): gl_for(c, k) for c, k in zip(uniq["c"], uniq["k"], strict=True)}
+    gl = pd.Series([lookup[(c, None if k is pd.NA else k)] for c, k in zip(pairs["c"], pairs["k"], strict=True)],
+                   index=idx, dtype=object)
+    return cost_center.astype(str), gl
+
+
+def invoice_periods(invoices: pd.DataFrame | None) -> list[tuple[str, str, date, date]]:
+    """(invoice_id, vendor key, start, end) per invoice: lines' period, else the month before."""
+    if invoices is None or invoices.empty:
+        return []
+    out = []
+    for inv_id, g in invoices.groupby("invoice_id", sort=True):
+        ps = g["period_start"].dropna() if "period_start" in g.columns else pd.Series([], dtype="datetime64[ns]")
+        pe = g["period_end"].dropna() if "period_end" in g.columns else pd.Series([], dtype="datetime64[ns]")
+        if len(ps) and len(pe):
+            start, end = ps.min().date(), pe.max().date()
+        else:
+            d = g["invoice_date"].dropna().min().date()
+            end = d.replace(day=1) - timedelta(days=1)
+            start = end.replace(day=1)
+        vendor = g["vendor"].dropna()
+        vk = vendor_key(vendor.iloc[0]) if len(vendor) else ""
+        out.append((str(inv_id), vk, start, end))
+    return out
+
+
+def _month_bounds(month: str) -> tuple[date, date]:
+    y, m = int(month[:4]), int(month[5:7])
+    start = date(y, m, 1)
+    nxt = date(y + (m == 12), m % 12 + 1, 1)
+    return start, nxt - timedelta(days=1)
+
+
+def allocate_cents(micros: list[int]) -> list[Decimal]:
+    """Round each amount (micros) to cents so that the rounded parts add up to the rounded total.
+
+    Each part is rounded half-up; the remaining whole cents (total rounded half-up minus the sum
+    of rounded parts) go one by one to the parts whose rounding moved them furthest in the other
+    direction (largest remainder), ties to the earlier part.
+    """
+    unit = MICROS // 100  # micros per cent
+    rounded = [int(cents(Decimal(m) / MICROS) / CENT) for m in micros]  # in cents
+    total = int(cents(Decimal(sum(micros)) / MICROS) / CENT)
+    diff = total - sum(rounded)
+    if diff:
+        step = 1 if diff > 0 else -1
+        # remainder of each part relative to its rounded value, in micros
+        rema = [m - r * unit for m, r in zip(micros, rounded, strict=True)]
+        order = sorted(range(len(micros)), key=lambda i: (-rema[i] * step, i))
+        for i in order[: abs(diff)]:
+            rounded[i] += step
+    return [Decimal(r) * CENT for r in rounded]
+
+
+def chargeback_journal(
+    usage: pd.DataFrame,
+    org_map: pd.DataFrame | None,
+    invoices: pd.DataFrame | None,
+    as_of: date,
+    settings: Settings,
+) -> tuple[ChargebackLine, ...]:
+    if usage is None or usage.empty:
+        return ()
+    rows = usage.loc[usage["date"] <= pd.Timestamp(as_of)]
+    if rows.empty:
+        return ()
+    cc, gl = resolve_cost_centers(rows, org_map)
+    frame = pd.DataFrame({
+        "month": rows["date"].dt.strftime("%Y-%m").to_numpy(dtype=object),
+        "cc": cc.to_numpy(dtype=object),
+        "gl": gl.to_numpy(dtype=object),
+        "vk": rows["vendor"].astype(object).map(lambda v: vendor_key(v) if isinstance(v, str) else "").to_numpy(),
+        "cost": rows["cost"].to_numpy(dtype=np.int64),
+    })
+    # exact Python-int sums per line (no int64 overflow whatever the volume)
+    sums: dict[tuple[str, str, str], int] = {}
+    vendors: dict[tuple[str, str, str], set[str]] = {}
+    grouped = frame.groupby(["month", "cc", "gl", "vk"], sort=False)["cost"]
+    for (month, c, g, vk), s in grouped:
+        key = (month, c, g)
+        sums[key] = sums.get(key, 0) + money_sum(s.to_numpy())
+        vendors.setdefault(key, set()).add(vk)
+    periods = invoice_periods(invoices)
+    currency = settings.reporting_currency
+    by_month: dict[str, list[tuple[str, str, str]]] = {}
+    for key in sums:
+        by_month.setdefault(key[0], []).append(key)
+    out: list[ChargebackLine] = []
+    for month in sorted(by_month):
+        keys = sorted(by_month[month], key=lambda k: (k[1] == UNALLOCATED, k[1].casefold(), k[2].casefold()))
+        amounts = allocate_cents([sums[k] for k in keys])
+        m_start, m_end = _month_bounds(month)
+        for key, amount in zip(keys, amounts, strict=True):
+            vks = vendors[key]
+            ids = sorted({inv for inv, vk, s, e in periods if vk in vks and s <= m_end and e >= m_start})
+            out.append(ChargebackLine(month=month, gl_account=key[2], cost_center=key[1], amount=amount,
+                                      invoice_ids=tuple(ids), currency=currency))
+    return tuple(out)

@@ -1,0 +1,344 @@
+"""Renewal scenarios (docs/domain.md "Renewal scenarios" and Decisions > "Renewal").
+
+For a commit level K with discount d (percent), over a term of M months with monthly list spend
+x_1..x_M (x_t = baseline x (1 + g_1) x ... x (1 + g_t)):
+
+* list spend L = sum x_t (the on-demand cost); discounted consumption S = (1 - d/100) x L;
+* S <= K: shortfall K - S; cost = S + (K - S) x shortfall_penalty_pct / 100 (at the usual 100 %
+  penalty the whole commitment K is paid);
+* S > K: overage S - K; cost = K + (S - K) x overage_multiplier; overage premium
+  = (S - K) x (overage_multiplier - 1);
+* savings = on-demand cost - cost.
+
+The simulation draws every monthly growth g_t independently from Normal(growth, sd) with numpy's
+PCG64 generator seeded with ``settings.renewal_seed`` (the same draws for every K: common random
+numbers, so levels compare on the same futures), ``settings.renewal_paths`` paths. Growth factors
+(1 + g_t) below 0 are cut to 0. Only the path generation is float64: each path's list spend is
+rounded half-to-even to integer micros, and from there every figure is exact rational arithmetic
+on integers (fractions.Fraction), averaged over the paths and rounded half-up to cents once. The
+same inputs and settings therefore always give the same table, to the cent.
+
+Table rows: expected cost, savings = on_demand_cost - expected_cost (both rounded, so the table
+adds up), P(shortfall) = share of paths with S < K, expected shortfall = mean of max(K - S, 0),
+expected overage premium. ``least_cost`` marks the K with the least exact expected cost (ties to
+the smaller K); ``safe_max`` marks the largest K with P(shortfall) <= the setting
+``renewal_max_shortfall_probability`` (none when no level qualifies).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, localcontext
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+
+from desktop.domain.errors import InputError
+from desktop.domain.money import MICROS, cents, from_micros, money_sum, to_micros
+from desktop.domain.progress import Progress
+from desktop.domain.results import RenewalRow, RenewalScenarioResult
+from desktop.domain.settings import Settings
+from desktop.domain.tables import vendor_key
+
+SCENARIOS = ("conservative", "expected", "aggressive")
+
+# default growth table: (monthly growth offset from the estimated expected growth, sd)
+_DEFAULT_OFFSETS = {"conservative": (-0.02, 0.01), "expected": (0.0, 0.02), "aggressive": (0.03, 0.03)}
+DEFAULT_EXPECTED_GROWTH = 0.02
+GROWTH_CLAMP = (-0.05, 0.10)
+DEFAULT_TERM_MONTHS = 12
+TIER_MULTIPLIERS = (0.6, 0.8, 1.0, 1.2, 1.4)
+TIER_DISCOUNT_STEPS = (-4.0, -2.0, 0.0, 2.0, 4.0)
+DEFAULT_CENTER_DISCOUNT = 10.0
+
+
+@dataclass
+class RenewalInputs:
+    name: str
+    vendor: str
+    baseline_monthly: Decimal  # list-price spend per month
+    growth_scenarios: dict[str, tuple[float, float]] = field(default_factory=dict)  # name -> (g, sd)
+    term_months: int = DEFAULT_TERM_MONTHS
+    discount_tiers: list[tuple[Decimal, float]] = field(default_factory=list)  # (K, discount %)
+    overage_multiplier: float = 1.0
+    shortfall_penalty_pct: float = 100.0
+
+    def validate(self) -> None:
+        if self.term_months < 1:
+            raise InputError("term must be at least one month", column="term_months")
+        if self.baseline_monthly < 0:
+            raise InputError("baseline monthly spend must not be negative", column="baseline_monthly")
+        for name, (g, sd) in self.growth_scenarios.items():
+            if not (math.isfinite(g) and math.isfinite(sd)) or sd < 0:
+                raise InputError(f"growth scenario {name!r}: growth must be a number and sd >= 0",
+                                 column="growth_scenarios")
+        for k, d in self.discount_tiers:
+            if k < 0:
+                raise InputError(f"commit level {k} must not be negative", column="discount_tiers")
+            if not (0 <= d < 100):
+                raise InputError(f"discount {d} % must be in [0, 100)", column="discount_tiers")
+        if not (self.overage_multiplier >= 0):
+            raise InputError("overage multiplier must not be negative", column="overage_multiplier")
+        if not (self.shortfall_penalty_pct >= 0):
+            raise InputError("shortfall penalty % must not be negative", column="shortfall_penalty_pct")
+
+
+# --- the deterministic single path (replicated by formulas in the Excel brief) --------------------
+
+def _fr(x: float | Decimal | int | str) -> Fraction:
+    """Exact rational of a number as written (floats via their shortest spelling)."""
+    return Fraction(Decimal(str(x)))
+
+
+def _cost(s: Fraction, k: Fraction, penalty_pct: Fraction, multiplier: Fraction) -> Fraction:
+    if s <= k:
+        return s + (k - s) * penalty_pct / 100
+    return k + (s - k) * multiplier
+
+
+def list_spend(ri: RenewalInputs, monthly_growth: float) -> Decimal:
+    """sum_{t=1..M} baseline x (1 + g)^t, exactly, rounded to cents."""
+    g = _fr(monthly_growth)
+    base = _fr(ri.baseline_monthly)
+    total = sum((base * (1 + g) ** t for t in range(1, ri.term_months + 1)), Fraction(0))
+    return _frac_cents(total)
+
+
+def cost_for_level(ri: RenewalInputs, level: Decimal, discount: float, monthly_growth: float) -> Decimal:
+    """Cost of commit level ``level`` at ``discount`` % when spend grows by exactly
+    ``monthly_growth`` every month (no uncertainty). Excel: L = SUM(baseline*(1+g)^t, t=1..M),
+    S = L*(1-d/100), cost = IF(S<=K, S+(K-S)*penalty/100, K+(S-K)*multiplier)."""
+    g = _fr(monthly_growth)
+    base = _fr(ri.baseline_monthly)
+    lst = sum((base * (1 + g) ** t for t in range(1, ri.term_months + 1)), Fraction(0))
+    s = lst * (1 - _fr(discount) / 100)
+    return _frac_cents(_cost(s, _fr(level), _fr(ri.shortfall_penalty_pct), _fr(ri.overage_multiplier)))
+
+
+def _frac_cents(x: Fraction) -> Decimal:
+    with localcontext() as ctx:
+        ctx.prec = 50
+        return cents(Decimal(x.numerator) / Decimal(x.denominator))
+
+
+# --- the simulation ---------------------------------------------------------------------------------
+
+def simulate_list_spend_micros(ri: RenewalInputs, growth: float, sd: float, settings: Settings) -> list[int]:
+    """List spend over the term per simulated path, in integer micros (see module docstring)."""
+    n = int(settings.renewal_paths)
+    if n < 1:
+        raise InputError("renewal_paths must be at least 1", column="renewal_paths")
+    m = int(ri.term_months)
+    rng = np.random.default_rng(int(settings.renewal_seed))
+    draws = rng.standard_normal(size=(n, m))
+    factors = np.maximum(1.0 + growth + sd * draws, 0.0)
+    totals = np.cumprod(factors, axis=1).sum(axis=1)
+    base = float(to_micros(ri.baseline_monthly))
+    micros = np.rint(base * totals)
+    return [int(v) for v in micros.tolist()]
+
+
+def run_renewal(ri: RenewalInputs, settings: Settings, scenario: str = "expected",
+                progress: Progress | None = None) -> RenewalScenarioResult:
+    """The scenario table of one growth scenario (default ``expected``)."""
+    ri.validate()
+    if scenario not in ri.growth_scenarios:
+        raise InputError(f"unknown growth scenario {scenario!r}", column="growth_scenarios")
+    growth, sd = ri.growth_scenarios[scenario]
+    paths = simulate_list_spend_micros(ri, growth, sd, settings)
+    n = len(paths)
+    if progress is not None:
+        progress.step(0.2, f"Renewal {ri.vendor}: {n} paths simulated")
+    pen = _fr(ri.shortfall_penalty_pct)
+    mult = _fr(ri.overage_multiplier)
+    lst_sum = sum(paths)
+    on_demand = _frac_cents(Fraction(lst_sum, n * MICROS))
+    tiers = sorted(((Decimal(k), float(d)) for k, d in ri.discount_tiers), key=lambda t: t[0])
+    exact_costs: list[Fraction] = []
+    rows: list[RenewalRow] = []
+    for i, (k, d) in enumerate(tiers):
+        keep = 1 - _fr(d) / 100
+        k_m = Fraction(to_micros(k))
+        cost_sum = Fraction(0)
+        short_sum = Fraction(0)
+        prem_sum = Fraction(0)
+        n_short = 0
+        for lm in paths:
+            s = lm * keep
+            if s <= k_m:
+                short = k_m - s
+                cost_sum += s + short * pen / 100
+                short_sum += short
+                if short > 0:
+                    n_short += 1
+            else:
+                over = s - k_m
+                cost_sum += k_m + over * mult
+                prem_sum += over * (mult - 1)
+        exp_cost = cost_sum / (n * MICROS)
+        exact_costs.append(exp_cost)
+        expected_cost = _frac_cents(exp_cost)
+        rows.append(RenewalRow(
+            commit_level=cents(k),
+            discount_pct=d,
+            expected_cost=expected_cost,
+            savings=on_demand - expected_cost,
+            p_shortfall=n_short / n,
+            expected_shortfall=_frac_cents(short_sum / (n * MICROS)),
+            expected_overage_premium=_frac_cents(prem_sum / (n * MICROS)),
+        ))
+        if progress is not None:
+            progress.step(0.2 + 0.8 * (i + 1) / max(1, len(tiers)), f"Renewal {ri.vendor}: level {k}")
+    least = None
+    if rows:
+        least = min(range(len(rows)), key=lambda i: (exact_costs[i], rows[i].commit_level))
+    safe = None
+    for i, r in enumerate(rows):
+        if r.p_shortfall <= settings.renewal_max_shortfall_probability:
+            safe = i  # rows are in increasing K, so the last qualifying one is the largest
+    marked = tuple(RenewalRow(**{**r.__dict__, "least_cost": i == least, "safe_max": i == safe})
+                   for i, r in enumerate(rows))
+    return RenewalScenarioResult(
+        name=f"{ri.name}: {scenario}",
+        vendor=ri.vendor,
+        baseline_monthly=cents(ri.baseline_monthly),
+        growth=float(growth),
+        growth_sd=float(sd),
+        term_months=int(ri.term_months),
+        rows=marked,
+        on_demand_cost=on_demand,
+        recommended_least_cost=marked[least].commit_level if least is not None else None,
+        recommended_safe=marked[safe].commit_level if safe is not None else None,
+    )
+
+
+def run_scenarios(ri: RenewalInputs, settings: Settings,
+                  progress: Progress | None = None) -> tuple[RenewalScenarioResult, ...]:
+    """One table per growth scenario, conservative / expected / aggressive first, then others."""
+    names = [s for s in SCENARIOS if s in ri.growth_scenarios]
+    names += sorted(s for s in ri.growth_scenarios if s not in SCENARIOS)
+    out = []
+    for i, name in enumerate(names):
+        if progress is not None:
+            progress.step(i / max(1, len(names)), f"Renewal {ri.vendor}: {name}")
+        out.append(run_renewal(ri, settings, name))
+    return tuple(out)
+
+
+# --- defaults from the data ---------------------------------------------------------------------------
+
+def _two_significant(x: Decimal) -> Decimal:
+    """Round half-up to two significant digits (a commit level an analyst would quote)."""
+    if x <= 0:
+        return Decimal(0)
+    exp = x.adjusted() - 1
+    q = Decimal(1).scaleb(exp)
+    return (x / q).quantize(Decimal(1), rounding="ROUND_HALF_UP") * q
+
+
+def default_tiers(center: Decimal, center_discount: float) -> list[tuple[Decimal, float]]:
+    """Five levels at 60/80/100/120/140 % of ``center`` (two significant digits) with discounts
+    center_discount -4/-2/0/+2/+4 percentage points (kept within 0..90)."""
+    out: list[tuple[Decimal, float]] = []
+    seen = set()
+    for mult, step in zip(TIER_MULTIPLIERS, TIER_DISCOUNT_STEPS, strict=True):
+        k = _two_significant(center * Decimal(str(mult)))
+        k = Decimal(int(k)) if k == k.to_integral_value() else cents(k)
+        if k <= 0 or k in seen:
+            continue
+        seen.add(k)
+        out.append((k, float(min(90.0, max(0.0, center_discount + step)))))
+    return out
+
+
+def _eligible_vendor_usage(usage: pd.DataFrame, vkey: str) -> pd.DataFrame:
+    if usage is None or usage.empty:
+        return usage
+    keys = usage["vendor"].astype(object).map(lambda v: vendor_key(v) if isinstance(v, str) else "")
+    mask = keys == vkey
+    if "commit_eligible" in usage.columns:
+        mask &= usage["commit_eligible"].astype(bool)
+    return usage.loc[mask]
+
+
+def estimate_growth(rows: pd.DataFrame, as_of: date, days: int = 90) -> float:
+    """Monthly growth from the last ``days`` days vs the ``days`` before them:
+    (recent / previous)^(30.4375 / days) - 1, clamped to [-5 %, +10 %]; the default 2 % when the
+    data does not cover both windows or either is not positive."""
+    if rows is None or rows.empty:
+        return DEFAULT_EXPECTED_GROWTH
+    t = pd.Timestamp(as_of)
+    first = rows["date"].min()
+    if first > t - pd.Timedelta(days=2 * days - 1):
+        return DEFAULT_EXPECTED_GROWTH
+    recent = money_sum(rows.loc[(rows["date"] > t - pd.Timedelta(days=days)) & (rows["date"] <= t), "cost"])
+    prev = money_sum(rows.loc[(rows["date"] > t - pd.Timedelta(days=2 * days))
+                              & (rows["date"] <= t - pd.Timedelta(days=days)), "cost"])
+    if recent <= 0 or prev <= 0:
+        return DEFAULT_EXPECTED_GROWTH
+    g = (recent / prev) ** (30.4375 / days) - 1
+    g = min(GROWTH_CLAMP[1], max(GROWTH_CLAMP[0], g))
+    return round(g, 4)
+
+
+def default_renewal_inputs(usage: pd.DataFrame, commitments: pd.DataFrame, as_of: date,
+                           settings: Settings) -> list[RenewalInputs]:
+    """One RenewalInputs per vendor that has a contract (vendors in name order)."""
+    if commitments is None or commitments.empty:
+        return []
+    days = int(settings.renewal_baseline_days)
+    t = pd.Timestamp(as_of)
+    by_vendor: dict[str, pd.DataFrame] = {}
+    names: dict[str, str] = {}
+    for v, g in commitments.groupby(commitments["vendor"].astype(object).map(vendor_key), sort=True):
+        by_vendor[v] = g
+        names[v] = str(g["vendor"].iloc[0])
+    out: list[RenewalInputs] = []
+    for vkey in sorted(by_vendor, key=lambda k: names[k].casefold()):
+        com = by_vendor[vkey]
+        rows = _eligible_vendor_usage(usage, vkey) if usage is not None else None
+        baseline = Decimal(0)
+        if rows is not None and not rows.empty:
+            rows = rows.loc[rows["date"] <= t]
+            start = t - pd.Timedelta(days=days - 1)
+            win = rows.loc[rows["date"] >= start]
+            if not rows.empty:
+                first = max(rows["date"].min(), start)
+                n_days = (t - first).days + 1
+                if n_days > 0:
+                    baseline = cents(from_micros(money_sum(win["cost"])) / n_days
+                                     * settings.renewal_days_per_month)
+        # the vendor's latest contract: the one whose term ends last
+        terms = com.groupby("contract_id").agg(start=("period_start", "min"), end=("period_end", "max"))
+        latest_id = terms.sort_values(["end", "start"]).index[-1]
+        latest = com.loc[com["contract_id"] == latest_id].sort_values("period_start")
+        span = (terms.loc[latest_id, "end"] - terms.loc[latest_id, "start"]).days + 1
+        term = max(1, round(Decimal(span) / settings.renewal_days_per_month))
+        last = latest.iloc[-1]
+        expected_g = estimate_growth(rows, as_of, days) if rows is not None else DEFAULT_EXPECTED_GROWTH
+        scenarios = {name: (round(expected_g + off, 4), sd) for name, (off, sd) in _DEFAULT_OFFSETS.items()}
+        center = baseline * term
+        if center <= 0:
+            center = from_micros(money_sum(latest["commitment"]))
+        disc = float(last["discount_pct"]) if "discount_pct" in latest.columns else 0.0
+        disc = disc if disc > 0 else DEFAULT_CENTER_DISCOUNT
+        out.append(RenewalInputs(
+            name=f"{names[vkey]} renewal",
+            vendor=names[vkey],
+            baseline_monthly=baseline,
+            growth_scenarios=scenarios,
+            term_months=int(term),
+            discount_tiers=default_tiers(center, disc),
+            overage_multiplier=float(last.get("overage_multiplier", 1.0)),
+            shortfall_penalty_pct=float(last.get("shortfall_penalty_pct", 100.0)),
+        ))
+    return out
+
+
+__all__ = [
+    "RenewalInputs", "SCENARIOS", "cost_for_level", "default_renewal_inputs", "default_tiers",
+    "estimate_growth", "list_spend", "run_renewal", "run_scenarios", "simulate_list_spend_micros",
+]

@@ -1,0 +1,151 @@
+"""Workload-shift candidates for contracts in a shortfall band (docs/domain.md,
+"Workload shift candidates" and Decisions > "Workload shift").
+
+For a contract whose band is ``shortfall_risk`` or ``shortfall_watch``, the candidates are the
+workloads whose spend does not draw down that contract (any vendor). Moving such a workload onto
+the contract for the rest of its term would add its run rate to the contract's consumption.
+
+Rules (all in Decisions > "Workload shift"):
+
+* A usage row is labelled by its ``workload``, else its ``project``, else its ``model``, else
+  its vendor (basis ``vendor``). A candidate is one (basis, label, vendor) group.
+* Rows that draw down the contract (``_contract`` == contract_id) are never candidates. Rows
+  flagged ``commit_eligible = false`` are not candidates either (fees, support, taxes cannot
+  draw down a commitment wherever they run). Rows dated after T are ignored.
+* run_rate = the group's spend on days T-13..T divided by 14 (``settings.run_rate_days``), rounded
+  half-up to cents; a day without spend counts as 0. Groups with run_rate <= 0 are not listed.
+* Days left are counted per commit period that has not ended (end_p > T): the current period
+  contributes end_p - T days, a future one its whole length. movable_spend = run_rate x days left.
+* Coverage is greedy down the ranking (run rate descending, then label, vendor), period by period:
+  in each not-ended period the candidate covers min(run_rate x that period's days left, that
+  period's shortfall still uncovered by the candidates ranked above). Ended periods' shortfall
+  cannot be covered by moving work now. covers = sum over periods; covers_pct = covers / the
+  contract's projected shortfall (sum of period shortfall), None when that is 0.
+* Contracts whose not-ended periods have no shortfall get no candidates.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from desktop.domain.money import ZERO, cents, from_micros
+from desktop.domain.results import ContractResult, WorkloadShiftCandidate
+from desktop.domain.settings import Settings
+
+SHORTFALL_BANDS = ("shortfall_risk", "shortfall_watch")
+BASES = ("workload", "project", "model")
+
+
+def label_usage(usage: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """(basis, label) per usage row: workload, else project, else model, else vendor."""
+    n = len(usage)
+    basis = pd.Series(["vendor"] * n, index=usage.index, dtype=object)
+    label = usage["vendor"].astype(object).where(usage["vendor"].notna(), "(unknown vendor)")
+    # apply in reverse priority so that the highest-priority non-empty column wins
+    for col in reversed(BASES):
+        if col not in usage.columns:
+            continue
+        s = usage[col].astype("string").str.strip()
+        has = s.notna() & (s != "")
+        basis = basis.where(~has, col)
+        label = label.where(~has, s.astype(object))
+    return basis, label
+
+
+def _periods_left(contract: ContractResult, as_of: date) -> list[tuple[int, int, Decimal]]:
+    """(index, days left after T, shortfall) for each period that has not ended."""
+    out = []
+    for i, p in enumerate(contract.periods):
+        if p.period_end <= as_of:
+            continue
+        if p.period_start > as_of:
+            days = (p.period_end - p.period_start).days + 1
+        else:
+            days = (p.period_end - as_of).days
+        out.append((i, days, p.shortfall))
+    return out
+
+
+def _window_rows(usage: pd.DataFrame, as_of: date, settings: Settings) -> pd.DataFrame:
+    """Commit-eligible usage rows dated in the run-rate window T-13..T."""
+    window_days = int(settings.run_rate_days)
+    start = pd.Timestamp(as_of - timedelta(days=window_days - 1))
+    end = pd.Timestamp(as_of)
+    if usage.empty:
+        return usage.iloc[0:0]
+    in_window = (usage["date"] >= start) & (usage["date"] <= end)
+    eligible = usage["commit_eligible"].astype(bool) if "commit_eligible" in usage.columns else True
+    frame = usage.loc[in_window & eligible]
+    return frame
+
+
+def workload_shift_candidates(
+    contracts: tuple[ContractResult, ...],
+    usage: pd.DataFrame,
+    as_of: date,
+    settings: Settings,
+) -> tuple[WorkloadShiftCandidate, ...]:
+    """Candidates for every contract in a shortfall band, contracts in contract_id order."""
+    targets = [c for c in contracts if c.band in SHORTFALL_BANDS]
+    if not targets or usage is None or usage.empty:
+        return ()
+    window = _window_rows(usage, as_of, settings)
+    if window.empty:
+        return ()
+    basis, label = label_usage(window)
+    contract_col = (window["_contract"].astype("string") if "_contract" in window.columns
+                    else pd.Series(pd.NA, index=window.index, dtype="string"))
+    base = pd.DataFrame({
+        "basis": basis.to_numpy(dtype=object),
+        "label": label.to_numpy(dtype=object),
+        "vendor": window["vendor"].astype(object).where(window["vendor"].notna(), "").to_numpy(),
+        "contract": contract_col.to_numpy(dtype=object),
+        "cost": window["cost"].to_numpy(dtype=np.int64),
+    })
+    days_div = Decimal(int(settings.run_rate_days))
+    out: list[WorkloadShiftCandidate] = []
+    for contract in sorted(targets, key=lambda c: c.contract_id):
+        periods = _periods_left(contract, as_of)
+        remaining = {i: s for i, _, s in periods if s > 0}
+        if not remaining:
+            continue
+        total_shortfall = sum((p.shortfall for p in contract.periods), ZERO)
+        draws = (base["contract"].astype("string") == contract.contract_id).fillna(False)
+        others = base.loc[~draws.astype(bool).to_numpy()]
+        if others.empty:
+            continue
+        groups = others.groupby(["basis", "label", "vendor"], sort=False)["cost"].sum()
+        ranked = []
+        for (b, lab, vendor), micros in groups.items():
+            rate = cents(from_micros(micros) / days_div)
+            if rate <= 0:
+                continue
+            ranked.append((rate, str(lab), str(vendor), str(b)))
+        ranked.sort(key=lambda r: (-r[0], r[1].casefold(), r[2].casefold(), r[3]))
+        days_left = sum(d for _, d, _ in periods)
+        for rate, lab, vendor, b in ranked:
+            covers = ZERO
+            for i, d, _ in periods:
+                left = remaining.get(i, ZERO)
+                if left <= 0:
+                    continue
+                take = min(rate * d, left)
+                remaining[i] = left - take
+                covers += take
+            covers = cents(covers)
+            out.append(WorkloadShiftCandidate(
+                contract_id=contract.contract_id,
+                workload=lab,
+                basis=b,
+                vendor=vendor,
+                run_rate=rate,
+                days_left=days_left,
+                movable_spend=cents(rate * days_left),
+                covers=covers,
+                covers_pct=(float(covers / total_shortfall) if total_shortfall > 0 else None),
+            ))
+    return tuple(out)
