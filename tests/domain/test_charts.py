@@ -1,0 +1,428 @@
+"""Chart-data builders (desktop.domain.charts) and the palette, with hand-computed points.
+
+The fixture is a hand-built Analysis (results written by hand the way docs/domain.md defines
+them) over a small canonical usage frame; see ``chart_analysis`` for the numbers.
+"""
+
+from __future__ import annotations
+
+import statistics
+from datetime import date, timedelta
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from desktop.domain import charts, palette, tables
+from desktop.domain.errors import InputError
+from desktop.domain.inputs import Inputs
+from desktop.domain.results import (
+    Analysis,
+    AnomalyResult,
+    BudgetResult,
+    ContractResult,
+    InvoiceFlag,
+    InvoiceResult,
+    PeriodResult,
+    RenewalRow,
+    RenewalScenarioResult,
+    SourceRef,
+)
+from desktop.domain.settings import Settings
+
+D = Decimal
+DAY = 86400.0
+
+
+def x(d: date) -> float:
+    return (d - date(1970, 1, 1)).days * DAY
+
+
+def m(v: str) -> int:
+    return int(D(v) * 1_000_000)
+
+
+def usage_frame() -> pd.DataFrame:
+    rows = [
+        # date, vendor, cost, team, model, eligible, _contract, _row
+        ("2026-01-01", "OpenAI", "10.00", "search", "gpt-4o", True, "C1", 2),
+        ("2026-01-01", "OpenAI", "5.00", "search", "gpt-4o-mini", True, "C1", 3),
+        ("2026-01-03", "OpenAI", "20.00", "search", "gpt-4o", True, "C1", 4),
+        ("2026-01-10", "OpenAI", "30.00", "search", "gpt-4o", True, "C1", 5),
+        ("2026-01-12", "OpenAI", "25.00", "search", "gpt-4o", True, "C1", 6),
+        ("2026-01-13", "OpenAI", "15.00", "search", "gpt-4o", True, "C1", 7),
+        ("2026-01-02", "OpenAI", "99.00", "Search", "gpt-4o", False, None, 8),
+        ("2026-01-02", "Anthropic", "7.00", "ads", "claude", True, None, 9),
+        ("2026-01-14", "OpenAI", "50.00", "search", "gpt-4o", True, "C1", 10),
+    ]
+    df = pd.DataFrame(
+        {
+            "date": pd.to_datetime([r[0] for r in rows]),
+            "vendor": [r[1] for r in rows],
+            "cost": [m(r[2]) for r in rows],
+            "team": [r[3] for r in rows],
+            "model": [r[4] for r in rows],
+            "commit_eligible": [r[5] for r in rows],
+            "_file": ["usage.csv"] * len(rows),
+            "_row": [r[7] for r in rows],
+        }
+    )
+    u = tables.conform(df, "usage")
+    u["_contract"] = pd.array([r[6] for r in rows], dtype="string")
+    return u
+
+
+def contract() -> ContractResult:
+    # P1 Jan 1-10 commit 100, rollover 20%; P2 Jan 11-20 commit 200; T = Jan 13.
+    # consumed P1 = 15 + 20 + 30 = 65, P2 to T = 25 + 15 = 40; run rate = 105 / 13 days = 8.08
+    # P1 ended: shortfall 35, carry_out 20, penalty 15; P2: C' = 220, projected 40 + 8.08 x 7
+    # = 96.56, shortfall 123.44, penalty 123.44.
+    p1 = PeriodResult(date(2026, 1, 1), date(2026, 1, 10), D("100.00"), D("0.00"), D("65.00"), D("100.00"),
+                      0.65, D("65.00"), D("35.00"), D("20.00"), D("15.00"), D("0.00"), D("0.00"),
+                      days=10, elapsed_days=10, status="ended", band="shortfall_risk")
+    p2 = PeriodResult(date(2026, 1, 11), date(2026, 1, 20), D("200.00"), D("20.00"), D("40.00"), D("60.00"),
+                      40 / 60, D("96.56"), D("123.44"), D("0.00"), D("123.44"), D("0.00"), D("0.00"),
+                      days=10, elapsed_days=3, status="current", band="shortfall_risk")
+    return ContractResult("C1", "OpenAI", date(2026, 1, 1), date(2026, 1, 20), D("300.00"), D("105.00"),
+                          D("160.00"), 105 / 160, "shortfall_risk", D("8.08"), D("27.86"), D("161.56"),
+                          D("138.44"), D("0.00"), D("0.00"), (p1, p2), days_left=7)
+
+
+def invoices_frame() -> pd.DataFrame:
+    df = pd.DataFrame(
+        {
+            "invoice_id": ["INV-1", "INV-1", "INV-1", "INV-2"],
+            "vendor": ["OpenAI"] * 4,
+            "invoice_date": pd.to_datetime(["2026-02-01"] * 4),
+            "amount": [m("60"), m("10"), m("5"), m("40")],
+            "_file": ["invoices.csv"] * 4,
+            "_row": [2, 3, 4, 5],
+        }
+    )
+    return tables.conform(df, "invoices")
+
+
+@pytest.fixture
+def analysis() -> Analysis:
+    inv1 = InvoiceResult("INV-1", "OpenAI", date(2026, 1, 1), date(2026, 1, 31), D("75.00"), D("65.00"),
+                         D("10.00"), 10 / 65, "overbilled", D("0.00"), D("10.00"),
+                         (InvoiceFlag(3, "duplicate_line", D("10.00"), "Ann", file="invoices.csv"),))
+    inv2 = InvoiceResult("INV-2", "OpenAI", date(2026, 1, 1), date(2026, 1, 31), D("40.00"), D("40.00"),
+                         D("0.00"), 0.0, "within_tolerance", D("0.00"), D("0.00"), ())
+    b1 = BudgetResult("Team Search", "2026-01", D("200.00"), D("204.00"), 1.02, D("220.00"), D("20.00"), 0.1,
+                      "medium", "hard_cap", dimension="team", value="Search")
+    b2 = BudgetResult("Team Ads", "2026-01", D("10.00"), D("7.00"), 0.7, D("9.00"), D("-1.00"), -0.1,
+                      "none", "warning", dimension="team", value="ads")
+    b0 = BudgetResult("Team Ads", "2025-12", D("10.00"), D("0.00"), 0.0, D("0.00"), D("-10.00"), -1.0,
+                      "under", "none", dimension="team", value="ads")
+    an = AnomalyResult("vendor", "OpenAI", date(2026, 1, 2), D("99.00"), D("7.50"), D("7.07"), 12.9)
+    return Analysis(date(2026, 1, 13), "USD", (contract(),), (inv1, inv2), (b0, b1, b2), (an,), (),
+                    settings=Settings(), usage=usage_frame(),
+                    inputs=Inputs(invoices=invoices_frame()))
+
+
+# ---------------------------------------------------------------------------------------------
+# burn-up
+
+
+def test_burn_up_consumed_expected_and_steps(analysis):
+    d = charts.burn_up(analysis, "C1")
+    cons = d.get("consumed")
+    # Jan 1..Jan 13 (T): cumulative eligible spend of C1; the ineligible 99 and the Jan 14 row
+    # after T are out.
+    assert cons.n == 13
+    assert cons.x[0] == x(date(2026, 1, 1))
+    assert cons.x[-1] == x(date(2026, 1, 13))
+    assert cons.y.tolist() == [15, 15, 35, 35, 35, 35, 35, 35, 35, 65, 65, 90, 105]
+    exp = d.get("expected")
+    assert exp.n == 20  # whole term
+    # P1: 100 x (i+1)/10; P2 adds 200 x (i-9)/10
+    assert exp.y[0] == pytest.approx(10)
+    assert exp.y[9] == pytest.approx(100)
+    assert exp.y[12] == pytest.approx(160)  # = expected_to_date at T
+    assert exp.y[19] == pytest.approx(300)
+    step = d.get("commitment")
+    # P1 level 0 + 100; P2 level = projected P1 (65) + 200 + carry 20 = 285
+    assert step.x.tolist() == [x(date(2026, 1, 1)), x(date(2026, 1, 10)), x(date(2026, 1, 11)), x(date(2026, 1, 20))]
+    assert step.y.tolist() == [100, 100, 285, 285]
+    assert "carry 20.00" in step.notes[2]
+    # click refs: the rows of that day
+    assert cons.refs.at(0) == [SourceRef("usage.csv", 2), SourceRef("usage.csv", 3)]
+    assert cons.refs.at(1) == []
+    assert cons.refs.at(11) == [SourceRef("usage.csv", 6)]
+
+
+def test_burn_up_bands_forecast_cone_and_markers(analysis):
+    d = charts.burn_up(analysis, "C1")
+    bands = {b.name: b for b in d.bands}
+    assert list(bands) == list(palette.BAND_COLORS)
+    # at T expected is 160: shortfall_watch 128..144, on_pace 144..176, overage_watch 176..192
+    assert bands["shortfall_risk"].lower[12] == 0
+    assert bands["shortfall_risk"].upper[12] == pytest.approx(128)
+    assert bands["shortfall_watch"].upper[12] == pytest.approx(144)
+    assert bands["on_pace"].upper[12] == pytest.approx(176)
+    assert bands["overage_watch"].upper[12] == pytest.approx(192)
+    assert bands["overage_risk"].lower[12] == pytest.approx(192)
+    assert bands["on_pace"].color == palette.BLUISH_GREEN
+    # forecast from T (105) at 8.08/day to Jan 20: 105 + 7 x 8.08 = 161.56 = projected consumption
+    f = d.get("forecast")
+    assert f.x[0] == x(date(2026, 1, 13)) and f.x[-1] == x(date(2026, 1, 20))
+    assert f.y[0] == pytest.approx(105)
+    assert f.y[-1] == pytest.approx(161.56)
+    # cone: +/- sample std of the 13 window days (term has 13 days up to T)
+    window = [15, 0, 20, 0, 0, 0, 0, 0, 0, 30, 0, 25, 15]
+    sigma = statistics.stdev(window)
+    assert d.extra["window_days"] == 13
+    assert d.extra["sigma"] == pytest.approx(sigma)
+    assert d.get("forecast_low").y[-1] == pytest.approx(105 + 7 * max(0.0, 8.08 - sigma))
+    assert d.get("forecast_surge").y[-1] == pytest.approx(105 + 7 * (8.08 + sigma))
+    kinds = [(mk.kind, mk.x) for mk in d.markers]
+    assert ("as_of", x(date(2026, 1, 13))) in kinds
+    assert ("boundary", x(date(2026, 1, 11))) in kinds
+    assert ("boundary", x(date(2026, 1, 21))) in kinds  # term end (after the last day)
+    assert "pacing 66%" in d.title and "shortfall risk" in d.title
+
+
+def test_burn_up_bands_follow_settings(analysis):
+    from dataclasses import replace
+
+    a = replace(analysis, settings=Settings(band_shortfall_risk_below=0.5, band_on_pace_max=1.3,
+                                            band_overage_watch_max=1.5))
+    bands = {b.name: b for b in charts.burn_up(a, "C1").bands}
+    assert bands["shortfall_risk"].upper[9] == pytest.approx(50)
+    assert bands["on_pace"].upper[9] == pytest.approx(130)
+    assert bands["overage_watch"].upper[9] == pytest.approx(150)
+    assert "50%" in bands["shortfall_risk"].label
+
+
+def test_burn_up_readout_and_pick(analysis):
+    d = charts.burn_up(analysis, "C1")
+    noon = x(date(2026, 1, 12)) + DAY / 2
+    assert charts.readout_text(d, noon) == (
+        "2026-01-12 · Consumed (cumulative): 90.00 (that day 25.00) · Expected (linear): 140.00"
+        " · Commitment to meet (incl. carry): 285.00 (P2: 200.00 + carry 20.00)"
+    )
+    t = charts.readout_text(d, x(date(2026, 1, 15)) + 10)
+    assert "Consumed" not in t  # after T
+    assert "Forecast (run rate): 121.16" in t  # 105 + 2 x 8.08
+    assert charts.readout_text(d, x(date(2026, 1, 12)), hidden={"expected"}).count("Expected") == 0
+    # a click near the Jan 12 point of the consumed line (1 px / day, 1 px / unit)
+    hit = charts.pick(d, noon, 91, px_x=10 / DAY, px_y=1.0)
+    assert hit == ("consumed", 11)
+    assert charts.selection(d, *hit) == [SourceRef("usage.csv", 6)]
+    assert charts.pick(d, noon, 300, px_x=10 / DAY, px_y=1.0) is None
+
+
+def test_burn_up_unknown_contract(analysis):
+    with pytest.raises(InputError):
+        charts.burn_up(analysis, "nope")
+
+
+# ---------------------------------------------------------------------------------------------
+# period exposure
+
+
+def test_period_exposure(analysis):
+    d = charts.period_exposure(analysis, "C1")
+    pen, pre = d.get("shortfall_penalty"), d.get("overage_premium")
+    assert pen.y.tolist() == [15.0, 123.44]
+    assert pre.y.tolist() == [0.0, 0.0]
+    assert pen.lo.tolist() == [x(date(2026, 1, 1)), x(date(2026, 1, 11))]
+    assert pen.hi.tolist() == [x(date(2026, 1, 11)), x(date(2026, 1, 21))]
+    assert charts.readout_text(d, x(date(2026, 1, 5))) == (
+        "2026-01-05 · Shortfall penalty: 15.00 (P1 ended; projected 65.00 vs 100.00) · Overage premium: 0.00"
+    )
+    # rows behind P2: eligible C1 usage Jan 11..T
+    assert pen.refs.at(1) == [SourceRef("usage.csv", 6), SourceRef("usage.csv", 7)]
+    assert [r.row for r in pen.refs.at(0)] == [2, 3, 4, 5]
+    # clicking inside the P2 penalty bar
+    assert charts.pick(d, float(pen.x[1]), 50.0, 1e-4, 1.0) == ("shortfall_penalty", 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# daily spend
+
+
+def test_daily_spend_stacked_by_vendor(analysis):
+    d = charts.daily_spend(analysis, by="vendor", stacked=True)
+    oa, an = d.get("g:OpenAI"), d.get("g:Anthropic")  # largest total first
+    assert d.names.index("g:OpenAI") < d.names.index("g:Anthropic")
+    assert oa.n == 13  # Jan 1 .. Jan 13 (the Jan 14 row is after T)
+    assert oa.y.tolist()[:3] == [15, 99, 20]  # the ineligible 99 is spend too
+    assert an.y0.tolist()[:3] == [15, 99, 20]
+    assert an.y.tolist()[:3] == [15, 106, 20]
+    assert an.value.tolist()[:3] == [0, 7, 0]
+    avg = d.get("avg7").y
+    assert avg[0] == pytest.approx(15)
+    assert avg[1] == pytest.approx((15 + 106) / 2)
+    assert avg[6] == pytest.approx((15 + 106 + 20) / 7)
+    assert avg[12] == pytest.approx((30 + 25 + 15) / 7)  # Jan 7..13
+    anom = d.get("anomalies")
+    assert anom.x.tolist() == [x(date(2026, 1, 2))]
+    assert anom.y.tolist() == [99.0]  # on top of OpenAI's band
+    assert anom.refs.at(0) == [SourceRef("usage.csv", 8)]
+    assert an.refs.at(1) == [SourceRef("usage.csv", 9)]
+    assert charts.readout_text(d, x(date(2026, 1, 2)) + 5) == (
+        "2026-01-02 · OpenAI: 99.00 · Anthropic: 7.00 · Total: 106.00 · 7-day average (total): 60.50"
+        " · Anomaly (z > 3): 99.00 (OpenAI: 99.00, z = 12.9)"
+    )
+    # click inside Anthropic's band on Jan 2 (99..106)
+    assert charts.pick(d, x(date(2026, 1, 2)) + 5, 103, 1e-4, 1.0) == ("g:Anthropic", 1)
+
+
+def test_daily_spend_lines_by_team_and_other(analysis):
+    d = charts.daily_spend(analysis, by="team", stacked=False)
+    # 'search' and 'Search' are different labels of the team column as written
+    assert d.get("g:search").y.tolist()[:3] == [15, 0, 20]
+    assert d.get("g:search").y0 is None
+    assert not d.get("total").draw
+    assert not d.has("anomalies")  # the anomaly is a vendor one
+    # more than 8 groups -> seven largest + Other
+    u = analysis.usage
+    many = u.copy()
+    many["team"] = pd.array([f"t{i}" for i in range(len(many))], dtype="string")
+    many.loc[8, "date"] = pd.Timestamp("2026-01-05")  # t8: 1.00 inside the range
+    many.loc[8, "cost"] = m("1.00")
+    from dataclasses import replace
+
+    d2 = charts.daily_spend(replace(analysis, usage=many), by="team", stacked=False)
+    groups = [s.label for s in d2.series if s.name.startswith("g:")]
+    assert len(groups) == 8 and groups[-1] == "Other"
+    # largest 7: 99 (t6), 30 (t3), 25 (t4), 20 (t2), 15 (t5), 10 (t0), 7 (t7); t1 (5) + t8 (1) merge
+    assert groups[:7] == ["t6", "t3", "t4", "t2", "t5", "t0", "t7"]
+    other = d2.get("g:Other")
+    assert other.y[0] == 5 and other.y[4] == 1
+    assert other.refs.at(4) == [SourceRef("usage.csv", 10)]
+    with pytest.raises(InputError):
+        charts.daily_spend(analysis, by="project")
+
+
+# ---------------------------------------------------------------------------------------------
+# invoice variance
+
+
+def test_invoice_variance(analysis):
+    d = charts.invoice_variance(analysis)
+    assert d.categories == ("INV-1", "INV-2")
+    assert d.get("expected").y.tolist() == [65.0, 40.0]
+    assert d.get("invoiced").y.tolist() == [75.0, 40.0]
+    leak = d.get("leakage")
+    assert leak.y0.tolist() == [65.0, 40.0] and leak.value.tolist() == [10.0, 0.0]
+    assert d.get("invoiced").refs.at(0) == [SourceRef("invoices.csv", r) for r in (2, 3, 4)]
+    assert leak.refs.at(0) == [SourceRef("invoices.csv", 3)]
+    assert charts.readout_text(d, 0.1) == (
+        "INV-1 · Expected (usage): 65.00 · Invoiced (excl. tax): 75.00 (variance 10.00 (+15.4%), overbilled)"
+        " · Premium leakage: 10.00"
+    )
+    # click on the leakage part of INV-1's invoiced bar (x = 0.2, y 65..75)
+    assert charts.pick(d, 0.2, 70, 100, 1) == ("leakage", 0)
+    assert charts.pick(d, 0.2, 30, 100, 1) == ("invoiced", 0)
+    assert "leakage 10.00" in d.title
+
+
+# ---------------------------------------------------------------------------------------------
+# budget utilization
+
+
+def test_budget_utilization(analysis):
+    d = charts.budget_utilization(analysis)
+    assert d.extra["month"] == "2026-01"  # the month of T
+    assert d.categories == ("Team Search", "Team Ads")
+    assert d.get("utilization").y.tolist() == [1.02, 0.7]
+    assert d.get("forecast").y.tolist() == pytest.approx([1.1, 0.9])
+    assert [t.y for t in d.thresholds] == [0.5, 0.7, 0.9, 0.95, 1.0]
+    assert d.thresholds[-1].color == palette.TIER_COLORS["hard_cap"]
+    # team 'Search' matches search/Search case-insensitively, Jan up to T (not the Jan 14 row)
+    assert [r.row for r in d.get("utilization").refs.at(0)] == [2, 3, 4, 5, 6, 7, 8]
+    assert d.get("utilization").refs.at(1) == [SourceRef("usage.csv", 9)]
+    assert charts.readout_text(d, 1.2) == (
+        "Team Ads · Utilization (actual / budget): 70.0% (7.00 of 10.00, warning)"
+        " · Forecast / budget: 90.0% (forecast 9.00, severity none)"
+    )
+    d0 = charts.budget_utilization(analysis, month="2025-12")
+    assert d0.categories == ("Team Ads",) and d0.get("utilization").refs.at(0) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# renewal
+
+
+def scenarios() -> tuple[RenewalScenarioResult, ...]:
+    rows = (
+        RenewalRow(D("1000.00"), 5.0, D("1300.00"), D("100.00"), 0.02, D("0"), D("300.00")),
+        RenewalRow(D("1200.00"), 10.0, D("1250.00"), D("150.00"), 0.08, D("5"), D("50.00"),
+                   least_cost=True, safe_max=True),
+        RenewalRow(D("1500.00"), 15.0, D("1500.00"), D("-100.00"), 0.6, D("200"), D("0")),
+    )
+    s1 = RenewalScenarioResult("expected", "OpenAI", D("100"), 0.02, 0.01, 12, rows, D("1400.00"),
+                               D("1200.00"), D("1200.00"))
+    return (s1,)
+
+
+def test_renewal():
+    d = charts.renewal(scenarios())
+    cost, p = d.get("cost:expected"), d.get("p:expected")
+    assert cost.x.tolist() == [1000, 1200, 1500]
+    assert cost.y.tolist() == [1300, 1250, 1500]
+    assert p.axis == "right" and p.y.tolist() == [0.02, 0.08, 0.6]
+    rec = d.get("rec:expected")
+    assert rec.x.tolist() == [1200, 1200] and rec.notes == ("least cost", "safe max")
+    assert cost.refs.at(1) == ["renewal:expected:1200.00"]
+    assert charts.readout_text(d, 1210) == (
+        "Commit level 1,210.00 · expected: expected cost: 1,250.00 (discount 10.0%, savings 150.00)"
+        " · expected: P(shortfall): 8.0%"
+    )
+    assert charts.pick(d, 1495, 1502, 0.5, 0.5) == ("cost:expected", 2)
+    assert charts.pick(d, 1500, 0, 0.5, 0.5, y2=0.6) == ("p:expected", 2)
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV, refs, palette
+
+
+def test_csv_export(analysis):
+    text = charts.to_csv(charts.period_exposure(analysis, "C1"))
+    lines = text.splitlines()
+    assert lines[0] == "series,date,value,unit"
+    assert "Shortfall penalty,2026-01-11,123.44,money" in lines  # P2, listed at its first day
+    text = charts.to_csv(charts.invoice_variance(analysis), hidden={"expected"})
+    assert "Premium leakage,INV-1,10.00,money" in text
+    assert "Expected (usage)" not in text
+
+
+def test_ref_index_roundtrip():
+    f = pd.DataFrame({"_file": ["a", "b", "a", "a"], "_row": [5, 2, 3, 9]})
+    r = charts.RefIndex.from_frame(f, np.array([1, 0, 1, 7]), 3)
+    assert r.at(0) == [SourceRef("b", 2)]
+    assert r.at(1) == [SourceRef("a", 3), SourceRef("a", 5)]
+    assert r.at(2) == [] and r.count(1) == 2
+    k = charts.RefIndex.from_keys(["x", "y"])
+    assert k.at(1) == ["y"] and k.n == 2
+
+
+def test_palette_is_okabe_ito_and_readable():
+    assert set(palette.BAND_COLORS.values()) <= set(palette.OKABE_ITO.values())
+    assert list(palette.BAND_COLORS) == ["shortfall_risk", "shortfall_watch", "on_pace", "overage_watch",
+                                         "overage_risk"]
+    assert set(palette.TIER_COLORS) == {"none", "info", "warning", "critical", "hard_stop", "hard_cap"}
+    for dark in (False, True):
+        bg = palette.theme(dark).background
+        for c in palette.series_colors(dark)[:7]:
+            assert palette.contrast_ratio(palette.line_color(c, dark), bg) >= 2.0, (c, dark)
+        for c in list(palette.BAND_COLORS.values()) + list(palette.TIER_COLORS.values()):
+            assert palette.contrast_ratio(palette.line_color(c, dark), bg) >= 1.9
+    assert palette.contrast_ratio("#000000", "#FFFFFF") == pytest.approx(21.0)
+    assert palette.text_on(palette.YELLOW) == "#000000"
+    assert palette.text_on(palette.BLUE) == "#FFFFFF"
+    assert palette.excel_argb("#0072b2") == "FF0072B2"
+    assert palette.rgba("#E69F00", 50) == (230, 159, 0, 50)
+
+
+def test_date_helpers():
+    assert charts.epoch_seconds(date(1970, 1, 2)) == DAY
+    assert charts.date_of(DAY * 1.99) == date(1970, 1, 2)
+    arr = charts.epoch_array(pd.Series(pd.to_datetime(["1970-01-03"])))
+    assert arr.tolist() == [2 * DAY]
+    assert charts.date_of(x(date(2026, 1, 1)) + DAY - 1) == date(2026, 1, 1)
+    assert date(2026, 1, 1) + timedelta(days=1) == charts.date_of(x(date(2026, 1, 2)))
