@@ -1,0 +1,225 @@
+"""Budget variance per allocation line and month (docs/domain.md "Budget variance" and the rules
+in its "Decisions" section).
+
+A usage row belongs to a line when its ``dimension`` column equals the line's value
+(case-insensitive; vendors compare by vendor key) and, when the line names a vendor, its vendor is
+that vendor. Budgets are in the reporting currency. Every threshold comparison is exact (Decimal).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from desktop.domain.contracts import Daily, _str_or_none
+from desktop.domain.errors import InputError
+from desktop.domain.money import cents, from_micros
+from desktop.domain.results import ALERT_TIERS, BudgetResult
+from desktop.domain.settings import DEFAULT_SETTINGS, Settings
+from desktop.domain.tables import BUDGET_DIMENSIONS, vendor_key
+
+_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+CONTAINMENT_ACTIONS = ("rate-limit non-production keys", "route to a cheaper model tier",
+                       "disable non-critical features")
+# tiers from lowest to highest
+_TIER_RANK = {t: i for i, t in enumerate(reversed(ALERT_TIERS))}
+
+
+def _d(x: float) -> Decimal:
+    return Decimal(str(float(x)))
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    mm = _MONTH.match(str(month))
+    if not mm:
+        raise ValueError(month)
+    y, mo = int(mm.group(1)), int(mm.group(2))
+    if not 1 <= mo <= 12:
+        raise ValueError(month)
+    return date(y, mo, 1), date(y, mo, calendar.monthrange(y, mo)[1])
+
+
+def severity(variance: Decimal, budget: Decimal, settings: Settings = DEFAULT_SETTINGS) -> str:
+    """By variance_pct = variance / budget: high >= 0.20, medium >= 0.10, low > 0,
+    under <= -0.20, none otherwise. A zero budget: high when anything is forecast, else none."""
+    if budget == 0:
+        return "high" if variance > 0 else "none"
+    vp = variance / budget
+    if vp >= _d(settings.severity_high):
+        return "high"
+    if vp >= _d(settings.severity_medium):
+        return "medium"
+    if vp > 0:
+        return "low"
+    if vp <= _d(settings.severity_under):
+        return "under"
+    return "none"
+
+
+def alert_tier(actual: Decimal, budget: Decimal, settings: Settings = DEFAULT_SETTINGS) -> str:
+    """By utilization = actual / budget. A zero budget: hard_cap once anything is spent."""
+    if budget == 0:
+        return "hard_cap" if actual > 0 else "none"
+    u = actual / budget
+    for tier, th in (("hard_cap", settings.tier_hard_cap), ("hard_stop", settings.tier_hard_stop),
+                     ("critical", settings.tier_critical), ("warning", settings.tier_warning),
+                     ("info", settings.tier_info)):
+        if u >= _d(th):
+            return tier
+    return "none"
+
+
+def max_tier(a: str, b: str) -> str:
+    return a if _TIER_RANK[a] >= _TIER_RANK[b] else b
+
+
+def is_spike(forecast: Decimal, previous_actual: Decimal, settings: Settings = DEFAULT_SETTINGS) -> bool:
+    """Forecast 20% or more above the previous month's actual (which must be positive; the
+    caller only asks once the previous month has ended on or before T)."""
+    return previous_actual > 0 and forecast >= previous_actual * (1 + _d(settings.spike_pct))
+
+
+def response(sev: str, tier: str, as_of: date, containment_owner: str | None,
+             settings: Settings = DEFAULT_SETTINGS) -> tuple[str, date | None]:
+    """(text, rca_due). High severity or hard_stop/hard_cap: root-cause analysis due T + 24 h;
+    medium: T + 72 h; low: next weekly review. Due dates are T plus whole days."""
+    who = containment_owner or "the line owner"
+    actions = "; ".join(CONTAINMENT_ACTIONS)
+    if sev == "high" or tier in ("hard_stop", "hard_cap"):
+        hours = settings.rca_high_hours
+    elif sev == "medium":
+        hours = settings.rca_medium_hours
+    elif sev == "low":
+        return "review at the next weekly review", None
+    elif sev == "under":
+        return "under budget: money to reallocate", None
+    else:
+        return "", None
+    due = as_of + timedelta(days=-(-hours // 24))
+    return (f"root-cause analysis due within {hours} h ({due.isoformat()}) with containment owner "
+            f"{who}; containment: {actions}"), due
+
+
+class _LineUsage:
+    """Daily spend per (dimension, value, vendor) line, computed once per distinct line."""
+
+    def __init__(self, usage: pd.DataFrame):
+        self.usage = usage
+        self._keys: dict[str, np.ndarray] = {}
+        self._vkeys: np.ndarray | None = None
+        self._cache: dict[tuple, Daily] = {}
+
+    def _col_keys(self, col: str) -> np.ndarray:
+        if col not in self._keys:
+            fn = vendor_key if col == "vendor" else (lambda s: str(s).strip().casefold())
+            codes, uniques = pd.factorize(self.usage[col].astype("string"), use_na_sentinel=True)
+            keys = np.array([fn(u) for u in uniques] + [None], dtype=object)
+            self._keys[col] = keys[codes]
+        return self._keys[col]
+
+    def daily(self, dimension: str, value: str, vendor: str | None) -> Daily:
+        vkey = vendor_key(value) if dimension == "vendor" else str(value).strip().casefold()
+        ven = vendor_key(vendor) if vendor else None
+        key = (dimension, vkey, ven)
+        if key not in self._cache:
+            if self.usage.empty:
+                self._cache[key] = Daily.empty()
+            else:
+                mask = self._col_keys(dimension) == vkey
+                if ven is not None:
+                    mask &= self._col_keys("vendor") == ven
+                f = self.usage[mask]
+                s = f.groupby("date")["cost"].sum()
+                self._cache[key] = Daily(s.index.to_numpy(), s.to_numpy(dtype=np.int64))
+        return self._cache[key]
+
+
+def _validate(budgets: pd.DataFrame) -> None:
+    for rec in budgets[["dimension", "month", "_file", "_row"]].to_dict("records"):
+        dim = str(rec["dimension"]).strip().casefold() if rec["dimension"] is not pd.NA else ""
+        if dim not in BUDGET_DIMENSIONS:
+            raise InputError(f"dimension {rec['dimension']!r} is not one of {', '.join(BUDGET_DIMENSIONS)}",
+                             file=rec["_file"] or "budgets", row=int(rec["_row"]), column="dimension")
+        try:
+            month_bounds(rec["month"])
+        except ValueError:
+            raise InputError(f"month {rec['month']!r} is not YYYY-MM", file=rec["_file"] or "budgets",
+                             row=int(rec["_row"]), column="month") from None
+
+
+def budget_results(budgets: pd.DataFrame, usage: pd.DataFrame, as_of: date,
+                   settings: Settings = DEFAULT_SETTINGS) -> tuple[BudgetResult, ...]:
+    """One BudgetResult per budget row, ordered by (allocation, month). ``usage`` is the prepared
+    frame (reporting currency)."""
+    if budgets.empty:
+        return ()
+    _validate(budgets)
+    lines = _LineUsage(usage)
+    out = []
+    for rec in budgets.to_dict("records"):
+        out.append(_one_line(rec, lines, as_of, settings))
+    out.sort(key=lambda b: (b.allocation, b.month))
+    return tuple(out)
+
+
+def _one_line(rec: dict, lines: _LineUsage, as_of: date, settings: Settings) -> BudgetResult:
+    dimension = str(rec["dimension"]).strip().casefold()
+    value = str(rec["value"]).strip()
+    vendor = _str_or_none(rec.get("vendor"))
+    m_start, m_end = month_bounds(rec["month"])
+    month = f"{m_start.year:04d}-{m_start.month:02d}"
+    budget = cents(from_micros(rec["budget"]))
+    daily = lines.daily(dimension, value, vendor)
+    actual = cents(from_micros(daily.total(m_start, min(m_end, as_of))))
+    window = settings.run_rate_days
+    rr = cents(from_micros(daily.total(as_of - timedelta(days=window - 1), as_of)) / window)
+    days_after = max(0, (m_end - max(as_of, m_start - timedelta(days=1))).days)
+    forecast = actual + rr * days_after
+    variance = forecast - budget
+    sev = severity(variance, budget, settings)
+    tier = alert_tier(actual, budget, settings)
+    p_start, p_end = month_bounds_prev(m_start)
+    previous_actual = cents(from_micros(daily.total(p_start, p_end))) if p_end <= as_of else None
+    spike = previous_actual is not None and is_spike(forecast, previous_actual, settings)
+    if spike:
+        tier = max_tier(tier, "critical")
+    containment = _str_or_none(rec.get("containment_owner")) or _str_or_none(rec.get("owner"))
+    text, due = response(sev, tier, as_of, containment, settings)
+    monitoring = False
+    if m_start <= as_of <= m_end and (sev in ("high", "medium")
+                                      or _TIER_RANK[tier] >= _TIER_RANK["critical"]):
+        monitoring = not recovered(daily, budget, m_end.day, as_of, settings)
+    return BudgetResult(
+        allocation=str(rec["allocation"]), month=month, budget=budget, actual=actual,
+        utilization=None if budget == 0 else float(actual / budget), forecast=forecast,
+        variance=variance, variance_pct=None if budget == 0 else float(variance / budget),
+        severity=sev, alert_tier=tier, dimension=dimension, value=value, run_rate=rr, spike=spike,
+        previous_actual=previous_actual, response=text, rca_due=due,
+        owner=_str_or_none(rec.get("owner")), containment_owner=containment,
+        escalation_owner=_str_or_none(rec.get("escalation_owner")), vendor=vendor,
+        cost_center=_str_or_none(rec.get("cost_center")), gl_account=_str_or_none(rec.get("gl_account")),
+        monitoring=monitoring)
+
+
+def month_bounds_prev(m_start: date) -> tuple[date, date]:
+    last = m_start - timedelta(days=1)
+    return last.replace(day=1), last
+
+
+def recovered(daily: Daily, budget: Decimal, days_in_month: int, as_of: date,
+              settings: Settings = DEFAULT_SETTINGS) -> bool:
+    """True when the line's run rate (trailing-window spend / window) was under budget pace
+    (budget / days in the month) on each of the last ``monitoring_recovery_days`` days up to T."""
+    window = settings.run_rate_days
+    for k in range(settings.monitoring_recovery_days):
+        day = as_of - timedelta(days=k)
+        spend = from_micros(daily.total(day - timedelta(days=window - 1), day))
+        # spend / window < budget / days  <=>  spend x days < budget x window (exact)
+        if not spend * days_in_month < budget * window:
+            return False
+    return True

@@ -1,0 +1,291 @@
+"""Invoice variance, tolerance status and line flags (docs/domain.md "Invoice variance" and the
+rules in its "Decisions" section).
+
+* Billing period: min period_start .. max period_end over the invoice's lines; when no line has
+  both, the calendar month before invoice_date (noted on the result and in the warnings).
+* expected: usage cost (reporting currency) of the vendor dated in the billing period; when the
+  invoice names a contract, only usage drawing down that contract.
+* invoiced: sum of non-tax line amounts; tax apart. Amounts are converted to the reporting
+  currency with the rate valid on invoice_date (rows without a rate are left out and reported).
+* One flag per line, first match wins: duplicate_line, then no_usage, then premium_rate, so a
+  line's leakage is never counted twice.
+* Flag owner: the owner of the invoice's contract (see ``contract_owner``); for premium_rate
+  without a contract, the rate card row's owner.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from desktop.domain import fx
+from desktop.domain.contracts import Daily, _str_or_none
+from desktop.domain.money import ZERO, cents, from_micros, money_sum
+from desktop.domain.results import InvoiceFlag, InvoiceResult
+from desktop.domain.settings import DEFAULT_SETTINGS, Settings
+from desktop.domain.tables import vendor_key
+
+
+def _d(x: float) -> Decimal:
+    return Decimal(str(float(x)))
+
+
+def previous_month(day: date) -> tuple[date, date]:
+    """The calendar month before ``day``: (first day, last day)."""
+    first_this = day.replace(day=1)
+    last_prev = first_this - timedelta(days=1)
+    return last_prev.replace(day=1), last_prev
+
+
+def billing_period(lines: pd.DataFrame) -> tuple[date, date, bool]:
+    """(start, end, inferred). Inferred = no line has both period_start and period_end."""
+    ps = lines["period_start"].dropna()
+    pe = lines["period_end"].dropna()
+    if not ps.empty and not pe.empty:
+        return ps.min().date(), pe.max().date(), False
+    inv_date = lines["invoice_date"].dropna()
+    day = inv_date.min().date() if not inv_date.empty else None
+    if day is None:
+        raise ValueError("invoice without invoice_date")
+    start, end = previous_month(day)
+    return start, end, True
+
+
+def tolerance_status(invoiced: Decimal, expected: Decimal, settings: Settings = DEFAULT_SETTINGS) -> str:
+    """within_tolerance when |variance| <= max(pct x |expected|, abs); else over/underbilled."""
+    variance = invoiced - expected
+    tol = max(abs(expected) * _d(settings.invoice_tolerance_pct), Decimal(settings.invoice_tolerance_abs))
+    if abs(variance) <= tol:
+        return "within_tolerance"
+    return "overbilled" if variance > 0 else "underbilled"
+
+
+def contract_owner(commitments: pd.DataFrame, vendor: str, contract_id: str | None, day: date) -> str | None:
+    """Owner of the invoice's contract: the contract the invoice names, else the vendor's contract
+    whose commit period contains ``day`` (the billing period start), else the vendor's first
+    contract by contract_id. The owner of the period containing ``day`` when set, else the first
+    owner in period order. None when the vendor has no contract."""
+    if commitments.empty:
+        return None
+    com = commitments
+    if contract_id:
+        com = com[com["contract_id"].astype(str) == contract_id]
+    else:
+        vk = vendor_key(vendor)
+        keys = com["vendor"].astype(str).map(vendor_key)
+        com = com[(keys == vk).to_numpy(dtype=bool)]
+    if com.empty:
+        return None
+    com = com.sort_values(["contract_id", "period_start"], kind="mergesort")
+    ts = pd.Timestamp(day)
+    covering = com[(com["period_start"] <= ts) & (com["period_end"] >= ts)]
+    cid = (covering if not covering.empty else com)["contract_id"].iloc[0]
+    rows = com[com["contract_id"] == cid]
+    inside = rows[(rows["period_start"] <= ts) & (rows["period_end"] >= ts)]
+    for cand in (inside, rows):
+        for v in cand["owner"].tolist():
+            s = _str_or_none(v)
+            if s is not None:
+                return s
+    return None
+
+
+class _Presence:
+    """Which (vendor, model) and (vendor, meter) pairs have usage on which days."""
+
+    def __init__(self, usage: pd.DataFrame):
+        self.by: dict[tuple[str, str, str], Daily] = {}
+        if usage.empty:
+            return
+        vk = _keys(usage["vendor"], vendor_key)
+        for col in ("model", "meter"):
+            vals = _keys(usage[col], lambda s: str(s).strip().casefold())
+            ok = vals != ""
+            if not ok.any():
+                continue
+            f = pd.DataFrame({"v": vk[ok], "k": vals[ok], "date": usage["date"].to_numpy()[ok]})
+            g = f.groupby(["v", "k", "date"], sort=True).size()
+            for (v, k), s in g.groupby(level=[0, 1], sort=False):
+                self.by[(col, v, k)] = Daily(s.index.get_level_values(2).to_numpy(),
+                                             s.to_numpy(dtype=np.int64))
+
+    def any(self, col: str, vkey: str, value: str, start: date, end: date) -> bool:
+        d = self.by.get((col, vkey, value.strip().casefold()))
+        return d is not None and d.total(start, end) > 0
+
+
+def _keys(s: pd.Series, fn) -> np.ndarray:
+    codes, uniques = pd.factorize(s.astype("string"), use_na_sentinel=True)
+    keys = np.array([fn(u) for u in uniques] + [""], dtype=object)
+    return keys[codes]
+
+
+def _rate_card_match(rate_card: pd.DataFrame, vkey: str, model: str | None, meter: str | None,
+                     day: date) -> dict | None:
+    """The rate card row of vendor + model (else + meter) valid on ``day``; latest effective_from
+    wins."""
+    if rate_card.empty:
+        return None
+    rc = rate_card[(rate_card["vendor"].astype(str).map(vendor_key) == vkey).to_numpy(dtype=bool)]
+    if rc.empty:
+        return None
+    ts = pd.Timestamp(day)
+    rc = rc[((rc["effective_from"].isna() | (rc["effective_from"] <= ts))
+             & (rc["effective_to"].isna() | (rc["effective_to"] >= ts))).to_numpy(dtype=bool)]
+    for col, val in (("model", model), ("meter", meter)):
+        if val is None:
+            continue
+        hit = rc[(rc[col].astype("string").str.casefold() == val.casefold()).fillna(False)
+                 .to_numpy(dtype=bool)]
+        if not hit.empty:
+            hit = hit.assign(_k=hit["effective_from"].fillna(pd.Timestamp.min))
+            hit = hit.sort_values(["_k", "_row"], kind="mergesort")
+            return hit.iloc[-1].to_dict()
+    return None
+
+
+def _line_key(rec: dict) -> tuple:
+    def norm(v):
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            return None
+        return v
+    return tuple(norm(rec[c]) for c in ("description", "model", "meter", "quantity", "unit_price", "amount"))
+
+
+def invoice_results(invoices: pd.DataFrame, usage: pd.DataFrame, commitments: pd.DataFrame,
+                    rate_card: pd.DataFrame, fx_rates: pd.DataFrame,
+                    settings: Settings = DEFAULT_SETTINGS) -> tuple[tuple[InvoiceResult, ...], list[str]]:
+    """One InvoiceResult per invoice_id (ordered by invoice_id) and the warnings (rows without FX
+    rate, inferred billing periods). ``usage`` is the prepared frame (reporting currency, with
+    ``_contract``); ``invoices`` are canonical (any currency)."""
+    if invoices.empty:
+        return (), []
+    rep = settings.reporting_currency
+    raw = invoices.reset_index(drop=True)
+    conv, warnings = fx.convert_frame(raw.assign(_orig_currency=raw["currency"]), fx_rates,
+                                      money_columns=("amount",), date_column="invoice_date",
+                                      reporting_currency=rep, kind="invoice")
+    if conv.empty:
+        return (), warnings
+    u = usage if usage is not None else pd.DataFrame()
+    if not u.empty:
+        uv = _keys(u["vendor"], vendor_key)
+        frame = pd.DataFrame({"v": uv, "date": u["date"].to_numpy(), "cost": u["cost"].to_numpy()})
+        by_vendor: dict[str, Daily] = {}
+        for v, g in frame.groupby("v", sort=False):
+            s = g.groupby("date")["cost"].sum()
+            by_vendor[str(v)] = Daily(s.index.to_numpy(), s.to_numpy(dtype=np.int64))
+        cnt = frame.groupby(["v", "date"]).size()
+        rows_by_vendor = {str(v): Daily(s.index.get_level_values(1).to_numpy(), s.to_numpy(dtype=np.int64))
+                          for v, s in cnt.groupby(level=0, sort=False)}
+        by_contract: dict[str, Daily] = {}
+        rows_by_contract: dict[str, Daily] = {}
+        if "_contract" in u.columns:
+            cu = u[u["_contract"].notna()]
+            if not cu.empty:
+                g = cu.groupby([cu["_contract"].astype(str), cu["date"]])["cost"].agg(["sum", "size"])
+                for c, s in g.groupby(level=0, sort=False):
+                    days = s.index.get_level_values(1).to_numpy()
+                    by_contract[str(c)] = Daily(days, s["sum"].to_numpy(dtype=np.int64))
+                    rows_by_contract[str(c)] = Daily(days, s["size"].to_numpy(dtype=np.int64))
+        presence = _Presence(u)
+    else:
+        by_vendor, rows_by_vendor, by_contract, rows_by_contract = {}, {}, {}, {}
+        presence = _Presence(pd.DataFrame())
+
+    conv = conv.sort_values(["invoice_id", "_file", "_row"], kind="mergesort")
+    results = []
+    for invoice_id, lines in conv.groupby(conv["invoice_id"].astype(str), sort=True):
+        res, notes = _one_invoice(str(invoice_id), lines, by_vendor, rows_by_vendor, by_contract,
+                                  rows_by_contract, presence, commitments, rate_card, fx_rates, settings)
+        results.append(res)
+        warnings.extend(notes)
+    return tuple(results), warnings
+
+
+def _one_invoice(invoice_id, lines, by_vendor, rows_by_vendor, by_contract, rows_by_contract, presence,
+                 commitments, rate_card, fx_rates, settings):
+    rep = settings.reporting_currency
+    vendor = str(lines["vendor"].dropna().iloc[0]) if lines["vendor"].notna().any() else ""
+    vkey = vendor_key(vendor)
+    cids = [c for c in (_str_or_none(x) for x in lines["contract_id"].tolist()) if c]
+    contract_id = cids[0] if cids else None
+    start, end, inferred = billing_period(lines)
+    inv_date = lines["invoice_date"].dropna().min().date()
+    notes: list[str] = []
+    warnings: list[str] = []
+    if inferred:
+        note = (f"invoice {invoice_id}: its lines carry no billing period; the calendar month "
+                f"before the invoice date ({start.isoformat()}..{end.isoformat()}) is used")
+        notes.append(note)
+        warnings.append(note)
+    if contract_id:
+        exp_daily = by_contract.get(contract_id)
+        rows_daily = rows_by_contract.get(contract_id)
+    else:
+        exp_daily = by_vendor.get(vkey)
+        rows_daily = rows_by_vendor.get(vkey)
+    expected = cents(from_micros(exp_daily.total(start, end))) if exp_daily else ZERO
+    has_usage = bool(rows_daily and rows_daily.total(start, end) > 0)
+    ltype = lines["line_type"].astype("string").str.strip().str.casefold().fillna("usage")
+    is_tax = (ltype == "tax").to_numpy(dtype=bool)
+    amounts = lines["amount"].to_numpy(dtype=np.int64)
+    invoiced = cents(from_micros(money_sum(amounts[~is_tax])))
+    tax = cents(from_micros(money_sum(amounts[is_tax])))
+    variance = invoiced - expected
+    status = tolerance_status(invoiced, expected, settings)
+    if status != "within_tolerance" and not has_usage:
+        status = "no_usage_period"
+        notes.append(f"no usage of {vendor} was imported for {start.isoformat()}..{end.isoformat()}; "
+                     f"variance cannot be judged")
+    owner = contract_owner(commitments, vendor, contract_id, start)
+
+    flags: list[InvoiceFlag] = []
+    seen: set[tuple] = set()
+    for rec, lt in zip(lines.to_dict("records"), ltype.tolist(), strict=True):
+        key = _line_key(rec)
+        amount = cents(from_micros(rec["amount"]))
+        desc = _str_or_none(rec["description"])
+        base = dict(line=int(rec["_row"]), file=str(rec["_file"] or ""), description=desc, amount=amount)
+        if key in seen:
+            flags.append(InvoiceFlag(flag="duplicate_line", leakage=amount, owner=owner,
+                                     detail="same description, model, meter, quantity, unit price and "
+                                            "amount as an earlier line of this invoice", **base))
+            continue
+        seen.add(key)
+        if lt != "usage":
+            continue
+        model = _str_or_none(rec["model"])
+        meter = _str_or_none(rec["meter"])
+        if model is not None or meter is not None:
+            col, val = ("model", model) if model is not None else ("meter", meter)
+            if not presence.any(col, vkey, val, start, end):
+                flags.append(InvoiceFlag(flag="no_usage", leakage=amount, owner=owner,
+                                         detail=f"no usage of {vendor} {col} {val} in "
+                                                f"{start.isoformat()}..{end.isoformat()}", **base))
+                continue
+        up, qty = rec["unit_price"], rec["quantity"]
+        if up is None or qty is None or pd.isna(up) or pd.isna(qty):
+            continue
+        card = _rate_card_match(rate_card, vkey, model, meter, inv_date)
+        if card is None:
+            continue
+        contracted = _d(card["contracted_price"])
+        unit_price = _d(up)
+        if unit_price > contracted * (1 + _d(settings.premium_rate_tolerance_pct)):
+            rate = fx.rate_on(fx_rates, rec["_orig_currency"], inv_date, rep) or Decimal(1)
+            leakage = cents((unit_price - contracted) * _d(qty) * rate)
+            flag_owner = owner if owner is not None else _str_or_none(card.get("owner"))
+            flags.append(InvoiceFlag(flag="premium_rate", leakage=leakage, owner=flag_owner,
+                                     detail=f"unit price {unit_price} above contracted {contracted}",
+                                     **base))
+    return InvoiceResult(
+        invoice_id=invoice_id, vendor=vendor, period_start=start, period_end=end, invoiced=invoiced,
+        expected=expected, variance=variance,
+        variance_pct=None if expected == 0 else float(variance / expected), status=status, tax=tax,
+        premium_leakage=sum((f.leakage for f in flags), ZERO), flags=tuple(flags),
+        invoice_date=inv_date, contract_id=contract_id, period_inferred=inferred, currency=rep,
+        notes=tuple(notes)), warnings
