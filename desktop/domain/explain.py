@@ -139,10 +139,14 @@ def _sum(frame: pd.DataFrame | None, col: str = "cost") -> Decimal:
 
 
 def _run_rate_window(c: ContractResult, t: date, days: int) -> tuple[date, date, int]:
-    end = min(t, c.term_end)
-    start = max(end - timedelta(days=days - 1), c.term_start)
-    n = max(0, (end - start).days + 1)
-    return start, end, n
+    """The run-rate window of desktop.domain.contracts.run_rate: T-13..T over 14 days, or
+    term_start..T over those days when fewer than 14 term days lie on or before T."""
+    n = (t - c.term_start).days + 1
+    if n <= 0:
+        return t, t, 0
+    if n >= days:
+        return t - timedelta(days=days - 1), t, days
+    return c.term_start, t, n
 
 
 def _run_rate_steps(ctx: _Ctx, c: ContractResult) -> tuple[list[tuple[str, str]], pd.DataFrame]:
@@ -310,16 +314,19 @@ def _explain_period(ctx: _Ctx, c: ContractResult, p: PeriodResult, fld: str) -> 
 
 
 def invoice_expected_rows(ctx: _Ctx, inv: InvoiceResult) -> pd.DataFrame:
-    """Usage rows behind an invoice's expected amount: the vendor's rows (and the contract's,
-    when the invoice names one) dated in the billing period."""
+    """Usage rows behind an invoice's expected amount, dated in the billing period: the rows
+    drawing down the contract the invoice names, else all the vendor's rows."""
     u = ctx.usage
     if u.empty:
         return u
-    vk = vendor_key(inv.vendor)
-    keys = u["vendor"].astype(object).map(lambda v: vendor_key(v) if isinstance(v, str) else "")
-    mask = (keys == vk).to_numpy()
-    if inv.contract_id and "_contract" in u.columns:
-        mask &= (u["_contract"].astype("string") == inv.contract_id).fillna(False).astype(bool).to_numpy()
+    if inv.contract_id:
+        if "_contract" not in u.columns:
+            return u.iloc[0:0]
+        mask = (u["_contract"].astype("string") == inv.contract_id).fillna(False).astype(bool).to_numpy()
+    else:
+        vk = vendor_key(inv.vendor)
+        keys = u["vendor"].astype(object).map(lambda v: vendor_key(v) if isinstance(v, str) else "")
+        mask = (keys == vk).to_numpy(dtype=bool)
     rows = u.loc[mask]
     return _between(rows, inv.period_start, inv.period_end)
 
@@ -352,8 +359,8 @@ def _explain_invoice(ctx: _Ctx, inv: InvoiceResult, fld: str) -> Explanation:
         steps = [(f"{0 if src is None else len(src)} tax lines", ctx.m(inv.tax))]
         value = inv.tax
     elif fld == "expected":
-        formula = (f"expected = usage cost of {inv.vendor}"
-                   + (f" drawing down {inv.contract_id}" if inv.contract_id else "")
+        formula = ("expected = usage cost " + (f"drawing down contract {inv.contract_id}" if inv.contract_id
+                                               else f"of {inv.vendor}")
                    + f" dated in the billing period {period}")
         src = invoice_expected_rows(ctx, inv)
         total = _sum(src)
