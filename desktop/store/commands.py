@@ -1,0 +1,135 @@
+"""The workspace side of the CLI (wired into desktop/cli.py):
+
+    python -m desktop import --workspace W.commitdesk FILE ...   [--kind K] [--replace]
+    python -m desktop actions --workspace W.commitdesk            [--all] [--as-of YYYY-MM-DD]
+    python -m desktop analyze|brief --workspace W.commitdesk ...  (load_workspace)
+
+Exit status: 0 success; 2 when a file was not imported (unreadable, duplicate, rejected rows in
+reference data) or the workspace cannot be used (locked, newer schema, damaged, disk full...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from desktop.domain.errors import InputError
+from desktop.domain.inputs import Inputs
+from desktop.domain.results import ImportReport
+from desktop.domain.settings import Settings
+from desktop.store.errors import DuplicateImport, WorkspaceError, WorkspaceLocked
+from desktop.store.workspace import Action, Workspace
+
+# a rejected row in these kinds makes every figure wrong: such a file is not imported
+REFERENCE_KINDS = ("commitments", "budgets", "rate_card", "org_map", "fx_rates")
+MAX_ERRORS_SHOWN = 20
+
+
+def format_report(report: ImportReport) -> str:
+    """An ImportReport as a few readable lines."""
+    lines = [f"{report.file}: {report.kind} ({report.format}) - {report.rows_imported} of "
+             f"{report.rows_read} rows imported, {report.rows_rejected} rejected"]
+    if report.format_reason:
+        lines.append(f"  detected: {report.format_reason}")
+    if report.totals_excluded:
+        lines.append(f"  {report.totals_excluded} total/subtotal rows left out")
+    if report.duplicates_flagged:
+        lines.append(f"  {report.duplicates_flagged} duplicate rows flagged")
+    for issue in report.errors[:MAX_ERRORS_SHOWN]:
+        where = []
+        if issue.row is not None:
+            where.append(f"row {issue.row}")
+        if issue.column:
+            where.append(f"column {issue.column!r}")
+        value = f" (value {issue.value!r})" if issue.value not in (None, "") else ""
+        lines.append(f"  {', '.join(where) or 'file'}: {issue.message}{value}")
+    if len(report.errors) > MAX_ERRORS_SHOWN:
+        lines.append(f"  ... and {len(report.errors) - MAX_ERRORS_SHOWN} more")
+    for w in report.warnings:
+        lines.append(f"  warning: {w}")
+    return "\n".join(lines)
+
+
+def _unreadable_types() -> tuple[type[BaseException], ...]:
+    try:
+        from desktop.ingest import UnreadableFile
+    except ImportError:
+        return (InputError,)
+    return (InputError, UnreadableFile)
+
+
+def cmd_import(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    failures = 0
+    strict = getattr(args, "strict", False)
+    try:
+        ws = Workspace.open(args.workspace, create=True)
+    except WorkspaceError as exc:
+        print(f"commitdesk: {exc}", file=err)
+        return 2
+    errors = _unreadable_types()
+    with ws:
+        for f in args.files:
+            path = Path(f)
+            try:
+                report = ws.import_file(path, getattr(args, "kind", None),
+                                        replace=bool(getattr(args, "replace", False)),
+                                        refuse_rejected=True if strict else REFERENCE_KINDS)
+            except DuplicateImport as exc:
+                failures += 1
+                print(f"commitdesk: {exc}", file=err)
+                continue
+            except WorkspaceError as exc:
+                # the workspace itself failed (disk full, permissions, busy): stop here
+                failures += 1
+                print(f"commitdesk: {exc}", file=err)
+                break
+            except errors as exc:
+                failures += 1
+                print(f"commitdesk: {exc}", file=err)
+                continue
+            print(format_report(report), file=out)
+    print(f"workspace: {ws.path}", file=out)
+    return 2 if failures else 0
+
+
+def format_action(a: Action) -> str:
+    due = a.due.isoformat() if a.due else "-"
+    status = "" if a.status == "open" else f" [{a.status.replace('_', ' ')}]"
+    return f"{a.key}\t{a.severity}\t{a.owner or '-'}\t{due}\t{a.title}{status}"
+
+
+def cmd_actions(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Recompute (when the workspace can be written) and list the open actions."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    statuses = None if getattr(args, "all", False) else ("open", "in_progress")
+    try:
+        try:
+            ws = Workspace.open(args.workspace)
+        except WorkspaceLocked as exc:
+            print(f"commitdesk: {exc}\ncommitdesk: listing the actions as last saved.", file=err)
+            ws = Workspace.open(args.workspace, readonly=True)
+        with ws:
+            if not ws.readonly and ws.batches():
+                ws.analysis(getattr(args, "as_of", None))
+            actions = ws.actions(statuses)
+    except WorkspaceError as exc:
+        print(f"commitdesk: {exc}", file=err)
+        return 2
+    print("key\tseverity\towner\tdue\ttitle", file=out)
+    for a in actions:
+        print(format_action(a), file=out)
+    label = "actions" if statuses is None else "open actions"
+    print(f"{len(actions)} {label}", file=out)
+    return 0
+
+
+def load_workspace(path: str | Path) -> tuple[Inputs, Settings]:
+    """The stored inputs and settings of a workspace (opened read-only, so it works while the
+    GUI has it open)."""
+    with Workspace.open(path, readonly=True) as ws:
+        return ws.inputs(), ws.settings()

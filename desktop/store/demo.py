@@ -1,0 +1,42 @@
+"""The demo workspace, built from desktop/resources/demo on first run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from desktop import config
+from desktop.domain.progress import Progress, sub
+from desktop.resources import DEMO_KINDS, demo_files
+from desktop.store.errors import WorkspaceError
+from desktop.store.workspace import Workspace
+
+
+def create_demo_workspace(path: str | os.PathLike[str] | None = None, *,
+                          progress: Progress | None = None) -> Path:
+    """Return the demo workspace path, building it first when it does not exist yet.
+
+    It is built under a temporary name and renamed into place once complete, so an interrupted
+    first run never leaves half a demo behind.
+    """
+    target = Path(path) if path is not None else config.demo_workspace_path()
+    if target.exists():
+        return target
+    files = demo_files()
+    if not files:
+        raise WorkspaceError("The demo data is missing from this installation.", path=str(target))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.stem}.building-{os.getpid()}{target.suffix}")
+    for extra in ("", "-wal", "-shm", ".lock"):
+        Path(str(tmp) + extra).unlink(missing_ok=True)
+    try:
+        with Workspace.open(tmp, create=True) as ws:
+            kinds = [k for k in DEMO_KINDS if k in files]
+            for i, kind in enumerate(kinds):
+                ws.import_file(files[kind], kind,
+                               progress=sub(progress, i / len(kinds), (i + 1) / len(kinds)))
+        os.replace(tmp, target)
+    finally:
+        for extra in ("", "-wal", "-shm", ".lock"):
+            Path(str(tmp) + extra).unlink(missing_ok=True)
+    return target
