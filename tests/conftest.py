@@ -1,9 +1,12 @@
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("COMMITDESK_HOME", str(Path(__file__).parent / ".." / ".pytest_home"))
+# a fresh, empty CommitDesk home (preferences, recent list, demo workspace) per test session
+if not os.environ.get("COMMITDESK_HOME"):
+    os.environ["COMMITDESK_HOME"] = tempfile.mkdtemp(prefix="commitdesk-test-home-")
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
