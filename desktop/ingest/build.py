@@ -1,0 +1,370 @@
+"""Mapped source columns -> canonical frame + row errors + ImportReport counts.
+
+A format module hands the builder a ``Source``: for each canonical column either the raw source
+values (parsed here, with the file-wide decimal/date decisions), a ``Parsed`` column the format
+already parsed, or a constant. The builder rejects rows with problems (one ``ImportIssue`` per
+bad cell), excludes totals rows, flags duplicates, and returns the canonical frame of the good
+rows via desktop.domain.tables.conform. ``rows_read = rows_imported + rows_rejected +
+totals_excluded`` always holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from desktop.domain import tables
+from desktop.domain.results import ImportIssue
+from desktop.ingest import parse
+from desktop.ingest.sniff import is_total_label
+
+MAX_ISSUES = 1000  # errors listed per file; the count of rejected rows is always complete
+
+KIND_WORDS = {"date": "a date", "money": "an amount", "float": "a number", "bool": "yes/no",
+              "int": "a whole number"}
+
+LINE_TYPE_SYNONYMS = {
+    "usage": "usage", "consumption": "usage", "charge": "usage", "verbrauch": "usage",
+    "credit": "credit", "credits": "credit", "refund": "credit", "discount": "credit",
+    "gutschrift": "credit", "avoir": "credit", "crédito": "credit", "credito": "credit",
+    "tax": "tax", "vat": "tax", "gst": "tax", "sales tax": "tax", "mwst": "tax", "ust": "tax",
+    "steuer": "tax", "tva": "tax", "iva": "tax", "taxes": "tax",
+    "adjustment": "adjustment", "adjustments": "adjustment", "korrektur": "adjustment",
+    "ajustement": "adjustment", "ajuste": "adjustment",
+    "commitment": "commitment", "commit": "commitment", "prepayment": "commitment",
+    "purchase": "commitment",
+    "true_up": "true_up", "true-up": "true_up", "true up": "true_up", "trueup": "true_up",
+}
+
+
+@dataclass
+class Parsed:
+    """A canonical column a format module parsed itself."""
+
+    values: Any  # np.ndarray / Series of the canonical dtype (micros, datetime64, float, str)
+    ok: np.ndarray  # parsed fine (or blank)
+    blank: np.ndarray
+    raw: pd.Series | None = None  # what to show as the bad value
+    message: str = ""
+    currency: np.ndarray | None = None  # money only: currency found in the cell
+
+
+@dataclass
+class Source:
+    kind: str
+    columns: dict[str, Any]  # canonical column -> raw Series | Parsed | constant
+    names: dict[str, str]  # canonical column -> source column name (for messages)
+    rows: np.ndarray
+    raw: pd.DataFrame | None = None  # all source columns, for duplicate detection
+    reject: dict[int, list[ImportIssue]] = field(default_factory=dict)  # position -> issues
+    totals: np.ndarray | None = None  # candidate totals rows (label seen)
+    warnings: list[str] = field(default_factory=list)
+    decimal: str | None = None  # from the mapping profile
+    date_order: str | None = None
+    date1904: bool = False
+    default_currency: str | None = None
+    max_cell_chars: int = 4096
+    money_scale: dict[str, int] = field(default_factory=dict)  # e.g. cents -> 2
+
+
+@dataclass
+class Built:
+    frame: pd.DataFrame
+    rows_read: int
+    rows_imported: int
+    rows_rejected: int
+    totals_excluded: int
+    duplicates_flagged: int
+    errors: tuple[ImportIssue, ...]
+    warnings: tuple[str, ...]
+
+
+def _rowlist(rows, n: int = 10) -> str:
+    rows = list(rows)
+    head = ", ".join(str(int(r)) for r in rows[:n])
+    return f"{head}" + (f" and {len(rows) - n} more" if len(rows) > n else "")
+
+
+def _as_series(v, n: int) -> pd.Series:
+    if isinstance(v, pd.Series):
+        return v.reset_index(drop=True)
+    return pd.Series(v)
+
+
+def _str_values(s: pd.Series) -> pd.Series:
+    """A source column as stripped strings with NA for blanks."""
+    if isinstance(s.dtype, pd.ArrowDtype) or s.dtype == object or str(s.dtype) in ("string", "str"):
+        out = s.astype("string").str.strip()
+    else:
+        out = s.astype("string")
+    blank = parse.blank_mask(out) if len(out) else np.zeros(0, bool)
+    return out.mask(blank)
+
+
+def build(src: Source) -> Built:
+    spec = tables.SPECS[src.kind]
+    n = len(src.rows)
+    rows = np.asarray(src.rows, dtype=np.int64)
+    warnings = list(src.warnings)
+    cols: dict[str, Any] = {}
+    for name, v in src.columns.items():
+        if isinstance(v, (Parsed, pd.Series)) or v is None:
+            cols[name] = v
+        else:
+            cols[name] = v  # constant
+    # ---- totals rows ------------------------------------------------------------------------
+    totals = np.zeros(n, dtype=bool)
+    if src.totals is not None and src.totals.any():
+        # a total label only counts when the row lacks a required non-money value (or the label
+        # sits in one): "Total Rewards" as a team name on a full usage row is data.
+        weak = np.zeros(n, dtype=bool)
+        for c in spec.required:
+            if spec.column(c).kind == "money":
+                continue
+            v = cols.get(c)
+            if isinstance(v, pd.Series):
+                b = parse.blank_mask(v)
+                lab = np.fromiter((is_total_label(x) for x in v.to_numpy()), bool, count=n) \
+                    if src.totals.any() else np.zeros(n, bool)
+                weak |= b | lab
+            elif isinstance(v, Parsed):
+                weak |= v.blank | ~v.ok
+        totals = src.totals & weak
+    keep = ~totals
+    # ---- file-wide decisions ------------------------------------------------------------------
+    numeric_cols = [v[keep] if isinstance(v, pd.Series) else v for c, v in cols.items()
+                    if isinstance(v, pd.Series) and spec.column(c).kind in ("money", "float")]
+    decimal, dot, comma = parse.decide_decimal(numeric_cols)
+    if decimal is None:
+        decimal = src.decimal or "."
+        if _has_ambiguous_numbers(numeric_cols):
+            how = "the mapping profile" if src.decimal else "the default"
+            warnings.append(
+                f"amounts such as 1.234 or 1,234 could be read either way; read with "
+                f"{decimal!r} as decimal separator ({how}); save a mapping profile to change it")
+    elif dot and comma:
+        warnings.append(
+            f"decimal separators are mixed ({dot} values use '.', {comma} use ','); read with "
+            f"{decimal!r}; values spelled the other way are rejected")
+    date_cols = [v[keep] for c, v in cols.items()
+                 if isinstance(v, pd.Series) and spec.column(c).kind == "date"]
+    order, sep, dmy, mdy = parse.decide_date_order(date_cols)
+    if order is None:
+        order = src.date_order or parse.default_date_order(sep)
+        if sep is not None and _has_ambiguous_dates(date_cols):
+            how = "the mapping profile" if src.date_order else "the default"
+            warnings.append(
+                f"dates such as 03/04/2026 could be day-first or month-first; read as "
+                f"{'day/month/year' if order == 'DMY' else 'month/day/year'} ({how}); "
+                "save a mapping profile to change it")
+    elif dmy and mdy:
+        warnings.append(
+            f"date spellings are mixed ({dmy} day-first, {mdy} month-first); read as "
+            f"{'day/month/year' if order == 'DMY' else 'month/day/year'}; the others are rejected")
+    # ---- parse every canonical column -----------------------------------------------------------
+    bad = np.zeros(n, dtype=bool)
+    issues: dict[int, list[ImportIssue]] = {k: list(v) for k, v in src.reject.items()}
+    for k in issues:
+        bad[k] = True
+    out: dict[str, Any] = {}
+    cell_currency: np.ndarray | None = None
+    currency_from_col: str | None = None
+
+    def add_issue(mask: np.ndarray, column: str, message: str, raw: pd.Series | None) -> None:
+        mask = mask & keep
+        if not mask.any():
+            return
+        idx = np.flatnonzero(mask)
+        vals = raw.to_numpy() if raw is not None else None
+        for i in idx:
+            v = None
+            if vals is not None:
+                x = vals[i]
+                v = None if parse.is_blank(x) else str(x)[:200]
+            issues.setdefault(int(i), []).append(ImportIssue(int(rows[i]), column, message, v))
+        bad[idx] = True
+
+    for c in spec.columns:
+        v = cols.get(c.name)
+        label = src.names.get(c.name, c.name)
+        if v is None:
+            continue
+        if not isinstance(v, (pd.Series, Parsed)):
+            out[c.name] = v
+            continue
+        if isinstance(v, Parsed):
+            add_issue(~v.ok & ~v.blank, label, v.message or f"cannot read {v.raw!r}", v.raw)
+            if c.required:
+                add_issue(v.blank, label, "required value is empty", v.raw)
+            vals = v.values
+            if c.kind == "money":
+                if v.currency is not None:
+                    cell_currency = v.currency
+                vals = np.where(v.ok, vals, 0)
+            elif c.kind == "float":
+                vals = np.where(v.ok, vals, np.nan)
+            out[c.name] = vals
+            if c.kind in ("date",) and not c.required:
+                pass
+            continue
+        raw = v
+        if c.kind == "money":
+            mc = parse.parse_money(raw, decimal, scale=src.money_scale.get(c.name, 0))
+            add_issue(~mc.ok & ~mc.blank, label, "cannot read as an amount", raw)
+            if c.required:
+                add_issue(mc.blank, label, "required value is empty", raw)
+            out[c.name] = np.where(mc.ok, mc.micros, 0)
+            cell_currency = mc.currency
+        elif c.kind == "date":
+            dc = parse.parse_dates(raw, order, src.date1904)
+            add_issue(~dc.ok & ~dc.blank, label, "cannot read as a date", raw)
+            if c.required:
+                add_issue(dc.blank, label, "required value is empty", raw)
+            out[c.name] = dc.values
+        elif c.kind == "float":
+            vals, ok, blank = parse.parse_number(raw, decimal)
+            add_issue(~ok & ~blank, label, "cannot read as a number", raw)
+            if c.required:
+                add_issue(blank, label, "required value is empty", raw)
+            if c.default is not None:
+                vals = np.where(blank, c.default, vals)
+            out[c.name] = vals
+        elif c.kind == "bool":
+            vals, ok, blank = parse.parse_bool(raw)
+            add_issue(~ok & ~blank, label, "cannot read as yes/no", raw)
+            out[c.name] = np.where(blank, bool(c.default), vals)
+        else:  # str
+            s = _str_values(raw)
+            blank = s.isna().to_numpy()
+            if c.required:
+                add_issue(blank, label, "required value is empty", raw)
+            lens = s.str.len().fillna(0).to_numpy()
+            add_issue(lens > src.max_cell_chars, label,
+                      f"value is longer than {src.max_cell_chars:,} characters", raw)
+            if c.name == "budgets.month":
+                pass
+            out[c.name] = s
+    # ---- table-specific rules ------------------------------------------------------------------
+    if src.kind == "budgets" and isinstance(cols.get("month"), pd.Series):
+        months, ok, blank = parse.parse_month(cols["month"], order)
+        add_issue(~ok & ~blank, src.names.get("month", "month"), "cannot read as a month (YYYY-MM)",
+                  cols["month"])
+        out["month"] = pd.Series(months, dtype="string")
+    if src.kind == "budgets" and "dimension" in out and isinstance(out["dimension"], pd.Series):
+        d = out["dimension"].str.casefold().str.replace(r"[\s\-]+", "_", regex=True)
+        d = d.replace({"costcenter": "cost_center", "cost_centre": "cost_center", "env": "environment"})
+        wrong = (~d.isin(tables.BUDGET_DIMENSIONS) & d.notna()).to_numpy()
+        add_issue(wrong, src.names.get("dimension", "dimension"),
+                  "dimension must be one of " + ", ".join(tables.BUDGET_DIMENSIONS), cols.get("dimension"))
+        out["dimension"] = d
+    if "line_type" in out and isinstance(out["line_type"], pd.Series):
+        lt = out["line_type"].str.casefold().str.strip()
+        mapped = lt.map(lambda x: LINE_TYPE_SYNONYMS.get(x, x) if isinstance(x, str) else x)
+        mapped = mapped.astype("string")
+        wrong = (~mapped.isin(tables.LINE_TYPES) & mapped.notna()).to_numpy()
+        add_issue(wrong, src.names.get("line_type", "line_type"),
+                  "line_type must be one of " + ", ".join(tables.LINE_TYPES), cols.get("line_type"))
+        out["line_type"] = mapped
+    if "currency" in out or cell_currency is not None:
+        cur = out.get("currency")
+        if isinstance(cur, pd.Series):
+            cur = cur.str.upper().map(
+                lambda x: parse.CURRENCY_SYMBOLS.get(x, x) if isinstance(x, str) else x).astype("string")
+            wrong = (~cur.str.fullmatch(r"[A-Z]{3}").fillna(True)).to_numpy()
+            add_issue(wrong, src.names.get("currency", "currency"),
+                      "currency must be a three-letter code such as USD", cols.get("currency"))
+            currency_from_col = "column"
+        elif isinstance(cur, str):
+            cur = pd.Series([cur] * n, dtype="string")
+        else:
+            cur = pd.Series([pd.NA] * n, dtype="string")
+        if cell_currency is not None and any(x is not None for x in cell_currency[:1]) or (
+                cell_currency is not None and pd.notna(pd.Series(cell_currency)).any()):
+            cc = pd.Series(cell_currency, dtype="string")
+            if currency_from_col:
+                clash = (cc.notna() & cur.notna() & (cc != cur)).fillna(False).to_numpy()
+                money_col = next((c.name for c in spec.columns if c.kind == "money"), "amount")
+                add_issue(clash, src.names.get(money_col, money_col),
+                          "the amount names a different currency than the currency column", None)
+            cur = cur.fillna(cc)
+        if src.default_currency:
+            cur = cur.fillna(src.default_currency)
+        out["currency"] = cur
+    if src.kind == "commitments" and "period_start" in out and "period_end" in out:
+        ps, pe = np.asarray(out["period_start"]), np.asarray(out["period_end"])
+        wrong = ~np.isnat(ps) & ~np.isnat(pe) & (pe < ps)
+        add_issue(wrong, src.names.get("period_end", "period_end"), "period_end is before period_start",
+                  cols.get("period_end") if isinstance(cols.get("period_end"), pd.Series) else None)
+    for group in spec.one_of:
+        present = [g for g in group if isinstance(out.get(g), pd.Series)]
+        if present:
+            none = np.ones(n, dtype=bool)
+            for g in present:
+                none &= out[g].isna().to_numpy()
+            add_issue(none, "/".join(group), f"{' or '.join(group)} is required", None)
+    # ---- duplicates (flagged, kept) -------------------------------------------------------------
+    good = keep & ~bad
+    dup_rows: list[int] = []
+    if src.raw is not None and good.sum() > 1:
+        raw = src.raw.reset_index(drop=True)
+        h = pd.util.hash_pandas_object(raw, index=False).to_numpy()
+        hs = pd.Series(h[good])
+        d = hs.duplicated(keep="first").to_numpy()
+        if d.any():
+            dup_rows = rows[good][d].tolist()
+    # ---- assemble --------------------------------------------------------------------------------
+    sel = np.flatnonzero(good)
+    data: dict[str, Any] = {}
+    for name, v in out.items():
+        if isinstance(v, pd.Series):
+            data[name] = v.iloc[sel].reset_index(drop=True)
+        elif isinstance(v, np.ndarray):
+            data[name] = v[sel]
+        else:
+            data[name] = [v] * len(sel)
+    data["_row"] = rows[sel]
+    frame = pd.DataFrame(data)
+    frame = tables.conform(frame, spec)
+    n_tot = int(totals.sum())
+    n_bad = int((bad & keep).sum())
+    if n_tot:
+        warnings.append(f"{n_tot} totals row(s) excluded: rows {_rowlist(rows[totals])}")
+    if dup_rows:
+        warnings.append(
+            f"{len(dup_rows)} row(s) repeat an earlier row exactly (flagged, kept): rows {_rowlist(dup_rows)}")
+    flat: list[ImportIssue] = []
+    for k in sorted(issues):
+        if not keep[k]:
+            continue
+        flat.extend(issues[k])
+    if len(flat) > MAX_ISSUES:
+        warnings.append(f"{len(flat):,} problems found; the first {MAX_ISSUES:,} are listed")
+        flat = flat[:MAX_ISSUES]
+    return Built(frame, n, len(sel), n_bad, n_tot, len(dup_rows), tuple(flat), tuple(warnings))
+
+
+def _has_ambiguous_numbers(cols: list[pd.Series]) -> bool:
+    for col in cols:
+        if col.dtype.kind in "fiub":
+            continue
+        for u in pd.unique(col.dropna())[:5000]:
+            if isinstance(u, str):
+                t = parse.tokenize_number(u)
+                if t and ("." in t.body or "," in t.body) and parse.separator_vote(t.body) is None:
+                    return True
+    return False
+
+
+def _has_ambiguous_dates(cols: list[pd.Series]) -> bool:
+    for col in cols:
+        if col.dtype.kind in "fiuM":
+            continue
+        for u in pd.unique(col.dropna())[:5000]:
+            if isinstance(u, str):
+                m = parse._NUMERIC_RE.match(u.strip())
+                if m and int(m.group(1)) <= 12 and int(m.group(3)) <= 12 and m.group(1) != m.group(3):
+                    return True
+    return False

@@ -1,0 +1,243 @@
+"""read_file / load_inputs: any supported file -> canonical frame + ImportReport."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from desktop.domain.inputs import Inputs
+from desktop.domain.progress import Cancelled, Progress
+from desktop.domain.results import ImportIssue, ImportReport
+from desktop.domain.settings import Settings
+from desktop.ingest import build, mapping, reader, safety, sniff
+from desktop.ingest.errors import UnreadableFile
+from desktop.ingest.formats import registry
+from desktop.ingest.formats.base import Context, Match
+
+KINDS = ("commitments", "usage", "invoices", "budgets", "rate_card", "org_map", "fx_rates")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    kind: str
+    frame: pd.DataFrame
+    report: ImportReport
+
+
+_KNOWN: set[str] | None = None
+
+
+def known_names() -> set[str]:
+    global _KNOWN
+    if _KNOWN is None:
+        names = mapping.known_names()
+        for f in registry.TABULAR:
+            names.update(sniff.norm_name(c) for c in getattr(f, "signature_columns", ()))
+        _KNOWN = names
+    return _KNOWN
+
+
+def read_file(path, kind: str | None = None, *, settings: Settings | None = None,
+              profile: dict | mapping.MappingProfile | None = None, progress: Progress | None = None,
+              limits: safety.Limits = safety.DEFAULT_LIMITS,
+              profiles: list | None = None) -> ImportResult:
+    """Read one file into a canonical table.
+
+    ``kind``: one of commitments, usage, invoices, budgets, rate_card, org_map, fx_rates, or
+    None to detect. ``profile``: a MappingProfile (or its dict) to apply; ``profiles``: saved
+    profiles, one of which applies by itself when its signature matches the file's header.
+    Raises UnreadableFile when the file cannot be read at all; rows with problems are rejected
+    and listed in the report instead.
+    """
+    path = Path(path)
+    name = path.name
+    if kind is not None and kind not in KINDS:
+        raise ValueError(f"unknown table kind {kind!r}; expected one of {', '.join(KINDS)}")
+    settings = settings or Settings()
+    prof = mapping.coerce_profile(profile)
+    ticker = reader.Ticker(progress)
+    ticker(0.0, f"reading {name}", force=True)
+    safety.check_size(path, limits)
+    with open(path, "rb") as f:
+        head = f.read(sniff.SAMPLE_BYTES)
+    what = sniff.container(head, path.suffix)
+    ctx = Context(settings=settings, profile=prof, max_cell_chars=limits.max_cell_chars)
+    try:
+        if what == "xls":
+            raise UnreadableFile("this is a legacy Excel 97-2003 (.xls) workbook; save it as .xlsx or CSV",
+                                 file=name)
+        if what == "xlsx":
+            safety.check_defusedxml()
+            facts = safety.check_xlsx(path, limits)
+            ticker(0.05, "checking workbook")
+            try:
+                table = reader.read_xlsx(path, facts, known_names(), ticker,
+                                         sheet=prof.sheet if prof else None)
+            except Cancelled:
+                raise
+            except UnreadableFile:
+                raise
+            except Exception as exc:  # calamine errors: damaged parts, bad XML
+                raise UnreadableFile(f"the workbook cannot be read: {exc}", file=name) from exc
+        elif what == "json":
+            safety.check_size(path, limits, kind="json")
+            table, match = _read_json(path, kind)
+            return _finish(table, match, ctx, ticker, name)
+        else:
+            table = _read_text(path, head, ticker, limits)
+    except Cancelled:
+        raise
+    table.file = name
+    if prof is None and profiles:
+        for p in profiles:
+            p = mapping.coerce_profile(p)
+            if p.matches(table.columns) and (kind is None or p.kind == kind):
+                prof = p
+                ctx.profile = p
+                break
+    match = identify(table, kind, prof)
+    return _finish(table, match, ctx, ticker, name)
+
+
+def identify(table: reader.RawTable, kind: str | None, profile=None) -> Match:
+    matches: list[Match] = []
+    for f in registry.TABULAR:
+        if f.id == "mapped":
+            matches.extend(f.identify(table, kind, profile))
+        else:
+            matches.extend(f.identify(table, kind))
+    if not matches:
+        raise _missing_columns_error(table, kind)
+    matches.sort(key=lambda m: m.score, reverse=True)
+    return matches[0]
+
+
+def _missing_columns_error(table: reader.RawTable, kind: str | None) -> UnreadableFile:
+    kinds = [kind] if kind else list(KINDS)
+    best = None
+    for k in kinds:
+        cols = mapping.suggest_mapping(table.columns, k)
+        miss = mapping.missing_required(cols, k)
+        if best is None or len(cols) > len(best[1]):
+            best = (k, cols, miss)
+    k, cols, miss = best
+    shown = ", ".join(table.columns[:12]) + (" ..." if len(table.columns) > 12 else "")
+    if not table.columns:
+        return UnreadableFile("no table found in the file (no header row)", file=table.file)
+    if not cols and kind is None:
+        return UnreadableFile(
+            f"not a known format and no column names recognised (columns: {shown}); "
+            "map the columns in the import dialog", file=table.file)
+    return UnreadableFile(
+        f"missing required column(s) for {k}: {', '.join(miss)} (columns found: {shown})",
+        file=table.file, column=miss[0] if miss else None)
+
+
+def _finish(table: reader.RawTable, match: Match, ctx: Context, ticker: reader.Ticker,
+            name: str) -> ImportResult:
+    ticker(0.65, f"checking values ({match.reason})")
+    src = match.handler.source(table, match, ctx)
+    if table.ragged:
+        pos = {int(r): i for i, r in enumerate(src.rows)}
+        for ln in table.ragged:
+            i = pos.get(int(ln))
+            if i is not None:
+                src.reject.setdefault(i, []).append(ImportIssue(
+                    int(ln), None, f"row has more fields than the header ({len(table.columns)})", None))
+    ticker.check()
+    built = build.build(src)
+    ticker(0.98, "done")
+    frame = built.frame
+    frame["_file"] = pd.Series([name] * len(frame), dtype="string")
+    report = ImportReport(
+        file=name, kind=match.kind, format=match.format, rows_read=built.rows_read,
+        rows_imported=built.rows_imported, rows_rejected=built.rows_rejected, errors=built.errors,
+        format_reason=match.reason, totals_excluded=built.totals_excluded,
+        duplicates_flagged=built.duplicates_flagged, encoding=table.encoding,
+        delimiter=table.delimiter, warnings=built.warnings,
+    )
+    ticker(1.0, "done", force=True)
+    return ImportResult(match.kind, frame, report)
+
+
+def _read_text(path: Path, head: bytes, ticker: reader.Ticker, limits: safety.Limits) -> reader.RawTable:
+    name = path.name
+    info = sniff.detect_encoding(head)
+    sample = head[info.bom:].decode(info.encoding, errors="replace")
+    if "\x00" in sample or sniff.looks_binary(sample):
+        raise UnreadableFile("not a text table: the file holds binary data (is it really a CSV?)", file=name)
+    delim = sniff.detect_delimiter(sample)
+    data = path.read_bytes()
+    ticker.check()
+    # where is the header? (looks at the sample only)
+    sample_rows = list(csv.reader(io.StringIO(sample, newline=""), delimiter=delim))[:sniff.HEADER_SCAN_ROWS]
+    first_is_header = bool(sample_rows) and sniff.find_header(sample_rows, known_names()) == 0 and \
+        any(c.strip() for c in sample_rows[0])
+    if reader.fast_path_ok(data, info, first_is_header) and len(data) > 1 << 20:
+        import pyarrow as pa
+
+        try:
+            t = reader.read_text_fast(data, info, delim, name, {}, ticker)
+            t.encoding = info.label
+            return t
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass  # irregular after all: the careful reader below reports row by row
+    text = reader.decode(data, info)
+    del data
+    if sniff.looks_binary(text[: 1 << 20]):
+        raise UnreadableFile("not a text table: the file holds binary data", file=name)
+    try:
+        names, rows, lines, header_line = reader.read_text_messy(text, delim, known_names(), name, ticker)
+    except ValueError as exc:
+        raise UnreadableFile(f"not a readable CSV file ({exc})", file=name) from exc
+    if not names:
+        raise UnreadableFile("the file has no rows", file=name)
+    t = reader.table_from_rows(name, names, rows, lines, "csv", header_line)
+    t.encoding = info.label
+    t.delimiter = delim
+    return t
+
+
+def _read_json(path: Path, kind: str | None) -> tuple[reader.RawTable, Match]:
+    name = path.name
+    try:
+        with open(path, "rb") as f:
+            obj = json.load(f)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise UnreadableFile(f"not valid JSON ({exc})", file=name) from exc
+    for fmt in registry.JSON:
+        m = fmt.identify_json(obj, kind)
+        if m is not None:
+            table = fmt.table_from_json(obj, name)
+            return table, m
+    raise UnreadableFile(
+        "JSON file of an unknown shape (expected an OpenAI Costs/Usage API or Anthropic cost/usage "
+        "report page)", file=name)
+
+
+def load_inputs(files, settings: Settings | None = None, progress: Progress | None = None,
+                inputs: Inputs | None = None) -> Inputs:
+    """Read several files into one ``Inputs``.
+
+    ``files``: {kind: [paths]} or [(kind, path)]; kind may be None to detect. Each file's frame
+    and ImportReport are appended with Inputs.add. Raises UnreadableFile for a file that cannot
+    be read at all.
+    """
+    if isinstance(files, dict):
+        items = [(k, p) for k, ps in files.items() for p in ([ps] if isinstance(ps, (str, Path)) else ps)]
+    else:
+        items = list(files)
+    inputs = inputs or Inputs()
+    n = max(len(items), 1)
+    from desktop.domain.progress import sub
+
+    for i, (k, p) in enumerate(items):
+        res = read_file(p, k, settings=settings, progress=sub(progress, i / n, (i + 1) / n)
+                        if progress is not None else None)
+        inputs = inputs.add(res.kind, res.frame, res.report)
+    return inputs

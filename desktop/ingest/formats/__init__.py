@@ -1,0 +1,1 @@
+"""One module per source format (see formats/base.py for the protocol)."""

@@ -1,0 +1,573 @@
+"""Money, dates, numbers and booleans in every spelling analysts meet.
+
+Every parser works on a whole column at once and returns the parsed values plus a boolean
+``ok`` mask; the caller turns ``~ok`` into row errors. Ambiguous spellings are decided once per
+file from all its values (never row by row):
+
+* decimal separator: ``1.234`` / ``1,234`` are ambiguous on their own. ``decide_decimal`` looks
+  at every money/number value of the file; a value such as ``1.234,56``, ``12,5`` or ``0.5``
+  settles it. When nothing settles it the mapping profile's ``decimal`` is used, otherwise ``.``
+  (documented default) and the caller adds a warning.
+* day/month order: ``03/04/2026`` is ambiguous. ``decide_date_order`` looks at every date value
+  of the file; a value with a first field > 12 means day-first, a second field > 12 month-first.
+  When nothing settles it the profile's ``date_order`` is used, otherwise ``DMY`` for dotted dates
+  (``03.04.2026``) and ``MDY`` for slashed/dashed ones, with a warning.
+
+Money is returned as int64 micros, rounded half-up once (desktop.domain.money).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+import numpy as np
+import pandas as pd
+
+# --- generic helpers --------------------------------------------------------------------------
+
+_SPACES = "\u00a0\u202f\u2009\u2007 \t"
+_NULL_TOKENS = {"", "null", "none", "nan", "n/a", "na", "#n/a", "-", "--", "nil"}
+
+
+def is_blank(v) -> bool:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    if isinstance(v, float):
+        return math.isnan(v)
+    if isinstance(v, str):
+        return v.strip(_SPACES + "\r\n").casefold() in _NULL_TOKENS
+    return False
+
+
+def blank_mask(values: pd.Series) -> np.ndarray:
+    """True where a cell is empty (None/NaN/'', 'NULL', 'N/A' ...)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    ublank = np.fromiter((is_blank(u) for u in uniques), dtype=bool, count=len(uniques))
+    out = np.ones(len(values), dtype=bool)
+    has = codes >= 0
+    out[has] = ublank[codes[has]]
+    return out
+
+
+def _factor_apply(values: pd.Series, fn, dtype, fill):
+    """Apply ``fn`` to each distinct value; returns (array, ok)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    res = np.empty(len(uniques), dtype=dtype)
+    uok = np.zeros(len(uniques), dtype=bool)
+    for i, u in enumerate(uniques):
+        r = fn(u)
+        if r is not None:
+            res[i] = r
+            uok[i] = True
+        else:
+            res[i] = fill
+    out = np.full(len(values), fill, dtype=dtype)
+    ok = np.zeros(len(values), dtype=bool)
+    has = codes >= 0
+    out[has] = res[codes[has]]
+    ok[has] = uok[codes[has]]
+    return out, ok
+
+
+# --- numbers and money ------------------------------------------------------------------------
+
+CURRENCY_SYMBOLS = {
+    "US$": "USD", "U$S": "USD", "$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR",
+    "C$": "CAD", "CA$": "CAD", "A$": "AUD", "AU$": "AUD", "CHF": "CHF", "Fr.": "CHF", "kr": "SEK",
+    "zł": "PLN", "R$": "BRL", "₩": "KRW", "S$": "SGD", "HK$": "HKD", "NZ$": "NZD", "₺": "TRY",
+}
+_SYMBOLS_SORTED = sorted(CURRENCY_SYMBOLS, key=len, reverse=True)
+_CODE_RE = re.compile(r"^([A-Z]{3})\s*(.*)$|^(.*?)\s*([A-Z]{3})$")
+_NUM_RE = re.compile(r"^[+-]?(\d[\d.,' ]*|[.,]\d+)$")
+_MAX_INT_DIGITS = 12  # 10^12 units in micros still fits int64
+
+
+@dataclass(frozen=True)
+class NumberToken:
+    """A cleaned number spelling: sign, digits with separators, currency found next to it."""
+
+    negative: bool
+    body: str  # digits and separators only
+    currency: str | None
+    percent: bool = False
+
+
+def tokenize_number(raw) -> NumberToken | None:
+    """Strip currency, sign, parentheses and percent from one spelling; None if not a number."""
+    s = str(raw).strip(_SPACES + "\r\n")
+    for ch in "\u00a0\u202f\u2009\u2007":
+        s = s.replace(ch, " ")
+    s = s.replace("\u2212", "-")  # unicode minus
+    if not s:
+        return None
+    negative = False
+    if s.startswith("(") and s.endswith(")"):
+        negative, s = True, s[1:-1].strip()
+    if s.endswith("-") and not s.startswith("-"):  # SAP style 123.45-
+        negative, s = True, s[:-1].strip()
+    if s.startswith("-"):
+        negative, s = not negative, s[1:].strip()
+    elif s.startswith("+"):
+        s = s[1:].strip()
+    currency = None
+    for sym in _SYMBOLS_SORTED:
+        if s.startswith(sym):
+            currency, s = CURRENCY_SYMBOLS[sym], s[len(sym):].strip()
+            break
+        if s.endswith(sym):
+            currency, s = CURRENCY_SYMBOLS[sym], s[: -len(sym)].strip()
+            break
+    if currency is None:
+        m = _CODE_RE.match(s)
+        if m:
+            if m.group(1):
+                currency, s = m.group(1), m.group(2).strip()
+            else:
+                currency, s = m.group(4), m.group(3).strip()
+    # sign may follow the currency: "USD -12.00", "$-5"
+    if s.startswith("(") and s.endswith(")"):
+        negative, s = not negative, s[1:-1].strip()
+    if s.startswith("-"):
+        negative, s = not negative, s[1:].strip()
+    percent = False
+    if s.endswith("%"):
+        percent, s = True, s[:-1].strip()
+    if not _NUM_RE.match(s):
+        return None
+    return NumberToken(negative, s, currency, percent)
+
+
+def separator_vote(body: str) -> str | None:
+    """Which decimal separator this spelling proves: '.', ',' or None (ambiguous / no decimals)."""
+    body = body.replace(" ", "").replace("'", "")
+    has_dot, has_comma = "." in body, "," in body
+    if has_dot and has_comma:
+        return "." if body.rfind(".") > body.rfind(",") else ","
+    for sep, other in ((".", ","), (",", ".")):
+        if (has_dot if sep == "." else has_comma):
+            n = body.count(sep)
+            if n > 1:
+                return other  # 1.234.567 -> '.' groups thousands, decimal is ','
+            head, tail = body.split(sep)
+            if len(tail) != 3 or head in ("", "0") or len(head) > 3:
+                return sep  # 12.5, 0.125, .5, 1234.567 -> decimal
+            return None  # 1.234 or 1,234: could be either
+    return None
+
+
+def decide_decimal(columns: list[pd.Series]) -> tuple[str | None, int, int]:
+    """Vote over every distinct value of the file's numeric columns.
+
+    Returns (decided separator or None when nothing settles it, votes for '.', votes for ',').
+    """
+    dot = comma = 0
+    for col in columns:
+        if col.dtype.kind in "fiub":
+            continue
+        for u in pd.unique(col.dropna()):
+            if isinstance(u, (int, float, np.integer, np.floating, Decimal)):
+                continue
+            t = tokenize_number(u)
+            if t is None:
+                continue
+            v = separator_vote(t.body)
+            if v == ".":
+                dot += 1
+            elif v == ",":
+                comma += 1
+    if dot and not comma:
+        return ".", dot, comma
+    if comma and not dot:
+        return ",", dot, comma
+    if dot or comma:
+        return ("." if dot >= comma else ","), dot, comma
+    return None, 0, 0
+
+
+def body_to_decimal(body: str, decimal: str) -> Decimal | None:
+    b = body.replace(" ", "").replace("'", "")
+    group = "," if decimal == "." else "."
+    if decimal in b and b.count(decimal) > 1:
+        return None
+    if group in b:
+        if decimal in b and b.rfind(group) > b.find(decimal):
+            return None
+        intpart = b.split(decimal)[0]
+        groups = intpart.split(group)
+        if not (1 <= len(groups[0]) <= 3) or any(len(g) != 3 for g in groups[1:]):
+            return None
+        b = b.replace(group, "")
+    if decimal == ",":
+        b = b.replace(",", ".")
+    if len(b.split(".")[0]) > _MAX_INT_DIGITS:
+        return None
+    try:
+        return Decimal(b)
+    except InvalidOperation:
+        return None
+
+
+_MICROS = Decimal(1_000_000)
+
+
+def _dec_to_micros(d: Decimal) -> int:
+    return int((d * _MICROS).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+@dataclass
+class MoneyColumn:
+    micros: np.ndarray  # int64
+    ok: np.ndarray  # bool: parsed (blank cells are not ok)
+    currency: np.ndarray  # object: currency code found in the cell, or None
+    blank: np.ndarray  # bool
+
+
+def parse_money(values: pd.Series, decimal: str = ".", scale: int = 0) -> MoneyColumn:
+    """Parse a column of amounts to int64 micros. ``scale``: divide by 10**scale (cents -> 2)."""
+    n = len(values)
+    blank = blank_mask(values)
+    if values.dtype.kind in "iu":
+        micros = values.to_numpy(dtype=np.int64) * (1_000_000 // (10 ** scale))
+        return MoneyColumn(micros, np.ones(n, bool), np.full(n, None, object), np.zeros(n, bool))
+    if values.dtype.kind == "f":
+        arr = values.to_numpy(dtype=np.float64) / (10 ** scale)
+        ok = np.isfinite(arr) & (np.abs(arr) < 1e12)
+        micros = np.zeros(n, dtype=np.int64)
+        micros[ok] = np.rint(arr[ok] * 1e6).astype(np.int64)
+        return MoneyColumn(micros, ok, np.full(n, None, object), ~np.isfinite(arr))
+    div = Decimal(10) ** scale
+
+    def one(u):
+        if isinstance(u, bool):
+            return None
+        if isinstance(u, (int, np.integer)):
+            return (_dec_to_micros(Decimal(int(u)) / div), None)
+        if isinstance(u, (float, np.floating)):
+            if not math.isfinite(u) or abs(u) >= 1e12:
+                return None
+            return (_dec_to_micros(Decimal(repr(float(u))) / div), None)
+        if isinstance(u, Decimal):
+            return (_dec_to_micros(u / div), None) if u.is_finite() else None
+        t = tokenize_number(u)
+        if t is None or t.percent:
+            return None
+        d = body_to_decimal(t.body, decimal)
+        if d is None:
+            return None
+        if t.negative:
+            d = -d
+        return (_dec_to_micros(d / div), t.currency)
+
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    um = np.zeros(len(uniques), dtype=np.int64)
+    uc = np.full(len(uniques), None, dtype=object)
+    uok = np.zeros(len(uniques), dtype=bool)
+    for i, u in enumerate(uniques):
+        r = one(u)
+        if r is not None:
+            um[i], uc[i], uok[i] = r[0], r[1], True
+    has = codes >= 0
+    micros = np.zeros(n, dtype=np.int64)
+    ok = np.zeros(n, dtype=bool)
+    cur = np.full(n, None, dtype=object)
+    micros[has] = um[codes[has]]
+    ok[has] = uok[codes[has]]
+    cur[has] = uc[codes[has]]
+    ok &= ~blank
+    return MoneyColumn(micros, ok, cur, blank)
+
+
+def parse_number(values: pd.Series, decimal: str = ".") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Parse quantities/prices/percentages to float64. Returns (values, ok, blank).
+
+    "5%" reads as 5.0 (percent columns hold percentages, docs/domain.md).
+    """
+    blank = blank_mask(values)
+    if values.dtype.kind in "fiu":
+        arr = values.to_numpy(dtype=np.float64)
+        return arr, np.isfinite(arr), ~np.isfinite(arr)
+
+    def one(u):
+        if isinstance(u, bool):
+            return None
+        if isinstance(u, (int, float, np.integer, np.floating)):
+            f = float(u)
+            return f if math.isfinite(f) else None
+        if isinstance(u, Decimal):
+            return float(u)
+        t = tokenize_number(u)
+        if t is None:
+            return None
+        d = body_to_decimal(t.body, decimal)
+        if d is None:
+            return None
+        return float(-d if t.negative else d)
+
+    out, ok = _factor_apply(values, one, np.float64, np.nan)
+    return out, ok & ~blank, blank
+
+
+_TRUE = {"true", "t", "yes", "y", "1", "x", "ja", "j", "oui", "si", "sí", "wahr", "vrai", "sim", "1.0"}
+_FALSE = {"false", "f", "no", "n", "0", "nein", "non", "falsch", "faux", "não", "nao", "0.0"}
+
+
+def parse_bool(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    blank = blank_mask(values)
+
+    def one(u):
+        if isinstance(u, (bool, np.bool_)):
+            return bool(u)
+        s = str(u).strip().casefold()
+        if s in _TRUE:
+            return True
+        if s in _FALSE:
+            return False
+        return None
+
+    out, ok = _factor_apply(values, one, bool, False)
+    return out, ok & ~blank, blank
+
+
+# --- dates ------------------------------------------------------------------------------------
+
+_ISO_RE = re.compile(
+    r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*"
+    r"(Z|UTC|GMT|[+-]\d{2}:?\d{2})?)?$",
+    re.IGNORECASE,
+)
+_NUMERIC_RE = re.compile(
+    r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{2}|\d{4})(?:[T ,]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?\s*"
+    r"(AM|PM)?\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})?)?$",
+    re.IGNORECASE,
+)
+_COMPACT_RE = re.compile(r"^(19|20)(\d{2})(\d{2})(\d{2})$")
+_MONTHS = {
+    # en, de, fr, es, it, nl, pt (abbreviations and full names)
+    "jan": 1, "january": 1, "januar": 1, "janvier": 1, "enero": 1, "ene": 1, "gennaio": 1, "gen": 1,
+    "januari": 1, "janeiro": 1, "jän": 1, "janv": 1,
+    "feb": 2, "february": 2, "februar": 2, "février": 2, "fevrier": 2, "févr": 2, "febrero": 2,
+    "febbraio": 2, "februari": 2, "fevereiro": 2, "fev": 2,
+    "mar": 3, "march": 3, "märz": 3, "marz": 3, "mär": 3, "mars": 3, "marzo": 3, "maart": 3,
+    "março": 3, "mrt": 3,
+    "apr": 4, "april": 4, "avril": 4, "avr": 4, "abril": 4, "abr": 4, "aprile": 4,
+    "may": 5, "mai": 5, "mayo": 5, "maggio": 5, "mag": 5, "mei": 5, "maio": 5,
+    "jun": 6, "june": 6, "juni": 6, "juin": 6, "junio": 6, "giugno": 6, "giu": 6, "junho": 6,
+    "jul": 7, "july": 7, "juli": 7, "juillet": 7, "juil": 7, "julio": 7, "luglio": 7, "lug": 7,
+    "julho": 7,
+    "aug": 8, "august": 8, "août": 8, "aout": 8, "agosto": 8, "ago": 8, "augustus": 8,
+    "sep": 9, "sept": 9, "september": 9, "septembre": 9, "septiembre": 9, "settembre": 9,
+    "set": 9, "setembro": 9,
+    "oct": 10, "october": 10, "oktober": 10, "okt": 10, "octobre": 10, "octubre": 10,
+    "ottobre": 10, "ott": 10, "outubro": 10, "out": 10,
+    "nov": 11, "november": 11, "novembre": 11, "noviembre": 11, "novembro": 11,
+    "dec": 12, "december": 12, "dezember": 12, "dez": 12, "décembre": 12, "decembre": 12,
+    "déc": 12, "diciembre": 12, "dic": 12, "dicembre": 12, "dezembro": 12,
+}
+_WORD_DMY = re.compile(r"^(\d{1,2})[.\s-]+([^\W\d_]+)\.?[\s,.-]+(\d{4})(?:\s+.*)?$")
+_WORD_MDY = re.compile(r"^([^\W\d_]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})(?:\s+.*)?$")
+_WORD_MY = re.compile(r"^([^\W\d_]+)\.?[\s-]+(\d{4})$")
+_YM_RE = re.compile(r"^(\d{4})[-/.](\d{1,2})$")
+
+EXCEL_1900 = _dt.date(1899, 12, 30)
+EXCEL_1904 = _dt.date(1904, 1, 1)
+_SERIAL_MIN, _SERIAL_MAX = 1, 2958465  # 1900-01-01 .. 9999-12-31
+
+
+def decide_date_order(columns: list[pd.Series]) -> tuple[str | None, str | None, int, int]:
+    """Vote over every distinct d/m/y spelling of the file's date columns.
+
+    Returns (decided order 'DMY'|'MDY' or None, the separator seen, day-first votes, month-first
+    votes).
+    """
+    dmy = mdy = 0
+    sep_seen = None
+    for col in columns:
+        if col.dtype.kind in "fiuM":
+            continue
+        for u in pd.unique(col.dropna()):
+            if not isinstance(u, str):
+                continue
+            m = _NUMERIC_RE.match(u.strip())
+            if not m:
+                continue
+            a, b = int(m.group(1)), int(m.group(3))
+            sep_seen = sep_seen or m.group(2)
+            if a > 12 >= b:
+                dmy += 1
+            elif b > 12 >= a:
+                mdy += 1
+    if dmy and not mdy:
+        return "DMY", sep_seen, dmy, mdy
+    if mdy and not dmy:
+        return "MDY", sep_seen, dmy, mdy
+    if dmy or mdy:
+        return ("DMY" if dmy >= mdy else "MDY"), sep_seen, dmy, mdy
+    return None, sep_seen, 0, 0
+
+
+def default_date_order(sep: str | None) -> str:
+    """Documented default when a file never settles the order: dotted dates are day-first."""
+    return "DMY" if sep == "." else "MDY"
+
+
+def _tz_shift(y, mo, d, hh, mi, ss, tz) -> _dt.date | None:
+    date = _dt.date(y, mo, d)
+    if not tz or tz.upper() in ("Z", "UTC", "GMT"):
+        return date
+    sign = -1 if tz[0] == "-" else 1
+    t = tz[1:].replace(":", "")
+    offset = _dt.timedelta(hours=int(t[:2]), minutes=int(t[2:4]))
+    local = _dt.datetime(y, mo, d, hh or 0, mi or 0, ss or 0)
+    return (local - sign * offset).date()
+
+
+def _parse_date_str(s: str, order: str, date1904: bool) -> _dt.date | None:
+    s = s.strip()
+    m = _ISO_RE.match(s)
+    if m:
+        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        hh = int(m.group(4)) if m.group(4) else 0
+        mi = int(m.group(5)) if m.group(5) else 0
+        ss = int(m.group(6)) if m.group(6) else 0
+        if hh > 23 or mi > 59 or ss > 60:
+            return None
+        return _tz_shift(y, mo, d, hh, mi, min(ss, 59), m.group(7))
+    m = _NUMERIC_RE.match(s)
+    if m:
+        a, b, y = int(m.group(1)), int(m.group(3)), m.group(4)
+        year = int(y) if len(y) == 4 else 2000 + int(y)
+        d, mo = (a, b) if order == "DMY" else (b, a)
+        hh = int(m.group(5)) if m.group(5) else 0
+        mi = int(m.group(6)) if m.group(6) else 0
+        ss = int(m.group(7)) if m.group(7) else 0
+        ampm = (m.group(8) or "").upper()
+        if ampm == "PM" and hh < 12:
+            hh += 12
+        elif ampm == "AM" and hh == 12:
+            hh = 0
+        if hh > 23 or mi > 59:
+            return None
+        return _tz_shift(year, mo, d, hh, mi, min(ss, 59), m.group(9))
+    m = _COMPACT_RE.match(s)
+    if m:
+        return _dt.date(int(m.group(1) + m.group(2)), int(m.group(3)), int(m.group(4)))
+    low = s.casefold()
+    m = _WORD_DMY.match(low)
+    if m and m.group(2).rstrip(".") in _MONTHS:
+        return _dt.date(int(m.group(3)), _MONTHS[m.group(2).rstrip(".")], int(m.group(1)))
+    m = _WORD_MDY.match(low)
+    if m and m.group(1).rstrip(".") in _MONTHS:
+        return _dt.date(int(m.group(3)), _MONTHS[m.group(1).rstrip(".")], int(m.group(2)))
+    try:
+        f = float(s)
+    except ValueError:
+        return None
+    return serial_to_date(f, date1904)
+
+
+def serial_to_date(f: float, date1904: bool = False) -> _dt.date | None:
+    """Excel serial day number -> date (fraction = time of day, dropped)."""
+    if not math.isfinite(f) or not (_SERIAL_MIN <= f <= _SERIAL_MAX):
+        return None
+    base = EXCEL_1904 if date1904 else EXCEL_1900
+    try:
+        return base + _dt.timedelta(days=int(math.floor(f)))
+    except OverflowError:
+        return None
+
+
+_EPOCH = np.datetime64("1970-01-01", "D")
+
+
+@dataclass
+class DateColumn:
+    values: np.ndarray  # datetime64[ns], NaT where not ok
+    ok: np.ndarray
+    blank: np.ndarray
+
+
+def parse_dates(values: pd.Series, order: str = "MDY", date1904: bool = False) -> DateColumn:
+    """Parse a date column (strings, datetimes, Excel serials) to midnight of the UTC day."""
+    if values.dtype.kind == "M":
+        s = values
+        if getattr(s.dt, "tz", None) is not None:
+            s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+        arr = s.dt.floor("D").to_numpy(dtype="datetime64[ns]")
+        ok = ~np.isnat(arr)
+        return DateColumn(arr, ok, ~ok)
+    blank = blank_mask(values)
+    if values.dtype.kind in "fiu":
+        f = values.to_numpy(dtype=np.float64)
+
+        def onef(u):
+            return serial_to_date(float(u), date1904)
+
+        days, ok = _factor_apply(pd.Series(f), lambda u: _days(onef(u)), np.int64, 0)
+        arr = (_EPOCH + days.astype("timedelta64[D]")).astype("datetime64[ns]")
+        arr[~ok] = np.datetime64("NaT")
+        return DateColumn(arr, ok & ~blank, blank)
+
+    def one(u):
+        if isinstance(u, _dt.datetime):
+            if u.tzinfo is not None:
+                u = u.astimezone(_dt.UTC).replace(tzinfo=None)
+            return _days(u.date())
+        if isinstance(u, _dt.date):
+            return _days(u)
+        if isinstance(u, pd.Timestamp):
+            if u.tzinfo is not None:
+                u = u.tz_convert("UTC").tz_localize(None)
+            return _days(u.date())
+        if isinstance(u, (int, float, np.integer, np.floating)) and not isinstance(u, bool):
+            return _days(serial_to_date(float(u), date1904))
+        if isinstance(u, str):
+            try:
+                return _days(_parse_date_str(u, order, date1904))
+            except ValueError:
+                return None
+        return None
+
+    days, ok = _factor_apply(values, one, np.int64, 0)
+    arr = (_EPOCH + days.astype("timedelta64[D]")).astype("datetime64[ns]")
+    ok &= ~blank
+    arr[~ok] = np.datetime64("NaT")
+    return DateColumn(arr, ok, blank)
+
+
+def _days(d: _dt.date | None) -> int | None:
+    if d is None:
+        return None
+    return (d - _dt.date(1970, 1, 1)).days
+
+
+def parse_month(values: pd.Series, order: str = "MDY") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Budget months: '2026-03', '2026/3', 'Mar 2026', 'März 2026', a date or a serial -> 'YYYY-MM'."""
+    blank = blank_mask(values)
+
+    def one(u):
+        if isinstance(u, (_dt.date, pd.Timestamp)):
+            return f"{u.year:04d}-{u.month:02d}"
+        if isinstance(u, str):
+            s = u.strip()
+            m = _YM_RE.match(s)
+            if m and 1 <= int(m.group(2)) <= 12:
+                return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
+            m = _WORD_MY.match(s.casefold())
+            if m and m.group(1).rstrip(".") in _MONTHS:
+                return f"{int(m.group(2)):04d}-{_MONTHS[m.group(1).rstrip('.')]:02d}"
+            try:
+                d = _parse_date_str(s, order, False)
+            except ValueError:
+                d = None
+            return f"{d.year:04d}-{d.month:02d}" if d else None
+        if isinstance(u, (int, float, np.integer, np.floating)) and not isinstance(u, bool):
+            d = serial_to_date(float(u))
+            return f"{d.year:04d}-{d.month:02d}" if d else None
+        return None
+
+    out, ok = _factor_apply(values, one, object, None)
+    return out, ok & ~blank, blank

@@ -1,0 +1,213 @@
+"""Limits checked before any parser touches a file (docs/formats.md "Safety").
+
+* every file: size limit (``Limits.max_file_bytes``);
+* xlsx: a readable zip (a truncated zip is refused), entry count, total uncompressed size,
+  per-entry compression ratio, no XML DOCTYPE/ENTITY declarations (billion laughs), and the real
+  extent of every sheet measured by streaming its XML (the declared ``<dimension>`` is never
+  trusted): rows, columns and rows x columns under the limits. The workbook's 1904 date system
+  flag is read on the way;
+* JSON: size only (the stdlib parser has no entity expansion);
+* text: cells longer than ``Limits.max_cell_chars`` are refused row by row by the builder.
+
+openpyxl must run with defusedxml: ``check_defusedxml`` raises when openpyxl says it does not.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from desktop.ingest.errors import UnreadableFile
+
+
+class UnsafeFile(UnreadableFile):
+    """The file breaks a safety limit; it is refused before any parser runs."""
+
+
+class DefusedXmlMissing(RuntimeError):
+    """openpyxl is not protected by defusedxml: CommitDesk refuses to start."""
+
+
+def check_defusedxml() -> None:
+    import openpyxl
+
+    if not getattr(openpyxl, "DEFUSEDXML", False):
+        raise DefusedXmlMissing(
+            "openpyxl reports that defusedxml is not active; install defusedxml "
+            "(CommitDesk refuses to read spreadsheets without it)")
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_bytes: int = 512 * 1024 * 1024
+    max_xlsx_bytes: int = 128 * 1024 * 1024
+    max_zip_entries: int = 2_000
+    max_uncompressed_bytes: int = 768 * 1024 * 1024
+    max_entry_ratio: float = 150.0  # uncompressed / compressed, for entries over 1 MiB
+    max_rows: int = 2_000_000
+    max_cols: int = 1_024
+    max_cells: int = 12_000_000  # rows x cols of the sheet's used rectangle
+    max_cell_chars: int = 4_096
+    max_json_bytes: int = 256 * 1024 * 1024
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass
+class SheetExtent:
+    name: str  # zip path of the sheet part
+    rows: int
+    cols: int
+
+
+@dataclass
+class XlsxFacts:
+    date1904: bool = False
+    sheets: list[SheetExtent] = field(default_factory=list)
+
+
+def check_size(path: Path, limits: Limits = DEFAULT_LIMITS, *, kind: str = "text") -> int:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise UnsafeFile(f"cannot open the file: {exc.strerror or exc}", file=path.name) from exc
+    limit = {"xlsx": limits.max_xlsx_bytes, "json": limits.max_json_bytes}.get(kind, limits.max_file_bytes)
+    if size > limit:
+        raise UnsafeFile(
+            f"the file is {size / 2**20:,.0f} MiB; the limit for this kind of file is "
+            f"{limit / 2**20:,.0f} MiB", file=path.name)
+    if size == 0:
+        raise UnsafeFile("the file is empty", file=path.name)
+    return size
+
+
+_COL_RE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)(\d+)"')
+_ROW_RE = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
+_CELL_RE = re.compile(rb"<(?:\w+:)?c[\s>/]")
+_DOCTYPE_RE = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def col_index(letters: bytes | str) -> int:
+    if isinstance(letters, bytes):
+        letters = letters.decode("ascii")
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n
+
+
+def col_letters(n: int) -> str:
+    s = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def check_xlsx(path: Path, limits: Limits = DEFAULT_LIMITS) -> XlsxFacts:
+    """All the xlsx checks; returns the facts the reader needs (1904 flag, sheet extents)."""
+    check_size(path, limits, kind="xlsx")
+    name = path.name
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UnsafeFile(f"not a readable xlsx workbook (damaged or truncated zip: {exc})",
+                         file=name) from exc
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > limits.max_zip_entries:
+            raise UnsafeFile(f"the workbook has {len(infos):,} parts; the limit is "
+                             f"{limits.max_zip_entries:,}", file=name)
+        total = sum(i.file_size for i in infos)
+        if total > limits.max_uncompressed_bytes:
+            raise UnsafeFile(
+                f"the workbook unpacks to {total / 2**20:,.0f} MiB; the limit is "
+                f"{limits.max_uncompressed_bytes / 2**20:,.0f} MiB (zip bomb?)", file=name)
+        for i in infos:
+            if i.file_size > 2**20 and i.file_size > limits.max_entry_ratio * max(i.compress_size, 1):
+                raise UnsafeFile(
+                    f"part {i.filename} is compressed {i.file_size / max(i.compress_size, 1):,.0f}:1; "
+                    f"the limit is {limits.max_entry_ratio:,.0f}:1 (zip bomb?)", file=name)
+        names = {i.filename for i in infos}
+        if "xl/workbook.xml" not in names:
+            raise UnsafeFile("not an xlsx workbook (no xl/workbook.xml; is it a different zip file?)",
+                             file=name)
+        facts = XlsxFacts()
+        for i in infos:
+            if i.filename.endswith((".xml", ".rels", ".vml")):
+                head = _read_head(zf, i, name, 65536)
+                if _DOCTYPE_RE.search(head):
+                    raise UnsafeFile(f"part {i.filename} declares XML entities (DOCTYPE); "
+                                     "spreadsheets never need them (billion laughs?)", file=name)
+        wb = _read_head(zf, zf.getinfo("xl/workbook.xml"), name, 1 << 20)
+        facts.date1904 = re.search(rb'date1904="(1|true)"', wb) is not None
+        for i in infos:
+            if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml"):
+                facts.sheets.append(_sheet_extent(zf, i, name, limits))
+    return facts
+
+
+def _read_head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, n: int) -> bytes:
+    try:
+        with zf.open(info) as f:
+            return f.read(n)
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
+        raise UnsafeFile(f"part {info.filename} cannot be read (damaged or truncated zip: {exc})",
+                         file=name) from exc
+
+
+def _sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Limits) -> SheetExtent:
+    """Stream the sheet XML and measure the cells actually present."""
+    max_row = 0
+    max_col = 0
+    tail = b""
+    try:
+        with zf.open(info) as f:
+            while True:
+                chunk = f.read(1 << 20)
+                if not chunk:
+                    break
+                buf = tail + chunk
+                # keep a tail so a tag cut between chunks is seen whole in the next round
+                cut = buf.rfind(b"<")
+                if cut < 0 or len(buf) - cut > 4096:
+                    cut = len(buf)
+                body, tail = buf[:cut], buf[cut:]
+                rows = _ROW_RE.findall(body)
+                if rows:
+                    max_row = max(max_row, max(map(int, rows)))
+                refs = _COL_RE.findall(body)
+                if refs:
+                    longest = max(len(c) for c, _ in refs)
+                    m = max((c for c, _ in refs if len(c) == longest))
+                    max_col = max(max_col, col_index(m))
+                    max_row = max(max_row, max(int(r) for _, r in refs[-1:]))
+                elif _CELL_RE.search(body):
+                    # cells without r="" references: count them per row conservatively
+                    max_col = max(max_col, max((seg.count(b"<c") for seg in body.split(b"</row>")),
+                                               default=0))
+                _check_extent(max_row, max_col, info.filename, name, limits)
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
+        raise UnsafeFile(f"sheet {info.filename} cannot be read (damaged or truncated zip: {exc})",
+                         file=name) from exc
+    return SheetExtent(info.filename, max_row, max_col)
+
+
+def _check_extent(rows: int, cols: int, part: str, name: str, limits: Limits) -> None:
+    where = f"{col_letters(cols)}{rows}" if rows and cols else ""
+    sheet = part.rsplit("/", 1)[-1].removesuffix(".xml")
+    if cols > limits.max_cols:
+        raise UnsafeFile(
+            f"{sheet} has a cell in column {col_letters(cols)} ({cols:,} columns{', at ' + where if where else ''}); "
+            f"the limit is {limits.max_cols:,} columns. Delete the stray cells or copy the table to a new sheet",
+            file=name)
+    if rows > limits.max_rows:
+        raise UnsafeFile(f"{sheet} has {rows:,} rows; the limit is {limits.max_rows:,}", file=name)
+    if rows * cols > limits.max_cells:
+        raise UnsafeFile(
+            f"{sheet} spans {rows:,} rows x {cols:,} columns (up to {where}); the limit is "
+            f"{limits.max_cells:,} cells. Delete stray cells far from the table", file=name)
