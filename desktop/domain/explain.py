@@ -395,14 +395,20 @@ def _explain_invoice(ctx: _Ctx, inv: InvoiceResult, fld: str) -> Explanation:
 
 
 def budget_rows(ctx: _Ctx, b: BudgetResult) -> pd.DataFrame:
-    """Usage rows of a budget line: its dimension column equals its value (case-insensitive) and,
-    when the line names a vendor, of that vendor."""
+    """Usage rows of a budget line (as desktop.domain.budgets): its dimension column equals its
+    value (case-insensitive; vendors by vendor key) and, when the line names a vendor, of that
+    vendor."""
     u = ctx.usage
     dim = b.dimension
     if u.empty or not dim or dim not in u.columns:
         return u.iloc[0:0]
-    col = u[dim].astype("string").str.strip().str.casefold()
-    mask = (col == str(b.value).strip().casefold()).fillna(False).astype(bool).to_numpy()
+    if dim == "vendor":
+        want = vendor_key(b.value)
+        col = u["vendor"].astype(object).map(lambda v: vendor_key(v) if isinstance(v, str) else None)
+    else:
+        want = str(b.value).strip().casefold()
+        col = u[dim].astype("string").str.strip().str.casefold()
+    mask = (col == want).fillna(False).astype(bool).to_numpy()
     if b.vendor:
         vk = vendor_key(b.vendor)
         mask &= u["vendor"].astype(object).map(lambda v: isinstance(v, str) and vendor_key(v) == vk).to_numpy(bool)
@@ -424,9 +430,7 @@ def _explain_budget(ctx: _Ctx, b: BudgetResult, fld: str) -> Explanation:
     days = int(getattr(ctx.a.settings, "run_rate_days", 14))
     rr_start = t - timedelta(days=days - 1)
     rr_rows = _between(rows, rr_start, t)
-    days_after = max(0, (m_end - t).days) if m_start <= t or m_end > t else 0
-    if m_start > t:
-        days_after = (m_end - m_start).days + 1
+    days_after = max(0, (m_end - max(t, m_start - timedelta(days=1))).days)
     total = None
     steps: list[tuple[str, str]] = []
     if fld == "budget":
@@ -457,7 +461,7 @@ def _explain_budget(ctx: _Ctx, b: BudgetResult, fld: str) -> Explanation:
         formula = "forecast = actual + run_rate x days of the month after T (0 when the month has ended)"
         src = pd.concat([actual_rows, rr_rows]).drop_duplicates(["_file", "_row"])
         steps = [("Actual", ctx.m(b.actual)), ("Run rate", ctx.m(b.run_rate)),
-                 ("Days of the month after T", str(days_after if m_end > t else 0)),
+                 ("Days of the month after T", str(days_after)),
                  ("Forecast", ctx.m(b.forecast))]
         value = b.forecast
     elif fld == "variance":

@@ -1,0 +1,154 @@
+"""Findings that need a person: keys, severities, owners, due dates (issue 4)."""
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+
+from desktop.domain import tables
+from desktop.domain.actions import build_findings, line_fingerprint
+from desktop.domain.inputs import Inputs
+from desktop.domain.money import to_micros
+from desktop.domain.results import (
+    Analysis,
+    AnomalyResult,
+    BudgetResult,
+    ContractResult,
+    InvoiceFlag,
+    InvoiceResult,
+)
+from desktop.domain.settings import Settings
+
+T = date(2026, 11, 20)
+Z = Decimal("0.00")
+D = Decimal
+
+
+def budget(alloc, sev, tier, util, rca_due=None, **kw):
+    return BudgetResult(allocation=alloc, month="2026-11", budget=D(1000), actual=D(970), utilization=util,
+                        forecast=D(1200), variance=D(200), variance_pct=0.2, severity=sev, alert_tier=tier,
+                        rca_due=rca_due, **kw)
+
+
+def contract(cid, band, esc_to, ratio=0.7):
+    return ContractResult(
+        contract_id=cid, vendor="OpenAI", term_start=date(2026, 1, 1), term_end=date(2026, 12, 31),
+        commitment=D(100000), consumed_to_date=D(60000), expected_to_date=D(85000), pacing_ratio=ratio, band=band,
+        run_rate=D(100), required_run_rate=D(900), projected_consumption=D(64000), shortfall_exposure=D(36000),
+        overage=Z, overage_premium=Z, periods=(), owner="olga", escalation_owner="eve", escalation_to=esc_to)
+
+
+def invoice_lines(file="inv.csv", first_row=2):
+    df = pd.DataFrame({
+        "invoice_id": ["INV-7"] * 4, "vendor": "OpenAI", "invoice_date": pd.to_datetime(["2026-11-03"] * 4),
+        "amount": [to_micros("120.00"), to_micros("120.00"), to_micros("120.00"), to_micros("45.50")],
+        "description": ["GPT-4o input", "GPT-4o input", "GPT-4o input", "Embeddings"],
+        "model": ["gpt-4o", "gpt-4o", "gpt-4o", "text-embedding-3"], "quantity": [1000.0, 1000.0, 1000.0, 5.0],
+        "unit_price": [0.12, 0.12, 0.12, 9.1],
+        "_file": file, "_row": list(range(first_row, first_row + 4))})
+    return tables.conform(df, "invoices")
+
+
+def invoice(file="inv.csv", first_row=2, status="overbilled", variance_pct=0.08):
+    flags = (
+        InvoiceFlag(line=first_row + 1, flag="duplicate_line", leakage=D("120.00"), owner="lee", file=file,
+                    description="GPT-4o input", amount=D("120.00")),
+        InvoiceFlag(line=first_row + 2, flag="duplicate_line", leakage=D("120.00"), owner="lee", file=file,
+                    description="GPT-4o input", amount=D("120.00")),
+        InvoiceFlag(line=first_row + 3, flag="premium_rate", leakage=D("0.50"), owner="lee", file=file,
+                    description="Embeddings", amount=D("45.50")),
+    )
+    return InvoiceResult(invoice_id="INV-7", vendor="OpenAI", period_start=date(2026, 10, 1),
+                         period_end=date(2026, 10, 31), invoiced=D("405.50"), expected=D("375.00"),
+                         variance=D("30.50"), variance_pct=variance_pct, status=status, tax=Z,
+                         premium_leakage=D("240.50"), flags=flags, contract_id="OA-1")
+
+
+ORG = tables.conform(pd.DataFrame({"team": ["Search"], "cost_center": ["CC-1"], "owner": ["sam"]}), "org_map")
+
+
+def analysis(file="inv.csv", first_row=2, **kw):
+    base = dict(
+        as_of=T, currency="USD",
+        contracts=(contract("OA-1", "shortfall_risk", "eve"), contract("OA-2", "overage_watch", "olga", 1.15),
+                   contract("OA-3", "on_pace", None, 1.0)),
+        invoices=(invoice(file, first_row),),
+        budgets=(budget("Search team", "low", "hard_stop", 0.97, rca_due=date(2026, 11, 21),
+                        containment_owner="cara", owner="oscar"),
+                 budget("Ads", "medium", "warning", 0.75, rca_due=date(2026, 11, 23), owner="oscar"),
+                 budget("Infra", "low", "critical", 0.91),
+                 budget("Quiet", "low", "info", 0.55), budget("Under", "under", "none", 0.2)),
+        anomalies=(AnomalyResult("team", "Search", date(2026, 11, 18), D(900), D(100), D(50), 16.0),
+                   AnomalyResult("model", "gpt-4o", date(2026, 11, 19), D(300), D(100), D(60), 3.3)),
+        imports=(), inputs=Inputs(invoices=invoice_lines(file, first_row), org_map=ORG))
+    base.update(kw)
+    return Analysis(**base)
+
+
+def test_findings_keys_severities_owners_and_due_dates():
+    got = {f.key: f for f in build_findings(analysis(), Settings())}
+    fp = "GPT-4o input|gpt-4o||1000|0.12|120.00"
+    assert set(got) == {
+        "budget:Search team:2026-11", "budget:Ads:2026-11", "budget:Infra:2026-11",
+        "contract:OA-1:shortfall", "contract:OA-2:overage",
+        f"flag:INV-7:duplicate_line:{fp}", f"flag:INV-7:duplicate_line:{fp}#2",
+        "flag:INV-7:premium_rate:Embeddings|text-embedding-3||5|9.1|45.50",
+        "invoice:INV-7:variance",
+        "anomaly:team:Search:2026-11-18", "anomaly:model:gpt-4o:2026-11-19",
+    }
+    b = got["budget:Search team:2026-11"]
+    assert (b.severity, b.owner, b.due, b.kind) == ("high", "cara", date(2026, 11, 21), "budget")
+    assert b.title == "Budget 'Search team' Nov 2026 at 97% (hard_stop)"
+    assert (got["budget:Ads:2026-11"].severity, got["budget:Ads:2026-11"].due) == ("medium", date(2026, 11, 23))
+    infra = got["budget:Infra:2026-11"]  # critical tier without an RCA date: T + 72 h
+    assert (infra.severity, infra.due) == ("medium", date(2026, 11, 23))
+    c1 = got["contract:OA-1:shortfall"]
+    assert (c1.severity, c1.owner, c1.due) == ("high", "eve", date(2026, 11, 27))
+    c2 = got["contract:OA-2:overage"]
+    assert (c2.severity, c2.owner, c2.due) == ("low", "olga", date(2026, 12, 4))
+    dup = got[f"flag:INV-7:duplicate_line:{fp}"]
+    assert (dup.severity, dup.owner, dup.due, dup.kind) == ("high", "lee", date(2026, 12, 4), "invoice_flag")
+    assert got["flag:INV-7:premium_rate:Embeddings|text-embedding-3||5|9.1|45.50"].severity == "medium"
+    var = got["invoice:INV-7:variance"]
+    assert (var.severity, var.owner, var.due) == ("high", "olga", date(2026, 12, 4))  # 8 % >= 5 %
+    a1 = got["anomaly:team:Search:2026-11-18"]
+    assert (a1.severity, a1.owner, a1.due) == ("high", "sam", date(2026, 11, 23))  # z 16 >= 6
+    a2 = got["anomaly:model:gpt-4o:2026-11-19"]
+    assert (a2.severity, a2.owner) == ("medium", None)
+
+
+def test_order_is_severity_then_due_then_key():
+    got = build_findings(analysis(), Settings())
+    order = {"high": 0, "medium": 1, "low": 2}
+    keys = [(order[f.severity], f.due, f.key) for f in got]
+    assert keys == sorted(keys)
+    assert got[0].key == "budget:Search team:2026-11"
+
+
+def test_keys_stable_across_reimport_from_another_file_and_rows():
+    a = {f.key for f in build_findings(analysis(), Settings())}
+    b = {f.key for f in build_findings(analysis(file="renamed export (2).csv", first_row=40), Settings())}
+    assert a == b
+
+
+def test_contract_key_keeps_direction_when_band_changes():
+    a = analysis(contracts=(contract("OA-1", "shortfall_watch", "olga", 0.85),))
+    f = [x for x in build_findings(a, Settings()) if x.kind == "contract"][0]
+    assert (f.key, f.severity, f.owner, f.due) == ("contract:OA-1:shortfall", "low", "olga", date(2026, 12, 4))
+
+
+def test_invoice_variance_severity_and_fingerprint_without_invoice_table():
+    small_under = analysis(invoices=(invoice(status="underbilled", variance_pct=-0.02),), inputs=None)
+    got = {f.key: f for f in build_findings(small_under, Settings())}
+    assert got["invoice:INV-7:variance"].severity == "low"
+    # without the invoice table the fingerprint is description and amount
+    assert "flag:INV-7:duplicate_line:GPT-4o input|||||120.00" in got
+    within = analysis(invoices=(replace(invoice(status="within_tolerance"), flags=()),))
+    assert not [f for f in build_findings(within, Settings()) if f.kind.startswith("invoice")]
+
+
+def test_line_fingerprint_formats_numbers_as_written():
+    rec = {"description": "x", "model": pd.NA, "meter": "m", "quantity": 2.50, "unit_price": 0.1 + 0.2,
+           "amount": 1_234_500}
+    assert line_fingerprint(rec, None, None) == "x||m|2.5|0.30000000000000004|1.23"
