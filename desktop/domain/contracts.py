@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from itertools import accumulate
 
 import numpy as np
@@ -21,7 +21,7 @@ import pandas as pd
 
 from desktop.domain import fx
 from desktop.domain.errors import InputError
-from desktop.domain.money import ZERO, cents, from_micros
+from desktop.domain.money import CENT, ZERO, cents, from_micros
 from desktop.domain.results import ContractResult, PeriodResult
 from desktop.domain.settings import DEFAULT_SETTINGS, Settings
 from desktop.domain.tables import vendor_key
@@ -212,7 +212,9 @@ class ExposureOut:
 
 
 def exposure(periods: list[ExposureIn]) -> list[ExposureOut]:
-    """Exposure period by period in date order (docs/domain.md "Exposure"); cents in, cents out."""
+    """Exposure period by period in date order (docs/domain.md "Exposure"); cents in, cents out.
+    The rollover cap rollover_pct x C_p is rounded down to the cent (never more than the clause
+    allows); penalty and premium are rounded half-up."""
     out: list[ExposureOut] = []
     carry = ZERO
     n = len(periods)
@@ -222,7 +224,8 @@ def exposure(periods: list[ExposureIn]) -> list[ExposureOut]:
         if i == n - 1:
             carry_out = ZERO
         else:
-            carry_out = min(shortfall, cents(p.commitment * _d(p.rollover_pct) / 100))
+            cap = (p.commitment * _d(p.rollover_pct) / 100).quantize(CENT, rounding=ROUND_DOWN)
+            carry_out = min(shortfall, cap)
         penalty = cents((shortfall - carry_out) * _d(p.shortfall_penalty_pct) / 100)
         overage = max(ZERO, p.projected - c_eff)
         premium = cents(overage * (_d(p.overage_multiplier) - 1))
