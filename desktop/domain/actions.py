@@ -7,7 +7,8 @@ same finding keeps its key when data is re-imported from a renamed or re-ordered
 
 Rules:
 
-* Budget line: high when alert tier is hard_stop / hard_cap or severity is high; medium when
+* Budget line of the month containing T, the month before it, or a later month (older months
+  are history: their root-cause analysis was due long ago): high when alert tier is hard_stop / hard_cap or severity is high; medium when
   severity is medium or the tier is critical. Due = the line's ``rca_due`` (T + 24 h / 72 h),
   else T + 3 days for medium. Owner = containment owner, else owner, else escalation owner.
   Key ``budget:<allocation>:<YYYY-MM>``.
@@ -24,7 +25,7 @@ Rules:
   medium; underbilled medium when |variance_pct| >= 5 %, else low. Owner = the invoice's
   contract owner (the named contract, else the vendor's only or first contract). Due T + 14 days.
   Key ``invoice:<invoice_id>:variance``.
-* Anomaly: high when z >= 2 x the anomaly threshold, else medium. Owner = the team's owner in
+* Anomaly dated in the last 30 days (T-29..T; older spikes are history): high when z >= 2 x the anomaly threshold, else medium. Owner = the team's owner in
   the org map (team anomalies only), else None. Due T + 3 days.
   Key ``anomaly:<dimension>:<value>:<YYYY-MM-DD>``.
 
@@ -50,6 +51,7 @@ CONTRACT_RISK_DAYS = 7
 CONTRACT_WATCH_DAYS = 14
 INVOICE_DAYS = 14
 ANOMALY_DAYS = 3
+ANOMALY_RECENT_DAYS = 30
 MEDIUM_BUDGET_DAYS = 3
 VARIANCE_HIGH_PCT = 0.05
 FLAG_SEVERITY = {"duplicate_line": "high", "premium_rate": "medium", "no_usage": "medium"}
@@ -72,7 +74,19 @@ def _money(x: Decimal | None, currency: str) -> str:
     return "n/a" if x is None else f"{cents(x):,.2f} {currency}"
 
 
+def _stale_month(month: str, as_of: date) -> bool:
+    """True for a month that ended before the month preceding T's month."""
+    try:
+        y, m = int(month[:4]), int(month[5:7])
+    except (ValueError, TypeError):
+        return False
+    prev_y, prev_m = (as_of.year, as_of.month - 1) if as_of.month > 1 else (as_of.year - 1, 12)
+    return (y, m) < (prev_y, prev_m)
+
+
 def _budget_finding(b: BudgetResult, as_of: date, currency: str) -> Finding | None:
+    if _stale_month(b.month, as_of):
+        return None
     if b.alert_tier in ("hard_stop", "hard_cap") or b.severity == "high":
         sev = "high"
     elif b.severity == "medium" or b.alert_tier == "critical":
@@ -84,8 +98,9 @@ def _budget_finding(b: BudgetResult, as_of: date, currency: str) -> Finding | No
         due = as_of + timedelta(days=MEDIUM_BUDGET_DAYS)
     if due is None:
         due = as_of + timedelta(days=1)
-    tag = b.alert_tier if b.alert_tier not in ("none", "") else f"{b.severity} severity"
-    title = f"Budget '{b.allocation}' {month_label(b.month)} at {_pct(b.utilization)} ({tag})"
+    title = f"Budget '{b.allocation}' {month_label(b.month)} at {_pct(b.utilization)} ({b.alert_tier})"
+    if b.severity in ("high", "medium") and b.variance_pct is not None:
+        title += f", forecast {_pct(b.variance_pct)} over budget"
     detail = (f"Actual {_money(b.actual, currency)} of {_money(b.budget, currency)}; forecast "
               f"{_money(b.forecast, currency)} ({_pct(b.variance_pct)} vs budget). {b.response}".strip())
     return Finding(
@@ -236,7 +251,10 @@ def build_findings(analysis: Analysis, settings: Settings | None = None) -> tupl
         out.extend(_invoice_findings(inv, analysis, lines, as_of, cur))
     owners = _team_owners(analysis)
     high_z = 2 * float(settings.anomaly_z)
+    recent_from = as_of - timedelta(days=ANOMALY_RECENT_DAYS - 1)
     for a in analysis.anomalies:
+        if not (recent_from <= a.date <= as_of):
+            continue
         sev = "high" if a.z >= high_z else "medium"
         owner = owners.get(str(a.value).strip().casefold()) if a.dimension == "team" else None
         out.append(Finding(

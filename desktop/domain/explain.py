@@ -235,6 +235,9 @@ def _explain_contract(ctx: _Ctx, c: ContractResult, fld: str) -> Explanation:
     refs, count = ctx.refs(src)
     if total is not None:
         steps.append((f"Sum of the {count} source rows", ctx.m(total)))
+        if value is not None and total != value:
+            steps.append(("Difference: each period is rounded to cents before the periods are added",
+                          ctx.m(value - total)))
     return Explanation(title, ctx.m(value), formula, steps, refs, count, total)
 
 

@@ -152,3 +152,18 @@ def test_line_fingerprint_formats_numbers_as_written():
     rec = {"description": "x", "model": pd.NA, "meter": "m", "quantity": 2.50, "unit_price": 0.1 + 0.2,
            "amount": 1_234_500}
     assert line_fingerprint(rec, None, None) == "x||m|2.5|0.30000000000000004|1.23"
+
+
+def test_history_is_not_a_finding_but_last_month_and_future_months_are():
+    old = replace(budget("Search team", "high", "hard_cap", 1.05), month="2026-09")
+    last = replace(budget("Search team", "high", "hard_cap", 1.05), month="2026-10")
+    nxt = replace(budget("Search team", "high", "none", 0.0), month="2026-12")
+    a = analysis(budgets=(old, last, nxt), anomalies=(
+        AnomalyResult("team", "Search", date(2026, 10, 21), D(900), D(100), D(50), 16.0),  # T-30: history
+        AnomalyResult("team", "Search", date(2026, 10, 22), D(900), D(100), D(50), 16.0)))  # T-29
+    keys = {f.key for f in build_findings(a, Settings())}
+    assert "budget:Search team:2026-09" not in keys
+    assert {"budget:Search team:2026-10", "budget:Search team:2026-12"} <= keys
+    assert "anomaly:team:Search:2026-10-21" not in keys and "anomaly:team:Search:2026-10-22" in keys
+    title = [f.title for f in build_findings(a, Settings()) if f.key == "budget:Search team:2026-10"][0]
+    assert title == "Budget 'Search team' Oct 2026 at 105% (hard_cap), forecast 20% over budget"
