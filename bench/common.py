@@ -89,11 +89,34 @@ def usage_frame(n: int, days: int = 365, seed: int = SEED) -> pd.DataFrame:
     }, columns=USAGE_COLUMNS)
 
 
+def canonical_usage(n: int) -> pd.DataFrame:
+    """The rows of :func:`usage_frame` as a canonical usage table (no file parsing involved;
+    cached as a pickle next to the CSVs)."""
+    return pd.read_pickle(canonical_usage_path(n))
+
+
+def canonical_usage_path(n: int) -> Path:
+    return _cached(f"usage-{n}.canonical.pkl", lambda p: _canonical_usage(n).to_pickle(p))
+
+
+def _canonical_usage(n: int) -> pd.DataFrame:
+    from desktop.domain import tables
+
+    df = usage_frame(n)
+    micros = df["cost"].str.replace(".", "", regex=False).astype("int64")
+    frame = df.assign(date=pd.to_datetime(df["date"]), cost=micros, commit_eligible=True,
+                      quantity=df["quantity"].astype("float64"),
+                      cost_center=df["cost_center"].replace("", None))
+    frame["_file"] = f"usage-{n}.csv"
+    frame["_row"] = np.arange(2, n + 2, dtype=np.int64)
+    return tables.conform(frame, "usage")
+
+
 def _cached(name: str, make: Callable[[Path], None]) -> Path:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     path = DATA_DIR / f"v{DATA_VERSION}-{name}"
     if not path.exists():
-        tmp = path.with_name(path.name + ".part")
+        tmp = path.with_name(path.name + ".part" + path.suffix)
         make(tmp)
         tmp.replace(path)
     return path

@@ -1,0 +1,190 @@
+"""Core benchmarks: full recompute, recompute after one edit, one viewport of the usage table
+model at 1M rows, and app start to first paint.
+
+Baselines, measured in the same run:
+* recompute: one bare pandas ``groupby(date, vendor).cost.sum()`` over the same usage rows
+  (the least any analysis must do: touch every row once);
+* recompute after one edit (one commitment amount changed, as an analyst edits it in the
+  Contracts page): the full recompute of the same data;
+* viewport: the same cells read with ``DataFrame.iloc[row, col]`` and formatted with str()
+  (the pattern that made Spyder's 40k-row viewer take 30 s), against
+  ``desktop.ui.models.table.ColumnTableModel.data()`` over ``usage_columns`` of the usage page;
+* start to first paint: a bare PySide6 ``QWidget`` shown in a fresh interpreter, against CommitDesk
+  (``desktop.app``) shown in a fresh interpreter; both measured from process launch to the first
+  Paint event of a top-level window.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import replace
+
+from bench import common
+
+VIEW_ROWS = 40  # a full-height table on a laptop screen
+
+
+def _reference_inputs():
+    from desktop.domain.inputs import Inputs
+    from desktop.ingest import read_file
+
+    inputs = Inputs()
+    for kind, path in common.demo_tables().items():
+        if kind == "usage":
+            continue
+        res = read_file(path, kind)
+        inputs = inputs.add(res.kind, res.frame, res.report)
+    return inputs
+
+
+def bench_recompute(sizes: list[int], quick: bool) -> list[dict]:
+    from desktop.domain.analysis import build_analysis
+    from desktop.domain.settings import Settings
+
+    ref = _reference_inputs()
+    settings = Settings()
+    as_of = common.AS_OF.date()
+    out = []
+    for n in sizes:
+        usage = common.canonical_usage(n)
+        inputs = replace(ref, usage=usage)
+        repeat = 3 if n <= 10_000 and not quick else 1
+
+        def baseline(usage=usage):
+            return usage.groupby(["date", "vendor"], sort=False)["cost"].sum()
+
+        def full(inputs=inputs):
+            return build_analysis(inputs, settings, as_of)
+
+        out.append(common.measure("recompute_full", n, full, "pandas_groupby_date_vendor", baseline,
+                                  repeat=repeat))
+        full_seconds = out[-1]["seconds"]
+        # one edit: the first commitment's amount + 1,000.00, then recompute
+        edited_c = inputs.commitments.copy()
+        edited_c.loc[edited_c.index[0], "commitment"] += 1_000 * 1_000_000
+        edited = replace(inputs, commitments=edited_c)
+        sec, peak, _ = common.timed(lambda edited=edited: build_analysis(edited, settings, as_of), repeat)
+        out.append(common.record("recompute_after_edit", n, sec, "recompute_full", full_seconds, peak))
+    return out
+
+
+def bench_viewport(n: int) -> list[dict]:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.ui.models.table import ColumnTableModel
+    from desktop.ui.pages.usage import usage_columns
+
+    app = QApplication.instance() or QApplication([])  # noqa: F841 (fonts/colours need one)
+    frame = common.canonical_usage(n)
+    model = ColumnTableModel()
+    t0 = time.perf_counter()
+    model.set_columns(usage_columns(frame))
+    load_seconds = time.perf_counter() - t0
+    ncols = model.columnCount()
+    top = n // 2  # the middle of the table, as after a scroll
+    display = Qt.ItemDataRole.DisplayRole
+
+    def viewport():
+        for r in range(top, top + VIEW_ROWS):
+            for c in range(ncols):
+                model.data(model.index(r, c), display)
+
+    visible = list(frame.columns[:ncols])
+
+    def iloc_viewport():
+        for r in range(top, top + VIEW_ROWS):
+            for c in range(len(visible)):
+                str(frame.iloc[r, c])
+
+    line = common.measure("usage_viewport_data", n, viewport, "pandas_iloc_str", iloc_viewport, repeat=5,
+                          cells=VIEW_ROWS * ncols, model_load_seconds=round(load_seconds, 3))
+    # sorted by cost descending, as an analyst hunting the biggest rows would
+    t0 = time.perf_counter()
+    model.sort(model.column_index("cost"), Qt.SortOrder.DescendingOrder)
+    sort_seconds = time.perf_counter() - t0
+    sec, peak, _ = common.timed(viewport, 5)
+    sorted_line = common.record("usage_viewport_data_sorted", n, sec, "usage_viewport_data", line["seconds"],
+                                peak, sort_seconds=round(sort_seconds, 3))
+    return [line, sorted_line]
+
+
+# --- start to first paint (child processes) -------------------------------------------------
+
+_PAINT_PROBE = r"""
+import os, sys, time, json
+T0 = float(os.environ["BENCH_T0"])
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+class FirstPaint(QObject):
+    done = False
+    def eventFilter(self, obj, ev):
+        if not self.done and ev.type() == QEvent.Type.Paint and isinstance(obj, QWidget) and obj.isWindow():
+            self.done = True
+            print(json.dumps({"first_paint": time.time() - T0, "window": type(obj).__name__}), flush=True)
+            QTimer.singleShot(0, lambda: os._exit(0))
+        return False
+
+app = QApplication.instance() or QApplication(sys.argv[:1])
+probe = FirstPaint()
+app.installEventFilter(probe)
+QTimer.singleShot(60000, lambda: os._exit(3))
+MODE = sys.argv[1]
+if MODE == "bare":
+    w = QWidget(); w.resize(1280, 800); w.show()
+    app.exec()
+else:
+    from desktop.app import main
+    main(["--quit-after-ms", "60000"])
+"""
+
+
+def _first_paint(mode: str, env: dict) -> float | None:
+    env = dict(env, BENCH_T0=repr(time.time()))
+    p = subprocess.run([sys.executable, "-c", _PAINT_PROBE, mode], capture_output=True, text=True,
+                       env=env, timeout=120, cwd=common.ROOT)
+    for line in p.stdout.splitlines():
+        if line.startswith("{"):
+            return json.loads(line)["first_paint"]
+    raise RuntimeError(f"no first paint ({mode}): rc={p.returncode} {p.stderr[-500:]}")
+
+
+def bench_start(quick: bool) -> list[dict]:
+    import tempfile
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
+               COMMITDESK_HOME=tempfile.mkdtemp(prefix="commitdesk-bench-"))
+    runs = 1 if quick else 5
+    bare = min(_first_paint("bare", env) for _ in range(runs))
+    app = min(_first_paint("app", env) for _ in range(runs))
+    peak = common._rss_mb()
+    return [common.record("app_start_to_first_paint", None, app, "bare_pyside6_window", bare, peak,
+                          note=f"fresh interpreter, offscreen, best of {runs}")]
+
+
+def run(sizes: list[int], quick: bool) -> list[dict]:
+    """Each part runs even when another fails; a failure is one line with an "error" key."""
+    out: list[dict] = []
+    parts = (
+        ("recompute_full", lambda: bench_recompute(sizes, quick)),
+        ("usage_viewport_data", lambda: bench_viewport(1_000_000)),
+        ("app_start_to_first_paint", lambda: bench_start(quick)),
+    )
+    for name, part in parts:
+        try:
+            out += part()
+        except Exception as exc:  # a missing piece of the app must not hide the other numbers
+            out.append({"name": name, "n": None, "error": f"{type(exc).__name__}: {exc}"[:500]})
+    return out
+
+
+if __name__ == "__main__":
+    for line in run([10_000, 100_000], quick="--quick" in sys.argv):
+        common.emit(line)
