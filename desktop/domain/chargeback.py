@@ -36,6 +36,13 @@ UNALLOCATED = "unallocated"
 UNASSIGNED = "unassigned"
 
 
+def vendor_keys(s: pd.Series) -> np.ndarray:
+    """vendor_key of every value (computed once per distinct value); '' for missing."""
+    codes, uniques = pd.factorize(s.astype("string"), use_na_sentinel=True)
+    keys = np.array([vendor_key(u) for u in uniques] + [""], dtype=object)
+    return keys[codes]
+
+
 def _clean(s: pd.Series) -> pd.Series:
     s = s.astype("string").str.strip()
     return s.where(s.notna() & (s != ""), pd.NA)
@@ -154,7 +161,7 @@ def chargeback_journal(
         "month": rows["date"].dt.strftime("%Y-%m").to_numpy(dtype=object),
         "cc": cc.to_numpy(dtype=object),
         "gl": gl.to_numpy(dtype=object),
-        "vk": rows["vendor"].astype(object).map(lambda v: vendor_key(v) if isinstance(v, str) else "").to_numpy(),
+        "vk": vendor_keys(rows["vendor"]),
         "cost": rows["cost"].to_numpy(dtype=np.int64),
     })
     # exact Python-int sums per line (no int64 overflow whatever the volume)

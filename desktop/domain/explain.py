@@ -28,6 +28,7 @@ from decimal import Decimal
 
 import pandas as pd
 
+from desktop.domain.chargeback import vendor_keys
 from desktop.domain.errors import InputError
 from desktop.domain.money import ZERO, cents, from_micros, money_sum
 from desktop.domain.results import (
@@ -327,9 +328,7 @@ def invoice_expected_rows(ctx: _Ctx, inv: InvoiceResult) -> pd.DataFrame:
             return u.iloc[0:0]
         mask = (u["_contract"].astype("string") == inv.contract_id).fillna(False).astype(bool).to_numpy()
     else:
-        vk = vendor_key(inv.vendor)
-        keys = u["vendor"].astype(object).map(lambda v: vendor_key(v) if isinstance(v, str) else "")
-        mask = (keys == vk).to_numpy(dtype=bool)
+        mask = vendor_keys(u["vendor"]) == vendor_key(inv.vendor)
     rows = u.loc[mask]
     return _between(rows, inv.period_start, inv.period_end)
 
@@ -407,14 +406,14 @@ def budget_rows(ctx: _Ctx, b: BudgetResult) -> pd.DataFrame:
         return u.iloc[0:0]
     if dim == "vendor":
         want = vendor_key(b.value)
-        col = u["vendor"].astype(object).map(lambda v: vendor_key(v) if isinstance(v, str) else None)
+        col = pd.Series(vendor_keys(u["vendor"]), index=u.index, dtype="string")
     else:
         want = str(b.value).strip().casefold()
         col = u[dim].astype("string").str.strip().str.casefold()
     mask = (col == want).fillna(False).astype(bool).to_numpy()
     if b.vendor:
         vk = vendor_key(b.vendor)
-        mask &= u["vendor"].astype(object).map(lambda v: isinstance(v, str) and vendor_key(v) == vk).to_numpy(bool)
+        mask = mask & (vendor_keys(u["vendor"]) == vk)
     return u.loc[mask]
 
 

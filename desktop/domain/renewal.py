@@ -36,6 +36,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
+from desktop.domain.chargeback import vendor_keys
 from desktop.domain.errors import InputError
 from desktop.domain.money import MICROS, cents, from_micros, money_sum, to_micros
 from desktop.domain.progress import Progress
@@ -257,10 +258,9 @@ def default_tiers(center: Decimal, center_discount: float) -> list[tuple[Decimal
 def _eligible_vendor_usage(usage: pd.DataFrame, vkey: str) -> pd.DataFrame:
     if usage is None or usage.empty:
         return usage
-    keys = usage["vendor"].astype(object).map(lambda v: vendor_key(v) if isinstance(v, str) else "")
-    mask = keys == vkey
+    mask = vendor_keys(usage["vendor"]) == vkey
     if "commit_eligible" in usage.columns:
-        mask &= usage["commit_eligible"].astype(bool)
+        mask = mask & usage["commit_eligible"].to_numpy(dtype=bool)
     return usage.loc[mask]
 
 
