@@ -376,8 +376,17 @@ class Workspace:
             self._lock.release()
             self._lock = None
 
-    def _connect(self, readonly: bool) -> sqlite3.Connection:
-        if readonly:
+    @staticmethod
+    def _header_facts(conn: sqlite3.Connection) -> tuple[int, int, int]:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        n_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        return app_id, version, n_tables
+
+    def _connect(self, readonly: bool, immutable: bool = False) -> sqlite3.Connection:
+        if immutable:
+            uri = f"file:{quote(str(self.path))}?mode=ro&immutable=1"
+        elif readonly:
             uri = f"file:{quote(str(self.path))}?mode=ro"
         else:
             uri = f"file:{quote(str(self.path))}?mode=rwc"
@@ -408,20 +417,28 @@ class Workspace:
                     "read-only, or copy it to a folder you can write to.", path=str(self.path))
         conn = self._conn = self._connect(self.readonly)
         try:
-            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            n_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            app_id, version, n_tables = self._header_facts(conn)
         except sqlite3.DatabaseError as exc:
             name = getattr(exc, "sqlite_errorname", "")
             if name.startswith("SQLITE_NOTADB") or "not a database" in str(exc):
                 raise NotAWorkspace(f"{self.path.name} is not a CommitDesk workspace.",
                                     path=str(self.path)) from exc
-            if self.readonly and name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY")):
+            if not (self.readonly and name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY"))):
+                raise _translate(exc, self.path, "open the workspace") from exc
+            # read-only folder: SQLite cannot create the WAL index (-shm). With no -wal file
+            # every committed change is in the main file, which can then be read as immutable.
+            conn.close()
+            self._conn = None
+            if Path(str(self.path) + "-wal").exists():
                 raise WorkspaceReadOnly(
                     f"{self.path.name} cannot be opened read-only right now: it needs recovery "
-                    "after an interrupted session. Open it for editing once.",
-                    path=str(self.path)) from exc
-            raise _translate(exc, self.path, "open the workspace") from exc
+                    "after an interrupted session, and its folder is not writable. Open it for "
+                    "editing once where it can be written.", path=str(self.path)) from exc
+            conn = self._conn = self._connect(True, immutable=True)
+            try:
+                app_id, version, n_tables = self._header_facts(conn)
+            except sqlite3.DatabaseError as exc2:
+                raise _translate(exc2, self.path, "open the workspace") from exc2
         if version > schema.SCHEMA_VERSION:
             raise _too_new(self.path, version)
         fresh = n_tables == 0 and app_id == 0 and version == 0
@@ -574,8 +591,18 @@ class Workspace:
                 "UTC). Nothing was imported. Choose 'replace' to import it again in place of that "
                 "batch.", path=str(self.path), batch_id=old["id"])
         profile_name, profile_dict = self._resolve_profile(profile)
-        result = read_file(src, kind, settings=self.settings(), profile=profile_dict,
-                           progress=sub(progress, 0.0, 0.8))
+        saved = self.profiles()
+        try:
+            result = read_file(src, kind, settings=self.settings(), profile=profile_dict,
+                               profiles=list(saved.values()) if profile_dict is None else None,
+                               progress=sub(progress, 0.0, 0.8))
+        except ValueError as exc:
+            if isinstance(exc, InputError):
+                raise
+            raise InputError(str(exc), file=src.name) from exc
+        fmt = result.report.format
+        if profile_dict is None and fmt.startswith("profile:") and fmt[8:] in saved:
+            profile_name, profile_dict = fmt[8:], saved[fmt[8:]]  # recognised by its signature
         rep = result.report
         if rep.rows_rejected and (refuse_rejected is True or (
                 isinstance(refuse_rejected, tuple) and result.kind in refuse_rejected)):
@@ -786,7 +813,7 @@ class Workspace:
 
     # -- commitments -------------------------------------------------------------------------
 
-    def update_commitment(self, contract_id: str, period_start: Any, **changes: Any) -> None:
+    def update_commitment(self, contract_id: str, period_start: Any, /, **changes: Any) -> None:
         """Edit one commit period (validated; undoable). Kept as an overlay on the imported rows."""
         self._require_writable("edit the commitment")
         if not changes:
@@ -828,8 +855,11 @@ class Workspace:
 
     # -- mapping profiles --------------------------------------------------------------------
 
-    def save_profile(self, name: str, profile: dict) -> None:
+    def save_profile(self, name: str, profile: Any) -> None:
+        """Save a mapping profile (a dict, or desktop.ingest.MappingProfile) under ``name``."""
         self._require_writable("save the mapping profile")
+        if hasattr(profile, "to_dict"):
+            profile = profile.to_dict()
         name = " ".join(str(name).split())
         if not name:
             raise InputError("a mapping profile needs a name", column="name")
@@ -847,7 +877,8 @@ class Workspace:
         with self._write("delete the mapping profile") as conn:
             conn.execute("DELETE FROM profiles WHERE name = ?", (name,))
 
-    def _resolve_profile(self, profile: dict | str | None) -> tuple[str | None, dict | None]:
+    def _resolve_profile(self, profile: Any) -> tuple[str | None, dict | None]:
+        """A saved profile's name, a profile dict or a MappingProfile -> (name, dict)."""
         if profile is None:
             return None, None
         if isinstance(profile, str):
@@ -855,7 +886,10 @@ class Workspace:
             if profile not in saved:
                 raise InputError(f"no saved mapping profile named {profile!r}", column="profile")
             return profile, saved[profile]
-        return None, dict(profile)
+        if hasattr(profile, "to_dict"):
+            profile = profile.to_dict()
+        data = dict(profile)
+        return data.get("name"), data
 
     # -- actions -----------------------------------------------------------------------------
 
