@@ -1,0 +1,201 @@
+"""The desktop application: QApplication, palette, excepthook, workspace, MainWindow. No logic.
+
+``python -m desktop`` (no subcommand) calls ``main``. Options: ``--workspace PATH`` (default:
+the last workspace, else the demo workspace, created on first run), ``--as-of YYYY-MM-DD``,
+``--quit-after-ms N`` (start, paint, quit cleanly: smoke tests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import logging.handlers
+import sys
+import traceback
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from desktop import config
+
+log = logging.getLogger("desktop.app")
+
+_windows: list = []  # keeps the current window alive
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m desktop", description="CommitDesk desktop app")
+    p.add_argument("--workspace", type=Path, help="workspace to open (default: last one, else the demo)")
+    p.add_argument("--as-of", type=_date, help="as-of date (default: the latest usage date)")
+    p.add_argument("--quit-after-ms", type=int, default=None, help="quit after N ms (smoke tests)")
+    p.add_argument("--readonly", action="store_true", help="open the workspace read-only")
+    return p.parse_args(argv)
+
+
+def setup_logging() -> Path:
+    path = config.log_dir() / "commitdesk.log"
+    root = logging.getLogger()
+    if not any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
+        h = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+        h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(h)
+        root.setLevel(logging.INFO)
+    return path
+
+
+def excepthook(exc_type, exc, tb) -> None:
+    """Log any uncaught exception and show it with copyable details; the app keeps running and
+    the workspace (SQLite, one transaction per change) stays intact."""
+    if issubclass(exc_type, KeyboardInterrupt):
+        sys.__excepthook__(exc_type, exc, tb)
+        return
+    details = "".join(traceback.format_exception(exc_type, exc, tb))
+    log.error("uncaught exception\n%s", details)
+    app = QApplication.instance()
+    if app is None:
+        sys.__excepthook__(exc_type, exc, tb)
+        return
+    from desktop.ui.dialogs.error import ErrorDialog  # noqa: PLC0415
+
+    parent = _windows[-1] if _windows else None
+    logfile = config.log_dir() / "commitdesk.log"
+    dlg = ErrorDialog("Something went wrong",
+                      f"{exc_type.__name__}: {exc}\n\nYour workspace is unchanged. The details below were "
+                      f"written to {logfile}.", details, parent)
+    dlg.setObjectName("uncaughtErrorDialog")
+    dlg.open()
+
+
+def apply_palette(app: QApplication) -> bool:
+    """Fusion with the system's light or dark colour scheme; returns True for dark."""
+    app.setStyle("Fusion")
+    dark = QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
+    if dark:
+        pal = QPalette()
+        base, window, text = QColor("#1E1E1E"), QColor("#2B2B2B"), QColor("#E6E6E6")
+        pal.setColor(QPalette.ColorRole.Window, window)
+        pal.setColor(QPalette.ColorRole.WindowText, text)
+        pal.setColor(QPalette.ColorRole.Base, base)
+        pal.setColor(QPalette.ColorRole.AlternateBase, QColor("#262626"))
+        pal.setColor(QPalette.ColorRole.Text, text)
+        pal.setColor(QPalette.ColorRole.Button, window)
+        pal.setColor(QPalette.ColorRole.ButtonText, text)
+        pal.setColor(QPalette.ColorRole.ToolTipBase, window)
+        pal.setColor(QPalette.ColorRole.ToolTipText, text)
+        pal.setColor(QPalette.ColorRole.Highlight, QColor("#0072B2"))
+        pal.setColor(QPalette.ColorRole.HighlightedText, QColor("#FFFFFF"))
+        pal.setColor(QPalette.ColorRole.PlaceholderText, QColor("#8A8A8A"))
+        pal.setColor(QPalette.ColorRole.Link, QColor("#56B4E9"))
+        app.setPalette(pal)
+    else:
+        app.setPalette(app.style().standardPalette())
+    style = Path(__file__).parent / "resources" / "styles" / "app.qss"
+    if style.exists():
+        app.setStyleSheet(style.read_text(encoding="utf-8"))
+    return dark
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        QCoreApplication.setOrganizationName("CommitDesk")
+        QCoreApplication.setApplicationName("CommitDesk")
+        app = QApplication(["commitdesk", *(argv or [])])
+    else:
+        QCoreApplication.setOrganizationName("CommitDesk")
+        QCoreApplication.setApplicationName("CommitDesk")
+    app.setApplicationDisplayName("CommitDesk")
+    apply_palette(app)
+    QGuiApplication.styleHints().colorSchemeChanged.connect(lambda *_: apply_palette(app))
+    return app
+
+
+def open_workspace(path: Path | None, readonly: bool = False):
+    """The workspace to show: ``path``, else the last one used, else the demo (built on first run).
+    A workspace another CommitDesk holds is opened read-only after asking."""
+    from desktop.store import Workspace, WorkspaceLocked, create_demo_workspace  # noqa: PLC0415
+
+    if path is None:
+        prefs = config.load_preferences()
+        last = prefs.get("last_workspace")
+        if last and prefs.get("open_last_workspace", True) and Path(last).exists():
+            path = Path(last)
+        else:
+            path = create_demo_workspace()
+    elif str(path).startswith("new:"):
+        path = Path(str(path)[4:])
+        ws = Workspace.open(path, create=True)
+        config.add_recent(ws.path)
+        return ws
+    try:
+        ws = Workspace.open(path, readonly=readonly)
+    except WorkspaceLocked as exc:
+        answer = QMessageBox.question(None, "Workspace in use", f"{exc}\n\nOpen it read-only?")
+        if answer != QMessageBox.StandardButton.Yes:
+            raise
+        ws = Workspace.open(path, readonly=True)
+    config.add_recent(ws.path)
+    prefs = config.load_preferences()
+    prefs["last_workspace"] = str(ws.path)
+    config.save_preferences(prefs)
+    return ws
+
+
+def build_window(ws, as_of: date | None = None):
+    from desktop.ui.main_window import MainWindow  # noqa: PLC0415
+    from desktop.ui.session import Session  # noqa: PLC0415
+
+    session = Session(ws, as_of=as_of)
+    win = MainWindow(session)
+    win.openWorkspaceRequested.connect(lambda p, w=win: _switch(w, p))
+    _windows.append(win)
+    session.recompute()
+    return win
+
+
+def _switch(win, path: str) -> None:
+    from desktop.store import WorkspaceError  # noqa: PLC0415
+
+    try:
+        ws = open_workspace(Path(path) if not path.startswith("new:") else path)  # type: ignore[arg-type]
+    except WorkspaceError as exc:
+        QMessageBox.warning(win, "Cannot open workspace", str(exc))
+        return
+    new = build_window(ws, win.session.as_of)
+    new.show()
+    win.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    setup_logging()
+    app = make_app()
+    sys.excepthook = excepthook
+    from desktop.store import WorkspaceError  # noqa: PLC0415
+
+    try:
+        ws = open_workspace(args.workspace, readonly=args.readonly)
+    except WorkspaceError as exc:
+        QMessageBox.critical(None, "CommitDesk", str(exc))
+        return 2
+    win = build_window(ws, args.as_of)
+    win.show()
+    if args.quit_after_ms is not None:
+        QTimer.singleShot(max(0, args.quit_after_ms), win.close)
+    rc = app.exec()
+    for w in list(_windows):
+        w.session.shutdown()
+        w.session.workspace.close()
+    _windows.clear()
+    return int(rc)

@@ -1,0 +1,80 @@
+"""'Explain this number': the formula, the steps with their values, and the source rows."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout
+
+from desktop.domain.errors import InputError
+from desktop.domain.explain import explain
+from desktop.ui.models.table import Col
+from desktop.ui.widgets import DataTable, heading, note
+
+
+class ExplainDialog(QDialog):
+    def __init__(self, analysis, kind: str, key: str, field: str, session=None, parent=None):
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.session = session
+        self.resize(760, 560)
+        lay = QVBoxLayout(self)
+        try:
+            self.explanation = ex = explain(analysis, kind, key, field)
+        except InputError as exc:
+            self.explanation = None
+            self.setWindowTitle("Explain this number")
+            lay.addWidget(note(f"This figure cannot be explained: {exc}"))
+            bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+            bb.rejected.connect(self.reject)
+            lay.addWidget(bb)
+            return
+        self.setWindowTitle(f"Explain: {ex.title}")
+        lay.addWidget(heading(f"{ex.title} = {ex.value}"))
+        lay.addWidget(note(ex.formula))
+        steps = DataTable()
+        steps.table_model.set_columns([
+            Col.text("Step", [s for s, _ in ex.steps]),
+            Col.text("Value", [v for _, v in ex.steps]),
+        ])
+        steps.setMaximumHeight(min(320, 34 + 26 * max(1, len(ex.steps))))
+        lay.addWidget(steps)
+        self.steps = steps
+        shown = len(ex.sources)
+        more = f" (the first {shown} shown)" if ex.source_count > shown else ""
+        total = f"; they add up to {ex.sources_total:,.2f}" if ex.sources_total is not None else ""
+        lay.addWidget(QLabel(f"Source rows: {ex.source_count:,}{more}{total}. "
+                             "Double-click a usage row to open it in Usage."))
+        src = DataTable()
+        src.table_model.set_columns([
+            Col.text("File", [s.file for s in ex.sources]),
+            Col.ints("Row", [s.row for s in ex.sources]),
+        ])
+        src.doubleClicked.connect(self._open_rows)
+        lay.addWidget(src, 1)
+        self.sources = src
+        bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        copy = QPushButton("Copy as text")
+        copy.clicked.connect(self.copy_text)
+        bb.addButton(copy, QDialogButtonBox.ButtonRole.ActionRole)
+        bb.rejected.connect(self.reject)
+        lay.addWidget(bb)
+
+    def text(self) -> str:
+        ex = self.explanation
+        if ex is None:
+            return ""
+        lines = [f"{ex.title} = {ex.value}", ex.formula, ""]
+        lines += [f"{s}: {v}" for s, v in ex.steps]
+        lines += ["", f"Source rows ({ex.source_count}):"]
+        lines += [f"{s.file} row {s.row}" for s in ex.sources]
+        return "\n".join(lines)
+
+    def copy_text(self) -> None:
+        from PySide6.QtGui import QGuiApplication  # noqa: PLC0415
+
+        QGuiApplication.clipboard().setText(self.text())
+
+    def _open_rows(self, *_):
+        if self.session is None or self.explanation is None:
+            return
+        self.session.navigate("usage", {"select_refs": list(self.explanation.sources)})

@@ -1,0 +1,104 @@
+"""How figures are spelled on screen (one place, so every page reads the same)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import numpy as np
+
+from desktop.domain import palette
+
+BAND_LABELS = {
+    "shortfall_risk": "Shortfall risk",
+    "shortfall_watch": "Shortfall watch",
+    "on_pace": "On pace",
+    "overage_watch": "Overage watch",
+    "overage_risk": "Overage risk",
+    None: "No pace yet",
+}
+
+BAND_COLORS = palette.BAND_COLORS
+SEVERITY_COLORS = palette.SEVERITY_COLORS
+TIER_COLORS = palette.TIER_COLORS
+STATUS_COLORS = palette.INVOICE_STATUS_COLORS
+
+
+def label(code: str | None) -> str:
+    """snake_case code -> words ('shortfall_risk' -> 'Shortfall risk')."""
+    if code is None:
+        return ""
+    if code in BAND_LABELS:
+        return BAND_LABELS[code]
+    s = str(code).replace("_", " ")
+    return s[:1].upper() + s[1:]
+
+
+def money(value: Decimal | int | float | None, currency: str | None = None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        if not np.isfinite(value):
+            return "—"
+        s = f"{value:,.2f}"
+    else:
+        s = f"{Decimal(value):,.2f}"
+    return f"{s} {currency}" if currency else s
+
+
+def money_short(value: Decimal | int | float | None, currency: str | None = None) -> str:
+    """Compact for KPI tiles: 1.25M, 482.1k, 950.00."""
+    if value is None:
+        return "—"
+    v = float(value)
+    a = abs(v)
+    if a >= 1e9:
+        s = f"{v / 1e9:,.2f}B"
+    elif a >= 1e6:
+        s = f"{v / 1e6:,.2f}M"
+    elif a >= 1e4:
+        s = f"{v / 1e3:,.1f}k"
+    else:
+        s = f"{v:,.2f}"
+    return f"{s} {currency}" if currency else s
+
+
+def micros(value: int) -> str:
+    """int micros -> '1,234.57' (half-up to cents, exact integer arithmetic)."""
+    v = int(value)
+    neg = v < 0
+    c, rem = divmod(abs(v), 10_000)
+    if rem >= 5_000:
+        c += 1
+    whole, cent = divmod(c, 100)
+    return f"{'-' if neg and c else ''}{whole:,}.{cent:02d}"
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "—"
+    return f"{value * 100:.{digits}f}%"
+
+
+def ratio(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "—"
+    return f"{value:.3f}"
+
+
+def day(value: date | datetime | np.datetime64 | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, np.datetime64):
+        if np.isnat(value):
+            return ""
+        return str(value.astype("datetime64[D]"))
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    return value.isoformat()
+
+
+def number(value: float | None, digits: int = 2) -> str:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return ""
+    return f"{value:,.{digits}f}"

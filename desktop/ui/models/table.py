@@ -1,0 +1,350 @@
+"""A table model over numpy columns, with sorting and filtering inside the model.
+
+Every column is a numpy array (text as factorized codes + uniques), so ``data()`` is an array
+lookup plus a format for the few cells on screen: it never touches pandas (no ``iloc``) and
+stays smooth at a million rows. Sorting and filtering build a permutation index ``_perm``
+(view row -> source row); the arrays themselves never move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from desktop.ui import fmt
+
+NUMERIC_KINDS = ("micros", "money", "float", "pct", "ratio", "int")
+
+SOURCE_ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # source row index (int)
+SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # raw value
+
+
+@dataclass
+class Col:
+    """One column: title, kind and its values as a numpy array.
+
+    kinds: text (codes + uniques), micros (int64), money (Decimal objects, small tables),
+    float, pct (ratio shown as %), ratio, int, date (datetime64[ns]).
+    """
+
+    title: str
+    kind: str
+    values: np.ndarray
+    uniques: np.ndarray | None = None  # text: the distinct strings; values are int codes (-1 = empty)
+    tooltip: str = ""
+    key: str = ""  # stable name (for filters / explain)
+    digits: int = 2
+    editable: bool = False
+    _sort_key: np.ndarray | None = field(default=None, repr=False)
+
+    # --- constructors ----------------------------------------------------------------------
+    @classmethod
+    def text(cls, title: str, values: Iterable[Any] | pd.Series, key: str = "", **kw) -> Col:
+        s = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype="object")
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        u = np.array([str(x) for x in uniques], dtype=object)
+        return cls(title, "text", codes.astype(np.int32), u, key=key or title, **kw)
+
+    @classmethod
+    def micros(cls, title: str, values: Any, key: str = "", **kw) -> Col:
+        return cls(title, "micros", np.asarray(values, dtype=np.int64), key=key or title, **kw)
+
+    @classmethod
+    def money(cls, title: str, values: Sequence[Decimal | None], key: str = "", **kw) -> Col:
+        arr = np.empty(len(values), dtype=object)
+        arr[:] = list(values)
+        return cls(title, "money", arr, key=key or title, **kw)
+
+    @classmethod
+    def num(cls, title: str, values: Any, kind: str = "float", key: str = "", **kw) -> Col:
+        arr = np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64) \
+            if not isinstance(values, np.ndarray) else values.astype(np.float64)
+        return cls(title, kind, arr, key=key or title, **kw)
+
+    @classmethod
+    def ints(cls, title: str, values: Any, key: str = "", **kw) -> Col:
+        return cls(title, "int", np.asarray(list(values), dtype=np.int64), key=key or title, **kw)
+
+    @classmethod
+    def date(cls, title: str, values: Any, key: str = "", **kw) -> Col:
+        if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+            arr = values.astype("datetime64[ns]")
+        else:
+            arr = pd.to_datetime(pd.Series(list(values) if not isinstance(values, pd.Series) else values),
+                                 errors="coerce").to_numpy(dtype="datetime64[ns]")
+        return cls(title, "date", arr, key=key or title, **kw)
+
+    # --- values ----------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def display(self, i: int) -> str:
+        v = self.values[i]
+        k = self.kind
+        if k == "text":
+            return "" if v < 0 else self.uniques[v]
+        if k == "micros":
+            return fmt.micros(v)
+        if k == "money":
+            return fmt.money(v)
+        if k == "date":
+            return "" if np.isnat(v) else str(v)[:10]
+        if k == "int":
+            return f"{int(v):,}"
+        if np.isnan(v):
+            return "—"
+        if k == "pct":
+            return fmt.pct(float(v), self.digits - 1 if self.digits > 1 else 1)
+        if k == "ratio":
+            return fmt.ratio(float(v))
+        return fmt.number(float(v), self.digits)
+
+    def raw(self, i: int) -> Any:
+        v = self.values[i]
+        if self.kind == "text":
+            return None if v < 0 else self.uniques[v]
+        return v
+
+    def sort_key(self) -> np.ndarray:
+        if self._sort_key is None:
+            if self.kind == "text":
+                order = np.argsort(np.array([u.casefold() for u in self.uniques], dtype=object), kind="stable")
+                rank = np.empty(len(self.uniques) + 1, dtype=np.int64)
+                rank[0] = -1
+                rank[order + 1] = np.arange(len(self.uniques))
+                self._sort_key = rank[self.values.astype(np.int64) + 1]
+            elif self.kind == "money":
+                self._sort_key = np.array([np.nan if v is None else float(v) for v in self.values],
+                                          dtype=np.float64)
+            elif self.kind == "date":
+                self._sort_key = self.values.astype("int64")
+            else:
+                self._sort_key = self.values
+        return self._sort_key
+
+    def matches(self, needle: str) -> np.ndarray | None:
+        """Rows whose text contains ``needle`` (casefolded), or None for non-text columns."""
+        if self.kind != "text":
+            return None
+        hit = np.array([needle in u.casefold() for u in self.uniques] + [False], dtype=bool)
+        return hit[self.values]  # code -1 indexes the trailing False
+
+    def equals(self, value: str) -> np.ndarray:
+        """Rows whose text equals ``value`` (casefolded)."""
+        v = value.casefold()
+        hit = np.array([u.casefold() == v for u in self.uniques] + [False], dtype=bool)
+        return hit[self.values]
+
+
+class ColumnTableModel(QAbstractTableModel):
+    """QAbstractTableModel over ``Col`` arrays with an in-model sort/filter permutation."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._cols: list[Col] = []
+        self._n = 0
+        self._perm = np.zeros(0, dtype=np.int64)
+        self._filters: dict[str, np.ndarray] = {}
+        self._text = ""
+        self._sort: tuple[int, Qt.SortOrder] | None = None
+        self.row_colors: np.ndarray | None = None  # int codes into palette (-1 = none)
+        self.palette: list[QColor] = []
+        self.row_bold: np.ndarray | None = None
+        self.row_tooltips: Callable[[int], str] | None = None
+        self.cell_colors: dict[int, Callable[[int], QColor | None]] = {}
+        self.on_edit: Callable[[int, int, str], bool] | None = None  # (source_row, col, text) -> ok
+
+    # --- content ---------------------------------------------------------------------------
+    def set_columns(self, cols: list[Col]) -> None:
+        n = len(cols[0]) if cols else 0
+        for c in cols:
+            if len(c) != n:
+                raise ValueError(f"column {c.title!r} has {len(c)} rows, expected {n}")
+        self.beginResetModel()
+        self._cols = cols
+        self._n = n
+        self._filters = {}
+        self.row_colors = None
+        self.row_bold = None
+        self._recompute(reset=False)
+        self.endResetModel()
+
+    @property
+    def columns(self) -> list[Col]:
+        return self._cols
+
+    def column_index(self, key: str) -> int:
+        for i, c in enumerate(self._cols):
+            if c.key == key or c.title == key:
+                return i
+        raise KeyError(key)
+
+    def col(self, key: str) -> Col:
+        return self._cols[self.column_index(key)]
+
+    @property
+    def total_rows(self) -> int:
+        return self._n
+
+    # --- filtering / sorting ---------------------------------------------------------------
+    def set_filter(self, name: str, mask: np.ndarray | None) -> None:
+        """A named boolean mask over source rows (None removes it); filters combine with AND."""
+        if mask is None:
+            self._filters.pop(name, None)
+        else:
+            mask = np.asarray(mask, dtype=bool)
+            if len(mask) != self._n:
+                raise ValueError("mask length differs from the row count")
+            self._filters[name] = mask
+        self._recompute()
+
+    def set_text_filter(self, text: str) -> None:
+        self._text = text.strip().casefold()
+        self._recompute()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if column < 0 or column >= len(self._cols):
+            self._sort = None
+        else:
+            self._sort = (column, order)
+        self.layoutAboutToBeChanged.emit()
+        self._perm = self._ordered(self._perm_unsorted())
+        self.layoutChanged.emit()
+
+    def _mask(self) -> np.ndarray | None:
+        mask = None
+        for m in self._filters.values():
+            mask = m.copy() if mask is None else (mask & m)
+        if self._text:
+            tm = None
+            for c in self._cols:
+                hit = c.matches(self._text)
+                if hit is not None:
+                    tm = hit if tm is None else (tm | hit)
+            if tm is None:
+                tm = np.zeros(self._n, dtype=bool)
+            mask = tm if mask is None else (mask & tm)
+        return mask
+
+    def _perm_unsorted(self) -> np.ndarray:
+        mask = self._mask()
+        return np.arange(self._n, dtype=np.int64) if mask is None else np.flatnonzero(mask)
+
+    def _ordered(self, perm: np.ndarray) -> np.ndarray:
+        if self._sort is None or not self._cols:
+            return perm
+        col, order = self._sort
+        key = self._cols[col].sort_key()[perm]
+        idx = np.argsort(key, kind="stable")
+        if order == Qt.SortOrder.DescendingOrder:
+            idx = idx[::-1]
+        return perm[idx]
+
+    def _recompute(self, reset: bool = True) -> None:
+        if reset:
+            self.beginResetModel()
+        self._perm = self._ordered(self._perm_unsorted())
+        if reset:
+            self.endResetModel()
+
+    # --- mapping ---------------------------------------------------------------------------
+    def source_row(self, view_row: int) -> int:
+        return int(self._perm[view_row])
+
+    def source_rows(self, view_rows: Iterable[int]) -> np.ndarray:
+        return self._perm[np.fromiter(view_rows, dtype=np.int64)]
+
+    def view_rows(self, source_rows: Iterable[int]) -> np.ndarray:
+        """View rows (sorted) showing the given source rows (those filtered out are skipped)."""
+        src = np.fromiter(source_rows, dtype=np.int64)
+        return np.flatnonzero(np.isin(self._perm, src))
+
+    def visible_source_rows(self) -> np.ndarray:
+        return self._perm.copy()
+
+    # --- Qt API ----------------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._perm)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._cols)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._cols):
+            c = self._cols[section]
+            if role == Qt.ItemDataRole.DisplayRole:
+                return c.title
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return c.tooltip or c.title
+            if role == Qt.ItemDataRole.TextAlignmentRole:
+                if c.kind in NUMERIC_KINDS:
+                    return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
+            return section + 1
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        r = int(self._perm[index.row()])
+        c = self._cols[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole or role == Qt.ItemDataRole.EditRole:
+            return c.display(r)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if c.kind in NUMERIC_KINDS:
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return None
+        if role == Qt.ItemDataRole.BackgroundRole:
+            fn = self.cell_colors.get(index.column())
+            if fn is not None:
+                color = fn(r)
+                if color is not None:
+                    return QBrush(color)
+            if self.row_colors is not None:
+                code = int(self.row_colors[r])
+                if code >= 0:
+                    return QBrush(self.palette[code])
+            return None
+        if role == Qt.ItemDataRole.FontRole:
+            if self.row_bold is not None and self.row_bold[r]:
+                f = QFont()
+                f.setBold(True)
+                return f
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if self.row_tooltips is not None:
+                return self.row_tooltips(r)
+            return None
+        if role == SOURCE_ROW_ROLE:
+            return r
+        if role == SORT_ROLE:
+            return c.raw(r)
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        f = super().flags(index)
+        if index.isValid() and self._cols[index.column()].editable and self.on_edit is not None:
+            f |= Qt.ItemFlag.ItemIsEditable
+        return f
+
+    def setData(self, index: QModelIndex | QPersistentModelIndex, value: Any,
+                role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or self.on_edit is None or not index.isValid():
+            return False
+        r = int(self._perm[index.row()])
+        return bool(self.on_edit(r, index.column(), str(value)))
+
+    # --- export ----------------------------------------------------------------------------
+    def to_rows(self, visible_only: bool = True) -> tuple[list[str], list[list[str]]]:
+        perm = self._perm if visible_only else np.arange(self._n)
+        header = [c.title for c in self._cols]
+        rows = [[c.display(int(r)) for c in self._cols] for r in perm]
+        return header, rows

@@ -1,0 +1,247 @@
+"""Budgets: allocation lines with utilization, forecast, severity, tier, response and RCA due;
+the thresholds that drive them, editable here (undoable)."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.domain import palette
+from desktop.ui import fmt
+from desktop.ui.models.table import Col
+from desktop.ui.pages.base import Page
+from desktop.ui.widgets import DataTable, chart_or_slot, feed_chart, heading, note, tint
+
+MONEY_FIELDS = {"Budget": "budget", "Actual": "actual", "Forecast": "forecast", "Variance": "variance"}
+THRESHOLDS = (
+    ("tier_info", "Info at utilization"),
+    ("tier_warning", "Warning at"),
+    ("tier_critical", "Critical at"),
+    ("tier_hard_stop", "Hard stop at"),
+    ("tier_hard_cap", "Hard cap at"),
+    ("severity_medium", "Medium severity: forecast over budget by"),
+    ("severity_high", "High severity: over by"),
+    ("severity_under", "Under (reallocate): variance at most"),
+    ("spike_pct", "Spike: forecast above last month's actual by"),
+)
+
+
+class BudgetsPage(Page):
+    title = "Budgets"
+    key = "budgets"
+
+    def __init__(self, session, parent=None):
+        super().__init__(session, parent)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(12, 12, 12, 12)
+        top = QSplitter(Qt.Orientation.Horizontal)
+        self.chart = chart_or_slot("BudgetUtilizationChart", min_height=240)
+        if hasattr(self.chart, "pointsSelected"):
+            self.chart.pointsSelected.connect(self._chart_points)
+        top.addWidget(self.chart)
+        box = QGroupBox("Thresholds")
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        self.spins: dict[str, QDoubleSpinBox] = {}
+        for name, text in THRESHOLDS:
+            sp = QDoubleSpinBox()
+            sp.setDecimals(1)
+            sp.setRange(-100.0, 500.0)
+            sp.setSingleStep(1.0)
+            sp.setSuffix(" %")
+            self.spins[name] = sp
+            form.addRow(text, sp)
+        row = QHBoxLayout()
+        self.apply_btn = QPushButton("Apply thresholds")
+        self.apply_btn.clicked.connect(self.apply_thresholds)
+        row.addWidget(self.apply_btn)
+        self.th_msg = QLabel("")
+        row.addWidget(self.th_msg)
+        form.addRow(row)
+        top.addWidget(box)
+        top.setStretchFactor(0, 3)
+        top.setStretchFactor(1, 1)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(top)
+        low = QWidget()
+        ll = QVBoxLayout(low)
+        ll.setContentsMargins(0, 6, 0, 0)
+        bar = QHBoxLayout()
+        bar.addWidget(heading("Allocation lines"))
+        bar.addWidget(QLabel("Month"))
+        self.month = QComboBox()
+        self.month.currentIndexChanged.connect(self._filter)
+        bar.addWidget(self.month)
+        bar.addWidget(QLabel("Tier"))
+        self.tier = QComboBox()
+        self.tier.currentIndexChanged.connect(self._filter)
+        bar.addWidget(self.tier)
+        bar.addStretch(1)
+        drill = QPushButton("Show usage behind actual")
+        drill.clicked.connect(self.drill_usage)
+        bar.addWidget(drill)
+        ll.addLayout(bar)
+        self.table = DataTable(explain_columns=lambda c: self.table.table_model.columns[c].title in MONEY_FIELDS)
+        self.table.explainRequested.connect(self._explain)
+        ll.addWidget(self.table)
+        self.detail = note("")
+        ll.addWidget(self.detail)
+        self.table.selectionModel().selectionChanged.connect(self._selected)
+        split.addWidget(low)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        lay.addWidget(split)
+        self._lines: list = []
+
+    def refresh(self, a) -> None:
+        s = a.settings
+        if s is not None:
+            for name, sp in self.spins.items():
+                sp.setValue(float(getattr(s, name)) * 100)
+        bs = list(a.budgets)
+        self._lines = bs
+        m = self.table.table_model
+        m.set_columns([
+            Col.text("Allocation", [b.allocation for b in bs]),
+            Col.text("Month", [b.month for b in bs]),
+            Col.text("Line", [f"{b.dimension} = {b.value}" if b.dimension else "" for b in bs]),
+            Col.money("Budget", [b.budget for b in bs]),
+            Col.money("Actual", [b.actual for b in bs]),
+            Col.num("Utilization", [b.utilization for b in bs], kind="pct"),
+            Col.money("Forecast", [b.forecast for b in bs]),
+            Col.money("Variance", [b.variance for b in bs]),
+            Col.num("Variance %", [b.variance_pct for b in bs], kind="pct"),
+            Col.text("Severity", [fmt.label(b.severity) for b in bs]),
+            Col.text("Tier", [fmt.label(b.alert_tier) + (" (spike)" if b.spike else "") for b in bs]),
+            Col.text("Response", [b.response for b in bs]),
+            Col.date("RCA due", [b.rca_due for b in bs]),
+            Col.text("Owner", [b.owner or "" for b in bs]),
+            Col.text("Containment", [b.containment_owner or "" for b in bs]),
+            Col.text("Monitoring", ["daily" if b.monitoring else "" for b in bs]),
+        ])
+        sev = [b.severity for b in bs]
+        tiers = [b.alert_tier for b in bs]
+        m.cell_colors = {
+            m.column_index("Severity"): lambda r: tint(palette.severity_color(sev[r]), 110)
+            if sev[r] not in ("none",) else None,
+            m.column_index("Tier"): lambda r: tint(palette.tier_color(tiers[r]), 110) if tiers[r] != "none" else None,
+        }
+        for cb, values in ((self.month, sorted({b.month for b in bs})),
+                           (self.tier, [fmt.label(t) for t in ("hard_cap", "hard_stop", "critical", "warning", "info",
+                                                               "none")])):
+            keep = cb.currentText()
+            cb.blockSignals(True)
+            cb.clear()
+            cb.addItem("All")
+            cb.addItems(values)
+            i = cb.findText(keep)
+            if i < 0 and cb is self.month and a.as_of is not None:
+                i = cb.findText(a.as_of.strftime("%Y-%m"))
+            cb.setCurrentIndex(max(i, 0))
+            cb.blockSignals(False)
+        self._filter()
+        feed_chart(self.chart, "budget_utilization", a, self.month.currentText()
+                   if self.month.currentText() != "All" else None)
+
+    def _filter(self, *_):
+        m = self.table.table_model
+        month = self.month.currentText()
+        tier = self.tier.currentText()
+        mask = np.ones(len(self._lines), dtype=bool)
+        if month and month != "All":
+            mask &= np.array([b.month == month for b in self._lines], dtype=bool)
+        if tier and tier != "All":
+            mask &= np.array([fmt.label(b.alert_tier) == tier for b in self._lines], dtype=bool)
+        m.set_filter("sel", mask if len(self._lines) else None)
+        if self.analysis is not None and self.sender() is self.month:
+            feed_chart(self.chart, "budget_utilization", self.analysis, month if month != "All" else None)
+
+    def _selected(self, *_):
+        rows = self.table.selected_source_rows()
+        if not rows:
+            self.detail.setText("")
+            return
+        b = self._lines[rows[0]]
+        bits = [f"{b.allocation} {b.month}: {fmt.money(b.actual)} spent of {fmt.money(b.budget)} "
+                f"({fmt.pct(b.utilization)}); run rate {fmt.money(b.run_rate)}/day gives a forecast of "
+                f"{fmt.money(b.forecast)} ({fmt.pct(b.variance_pct)} vs budget)."]
+        if b.previous_actual is not None:
+            bits.append(f"Last month's actual {fmt.money(b.previous_actual)}" + (" — spike." if b.spike else "."))
+        if b.response:
+            bits.append(f"Response: {b.response}" + (f", due {b.rca_due}" if b.rca_due else "") + ".")
+        if b.escalation_owner:
+            bits.append(f"Escalation: {b.escalation_owner}.")
+        if b.monitoring:
+            bits.append("Under daily monitoring until the run rate is back under budget pace 3 days running.")
+        self.detail.setText(" ".join(bits))
+
+    def apply_thresholds(self) -> None:
+        a = self.analysis
+        if a is None or a.settings is None:
+            return
+        changes = {name: round(sp.value() / 100, 6) for name, sp in self.spins.items()}
+        tiers = [changes[k] for k in ("tier_info", "tier_warning", "tier_critical", "tier_hard_stop", "tier_hard_cap")]
+        if any(x >= y for x, y in zip(tiers, tiers[1:], strict=False)):
+            self.th_msg.setText("Tiers must rise: info < warning < critical < hard stop < hard cap.")
+            return
+        if changes["severity_medium"] >= changes["severity_high"]:
+            self.th_msg.setText("Medium severity must be below high.")
+            return
+        self.th_msg.setText("")
+        self.session.set_settings(a.settings.replace(**changes))
+
+    def drill_usage(self) -> None:
+        rows = self.table.selected_source_rows()
+        if not rows:
+            return
+        b = self._lines[rows[0]]
+        y, mth = (int(x) for x in b.month.split("-"))
+        import calendar  # noqa: PLC0415
+        from datetime import date  # noqa: PLC0415
+
+        start = date(y, mth, 1)
+        end = date(y, mth, calendar.monthrange(y, mth)[1])
+        if self.analysis is not None and self.analysis.as_of < end:
+            end = self.analysis.as_of
+        ref = {"start": start, "end": end}
+        if b.dimension in ("vendor", "team", "model", "project"):
+            ref[b.dimension] = b.value
+        if b.vendor:
+            ref["vendor"] = b.vendor
+        self.session.navigate("usage", ref)
+
+    def _explain(self, src: int, column: int) -> None:
+        b = self._lines[src]
+        title = self.table.table_model.columns[column].title
+        self.explain("budget", f"{b.allocation}|{b.month}", MONEY_FIELDS[title])
+
+    def _chart_points(self, refs) -> None:
+        names = {str(getattr(r, "file", r)) for r in refs}
+        src = [k for k, b in enumerate(self._lines) if b.allocation in names]
+        self.table.select_source_rows(src)
+
+    def show_ref(self, ref) -> None:
+        alloc = ref.get("allocation")
+        month = ref.get("month")
+        if month:
+            i = self.month.findText(month)
+            if i >= 0:
+                self.month.setCurrentIndex(i)
+        if alloc:
+            src = [k for k, b in enumerate(self._lines) if b.allocation == alloc and (not month or b.month == month)]
+            self.table.select_source_rows(src)
+
+    def apply_filter(self, text: str) -> None:
+        self.table.table_model.set_text_filter(text)

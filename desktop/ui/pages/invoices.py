@@ -1,0 +1,178 @@
+"""Invoices: variance and status per invoice, flagged lines with leakage and owner, and a
+drill into the usage behind an expected figure."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
+
+from desktop.domain import palette
+from desktop.ui import fmt
+from desktop.ui.models.table import Col
+from desktop.ui.pages.base import Page
+from desktop.ui.widgets import DataTable, chart_or_slot, feed_chart, heading, note, tint
+
+MONEY_FIELDS = {"Invoiced": "invoiced", "Expected": "expected", "Variance": "variance", "Tax": "tax",
+                "Leakage": "premium_leakage"}
+
+
+class InvoicesPage(Page):
+    title = "Invoices"
+    key = "invoices"
+
+    def __init__(self, session, parent=None):
+        super().__init__(session, parent)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(12, 12, 12, 12)
+        split = QSplitter(Qt.Orientation.Vertical)
+        self.chart = chart_or_slot("InvoiceVarianceChart", min_height=200)
+        if hasattr(self.chart, "pointsSelected"):
+            self.chart.pointsSelected.connect(self._chart_points)
+        split.addWidget(self.chart)
+
+        mid = QWidget()
+        ml = QVBoxLayout(mid)
+        ml.setContentsMargins(0, 6, 0, 0)
+        bar = QHBoxLayout()
+        bar.addWidget(heading("Invoices"))
+        self.only_problems = QCheckBox("Only invoices outside tolerance or with flagged lines")
+        self.only_problems.toggled.connect(self._filter)
+        bar.addWidget(self.only_problems)
+        bar.addStretch(1)
+        self.drill = QPushButton("Show usage behind expected")
+        self.drill.setToolTip("Open Usage filtered to this invoice's vendor, contract and billing period")
+        self.drill.clicked.connect(self.drill_usage)
+        bar.addWidget(self.drill)
+        ml.addLayout(bar)
+        self.table = DataTable(explain_columns=lambda c: self.table.table_model.columns[c].title in MONEY_FIELDS)
+        self.table.explainRequested.connect(self._explain)
+        self.table.doubleClicked.connect(lambda *_: self.drill_usage())
+        self.table.selectionModel().selectionChanged.connect(self._selected)
+        ml.addWidget(self.table)
+        self.detail = note("")
+        ml.addWidget(self.detail)
+        split.addWidget(mid)
+
+        low = QWidget()
+        ll = QVBoxLayout(low)
+        ll.setContentsMargins(0, 6, 0, 0)
+        ll.addWidget(heading("Flagged lines — leakage and who follows up"))
+        self.flags = DataTable()
+        ll.addWidget(self.flags)
+        split.addWidget(low)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        split.setStretchFactor(2, 2)
+        lay.addWidget(split)
+        self._invoices: list = []
+        self._flag_rows: list = []
+
+    def refresh(self, a) -> None:
+        inv = list(a.invoices)
+        self._invoices = inv
+        m = self.table.table_model
+        m.set_columns([
+            Col.text("Invoice", [i.invoice_id for i in inv]),
+            Col.text("Vendor", [i.vendor for i in inv]),
+            Col.text("Contract", [i.contract_id or "" for i in inv]),
+            Col.date("Invoice date", [i.invoice_date for i in inv]),
+            Col.date("Period start", [i.period_start for i in inv]),
+            Col.date("Period end", [i.period_end for i in inv]),
+            Col.money("Invoiced", [i.invoiced for i in inv]),
+            Col.money("Expected", [i.expected for i in inv]),
+            Col.money("Variance", [i.variance for i in inv]),
+            Col.num("Variance %", [i.variance_pct for i in inv], kind="pct", digits=3),
+            Col.text("Status", [fmt.label(i.status) for i in inv]),
+            Col.money("Tax", [i.tax for i in inv]),
+            Col.money("Leakage", [i.premium_leakage for i in inv]),
+            Col.ints("Flags", [len(i.flags) for i in inv]),
+        ])
+        statuses = [i.status for i in inv]
+        m.cell_colors = {m.column_index("Status"): lambda r: tint(palette.invoice_status_color(statuses[r]), 110)}
+        leak = np.array([0 if i.premium_leakage > 0 else -1 for i in inv], dtype=np.int64)
+        m.palette = [tint(palette.VERMILLION, 40)]
+        m.row_colors = leak
+        rows = [(i, f) for i in inv for f in i.flags]
+        self._flag_rows = rows
+        fm = self.flags.table_model
+        fm.set_columns([
+            Col.text("Invoice", [i.invoice_id for i, _ in rows]),
+            Col.text("Vendor", [i.vendor for i, _ in rows]),
+            Col.text("Flag", [fmt.label(f.flag) for _, f in rows]),
+            Col.money("Leakage", [f.leakage for _, f in rows]),
+            Col.money("Line amount", [f.amount for _, f in rows]),
+            Col.text("Owner", [f.owner or "" for _, f in rows]),
+            Col.text("Description", [f.description or "" for _, f in rows]),
+            Col.text("Detail", [f.detail for _, f in rows]),
+            Col.text("File", [f.file for _, f in rows]),
+            Col.ints("Line", [f.line for _, f in rows]),
+        ])
+        flags = [f.flag for _, f in rows]
+        fm.cell_colors = {2: lambda r: tint(palette.FLAG_COLORS.get(flags[r], palette.GREY), 110)}
+        self._filter()
+        feed_chart(self.chart, "invoice_variance", a)
+
+    def _filter(self, *_):
+        inv = self._invoices
+        if self.only_problems.isChecked():
+            mask = np.array([i.status != "within_tolerance" or bool(i.flags) for i in inv], dtype=bool)
+            self.table.table_model.set_filter("problems", mask)
+        else:
+            self.table.table_model.set_filter("problems", None)
+
+    def _current(self):
+        rows = self.table.selected_source_rows()
+        return self._invoices[rows[0]] if rows else None
+
+    def _selected(self, *_):
+        i = self._current()
+        self.drill.setEnabled(i is not None)
+        if i is None:
+            self.detail.setText("")
+            return
+        notes = " ".join(i.notes)
+        inferred = " The billing period was inferred as the month before the invoice date." \
+            if i.period_inferred else ""
+        self.detail.setText(
+            f"{i.invoice_id}: invoiced {fmt.money(i.invoiced, i.currency)} (tax {fmt.money(i.tax)} apart) against "
+            f"{fmt.money(i.expected, i.currency)} of usage in {i.period_start} to {i.period_end}; "
+            f"variance {fmt.money(i.variance)} ({fmt.pct(i.variance_pct, 2)}), {fmt.label(i.status).lower()}."
+            f"{inferred} {notes}")
+        src = [k for k, (inv, _) in enumerate(self._flag_rows) if inv.invoice_id == i.invoice_id]
+        if src:
+            self.flags.select_source_rows(src)
+
+    def drill_usage(self) -> None:
+        i = self._current()
+        if i is None:
+            return
+        ref = {"vendor": i.vendor, "start": i.period_start, "end": i.period_end}
+        if i.contract_id:
+            ref["contract_id"] = i.contract_id
+        self.session.navigate("usage", ref)
+
+    def _explain(self, src: int, column: int) -> None:
+        title = self.table.table_model.columns[column].title
+        self.explain("invoice", self._invoices[src].invoice_id, MONEY_FIELDS[title])
+
+    def _chart_points(self, refs) -> None:
+        ids = {getattr(r, "file", None) or (r[0] if isinstance(r, tuple) else r) for r in refs}
+        src = [k for k, i in enumerate(self._invoices) if i.invoice_id in ids]
+        if src:
+            self.table.select_source_rows(src)
+
+    def show_ref(self, ref) -> None:
+        if ref.get("flagged"):
+            self.only_problems.setChecked(True)
+            src = [k for k, i in enumerate(self._invoices) if i.flags]
+            self.table.select_source_rows(src)
+            return
+        iid = ref.get("invoice_id")
+        if iid:
+            src = [k for k, i in enumerate(self._invoices) if i.invoice_id == iid]
+            self.table.select_source_rows(src)
+
+    def apply_filter(self, text: str) -> None:
+        self.table.table_model.set_text_filter(text)
+        self.flags.table_model.set_text_filter(text)

@@ -1,0 +1,160 @@
+"""ROI calculator: benefit from time saved, run cost, set-up; ROI, payback, cost per unit, NPV.
+The seeds' support-chatbot example is a preset."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.domain import palette
+from desktop.domain.errors import InputError
+from desktop.domain.roi import PRESETS, RoiPreset, time_saved_benefit
+from desktop.ui import fmt
+from desktop.ui.pages.base import Page
+from desktop.ui.widgets import Tile, heading, note
+
+
+class RoiPage(Page):
+    title = "ROI"
+    key = "roi"
+
+    def __init__(self, session, parent=None):
+        super().__init__(session, parent)
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(12, 12, 12, 12)
+        left = QWidget()
+        left.setMaximumWidth(460)
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(heading("ROI of an AI use case"))
+        pr = QHBoxLayout()
+        self.preset = QComboBox()
+        self.preset.addItem("Custom")
+        self.preset.addItems(list(PRESETS))
+        self.preset.currentTextChanged.connect(self.load_preset)
+        pr.addWidget(self.preset, 1)
+        ll.addLayout(pr)
+        box = QGroupBox("Inputs (per month)")
+        form = QFormLayout(box)
+        self.fields: dict[str, QLineEdit] = {}
+        for name, text, tip in (
+            ("monthly_cost", "Run cost / month", "Vendor spend plus hosting and support for the use case"),
+            ("units", "Units of work / month", "e.g. tickets handled, documents processed"),
+            ("hours_saved_per_unit", "Hours saved per unit", "Agent time saved per unit"),
+            ("hourly_rate", "Hourly rate", "Loaded cost of an hour of the people whose time is saved"),
+            ("initial_investment", "Set-up investment", "One-off cost; leave empty for none"),
+            ("discount_rate", "Discount rate (annual %)", "For NPV; leave empty for 0"),
+        ):
+            e = QLineEdit()
+            e.setToolTip(tip)
+            e.textChanged.connect(self.compute)
+            self.fields[name] = e
+            form.addRow(text, e)
+        self.months = QSpinBox()
+        self.months.setRange(0, 120)
+        self.months.setSuffix(" months")
+        self.months.valueChanged.connect(self.compute)
+        form.addRow("NPV horizon", self.months)
+        ll.addWidget(box)
+        self.msg = note("")
+        ll.addWidget(self.msg)
+        reset = QPushButton("Load the support-chatbot example")
+        reset.clicked.connect(lambda: self.preset.setCurrentText("Support chatbot"))
+        ll.addWidget(reset)
+        ll.addStretch(1)
+        outer.addWidget(left)
+
+        right = QWidget()
+        grid = QGridLayout(right)
+        grid.setSpacing(10)
+        self.t_benefit = Tile("Benefit / month")
+        self.t_net = Tile("Net benefit / month")
+        self.t_roi = Tile("ROI")
+        self.t_payback = Tile("Payback")
+        self.t_cpu = Tile("Cost per unit")
+        self.t_npv = Tile("NPV")
+        for i, t in enumerate((self.t_benefit, self.t_net, self.t_roi, self.t_payback, self.t_cpu, self.t_npv)):
+            grid.addWidget(t, i // 3, i % 3)
+        self.explain_text = note("")
+        grid.addWidget(self.explain_text, 2, 0, 1, 3)
+        grid.setRowStretch(3, 1)
+        outer.addWidget(right, 1)
+        self.result = None
+        self.preset.setCurrentText("Support chatbot")
+
+    def refresh(self, a) -> None:
+        return None  # the calculator does not depend on the workspace figures
+
+    def load_preset(self, name: str) -> None:
+        p = PRESETS.get(name)
+        if p is None:
+            return
+        for f in ("monthly_cost", "units", "hours_saved_per_unit", "hourly_rate"):
+            self.fields[f].setText(str(getattr(p, f)))
+        self.fields["initial_investment"].setText("" if p.initial_investment is None else str(p.initial_investment))
+        self.fields["discount_rate"].setText("" if p.discount_rate is None else
+                                             str((p.discount_rate * 100).normalize()))
+        self.months.setValue(p.months or 0)
+        self.compute()
+
+    def _read(self) -> RoiPreset:
+        vals: dict[str, Decimal | None] = {}
+        for name, e in self.fields.items():
+            t = e.text().strip().replace(",", "")
+            if not t:
+                if name in ("initial_investment", "discount_rate"):
+                    vals[name] = None
+                    continue
+                raise ValueError(f"{name.replace('_', ' ')} is empty")
+            try:
+                vals[name] = Decimal(t)
+            except InvalidOperation:
+                raise ValueError(f"{name.replace('_', ' ')}: {e.text()!r} is not a number") from None
+        dr = vals["discount_rate"]
+        return RoiPreset(name=self.preset.currentText(), monthly_cost=vals["monthly_cost"], units=vals["units"],
+                         hours_saved_per_unit=vals["hours_saved_per_unit"], hourly_rate=vals["hourly_rate"],
+                         initial_investment=vals["initial_investment"], months=self.months.value() or None,
+                         discount_rate=dr / 100 if dr is not None else None)
+
+    def compute(self, *_):
+        try:
+            p = self._read()
+            r = p.compute()
+        except (ValueError, InputError) as exc:
+            self.msg.setText(f"Cannot compute: {exc}")
+            self.result = None
+            return
+        self.msg.setText("")
+        self.result = r
+        good = palette.BLUISH_GREEN
+        bad = palette.VERMILLION
+        self.t_benefit.set(fmt.money(r.benefit), f"{p.units:,} units × {p.hours_saved_per_unit} h × "
+                           f"{p.hourly_rate:,}/h")
+        self.t_net.set(fmt.money(r.net_benefit), f"benefit − run cost {fmt.money(r.cost)}",
+                       accent=good if r.net_benefit > 0 else bad)
+        self.t_roi.set(fmt.pct(r.roi, 2), "(benefit − cost) / cost", accent=good if (r.roi or 0) > 0 else bad)
+        self.t_payback.set(f"{r.payback_months:.2f} months" if r.payback_months is not None else "never",
+                           "set-up / net benefit per month" if p.initial_investment else "no set-up given")
+        self.t_cpu.set(fmt.money(r.cost_per_unit) if r.cost_per_unit is not None else "—",
+                       "run cost / units (to the micro: " + (f"{r.cost_per_unit}" if r.cost_per_unit else "—") + ")")
+        self.t_npv.set(fmt.money(r.npv) if r.npv is not None else "—",
+                       f"{p.months} months at {p.discount_rate * 100 if p.discount_rate else 0:g}% a year, "
+                       "set-up paid at the start" if p.months else "give a horizon in months")
+        self.explain_text.setText(
+            f"Benefit = {p.units:,} × {p.hours_saved_per_unit} h × {p.hourly_rate:,} = "
+            f"{fmt.money(time_saved_benefit(p.units, p.hours_saved_per_unit, p.hourly_rate))}. "
+            f"Net = benefit − cost = {fmt.money(r.net_benefit)}. ROI = net / cost = {fmt.pct(r.roi, 2)}."
+            + (f" Payback = {fmt.money(p.initial_investment)} / {fmt.money(r.net_benefit)} = "
+               f"{r.payback_months:.2f} months." if r.payback_months is not None else ""))

@@ -1,0 +1,345 @@
+"""Usage: every analysed usage row (smooth at 1M rows), filters, breakdowns with totals, and
+anomalous days highlighted."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.domain import palette
+from desktop.ui import fmt
+from desktop.ui.models.table import Col, ColumnTableModel
+from desktop.ui.pages.base import Page
+from desktop.ui.widgets import DataTable, chart_or_slot, feed_chart, heading, note, tint
+
+ALL = "All"
+DIMENSIONS = ("vendor", "team", "model", "project")
+TEXT_COLUMNS = (
+    ("vendor", "Vendor"), ("model", "Model"), ("meter", "Meter"), ("team", "Team"), ("project", "Project"),
+    ("environment", "Environment"), ("cost_center", "Cost center"), ("workload", "Workload"),
+    ("api_key", "API key"), ("_contract", "Draws down"), ("currency", "Currency"), ("unit", "Unit"),
+)
+
+
+def usage_columns(df: pd.DataFrame) -> list[Col]:
+    """The usage table's columns straight from the analysed frame's numpy arrays."""
+    cols = [Col.date("Date", df["date"].to_numpy(dtype="datetime64[ns]"), key="date")]
+    for name, title in TEXT_COLUMNS[:3]:
+        if name in df.columns:
+            cols.append(Col.text(title, df[name], key=name))
+    cols.append(Col.micros("Cost", df["cost"].to_numpy(dtype=np.int64), key="cost"))
+    if "quantity" in df.columns:
+        cols.append(Col.num("Quantity", df["quantity"].to_numpy(dtype=np.float64), key="quantity"))
+    for name, title in TEXT_COLUMNS[3:]:
+        if name in df.columns:
+            cols.append(Col.text(title, df[name], key=name))
+    cols.append(Col.text("File", df["_file"], key="_file"))
+    cols.append(Col.ints("Row", df["_row"].to_numpy(dtype=np.int64), key="_row"))
+    return cols
+
+
+def anomaly_mask(df: pd.DataFrame, anomalies) -> np.ndarray:
+    """Rows on a day that was anomalous for their team, vendor or model."""
+    mask = np.zeros(len(df), dtype=bool)
+    if not len(anomalies) or df.empty:
+        return mask
+    days = df["date"].to_numpy(dtype="datetime64[ns]")
+    for dim in ("team", "vendor", "model"):
+        hits = [(a.value.casefold(), np.datetime64(a.date, "ns")) for a in anomalies if a.dimension == dim]
+        if not hits or dim not in df.columns:
+            continue
+        left = pd.DataFrame({"v": df[dim].astype("string").str.casefold().fillna("").to_numpy(dtype=object),
+                             "d": days})
+        right = pd.DataFrame({"v": [h[0] for h in hits], "d": np.array([h[1] for h in hits])})
+        right = right.drop_duplicates().assign(_hit=True)
+        merged = left.merge(right, on=["v", "d"], how="left")
+        mask |= merged["_hit"].notna().to_numpy()
+    return mask
+
+
+def breakdown(codes: np.ndarray, uniques: np.ndarray, cost: np.ndarray) -> pd.DataFrame:
+    """Exact integer totals per value of a factorized column (codes -1 -> '(none)')."""
+    if len(codes) == 0:
+        return pd.DataFrame({"value": [], "rows": [], "cost": []})
+    s = pd.DataFrame({"code": codes.astype(np.int64), "cost": cost.astype(np.int64)})
+    g = s.groupby("code", sort=False).agg(rows=("cost", "size"), cost=("cost", "sum")).reset_index()
+    names = np.append(uniques, "(none)")
+    g["value"] = names[g["code"].to_numpy()]
+    return g.sort_values("cost", ascending=False)[["value", "rows", "cost"]].reset_index(drop=True)
+
+
+class UsagePage(Page):
+    title = "Usage"
+    key = "usage"
+
+    def __init__(self, session, parent=None):
+        super().__init__(session, parent)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(12, 12, 12, 12)
+        bar = QHBoxLayout()
+        self.combos: dict[str, QComboBox] = {}
+        for dim in DIMENSIONS:
+            bar.addWidget(QLabel(dim.capitalize()))
+            cb = QComboBox()
+            cb.setMinimumContentsLength(12)
+            cb.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            cb.currentIndexChanged.connect(self._apply)
+            self.combos[dim] = cb
+            bar.addWidget(cb)
+        self.use_dates = QCheckBox("From")
+        self.use_dates.toggled.connect(self._apply)
+        self.d_from = QDateEdit()
+        self.d_to = QDateEdit()
+        for d in (self.d_from, self.d_to):
+            d.setCalendarPopup(True)
+            d.setDisplayFormat("yyyy-MM-dd")
+            d.dateChanged.connect(self._dates_changed)
+        bar.addWidget(self.use_dates)
+        bar.addWidget(self.d_from)
+        bar.addWidget(QLabel("to"))
+        bar.addWidget(self.d_to)
+        self.anom_only = QCheckBox("Anomalous days only")
+        self.anom_only.toggled.connect(self._apply)
+        bar.addWidget(self.anom_only)
+        clear = QPushButton("Clear filters")
+        clear.clicked.connect(self.clear_filters)
+        bar.addWidget(clear)
+        bar.addStretch(1)
+        lay.addLayout(bar)
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        self.chart = chart_or_slot("DailySpendChart", min_height=220)
+        if hasattr(self.chart, "pointsSelected"):
+            self.chart.pointsSelected.connect(self.select_refs)
+        split.addWidget(self.chart)
+        lower = QSplitter(Qt.Orientation.Horizontal)
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        self.count = note("")
+        ll.addWidget(self.count)
+        self.table = DataTable()
+        ll.addWidget(self.table)
+        lower.addWidget(left)
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(6, 0, 0, 0)
+        hb = QHBoxLayout()
+        hb.addWidget(heading("Breakdown by"))
+        self.dim = QComboBox()
+        self.dim.addItems([d.capitalize() for d in DIMENSIONS])
+        self.dim.currentIndexChanged.connect(self._breakdown)
+        hb.addWidget(self.dim)
+        hb.addStretch(1)
+        rl.addLayout(hb)
+        self.breakdown = DataTable()
+        self.breakdown.doubleClicked.connect(self._drill_breakdown)
+        rl.addWidget(self.breakdown)
+        self.total = note("")
+        rl.addWidget(self.total)
+        lower.addWidget(right)
+        lower.setStretchFactor(0, 3)
+        lower.setStretchFactor(1, 1)
+        split.addWidget(lower)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 2)
+        lay.addWidget(split, 1)
+        self._df: pd.DataFrame | None = None
+        self._anom = np.zeros(0, dtype=bool)
+        self._ref_index: dict[tuple[str, int], int] = {}
+        self._updating = False
+        self._text = ""
+
+    @property
+    def model(self) -> ColumnTableModel:
+        return self.table.table_model
+
+    # ------------------------------------------------------------------------------------------
+    def refresh(self, a) -> None:
+        df = a.usage if a.usage is not None else None
+        if df is None:
+            df = pd.DataFrame({"date": pd.Series([], dtype="datetime64[ns]"), "vendor": pd.Series([], dtype="string"),
+                               "cost": pd.Series([], dtype="int64"), "_file": pd.Series([], dtype="string"),
+                               "_row": pd.Series([], dtype="int64")})
+        df = df.reset_index(drop=True)
+        self._df = df
+        self._ref_index = {}
+        self._updating = True
+        try:
+            self.model.set_columns(usage_columns(df))
+            self._anom = anomaly_mask(df, a.anomalies)
+            self.model.palette = [tint(palette.VERMILLION, 55)]
+            self.model.row_colors = np.where(self._anom, 0, -1).astype(np.int8)
+            for dim, cb in self.combos.items():
+                keep = cb.currentText()
+                cb.blockSignals(True)
+                cb.clear()
+                cb.addItem(ALL)
+                if dim in df.columns:
+                    col = self.model.col(dim)
+                    cb.addItems(sorted(col.uniques.tolist(), key=str.casefold))
+                i = cb.findText(keep)
+                cb.setCurrentIndex(i if i >= 0 else 0)
+                cb.blockSignals(False)
+            if len(df):
+                d0 = pd.Timestamp(df["date"].min()).date()
+                d1 = pd.Timestamp(df["date"].max()).date()
+                for d in (self.d_from, self.d_to):
+                    d.blockSignals(True)
+                    d.setDateRange(QDate(d0.year, d0.month, d0.day), QDate(d1.year, d1.month, d1.day))
+                    d.blockSignals(False)
+                if not self.use_dates.isChecked():
+                    self.d_from.setDate(QDate(d0.year, d0.month, d0.day))
+                    self.d_to.setDate(QDate(d1.year, d1.month, d1.day))
+        finally:
+            self._updating = False
+        self._apply()
+        self.table.fit_columns()
+        feed_chart(self.chart, "daily_spend", a, "team")
+
+    def _dates_changed(self, *_):
+        if not self._updating and not self.use_dates.isChecked():
+            self.use_dates.setChecked(True)
+        else:
+            self._apply()
+
+    def _apply(self, *_):
+        if self._updating or self._df is None:
+            return
+        m = self.model
+        for dim, cb in self.combos.items():
+            v = cb.currentText()
+            if v and v != ALL and dim in self._df.columns:
+                m.set_filter(dim, m.col(dim).equals(v))
+            else:
+                m.set_filter(dim, None)
+        if self.use_dates.isChecked() and len(self._df):
+            days = m.col("date").values
+            lo = np.datetime64(self.d_from.date().toPython(), "ns")
+            hi = np.datetime64(self.d_to.date().toPython(), "ns")
+            m.set_filter("dates", (days >= lo) & (days <= hi))
+        else:
+            m.set_filter("dates", None)
+        m.set_filter("anomalies", self._anom if self.anom_only.isChecked() else None)
+        m.set_filter("contract", getattr(self, "_contract_mask", None))
+        self._breakdown()
+
+    def _breakdown(self, *_):
+        m = self.model
+        if self._df is None or m.total_rows == 0 and not len(self._df):
+            self.breakdown.table_model.set_columns([])
+            self.count.setText("No usage rows yet: import a usage export (Ctrl+I).")
+            self.total.setText("")
+            return
+        dim = DIMENSIONS[self.dim.currentIndex()]
+        rows = m.visible_source_rows()
+        cost = m.col("cost").values[rows]
+        if dim in self._df.columns:
+            col = m.col(dim)
+            g = breakdown(col.values[rows], col.uniques, cost)
+        else:
+            g = pd.DataFrame({"value": [], "rows": [], "cost": []})
+        total = int(cost.sum()) if len(cost) else 0
+        share = (g["cost"].to_numpy(dtype=np.float64) / total) if total else np.zeros(len(g))
+        self.breakdown.table_model.set_columns([
+            Col.text(dim.capitalize(), g["value"].astype(str)),
+            Col.ints("Rows", g["rows"].to_numpy(dtype=np.int64)),
+            Col.micros("Cost", g["cost"].to_numpy(dtype=np.int64)),
+            Col.num("Share", share, kind="pct"),
+        ])
+        self.breakdown.table_model.sort(2, Qt.SortOrder.DescendingOrder)
+        cur = self.analysis.currency if self.analysis is not None else ""
+        n_anom = int(self._anom[rows].sum()) if len(rows) else 0
+        self.count.setText(f"{len(rows):,} of {m.total_rows:,} rows · total {fmt.micros(total)} {cur}"
+                           f" · {n_anom:,} rows on anomalous days (shaded)")
+        self.total.setText(f"Total {fmt.micros(total)} {cur} over {len(g)} {dim} values")
+
+    def _drill_breakdown(self, index) -> None:
+        dim = DIMENSIONS[self.dim.currentIndex()]
+        value = self.breakdown.table_model.data(self.breakdown.table_model.index(index.row(), 0))
+        cb = self.combos[dim]
+        i = cb.findText(value)
+        if i >= 0:
+            cb.setCurrentIndex(i)
+
+    def clear_filters(self) -> None:
+        self._updating = True
+        for cb in self.combos.values():
+            cb.setCurrentIndex(0)
+        self.use_dates.setChecked(False)
+        self.anom_only.setChecked(False)
+        self._contract_mask = None
+        self._updating = False
+        self._apply()
+
+    # ------------------------------------------------------------------------------------------
+    def show_ref(self, ref) -> None:
+        """Filter to the rows behind a figure: vendor / team / model / project, a date range
+        (start, end or date) and the contract (contract_id)."""
+        if self._df is None:
+            return
+        if ref.get("select_refs") is not None:
+            self.clear_filters()
+            self.select_refs(ref["select_refs"])
+            return
+        self._updating = True
+        for dim, cb in self.combos.items():
+            v = ref.get(dim) or (ref.get("value") if ref.get("dimension") == dim else None)
+            i = cb.findText(str(v)) if v else 0
+            cb.setCurrentIndex(max(i, 0))
+        start = ref.get("start") or ref.get("date")
+        end = ref.get("end") or ref.get("date")
+        if start and end:
+            s, e = _as_date(start), _as_date(end)
+            self.d_from.setDate(QDate(s.year, s.month, s.day))
+            self.d_to.setDate(QDate(e.year, e.month, e.day))
+            self.use_dates.setChecked(True)
+        else:
+            self.use_dates.setChecked(False)
+        cid = ref.get("contract_id")
+        if cid and "_contract" in self._df.columns:
+            self._contract_mask = self.model.col("_contract").equals(str(cid))
+        else:
+            self._contract_mask = None
+        self.anom_only.setChecked(bool(ref.get("anomalies")))
+        self._updating = False
+        self._apply()
+
+    def select_refs(self, refs) -> int:
+        """Select the rows for source refs [(file, row)] or SourceRef objects (chart clicks)."""
+        if self._df is None:
+            return 0
+        if not self._ref_index:
+            files = self._df["_file"].astype(str).tolist()
+            self._ref_index = {(f, int(r)): i for i, (f, r) in enumerate(zip(files, self._df["_row"].tolist(),
+                                                                               strict=True))}
+        src = []
+        for ref in refs:
+            key = (ref.file, int(ref.row)) if hasattr(ref, "file") else (str(ref[0]), int(ref[1]))
+            if key in self._ref_index:
+                src.append(self._ref_index[key])
+        return self.table.select_source_rows(src)
+
+    def apply_filter(self, text: str) -> None:
+        self.model.set_text_filter(text)
+        self._breakdown()
+
+
+def _as_date(v) -> date:
+    if isinstance(v, date):
+        return v
+    return pd.Timestamp(v).date()

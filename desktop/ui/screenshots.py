@@ -1,0 +1,107 @@
+"""Screenshots of every page on the demo workspace: ``python -m desktop.ui.screenshots OUTDIR``.
+
+Run it under Xvfb at 1440x900 (``Xvfb :99 -screen 0 1440x900x24 &``, ``DISPLAY=:99
+QT_QPA_PLATFORM=xcb``) or offscreen. The demo workspace is built in a temporary
+COMMITDESK_HOME so the analyst's own preferences and workspaces are never touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PAGES = ("overview", "contracts", "usage", "invoices", "budgets", "renewal", "actions", "roi")
+
+
+def _wait(app, cond, timeout: float = 60.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        app.processEvents()
+        if cond():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def _settle(app, seconds: float = 0.4) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def bad_row_file(folder: Path) -> Path:
+    """A small usage CSV in the canonical columns with one deliberately bad row (row 4)."""
+    p = folder / "october-usage-extra.csv"
+    p.write_text(
+        "date,vendor,model,team,project,cost,currency\n"
+        "2026-11-10,OpenAI,gpt-4o,Support,chatbot,1250.00,USD\n"
+        "2026-11-11,OpenAI,gpt-4o,Support,chatbot,1310.50,USD\n"
+        "2026-11-12,OpenAI,gpt-4o,Support,chatbot,twelve hundred,USD\n"
+        "2026-11-12,Anthropic,claude-sonnet,Research,evals,880.25,USD\n",
+        encoding="utf-8")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m desktop.ui.screenshots")
+    ap.add_argument("outdir", type=Path)
+    ap.add_argument("--size", default="1440x900")
+    args = ap.parse_args(argv)
+    out: Path = args.outdir
+    out.mkdir(parents=True, exist_ok=True)
+    home = Path(tempfile.mkdtemp(prefix="commitdesk-shots-"))
+    os.environ["COMMITDESK_HOME"] = str(home)
+
+    from PySide6.QtCore import QSettings  # noqa: PLC0415
+
+    from desktop import app as desktop_app  # noqa: PLC0415
+    from desktop.store import Workspace, create_demo_workspace  # noqa: PLC0415
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(home / "qsettings"))
+    app = desktop_app.make_app()
+    ws = Workspace.open(create_demo_workspace(home / "Demo.commitdesk"))
+    win = desktop_app.build_window(ws)
+    w, h = (int(x) for x in args.size.split("x"))
+    win.resize(w, h)
+    win.show()
+    if not _wait(app, lambda: win.session.analysis is not None):
+        print("the analysis did not finish", file=sys.stderr)
+        return 1
+    _settle(app, 1.0)
+    for i, key in enumerate(PAGES):
+        win.show_page(i)
+        page = win.pages[i]
+        if key == "renewal":
+            page.run()
+            _wait(app, lambda p=page: p.run_btn.isEnabled())
+            page.save_current()
+            page.tabs.setCurrentIndex(0)
+        if key == "invoices":
+            page.table.selectRow(0)
+        _settle(app, 0.6)
+        win.grab().save(str(out / f"{key}.png"))
+        print(out / f"{key}.png")
+    # the import wizard on a file with a bad row
+    src = bad_row_file(home)
+    win.show_page(0)
+    win.import_dialog([str(src)])
+    wiz = win.wizard
+    _wait(app, lambda: wiz.ready)
+    _settle(app, 0.6)
+    wiz.grab().save(str(out / "import-wizard.png"))
+    print(out / "import-wizard.png")
+    wiz.close()
+    win.close()
+    _settle(app, 0.2)
+    ws.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,153 @@
+"""The open workspace as the GUI sees it: the current Analysis, analyst edits (all undoable in
+the workspace) and the background runs that recompute.
+
+Pages are handed the session; they read ``session.analysis`` and listen to
+``analysisChanged`` / ``actionsChanged``; they change things only through the session, which
+writes to the workspace and recomputes in the background.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop.domain.errors import InputError
+from desktop.store import Workspace, WorkspaceError
+from desktop.ui.workers import TaskRunner
+
+log = logging.getLogger(__name__)
+
+
+class Session(QObject):
+    analysisChanged = Signal(object)
+    actionsChanged = Signal()
+    navigateRequested = Signal(str, dict)
+    message = Signal(str)  # a line for the status bar
+    failed = Signal(object)  # an exception to show in the error dialog
+    undoChanged = Signal()
+    runnerAdded = Signal(object)
+
+    def __init__(self, workspace: Workspace, as_of: date | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.workspace = workspace
+        self.as_of = as_of  # None: the latest usage date
+        self.analysis = None
+        self._actions: list = []
+        self.runners: list[TaskRunner] = []
+        self.analysis_runner = TaskRunner("analysis", self)
+        self.analysis_runner.finished.connect(self._analysis_done)
+        self.analysis_runner.failed.connect(self._analysis_failed)
+        self.register_runner(self.analysis_runner)
+        self.computations = 0  # how many analyses landed (tests wait on it)
+
+    # --- runners ------------------------------------------------------------------------------
+    def register_runner(self, runner: TaskRunner) -> None:
+        self.runners.append(runner)
+        self.runnerAdded.emit(runner)
+
+    def shutdown(self) -> None:
+        for r in self.runners:
+            r.shutdown()
+
+    def workspace_key(self) -> str:
+        return str(self.workspace.path)
+
+    # --- analysis -----------------------------------------------------------------------------
+    def recompute(self) -> None:
+        ws, as_of = self.workspace, self.as_of
+        self.analysis_runner.start(lambda p: ws.analysis(as_of=as_of, progress=p), label="Computing figures")
+
+    def set_as_of(self, as_of: date | None) -> None:
+        if as_of != self.as_of:
+            self.as_of = as_of
+            self.recompute()
+
+    def _analysis_done(self, analysis) -> None:
+        self.analysis = analysis
+        self.computations += 1
+        self._actions = self._load_actions()
+        self.analysisChanged.emit(analysis)
+        self.actionsChanged.emit()
+        self.undoChanged.emit()
+
+    def _analysis_failed(self, exc) -> None:
+        if isinstance(exc, InputError | WorkspaceError):
+            self.message.emit(f"Figures not updated: {exc}")
+        self.failed.emit(exc)
+
+    # --- actions ------------------------------------------------------------------------------
+    def _load_actions(self) -> list:
+        try:
+            return self.workspace.actions()
+        except WorkspaceError as exc:
+            self.failed.emit(exc)
+            return []
+
+    def actions(self) -> list:
+        return list(self._actions)
+
+    def set_action(self, key: str, status: str | None = None, notes: str | None = None) -> None:
+        if self._guard(lambda: self.workspace.set_action(key, status=status, notes=notes)):
+            self._actions = self._load_actions()
+            self.actionsChanged.emit()
+            self.undoChanged.emit()
+            self.message.emit(f"Action updated: {key}")
+
+    # --- edits (undoable in the workspace) ----------------------------------------------------
+    def set_settings(self, settings) -> bool:
+        ok = self._guard(lambda: self.workspace.set_settings(settings))
+        if ok:
+            self.message.emit("Settings changed; recomputing")
+            self.undoChanged.emit()
+            self.recompute()
+        return ok
+
+    def update_commitment(self, contract_id: str, period_start: date, **changes: Any) -> bool:
+        ok = self._guard(lambda: self.workspace.update_commitment(contract_id, period_start, **changes))
+        if ok:
+            self.undoChanged.emit()
+            self.recompute()
+        return ok
+
+    def undo(self) -> str | None:
+        return self._undo_redo(self.workspace.undo, "Undone")
+
+    def redo(self) -> str | None:
+        return self._undo_redo(self.workspace.redo, "Redone")
+
+    def _undo_redo(self, fn, verb: str) -> str | None:
+        out: list = []
+        if not self._guard(lambda: out.append(fn())):
+            return None
+        label = out[0] if out else None
+        if label:
+            self.message.emit(f"{verb}: {label}")
+            self._actions = self._load_actions()
+            self.actionsChanged.emit()
+            self.recompute()
+        self.undoChanged.emit()
+        return label
+
+    def _guard(self, fn) -> bool:
+        try:
+            fn()
+        except (InputError, WorkspaceError) as exc:
+            self.message.emit(str(exc))
+            self.failed.emit(exc)
+            return False
+        return True
+
+    # --- navigation / explain -----------------------------------------------------------------
+    def navigate(self, page: str, ref: dict | None = None) -> None:
+        self.navigateRequested.emit(page, dict(ref or {}))
+
+    def explain(self, kind: str, key: Any, field: str, parent=None) -> None:
+        from desktop.ui.dialogs.explain import ExplainDialog  # noqa: PLC0415
+
+        if self.analysis is None:
+            return
+        dlg = ExplainDialog(self.analysis, kind, key, field, session=self, parent=parent)
+        dlg.show()

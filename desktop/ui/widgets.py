@@ -1,0 +1,256 @@
+"""Small reusable widgets: the data table view, KPI tiles, section headers, chart slots."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeySequence, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QSizePolicy,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.domain import palette
+from desktop.ui.models.table import ColumnTableModel
+
+
+def is_dark(widget: QWidget | None = None) -> bool:
+    pal = widget.palette() if widget is not None else QGuiApplication.palette()
+    return pal.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def tint(hex_color: str, alpha: int = 60) -> QColor:
+    c = QColor(hex_color)
+    c.setAlpha(alpha)
+    return c
+
+
+class DataTable(QTableView):
+    """A QTableView set up for large models: fixed row heights, sort in the model, no
+    ResizeToContents; context menu with copy / export CSV / explain."""
+
+    explainRequested = Signal(int, int)  # source row, column
+
+    def __init__(self, model: ColumnTableModel | None = None, parent: QWidget | None = None,
+                 explain_columns: Callable[[int], bool] | None = None):
+        super().__init__(parent)
+        self.table_model = model or ColumnTableModel(self)
+        self.setModel(self.table_model)
+        self.setSortingEnabled(True)
+        self.horizontalHeader().setSortIndicatorShown(True)
+        self.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.setAlternatingRowColors(True)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setWordWrap(False)
+        vh = self.verticalHeader()
+        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vh.setDefaultSectionSize(self.fontMetrics().height() + 8)
+        vh.setVisible(False)
+        hh = self.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        hh.setStretchLastSection(True)
+        hh.setHighlightSections(False)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._menu)
+        self._explain_columns = explain_columns
+        copy = QAction("Copy", self)
+        copy.setShortcut(QKeySequence.StandardKey.Copy)
+        copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        copy.triggered.connect(self.copy_selection)
+        self.addAction(copy)
+        self.table_model.modelReset.connect(self.fit_columns)
+
+    def fit_columns(self) -> None:
+        """Widths from the header and a sample of rows (never ResizeToContents on all rows)."""
+        m = self.table_model
+        fm = self.fontMetrics()
+        sample = min(m.rowCount(), 60)
+        for c in range(m.columnCount()):
+            title = str(m.headerData(c, Qt.Orientation.Horizontal) or "")
+            w = fm.horizontalAdvance(title) + 28
+            for r in range(sample):
+                text = m.data(m.index(r, c)) or ""
+                w = max(w, fm.horizontalAdvance(str(text)) + 18)
+            self.setColumnWidth(c, min(w, 320))
+
+    def selected_source_rows(self) -> list[int]:
+        rows = sorted({i.row() for i in self.selectionModel().selectedRows()})
+        return [self.table_model.source_row(r) for r in rows]
+
+    def select_source_rows(self, source_rows) -> int:
+        """Select (and scroll to) the view rows showing these source rows; returns how many."""
+        view = self.table_model.view_rows(source_rows)
+        sel = QItemSelection()
+        m = self.table_model
+        last = m.columnCount() - 1
+        for r in view.tolist():
+            sel.select(m.index(r, 0), m.index(r, last))
+        sm = self.selectionModel()
+        sm.select(sel, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        if len(view):
+            self.scrollTo(m.index(int(view[0]), 0), QAbstractItemView.ScrollHint.PositionAtCenter)
+        return len(view)
+
+    def copy_selection(self) -> None:
+        idx = self.selectionModel().selectedIndexes()
+        if not idx:
+            return
+        rows: dict[int, dict[int, str]] = {}
+        for i in idx:
+            rows.setdefault(i.row(), {})[i.column()] = str(i.data() or "")
+        cols = sorted({i.column() for i in idx})
+        text = "\n".join("\t".join(rows[r].get(c, "") for c in cols) for r in sorted(rows))
+        QGuiApplication.clipboard().setText(text)
+
+    def export_csv(self, path: str | None = None) -> str | None:
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Export table as CSV", "table.csv", "CSV (*.csv)")
+            if not path:
+                return None
+        header, rows = self.table_model.to_rows()
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(header)
+        w.writerows(rows)
+        with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+            fh.write(buf.getvalue())
+        return path
+
+    def _menu(self, pos) -> None:
+        menu = QMenu(self)
+        index = self.indexAt(pos)
+        if index.isValid() and self._explain_columns is not None and self._explain_columns(index.column()):
+            src = self.table_model.source_row(index.row())
+            act = menu.addAction("Explain this number…")
+            act.triggered.connect(lambda: self.explainRequested.emit(src, index.column()))
+            menu.addSeparator()
+        menu.addAction("Copy", self.copy_selection)
+        menu.addAction("Export table as CSV…", self.export_csv)
+        menu.exec(self.viewport().mapToGlobal(pos))
+
+
+class Tile(QFrame):
+    """A KPI tile: caption, big value, a line of detail; clickable; optional colour stripe."""
+
+    clicked = Signal()
+
+    def __init__(self, caption: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("tile")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(14, 10, 14, 10)
+        lay.setSpacing(2)
+        self.caption = QLabel(caption)
+        self.caption.setObjectName("tileCaption")
+        self.value = QLabel("—")
+        self.value.setObjectName("tileValue")
+        f = self.value.font()
+        f.setPointSizeF(f.pointSizeF() * 1.7)
+        f.setBold(True)
+        self.value.setFont(f)
+        self.detail = QLabel("")
+        self.detail.setObjectName("tileDetail")
+        self.detail.setWordWrap(True)
+        lay.addWidget(self.caption)
+        lay.addWidget(self.value)
+        lay.addWidget(self.detail)
+        self._accent: str | None = None
+
+    def set(self, value: str, detail: str = "", accent: str | None = None, tooltip: str = "") -> None:
+        self.value.setText(value)
+        self.detail.setText(detail)
+        self.setToolTip(tooltip)
+        self._accent = accent
+        border = accent or palette.LIGHT_GREY
+        self.setStyleSheet(
+            f"QFrame#tile {{ border: 1px solid {palette.LIGHT_GREY}; border-left: 6px solid {border};"
+            f" border-radius: 4px; }}"
+        )
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
+
+
+def heading(text: str) -> QLabel:
+    lab = QLabel(text)
+    lab.setObjectName("heading")
+    f = lab.font()
+    f.setBold(True)
+    f.setPointSizeF(f.pointSizeF() * 1.15)
+    lab.setFont(f)
+    return lab
+
+
+def note(text: str = "") -> QLabel:
+    lab = QLabel(text)
+    lab.setObjectName("note")
+    lab.setWordWrap(True)
+    lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return lab
+
+
+class Badge(QLabel):
+    """A coloured pill with readable text (black/white by contrast)."""
+
+    def __init__(self, text: str = "", color: str = palette.GREY, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.set(text, color)
+
+    def set(self, text: str, color: str) -> None:
+        self.setText(text)
+        fg = palette.text_on(color)
+        self.setStyleSheet(f"QLabel {{ background: {color}; color: {fg}; border-radius: 8px;"
+                           f" padding: 2px 8px; font-weight: bold; }}")
+
+
+def chart_or_slot(name: str, parent: QWidget | None = None, min_height: int = 240) -> QWidget:
+    """The chart widget ``desktop.ui.charts.<name>`` or, when it is not available, an empty slot
+    of the same size so the page layout does not jump."""
+    try:
+        from desktop.ui import charts  # noqa: PLC0415
+
+        cls = getattr(charts, name)
+        w = cls(parent)
+    except Exception:  # noqa: BLE001 - charts package not available: keep the layout slot
+        w = QFrame(parent)
+        w.setFrameShape(QFrame.Shape.StyledPanel)
+        lay = QHBoxLayout(w)
+        lab = QLabel(f"{name}")
+        lab.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        lay.addWidget(lab)
+        w.setProperty("chartSlot", True)
+    w.setMinimumHeight(min_height)
+    return w
+
+
+def feed_chart(widget: QWidget, which: str, *args) -> bool:
+    """Build the chart data for ``which`` (desktop.domain.charts) and hand it to ``widget``.
+
+    Returns False when the widget is an empty slot (charts package not available)."""
+    if widget.property("chartSlot") or not hasattr(widget, "set_data"):
+        return False
+    from desktop.ui.chart_feed import build  # noqa: PLC0415
+
+    data = build(which, *args)
+    widget.set_data(data)
+    return True
