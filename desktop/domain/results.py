@@ -237,6 +237,10 @@ class RenewalScenarioResult:
     on_demand_cost: Decimal
     recommended_least_cost: Decimal | None
     recommended_safe: Decimal | None
+    # extras: the contract terms the table used (None: not recorded; the brief then reads them
+    # from the vendor's latest commitment period, as default_renewal_inputs does)
+    overage_multiplier: float | None = None
+    shortfall_penalty_pct: float | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,126 @@
+"""Safe cell writing: the ONLY way text from data reaches a cell of the brief.
+
+openpyxl turns a string that starts with "=" into a formula and "#N/A"-like strings into error
+cells, and Excel/LibreOffice evaluate what an analyst re-enters. So every text cell is written
+explicitly as a string (``data_type "s"``) and, when its first non-blank character is one that a
+spreadsheet would read as the start of a formula (= + - @ tab CR LF, or their full-width and
+small forms), the cell also carries ``quotePrefix`` so that editing it keeps it text.
+
+Rules (tested with the OWASP CSV-injection payloads in tests/brief/test_cells.py):
+
+* text longer than Excel's 32,767 characters (counted in UTF-16 units, as Excel counts) is
+  refused with a ``BriefError`` naming where it came from; it is never truncated;
+* control characters that XML 1.0 cannot hold (U+0000-U+0008, U+000B, U+000C, U+000E-U+001F)
+  are shown as their Unicode "control picture" (U+2400 + code), so the cell stays readable and
+  the file stays valid; tab, CR and LF are kept;
+* a literal ``_xHHHH_`` in the text is escaped as ``_x005F_xHHHH_`` (the OOXML escape), so that
+  Excel shows it as written instead of decoding it into another character.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from openpyxl.cell.cell import Cell
+
+from desktop.domain.errors import InputError
+
+MAX_TEXT = 32_767
+
+# characters that start a formula (or a DDE payload) when an analyst re-enters the cell
+RISKY_LEADING = frozenset(
+    "=+-@\t\r\n"
+    "\uff1d\uff0b\uff0d\uff20"  # full-width = + - @
+    "\ufe66\ufe62\ufe63\ufe6b"  # small = + - @
+    "\u2212"  # minus sign (Excel accepts it as minus in some locales)
+)
+# blanks that a spreadsheet skips before deciding what the entry is
+_LEADING_BLANKS = " \u00a0\u3000\u2007\u202f"
+
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_OOXML_ESCAPE = re.compile(r"(_x[0-9A-Fa-f]{4}_)")
+
+
+class BriefError(InputError):
+    """The brief cannot be written as asked (e.g. a text over 32,767 characters)."""
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def needs_quote_prefix(text: str) -> bool:
+    """True when the first character after leading blanks would start a formula."""
+    stripped = text.lstrip(_LEADING_BLANKS)
+    return bool(stripped) and stripped[0] in RISKY_LEADING
+
+
+def clean_text(value: Any, *, where: str | None = None) -> str:
+    """The text to store for ``value`` (str() of it), checked and escaped; raises BriefError."""
+    text = value if isinstance(value, str) else str(value)
+    n = _utf16_len(text)
+    if n > MAX_TEXT:
+        place = f" ({where})" if where else ""
+        raise BriefError(
+            f"a text of {n:,} characters{place} does not fit in an Excel cell "
+            f"(at most {MAX_TEXT:,}); shorten it in the source, the brief never truncates text"
+        )
+    if _ILLEGAL_XML.search(text):
+        text = _ILLEGAL_XML.sub(lambda m: chr(0x2400 + ord(m.group(0))), text)
+    if "_x" in text:
+        text = _OOXML_ESCAPE.sub(r"_x005F\1", text)
+    return text
+
+
+def set_text(cell: Cell, value: Any, *, where: str | None = None) -> Cell:
+    """Write ``value`` into ``cell`` as a string that can never become a formula or an error.
+
+    ``None`` leaves the cell empty. Returns the cell."""
+    if value is None:
+        cell._value = None
+        cell.data_type = "n"
+        return cell
+    text = clean_text(value, where=where)
+    cell._value = text
+    cell.data_type = "s"
+    if needs_quote_prefix(text):
+        cell.quotePrefix = True
+    return cell
+
+
+def text_value(cell: Cell) -> str | None:
+    """The text an analyst sees for a cell written with ``set_text`` (the OOXML escape undone)."""
+    v = cell.value
+    if v is None:
+        return None
+    return re.sub(r"_x005F(_x[0-9A-Fa-f]{4}_)", r"\1", str(v))
+
+
+def safe_row_values(ws: Any, series: Any) -> list:
+    """A column of text for a streamed (write-only) sheet: plain ``str`` where openpyxl cannot
+    misread it, a cell written by ``set_text`` everywhere else (formula-like, error-like, risky
+    leading character, control characters, OOXML escapes, too long). ``None`` for missing."""
+    import pandas as pd
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
+
+    s = pd.Series(series, copy=False).astype("string")
+    values = s.to_numpy(dtype=object, na_value=None)
+    present = s.notna().to_numpy(bool)
+    if not present.any():
+        return [None] * len(values)
+    filled = s.fillna("")
+    stripped = filled.str.lstrip(_LEADING_BLANKS)
+    risky = stripped.str.slice(0, 1).isin(list(RISKY_LEADING))
+    risky |= filled.isin(list(ERROR_CODES))
+    risky |= filled.str.contains(_ILLEGAL_XML.pattern, regex=True)
+    risky |= filled.str.contains("_x", regex=False)
+    risky |= filled.str.len() > MAX_TEXT // 2  # UTF-16 length checked exactly in clean_text
+    flags = risky.to_numpy(bool) & present
+    if not flags.any():
+        return list(values)
+    out = list(values)
+    for i in flags.nonzero()[0]:
+        out[i] = set_text(WriteOnlyCell(ws), values[i], where=f"sheet {ws.title!r}, row {i + 2}")
+    return out

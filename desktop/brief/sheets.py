@@ -1,0 +1,883 @@
+"""One function per sheet of the brief. Each takes the Book, the Analysis and a context."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
+
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.axis import ChartLines
+from openpyxl.chart.series import SeriesLabel
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from desktop.brief import narrative, renewal_model
+from desktop.brief.actions import STATUSES, ActionRow
+from desktop.brief.book import Book, Sheet, tint
+from desktop.brief.data import BurnRow
+from desktop.domain import palette
+from desktop.domain.results import Analysis
+
+HEADER_ROW = 4  # tables start here on every list sheet: title, subtitle, blank, header
+
+
+@dataclass
+class Context:
+    analysis: Analysis
+    actions: list[ActionRow]
+    generated: datetime
+    burn: dict[str, list[BurnRow]] = field(default_factory=dict)
+    burn_rows: dict[str, tuple[int, int]] = field(default_factory=dict)  # Data sheet rows per contract
+    data_title: str = "Data"
+
+
+@dataclass(frozen=True)
+class Col:
+    header: str
+    kind: str  # text | money | pct | ratio | int | num | date | z | bool | text_wrap
+    width: float
+    get: Callable[[Any], Any]
+
+
+def _heading(sheet: Sheet, title: str, ctx: Context, note: str = "") -> None:
+    a = ctx.analysis
+    sheet.text(1, 1, title, "title")
+    sub = f"As of {a.as_of:%Y-%m-%d} · amounts in {a.currency}"
+    if note:
+        sub += f" · {note}"
+    sheet.text(2, 1, sub, "subtitle")
+    sheet.row_height(1, 24)
+
+
+def _list_sheet(book: Book, ctx: Context, title: str, heading: str, table: str, cols: list[Col],
+                items: list[Any], note: str = "", empty_note: str = "none") -> tuple[Sheet, int, int]:
+    sheet = book.sheet(title)
+    _heading(sheet, heading, ctx, note)
+    first, last = sheet.table(table, HEADER_ROW, 1, [c.header for c in cols],
+                              [[c.get(x) for c in cols] for x in items], [c.kind for c in cols],
+                              empty_note=empty_note)
+    sheet.widths([c.width for c in cols])
+    sheet.row_height(HEADER_ROW, 30)
+    sheet.freeze(HEADER_ROW + 1, 2)
+    sheet.print_setup((HEADER_ROW, HEADER_ROW))
+    return sheet, first, last if items else first - 1
+
+
+def _col_of(cols: list[Col], header: str) -> int:
+    return [c.header for c in cols].index(header) + 1
+
+
+def _band_colours(sheet: Sheet, cols: list[Col], header: str, first: int, last: int,
+                  colours: dict[str, str]) -> None:
+    sheet.category_rules(_col_of(cols, header), first, last, dict(colours))
+
+
+# --- Summary -----------------------------------------------------------------------------------
+def summary(book: Book, ctx: Context) -> Sheet:
+    a = ctx.analysis
+    cur = a.currency
+    s = book.sheet("Summary")
+    s.text(1, 1, "CommitDesk working brief", "title")
+    s.text(2, 1, f"As of {a.as_of:%Y-%m-%d} · amounts in {cur} · generated "
+                 f"{ctx.generated:%Y-%m-%d %H:%M}", "subtitle")
+    s.row_height(1, 26)
+    s.widths([24, 15, 15, 15, 15, 15, 15, 15, 15, 15])
+
+    # KPI block: two columns of label/value pairs
+    s.text(4, 1, "Key figures", "section")
+    for c in range(2, 11):
+        s.styled(4, c, "section")
+    commitment = sum((c.commitment for c in a.contracts), Decimal("0.00"))
+    consumed = sum((c.consumed_to_date for c in a.contracts), Decimal("0.00"))
+    expected = sum((c.expected_to_date for c in a.contracts), Decimal("0.00"))
+    projected = sum((c.projected_consumption for c in a.contracts), Decimal("0.00"))
+    shortfall = sum((c.shortfall_exposure for c in a.contracts), Decimal("0.00"))
+    overage = sum((c.overage for c in a.contracts), Decimal("0.00"))
+    premium = sum((c.overage_premium for c in a.contracts), Decimal("0.00"))
+    invoiced = sum((i.invoiced for i in a.invoices), Decimal("0.00"))
+    variance = sum((i.variance for i in a.invoices), Decimal("0.00"))
+    leakage = sum((i.premium_leakage for i in a.invoices), Decimal("0.00"))
+    open_actions = [x for x in ctx.actions if x.is_open]
+    overdue = [x for x in open_actions if x.overdue(a.as_of)]
+    left = [
+        ("As-of date", a.as_of, "date_kpi"),
+        ("Total commitment", commitment, "money_kpi"),
+        ("Consumed to date", consumed, "money_kpi"),
+        ("Expected to date (burn line)", expected, "money_kpi"),
+        ("Pacing (consumed / expected)", (float(consumed / expected) if expected else None), "pct_kpi"),
+        ("Projected consumption", projected, "money_kpi"),
+        ("Shortfall exposure", shortfall, "money_kpi"),
+        ("Overage", overage, "money_kpi"),
+        ("Overage premium", premium, "money_kpi"),
+    ]
+    right = [
+        ("Contracts", len(a.contracts), "int_kpi"),
+        ("Invoiced (excl. tax)", invoiced, "money_kpi"),
+        ("Invoice variance", variance, "money_kpi"),
+        ("Premium leakage", leakage, "money_kpi"),
+        ("Budget lines over (high/medium)", sum(b.severity in ("high", "medium") for b in a.budgets), "int_kpi"),
+        ("Budget lines at hard stop/cap", sum(b.alert_tier in ("hard_stop", "hard_cap") for b in a.budgets), "int_kpi"),
+        ("Anomalies", len(a.anomalies), "int_kpi"),
+        ("Open actions", len(open_actions), "int_kpi"),
+        ("Overdue actions", len(overdue), "int_kpi"),
+    ]
+    r0 = 5
+    for i, (label, value, style) in enumerate(left):
+        s.text(r0 + i, 1, label, "label")
+        _kpi(s, r0 + i, 2, value, style)
+    for i, (label, value, style) in enumerate(right):
+        s.text(r0 + i, 4, label, "label_free")
+        s.merge(r0 + i, 4, r0 + i, 5)
+        _kpi(s, r0 + i, 6, value, style)
+    r = r0 + max(len(left), len(right)) + 1
+
+    # narrative
+    s.text(r, 1, "What needs attention", "section")
+    for c in range(2, 11):
+        s.styled(r, c, "section")
+    r += 1
+    for sentence in narrative.sentences(a, ctx.actions):
+        s.text(r, 1, sentence, "narrative")
+        s.merge(r, 1, r, 10)
+        r += 1
+    r += 1
+
+    # contracts
+    s.text(r, 1, "Contracts", "section")
+    for c in range(2, 11):
+        s.styled(r, c, "section")
+    r += 1
+    cols = [
+        Col("Contract", "text", 0, lambda c: c.contract_id),
+        Col("Vendor", "text", 0, lambda c: c.vendor),
+        Col("Band", "text", 0, lambda c: c.band),
+        Col("Pacing", "pct", 0, lambda c: c.pacing_ratio),
+        Col("Commitment", "money", 0, lambda c: c.commitment),
+        Col("Consumed", "money", 0, lambda c: c.consumed_to_date),
+        Col("Projected", "money", 0, lambda c: c.projected_consumption),
+        Col("Shortfall exposure", "money", 0, lambda c: c.shortfall_exposure),
+        Col("Overage premium", "money", 0, lambda c: c.overage_premium),
+        Col("Escalate to", "text", 0, lambda c: c.escalation_to),
+    ]
+    first, last = s.table("SummaryContracts", r, 1, [c.header for c in cols],
+                          [[c.get(x) for c in cols] for x in a.contracts], [c.kind for c in cols],
+                          empty_note="no contracts")
+    if a.contracts:
+        s.category_rules(3, first, last, dict(palette.BAND_COLORS))
+    r = last + 2
+
+    # top leakage
+    s.text(r, 1, "Top leakage (flagged invoice lines)", "section")
+    for c in range(2, 11):
+        s.styled(r, c, "section")
+    r += 1
+    flags = sorted(((inv, f) for inv in a.invoices for f in inv.flags),
+                   key=lambda t: (-t[1].leakage, t[0].invoice_id, t[1].line))[:10]
+    lcols = [
+        Col("Invoice", "text", 0, lambda t: t[0].invoice_id),
+        Col("Vendor", "text", 0, lambda t: t[0].vendor),
+        Col("Line", "int", 0, lambda t: t[1].line),
+        Col("Flag", "text", 0, lambda t: t[1].flag),
+        Col("Leakage", "money", 0, lambda t: t[1].leakage),
+        Col("Owner", "text", 0, lambda t: t[1].owner),
+    ]
+    first, last = s.table("SummaryLeakage", r, 1, [c.header for c in lcols],
+                          [[c.get(x) for c in lcols] for x in flags], [c.kind for c in lcols],
+                          empty_note="no flagged lines")
+    r = last + 2
+
+    # next actions due
+    s.text(r, 1, "Next actions due", "section")
+    for c in range(2, 11):
+        s.styled(r, c, "section")
+    r += 1
+    nxt = [x for x in ctx.actions if x.is_open][:10]
+    acols = [
+        Col("Due", "date", 0, lambda x: x.due),
+        Col("Severity", "text", 0, lambda x: x.severity),
+        Col("Owner", "text", 0, lambda x: x.owner),
+        Col("Status", "text", 0, lambda x: x.status),
+        Col("Action", "text_free", 0, lambda x: x.title),
+    ]
+    first, last = s.table("SummaryActions", r, 1, [c.header for c in acols],
+                          [[c.get(x) for c in acols] for x in nxt], [c.kind for c in acols],
+                          empty_note="no open actions")
+    if nxt:
+        s.category_rules(2, first, last, dict(palette.SEVERITY_COLORS))
+        s.fill_rule(f"A{first}:A{last}", f'AND($A{first}<>"",$A{first}<DATE({a.as_of.year},{a.as_of.month},'
+                                         f'{a.as_of.day}))', palette.VERMILLION, bold=True)
+    s.print_setup((1, 2), landscape=True)
+    return s
+
+
+def _kpi(s: Sheet, row: int, col: int, value: Any, style: str) -> None:
+    if style == "date_kpi":
+        s.date(row, col, value, style)
+    else:
+        s.number(row, col, value, style)
+
+
+# --- Pacing ------------------------------------------------------------------------------------
+def pacing(book: Book, ctx: Context) -> Sheet:
+    a = ctx.analysis
+    items = [(c, p) for c in a.contracts for p in c.periods]
+    cols = [
+        Col("Contract", "text", 14, lambda t: t[0].contract_id),
+        Col("Vendor", "text", 14, lambda t: t[0].vendor),
+        Col("Period start", "date", 12, lambda t: t[1].period_start),
+        Col("Period end", "date", 12, lambda t: t[1].period_end),
+        Col("Status", "text", 9, lambda t: t[1].status),
+        Col("Days", "int", 7, lambda t: t[1].days),
+        Col("Elapsed", "int", 8, lambda t: t[1].elapsed_days),
+        Col("Commitment", "money", 14, lambda t: t[1].commitment),
+        Col("Carry in", "money", 12, lambda t: t[1].carry_in),
+        Col("Consumed", "money", 14, lambda t: t[1].consumed),
+        Col("Expected", "money", 14, lambda t: t[1].expected),
+        Col("Pacing", "pct", 9, lambda t: t[1].pacing_ratio),
+        Col("Band", "text", 15, lambda t: t[1].band),
+        Col("Projected", "money", 14, lambda t: t[1].projected),
+        Col("Shortfall", "money", 13, lambda t: t[1].shortfall),
+        Col("Carry out", "money", 12, lambda t: t[1].carry_out),
+        Col("Shortfall penalty", "money", 13, lambda t: t[1].shortfall_penalty),
+        Col("Overage", "money", 13, lambda t: t[1].overage),
+        Col("Overage premium", "money", 13, lambda t: t[1].overage_premium),
+    ]
+    sheet, first, last = _list_sheet(book, ctx, "Pacing", "Pacing by contract and commit period",
+                                     "Pacing", cols, items, "burn-up charts below, figures per period",
+                                     empty_note="no contracts")
+    _band_colours(sheet, cols, "Band", first, last, palette.BAND_COLORS)
+    # one burn-up chart per contract, from the Data sheet, below the table
+    row = max(last, first) + 3
+    for i, c in enumerate(a.contracts):
+        span = ctx.burn_rows.get(c.contract_id)
+        if span is None:
+            continue
+        chart = _burn_chart(book, ctx, c.contract_id, span)
+        col = 1 if i % 2 == 0 else 10
+        chart.anchor = f"{get_column_letter(col)}{row}"
+        sheet.ws.add_chart(chart)
+        if i % 2 == 1:
+            row += 20
+    return sheet
+
+
+def _burn_chart(book: Book, ctx: Context, contract_id: str, span: tuple[int, int]) -> LineChart:
+    data_ws = SimpleNamespace(title=ctx.data_title)  # the Data sheet is written after Pacing
+    first, last = span
+    chart = LineChart()
+    chart.title = f"{contract_id}: burn-up ({ctx.analysis.currency})"
+    chart.height, chart.width = 9.5, 17.5
+    chart.y_axis.title = ctx.analysis.currency
+    chart.y_axis.number_format = "#,##0"
+    chart.y_axis.majorGridlines = ChartLines()
+    chart.x_axis.number_format = "yyyy-mm-dd"
+    chart.x_axis.title = None
+    chart.x_axis.tickLblSkip = max(1, (last - first + 1) // 6)
+    chart.x_axis.tickMarkSkip = chart.x_axis.tickLblSkip
+    chart.y_axis.delete = False
+    chart.x_axis.delete = False
+    chart.legend.position = "b"
+    # Data columns: A contract, B date, C spend, D consumed, E expected, F projected, G commitment
+    for col, colour, dash in ((4, palette.ROLE_COLORS["actual"], None),
+                              (5, palette.ROLE_COLORS["expected"], "dash"),
+                              (6, palette.ROLE_COLORS["forecast"], "sysDash"),
+                              (7, palette.ROLE_COLORS["commitment"], None)):
+        ref = Reference(data_ws, min_col=col, min_row=first, max_row=last)
+        chart.add_data(ref, titles_from_data=False)
+        series = chart.series[-1]
+        series.tx = SeriesLabel(v={4: "Consumed", 5: "Expected (burn line)", 6: "Projected (run rate)",
+                                   7: "Commitment"}[col])
+        series.graphicalProperties.line.solidFill = palette.normalize_hex(colour)[1:]
+        series.graphicalProperties.line.width = 22000 if col == 4 else 15000
+        if dash:
+            series.graphicalProperties.line.dashStyle = dash
+        series.smooth = False
+        series.marker.symbol = "none"
+    cats = Reference(data_ws, min_col=2, min_row=first, max_row=last)
+    chart.set_categories(cats)
+    return chart
+
+
+# --- Exposure & forecast ------------------------------------------------------------------------
+def exposure(book: Book, ctx: Context) -> Sheet:
+    a = ctx.analysis
+    cols = [
+        Col("Contract", "text", 14, lambda c: c.contract_id),
+        Col("Vendor", "text", 14, lambda c: c.vendor),
+        Col("Term start", "date", 11, lambda c: c.term_start),
+        Col("Term end", "date", 11, lambda c: c.term_end),
+        Col("Days left", "int", 8, lambda c: c.days_left),
+        Col("Commitment", "money", 14, lambda c: c.commitment),
+        Col("Consumed to date", "money", 14, lambda c: c.consumed_to_date),
+        Col("Expected to date", "money", 14, lambda c: c.expected_to_date),
+        Col("Pacing", "pct", 8, lambda c: c.pacing_ratio),
+        Col("Band", "text", 15, lambda c: c.band),
+        Col("Run rate / day", "money", 12, lambda c: c.run_rate),
+        Col("Smoothed run rate / day", "money", 12, lambda c: c.smoothed_run_rate),
+        Col("Required run rate / day", "money", 12, lambda c: c.required_run_rate),
+        Col("Projected consumption", "money", 14, lambda c: c.projected_consumption),
+        Col("Shortfall exposure", "money", 13, lambda c: c.shortfall_exposure),
+        Col("Overage", "money", 13, lambda c: c.overage),
+        Col("Overage premium", "money", 13, lambda c: c.overage_premium),
+        Col("Owner", "text", 14, lambda c: c.owner),
+        Col("Escalate to", "text", 14, lambda c: c.escalation_to),
+        Col("Clause", "text_wrap", 30, lambda c: c.clause),
+    ]
+    sheet, first, last = _list_sheet(book, ctx, "Exposure", "Exposure and forecast", "Exposure", cols,
+                                     list(a.contracts),
+                                     "run-rate method of docs/domain.md; smoothed rate shown beside it",
+                                     empty_note="no contracts")
+    _band_colours(sheet, cols, "Band", first, last, palette.BAND_COLORS)
+    r = max(last, first) + 3
+    sheet.text(r, 1, "Workload-shift candidates (contracts in a shortfall band)", "section")
+    for c in range(2, 10):
+        sheet.styled(r, c, "section")
+    r += 1
+    wcols = [
+        Col("Contract", "text", 0, lambda w: w.contract_id),
+        Col("Workload", "text", 0, lambda w: w.workload),
+        Col("Basis", "text", 0, lambda w: w.basis),
+        Col("Vendor", "text", 0, lambda w: w.vendor),
+        Col("Run rate / day", "money", 0, lambda w: w.run_rate),
+        Col("Days left", "int", 0, lambda w: w.days_left),
+        Col("Movable spend", "money", 0, lambda w: w.movable_spend),
+        Col("Covers", "money", 0, lambda w: w.covers),
+        Col("Covers % of shortfall", "pct", 0, lambda w: w.covers_pct),
+    ]
+    sheet.table("WorkloadShift", r, 1, [c.header for c in wcols],
+                [[c.get(x) for c in wcols] for x in a.workload_shift], [c.kind for c in wcols],
+                empty_note="no candidates: no contract is in a shortfall band, or all its workloads draw it down")
+    return sheet
+
+
+# --- Invoices -----------------------------------------------------------------------------------
+def invoices(book: Book, ctx: Context) -> Sheet:
+    a = ctx.analysis
+    cols = [
+        Col("Invoice", "text", 14, lambda i: i.invoice_id),
+        Col("Vendor", "text", 13, lambda i: i.vendor),
+        Col("Invoice date", "date", 11, lambda i: i.invoice_date),
+        Col("Contract", "text", 12, lambda i: i.contract_id),
+        Col("Period start", "date", 11, lambda i: i.period_start),
+        Col("Period end", "date", 11, lambda i: i.period_end),
+        Col("Period inferred", "bool", 9, lambda i: i.period_inferred),
+        Col("Invoiced (excl. tax)", "money", 14, lambda i: i.invoiced),
+        Col("Expected (usage)", "money", 14, lambda i: i.expected),
+        Col("Variance", "money", 13, lambda i: i.variance),
+        Col("Variance %", "pct", 9, lambda i: i.variance_pct),
+        Col("Status", "text", 15, lambda i: i.status),
+        Col("Tax", "money", 11, lambda i: i.tax),
+        Col("Premium leakage", "money", 13, lambda i: i.premium_leakage),
+        Col("Flagged lines", "int", 8, lambda i: len(i.flags)),
+        Col("Notes", "text_wrap", 36, lambda i: "; ".join(i.notes) if i.notes else None),
+    ]
+    sheet, first, last = _list_sheet(book, ctx, "Invoices", "Invoice variance", "Invoices", cols,
+                                     list(a.invoices), "tolerance: max(1% of expected, 1.00)",
+                                     empty_note="no invoices")
+    _band_colours(sheet, cols, "Status", first, last, palette.INVOICE_STATUS_COLORS)
+    r = max(last, first) + 3
+    sheet.text(r, 1, "Flagged lines (leakage to recover, with the clause owner)", "section")
+    for c in range(2, 10):
+        sheet.styled(r, c, "section")
+    r += 1
+    items = [(inv, f) for inv in a.invoices for f in inv.flags]
+    fcols = [
+        Col("Invoice", "text", 0, lambda t: t[0].invoice_id),
+        Col("Vendor", "text", 0, lambda t: t[0].vendor),
+        Col("File", "text", 0, lambda t: t[1].file or None),
+        Col("Line", "int", 0, lambda t: t[1].line),
+        Col("Flag", "text", 0, lambda t: t[1].flag),
+        Col("Description", "text", 0, lambda t: t[1].description),
+        Col("Amount", "money", 0, lambda t: t[1].amount),
+        Col("Leakage", "money", 0, lambda t: t[1].leakage),
+        Col("Owner", "text", 0, lambda t: t[1].owner),
+        Col("Detail", "text", 0, lambda t: t[1].detail or None),
+    ]
+    f1, f2 = sheet.table("FlaggedLines", r, 1, [c.header for c in fcols],
+                         [[c.get(x) for c in fcols] for x in items], [c.kind for c in fcols],
+                         empty_note="no flagged lines")
+    if items:
+        sheet.category_rules(5, f1, f2, dict(palette.FLAG_COLORS))
+    return sheet
+
+
+# --- Budgets ------------------------------------------------------------------------------------
+def budgets(book: Book, ctx: Context) -> Sheet:
+    a = ctx.analysis
+    cols = [
+        Col("Allocation", "text", 18, lambda b: b.allocation),
+        Col("Month", "text", 8, lambda b: b.month),
+        Col("Dimension", "text", 10, lambda b: b.dimension or None),
+        Col("Value", "text", 14, lambda b: b.value or None),
+        Col("Budget", "money", 13, lambda b: b.budget),
+        Col("Actual", "money", 13, lambda b: b.actual),
+        Col("Utilization", "pct", 10, lambda b: b.utilization),
+        Col("Run rate / day", "money", 11, lambda b: b.run_rate),
+        Col("Forecast", "money", 13, lambda b: b.forecast),
+        Col("Variance", "money", 13, lambda b: b.variance),
+        Col("Variance %", "pct", 9, lambda b: b.variance_pct),
+        Col("Severity", "text", 9, lambda b: b.severity),
+        Col("Alert tier", "text", 10, lambda b: b.alert_tier),
+        Col("Spike", "bool", 7, lambda b: b.spike),
+        Col("RCA due", "date", 11, lambda b: b.rca_due),
+        Col("Owner", "text", 14, lambda b: b.owner),
+        Col("Containment owner", "text", 14, lambda b: b.containment_owner),
+        Col("Escalation owner", "text", 14, lambda b: b.escalation_owner),
+        Col("Daily monitoring", "bool", 10, lambda b: b.monitoring),
+        Col("Response", "text_wrap", 70, lambda b: b.response or None),
+    ]
+    sheet, first, last = _list_sheet(book, ctx, "Budgets", "Budget variance", "Budgets", cols,
+                                     list(a.budgets), "forecast = actual + run rate x days left in the month",
+                                     empty_note="no budgets")
+    _band_colours(sheet, cols, "Severity", first, last, palette.SEVERITY_COLORS)
+    _band_colours(sheet, cols, "Alert tier", first, last, palette.TIER_COLORS)
+    return sheet
+
+
+# --- Anomalies ----------------------------------------------------------------------------------
+def anomalies(book: Book, ctx: Context) -> Sheet:
+    a = ctx.analysis
+    cols = [
+        Col("Dimension", "text", 11, lambda x: x.dimension),
+        Col("Value", "text", 22, lambda x: x.value),
+        Col("Date", "date", 11, lambda x: x.date),
+        Col("Spend", "money", 13, lambda x: x.spend),
+        Col("Mean (30 d)", "money", 13, lambda x: x.mean),
+        Col("Std dev (30 d)", "money", 13, lambda x: x.std),
+        Col("z", "z", 8, lambda x: x.z),
+    ]
+    s = a.settings
+    note = (f"flagged when z > {getattr(s, 'anomaly_z', 3.0):g} with at least "
+            f"{getattr(s, 'anomaly_min_history', 7)} earlier days")
+    sheet, first, last = _list_sheet(book, ctx, "Anomalies", "Spend anomalies", "Anomalies", cols,
+                                     list(a.anomalies), note, empty_note="no anomalies")
+    if a.anomalies:
+        sheet.fill_rule(f"G{first}:G{last}", f"$G{first}>=5", palette.VERMILLION, bold=True)
+    return sheet
+
+
+# --- Renewal ------------------------------------------------------------------------------------
+def _renewal_terms(a: Analysis, sc: Any) -> tuple[float, float]:
+    """(overage multiplier, shortfall penalty %) of a scenario: its own fields when recorded,
+    else those of the last period of the vendor's latest contract (the one whose term ends
+    last), as desktop.domain.renewal.default_renewal_inputs picks them, else (1.0, 100)."""
+    mult = getattr(sc, "overage_multiplier", None)
+    pen = getattr(sc, "shortfall_penalty_pct", None)
+    if mult is not None and pen is not None:
+        return float(mult), float(pen)
+    frame = getattr(a.inputs, "commitments", None)
+    if frame is not None and len(frame):
+        from desktop.domain.tables import vendor_key
+
+        keys = frame["vendor"].astype(object).map(lambda v: vendor_key(v) if isinstance(v, str) else "")
+        com = frame[keys == vendor_key(sc.vendor)]
+        if len(com):
+            terms = com.groupby("contract_id").agg(start=("period_start", "min"), end=("period_end", "max"))
+            latest_id = terms.sort_values(["end", "start"]).index[-1]
+            last = com.loc[com["contract_id"] == latest_id].sort_values("period_start").iloc[-1]
+            mult = float(last["overage_multiplier"]) if mult is None else mult
+            pen = float(last["shortfall_penalty_pct"]) if pen is None else pen
+    return float(mult if mult is not None else 1.0), float(pen if pen is not None else 100.0)
+
+
+def renewal(book: Book, ctx: Context) -> Sheet:
+    a = ctx.analysis
+    s = book.sheet("Renewal")
+    _heading(s, "Renewal scenarios", ctx,
+             "yellow cells are inputs: change them and the formula columns recalculate")
+    s.widths([34, 16, 3, 15, 10, 17, 16, 16, 3, 15, 15, 12, 14, 14, 24])
+    s.text(3, 1, "Formula columns (bordered) follow the expected growth path (month t spends "
+                 "baseline x (1 + growth)^t); grey columns come from CommitDesk's seeded simulation "
+                 "of growth paths and do not change when you edit the inputs.", "note")
+    s.merge(3, 1, 3, 15)
+    s.row_height(3, 32)
+    r = 5
+    if not a.renewal:
+        s.text(r, 1, "No renewal scenarios: the analysis found no vendor with a contract to base "
+                     "them on.", "note")
+        s.print_setup((1, 2))
+        return s
+    for n, sc in enumerate(a.renewal):
+        r = _renewal_block(s, ctx, sc, r, n) + 2
+    s.print_setup((1, 2))
+    return s
+
+
+def _renewal_block(s: Sheet, ctx: Context, sc: Any, r: int, n: int) -> int:
+    a = ctx.analysis
+    mult, pen = _renewal_terms(a, sc)
+    det = renewal_model.compute(sc, mult, pen)
+    s.text(r, 1, f"{sc.name} ({sc.vendor})", "section")
+    for c in range(2, 16):
+        s.styled(r, c, "section")
+    r += 1
+    top = r  # the scenario table's header row; the inputs start below it
+    s.text(top, 1, "Inputs", "header")
+    s.text(top, 2, "Value", "header")
+    r += 1
+    inputs = [
+        ("Baseline monthly list spend", sc.baseline_monthly, "input_money"),
+        ("Monthly growth (expected path)", sc.growth, "input_pct"),
+        ("Term (months)", sc.term_months, "input_int"),
+        ("Overage multiplier", mult, "input_num"),
+        ("Shortfall penalty %", pen, "input_num"),
+    ]
+    refs = []
+    for i, (label, value, style) in enumerate(inputs):
+        s.text(r + i, 1, label, "label")
+        s.number(r + i, 2, value, style)
+        refs.append(s.ref(r + i, 2))
+    b, g, t, m, p = refs
+    lr = r + len(inputs)
+    s.text(lr, 1, "On-demand list spend over the term", "label")
+    s.formula(lr, 2, f"={b}*IF({g}=0,{t},(1+{g})*((1+{g})^{t}-1)/{g})", det.list_spend, "calc_money")
+    lcell = s.ref(lr, 2)
+    extra = [
+        ("Growth uncertainty (sd per month, simulation)", sc.growth_sd, "pct"),
+        ("Simulated on-demand cost", sc.on_demand_cost, "money"),
+        ("Least expected cost (simulated) at K", sc.recommended_least_cost, "money"),
+        (f"Largest K with P(shortfall) <= "
+         f"{getattr(a.settings, 'renewal_max_shortfall_probability', 0.10):.0%}", sc.recommended_safe, "money"),
+    ]
+    for i, (label, value, style) in enumerate(extra, 1):
+        s.text(lr + i, 1, label, "label")
+        s.number(lr + i, 2, value, style)
+    bottom = lr + len(extra)
+
+    hr = top
+    heads = [(4, "Commit level K"), (5, "Discount"), (6, "Discounted consumption S"),
+             (7, "Cost (expected path)"), (8, "Savings vs list"),
+             (10, "Simulated expected cost"), (11, "Simulated savings"), (12, "P(shortfall)"),
+             (13, "Expected shortfall"), (14, "Expected overage premium"), (15, "Mark")]
+    for col, h in heads:
+        s.text(hr, col, h, "header")
+    s.row_height(hr, 32)
+    rr = hr
+    for row, d in zip(sc.rows, det.rows, strict=True):
+        rr += 1
+        k, disc, sv, cost = (s.ref(rr, c, absolute=False) for c in (4, 5, 6, 7))
+        s.number(rr, 4, row.commit_level, "input_money")
+        s.number(rr, 5, row.discount_pct / 100, "input_pct")
+        s.formula(rr, 6, f"={lcell}*(1-{disc})", d.consumption, "calc_money")
+        s.formula(rr, 7, f"=ROUND(IF({sv}<={k},{sv}+({k}-{sv})*{p}/100,{k}+({sv}-{k})*{m}),2)",
+                  float(d.cost), "calc_money")
+        s.formula(rr, 8, f"=ROUND({lcell},2)-{cost}", float(d.savings), "calc_money")
+        s.money(rr, 10, row.expected_cost)
+        s.money(rr, 11, row.savings)
+        s.pct(rr, 12, row.p_shortfall)
+        s.money(rr, 13, row.expected_shortfall)
+        s.money(rr, 14, row.expected_overage_premium)
+        marks = (["least cost"] if row.least_cost else []) + (["largest safe K"] if row.safe_max else [])
+        s.text(rr, 15, ", ".join(marks) or None)
+    first, last = hr + 1, rr
+    if last >= first:
+        s.fill_rule(f"J{first}:N{last}", "TRUE", tint(palette.GREY, 0.8), light=0)
+        s.fill_rule(f"O{first}:O{last}", f'$O{first}<>""', palette.BLUISH_GREEN, bold=True)
+        chart = BarChart()
+        chart.type = "col"
+        chart.title = f"{sc.vendor}: cost by commit level"
+        chart.y_axis.title = a.currency
+        chart.y_axis.number_format = "#,##0"
+        chart.y_axis.majorGridlines = ChartLines()
+        chart.x_axis.number_format = "#,##0"
+        chart.x_axis.delete = False
+        chart.y_axis.delete = False
+        chart.height, chart.width = 9, 22
+        for col, colour in ((7, palette.BLUE), (10, palette.GREY)):
+            chart.add_data(Reference(s.ws, min_col=col, min_row=hr, max_row=last), titles_from_data=True)
+            sr = chart.series[-1]
+            sr.graphicalProperties.solidFill = palette.normalize_hex(colour)[1:]
+            sr.graphicalProperties.line.solidFill = palette.normalize_hex(colour)[1:]
+        chart.set_categories(Reference(s.ws, min_col=4, min_row=first, max_row=last))
+        line = LineChart()
+        line.add_data(Reference(s.ws, min_col=12, min_row=hr, max_row=last), titles_from_data=True)
+        ls = line.series[-1]
+        ls.graphicalProperties.line.solidFill = palette.normalize_hex(palette.VERMILLION)[1:]
+        ls.graphicalProperties.line.width = 22000
+        ls.marker.symbol = "circle"
+        line.y_axis.axId = 200 + n
+        line.y_axis.title = "P(shortfall)"
+        line.y_axis.number_format = "0%"
+        line.y_axis.crosses = "max"
+        line.y_axis.scaling.min = 0
+        line.y_axis.scaling.max = 1
+        line.y_axis.majorGridlines = None
+        line.y_axis.delete = False
+        chart.legend.position = "b"
+        chart += line
+        chart.anchor = f"D{max(last, bottom) + 2}"
+        s.ws.add_chart(chart)
+        return max(last, bottom) + 2 + 19
+    return max(last, bottom)
+
+
+# --- Actions ------------------------------------------------------------------------------------
+def actions(book: Book, ctx: Context) -> Sheet:
+    a = ctx.analysis
+    s = book.sheet("Actions")
+    _heading(s, "Actions checklist", ctx, "set Status with the drop-down; overdue open rows are highlighted")
+    s.text(3, 1, "As-of date (overdue = due before it)", "label_free")
+    s.date(3, 3, a.as_of, "input_date")
+    asof = s.ref(3, 3)
+    cols = [
+        Col("Action", "text_wrap", 46, lambda x: x.title),
+        Col("Kind", "text", 10, lambda x: x.kind),
+        Col("Severity", "text", 9, lambda x: x.severity),
+        Col("Owner", "text", 14, lambda x: x.owner),
+        Col("Due", "date", 11, lambda x: x.due),
+        Col("Status", "text", 12, lambda x: x.status),
+        Col("Overdue", "text", 9, lambda x: None),
+        Col("Notes", "text_wrap", 60, lambda x: x.notes),
+        Col("Opened", "datetime", 12, lambda x: x.opened_at),
+        Col("Resolved", "datetime", 12, lambda x: x.resolved_at),
+        Col("Key", "text_free", 30, lambda x: x.key),
+    ]
+    c_due, c_status, c_over = (_col_of(cols, h) for h in ("Due", "Status", "Overdue"))
+    c_open, c_res, c_sev = (_col_of(cols, h) for h in ("Opened", "Resolved", "Severity"))
+    L = get_column_letter
+    headers = [c.header for c in cols]
+    kinds = [c.kind if c.kind != "datetime" else "date" for c in cols]
+    rows = [[c.get(x) for c in cols] for x in ctx.actions]
+    hr = HEADER_ROW + 1  # row 3 holds the as-of input
+    first, last = s.table("Actions", hr, 1, headers, rows, kinds, empty_note="no actions")
+    for i, x in enumerate(ctx.actions):
+        r = first + i
+        for col, v in ((c_open, x.opened_at), (c_res, x.resolved_at)):
+            if isinstance(v, datetime):
+                s.date(r, col, v, "datetime")
+        f = s.ref(r, c_due, absolute=False)
+        st = s.ref(r, c_status, absolute=False)
+        s.formula(r, c_over, f'=IF(AND({f}<>"",{f}<{asof},OR({st}="open",{st}="in_progress")),"overdue","")',
+                  "overdue" if x.overdue(a.as_of) else "", "text")
+    s.widths([c.width for c in cols])
+    s.freeze(hr + 1, 2)
+    s.print_setup((hr, hr))
+    if ctx.actions:
+        dv = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"', allow_blank=False,
+                            showErrorMessage=True, errorTitle="Status",
+                            error="Choose open, in_progress, done or wont_fix.",
+                            promptTitle="Status", prompt="open, in_progress, done or wont_fix")
+        dv.add(f"{L(c_status)}{first}:{L(c_status)}{last}")
+        s.ws.data_validations.append(dv)
+        due, st = f"${L(c_due)}{first}", f"${L(c_status)}{first}"
+        whole = f"A{first}:{L(len(cols))}{last}"
+        s.fill_rule(whole, f'AND({due}<>"",{due}<{asof},OR({st}="open",{st}="in_progress"))',
+                    palette.VERMILLION, light=0.7)
+        s.fill_rule(whole, f'OR({st}="done",{st}="wont_fix")', palette.GREY, light=0.75)
+        s.category_rules(c_sev, first, last, {k: v for k, v in palette.SEVERITY_COLORS.items()
+                                              if k in ("high", "medium", "low")})
+    return s
+
+
+# --- Chargeback ---------------------------------------------------------------------------------
+def chargeback(book: Book, ctx: Context) -> Sheet:
+    a = ctx.analysis
+    cols = [
+        Col("Month", "text", 9, lambda x: x.month),
+        Col("GL account", "text", 14, lambda x: x.gl_account),
+        Col("Cost center", "text", 16, lambda x: x.cost_center),
+        Col("Amount", "money", 15, lambda x: x.amount),
+        Col("Currency", "text", 9, lambda x: x.currency),
+        Col("Invoice ids", "text_wrap", 48, lambda x: "; ".join(x.invoice_ids) if x.invoice_ids else None),
+    ]
+    total = sum((x.amount for x in a.chargeback), Decimal("0.00"))
+    sheet, first, last = _list_sheet(book, ctx, "Chargeback", "Chargeback journal", "Chargeback", cols,
+                                     list(a.chargeback),
+                                     "spend with no cost center is its own 'unallocated' line",
+                                     empty_note="no usage to charge back")
+    sheet.text(3, 3, "Total", "label")
+    sheet.money(3, 4, total, "money_bold")
+    sheet.fill_rule(f"C{first}:C{max(last, first)}", f'$C{first}="unallocated"', palette.ORANGE)
+    return sheet
+
+
+# --- Assumptions --------------------------------------------------------------------------------
+SETTING_MEANINGS = {
+    "reporting_currency": "Currency every amount is converted to",
+    "band_shortfall_risk_below": "Pacing ratio below this: shortfall_risk",
+    "band_shortfall_watch_below": "Pacing ratio below this (and above the risk line): shortfall_watch",
+    "band_on_pace_max": "Pacing ratio up to this: on_pace",
+    "band_overage_watch_max": "Pacing ratio up to this: overage_watch; above: overage_risk",
+    "run_rate_days": "Days in the run-rate window (T-13..T)",
+    "smoothing_alpha": "Exponential smoothing factor of the smoothed run rate",
+    "invoice_tolerance_pct": "Invoice variance within this share of expected is within tolerance",
+    "invoice_tolerance_abs": "... or within this amount, whichever is larger",
+    "premium_rate_tolerance_pct": "Unit price above contracted price by more than this: premium_rate",
+    "severity_high": "Budget variance % at or above this: high",
+    "severity_medium": "Budget variance % at or above this: medium",
+    "severity_under": "Budget variance % at or below this: under (money to reallocate)",
+    "tier_hard_cap": "Utilization at or above this: hard_cap",
+    "tier_hard_stop": "Utilization at or above this: hard_stop",
+    "tier_critical": "Utilization at or above this: critical",
+    "tier_warning": "Utilization at or above this: warning",
+    "tier_info": "Utilization at or above this: info",
+    "spike_pct": "Forecast this much above the previous month's actual: at least critical",
+    "rca_high_hours": "Root-cause analysis due (hours) for high severity / hard stop",
+    "rca_medium_hours": "Root-cause analysis due (hours) for medium severity",
+    "monitoring_recovery_days": "Days back under budget pace before daily monitoring ends",
+    "anomaly_min_history": "Earlier days needed before a day can be flagged",
+    "anomaly_window": "Days of history for mean and standard deviation",
+    "anomaly_z": "z-score above which a day is flagged",
+    "renewal_baseline_days": "Trailing days of usage behind the renewal baseline",
+    "renewal_days_per_month": "Days per month when scaling the baseline",
+    "renewal_paths": "Simulated growth paths per renewal scenario",
+    "renewal_seed": "Seed of the renewal simulation (same inputs, same table)",
+    "renewal_max_shortfall_probability": "Largest acceptable probability of shortfall",
+    "focus_cost_basis": "FOCUS column used as cost",
+    "schema_version": "Version of the settings schema",
+}
+
+
+def _setting_rows(settings: Any) -> list[tuple[str, Any, str]]:
+    if settings is None:
+        from desktop.domain.settings import Settings
+
+        settings = Settings()
+    rows = []
+    for f in dataclasses.fields(settings):
+        rows.append((f.name, getattr(settings, f.name), SETTING_MEANINGS.get(f.name, "")))
+    return rows
+
+
+def assumptions(book: Book, ctx: Context) -> Sheet:
+    a = ctx.analysis
+    s = book.sheet("Assumptions")
+    _heading(s, "Assumptions: settings and imported files", ctx)
+    s.widths([30, 16, 20, 26, 10, 10, 10, 10, 10, 10, 9, 50])
+    r = HEADER_ROW
+    rows = []
+    for name, value, meaning in _setting_rows(a.settings):
+        if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+            value = str(value)
+        rows.append([name, value, meaning])
+    # settings table: value column mixes numbers and text, so write cells one by one
+    for j, h in enumerate(("Setting", "Value", "Meaning")):
+        s.text(r, 1 + j, h, "header")
+    for i, (name, value, meaning) in enumerate(rows, 1):
+        s.text(r + i, 1, name)
+        if isinstance(value, str):
+            s.text(r + i, 2, value)
+        elif isinstance(value, float):
+            s.number(r + i, 2, value, "ratio" if abs(value) < 100 else "num")
+        else:
+            s.number(r + i, 2, value, "money" if isinstance(value, Decimal) and value % 1 else None)
+        s.text(r + i, 3, meaning)
+        s.merge(r + i, 3, r + i, 12)
+    last = r + len(rows)
+    _plain_table(s, "Settings", r, 1, ["Setting", "Value", "Meaning"], last)
+    s.freeze(r + 1, 1)
+    s.print_setup((r, r))
+
+    r = last + 3
+    s.text(r, 1, "Imported files", "section")
+    for c in range(2, 13):
+        s.styled(r, c, "section")
+    r += 1
+    icols = [
+        Col("File", "text", 0, lambda x: x.file),
+        Col("Kind", "text", 0, lambda x: x.kind),
+        Col("Format", "text", 0, lambda x: x.format),
+        Col("Why this format", "text", 0, lambda x: x.format_reason or None),
+        Col("Rows read", "int", 0, lambda x: x.rows_read),
+        Col("Imported", "int", 0, lambda x: x.rows_imported),
+        Col("Rejected", "int", 0, lambda x: x.rows_rejected),
+        Col("Totals excluded", "int", 0, lambda x: x.totals_excluded),
+        Col("Duplicates flagged", "int", 0, lambda x: x.duplicates_flagged),
+        Col("Encoding", "text", 0, lambda x: x.encoding),
+        Col("Delimiter", "text", 0, lambda x: _delimiter(x.delimiter)),
+        Col("Warnings", "text", 0, lambda x: "; ".join(x.warnings) if x.warnings else None),
+    ]
+    first, last = s.table("Imports", r, 1, [c.header for c in icols],
+                          [[c.get(x) for c in icols] for x in a.imports], [c.kind for c in icols],
+                          empty_note="no import reports (figures built from in-memory tables)")
+    if a.imports:
+        s.fill_rule(f"G{first}:G{last}", f"$G{first}>0", palette.ORANGE, bold=True)
+    r = last + 3
+    s.text(r, 1, "Import issues (rows rejected or warned about)", "section")
+    for c in range(2, 13):
+        s.styled(r, c, "section")
+    r += 1
+    issues = [(rep, e) for rep in a.imports for e in rep.errors]
+    ecols = [
+        Col("File", "text", 0, lambda t: t[0].file),
+        Col("Row", "int", 0, lambda t: t[1].row),
+        Col("Column", "text", 0, lambda t: t[1].column),
+        Col("Message", "text", 0, lambda t: t[1].message),
+        Col("Value", "text", 0, lambda t: t[1].value),
+    ]
+    first, last = s.table("ImportIssues", r, 1, [c.header for c in ecols],
+                          [[c.get(x) for c in ecols] for x in issues], [c.kind for c in ecols],
+                          empty_note="no issues")
+    r = last + 3
+    s.text(r, 1, "Warnings of the analysis", "section")
+    for c in range(2, 13):
+        s.styled(r, c, "section")
+    r += 1
+    for w in a.warnings or ("none",):
+        s.text(r, 1, w, "text_wrap")
+        s.merge(r, 1, r, 12)
+        r += 1
+    return s
+
+
+def _delimiter(d: str | None) -> str | None:
+    names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+    return None if d is None else names.get(d, d)
+
+
+def _plain_table(s: Sheet, name: str, header_row: int, first_col: int, headers: list[str], last_row: int) -> None:
+    from openpyxl.worksheet.table import Table, TableStyleInfo
+
+    last_col = first_col + len(headers) - 1
+    t = Table(displayName=s.book.table_name(name),
+              ref=f"{get_column_letter(first_col)}{header_row}:{get_column_letter(last_col)}{max(last_row, header_row + 1)}")
+    t._initialise_columns()
+    for col, h in zip(t.tableColumns, headers, strict=True):
+        col.name = h
+    t.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        s.ws.add_table(t)
+
+
+# --- Data ---------------------------------------------------------------------------------------
+def data(book: Book, ctx: Context) -> Sheet:
+    a = ctx.analysis
+    s = book.sheet(ctx.data_title)
+    _heading(s, "Data behind the charts: daily burn-up per contract", ctx,
+             "consumed up to the as-of date; projection at the run rate after it")
+    cols = ["Contract", "Date", "Eligible spend", "Consumed (cumulative)", "Expected (burn line)",
+            "Projected (run rate)", "Commitment"]
+    kinds = ["text", "date", "money", "money", "money", "money", "money"]
+    for j, h in enumerate(cols):
+        s.text(HEADER_ROW, 1 + j, h, "header")
+    r = HEADER_ROW
+    for c in a.contracts:
+        rows = ctx.burn.get(c.contract_id) or []
+        if not rows:
+            continue
+        start = r + 1
+        for b in rows:
+            r += 1
+            vals = [b.contract_id, b.day, b.spend, b.consumed, b.expected, b.projected, b.commitment]
+            for j, (v, k) in enumerate(zip(vals, kinds, strict=True)):
+                s.value(r, 1 + j, v, k)
+        if ctx.burn_rows.get(c.contract_id) != (start, r):
+            raise AssertionError("Data rows differ from the rows the charts were laid out for")
+    if r == HEADER_ROW:
+        r += 1
+        s.text(r, 1, "no contracts", "note")
+    _plain_table(s, "DailyBurnUp", HEADER_ROW, 1, cols, r)
+    s.widths([16, 12, 15, 18, 18, 18, 15])
+    s.row_height(HEADER_ROW, 30)
+    s.freeze(HEADER_ROW + 1, 1)
+    s.print_setup((HEADER_ROW, HEADER_ROW))
+    return s
+
