@@ -4,6 +4,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from desktop.domain import tables
 from desktop.domain.money import to_micros
@@ -13,6 +15,10 @@ from desktop.domain.workload_shift import label_usage, workload_shift_candidates
 
 T = date(2026, 6, 30)
 Z = Decimal("0.00")
+
+
+def D_(x) -> Decimal:
+    return Decimal(x)
 
 
 def period(start, end, shortfall="0", status="current"):
@@ -105,3 +111,32 @@ def test_labels_fall_back_from_workload_to_project_to_model_to_vendor():
     basis, label = label_usage(df)
     assert list(basis) == ["workload", "project", "model", "vendor"]
     assert list(label) == ["w", "p", "m", "A"]
+
+
+_GROUP = st.tuples(st.sampled_from(["a", "b", "c", "d"]), st.sampled_from(["OpenAI", "Anthropic"]),
+                   st.integers(0, 20), st.integers(1, 14))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_GROUP, min_size=1, max_size=8), st.integers(0, 5000), st.integers(0, 5000),
+       st.integers(0, 500))
+def test_cover_never_exceeds_movable_spend_or_the_coverable_shortfall(groups, s_cur, s_fut, s_past):
+    parts = [rows(n, vendor, str(per_day), workload=w) for w, vendor, per_day, n in groups]
+    u = usage_frame(*parts)
+    c = contract("OA-1", "shortfall_risk", [
+        period(date(2026, 1, 1), date(2026, 3, 31), str(s_past), status="ended"),
+        period(date(2026, 4, 1), date(2026, 9, 30), str(s_cur)),
+        period(date(2026, 10, 1), date(2026, 12, 31), str(s_fut), status="future")])
+    got = workload_shift_candidates((c,), u, T, Settings())
+    total = D_(s_cur + s_fut + s_past)
+    assert sum((x.covers for x in got), Z) <= D_(s_cur + s_fut)
+    rates = [x.run_rate for x in got]
+    assert rates == sorted(rates, reverse=True)
+    for x in got:
+        assert Z <= x.covers <= x.movable_spend
+        assert x.movable_spend == x.run_rate * 184
+        if total:
+            assert x.covers_pct == float(x.covers / total)
+    # greedy: each period not ended is covered as far as the candidates' spend in it allows
+    cap = sum((x.run_rate * 92 for x in got), Z)  # Jul-Sep and Oct-Dec both have 92 days after T
+    assert sum((x.covers for x in got), Z) == min(D_(s_cur), cap) + min(D_(s_fut), cap)
