@@ -5,6 +5,9 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from desktop.domain import tables
 from desktop.domain.errors import InputError
@@ -194,3 +197,22 @@ def test_growth_estimate_from_two_windows():
     rows = tables.conform(pd.concat([recent, prev], ignore_index=True), "usage")
     g = estimate_growth(rows, t, 90)
     assert g == round(1.21 ** (30.4375 / 90) - 1, 4)
+
+
+@hsettings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000_000), st.integers(1, 36), st.integers(-300, 800),
+       st.lists(st.tuples(st.integers(0, 50_000_000), st.integers(0, 30)), min_size=1, max_size=4,
+                unique_by=lambda t: t[0]),
+       st.sampled_from([1.0, 1.25, 2.0]), st.sampled_from([0.0, 50.0, 100.0]))
+def test_table_without_noise_matches_the_single_path(baseline_cents, term, g_bp, tiers, mult, pen):
+    g = g_bp / 10_000
+    ri = inputs(baseline_monthly=Decimal(baseline_cents) / 100, term_months=term,
+                growth_scenarios={"expected": (g, 0.0)}, overage_multiplier=mult, shortfall_penalty_pct=pen,
+                discount_tiers=[(Decimal(k), float(d)) for k, d in tiers])
+    res = run_renewal(ri, Settings(renewal_paths=3))
+    assert abs(res.on_demand_cost - list_spend(ri, g)) <= Decimal("0.01")
+    for r in res.rows:
+        assert abs(r.expected_cost - cost_for_level(ri, r.commit_level, r.discount_pct, g)) <= Decimal("0.01")
+        assert r.p_shortfall in (0.0, 1.0)
+        assert (r.expected_shortfall > 0) == (r.p_shortfall == 1.0)
+        assert not (r.expected_shortfall > 0 and r.expected_overage_premium > 0)
