@@ -213,6 +213,8 @@ def run_renewal(ri: RenewalInputs, settings: Settings, scenario: str = "expected
         on_demand_cost=on_demand,
         recommended_least_cost=marked[least].commit_level if least is not None else None,
         recommended_safe=marked[safe].commit_level if safe is not None else None,
+        overage_multiplier=float(ri.overage_multiplier),
+        shortfall_penalty_pct=float(ri.shortfall_penalty_pct),
     )
 
 

@@ -216,3 +216,9 @@ def test_table_without_noise_matches_the_single_path(baseline_cents, term, g_bp,
         assert r.p_shortfall in (0.0, 1.0)
         assert (r.expected_shortfall > 0) == (r.p_shortfall == 1.0)
         assert not (r.expected_shortfall > 0 and r.expected_overage_premium > 0)
+
+
+def test_result_records_the_contract_terms_used():
+    res = run_renewal(inputs(overage_multiplier=1.25, shortfall_penalty_pct=80.0), SETTINGS)
+    assert (res.overage_multiplier, res.shortfall_penalty_pct) == (1.25, 80.0)
+    assert (res.baseline_monthly, res.growth, res.growth_sd, res.term_months) == (Decimal("10000.00"), 0.10, 0.0, 3)
