@@ -47,7 +47,7 @@ import csv
 import io
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -56,7 +56,7 @@ import pandas as pd
 
 from desktop.domain import palette
 from desktop.domain.errors import InputError
-from desktop.domain.results import Analysis, ContractResult, RenewalScenarioResult, SourceRef
+from desktop.domain.results import ALERT_TIERS, Analysis, ContractResult, RenewalScenarioResult, SourceRef
 from desktop.domain.settings import DEFAULT_SETTINGS, Settings
 
 DAY = 86400.0
@@ -185,7 +185,7 @@ class Series:
     x: np.ndarray
     y: np.ndarray
     color: str
-    style: str = "line"  # line | step | dash | area | bar | scatter | symbols
+    style: str = "line"  # line | step | dash | area | bar | bar_outline | scatter | symbols
     unit: str = "money"  # money | probability | ratio | number
     axis: str = "left"  # left | right
     refs: RefIndex | None = None
@@ -199,6 +199,11 @@ class Series:
     notes: tuple[str, ...] | None = None  # per-point extra text shown in the readout
     connect: str = "all"  # all | pairs
     draw: bool = True  # False: in the readout and CSV only
+    point_colors: tuple[str, ...] | None = None  # per-point fill (bars coloured by tier)
+    fill_to: str | None = None  # shade between this series and the named one (forecast cone)
+    legend_label: str | None = None  # legend text when it differs from the readout label
+    point_pale: tuple[bool, ...] | None = None  # per-point: drawn pale (projected, not actual)
+    readout_value: bool = True  # False: the readout shows only the point's note
 
     @property
     def n(self) -> int:
@@ -254,6 +259,8 @@ class ChartData:
     thresholds: tuple[Threshold, ...] = ()
     currency: str = "USD"
     notes: tuple[str, ...] = ()
+    swatches: tuple[tuple[str, str], ...] = ()  # extra legend entries: (label, colour)
+    y2_range: tuple[float, float] | None = None  # fixed right-axis range (probabilities)
     extra: dict = field(default_factory=dict)
 
     def get(self, name: str) -> Series:
@@ -317,9 +324,11 @@ def readout(data: ChartData, x: float, hidden: Iterable[str] = ()) -> list[tuple
         v = float(s.value[i])
         if not np.isfinite(v):
             continue
-        text = fmt_value(v, s.unit)
-        if s.notes is not None and s.notes[i]:
-            text += f" ({s.notes[i]})"
+        note = s.notes[i] if s.notes is not None else ""
+        if not s.readout_value:
+            text = note
+        else:
+            text = fmt_value(v, s.unit) + (f" ({note})" if note else "")
         out.append((s.label, text))
     return out
 
@@ -349,7 +358,7 @@ def pick(data: ChartData, x: float, y: float, px_x: float, px_y: float, radius: 
         if s.refs is None or s.name in hidden or s.n == 0:
             continue
         yy = y2 if (s.axis == "right" and y2 is not None) else y
-        if s.style == "bar":
+        if s.style in ("bar", "bar_outline"):
             w = s.width if s.width is not None else np.full(s.n, 0.8)
             base = s.y0 if s.y0 is not None else np.zeros(s.n)
             lo_y, hi_y = np.minimum(base, s.y), np.maximum(base, s.y)
@@ -489,6 +498,12 @@ def _sum_micros_by(point: np.ndarray, micros: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+def _short_range(a: date, b: date) -> str:
+    """'Jan 1 – Mar 31 2026' (years spelled once when equal)."""
+    left = f"{a:%b} {a.day}" + ("" if a.year == b.year else f" {a.year}")
+    return f"{left} – {b:%b} {b.day} {b.year}"
+
+
 def _days(start: date, n: int) -> np.ndarray:
     return epoch_seconds(start) + DAY * np.arange(n, dtype=np.float64)
 
@@ -547,11 +562,12 @@ def burn_up(analysis: Analysis, contract_id: str) -> ChartData:
         step_y += [float(level), float(level)]
         step_notes += [note, note]
         base += p.projected
-        label = f"P{k} {p.period_start:%b %d %Y} – {p.period_end:%b %d %Y} · commit {fmt_money(float(p.commitment))}"
+        label = f"P{k} {_short_range(p.period_start, p.period_end)} · {fmt_money(float(p.commitment))}"
         if p.carry_in:
             label += f" + carry {fmt_money(float(p.carry_in))}"
         markers.append(Marker(epoch_seconds(p.period_start), label, palette.GREY, "boundary"))
-    markers.append(Marker(epoch_seconds(end) + DAY, f"Term end {end:%b %d %Y}", palette.GREY, "boundary"))
+    markers.append(Marker(epoch_seconds(end) + DAY, f"Term end {end:%b} {end.day} {end.year}", palette.GREY,
+                          "boundary"))
     series.append(Series("commitment", "Commitment to meet (incl. carry)", np.asarray(step_x),
                          np.asarray(step_y), palette.ROLE_COLORS["commitment"], "step",
                          notes=tuple(step_notes), connect="pairs",
@@ -578,21 +594,31 @@ def burn_up(analysis: Analysis, contract_id: str) -> ChartData:
         series.append(Series("forecast_low", "Forecast low", fx, anchor + low_rate * k,
                              palette.ROLE_COLORS["forecast"], "line", legend=False))
         series.append(Series("forecast_surge", "Forecast surge", fx, anchor + surge_rate * k,
-                             palette.ROLE_COLORS["forecast"], "line", legend=False))
+                             palette.ROLE_COLORS["forecast"], "line", fill_to="forecast_low",
+                             legend_label="Forecast cone (run rate ± σ)"))
     markers.append(Marker(epoch_seconds(T), f"As of {T.isoformat()}", palette.ROLE_COLORS["as_of"], "as_of"))
 
     # pacing bands around the expected line
-    top = max([float(np.nanmax(s.y)) for s in series if s.n] + [0.0]) * 1.05
     k_edges = [0.0, st.band_shortfall_risk_below, st.band_shortfall_watch_below,
                st.band_on_pace_max, st.band_overage_watch_max]
     names = ("shortfall_risk", "shortfall_watch", "on_pace", "overage_watch", "overage_risk")
-    labels = (f"Shortfall risk (< {k_edges[1]:.0%})", f"Shortfall watch ({k_edges[1]:.0%}–{k_edges[2]:.0%})",
+    labels = (f"Shortfall risk (under {k_edges[1]:.0%} of expected)",
+              f"Shortfall watch ({k_edges[1]:.0%}–{k_edges[2]:.0%})",
               f"On pace ({k_edges[2]:.0%}–{k_edges[3]:.0%})", f"Overage watch ({k_edges[3]:.0%}–{k_edges[4]:.0%})",
-              f"Overage risk (> {k_edges[4]:.0%})")
+              f"Overage risk (over {k_edges[4]:.0%})")
+    # overage_risk has no upper limit; it is shaded as a wedge up to the larger of 1.25 x its
+    # lower edge and the highest consumed / expected ratio seen from day 7 on (+5%)
+    k_top = k_edges[-1] * 1.25
+    if n_obs > 7:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = cum[6:n_obs] / expected[6:n_obs]
+        r = r[np.isfinite(r)]
+        if r.size:
+            k_top = max(k_top, float(r.max()) * 1.05)
     bands = []
     for i, (nm, lb) in enumerate(zip(names, labels, strict=True)):
         lower = expected * k_edges[i]
-        upper = expected * k_edges[i + 1] if i + 1 < len(k_edges) else np.maximum(np.full(n_term, top), expected * k_edges[-1])
+        upper = expected * (k_edges[i + 1] if i + 1 < len(k_edges) else k_top)
         bands.append(Band(nm, lb, x_term, lower, upper, palette.BAND_COLORS[nm]))
 
     ratio = "n/a" if c.pacing_ratio is None else f"{c.pacing_ratio:.0%}"
@@ -632,9 +658,10 @@ def period_exposure(analysis: Analysis, contract_id: str) -> ChartData:
         s1 = epoch_seconds(p.period_end) + DAY
         span = s1 - s0
         lo[i], hi[i] = s0, s1
-        widths[i] = span * 0.42
-        pen_x[i] = s0 + span * 0.27
-        pre_x[i] = s0 + span * 0.73
+        # the penalty / premium falls due at the period's end: two narrow bars just before it
+        widths[i] = min(span * 0.12, 12 * DAY)
+        pre_x[i] = s1 - widths[i] * 0.55
+        pen_x[i] = s1 - widths[i] * 1.65
         pen[i] = float(p.shortfall_penalty)
         pre[i] = float(p.overage_premium)
         m = (dates >= np.datetime64(p.period_start, "D")) & (dates <= np.datetime64(min(p.period_end, T), "D"))
@@ -644,18 +671,20 @@ def period_exposure(analysis: Analysis, contract_id: str) -> ChartData:
                      f"{fmt_money(float(p.commitment + p.carry_in))}")
         markers.append(Marker(s0, f"P{i + 1}", palette.GREY, "boundary"))
     refs = RefIndex.from_frame(usage, point, n)
+    pale = tuple(p.status != "ended" for p in c.periods)
     series = (
         Series("shortfall_penalty", "Shortfall penalty", pen_x, pen, palette.BAND_COLORS["shortfall_risk"],
-               "bar", width=widths, lo=lo, hi=hi, refs=refs, notes=tuple(notes)),
+               "bar", width=widths, lo=lo, hi=hi, refs=refs, notes=tuple(notes), point_pale=pale),
         Series("overage_premium", "Overage premium", pre_x, pre, palette.BAND_COLORS["overage_risk"],
-               "bar", width=widths, lo=lo, hi=hi, refs=refs),
+               "bar", width=widths, lo=lo, hi=hi, refs=refs, point_pale=pale),
     )
     markers.append(Marker(epoch_seconds(T), f"As of {T.isoformat()}", palette.ROLE_COLORS["as_of"], "as_of"))
     return ChartData("period_exposure",
                      f"{c.contract_id} · exposure per period · shortfall {fmt_money(float(c.shortfall_exposure))}"
                      f" · overage premium {fmt_money(float(c.overage_premium))}",
                      series, "date", "Commit period", f"Exposure ({analysis.currency})",
-                     markers=tuple(markers), currency=analysis.currency)
+                     markers=tuple(markers), currency=analysis.currency,
+                     swatches=(("Pale: projected (current / future period)", palette.LIGHT_GREY),) if any(pale) else ())
 
 
 # --------------------------------------------------------------------------------------------
@@ -719,12 +748,14 @@ def daily_spend(analysis: Analysis, by: str = "team", stacked: bool = True) -> C
     avg7 = (csum[idx + 1] - csum[lo_i]) / (idx + 1 - lo_i)
     # the total: the top of the stack (drawn there), readout-only for lines
     series.append(Series("total", "Total", x, tot, palette.DARK_GREY, "line", legend=False, draw=stacked))
-    series.append(Series("avg7", "7-day average (total)", x, avg7, palette.ROLE_COLORS["average"], "dash"))
+    # the average of the total belongs with the stack; in lines mode it would flatten the lines
+    series.append(Series("avg7", "7-day average (total)", x, avg7, palette.ROLE_COLORS["average"], "dash",
+                         draw=stacked))
 
     # anomalies of this dimension
     an = [a for a in analysis.anomalies if a.dimension == by and a.date <= T]
     if an:
-        ax, ay, notes, refs_list = [], [], [], []
+        ax, ay, notes, refs_list, owners = [], [], [], [], []
         drawn = {s.label: s for s in series if s.name.startswith("g:")}
         by_key = {str(g).casefold(): grp_name for g, grp_name in group_of.items()}
         key_col = u[by].astype("string").str.casefold().fillna("")
@@ -736,6 +767,7 @@ def daily_spend(analysis: Analysis, by: str = "team", stacked: bool = True) -> C
             s = drawn[g]
             ax.append(x[i])
             ay.append(float(s.y[i]) if stacked else float(a.spend))
+            owners.append((s.name, float(a.spend)))
             notes.append(f"{a.value}: {fmt_money(float(a.spend))}, z = {a.z:.1f}")
             m = ((key_col == a.value.casefold()).to_numpy(bool)) & (off == i)
             rows = u[m]
@@ -744,10 +776,47 @@ def daily_spend(analysis: Analysis, by: str = "team", stacked: bool = True) -> C
             series.append(Series("anomalies", f"Anomaly (z > {_settings(analysis).anomaly_z:g})",
                                  np.asarray(ax), np.asarray(ay), palette.ROLE_COLORS["anomaly"], "scatter",
                                  refs=RefIndex.from_refs(refs_list), notes=tuple(notes), symbol="t",
-                                 readout=True))
+                                 readout_value=False))
     return ChartData("daily_spend", f"Daily spend by {by}" + (" (stacked)" if stacked else ""),
                      tuple(series), "date", "Date", f"Spend per day ({analysis.currency})",
-                     currency=analysis.currency, extra={"by": by, "stacked": stacked})
+                     currency=analysis.currency,
+                     extra={"by": by, "stacked": stacked, "anomaly_groups": tuple(owners) if an else ()})
+
+
+def restack(data: ChartData, stacked: bool) -> ChartData:
+    """The same daily-spend data stacked or as lines (the stacked/lines switch without
+    recomputing from the Analysis)."""
+    if data.kind != "daily_spend" or bool(data.extra.get("stacked")) == stacked:
+        return data
+    out: list[Series] = []
+    base: np.ndarray | None = None
+    tops: dict[str, np.ndarray] = {}
+    for s in data.series:
+        if s.name.startswith("g:"):
+            vals = s.value
+            if stacked:
+                b = np.zeros_like(vals) if base is None else base
+                top = b + vals
+                out.append(replace(s, y=top, y0=b.copy(), style="area"))
+                base = top
+                tops[s.name] = top
+            else:
+                out.append(replace(s, y=vals.copy(), y0=None, style="line"))
+                tops[s.name] = vals
+        elif s.name in ("total", "avg7"):
+            out.append(replace(s, draw=stacked))
+        elif s.name == "anomalies":
+            groups = data.extra.get("anomaly_groups", ())
+            ys = []
+            for i, (g, spend) in enumerate(groups):
+                j = int(np.searchsorted(data.get(g).x, s.x[i]))
+                ys.append(float(tops[g][j]) if stacked else spend)
+            out.append(replace(s, y=np.asarray(ys, dtype=np.float64)))
+        else:
+            out.append(s)
+    by = data.extra.get("by", "")
+    return replace(data, series=tuple(out), title=f"Daily spend by {by}" + (" (stacked)" if stacked else ""),
+                   extra={**data.extra, "stacked": stacked})
 
 
 # --------------------------------------------------------------------------------------------
@@ -791,10 +860,19 @@ def invoice_variance(analysis: Analysis) -> ChartData:
         Series("leakage", "Premium leakage", xs + 0.2, invoiced, palette.ROLE_COLORS["leakage"], "bar",
                width=w, lo=xs - 0.5, hi=xs + 0.5, y0=invoiced - leak, refs=RefIndex.from_refs(flag_refs)),
     )
+    vpct = np.asarray([to_float(i.variance_pct) for i in inv])
+    series = series + (
+        Series("variance_pct", "Variance %", xs, vpct, palette.BLACK, "scatter", unit="ratio", axis="right",
+               refs=RefIndex.from_refs(line_refs), symbol="d",
+               point_colors=tuple(palette.invoice_status_color(i.status) for i in inv),
+               legend_label="Variance % (right axis; colour = status)"),
+    )
     total_leak = sum((i.premium_leakage for i in inv), Decimal(0))
     return ChartData("invoice_variance", f"Invoice variance · premium leakage {fmt_money(float(total_leak))}",
-                     series, "category", "Invoice", f"Amount ({analysis.currency})", categories=cats,
-                     currency=analysis.currency,
+                     series, "category", "Invoice", f"Amount ({analysis.currency})", "Variance % of expected",
+                     categories=cats, currency=analysis.currency,
+                     swatches=tuple((f"Status: {st.replace('_', ' ')}", palette.invoice_status_color(st))
+                                    for st in dict.fromkeys(i.status for i in inv)),
                      extra={"status": tuple(i.status for i in inv)})
 
 
@@ -846,8 +924,9 @@ def budget_utilization(analysis: Analysis, month: str | None = None) -> ChartDat
     ref_index = RefIndex.from_refs(refs)
     series = (
         Series("utilization", "Utilization (actual / budget)", xs - 0.2, util, palette.ROLE_COLORS["actual"],
-               "bar", unit="ratio", width=w, lo=xs - 0.5, hi=xs + 0.5, refs=ref_index, notes=notes),
-        Series("forecast", "Forecast / budget", xs + 0.2, fc, palette.ROLE_COLORS["forecast"], "bar",
+               "bar", unit="ratio", width=w, lo=xs - 0.5, hi=xs + 0.5, refs=ref_index, notes=notes,
+               point_colors=tuple(palette.tier_color(b.alert_tier) for b in rows), legend=False),
+        Series("forecast", "Forecast / budget", xs + 0.2, fc, palette.ROLE_COLORS["forecast"], "bar_outline",
                unit="ratio", width=w, lo=xs - 0.5, hi=xs + 0.5, refs=ref_index, notes=fnotes),
     )
     thresholds = tuple(
@@ -858,6 +937,8 @@ def budget_utilization(analysis: Analysis, month: str | None = None) -> ChartDat
     return ChartData("budget_utilization", f"Budget utilization · {month} (as of {T.isoformat()})", series,
                      "category", "Allocation", "Share of budget", categories=tuple(b.allocation for b in rows),
                      thresholds=thresholds, currency=analysis.currency,
+                     swatches=tuple((f"Utilization, tier {t.replace('_', ' ')}", palette.tier_color(t))
+                                    for t in ALERT_TIERS[::-1] if any(b.alert_tier == t for b in rows)),
                      extra={"month": month, "months": tuple(months),
                             "tiers": tuple(b.alert_tier for b in rows)})
 
@@ -866,39 +947,61 @@ def budget_utilization(analysis: Analysis, month: str | None = None) -> ChartDat
 # renewal
 
 
-def renewal(scenario_results: Sequence[RenewalScenarioResult], currency: str = "USD") -> ChartData:
-    """Expected cost against commit level per scenario, P(shortfall) on the right axis, the
-    recommended levels (least expected cost, safe maximum) marked. Points carry keys
+def renewal_vendors(scenario_results: Sequence[RenewalScenarioResult]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(sc.vendor for sc in scenario_results))
+
+
+def renewal(scenario_results: Sequence[RenewalScenarioResult], currency: str = "USD",
+            vendor: str | None = None) -> ChartData:
+    """Expected cost against commit level per scenario of one vendor (default: the first),
+    P(shortfall) on the right axis, the recommended levels (least expected cost, safe
+    maximum) marked with stars and vertical lines. Points carry keys
     'renewal:<scenario>:<commit level>'."""
+    vendors = renewal_vendors(scenario_results)
+    if vendor is None and vendors:
+        vendor = vendors[0]
+    chosen = [sc for sc in scenario_results if sc.vendor == vendor]
     series: list[Series] = []
     markers: list[Marker] = []
-    for k, sc in enumerate(scenario_results):
+    for k, sc in enumerate(chosen):
         color = palette.SERIES_LIGHT[k % len(palette.SERIES_LIGHT)]
         rows = sorted(sc.rows, key=lambda r: r.commit_level)
         kx = np.asarray([float(r.commit_level) for r in rows])
         keys = RefIndex.from_keys([f"renewal:{sc.name}:{r.commit_level}" for r in rows])
         notes = tuple(f"discount {r.discount_pct:.1f}%, savings {fmt_money(float(r.savings))}" for r in rows)
-        series.append(Series(f"cost:{sc.name}", f"{sc.name}: expected cost", kx,
+        series.append(Series(f"cost:{sc.name}", f"{sc.name} · expected cost", kx,
                              np.asarray([float(r.expected_cost) for r in rows]), color, "symbols",
                              refs=keys, symbol="o", notes=notes))
-        series.append(Series(f"p:{sc.name}", f"{sc.name}: P(shortfall)", kx,
-                             np.asarray([r.p_shortfall for r in rows]), color, "dash", unit="probability",
-                             axis="right", refs=keys, symbol="s"))
-        rec = [(r, "least cost") for r in rows if r.least_cost] + [(r, "safe max") for r in rows if r.safe_max]
+        p_color = palette.ROLE_COLORS["probability"] if len(chosen) == 1 else color
+        series.append(Series(f"p:{sc.name}", f"{sc.name} · P(shortfall)", kx,
+                             np.asarray([r.p_shortfall for r in rows]), p_color, "dash", unit="probability",
+                             axis="right", refs=keys, legend_label=f"{sc.name} · P(shortfall) (right axis)"))
+        rec: dict[Decimal, list[str]] = {}
+        for r in rows:
+            if r.least_cost:
+                rec.setdefault(r.commit_level, []).append("least expected cost")
+            if r.safe_max:
+                rec.setdefault(r.commit_level, []).append("safe max")
         if rec:
-            series.append(Series(f"rec:{sc.name}", f"{sc.name}: recommended",
-                                 np.asarray([float(r.commit_level) for r, _ in rec]),
-                                 np.asarray([float(r.expected_cost) for r, _ in rec]),
+            by_k = {r.commit_level: r for r in rows}
+            levels = sorted(rec)
+            series.append(Series(f"rec:{sc.name}", f"{sc.name} · recommended", np.asarray([float(v) for v in levels]),
+                                 np.asarray([float(by_k[v].expected_cost) for v in levels]),
                                  palette.ROLE_COLORS["recommended"], "scatter", symbol="star",
-                                 refs=RefIndex.from_keys([f"renewal:{sc.name}:{r.commit_level}" for r, _ in rec]),
-                                 notes=tuple(t for _, t in rec), readout=False))
-        for r, t in rec:
-            markers.append(Marker(float(r.commit_level), f"{sc.name}: {t} {fmt_money(float(r.commit_level))}",
-                                  color, "recommended"))
-    vendors = sorted({sc.vendor for sc in scenario_results})
-    return ChartData("renewal", "Renewal scenarios" + (f" · {', '.join(vendors)}" if vendors else ""),
-                     tuple(series), "money", "Commit level", f"Expected cost ({currency})", "P(shortfall)",
-                     markers=tuple(markers), currency=currency)
+                                 refs=RefIndex.from_keys([f"renewal:{sc.name}:{v}" for v in levels]),
+                                 notes=tuple(" & ".join(rec[v]) for v in levels), readout=False,
+                                 legend_label="Recommended commit level"))
+            for v in levels:
+                markers.append(Marker(float(v), f"{' & '.join(rec[v])}: {fmt_money(float(v))}",
+                                      palette.ROLE_COLORS["recommended"], "recommended"))
+        if sc.on_demand_cost:
+            series.append(Series(f"od:{sc.name}", f"{sc.name} · on-demand cost", kx,
+                                 np.full(len(kx), float(sc.on_demand_cost)), palette.GREY, "dash",
+                                 legend_label="On-demand cost (no commitment)", readout=len(chosen) == 1))
+    title = "Renewal scenarios" + (f" · {vendor}" if vendor else "")
+    return ChartData("renewal", title, tuple(series), "money", "Commit level", f"Expected cost ({currency})",
+                     "P(shortfall)", markers=tuple(markers), currency=currency, y2_range=(0.0, 1.0),
+                     extra={"vendor": vendor, "vendors": vendors})
 
 
 BUILDERS = {
@@ -913,5 +1016,5 @@ BUILDERS = {
 __all__ = [
     "DAY", "Band", "ChartData", "Marker", "RefIndex", "Series", "Threshold", "budget_utilization",
     "burn_up", "daily_spend", "date_of", "epoch_array", "epoch_seconds", "invoice_variance", "period_exposure",
-    "pick", "point_at", "readout", "readout_text", "renewal", "selection", "to_csv",
+    "pick", "point_at", "readout", "readout_text", "renewal", "renewal_vendors", "restack", "selection", "to_csv",
 ]

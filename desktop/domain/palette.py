@@ -110,7 +110,7 @@ ROLE_COLORS = MappingProxyType(
         "commitment": BLACK,  # commitment steps
         "forecast": ORANGE,  # projection
         "anomaly": VERMILLION,
-        "average": REDDISH_PURPLE,  # moving average
+        "average": BLACK,  # moving average (light grey on dark)
         "as_of": REDDISH_PURPLE,
         "probability": VERMILLION,  # P(shortfall) axis
         "recommended": BLUISH_GREEN,
@@ -236,3 +236,10 @@ def severity_color(severity: str | None) -> str:
 
 def invoice_status_color(status: str | None) -> str:
     return INVOICE_STATUS_COLORS.get(status or "", GREY)
+
+
+def mix(color: str, other: str, t: float) -> str:
+    """``color`` moved a fraction t (0..1) towards ``other`` (e.g. a softer opaque fill)."""
+    a, b = hex_to_rgb(color), hex_to_rgb(other)
+    t = max(0.0, min(1.0, float(t)))
+    return "#" + "".join(f"{round(x + (y - x) * t):02X}" for x, y in zip(a, b, strict=True))

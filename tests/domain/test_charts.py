@@ -230,6 +230,11 @@ def test_period_exposure(analysis):
     assert pre.y.tolist() == [0.0, 0.0]
     assert pen.lo.tolist() == [x(date(2026, 1, 1)), x(date(2026, 1, 11))]
     assert pen.hi.tolist() == [x(date(2026, 1, 11)), x(date(2026, 1, 21))]
+    # narrow bars just before each period's end (10 days -> width 1.2 days)
+    assert pen.width[1] == pytest.approx(1.2 * DAY)
+    assert pre.x[1] == pytest.approx(x(date(2026, 1, 21)) - 0.66 * DAY)
+    assert pen.x[1] == pytest.approx(x(date(2026, 1, 21)) - 1.98 * DAY)
+    assert pen.point_pale == (False, True)  # P2 is projected
     assert charts.readout_text(d, x(date(2026, 1, 5))) == (
         "2026-01-05 · Shortfall penalty: 15.00 (P1 ended; projected 65.00 vs 100.00) · Overage premium: 0.00"
     )
@@ -265,7 +270,7 @@ def test_daily_spend_stacked_by_vendor(analysis):
     assert an.refs.at(1) == [SourceRef("usage.csv", 9)]
     assert charts.readout_text(d, x(date(2026, 1, 2)) + 5) == (
         "2026-01-02 · OpenAI: 99.00 · Anthropic: 7.00 · Total: 106.00 · 7-day average (total): 60.50"
-        " · Anomaly (z > 3): 99.00 (OpenAI: 99.00, z = 12.9)"
+        " · Anomaly (z > 3): OpenAI: 99.00, z = 12.9"
     )
     # click inside Anthropic's band on Jan 2 (99..106)
     assert charts.pick(d, x(date(2026, 1, 2)) + 5, 103, 1e-4, 1.0) == ("g:Anthropic", 1)
@@ -313,8 +318,12 @@ def test_invoice_variance(analysis):
     assert leak.refs.at(0) == [SourceRef("invoices.csv", 3)]
     assert charts.readout_text(d, 0.1) == (
         "INV-1 · Expected (usage): 65.00 · Invoiced (excl. tax): 75.00 (variance 10.00 (+15.4%), overbilled)"
-        " · Premium leakage: 10.00"
+        " · Premium leakage: 10.00 · Variance %: 15.4%"
     )
+    vp = d.get("variance_pct")
+    assert vp.axis == "right" and vp.y.tolist() == pytest.approx([10 / 65, 0.0])
+    assert vp.point_colors == (palette.VERMILLION, palette.BLUISH_GREEN)
+    assert ("Status: overbilled", palette.VERMILLION) in d.swatches
     # click on the leakage part of INV-1's invoiced bar (x = 0.2, y 65..75)
     assert charts.pick(d, 0.2, 70, 100, 1) == ("leakage", 0)
     assert charts.pick(d, 0.2, 30, 100, 1) == ("invoiced", 0)
@@ -361,20 +370,27 @@ def scenarios() -> tuple[RenewalScenarioResult, ...]:
 
 
 def test_renewal():
-    d = charts.renewal(scenarios())
+    other = RenewalScenarioResult("other", "Anthropic", D("1"), 0.0, 0.0, 12, scenarios()[0].rows, D("0"), None, None)
+    d = charts.renewal(scenarios() + (other,))
+    assert d.extra["vendors"] == ("OpenAI", "Anthropic")
+    assert d.title == "Renewal scenarios · OpenAI"  # the first vendor; one vendor per chart
+    assert not any(s.name.endswith(":other") for s in d.series)
     cost, p = d.get("cost:expected"), d.get("p:expected")
     assert cost.x.tolist() == [1000, 1200, 1500]
     assert cost.y.tolist() == [1300, 1250, 1500]
     assert p.axis == "right" and p.y.tolist() == [0.02, 0.08, 0.6]
     rec = d.get("rec:expected")
-    assert rec.x.tolist() == [1200, 1200] and rec.notes == ("least cost", "safe max")
+    assert rec.x.tolist() == [1200] and rec.notes == ("least expected cost & safe max",)
+    assert [mk.label for mk in d.markers] == ["least expected cost & safe max: 1,200.00"]
+    assert d.get("od:expected").y.tolist() == [1400, 1400, 1400]
     assert cost.refs.at(1) == ["renewal:expected:1200.00"]
     assert charts.readout_text(d, 1210) == (
-        "Commit level 1,210.00 · expected: expected cost: 1,250.00 (discount 10.0%, savings 150.00)"
-        " · expected: P(shortfall): 8.0%"
+        "Commit level 1,210.00 · expected · expected cost: 1,250.00 (discount 10.0%, savings 150.00)"
+        " · expected · P(shortfall): 8.0% · expected · on-demand cost: 1,400.00"
     )
     assert charts.pick(d, 1495, 1502, 0.5, 0.5) == ("cost:expected", 2)
     assert charts.pick(d, 1500, 0, 0.5, 0.5, y2=0.6) == ("p:expected", 2)
+    assert charts.renewal(scenarios() + (other,), vendor="Anthropic").title.endswith("Anthropic")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -426,3 +442,15 @@ def test_date_helpers():
     assert arr.tolist() == [2 * DAY]
     assert charts.date_of(x(date(2026, 1, 1)) + DAY - 1) == date(2026, 1, 1)
     assert date(2026, 1, 1) + timedelta(days=1) == charts.date_of(x(date(2026, 1, 2)))
+
+
+def test_restack_switch_matches_builder(analysis):
+    stacked = charts.daily_spend(analysis, by="vendor", stacked=True)
+    lines = charts.daily_spend(analysis, by="vendor", stacked=False)
+    for a, b in ((charts.restack(stacked, False), lines), (charts.restack(lines, True), stacked)):
+        assert a.names == b.names and a.title == b.title
+        for sa, sb in zip(a.series, b.series, strict=True):
+            assert sa.style == sb.style and sa.draw == sb.draw
+            assert np.allclose(sa.y, sb.y) and np.allclose(sa.value, sb.value)
+    # lines: the anomaly sits at its own spend
+    assert charts.restack(stacked, False).get("anomalies").y.tolist() == [99.0]

@@ -1,0 +1,621 @@
+"""ChartWidget: the thin pyqtgraph layer that draws a desktop.domain.charts.ChartData.
+
+Everything a chart shows comes from the pure builders; this module only maps Series / Band /
+Marker / Threshold to pyqtgraph items, reusing them (setData) when new data arrives, and wires
+the interaction: crosshair + readout (rate-limited), wheel zoom / drag pan (ViewBox), legend
+toggles, reset view, click -> ``pointsSelected`` (the SourceRefs or keys behind the point) and
+right-click export of PNG, SVG and the plotted data as CSV.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+import pyqtgraph.exporters  # noqa: F401  (registers the exporters)
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from desktop.domain import charts, palette
+from desktop.domain.charts import ChartData, Series
+
+DAY = charts.DAY
+
+
+def is_dark(widget: QtWidgets.QWidget | None = None) -> bool:
+    pal = widget.palette() if widget is not None else QtWidgets.QApplication.palette()
+    return pal.color(QtGui.QPalette.ColorRole.Window).lightness() < 128
+
+
+def _abbrev(v: float) -> str:
+    a = abs(v)
+    for div, suf in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if a >= div:
+            s = f"{v / div:.2f}".rstrip("0").rstrip(".")
+            return s + suf
+    return f"{v:.2f}".rstrip("0").rstrip(".") if a else "0"
+
+
+class MoneyAxis(pg.AxisItem):
+    """Money ticks with thousands abbreviated (1.5k, 2M)."""
+
+    def __init__(self, orientation: str = "left", **kw):
+        super().__init__(orientation, **kw)
+        self.enableAutoSIPrefix(False)
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 (Qt naming)
+        return [_abbrev(v * scale) for v in values]
+
+
+class PercentAxis(pg.AxisItem):
+    def __init__(self, orientation: str = "left", **kw):
+        super().__init__(orientation, **kw)
+        self.enableAutoSIPrefix(False)
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802
+        digits = 0 if spacing * scale >= 0.01 else 1
+        return [f"{v * scale * 100:.{digits}f}%" for v in values]
+
+
+class CategoryAxis(pg.AxisItem):
+    """Integer positions labelled with category names (every label shown while it fits)."""
+
+    def __init__(self, orientation: str = "bottom", **kw):
+        super().__init__(orientation, **kw)
+        self.categories: tuple[str, ...] = ()
+
+    def set_categories(self, cats: tuple[str, ...]) -> None:
+        self.categories = tuple(cats)
+        self.picture = None
+        self.update()
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802
+        n = len(self.categories)
+        if n == 0:
+            return []
+        lo, hi = max(0, int(np.ceil(minVal))), min(n - 1, int(np.floor(maxVal)))
+        if hi < lo:
+            return []
+        longest = max(len(c) for c in self.categories) or 1
+        per_label = 7.0 * min(longest, 22) + 10
+        step = max(1, int(np.ceil((hi - lo + 1) * per_label / max(size, 1.0))))
+        return [(float(step), [float(i) for i in range(lo, hi + 1, step)])]
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802
+        out = []
+        for v in values:
+            i = int(round(v))
+            label = self.categories[i] if 0 <= i < len(self.categories) else ""
+            out.append(label if len(label) <= 22 else label[:21] + "…")
+        return out
+
+
+def _pen(color: str, width: float = 2.0, style: str = "solid"):
+    pen = pg.mkPen(color=color, width=width)
+    if style == "dash":
+        pen.setStyle(QtCore.Qt.PenStyle.DashLine)
+    elif style == "dot":
+        pen.setStyle(QtCore.Qt.PenStyle.DotLine)
+    pen.setCosmetic(True)
+    return pen
+
+
+class ChartWidget(QtWidgets.QWidget):
+    """Base of every chart. Subclasses set ``x_kind`` ("date" | "category" | "money") and
+    ``y_unit`` ("money" | "ratio") and may add controls."""
+
+    pointsSelected = QtCore.Signal(list)  # list[SourceRef] or list[str] keys
+    readoutChanged = QtCore.Signal(str)
+
+    x_kind = "date"
+    y_unit = "money"
+    empty_text = "No data to chart."
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.data: ChartData | None = None
+        self._hidden: set[str] = set()
+        self._items: dict[str, tuple[str, object]] = {}
+        self._fills: dict[str, pg.FillBetweenItem] = {}
+        self._bands: dict[str, tuple[pg.PlotCurveItem, pg.PlotCurveItem, pg.FillBetweenItem, pg.PlotDataItem]] = {}
+        self._lines: list[pg.InfiniteLine] = []
+        self._vb2: pg.ViewBox | None = None
+        self._swatches: list = []
+        self._dark = is_dark(self)
+        self.last_selection: list = []
+
+        self.title_label = QtWidgets.QLabel(self)
+        f = self.title_label.font()
+        f.setBold(True)
+        self.title_label.setFont(f)
+        self.readout_label = QtWidgets.QLabel(" ", self)
+        self.readout_label.setWordWrap(True)
+        self.readout_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.readout_label.setMinimumHeight(self.readout_label.fontMetrics().height() * 2 + 4)
+        self.readout_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
+        self.reset_button = QtWidgets.QToolButton(self)
+        self.reset_button.setText("Reset view")
+        self.reset_button.setToolTip("Zoom back to all the data (wheel zooms, drag pans)")
+        self.reset_button.clicked.connect(self.reset_view)
+
+        self.toolbar = QtWidgets.QHBoxLayout()
+        self.toolbar.setContentsMargins(0, 0, 0, 0)
+        self.toolbar.addWidget(self.title_label, 1)
+        self._add_controls(self.toolbar)
+        self.toolbar.addWidget(self.reset_button)
+
+        axes = {"bottom": self._make_x_axis(), "left": self._make_y_axis("left")}
+        self.plot = pg.PlotWidget(self, axisItems=axes)
+        self.plot.setMinimumHeight(180)
+        pi = self.plot.getPlotItem()
+        self.plot_item = pi
+        self.view_box: pg.ViewBox = pi.getViewBox()
+        pi.setDownsampling(auto=True, mode="peak")
+        pi.setClipToView(True)
+        pi.showGrid(x=True, y=True, alpha=0.25)
+        pi.setMenuEnabled(True)
+        self.view_box.setMouseEnabled(x=True, y=self.x_kind != "category")
+        self.legend = pi.addLegend(offset=(8, 8), labelTextSize="8pt", colCount=1)
+        self.legend.sigSampleClicked.connect(self._legend_clicked)
+
+        self.crosshair = pg.InfiniteLine(angle=90, movable=False)
+        self.crosshair.setZValue(1000)
+        self.crosshair.hide()
+        pi.addItem(self.crosshair, ignoreBounds=True)
+
+        scene = self.plot.scene()
+        self._proxy = pg.SignalProxy(scene.sigMouseMoved, rateLimit=60, slot=self._mouse_moved)
+        scene.sigMouseClicked.connect(self._mouse_clicked)
+        self._extend_menu()
+
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.setSpacing(2)
+        lay.addLayout(self.toolbar)
+        lay.addWidget(self.readout_label)
+        lay.addWidget(self.plot, 1)
+        self.apply_theme(self._dark)
+
+    # ---------------------------------------------------------------- construction hooks
+    def _add_controls(self, bar: QtWidgets.QHBoxLayout) -> None:
+        """Subclasses add their own controls (left of Reset view)."""
+
+    def _make_x_axis(self) -> pg.AxisItem:
+        if self.x_kind == "date":
+            return pg.DateAxisItem(orientation="bottom", utcOffset=0)
+        if self.x_kind == "category":
+            return CategoryAxis("bottom")
+        return MoneyAxis("bottom")
+
+    def _make_y_axis(self, side: str) -> pg.AxisItem:
+        return PercentAxis(side) if self.y_unit == "ratio" else MoneyAxis(side)
+
+    def _extend_menu(self) -> None:
+        menu = self.view_box.menu
+        menu.addSeparator()
+        self.action_reset = menu.addAction("Reset view")
+        self.action_reset.triggered.connect(self.reset_view)
+        self.action_png = menu.addAction("Export PNG…")
+        self.action_png.triggered.connect(lambda: self._export_dialog("png"))
+        self.action_svg = menu.addAction("Export SVG…")
+        self.action_svg.triggered.connect(lambda: self._export_dialog("svg"))
+        self.action_csv = menu.addAction("Export plotted data (CSV)…")
+        self.action_csv.triggered.connect(lambda: self._export_dialog("csv"))
+
+    # ---------------------------------------------------------------- theme
+    def apply_theme(self, dark: bool) -> None:
+        self._dark = dark
+        th = palette.theme(dark)
+        self.plot.setBackground(th.background)
+        for name in ("left", "bottom", "right"):
+            ax = self.plot_item.getAxis(name)
+            ax.setPen(pg.mkPen(th.foreground))
+            ax.setTextPen(pg.mkPen(th.foreground))
+        self.crosshair.setPen(_pen(th.muted, 1, "dot"))
+        self.legend.setLabelTextColor(th.foreground)
+        self.legend.setBrush(pg.mkBrush(palette.rgba(th.background, 200)))
+        if self.data is not None:
+            self.set_data(self.data)
+
+    def line_color(self, color: str) -> str:
+        return palette.line_color(color, self._dark)
+
+    # ---------------------------------------------------------------- data
+    def set_data(self, data: ChartData | None) -> None:
+        """Draw ``data`` (a ChartData of this chart's kind); None clears."""
+        self.data = data
+        if data is None:
+            data = ChartData("", "", ())
+        self.title_label.setText(data.title)
+        self.title_label.setToolTip("\n".join(data.notes))
+        pi = self.plot_item
+        if self.x_kind == "category":
+            ax = pi.getAxis("bottom")
+            if isinstance(ax, CategoryAxis):
+                ax.set_categories(data.categories)
+        pi.setLabel("left", data.y_label)
+        pi.setLabel("bottom", data.x_label)
+        if any(s.axis == "right" for s in data.series):
+            self._right_view()
+        if self._vb2 is not None:
+            pi.setLabel("right", data.y2_label)
+        self._draw_bands(data)
+        self._draw_series(data)
+        self._draw_lines(data)
+        self._rebuild_legend(data)
+        empty = not any(s.n for s in data.series)
+        self.readout_label.setText(self.empty_text if empty else " ")
+        self.reset_view()
+
+    def _target_vb(self, s: Series) -> pg.ViewBox:
+        if s.axis == "right":
+            return self._right_view()
+        return self.view_box
+
+    def _right_view(self) -> pg.ViewBox:
+        if self._vb2 is None:
+            pi = self.plot_item
+            vb2 = pg.ViewBox()
+            right = PercentAxis("right")
+            pi.setAxisItems({"right": right})
+            pi.showAxis("right")
+            pi.scene().addItem(vb2)
+            right.linkToView(vb2)
+            vb2.setXLink(pi)
+            vb2.setMouseEnabled(x=True, y=False)
+            vb2.setZValue(self.view_box.zValue() + 1)  # right-axis markers above the bars
+
+            def sync():
+                vb2.setGeometry(self.view_box.sceneBoundingRect())
+                vb2.linkedViewChanged(self.view_box, vb2.XAxis)
+
+            self.view_box.sigResized.connect(sync)
+            sync()
+            th = palette.theme(self._dark)
+            right.setPen(pg.mkPen(th.foreground))
+            right.setTextPen(pg.mkPen(th.foreground))
+            self._vb2 = vb2
+        return self._vb2
+
+    def _remove(self, item, vb) -> None:
+        if item is None:
+            return
+        if vb is self.view_box:
+            self.plot_item.removeItem(item)
+        else:
+            vb.removeItem(item)
+
+    def _add(self, item, vb) -> None:
+        if vb is self.view_box:
+            self.plot_item.addItem(item)
+        else:
+            vb.addItem(item)
+
+    def _draw_series(self, data: ChartData) -> None:
+        wanted = {s.name: s for s in data.series if s.draw}
+        for name in list(self._items):
+            style, item = self._items[name]
+            s = wanted.get(name)
+            if s is None or self._kind_of(s) != style:
+                self._remove(item, item.getViewBox() or self.view_box)
+                del self._items[name]
+        for name in list(self._fills):
+            self._remove(self._fills.pop(name), self.view_box)
+        area_k = 0
+        for s in data.series:
+            if not s.draw:
+                continue
+            kind = self._kind_of(s)
+            entry = self._items.get(s.name)
+            item = entry[1] if entry else None
+            color = self.line_color(s.color)
+            vb = self._target_vb(s)
+            if kind == "curve":
+                xs, ys = s.x, s.y
+                connect = s.connect
+                if s.style == "step" and s.lo is not None and s.hi is not None:
+                    # each (start, end) pair drawn across the whole period, end day included
+                    xs = np.column_stack([s.lo[0::2], s.hi[1::2]]).ravel()
+                pen = _pen(color, 2.2 if s.style in ("line", "step") else 1.8,
+                           "dash" if s.style == "dash" else "solid")
+                kw: dict = {"pen": pen, "connect": connect}
+                if s.style == "area":
+                    # opaque (softened) fills: each band is drawn from 0 and the lower bands
+                    # sit in front, so translucent fills would blend into wrong colours
+                    kw["fillLevel"] = 0.0
+                    kw["fillBrush"] = pg.mkBrush(palette.mix(s.color, palette.theme(self._dark).background, 0.15))
+                    kw["pen"] = _pen(palette.theme(self._dark).background, 0.8)
+                if s.style == "symbols":
+                    kw.update(symbol=s.symbol or "o", symbolSize=7, symbolBrush=pg.mkBrush(color),
+                              symbolPen=pg.mkPen(color))
+                if s.name in ("forecast_low", "forecast_surge"):
+                    kw["pen"] = _pen(color, 1.0, "dot")
+                if item is None:
+                    item = pg.PlotDataItem(xs, ys, **kw)
+                    self._add(item, vb)
+                else:
+                    item.setData(xs, ys, **kw)
+                if s.style == "area":
+                    item.setZValue(-1 - area_k * 0.01)  # the bottom band in front
+                    area_k += 1
+                else:
+                    item.setZValue(5 if s.style != "dash" else 4)
+            elif kind == "bar":
+                base = s.y0 if s.y0 is not None else np.zeros(s.n)
+                w = s.width if s.width is not None else np.full(s.n, 0.8)
+                height = np.nan_to_num(s.y - base)
+                if s.style == "bar_outline":
+                    brushes = [pg.mkBrush(palette.rgba(s.color, 60))] * s.n
+                    pens = [_pen(color, 2.0)] * s.n
+                else:
+                    cols = s.point_colors or (s.color,) * s.n
+                    pale = s.point_pale or (False,) * s.n
+                    brushes = [pg.mkBrush(palette.rgba(c, 70) if pl else c) for c, pl in zip(cols, pale, strict=True)]
+                    pens = [pg.mkPen(self.line_color(c) if (pl or not s.point_colors)
+                                     else palette.theme(self._dark).foreground, width=1.5 if pl else 1)
+                            for c, pl in zip(cols, pale, strict=True)]
+                kw = {"x": s.x, "height": height, "width": w, "y0": base, "brushes": brushes, "pens": pens}
+                if item is None:
+                    item = pg.BarGraphItem(**kw)
+                    item.opts["brush"] = pg.mkBrush(s.color)  # legend sample
+                    item.opts["pen"] = pg.mkPen(color)
+                    self._add(item, vb)
+                else:
+                    item.setOpts(**kw)
+                item.setZValue(3 if s.y0 is not None else 2)
+            else:  # scatter
+                kw = {"symbol": s.symbol or "o", "size": 15 if s.symbol == "star" else 10,
+                      "brush": [pg.mkBrush(c) for c in s.point_colors] if s.point_colors else pg.mkBrush(color),
+                      "pen": pg.mkPen(palette.theme(self._dark).foreground, width=1)}
+                if item is None:
+                    item = pg.ScatterPlotItem(x=s.x, y=s.y, **kw)
+                    self._add(item, vb)
+                else:
+                    item.setData(x=s.x, y=s.y, **kw)
+                item.setZValue(20)
+            item.setVisible(s.name not in self._hidden)
+            self._items[s.name] = (kind, item)
+        # shaded ranges between two series (forecast cone)
+        for s in data.series:
+            if s.fill_to and s.name in self._items and s.fill_to in self._items:
+                a, b = self._items[s.name][1], self._items[s.fill_to][1]
+                fill = pg.FillBetweenItem(a.curve, b.curve, brush=pg.mkBrush(palette.rgba(s.color, 70)))
+                fill.setZValue(1)
+                fill.setVisible(s.name not in self._hidden)
+                self.plot_item.addItem(fill)
+                self._fills[s.name] = fill
+
+    @staticmethod
+    def _kind_of(s: Series) -> str:
+        if s.style in ("bar", "bar_outline"):
+            return "bar"
+        if s.style == "scatter":
+            return "scatter"
+        return "curve"
+
+    def _draw_bands(self, data: ChartData) -> None:
+        wanted = {b.name for b in data.bands}
+        for name in list(self._bands):
+            if name not in wanted:
+                lo, hi, fill, sample = self._bands.pop(name)
+                for it in (lo, hi, fill):
+                    self.plot_item.removeItem(it)
+        alpha = palette.theme(self._dark).band_alpha
+        for b in data.bands:
+            brush = pg.mkBrush(palette.rgba(b.color, alpha))
+            if b.name in self._bands:
+                lo, hi, fill, sample = self._bands[b.name]
+                lo.setData(b.x, b.lower)
+                hi.setData(b.x, b.upper)
+                fill.setBrush(brush)
+            else:
+                lo = pg.PlotCurveItem(b.x, b.lower, pen=pg.mkPen(None))
+                hi = pg.PlotCurveItem(b.x, b.upper, pen=pg.mkPen(None))
+                fill = pg.FillBetweenItem(lo, hi, brush=brush)
+                fill.setZValue(-10)
+                self.plot_item.addItem(lo, ignoreBounds=True)
+                self.plot_item.addItem(hi, ignoreBounds=True)
+                self.plot_item.addItem(fill)
+                sample = pg.PlotDataItem([], [], pen=pg.mkPen(palette.rgba(b.color, 160), width=1))
+            sample.opts["fillLevel"] = 0.0
+            sample.opts["fillBrush"] = pg.mkBrush(palette.rgba(b.color, min(255, alpha * 3)))
+            visible = b.name not in self._hidden
+            fill.setVisible(visible)
+            sample.setVisible(visible)
+            self._bands[b.name] = (lo, hi, fill, sample)
+
+    def _draw_lines(self, data: ChartData) -> None:
+        for ln in self._lines:
+            vb = ln.getViewBox()
+            self.plot_item.removeItem(ln) if vb is self.view_box else (vb.removeItem(ln) if vb else None)
+        self._lines = []
+        th = palette.theme(self._dark)
+        n_markers = len(data.markers)
+        for k, m in enumerate(data.markers):
+            color = self.line_color(m.color)
+            style = "solid" if m.kind == "as_of" else "dash"
+            width = 2.0 if m.kind == "as_of" else 1.0
+            # as-of label at the top; boundaries low, alternating so neighbours do not collide;
+            # the last boundary (term end) labelled on its left so it stays inside the plot
+            if m.kind == "as_of":
+                pos, anchor = 0.96, (0, 0.5)
+            elif m.kind == "recommended":
+                pos, anchor = 0.55 - 0.07 * (k % 2), (0, 0.5)
+            else:
+                pos, anchor = 0.05 + 0.07 * (k % 2), (0, 0.5)
+                if k == n_markers - 1 or (k == n_markers - 2 and data.markers[-1].kind == "as_of"):
+                    anchor = (1, 0.5)
+            ln = pg.InfiniteLine(pos=m.x, angle=90, movable=False, pen=_pen(color, width, style),
+                                 label=m.label, labelOpts={"position": pos, "color": th.foreground,
+                                                           "fill": palette.rgba(th.background, 200),
+                                                           "anchors": [anchor, anchor]})
+            ln.setZValue(8)
+            self.plot_item.addItem(ln, ignoreBounds=True)
+            self._lines.append(ln)
+        stagger = (0.985, 0.985, 0.70, 0.84, 0.985)
+        for k, t in enumerate(data.thresholds):
+            color = self.line_color(t.color)
+            # thresholds close together (90 / 95 / 100%) get their labels side by side
+            pos = stagger[k % len(stagger)] if len(data.thresholds) == 5 else 0.985
+            ln = pg.InfiniteLine(pos=t.y, angle=0, movable=False, pen=_pen(color, 1.5, "dash"),
+                                 label=t.label, labelOpts={"position": pos, "color": color,
+                                                           "fill": palette.rgba(th.background, 200),
+                                                           "anchors": [(1, 1), (1, 1)]})
+            ln.setZValue(8)
+            self.plot_item.addItem(ln)
+            self._lines.append(ln)
+
+    def _rebuild_legend(self, data: ChartData) -> None:
+        self.legend.clear()
+        for s in data.series:
+            if s.legend and s.draw and s.name in self._items:
+                self.legend.addItem(self._items[s.name][1], s.legend_label or s.label)
+        for b in data.bands:
+            self.legend.addItem(self._bands[b.name][3], b.label)
+        self._swatches = []
+        for label, color in data.swatches:
+            sample = pg.PlotDataItem([], [], pen=pg.mkPen(self.line_color(color), width=1))
+            sample.opts["fillLevel"] = 0.0
+            sample.opts["fillBrush"] = pg.mkBrush(color)
+            self._swatches.append(sample)
+            self.legend.addItem(sample, label)
+
+    # ---------------------------------------------------------------- view
+    def reset_view(self) -> None:
+        pi = self.plot_item
+        pi.enableAutoRange()
+        self.view_box.autoRange(padding=0.02)
+        if self.x_kind == "category" and self.data is not None and self.data.categories:
+            self.view_box.setXRange(-0.6, len(self.data.categories) - 0.4, padding=0)
+        if self._vb2 is not None:
+            rng = self.data.y2_range if self.data is not None else None
+            if rng is not None:
+                self._vb2.setYRange(rng[0], rng[1], padding=0.03)
+            else:
+                self._vb2.enableAutoRange(axis=pg.ViewBox.YAxis)
+                self._vb2.autoRange(padding=0.05)
+
+    def set_series_visible(self, name: str, visible: bool) -> None:
+        """Show/hide a series or band by name (the legend does the same on click)."""
+        (self._hidden.discard if visible else self._hidden.add)(name)
+        if name in self._items:
+            self._items[name][1].setVisible(visible)
+        if name in self._fills:
+            self._fills[name].setVisible(visible)
+        if name in self._bands:
+            self._bands[name][2].setVisible(visible)
+            self._bands[name][3].setVisible(visible)
+        self.legend.update()
+
+    def hidden(self) -> set[str]:
+        return set(self._hidden)
+
+    def _legend_clicked(self, item) -> None:
+        for name, (_kind, it) in self._items.items():
+            if it is item:
+                self.set_series_visible(name, item.isVisible())
+                return
+        for name, (_lo, _hi, _fill, sample) in self._bands.items():
+            if sample is item:
+                self.set_series_visible(name, item.isVisible())
+                return
+
+    # ---------------------------------------------------------------- hover / click
+    def _mouse_moved(self, args) -> None:
+        pos = args[0]
+        if not self.view_box.sceneBoundingRect().contains(pos):
+            return
+        x = self.view_box.mapSceneToView(pos).x()
+        self.hover_at(x)
+
+    def hover_at(self, x: float) -> str:
+        """Move the crosshair to x (view coordinates) and show the readout; returns its text."""
+        if self.data is None:
+            return ""
+        text = charts.readout_text(self.data, x, self._hidden)
+        if self.x_kind == "date":
+            self.crosshair.setPos(np.floor(x / DAY) * DAY + DAY / 2)
+        elif self.x_kind == "category":
+            self.crosshair.setPos(round(x))
+        else:
+            self.crosshair.setPos(x)
+        self.crosshair.setVisible(bool(text))
+        self.readout_label.setText(text or " ")
+        self.readoutChanged.emit(text)
+        return text
+
+    def readout_text(self) -> str:
+        return self.readout_label.text().strip()
+
+    def _mouse_clicked(self, ev) -> None:
+        if ev.button() != QtCore.Qt.MouseButton.LeftButton or self.data is None:
+            return
+        pos = ev.scenePos()
+        if not self.view_box.sceneBoundingRect().contains(pos):
+            return
+        refs = self.select_at_scene(pos)
+        if refs is not None:
+            ev.accept()
+
+    def select_at_scene(self, pos: QtCore.QPointF) -> list | None:
+        p = self.view_box.mapSceneToView(pos)
+        y2 = self._vb2.mapSceneToView(pos).y() if self._vb2 is not None else None
+        return self.select_at(p.x(), p.y(), y2)
+
+    def select_at(self, x: float, y: float, y2: float | None = None) -> list | None:
+        """Pick the point under (x, y) in view coordinates; emits pointsSelected."""
+        if self.data is None:
+            return None
+        sx, sy = self.view_box.viewPixelSize()
+        hit = charts.pick(self.data, x, y, 1.0 / sx if sx else 1.0, 1.0 / sy if sy else 1.0,
+                          radius=8.0, hidden=self._hidden, y2=y2)
+        if hit is None:
+            return None
+        refs = charts.selection(self.data, *hit)
+        self.last_selection = refs
+        self.pointsSelected.emit(refs)
+        return refs
+
+    # ---------------------------------------------------------------- export
+    def export_png(self, path: str | Path, width: int | None = None) -> Path:
+        exp = pg.exporters.ImageExporter(self.plot.scene())
+        if width:
+            exp.parameters()["width"] = int(width)
+        exp.export(str(path))
+        return Path(path)
+
+    def export_svg(self, path: str | Path) -> Path:
+        pg.exporters.SVGExporter(self.plot.scene()).export(str(path))
+        return Path(path)
+
+    def export_csv(self, path: str | Path) -> Path:
+        """The plotted data (every series not hidden, bands, thresholds, markers) as CSV."""
+        text = charts.to_csv(self.data, self._hidden) if self.data is not None else "series,x,value,unit\n"
+        Path(path).write_text(text, encoding="utf-8")
+        return Path(path)
+
+    def grab_png(self, path: str | Path) -> Path:
+        """The whole widget (title, readout, plot) as a PNG."""
+        self.grab().save(str(path), "PNG")
+        return Path(path)
+
+    def _export_dialog(self, fmt: str) -> None:
+        filters = {"png": "PNG image (*.png)", "svg": "SVG image (*.svg)", "csv": "CSV (*.csv)"}
+        base = (self.data.kind if self.data else "chart") or "chart"
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, f"Export {fmt.upper()}", f"{base}.{fmt}",
+                                                        filters[fmt])
+        if not path:
+            return
+        {"png": self.export_png, "svg": self.export_svg, "csv": self.export_csv}[fmt](path)
+
+
+def link_x(*widgets: ChartWidget) -> None:
+    """Link the x-range of charts on one page (pan/zoom one, the others follow). Only charts
+    with the same kind of x axis are linked (dates with dates)."""
+    ws = [w for w in widgets if w is not None]
+    if len(ws) < 2:
+        return
+    first = ws[0]
+    for w in ws[1:]:
+        if w.x_kind == first.x_kind:
+            w.plot_item.setXLink(first.plot_item)
