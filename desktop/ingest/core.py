@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -207,7 +208,7 @@ def _read_json(path: Path, kind: str | None) -> tuple[reader.RawTable, Match]:
     name = path.name
     try:
         with open(path, "rb") as f:
-            obj = json.load(f)
+            obj = json.load(f, parse_float=Decimal)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise UnreadableFile(f"not valid JSON ({exc})", file=name) from exc
     for fmt in registry.JSON:

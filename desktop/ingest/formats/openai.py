@@ -1,0 +1,298 @@
+"""OpenAI: the organization cost export CSV, the Costs API JSON and the Usage API JSON.
+
+Cost export CSV (dashboard "Export" / cost export): one row per time bucket and line item.
+date = start_time_iso (else start_time, unix seconds) as its UTC day; cost = amount_value,
+currency = amount_currency; line_item "gpt-4o-2024-08-06, input" -> model "gpt-4o-2024-08-06",
+meter "input" (a line item without a comma is the meter); project = project_name (else
+project_id); api_key = api_key_id. A bucket row with no amount and no line item is an empty
+time bucket: imported as zero spend (reported in the warnings).
+
+Costs API JSON (``GET /v1/organization/costs`` pages, or a list of pages): one row per
+``data[].results[]``, amount.value / amount.currency, the bucket's start_time.
+
+Usage API completions JSON (``GET /v1/organization/usage/completions``): tokens, not money. One
+row per result and token kind (input, cached input, output, audio) with quantity = tokens,
+unit "tokens" and cost 0; the report says so.
+
+JSON rows are numbered 1, 2, ... in the order the results appear in the file.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from desktop.ingest import build, parse
+from desktop.ingest.formats.base import Context, Match, matched_reason
+from desktop.ingest.formats.util import lookup, per_unique
+from desktop.ingest.reader import RawTable
+
+EXPORT_COLUMNS = (
+    "start_time", "end_time", "start_time_iso", "end_time_iso", "amount_value", "amount_currency",
+    "quantity", "quantity_unit", "line_item", "user_id", "api_key_id", "project_id",
+    "organization_id", "project_name", "organization_name", "user_email", "api_source",
+)
+_EXPORT_KEYS = set(EXPORT_COLUMNS)
+
+USAGE_TOKEN_FIELDS = (
+    ("input_tokens", "input_tokens"), ("input_cached_tokens", "input_cached_tokens"),
+    ("output_tokens", "output_tokens"), ("input_audio_tokens", "input_audio_tokens"),
+    ("output_audio_tokens", "output_audio_tokens"),
+)
+
+
+def _unix_day(v):
+    if v is None or parse.is_blank(v):
+        return None
+    try:
+        secs = float(v)
+    except (TypeError, ValueError):
+        return None
+    if not np.isfinite(secs) or abs(secs) > 1e11:
+        return None
+    return (np.datetime64(int(secs), "s").astype("datetime64[D]")).astype("datetime64[ns]")
+
+
+def _split_line_item(v):
+    if v is None or parse.is_blank(v):
+        return (None, None)
+    s = str(v).strip()
+    if "," in s:
+        model, meter = s.split(",", 1)
+        return (model.strip() or None, meter.strip() or None)
+    return (None, s)
+
+
+class OpenAICostExport:
+    id = "openai-cost-export"
+    signature_columns = EXPORT_COLUMNS
+
+    def identify(self, table: RawTable, kind: str | None) -> list[Match]:
+        if kind not in (None, "usage"):
+            return []
+        cols = {c.strip().casefold() for c in table.columns}
+        if not {"amount_value", "amount_currency"} <= cols or not cols & {"start_time", "start_time_iso"}:
+            return []
+        matched = len(cols & _EXPORT_KEYS)
+        return [Match("openai-cost-export", "usage", matched, len(table.columns),
+                      matched_reason("OpenAI cost export", matched, len(table.columns)), self,
+                      score=2.0 + matched / 1000.0)]
+
+    def source(self, table: RawTable, match: Match, ctx: Context) -> build.Source:
+        look = lookup(table.columns)
+
+        def col(name):
+            c = look.get(name.replace("_", ""))
+            return table.data[c] if c is not None else None
+
+        n = len(table.data)
+        warnings = list(table.warnings)
+        iso = col("start_time_iso")
+        unix = col("start_time")
+        if iso is not None and unix is not None:
+            # prefer the ISO spelling; fall back to unix seconds where it is blank
+            iso_blank = parse.blank_mask(iso)
+            days = parse.parse_dates(iso.astype(object).where(~iso_blank, None)).values
+            udays = per_unique(unix, _unix_day)
+            fill = iso_blank & np.array([d is not None for d in udays])
+            days = days.copy()
+            days[fill] = np.array([d for d in udays[fill]], dtype="datetime64[ns]") if fill.any() else days[fill]
+            ok = ~np.isnat(days)
+            blank = iso_blank & parse.blank_mask(unix)
+            date = build.Parsed(days, ok | blank, blank, iso, "cannot read as a date")
+        elif unix is not None:
+            udays = per_unique(unix, _unix_day)
+            ok = np.array([d is not None for d in udays])
+            vals = np.array([d if d is not None else np.datetime64("NaT") for d in udays],
+                            dtype="datetime64[ns]")
+            blank = parse.blank_mask(unix)
+            date = build.Parsed(vals, ok | blank, blank, unix, "cannot read start_time as unix seconds")
+        else:
+            date = iso
+        amount = col("amount_value")
+        line = col("line_item")
+        empty_bucket = parse.blank_mask(amount) & (parse.blank_mask(line) if line is not None else True)
+        if empty_bucket.any():
+            amount = amount.astype(object).where(~empty_bucket, "0")
+            warnings.append(f"{int(empty_bucket.sum())} empty time bucket(s) (no amount, no line item) "
+                            "imported as zero spend")
+        model = meter = None
+        if line is not None:
+            parts = per_unique(line, _split_line_item)
+            model = pd.Series([p[0] for p in parts], dtype=object)
+            meter = pd.Series([p[1] for p in parts], dtype=object)
+        project = col("project_name")
+        pid = col("project_id")
+        if project is None:
+            project = pid
+        elif pid is not None:
+            project = project.astype(object).where(~parse.blank_mask(project), pid)
+        columns = {
+            "date": date, "vendor": "OpenAI", "cost": amount, "currency": col("amount_currency"),
+            "model": model, "meter": meter, "quantity": col("quantity"), "unit": col("quantity_unit"),
+            "project": project, "api_key": col("api_key_id"),
+        }
+        columns = {k: v for k, v in columns.items() if v is not None}
+        names = {"date": look.get("starttimeiso", "start_time"), "cost": look.get("amountvalue"),
+                 "currency": look.get("amountcurrency"), "model": look.get("lineitem"),
+                 "meter": look.get("lineitem"), "quantity": look.get("quantity"),
+                 "project": look.get("projectname"), "api_key": look.get("apikeyid")}
+        names = {k: v for k, v in names.items() if v}
+        return build.Source(kind="usage", columns=columns, names=names, rows=table.rows, raw=table.data,
+                            totals=np.zeros(n, bool), warnings=warnings, max_cell_chars=ctx.max_cell_chars,
+                            date_order="MDY", default_currency="USD")
+
+
+def _pages(obj) -> list[dict]:
+    if isinstance(obj, dict) and isinstance(obj.get("pages"), list):
+        obj = obj["pages"]
+    if isinstance(obj, dict):
+        return [obj]
+    if isinstance(obj, list) and all(isinstance(p, dict) for p in obj):
+        return obj
+    return []
+
+
+def _buckets(obj) -> list[dict]:
+    out = []
+    for page in _pages(obj):
+        data = page.get("data")
+        if isinstance(data, list):
+            out.extend(b for b in data if isinstance(b, dict))
+    return out
+
+
+class OpenAICostsApi:
+    id = "openai-costs-api"
+
+    def identify_json(self, obj, kind: str | None) -> Match | None:
+        if kind not in (None, "usage"):
+            return None
+        buckets = _buckets(obj)
+        if not buckets or "start_time" not in buckets[0]:
+            return None
+        results = [r for b in buckets for r in (b.get("results") or []) if isinstance(r, dict)]
+        if results and not all(isinstance(r.get("amount"), dict) for r in results):
+            return None
+        if not results and not any(str(b.get("object", "")) == "bucket" for b in buckets):
+            return None
+        if any("costs" not in str(r.get("object", "costs")) for r in results):
+            return None
+        return Match("openai-costs-api", "usage", len(results), len(results),
+                     f"OpenAI Costs API JSON: {len(buckets)} bucket(s), {len(results)} result(s)", self,
+                     score=2.0)
+
+    def table_from_json(self, obj, file: str) -> RawTable:
+        rows = []
+        for b in _buckets(obj):
+            for r in b.get("results") or []:
+                if not isinstance(r, dict):
+                    continue
+                amount = r.get("amount") or {}
+                rows.append({
+                    "start_time": b.get("start_time"), "amount.value": _num_text(amount.get("value")),
+                    "amount.currency": amount.get("currency"), "line_item": r.get("line_item"),
+                    "project_id": r.get("project_id"), "project_name": r.get("project_name"),
+                    "api_key_id": r.get("api_key_id"), "quantity": r.get("quantity"),
+                })
+        return _table(file, rows, ["start_time", "amount.value", "amount.currency", "line_item",
+                                   "project_id", "project_name", "api_key_id", "quantity"])
+
+    def identify(self, table, kind):
+        return []
+
+    def source(self, table: RawTable, match: Match, ctx: Context) -> build.Source:
+        d = table.data
+        days = per_unique(d["start_time"], _unix_day)
+        ok = np.array([x is not None for x in days])
+        vals = np.array([x if x is not None else np.datetime64("NaT") for x in days], dtype="datetime64[ns]")
+        blank = parse.blank_mask(d["start_time"])
+        parts = per_unique(d["line_item"], _split_line_item)
+        project = d["project_name"].where(d["project_name"].notna(), d["project_id"])
+        columns = {
+            "date": build.Parsed(vals, ok | blank, blank, d["start_time"], "cannot read start_time"),
+            "vendor": "OpenAI", "cost": d["amount.value"], "currency": d["amount.currency"],
+            "model": pd.Series([p[0] for p in parts], dtype=object),
+            "meter": pd.Series([p[1] for p in parts], dtype=object),
+            "project": project, "api_key": d["api_key_id"], "quantity": d["quantity"],
+        }
+        return build.Source(kind="usage", columns=columns,
+                            names={"date": "start_time", "cost": "amount.value",
+                                   "currency": "amount.currency"},
+                            rows=table.rows, raw=table.data, totals=np.zeros(len(d), bool),
+                            warnings=list(table.warnings), default_currency="USD",
+                            max_cell_chars=ctx.max_cell_chars)
+
+
+class OpenAIUsageApi:
+    id = "openai-usage-api"
+
+    def identify_json(self, obj, kind: str | None) -> Match | None:
+        if kind not in (None, "usage"):
+            return None
+        buckets = _buckets(obj)
+        if not buckets or "start_time" not in buckets[0]:
+            return None
+        results = [r for b in buckets for r in (b.get("results") or []) if isinstance(r, dict)]
+        if not results or not any("input_tokens" in r or "output_tokens" in r for r in results):
+            return None
+        what = str(results[0].get("object", "organization.usage.completions.result"))
+        return Match("openai-usage-api", "usage", len(results), len(results),
+                     f"OpenAI Usage API JSON ({what.split('.')[-2] if '.' in what else 'completions'}): "
+                     f"{len(buckets)} bucket(s), {len(results)} result(s)", self, score=2.0)
+
+    def table_from_json(self, obj, file: str) -> RawTable:
+        rows = []
+        for b in _buckets(obj):
+            for r in b.get("results") or []:
+                if not isinstance(r, dict):
+                    continue
+                for fld, meter in USAGE_TOKEN_FIELDS:
+                    q = r.get(fld)
+                    if q in (None, 0):
+                        continue
+                    rows.append({
+                        "start_time": b.get("start_time"), "model": r.get("model"), "meter": meter,
+                        "tokens": q, "project_id": r.get("project_id"), "api_key_id": r.get("api_key_id"),
+                        "user_id": r.get("user_id"), "batch": r.get("batch"),
+                    })
+        t = _table(file, rows, ["start_time", "model", "meter", "tokens", "project_id", "api_key_id",
+                                "user_id", "batch"])
+        t.warnings.append("the Usage API reports tokens, not money: rows are imported with cost 0 "
+                          "(one row per token kind); import the Costs API or the cost export for spend")
+        return t
+
+    def identify(self, table, kind):
+        return []
+
+    def source(self, table: RawTable, match: Match, ctx: Context) -> build.Source:
+        d = table.data
+        days = per_unique(d["start_time"], _unix_day)
+        ok = np.array([x is not None for x in days])
+        vals = np.array([x if x is not None else np.datetime64("NaT") for x in days], dtype="datetime64[ns]")
+        blank = parse.blank_mask(d["start_time"])
+        n = len(d)
+        columns = {
+            "date": build.Parsed(vals, ok | blank, blank, d["start_time"], "cannot read start_time"),
+            "vendor": "OpenAI", "cost": build.Parsed(np.zeros(n, np.int64), np.ones(n, bool),
+                                                     np.zeros(n, bool)),
+            "currency": "USD", "model": d["model"], "meter": d["meter"], "quantity": d["tokens"],
+            "unit": "tokens", "project": d["project_id"], "api_key": d["api_key_id"],
+        }
+        return build.Source(kind="usage", columns=columns, names={"date": "start_time"}, rows=table.rows,
+                            raw=table.data, totals=np.zeros(n, bool), warnings=list(table.warnings),
+                            max_cell_chars=ctx.max_cell_chars)
+
+
+def _num_text(v):
+    """JSON numbers keep their exact decimal spelling through repr (floats) or str."""
+    if v is None:
+        return None
+    if isinstance(v, float):
+        return repr(v)
+    return str(v)
+
+
+def _table(file: str, rows: list[dict], columns: list[str]) -> RawTable:
+    data = pd.DataFrame({c: pd.Series([r.get(c) for r in rows], dtype=object) for c in columns})
+    return RawTable(file, columns, data, np.arange(1, len(rows) + 1, dtype=np.int64), "json")
