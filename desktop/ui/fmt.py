@@ -77,7 +77,10 @@ def micros(value: int) -> str:
 def pct(value: float | None, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         return "—"
-    return f"{value * 100:.{digits}f}%"
+    s = f"{value * 100:.{digits}f}"
+    if s.startswith("-") and float(s) == 0:
+        s = s[1:]
+    return f"{s}%"
 
 
 def ratio(value: float | None) -> str:

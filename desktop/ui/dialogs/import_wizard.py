@@ -199,7 +199,9 @@ class ImportWizard(QDialog):
         self.tabs.addTab(mw, "Column mapping")
         ew = QWidget()
         el = QVBoxLayout(ew)
-        el.setContentsMargins(4, 4, 4, 4)
+        el.setContentsMargins(0, 6, 0, 0)
+        self.errors_title = heading("Rejected rows")
+        el.addWidget(self.errors_title)
         self.errors = DataTable()
         el.addWidget(self.errors)
         erow = QHBoxLayout()
@@ -208,8 +210,11 @@ class ImportWizard(QDialog):
         erow.addWidget(self.export_errors_btn)
         erow.addStretch(1)
         el.addLayout(erow)
-        self.tabs.addTab(ew, "Errors")
-        rl.addWidget(self.tabs, 1)
+        vsplit = QSplitter(Qt.Orientation.Vertical)
+        vsplit.addWidget(self.tabs)
+        vsplit.addWidget(ew)
+        vsplit.setSizes([430, 220])
+        rl.addWidget(vsplit, 1)
         split.addWidget(right)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 4)
@@ -508,7 +513,8 @@ class ImportWizard(QDialog):
             Col.text("Value", [e.value or "" for e in errs]),
             Col.text("Problem", [e.message for e in errs]),
         ])
-        self.tabs.setTabText(2, f"Errors ({len(errs):,})")
+        self.errors_title.setText(f"Rejected rows ({len(errs):,}) — not imported; fix them in the file and "
+                                  "import it again" if errs else "Rejected rows (none)")
         self.export_errors_btn.setEnabled(bool(errs))
 
     def export_errors(self, path: str | None = None) -> str | None:

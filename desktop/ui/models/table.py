@@ -99,7 +99,7 @@ class Col:
         if k == "int":
             return f"{int(v):,}"
         if np.isnan(v):
-            return "—"
+            return "—" if k in ("pct", "ratio") else ""
         if k == "pct":
             return fmt.pct(float(v), self.digits - 1 if self.digits > 1 else 1)
         if k == "ratio":

@@ -145,8 +145,10 @@ class ContractsPage(Page):
         self.tabs.addTab(ww, "Workload-shift candidates")
         bl.addWidget(self.tabs)
         split.addWidget(bottom)
-        split.setStretchFactor(0, 1)
-        split.setStretchFactor(1, 3)
+        split.setStretchFactor(0, 0)
+        split.setStretchFactor(1, 1)
+        self.split = split
+        self.psplit = psplit
         lay.addWidget(split)
         self._contracts: list = []
         self._current: str | None = None
@@ -173,6 +175,10 @@ class ContractsPage(Page):
         bands = [c.band for c in cs]
         m.cell_colors = {band_col: lambda r: tint(palette.band_color(bands[r]), 110)}
         ids = [c.contract_id for c in cs]
+        rh = self.table.verticalHeader().defaultSectionSize()
+        top = rh * max(2, min(len(cs), 6)) + self.table.horizontalHeader().height() + 48 + \
+            self.table.horizontalScrollBar().sizeHint().height()
+        self.split.setSizes([top, max(400, self.height() - top)])
         target = self._current if self._current in ids else (ids[0] if ids else None)
         if target is not None:
             self.select_contract(target)
@@ -234,6 +240,9 @@ class ContractsPage(Page):
         status = np.array([1 if p.status == "current" else -1 for p in ps], dtype=np.int64)
         pm.palette = [tint(palette.SKY_BLUE, 0), tint(palette.SKY_BLUE, 45)]
         pm.row_colors = status
+        rh = self.periods.verticalHeader().defaultSectionSize()
+        ph = rh * max(2, min(len(ps), 8)) + 40
+        self.psplit.setSizes([max(300, self.psplit.height() - ph), ph])
         self._fill_schedule(c)
         self._fill_shift(c)
         feed_chart(self.burnup, "burnup", a, c.contract_id)

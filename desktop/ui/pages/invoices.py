@@ -61,9 +61,7 @@ class InvoicesPage(Page):
         self.flags = DataTable()
         ll.addWidget(self.flags)
         split.addWidget(low)
-        split.setStretchFactor(0, 2)
-        split.setStretchFactor(1, 3)
-        split.setStretchFactor(2, 2)
+        split.setSizes([330, 330, 160])
         lay.addWidget(split)
         self._invoices: list = []
         self._flag_rows: list = []

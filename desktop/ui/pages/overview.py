@@ -158,6 +158,7 @@ class OverviewPage(Page):
         m.palette = [tint(palette.VERMILLION, 70), tint(palette.ORANGE, 60), tint(palette.YELLOW, 60)]
         m.row_colors = np.where(sev <= 2, sev, -1) if len(sev) else None
         m.row_tooltips = lambda r: findings[r].detail or findings[r].title
+        self.alerts.setColumnWidth(1, 460)
 
     def _refresh_actions(self) -> None:
         acts = self.session.actions()

@@ -94,7 +94,8 @@ class RenewalPage(Page):
         self.growth.setHorizontalHeaderLabels(["Growth %", "Uncertainty (sd) %"])
         self.growth.setVerticalHeaderLabels([s.capitalize() for s in SCENARIOS])
         self.growth.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.growth.setFixedHeight(self.growth.verticalHeader().defaultSectionSize() * 4 + 6)
+        self.growth.setFixedHeight(self.growth.verticalHeader().defaultSectionSize() * 3
+                                   + self.growth.horizontalHeader().sizeHint().height() + 4)
         ll.addWidget(self.growth)
         ll.addWidget(heading("Discount tiers"))
         self.tiers = QTableWidget(0, 2)
@@ -149,8 +150,7 @@ class RenewalPage(Page):
         cl.addWidget(clear, 0, Qt.AlignmentFlag.AlignLeft)
         self.tabs.addTab(cmp_, "Saved scenarios")
         right.addWidget(self.tabs)
-        right.setStretchFactor(0, 2)
-        right.setStretchFactor(1, 3)
+        right.setSizes([380, 420])
         split.addWidget(right)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 3)
@@ -278,8 +278,8 @@ class RenewalPage(Page):
             Col.num("P(shortfall)", [r.p_shortfall for _, r in rows], kind="pct"),
             Col.money("Expected shortfall", [r.expected_shortfall for _, r in rows]),
             Col.money("Expected overage premium", [r.expected_overage_premium for _, r in rows]),
-            Col.text("Marks", [", ".join(x for x, on in (("least cost", r.least_cost),
-                                                          (f"safest max (P ≤ {self._pmax()})", r.safe_max)) if on)
+            Col.text("Recommended", [", ".join(x for x, on in (("least cost", r.least_cost),
+                                                          ("safe max", r.safe_max)) if on)
                                for _, r in rows]),
         ])
         mark = np.array([0 if r.least_cost else 1 if r.safe_max else -1 for _, r in rows], dtype=np.int64)
@@ -288,11 +288,11 @@ class RenewalPage(Page):
         m.row_bold = mark >= 0
         lines = []
         for s in results:
-            lines.append(f"<b>{s.name.split(': ')[-1].capitalize()}</b> (growth {fmt.pct(s.growth)} ± "
-                         f"{fmt.pct(s.growth_sd)}/month, {s.term_months} months, on-demand "
-                         f"{fmt.money(s.on_demand_cost)}): least expected cost at "
-                         f"<b>{fmt.money(s.recommended_least_cost)}</b>; largest level with P(shortfall) ≤ "
-                         f"{self._pmax()}: <b>{fmt.money(s.recommended_safe)}</b>")
+            lines.append(f"<b>{s.name.split(': ')[-1].capitalize()}</b> ({fmt.pct(s.growth)} ± "
+                         f"{fmt.pct(s.growth_sd)}/month): least expected cost "
+                         f"<b>{fmt.money(s.recommended_least_cost)}</b> · safe max (P(shortfall) ≤ "
+                         f"{self._pmax()}) <b>{fmt.money(s.recommended_safe)}</b> · on-demand "
+                         f"{fmt.money(s.on_demand_cost)}")
         self.reco.setText("<br>".join(lines))
         cur = self.analysis.currency if self.analysis is not None else "USD"
         feed_chart(self.chart, "renewal", self._results, cur)

@@ -26,6 +26,17 @@ from desktop.ui.pages.base import Page
 from desktop.ui.widgets import Tile, heading, note
 
 
+def _plain(d: Decimal, min_places: int = 0) -> str:
+    """A Decimal without exponent or trailing zeros (at least ``min_places`` decimals)."""
+    s = f"{d:f}"
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    if min_places:
+        whole, _, frac = s.partition(".")
+        s = f"{int(whole):,}." + frac.ljust(min_places, "0") if whole.lstrip("-").isdigit() else s
+    return s
+
+
 class RoiPage(Page):
     title = "ROI"
     key = "roi"
@@ -105,7 +116,7 @@ class RoiPage(Page):
             self.fields[f].setText(str(getattr(p, f)))
         self.fields["initial_investment"].setText("" if p.initial_investment is None else str(p.initial_investment))
         self.fields["discount_rate"].setText("" if p.discount_rate is None else
-                                             str((p.discount_rate * 100).normalize()))
+                                             _plain(p.discount_rate * 100))
         self.months.setValue(p.months or 0)
         self.compute()
 
@@ -147,8 +158,8 @@ class RoiPage(Page):
         self.t_roi.set(fmt.pct(r.roi, 2), "(benefit − cost) / cost", accent=good if (r.roi or 0) > 0 else bad)
         self.t_payback.set(f"{r.payback_months:.2f} months" if r.payback_months is not None else "never",
                            "set-up / net benefit per month" if p.initial_investment else "no set-up given")
-        self.t_cpu.set(fmt.money(r.cost_per_unit) if r.cost_per_unit is not None else "—",
-                       "run cost / units (to the micro: " + (f"{r.cost_per_unit}" if r.cost_per_unit else "—") + ")")
+        self.t_cpu.set(_plain(r.cost_per_unit, 2) if r.cost_per_unit is not None else "—",
+                       "run cost / units, to the micro")
         self.t_npv.set(fmt.money(r.npv) if r.npv is not None else "—",
                        f"{p.months} months at {p.discount_rate * 100 if p.discount_rate else 0:g}% a year, "
                        "set-up paid at the start" if p.months else "give a horizon in months")

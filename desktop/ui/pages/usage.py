@@ -95,7 +95,7 @@ class UsagePage(Page):
         for dim in DIMENSIONS:
             bar.addWidget(QLabel(dim.capitalize()))
             cb = QComboBox()
-            cb.setMinimumContentsLength(12)
+            cb.setMinimumContentsLength(10)
             cb.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             cb.currentIndexChanged.connect(self._apply)
             self.combos[dim] = cb
@@ -108,6 +108,9 @@ class UsagePage(Page):
             d.setCalendarPopup(True)
             d.setDisplayFormat("yyyy-MM-dd")
             d.dateChanged.connect(self._dates_changed)
+        bar.addStretch(1)
+        lay.addLayout(bar)
+        bar = QHBoxLayout()
         bar.addWidget(self.use_dates)
         bar.addWidget(self.d_from)
         bar.addWidget(QLabel("to"))
@@ -163,6 +166,7 @@ class UsagePage(Page):
         self._ref_index: dict[tuple[str, int], int] = {}
         self._updating = False
         self._text = ""
+        self._first = True
 
     @property
     def model(self) -> ColumnTableModel:
@@ -209,6 +213,9 @@ class UsagePage(Page):
             self._updating = False
         self._apply()
         self.table.fit_columns()
+        if self._first:
+            self._first = False
+            self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         feed_chart(self.chart, "daily_spend", a, "team")
 
     def _dates_changed(self, *_):
