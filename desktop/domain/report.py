@@ -197,8 +197,11 @@ def to_text(analysis: Analysis) -> str:
             + (f"; flags: {flags}; leakage {m(i.premium_leakage)}" if flags else "")
         )
     lines.append("")
-    hot = [b for b in analysis.budgets if b.alert_tier not in ("none", "info") or b.severity in ("high", "medium")]
-    lines.append(f"Budgets ({len(analysis.budgets)} lines; {len(hot)} at warning or above)")
+    month = analysis.as_of.strftime("%Y-%m")
+    current = [b for b in analysis.budgets if b.month == month]
+    hot = [b for b in current if b.alert_tier not in ("none", "info") or b.severity in ("high", "medium")]
+    lines.append(f"Budgets for {month} ({len(current)} lines; {len(hot)} at warning or above or over forecast;"
+                 f" {len(analysis.budgets) - len(current)} lines of other months in the JSON and the brief)")
     for b in sorted(hot, key=lambda b: (b.allocation, b.month)):
         lines.append(
             f"- {b.allocation} {b.month}: {m(b.actual)} of {m(b.budget)} ({_pct(b.utilization)}), "
