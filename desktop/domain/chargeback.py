@@ -48,52 +48,84 @@ def _clean(s: pd.Series) -> pd.Series:
     return s.where(s.notna() & (s != ""), pd.NA)
 
 
-def resolve_cost_centers(usage: pd.DataFrame, org_map: pd.DataFrame | None) -> tuple[pd.Series, pd.Series]:
-    """(cost_center, gl_account) per usage row, by the rules of the module docstring."""
-    idx = usage.index
-    cc = _clean(usage["cost_center"]) if "cost_center" in usage.columns else pd.Series(pd.NA, index=idx,
-                                                                                       dtype="string")
-    team = _clean(usage["team"]) if "team" in usage.columns else pd.Series(pd.NA, index=idx, dtype="string")
+def _org_lookups(org_map: pd.DataFrame | None) -> tuple[dict[str, str], dict[str, tuple[str, str | None]],
+                                                        dict[str, str]]:
+    """(team key -> cost center, team key -> (cost center, gl), cost center -> first gl)."""
     team_cc: dict[str, str] = {}
     team_gl: dict[str, tuple[str, str | None]] = {}
     cc_gl: dict[str, str] = {}
-    if org_map is not None and not org_map.empty:
-        om = org_map
-        if "_file" in om.columns and "_row" in om.columns:
-            om = om.sort_values(["_file", "_row"], kind="stable")
-        for t, c, g in zip(_clean(om["team"]), _clean(om["cost_center"]),
-                           _clean(om["gl_account"]) if "gl_account" in om.columns
-                           else [pd.NA] * len(om), strict=True):
-            if c is pd.NA:
-                continue
-            g2 = None if g is pd.NA else str(g)
-            if t is not pd.NA:
-                k = str(t).casefold()
-                if k not in team_cc:
-                    team_cc[k] = str(c)
-                    team_gl[k] = (str(c), g2)
-            if g2 is not None and str(c) not in cc_gl:
-                cc_gl[str(c)] = g2
-    team_key = team.str.casefold()
-    mapped = team_key.map(lambda k: team_cc.get(k) if k is not pd.NA else None)
-    cost_center = cc.astype(object).where(cc.notna(), mapped.astype(object))
-    cost_center = cost_center.where(pd.notna(cost_center), UNALLOCATED)
+    if org_map is None or org_map.empty:
+        return team_cc, team_gl, cc_gl
+    om = org_map
+    if "_file" in om.columns and "_row" in om.columns:
+        om = om.sort_values(["_file", "_row"], kind="stable")
+    gls = _clean(om["gl_account"]) if "gl_account" in om.columns else pd.Series(pd.NA, index=om.index)
+    for t, c, g in zip(_clean(om["team"]), _clean(om["cost_center"]), gls, strict=True):
+        if c is pd.NA:
+            continue
+        g2 = None if g is pd.NA else str(g)
+        if t is not pd.NA:
+            k = str(t).casefold()
+            if k not in team_cc:
+                team_cc[k] = str(c)
+                team_gl[k] = (str(c), g2)
+        if g2 is not None and str(c) not in cc_gl:
+            cc_gl[str(c)] = g2
+    return team_cc, team_gl, cc_gl
 
-    def gl_for(c: str, k) -> str:
-        if c == UNALLOCATED:
-            return UNASSIGNED
-        if k is not pd.NA and k is not None:
-            tg = team_gl.get(k)
-            if tg is not None and tg[0] == c and tg[1]:
-                return tg[1]
-        return cc_gl.get(c, UNASSIGNED)
 
-    pairs = pd.DataFrame({"c": cost_center.astype(object), "k": team_key.astype(object)})
-    uniq = pairs.drop_duplicates()
-    lookup = {(c, None if k is pd.NA else k): gl_for(c, k) for c, k in zip(uniq["c"], uniq["k"], strict=True)}
-    gl = pd.Series([lookup[(c, None if k is pd.NA else k)] for c, k in zip(pairs["c"], pairs["k"], strict=True)],
-                   index=idx, dtype=object)
-    return cost_center.astype(str), gl
+def _resolve_codes(usage: pd.DataFrame, org_map: pd.DataFrame | None) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """Per usage row an index into a list of (cost_center, gl_account), by the module's rules.
+    The rules run once per distinct (cost_center, team) pair."""
+    n = len(usage)
+
+    def codes_of(col: str, fold: bool) -> tuple[np.ndarray, list[str]]:
+        """Codes of the cleaned values (-1 for missing/blank), computed per distinct raw value."""
+        if col not in usage.columns:
+            return np.full(n, -1, dtype=np.int64), []
+        raw_codes, raw_uniq = pd.factorize(usage[col].astype("string"), use_na_sentinel=True)
+        cleaned = [str(u).strip() for u in raw_uniq]
+        cleaned = [c.casefold() if fold else c for c in cleaned]
+        out_uniq: list[str] = []
+        index: dict[str, int] = {}
+        remap = np.full(len(cleaned) + 1, -1, dtype=np.int64)
+        for i, c in enumerate(cleaned):
+            if c:
+                remap[i] = index.setdefault(c, len(out_uniq))
+                if remap[i] == len(out_uniq):
+                    out_uniq.append(c)
+        return remap[raw_codes], out_uniq
+
+    cc_codes, cc_uniq = codes_of("cost_center", False)
+    t_codes, t_uniq = codes_of("team", True)
+    combo = (cc_codes.astype(np.int64) + 1) * (len(t_uniq) + 1) + (t_codes.astype(np.int64) + 1)
+    codes, uniq = pd.factorize(combo) if n else (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    team_cc, team_gl, cc_gl = _org_lookups(org_map)
+    pairs: list[tuple[str, str]] = []
+    for u in np.asarray(uniq).tolist():
+        ci, ti = divmod(int(u), len(t_uniq) + 1)
+        c = str(cc_uniq[ci - 1]) if ci > 0 else None
+        k = str(t_uniq[ti - 1]) if ti > 0 else None
+        if c is None and k is not None:
+            c = team_cc.get(k)
+        if c is None:
+            pairs.append((UNALLOCATED, UNASSIGNED))
+            continue
+        tg = team_gl.get(k) if k is not None else None
+        if tg is not None and tg[0] == c and tg[1]:
+            pairs.append((c, tg[1]))
+        else:
+            pairs.append((c, cc_gl.get(c, UNASSIGNED)))
+    return np.asarray(codes, dtype=np.int64), pairs
+
+
+def resolve_cost_centers(usage: pd.DataFrame, org_map: pd.DataFrame | None) -> tuple[pd.Series, pd.Series]:
+    """(cost_center, gl_account) per usage row, by the rules of the module docstring."""
+    codes, pairs = _resolve_codes(usage, org_map)
+    ccs = np.array([p[0] for p in pairs] + [""], dtype=object)
+    gls = np.array([p[1] for p in pairs] + [""], dtype=object)
+    return (pd.Series(ccs[codes], index=usage.index, dtype=object),
+            pd.Series(gls[codes], index=usage.index, dtype=object))
 
 
 def invoice_periods(invoices: pd.DataFrame | None) -> list[tuple[str, str, date, date]]:
@@ -156,22 +188,21 @@ def chargeback_journal(
     rows = usage.loc[usage["date"] <= pd.Timestamp(as_of)]
     if rows.empty:
         return ()
-    cc, gl = resolve_cost_centers(rows, org_map)
-    frame = pd.DataFrame({
-        "month": rows["date"].dt.strftime("%Y-%m").to_numpy(dtype=object),
-        "cc": cc.to_numpy(dtype=object),
-        "gl": gl.to_numpy(dtype=object),
-        "vk": vendor_keys(rows["vendor"]),
-        "cost": rows["cost"].to_numpy(dtype=np.int64),
-    })
+    codes, pairs = _resolve_codes(rows, org_map)
+    dates = rows["date"]
+    month_code = (dates.dt.year.to_numpy(dtype=np.int64) * 100 + dates.dt.month.to_numpy(dtype=np.int64))
+    v_codes, v_uniq = pd.factorize(rows["vendor"].astype("string"), use_na_sentinel=True)
+    v_keys = [vendor_key(v) for v in v_uniq] + [""]
+    frame = pd.DataFrame({"month": month_code, "pair": codes, "v": v_codes,
+                          "cost": rows["cost"].to_numpy(dtype=np.int64)})
     # exact Python-int sums per line (no int64 overflow whatever the volume)
     sums: dict[tuple[str, str, str], int] = {}
     vendors: dict[tuple[str, str, str], set[str]] = {}
-    grouped = frame.groupby(["month", "cc", "gl", "vk"], sort=False)["cost"]
-    for (month, c, g, vk), s in grouped:
-        key = (month, c, g)
+    for (mc, pc, vc), s in frame.groupby(["month", "pair", "v"], sort=False)["cost"]:
+        cc, gl = pairs[int(pc)]
+        key = (f"{int(mc) // 100:04d}-{int(mc) % 100:02d}", cc, gl)
         sums[key] = sums.get(key, 0) + money_sum(s.to_numpy())
-        vendors.setdefault(key, set()).add(vk)
+        vendors.setdefault(key, set()).add(v_keys[int(vc)])
     periods = invoice_periods(invoices)
     currency = settings.reporting_currency
     by_month: dict[str, list[tuple[str, str, str]]] = {}
