@@ -1,0 +1,132 @@
+"""`python -m desktop analyze`: JSON on the demo, exit status 2 with file/row/column on bad input."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from desktop.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+MONEY = re.compile(r"^-?\d+\.\d\d$")
+
+COMMITS = (
+    "contract_id,vendor,period_start,period_end,commitment,owner,escalation_owner\n"
+    "C-1,OpenAI,2026-01-01,2026-03-31,9000.00,Ann,Bob\n"
+)
+USAGE = "date,vendor,cost,team\n2026-01-01,OpenAI,100.00,Search\n2026-01-02,openai,50.50,Search\n"
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def run(capsys, *argv):
+    status = main(list(argv))
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+def test_demo_json_follows_the_contract(capsys):
+    status, out, err = run(capsys, "analyze", "--demo", "--format", "json")
+    assert status == 0, err
+    d = json.loads(out)
+    assert d["as_of"] == "2026-11-15" and d["currency"] == "USD"
+    assert len(d["contracts"]) >= 3
+    for c in d["contracts"]:
+        for key in ("commitment", "consumed_to_date", "expected_to_date", "projected_consumption",
+                    "shortfall_exposure", "overage", "overage_premium"):
+            assert MONEY.match(c[key]), (key, c[key])
+        # contract figures sum the periods, to the cent
+        total = sum(int(p["consumed"].replace(".", "")) for p in c["periods"])
+        assert total == int(c["consumed_to_date"].replace(".", ""))
+    assert {r["kind"] for r in d["imports"]} >= {"commitments", "usage", "invoices", "budgets"}
+    for r in d["imports"]:
+        assert r["rows_read"] > 0 and r["rows_rejected"] == 0
+        assert r["rows_read"] == r["rows_imported"]
+
+
+def test_small_files_hand_computed(tmp_path, capsys):
+    c = write(tmp_path, "c.csv", COMMITS)
+    u = write(tmp_path, "u.csv", USAGE)
+    status, out, err = run(capsys, "analyze", "--contracts", str(c), "--usage", str(u),
+                           "--as-of", "2026-01-02", "--format", "json")
+    assert status == 0, err
+    k = json.loads(out)["contracts"][0]
+    # 90 days; T = Jan 2 -> elapsed 2 -> expected 9000 x 2/90 = 200.00; consumed 150.50
+    assert k["consumed_to_date"] == "150.50"
+    assert k["expected_to_date"] == "200.00"
+    assert k["pacing_ratio"] == pytest.approx(150.50 / 200)
+    assert k["band"] == "shortfall_risk"
+
+
+def test_missing_required_column_exits_2_naming_file_and_column(tmp_path, capsys):
+    c = write(tmp_path, "c.csv", COMMITS.replace("commitment,", "amount_x,"))
+    status, _, err = run(capsys, "analyze", "--contracts", str(c), "--format", "json")
+    assert status == 2
+    assert "c.csv" in err and "commitment" in err
+    assert "Traceback" not in err
+
+
+def test_unparseable_number_in_commitments_exits_2_with_row_and_column(tmp_path, capsys):
+    c = write(tmp_path, "c.csv", COMMITS.replace("9000.00", "nine thousand"))
+    u = write(tmp_path, "u.csv", USAGE)
+    status, _, err = run(capsys, "analyze", "--contracts", str(c), "--usage", str(u))
+    assert status == 2
+    assert "c.csv" in err and "row 2" in err and "commitment" in err
+
+
+def test_overlapping_periods_exit_2(tmp_path, capsys):
+    c = write(tmp_path, "c.csv", COMMITS + "C-1,OpenAI,2026-03-01,2026-06-30,9000.00,Ann,Bob\n")
+    u = write(tmp_path, "u.csv", USAGE)
+    status, _, err = run(capsys, "analyze", "--contracts", str(c), "--usage", str(u))
+    assert status == 2
+    assert "c.csv" in err and "row 3" in err and "overlap" in err.lower()
+
+
+def test_usage_row_fitting_two_contracts_exits_2_naming_both(tmp_path, capsys):
+    c = write(tmp_path, "c.csv", COMMITS + "C-2,OpenAI,2026-01-01,2026-01-31,1000.00,Ann,Bob\n")
+    u = write(tmp_path, "u.csv", USAGE)
+    status, _, err = run(capsys, "analyze", "--contracts", str(c), "--usage", str(u))
+    assert status == 2
+    assert "u.csv" in err and "row 2" in err and "C-1" in err and "C-2" in err
+
+
+def test_bad_usage_row_is_listed_and_good_rows_import(tmp_path, capsys):
+    c = write(tmp_path, "c.csv", COMMITS)
+    u = write(tmp_path, "u.csv", USAGE + "2026-01-03,OpenAI,abc,Search\n")
+    status, out, err = run(capsys, "analyze", "--contracts", str(c), "--usage", str(u),
+                           "--as-of", "2026-01-03", "--format", "json")
+    assert status == 0, err
+    d = json.loads(out)
+    rep = [r for r in d["imports"] if r["file"] == "u.csv"][0]
+    assert (rep["rows_read"], rep["rows_imported"], rep["rows_rejected"]) == (3, 2, 1)
+    assert rep["errors"][0]["row"] == 4 and rep["errors"][0]["column"] == "cost"
+    assert d["contracts"][0]["consumed_to_date"] == "150.50"
+
+
+def test_missing_file_and_no_input_exit_2(tmp_path, capsys):
+    status, _, err = run(capsys, "analyze", "--usage", str(tmp_path / "nope.csv"))
+    assert status == 2 and "nope.csv" in err
+    status, _, err = run(capsys, "analyze")
+    assert status == 2 and "no input" in err
+
+
+def test_binary_junk_exits_2_without_traceback(tmp_path, capsys):
+    junk = tmp_path / "junk.csv"
+    junk.write_bytes(bytes(range(256)) * 50)
+    status, _, err = run(capsys, "analyze", "--usage", str(junk))
+    assert status == 2 and "junk.csv" in err and "Traceback" not in err
+
+
+def test_python_dash_m_entry_point(tmp_path):
+    c = write(tmp_path, "c.csv", COMMITS.replace("9000.00", "x"))
+    out = subprocess.run([sys.executable, "-m", "desktop", "analyze", "--contracts", str(c)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2
+    assert "c.csv" in out.stderr and "Traceback" not in out.stderr
