@@ -14,6 +14,7 @@ Kinds and keys:
   overage_premium.
 * ``invoice``: key = invoice_id; fields invoiced, expected, variance, tax, premium_leakage.
 * ``budget``: key = "allocation|YYYY-MM"; fields actual, forecast, variance, run_rate, budget.
+* ``chargeback``: key = "YYYY-MM|cost_center|gl_account"; field amount.
 
 Usage sources come from ``analysis.usage`` (its ``_file``/``_row`` are the analyst's files);
 commitment, invoice and budget sources from ``analysis.inputs``. When the rows found add up to
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 
 from desktop.domain.chargeback import vendor_keys
@@ -34,6 +36,7 @@ from desktop.domain.money import ZERO, cents, from_micros, money_sum
 from desktop.domain.results import (
     Analysis,
     BudgetResult,
+    ChargebackLine,
     ContractResult,
     InvoiceResult,
     PeriodResult,
@@ -49,8 +52,9 @@ PERIOD_FIELDS = ("commitment", "carry_in", "consumed", "expected", "projected", 
                  "shortfall_penalty", "overage", "overage_premium")
 INVOICE_FIELDS = ("invoiced", "expected", "variance", "tax", "premium_leakage")
 BUDGET_FIELDS = ("budget", "actual", "run_rate", "forecast", "variance")
+CHARGEBACK_FIELDS = ("amount",)
 KINDS = {"contract": CONTRACT_FIELDS, "period": PERIOD_FIELDS, "invoice": INVOICE_FIELDS,
-         "budget": BUDGET_FIELDS}
+         "budget": BUDGET_FIELDS, "chargeback": CHARGEBACK_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -481,6 +485,31 @@ def _explain_budget(ctx: _Ctx, b: BudgetResult, fld: str) -> Explanation:
     return Explanation(title, ctx.m(value), formula, steps, refs, count, total)
 
 
+def _explain_chargeback(ctx: _Ctx, line: ChargebackLine) -> Explanation:
+    from desktop.domain.chargeback import _resolve_codes
+
+    t = ctx.a.as_of
+    m_start, m_end = _month_bounds(line.month)
+    u = _between(ctx.usage, m_start, min(t, m_end)) if m_start <= t else ctx.usage.iloc[0:0]
+    inputs = ctx.a.inputs
+    codes, pairs = _resolve_codes(u, getattr(inputs, "org_map", None) if inputs is not None else None)
+    want = [i for i, p in enumerate(pairs) if p == (line.cost_center, line.gl_account)]
+    src = u.loc[np.isin(codes, want)] if want else u.iloc[0:0]
+    total = _sum(src)
+    rule = ("usage without a cost center whose team is not in the org map" if line.cost_center == "unallocated"
+            else f"usage of cost center {line.cost_center} (its own cost_center, else its team's in the org map)")
+    steps = [(f"{len(src)} usage rows {m_start:%Y-%m-%d}..{min(t, m_end):%Y-%m-%d}", ctx.m(total)),
+             ("GL account", line.gl_account),
+             ("Invoices of the period", ", ".join(line.invoice_ids) or "none")]
+    if total != line.amount:
+        steps.append(("Rounding: the month's lines are rounded to add up to the month's total",
+                      ctx.m(line.amount - total)))
+    refs, count = ctx.refs(src)
+    steps.append((f"Sum of the {count} source rows", ctx.m(total)))
+    return Explanation(f"Chargeback {line.month} {line.cost_center} / {line.gl_account}", ctx.m(line.amount),
+                       f"amount = {rule} dated in {line.month} up to T", steps, refs, count, total)
+
+
 def explain(analysis: Analysis, kind: str, key: str, field: str, max_sources: int = MAX_SOURCES) -> Explanation:
     """How ``field`` of the ``kind`` result named ``key`` was computed. Unknown kinds, keys or
     fields raise InputError (the GUI shows the message)."""
@@ -500,6 +529,14 @@ def explain(analysis: Analysis, kind: str, key: str, field: str, max_sources: in
             if inv.invoice_id == key:
                 return _explain_invoice(ctx, inv, field)
         raise InputError(f"no invoice {key!r} in this analysis")
+    if kind == "chargeback":
+        parts = key.split("|")
+        if len(parts) != 3:
+            raise InputError(f"chargeback key {key!r} is not 'YYYY-MM|cost_center|gl_account'")
+        for line in analysis.chargeback:
+            if (line.month, line.cost_center, line.gl_account) == tuple(parts):
+                return _explain_chargeback(ctx, line)
+        raise InputError(f"no chargeback line {key!r}")
     allocation, _, month = key.rpartition("|")
     for b in analysis.budgets:
         if b.allocation == allocation and b.month == month:

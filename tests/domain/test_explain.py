@@ -159,4 +159,19 @@ def test_demo_data_every_additive_figure_equals_its_source_rows():
         e = explain(a, "budget", f"{b.allocation}|{b.month}", "actual")
         assert e.sources_total == b.actual
         checked += 1
+    for line in a.chargeback[:12]:
+        e = explain(a, "chargeback", f"{line.month}|{line.cost_center}|{line.gl_account}", "amount")
+        assert abs(e.sources_total - line.amount) <= D("0.01")
+        checked += 1
     assert checked > 100
+
+
+def test_chargeback_line(analysis):
+    # no org map: rows without cost_center are unallocated; February up to T
+    line = [ln for ln in analysis.chargeback if ln.month == "2026-02"][0]
+    assert (line.cost_center, line.gl_account, line.amount) == ("unallocated", "unassigned", D("1127.00"))
+    e = explain(analysis, "chargeback", "2026-02|unallocated|unassigned", "amount")
+    assert (e.value, e.source_count, e.sources_total) == ("1,127.00 USD", 15, D("1127.00"))
+    assert SourceRef("other.csv", 6) in e.sources
+    with pytest.raises(InputError):
+        explain(analysis, "chargeback", "2026-02|unallocated", "amount")
