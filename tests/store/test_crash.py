@@ -1,0 +1,178 @@
+"""Crash test: a process importing a large file into a workspace is SIGKILLed at random moments.
+
+Afterwards the workspace must pass integrity_check, a stale lock must be recovered, and the batch
+must be entirely present (every row, exactly) or entirely absent -- never partial.
+
+Two kinds of trials (TRIALS_IMPORT + TRIALS_STORE >= 50):
+* import: the child runs Workspace.import_file on a CSV (parse + store + close);
+* store: the child stores an already-parsed 120,000-row frame (the SQLite write, the commit and
+  the WAL checkpoint at close are then most of its life, so most kills land inside them).
+Kill delays are uniform between 0 and 1.3 x the duration of an unkilled run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from helpers import raw_query
+
+from desktop.ingest import read_file
+from desktop.store import Workspace
+from desktop.store.lock import lock_path_for
+from desktop.store.workspace import file_sha256
+
+pytestmark = pytest.mark.slow
+
+HERE = Path(__file__).resolve().parent
+TRIALS_IMPORT = 18
+TRIALS_STORE = 34
+IMPORT_ROWS = 12_000
+STORE_ROWS = 120_000
+
+
+def write_usage_csv(path: Path, n: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    cents = rng.integers(0, 10**7, n)
+    df = pd.DataFrame({
+        "date": (np.datetime64("2026-01-01") + (np.arange(n) % 120)).astype(str),
+        "vendor": np.where(np.arange(n) % 3 == 0, "Anthropic", "OpenAI"),
+        "cost": [f"{c // 100}.{c % 100:02d}" for c in cents],
+        "model": rng.choice(["gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet"], n),
+        "team": rng.choice(["search", "support", "growth"], n),
+        "quantity": rng.integers(1, 5000, n),
+    })
+    df.to_csv(path, index=False)
+
+
+class Worker:
+    def __init__(self):
+        self.proc = subprocess.Popen([sys.executable, str(HERE / "crash_worker.py")],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                     bufsize=1)
+        assert json.loads(self.proc.stdout.readline()) == {"ready": True}
+
+    def run(self, cmd: dict, delay: float | None) -> tuple[int, float]:
+        self.proc.stdin.write(json.dumps({"op": "run", **cmd}) + "\n")
+        self.proc.stdin.flush()
+        t0 = time.perf_counter()
+        pid = json.loads(self.proc.stdout.readline())["pid"]
+        if delay is not None:
+            time.sleep(delay)
+            os.kill(pid, signal.SIGKILL)  # a zombie at worst: it is not reaped yet
+        self.proc.stdin.write(json.dumps({"op": "reap"}) + "\n")
+        self.proc.stdin.flush()
+        status = json.loads(self.proc.stdout.readline())["status"]
+        return status, time.perf_counter() - t0
+
+    def close(self):
+        try:
+            self.proc.stdin.write(json.dumps({"op": "quit"}) + "\n")
+            self.proc.stdin.flush()
+            self.proc.wait(timeout=10)
+        except Exception:  # noqa: BLE001
+            self.proc.kill()
+            self.proc.wait()
+
+
+def fingerprint(frame: pd.DataFrame) -> tuple:
+    return (len(frame), int(frame["cost"].sum()), int(frame["_row"].sum()),
+            int(pd.util.hash_pandas_object(frame, index=False).sum()))
+
+
+def check_trial(path: Path, expected: tuple, base_rows: int) -> bool:
+    """Integrity, lock recovery, all-or-nothing. Returns True when the batch is present."""
+    assert raw_query(path, "PRAGMA integrity_check") == [("ok",)]
+    with Workspace.open(path) as ws:  # recovers the dead child's lock
+        assert ws.integrity_check() == ["ok"]
+        batches = ws.batches()
+        assert batches[0].file_name == "base.csv"
+        assert len(batches) in (1, 2), batches
+        chunks = raw_query(path, "SELECT count(*) FROM batch_chunks")[0][0]
+        days = raw_query(path, "SELECT count(DISTINCT batch_id) FROM usage_days")[0][0]
+        usage = ws.inputs().usage
+        present = len(batches) == 2
+        if not present:
+            assert chunks == 1 and days == 1  # nothing of the new batch anywhere
+            assert len(usage) == base_rows
+        else:
+            assert batches[1].row_count == expected[0]
+            assert fingerprint(ws.batch_frame(batches[1].id)) == expected
+            assert len(usage) == base_rows + expected[0]
+            assert days == 2
+    assert not lock_path_for(path).exists()
+    return present
+
+
+@pytest.fixture(scope="module")
+def crash_setup(tmp_path_factory):
+    d = tmp_path_factory.mktemp("crash")
+    base_csv = d / "base.csv"
+    write_usage_csv(base_csv, 50, seed=1)
+    base = d / "base.commitdesk"
+    with Workspace.open(base, create=True) as ws:
+        ws.import_file(base_csv, "usage")
+    small = d / "small.csv"
+    write_usage_csv(small, IMPORT_ROWS, seed=2)
+    large = d / "large.csv"
+    write_usage_csv(large, STORE_ROWS, seed=3)
+    result = read_file(large, "usage")
+    digest, size = file_sha256(large)
+    with open(d / "large.pickle", "wb") as fh:
+        pickle.dump({"result": result, "hash": digest, "size": size}, fh)
+    expected = {
+        "import": fingerprint(read_file(small, "usage").frame),
+        "store": fingerprint(result.frame),
+    }
+    worker = Worker()
+    yield {"dir": d, "base": base, "small": small, "large": large, "expected": expected,
+           "worker": worker}
+    worker.close()
+
+
+@pytest.mark.parametrize("mode, trials", [("import", TRIALS_IMPORT), ("store", TRIALS_STORE)])
+def test_sigkill_during_import_leaves_batch_all_or_nothing(crash_setup, mode, trials):
+    s = crash_setup
+    seed = int.from_bytes(os.urandom(4), "little")
+    rng = random.Random(seed)
+    cmd = {"mode": mode, "kind": "usage",
+           "src": str(s["small"] if mode == "import" else s["large"]),
+           "pickle": str(s["dir"] / "large.pickle")}
+    # calibrate: the faster of two unkilled runs (the first one also warms caches up)
+    durations = []
+    for i in range(2):
+        ws = s["dir"] / f"calibrate-{mode}-{i}.commitdesk"
+        shutil.copy(s["base"], ws)
+        status, duration = s["worker"].run({**cmd, "ws": str(ws)}, None)
+        assert status == 0
+        assert check_trial(ws, s["expected"][mode], 50) is True
+        durations.append(duration)
+    duration = min(durations)
+    outcomes = {"present": 0, "absent": 0}
+    killed = 0
+    for i in range(trials):
+        ws = s["dir"] / f"trial-{mode}-{i}.commitdesk"
+        shutil.copy(s["base"], ws)
+        delay = rng.uniform(0.0, 1.3 * duration)
+        status, _ = s["worker"].run({**cmd, "ws": str(ws)}, delay)
+        assert status in (0, -9), f"trial {i} (seed {seed}): child failed with status {status}"
+        killed += status == -9
+        present = check_trial(ws, s["expected"][mode], 50)
+        outcomes["present" if present else "absent"] += 1
+        for extra in ("", "-wal", "-shm", ".lock"):
+            Path(str(ws) + extra).unlink(missing_ok=True)
+    print(f"{mode}: {trials} trials, run {duration:.2f}s, killed {killed}, outcomes {outcomes}, "
+          f"seed {seed}")
+    assert killed >= trials // 3, f"seed {seed}: too few kills landed ({killed})"
+    assert outcomes["absent"] >= 1, f"seed {seed}: {outcomes}"
