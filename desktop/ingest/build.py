@@ -140,11 +140,10 @@ def build(src: Source) -> Built:
     decimal, dot, comma = parse.decide_decimal(numeric_cols)
     if decimal is None:
         decimal = src.decimal or "."
-        if _has_ambiguous_numbers(numeric_cols):
-            how = "the mapping profile" if src.decimal else "the default"
+        if not src.decimal and _has_ambiguous_numbers(numeric_cols):
             warnings.append(
                 f"amounts such as 1.234 or 1,234 could be read either way; read with "
-                f"{decimal!r} as decimal separator ({how}); save a mapping profile to change it")
+                f"{decimal!r} as decimal separator (the default); save a mapping profile to change it")
     elif dot and comma:
         warnings.append(
             f"decimal separators are mixed ({dot} values use '.', {comma} use ','); read with "
@@ -154,11 +153,10 @@ def build(src: Source) -> Built:
     order, sep, dmy, mdy = parse.decide_date_order(date_cols)
     if order is None:
         order = src.date_order or parse.default_date_order(sep)
-        if sep is not None and _has_ambiguous_dates(date_cols):
-            how = "the mapping profile" if src.date_order else "the default"
+        if not src.date_order and sep is not None and _has_ambiguous_dates(date_cols):
             warnings.append(
                 f"dates such as 03/04/2026 could be day-first or month-first; read as "
-                f"{'day/month/year' if order == 'DMY' else 'month/day/year'} ({how}); "
+                f"{'day/month/year' if order == 'DMY' else 'month/day/year'} (the default); "
                 "save a mapping profile to change it")
     elif dmy and mdy:
         warnings.append(

@@ -71,11 +71,6 @@ def decode(data: bytes, info: sniff.TextInfo) -> str:
     return text
 
 
-def _grid_frame(rows: list[list], width: int) -> pd.DataFrame:
-    cols = {j: [r[j] if j < len(r) else "" for r in rows] for j in range(width)}
-    return pd.DataFrame(cols, dtype=object)
-
-
 def read_text_messy(text: str, delimiter: str, known: set[str], file: str,
                     ticker: Ticker) -> tuple[list[str], list[list], list[int], int]:
     """Returns (header names, data rows, line numbers, header line)."""
@@ -103,27 +98,31 @@ def read_text_messy(text: str, delimiter: str, known: set[str], file: str,
         return [], [], [], 1
     sample = [r for r, _ in nonblank[: sniff.HEADER_SCAN_ROWS]]
     h = sniff.find_header(sample, known)
+    top, h = sniff.header_span(sample, h)
     header_line = nonblank[h][1]
     data = nonblank[h + 1:]
-    width = max(len(nonblank[h][0]), max((len(r) for r, _ in data[:200]), default=0))
-    names = sniff.header_names([r for r, _ in nonblank[: h + 1]], h, len(nonblank[h][0]))
-    del width
+    names = sniff.header_names(nonblank[top][0] if top is not None else None, nonblank[h][0],
+                               len(nonblank[h][0]))
     return names, [r for r, _ in data], [ln for _, ln in data], header_line
 
 
 def table_from_rows(file: str, names: list[str], rows: list[list], lines: list[int],
                     container: str, header_line: int) -> RawTable:
+    """Rows -> RawTable. CSV rows with more (non-empty) fields than the header are listed in
+    ``ragged`` (the row is rejected: usually an unquoted delimiter shifted its values); in a
+    spreadsheet, cells right of the table's last named column are ignored."""
     width = len(names)
     ragged: list[int] = []
     short: list[int] = []
     fixed: list[list] = []
     for r, ln in zip(rows, lines, strict=True):
         if len(r) > width:
-            if any(str(c).strip() for c in r[width:]):
+            if container == "csv" and any(str(c).strip() for c in r[width:]):
                 ragged.append(ln)
             r = r[:width]
         elif len(r) < width:
-            short.append(ln)
+            if container == "csv":
+                short.append(ln)
             r = list(r) + [""] * (width - len(r))
         fixed.append(r)
     frame = pd.DataFrame(fixed, columns=range(width), dtype=object) if fixed else \
@@ -229,12 +228,15 @@ def read_xlsx(path: Path, facts: XlsxFacts, known: set[str], ticker: Ticker,
             raise ValueError("the workbook has no sheet with data")
         _, sname, nonblank, h, sh = best
         ticker(0.5, "reading rows")
-        width = len(nonblank[h][0])
-        names_ = sniff.header_names([r for r, _ in nonblank[: h + 1]], h, width)
+        top, h = sniff.header_span([r for r, _ in nonblank[: sniff.HEADER_SCAN_ROWS]], h)
+        width = max((i + 1 for i, v in enumerate(nonblank[h][0]) if sniff._nonempty(v)), default=0)
+        if top is not None:
+            width = max(width, max((i + 1 for i, v in enumerate(nonblank[top][0]) if sniff._nonempty(v)),
+                                   default=0))
+        names_ = sniff.header_names(nonblank[top][0] if top is not None else None, nonblank[h][0], width)
         data = nonblank[h + 1:]
         t = table_from_rows(path.name, names_, [r for r, _ in data], [ln for _, ln in data], "xlsx",
                             nonblank[h][1])
-        # merged header cells spanning data columns: calamine reports them
         t.sheet = sname
         t.date1904 = facts.date1904
         return t

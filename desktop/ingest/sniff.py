@@ -176,13 +176,38 @@ def find_header(rows: list[list], known: set[str]) -> int:
     return 0
 
 
-def header_names(rows: list[list], h: int, data_width: int) -> list[str]:
-    """Names for each column from header row ``h``; merged cells and duplicates resolved."""
-    width = max(data_width, len(rows[h]) if rows else 0)
-    top = list(rows[h]) + [""] * (width - len(rows[h]))
-    above = list(rows[h - 1]) + [""] * (width - len(rows[h - 1])) if h > 0 else [""] * width
-    above = above[:width]
-    # forward-fill the row above (group labels of merged cells spanning several columns)
+def _two_level(top: list, bottom: list) -> bool:
+    """Do ``top`` and ``bottom`` form one header split over two rows (merged cells)?"""
+    w = max(len(top), len(bottom))
+    top = list(top) + [""] * (w - len(top))
+    bottom = list(bottom) + [""] * (w - len(bottom))
+    t_ne = [j for j in range(w) if _nonempty(top[j])]
+    b_ne = [j for j in range(w) if _nonempty(bottom[j])]
+    if len(t_ne) < 2 or not b_ne:
+        return False
+    if not all(_is_texty(top[j]) for j in t_ne) or not all(_is_texty(bottom[j]) for j in b_ne):
+        return False
+    group_continues = any(not _nonempty(top[j]) and _nonempty(bottom[j]) for j in range(1, w))
+    vertical = any(_nonempty(top[j]) and not _nonempty(bottom[j]) for j in range(w))
+    return group_continues and vertical
+
+
+def header_span(rows: list[list], h: int) -> tuple[int | None, int]:
+    """(group row index or None, name row index) around the detected header row ``h``."""
+    if h + 1 < len(rows) and _two_level(rows[h], rows[h + 1]):
+        return h, h + 1
+    if h > 0 and _two_level(rows[h - 1], rows[h]):
+        return h - 1, h
+    return None, h
+
+
+def header_names(top: list | None, bottom: list, width: int) -> list[str]:
+    """Column names from the name row ``bottom`` and, for a two-row header, the group row ``top``
+    (merged cells: a blank name takes the label above it; duplicate names get the group label
+    of their merged range as a prefix)."""
+    width = max(width, len(bottom))
+    bottom = list(bottom) + [""] * (width - len(bottom))
+    above = (list(top) + [""] * (width - len(top)))[:width] if top is not None else [""] * width
     group, filled = "", []
     for v in above:
         if _nonempty(v):
@@ -190,14 +215,11 @@ def header_names(rows: list[list], h: int, data_width: int) -> list[str]:
         filled.append(group)
     names: list[str] = []
     for j in range(width):
-        v = top[j]
+        v = bottom[j]
         if _nonempty(v):
             names.append(str(v).strip())
         elif _nonempty(above[j]):  # vertically merged header: label sits in the row above
             names.append(str(above[j]).strip())
-        elif j > 0 and names and filled[j] == "" and names[-1]:
-            # horizontally merged header cell: the label of the merged range is on its left
-            names.append("")
         else:
             names.append("")
     counts = Counter(n for n in names if n)
@@ -205,6 +227,7 @@ def header_names(rows: list[list], h: int, data_width: int) -> list[str]:
     seen: Counter = Counter()
     for j, n in enumerate(names):
         if not n:
+            # horizontally merged header cell: the merged range's label is on its left
             left = next((out[k] for k in range(j - 1, -1, -1) if out[k]), "column")
             n = f"{left.split(' (')[0]} ({j + 1})"
         elif counts[n] > 1 and filled[j]:

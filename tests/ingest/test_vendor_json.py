@@ -1,0 +1,117 @@
+"""OpenAI Costs/Usage API pages and Anthropic cost/usage report pages (shaped like the vendors'
+documented responses; written here)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from desktop.domain.money import micros_to_cents, money_sum
+from desktop.ingest import UnreadableFile, read_file
+
+DAY1, DAY2 = 1730419200, 1730505600  # 2024-11-01, 2024-11-02 00:00 UTC
+
+
+def dump(tmp_path, name, obj):
+    p = tmp_path / name
+    p.write_text(json.dumps(obj))
+    return p
+
+
+def test_openai_costs_api_pages(tmp_path):
+    page1 = {"object": "page", "has_more": True, "next_page": "x", "data": [
+        {"object": "bucket", "start_time": DAY1, "end_time": DAY2, "results": [
+            {"object": "organization.costs.result", "amount": {"value": 0.06, "currency": "usd"},
+             "line_item": "gpt-4o-2024-08-06, input", "project_id": "proj_1", "project_name": "Search"},
+            {"object": "organization.costs.result", "amount": {"value": 1.2345678, "currency": "usd"},
+             "line_item": "gpt-4o-2024-08-06, output", "project_id": "proj_1", "project_name": None},
+        ]}]}
+    page2 = {"object": "page", "has_more": False, "next_page": None, "data": [
+        {"object": "bucket", "start_time": DAY2, "end_time": DAY2 + 86400, "results": [
+            {"object": "organization.costs.result", "amount": {"value": 10, "currency": "usd"},
+             "line_item": None, "project_id": None}]}]}
+    r = read_file(dump(tmp_path, "costs.json", [page1, page2]))
+    rep = r.report
+    assert (r.kind, rep.format) == ("usage", "openai-costs-api")
+    assert "2 bucket(s), 3 result(s)" in rep.format_reason
+    f = r.frame
+    assert f["cost"].tolist() == [60_000, 1_234_568, 10_000_000]  # 1.2345678 -> half-up micros
+    assert micros_to_cents(money_sum(f["cost"])) == Decimal("11.29")
+    assert f["date"].tolist() == [pd.Timestamp("2024-11-01")] * 2 + [pd.Timestamp("2024-11-02")]
+    assert f["model"].tolist()[:2] == ["gpt-4o-2024-08-06"] * 2
+    assert f["meter"].tolist()[:2] == ["input", "output"]
+    assert f["project"].tolist()[:2] == ["Search", "proj_1"]
+    assert f["vendor"].unique().tolist() == ["OpenAI"]
+    assert f["currency"].unique().tolist() == ["USD"]
+    assert f["_row"].tolist() == [1, 2, 3]
+
+
+def test_openai_usage_api_completions(tmp_path):
+    page = {"object": "page", "data": [
+        {"object": "bucket", "start_time": DAY1, "end_time": DAY2, "results": [
+            {"object": "organization.usage.completions.result", "input_tokens": 1000,
+             "output_tokens": 500, "input_cached_tokens": 200, "num_model_requests": 3,
+             "project_id": "proj_1", "api_key_id": "key_a", "model": "gpt-4o-mini"}]}]}
+    r = read_file(dump(tmp_path, "usage.json", page))
+    assert r.report.format == "openai-usage-api"
+    f = r.frame
+    assert sorted(zip(f["meter"], f["quantity"], strict=True)) == [
+        ("input_cached_tokens", 200.0), ("input_tokens", 1000.0), ("output_tokens", 500.0)]
+    assert f["cost"].sum() == 0
+    assert set(f["unit"]) == {"tokens"} and set(f["api_key"]) == {"key_a"}
+    assert any("tokens, not money" in w for w in r.report.warnings)
+
+
+def test_anthropic_cost_report_cents(tmp_path):
+    page = {"data": [
+        {"starting_at": "2025-08-01T00:00:00Z", "ending_at": "2025-08-02T00:00:00Z", "results": [
+            {"currency": "USD", "amount": "123.45", "workspace_id": "wrkspc_1",
+             "description": "Claude Sonnet 4 Usage - Input Tokens", "cost_type": "tokens",
+             "context_window": "0-200k", "model": "claude-sonnet-4-20250514",
+             "service_tier": "standard", "token_type": "uncached_input_tokens"},
+            {"currency": "USD", "amount": "0.5", "workspace_id": None, "description": "Web search",
+             "cost_type": "web_search", "model": None, "service_tier": None, "token_type": None}]},
+        {"starting_at": "2025-08-02T00:00:00Z", "ending_at": "2025-08-03T00:00:00Z", "results": [
+            {"currency": "USD", "amount": "99999.99", "workspace_id": "wrkspc_1",
+             "model": "claude-opus-4-20250514", "token_type": "output_tokens", "cost_type": "tokens"}]}],
+        "has_more": False, "next_page": None}
+    r = read_file(dump(tmp_path, "anthropic_cost.json", page))
+    assert (r.kind, r.report.format) == ("usage", "anthropic-cost-report")
+    f = r.frame
+    # cents: 123.45 -> 1.2345 ; 0.5 -> 0.005 ; 99999.99 -> 999.9999
+    assert f["cost"].tolist() == [1_234_500, 5_000, 999_999_900]
+    assert micros_to_cents(money_sum(f["cost"])) == Decimal("1001.24")
+    assert f["meter"].tolist() == ["uncached_input_tokens", "web_search", "output_tokens"]
+    assert f["project"].tolist()[0] == "wrkspc_1"
+    assert f["vendor"].unique().tolist() == ["Anthropic"]
+    assert f["date"].tolist() == [pd.Timestamp("2025-08-01")] * 2 + [pd.Timestamp("2025-08-02")]
+
+
+def test_anthropic_usage_report(tmp_path):
+    page = {"data": [{"starting_at": "2025-08-01T00:00:00Z", "ending_at": "2025-08-02T00:00:00Z",
+                      "results": [{"uncached_input_tokens": 1500, "cache_read_input_tokens": 200,
+                                   "cache_creation": {"ephemeral_1h_input_tokens": 1000,
+                                                      "ephemeral_5m_input_tokens": 500},
+                                   "output_tokens": 700, "model": "claude-sonnet-4-20250514",
+                                   "workspace_id": "w1", "api_key_id": "k1"}]}],
+            "has_more": False}
+    r = read_file(dump(tmp_path, "anthropic_usage.json", page))
+    assert r.report.format == "anthropic-usage-report"
+    f = r.frame
+    assert dict(zip(f["meter"], f["quantity"], strict=True)) == {
+        "uncached_input_tokens": 1500.0, "cache_read_input_tokens": 200.0,
+        "cache_creation_5m_input_tokens": 500.0, "cache_creation_1h_input_tokens": 1000.0,
+        "output_tokens": 700.0}
+    assert f["cost"].sum() == 0
+
+
+def test_unknown_json_is_unreadable(tmp_path):
+    with pytest.raises(UnreadableFile, match="unknown shape"):
+        read_file(dump(tmp_path, "x.json", {"hello": [1, 2]}))
+    p = tmp_path / "bad.json"
+    p.write_text('{"data": [')
+    with pytest.raises(UnreadableFile, match="not valid JSON"):
+        read_file(p)
