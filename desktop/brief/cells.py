@@ -14,7 +14,8 @@ Rules (tested with the OWASP CSV-injection payloads in tests/brief/test_cells.py
   are shown as their Unicode "control picture" (U+2400 + code), so the cell stays readable and
   the file stays valid; tab, CR and LF are kept;
 * a literal ``_xHHHH_`` in the text is escaped as ``_x005F_xHHHH_`` (the OOXML escape), so that
-  Excel shows it as written instead of decoding it into another character.
+  Excel shows it as written instead of decoding it into another character; a carriage return is
+  written as ``_x000D_`` because XML parsers turn a raw CR into LF.
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ def clean_text(value: Any, *, where: str | None = None) -> str:
         text = _ILLEGAL_XML.sub(lambda m: chr(0x2400 + ord(m.group(0))), text)
     if "_x" in text:
         text = _OOXML_ESCAPE.sub(r"_x005F\1", text)
+    if "\r" in text:
+        text = text.replace("\r", "_x000D_")  # XML parsers turn a raw CR into LF
     return text
 
 
@@ -81,20 +84,23 @@ def set_text(cell: Cell, value: Any, *, where: str | None = None) -> Cell:
         cell._value = None
         cell.data_type = "n"
         return cell
-    text = clean_text(value, where=where)
-    cell._value = text
+    raw = value if isinstance(value, str) else str(value)
+    cell._value = clean_text(raw, where=where)
     cell.data_type = "s"
-    if needs_quote_prefix(text):
+    if needs_quote_prefix(raw):
         cell.quotePrefix = True
     return cell
 
 
+def decode(text: str) -> str:
+    """Undo the OOXML ``_xHHHH_`` escapes, as Excel does when it reads a cell."""
+    return _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1)[2:6], 16)), text)
+
+
 def text_value(cell: Cell) -> str | None:
-    """The text an analyst sees for a cell written with ``set_text`` (the OOXML escape undone)."""
+    """The text an analyst sees for a cell written with ``set_text``."""
     v = cell.value
-    if v is None:
-        return None
-    return re.sub(r"_x005F(_x[0-9A-Fa-f]{4}_)", r"\1", str(v))
+    return None if v is None else decode(str(v))
 
 
 def safe_row_values(ws: Any, series: Any) -> list:
@@ -116,6 +122,7 @@ def safe_row_values(ws: Any, series: Any) -> list:
     risky |= filled.isin(list(ERROR_CODES))
     risky |= filled.str.contains(_ILLEGAL_XML.pattern, regex=True)
     risky |= filled.str.contains("_x", regex=False)
+    risky |= filled.str.contains("\r", regex=False)
     risky |= filled.str.len() > MAX_TEXT // 2  # UTF-16 length checked exactly in clean_text
     flags = risky.to_numpy(bool) & present
     if not flags.any():

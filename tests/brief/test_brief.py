@@ -1,0 +1,404 @@
+"""The working brief written from a hand-made Analysis (tests/brief/fixtures.py)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+import desktop.brief as brief
+from desktop.brief import SECTIONS, BriefError, write_brief
+from desktop.brief.actions import normalize
+from desktop.brief.cells import needs_quote_prefix
+from desktop.brief.data import burn_up
+from desktop.brief.narrative import sentences, short_money
+from desktop.domain.progress import Cancelled, Progress
+from desktop.domain.renewal import RenewalInputs, cost_for_level, list_spend
+
+from . import fixtures as fx
+from .readback import label_values, load, money, table
+
+SHEETS = ["Summary", "Pacing", "Exposure", "Invoices", "Budgets", "Anomalies", "Renewal", "Actions",
+          "Chargeback", "Assumptions", "Data"]
+
+
+@pytest.fixture(scope="module")
+def analysis():
+    return fx.analysis()
+
+
+@pytest.fixture(scope="module")
+def book_bytes(analysis):
+    return write_brief(analysis)
+
+
+@pytest.fixture(scope="module")
+def wb(book_bytes):
+    return load(book_bytes)
+
+
+def test_sections_and_sheet_order(wb):
+    assert list(SECTIONS) == ["summary", "pacing", "exposure", "invoices", "budgets", "anomalies", "renewal",
+                              "actions", "chargeback", "assumptions", "data"]
+    assert wb.sheetnames == SHEETS
+
+
+def test_section_subset_and_unknown_section(analysis):
+    assert load(write_brief(analysis, sections=["invoices"])).sheetnames == ["Invoices"]
+    # the burn-up charts read the Data sheet, so pacing brings it along
+    assert load(write_brief(analysis, sections=["pacing", "summary"])).sheetnames == ["Summary", "Pacing", "Data"]
+    assert load(write_brief(analysis, sections=["budgets,anomalies"])).sheetnames == ["Budgets", "Anomalies"]
+    with pytest.raises(BriefError, match="unknown brief section 'gossip'"):
+        write_brief(analysis, sections=["gossip"])
+
+
+def test_exposure_money_cells_equal_the_analysis(wb, analysis):
+    rows = table(wb["Exposure"], "Exposure")
+    assert [r["Contract"] for r in rows] == [c.contract_id for c in analysis.contracts]
+    for r, c in zip(rows, analysis.contracts, strict=True):
+        assert money(r["Commitment"]) == c.commitment
+        assert money(r["Consumed to date"]) == c.consumed_to_date
+        assert money(r["Expected to date"]) == c.expected_to_date
+        assert money(r["Projected consumption"]) == c.projected_consumption
+        assert money(r["Shortfall exposure"]) == c.shortfall_exposure
+        assert money(r["Overage"]) == c.overage
+        assert money(r["Overage premium"]) == c.overage_premium
+        assert money(r["Run rate / day"]) == c.run_rate
+        assert r["Pacing"] == pytest.approx(c.pacing_ratio)
+        assert r["Band"] == c.band
+        assert r["Term start"] == datetime.combine(c.term_start, datetime.min.time())
+        assert r["Commitment@cell"].number_format == "#,##0.00;-#,##0.00"
+        assert r["Pacing@cell"].number_format == "0.0%"
+        assert r["Term start@cell"].number_format == "yyyy-mm-dd"
+    # an undefined figure is an empty cell, not 0 or "None"
+    ant = rows[0]
+    assert ant["Smoothed run rate / day"] is None
+    assert table(wb["Exposure"], "WorkloadShift")[0]["Covers"] == pytest.approx(126232.05)
+
+
+def test_pacing_periods_equal_the_analysis(wb, analysis):
+    rows = table(wb["Pacing"], "Pacing")
+    periods = [(c, p) for c in analysis.contracts for p in c.periods]
+    assert len(rows) == len(periods) == 3
+    for r, (c, p) in zip(rows, periods, strict=True):
+        assert r["Contract"] == c.contract_id
+        for h, v in (("Commitment", p.commitment), ("Carry in", p.carry_in), ("Consumed", p.consumed),
+                     ("Expected", p.expected), ("Projected", p.projected), ("Shortfall", p.shortfall),
+                     ("Carry out", p.carry_out), ("Shortfall penalty", p.shortfall_penalty),
+                     ("Overage", p.overage), ("Overage premium", p.overage_premium)):
+            assert money(r[h]) == v, h
+    assert len(wb["Pacing"]._charts) == 2  # one burn-up per contract
+
+
+def test_invoices_and_flagged_lines(wb, analysis):
+    rows = table(wb["Invoices"], "Invoices")
+    for r, i in zip(rows, analysis.invoices, strict=True):
+        assert r["Invoice"] == i.invoice_id
+        assert money(r["Invoiced (excl. tax)"]) == i.invoiced
+        assert money(r["Expected (usage)"]) == i.expected
+        assert money(r["Variance"]) == i.variance
+        assert money(r["Tax"]) == i.tax
+        assert money(r["Premium leakage"]) == i.premium_leakage
+        assert r["Status"] == i.status
+    # "=OAI-2026-10" is an invoice id, not a formula
+    cell = rows[1]["Invoice@cell"]
+    assert cell.data_type == "s" and cell.value == "=OAI-2026-10" and cell.quotePrefix
+    assert rows[1]["Period inferred"] == "yes"
+    flags = table(wb["Invoices"], "FlaggedLines")
+    assert [(f["Invoice"], f["Line"], f["Flag"], money(f["Leakage"]), f["Owner"]) for f in flags] == [
+        ("=OAI-2026-10", 199, "duplicate_line", Decimal("23703.29"), "Priya Raman"),
+        ("=OAI-2026-10", 225, "premium_rate", Decimal("2015.50"), "#N/A"),
+    ]
+    assert flags[1]["Owner@cell"].data_type == "s"  # "#N/A" from data is text, not an error
+
+
+def test_budgets_anomalies_chargeback(wb, analysis):
+    rows = table(wb["Budgets"], "Budgets")
+    for r, b in zip(rows, analysis.budgets, strict=True):
+        for h, v in (("Budget", b.budget), ("Actual", b.actual), ("Forecast", b.forecast),
+                     ("Variance", b.variance), ("Run rate / day", b.run_rate)):
+            assert money(r[h]) == v
+        assert r["Utilization"] == pytest.approx(b.utilization)
+        assert (r["Severity"], r["Alert tier"]) == (b.severity, b.alert_tier)
+    assert rows[0]["RCA due"] == datetime(2026, 11, 16)
+    assert rows[0]["Containment owner"] == "=Jon Okafor"
+    assert rows[0]["Containment owner@cell"].quotePrefix
+    an = table(wb["Anomalies"], "Anomalies")
+    assert [(a["Value"], money(a["Spend"]), a["z"]) for a in an] == [
+        ("=cmd|' /C calc'!A0", Decimal("3661.81"), 3.69), ("claude-3-5-haiku", Decimal("1965.11"), 21.76)]
+    cb = table(wb["Chargeback"], "Chargeback")
+    assert [(c["Cost center"], money(c["Amount"]), c["Invoice ids"]) for c in cb] == [
+        ("CC-SEARCH", Decimal("46500.00"), "ANT-2026-10"), ("unallocated", Decimal("102100.00"), "=OAI-2026-10")]
+    assert money(wb["Chargeback"]["D3"].value) == Decimal("148600.00")
+
+
+def test_summary_kpis_are_the_sums(wb, analysis):
+    ws = wb["Summary"]
+    left = label_values(ws, 1, 2)
+    right = label_values(ws, 4, 6)
+    cs = analysis.contracts
+    assert money(left["Total commitment"]) == sum(c.commitment for c in cs) == Decimal("1450000.00")
+    assert money(left["Consumed to date"]) == Decimal("1230330.87")
+    assert money(left["Shortfall exposure"]) == Decimal("231000.00")
+    assert money(left["Overage premium"]) == Decimal("57132.72")
+    assert left["As-of date"] == datetime(2026, 11, 15)
+    assert money(right["Premium leakage"]) == Decimal("25718.79")
+    assert money(right["Invoice variance"]) == Decimal("23703.29")
+    assert right["Contracts"] == 2 and right["Anomalies"] == 2
+    assert right["Open actions"] == 3 and right["Overdue actions"] == 1  # the anomaly was due 11-10
+    contracts = table(ws, "SummaryContracts")
+    assert [(r["Contract"], r["Band"], money(r["Shortfall exposure"])) for r in contracts] == [
+        ("ANT-2026", "shortfall_risk", Decimal("231000.00")), ("OAI-2026", "overage_risk", Decimal("0.00"))]
+    leak = table(ws, "SummaryLeakage")
+    assert [money(r["Leakage"]) for r in leak] == [Decimal("23703.29"), Decimal("2015.50")]
+
+
+def test_narrative_is_written_from_the_figures(analysis):
+    text = sentences(analysis, normalize(None, analysis))
+    assert text[0].startswith("ANT-2026 (Anthropic) is burning 20% below its line (shortfall risk)")
+    assert "231k USD short" in text[0] and "shortfall exposure of 231k USD" in text[0]
+    assert "it needs 2.9k USD/day against 1.5k USD/day now" in text[0]
+    assert text[1].startswith("OAI-2026 (OpenAI) is burning 28% above its line (overage risk); at this run rate "
+                              "the term ends 228.5k USD over commitment by 2026-12-31, 57.1k USD of it")
+    assert any(s.startswith("Invoices: 1 invoice billed above usage (largest: =OAI-2026-10, 23.7k USD over)")
+               for s in text)
+    assert any("Search AI (2026-11) is heading 10.1k USD over (25%)" in s for s in text)
+    assert any(s.startswith("1 budget line will leave 12k USD unspent") for s in text)
+    assert text[-1].startswith("Actions: 3 open, 1 overdue; next due 2026-11-16")
+    assert short_money(Decimal("72500")) == "72.5k" and short_money(Decimal("1234567")) == "1.23M"
+
+
+def test_no_cell_is_an_error_and_formulas_only_where_analysts_edit(wb):
+    formula_cols = {"Renewal": {"B", "F", "G", "H"}, "Actions": {"G"}}
+    n_formulas = 0
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                assert c.data_type != "e", (ws.title, c.coordinate, c.value)
+                if c.data_type == "f":
+                    assert c.column_letter in formula_cols.get(ws.title, set()), (ws.title, c.coordinate, c.value)
+                    n_formulas += 1
+                elif isinstance(c.value, str) and c.data_type == "s":
+                    assert bool(c.quotePrefix) == needs_quote_prefix(c.value.replace("_x000D_", "\r")), \
+                        (ws.title, c.coordinate, c.value)
+    # renewal: 2 list-spend cells + 3 columns x (3 + 2) rows; actions: 3 overdue cells
+    assert n_formulas == 2 + 3 * 5 + 3
+
+
+def test_every_payload_in_the_data_stays_text(book_bytes, analysis):
+    wb = load(write_brief(analysis, raw_usage=True))
+    seen = set()
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, str) and c.data_type == "s":
+                    from desktop.brief.cells import decode
+
+                    seen.add(decode(c.value))
+                assert c.data_type != "e"
+                if c.data_type == "f":
+                    assert ws.title in ("Renewal", "Actions")
+    assert set(fx.PAYLOADS) <= seen
+
+
+def test_renewal_formulas_carry_the_domain_values(book_bytes, analysis):
+    wb = load(book_bytes, data_only=True)
+    formulas = load(book_bytes)["Renewal"]
+    ws = wb["Renewal"]
+    sc = analysis.renewal[0]  # OpenAI: 45,000/month, 2 % growth, 12 months, x1.25 overage
+    ri = RenewalInputs(name=sc.name, vendor=sc.vendor, baseline_monthly=sc.baseline_monthly,
+                       term_months=12, overage_multiplier=1.25, shortfall_penalty_pct=100.0)
+    # the block starts at row 5: section, header row 6, inputs 7..11, list spend 12
+    assert formulas["B12"].value == "=$B$7*IF($B$8=0,$B$9,(1+$B$8)*((1+$B$8)^$B$9-1)/$B$8)"
+    assert money(ws["B12"].value) == list_spend(ri, 0.02) == Decimal("615614.92")
+    for i, row in enumerate(sc.rows):
+        r = 7 + i
+        assert money(ws[f"D{r}"].value) == row.commit_level
+        assert ws[f"E{r}"].value == pytest.approx(row.discount_pct / 100)
+        cost = cost_for_level(ri, row.commit_level, row.discount_pct, 0.02)
+        assert money(ws[f"G{r}"].value) == cost
+        assert money(ws[f"H{r}"].value) == list_spend(ri, 0.02) - cost
+        # simulated columns are plain values from the analysis
+        assert formulas[f"J{r}"].data_type == "n"
+        assert money(ws[f"J{r}"].value) == row.expected_cost
+        assert ws[f"L{r}"].value == pytest.approx(row.p_shortfall)
+    # K = 400,000 at 8 %: L = 45,000 x sum 1.02^t (t = 1..12) = 615,614.9185...,
+    # S = 0.92 L = 566,365.7250... > K -> cost = 400,000 + 166,365.7250... x 1.25 = 607,957.16
+    assert ws["F7"].value == pytest.approx(566365.7250393581, abs=1e-6)
+    assert money(ws["G7"].value) == Decimal("607957.16")
+    assert formulas["G7"].value == "=ROUND(IF(F7<=D7,F7+(D7-F7)*$B$11/100,D7+(F7-D7)*$B$10),2)"
+
+
+def test_renewal_terms_fall_back_to_the_vendor_commitments(analysis):
+    import dataclasses
+
+    from desktop.brief.sheets import _renewal_terms
+
+    sc = dataclasses.replace(analysis.renewal[1], overage_multiplier=None, shortfall_penalty_pct=None)
+    assert _renewal_terms(analysis, sc) == (1.5, 80.0)
+    bare = fx.empty_analysis()
+    assert _renewal_terms(bare, sc) == (1.0, 100.0)
+
+
+def test_actions_checklist_from_workspace(analysis):
+    acts = [
+        {"key": "k1", "title": "Recover duplicate line", "kind": "invoice_flag", "severity": "high",
+         "owner": "Priya Raman", "due": "2026-11-10", "status": "in_progress", "notes": "=call vendor",
+         "opened_at": "2026-11-01T09:30:00+00:00", "resolved_at": None},
+        {"key": "k2", "title": "Budget RCA", "kind": "budget", "severity": "medium", "owner": "Elena Park",
+         "due": date(2026, 11, 1), "status": "done", "notes": None, "opened_at": datetime(2026, 10, 20, 8, 0),
+         "resolved_at": datetime(2026, 10, 30, 17, 0)},
+        {"key": "k3", "title": "Renewal prep", "kind": "contract", "severity": "low", "owner": None,
+         "due": "2026-12-01", "status": "open", "notes": "", "opened_at": "2026-11-02", "resolved_at": None},
+    ]
+    data = write_brief(analysis, sections=["actions"], actions=acts)
+    ws = load(data)["Actions"]
+    cached = load(data, data_only=True)["Actions"]
+    rows = table(ws, "Actions")
+    assert [r["Key"] for r in rows] == ["k1", "k3", "k2"]  # open first, by due date
+    assert [r["Status"] for r in rows] == ["in_progress", "open", "done"]
+    assert rows[0]["Notes"] == "=call vendor" and rows[0]["Notes@cell"].quotePrefix
+    assert rows[0]["Opened"] == datetime(2026, 11, 1, 9, 30)
+    assert rows[2]["Resolved"] == datetime(2026, 10, 30, 17, 0)
+    over = [cached.cell(r["Overdue@cell"].row, r["Overdue@cell"].column).value for r in rows]
+    assert over[0] == "overdue" and over[1] in ("", None) and over[2] in ("", None)
+    assert rows[0]["Overdue@cell"].value.startswith("=IF(AND(E6<>\"\",E6<$C$3,")
+    dv = ws.data_validations.dataValidation
+    assert len(dv) == 1 and dv[0].type == "list"
+    assert dv[0].formula1 == '"open,in_progress,done,wont_fix"' and str(dv[0].sqref) == "F6:F8"
+    rules = [r for cf in ws.conditional_formatting for r in cf.rules]
+    assert any("$E6<$C$3" in r.formula[0] for r in rules)  # overdue rows highlighted vs the as-of date
+    assert cached["C3"].value == datetime(2026, 11, 15)
+
+
+def test_actions_derived_from_findings(wb, analysis):
+    rows = table(wb["Actions"], "Actions")
+    assert [r["Key"] for r in rows] == ["anomaly:team:x:2026-10-28", "budget:Search AI:2026-11",
+                                        "contract:OAI-2026:overage"]
+    assert all(r["Status"] == "open" for r in rows)
+    assert rows[2]["Action"] == "=OAI-2026 pacing at 128%" and rows[2]["Action@cell"].quotePrefix
+
+
+def test_quality_layout_and_properties(wb):
+    for title in ("Pacing", "Exposure", "Invoices", "Budgets", "Anomalies", "Chargeback", "Data"):
+        ws = wb[title]
+        assert ws.freeze_panes in ("B5", "A5"), title
+        assert ws.page_setup.orientation == "landscape"
+        assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.print_title_rows == "$4:$4"
+        assert ws.tables, title
+        assert all(t.autoFilter is not None or t.headerRowCount for t in ws.tables.values())
+    assert wb["Pacing"].column_dimensions["A"].width >= 10
+    bands = [r for cf in wb["Pacing"].conditional_formatting for r in cf.rules]
+    assert {r.formula[0].split("=")[1] for r in bands} >= {'"shortfall_risk"', '"overage_risk"', '"on_pace"'}
+    sev = [r.formula[0] for cf in wb["Budgets"].conditional_formatting for r in cf.rules]
+    assert any('"high"' in f for f in sev) and any('"hard_cap"' in f for f in sev)
+    p = wb.properties
+    assert p.title == "CommitDesk working brief as of 2026-11-15" and p.creator == "CommitDesk"
+    assert "OAI-2026" in p.description
+
+
+def test_assumptions_list_every_setting_and_import(wb, analysis):
+    import dataclasses
+
+    ws = wb["Assumptions"]
+    settings = table(ws, "Settings")
+    assert [r["Setting"] for r in settings] == [f.name for f in dataclasses.fields(analysis.settings)]
+    by = {r["Setting"]: r["Value"] for r in settings}
+    assert by["band_shortfall_risk_below"] == 0.8 and by["anomaly_window"] == 30
+    assert by["reporting_currency"] == "USD"
+    imports = table(ws, "Imports")
+    assert [(r["File"], r["Rows read"], r["Rejected"], r["Delimiter"]) for r in imports] == [
+        ("usage.csv", 280, 2, "comma"), ("invoices.csv", 12, 0, "semicolon")]
+    issues = table(ws, "ImportIssues")
+    assert [(r["Row"], r["Value"]) for r in issues] == [(17, "=1+1"), (40, "#REF!")]
+    assert issues[0]["Value@cell"].quotePrefix and issues[1]["Value@cell"].data_type == "s"
+
+
+def test_burn_up_rows(analysis):
+    oai = analysis.contracts[1]
+    rows = burn_up(oai, analysis.as_of, analysis.usage)
+    assert len(rows) == 365 and rows[0].day == date(2026, 1, 1) and rows[-1].day == date(2026, 12, 31)
+    at = next(r for r in rows if r.day == analysis.as_of)
+    # the fixture's OAI usage: 3,000 + (i % 7) x 100 per day from 2026-07-01 to 2026-11-15 (138 days)
+    expect = sum(Decimal(3000 + (i % 7) * 100) for i in range(138))
+    assert at.consumed == expect and at.projected == expect
+    assert rows[-1].projected == expect + Decimal("3200.00") * 46
+    assert rows[-1].consumed is None and rows[-1].expected == oai.commitment
+    first_h2 = next(r for r in rows if r.day == date(2026, 7, 1))
+    assert first_h2.expected == Decimal("360000.00") + (Decimal("400000.00") / 184).quantize(Decimal("0.01"))
+
+
+def test_data_sheet_behind_the_charts(wb, analysis):
+    rows = table(wb["Data"], "DailyBurnUp")
+    assert len(rows) == 365 + 365
+    asof = [r for r in rows if r["Contract"] == "OAI-2026" and r["Date"] == datetime(2026, 11, 15)][0]
+    assert money(asof["Consumed (cumulative)"]) == sum(Decimal(3000 + (i % 7) * 100) for i in range(138))
+
+
+def test_raw_usage_streams_and_splits_at_the_row_limit(analysis, monkeypatch):
+    monkeypatch.setattr(brief, "RAW_ROWS_PER_SHEET", 100)
+    wb = load(write_brief(analysis, sections=["summary"], raw_usage=True))
+    n = len(analysis.usage)
+    names = [s for s in wb.sheetnames if s.startswith("Usage rows")]
+    assert names == [f"Usage rows {k}" for k in range(1, -(-n // 100) + 1)]
+    total_rows, total_cost = 0, Decimal(0)
+    for name in names:
+        ws = wb[name]
+        header = [c.value for c in ws[1]]
+        assert header[:3] == ["date", "vendor", "cost"] and header[-2:] == ["_file", "_row"]
+        assert ws.freeze_panes == "A2"
+        for row in ws.iter_rows(min_row=2):
+            total_rows += 1
+            total_cost += Decimal(repr(row[2].value))
+            assert row[0].is_date
+    assert total_rows == n
+    assert total_cost * 1_000_000 == int(analysis.usage["cost"].sum())
+    first = wb[names[0]]
+    assert first["A2"].value == datetime(2026, 7, 1) and first.max_row == 101
+
+
+def test_raw_usage_single_sheet_name(analysis):
+    wb = load(write_brief(analysis, sections=["chargeback"], raw_usage=True))
+    assert wb.sheetnames == ["Chargeback", "Usage rows"]
+    assert wb["Usage rows"].max_row == len(analysis.usage) + 1
+
+
+def test_writes_a_path_atomically(tmp_path, analysis):
+    out = tmp_path / "brief.xlsx"
+    assert write_brief(analysis, out) is None
+    assert load(out.read_bytes()).sheetnames == SHEETS
+    assert [p.name for p in tmp_path.iterdir()] == ["brief.xlsx"]  # no temporary left behind
+
+
+def test_progress_and_cancel(tmp_path, analysis):
+    seen = []
+    write_brief(analysis, sections=["summary", "invoices"], progress=Progress(lambda f, t: seen.append((f, t))))
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert any("invoices" in t for _, t in seen)
+    p = Progress()
+    p.cancel()
+    out = tmp_path / "cancelled.xlsx"
+    with pytest.raises(Cancelled):
+        write_brief(analysis, out, progress=p)
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_text_too_long_is_refused_with_a_message(analysis):
+    import dataclasses
+
+    long_anomaly = dataclasses.replace(analysis.anomalies[0], value="v" * 40_000)
+    bad = fx.analysis(anomalies=(long_anomaly,))
+    with pytest.raises(BriefError, match="40,000 characters.*Anomalies"):
+        write_brief(bad, sections=["anomalies"])
+
+
+def test_empty_analysis_still_makes_a_readable_brief():
+    wb = load(write_brief(fx.empty_analysis()))
+    assert wb.sheetnames == SHEETS
+    assert table(wb["Invoices"], "Invoices")[0]["Invoice"] == "no invoices"
+    assert wb["Renewal"]["A5"].value.startswith("No renewal scenarios")
+    s = wb["Summary"]
+    assert any("Nothing needs attention" in str(c.value) for row in s.iter_rows() for c in row)

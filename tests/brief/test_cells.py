@@ -1,0 +1,162 @@
+"""Text from data never becomes a formula or an error cell (desktop.brief.cells)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import openpyxl
+import pandas as pd
+import pytest
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
+from desktop.brief.cells import (
+    MAX_TEXT,
+    BriefError,
+    clean_text,
+    decode,
+    needs_quote_prefix,
+    safe_row_values,
+    set_text,
+    text_value,
+)
+
+from .fixtures import PAYLOADS
+
+RISKY = [p for p in PAYLOADS if p.lstrip(" \u3000")[:1] in "=+-@\t\r\n\uff1d\uff0b\uff0d\uff20"]
+ERRORS = ["#N/A", "#REF!", "#DIV/0!", "#VALUE!", "#NAME?", "#NULL!", "#NUM!"]
+
+
+def _roundtrip(values: list[str]) -> openpyxl.worksheet.worksheet.Worksheet:
+    wb = Workbook()
+    ws = wb.active
+    for i, v in enumerate(values, 1):
+        set_text(ws.cell(row=i, column=1), v)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return openpyxl.load_workbook(io.BytesIO(buf.getvalue())).active
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_owasp_payload_is_written_as_text(payload):
+    ws = _roundtrip([payload])
+    cell = ws["A1"]
+    assert cell.data_type == "s"
+    assert decode(cell.value) == payload
+    assert cell.quotePrefix == needs_quote_prefix(payload)
+
+
+@pytest.mark.parametrize("payload", RISKY)
+def test_formula_starters_get_quote_prefix(payload):
+    assert needs_quote_prefix(payload)
+    ws = _roundtrip([payload])
+    assert ws["A1"].quotePrefix is True
+
+
+@pytest.mark.parametrize("text", ["OpenAI", "Team Search", "1+1", "a=b", "x-1", "  spaces", "#hashtag", ""])
+def test_plain_text_gets_no_quote_prefix(text):
+    assert not needs_quote_prefix(text)
+
+
+@pytest.mark.parametrize("text", ["   =1+1", "\u00a0+1", "\u3000@SUM(1)", "  \uff1d1"])
+def test_leading_blanks_do_not_hide_a_formula(text):
+    assert needs_quote_prefix(text)
+
+
+@pytest.mark.parametrize("err", ERRORS)
+def test_error_like_strings_stay_text(err):
+    ws = _roundtrip([err])
+    assert ws["A1"].data_type == "s"
+    assert ws["A1"].value == err
+
+
+def test_no_formula_or_error_element_in_the_xml():
+    buf = io.BytesIO()
+    wb = Workbook()
+    ws = wb.active
+    for i, p in enumerate(PAYLOADS, 1):
+        set_text(ws.cell(row=i, column=1), p)
+    wb.save(buf)
+    xml = zipfile.ZipFile(io.BytesIO(buf.getvalue())).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in xml and "<f " not in xml
+    assert 't="e"' not in xml
+    assert xml.count('t="inlineStr"') == len(PAYLOADS)
+
+
+def test_text_over_excel_limit_is_refused_not_truncated():
+    cell = WriteOnlyCell(Workbook(write_only=True).create_sheet())
+    set_text(cell, "x" * MAX_TEXT)  # exactly the limit is fine
+    assert len(cell.value) == MAX_TEXT
+    with pytest.raises(BriefError) as exc:
+        set_text(cell, "y" * (MAX_TEXT + 1), where="sheet 'Invoices', F7")
+    msg = str(exc.value)
+    assert "32,768 characters" in msg and "32,767" in msg and "Invoices" in msg and "never truncates" in msg
+
+
+def test_limit_counts_utf16_units_like_excel():
+    # an emoji is two UTF-16 units: 16,384 of them are 32,768 units
+    with pytest.raises(BriefError):
+        clean_text("\U0001F600" * 16_384)
+    assert clean_text("\U0001F600" * 16_383)
+
+
+def test_brief_error_is_an_input_error():
+    from desktop.domain.errors import InputError
+
+    assert issubclass(BriefError, InputError)
+
+
+def test_control_characters_become_visible_pictures():
+    assert clean_text("a\x00b\x07c\x1fd") == "a\u2400b\u2407c\u241fd"
+    assert clean_text("tab\tlf\n") == "tab\tlf\n"  # legal in XML, kept
+    assert clean_text("cr\r") == "cr_x000D_"  # a raw CR would be read back as LF
+    assert decode(clean_text("a\r\nb_x0041_")) == "a\r\nb_x0041_"
+    ws = _roundtrip(["bell\x07"])
+    assert ws["A1"].value == "bell\u2407"
+
+
+def test_ooxml_escape_sequences_are_escaped():
+    assert clean_text("_x0041_") == "_x005F_x0041_"
+    cell = WriteOnlyCell(Workbook(write_only=True).create_sheet())
+    set_text(cell, "id_x0041_z")
+    assert text_value(cell) == "id_x0041_z"
+
+
+def test_none_leaves_cell_empty_and_numbers_become_text():
+    cell = WriteOnlyCell(Workbook(write_only=True).create_sheet())
+    set_text(cell, None)
+    assert cell.value is None
+    set_text(cell, 42)
+    assert cell.value == "42" and cell.data_type == "s"
+
+
+def test_safe_row_values_agree_with_set_text():
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Usage rows")
+    values = list(PAYLOADS) + ["plain", None, "_x0041_", "bell\x07", "ok text"]
+    out = safe_row_values(ws, pd.Series(values, dtype="string"))
+    assert len(out) == len(values)
+    for v, o in zip(values, out, strict=True):
+        if v is None:
+            assert o is None
+        elif isinstance(o, str):
+            # plain strings are only passed through when openpyxl cannot misread them
+            assert o == v and not needs_quote_prefix(v) and not v.startswith("=") and v not in ERRORS
+            assert clean_text(v) == v
+        else:
+            assert o.data_type == "s" and o.value == clean_text(v)
+            assert bool(o.quotePrefix) == needs_quote_prefix(v)
+    ws.append(out)
+    buf = io.BytesIO()
+    wb.save(buf)
+    back = openpyxl.load_workbook(io.BytesIO(buf.getvalue()))["Usage rows"]
+    got = [c.value for c in back[1]]
+    assert all(c.data_type in ("s", "n") for c in back[1])
+    assert [decode(v) for v in got[: len(PAYLOADS)]] == list(PAYLOADS)
+
+
+def test_safe_row_values_refuses_too_long_text():
+    ws = Workbook(write_only=True).create_sheet("Usage rows")
+    with pytest.raises(BriefError):
+        safe_row_values(ws, pd.Series(["ok", "z" * (MAX_TEXT + 1)], dtype="string"))
