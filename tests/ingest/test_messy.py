@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
 
-from desktop.ingest import MappingProfile, UnreadableFile, read_file, signature, suggest_mapping
-from desktop.ingest import parse
+from desktop.ingest import MappingProfile, UnreadableFile, parse, read_file, signature, suggest_mapping
 
 
 def S(*vals):
@@ -35,7 +33,7 @@ def test_amount_spellings():
                                       3_000_000, -4_500_000, 1]  # 0.5 micro rounds half-up
     assert m.ok.tolist() == [True] * 12 + [False, False, False]
     assert m.blank.tolist()[12:] == [True, True, False]
-    assert list(m.currency[:6]) == [None and "USD" or "USD", None, None, "USD", "USD", "EUR"]
+    assert list(m.currency[:6]) == ["USD", None, None, "USD", "USD", "EUR"]
     assert m.currency[9] == "GBP"
 
 
@@ -276,4 +274,3 @@ def test_profile_vendor_for_single_vendor_export(tmp_path):
     r = read_file(p, profile=prof)
     assert r.frame["vendor"].tolist() == ["Mistral AI"]
     assert r.frame["currency"].tolist() == ["EUR"]
-    _ = np

@@ -1,0 +1,189 @@
+"""Hostile files are refused (or bounded) before any parser runs, with a clear message.
+
+No timing assertions here (bench/ measures); every case reads a small file or stops early.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import openpyxl
+import pytest
+
+from desktop.ingest import Limits, UnreadableFile, UnsafeFile, read_file, safety
+
+
+def xlsx_bytes(rows=(("date", "vendor", "cost"), ("2026-01-01", "OpenAI", 5))) -> bytes:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in rows:
+        ws.append(list(r))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def rezip(data: bytes, replace: dict[str, bytes], add: dict[str, bytes] | None = None,
+          compression=zipfile.ZIP_DEFLATED) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression) as z:
+        for info in src.infolist():
+            z.writestr(info.filename, replace.get(info.filename, src.read(info.filename)))
+        for k, v in (add or {}).items():
+            z.writestr(k, v)
+    return out.getvalue()
+
+
+def sheet_xml(cells: str, dimension: str = "A1") -> bytes:
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f'<dimension ref="{dimension}"/><sheetData>{cells}</sheetData></worksheet>'
+    ).encode()
+
+
+def save(tmp_path, name, data: bytes):
+    p = tmp_path / name
+    p.write_bytes(data)
+    return p
+
+
+def test_normal_workbook_passes(tmp_path):
+    p = save(tmp_path, "ok.xlsx", xlsx_bytes())
+    facts = safety.check_xlsx(p)
+    assert [(s.rows, s.cols) for s in facts.sheets] == [(2, 3)]
+    assert read_file(p).report.rows_imported == 1
+
+
+def test_billion_laughs(tmp_path):
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+              + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
+                         for i in range(1, 10))
+              + b']><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
+              b'uniqueCount="1"><si><t>&lol9;</t></si></sst>')
+    data = rezip(xlsx_bytes(), {"xl/sharedStrings.xml": laughs})
+    p = save(tmp_path, "laughs.xlsx", data)
+    with pytest.raises(UnsafeFile, match="entities"):
+        read_file(p)
+
+
+def test_zip_bomb_ratio(tmp_path):
+    big = b"<x/>" * (6 * 2**20)  # 24 MiB of the same bytes compresses > 500:1
+    data = rezip(xlsx_bytes(), {}, add={"xl/media/bomb.xml": big})
+    p = save(tmp_path, "bomb.xlsx", data)
+    with pytest.raises(UnsafeFile, match="compressed .*:1"):
+        read_file(p)
+
+
+def test_total_uncompressed_limit(tmp_path):
+    data = rezip(xlsx_bytes(), {}, add={"xl/media/a.bin": b"x" * (3 * 2**20)}, compression=zipfile.ZIP_STORED)
+    p = save(tmp_path, "big.xlsx", data)
+    with pytest.raises(UnsafeFile, match="unpacks to"):
+        safety.check_xlsx(p, Limits(max_uncompressed_bytes=2 * 2**20))
+
+
+def test_single_cell_at_xfd1048576(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active["XFD1048576"] = 1
+    p = tmp_path / "far.xlsx"
+    wb.save(p)
+    with pytest.raises(UnsafeFile) as ei:
+        read_file(p)
+    assert "XFD" in str(ei.value) and "16,384 columns" in str(ei.value)
+
+
+def test_declared_dimension_is_not_trusted(tmp_path):
+    # declares A1:B2 but holds a cell in column AML (1,026)
+    cells = ('<row r="1"><c r="A1" t="inlineStr"><is><t>date</t></is></c></row>'
+             '<row r="2"><c r="AML2"><v>1</v></c></row>')
+    data = rezip(xlsx_bytes(), {"xl/worksheets/sheet1.xml": sheet_xml(cells, "A1:B2")})
+    with pytest.raises(UnsafeFile, match="column AML"):
+        read_file(save(tmp_path, "liar.xlsx", data))
+    # declares the whole grid but holds a small table: fine
+    cells = ('<row r="1"><c r="A1" t="inlineStr"><is><t>date</t></is></c>'
+             '<c r="B1" t="inlineStr"><is><t>vendor</t></is></c><c r="C1" t="inlineStr"><is><t>cost</t></is></c></row>'
+             '<row r="2"><c r="A2" t="inlineStr"><is><t>2026-01-01</t></is></c>'
+             '<c r="B2" t="inlineStr"><is><t>OpenAI</t></is></c><c r="C2"><v>5</v></c></row>')
+    data = rezip(xlsx_bytes(), {"xl/worksheets/sheet1.xml": sheet_xml(cells, "A1:XFD1048576")})
+    r = read_file(save(tmp_path, "honest.xlsx", data))
+    assert r.frame["cost"].tolist() == [5_000_000]
+
+
+def test_too_many_rows_times_columns(tmp_path):
+    cells = "".join(f'<row r="{i}"><c r="A{i}"><v>1</v></c><c r="Z{i}"><v>2</v></c></row>' for i in range(1, 2001))
+    data = rezip(xlsx_bytes(), {"xl/worksheets/sheet1.xml": sheet_xml(cells)})
+    with pytest.raises(UnsafeFile, match="52,000 cells|limit is 50,000 cells"):
+        safety.check_xlsx(save(tmp_path, "wide.xlsx", data), Limits(max_cells=50_000))
+
+
+def test_truncated_zip(tmp_path):
+    data = xlsx_bytes()
+    p = save(tmp_path, "cut.xlsx", data[: len(data) // 2])
+    with pytest.raises(UnreadableFile, match="damaged or truncated"):
+        read_file(p)
+
+
+def test_zip_that_is_not_a_workbook(tmp_path):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("hello.txt", "hi")
+    with pytest.raises(UnreadableFile, match="not an xlsx"):
+        read_file(save(tmp_path, "x.xlsx", buf.getvalue()))
+
+
+def test_binary_named_xlsx_and_csv(tmp_path):
+    junk = bytes((i * 7919) % 256 for i in range(50_000))
+    for name in ("junk.xlsx", "junk.csv"):
+        with pytest.raises(UnreadableFile, match="binary"):
+            read_file(save(tmp_path, name, junk))
+
+
+def test_legacy_xls_refused(tmp_path):
+    p = save(tmp_path, "old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    with pytest.raises(UnreadableFile, match="save it as .xlsx"):
+        read_file(p)
+
+
+def test_40000_character_cell(tmp_path):
+    huge = "A" * 40_000
+    p = save(tmp_path, "long.csv", f"date,vendor,cost,notes\n2026-01-01,{huge},5,x\n2026-01-02,OpenAI,6,{huge}\n"
+             .encode())
+    r = read_file(p)
+    assert r.report.rows_rejected == 1
+    e = r.report.errors[0]
+    assert (e.row, e.column) == (2, "vendor")
+    assert "longer than 4,096 characters" in e.message
+    assert len(e.value) <= 200  # the report never carries the whole cell
+    assert r.frame["cost"].tolist() == [6_000_000]  # an unmapped long cell is harmless
+    wb = openpyxl.Workbook()
+    wb.active.append(["date", "vendor", "cost"])
+    wb.active.append(["2026-01-01", huge[:32_000], 5])
+    p2 = tmp_path / "long.xlsx"
+    wb.save(p2)
+    r2 = read_file(p2)
+    assert r2.report.rows_rejected == 1
+
+
+def test_file_size_limit(tmp_path):
+    p = save(tmp_path, "u.csv", b"date,vendor,cost\n" + b"2026-01-01,OpenAI,1\n" * 100)
+    with pytest.raises(UnsafeFile, match="limit"):
+        read_file(p, limits=Limits(max_file_bytes=1000))
+    with pytest.raises(UnsafeFile, match="empty"):
+        read_file(save(tmp_path, "e.csv", b""))
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(UnreadableFile, match="cannot open"):
+        read_file(tmp_path / "nope.csv")
+
+
+def test_refuses_without_defusedxml(tmp_path, monkeypatch):
+    import openpyxl as ox
+
+    monkeypatch.setattr(ox, "DEFUSEDXML", False)
+    with pytest.raises(safety.DefusedXmlMissing):
+        safety.check_defusedxml()
+    with pytest.raises(safety.DefusedXmlMissing):
+        read_file(save(tmp_path, "ok.xlsx", xlsx_bytes()))
