@@ -47,6 +47,13 @@ def _str_or_none(v) -> str | None:
     return s or None
 
 
+def _num(v, default: float) -> float:
+    """A float term of a commit period; an empty cell means the column default."""
+    if v is None or v is pd.NA or pd.isna(v):
+        return default
+    return float(v)
+
+
 # --- validation and assignment ---------------------------------------------------------------
 
 def validate_commitments(commitments: pd.DataFrame) -> None:
@@ -356,9 +363,9 @@ def contract_results(usage: pd.DataFrame, commitments: pd.DataFrame, as_of: date
     for contract_id, grp in com.groupby(com["contract_id"].astype(str), sort=True):
         periods = [{
             "start": _date(r["period_start"]), "end": _date(r["period_end"]),
-            "micros": int(r["commitment"]), "rollover_pct": float(r["rollover_pct"]),
-            "shortfall_penalty_pct": float(r["shortfall_penalty_pct"]),
-            "overage_multiplier": float(r["overage_multiplier"]),
+            "micros": int(r["commitment"]), "rollover_pct": _num(r["rollover_pct"], 0.0),
+            "shortfall_penalty_pct": _num(r["shortfall_penalty_pct"], 100.0),
+            "overage_multiplier": _num(r["overage_multiplier"], 1.0),
             "owner": r["owner"], "escalation_owner": r["escalation_owner"], "clause": r["clause"],
             "vendor": r["vendor"],
         } for r in grp.to_dict("records")]
