@@ -63,7 +63,7 @@ def test_billion_laughs(tmp_path):
                          for i in range(1, 10))
               + b']><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
               b'uniqueCount="1"><si><t>&lol9;</t></si></sst>')
-    data = rezip(xlsx_bytes(), {"xl/sharedStrings.xml": laughs})
+    data = rezip(xlsx_bytes(), {}, add={"xl/sharedStrings.xml": laughs})
     p = save(tmp_path, "laughs.xlsx", data)
     with pytest.raises(UnsafeFile, match="entities"):
         read_file(p)
