@@ -15,6 +15,11 @@ Kinds and keys:
 * ``invoice``: key = invoice_id; fields invoiced, expected, variance, tax, premium_leakage.
 * ``budget``: key = "allocation|YYYY-MM"; fields actual, forecast, variance, run_rate, budget.
 * ``chargeback``: key = "YYYY-MM|cost_center|gl_account"; field amount.
+* ``anomaly``: key = "dimension|value|YYYY-MM-DD"; fields spend, mean, std.
+* ``workload_shift``: key = "contract_id|basis|workload|vendor"; fields run_rate, movable_spend,
+  covers.
+* ``renewal``: key = the scenario table's name (baseline_monthly, on_demand_cost) or
+  "name|commit level" (expected_cost, savings, expected_shortfall, expected_overage_premium).
 
 Usage sources come from ``analysis.usage`` (its ``_file``/``_row`` are the analyst's files);
 commitment, invoice and budget sources from ``analysis.inputs``. When the rows found add up to
@@ -35,12 +40,16 @@ from desktop.domain.errors import InputError
 from desktop.domain.money import ZERO, cents, from_micros, money_sum
 from desktop.domain.results import (
     Analysis,
+    AnomalyResult,
     BudgetResult,
     ChargebackLine,
     ContractResult,
     InvoiceResult,
     PeriodResult,
+    RenewalRow,
+    RenewalScenarioResult,
     SourceRef,
+    WorkloadShiftCandidate,
 )
 from desktop.domain.tables import vendor_key
 
@@ -53,8 +62,13 @@ PERIOD_FIELDS = ("commitment", "carry_in", "consumed", "expected", "projected", 
 INVOICE_FIELDS = ("invoiced", "expected", "variance", "tax", "premium_leakage")
 BUDGET_FIELDS = ("budget", "actual", "run_rate", "forecast", "variance")
 CHARGEBACK_FIELDS = ("amount",)
+ANOMALY_FIELDS = ("spend", "mean", "std")
+SHIFT_FIELDS = ("run_rate", "movable_spend", "covers")
+RENEWAL_FIELDS = ("baseline_monthly", "on_demand_cost", "expected_cost", "savings", "expected_shortfall",
+                  "expected_overage_premium")
 KINDS = {"contract": CONTRACT_FIELDS, "period": PERIOD_FIELDS, "invoice": INVOICE_FIELDS,
-         "budget": BUDGET_FIELDS, "chargeback": CHARGEBACK_FIELDS}
+         "budget": BUDGET_FIELDS, "chargeback": CHARGEBACK_FIELDS, "anomaly": ANOMALY_FIELDS,
+         "workload_shift": SHIFT_FIELDS, "renewal": RENEWAL_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -510,6 +524,138 @@ def _explain_chargeback(ctx: _Ctx, line: ChargebackLine) -> Explanation:
                        f"amount = {rule} dated in {line.month} up to T", steps, refs, count, total)
 
 
+def _explain_anomaly(ctx: _Ctx, a: AnomalyResult, fld: str) -> Explanation:
+    settings = ctx.a.settings
+    window = int(getattr(settings, "anomaly_window", 30))
+    u = ctx.usage
+    if a.dimension not in u.columns:
+        rows = u.iloc[0:0]
+    else:
+        vals = u[a.dimension].astype("string").str.strip()
+        rows = u.loc[(vals == a.value).fillna(False).astype(bool).to_numpy()]
+    first = rows["date"].min().date() if not rows.empty else a.date
+    w_start = max(first, a.date - timedelta(days=window))
+    w_end = a.date - timedelta(days=1)
+    n_days = max(0, (w_end - w_start).days + 1)
+    day_rows = _between(rows, a.date, a.date)
+    win_rows = _between(rows, w_start, w_end)
+    title = f"Anomaly: {a.dimension} '{a.value}' on {a.date:%Y-%m-%d}: {fld}"
+    total = None
+    if fld == "spend":
+        formula = f"spend = cost of the usage rows of {a.dimension} '{a.value}' dated {a.date:%Y-%m-%d}"
+        src = day_rows
+        total = _sum(src)
+        steps = [(f"{len(src)} usage rows", ctx.m(a.spend)), ("z = (spend - mean) / std", f"{a.z:.2f}")]
+        value = a.spend
+    else:
+        formula = (f"{'mean' if fld == 'mean' else 'sample standard deviation'} of the daily spend on the "
+                   f"up to {window} days before (days without spend count 0)")
+        src = win_rows
+        steps = [(f"Days {w_start:%Y-%m-%d}..{w_end:%Y-%m-%d}", str(n_days)),
+                 ("Spend on those days", ctx.m(_sum(src))),
+                 ("Mean", ctx.m(a.mean)), ("Standard deviation", ctx.m(a.std)),
+                 ("z = (spend - mean) / std", f"{a.z:.2f}")]
+        value = getattr(a, fld)
+    refs, count = ctx.refs(src)
+    if total is not None:
+        steps.append((f"Sum of the {count} source rows", ctx.m(total)))
+    return Explanation(title, ctx.m(value), formula, steps, refs, count, total)
+
+
+def _explain_shift(ctx: _Ctx, w: WorkloadShiftCandidate, fld: str) -> Explanation:
+    from desktop.domain.workload_shift import label_usage
+
+    t = ctx.a.as_of
+    days = int(getattr(ctx.a.settings, "run_rate_days", 14))
+    start = t - timedelta(days=days - 1)
+    u = _between(ctx.usage, start, t)
+    if not u.empty:
+        basis, label = label_usage(u)
+        mask = (basis == w.basis).to_numpy() & (label.astype(object) == w.workload).to_numpy()
+        mask = mask & (u["vendor"].astype(object) == w.vendor).to_numpy()
+        if "commit_eligible" in u.columns:
+            mask = mask & u["commit_eligible"].to_numpy(dtype=bool)
+        if "_contract" in u.columns:
+            mask = mask & ~(u["_contract"].astype("string") == w.contract_id).fillna(False).to_numpy(dtype=bool)
+        src = u.loc[mask]
+    else:
+        src = u
+    spent = _sum(src)
+    title = f"Workload '{w.workload}' ({w.vendor}) onto {w.contract_id}: {fld.replace('_', ' ')}"
+    steps = [(f"Spend {start:%Y-%m-%d}..{t:%Y-%m-%d} ({len(src)} rows)", ctx.m(spent)),
+             (f"Run rate = spend / {days}", ctx.m(w.run_rate)),
+             ("Days left in the contract's periods after T", str(w.days_left)),
+             ("Movable spend = run rate x days left", ctx.m(w.movable_spend)),
+             ("Covers (greedy down the ranking, period by period)", ctx.m(w.covers)),
+             ("Share of the projected shortfall", "n/a" if w.covers_pct is None else f"{w.covers_pct * 100:.1f}%")]
+    formula = {"run_rate": f"run_rate = the workload's eligible spend on T-{days - 1}..T / {days}",
+               "movable_spend": "movable_spend = run_rate x days left in the term after T",
+               "covers": "covers = min(movable spend, shortfall not covered by the workloads ranked above)"}[fld]
+    refs, count = ctx.refs(src)
+    return Explanation(title, ctx.m(getattr(w, fld)), formula, steps, refs, count,
+                       spent if fld == "run_rate" else None)
+
+
+def _explain_renewal(ctx: _Ctx, r: RenewalScenarioResult, row: RenewalRow | None, fld: str) -> Explanation:
+    from desktop.domain.renewal import RenewalInputs, cost_for_level
+
+    settings = ctx.a.settings
+    paths = int(getattr(settings, "renewal_paths", 0))
+    seed = getattr(settings, "renewal_seed", None)
+    head = [("Baseline monthly list spend", ctx.m(r.baseline_monthly)), ("Term", f"{r.term_months} months"),
+            ("Monthly growth", f"{r.growth * 100:.2f}% +/- {r.growth_sd * 100:.2f}%"),
+            ("Simulated paths", f"{paths} (seed {seed})")]
+    title = f"{r.name}: {fld.replace('_', ' ')}"
+    src = None
+    total = None
+    if fld == "baseline_monthly":
+        formula = "baseline = the vendor's eligible usage on T-89..T / days x 30.4375 (or as entered)"
+        days = int(getattr(settings, "renewal_baseline_days", 90))
+        t = ctx.a.as_of
+        u = ctx.usage
+        mask = vendor_keys(u["vendor"]) == vendor_key(r.vendor)
+        if "commit_eligible" in u.columns:
+            mask = mask & u["commit_eligible"].to_numpy(dtype=bool)
+        rows = u.loc[mask]
+        rows = rows.loc[rows["date"] <= pd.Timestamp(t)]
+        start = t - timedelta(days=days - 1)
+        src = _between(rows, start, t)
+        total = _sum(src)
+        first = max(rows["date"].min().date(), start) if not rows.empty else t
+        n = (t - first).days + 1
+        steps = [(f"Eligible {r.vendor} spend {first:%Y-%m-%d}..{t:%Y-%m-%d} ({len(src)} rows)", ctx.m(total)),
+                 (f"/ {n} days x 30.4375", ctx.m(r.baseline_monthly))]
+        value = r.baseline_monthly
+    elif fld == "on_demand_cost":
+        formula = "on-demand cost = mean over the paths of the list spend sum_t baseline x (1+g_1)...(1+g_t)"
+        steps = [*head, ("Expected on-demand (list) cost", ctx.m(r.on_demand_cost))]
+        value = r.on_demand_cost
+    else:
+        assert row is not None
+        formula = {
+            "expected_cost": "cost per path: S = (1 - d) x list spend; S <= K: S + (K - S) x penalty %; "
+                             "S > K: K + (S - K) x overage multiplier; expected = mean over the paths",
+            "savings": "savings = on-demand cost - expected cost",
+            "expected_shortfall": "expected shortfall = mean over the paths of max(0, K - S)",
+            "expected_overage_premium": "expected premium = mean over the paths of max(0, S - K) x (multiplier - 1)",
+        }[fld]
+        mult = r.overage_multiplier if r.overage_multiplier is not None else 1.0
+        pen = r.shortfall_penalty_pct if r.shortfall_penalty_pct is not None else 100.0
+        ri = RenewalInputs(r.name, r.vendor, r.baseline_monthly, {}, r.term_months, [], mult, pen)
+        steps = [*head, ("Commit level K", ctx.m(row.commit_level)), ("Discount", f"{row.discount_pct:g}%"),
+                 ("Overage multiplier / shortfall penalty", f"{mult:g} / {pen:g}%"),
+                 ("P(shortfall)", f"{row.p_shortfall * 100:.1f}%"),
+                 ("Expected shortfall", ctx.m(row.expected_shortfall)),
+                 ("Expected overage premium", ctx.m(row.expected_overage_premium)),
+                 ("Expected cost", ctx.m(row.expected_cost)),
+                 ("On-demand cost", ctx.m(r.on_demand_cost)), ("Savings", ctx.m(row.savings)),
+                 ("Cost if growth were exactly the mean every month",
+                  ctx.m(cost_for_level(ri, row.commit_level, row.discount_pct, r.growth)))]
+        value = getattr(row, fld)
+    refs, count = ctx.refs(src)
+    return Explanation(title, ctx.m(value), formula, steps, refs, count, total)
+
+
 def explain(analysis: Analysis, kind: str, key: str, field: str, max_sources: int = MAX_SOURCES) -> Explanation:
     """How ``field`` of the ``kind`` result named ``key`` was computed. Unknown kinds, keys or
     fields raise InputError (the GUI shows the message)."""
@@ -529,6 +675,40 @@ def explain(analysis: Analysis, kind: str, key: str, field: str, max_sources: in
             if inv.invoice_id == key:
                 return _explain_invoice(ctx, inv, field)
         raise InputError(f"no invoice {key!r} in this analysis")
+    if kind == "anomaly":
+        dim, _, rest = key.partition("|")
+        value, _, day = rest.rpartition("|")
+        for a in analysis.anomalies:
+            if a.dimension == dim and a.value == value and a.date.isoformat() == day:
+                return _explain_anomaly(ctx, a, field)
+        raise InputError(f"no anomaly {key!r}")
+    if kind == "workload_shift":
+        parts = key.split("|")
+        if len(parts) != 4:
+            raise InputError(f"workload key {key!r} is not 'contract_id|basis|workload|vendor'")
+        for w in analysis.workload_shift:
+            if (w.contract_id, w.basis, w.workload, w.vendor) == tuple(parts):
+                return _explain_shift(ctx, w, field)
+        raise InputError(f"no workload-shift candidate {key!r}")
+    if kind == "renewal":
+        name, sep, level = key.rpartition("|") if field not in ("baseline_monthly", "on_demand_cost") \
+            else (key, "", "")
+        for r in analysis.renewal:
+            if r.name != name:
+                continue
+            if not level:
+                if field not in ("baseline_monthly", "on_demand_cost"):
+                    raise InputError(f"renewal field {field!r} needs 'name|commit level'")
+                return _explain_renewal(ctx, r, None, field)
+            try:
+                k = Decimal(level)
+            except Exception as exc:
+                raise InputError(f"commit level {level!r} is not a number") from exc
+            for row in r.rows:
+                if row.commit_level == k:
+                    return _explain_renewal(ctx, r, row, field)
+            raise InputError(f"{name!r} has no commit level {level}")
+        raise InputError(f"no renewal scenario {name!r}")
     if kind == "chargeback":
         parts = key.split("|")
         if len(parts) != 3:

@@ -159,6 +159,22 @@ def test_demo_data_every_additive_figure_equals_its_source_rows():
         e = explain(a, "budget", f"{b.allocation}|{b.month}", "actual")
         assert e.sources_total == b.actual
         checked += 1
+    for an in a.anomalies:
+        e = explain(a, "anomaly", f"{an.dimension}|{an.value}|{an.date}", "spend")
+        assert e.sources_total == an.spend
+        m = explain(a, "anomaly", f"{an.dimension}|{an.value}|{an.date}", "mean")
+        days = int(dict(m.steps)[next(k for k, _ in m.steps if k.startswith("Days "))])
+        window_spend = D(dict(m.steps)["Spend on those days"].split()[0].replace(",", ""))
+        assert abs(window_spend / days - an.mean) <= D("0.005")  # mean of the zero-filled days
+        checked += 1
+    assert a.anomalies
+    for w in a.workload_shift:
+        e = explain(a, "workload_shift", f"{w.contract_id}|{w.basis}|{w.workload}|{w.vendor}", "run_rate")
+        assert (e.sources_total / 14).quantize(D("0.01")) == w.run_rate
+    assert a.workload_shift
+    for r in a.renewal:
+        e = explain(a, "renewal", r.name, "baseline_monthly")
+        assert e.sources_total is not None and e.source_count > 0
     for line in a.chargeback[:12]:
         e = explain(a, "chargeback", f"{line.month}|{line.cost_center}|{line.gl_account}", "amount")
         assert abs(e.sources_total - line.amount) <= D("0.01")
@@ -175,3 +191,31 @@ def test_chargeback_line(analysis):
     assert SourceRef("other.csv", 6) in e.sources
     with pytest.raises(InputError):
         explain(analysis, "chargeback", "2026-02|unallocated", "amount")
+
+
+def test_workload_shift_candidate(analysis):
+    # C1 paces at 2,670 / 4,500 -> shortfall_risk; the only other eligible spend in Feb 1..14 is
+    # Anthropic's 7.00 (no workload/project/model: labelled by its vendor)
+    (w,) = analysis.workload_shift
+    assert (w.contract_id, w.basis, w.workload, w.vendor) == ("C1", "vendor", "Anthropic", "Anthropic")
+    assert (w.run_rate, w.days_left, w.movable_spend, w.covers) == (D("0.50"), 14, D("7.00"), D("7.00"))
+    e = explain(analysis, "workload_shift", "C1|vendor|Anthropic|Anthropic", "run_rate")
+    assert e.sources == [SourceRef("other.csv", 6)] and e.sources_total == D("7.00")
+    m = explain(analysis, "workload_shift", "C1|vendor|Anthropic|Anthropic", "movable_spend")
+    assert ("Movable spend = run rate x days left", "7.00 USD") in m.steps
+
+
+def test_renewal_figures(analysis):
+    (r,) = analysis.renewal
+    # eligible OpenAI spend Jan 1..Feb 14 (45 days): 2,670 / 45 x 30.4375
+    assert r.baseline_monthly == (D(2670) / 45 * D("30.4375")).quantize(D("0.01"))
+    e = explain(analysis, "renewal", r.name, "baseline_monthly")
+    assert e.source_count == 45 and e.sources_total == D("2670.00")
+    row = r.rows[0]
+    c = explain(analysis, "renewal", f"{r.name}|{row.commit_level}", "expected_cost")
+    assert c.value == f"{row.expected_cost:,.2f} USD"
+    assert ("Commit level K", f"{row.commit_level:,.2f} USD") in c.steps
+    with pytest.raises(InputError):
+        explain(analysis, "renewal", f"{r.name}|1.23", "expected_cost")
+    with pytest.raises(InputError):
+        explain(analysis, "renewal", r.name, "expected_cost")
