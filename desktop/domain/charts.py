@@ -398,6 +398,59 @@ def pick(data: ChartData, x: float, y: float, px_x: float, px_y: float, radius: 
     return None if best is None else (best[1], best[2])
 
 
+def bounds(data: ChartData, hidden: Iterable[str] = ()) -> dict:
+    """The data extent to show: {"x": (lo, hi), "y": (lo, hi), "y2": (lo, hi) | None} over the
+    visible drawn series (bars with their widths and bases), bands, thresholds and markers.
+    Money charts on a date or category axis include 0 so that bars and areas are not cut."""
+    hidden = set(hidden)
+    xs: list[float] = []
+    ys: list[float] = []
+    y2: list[float] = []
+
+    def ext(arr, out):
+        a = np.asarray(arr, dtype=np.float64)
+        a = a[np.isfinite(a)]
+        if a.size:
+            out.extend((float(a.min()), float(a.max())))
+
+    for s in data.series:
+        if not s.draw or s.name in hidden or s.n == 0:
+            continue
+        if s.style in ("bar", "bar_outline"):
+            w = s.width if s.width is not None else np.full(s.n, 0.8)
+            ext(s.x - w / 2, xs)
+            ext(s.x + w / 2, xs)
+        elif s.style == "step" and s.lo is not None and s.hi is not None:
+            ext(s.lo, xs)
+            ext(s.hi, xs)
+        else:
+            ext(s.x, xs)
+        target = y2 if s.axis == "right" else ys
+        ext(s.y, target)
+        if s.y0 is not None:
+            ext(s.y0, target)
+    for b in data.bands:
+        if b.name not in hidden:
+            ext(b.lower, ys)
+            ext(b.upper, ys)
+    for t in data.thresholds:
+        (y2 if t.axis == "right" else ys).append(t.y)
+    if data.x_kind == "date" and xs:
+        xs.extend(m.x for m in data.markers)
+    if data.x_kind == "category" and data.categories:
+        xs.extend((-0.5, len(data.categories) - 0.5))
+    if data.x_kind in ("date", "category"):
+        ys.append(0.0)
+    out = {
+        "x": (min(xs), max(xs)) if xs else None,
+        "y": (min(ys), max(ys)) if ys else None,
+        "y2": (min(y2), max(y2)) if y2 else None,
+    }
+    if data.y2_range is not None and out["y2"] is not None:
+        out["y2"] = (min(data.y2_range[0], out["y2"][0]), max(data.y2_range[1], out["y2"][1]))
+    return out
+
+
 def selection(data: ChartData, name: str, index: int) -> list:
     s = data.get(name)
     return [] if s.refs is None else s.refs.at(index)
@@ -1016,5 +1069,5 @@ BUILDERS = {
 __all__ = [
     "DAY", "Band", "ChartData", "Marker", "RefIndex", "Series", "Threshold", "budget_utilization",
     "burn_up", "daily_spend", "date_of", "epoch_array", "epoch_seconds", "invoice_variance", "period_exposure",
-    "pick", "point_at", "readout", "readout_text", "renewal", "renewal_vendors", "restack", "selection", "to_csv",
+    "bounds", "pick", "point_at", "readout", "readout_text", "renewal", "renewal_vendors", "restack", "selection", "to_csv",
 ]

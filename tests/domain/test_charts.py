@@ -105,6 +105,11 @@ def invoices_frame() -> pd.DataFrame:
 
 @pytest.fixture
 def analysis() -> Analysis:
+    return make_analysis()
+
+
+def make_analysis() -> Analysis:
+    """The hand-built analysis (also used by tests/ui/charts)."""
     inv1 = InvoiceResult("INV-1", "OpenAI", date(2026, 1, 1), date(2026, 1, 31), D("75.00"), D("65.00"),
                          D("10.00"), 10 / 65, "overbilled", D("0.00"), D("10.00"),
                          (InvoiceFlag(3, "duplicate_line", D("10.00"), "Ann", file="invoices.csv"),))
@@ -454,3 +459,19 @@ def test_restack_switch_matches_builder(analysis):
             assert np.allclose(sa.y, sb.y) and np.allclose(sa.value, sb.value)
     # lines: the anomaly sits at its own spend
     assert charts.restack(stacked, False).get("anomalies").y.tolist() == [99.0]
+
+
+def test_bounds_cover_bars_bands_markers_and_zero(analysis):
+    b = charts.bounds(charts.period_exposure(analysis, "C1"))
+    pen = charts.period_exposure(analysis, "C1").get("shortfall_penalty")
+    assert b["x"][0] == x(date(2026, 1, 1))  # the P1 boundary marker
+    # the right edge of P2's premium bar: period end - 0.55 w + w / 2 (w = 1.2 days)
+    assert b["x"][1] == pytest.approx(float(pen.hi[1]) - 0.05 * 1.2 * DAY)
+    assert b["y"] == (0.0, 123.44)
+    bu = charts.bounds(charts.burn_up(analysis, "C1"))
+    assert bu["x"] == (x(date(2026, 1, 1)), x(date(2026, 1, 21)))  # the step covers Jan 20 entirely
+    assert bu["y"][0] == 0.0 and bu["y"][1] >= 285
+    bud = charts.bounds(charts.budget_utilization(analysis))
+    assert bud["x"] == (-0.5, 1.5) and bud["y"] == (0.0, 1.1)
+    r = charts.bounds(charts.renewal(scenarios()))
+    assert r["x"] == (1000, 1500) and r["y"] == (1250, 1500) and r["y2"] == (0.0, 1.0)

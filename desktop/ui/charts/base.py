@@ -341,6 +341,11 @@ class ChartWidget(QtWidgets.QWidget):
                 else:
                     item.setZValue(5 if s.style != "dash" else 4)
             elif kind == "bar":
+                if s.n == 0:  # BarGraphItem cannot draw zero bars
+                    if item is not None:
+                        self._remove(item, item.getViewBox() or self.view_box)
+                    self._items.pop(s.name, None)
+                    continue
                 base = s.y0 if s.y0 is not None else np.zeros(s.n)
                 w = s.width if s.width is not None else np.full(s.n, 0.8)
                 height = np.nan_to_num(s.y - base)
@@ -382,7 +387,9 @@ class ChartWidget(QtWidgets.QWidget):
                 fill = pg.FillBetweenItem(a.curve, b.curve, brush=pg.mkBrush(palette.rgba(s.color, 70)))
                 fill.setZValue(1)
                 fill.setVisible(s.name not in self._hidden)
-                self.plot_item.addItem(fill)
+                # fills have no data bounds of their own (their curves do): keep them out of
+                # the auto-range, which would otherwise stretch to x = 0
+                self.plot_item.addItem(fill, ignoreBounds=True)
                 self._fills[s.name] = fill
 
     @staticmethod
@@ -413,9 +420,9 @@ class ChartWidget(QtWidgets.QWidget):
                 hi = pg.PlotCurveItem(b.x, b.upper, pen=pg.mkPen(None))
                 fill = pg.FillBetweenItem(lo, hi, brush=brush)
                 fill.setZValue(-10)
-                self.plot_item.addItem(lo, ignoreBounds=True)
-                self.plot_item.addItem(hi, ignoreBounds=True)
-                self.plot_item.addItem(fill)
+                self.plot_item.addItem(lo)
+                self.plot_item.addItem(hi)
+                self.plot_item.addItem(fill, ignoreBounds=True)
                 sample = pg.PlotDataItem([], [], pen=pg.mkPen(palette.rgba(b.color, 160), width=1))
             sample.opts["fillLevel"] = 0.0
             sample.opts["fillBrush"] = pg.mkBrush(palette.rgba(b.color, min(255, alpha * 3)))
@@ -482,18 +489,25 @@ class ChartWidget(QtWidgets.QWidget):
 
     # ---------------------------------------------------------------- view
     def reset_view(self) -> None:
-        pi = self.plot_item
-        pi.enableAutoRange()
-        self.view_box.autoRange(padding=0.02)
-        if self.x_kind == "category" and self.data is not None and self.data.categories:
-            self.view_box.setXRange(-0.6, len(self.data.categories) - 0.4, padding=0)
+        """Show all the data again (after wheel zoom / drag pan). The range comes from the
+        ChartData itself: pyqtgraph's auto-range would see only the clipped-to-view data."""
+        if self.data is None:
+            return
+        b = charts.bounds(self.data, self._hidden)
+        if b["x"] is None:
+            return
+        (x0, x1) = b["x"]
+        if x1 <= x0:
+            x0, x1 = x0 - (DAY if self.x_kind == "date" else 1.0), x1 + (DAY if self.x_kind == "date" else 1.0)
+        y0, y1 = b["y"] or (0.0, 1.0)
+        if y1 <= y0:
+            y0, y1 = y0 - 1.0, y1 + 1.0
+        self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.03)
         if self._vb2 is not None:
-            rng = self.data.y2_range if self.data is not None else None
-            if rng is not None:
-                self._vb2.setYRange(rng[0], rng[1], padding=0.03)
-            else:
-                self._vb2.enableAutoRange(axis=pg.ViewBox.YAxis)
-                self._vb2.autoRange(padding=0.05)
+            lo, hi = b["y2"] or self.data.y2_range or (0.0, 1.0)
+            if hi <= lo:
+                lo, hi = lo - 0.05, hi + 0.05
+            self._vb2.setYRange(lo, hi, padding=0.05)
 
     def set_series_visible(self, name: str, visible: bool) -> None:
         """Show/hide a series or band by name (the legend does the same on click)."""
@@ -585,7 +599,24 @@ class ChartWidget(QtWidgets.QWidget):
         return Path(path)
 
     def export_svg(self, path: str | Path) -> Path:
-        pg.exporters.SVGExporter(self.plot.scene()).export(str(path))
+        """Vector SVG of the plot. pyqtgraph's SVGExporter first; with some Qt versions it cannot
+        parse Qt's own path syntax, then the scene is painted through QSvgGenerator instead."""
+        try:
+            pg.exporters.SVGExporter(self.plot.scene()).export(str(path))
+        except (ValueError, IndexError):
+            from PySide6 import QtSvg
+
+            gen = QtSvg.QSvgGenerator()
+            gen.setFileName(str(path))
+            size = self.plot.viewport().size()
+            gen.setSize(size)
+            gen.setViewBox(QtCore.QRect(0, 0, size.width(), size.height()))
+            gen.setTitle(self.data.title if self.data is not None else "chart")
+            painter = QtGui.QPainter(gen)
+            try:
+                self.plot.render(painter)
+            finally:
+                painter.end()
         return Path(path)
 
     def export_csv(self, path: str | Path) -> Path:

@@ -1,0 +1,329 @@
+"""pytest-qt tests of the chart widgets: they render the demo data, hovering gives the right
+readout, a click selects the right rows (pointsSelected payload), legend toggles, x-link,
+reset view and the exports."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pyqtgraph")
+
+from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
+
+from desktop.domain import charts  # noqa: E402
+from desktop.domain.results import SourceRef  # noqa: E402
+from desktop.ui.charts import (  # noqa: E402
+    BudgetUtilizationChart,
+    BurnUpChart,
+    DailySpendChart,
+    ExposureChart,
+    InvoiceVarianceChart,
+    RenewalChart,
+    link_x,
+)
+from tests.domain.test_charts import make_analysis, scenarios  # noqa: E402
+
+DAY = charts.DAY
+
+
+def x(d: date) -> float:
+    return charts.epoch_seconds(d)
+
+
+@pytest.fixture(scope="module")
+def demo():
+    from desktop.domain.analysis import build_analysis
+    from desktop.ingest.core import load_inputs
+    from desktop.resources import demo_files
+
+    files = demo_files()
+    if "usage" not in files:
+        pytest.skip("demo data not present")
+    return build_analysis(load_inputs(files))
+
+
+@pytest.fixture
+def hand():
+    return make_analysis()
+
+
+def show(qtbot, w, size=(900, 520)):
+    qtbot.addWidget(w)
+    w.resize(*size)
+    w.show()
+    qtbot.waitExposed(w)
+    w.reset_view()
+    QtWidgets.QApplication.processEvents()
+    return w
+
+
+def viewport_pos(w, vx: float, vy: float) -> QtCore.QPoint:
+    scene_pt = w.view_box.mapViewToScene(QtCore.QPointF(vx, vy))
+    return w.plot.mapFromScene(scene_pt)
+
+
+def hover(qtbot, w, vx: float, vy: float) -> None:
+    """A real mouse move over the plot viewport (goes through the rate-limited proxy)."""
+    pos = viewport_pos(w, vx, vy)
+    ev = QtGui.QMouseEvent(QtCore.QEvent.Type.MouseMove, QtCore.QPointF(pos),
+                           QtCore.QPointF(w.plot.viewport().mapToGlobal(pos)),
+                           QtCore.Qt.MouseButton.NoButton, QtCore.Qt.MouseButton.NoButton,
+                           QtCore.Qt.KeyboardModifier.NoModifier)
+    QtWidgets.QApplication.sendEvent(w.plot.viewport(), ev)
+
+
+def click(qtbot, w, vx: float, vy: float) -> list:
+    pos = viewport_pos(w, vx, vy)
+    with qtbot.waitSignal(w.pointsSelected, timeout=3000) as blocker:
+        qtbot.mouseClick(w.plot.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
+    return blocker.args[0]
+
+
+def distinct_colours(w) -> int:
+    img = w.plot.grab().toImage()
+    seen = set()
+    for yy in range(0, img.height(), 7):
+        for xx in range(0, img.width(), 7):
+            seen.add(img.pixel(xx, yy))
+    return len(seen)
+
+
+# ---------------------------------------------------------------------------------------------
+# demo data renders
+
+
+def test_every_widget_renders_the_demo(qtbot, demo):
+    cid = demo.contracts[0].contract_id
+    widgets = []
+    w = BurnUpChart()
+    w.set_analysis(demo, cid)
+    widgets.append(w)
+    w = ExposureChart()
+    w.set_analysis(demo, cid)
+    widgets.append(w)
+    w = DailySpendChart()
+    w.set_analysis(demo, "team", True)
+    widgets.append(w)
+    w = InvoiceVarianceChart()
+    w.set_analysis(demo)
+    widgets.append(w)
+    w = BudgetUtilizationChart()
+    w.set_analysis(demo)
+    widgets.append(w)
+    w = RenewalChart()
+    w.set_analysis(demo)
+    widgets.append(w)
+    for w in widgets:
+        show(qtbot, w)
+        assert w.data is not None and any(s.n for s in w.data.series), type(w).__name__
+        drawn = [s.name for s in w.data.series if s.draw]
+        assert set(drawn) <= set(w._items), type(w).__name__
+        # something real was painted: many colours, not a blank plot
+        assert distinct_colours(w) > 8, type(w).__name__
+        assert w.title_label.text() == w.data.title
+        # the view covers the data
+        (x0, x1), _ = w.view_box.viewRange()
+        xs = np.concatenate([s.x for s in w.data.series if s.n and s.draw])
+        assert x0 <= float(np.nanmin(xs)) and float(np.nanmax(xs)) <= x1, type(w).__name__
+
+
+def test_burn_up_on_demo_has_bands_cone_and_as_of(qtbot, demo):
+    c = next(c for c in demo.contracts if c.term_end > demo.as_of)
+    w = show(qtbot, BurnUpChart())
+    w.set_analysis(demo, c.contract_id)
+    assert len(w._bands) == 5
+    assert "forecast_surge" in w._fills  # the low / surge cone
+    labels = [ln.label.textItem.toPlainText() for ln in w._lines if ln.label is not None]
+    assert f"As of {demo.as_of.isoformat()}" in labels
+    assert sum(1 for t in labels if t.startswith("P")) == len(c.periods)
+    # the forecast ends at the contract's projected consumption
+    assert w.data.get("forecast").y[-1] == pytest.approx(float(c.projected_consumption), abs=0.02 * len(c.periods))
+
+
+# ---------------------------------------------------------------------------------------------
+# hover readout
+
+
+def test_hover_readout_burn_up(qtbot, hand):
+    w = show(qtbot, BurnUpChart())
+    w.set_analysis(hand, "C1")
+    QtWidgets.QApplication.processEvents()
+    hover(qtbot, w, x(date(2026, 1, 12)) + DAY / 2, 90)
+    expected = ("2026-01-12 · Consumed (cumulative): 90.00 (that day 25.00) · Expected (linear): 140.00"
+                " · Commitment to meet (incl. carry): 285.00 (P2: 200.00 + carry 20.00)")
+    qtbot.waitUntil(lambda: w.readout_text() == expected, timeout=3000)
+    assert w.crosshair.isVisible()
+    assert w.crosshair.value() == pytest.approx(x(date(2026, 1, 12)) + DAY / 2)
+    # hidden series drop out of the readout
+    w.set_series_visible("expected", False)
+    assert "Expected" not in w.hover_at(x(date(2026, 1, 12)) + 10)
+    assert not w._items["expected"][1].isVisible()
+
+
+def test_hover_readout_daily_spend_and_switch(qtbot, hand):
+    w = show(qtbot, DailySpendChart())
+    w.set_analysis(hand, "vendor", True)
+    QtWidgets.QApplication.processEvents()
+    hover(qtbot, w, x(date(2026, 1, 2)) + 3600, 50)
+    expected = ("2026-01-02 · OpenAI: 99.00 · Anthropic: 7.00 · Total: 106.00 · 7-day average (total): 60.50"
+                " · Anomaly (z > 3): OpenAI: 99.00, z = 12.9")
+    qtbot.waitUntil(lambda: w.readout_text() == expected, timeout=3000)
+    # the stacked / lines switch keeps the values, changes the drawing
+    w.stacked_box.setChecked(False)
+    assert not w.data.extra["stacked"] and w.data.get("g:Anthropic").y0 is None
+    assert "avg7" not in w._items  # the average of the total is drawn with the stack only
+    assert w.hover_at(x(date(2026, 1, 2)) + 3600) == expected
+    w.by_combo.setCurrentIndex(charts.DAILY_DIMENSIONS.index("team"))
+    assert w.data.extra["by"] == "team" and w.data.has("g:search")
+
+
+def test_hover_readout_categories_and_money_axis(qtbot, hand):
+    w = show(qtbot, BudgetUtilizationChart())
+    w.set_analysis(hand)
+    QtWidgets.QApplication.processEvents()
+    hover(qtbot, w, 1.1, 0.3)
+    qtbot.waitUntil(lambda: w.readout_text().startswith("Team Ads · "), timeout=3000)
+    assert w.readout_text() == ("Team Ads · Utilization (actual / budget): 70.0% (7.00 of 10.00, warning)"
+                                " · Forecast / budget: 90.0% (forecast 9.00, severity none)")
+    r = show(qtbot, RenewalChart())
+    r.set_scenarios(scenarios())
+    QtWidgets.QApplication.processEvents()
+    hover(qtbot, r, 1190, 1300)
+    qtbot.waitUntil(lambda: r.readout_text().startswith("Commit level"), timeout=3000)
+    assert "expected · expected cost: 1,250.00" in r.readout_text()
+    assert "P(shortfall): 8.0%" in r.readout_text()
+
+
+# ---------------------------------------------------------------------------------------------
+# click selects the rows
+
+
+def test_click_selects_rows_burn_up(qtbot, hand):
+    w = show(qtbot, BurnUpChart())
+    w.set_analysis(hand, "C1")
+    QtWidgets.QApplication.processEvents()
+    refs = click(qtbot, w, x(date(2026, 1, 12)) + DAY / 2, 90)
+    assert refs == [SourceRef("usage.csv", 6)]
+    assert w.last_selection == refs
+
+
+def test_click_selects_rows_bars_and_areas(qtbot, hand):
+    ex = show(qtbot, ExposureChart())
+    ex.set_analysis(hand, "C1")
+    QtWidgets.QApplication.processEvents()
+    pen = ex.data.get("shortfall_penalty")
+    refs = click(qtbot, ex, float(pen.x[1]), 60.0)
+    assert refs == [SourceRef("usage.csv", 6), SourceRef("usage.csv", 7)]
+
+    inv = show(qtbot, InvoiceVarianceChart())
+    inv.set_analysis(hand)
+    QtWidgets.QApplication.processEvents()
+    assert click(qtbot, inv, 0.2, 71) == [SourceRef("invoices.csv", 3)]  # the leakage part
+    assert click(qtbot, inv, 0.2, 20) == [SourceRef("invoices.csv", r) for r in (2, 3, 4)]
+
+    ds = show(qtbot, DailySpendChart())
+    ds.set_analysis(hand, "vendor", True)
+    QtWidgets.QApplication.processEvents()
+    # inside Anthropic's band on Jan 2 (99..106)
+    assert click(qtbot, ds, x(date(2026, 1, 2)) + 3 * 3600, 102.5) == [SourceRef("usage.csv", 9)]
+    # inside OpenAI's band that day
+    assert click(qtbot, ds, x(date(2026, 1, 2)) + 3 * 3600, 40) == [SourceRef("usage.csv", 8)]
+
+    bu = show(qtbot, BudgetUtilizationChart())
+    bu.set_analysis(hand)
+    QtWidgets.QApplication.processEvents()
+    assert click(qtbot, bu, 0.8, 0.3) == [SourceRef("usage.csv", 9)]
+
+
+def test_click_renewal_emits_keys(qtbot):
+    r = show(qtbot, RenewalChart())
+    r.set_scenarios(scenarios())
+    QtWidgets.QApplication.processEvents()
+    assert click(qtbot, r, 1500, 1500) == ["renewal:expected:1500.00"]
+
+
+def test_click_on_empty_space_selects_nothing(qtbot, hand):
+    w = show(qtbot, BurnUpChart())
+    w.set_analysis(hand, "C1")
+    QtWidgets.QApplication.processEvents()
+    assert w.select_at(x(date(2026, 1, 3)), 280.0) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# legend, linking, reset, export, theme
+
+
+def test_legend_click_toggles_a_series(qtbot, hand):
+    w = show(qtbot, BurnUpChart())
+    w.set_analysis(hand, "C1")
+    item = w._items["consumed"][1]
+    sample = next(s for s, _label in w.legend.items if s.item is item)
+    ev = type("Ev", (), {"button": lambda self: QtCore.Qt.MouseButton.LeftButton, "accept": lambda self: None})()
+    sample.mouseClickEvent(ev)
+    assert "consumed" in w.hidden() and not item.isVisible()
+    assert "Consumed" not in w.hover_at(x(date(2026, 1, 5)))
+    sample.mouseClickEvent(ev)
+    assert "consumed" not in w.hidden()
+    # bands toggle too
+    band_sample = next(s for s, label in w.legend.items if label.text.startswith("On pace"))
+    band_sample.mouseClickEvent(ev)
+    assert "on_pace" in w.hidden() and not w._bands["on_pace"][2].isVisible()
+
+
+def test_link_x_and_reset_view(qtbot, hand):
+    a = show(qtbot, BurnUpChart())
+    a.set_analysis(hand, "C1")
+    b = show(qtbot, ExposureChart())
+    b.set_analysis(hand, "C1")
+    link_x(a, b)
+    lo, hi = x(date(2026, 1, 5)), x(date(2026, 1, 9))
+    a.view_box.setXRange(lo, hi, padding=0)
+    QtWidgets.QApplication.processEvents()
+    assert b.view_box.viewRange()[0] == pytest.approx([lo, hi])
+    a.reset_view()
+    QtWidgets.QApplication.processEvents()
+    x0, x1 = a.view_box.viewRange()[0]
+    assert x0 <= x(date(2026, 1, 1)) and x1 >= x(date(2026, 1, 21))
+    # wheel zoom changes the range
+    before = a.view_box.viewRange()[0]
+    center = viewport_pos(a, x(date(2026, 1, 10)), 100)
+    wheel = QtGui.QWheelEvent(QtCore.QPointF(center), QtCore.QPointF(a.plot.viewport().mapToGlobal(center)),
+                              QtCore.QPoint(0, 0), QtCore.QPoint(0, 240), QtCore.Qt.MouseButton.NoButton,
+                              QtCore.Qt.KeyboardModifier.NoModifier, QtCore.Qt.ScrollPhase.NoScrollPhase, False)
+    QtWidgets.QApplication.sendEvent(a.plot.viewport(), wheel)
+    after = a.view_box.viewRange()[0]
+    assert after[1] - after[0] < before[1] - before[0]
+
+
+def test_exports(qtbot, hand, tmp_path):
+    w = show(qtbot, InvoiceVarianceChart())
+    w.set_analysis(hand)
+    png = w.export_png(tmp_path / "c.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = w.export_svg(tmp_path / "c.svg").read_text(encoding="utf-8")
+    assert "<svg" in svg
+    w.set_series_visible("expected", False)
+    text = w.export_csv(tmp_path / "c.csv").read_text(encoding="utf-8")
+    assert text.splitlines()[0] == "series,category,value,unit"
+    assert "Invoiced (excl. tax),INV-1,75.00,money" in text
+    assert "Expected (usage)" not in text  # hidden series are not exported
+    acts = [a.text() for a in w.view_box.menu.actions()]
+    assert {"Reset view", "Export PNG…", "Export SVG…", "Export plotted data (CSV)…"} <= set(acts)
+
+
+def test_dark_theme_and_empty(qtbot, hand):
+    w = show(qtbot, BurnUpChart())
+    w.apply_theme(True)
+    w.set_analysis(hand, "C1")
+    assert w.plot.backgroundBrush().color().name().upper() == "#1E1E1E"
+    # black commitment line becomes light grey on dark
+    pen = w._items["commitment"][1].opts["pen"]
+    assert pen.color().name().upper() == "#BBBBBB"
+    w.set_data(None)
+    assert w.readout_text() == w.empty_text
+    e = show(qtbot, InvoiceVarianceChart())
+    e.set_data(charts.invoice_variance(type(hand)(hand.as_of, "USD", (), (), (), (), ())))
+    assert e.readout_text() == e.empty_text
