@@ -114,6 +114,12 @@ def main(argv: list[str] | None = None) -> int:
         results.append(report(label, ok, rc=last_rc, launch_to_exit_seconds=round(statistics.median(times), 2),
                               quit_after_ms=args.quit_after_ms, stderr=last_err))
 
+    # the app's own log must not record an error from any of those runs
+    logs = list(Path(home).rglob("*.log"))
+    bad = [ln for p in logs for ln in p.read_text(errors="replace").splitlines()
+           if " ERROR " in ln or "Traceback" in ln or " CRITICAL " in ln]
+    results.append(report("logs_clean", not bad, logs=[str(p) for p in logs], errors=bad[:5]))
+
     size = build_mod.dir_size(build_mod.BUNDLE)
     print(json.dumps({"check": "summary", "ok": all(results), "bundle_size_mb": round(size / 2**20, 1)}))
     return 0 if all(results) else 1
