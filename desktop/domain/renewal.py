@@ -28,10 +28,12 @@ the smaller K); ``safe_max`` marks the largest K with P(shortfall) <= the settin
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, localcontext
 from fractions import Fraction
+from itertools import accumulate
 
 import numpy as np
 import pandas as pd
@@ -156,29 +158,26 @@ def run_renewal(ri: RenewalInputs, settings: Settings, scenario: str = "expected
     pen = _fr(ri.shortfall_penalty_pct)
     mult = _fr(ri.overage_multiplier)
     lst_sum = sum(paths)
+    ordered = sorted(paths)
+    prefix = [0, *accumulate(ordered)]
     on_demand = _frac_cents(Fraction(lst_sum, n * MICROS))
     tiers = sorted(((Decimal(k), float(d)) for k, d in ri.discount_tiers), key=lambda t: t[0])
     exact_costs: list[Fraction] = []
     rows: list[RenewalRow] = []
     for i, (k, d) in enumerate(tiers):
+        # S = lm x p/q per path; with the paths sorted, the paths at or under K are a prefix
         keep = 1 - _fr(d) / 100
-        k_m = Fraction(to_micros(k))
-        cost_sum = Fraction(0)
-        short_sum = Fraction(0)
-        prem_sum = Fraction(0)
-        n_short = 0
-        for lm in paths:
-            s = lm * keep
-            if s <= k_m:
-                short = k_m - s
-                cost_sum += s + short * pen / 100
-                short_sum += short
-                if short > 0:
-                    n_short += 1
-            else:
-                over = s - k_m
-                cost_sum += k_m + over * mult
-                prem_sum += over * (mult - 1)
+        p, q = keep.numerator, keep.denominator
+        kq = to_micros(k) * q
+        n_le = bisect_right(ordered, kq // p)  # lm x p <= K x q
+        n_short = bisect_left(ordered, -(-kq // p))  # lm x p < K x q
+        sum_le = prefix[n_le]
+        n_gt = n - n_le
+        short_sum = Fraction(n_le * kq - sum_le * p, q)
+        over_sum = Fraction((lst_sum - sum_le) * p - n_gt * kq, q)
+        cost_sum = (Fraction(sum_le * p, q) + short_sum * pen / 100
+                    + Fraction(n_gt * kq, q) + over_sum * mult)
+        prem_sum = over_sum * (mult - 1)
         exp_cost = cost_sum / (n * MICROS)
         exact_costs.append(exp_cost)
         expected_cost = _frac_cents(exp_cost)

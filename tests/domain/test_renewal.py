@@ -222,3 +222,39 @@ def test_result_records_the_contract_terms_used():
     res = run_renewal(inputs(overage_multiplier=1.25, shortfall_penalty_pct=80.0), SETTINGS)
     assert (res.overage_multiplier, res.shortfall_penalty_pct) == (1.25, 80.0)
     assert (res.baseline_monthly, res.growth, res.growth_sd, res.term_months) == (Decimal("10000.00"), 0.10, 0.0, 3)
+
+
+def test_table_equals_a_path_by_path_reference():
+    from fractions import Fraction
+
+    from desktop.domain.renewal import simulate_list_spend_micros
+
+    ri = inputs(growth_scenarios={"expected": (0.01, 0.04)}, term_months=6, overage_multiplier=1.3,
+                shortfall_penalty_pct=75.0,
+                discount_tiers=[(Decimal(k), d) for k, d in ((55000, 3.0), (60000, 7.5), (66000, 9.0))])
+    st_ = Settings(renewal_paths=300)
+    res = run_renewal(ri, st_)
+    paths = simulate_list_spend_micros(ri, 0.01, 0.04, st_)
+    n = len(paths)
+    for row in res.rows:
+        k = Fraction(int(row.commit_level * 1_000_000))
+        keep = 1 - Fraction(Decimal(str(row.discount_pct))) / 100
+        cost = short = prem = Fraction(0)
+        n_short = 0
+        for lm in paths:
+            s = lm * keep
+            if s <= k:
+                cost += s + (k - s) * Fraction(75, 100)
+                short += k - s
+                n_short += s < k
+            else:
+                cost += k + (s - k) * Fraction(13, 10)
+                prem += (s - k) * Fraction(3, 10)
+
+        def c(x):
+            return (Decimal(x.numerator) / Decimal(x.denominator) / n / 1_000_000).quantize(
+                Decimal("0.01"), rounding="ROUND_HALF_UP")
+        assert (row.expected_cost, row.expected_shortfall, row.expected_overage_premium) == (c(cost), c(short),
+                                                                                              c(prem))
+        assert row.p_shortfall == n_short / n
+    assert 0 < res.rows[1].p_shortfall < 1
