@@ -1,0 +1,115 @@
+"""The brief of the real demo workspace: every money cell equals the analyze JSON to the cent."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from desktop.brief import write_brief
+from desktop.domain.report import to_json
+
+from .readback import load, money, table
+
+
+@pytest.fixture(scope="module")
+def demo(demo_analysis):
+    data = write_brief(demo_analysis)
+    return demo_analysis, json.loads(to_json(demo_analysis)), load(data)
+
+
+def _d(s: str | None) -> Decimal | None:
+    return None if s is None else Decimal(s)
+
+
+def _m(v) -> Decimal | None:
+    return None if v is None else money(v)
+
+
+def test_contracts_and_periods_equal_the_json(demo):
+    a, js, wb = demo
+    rows = table(wb["Exposure"], "Exposure")
+    assert [r["Contract"] for r in rows] == [c["contract_id"] for c in js["contracts"]]
+    assert len(rows) >= 2
+    for r, c in zip(rows, js["contracts"], strict=True):
+        for h, k in (("Commitment", "commitment"), ("Consumed to date", "consumed_to_date"),
+                     ("Expected to date", "expected_to_date"), ("Run rate / day", "run_rate"),
+                     ("Required run rate / day", "required_run_rate"),
+                     ("Projected consumption", "projected_consumption"),
+                     ("Shortfall exposure", "shortfall_exposure"), ("Overage", "overage"),
+                     ("Overage premium", "overage_premium")):
+            assert _m(r[h]) == _d(c[k]), (c["contract_id"], k)
+        assert r["Band"] == c["band"]
+        assert (r["Pacing"] is None) == (c["pacing_ratio"] is None)
+        if r["Pacing"] is not None:
+            assert r["Pacing"] == pytest.approx(c["pacing_ratio"], abs=5e-7)
+    periods = table(wb["Pacing"], "Pacing")
+    flat = [(c["contract_id"], p) for c in js["contracts"] for p in c["periods"]]
+    assert len(periods) == len(flat)
+    for r, (cid, p) in zip(periods, flat, strict=True):
+        assert r["Contract"] == cid and r["Period start"].date().isoformat() == p["period_start"]
+        for h, k in (("Commitment", "commitment"), ("Carry in", "carry_in"), ("Consumed", "consumed"),
+                     ("Expected", "expected"), ("Projected", "projected"), ("Shortfall", "shortfall"),
+                     ("Carry out", "carry_out"), ("Shortfall penalty", "shortfall_penalty"),
+                     ("Overage", "overage"), ("Overage premium", "overage_premium")):
+            assert _m(r[h]) == _d(p[k]), (cid, p["period_start"], k)
+
+
+def test_invoices_budgets_anomalies_equal_the_json(demo):
+    a, js, wb = demo
+    inv = table(wb["Invoices"], "Invoices")
+    assert [r["Invoice"] for r in inv] == [i["invoice_id"] for i in js["invoices"]]
+    for r, i in zip(inv, js["invoices"], strict=True):
+        for h, k in (("Invoiced (excl. tax)", "invoiced"), ("Expected (usage)", "expected"),
+                     ("Variance", "variance"), ("Tax", "tax"), ("Premium leakage", "premium_leakage")):
+            assert _m(r[h]) == _d(i[k]), (i["invoice_id"], k)
+        assert r["Status"] == i["status"]
+    flags = table(wb["Invoices"], "FlaggedLines")
+    jflags = [(i["invoice_id"], f) for i in js["invoices"] for f in i["flags"]]
+    assert len(flags) == len(jflags) > 0
+    for r, (iid, f) in zip(flags, jflags, strict=True):
+        assert (r["Invoice"], r["Line"], r["Flag"], r["Owner"]) == (iid, f["line"], f["flag"], f["owner"])
+        assert money(r["Leakage"]) == Decimal(f["leakage"])
+    bud = table(wb["Budgets"], "Budgets")
+    assert [(r["Allocation"], r["Month"]) for r in bud] == [(b["allocation"], b["month"]) for b in js["budgets"]]
+    for r, b in zip(bud, js["budgets"], strict=True):
+        for h, k in (("Budget", "budget"), ("Actual", "actual"), ("Forecast", "forecast"), ("Variance", "variance")):
+            assert _m(r[h]) == _d(b[k]), (b["allocation"], b["month"], k)
+        assert (r["Severity"], r["Alert tier"]) == (b["severity"], b["alert_tier"])
+    an = table(wb["Anomalies"], "Anomalies")
+    assert [(r["Dimension"], r["Value"], r["Date"].date().isoformat(), money(r["Spend"])) for r in an] == [
+        (x["dimension"], x["value"], x["date"], Decimal(x["spend"])) for x in js["anomalies"]]
+
+
+def test_summary_totals_are_sums_of_the_json(demo):
+    a, js, wb = demo
+    ws = wb["Summary"]
+    kpi = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(5, 14)}
+    assert money(kpi["Total commitment"]) == sum(Decimal(c["commitment"]) for c in js["contracts"])
+    assert money(kpi["Shortfall exposure"]) == sum(Decimal(c["shortfall_exposure"]) for c in js["contracts"])
+    assert money(kpi["Overage premium"]) == sum(Decimal(c["overage_premium"]) for c in js["contracts"])
+
+
+def test_chargeback_journal_adds_up(demo):
+    a, js, wb = demo
+    rows = table(wb["Chargeback"], "Chargeback")
+    assert len(rows) == len(a.chargeback)
+    assert sum(money(r["Amount"]) for r in rows) == sum(x.amount for x in a.chargeback)
+    assert money(wb["Chargeback"]["D3"].value) == sum(x.amount for x in a.chargeback)
+
+
+def test_burn_up_reaches_the_contract_figures(demo):
+    """The Data sheet's cumulative consumption on the as-of date is the contract's consumed to
+    date, and its projection at the term end the projected consumption (both within a cent per
+    period, since contract figures sum rounded period figures)."""
+    a, js, wb = demo
+    rows = table(wb["Data"], "DailyBurnUp")
+    for c in a.contracts:
+        mine = [r for r in rows if r["Contract"] == c.contract_id]
+        last_actual = [r for r in mine if r["Consumed (cumulative)"] is not None][-1]
+        tol = Decimal("0.01") * len(c.periods)
+        assert abs(money(last_actual["Consumed (cumulative)"]) - c.consumed_to_date) <= tol
+        assert money(mine[-1]["Expected (burn line)"]) == c.commitment
+        if c.term_end >= a.as_of:
+            assert abs(money(mine[-1]["Projected (run rate)"]) - c.projected_consumption) <= tol

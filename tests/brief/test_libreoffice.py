@@ -1,0 +1,138 @@
+"""LibreOffice (headless) opens the brief, recalculates it, and gets CommitDesk's numbers.
+
+Skips only when soffice is missing and CI is not set; in CI a missing LibreOffice fails.
+All workbooks go through one LibreOffice start (module fixture), which is most of the cost."""
+
+from __future__ import annotations
+
+import io
+import math
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from desktop.brief import write_brief
+from desktop.brief.book import Book
+from desktop.domain.renewal import RenewalInputs, cost_for_level
+
+from . import fixtures as fx
+from .conftest import need_soffice, soffice_convert_many
+
+pytestmark = pytest.mark.slow
+
+
+def _harness() -> bytes:
+    """A formula whose cached value is wrong on purpose: LibreOffice must replace it."""
+    book = Book()
+    s = book.sheet("T")
+    s.number(1, 1, 20, "int")
+    s.formula(1, 2, "=A1*2+1", 7, "int")
+    s.flush()
+    buf = io.BytesIO()
+    book.wb.save(buf)
+    return buf.getvalue()
+
+
+def _edited(a) -> tuple[bytes, int]:
+    """The brief after an analyst tried another discount and multiplier, and closed an overdue
+    action (edited with openpyxl, which drops cached values: LibreOffice computes them)."""
+    wb = openpyxl.load_workbook(io.BytesIO(write_brief(a, sections=["renewal", "actions"])))
+    wb["Renewal"]["E7"].value = 0.15  # K = 400,000: 8 % -> 15 %
+    wb["Renewal"]["B10"].value = 1.5  # overage multiplier 1.25 -> 1.5
+    acts = wb["Actions"]
+    row = next(r for r in range(6, acts.max_row + 1) if acts[f"E{r}"].value is not None
+               and acts[f"E{r}"].value.date() < fx.AS_OF)
+    acts[f"F{row}"].value = "done"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue(), row
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory, lo_profile, demo_analysis):
+    need_soffice()
+    tmp = tmp_path_factory.mktemp("lo")
+    a = fx.analysis()
+    edited, row = _edited(a)
+    inputs = {"harness": _harness(), "fixture": write_brief(a), "demo": write_brief(demo_analysis),
+              "edited": edited}
+    srcs = []
+    for name, data in inputs.items():
+        p = tmp / f"{name}.xlsx"
+        p.write_bytes(data)
+        srcs.append(p)
+    outs = soffice_convert_many(srcs, "xlsx", tmp / "out", lo_profile)
+    result = {name: (inputs[name], openpyxl.load_workbook(out, data_only=True))
+              for name, out in zip(inputs, outs, strict=True)}
+    result["edited_row"] = row
+    return result
+
+
+def _formula_cells(data: bytes) -> list[tuple[str, str, object]]:
+    """(sheet, coordinate, cached value) of every formula cell of a brief we wrote."""
+    formulas = openpyxl.load_workbook(io.BytesIO(data))
+    cached = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    out = []
+    for ws in formulas.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.data_type == "f":
+                    out.append((ws.title, c.coordinate, cached[ws.title][c.coordinate].value))
+    return out
+
+
+def _same(ours, theirs) -> bool:
+    if isinstance(ours, (int, float)) and not isinstance(ours, bool):
+        if not isinstance(theirs, (int, float)):
+            return False
+        # cents agree; unrounded figures (list spend, S) agree to floating-point noise
+        return math.isclose(ours, theirs, rel_tol=1e-12, abs_tol=1e-6)
+    return (ours or "") == (theirs or "")
+
+
+def _check(data: bytes, recalced: openpyxl.Workbook) -> None:
+    ours = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    assert recalced.sheetnames == ours.sheetnames
+    for ws in recalced.worksheets:  # no error value anywhere after recalculation
+        for row in ws.iter_rows():
+            for c in row:
+                assert c.data_type != "e", (ws.title, c.coordinate, c.value)
+    cells = _formula_cells(data)
+    assert cells, "the brief has formula cells to check"
+    for sheet, coord, cached in cells:
+        assert cached is not None or sheet == "Actions", (sheet, coord)
+        got = recalced[sheet][coord].value
+        assert _same(cached, got), (sheet, coord, cached, got)
+    # money cells survive as the same numbers
+    for sheet in ("Exposure", "Invoices", "Budgets", "Chargeback"):
+        for r1, r2 in zip(ours[sheet].iter_rows(), recalced[sheet].iter_rows(), strict=False):
+            for a, b in zip(r1, r2, strict=False):
+                if isinstance(a.value, (int, float)) and not isinstance(a.value, bool):
+                    assert b.value == pytest.approx(a.value, abs=1e-9), (sheet, a.coordinate)
+
+
+def test_recalculation_really_happens(converted):
+    """The check is not a tautology: a wrong cached value is replaced by LibreOffice."""
+    assert converted["harness"][1]["T"]["B1"].value == 41
+
+
+def test_fixture_brief_recalculates_to_commitdesk_values(converted):
+    data, recalced = converted["fixture"]
+    _check(data, recalced)
+    inv = recalced["Invoices"]  # payloads are still text after LibreOffice opened and saved the file
+    assert inv["A6"].value == "=OAI-2026-10" and inv["A6"].data_type == "s"
+
+
+def test_demo_brief_recalculates_to_commitdesk_values(converted):
+    _check(*converted["demo"])
+
+
+def test_analyst_tries_another_discount(converted):
+    out = converted["edited"][1]
+    sc = fx.analysis().renewal[0]
+    ri = RenewalInputs(name=sc.name, vendor=sc.vendor, baseline_monthly=sc.baseline_monthly, term_months=12,
+                       overage_multiplier=1.5, shortfall_penalty_pct=100.0)
+    expect = cost_for_level(ri, Decimal("400000"), 15.0, 0.02)
+    assert Decimal(repr(out["Renewal"]["G7"].value)).quantize(Decimal("0.01")) == expect
+    assert out["Actions"][f"G{converted['edited_row']}"].value in ("", None)
