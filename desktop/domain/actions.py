@@ -22,7 +22,8 @@ Rules:
   available, else description|amount of the flag), and ``#2``, ``#3`` ... are appended when
   the same fingerprint is flagged more than once on one invoice (in line order).
 * Invoice over-/underbilled: overbilled high when |variance_pct| >= 5 % (or expected is 0), else
-  medium; underbilled medium when |variance_pct| >= 5 %, else low. Owner = the invoice's
+  medium; underbilled medium when |variance_pct| >= 5 %, else low; an invoice out of tolerance
+  for a billing period without any usage (status no_usage_period) high. Owner = the invoice's
   contract owner (the named contract, else the vendor's only or first contract). Due T + 14 days.
   Key ``invoice:<invoice_id>:variance``.
 * Anomaly dated in the last 30 days (T-29..T; older spikes are history): high when z >= 2 x the anomaly threshold, else medium. Owner = the team's owner in
@@ -202,14 +203,16 @@ def _invoice_findings(inv: InvoiceResult, analysis: Analysis, lines: dict, as_of
             owner=f.owner, due=due, detail=f.detail,
             ref={"invoice_id": inv.invoice_id, "flag": f.flag, "line": f.line, "file": f.file},
         ))
-    if inv.status in ("overbilled", "underbilled"):
+    if inv.status in ("overbilled", "underbilled", "no_usage_period"):
         big = inv.variance_pct is None or abs(inv.variance_pct) >= VARIANCE_HIGH_PCT
-        if inv.status == "overbilled":
-            sev = "high" if big else "medium"
+        if inv.status == "no_usage_period":
+            sev = "high"
+            title = (f"Invoice {inv.invoice_id} ({inv.vendor}) bills {_money(inv.invoiced, currency)} for a "
+                     f"period without usage")
         else:
-            sev = "medium" if big else "low"
-        title = (f"Invoice {inv.invoice_id} ({inv.vendor}) {inv.status} by {_money(abs(inv.variance), currency)}"
-                 f" ({_pct(inv.variance_pct)})")
+            sev = ("high" if big else "medium") if inv.status == "overbilled" else ("medium" if big else "low")
+            title = (f"Invoice {inv.invoice_id} ({inv.vendor}) {inv.status} by "
+                     f"{_money(abs(inv.variance), currency)} ({_pct(inv.variance_pct)})")
         detail = (f"Invoiced {_money(inv.invoiced, currency)} vs expected {_money(inv.expected, currency)} "
                   f"for {inv.period_start:%Y-%m-%d}..{inv.period_end:%Y-%m-%d}.")
         out.append(Finding(

@@ -167,3 +167,10 @@ def test_history_is_not_a_finding_but_last_month_and_future_months_are():
     assert "anomaly:team:Search:2026-10-21" not in keys and "anomaly:team:Search:2026-10-22" in keys
     title = [f.title for f in build_findings(a, Settings()) if f.key == "budget:Search team:2026-10"][0]
     assert title == "Budget 'Search team' Oct 2026 at 105% (hard_cap), forecast 20% over budget"
+
+
+def test_invoice_for_a_period_without_usage_is_high():
+    inv = replace(invoice(status="no_usage_period", variance_pct=None), flags=())
+    (f,) = [x for x in build_findings(analysis(invoices=(inv,)), Settings()) if x.kind == "invoice_variance"]
+    assert (f.key, f.severity, f.owner) == ("invoice:INV-7:variance", "high", "olga")
+    assert f.title == "Invoice INV-7 (OpenAI) bills 405.50 USD for a period without usage"
