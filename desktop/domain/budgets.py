@@ -16,7 +16,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from desktop.domain.contracts import Daily, _str_or_none
+from desktop.domain.contracts import Daily, _str_or_none, daily_groups, key_codes
 from desktop.domain.errors import InputError
 from desktop.domain.money import cents, from_micros
 from desktop.domain.results import ALERT_TIERS, BudgetResult
@@ -110,33 +110,39 @@ class _LineUsage:
 
     def __init__(self, usage: pd.DataFrame):
         self.usage = usage
-        self._keys: dict[str, np.ndarray] = {}
-        self._vkeys: np.ndarray | None = None
+        self._codes: dict[str, tuple[np.ndarray, dict[str, int]]] = {}
         self._cache: dict[tuple, Daily] = {}
+        if not usage.empty:
+            self._days = usage["date"].to_numpy()
+            self._cost = usage["cost"].to_numpy(dtype=np.int64)
 
-    def _col_keys(self, col: str) -> np.ndarray:
-        if col not in self._keys:
-            fn = vendor_key if col == "vendor" else (lambda s: str(s).strip().casefold())
-            codes, uniques = pd.factorize(self.usage[col].astype("string"), use_na_sentinel=True)
-            keys = np.array([fn(u) for u in uniques] + [None], dtype=object)
-            self._keys[col] = keys[codes]
-        return self._keys[col]
+    def _col(self, col: str) -> tuple[np.ndarray, dict[str, int]]:
+        if col not in self._codes:
+            codes, keys = key_codes(self.usage[col], vendor_key if col == "vendor" else _casekey)
+            self._codes[col] = (codes, {k: i for i, k in enumerate(keys)})
+        return self._codes[col]
 
     def daily(self, dimension: str, value: str, vendor: str | None) -> Daily:
-        vkey = vendor_key(value) if dimension == "vendor" else str(value).strip().casefold()
+        vkey = vendor_key(value) if dimension == "vendor" else _casekey(value)
         ven = vendor_key(vendor) if vendor else None
         key = (dimension, vkey, ven)
         if key not in self._cache:
-            if self.usage.empty:
-                self._cache[key] = Daily.empty()
-            else:
-                mask = self._col_keys(dimension) == vkey
-                if ven is not None:
-                    mask &= self._col_keys("vendor") == ven
-                f = self.usage[mask]
-                s = f.groupby("date")["cost"].sum()
-                self._cache[key] = Daily(s.index.to_numpy(), s.to_numpy(dtype=np.int64))
+            self._cache[key] = Daily.empty()
+            if not self.usage.empty:
+                codes, index = self._col(dimension)
+                if vkey in index:
+                    mask = codes == index[vkey]
+                    if ven is not None:
+                        vcodes, vindex = self._col("vendor")
+                        mask &= vcodes == vindex.get(ven, -2)
+                    d = daily_groups(mask.astype(np.int64) - 1, self._days, self._cost)
+                    if 0 in d:
+                        self._cache[key] = d[0]
         return self._cache[key]
+
+
+def _casekey(v) -> str:
+    return str(v).strip().casefold()
 
 
 def _validate(budgets: pd.DataFrame) -> None:

@@ -279,16 +279,43 @@ class Daily:
         return out
 
 
+def key_codes(s: pd.Series, keyfn=None) -> tuple[np.ndarray, list[str]]:
+    """Integer codes of the values of ``s`` after ``keyfn`` (default: the value as text), -1 for
+    NA; values with the same key share a code. Returns (codes, keys by code)."""
+    codes, uniques = pd.factorize(s.astype("string"), use_na_sentinel=True)
+    keys: dict[str, int] = {}
+    remap = np.array([keys.setdefault(keyfn(u) if keyfn else str(u), len(keys)) for u in uniques] + [-1],
+                     dtype=np.int64)
+    return remap[codes], list(keys)
+
+
+def daily_groups(codes: np.ndarray, days: np.ndarray, micros: np.ndarray,
+                 counts: bool = False) -> dict[int, Daily]:
+    """Daily sums of ``micros`` (or row counts) per code >= 0, from one integer groupby."""
+    codes = np.asarray(codes)
+    ok = codes >= 0
+    if not ok.any():
+        return {}
+    df = pd.DataFrame({"k": codes[ok], "d": np.asarray(days, dtype="datetime64[ns]")[ok],
+                       "c": np.asarray(micros, dtype=np.int64)[ok]})
+    grouped = df.groupby(["k", "d"], sort=True)["c"]
+    g = grouped.size() if counts else grouped.sum()
+    k = g.index.get_level_values(0).to_numpy()
+    d = g.index.get_level_values(1).to_numpy()
+    v = g.to_numpy(dtype=np.int64)
+    cuts = np.flatnonzero(np.diff(k)) + 1
+    starts = [0, *cuts.tolist()]
+    ends = [*cuts.tolist(), len(k)]
+    return {int(k[a]): Daily(d[a:b], v[a:b]) for a, b in zip(starts, ends, strict=True)}
+
+
 def daily_by(frame: pd.DataFrame, key: str) -> dict[str, Daily]:
     """Daily micros per value of ``key`` (rows where key is NA are ignored)."""
-    f = frame[frame[key].notna()]
-    if f.empty:
+    if frame.empty:
         return {}
-    g = f.groupby([f[key].astype(str), f["date"]], sort=True)["cost"].sum()
-    out: dict[str, Daily] = {}
-    for k, s in g.groupby(level=0, sort=True):
-        out[str(k)] = Daily(s.index.get_level_values(1).to_numpy(), s.to_numpy(dtype=np.int64))
-    return out
+    codes, keys = key_codes(frame[key])
+    groups = daily_groups(codes, frame["date"].to_numpy(), frame["cost"].to_numpy())
+    return {keys[c]: d for c, d in groups.items()}
 
 
 def run_rate(daily: Daily, term_start: date, as_of: date, window: int = 14) -> Decimal:

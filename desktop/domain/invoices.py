@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from desktop.domain import fx
-from desktop.domain.contracts import Daily, _str_or_none
+from desktop.domain.contracts import Daily, _str_or_none, daily_groups, key_codes
 from desktop.domain.money import ZERO, cents, from_micros, money_sum
 from desktop.domain.results import InvoiceFlag, InvoiceResult
 from desktop.domain.settings import DEFAULT_SETTINGS, Settings
@@ -63,88 +63,118 @@ def tolerance_status(invoiced: Decimal, expected: Decimal, settings: Settings = 
     return "overbilled" if variance > 0 else "underbilled"
 
 
+class _Owners:
+    """Commit periods as plain records for owner look-ups."""
+
+    def __init__(self, commitments: pd.DataFrame | None):
+        self.rows: list[dict] = []
+        if commitments is None or commitments.empty:
+            return
+        com = commitments.sort_values(["contract_id", "period_start"], kind="mergesort")
+        for rec in com.to_dict("records"):
+            self.rows.append({"cid": str(rec["contract_id"]), "vkey": vendor_key(rec["vendor"]),
+                              "start": pd.Timestamp(rec["period_start"]).date(),
+                              "end": pd.Timestamp(rec["period_end"]).date(),
+                              "owner": _str_or_none(rec["owner"])})
+
+    def owner(self, vendor: str, contract_id: str | None, day: date) -> str | None:
+        if contract_id:
+            com = [r for r in self.rows if r["cid"] == contract_id]
+        else:
+            vk = vendor_key(vendor)
+            com = [r for r in self.rows if r["vkey"] == vk]
+        if not com:
+            return None
+        covering = [r for r in com if r["start"] <= day <= r["end"]]
+        cid = (covering or com)[0]["cid"]
+        rows = [r for r in com if r["cid"] == cid]
+        inside = [r for r in rows if r["start"] <= day <= r["end"]]
+        for cand in (inside, rows):
+            for r in cand:
+                if r["owner"] is not None:
+                    return r["owner"]
+        return None
+
+
 def contract_owner(commitments: pd.DataFrame, vendor: str, contract_id: str | None, day: date) -> str | None:
     """Owner of the invoice's contract: the contract the invoice names, else the vendor's contract
     whose commit period contains ``day`` (the billing period start), else the vendor's first
     contract by contract_id. The owner of the period containing ``day`` when set, else the first
     owner in period order. None when the vendor has no contract."""
-    if commitments.empty:
-        return None
-    com = commitments
-    if contract_id:
-        com = com[com["contract_id"].astype(str) == contract_id]
-    else:
-        vk = vendor_key(vendor)
-        keys = com["vendor"].astype(str).map(vendor_key)
-        com = com[(keys == vk).to_numpy(dtype=bool)]
-    if com.empty:
-        return None
-    com = com.sort_values(["contract_id", "period_start"], kind="mergesort")
-    ts = pd.Timestamp(day)
-    covering = com[(com["period_start"] <= ts) & (com["period_end"] >= ts)]
-    cid = (covering if not covering.empty else com)["contract_id"].iloc[0]
-    rows = com[com["contract_id"] == cid]
-    inside = rows[(rows["period_start"] <= ts) & (rows["period_end"] >= ts)]
-    for cand in (inside, rows):
-        for v in cand["owner"].tolist():
-            s = _str_or_none(v)
-            if s is not None:
-                return s
-    return None
+    return _Owners(commitments).owner(vendor, contract_id, day)
 
 
-class _Presence:
-    """Which (vendor, model) and (vendor, meter) pairs have usage on which days."""
+class _UsageIndex:
+    """Daily sums and row counts of the prepared usage per vendor, per contract, and row counts
+    per (vendor, model) and (vendor, meter); built with integer groupbys once per analysis."""
 
-    def __init__(self, usage: pd.DataFrame):
-        self.by: dict[tuple[str, str, str], Daily] = {}
-        if usage.empty:
+    def __init__(self, usage: pd.DataFrame | None):
+        self.vendor_sum: dict[str, Daily] = {}
+        self.vendor_rows: dict[str, Daily] = {}
+        self.contract_sum: dict[str, Daily] = {}
+        self.contract_rows: dict[str, Daily] = {}
+        self.presence: dict[tuple[str, str, str], Daily] = {}
+        if usage is None or usage.empty:
             return
-        vk = _keys(usage["vendor"], vendor_key)
+        days = usage["date"].to_numpy()
+        cost = usage["cost"].to_numpy(dtype=np.int64)
+        vcodes, vkeys = key_codes(usage["vendor"], vendor_key)
+        for c, d in daily_groups(vcodes, days, cost).items():
+            self.vendor_sum[vkeys[c]] = d
+        for c, d in daily_groups(vcodes, days, cost, counts=True).items():
+            self.vendor_rows[vkeys[c]] = d
+        if "_contract" in usage.columns:
+            ccodes, ckeys = key_codes(usage["_contract"])
+            for c, d in daily_groups(ccodes, days, cost).items():
+                self.contract_sum[ckeys[c]] = d
+            for c, d in daily_groups(ccodes, days, cost, counts=True).items():
+                self.contract_rows[ckeys[c]] = d
+        nv = max(len(vkeys), 1)
         for col in ("model", "meter"):
-            vals = _keys(usage[col], lambda s: str(s).strip().casefold())
-            ok = vals != ""
-            if not ok.any():
-                continue
-            f = pd.DataFrame({"v": vk[ok], "k": vals[ok], "date": usage["date"].to_numpy()[ok]})
-            g = f.groupby(["v", "k", "date"], sort=True).size()
-            for (v, k), s in g.groupby(level=[0, 1], sort=False):
-                self.by[(col, v, k)] = Daily(s.index.get_level_values(2).to_numpy(),
-                                             s.to_numpy(dtype=np.int64))
+            mcodes, mkeys = key_codes(usage[col], _casekey)
+            combo = np.where((vcodes >= 0) & (mcodes >= 0), mcodes * nv + vcodes, -1)
+            for c, d in daily_groups(combo, days, cost, counts=True).items():
+                self.presence[(col, vkeys[c % nv], mkeys[c // nv])] = d
 
     def any(self, col: str, vkey: str, value: str, start: date, end: date) -> bool:
-        d = self.by.get((col, vkey, value.strip().casefold()))
+        d = self.presence.get((col, vkey, _casekey(value)))
         return d is not None and d.total(start, end) > 0
 
 
-def _keys(s: pd.Series, fn) -> np.ndarray:
-    codes, uniques = pd.factorize(s.astype("string"), use_na_sentinel=True)
-    keys = np.array([fn(u) for u in uniques] + [""], dtype=object)
-    return keys[codes]
+def _casekey(v) -> str:
+    return str(v).strip().casefold()
 
 
-def _rate_card_match(rate_card: pd.DataFrame, vkey: str, model: str | None, meter: str | None,
-                     day: date) -> dict | None:
-    """The rate card row of vendor + model (else + meter) valid on ``day``; latest effective_from
-    wins."""
-    if rate_card.empty:
+class _RateCard:
+    """The rate card as plain records, matched by vendor + model (else meter) on a date."""
+
+    def __init__(self, rate_card: pd.DataFrame | None):
+        self.rows: list[dict] = []
+        if rate_card is None or rate_card.empty:
+            return
+        for rec in rate_card.to_dict("records"):
+            self.rows.append({
+                "vkey": vendor_key(rec["vendor"]) if _str_or_none(rec["vendor"]) else "",
+                "model": _casekey(rec["model"]) if _str_or_none(rec["model"]) else None,
+                "meter": _casekey(rec["meter"]) if _str_or_none(rec["meter"]) else None,
+                "from": None if pd.isna(rec["effective_from"]) else pd.Timestamp(rec["effective_from"]).date(),
+                "to": None if pd.isna(rec["effective_to"]) else pd.Timestamp(rec["effective_to"]).date(),
+                "contracted_price": rec["contracted_price"], "owner": rec.get("owner"),
+                "_row": int(rec["_row"]),
+            })
+
+    def match(self, vkey: str, model: str | None, meter: str | None, day: date) -> dict | None:
+        """The row of vendor + model (else + meter) valid on ``day``; latest effective_from wins
+        (then the later row)."""
+        valid = [r for r in self.rows if r["vkey"] == vkey and (r["from"] is None or r["from"] <= day)
+                 and (r["to"] is None or r["to"] >= day)]
+        for col, val in (("model", model), ("meter", meter)):
+            if val is None:
+                continue
+            hits = [r for r in valid if r[col] == _casekey(val)]
+            if hits:
+                return max(hits, key=lambda r: (r["from"] or date.min, r["_row"]))
         return None
-    rc = rate_card[(rate_card["vendor"].astype(str).map(vendor_key) == vkey).to_numpy(dtype=bool)]
-    if rc.empty:
-        return None
-    ts = pd.Timestamp(day)
-    rc = rc[((rc["effective_from"].isna() | (rc["effective_from"] <= ts))
-             & (rc["effective_to"].isna() | (rc["effective_to"] >= ts))).to_numpy(dtype=bool)]
-    for col, val in (("model", model), ("meter", meter)):
-        if val is None:
-            continue
-        hit = rc[(rc[col].astype("string").str.casefold() == val.casefold()).fillna(False)
-                 .to_numpy(dtype=bool)]
-        if not hit.empty:
-            hit = hit.assign(_k=hit["effective_from"].fillna(pd.Timestamp.min))
-            hit = hit.sort_values(["_k", "_row"], kind="mergesort")
-            return hit.iloc[-1].to_dict()
-    return None
 
 
 def _line_key(rec: dict) -> tuple:
@@ -170,44 +200,20 @@ def invoice_results(invoices: pd.DataFrame, usage: pd.DataFrame, commitments: pd
                                       reporting_currency=rep, kind="invoice")
     if conv.empty:
         return (), warnings
-    u = usage if usage is not None else pd.DataFrame()
-    if not u.empty:
-        uv = _keys(u["vendor"], vendor_key)
-        frame = pd.DataFrame({"v": uv, "date": u["date"].to_numpy(), "cost": u["cost"].to_numpy()})
-        by_vendor: dict[str, Daily] = {}
-        for v, g in frame.groupby("v", sort=False):
-            s = g.groupby("date")["cost"].sum()
-            by_vendor[str(v)] = Daily(s.index.to_numpy(), s.to_numpy(dtype=np.int64))
-        cnt = frame.groupby(["v", "date"]).size()
-        rows_by_vendor = {str(v): Daily(s.index.get_level_values(1).to_numpy(), s.to_numpy(dtype=np.int64))
-                          for v, s in cnt.groupby(level=0, sort=False)}
-        by_contract: dict[str, Daily] = {}
-        rows_by_contract: dict[str, Daily] = {}
-        if "_contract" in u.columns:
-            cu = u[u["_contract"].notna()]
-            if not cu.empty:
-                g = cu.groupby([cu["_contract"].astype(str), cu["date"]])["cost"].agg(["sum", "size"])
-                for c, s in g.groupby(level=0, sort=False):
-                    days = s.index.get_level_values(1).to_numpy()
-                    by_contract[str(c)] = Daily(days, s["sum"].to_numpy(dtype=np.int64))
-                    rows_by_contract[str(c)] = Daily(days, s["size"].to_numpy(dtype=np.int64))
-        presence = _Presence(u)
-    else:
-        by_vendor, rows_by_vendor, by_contract, rows_by_contract = {}, {}, {}, {}
-        presence = _Presence(pd.DataFrame())
-
+    index = _UsageIndex(usage)
+    card = _RateCard(rate_card)
+    owners = _Owners(commitments)
     conv = conv.sort_values(["invoice_id", "_file", "_row"], kind="mergesort")
     results = []
     for invoice_id, lines in conv.groupby(conv["invoice_id"].astype(str), sort=True):
-        res, notes = _one_invoice(str(invoice_id), lines, by_vendor, rows_by_vendor, by_contract,
-                                  rows_by_contract, presence, commitments, rate_card, fx_rates, settings)
+        res, notes = _one_invoice(str(invoice_id), lines, index, card, owners, fx_rates, settings)
         results.append(res)
         warnings.extend(notes)
     return tuple(results), warnings
 
 
-def _one_invoice(invoice_id, lines, by_vendor, rows_by_vendor, by_contract, rows_by_contract, presence,
-                 commitments, rate_card, fx_rates, settings):
+def _one_invoice(invoice_id: str, lines: pd.DataFrame, index: _UsageIndex, rate_card: _RateCard,
+                 owners: _Owners, fx_rates: pd.DataFrame, settings: Settings):
     rep = settings.reporting_currency
     vendor = str(lines["vendor"].dropna().iloc[0]) if lines["vendor"].notna().any() else ""
     vkey = vendor_key(vendor)
@@ -223,11 +229,11 @@ def _one_invoice(invoice_id, lines, by_vendor, rows_by_vendor, by_contract, rows
         notes.append(note)
         warnings.append(note)
     if contract_id:
-        exp_daily = by_contract.get(contract_id)
-        rows_daily = rows_by_contract.get(contract_id)
+        exp_daily = index.contract_sum.get(contract_id)
+        rows_daily = index.contract_rows.get(contract_id)
     else:
-        exp_daily = by_vendor.get(vkey)
-        rows_daily = rows_by_vendor.get(vkey)
+        exp_daily = index.vendor_sum.get(vkey)
+        rows_daily = index.vendor_rows.get(vkey)
     expected = cents(from_micros(exp_daily.total(start, end))) if exp_daily else ZERO
     has_usage = bool(rows_daily and rows_daily.total(start, end) > 0)
     ltype = lines["line_type"].astype("string").str.strip().str.casefold().fillna("usage")
@@ -241,7 +247,7 @@ def _one_invoice(invoice_id, lines, by_vendor, rows_by_vendor, by_contract, rows
         status = "no_usage_period"
         notes.append(f"no usage of {vendor} was imported for {start.isoformat()}..{end.isoformat()}; "
                      f"variance cannot be judged")
-    owner = contract_owner(commitments, vendor, contract_id, start)
+    owner = owners.owner(vendor, contract_id, start)
 
     flags: list[InvoiceFlag] = []
     seen: set[tuple] = set()
@@ -262,7 +268,7 @@ def _one_invoice(invoice_id, lines, by_vendor, rows_by_vendor, by_contract, rows
         meter = _str_or_none(rec["meter"])
         if model is not None or meter is not None:
             col, val = ("model", model) if model is not None else ("meter", meter)
-            if not presence.any(col, vkey, val, start, end):
+            if not index.any(col, vkey, val, start, end):
                 flags.append(InvoiceFlag(flag="no_usage", leakage=amount, owner=owner,
                                          detail=f"no usage of {vendor} {col} {val} in "
                                                 f"{start.isoformat()}..{end.isoformat()}", **base))
@@ -270,7 +276,7 @@ def _one_invoice(invoice_id, lines, by_vendor, rows_by_vendor, by_contract, rows
         up, qty = rec["unit_price"], rec["quantity"]
         if up is None or qty is None or pd.isna(up) or pd.isna(qty):
             continue
-        card = _rate_card_match(rate_card, vkey, model, meter, inv_date)
+        card = rate_card.match(vkey, model, meter, inv_date)
         if card is None:
             continue
         contracted = _d(card["contracted_price"])
