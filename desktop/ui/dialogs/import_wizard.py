@@ -97,7 +97,10 @@ def peek_columns(path: Path) -> list[str]:
         return []
     h = sniff.find_header(rows, core.known_names())
     width = max(len(r) for r in rows)
-    return sniff.header_names(rows, h, width)
+    try:
+        return sniff.header_names(None, rows[h], width)
+    except TypeError:  # an older/newer signature: fall back to the header cells as written
+        return [str(v).strip() or f"column ({j + 1})" for j, v in enumerate(rows[h])]
 
 
 def _read_one(fs_path: Path, kind, profile, settings, profiles, progress):

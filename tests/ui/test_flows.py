@@ -1,0 +1,246 @@
+"""The analyst's main flows on the demo workspace, through the real window."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from tests.ui.conftest import close_window, open_window
+
+
+def _contract(win, cid):
+    return next(c for c in win.session.analysis.contracts if c.contract_id == cid)
+
+
+def _wait_recompute(qtbot, win, before: int):
+    qtbot.waitUntil(lambda: win.session.computations > before, timeout=60000)
+
+
+def bad_usage_file(folder: Path) -> Path:
+    p = folder / "extra-usage.csv"
+    p.write_text(
+        "date,vendor,model,team,project,cost,currency\n"
+        "2026-11-10,OpenAI,gpt-4o,Support,chatbot,1250.00,USD\n"
+        "2026-11-11,OpenAI,gpt-4o,Support,chatbot,1310.50,USD\n"
+        "2026-11-12,OpenAI,gpt-4o,Support,chatbot,twelve hundred,USD\n"
+        "2026-11-12,Anthropic,claude-sonnet-4,Research,evals,880.25,USD\n",
+        encoding="utf-8")
+    return p
+
+
+def test_import_through_the_wizard_lists_the_bad_row_and_changes_the_figures(qtbot, window, tmp_path):
+    win = window
+    oai_before = _contract(win, "OAI-2026-RAMP").consumed_to_date
+    ant_before = _contract(win, "ANT-2026-ANNUAL").consumed_to_date
+    usage = win.page_by_key["usage"]
+    rows_before = usage.model.total_rows
+
+    win.import_dialog([str(bad_usage_file(tmp_path))])
+    wiz = win.wizard
+    qtbot.waitUntil(lambda: wiz.ready, timeout=30000)
+    f = wiz.files[0]
+    assert f.error is None
+    assert f.result.kind == "usage"
+    assert f.result.report.rows_imported == 3 and f.result.report.rows_rejected == 1
+    # the bad row is listed with its row and column as the analyst sees them
+    em = wiz.errors.table_model
+    assert em.rowCount() == 1
+    assert em.data(em.index(0, 0)) == "4"
+    assert em.data(em.index(0, 1)) == "cost"
+    assert em.data(em.index(0, 2)) == "twelve hundred"
+    out = wiz.export_errors(str(tmp_path / "errors.csv"))
+    text = Path(out).read_text(encoding="utf-8-sig")
+    assert "extra-usage.csv,4,cost,twelve hundred" in text
+    # the preview shows the rows as they will be imported
+    pm = wiz.preview.table_model
+    assert pm.rowCount() == 3
+    assert pm.data(pm.index(1, pm.column_index("cost"))) == "1,310.50"
+
+    before = win.session.computations
+    with qtbot.waitSignal(wiz.imported, timeout=30000):
+        wiz.commit()
+    _wait_recompute(qtbot, win, before)
+    assert _contract(win, "OAI-2026-RAMP").consumed_to_date - oai_before == Decimal("2560.50")
+    assert _contract(win, "ANT-2026-ANNUAL").consumed_to_date - ant_before == Decimal("880.25")
+    assert usage.model.total_rows == rows_before + 3
+    assert "extra-usage.csv" in win.s_import.text()
+
+
+def test_mapping_profile_for_a_foreign_spreadsheet(qtbot, window, tmp_path):
+    p = tmp_path / "kosten.csv"
+    p.write_text("Datum;Anbieter;Betrag;Abteilung\n"
+                 "2026-11-14;OpenAI;100,50;Search\n"
+                 "2026-11-15;OpenAI;200,25;Search\n", encoding="utf-8")
+    win = window
+    win.import_dialog([str(p)])
+    wiz = win.wizard
+    qtbot.waitUntil(lambda: wiz.ready, timeout=30000)
+    f = wiz.files[0]
+    assert f.columns == ["Datum", "Anbieter", "Betrag", "Abteilung"]
+    assert wiz.current_mapping()["Betrag"] == "cost"
+    wiz.set_mapping("Abteilung", "project")  # the analyst changes one choice
+    wiz.profile_name.setText("Kosten export")
+    wiz.save_mapping_profile()
+    assert "Kosten export" in win.session.workspace.profiles()
+    wiz.apply_mapping()
+    qtbot.waitUntil(lambda: wiz.ready and wiz.files[0].result is not None, timeout=30000)
+    frame = wiz.files[0].result.frame
+    assert frame["project"].tolist() == ["Search", "Search"]
+    assert frame["cost"].tolist() == [100_500_000, 200_250_000]
+
+
+def test_a_threshold_changes_a_band_and_undo_restores_it(qtbot, window):
+    from desktop.ui.dialogs.settings import SettingsDialog
+
+    win = window
+    ant = _contract(win, "ANT-2026-ANNUAL")
+    assert ant.band == "shortfall_risk" and 0.6 < ant.pacing_ratio < 0.7
+    dlg = SettingsDialog(win.session.workspace.settings(), win)
+    dlg.set_value("band_shortfall_risk_below", 0.60)
+    dlg._accept()
+    assert dlg.result_settings.band_shortfall_risk_below == 0.60
+    before = win.session.computations
+    win.session.set_settings(dlg.result_settings)
+    _wait_recompute(qtbot, win, before)
+    assert _contract(win, "ANT-2026-ANNUAL").band == "shortfall_watch"
+    tile = next(t for t in win.page_by_key["overview"].band_tiles if t.caption.text().startswith("ANT-2026"))
+    assert tile.value.text() == "Shortfall watch"
+    # Ctrl+Z through the window's action
+    before = win.session.computations
+    win.a_undo.trigger()
+    _wait_recompute(qtbot, win, before)
+    assert _contract(win, "ANT-2026-ANNUAL").band == "shortfall_risk"
+
+
+def test_invalid_settings_are_refused_in_the_dialog(qtbot, window):
+    from desktop.ui.dialogs.settings import SettingsDialog
+
+    dlg = SettingsDialog(window.session.workspace.settings(), window)
+    dlg.set_value("tier_warning", 0.95)  # above critical
+    dlg._accept()
+    assert dlg.result_settings is None
+    assert "tiers must rise" in dlg.msg.text()
+
+
+def test_mark_an_action_done_and_it_persists_after_reopen(qtbot, demo_path):
+    win = open_window(qtbot, demo_path)
+    page = win.page_by_key["actions"]
+    win.navigate("actions", {})
+    first = page._actions[0]
+    assert first.status == "open"
+    page.table.select_source_rows([0])
+    page.notes.setText("Asked Leo to rate-limit staging keys")
+    page.save_notes()
+    page.table.select_source_rows([i for i, a in enumerate(page._actions) if a.key == first.key])
+    with qtbot.waitSignal(win.session.actionsChanged, timeout=10000):
+        page.buttons["done"].click()
+    key = first.key
+    assert next(a for a in win.session.actions() if a.key == key).status == "done"
+    close_window(win)
+
+    win2 = open_window(qtbot, demo_path)
+    try:
+        act = next(a for a in win2.session.actions() if a.key == key)
+        assert act.status == "done" and act.resolved_at is not None
+        assert act.notes == "Asked Leo to rate-limit staging keys"
+        page2 = win2.page_by_key["actions"]
+        page2.status.setCurrentIndex(2 + 2)  # "Done"
+        assert first.title in page2.visible_titles()
+    finally:
+        close_window(win2)
+
+
+def test_export_brief_in_the_background(qtbot, window, tmp_path):
+    import openpyxl
+
+    out = tmp_path / "brief.xlsx"
+    with qtbot.waitSignal(window.brief_runner.finished, timeout=60000):
+        window.export_brief(out)
+    assert window.last_brief == out and out.exists()
+    wb = openpyxl.load_workbook(out, read_only=True)
+    assert "Summary" in wb.sheetnames
+    wb.close()
+
+
+def test_alert_opens_the_rows_behind_it(qtbot, window):
+    win = window
+    ov = win.page_by_key["overview"]
+    m = ov.alerts.table_model
+    row = next(r for r in range(m.rowCount()) if ov._findings[m.source_row(r)].kind == "contract")
+    finding = ov._findings[m.source_row(row)]
+    ov._open_alert(m.index(row, 0))
+    assert win.current_page().key == "contracts"
+    assert win.page_by_key["contracts"]._current == finding.ref["contract_id"]
+
+
+def test_commit_schedule_edit_is_validated_and_undoable(qtbot, window):
+    win = window
+    page = win.page_by_key["contracts"]
+    page.select_contract("AZ-2025-EA")
+    sm = page.schedule.table_model
+    col = sm.column_index("commitment")
+    before_commit = _contract(win, "AZ-2025-EA").commitment
+    assert not sm.setData(sm.index(0, col), "-5", Qt.ItemDataRole.EditRole)
+    assert "cannot be negative" in page.schedule_msg.text()
+    before = win.session.computations
+    assert sm.setData(sm.index(0, col), "400,000", Qt.ItemDataRole.EditRole)
+    _wait_recompute(qtbot, win, before)
+    periods = _contract(win, "AZ-2025-EA").periods
+    assert len(periods) == 1 and periods[0].commitment == Decimal("400000.00")
+    before = win.session.computations
+    win.session.undo()
+    _wait_recompute(qtbot, win, before)
+    assert _contract(win, "AZ-2025-EA").commitment == before_commit
+
+
+def test_explain_this_number_lists_the_source_rows(qtbot, window):
+    from desktop.ui.dialogs.explain import ExplainDialog
+
+    a = window.session.analysis
+    dlg = ExplainDialog(a, "contract", "ANT-2026-ANNUAL", "consumed_to_date", session=window.session)
+    qtbot.addWidget(dlg)
+    ex = dlg.explanation
+    assert ex.sources_total == _contract(window, "ANT-2026-ANNUAL").consumed_to_date
+    assert dlg.sources.table_model.rowCount() == len(ex.sources) > 0
+    assert "Source rows" in dlg.text()
+
+
+def test_drill_from_invoice_to_usage(qtbot, window):
+    win = window
+    inv_page = win.page_by_key["invoices"]
+    inv = next(i for i in inv_page._invoices if i.invoice_id == "ANT-2026-09")
+    inv_page.show_ref({"invoice_id": "ANT-2026-09"})
+    inv_page.drill_usage()
+    usage = win.page_by_key["usage"]
+    assert win.current_page() is usage
+    rows = usage.model.visible_source_rows()
+    df = usage._df.iloc[rows]
+    assert set(df["vendor"]) == {"Anthropic"}
+    total = Decimal(int(df["cost"].sum())) / 10**6
+    assert abs(total - inv.expected) < Decimal("0.01")
+
+
+def test_shortcuts_switch_pages_and_the_last_page_is_remembered(qtbot, demo_path):
+    from PySide6.QtGui import QKeySequence
+
+    win = open_window(qtbot, demo_path)
+    shortcut = {a.shortcut().toString(): a for a in win.page_actions}
+    shortcut[QKeySequence("Ctrl+5").toString()].trigger()
+    assert win.current_page().key == "budgets"
+    close_window(win)
+    win2 = open_window(qtbot, demo_path)
+    try:
+        assert win2.current_page().key == "budgets"
+    finally:
+        close_window(win2)
+
+
+def test_roi_preset_is_the_seed_example(qtbot, window):
+    page = window.page_by_key["roi"]
+    page.load_preset("Support chatbot")
+    r = page.result
+    assert r.benefit == Decimal("62500.00") and r.net_benefit == Decimal("27500.00")
+    assert page.t_roi.value.text() == "78.57%"
+    assert page.t_payback.value.text() == "1.82 months"
