@@ -190,3 +190,19 @@ def test_fx_conversion_and_missing_rate():
     (r,), warnings = _run(inv, fx=fx)
     assert r.invoiced == D("275.00") and r.currency == "USD"
     assert len(warnings) == 1 and "inv.csv row 3" in warnings[0] and "GBP" in warnings[0]
+
+
+def test_one_flag_per_line_and_ordering_by_invoice_id():
+    rc = rate_card([dict(vendor="OpenAI", model="o1", contracted_price=1.0)])
+    inv = invoices([
+        dict(MAR, invoice_id="INV-B", model="gpt-4o", amount=300),
+        # o1 has no usage and is billed above its rate: no_usage wins, leakage = amount (20), not 20 + 10
+        dict(MAR, invoice_id="INV-A", model="o1", quantity=10, unit_price=2, amount=20),
+        dict(MAR, invoice_id="INV-A", line_type="tax", description="VAT", amount=4),
+        dict(MAR, invoice_id="INV-A", line_type="tax", description="VAT", amount=4),  # duplicate tax
+    ])
+    a, b = _run(inv, rc=rc)[0]
+    assert (a.invoice_id, b.invoice_id) == ("INV-A", "INV-B")
+    assert [(f.line, f.flag, f.leakage) for f in a.flags] == [(3, "no_usage", D("20.00")),
+                                                              (5, "duplicate_line", D("4.00"))]
+    assert (a.tax, a.invoiced, a.premium_leakage) == (D("8.00"), D("20.00"), D("24.00"))
