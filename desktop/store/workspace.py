@@ -56,6 +56,7 @@ from desktop.store.lock import WorkspaceLock
 
 SUFFIX = ".commitdesk"
 ACTION_STATUSES = ("open", "in_progress", "done", "wont_fix")
+AS_OF_MODES = ("latest_usage", "today", "fixed")
 CLOSED_STATUSES = ("done", "wont_fix")
 MAX_UNDO = 200
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -143,7 +144,7 @@ class ResolutionReport:
 @dataclass(frozen=True)
 class _Edit:
     label: str
-    target: str  # settings | commitment | action
+    target: str  # settings | commitment | action | as_of
     key: Any
     before: Any
     after: Any
@@ -615,11 +616,19 @@ class Workspace:
                                  replace=replace, profile_name=profile_name, profile=profile_dict,
                                  progress=sub(progress, 0.8, 1.0))
 
-    def store_result(self, result: Any, src: Path, *, content_hash: str, file_size: int,
+    def store_result(self, result: Any, src: str | os.PathLike[str], *,
+                     content_hash: str | None = None, file_size: int | None = None,
                      replace: bool = False, profile_name: str | None = None,
                      profile: dict | None = None, progress: Progress | None = None) -> ImportReport:
-        """Store an ingest ImportResult (kind, frame, report) as one batch in one transaction."""
+        """Store an ingest ImportResult (kind, frame, report) as one batch in one transaction.
+
+        For an import dialog that has already read (previewed) the file: the content hash is
+        computed from ``src`` unless given.
+        """
         self._require_writable("import a file")
+        src = Path(src)
+        if content_hash is None or file_size is None:
+            content_hash, file_size = file_sha256(src)
         kind = result.kind
         if kind not in Inputs.TABLES:
             raise InputError(f"unknown table kind {kind!r}", file=str(src))
@@ -853,6 +862,58 @@ class Workspace:
         return {(c, _dt.date.fromisoformat(s)): json.loads(ch) for c, s, ch in self._read(
             "SELECT contract_id, period_start, changes FROM commitment_edits ORDER BY 1, 2")}
 
+    # -- as-of mode ---------------------------------------------------------------------------
+
+    def as_of_mode(self) -> tuple[str, _dt.date | None]:
+        """(mode, date): 'latest_usage' (T = the latest usage date; the default), 'today', or
+        'fixed' with its date."""
+        rows = dict(self._read("SELECT key, value FROM meta WHERE key IN ('as_of_mode', 'as_of_date')"))
+        mode = rows.get("as_of_mode", "latest_usage")
+        return mode, _pd(rows.get("as_of_date"))
+
+    def set_as_of_mode(self, mode: str, on: Any = None) -> None:
+        """Undoable. ``on`` is required for 'fixed' and ignored otherwise."""
+        self._require_writable("save the as-of date")
+        if mode not in AS_OF_MODES:
+            raise InputError(f"unknown as-of mode {mode!r}; one of {', '.join(AS_OF_MODES)}",
+                             column="as_of_mode")
+        if mode == "fixed":
+            if on is None:
+                raise InputError("a fixed as-of mode needs a date", column="as_of_date")
+            try:
+                day: str | None = _to_date(on).isoformat()
+            except (TypeError, ValueError) as exc:
+                raise InputError(f"not a date: {on!r}", column="as_of_date") from exc
+        else:
+            day = None
+        before_mode, before_day = self.as_of_mode()
+        before = {"mode": before_mode, "date": _d(before_day)}
+        after = {"mode": mode, "date": day}
+        if before == after:
+            return
+        with self._write("save the as-of date") as conn:
+            self._store_as_of(conn, after)
+        self._push(_Edit("change the as-of date", "as_of", None, before, after))
+
+    @staticmethod
+    def _store_as_of(conn: sqlite3.Connection, state: dict) -> None:
+        conn.execute("INSERT INTO meta(key, value) VALUES ('as_of_mode', ?) ON CONFLICT(key) "
+                     "DO UPDATE SET value = excluded.value", (state["mode"],))
+        if state["date"] is None:
+            conn.execute("DELETE FROM meta WHERE key = 'as_of_date'")
+        else:
+            conn.execute("INSERT INTO meta(key, value) VALUES ('as_of_date', ?) ON CONFLICT(key) "
+                         "DO UPDATE SET value = excluded.value", (state["date"],))
+
+    def resolve_as_of(self, today: _dt.date | None = None) -> _dt.date | None:
+        """The as-of date the mode gives (None = let the analysis take the latest usage date)."""
+        mode, day = self.as_of_mode()
+        if mode == "fixed":
+            return day
+        if mode == "today":
+            return today or _dt.date.today()
+        return None
+
     # -- mapping profiles --------------------------------------------------------------------
 
     def save_profile(self, name: str, profile: Any) -> None:
@@ -1050,6 +1111,8 @@ class Workspace:
                 self._store_settings(conn, state)
             elif edit.target == "commitment":
                 self._store_commitment_edit(conn, edit.key, state)
+            elif edit.target == "as_of":
+                self._store_as_of(conn, state)
             elif edit.target == "action":
                 if conn.execute("SELECT 1 FROM actions WHERE key = ?", (edit.key,)).fetchone():
                     self._store_action_state(conn, edit.key, state)
@@ -1077,13 +1140,18 @@ class Workspace:
 
     # -- analysis ----------------------------------------------------------------------------
 
-    def analysis(self, as_of: _dt.date | None = None, progress: Progress | None = None):
+    def analysis(self, as_of: _dt.date | None = None, progress: Progress | None = None,
+                 **options: Any):
         """build_analysis over the stored inputs and settings; syncs the actions checklist when
-        the workspace is writable."""
+        the workspace is writable. ``as_of`` None: the workspace's as-of mode decides
+        (``resolve_as_of``). ``options`` go to build_analysis (e.g. renewal=...)."""
         from desktop.domain.analysis import build_analysis
 
+        if as_of is None:
+            as_of = self.resolve_as_of()
         inputs = self.inputs(progress=sub(progress, 0.0, 0.2))
-        analysis = build_analysis(inputs, self.settings(), as_of, progress=sub(progress, 0.2, 0.95))
+        analysis = build_analysis(inputs, self.settings(), as_of, progress=sub(progress, 0.2, 0.95),
+                                  **options)
         if not self.readonly:
             self.sync_actions(analysis.findings, analysis.as_of)
         return analysis

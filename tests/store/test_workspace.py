@@ -358,3 +358,34 @@ def test_mapping_profiles(ws, ws_path):
     assert ws.profiles() == {"Acme billing": {"columns": {"Amount": "cost"}}}
     with pytest.raises(InputError, match="needs a name"):
         ws.save_profile("  ", {})
+
+
+def test_as_of_mode_is_saved_and_undoable(ws, ws_path):
+    assert ws.as_of_mode() == ("latest_usage", None)
+    assert ws.resolve_as_of() is None
+    ws.set_as_of_mode("fixed", "2026-06-15")
+    assert ws.as_of_mode() == ("fixed", date(2026, 6, 15))
+    assert ws.resolve_as_of() == date(2026, 6, 15)
+    ws.set_as_of_mode("today")
+    assert ws.resolve_as_of(today=date(2026, 11, 22)) == date(2026, 11, 22)
+    assert ws.undo() == "change the as-of date"
+    assert ws.as_of_mode() == ("fixed", date(2026, 6, 15))
+    with pytest.raises(InputError, match="needs a date"):
+        ws.set_as_of_mode("fixed")
+    with pytest.raises(InputError, match="unknown as-of mode"):
+        ws.set_as_of_mode("yesterday")
+    ws.close()
+    with Workspace.open(ws_path, readonly=True) as r:
+        assert r.as_of_mode() == ("fixed", date(2026, 6, 15))
+
+
+def test_store_result_of_a_previewed_file_hashes_it(ws, tmp_path):
+    from helpers import result_for
+
+    src = tmp_path / "preview.csv"
+    src.write_text("date,vendor,cost\n2026-01-01,OpenAI,1\n")
+    frame = usage_frame(1, file="preview.csv")
+    ws.store_result(result_for("usage", frame, "preview.csv"), src)
+    assert ws.batches()[0].content_hash == file_digest(src)
+    with pytest.raises(DuplicateImport):
+        ws.store_result(result_for("usage", frame, "preview.csv"), src)
