@@ -12,15 +12,13 @@ import os
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import numpy as np
 
 from desktop.brief import sheets
 from desktop.brief.actions import normalize as normalize_actions
 from desktop.brief.book import MAX_ROWS, Book
-from desktop.brief.cells import BriefError, safe_row_values
+from desktop.brief.cells import BriefError
 from desktop.brief.data import burn_up, raw_kinds
+from desktop.brief.raw import add_raw_usage
 from desktop.domain.progress import Progress, ensure, sub
 from desktop.domain.results import Analysis
 
@@ -84,15 +82,16 @@ def write_brief(analysis: Analysis, out: Path | str | None = None, *, sections: 
     book = Book()
     _properties(book, analysis, wanted)
     built = []
-    raw_share = 0.6 if raw_usage else 0.0
+    sheets_end = 0.3 if raw_usage else 0.8  # the raw rows are written while saving
     for i, key in enumerate(wanted):
-        prog.step(0.05 + 0.5 * (1 - raw_share) * i / len(wanted), f"Writing {key}")
+        prog.step(sheets_end * i / len(wanted), f"Writing {key}")
         built.append(_BUILDERS[key](book, ctx))
     if raw_usage:
-        _raw_usage(book, analysis, sub(prog, 0.3, 0.9))
-    prog.step(0.9, "Saving")
+        built.extend(_raw_usage(book, analysis, sub(prog, 0.35, 0.95)))
+    prog.step(sheets_end, "Laying out the sheets")
     for s in built:
         s.flush()
+    prog.step(0.35 if raw_usage else 0.85, "Saving")
     if out is None:
         buf = io.BytesIO()
         book.wb.save(buf)
@@ -129,88 +128,12 @@ def _properties(book: Book, analysis: Analysis, wanted: list[str]) -> None:
     p.modified = now
 
 
-def _raw_usage(book: Book, analysis: Analysis, prog: Progress) -> None:
-    """The analysed usage rows, streamed, split across sheets at Excel's row limit."""
+def _raw_usage(book: Book, analysis: Analysis, prog: Progress) -> list:
+    """The analysed usage rows, streamed at save time, split across sheets at Excel's row limit."""
     usage = analysis.usage
     if usage is None or len(usage) == 0:
-        ws = book.raw_sheet(RAW_TITLE)
-        ws.append(["no usage rows"])
-        return
-    cols = raw_kinds(usage)
-    n = len(usage)
-    nsheets = -(-n // RAW_ROWS_PER_SHEET)
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font, PatternFill
-
-    from desktop.brief.book import DATE_FMT, MONEY_FMT, argb
-    from desktop.domain import palette
-
-    chunk = 50_000
-    done = 0
-    for k in range(nsheets):
-        title = RAW_TITLE if nsheets == 1 else f"{RAW_TITLE} {k + 1}"
-        ws = book.raw_sheet(title)
-        widths = {"date": 11, "vendor": 14, "cost": 13, "_file": 18}
-        for j, (c, _) in enumerate(cols, 1):
-            from openpyxl.utils import get_column_letter
-
-            ws.column_dimensions[get_column_letter(j)].width = widths.get(c, 12)
-        ws.freeze_panes = "A2"
-        header = []
-        for c, _ in cols:
-            cell = WriteOnlyCell(ws)
-            from desktop.brief.cells import set_text
-
-            set_text(cell, c)
-            cell.font = Font(bold=True, color="FFFFFFFF")
-            cell.fill = PatternFill("solid", fgColor=argb(palette.BLUE))
-            header.append(cell)
-        ws.append(header)
-        lo = k * RAW_ROWS_PER_SHEET
-        hi = min(n, lo + RAW_ROWS_PER_SHEET)
-        date_proto = WriteOnlyCell(ws)
-        date_proto.number_format = DATE_FMT
-        money_proto = WriteOnlyCell(ws)
-        money_proto.number_format = MONEY_FMT
-        for start in range(lo, hi, chunk):
-            stop = min(hi, start + chunk)
-            part = usage.iloc[start:stop]
-            columns = [_column_values(ws, part[c], kind, date_proto, money_proto) for c, kind in cols]
-            for row in zip(*columns, strict=True):
-                ws.append(row)
-            done += stop - start
-            prog.step(done / n, f"Writing usage rows ({done:,} of {n:,})")
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{hi - lo + 1}"
-
-
-def _column_values(ws: Any, series: Any, kind: str, date_proto: Any, money_proto: Any) -> list:
-    from copy import copy
-
-    from openpyxl.cell import WriteOnlyCell
-
-    if kind == "date":
-        days = series.to_numpy("datetime64[D]")
-        out = []
-        for d in days:
-            if np.isnat(d):
-                out.append(None)
-                continue
-            c = WriteOnlyCell(ws, value=int((d - np.datetime64("1899-12-30", "D")).astype(int)))
-            c._style = copy(date_proto._style)
-            out.append(c)
-        return out
-    if kind == "money":
-        out = []
-        for m in series.to_numpy(np.int64):
-            c = WriteOnlyCell(ws, value=round(int(m) / 1_000_000, 6))
-            c._style = copy(money_proto._style)
-            out.append(c)
-        return out
-    if kind == "float":
-        arr = series.to_numpy("float64", na_value=np.nan)
-        return [None if np.isnan(x) else float(x) for x in arr]
-    if kind == "int":
-        return [int(x) for x in series.to_numpy(np.int64)]
-    if kind == "bool":
-        return ["yes" if bool(x) else "no" for x in series.fillna(True).to_numpy(bool)]
-    return safe_row_values(ws, series)
+        s = book.sheet(RAW_TITLE)
+        s.text(1, 1, "no usage rows", "note")
+        return [s]
+    add_raw_usage(book, usage, raw_kinds(usage), RAW_TITLE, RAW_ROWS_PER_SHEET, prog)
+    return []

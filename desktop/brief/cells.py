@@ -131,3 +131,16 @@ def safe_row_values(ws: Any, series: Any) -> list:
     for i in flags.nonzero()[0]:
         out[i] = set_text(WriteOnlyCell(ws), values[i], where=f"sheet {ws.title!r}, row {i + 2}")
     return out
+
+
+def text_fragments(values: list[Any], *, where: str | None = None) -> tuple[list[str], list[bool]]:
+    """For writers that emit SpreadsheetML themselves (desktop.brief.raw): each value's text,
+    checked and escaped exactly as ``set_text`` stores it, then XML-escaped, and whether its
+    cell needs quotePrefix."""
+    texts, quoted = [], []
+    for v in values:
+        raw = v if isinstance(v, str) else str(v)
+        t = clean_text(raw, where=where)
+        texts.append(t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+        quoted.append(needs_quote_prefix(raw))
+    return texts, quoted

@@ -55,7 +55,7 @@ def converted(tmp_path_factory, lo_profile, demo_analysis):
     tmp = tmp_path_factory.mktemp("lo")
     a = fx.analysis()
     edited, row = _edited(a)
-    inputs = {"harness": _harness(), "fixture": write_brief(a), "demo": write_brief(demo_analysis),
+    inputs = {"harness": _harness(), "fixture": write_brief(a, raw_usage=True), "demo": write_brief(demo_analysis),
               "edited": edited}
     srcs = []
     for name, data in inputs.items():
@@ -122,6 +122,15 @@ def test_fixture_brief_recalculates_to_commitdesk_values(converted):
     _check(data, recalced)
     inv = recalced["Invoices"]  # payloads are still text after LibreOffice opened and saved the file
     assert inv["A6"].value == "=OAI-2026-10" and inv["A6"].data_type == "s"
+    # the streamed raw usage sheet opens too: same rows, numbers, dates and text
+    raw = recalced["Usage rows"]
+    usage = fx.analysis().usage
+    assert raw.max_row == len(usage) + 1
+    assert [c.value for c in raw[1]][:3] == ["date", "vendor", "cost"]
+    assert raw["A2"].value.date() == usage["date"].iloc[0].date() and raw["B2"].value == "OpenAI"
+    assert raw["C2"].value == pytest.approx(int(usage["cost"].iloc[0]) / 1e6)
+    texts = {c.value for row in raw.iter_rows(min_row=2) for c in row if c.data_type == "s"}
+    assert {p.replace("\r", "\n") for p in fx.PAYLOADS} <= {t.replace("\r", "\n") for t in texts}
 
 
 def test_demo_brief_recalculates_to_commitdesk_values(converted):
