@@ -20,6 +20,7 @@ from desktop.domain import charts, palette
 from desktop.domain.charts import ChartData, Series
 
 DAY = charts.DAY
+LARGE_SERIES = 5_000  # points; larger series are drawn with thin solid pens (see _draw_series)
 
 
 def is_dark(widget: QtWidgets.QWidget | None = None) -> bool:
@@ -316,8 +317,13 @@ class ChartWidget(QtWidgets.QWidget):
                 if s.style == "step" and s.lo is not None and s.hi is not None:
                     # each (start, end) pair drawn across the whole period, end day included
                     xs = np.column_stack([s.lo[0::2], s.hi[1::2]]).ravel()
-                pen = _pen(color, 2.2 if s.style in ("line", "step") else 1.8,
-                           "dash" if s.style == "dash" else "solid")
+                if s.n > LARGE_SERIES:
+                    # Qt strokes wide or dashed pens along the whole (peak-downsampled, zig-zag)
+                    # path length: at this size a thin solid line keeps a repaint within a frame
+                    pen = _pen(color, 1.0)
+                else:
+                    pen = _pen(color, 2.2 if s.style in ("line", "step") else 1.8,
+                               "dash" if s.style == "dash" else "solid")
                 kw: dict = {"pen": pen, "connect": connect}
                 if s.style == "area":
                     # opaque (softened) fills: each band is drawn from 0 and the lower bands
