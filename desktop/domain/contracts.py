@@ -292,21 +292,34 @@ def key_codes(s: pd.Series, keyfn=None) -> tuple[np.ndarray, list[str]]:
 def daily_groups(codes: np.ndarray, days: np.ndarray, micros: np.ndarray,
                  counts: bool = False) -> dict[int, Daily]:
     """Daily sums of ``micros`` (or row counts) per code >= 0, from one integer groupby."""
+    sums, sizes = daily_sums_and_counts(codes, days, micros)
+    return sizes if counts else sums
+
+
+def daily_sums_and_counts(codes: np.ndarray, days: np.ndarray,
+                          micros: np.ndarray) -> tuple[dict[int, Daily], dict[int, Daily]]:
+    """(daily sums, daily row counts) per code >= 0, from one integer groupby."""
     codes = np.asarray(codes)
     ok = codes >= 0
     if not ok.any():
-        return {}
-    df = pd.DataFrame({"k": codes[ok], "d": np.asarray(days, dtype="datetime64[ns]")[ok],
-                       "c": np.asarray(micros, dtype=np.int64)[ok]})
-    grouped = df.groupby(["k", "d"], sort=True)["c"]
-    g = grouped.size() if counts else grouped.sum()
+        return {}, {}
+    day = np.asarray(days, dtype="datetime64[D]").astype(np.int64)[ok]
+    key = codes[ok].astype(np.int64)
+    cost = np.asarray(micros, dtype=np.int64)[ok]
+    g = pd.DataFrame({"k": key, "d": day, "c": cost}).groupby(["k", "d"], sort=True)["c"].agg(["sum", "size"])
     k = g.index.get_level_values(0).to_numpy()
-    d = g.index.get_level_values(1).to_numpy()
-    v = g.to_numpy(dtype=np.int64)
+    d = g.index.get_level_values(1).to_numpy().astype("datetime64[D]")
+    v = g["sum"].to_numpy(dtype=np.int64)
+    n = g["size"].to_numpy(dtype=np.int64)
     cuts = np.flatnonzero(np.diff(k)) + 1
     starts = [0, *cuts.tolist()]
     ends = [*cuts.tolist(), len(k)]
-    return {int(k[a]): Daily(d[a:b], v[a:b]) for a, b in zip(starts, ends, strict=True)}
+    sums: dict[int, Daily] = {}
+    sizes: dict[int, Daily] = {}
+    for a, b in zip(starts, ends, strict=True):
+        sums[int(k[a])] = Daily(d[a:b], v[a:b])
+        sizes[int(k[a])] = Daily(d[a:b], n[a:b])
+    return sums, sizes
 
 
 def daily_by(frame: pd.DataFrame, key: str) -> dict[str, Daily]:

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from desktop.domain import fx
-from desktop.domain.contracts import Daily, _str_or_none, daily_groups, key_codes
+from desktop.domain.contracts import Daily, _str_or_none, daily_groups, daily_sums_and_counts, key_codes
 from desktop.domain.money import ZERO, cents, from_micros, money_sum
 from desktop.domain.results import InvoiceFlag, InvoiceResult
 from desktop.domain.settings import DEFAULT_SETTINGS, Settings
@@ -119,16 +119,14 @@ class _UsageIndex:
         days = usage["date"].to_numpy()
         cost = usage["cost"].to_numpy(dtype=np.int64)
         vcodes, vkeys = key_codes(usage["vendor"], vendor_key)
-        for c, d in daily_groups(vcodes, days, cost).items():
-            self.vendor_sum[vkeys[c]] = d
-        for c, d in daily_groups(vcodes, days, cost, counts=True).items():
-            self.vendor_rows[vkeys[c]] = d
+        sums, sizes = daily_sums_and_counts(vcodes, days, cost)
+        self.vendor_sum = {vkeys[c]: d for c, d in sums.items()}
+        self.vendor_rows = {vkeys[c]: d for c, d in sizes.items()}
         if "_contract" in usage.columns:
             ccodes, ckeys = key_codes(usage["_contract"])
-            for c, d in daily_groups(ccodes, days, cost).items():
-                self.contract_sum[ckeys[c]] = d
-            for c, d in daily_groups(ccodes, days, cost, counts=True).items():
-                self.contract_rows[ckeys[c]] = d
+            sums, sizes = daily_sums_and_counts(ccodes, days, cost)
+            self.contract_sum = {ckeys[c]: d for c, d in sums.items()}
+            self.contract_rows = {ckeys[c]: d for c, d in sizes.items()}
         nv = max(len(vkeys), 1)
         for col in ("model", "meter"):
             mcodes, mkeys = key_codes(usage[col], _casekey)
