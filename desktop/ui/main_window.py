@@ -247,6 +247,7 @@ class MainWindow(QMainWindow):
         if page is None:
             return
         self.show_page(self.pages.index(page))
+        page.ensure_fresh()
         if ref:
             page.show_ref(ref)
 

@@ -71,3 +71,39 @@ def window(qtbot, demo_path):
     win = open_window(qtbot, demo_path)
     yield win
     close_window(win)
+
+
+@pytest.fixture(scope="module")
+def shared_window(qapp, demo_master, tmp_path_factory):
+    """One window for the tests of a module that only look (they must not change anything)."""
+    import os
+
+    from pytestqt.qtbot import QtBot
+
+    h = tmp_path_factory.mktemp("shared-home")
+    old = os.environ.get("COMMITDESK_HOME")
+    os.environ["COMMITDESK_HOME"] = str(h)
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(h / "qsettings"))
+    dst = h / "Demo.commitdesk"
+    shutil.copy(demo_master, dst)
+
+    class _Req:  # QtBot wants a request only for its finalizers
+        def addfinalizer(self, fn):
+            pass
+
+    bot = QtBot(_Req())
+    from desktop import app as desktop_app
+    from desktop.store import Workspace
+
+    ws = Workspace.open(dst)
+    win = desktop_app.build_window(ws)
+    win.resize(1440, 900)
+    win.show()
+    bot.waitUntil(lambda: win.session.analysis is not None, timeout=60000)
+    yield win
+    close_window(win)
+    if old is None:
+        os.environ.pop("COMMITDESK_HOME", None)
+    else:
+        os.environ["COMMITDESK_HOME"] = old

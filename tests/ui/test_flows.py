@@ -35,7 +35,9 @@ def test_import_through_the_wizard_lists_the_bad_row_and_changes_the_figures(qtb
     oai_before = _contract(win, "OAI-2026-RAMP").consumed_to_date
     ant_before = _contract(win, "ANT-2026-ANNUAL").consumed_to_date
     usage = win.page_by_key["usage"]
+    win.navigate("usage", {})
     rows_before = usage.model.total_rows
+    assert rows_before > 0
 
     win.import_dialog([str(bad_usage_file(tmp_path))])
     wiz = win.wizard
@@ -114,10 +116,10 @@ def test_a_threshold_changes_a_band_and_undo_restores_it(qtbot, window):
     assert _contract(win, "ANT-2026-ANNUAL").band == "shortfall_risk"
 
 
-def test_invalid_settings_are_refused_in_the_dialog(qtbot, window):
+def test_invalid_settings_are_refused_in_the_dialog(qtbot, shared_window):
     from desktop.ui.dialogs.settings import SettingsDialog
 
-    dlg = SettingsDialog(window.session.workspace.settings(), window)
+    dlg = SettingsDialog(shared_window.session.workspace.settings(), shared_window)
     dlg.set_value("tier_warning", 0.95)  # above critical
     dlg._accept()
     assert dlg.result_settings is None
@@ -152,20 +154,20 @@ def test_mark_an_action_done_and_it_persists_after_reopen(qtbot, demo_path):
         close_window(win2)
 
 
-def test_export_brief_in_the_background(qtbot, window, tmp_path):
+def test_export_brief_in_the_background(qtbot, shared_window, tmp_path):
     import openpyxl
 
     out = tmp_path / "brief.xlsx"
-    with qtbot.waitSignal(window.brief_runner.finished, timeout=60000):
-        window.export_brief(out)
-    assert window.last_brief == out and out.exists()
+    with qtbot.waitSignal(shared_window.brief_runner.finished, timeout=60000):
+        shared_window.export_brief(out)
+    assert shared_window.last_brief == out and out.exists()
     wb = openpyxl.load_workbook(out, read_only=True)
     assert "Summary" in wb.sheetnames
     wb.close()
 
 
-def test_alert_opens_the_rows_behind_it(qtbot, window):
-    win = window
+def test_alert_opens_the_rows_behind_it(qtbot, shared_window):
+    win = shared_window
     ov = win.page_by_key["overview"]
     m = ov.alerts.table_model
     row = next(r for r in range(m.rowCount()) if ov._findings[m.source_row(r)].kind == "contract")
@@ -178,7 +180,8 @@ def test_alert_opens_the_rows_behind_it(qtbot, window):
 def test_commit_schedule_edit_is_validated_and_undoable(qtbot, window):
     win = window
     page = win.page_by_key["contracts"]
-    page.select_contract("AZ-2025-EA")
+    win.navigate("contracts", {"contract_id": "AZ-2025-EA"})
+    page.tabs.setCurrentIndex(1)
     sm = page.schedule.table_model
     col = sm.column_index("commitment")
     before_commit = _contract(win, "AZ-2025-EA").commitment
@@ -195,23 +198,23 @@ def test_commit_schedule_edit_is_validated_and_undoable(qtbot, window):
     assert _contract(win, "AZ-2025-EA").commitment == before_commit
 
 
-def test_explain_this_number_lists_the_source_rows(qtbot, window):
+def test_explain_this_number_lists_the_source_rows(qtbot, shared_window):
     from desktop.ui.dialogs.explain import ExplainDialog
 
-    a = window.session.analysis
-    dlg = ExplainDialog(a, "contract", "ANT-2026-ANNUAL", "consumed_to_date", session=window.session)
+    a = shared_window.session.analysis
+    dlg = ExplainDialog(a, "contract", "ANT-2026-ANNUAL", "consumed_to_date", session=shared_window.session)
     qtbot.addWidget(dlg)
     ex = dlg.explanation
-    assert ex.sources_total == _contract(window, "ANT-2026-ANNUAL").consumed_to_date
+    assert ex.sources_total == _contract(shared_window, "ANT-2026-ANNUAL").consumed_to_date
     assert dlg.sources.table_model.rowCount() == len(ex.sources) > 0
     assert "Source rows" in dlg.text()
 
 
-def test_drill_from_invoice_to_usage(qtbot, window):
-    win = window
+def test_drill_from_invoice_to_usage(qtbot, shared_window):
+    win = shared_window
     inv_page = win.page_by_key["invoices"]
+    win.navigate("invoices", {"invoice_id": "ANT-2026-09"})
     inv = next(i for i in inv_page._invoices if i.invoice_id == "ANT-2026-09")
-    inv_page.show_ref({"invoice_id": "ANT-2026-09"})
     inv_page.drill_usage()
     usage = win.page_by_key["usage"]
     assert win.current_page() is usage
@@ -237,8 +240,8 @@ def test_shortcuts_switch_pages_and_the_last_page_is_remembered(qtbot, demo_path
         close_window(win2)
 
 
-def test_roi_preset_is_the_seed_example(qtbot, window):
-    page = window.page_by_key["roi"]
+def test_roi_preset_is_the_seed_example(qtbot, shared_window):
+    page = shared_window.page_by_key["roi"]
     page.load_preset("Support chatbot")
     r = page.result
     assert r.benefit == Decimal("62500.00") and r.net_benefit == Decimal("27500.00")

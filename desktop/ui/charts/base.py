@@ -443,23 +443,31 @@ class ChartWidget(QtWidgets.QWidget):
             self.plot_item.removeItem(ln) if vb is self.view_box else (vb.removeItem(ln) if vb else None)
         self._lines = []
         th = palette.theme(self._dark)
-        n_markers = len(data.markers)
+        xb = charts.bounds(data)["x"] if data.markers else None
         for k, m in enumerate(data.markers):
             color = self.line_color(m.color)
             style = "solid" if m.kind == "as_of" else "dash"
             width = 2.0 if m.kind == "as_of" else 1.0
-            # as-of label at the top; boundaries low, alternating so neighbours do not collide;
-            # the last boundary (term end) labelled on its left so it stays inside the plot
+            # as-of label at the top, recommendations mid-height, boundaries low and alternating
+            # so neighbours do not collide; labels in the right quarter go on the line's left
             if m.kind == "as_of":
-                pos, anchor = 0.96, (0, 0.5)
+                pos = 0.96
             elif m.kind == "recommended":
-                pos, anchor = 0.55 - 0.07 * (k % 2), (0, 0.5)
+                pos = 0.55 - 0.07 * (k % 2)
+            else:  # boundary, term_end
+                pos = 0.05 + 0.07 * (k % 2)
+            right = xb is not None and xb[1] > xb[0] and m.x > xb[0] + 0.75 * (xb[1] - xb[0])
+            text = m.label
+            if m.kind == "boundary":
+                # a period's label stays right of its start line (inside its period), shortened
+                # near the right edge
+                anchor = (0, 0.5)
+                if right and m.short:
+                    text = m.short
             else:
-                pos, anchor = 0.05 + 0.07 * (k % 2), (0, 0.5)
-                if k == n_markers - 1 or (k == n_markers - 2 and data.markers[-1].kind == "as_of"):
-                    anchor = (1, 0.5)
+                anchor = (1, 0.5) if right else (0, 0.5)
             ln = pg.InfiniteLine(pos=m.x, angle=90, movable=False, pen=_pen(color, width, style),
-                                 label=m.label, labelOpts={"position": pos, "color": th.foreground,
+                                 label=text, labelOpts={"position": pos, "color": th.foreground,
                                                            "fill": palette.rgba(th.background, 200),
                                                            "anchors": [anchor, anchor]})
             ln.setZValue(8)

@@ -205,6 +205,18 @@ class ColumnTableModel(QAbstractTableModel):
             self._filters[name] = mask
         self._recompute()
 
+    def set_filters(self, masks: dict[str, np.ndarray | None]) -> None:
+        """Several named masks at once (one recompute)."""
+        for name, mask in masks.items():
+            if mask is None:
+                self._filters.pop(name, None)
+            else:
+                mask = np.asarray(mask, dtype=bool)
+                if len(mask) != self._n:
+                    raise ValueError("mask length differs from the row count")
+                self._filters[name] = mask
+        self._recompute()
+
     def set_text_filter(self, text: str) -> None:
         self._text = text.strip().casefold()
         self._recompute()

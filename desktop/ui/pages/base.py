@@ -18,10 +18,27 @@ class Page(QWidget):
         self.analysis = None
         session.analysisChanged.connect(self._on_analysis)
 
+    _dirty = False
+
     def _on_analysis(self, analysis) -> None:
+        """Refresh now when on screen; a hidden page refreshes when it is next shown."""
         self.analysis = analysis
-        if analysis is not None:
+        if analysis is None:
+            return
+        if self.isVisible():
+            self._dirty = False
             self.refresh(analysis)
+        else:
+            self._dirty = True
+
+    def ensure_fresh(self) -> None:
+        if self._dirty and self.analysis is not None:
+            self._dirty = False
+            self.refresh(self.analysis)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        self.ensure_fresh()
+        super().showEvent(event)
 
     def refresh(self, analysis) -> None:  # pragma: no cover - every page implements it
         raise NotImplementedError

@@ -152,6 +152,7 @@ class ContractsPage(Page):
         lay.addWidget(split)
         self._contracts: list = []
         self._current: str | None = None
+        self._showing = None
         self._schedule_rows: pd.DataFrame | None = None
 
     # ------------------------------------------------------------------------------------------
@@ -189,17 +190,15 @@ class ContractsPage(Page):
         ids = [c.contract_id for c in self._contracts]
         if contract_id not in ids:
             return
-        self.table.select_source_rows([ids.index(contract_id)])
-        self._show(self._contracts[ids.index(contract_id)])
+        self._showing = None
+        self.table.select_source_rows([ids.index(contract_id)])  # -> _select -> _show
+        if self._showing is not self._contracts[ids.index(contract_id)]:
+            self._show(self._contracts[ids.index(contract_id)])
 
     def _select(self, *_):
         rows = self.table.selected_source_rows()
         if rows:
-            c = self._contracts[rows[0]]
-            if c.contract_id != self._current or self.periods.table_model.total_rows != len(c.periods):
-                self._show(c)
-            elif self.analysis is not None:
-                self._show(c)
+            self._show(self._contracts[rows[0]])
 
     def _show(self, c) -> None:
         a = self.analysis
@@ -212,6 +211,7 @@ class ContractsPage(Page):
             self.shift.table_model.set_columns([])
             return
         self._current = c.contract_id
+        self._showing = c
         cur = c.currency
         self.title_label.setText(f"{c.contract_id} · {c.vendor} · {c.term_start} to {c.term_end}")
         self.band_badge.set(fmt.label(c.band) if c.band else "No pace yet", palette.band_color(c.band))

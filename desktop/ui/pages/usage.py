@@ -228,21 +228,20 @@ class UsagePage(Page):
         if self._updating or self._df is None:
             return
         m = self.model
+        masks: dict[str, np.ndarray | None] = {}
         for dim, cb in self.combos.items():
             v = cb.currentText()
-            if v and v != ALL and dim in self._df.columns:
-                m.set_filter(dim, m.col(dim).equals(v))
-            else:
-                m.set_filter(dim, None)
+            masks[dim] = m.col(dim).equals(v) if v and v != ALL and dim in self._df.columns else None
         if self.use_dates.isChecked() and len(self._df):
             days = m.col("date").values
             lo = np.datetime64(self.d_from.date().toPython(), "ns")
             hi = np.datetime64(self.d_to.date().toPython(), "ns")
-            m.set_filter("dates", (days >= lo) & (days <= hi))
+            masks["dates"] = (days >= lo) & (days <= hi)
         else:
-            m.set_filter("dates", None)
-        m.set_filter("anomalies", self._anom if self.anom_only.isChecked() else None)
-        m.set_filter("contract", getattr(self, "_contract_mask", None))
+            masks["dates"] = None
+        masks["anomalies"] = self._anom if self.anom_only.isChecked() else None
+        masks["contract"] = getattr(self, "_contract_mask", None)
+        m.set_filters(masks)
         self._breakdown()
 
     def _breakdown(self, *_):
