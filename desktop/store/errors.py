@@ -3,6 +3,9 @@ previous state was kept; the CLI prints ``str(err)`` (exit status 2), the GUI sh
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 from desktop.domain.errors import InputError
 
 
@@ -60,3 +63,31 @@ class DuplicateImport(WorkspaceError):
     def __init__(self, message: str, *, path: str | None = None, batch_id: int | None = None):
         super().__init__(message, path=path)
         self.batch_id = batch_id
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+def translate_sqlite_error(exc: sqlite3.Error, path: Path, doing: str) -> WorkspaceError:
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc)
+    kept = "Nothing was changed; the workspace keeps its previous state."
+    if name.startswith("SQLITE_FULL") or "disk is full" in text:
+        return DiskFull(f"Not enough disk space to {doing} in {path.name}. {kept} "
+                        "Free some space and try again.", path=str(path))
+    if name.startswith("SQLITE_READONLY") or "readonly database" in text:
+        return WorkspaceReadOnly(f"Cannot {doing}: {path.name} is not writable (permission denied "
+                                 f"or read-only file system). {kept}", path=str(path))
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
+        return WorkspaceBusy(f"Cannot {doing}: {path.name} is locked by another program "
+                             f"(a database tool or backup?). {kept} Close it and try again.",
+                             path=str(path))
+    if name.startswith("SQLITE_PERM") or name.startswith("SQLITE_CANTOPEN") or name.startswith(
+            "SQLITE_AUTH"):
+        return WorkspaceReadOnly(f"Cannot {doing}: permission denied on {path.name} or its "
+                                 f"folder. {kept}", path=str(path))
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+        return WorkspaceCorrupt(f"{path.name} is damaged ({text}). {kept}", path=str(path))
+    if name.startswith("SQLITE_IOERR"):
+        return WorkspaceError(f"Cannot {doing}: the disk reported an error writing {path.name} "
+                              f"({text}). {kept}", path=str(path))
+    return WorkspaceError(f"Cannot {doing} in {path.name}: {text}. {kept}", path=str(path))

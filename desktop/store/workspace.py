@@ -25,8 +25,6 @@ import statistics
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -36,23 +34,41 @@ import pandas as pd
 from desktop.domain import tables
 from desktop.domain.errors import InputError
 from desktop.domain.inputs import Inputs
-from desktop.domain.money import to_micros
 from desktop.domain.progress import Progress, sub
-from desktop.domain.results import Finding, ImportIssue, ImportReport
+from desktop.domain.results import Finding, ImportReport
 from desktop.domain.settings import Settings
 from desktop.store import frames, schema
 from desktop.store.errors import (
-    DiskFull,
     DuplicateImport,
     NotAWorkspace,
-    WorkspaceBusy,
     WorkspaceCorrupt,
     WorkspaceError,
     WorkspaceNotFound,
     WorkspaceReadOnly,
     WorkspaceTooNew,
+    translate_sqlite_error,
 )
 from desktop.store.lock import WorkspaceLock
+from desktop.store.records import (
+    Action,
+    BatchRecord,
+    Edit,
+    ResolutionReport,
+    date_or_none,
+    iso_or_none,
+    now_iso,
+    report_from_json,
+    report_to_json,
+    to_date,
+)
+from desktop.store.validate import (
+    EDITABLE_COMMITMENT,
+    validate_commitment_change,
+    validate_settings,
+)
+
+__all__ = ["Action", "BatchRecord", "ResolutionReport", "Workspace", "file_sha256",
+           "report_from_json", "report_to_json", "validate_settings"]
 
 SUFFIX = ".commitdesk"
 ACTION_STATUSES = ("open", "in_progress", "done", "wont_fix")
@@ -60,122 +76,6 @@ AS_OF_MODES = ("latest_usage", "today", "fixed")
 CLOSED_STATUSES = ("done", "wont_fix")
 MAX_UNDO = 200
 _SQLITE_MAGIC = b"SQLite format 3\x00"
-
-
-def _now_iso() -> str:
-    return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _d(value: _dt.date | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _pd(value: str | None) -> _dt.date | None:
-    return _dt.date.fromisoformat(value) if value else None
-
-
-def _to_date(value: Any) -> _dt.date:
-    if isinstance(value, _dt.datetime):
-        return value.date()
-    if isinstance(value, _dt.date):
-        return value
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    return _dt.date.fromisoformat(str(value)[:10])
-
-
-# --- records ----------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class BatchRecord:
-    id: int
-    kind: str
-    file_name: str
-    source_path: str | None
-    content_hash: str
-    file_size: int
-    format: str
-    profile_name: str | None
-    profile: dict | None
-    imported_at: str
-    row_count: int
-    report: ImportReport
-    # possible double counting: usage of the same vendor on the same days from other batches
-    overlaps: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Action:
-    key: str
-    kind: str
-    severity: str
-    title: str
-    owner: str | None
-    due: _dt.date | None
-    status: str  # open | in_progress | done | wont_fix
-    notes: str
-    opened_at: _dt.date
-    resolved_at: _dt.date | None
-    detail: str = ""
-    resolution: str | None = None  # 'resolved' (the finding disappeared) | 'analyst'
-    last_seen: _dt.date | None = None
-    ref: dict = field(default_factory=dict)
-
-    @property
-    def resolution_days(self) -> int | None:
-        if self.resolved_at is None:
-            return None
-        return (self.resolved_at - self.opened_at).days
-
-
-@dataclass(frozen=True)
-class ResolutionReport:
-    """How long closed actions took (days from opened_at to resolved_at)."""
-
-    closed: tuple[Action, ...]
-    open_count: int
-    count: int
-    mean_days: float | None
-    median_days: float | None
-    max_days: int | None
-    by_kind: dict[str, dict[str, float | int | None]]
-
-
-@dataclass(frozen=True)
-class _Edit:
-    label: str
-    target: str  # settings | commitment | action | as_of
-    key: Any
-    before: Any
-    after: Any
-
-
-# --- errors -----------------------------------------------------------------------------------
-
-def _translate(exc: sqlite3.Error, path: Path, doing: str) -> WorkspaceError:
-    name = getattr(exc, "sqlite_errorname", "") or ""
-    text = str(exc)
-    kept = "Nothing was changed; the workspace keeps its previous state."
-    if name.startswith("SQLITE_FULL") or "disk is full" in text:
-        return DiskFull(f"Not enough disk space to {doing} in {path.name}. {kept} "
-                        "Free some space and try again.", path=str(path))
-    if name.startswith("SQLITE_READONLY") or "readonly database" in text:
-        return WorkspaceReadOnly(f"Cannot {doing}: {path.name} is not writable (permission denied "
-                                 f"or read-only file system). {kept}", path=str(path))
-    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
-        return WorkspaceBusy(f"Cannot {doing}: {path.name} is locked by another program "
-                             f"(a database tool or backup?). {kept} Close it and try again.",
-                             path=str(path))
-    if name.startswith("SQLITE_PERM") or name.startswith("SQLITE_CANTOPEN") or name.startswith(
-            "SQLITE_AUTH"):
-        return WorkspaceReadOnly(f"Cannot {doing}: permission denied on {path.name} or its "
-                                 f"folder. {kept}", path=str(path))
-    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
-        return WorkspaceCorrupt(f"{path.name} is damaged ({text}). {kept}", path=str(path))
-    if name.startswith("SQLITE_IOERR"):
-        return WorkspaceError(f"Cannot {doing}: the disk reported an error writing {path.name} "
-                              f"({text}). {kept}", path=str(path))
-    return WorkspaceError(f"Cannot {doing} in {path.name}: {text}. {kept}", path=str(path))
 
 
 def _read_header(path: Path) -> tuple[int, int] | None:
@@ -221,108 +121,6 @@ def file_sha256(path: Path) -> tuple[str, int]:
     return h.hexdigest(), size
 
 
-# --- report (de)serialisation -----------------------------------------------------------------
-
-def report_to_json(report: ImportReport) -> str:
-    d = dataclasses.asdict(report)
-    return json.dumps(d, sort_keys=True, default=str)
-
-
-def report_from_json(text: str) -> ImportReport:
-    d = json.loads(text)
-    d["errors"] = tuple(ImportIssue(**e) for e in d.get("errors", ()))
-    d["warnings"] = tuple(d.get("warnings", ()))
-    names = {f.name for f in dataclasses.fields(ImportReport)}
-    return ImportReport(**{k: v for k, v in d.items() if k in names})
-
-
-# --- commitment edits -------------------------------------------------------------------------
-
-_EDITABLE_COMMITMENT = {
-    "period_end": "date", "commitment": "money", "currency": "str", "discount_pct": "float",
-    "overage_multiplier": "float", "shortfall_penalty_pct": "float", "rollover_pct": "float",
-    "clause": "str", "owner": "str", "escalation_owner": "str", "notes": "str", "vendor": "str",
-}
-
-
-def _validate_commitment_change(name: str, value: Any, period_start: _dt.date) -> Any:
-    """Return the JSON-storable value (money in micros, dates ISO) or raise InputError."""
-    if name not in _EDITABLE_COMMITMENT:
-        raise InputError(f"{name!r} cannot be edited; editable: "
-                         f"{', '.join(sorted(_EDITABLE_COMMITMENT))}", column=name)
-    kind = _EDITABLE_COMMITMENT[name]
-    if kind == "money":
-        try:
-            micros = to_micros(value if not isinstance(value, float) else Decimal(str(value)))
-        except (TypeError, ValueError, InvalidOperation) as exc:
-            raise InputError(f"not an amount: {value!r}", column=name) from exc
-        if micros < 0:
-            raise InputError("a commitment cannot be negative", column=name)
-        return micros
-    if kind == "date":
-        try:
-            d = _to_date(value)
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"not a date: {value!r}", column=name) from exc
-        if d < period_start:
-            raise InputError(f"period_end {d} is before period_start {period_start}", column=name)
-        return d.isoformat()
-    if kind == "float":
-        try:
-            f = float(value)
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"not a number: {value!r}", column=name) from exc
-        if f != f:
-            raise InputError("a number is required", column=name)
-        if name in ("discount_pct", "shortfall_penalty_pct", "rollover_pct") and not 0 <= f <= 100:
-            raise InputError(f"{name} must be between 0 and 100, got {f:g}", column=name)
-        if name == "overage_multiplier" and f < 0:
-            raise InputError(f"overage_multiplier must not be negative, got {f:g}", column=name)
-        return f
-    if value is None:
-        if name == "vendor":
-            raise InputError("vendor cannot be empty", column=name)
-        return None
-    text = " ".join(str(value).split())
-    if name == "currency":
-        text = text.upper()
-        if len(text) != 3 or not text.isalpha():
-            raise InputError(f"currency must be a 3-letter code, got {value!r}", column=name)
-    if name == "vendor":
-        if not text:
-            raise InputError("vendor cannot be empty", column=name)
-        text = tables.normalize_vendor(text) or text
-    return text
-
-
-def validate_settings(s: Settings) -> None:
-    if not (0 <= s.band_shortfall_risk_below <= s.band_shortfall_watch_below <= 1.0
-            <= s.band_on_pace_max <= s.band_overage_watch_max):
-        raise InputError("pacing bands must increase: shortfall risk <= shortfall watch <= 1.0 "
-                         "<= on pace max <= overage watch max", column="band_shortfall_risk_below")
-    if not (s.tier_hard_cap >= s.tier_hard_stop >= s.tier_critical >= s.tier_warning
-            >= s.tier_info >= 0):
-        raise InputError("alert tiers must decrease: hard cap >= hard stop >= critical >= warning "
-                         ">= info >= 0", column="tier_hard_cap")
-    if not s.severity_high >= s.severity_medium >= 0:
-        raise InputError("severity thresholds: high >= medium >= 0", column="severity_high")
-    for name in ("run_rate_days", "anomaly_window", "renewal_baseline_days", "renewal_paths",
-                 "rca_high_hours", "rca_medium_hours"):
-        if getattr(s, name) <= 0:
-            raise InputError(f"{name} must be positive", column=name)
-    if s.anomaly_min_history < 1 or s.anomaly_z <= 0:
-        raise InputError("anomaly history must be >= 1 day and the z threshold > 0",
-                         column="anomaly_z")
-    if not 0 < s.smoothing_alpha <= 1:
-        raise InputError("smoothing alpha must be in (0, 1]", column="smoothing_alpha")
-    cur = s.reporting_currency
-    if len(cur) != 3 or not cur.isalpha() or cur != cur.upper():
-        raise InputError(f"reporting currency must be a 3-letter code like USD, got {cur!r}",
-                         column="reporting_currency")
-    if s.invoice_tolerance_pct < 0 or s.invoice_tolerance_abs < 0 or s.premium_rate_tolerance_pct < 0:
-        raise InputError("tolerances must not be negative", column="invoice_tolerance_pct")
-
-
 # --- the workspace ----------------------------------------------------------------------------
 
 class Workspace:
@@ -340,8 +138,8 @@ class Workspace:
         self._conn: sqlite3.Connection | None = None
         self._lock: WorkspaceLock | None = None
         self._mutex = threading.RLock()
-        self._undo: list[_Edit] = []
-        self._redo: list[_Edit] = []
+        self._undo: list[Edit] = []
+        self._redo: list[Edit] = []
         self.backup_path: Path | None = None  # written before a migration on this open
         self.recovered_lock: dict | None = None  # stale lock taken over on this open
 
@@ -395,7 +193,7 @@ class Workspace:
             conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
                                    timeout=self.busy_timeout_s)
         except sqlite3.Error as exc:
-            raise _translate(exc, self.path, "open the workspace") from exc
+            raise translate_sqlite_error(exc, self.path, "open the workspace") from exc
         conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
         return conn
 
@@ -425,7 +223,7 @@ class Workspace:
                 raise NotAWorkspace(f"{self.path.name} is not a CommitDesk workspace.",
                                     path=str(self.path)) from exc
             if not (self.readonly and name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY"))):
-                raise _translate(exc, self.path, "open the workspace") from exc
+                raise translate_sqlite_error(exc, self.path, "open the workspace") from exc
             # read-only folder: SQLite cannot create the WAL index (-shm). With no -wal file
             # every committed change is in the main file, which can then be read as immutable.
             conn.close()
@@ -439,7 +237,7 @@ class Workspace:
             try:
                 app_id, version, n_tables = self._header_facts(conn)
             except sqlite3.DatabaseError as exc2:
-                raise _translate(exc2, self.path, "open the workspace") from exc2
+                raise translate_sqlite_error(exc2, self.path, "open the workspace") from exc2
         if version > schema.SCHEMA_VERSION:
             raise _too_new(self.path, version)
         fresh = n_tables == 0 and app_id == 0 and version == 0
@@ -456,7 +254,7 @@ class Workspace:
                 conn.execute("PRAGMA synchronous = FULL")
                 conn.execute("PRAGMA foreign_keys = ON")
             except sqlite3.Error as exc:
-                raise _translate(exc, self.path, "open the workspace") from exc
+                raise translate_sqlite_error(exc, self.path, "open the workspace") from exc
         if not fresh:
             check = conn.execute("PRAGMA quick_check").fetchall()
             if [r[0] for r in check] != ["ok"]:
@@ -483,7 +281,7 @@ class Workspace:
         try:
             self.backup_path = schema.migrate(self._conn, self.path, version, backup=backup)
         except sqlite3.Error as exc:
-            raise _translate(exc, self.path, "upgrade the workspace") from exc
+            raise translate_sqlite_error(exc, self.path, "upgrade the workspace") from exc
         except OSError as exc:
             raise WorkspaceError(f"Cannot write the backup copy before upgrading {self.path.name}: "
                                  f"{exc.strerror}. Nothing was changed.", path=str(self.path)) from exc
@@ -537,7 +335,7 @@ class Workspace:
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
-                raise _translate(exc, self.path, doing) from exc
+                raise translate_sqlite_error(exc, self.path, doing) from exc
             try:
                 yield conn
                 conn.execute("COMMIT")
@@ -547,7 +345,7 @@ class Workspace:
                 except sqlite3.Error:
                     pass
                 if isinstance(exc, sqlite3.Error):
-                    raise _translate(exc, self.path, doing) from exc
+                    raise translate_sqlite_error(exc, self.path, doing) from exc
                 raise
 
     def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
@@ -555,7 +353,7 @@ class Workspace:
             try:
                 return self.conn.execute(sql, params).fetchall()
             except sqlite3.Error as exc:
-                raise _translate(exc, self.path, "read the workspace") from exc
+                raise translate_sqlite_error(exc, self.path, "read the workspace") from exc
 
     def integrity_check(self) -> list[str]:
         return [r[0] for r in self._read("PRAGMA integrity_check")]
@@ -637,7 +435,7 @@ class Workspace:
         columns_json = frames.dtypes_json(frame)
         chunks = list(frames.encode_chunks(frame))
         days = self._usage_days(frame) if kind == "usage" else []
-        imported_at = _now_iso()
+        imported_at = now_iso()
         p = progress if progress is not None else Progress()
         with self._write(f"import {src.name}") as conn:
             old = conn.execute("SELECT id, seq FROM batches WHERE content_hash = ?",
@@ -786,7 +584,7 @@ class Workspace:
                 col = frame[name]
                 if value is None:
                     frame.loc[mask, name] = pd.NA
-                elif _EDITABLE_COMMITMENT[name] == "date":
+                elif EDITABLE_COMMITMENT[name] == "date":
                     frame.loc[mask, name] = pd.Timestamp(value)
                 else:
                     frame.loc[mask, name] = value
@@ -818,7 +616,7 @@ class Workspace:
             return
         with self._write("save the settings") as conn:
             self._store_settings(conn, after)
-        self._push(_Edit("change settings", "settings", None, before, after))
+        self._push(Edit("change settings", "settings", None, before, after))
 
     # -- commitments -------------------------------------------------------------------------
 
@@ -827,14 +625,14 @@ class Workspace:
         self._require_writable("edit the commitment")
         if not changes:
             return
-        start = _to_date(period_start)
+        start = to_date(period_start)
         commitments = self.inputs().commitments
         mask = (commitments["contract_id"] == contract_id).fillna(False) & (
             commitments["period_start"].dt.date == start)
         if not mask.any():
             raise InputError(f"no commit period of contract {contract_id!r} starts on {start}",
                              column="period_start")
-        clean = {k: _validate_commitment_change(k, v, start) for k, v in changes.items()}
+        clean = {k: validate_commitment_change(k, v, start) for k, v in changes.items()}
         key = (contract_id, start.isoformat())
         rows = self._read("SELECT changes FROM commitment_edits WHERE contract_id = ? AND "
                           "period_start = ?", key)
@@ -845,7 +643,7 @@ class Workspace:
             return
         with self._write("save the commitment edit") as conn:
             self._store_commitment_edit(conn, key, after)
-        self._push(_Edit(f"edit {contract_id} {start}", "commitment", key, before, after))
+        self._push(Edit(f"edit {contract_id} {start}", "commitment", key, before, after))
 
     @staticmethod
     def _store_commitment_edit(conn: sqlite3.Connection, key: tuple[str, str], changes: dict | None) -> None:
@@ -856,7 +654,7 @@ class Workspace:
                 "INSERT INTO commitment_edits(contract_id, period_start, changes, edited_at) "
                 "VALUES (?,?,?,?) ON CONFLICT(contract_id, period_start) DO UPDATE SET "
                 "changes = excluded.changes, edited_at = excluded.edited_at",
-                (*key, json.dumps(changes, sort_keys=True), _now_iso()))
+                (*key, json.dumps(changes, sort_keys=True), now_iso()))
 
     def commitment_edits(self) -> dict[tuple[str, _dt.date], dict]:
         return {(c, _dt.date.fromisoformat(s)): json.loads(ch) for c, s, ch in self._read(
@@ -869,7 +667,7 @@ class Workspace:
         'fixed' with its date."""
         rows = dict(self._read("SELECT key, value FROM meta WHERE key IN ('as_of_mode', 'as_of_date')"))
         mode = rows.get("as_of_mode", "latest_usage")
-        return mode, _pd(rows.get("as_of_date"))
+        return mode, date_or_none(rows.get("as_of_date"))
 
     def set_as_of_mode(self, mode: str, on: Any = None) -> None:
         """Undoable. ``on`` is required for 'fixed' and ignored otherwise."""
@@ -881,19 +679,19 @@ class Workspace:
             if on is None:
                 raise InputError("a fixed as-of mode needs a date", column="as_of_date")
             try:
-                day: str | None = _to_date(on).isoformat()
+                day: str | None = to_date(on).isoformat()
             except (TypeError, ValueError) as exc:
                 raise InputError(f"not a date: {on!r}", column="as_of_date") from exc
         else:
             day = None
         before_mode, before_day = self.as_of_mode()
-        before = {"mode": before_mode, "date": _d(before_day)}
+        before = {"mode": before_mode, "date": iso_or_none(before_day)}
         after = {"mode": mode, "date": day}
         if before == after:
             return
         with self._write("save the as-of date") as conn:
             self._store_as_of(conn, after)
-        self._push(_Edit("change the as-of date", "as_of", None, before, after))
+        self._push(Edit("change the as-of date", "as_of", None, before, after))
 
     @staticmethod
     def _store_as_of(conn: sqlite3.Connection, state: dict) -> None:
@@ -928,7 +726,7 @@ class Workspace:
         with self._write("save the mapping profile") as conn:
             conn.execute("INSERT INTO profiles(name, data, saved_at) VALUES (?,?,?) ON CONFLICT(name) "
                          "DO UPDATE SET data = excluded.data, saved_at = excluded.saved_at",
-                         (name, data, _now_iso()))
+                         (name, data, now_iso()))
 
     def profiles(self) -> dict[str, dict]:
         return {n: json.loads(d) for n, d in self._read("SELECT name, data FROM profiles ORDER BY name")}
@@ -959,9 +757,9 @@ class Workspace:
 
     @staticmethod
     def _action_from_row(r: tuple) -> Action:
-        return Action(key=r[0], kind=r[1], severity=r[2], title=r[3], owner=r[4], due=_pd(r[5]),
-                      status=r[6], notes=r[7], opened_at=_pd(r[8]), resolved_at=_pd(r[9]),
-                      detail=r[10], resolution=r[11], last_seen=_pd(r[12]),
+        return Action(key=r[0], kind=r[1], severity=r[2], title=r[3], owner=r[4], due=date_or_none(r[5]),
+                      status=r[6], notes=r[7], opened_at=date_or_none(r[8]), resolved_at=date_or_none(r[9]),
+                      detail=r[10], resolution=r[11], last_seen=date_or_none(r[12]),
                       ref=json.loads(r[13]) if r[13] else {})
 
     def actions(self, status: str | tuple[str, ...] | None = None) -> list[Action]:
@@ -991,7 +789,7 @@ class Workspace:
         action whose finding is gone is closed: status done, resolution 'resolved', resolved_at
         = as_of."""
         self._require_writable("update the actions checklist")
-        as_of = _to_date(as_of)
+        as_of = to_date(as_of)
         latest: dict[str, Finding] = {}
         for f in findings:
             latest[f.key] = f
@@ -1006,13 +804,13 @@ class Workspace:
                         "INSERT INTO actions(key, kind, severity, title, owner, due, status, notes, "
                         "opened_at, resolved_at, detail, resolution, last_seen, ref) "
                         "VALUES (?,?,?,?,?,?,'open','',?,NULL,?,NULL,?,?)",
-                        (key, f.kind, f.severity, f.title, f.owner, _d(f.due), day, f.detail, day, ref))
+                        (key, f.kind, f.severity, f.title, f.owner, iso_or_none(f.due), day, f.detail, day, ref))
                     continue
                 status, resolution = existing[key]
                 conn.execute(
                     "UPDATE actions SET kind = ?, severity = ?, title = ?, owner = ?, due = ?, "
                     "detail = ?, last_seen = ?, ref = ? WHERE key = ?",
-                    (f.kind, f.severity, f.title, f.owner, _d(f.due), f.detail, day, ref, key))
+                    (f.kind, f.severity, f.title, f.owner, iso_or_none(f.due), f.detail, day, ref, key))
                 if status == "done" and resolution == "resolved":
                     conn.execute("UPDATE actions SET status = 'open', resolved_at = NULL, "
                                  "resolution = NULL WHERE key = ?", (key,))
@@ -1060,7 +858,7 @@ class Workspace:
         if after != before:
             with self._write("change the action") as conn:
                 self._store_action_state(conn, key, after)
-            self._push(_Edit(f"change action {key}", "action", key, before, after))
+            self._push(Edit(f"change action {key}", "action", key, before, after))
         return self.action(key)  # type: ignore[return-value]
 
     def resolution_times(self) -> ResolutionReport:
@@ -1084,7 +882,7 @@ class Workspace:
 
     # -- undo / redo -------------------------------------------------------------------------
 
-    def _push(self, edit: _Edit) -> None:
+    def _push(self, edit: Edit) -> None:
         self._undo.append(edit)
         del self._undo[:-MAX_UNDO]
         self._redo.clear()
@@ -1105,7 +903,7 @@ class Workspace:
     def redo_label(self) -> str | None:
         return self._redo[-1].label if self._redo else None
 
-    def _apply(self, edit: _Edit, state: Any, doing: str) -> None:
+    def _apply(self, edit: Edit, state: Any, doing: str) -> None:
         with self._write(doing) as conn:
             if edit.target == "settings":
                 self._store_settings(conn, state)
