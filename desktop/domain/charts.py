@@ -231,7 +231,8 @@ class Marker:
     x: float
     label: str
     color: str
-    kind: str = "boundary"  # boundary | as_of | recommended
+    kind: str = "boundary"  # boundary | term_end | as_of | recommended
+    short: str = ""  # shorter label where space is tight (near the right edge)
 
 
 @dataclass(frozen=True)
@@ -618,9 +619,10 @@ def burn_up(analysis: Analysis, contract_id: str) -> ChartData:
         label = f"P{k} {_short_range(p.period_start, p.period_end)} · {fmt_money(float(p.commitment))}"
         if p.carry_in:
             label += f" + carry {fmt_money(float(p.carry_in))}"
-        markers.append(Marker(epoch_seconds(p.period_start), label, palette.GREY, "boundary"))
+        markers.append(Marker(epoch_seconds(p.period_start), label, palette.GREY, "boundary",
+                              f"P{k} · {fmt_money(float(p.commitment))}"))
     markers.append(Marker(epoch_seconds(end) + DAY, f"Term end {end:%b} {end.day} {end.year}", palette.GREY,
-                          "boundary"))
+                          "term_end"))
     series.append(Series("commitment", "Commitment to meet (incl. carry)", np.asarray(step_x),
                          np.asarray(step_y), palette.ROLE_COLORS["commitment"], "step",
                          notes=tuple(step_notes), connect="pairs",

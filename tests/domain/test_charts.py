@@ -185,7 +185,7 @@ def test_burn_up_bands_forecast_cone_and_markers(analysis):
     kinds = [(mk.kind, mk.x) for mk in d.markers]
     assert ("as_of", x(date(2026, 1, 13))) in kinds
     assert ("boundary", x(date(2026, 1, 11))) in kinds
-    assert ("boundary", x(date(2026, 1, 21))) in kinds  # term end (after the last day)
+    assert ("term_end", x(date(2026, 1, 21))) in kinds  # after the last day
     assert "pacing 66%" in d.title and "shortfall risk" in d.title
 
 
