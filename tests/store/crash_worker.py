@@ -5,7 +5,8 @@ workspace; the test SIGKILLs the child at a random moment. The child stays a zom
 test says "reap", so its pid cannot be reused by an unrelated process before the kill.
 
 Protocol, one JSON object per line:
-  -> {"op": "run", "mode": "import" | "store", "ws": W, "src": FILE, "pickle": P, "kind": K}
+  -> {"op": "run", "mode": "import" | "store", "ws": W, "src": FILE, "pickle": P, "kind": K,
+      "timing": T}   (an unkilled child writes its duration in seconds to T)
   <- {"pid": N}
   -> {"op": "reap"}
   <- {"status": S}     (os.waitpid status: -9 when killed, 0 when the child finished)
@@ -17,6 +18,7 @@ import json
 import os
 import pickle
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -30,6 +32,7 @@ from desktop.store import Workspace  # noqa: E402
 
 
 def child(cmd: dict) -> None:
+    start = time.monotonic()
     try:
         with Workspace.open(cmd["ws"]) as ws:
             if cmd["mode"] == "import":
@@ -42,6 +45,8 @@ def child(cmd: dict) -> None:
     except BaseException:
         traceback.print_exc()
         os._exit(3)
+    with open(cmd["timing"], "w") as fh:  # how long a whole import took (no kill)
+        fh.write(str(time.monotonic() - start))
     os._exit(0)
 
 
