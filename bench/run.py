@@ -36,11 +36,12 @@ if __package__ in (None, ""):  # `python bench/run.py`
 
 from bench import common  # noqa: E402
 
-MODULES = ("import", "core", "brief", "charts")
+MODULES = ("import", "core", "charts", "brief")
 CSV_SIZES = (10_000, 100_000, 1_000_000)
 XLSX_SIZES = (10_000, 100_000)
 QUICK_CSV_SIZES = (10_000, 100_000)
 QUICK_XLSX_SIZES = (10_000,)
+QUICK_BUDGET = 57.0  # seconds for the whole --quick run, data included
 RESULTS = common.ROOT / "bench" / "results"
 
 
@@ -114,12 +115,18 @@ def run_child(module: str, sizes: list[int], quick: bool) -> int:
     return 0
 
 
-def run_all(modules, sizes, quick: bool, timeout: float, out_path: Path) -> list[dict]:
+def run_all(modules, sizes, quick: bool, timeout: float, out_path: Path,
+            deadline: float | None = None, reserve: float = 10.0) -> list[dict]:
+    """Run each area in a child. With a deadline (``--quick``), an area gets the time left minus
+    ``reserve`` seconds for each area still to come; an area cut short keeps the lines it printed."""
     lines: list[dict] = []
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
     with out_path.open("w") as fh:
-        for m in modules:
+        for i, m in enumerate(modules):
             t0 = time.perf_counter()
+            if deadline is not None:
+                left_after = len(modules) - i - 1
+                timeout = max(5.0, deadline - t0 - reserve * left_after)
             cmd = [sys.executable, "-m", "bench.run", "--child", m, "--sizes", ",".join(map(str, sizes))]
             if quick:
                 cmd.append("--quick")
@@ -169,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller sizes; finishes within about a minute")
     ap.add_argument("--only", nargs="+", choices=MODULES, help="run only these areas")
-    ap.add_argument("--timeout", type=float, help="seconds per area (default 300, quick 40)")
+    ap.add_argument("--timeout", type=float, help="seconds per area (default 900; --quick shares 57 s)")
     ap.add_argument("--markdown", type=Path, help="print a saved .jsonl as a markdown table and exit")
     ap.add_argument("--child", choices=MODULES, help=argparse.SUPPRESS)
     ap.add_argument("--sizes", help=argparse.SUPPRESS)
@@ -182,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_child(args.child, [int(s) for s in args.sizes.split(",")], args.quick)
 
     t0 = time.perf_counter()
+    deadline = t0 + QUICK_BUDGET if args.quick else None
     csv_sizes = QUICK_CSV_SIZES if args.quick else CSV_SIZES
     xlsx_sizes = QUICK_XLSX_SIZES if args.quick else XLSX_SIZES
     make_data(csv_sizes, xlsx_sizes)
@@ -192,8 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {facts['nproc']} CPUs, {facts['cpu']}, {facts['memory_mb']} MB, load {facts['loadavg']}",
           file=sys.stderr, flush=True)
     out_path = RESULTS / f"{stamp}.jsonl"
-    timeout = args.timeout or (40.0 if args.quick else 900.0)
-    lines = run_all(args.only or MODULES, list(csv_sizes), args.quick, timeout, out_path)
+    timeout = args.timeout or 900.0
+    lines = run_all(args.only or MODULES, list(csv_sizes), args.quick, timeout, out_path, deadline)
     errors = sum(1 for x in lines if "error" in x)
     print(f"{len(lines) - errors} measurements, {errors} errors, {time.perf_counter() - t0:.1f}s; "
           f"saved {out_path.relative_to(common.ROOT)}", file=sys.stderr, flush=True)
