@@ -15,7 +15,7 @@ from desktop.domain.inputs import Inputs
 from desktop.domain.progress import Cancelled, Progress
 from desktop.domain.results import ImportIssue, ImportReport
 from desktop.domain.settings import Settings
-from desktop.ingest import build, mapping, reader, safety, sniff
+from desktop.ingest import build, fast, mapping, reader, safety, sniff
 from desktop.ingest.errors import UnreadableFile
 from desktop.ingest.formats import registry
 from desktop.ingest.formats.base import Context, Match
@@ -90,6 +90,9 @@ def read_file(path, kind: str | None = None, *, settings: Settings | None = None
             table, match = _read_json(path, kind)
             return _finish(table, match, ctx, ticker, name)
         else:
+            quick = _read_text_fast(path, head, ticker, kind, ctx)
+            if quick is not None:
+                return quick
             table = _read_text(path, head, ticker, limits)
     except Cancelled:
         raise
@@ -166,6 +169,38 @@ def _finish(table: reader.RawTable, match: Match, ctx: Context, ticker: reader.T
     return ImportResult(match.kind, frame, report)
 
 
+def _read_text_fast(path: Path, head: bytes, ticker: reader.Ticker, kind: str | None,
+                    ctx: Context) -> ImportResult | None:
+    """The pyarrow lane for big clean usage CSVs (desktop/ingest/fast.py); None -> careful reader."""
+    info = sniff.detect_encoding(head)
+    if not fast.eligible(path.stat().st_size, info):
+        return None
+    sample = head[info.bom:].decode("utf-8", errors="replace")
+    if "\x00" in sample or sniff.looks_binary(sample):
+        return None
+    delim = sniff.detect_delimiter(sample)
+    sample_rows = list(csv.reader(io.StringIO(sample, newline=""), delimiter=delim))[:sniff.HEADER_SCAN_ROWS]
+    if not sample_rows or sniff.find_header(sample_rows, known_names()) != 0:
+        return None
+    if not fast.eligible(path.stat().st_size, info):
+        return None
+    got = fast.read_usage(path, head, info, delim, path.name, ctx, ticker, kind)
+    if got is None:
+        return None
+    match, frame, dups = got
+    warnings = []
+    if dups:
+        warnings.append(f"{len(dups)} row(s) repeat an earlier row exactly (flagged, kept): "
+                        f"rows {build._rowlist(dups)}")
+    n = len(frame)
+    report = ImportReport(
+        file=path.name, kind="usage", format=match.format, rows_read=n, rows_imported=n, rows_rejected=0,
+        errors=(), format_reason=match.reason, totals_excluded=0, duplicates_flagged=len(dups),
+        encoding=info.label, delimiter=delim, warnings=tuple(warnings))
+    ticker(1.0, "done", force=True)
+    return ImportResult("usage", frame, report)
+
+
 def _read_text(path: Path, head: bytes, ticker: reader.Ticker, limits: safety.Limits) -> reader.RawTable:
     name = path.name
     info = sniff.detect_encoding(head)
@@ -175,19 +210,6 @@ def _read_text(path: Path, head: bytes, ticker: reader.Ticker, limits: safety.Li
     delim = sniff.detect_delimiter(sample)
     data = path.read_bytes()
     ticker.check()
-    # where is the header? (looks at the sample only)
-    sample_rows = list(csv.reader(io.StringIO(sample, newline=""), delimiter=delim))[:sniff.HEADER_SCAN_ROWS]
-    first_is_header = bool(sample_rows) and sniff.find_header(sample_rows, known_names()) == 0 and \
-        any(c.strip() for c in sample_rows[0])
-    if reader.fast_path_ok(data, info, first_is_header) and len(data) > 1 << 20:
-        import pyarrow as pa
-
-        try:
-            t = reader.read_text_fast(data, info, delim, name, {}, ticker)
-            t.encoding = info.label
-            return t
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            pass  # irregular after all: the careful reader below reports row by row
     text = reader.decode(data, info)
     del data
     if sniff.looks_binary(text[: 1 << 20]):
