@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import file_digest, raw_query, store, usage_frame
+from helpers import file_digest, raw_query, result_for, store, usage_frame
 
 from desktop.domain import tables
 from desktop.domain.errors import InputError
@@ -380,8 +380,6 @@ def test_as_of_mode_is_saved_and_undoable(ws, ws_path):
 
 
 def test_store_result_of_a_previewed_file_hashes_it(ws, tmp_path):
-    from helpers import result_for
-
     src = tmp_path / "preview.csv"
     src.write_text("date,vendor,cost\n2026-01-01,OpenAI,1\n")
     frame = usage_frame(1, file="preview.csv")
@@ -389,3 +387,24 @@ def test_store_result_of_a_previewed_file_hashes_it(ws, tmp_path):
     assert ws.batches()[0].content_hash == file_digest(src)
     with pytest.raises(DuplicateImport):
         ws.store_result(result_for("usage", frame, "preview.csv"), src)
+
+
+def test_cancelled_import_stores_nothing(ws):
+    from desktop.domain.progress import Cancelled, Progress
+
+    store(ws, "usage", usage_frame(10, file="first.csv"), "first.csv")
+    calls = []
+
+    def cb(fraction, text):
+        calls.append(fraction)
+        if len(calls) == 2:  # cancel while the chunks are being written
+            progress.cancel()
+
+    progress = Progress(cb)
+    big = usage_frame(200_000, file="big.csv")
+    with pytest.raises(Cancelled):
+        ws.store_result(result_for("usage", big, "big.csv"), Path("big.csv"), content_hash="h",
+                        file_size=1, progress=progress)
+    assert [b.file_name for b in ws.batches()] == ["first.csv"]
+    assert len(ws.inputs().usage) == 10
+    assert ws.integrity_check() == ["ok"]
