@@ -73,16 +73,17 @@ _STYLE_SPECS: dict[str, dict[str, Any]] = {
                 "border": Border(bottom=Side(style="medium", color=argb(palette.BLUE)))},
     "header": {"font": Font(bold=True, color="FFFFFFFF"),
                "fill": PatternFill("solid", fgColor=argb(HEADER_BG)),
-               "alignment": Alignment(wrap_text=True, vertical="center")},
+               "alignment": Alignment(horizontal="left", wrap_text=True, vertical="center", indent=1)},
     "label": {"font": Font(bold=True)},
     "label_free": {"font": Font(bold=True)},  # a label that may overflow (no auto width)
-    "text": {},
-    "text_free": {},  # text that may overflow into empty cells to its right (no auto width)
-    "text_wrap": {"alignment": Alignment(wrap_text=True, vertical="top")},
+    "text": {"alignment": Alignment(horizontal="left", indent=1)},
+    "text_free": {"alignment": Alignment(horizontal="left", indent=1)},  # may overflow to the right (no auto width)
+    "text_wrap": {"alignment": Alignment(horizontal="left", wrap_text=True, vertical="top", indent=1)},
     "note": {"font": Font(italic=True, color=argb(palette.DARK_GREY)),
              "alignment": Alignment(wrap_text=True, vertical="top")},
     "narrative": {"alignment": Alignment(wrap_text=True, vertical="top"), "font": Font(size=11)},
     "money": {"number_format": MONEY_FMT},
+    "general": {"alignment": Alignment(horizontal="right")},
     "money_bold": {"number_format": MONEY_FMT, "font": Font(bold=True)},
     "money_kpi": {"number_format": MONEY_FMT, "font": Font(bold=True, size=12)},
     "int_kpi": {"number_format": INT_FMT, "font": Font(bold=True, size=12)},
@@ -124,7 +125,8 @@ def _top_aligned() -> None:
         if al is None:
             spec["alignment"] = Alignment(vertical="top")
         elif al.vertical is None:
-            spec["alignment"] = Alignment(horizontal=al.horizontal, vertical="top", wrap_text=al.wrap_text)
+            spec["alignment"] = Alignment(horizontal=al.horizontal, vertical="top", wrap_text=al.wrap_text,
+                                          indent=al.indent)
 
 
 _top_aligned()
@@ -322,7 +324,7 @@ class Sheet:
         if value is not None:
             text = str(value)
             if style in _FIT_STYLES:
-                self._fit(col, max(len(line) for line in text.split("\n")) * (1.1 if style == "label" else 1.0))
+                self._fit(col, max(len(line) for line in text.split("\n")) * (1.1 if style == "label" else 1.0) + 1)
             elif style == "header":
                 words = max((len(w) for w in text.split()), default=0)
                 self._fit(col, max(words, -(-len(text) // 2)) + 1.5)
@@ -498,7 +500,7 @@ class Sheet:
         for row, col, n in self._wrapped:
             last = self._merged_width.get((row, col), col)
             width = sum(final.get(c, 8.43) for c in range(col, last + 1))
-            k = max(1, -(-int(n * 1.08) // max(1, int(width - 1))))
+            k = max(1, -(-int(n * 0.9) // max(1, int(width - 1))))
             lines[row] = max(lines.get(row, 1), k)
         for row, k in lines.items():
             if row not in self._heights and k > 1:

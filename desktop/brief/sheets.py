@@ -490,7 +490,7 @@ def renewal(book: Book, ctx: Context) -> Sheet:
     s = book.sheet("Renewal")
     _heading(s, "Renewal scenarios", ctx,
              "yellow cells are inputs: change them and the formula columns recalculate")
-    s.widths([34, 16, 3, 15, 10, 17, 16, 16, 3, 15, 15, 12, 14, 14, 24])
+    s.widths([34, 16, 3, 15, 10, 17, 16, 16, 3, 15, 15, 12, 14, 17, 24])
     s.text(3, 1, "Formula columns (bordered) follow the expected growth path (month t spends "
                  "baseline x (1 + growth)^t); grey columns come from CommitDesk's seeded simulation "
                  "of growth paths and do not change when you edit the inputs.", "note")
@@ -632,10 +632,10 @@ def actions(book: Book, ctx: Context) -> Sheet:
         Col("Due", "date", 11, lambda x: x.due),
         Col("Status", "text", 12, lambda x: x.status),
         Col("Overdue", "text", 9, lambda x: None),
-        Col("Notes", "text_wrap", 60, lambda x: x.notes),
+        Col("Notes", "text_wrap", 80, lambda x: x.notes),
         Col("Opened", "datetime", 12, lambda x: x.opened_at),
         Col("Resolved", "datetime", 12, lambda x: x.resolved_at),
-        Col("Key", "text_free", 30, lambda x: x.key),
+        Col("Key", "text_wrap", 36, lambda x: x.key),
     ]
     c_due, c_status, c_over = (_col_of(cols, h) for h in ("Due", "Status", "Overdue"))
     c_open, c_res, c_sev = (_col_of(cols, h) for h in ("Opened", "Resolved", "Severity"))
@@ -762,12 +762,9 @@ def assumptions(book: Book, ctx: Context) -> Sheet:
         s.text(r + i, 1, name)
         if isinstance(value, str):
             s.text(r + i, 2, value)
-        elif isinstance(value, float):
-            s.number(r + i, 2, value, "ratio" if abs(value) < 100 else "num")
-        else:
-            s.number(r + i, 2, value, "money" if isinstance(value, Decimal) and value % 1 else None)
-        s.text(r + i, 3, meaning)
-        s.merge(r + i, 3, r + i, 12)
+        else:  # General format: the value exactly as set (0.005 stays 0.005)
+            s.number(r + i, 2, value, "general")
+        s.text(r + i, 3, meaning, "text_free")  # a table cannot hold merged cells: overflow instead
     last = r + len(rows)
     _plain_table(s, "Settings", r, 1, ["Setting", "Value", "Meaning"], last)
     s.freeze(r + 1, 1)

@@ -299,6 +299,17 @@ def test_quality_layout_and_properties(wb):
     assert "OAI-2026" in p.description
 
 
+def test_no_merged_cells_inside_tables(wb):
+    """Excel repairs (and drops) a table that holds merged cells."""
+    from openpyxl.worksheet.cell_range import CellRange
+
+    for ws in wb.worksheets:
+        for t in ws.tables.values():
+            tr = CellRange(t.ref)
+            for m in ws.merged_cells.ranges:
+                assert tr.isdisjoint(CellRange(m.coord)), (ws.title, t.displayName, m.coord)
+
+
 def test_assumptions_list_every_setting_and_import(wb, analysis):
     import dataclasses
 
@@ -308,6 +319,9 @@ def test_assumptions_list_every_setting_and_import(wb, analysis):
     by = {r["Setting"]: r["Value"] for r in settings}
     assert by["band_shortfall_risk_below"] == 0.8 and by["anomaly_window"] == 30
     assert by["reporting_currency"] == "USD"
+    assert by["premium_rate_tolerance_pct"] == 0.005  # shown as set, not rounded by a format
+    cell = next(r["Value@cell"] for r in settings if r["Setting"] == "premium_rate_tolerance_pct")
+    assert cell.number_format == "General"
     imports = table(ws, "Imports")
     assert [(r["File"], r["Rows read"], r["Rejected"], r["Delimiter"]) for r in imports] == [
         ("usage.csv", 280, 2, "comma"), ("invoices.csv", 12, 0, "semicolon")]
