@@ -1,0 +1,138 @@
+"""Import benchmarks: CSV and xlsx into canonical usage, against bare readers of the same file.
+
+    python bench/bench_import.py [--sizes 10000,100000,1000000] [--xlsx-sizes 10000,100000] [--quick]
+
+Lines (JSON, one per measurement; ratio = seconds / baseline_seconds, both in the same run):
+
+* ``import_csv_rollup`` n: ``desktop.ingest.read_file`` of a usage CSV of n rows into the
+  canonical table, plus the daily rollup (sum of cost per date and vendor), against
+  ``pyarrow.csv.read_csv`` of the same file (target ratio <= 1.3).
+* ``import_xlsx`` n: ``read_file`` of the same rows as an xlsx sheet against a bare
+  python-calamine read (workbook open + ``to_python``; target ratio <= 1.2) and
+  ``import_xlsx_vs_openpyxl``: the same ``read_file`` time against openpyxl read-only iterating
+  every cell (target: ratio <= 0.125, i.e. at least 8x faster).
+
+The data comes from bench/common.py (cached in bench/data/, the 1M-row CSV is ~140 MB).
+``--quick`` (< 20 s): CSV 100k rows, xlsx 10k rows, one run each. ``run(sizes, quick)`` is what
+bench/run.py calls; ``sizes`` are CSV row counts, xlsx sizes are those <= 100k.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # `python bench/bench_import.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import common  # noqa: E402
+
+QUICK_CSV = (100_000,)
+QUICK_XLSX = (10_000,)
+DEFAULT_CSV = (10_000, 100_000, 1_000_000)
+DEFAULT_XLSX = (10_000, 100_000)
+
+
+def _rollup(frame):
+    return frame.groupby(["date", "vendor"], sort=False, observed=True)["cost"].sum()
+
+
+def bench_csv(n: int, repeat: int) -> dict:
+    import pyarrow.csv as pacsv
+
+    from desktop.ingest import read_file
+
+    path = common.usage_csv(n)
+
+    def ours():
+        res = read_file(path, "usage")
+        assert res.report.rows_imported == n, res.report
+        return _rollup(res.frame)
+
+    def baseline():
+        return pacsv.read_csv(path)
+
+    ours()  # warm imports and the page cache for both
+    line = common.measure("import_csv_rollup", n, ours, "pyarrow.csv.read_csv", baseline, repeat=repeat,
+                          file_mb=round(path.stat().st_size / 2**20, 1), target_ratio=1.3)
+    return line
+
+
+def bench_xlsx(n: int, repeat: int) -> list[dict]:
+    from python_calamine import CalamineWorkbook
+
+    from desktop.ingest import read_file
+
+    path = common.usage_xlsx(n)
+
+    def ours():
+        res = read_file(path, "usage")
+        assert res.report.rows_imported == n, res.report
+        return res.frame
+
+    def calamine():
+        wb = CalamineWorkbook.from_path(str(path))
+        try:
+            return wb.get_sheet_by_index(0).to_python()
+        finally:
+            wb.close()
+
+    def openpyxl_ro():
+        import openpyxl
+
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            cells = 0
+            for row in wb.worksheets[0].iter_rows(values_only=True):
+                cells += len(row)
+            return cells
+        finally:
+            wb.close()
+
+    ours()
+    line = common.measure("import_xlsx", n, ours, "python-calamine", calamine, repeat=repeat,
+                          file_mb=round(path.stat().st_size / 2**20, 1), target_ratio=1.2)
+    o_sec, _, _ = common.timed(openpyxl_ro, 1)
+    line2 = common.record("import_xlsx_vs_openpyxl", n, line["seconds"], "openpyxl-read-only", o_sec,
+                          line["peak_rss_mb"], target_ratio=0.125,
+                          speedup=round(o_sec / line["seconds"], 2) if line["seconds"] else None)
+    return [line, line2]
+
+
+def run(sizes: list[int] | None = None, quick: bool = False, xlsx_sizes: list[int] | None = None) -> list[dict]:
+    """All import measurements as result dicts (bench/common.py line format)."""
+    if sizes is None:
+        sizes = list(QUICK_CSV if quick else DEFAULT_CSV)
+    if xlsx_sizes is None:
+        xlsx_sizes = list(QUICK_XLSX) if quick else [n for n in sizes if n <= 100_000] or list(DEFAULT_XLSX)
+    repeat = 1 if quick else 3
+    out: list[dict] = []
+    for n in sizes:
+        try:
+            out.append(bench_csv(n, repeat if n < 1_000_000 else 2))
+        except Exception as exc:  # one failing size must not hide the others
+            out.append({"name": "import_csv_rollup", "n": n, "error": f"{type(exc).__name__}: {exc}"})
+    for n in xlsx_sizes:
+        try:
+            out.extend(bench_xlsx(n, repeat if n < 100_000 else 1))
+        except Exception as exc:
+            out.append({"name": "import_xlsx", "n": n, "error": f"{type(exc).__name__}: {exc}"})
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", help="CSV row counts, comma separated")
+    ap.add_argument("--xlsx-sizes", help="xlsx row counts, comma separated")
+    ap.add_argument("--quick", action="store_true", help="small sizes, one run each (< 20 s)")
+    args = ap.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else None
+    xsizes = [int(s) for s in args.xlsx_sizes.split(",")] if args.xlsx_sizes else None
+    for line in run(sizes, args.quick, xsizes):
+        common.emit(line)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
