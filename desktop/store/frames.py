@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 
 CHUNK_ROWS = 65_536
+DecodeError = pa.lib.ArrowException
 _WRITE_OPTIONS = ipc.IpcWriteOptions(compression="zstd")
 
 

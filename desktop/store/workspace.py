@@ -154,6 +154,9 @@ class Workspace:
                 raise WorkspaceNotFound(f"No workspace at {p}.", path=str(p))
             if p.suffix != SUFFIX:
                 p = p.with_name(p.name + SUFFIX)
+            if not p.parent.is_dir():
+                raise WorkspaceNotFound(f"Cannot create {p.name}: the folder {p.parent} does not "
+                                        "exist.", path=str(p))
         ws = cls(p.absolute(), readonly)
         if busy_timeout is not None:
             ws.busy_timeout_s = busy_timeout
@@ -256,7 +259,10 @@ class Workspace:
             except sqlite3.Error as exc:
                 raise translate_sqlite_error(exc, self.path, "open the workspace") from exc
         if not fresh:
-            check = conn.execute("PRAGMA quick_check").fetchall()
+            try:
+                check = conn.execute("PRAGMA quick_check").fetchall()
+            except sqlite3.DatabaseError as exc:
+                check = [(str(exc),)]
             if [r[0] for r in check] != ["ok"]:
                 problems = "; ".join(str(r[0]) for r in check[:3])
                 raise WorkspaceCorrupt(
@@ -542,7 +548,12 @@ class Workspace:
         if len(blobs) != chunk_count or sum(n for n, _ in blobs) != row_count:
             raise WorkspaceCorrupt(f"Import batch {batch_id} in {self.path.name} is incomplete.",
                                    path=str(self.path))
-        return frames.decode_chunks([b for _, b in blobs], columns)
+        try:
+            return frames.decode_chunks([b for _, b in blobs], columns)
+        except (frames.DecodeError, ValueError, KeyError) as exc:
+            raise WorkspaceCorrupt(f"Import batch {batch_id} in {self.path.name} cannot be read "
+                                   f"({exc}). Remove it and import its file again.",
+                                   path=str(self.path)) from exc
 
     def inputs(self, progress: Progress | None = None) -> Inputs:
         """The canonical frames of every batch in import order, with commitment edits applied."""

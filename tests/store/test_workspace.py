@@ -18,6 +18,7 @@ from desktop.store import (
     DuplicateImport,
     NotAWorkspace,
     Workspace,
+    WorkspaceCorrupt,
     WorkspaceLocked,
     WorkspaceNotFound,
     WorkspaceReadOnly,
@@ -408,3 +409,34 @@ def test_cancelled_import_stores_nothing(ws):
     assert [b.file_name for b in ws.batches()] == ["first.csv"]
     assert len(ws.inputs().usage) == 10
     assert ws.integrity_check() == ["ok"]
+
+
+def test_damaged_workspace_is_refused_and_left_alone(ws, ws_path):
+    store(ws, "usage", usage_frame(5000), "u.csv")
+    ws.close()
+    page = raw_query(ws_path, "PRAGMA page_size")[0][0]
+    data = bytearray(ws_path.read_bytes())
+    assert len(data) > 6 * page
+    for k in range(2, 6):  # scribble over the b-tree pages after the schema page
+        data[k * page + 8: k * page + 200] = b"\xff" * 192
+    ws_path.write_bytes(bytes(data))
+    before = file_digest(ws_path)
+    for readonly in (False, True):
+        with pytest.raises(WorkspaceCorrupt, match="integrity check|damaged"):
+            Workspace.open(ws_path, readonly=readonly)
+    assert file_digest(ws_path) == before
+    assert not lock_path_for(ws_path).exists()
+
+
+def test_create_in_a_missing_folder(tmp_path):
+    with pytest.raises(WorkspaceNotFound, match="does not exist"):
+        Workspace.open(tmp_path / "no" / "such" / "w.commitdesk", create=True)
+
+
+def test_damaged_batch_data_gives_a_clear_error(ws, ws_path):
+    store(ws, "usage", usage_frame(100), "u.csv")
+    ws.conn.execute("UPDATE batch_chunks SET data = ? WHERE batch_id = 1", (b"\x00" * 64,))
+    with pytest.raises(WorkspaceCorrupt, match="Import batch 1 in work.commitdesk cannot be read"):
+        ws.inputs()
+    ws.remove_batch(1)
+    assert ws.inputs().usage.empty
