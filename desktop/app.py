@@ -15,7 +15,7 @@ import traceback
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -24,6 +24,7 @@ from desktop import config
 log = logging.getLogger("desktop.app")
 
 _windows: list = []  # keeps the current window alive
+_dialogs: list = []  # error dialogs without a parent window stay alive until closed
 
 
 def _date(text: str) -> date:
@@ -45,10 +46,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def setup_logging() -> Path:
     path = config.log_dir() / "commitdesk.log"
     root = logging.getLogger()
-    if not any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
-        h = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
-        h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(h)
+    for h in list(root.handlers):
+        if getattr(h, "_commitdesk", False):
+            if Path(h.baseFilename) == path.absolute():
+                return path
+            root.removeHandler(h)
+            h.close()
+    h = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+    h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    h._commitdesk = True  # type: ignore[attr-defined]
+    root.addHandler(h)
+    if root.level > logging.INFO or root.level == logging.NOTSET:
         root.setLevel(logging.INFO)
     return path
 
@@ -73,6 +81,8 @@ def excepthook(exc_type, exc, tb) -> None:
                       f"{exc_type.__name__}: {exc}\n\nYour workspace is unchanged. The details below were "
                       f"written to {logfile}.", details, parent)
     dlg.setObjectName("uncaughtErrorDialog")
+    _dialogs.append(dlg)
+    dlg.finished.connect(lambda *_: _dialogs.remove(dlg) if dlg in _dialogs else None)
     dlg.open()
 
 
@@ -192,8 +202,20 @@ def main(argv: list[str] | None = None) -> int:
     win = build_window(ws, args.as_of)
     win.show()
     if args.quit_after_ms is not None:
-        QTimer.singleShot(max(0, args.quit_after_ms), win.close)
-    rc = app.exec()
+        # a local event loop, so a smoke run (or a test) never puts the application itself into
+        # its quitting state
+        loop = QEventLoop()
+
+        def _quit() -> None:
+            for w in list(_windows):
+                w.close()
+            loop.quit()
+
+        QTimer.singleShot(max(0, args.quit_after_ms), _quit)
+        loop.exec()
+        rc = 0
+    else:
+        rc = app.exec()
     for w in list(_windows):
         w.session.shutdown()
         w.session.workspace.close()

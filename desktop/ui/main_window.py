@@ -426,5 +426,6 @@ class MainWindow(QMainWindow):
         if self.wizard is not None:
             self.wizard.close()
         self.session.shutdown()
+        self.session.workspace.close()  # releases the lock; every change is already committed
         super().closeEvent(event)
 

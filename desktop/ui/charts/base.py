@@ -21,6 +21,53 @@ from desktop.domain.charts import ChartData, Series
 
 DAY = charts.DAY
 LARGE_SERIES = 5_000  # points; larger series are drawn with thin solid pens (see _draw_series)
+LOD_MIN = 50_000  # points; larger sorted series are drawn from a precomputed min/max pyramid
+
+
+class PeakPyramid:
+    """Min/max reductions of a series with sorted x at bucket sizes 2, 4, 8, ..., built once.
+
+    A view then draws about two points per pixel column (the min and the max of each bucket,
+    as pyqtgraph's 'peak' downsampling does) without touching the full data again, so a pan
+    or zoom over a 1M-point series costs what a few thousand points cost."""
+
+    MIN_POINTS = 2_000
+
+    def __init__(self, x: np.ndarray, y: np.ndarray):
+        self.x = np.asarray(x, dtype=np.float64)
+        self.y = np.asarray(y, dtype=np.float64)
+        self.levels: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
+        bucket, xs, mins, maxs = 1, self.x, self.y, self.y
+        while len(mins) > self.MIN_POINTS:
+            k = -(-len(mins) // 2)
+            if k * 2 != len(mins):
+                mins = np.append(mins, mins[-1])
+                maxs = np.append(maxs, maxs[-1])
+            mins = np.minimum(mins[0::2], mins[1::2])
+            maxs = np.maximum(maxs[0::2], maxs[1::2])
+            xs = xs[::2]
+            bucket *= 2
+            self.levels.append((bucket, xs, mins, maxs))
+
+    def view(self, x0: float, x1: float, pixels: float) -> tuple[np.ndarray, np.ndarray]:
+        """(x, y) to draw for the x-range [x0, x1] on ``pixels`` pixel columns."""
+        n = len(self.x)
+        i0 = max(0, int(np.searchsorted(self.x, x0, side="left")) - 1)
+        i1 = min(n, int(np.searchsorted(self.x, x1, side="right")) + 1)
+        per_px = (i1 - i0) / max(pixels, 1.0)
+        level = None
+        for lv in self.levels:
+            if lv[0] <= per_px:
+                level = lv
+        if level is None:
+            return self.x[i0:i1], self.y[i0:i1]
+        b, xs, mins, maxs = level
+        j0, j1 = i0 // b, min(len(xs), -(-i1 // b))
+        out_x = np.repeat(xs[j0:j1], 2)
+        out_y = np.empty(2 * (j1 - j0))
+        out_y[0::2] = mins[j0:j1]
+        out_y[1::2] = maxs[j0:j1]
+        return out_x, out_y
 
 
 def is_dark(widget: QtWidgets.QWidget | None = None) -> bool:
@@ -122,6 +169,7 @@ class ChartWidget(QtWidgets.QWidget):
         self._lines: list[pg.InfiniteLine] = []
         self._vb2: pg.ViewBox | None = None
         self._swatches: list = []
+        self._lod: dict[str, PeakPyramid] = {}
         self._dark = is_dark(self)
         self.last_selection: list = []
 
@@ -166,6 +214,7 @@ class ChartWidget(QtWidgets.QWidget):
 
         scene = self.plot.scene()
         self._proxy = pg.SignalProxy(scene.sigMouseMoved, rateLimit=60, slot=self._mouse_moved)
+        self.view_box.sigXRangeChanged.connect(self._update_lod)
         scene.sigMouseClicked.connect(self._mouse_clicked)
         self._extend_menu()
 
@@ -292,6 +341,18 @@ class ChartWidget(QtWidgets.QWidget):
         else:
             vb.addItem(item)
 
+    def _update_lod(self, *_args) -> None:
+        """Re-slice the large series from their pyramids for the new x-range."""
+        if not self._lod:
+            return
+        (x0, x1), _ = self.view_box.viewRange()
+        px = self.view_box.width()
+        for name, lod in self._lod.items():
+            entry = self._items.get(name)
+            if entry is not None:
+                xs, ys = lod.view(x0, x1, px)
+                entry[1].setData(xs, ys)
+
     def _draw_series(self, data: ChartData) -> None:
         wanted = {s.name: s for s in data.series if s.draw}
         for name in list(self._items):
@@ -300,6 +361,7 @@ class ChartWidget(QtWidgets.QWidget):
             if s is None or self._kind_of(s) != style:
                 self._remove(item, item.getViewBox() or self.view_box)
                 del self._items[name]
+                self._lod.pop(name, None)
         for name in list(self._fills):
             self._remove(self._fills.pop(name), self.view_box)
         area_k = 0
@@ -336,11 +398,26 @@ class ChartWidget(QtWidgets.QWidget):
                               symbolPen=pg.mkPen(color))
                 if s.name in ("forecast_low", "forecast_surge"):
                     kw["pen"] = _pen(color, 1.0, "dot")
+                lod = None
+                if s.n > LOD_MIN and connect == "all" and bool(np.all(np.diff(xs) >= 0)):
+                    lod = PeakPyramid(xs, ys)
+                    (x0, x1), _ = self.view_box.viewRange()
+                    if x1 <= x0 or x1 < xs[0] or x0 > xs[-1]:
+                        x0, x1 = float(xs[0]), float(xs[-1])
+                    xs, ys = lod.view(x0, x1, self.view_box.width())
                 if item is None:
                     item = pg.PlotDataItem(xs, ys, **kw)
                     self._add(item, vb)
                 else:
                     item.setData(xs, ys, **kw)
+                if lod is not None:
+                    self._lod[s.name] = lod
+                    item.setDownsampling(ds=1, auto=False)
+                    item.setClipToView(False)
+                elif s.name in self._lod:
+                    del self._lod[s.name]
+                    item.setDownsampling(auto=True, method="peak")
+                    item.setClipToView(True)
                 if s.style == "area":
                     item.setZValue(-1 - area_k * 0.01)  # the bottom band in front
                     area_k += 1

@@ -84,6 +84,11 @@ class DailySpendChart(ChartWidget):
                 self.stacked_box.blockSignals(True)
                 self.stacked_box.setChecked(want)
                 self.stacked_box.blockSignals(False)
+            by = data.extra.get("by")
+            if by in charts.DAILY_DIMENSIONS and by != self.by():
+                self.by_combo.blockSignals(True)
+                self.by_combo.setCurrentIndex(charts.DAILY_DIMENSIONS.index(by))
+                self.by_combo.blockSignals(False)
         super().set_data(data)
 
     def by(self) -> str:
