@@ -798,7 +798,7 @@ class Workspace:
         a finding seen again updates title/severity/owner/due/detail and keeps status and notes
         (an action closed because its finding disappeared is reopened); an open or in-progress
         action whose finding is gone is closed: status done, resolution 'resolved', resolved_at
-        = as_of."""
+        = as_of (never before its opened_at)."""
         self._require_writable("update the actions checklist")
         as_of = to_date(as_of)
         latest: dict[str, Finding] = {}
@@ -828,7 +828,14 @@ class Workspace:
             for key, (status, _res) in existing.items():
                 if key not in latest and status in ("open", "in_progress"):
                     conn.execute("UPDATE actions SET status = 'done', resolution = 'resolved', "
-                                 "resolved_at = ? WHERE key = ?", (day, key))
+                                 "resolved_at = max(?, opened_at) WHERE key = ?", (day, key))
+            conn.execute("INSERT INTO meta(key, value) VALUES ('actions_as_of', ?) ON CONFLICT(key) "
+                         "DO UPDATE SET value = excluded.value", (day,))
+
+    def actions_as_of(self) -> _dt.date | None:
+        """The as-of date of the analysis the checklist was last synced with."""
+        rows = self._read("SELECT value FROM meta WHERE key = 'actions_as_of'")
+        return date_or_none(rows[0][0]) if rows else None
 
     def _action_state(self, key: str) -> dict | None:
         rows = self._read("SELECT status, notes, resolved_at, resolution FROM actions WHERE key = ?",
@@ -956,11 +963,15 @@ class Workspace:
         (``resolve_as_of``). ``options`` go to build_analysis (e.g. renewal=...)."""
         from desktop.domain.analysis import build_analysis
 
+        explicit = as_of is not None
         if as_of is None:
             as_of = self.resolve_as_of()
         inputs = self.inputs(progress=sub(progress, 0.0, 0.2))
         analysis = build_analysis(inputs, self.settings(), as_of, progress=sub(progress, 0.2, 0.95),
                                   **options)
-        if not self.readonly:
+        last = self.actions_as_of()
+        # looking back at an earlier date the analyst picked does not rewrite the checklist
+        looking_back = explicit and last is not None and analysis.as_of < last
+        if not self.readonly and not looking_back:
             self.sync_actions(analysis.findings, analysis.as_of)
         return analysis

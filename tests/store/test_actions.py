@@ -105,3 +105,29 @@ def test_action_changes_undo_redo_and_validation(ws, ws_path):
 def test_duplicate_keys_in_one_sync_keep_the_last(ws):
     ws.sync_actions((f(BUDGET, "low"), f(BUDGET, "high")), date(2026, 10, 1))
     assert [(a.key, a.severity) for a in ws.actions()] == [(BUDGET, "high")]
+
+
+def test_looking_back_at_an_earlier_date_keeps_the_checklist(ws, monkeypatch):
+    from types import SimpleNamespace
+
+    import desktop.domain.analysis as analysis_module
+
+    results = {date(2026, 10, 15): (f(BUDGET), f(CONTRACT)), date(2026, 9, 1): (f(FLAG),)}
+
+    def fake_build(inputs, settings, as_of, progress=None, **options):
+        as_of = as_of or date(2026, 10, 15)  # "latest usage date"
+        return SimpleNamespace(findings=results[as_of], as_of=as_of)
+
+    monkeypatch.setattr(analysis_module, "build_analysis", fake_build)
+    ws.analysis()
+    assert ws.actions_as_of() == date(2026, 10, 15)
+    ws.analysis(as_of=date(2026, 9, 1))  # the analyst looks back: no change
+    assert {a.key: a.status for a in ws.actions()} == {BUDGET: "open", CONTRACT: "open"}
+    # a fixed as-of mode is the workspace's reporting date: it does sync
+    ws.set_as_of_mode("fixed", date(2026, 9, 1))
+    ws.analysis()
+    assert {a.key: a.status for a in ws.actions()} == {BUDGET: "done", CONTRACT: "done",
+                                                       FLAG: "open"}
+    # never resolved before it was opened
+    assert ws.action(BUDGET).resolved_at == date(2026, 10, 15)
+    assert ws.action(BUDGET).resolution_days == 0
