@@ -768,27 +768,33 @@ def daily_spend(analysis: Analysis, by: str = "team", stacked: bool = True) -> C
     n = int((dates.max() - first).astype(np.int64)) + 1
     start = date.fromisoformat(str(first))
     off = (dates - first).astype(np.int64)
-    raw = u[by].astype("string").fillna(NONE_LABEL).to_numpy(object)
+    codes, uniques = pd.factorize(u[by].astype("string").fillna(NONE_LABEL), sort=False)
     micros = u["cost"].to_numpy(np.int64)
-    totals = pd.Series(micros).groupby(raw).sum()
-    order = sorted(totals.index, key=lambda g: (-int(totals[g]), str(g)))
+    sums = pd.Series(micros).groupby(codes).sum()  # exact int64 per code
+    names = [str(v) for v in uniques]
+    order = sorted(range(len(names)), key=lambda c: (-int(sums[c]), names[c]))
     if len(order) > MAX_GROUPS:
         keep = order[: MAX_GROUPS - 1]
-        group_of = {g: (g if g in keep else OTHER_LABEL) for g in order}
-        order = keep + [OTHER_LABEL]
+        labels = [names[c] for c in keep] + [OTHER_LABEL]
+        slot = np.full(len(names), MAX_GROUPS - 1, dtype=np.int64)
+        slot[keep] = np.arange(MAX_GROUPS - 1)
     else:
-        group_of = {g: g for g in order}
-    grp = np.asarray([group_of[g] for g in raw], dtype=object)
+        labels = [names[c] for c in order]
+        slot = np.empty(len(names), dtype=np.int64)
+        slot[order] = np.arange(len(order))
+    group_of = {names[c]: labels[slot[c]] for c in range(len(names))}
+    gidx = slot[codes]
+    prov = u[["_file", "_row"]]
     x = _days(start, n)
     base = np.zeros(n)
     total = np.zeros(n, np.int64)
     series: list[Series] = []
-    for k, g in enumerate(order):
-        m = grp == g
+    for k, g in enumerate(labels):
+        m = gidx == k
         daily = _sum_micros_by(off[m], micros[m], n)
         total += daily
         vals = daily / 1e6
-        refs = RefIndex.from_frame(u[m], off[m], n)
+        refs = RefIndex.from_frame(prov[m], off[m], n)
         color = palette.SERIES_LIGHT[k % len(palette.SERIES_LIGHT)]
         if stacked:
             top = base + vals
