@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import raw_query
+from store_helpers import raw_query
 
 from desktop.ingest import read_file
 from desktop.store import Workspace

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import file_digest, store, usage_frame
+from store_helpers import file_digest, store, usage_frame
 
 from desktop.domain.results import Finding
 from desktop.domain.settings import Settings

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import file_digest, raw_query, result_for, store, usage_frame
+from store_helpers import file_digest, raw_query, result_for, store, usage_frame
 
 from desktop.domain import tables
 from desktop.domain.errors import InputError
