@@ -115,6 +115,16 @@ def run_child(module: str, sizes: list[int], quick: bool) -> int:
     return 0
 
 
+def _why(stderr: str) -> str:
+    """The telling part of a child's stderr: a fatal error or traceback head, else its tail."""
+    text = stderr.strip()
+    for marker in ("Fatal Python error", "Traceback (most recent call last)"):
+        i = text.find(marker)
+        if i >= 0:
+            return (text[i:i + 300] + " ... " + text[-200:]) if len(text) - i > 500 else text[i:]
+    return text[-500:]
+
+
 def run_all(modules, sizes, quick: bool, timeout: float, out_path: Path,
             deadline: float | None = None, reserve: float = 10.0) -> list[dict]:
     """Run each area in a child. With a deadline (``--quick``), an area gets the time left minus
@@ -146,7 +156,7 @@ def run_all(modules, sizes, quick: bool, timeout: float, out_path: Path,
                     print(raw, flush=True)
                     fh.write(raw + "\n")
             if rc != 0 or not got:
-                err = {"name": f"bench_{m}", "n": None, "error": f"exit {rc}: {stderr.strip()[-500:]}"}
+                err = {"name": f"bench_{m}", "n": None, "error": f"exit {rc}: {_why(stderr)}"}
                 lines.append(err)
                 print(json.dumps(err), flush=True)
                 fh.write(json.dumps(err) + "\n")
