@@ -15,6 +15,7 @@ from openpyxl.chart.axis import ChartLines
 from openpyxl.chart.series import SeriesLabel
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.pagebreak import Break
 
 from desktop.brief import narrative, renewal_model
 from desktop.brief.actions import STATUSES, ActionRow
@@ -367,8 +368,8 @@ def invoices(book: Book, ctx: Context) -> Sheet:
         Col("Period end", "date", 11, lambda i: i.period_end),
         Col("Period inferred", "bool", 9, lambda i: i.period_inferred),
         Col("Invoiced (excl. tax)", "money", 14, lambda i: i.invoiced),
-        Col("Expected (usage)", "money", 14, lambda i: i.expected),
-        Col("Variance", "money", 13, lambda i: i.variance),
+        Col("Expected (usage)", "money", 24, lambda i: i.expected),
+        Col("Variance", "money", 34, lambda i: i.variance),
         Col("Variance %", "pct", 9, lambda i: i.variance_pct),
         Col("Status", "text", 15, lambda i: i.status),
         Col("Tax", "money", 11, lambda i: i.tax),
@@ -386,23 +387,24 @@ def invoices(book: Book, ctx: Context) -> Sheet:
         sheet.styled(r, c, "section")
     r += 1
     items = [(inv, f) for inv in a.invoices for f in inv.flags]
+    # long texts (description, detail) wrap in columns 9 and 10, which are widened for them
     fcols = [
         Col("Invoice", "text", 0, lambda t: t[0].invoice_id),
         Col("Vendor", "text", 0, lambda t: t[0].vendor),
-        Col("File", "text", 0, lambda t: t[1].file or None),
         Col("Line", "int", 0, lambda t: t[1].line),
         Col("Flag", "text", 0, lambda t: t[1].flag),
-        Col("Description", "text", 0, lambda t: t[1].description),
-        Col("Amount", "money", 0, lambda t: t[1].amount),
         Col("Leakage", "money", 0, lambda t: t[1].leakage),
         Col("Owner", "text", 0, lambda t: t[1].owner),
-        Col("Detail", "text", 0, lambda t: t[1].detail or None),
+        Col("Amount", "money", 0, lambda t: t[1].amount),
+        Col("File", "text", 0, lambda t: t[1].file or None),
+        Col("Description", "text_wrap", 0, lambda t: t[1].description),
+        Col("Detail", "text_wrap", 0, lambda t: t[1].detail or None),
     ]
     f1, f2 = sheet.table("FlaggedLines", r, 1, [c.header for c in fcols],
                          [[c.get(x) for c in fcols] for x in items], [c.kind for c in fcols],
                          empty_note="no flagged lines")
     if items:
-        sheet.category_rules(5, f1, f2, dict(palette.FLAG_COLORS))
+        sheet.category_rules(4, f1, f2, dict(palette.FLAG_COLORS))
     return sheet
 
 
@@ -503,6 +505,8 @@ def renewal(book: Book, ctx: Context) -> Sheet:
         s.print_setup((1, 2))
         return s
     for n, sc in enumerate(a.renewal):
+        if n:  # each scenario starts on a new printed page
+            s.ws.row_breaks.append(Break(id=r - 1))
         r = _renewal_block(s, ctx, sc, r, n) + 2
     s.print_setup((1, 2))
     return s
