@@ -94,14 +94,25 @@ def _as_series(v, n: int) -> pd.Series:
     return pd.Series(v)
 
 
+def _cell_text(v) -> str | None:
+    if v is None or v is pd.NA:
+        return None
+    if isinstance(v, (float, np.floating)):
+        if not np.isfinite(v):
+            return None
+        return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else repr(float(v))
+    if isinstance(v, (bool, np.bool_)):
+        return "true" if v else "false"
+    text = str(v).strip()
+    return None if parse.is_blank(text) else text
+
+
 def _str_values(s: pd.Series) -> pd.Series:
-    """A source column as stripped strings with NA for blanks."""
-    if isinstance(s.dtype, pd.ArrowDtype) or s.dtype == object or str(s.dtype) in ("string", "str"):
-        out = s.astype("string").str.strip()
-    else:
-        out = s.astype("string")
-    blank = parse.blank_mask(out) if len(out) else np.zeros(0, bool)
-    return out.mask(blank)
+    """A source column as stripped strings with NA for blanks; numbers as the analyst sees
+    them (4711, not 4711.0)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    texts = pd.array([_cell_text(u) for u in uniques] + [None], dtype="string")
+    return pd.Series(texts.take(np.where(codes < 0, len(uniques), codes)))
 
 
 def build(src: Source) -> Built:
@@ -307,10 +318,15 @@ def build(src: Source) -> Built:
     good = keep & ~bad
     dup_rows: list[int] = []
     if src.raw is not None and good.sum() > 1:
-        raw = src.raw.reset_index(drop=True)
-        h = pd.util.hash_pandas_object(raw, index=False).to_numpy()
-        hs = pd.Series(h[good])
-        d = hs.duplicated(keep="first").to_numpy()
+        raw = src.raw.reset_index(drop=True).iloc[np.flatnonzero(good)]
+        codes = [pd.factorize(raw[c], use_na_sentinel=True)[0].astype(np.int64) for c in raw.columns]
+
+        def confirm(idx: np.ndarray) -> np.ndarray:
+            sub = raw.iloc[idx].astype(str)
+            sub.columns = range(sub.shape[1])
+            return sub.duplicated(keep="first").to_numpy()
+
+        d = duplicate_mask(codes, confirm)
         if d.any():
             dup_rows = rows[good][d].tolist()
     # ---- assemble --------------------------------------------------------------------------------
@@ -342,6 +358,36 @@ def build(src: Source) -> Built:
         warnings.append(f"{len(flat):,} problems found; the first {MAX_ISSUES:,} are listed")
         flat = flat[:MAX_ISSUES]
     return Built(frame, n, len(sel), n_bad, n_tot, len(dup_rows), tuple(flat), tuple(warnings))
+
+
+def duplicate_mask(code_columns: list[np.ndarray], confirm) -> np.ndarray:
+    """Rows equal to an earlier row in every column. A hash over per-column codes finds the
+    candidates (bucketed by low bits, only shared buckets sorted); ``confirm(idx)`` compares
+    the candidate rows exactly and returns their duplicated(keep="first") mask."""
+    n = len(code_columns[0]) if code_columns else 0
+    out = np.zeros(n, dtype=bool)
+    if n < 2:
+        return out
+    h = np.zeros(n, dtype=np.uint64)
+    mult = np.uint64(0x9E3779B97F4A7C15)
+    with np.errstate(over="ignore"):
+        for cds in code_columns:
+            h = (h ^ np.asarray(cds, dtype=np.int64).view(np.uint64)) * mult
+            h ^= h >> np.uint64(29)
+    bits = max(10, min(24, int(np.ceil(np.log2(n))) + 2))
+    bucket = (h & np.uint64((1 << bits) - 1)).astype(np.intp)
+    counts = np.bincount(bucket, minlength=1 << bits)
+    shared = np.flatnonzero(counts[bucket] > 1)
+    if shared.size == 0:
+        return out
+    hs = h[shared]
+    srt = np.sort(hs)
+    rep = srt[1:][srt[1:] == srt[:-1]]
+    if rep.size == 0:
+        return out
+    idx = shared[np.isin(hs, rep)]
+    out[idx[confirm(idx)]] = True
+    return out
 
 
 def _has_ambiguous_numbers(cols: list[pd.Series]) -> bool:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from desktop.domain import tables
-from desktop.ingest import sniff
+from desktop.ingest import build, sniff
 from desktop.ingest.formats.canonical import Canonical, Mapped
 from desktop.ingest.reader import RawTable, Ticker
 
@@ -316,35 +316,11 @@ def _recode(values: list, cds: np.ndarray, default):
 
 
 def _duplicates(table, code_columns: list[np.ndarray]) -> np.ndarray:
-    """Rows equal to an earlier row in every source column: a hash over per-column codes
-    finds the candidates (sort, no hash table), an exact comparison confirms them."""
     import pyarrow as pa
 
-    n = table.num_rows
-    h = np.zeros(n, dtype=np.uint64)
-    mult = np.uint64(0x9E3779B97F4A7C15)
-    with np.errstate(over="ignore"):
-        for cds in code_columns:
-            h = (h ^ cds.view(np.uint64)) * mult
-            h ^= h >> np.uint64(29)
-    out = np.zeros(n, dtype=bool)
-    if n < 2:
-        return out
-    # bucket by the low bits first; only rows sharing a bucket are sorted
-    bits = max(10, min(24, int(np.ceil(np.log2(n))) + 2))
-    bucket = (h & np.uint64((1 << bits) - 1)).astype(np.intp)
-    counts = np.bincount(bucket, minlength=1 << bits)
-    shared = np.flatnonzero(counts[bucket] > 1)
-    if shared.size == 0:
-        return out
-    hs = h[shared]
-    srt = np.sort(hs)
-    rep = srt[1:][srt[1:] == srt[:-1]]
-    if rep.size == 0:
-        return out
-    idx = shared[np.isin(hs, rep)]
-    sub = table.take(pa.array(idx)).to_pandas()
-    sub.columns = range(sub.shape[1])
-    exact = sub.astype(str).duplicated(keep="first").to_numpy()
-    out[idx[exact]] = True
-    return out
+    def confirm(idx):
+        sub = table.take(pa.array(idx)).to_pandas()
+        sub.columns = range(sub.shape[1])
+        return sub.astype(str).duplicated(keep="first").to_numpy()
+
+    return build.duplicate_mask(code_columns, confirm)

@@ -125,8 +125,8 @@ def table_from_rows(file: str, names: list[str], rows: list[list], lines: list[i
                 short.append(ln)
             r = list(r) + [""] * (width - len(r))
         fixed.append(r)
-    frame = pd.DataFrame(fixed, columns=range(width), dtype=object) if fixed else \
-        pd.DataFrame({j: pd.Series([], dtype=object) for j in range(width)})
+    cols = list(zip(*fixed, strict=True)) if fixed else [()] * width
+    frame = pd.DataFrame({j: _column(cols[j], container) for j in range(width)}, copy=False)
     frame.columns = names
     t = RawTable(file, names, frame, np.asarray(lines, dtype=np.int64), container,
                  header_row=header_line)
@@ -136,6 +136,24 @@ def table_from_rows(file: str, names: list[str], rows: list[list], lines: list[i
             f"{len(short)} row(s) have fewer fields than the header ({_rowlist(short)}); "
             "missing fields were read as empty")
     return t
+
+
+def _column(values: tuple, container: str):
+    """One source column. Spreadsheet columns holding only numbers (and empty cells) become
+    float64 (NaN for empty) so money and numbers parse vectorised; the rest stay objects."""
+    arr = np.array(values, dtype=object) if values else np.array([], dtype=object)
+    if container != "xlsx" or not len(arr):
+        return arr
+    kinds = set(map(type, values))
+    if kinds <= {float, int, str} and (float in kinds or int in kinds):
+        blank = arr == ""
+        if str not in kinds or not any(isinstance(v, str) for v in arr[~blank]):
+            if bool in kinds:
+                return arr
+            out = np.full(len(arr), np.nan)
+            out[~blank] = arr[~blank].astype(np.float64)
+            return out
+    return arr
 
 
 def _rowlist(rows: list[int], n: int = 10) -> str:

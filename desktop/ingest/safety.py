@@ -85,8 +85,6 @@ def check_size(path: Path, limits: Limits = DEFAULT_LIMITS, *, kind: str = "text
     return size
 
 
-_COL_RE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)(\d+)"')
-_ROW_RE = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
 _CELL_RE = re.compile(rb"<(?:\w+:)?c[\s>/]")
 _DOCTYPE_RE = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 
@@ -160,10 +158,17 @@ def _read_head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, n: int) ->
                          file=name) from exc
 
 
+_REF_RES = {n: re.compile(rb'\br="([A-Z]{%d})\d+"' % n) for n in (3, 2, 1)}
+_ROWNUM_RE = re.compile(rb'\br="(\d+)"')
+_LONGREF_RE = re.compile(rb'\br="[A-Z]{4,}\d')
+
+
 def _sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Limits) -> SheetExtent:
-    """Stream the sheet XML and measure the cells actually present."""
+    """Stream the sheet XML and measure the cells actually present (row numbers from <row r>,
+    the widest column from the cell references, longest letters first)."""
     max_row = 0
     max_col = 0
+    rows_seen = 0
     tail = b""
     try:
         with zf.open(info) as f:
@@ -177,19 +182,21 @@ def _sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits:
                 if cut < 0 or len(buf) - cut > 4096:
                     cut = len(buf)
                 body, tail = buf[:cut], buf[cut:]
-                rows = _ROW_RE.findall(body)
-                if rows:
-                    max_row = max(max_row, max(map(int, rows)))
-                refs = _COL_RE.findall(body)
-                if refs:
-                    longest = max(len(c) for c, _ in refs)
-                    m = max((c for c, _ in refs if len(c) == longest))
-                    max_col = max(max_col, col_index(m))
-                    max_row = max(max_row, max(int(r) for _, r in refs[-1:]))
-                elif _CELL_RE.search(body):
+                rows_seen += body.count(b"<row ") + body.count(b"<row>")
+                nums = _ROWNUM_RE.findall(body)
+                if nums:
+                    max_row = max(max_row, max(map(int, nums)))
+                if _LONGREF_RE.search(body):
+                    max_col = max(max_col, 16_385)
+                for rx in _REF_RES.values():
+                    refs = rx.findall(body)
+                    if refs:
+                        max_col = max(max_col, col_index(max(refs)))
+                        break
+                max_row = max(max_row, rows_seen)
+                if not max_col and _CELL_RE.search(body):
                     # cells without r="" references: count them per row conservatively
-                    max_col = max(max_col, max((seg.count(b"<c") for seg in body.split(b"</row>")),
-                                               default=0))
+                    max_col = max((seg.count(b"<c") for seg in body.split(b"</row>")), default=0)
                 _check_extent(max_row, max_col, info.filename, name, limits)
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
         raise UnsafeFile(f"sheet {info.filename} cannot be read (damaged or truncated zip: {exc})",
