@@ -1,0 +1,122 @@
+"""analyze on the files an analyst really gets: title rows above the header, totals rows,
+"$1,234.56" / "1.234,56" / "(123.45)" amounts, day-first and month-first dates, cp1252 / utf-16 /
+BOM encodings, ; tab | delimiters, xlsx with a title block and the 1904 date system.
+Expected totals are the Decimal values the test wrote, per vendor (and team) and month."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+from .helpers import actuals, analyze, budgets_for, check_accounting, text_accounting, write
+
+# (day, vendor, amount, team) -- the truth; files render it in various local spellings
+ROWS = [
+    (date(2026, 2, 3), "OpenAI", Decimal("1234.56"), "Müller"),
+    (date(2026, 2, 13), "OpenAI", Decimal("1234.56"), "Søren"),
+    (date(2026, 2, 28), "Anthropic", Decimal("-12.50"), "Zoë"),
+    (date(2026, 3, 1), "Anthropic", Decimal("-7.25"), "Zoë"),
+    (date(2026, 3, 1), "OpenAI", Decimal("0.01"), "Müller"),
+]
+
+
+def expected(key):
+    out: dict = {}
+    for day, vendor, amount, team in ROWS:
+        k = ({"vendor": vendor, "team": team}[key], day.strftime("%Y-%m"))
+        out[k] = out.get(k, Decimal(0)) + amount
+    return out
+
+
+def eu_amount(x: Decimal, style: int) -> str:
+    neg = x < 0
+    whole, frac = f"{abs(x):.2f}".split(".")
+    groups = f"{int(whole):,}".replace(",", "." if style == 0 else " ")
+    text = f"{groups},{frac}"
+    return (f"({text})" if style == 1 else f"-{text}") if neg else text
+
+
+def us_amount(x: Decimal, style: int) -> str:
+    text = f"{abs(x):,.2f}"
+    if x < 0:
+        return f"({text})" if style == 0 else f"-${text}"
+    return [f"${text}", f"USD {text}", f"{text} USD"][style % 3]
+
+
+def check(tmp_path, capsys, path, totals_rows: int):
+    for dim in ("vendor", "team"):
+        b = budgets_for(tmp_path / f"b_{dim}.csv", expected(dim), dimension=dim)
+        d = analyze(capsys, "--usage", path, "--budgets", b)
+        usage = d["imports"][0]
+        assert usage["rows_rejected"] == 0, usage["errors"]
+        assert usage["rows_imported"] == len(ROWS)
+        assert usage["rows_read"] == len(ROWS) + totals_rows
+        assert actuals(d) == expected(dim), dim
+    counts = text_accounting(capsys, "--usage", path)
+    assert counts[path.name]["totals"] == totals_rows
+
+
+@pytest.mark.parametrize("encoding,delim,newline", [
+    ("cp1252", ";", "\r\n"), ("utf-16", "\t", "\n"), ("utf-8-sig", "|", "\r\n"), ("utf-8", ";", "\n"),
+])
+def test_european_day_first_with_title_and_total(tmp_path, capsys, encoding, delim, newline):
+    lines = ["Kostenbericht Februar/März 2026", "Erstellt von Finanzen", ""]
+    lines.append(delim.join(["date", "vendor", "cost", "team"]))
+    for i, (day, vendor, amount, team) in enumerate(ROWS):
+        lines.append(delim.join([day.strftime("%d/%m/%Y"), vendor, eu_amount(amount, i % 2), team]))
+    total = sum(r[2] for r in ROWS)
+    lines.append(delim.join(["Summe", "", eu_amount(total, 0), ""]))
+    path = write(tmp_path / f"kosten_{encoding}.csv", "\n".join(lines) + "\n", encoding, newline)
+    check(tmp_path, capsys, path, totals_rows=1)
+
+
+def test_us_dollar_spellings_month_first_subtotal_and_total(tmp_path, capsys):
+    lines = ["ACME Corp - AI vendor spend", "exported 2026-03-02", "", "date,vendor,cost,team"]
+    for i, (day, vendor, amount, team) in enumerate(ROWS):
+        lines.append(f'{day.strftime("%m/%d/%Y")},{vendor},"{us_amount(amount, i)}",{team}')
+    total = sum(r[2] for r in ROWS)
+    lines.append(f',Subtotal,"{us_amount(total, 0)}",')
+    lines.append(f'TOTAL,,"{us_amount(total, 0)}",')
+    path = write(tmp_path / "spend_us.csv", "\n".join(lines) + "\n", "utf-8")
+    check(tmp_path, capsys, path, totals_rows=2)
+
+
+@pytest.mark.parametrize("epoch1904", [False, True])
+def test_xlsx_with_title_block_dates_and_text_amounts(tmp_path, capsys, epoch1904):
+    wb = openpyxl.Workbook()
+    if epoch1904:
+        wb.epoch = CALENDAR_MAC_1904
+    ws = wb.active
+    ws.title = "Spend"
+    ws.append(["AI vendor spend, Feb-Mar 2026"])
+    ws.append([])
+    ws.append(["date", "vendor", "cost", "team"])
+    for i, (day, vendor, amount, team) in enumerate(ROWS):
+        value = float(amount) if i % 2 else us_amount(amount, i)
+        ws.append([datetime(day.year, day.month, day.day), vendor, value, team])
+    ws.append(["Total", None, float(sum(r[2] for r in ROWS)), None])
+    path = tmp_path / ("spend_1904.xlsx" if epoch1904 else "spend.xlsx")
+    wb.save(path)
+    check(tmp_path, capsys, path, totals_rows=1)
+
+
+def test_rejected_rows_are_listed_and_good_rows_kept(tmp_path, capsys):
+    text = ("date,vendor,cost,team\n"
+            "2026-02-01,OpenAI,100.00,Search\n"
+            "2026-02-02,OpenAI,twelve,Search\n"      # unparseable amount
+            "2026-02-31,OpenAI,5.00,Search\n"        # no such day
+            "2026-02-03,,7.00,Search\n"              # no vendor
+            "2026-02-04,OpenAI,0.10,Search\n")
+    path = write(tmp_path / "some_bad.csv", text)
+    b = budgets_for(tmp_path / "b.csv", {("OpenAI", "2026-02"): None})
+    d = analyze(capsys, "--usage", path, "--budgets", b)
+    check_accounting(d)
+    rep = d["imports"][0]
+    assert (rep["rows_read"], rep["rows_imported"], rep["rows_rejected"]) == (5, 2, 3)
+    rows = sorted((e["row"], e["column"]) for e in rep["errors"])
+    assert rows == [(3, "cost"), (4, "date"), (5, "vendor")]
+    assert actuals(d) == {("OpenAI", "2026-02"): Decimal("100.10")}
