@@ -312,8 +312,13 @@ class ChartWidget(QtWidgets.QWidget):
             pi.scene().addItem(vb2)
             right.linkToView(vb2)
             vb2.setXLink(pi)
-            vb2.setMouseEnabled(x=True, y=False)
-            vb2.setZValue(self.view_box.zValue() + 1)  # right-axis markers above the bars
+            # vb2 lies above the plot (so its markers show over the bars) but passes every
+            # mouse event through to the main view, the legend and the menus
+            vb2.setMouseEnabled(x=False, y=False)
+            vb2.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
+            vb2.setAcceptHoverEvents(False)
+            vb2.setMenuEnabled(False)
+            vb2.setZValue(pi.zValue() + 1)  # right-axis markers above the bars (vb2 is top-level)
 
             def sync():
                 vb2.setGeometry(self.view_box.sceneBoundingRect())

@@ -347,3 +347,26 @@ def test_none_guard_survives_many_repaints(qtbot, hand):
         p.end()
     assert sys.getrefcount(None) > 1000
     assert protect_none() is (sys.version_info < (3, 12))
+
+
+def test_right_axis_view_passes_mouse_to_the_plot(qtbot):
+    """The right-axis view lies above the plot: wheel zoom, legend clicks and the context menu
+    still reach the main view."""
+    r = show(qtbot, RenewalChart())
+    r.set_scenarios(scenarios())
+    QtWidgets.QApplication.processEvents()
+    before = r.view_box.viewRange()[0]
+    center = viewport_pos(r, 1250, 1300)
+    wheel = QtGui.QWheelEvent(QtCore.QPointF(center), QtCore.QPointF(r.plot.viewport().mapToGlobal(center)),
+                              QtCore.QPoint(0, 0), QtCore.QPoint(0, 240), QtCore.Qt.MouseButton.NoButton,
+                              QtCore.Qt.KeyboardModifier.NoModifier, QtCore.Qt.ScrollPhase.NoScrollPhase, False)
+    QtWidgets.QApplication.sendEvent(r.plot.viewport(), wheel)
+    after = r.view_box.viewRange()[0]
+    assert after[1] - after[0] < before[1] - before[0]
+    # the P(shortfall) axis follows the x-range
+    assert r._vb2.viewRange()[0] == pytest.approx(after)
+    # a real click on a legend sample toggles its series
+    sample = next(s for s, label in r.legend.items if label.text.startswith("expected · P(shortfall)"))
+    pos = r.plot.mapFromScene(sample.sceneBoundingRect().center())
+    qtbot.mouseClick(r.plot.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
+    assert "p:expected" in r.hidden()
