@@ -42,14 +42,19 @@ def _daily_micros(usage: pd.DataFrame | None, contract_id: str, start: date, end
 def burn_up(contract: ContractResult, as_of: date, usage: pd.DataFrame | None) -> list[BurnRow]:
     """One row per day of the contract's term."""
     start, end = contract.term_start, contract.term_end
-    last_actual = min(as_of, end)
-    daily = _daily_micros(usage, contract.contract_id, start, last_actual)
+    known = usage is not None and "_contract" in getattr(usage, "columns", ())
+    # without the usage rows only the contract figures are known: no daily actuals, and the
+    # projection starts from the contract's consumption to date
+    last_actual = min(as_of, end) if known else start - timedelta(days=1)
+    daily = _daily_micros(usage, contract.contract_id, start, last_actual) if known else {}
     run_rate = contract.run_rate
     rows: list[BurnRow] = []
     cum = 0
     cum_at_asof: Decimal | None = None
     if as_of < start:
         cum_at_asof = Decimal("0.00")
+    elif not known:
+        cum_at_asof = contract.consumed_to_date
     d = start
     while d <= end:
         expected = Decimal(0)

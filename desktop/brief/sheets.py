@@ -560,7 +560,7 @@ def _renewal_block(s: Sheet, ctx: Context, sc: Any, r: int, n: int) -> int:
              (13, "Expected shortfall"), (14, "Expected overage premium"), (15, "Mark")]
     for col, h in heads:
         s.text(hr, col, h, "header")
-    s.row_height(hr, 32)
+    s.row_height(hr, 44)
     rr = hr
     for row, d in zip(sc.rows, det.rows, strict=True):
         rr += 1

@@ -416,3 +416,26 @@ def test_empty_analysis_still_makes_a_readable_brief():
     assert wb["Renewal"]["A5"].value.startswith("No renewal scenarios")
     s = wb["Summary"]
     assert any("Nothing needs attention" in str(c.value) for row in s.iter_rows() for c in row)
+
+
+def test_burn_up_before_the_term_after_it_and_without_usage(analysis):
+    import dataclasses
+
+    ant = analysis.contracts[0]  # 2026-03-01 .. 2027-02-28, run rate 1,500/day
+    early = burn_up(ant, date(2026, 1, 31), analysis.usage)
+    assert all(r.consumed is None for r in early)
+    # a future contract projects from its first day: day k of the term holds k days of run rate
+    assert early[0].projected == Decimal("1500.00") and early[9].projected == Decimal("15000.00")
+    late = burn_up(ant, date(2027, 3, 31), analysis.usage)
+    assert all(r.projected is None for r in late) and late[-1].consumed is not None
+    # the fixture's Anthropic usage: 1,500 a day from 2026-07-01 to 2026-11-15 (138 days)
+    assert late[-1].consumed == Decimal("1500.00") * 138
+    bare = burn_up(ant, analysis.as_of, None)
+    assert all(r.consumed is None and r.spend is None for r in bare)
+    at = next(r for r in bare if r.day == analysis.as_of)
+    assert at.projected == ant.consumed_to_date
+    assert bare[-1].projected == ant.consumed_to_date + Decimal("1500.00") * 105
+    # and the brief still writes, with the Data sheet holding only the burn line and projection
+    wb = load(write_brief(dataclasses.replace(analysis, usage=None), sections=["pacing"]))
+    rows = table(wb["Data"], "DailyBurnUp")
+    assert all(r["Consumed (cumulative)"] is None for r in rows)
