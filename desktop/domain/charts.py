@@ -1030,13 +1030,17 @@ def renewal(scenario_results: Sequence[RenewalScenarioResult], currency: str = "
         kx = np.asarray([float(r.commit_level) for r in rows])
         keys = RefIndex.from_keys([f"renewal:{sc.name}:{r.commit_level}" for r in rows])
         notes = tuple(f"discount {r.discount_pct:.1f}%, savings {fmt_money(float(r.savings))}" for r in rows)
-        series.append(Series(f"cost:{sc.name}", f"{sc.name} · expected cost", kx,
+        # the chart is one vendor's: drop the vendor from scenario names that start with it
+        short = sc.name
+        if vendor and short.casefold().startswith(vendor.casefold()) and len(short) > len(vendor):
+            short = short[len(vendor):].lstrip(" :·-") or sc.name
+        series.append(Series(f"cost:{sc.name}", f"{short} · expected cost", kx,
                              np.asarray([float(r.expected_cost) for r in rows]), color, "symbols",
                              refs=keys, symbol="o", notes=notes))
         p_color = palette.ROLE_COLORS["probability"] if len(chosen) == 1 else color
-        series.append(Series(f"p:{sc.name}", f"{sc.name} · P(shortfall)", kx,
+        series.append(Series(f"p:{sc.name}", f"{short} · P(shortfall)", kx,
                              np.asarray([r.p_shortfall for r in rows]), p_color, "dash", unit="probability",
-                             axis="right", refs=keys, legend_label=f"{sc.name} · P(shortfall) (right axis)"))
+                             axis="right", refs=keys, legend_label=f"{short} · P(shortfall) (right axis)"))
         rec: dict[Decimal, list[str]] = {}
         for r in rows:
             if r.least_cost:
@@ -1046,7 +1050,7 @@ def renewal(scenario_results: Sequence[RenewalScenarioResult], currency: str = "
         if rec:
             by_k = {r.commit_level: r for r in rows}
             levels = sorted(rec)
-            series.append(Series(f"rec:{sc.name}", f"{sc.name} · recommended", np.asarray([float(v) for v in levels]),
+            series.append(Series(f"rec:{sc.name}", f"{short} · recommended", np.asarray([float(v) for v in levels]),
                                  np.asarray([float(by_k[v].expected_cost) for v in levels]),
                                  palette.ROLE_COLORS["recommended"], "scatter", symbol="star",
                                  refs=RefIndex.from_keys([f"renewal:{sc.name}:{v}" for v in levels]),
@@ -1056,7 +1060,7 @@ def renewal(scenario_results: Sequence[RenewalScenarioResult], currency: str = "
                 markers.append(Marker(float(v), f"{' & '.join(rec[v])}: {fmt_money(float(v))}",
                                       palette.ROLE_COLORS["recommended"], "recommended"))
         if sc.on_demand_cost:
-            series.append(Series(f"od:{sc.name}", f"{sc.name} · on-demand cost", kx,
+            series.append(Series(f"od:{sc.name}", f"{short} · on-demand cost", kx,
                                  np.full(len(kx), float(sc.on_demand_cost)), palette.GREY, "dash",
                                  legend_label="On-demand cost (no commitment)", readout=len(chosen) == 1))
     title = "Renewal scenarios" + (f" · {vendor}" if vendor else "")

@@ -396,6 +396,10 @@ def test_renewal():
     assert charts.pick(d, 1495, 1502, 0.5, 0.5) == ("cost:expected", 2)
     assert charts.pick(d, 1500, 0, 0.5, 0.5, y2=0.6) == ("p:expected", 2)
     assert charts.renewal(scenarios() + (other,), vendor="Anthropic").title.endswith("Anthropic")
+    named = RenewalScenarioResult("OpenAI renewal: aggressive", "OpenAI", D("1"), 0.0, 0.0, 12,
+                                  scenarios()[0].rows, D("0"), None, None)
+    d2 = charts.renewal((named,))
+    assert d2.get("cost:OpenAI renewal: aggressive").label == "renewal: aggressive · expected cost"
 
 
 # ---------------------------------------------------------------------------------------------
