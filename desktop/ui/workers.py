@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from desktop.domain.progress import Cancelled, Progress
 
@@ -46,10 +46,11 @@ class _Bridge(QObject):
     done = Signal(int, str, object)  # token, outcome ("ok" | "error" | "cancelled"), payload
 
 
-class _Run(QRunnable):
+class _Run:
+    """One run: a plain object whose ``run`` the pool calls (Qt owns the wrapping runnable, so
+    no Python-owned QRunnable can be freed while a pool thread still touches it)."""
+
     def __init__(self, token: int, fn: Callable[[Progress], Any], progress: Progress, bridge: _Bridge):
-        super().__init__()
-        self.setAutoDelete(True)
         self.token = token
         self.fn = fn
         self.prog = progress
@@ -122,7 +123,7 @@ class TaskRunner(QObject):
         run = _Run(token, fn, prog, bridge)
         self._runs[token] = run
         was_busy = len(self._runs) > 1
-        pool().start(run)
+        pool().start(run.run)
         self.started.emit(self.label)
         if not was_busy:
             self.busyChanged.emit(True)
