@@ -216,11 +216,15 @@ def _types_mapper(t):
     return None
 
 
+def _blank_row(r: list) -> bool:
+    return r.count("") + r.count(None) == len(r)
+
+
 def read_xlsx(path: Path, facts: XlsxFacts, known: set[str], ticker: Ticker,
               sheet: str | None = None) -> RawTable:
     from python_calamine import CalamineWorkbook
 
-    wb = CalamineWorkbook.from_path(str(path))
+    wb = with_heartbeat(lambda: CalamineWorkbook.from_path(str(path)), ticker, 0.1, "opening workbook")
     try:
         names = wb.sheet_names
         visible = [m.name for m in wb.sheets_metadata
@@ -230,33 +234,107 @@ def read_xlsx(path: Path, facts: XlsxFacts, known: set[str], ticker: Ticker,
         best = None
         for sname in order:
             ticker.check()
-            sh = wb.get_sheet_by_name(sname)
+            sh = with_heartbeat(lambda sname=sname: wb.get_sheet_by_name(sname), ticker, 0.2,
+                                f"reading sheet {sname}")
             grid = sh.to_python(skip_empty_area=False)
-            nonblank = [(r, i + 1) for i, r in enumerate(grid) if any(sniff._nonempty(c) for c in r)]
-            if not nonblank:
+            ticker(0.4, "reading rows")
+            head = [i for i, r in enumerate(grid[:200]) if not _blank_row(r)][: sniff.HEADER_SCAN_ROWS]
+            if not head:
                 continue
-            sample = [r for r, _ in nonblank[: sniff.HEADER_SCAN_ROWS]]
+            sample = [grid[i] for i in head]
             h = sniff.find_header(sample, known)
             hits = sum(1 for v in sample[h] if isinstance(v, str) and sniff.norm_name(v) in known)
             if best is None or hits > best[0]:
-                best = (hits, sname, nonblank, h, sh)
+                best = (hits, sname, grid, head, h)
             if sheet or hits >= 3:
                 break
         if best is None:
             raise ValueError("the workbook has no sheet with data")
-        _, sname, nonblank, h, sh = best
-        ticker(0.5, "reading rows")
-        top, h = sniff.header_span([r for r, _ in nonblank[: sniff.HEADER_SCAN_ROWS]], h)
-        width = max((i + 1 for i, v in enumerate(nonblank[h][0]) if sniff._nonempty(v)), default=0)
+        _, sname, grid, head, h = best
+        sample = [grid[i] for i in head]
+        top, h = sniff.header_span(sample, h)
+        hrow = grid[head[h]]
+        width = max((i + 1 for i, v in enumerate(hrow) if sniff._nonempty(v)), default=0)
         if top is not None:
-            width = max(width, max((i + 1 for i, v in enumerate(nonblank[top][0]) if sniff._nonempty(v)),
+            width = max(width, max((i + 1 for i, v in enumerate(grid[head[top]]) if sniff._nonempty(v)),
                                    default=0))
-        names_ = sniff.header_names(nonblank[top][0] if top is not None else None, nonblank[h][0], width)
-        data = nonblank[h + 1:]
-        t = table_from_rows(path.name, names_, [r for r, _ in data], [ln for _, ln in data], "xlsx",
-                            nonblank[h][1])
+        names_ = sniff.header_names(grid[head[top]] if top is not None else None, hrow, width)
+        start = head[h] + 1
+        body = grid[start:]
+        keep = [i for i, r in enumerate(body) if not _blank_row(r)]
+        if len(keep) != len(body):
+            body = [body[i] for i in keep]
+        lines = np.asarray(keep, dtype=np.int64) + start + 1
+        t = grid_table(path.name, names_, body, lines, head[h] + 1)
         t.sheet = sname
         t.date1904 = facts.date1904
         return t
     finally:
         wb.close()
+
+
+def grid_table(file: str, names: list[str], body: list[list], lines: np.ndarray, header_line: int) -> RawTable:
+    """Equal-width spreadsheet rows -> RawTable (cells right of the last named column ignored)."""
+    width = len(names)
+    if body:
+        arr = np.empty((len(body), len(body[0])), dtype=object)
+        arr[:] = body
+        arr = arr[:, :width]
+        if arr.shape[1] < width:
+            pad = np.full((arr.shape[0], width - arr.shape[1]), "", dtype=object)
+            arr = np.concatenate([arr, pad], axis=1)
+    else:
+        arr = np.empty((0, width), dtype=object)
+    frame = pd.DataFrame({j: _xlsx_column(arr[:, j]) for j in range(width)}, copy=False)
+    frame.columns = names
+    return RawTable(file, names, frame, lines, "xlsx", header_row=header_line)
+
+
+def _xlsx_column(col: np.ndarray):
+    """Numbers-only columns (empty cells allowed) -> float64 with NaN; the rest stay objects."""
+    if not len(col):
+        return col
+    try:
+        return col.astype(np.float64)
+    except (ValueError, TypeError):
+        pass
+    blank = (col == "") | pd.isna(col)
+    rest = col[~blank]
+    if not len(rest) or any(isinstance(v, (str, bool)) for v in rest[:1]):
+        return col
+    try:
+        vals = rest.astype(np.float64)
+    except (ValueError, TypeError):
+        return col
+    if any(isinstance(v, bool) for v in rest):
+        return col
+    out = np.full(len(col), np.nan)
+    out[~blank] = vals
+    return out
+
+
+def with_heartbeat(fn, ticker: Ticker, fraction: float, text: str):
+    """Run ``fn`` (a long call that releases the GIL, e.g. calamine parsing a sheet) in a thread;
+    report progress every 0.1 s and honour cancel at once (the thread's late result is dropped)."""
+    import threading
+
+    if ticker.p is None:
+        return fn()
+    box: dict = {}
+
+    def work():
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # handed to the caller below
+            box["error"] = exc
+
+    th = threading.Thread(target=work, daemon=True, name="commitdesk-ingest")
+    th.start()
+    while True:
+        th.join(0.1)
+        if not th.is_alive():
+            break
+        ticker(fraction, text, force=True)
+    if "error" in box:
+        raise box["error"]
+    return box["value"]

@@ -158,9 +158,25 @@ def _read_head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, n: int) ->
                          file=name) from exc
 
 
-_REF_RES = {n: re.compile(rb'\br="([A-Z]{%d})\d+"' % n) for n in (3, 2, 1)}
-_ROWNUM_RE = re.compile(rb'\br="(\d+)"')
-_LONGREF_RE = re.compile(rb'\br="[A-Z]{4,}\d')
+_REF_RES = {n: (re.compile(rb' r="[A-Z]{%d}[0-9]' % n), re.compile(rb' r="([A-Z]{%d})[0-9]' % n))
+            for n in (3, 2)}
+_ROWNUM_RE = re.compile(rb'<(?:\w+:)?row r="(\d+)"')
+_LONGREF_RE = re.compile(rb' r="[A-Z]{4}')
+_LETTERS = [chr(c).encode() for c in range(ord("Z"), ord("A") - 1, -1)]
+
+
+def _max_col(body: bytes) -> int:
+    """Widest column referenced in ``body``: longest references first, single letters by
+    plain substring search (most sheets)."""
+    if _LONGREF_RE.search(body):
+        return 16_385
+    for probe, grab in _REF_RES.values():
+        if probe.search(body):
+            return col_index(max(grab.findall(body)))
+    for letter in _LETTERS:
+        if b' r="' + letter in body:
+            return col_index(letter)
+    return 0
 
 
 def _sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Limits) -> SheetExtent:
@@ -186,13 +202,7 @@ def _sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits:
                 nums = _ROWNUM_RE.findall(body)
                 if nums:
                     max_row = max(max_row, max(map(int, nums)))
-                if _LONGREF_RE.search(body):
-                    max_col = max(max_col, 16_385)
-                for rx in _REF_RES.values():
-                    refs = rx.findall(body)
-                    if refs:
-                        max_col = max(max_col, col_index(max(refs)))
-                        break
+                max_col = max(max_col, _max_col(body))
                 max_row = max(max_row, rows_seen)
                 if not max_col and _CELL_RE.search(body):
                     # cells without r="" references: count them per row conservatively
