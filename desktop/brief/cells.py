@@ -12,7 +12,8 @@ Rules (tested with the OWASP CSV-injection payloads in tests/brief/test_cells.py
   refused with a ``BriefError`` naming where it came from; it is never truncated;
 * control characters that XML 1.0 cannot hold (U+0000-U+0008, U+000B, U+000C, U+000E-U+001F)
   are shown as their Unicode "control picture" (U+2400 + code), so the cell stays readable and
-  the file stays valid; tab, CR and LF are kept;
+  the file stays valid; tab, CR and LF are kept; a lone surrogate (an undecodable byte kept by
+  Python's surrogateescape) becomes U+FFFD;
 * a literal ``_xHHHH_`` in the text is escaped as ``_x005F_xHHHH_`` (the OOXML escape), so that
   Excel shows it as written instead of decoding it into another character; a carriage return is
   written as ``_x000D_`` because XML parsers turn a raw CR into LF.
@@ -47,8 +48,11 @@ class BriefError(InputError):
     """The brief cannot be written as asked (e.g. a text over 32,767 characters)."""
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def needs_quote_prefix(text: str) -> bool:
@@ -67,6 +71,8 @@ def clean_text(value: Any, *, where: str | None = None) -> str:
             f"a text of {n:,} characters{place} does not fit in an Excel cell "
             f"(at most {MAX_TEXT:,}); shorten it in the source, the brief never truncates text"
         )
+    if _SURROGATE.search(text):  # lone surrogates (undecodable bytes) cannot be written as UTF-8
+        text = _SURROGATE.sub("\ufffd", text)
     if _ILLEGAL_XML.search(text):
         text = _ILLEGAL_XML.sub(lambda m: chr(0x2400 + ord(m.group(0))), text)
     if "_x" in text:
@@ -101,36 +107,6 @@ def text_value(cell: Cell) -> str | None:
     """The text an analyst sees for a cell written with ``set_text``."""
     v = cell.value
     return None if v is None else decode(str(v))
-
-
-def safe_row_values(ws: Any, series: Any) -> list:
-    """A column of text for a streamed (write-only) sheet: plain ``str`` where openpyxl cannot
-    misread it, a cell written by ``set_text`` everywhere else (formula-like, error-like, risky
-    leading character, control characters, OOXML escapes, too long). ``None`` for missing."""
-    import pandas as pd
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ERROR_CODES
-
-    s = pd.Series(series, copy=False).astype("string")
-    values = s.to_numpy(dtype=object, na_value=None)
-    present = s.notna().to_numpy(bool)
-    if not present.any():
-        return [None] * len(values)
-    filled = s.fillna("")
-    stripped = filled.str.lstrip(_LEADING_BLANKS)
-    risky = stripped.str.slice(0, 1).isin(list(RISKY_LEADING))
-    risky |= filled.isin(list(ERROR_CODES))
-    risky |= filled.str.contains(_ILLEGAL_XML.pattern, regex=True)
-    risky |= filled.str.contains("_x", regex=False)
-    risky |= filled.str.contains("\r", regex=False)
-    risky |= filled.str.len() > MAX_TEXT // 2  # UTF-16 length checked exactly in clean_text
-    flags = risky.to_numpy(bool) & present
-    if not flags.any():
-        return list(values)
-    out = list(values)
-    for i in flags.nonzero()[0]:
-        out[i] = set_text(WriteOnlyCell(ws), values[i], where=f"sheet {ws.title!r}, row {i + 2}")
-    return out
 
 
 def text_fragments(values: list[Any], *, where: str | None = None) -> tuple[list[str], list[bool]]:

@@ -48,7 +48,7 @@ def _contract_sentence(c: ContractResult, currency: str) -> str | None:
     end = f"{c.term_end:%Y-%m-%d}"
     if c.overage > 0:
         tail = (f"; at this run rate the term ends {short_money(c.overage, currency)} over commitment by {end}"
-                + (f", {short_money(c.overage_premium, currency)} of it as premium above contracted rates"
+                + (f", costing {short_money(c.overage_premium, currency)} in overage premium"
                    if c.overage_premium > 0 else "") + ".")
     elif c.shortfall_exposure > 0:
         short = c.commitment - c.projected_consumption
@@ -60,6 +60,16 @@ def _contract_sentence(c: ContractResult, currency: str) -> str | None:
         tail += "."
     else:
         tail = f"; projected to land within its commitment of {short_money(c.commitment, currency)}."
+    current = [p for p in c.periods if p.status == "current"]
+    if len(c.periods) > 1 and current:
+        p = current[0]
+        committed = p.commitment + p.carry_in
+        if p.overage > 0:
+            tail += (f" The current period (to {p.period_end:%Y-%m-%d}) is heading "
+                     f"{short_money(p.overage, currency)} over its {short_money(committed, currency)}.")
+        elif p.shortfall > 0:
+            tail += (f" The current period (to {p.period_end:%Y-%m-%d}) is heading "
+                     f"{short_money(p.shortfall, currency)} short of its {short_money(committed, currency)}.")
     return head + tail
 
 

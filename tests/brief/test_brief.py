@@ -159,8 +159,9 @@ def test_narrative_is_written_from_the_figures(analysis):
     assert text[0].startswith("ANT-2026 (Anthropic) is burning 20% below its line (shortfall risk)")
     assert "231k USD short" in text[0] and "shortfall exposure of 231k USD" in text[0]
     assert "it needs 2.9k USD/day against 1.5k USD/day now" in text[0]
-    assert text[1].startswith("OAI-2026 (OpenAI) is burning 28% above its line (overage risk); at this run rate "
-                              "the term ends 228.5k USD over commitment by 2026-12-31, 57.1k USD of it")
+    assert text[1] == ("OAI-2026 (OpenAI) is burning 28% above its line (overage risk); at this run rate "
+                       "the term ends 228.5k USD over commitment by 2026-12-31, costing 57.1k USD in overage "
+                       "premium. The current period (to 2026-12-31) is heading 186.4k USD over its 400k USD.")
     assert any(s.startswith("Invoices: 1 invoice billed above usage (largest: =OAI-2026-10, 23.7k USD over)")
                for s in text)
     assert any("Search AI (2026-11) is heading 10.1k USD over (25%)" in s for s in text)

@@ -6,7 +6,6 @@ import io
 import zipfile
 
 import openpyxl
-import pandas as pd
 import pytest
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -17,8 +16,8 @@ from desktop.brief.cells import (
     clean_text,
     decode,
     needs_quote_prefix,
-    safe_row_values,
     set_text,
+    text_fragments,
     text_value,
 )
 
@@ -131,32 +130,23 @@ def test_none_leaves_cell_empty_and_numbers_become_text():
     assert cell.value == "42" and cell.data_type == "s"
 
 
-def test_safe_row_values_agree_with_set_text():
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Usage rows")
-    values = list(PAYLOADS) + ["plain", None, "_x0041_", "bell\x07", "ok text"]
-    out = safe_row_values(ws, pd.Series(values, dtype="string"))
-    assert len(out) == len(values)
-    for v, o in zip(values, out, strict=True):
-        if v is None:
-            assert o is None
-        elif isinstance(o, str):
-            # plain strings are only passed through when openpyxl cannot misread them
-            assert o == v and not needs_quote_prefix(v) and not v.startswith("=") and v not in ERRORS
-            assert clean_text(v) == v
-        else:
-            assert o.data_type == "s" and o.value == clean_text(v)
-            assert bool(o.quotePrefix) == needs_quote_prefix(v)
-    ws.append(out)
-    buf = io.BytesIO()
-    wb.save(buf)
-    back = openpyxl.load_workbook(io.BytesIO(buf.getvalue()))["Usage rows"]
-    got = [c.value for c in back[1]]
-    assert all(c.data_type in ("s", "n") for c in back[1])
-    assert [decode(v) for v in got[: len(PAYLOADS)]] == list(PAYLOADS)
+def test_text_fragments_agree_with_set_text():
+    """The streamed raw sheets (desktop.brief.raw) clean text with the same rules."""
+    from xml.sax.saxutils import unescape
+
+    values = list(PAYLOADS) + ["plain", "_x0041_", "bell\x07", "a < b & c > d", 42]
+    texts, quoted = text_fragments(values, where="sheet 'Usage rows', column E")
+    for v, t, q in zip(values, texts, quoted, strict=True):
+        cell = WriteOnlyCell(Workbook(write_only=True).create_sheet())
+        set_text(cell, v)
+        assert unescape(t) == cell.value
+        assert q == bool(cell.quotePrefix)
+    with pytest.raises(BriefError, match="Usage rows"):
+        text_fragments(["ok", "z" * (MAX_TEXT + 1)], where="sheet 'Usage rows', column E")
 
 
-def test_safe_row_values_refuses_too_long_text():
-    ws = Workbook(write_only=True).create_sheet("Usage rows")
-    with pytest.raises(BriefError):
-        safe_row_values(ws, pd.Series(["ok", "z" * (MAX_TEXT + 1)], dtype="string"))
+def test_lone_surrogates_become_replacement_characters():
+    bad = b"caf\xe9".decode("utf-8", "surrogateescape")  # a Latin-1 byte read as UTF-8
+    assert clean_text(bad) == "caf\ufffd"
+    ws = _roundtrip([bad])
+    assert ws["A1"].value == "caf\ufffd"
