@@ -6,7 +6,9 @@ test says "reap", so its pid cannot be reused by an unrelated process before the
 
 Protocol, one JSON object per line:
   -> {"op": "run", "mode": "import" | "store", "ws": W, "src": FILE, "pickle": P, "kind": K,
-      "timing": T}   (an unkilled child writes its duration in seconds to T)
+      "timing": T, "phases": F}   (an unkilled child writes its duration in seconds to T; every
+      child appends "saving <t>" (inside the write transaction), "imported <t>" (committed)
+      and "closed <t>" to F as it passes those points, t in seconds since the fork)
   <- {"pid": N}
   -> {"op": "reap"}
   <- {"status": S}     (os.waitpid status: -9 when killed, 0 when the child finished)
@@ -28,20 +30,29 @@ import pandas  # noqa: E402,F401
 import pyarrow  # noqa: E402,F401
 
 import desktop.ingest  # noqa: E402,F401  (imported once, before any fork)
+from desktop.domain.progress import Progress  # noqa: E402
 from desktop.store import Workspace  # noqa: E402
 
 
 def child(cmd: dict) -> None:
     start = time.monotonic()
+    phases = os.open(cmd["phases"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o644)
+
+    def mark(fraction: float, text: str) -> None:
+        # "saving" steps run inside the write transaction, "imported" right after its commit
+        if text.startswith(("saving", "imported")):
+            os.write(phases, f"{text.split()[0]} {time.monotonic() - start:.6f}\n".encode())
+
     try:
         with Workspace.open(cmd["ws"]) as ws:
             if cmd["mode"] == "import":
-                ws.import_file(cmd["src"], cmd["kind"])
+                ws.import_file(cmd["src"], cmd["kind"], progress=Progress(mark))
             else:
                 with open(cmd["pickle"], "rb") as fh:
                     saved = pickle.load(fh)
                 ws.store_result(saved["result"], Path(cmd["src"]), content_hash=saved["hash"],
-                                file_size=saved["size"])
+                                file_size=saved["size"], progress=Progress(mark))
+        os.write(phases, f"closed {time.monotonic() - start:.6f}\n".encode())
     except BaseException:
         traceback.print_exc()
         os._exit(3)

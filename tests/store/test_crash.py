@@ -5,13 +5,15 @@ must be entirely present (every row, exactly) or entirely absent -- never partia
 
 Two kinds of trials (TRIALS_IMPORT + TRIALS_STORE >= 50):
 * import: the child runs Workspace.import_file on a CSV (parse + store + close);
-* store: the child stores an already-parsed 120,000-row frame (the SQLite write, the commit and
-  the WAL checkpoint at close are then most of its life, so most kills land inside them).
-Kill delays are uniform between 0 and the median duration of the unkilled runs so far.
+* store: the child stores an already-parsed 300,000-row frame.
+Kill moments: half uniform over a whole run, half a random few milliseconds after the child
+wrote its first chunk inside the write transaction; the test prints where the kills landed and
+requires some inside the transaction.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import pickle
@@ -32,7 +34,6 @@ from store_helpers import raw_query
 from desktop.ingest import read_file
 from desktop.store import Workspace
 from desktop.store.lock import lock_path_for
-from desktop.store.workspace import file_sha256
 
 pytestmark = pytest.mark.slow
 
@@ -40,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 TRIALS_IMPORT = 18
 TRIALS_STORE = 34
 IMPORT_ROWS = 12_000
-STORE_ROWS = 120_000
+STORE_ROWS = 300_000
 
 
 def write_usage_csv(path: Path, n: int, seed: int) -> None:
@@ -64,12 +65,20 @@ class Worker:
                                      bufsize=1)
         assert json.loads(self.proc.stdout.readline()) == {"ready": True}
 
-    def run(self, cmd: dict, delay: float | None) -> tuple[int, float]:
+    def run(self, cmd: dict, delay: float | None, after: Path | None = None) -> tuple[int, float]:
+        """Start a child; SIGKILL it ``delay`` seconds after it started (or, with ``after``,
+        after the file ``after`` first has content: the child reached its write transaction)."""
         self.proc.stdin.write(json.dumps({"op": "run", **cmd}) + "\n")
         self.proc.stdin.flush()
         t0 = time.perf_counter()
         pid = json.loads(self.proc.stdout.readline())["pid"]
         if delay is not None:
+            if after is not None:
+                deadline = time.perf_counter() + 60
+                while time.perf_counter() < deadline:
+                    if after.exists() and after.stat().st_size > 0:
+                        break
+                    time.sleep(0.0005)
             time.sleep(delay)
             os.kill(pid, signal.SIGKILL)  # a zombie at worst: it is not reaped yet
         self.proc.stdin.write(json.dumps({"op": "reap"}) + "\n")
@@ -93,7 +102,9 @@ def fingerprint(frame: pd.DataFrame) -> tuple:
 
 
 def check_trial(path: Path, expected: tuple, base_rows: int) -> bool:
-    """Integrity, lock recovery, all-or-nothing. Returns True when the batch is present."""
+    """Integrity, lock recovery, all-or-nothing. Returns (present, wal_bytes_left)."""
+    wal = Path(str(path) + "-wal")
+    wal_bytes = wal.stat().st_size if wal.exists() else 0
     assert raw_query(path, "PRAGMA integrity_check") == [("ok",)]
     with Workspace.open(path) as ws:  # recovers the dead child's lock
         assert ws.integrity_check() == ["ok"]
@@ -113,7 +124,7 @@ def check_trial(path: Path, expected: tuple, base_rows: int) -> bool:
             assert len(usage) == base_rows + expected[0]
             assert days == 2
     assert not lock_path_for(path).exists()
-    return present
+    return present, wal_bytes
 
 
 @pytest.fixture(scope="module")
@@ -126,18 +137,19 @@ def crash_setup(tmp_path_factory):
         ws.import_file(base_csv, "usage")
     small = d / "small.csv"
     write_usage_csv(small, IMPORT_ROWS, seed=2)
-    large = d / "large.csv"
-    write_usage_csv(large, STORE_ROWS, seed=3)
-    result = read_file(large, "usage")
-    digest, size = file_sha256(large)
+    parsed = read_file(small, "usage")
+    # the store trials write a large batch: the parsed rows repeated, renumbered as one file
+    frame = pd.concat([parsed.frame] * (STORE_ROWS // IMPORT_ROWS), ignore_index=True)
+    frame["_file"] = pd.Series("large.csv", index=frame.index, dtype=frame["_file"].dtype)
+    frame["_row"] = np.arange(2, len(frame) + 2, dtype="int64")
+    report = dataclasses.replace(parsed.report, file="large.csv", rows_read=len(frame),
+                                 rows_imported=len(frame))
+    large = dataclasses.replace(parsed, frame=frame, report=report)
     with open(d / "large.pickle", "wb") as fh:
-        pickle.dump({"result": result, "hash": digest, "size": size}, fh)
-    expected = {
-        "import": fingerprint(read_file(small, "usage").frame),
-        "store": fingerprint(result.frame),
-    }
+        pickle.dump({"result": large, "hash": "0" * 64, "size": 0}, fh)
+    expected = {"import": fingerprint(parsed.frame), "store": fingerprint(frame)}
     worker = Worker()
-    yield {"dir": d, "base": base, "small": small, "large": large, "expected": expected,
+    yield {"dir": d, "base": base, "small": small, "large": d / "large.csv", "expected": expected,
            "worker": worker}
     worker.close()
 
@@ -152,34 +164,58 @@ def test_sigkill_during_import_leaves_batch_all_or_nothing(crash_setup, mode, tr
            "pickle": str(s["dir"] / "large.pickle")}
     timing = s["dir"] / f"timing-{mode}"
     durations: list[float] = []
+    phases = s["dir"] / f"phases-{mode}"
+    where = {"before writing": 0, "while writing (first chunk .. commit)": 0, "after commit": 0}
+    windows: list[tuple[float, float]] = []  # (first chunk written, committed) of unkilled runs
 
-    def one(i: int, delay: float | None) -> tuple[int, bool]:
+    def one(i: int, delay: float | None, in_write: bool = False) -> tuple[int, bool]:
         ws = s["dir"] / f"trial-{mode}-{i}.commitdesk"
         shutil.copy(s["base"], ws)
         timing.unlink(missing_ok=True)
-        status, _ = s["worker"].run({**cmd, "ws": str(ws), "timing": str(timing)}, delay)
+        phases.unlink(missing_ok=True)
+        status, _ = s["worker"].run({**cmd, "ws": str(ws), "timing": str(timing),
+                                     "phases": str(phases)}, delay,
+                                    after=phases if in_write else None)
         assert status in (0, -9), f"trial {i} (seed {seed}): child failed with status {status}"
         if status == 0 and timing.exists():
             durations.append(float(timing.read_text()))
-        present = check_trial(ws, s["expected"][mode], 50)
+        present, _wal_bytes = check_trial(ws, s["expected"][mode], 50)
+        seen = dict(line.split() for line in phases.read_text().splitlines()) if phases.exists() else {}
+        if status == 0 and "saving" in seen and "imported" in seen:
+            windows.append((float(seen["saving"]), float(seen["imported"])))
+        if status == -9:
+            if "imported" in seen:
+                where["after commit"] += 1
+                assert present, f"trial {i} (seed {seed}): committed batch lost"
+            elif "saving" in seen:
+                where["while writing (first chunk .. commit)"] += 1
+            else:
+                where["before writing"] += 1
         for extra in ("", "-wal", "-shm", ".lock"):
             Path(str(ws) + extra).unlink(missing_ok=True)
         return status, present
 
-    # calibrate with unkilled runs; kill delays are uniform in [0, median duration of the
-    # unkilled runs so far] (the estimate follows the machine's load during the test)
+    # calibrate with unkilled runs. Even trials: delay uniform in [0, median duration of the
+    # unkilled runs so far]. Odd trials: once the child has written its first chunk inside the
+    # write transaction, a delay uniform in [0, 2 x the median time from there to the commit]
+    # (the transaction lasts only milliseconds, far less than the jitter of a whole run).
     for i in range(3):
         status, present = one(-1 - i, None)
         assert status == 0 and present
     outcomes = {"present": 0, "absent": 0}
     killed = 0
     for i in range(trials):
-        delay = rng.uniform(0.0, statistics.median(durations))
-        status, present = one(i, delay)
+        in_write = i % 2 == 1 and bool(windows)
+        if in_write:
+            delay = rng.uniform(0.0, 2 * statistics.median(b - a for a, b in windows))
+        else:
+            delay = rng.uniform(0.0, statistics.median(durations))
+        status, present = one(i, delay, in_write)
         killed += status == -9
         outcomes["present" if present else "absent"] += 1
     duration = statistics.median(durations)
     print(f"{mode}: {trials} trials, run {duration:.2f}s, killed {killed}, outcomes {outcomes}, "
-          f"seed {seed}")
+          f"kills landed {where}, seed {seed}")
     assert killed >= trials // 2, f"seed {seed}: too few kills landed ({killed})"
+    assert where["while writing (first chunk .. commit)"] >= 3, f"seed {seed}: {where}"
     assert outcomes["absent"] >= 1, f"seed {seed}: {outcomes}"
