@@ -23,6 +23,8 @@ class ActionRow:
     notes: str | None
     opened_at: date | datetime | None
     resolved_at: date | datetime | None
+    detail: str | None = None  # what the finding says (figures behind the action)
+    resolution: str | None = None  # resolved (the finding disappeared) | analyst
 
     @property
     def is_open(self) -> bool:
@@ -77,15 +79,16 @@ def normalize(actions: list | None, analysis: Any) -> list[ActionRow]:
     """The checklist rows, sorted: open first, then by due date, severity and key.
 
     ``actions`` is the workspace's list (objects or dicts with key, title, kind, severity, owner,
-    due, status, notes, opened_at, resolved_at); ``None`` derives one open action per finding of
-    the analysis, opened on the as-of date."""
+    due, status, notes, opened_at, resolved_at, and optionally detail and resolution, as
+    desktop.store.records.Action has them); ``None`` derives one open action per finding of the
+    analysis, opened on the as-of date."""
     rows: list[ActionRow] = []
     if actions is None:
         for f in analysis.findings:
             rows.append(ActionRow(
                 key=f.key, title=f.title, kind=f.kind, severity=f.severity, owner=f.owner,
-                due=f.due, status="open", notes=f.detail or None, opened_at=analysis.as_of,
-                resolved_at=None,
+                due=f.due, status="open", notes=None, opened_at=analysis.as_of,
+                resolved_at=None, detail=f.detail or None,
             ))
     else:
         for a in actions:
@@ -101,6 +104,8 @@ def normalize(actions: list | None, analysis: Any) -> list[ActionRow]:
                 notes=_opt_str(_get(a, "notes")),
                 opened_at=_as_datetime(_get(a, "opened_at")),
                 resolved_at=_as_datetime(_get(a, "resolved_at")),
+                detail=_opt_str(_get(a, "detail")),
+                resolution=_opt_str(_get(a, "resolution")),
             ))
     rows.sort(key=lambda r: (not r.is_open, r.due or date.max,
                              _SEVERITY_ORDER.get(r.severity, 9), r.key))

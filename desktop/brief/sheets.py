@@ -636,9 +636,11 @@ def actions(book: Book, ctx: Context) -> Sheet:
         Col("Due", "date", 11, lambda x: x.due),
         Col("Status", "text", 12, lambda x: x.status),
         Col("Overdue", "text", 9, lambda x: None),
-        Col("Notes", "text_wrap", 80, lambda x: x.notes),
+        Col("Notes", "text_wrap", 30, lambda x: x.notes),
+        Col("Detail", "text_wrap", 60, lambda x: x.detail),
         Col("Opened", "datetime", 12, lambda x: x.opened_at),
         Col("Resolved", "datetime", 12, lambda x: x.resolved_at),
+        Col("Resolution", "text", 10, lambda x: x.resolution),
         Col("Key", "text_wrap", 36, lambda x: x.key),
     ]
     c_due, c_status, c_over = (_col_of(cols, h) for h in ("Due", "Status", "Overdue"))

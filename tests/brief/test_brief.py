@@ -440,3 +440,28 @@ def test_burn_up_before_the_term_after_it_and_without_usage(analysis):
     wb = load(write_brief(dataclasses.replace(analysis, usage=None), sections=["pacing"]))
     rows = table(wb["Data"], "DailyBurnUp")
     assert all(r["Consumed (cumulative)"] is None for r in rows)
+
+
+def test_actions_from_the_workspace_store_records(analysis):
+    from desktop.store.records import Action
+
+    acts = [
+        Action(key="invoice:OAI-2026-10:variance", kind="invoice_variance", severity="high",
+               title="Invoice =OAI-2026-10 overbilled", owner="Priya Raman", due=date(2026, 11, 12),
+               status="open", notes="", opened_at=date(2026, 11, 5), resolved_at=None,
+               detail="Invoiced 125,803.29 USD vs expected 102,100.00 USD"),
+        Action(key="budget:Support AI:2026-10", kind="budget", severity="medium", title="Support AI over",
+               owner=None, due=date(2026, 10, 20), status="done", notes="@cap raised", opened_at=date(2026, 10, 18),
+               resolved_at=date(2026, 10, 25), resolution="analyst"),
+    ]
+    ws = load(write_brief(analysis, sections=["actions", "summary"], actions=acts))
+    rows = table(ws["Actions"], "Actions")
+    assert [(r["Key"], r["Status"], r["Notes"], r["Resolution"]) for r in rows] == [
+        ("invoice:OAI-2026-10:variance", "open", None, None),
+        ("budget:Support AI:2026-10", "done", "@cap raised", "analyst")]
+    assert rows[0]["Detail"] == "Invoiced 125,803.29 USD vs expected 102,100.00 USD"
+    assert rows[0]["Action@cell"].quotePrefix is False  # "Invoice =..." does not start with "="
+    assert rows[1]["Notes@cell"].quotePrefix
+    assert rows[1]["Resolved"] == datetime(2026, 10, 25)
+    kpi = label_values(ws["Summary"], 4, 6)
+    assert kpi["Open actions"] == 1 and kpi["Overdue actions"] == 1
