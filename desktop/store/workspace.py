@@ -140,6 +140,7 @@ class Workspace:
         self._mutex = threading.RLock()
         self._undo: list[Edit] = []
         self._redo: list[Edit] = []
+        self._frame_cache: dict[int, pd.DataFrame] = {}
         self.backup_path: Path | None = None  # written before a migration on this open
         self.recovered_lock: dict | None = None  # stale lock taken over on this open
 
@@ -294,6 +295,7 @@ class Workspace:
 
     def close(self) -> None:
         with self._mutex:
+            self._frame_cache.clear()
             if self._conn is not None:
                 try:
                     if not self.readonly:
@@ -537,6 +539,17 @@ class Workspace:
             self._delete_batch(conn, batch_id)
 
     def batch_frame(self, batch_id: int) -> pd.DataFrame:
+        """The canonical rows of one batch (a copy; decoded frames are cached in memory, which is
+        safe because a stored batch never changes: replacing it makes a new batch id)."""
+        with self._mutex:
+            cached = self._frame_cache.get(batch_id)
+            if cached is not None:
+                return cached.copy()
+            frame = self._decode_batch(batch_id)
+            self._frame_cache[batch_id] = frame
+            return frame.copy()
+
+    def _decode_batch(self, batch_id: int) -> pd.DataFrame:
         with self._mutex:
             row = self._read("SELECT columns, chunk_count, row_count FROM batches WHERE id = ?",
                              (batch_id,))
@@ -560,6 +573,9 @@ class Workspace:
         p = progress if progress is not None else Progress()
         with self._mutex:
             rows = self._read("SELECT id, kind, report FROM batches ORDER BY seq")
+            live = {r[0] for r in rows}
+            for gone in [b for b in self._frame_cache if b not in live]:
+                del self._frame_cache[gone]
             parts: dict[str, list[pd.DataFrame]] = {name: [] for name in Inputs.TABLES}
             reports = []
             for i, (batch_id, kind, report) in enumerate(rows):

@@ -440,3 +440,12 @@ def test_damaged_batch_data_gives_a_clear_error(ws, ws_path):
         ws.inputs()
     ws.remove_batch(1)
     assert ws.inputs().usage.empty
+
+
+def test_inputs_are_copies(ws):
+    u = usage_frame(10)
+    store(ws, "usage", u, "u.csv")
+    first = ws.inputs().usage
+    first.loc[0, "cost"] = -1
+    first.drop(columns=["team"], inplace=True)
+    pd.testing.assert_frame_equal(ws.inputs().usage, u, check_exact=True)
