@@ -107,12 +107,16 @@ def _cell_text(v) -> str | None:
     return None if parse.is_blank(text) else text
 
 
-def _str_values(s: pd.Series) -> pd.Series:
+def _str_values(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """A source column as stripped strings with NA for blanks; numbers as the analyst sees
-    them (4711, not 4711.0)."""
+    them (4711, not 4711.0). Returns (strings, blank mask, lengths), computed per distinct value."""
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    texts = pd.array([_cell_text(u) for u in uniques] + [None], dtype="string")
-    return pd.Series(texts.take(np.where(codes < 0, len(uniques), codes)))
+    texts = [_cell_text(u) for u in uniques] + [None]
+    idx = np.where(codes < 0, len(uniques), codes)
+    ublank = np.fromiter((t is None for t in texts), dtype=bool, count=len(texts))
+    ulen = np.fromiter((len(t) if t else 0 for t in texts), dtype=np.int64, count=len(texts))
+    arr = pd.array(texts, dtype="string").take(idx)
+    return pd.Series(arr), ublank[idx], ulen[idx]
 
 
 def build(src: Source) -> Built:
@@ -246,11 +250,9 @@ def build(src: Source) -> Built:
             add_issue(~ok & ~blank, label, "cannot read as yes/no", raw)
             out[c.name] = np.where(blank, bool(c.default), vals)
         else:  # str
-            s = _str_values(raw)
-            blank = s.isna().to_numpy()
+            s, blank, lens = _str_values(raw)
             if c.required:
                 add_issue(blank, label, "required value is empty", raw)
-            lens = s.str.len().fillna(0).to_numpy()
             add_issue(lens > src.max_cell_chars, label,
                       f"value is longer than {src.max_cell_chars:,} characters", raw)
             if c.name == "budgets.month":

@@ -160,19 +160,22 @@ def _read_head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, n: int) ->
 
 _REF_RES = {n: (re.compile(rb' r="[A-Z]{%d}[0-9]' % n), re.compile(rb' r="([A-Z]{%d})[0-9]' % n))
             for n in (3, 2)}
-_ROWNUM_RE = re.compile(rb'<(?:\w+:)?row r="(\d+)"')
+_ROWNUM_RE = re.compile(rb'<row r="(\d+)"')
+_NS_ROWNUM_RE = re.compile(rb'<\w+:row r="(\d+)"')
 _LONGREF_RE = re.compile(rb' r="[A-Z]{4}')
 _LETTERS = [chr(c).encode() for c in range(ord("Z"), ord("A") - 1, -1)]
 
 
-def _max_col(body: bytes) -> int:
-    """Widest column referenced in ``body``: longest references first, single letters by
-    plain substring search (most sheets)."""
+def _max_col(body: bytes, exact: bool) -> int:
+    """Widest column referenced in ``body``: longest references first. Single-letter columns
+    are bounded by Z (26) unless ``exact`` (small parts, or when the bound would matter)."""
     if _LONGREF_RE.search(body):
         return 16_385
     for probe, grab in _REF_RES.values():
         if probe.search(body):
             return col_index(max(grab.findall(body)))
+    if not exact:
+        return 26 if b' r="' in body else 0
     for letter in _LETTERS:
         if b' r="' + letter in body:
             return col_index(letter)
@@ -198,11 +201,13 @@ def _sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits:
                 if cut < 0 or len(buf) - cut > 4096:
                     cut = len(buf)
                 body, tail = buf[:cut], buf[cut:]
-                rows_seen += body.count(b"<row ") + body.count(b"<row>")
-                nums = _ROWNUM_RE.findall(body)
+                nums = _ROWNUM_RE.findall(body) or _NS_ROWNUM_RE.findall(body)
                 if nums:
                     max_row = max(max_row, max(map(int, nums)))
-                max_col = max(max_col, _max_col(body))
+                else:
+                    rows_seen += body.count(b"<row") + body.count(b":row")
+                exact = info.file_size <= (1 << 20) or max(max_row, rows_seen) * 26 > limits.max_cells
+                max_col = max(max_col, _max_col(body, exact))
                 max_row = max(max_row, rows_seen)
                 if not max_col and _CELL_RE.search(body):
                     # cells without r="" references: count them per row conservatively
