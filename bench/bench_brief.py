@@ -88,36 +88,44 @@ def _dump_usage(analysis) -> bytes:
     return _dump(cols, zip(*data, strict=True))
 
 
-def run(sizes: list[int], quick: bool) -> list[dict]:
+def _demo(quick: bool) -> list[dict]:
     from desktop.brief import write_brief
 
-    out = []
     demo = _analysis(None)
-    line = common.measure("brief_demo", len(demo.usage), lambda: write_brief(demo),
-                          "openpyxl write-only dump of the daily rows", lambda: _dump_daily(demo),
-                          repeat=1 if quick else 3)
-    common.emit(line)
-    out.append(line)
-    for n in sizes:
-        a = _analysis(n)
-        line = common.measure("brief", n, lambda a=a: write_brief(a),
-                              "openpyxl write-only dump of the daily rows", lambda a=a: _dump_daily(a),
-                              repeat=1 if quick or n >= 1_000_000 else 2)
-        common.emit(line)
-        out.append(line)
-        if quick and n > 100_000:
-            continue
+    return [common.measure("brief_demo", len(demo.usage), lambda: write_brief(demo),
+                           "openpyxl write-only dump of the daily rows", lambda: _dump_daily(demo),
+                           repeat=1 if quick else 3)]
+
+
+def _sized(n: int, quick: bool) -> list[dict]:
+    from desktop.brief import write_brief
+
+    a = _analysis(n)
+    out = [common.measure("brief", n, lambda: write_brief(a),
+                          "openpyxl write-only dump of the daily rows", lambda: _dump_daily(a),
+                          repeat=1 if quick or n >= 1_000_000 else 2)]
+    if not (quick and n > 100_000):
         # the openpyxl dump of a million raw rows takes minutes and gigabytes: baseline up to 100k
-        base = (lambda a=a: _dump_usage(a)) if n <= RAW_BASELINE_MAX else None
-        line = common.measure("brief_raw_usage", n,
-                              lambda a=a: write_brief(a, sections=["summary"], raw_usage=True),
-                              "openpyxl write-only dump of the same usage rows" if base else None, base)
-        common.emit(line)
-        out.append(line)
-        del a
+        base = (lambda: _dump_usage(a)) if n <= RAW_BASELINE_MAX else None
+        out.append(common.measure("brief_raw_usage", n,
+                                  lambda: write_brief(a, sections=["summary"], raw_usage=True),
+                                  "openpyxl write-only dump of the same usage rows" if base else None, base))
+    return out
+
+
+def run(sizes: list[int], quick: bool) -> list[dict]:
+    out: list[dict] = []
+    parts = [("brief_demo", lambda: _demo(quick))]
+    parts += [(f"brief {n}", lambda n=n: _sized(n, quick)) for n in sizes]
+    for name, part in parts:
+        try:
+            out += part()
+        except Exception as exc:  # one broken part must not hide the other numbers
+            out.append({"name": name, "n": None, "error": f"{type(exc).__name__}: {exc}"[:500]})
     return out
 
 
 if __name__ == "__main__":
     quick = "--quick" in sys.argv
-    run([10_000, 100_000] if quick else [10_000, 100_000, 1_000_000], quick)
+    for line in run([10_000, 100_000] if quick else [10_000, 100_000, 1_000_000], quick):
+        common.emit(line)
