@@ -8,10 +8,11 @@ with a few thousand references, so after some hundreds of repaints the interpret
 "Fatal Python error: none_dealloc" (or bool_dealloc). From Python 3.12 on they are immortal and
 the bug is harmless.
 
-``protect_none()`` gives ``None``, ``True`` and ``False`` an extra 2**40 references once (they
-are static objects that are never freed, so their counts only have to stay positive). It is a
-no-op on Python >= 3.12. ``desktop.ui.charts`` calls it on import; the app should call it at
-start-up too.
+pyproject.toml keeps PySide6 below 6.12 (6.10 and 6.11 only ever add references, measured; see
+docs/architecture.md), so this guard is a second line of defence for an environment that got
+6.12 anyway: ``protect_none()`` gives ``None``, ``True`` and ``False`` an extra 2**40 references
+once (they are static objects that are never freed, so their counts only have to stay
+positive). It does nothing on Python >= 3.12 or with a PySide6 other than 6.12.x.
 """
 
 from __future__ import annotations
@@ -21,9 +22,18 @@ import sys
 _EXTRA = 1 << 40
 
 
+def affected() -> bool:
+    """True for the combination known to over-release: Python 3.11 with PySide6 6.12.x."""
+    if sys.version_info >= (3, 12):
+        return False
+    import PySide6
+
+    return PySide6.__version__.startswith("6.12.")
+
+
 def protect_none() -> bool:
     """Make ``None``'s reference count unreachable by the leak; True when applied."""
-    if sys.version_info >= (3, 12):
+    if not affected():
         return False
     import ctypes
 
