@@ -447,5 +447,5 @@ def test_inputs_are_copies(ws):
     store(ws, "usage", u, "u.csv")
     first = ws.inputs().usage
     first.loc[0, "cost"] = -1
-    first.drop(columns=["team"], inplace=True)
+    del first["team"]
     pd.testing.assert_frame_equal(ws.inputs().usage, u, check_exact=True)
