@@ -10,13 +10,13 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
     QFileDialog,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QMainWindow,
     QProgressBar,
     QPushButton,
-    QSplitter,
     QStackedWidget,
     QToolBar,
     QWidget,
@@ -59,12 +59,13 @@ class MainWindow(QMainWindow):
         for p in self.pages:
             self.stack.addWidget(p)
         self.nav.currentRowChanged.connect(self._page_changed)
-        split = QSplitter()
-        split.addWidget(self.nav)
-        split.addWidget(self.stack)
-        split.setStretchFactor(1, 1)
-        split.setChildrenCollapsible(False)
-        self.setCentralWidget(split)
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
 
         self.brief_runner = TaskRunner("brief", self)
         self.brief_runner.finished.connect(self._brief_done)

@@ -82,8 +82,20 @@ def main(argv: list[str] | None = None) -> int:
             _wait(app, lambda p=page: p.run_btn.isEnabled())
             page.save_current()
             page.tabs.setCurrentIndex(0)
+        if key == "actions":
+            acts = win.session.actions()
+            low = [a for a in acts if a.severity == "low"]
+            med = [a for a in acts if a.severity == "medium"]
+            if low:
+                win.session.set_action(low[0].key, status="done",
+                                       notes="Credit note requested from the vendor's billing team")
+            if med:
+                win.session.set_action(med[0].key, status="in_progress", notes="Asked Grace to check the batch job")
+            page.status.setCurrentIndex(1)  # all
         if key == "invoices":
-            page.table.selectRow(0)
+            flagged = [i for i in page._invoices if i.flags]
+            if flagged:
+                win.navigate("invoices", {"invoice_id": flagged[-1].invoice_id})
         _settle(app, 0.6)
         win.grab().save(str(out / f"{key}.png"))
         print(out / f"{key}.png")

@@ -73,7 +73,7 @@ class DataTable(QTableView):
         copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         copy.triggered.connect(self.copy_selection)
         self.addAction(copy)
-        self.table_model.modelReset.connect(self.fit_columns)
+        self.table_model.columnsChanged.connect(self.fit_columns)
 
     def fit_columns(self) -> None:
         """Widths from the header and a sample of rows (never ResizeToContents on all rows)."""
@@ -81,6 +81,13 @@ class DataTable(QTableView):
         fm = self.fontMetrics()
         sample = min(m.rowCount(), 60)
         for c in range(m.columnCount()):
+            col = m.columns[c]
+            empty = col.kind == "text" and m.total_rows > 0 and bool((col.values < 0).all()
+                                                                      if col.uniques is not None and len(col.uniques)
+                                                                      else True)
+            if col.kind == "text" and col.uniques is not None and len(col.uniques) == 1 and col.uniques[0] == "":
+                empty = True
+            self.setColumnHidden(c, empty)  # a column with nothing in it only costs width
             title = str(m.headerData(c, Qt.Orientation.Horizontal) or "")
             w = fm.horizontalAdvance(title) + 28
             for r in range(sample):

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from desktop.ui import fmt
@@ -146,6 +146,8 @@ class Col:
 class ColumnTableModel(QAbstractTableModel):
     """QAbstractTableModel over ``Col`` arrays with an in-model sort/filter permutation."""
 
+    columnsChanged = Signal()  # new columns (set_columns), not a filter or sort
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self._cols: list[Col] = []
@@ -175,6 +177,7 @@ class ColumnTableModel(QAbstractTableModel):
         self.row_bold = None
         self._recompute(reset=False)
         self.endResetModel()
+        self.columnsChanged.emit()
 
     @property
     def columns(self) -> list[Col]:

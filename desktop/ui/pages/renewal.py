@@ -91,7 +91,8 @@ class RenewalPage(Page):
         ll.addWidget(box)
         ll.addWidget(heading("Growth per month"))
         self.growth = QTableWidget(len(SCENARIOS), 2)
-        self.growth.setHorizontalHeaderLabels(["Growth %", "Uncertainty (sd) %"])
+        self.growth.setHorizontalHeaderLabels(["Growth %", "± sd %"])
+        self.growth.horizontalHeaderItem(1).setToolTip("Uncertainty: standard deviation of the monthly growth")
         self.growth.setVerticalHeaderLabels([s.capitalize() for s in SCENARIOS])
         self.growth.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.growth.setFixedHeight(self.growth.verticalHeader().defaultSectionSize() * 3
