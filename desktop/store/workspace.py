@@ -392,11 +392,7 @@ class Workspace:
             raise InputError("permission denied reading the file", file=str(src)) from exc
         old = self._batch_by_hash(content_hash)
         if old is not None and not replace:
-            raise DuplicateImport(
-                f"{src.name} was already imported (batch {old['id']}: {old['file_name']}, "
-                f"{old['kind']}, {old['row_count']} rows, on {old['imported_at'][:16].replace('T', ' ')} "
-                "UTC). Nothing was imported. Choose 'replace' to import it again in place of that "
-                "batch.", path=str(self.path), batch_id=old["id"])
+            raise self._duplicate(src.name, old)
         profile_name, profile_dict = self._resolve_profile(profile)
         saved = self.profiles()
         try:
@@ -449,8 +445,9 @@ class Workspace:
             old = conn.execute("SELECT id, seq FROM batches WHERE content_hash = ?",
                                (content_hash,)).fetchone()
             if old is not None and not replace:
-                raise DuplicateImport(f"{src.name} was already imported (batch {old[0]}). "
-                                      "Nothing was imported.", path=str(self.path), batch_id=old[0])
+                raise self._duplicate(src.name, self._batch_by_hash(content_hash) or {
+                    "id": old[0], "file_name": "?", "kind": "?", "row_count": "?",
+                    "imported_at": "?"})
             if old is not None:
                 seq = old[1]
                 self._delete_batch(conn, old[0])
@@ -502,6 +499,13 @@ class Workspace:
             out.append(f"possible double counting: usage of {vendor} on {n} day"
                        f"{'s' if n != 1 else ''} ({span}) also comes from {name} (batch {other})")
         return tuple(out)
+
+    def _duplicate(self, name: str, old: dict) -> DuplicateImport:
+        when = old["imported_at"][:16].replace("T", " ")
+        return DuplicateImport(
+            f"{name} was already imported (batch {old['id']}: {old['file_name']}, {old['kind']}, "
+            f"{old['row_count']} rows, on {when} UTC). Nothing was imported. Choose 'replace' to "
+            "import it again in place of that batch.", path=str(self.path), batch_id=old["id"])
 
     def _batch_by_hash(self, content_hash: str) -> dict | None:
         rows = self._read("SELECT id, kind, file_name, row_count, imported_at FROM batches "
