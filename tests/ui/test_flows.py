@@ -247,3 +247,25 @@ def test_roi_preset_is_the_seed_example(qtbot, shared_window):
     assert r.benefit == Decimal("62500.00") and r.net_benefit == Decimal("27500.00")
     assert page.t_roi.value.text() == "78.57%"
     assert page.t_payback.value.text() == "1.82 months"
+
+
+def test_chart_clicks_select_the_rows_behind_them(qtbot, shared_window):
+    from desktop.domain.results import SourceRef
+
+    win = shared_window
+    win.navigate("usage", {})
+    usage = win.page_by_key["usage"]
+    usage.clear_filters()
+    df = usage._df
+    refs = [SourceRef(str(df["_file"].iloc[i]), int(df["_row"].iloc[i])) for i in (5, 17)]
+    usage.chart.pointsSelected.emit(refs)
+    assert sorted(usage.table.selected_source_rows()) == [5, 17]
+
+    win.navigate("invoices", {})
+    inv = win.page_by_key["invoices"]
+    lines = win.session.analysis.inputs.invoices
+    mine = lines[lines["invoice_id"] == "OAI-2026-08"]
+    inv.chart.pointsSelected.emit([SourceRef(str(f), int(r)) for f, r in zip(mine["_file"], mine["_row"])])
+    sel = inv.table.selected_source_rows()
+    assert [inv._invoices[i].invoice_id for i in sel] == ["OAI-2026-08"]
+    assert [inv._flag_rows[i][0].invoice_id for i in inv.flags.selected_source_rows()] == ["OAI-2026-08"]

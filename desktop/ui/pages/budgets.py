@@ -228,9 +228,9 @@ class BudgetsPage(Page):
         self.explain("budget", f"{b.allocation}|{b.month}", MONEY_FIELDS[title])
 
     def _chart_points(self, refs) -> None:
-        names = {str(getattr(r, "file", r)) for r in refs}
-        src = [k for k, b in enumerate(self._lines) if b.allocation in names]
-        self.table.select_source_rows(src)
+        """A bar was clicked: show the usage rows behind that allocation line."""
+        if refs:
+            self.session.navigate("usage", {"select_refs": list(refs)})
 
     def show_ref(self, ref) -> None:
         alloc = ref.get("allocation")

@@ -106,6 +106,9 @@ class ContractsPage(Page):
         charts = QSplitter(Qt.Orientation.Horizontal)
         self.burnup = chart_or_slot("BurnUpChart", min_height=260)
         self.exposure = chart_or_slot("ExposureChart", min_height=260)
+        for ch in (self.burnup, self.exposure):
+            if hasattr(ch, "pointsSelected"):
+                ch.pointsSelected.connect(self._usage_rows)
         charts.addWidget(self.burnup)
         charts.addWidget(self.exposure)
         charts.setStretchFactor(0, 3)
@@ -326,6 +329,11 @@ class ContractsPage(Page):
         c = next(c for c in self._contracts if c.contract_id == self._current)
         p = c.periods[src]
         self.explain("period", f"{c.contract_id}|{p.period_start.isoformat()}", MONEY_FIELDS_PERIOD[title])
+
+    def _usage_rows(self, refs) -> None:
+        """A chart point was clicked: show the usage rows behind it."""
+        if refs:
+            self.session.navigate("usage", {"select_refs": list(refs)})
 
     def show_ref(self, ref) -> None:
         cid = ref.get("contract_id")

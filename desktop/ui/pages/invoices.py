@@ -155,10 +155,19 @@ class InvoicesPage(Page):
         self.explain("invoice", self._invoices[src].invoice_id, MONEY_FIELDS[title])
 
     def _chart_points(self, refs) -> None:
-        ids = {getattr(r, "file", None) or (r[0] if isinstance(r, tuple) else r) for r in refs}
+        """A bar was clicked: select its invoice (refs are its invoice lines) and flagged lines."""
+        keys = {(str(r.file), int(r.row)) for r in refs if hasattr(r, "file")}
+        if not keys or self.analysis is None or self.analysis.inputs is None:
+            return
+        lines = self.analysis.inputs.invoices
+        hit = [(str(f), int(r)) in keys for f, r in zip(lines["_file"], lines["_row"], strict=True)]
+        ids = set(lines.loc[hit, "invoice_id"].astype(str))
         src = [k for k, i in enumerate(self._invoices) if i.invoice_id in ids]
         if src:
             self.table.select_source_rows(src)
+        fl = [k for k, (_, f) in enumerate(self._flag_rows) if (f.file, f.line) in keys]
+        if fl:
+            self.flags.select_source_rows(fl)
 
     def show_ref(self, ref) -> None:
         if ref.get("flagged"):

@@ -46,6 +46,13 @@ def _dec(text: str, what: str) -> Decimal:
     return v
 
 
+def _same_level(text: str, level: Decimal) -> bool:
+    try:
+        return Decimal(text) == level
+    except InvalidOperation:
+        return False
+
+
 class RenewalPage(Page):
     title = "Renewal"
     key = "renewal"
@@ -128,6 +135,8 @@ class RenewalPage(Page):
         # results --------------------------------------------------------------------------------
         right = QSplitter(Qt.Orientation.Vertical)
         self.chart = chart_or_slot("RenewalChart", min_height=240)
+        if hasattr(self.chart, "pointsSelected"):
+            self.chart.pointsSelected.connect(self._chart_points)
         right.addWidget(self.chart)
         self.tabs = QTabWidget()
         res = QWidget()
@@ -297,6 +306,21 @@ class RenewalPage(Page):
         self.reco.setText("<br>".join(lines))
         cur = self.analysis.currency if self.analysis is not None else "USD"
         feed_chart(self.chart, "renewal", self._results, cur)
+
+    def _chart_points(self, keys) -> None:
+        """A point was clicked: keys are 'renewal:<scenario name>:<commit level>'."""
+        rows = [(s, r) for s in self._results for r in s.rows]
+        want = set()
+        for k in keys:
+            parts = str(k).split(":")
+            if len(parts) >= 3:
+                want.add((":".join(parts[1:-1]).strip(), parts[-1].strip()))
+        src = [i for i, (s, r) in enumerate(rows)
+               if (s.name, str(r.commit_level)) in want or (s.name, f"{r.commit_level:f}") in want
+               or any(n == s.name and _same_level(v, r.commit_level) for n, v in want)]
+        if src:
+            self.tabs.setCurrentIndex(0)
+            self.table.select_source_rows(src)
 
     def _pmax(self) -> str:
         s = self.analysis.settings if self.analysis is not None else None
