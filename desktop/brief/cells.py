@@ -42,6 +42,7 @@ _LEADING_BLANKS = " \u00a0\u3000\u2007\u202f"
 
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _OOXML_ESCAPE = re.compile(r"(_x[0-9A-Fa-f]{4}_)")
+_ESCAPE_START = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
 
 
 class BriefError(InputError):
@@ -76,7 +77,8 @@ def clean_text(value: Any, *, where: str | None = None) -> str:
     if _ILLEGAL_XML.search(text):
         text = _ILLEGAL_XML.sub(lambda m: chr(0x2400 + ord(m.group(0))), text)
     if "_x" in text:
-        text = _OOXML_ESCAPE.sub(r"_x005F\1", text)
+        # escape the underscore that starts each _xHHHH_ (lookahead: "_x005F_x0041_" has two)
+        text = _ESCAPE_START.sub("_x005F_", text)
     if "\r" in text:
         text = text.replace("\r", "_x000D_")  # XML parsers turn a raw CR into LF
     return text

@@ -7,6 +7,8 @@ import zipfile
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
@@ -150,3 +152,27 @@ def test_lone_surrogates_become_replacement_characters():
     assert clean_text(bad) == "caf\ufffd"
     ws = _roundtrip([bad])
     assert ws["A1"].value == "caf\ufffd"
+
+
+def test_overlapping_escape_sequences_round_trip():
+    for text in ("_x005F_x0041_", "_x0041__x0042_", "a_x00e9_b", "__x0041__"):
+        assert decode(clean_text(text)) == text
+
+
+_XML_SAFE = st.characters(blacklist_categories=("Cs",), blacklist_characters=[chr(c) for c in range(32)
+                                                                              if c not in (9, 10, 13)])
+_TRICKY = st.sampled_from(["=", "+", "-", "@", "\t", "\r", "\n", " ", "\u3000", "\uff1d", "#N/A", "_x0041_",
+                           "_x005F_", "_x", "005F_", "&", "<", "]]>", "\u2212"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(_TRICKY, st.text(_XML_SAFE, max_size=8)), max_size=8).map("".join))
+def test_any_text_round_trips_as_text(text):
+    ws = _roundtrip([text])
+    cell = ws["A1"]
+    if text == "":
+        assert cell.value in (None, "")
+        return
+    assert cell.data_type == "s"
+    assert decode(cell.value) == text
+    assert bool(cell.quotePrefix) == needs_quote_prefix(text)
