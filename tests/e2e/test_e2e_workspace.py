@@ -1,0 +1,163 @@
+"""Workspace round trip through the CLI: import -> analyze --workspace equals analyze on the
+files; re-import refused; actions listed; brief --workspace writes a file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from .helpers import run
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data"
+ORDER = ("commitments", "usage", "invoices", "budgets", "rate_card", "org_map")
+FLAG = {"commitments": "--contracts", "usage": "--usage", "invoices": "--invoices", "budgets": "--budgets",
+        "rate_card": "--rate-card", "org_map": "--org-map"}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from desktop.resources import demo_files
+
+    files = dict(demo_files())
+    d = tmp_path_factory.mktemp("demo")
+    copies = {k: Path(shutil.copy(files[k], d / Path(files[k]).name)) for k in ORDER}
+    return copies
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory, demo):
+    from desktop.cli import main
+
+    w = tmp_path_factory.mktemp("ws") / "team.commitdesk"
+    assert main(["import", "--workspace", str(w), *[str(demo[k]) for k in ORDER]]) == 0
+    return w
+
+
+def test_import_prints_reports(tmp_path, capsys, demo):
+    w = tmp_path / "t.commitdesk"
+    status, out, err = run(capsys, "import", "--workspace", w, demo["commitments"], demo["usage"])
+    assert status == 0, err
+    assert "commitments.csv: commitments" in out and "6 of 6 rows imported" in out
+    assert "usage.csv: usage" in out and "25249 of 25249 rows imported" in out
+
+
+def test_analyze_workspace_equals_analyze_files(capsys, workspace, demo):
+    status, from_ws, err = run(capsys, "analyze", "--workspace", workspace, "--format", "json")
+    assert status == 0, err
+    argv = []
+    for k in ORDER:
+        argv += [FLAG[k], demo[k]]
+    status, from_files, err = run(capsys, "analyze", *argv, "--format", "json")
+    assert status == 0, err
+    assert from_ws == from_files
+    # and the text summary too
+    assert run(capsys, "analyze", "--workspace", workspace)[1] == run(capsys, "analyze", *argv)[1]
+
+
+def test_analyze_workspace_equals_files_for_vendor_exports(tmp_path, capsys):
+    files = [DATA / "focus-spec-examples" / "contract_commitment_scenario_2.csv",
+             DATA / "focus" / "focus-1.0_sample.csv",
+             DATA / "vendor-fixtures" / "openai_dashboard_cost_export_fixture.csv",
+             DATA / "azure" / "EA_AmortizedCost_Small.csv"]
+    w = tmp_path / "vendors.commitdesk"
+    status, out, err = run(capsys, "import", "--workspace", w, *files)
+    assert status == 0, err
+    assert "focus-1.0" in out and "openai-cost-export" in out and "azure-ea" in out
+    a = run(capsys, "analyze", "--workspace", w, "--format", "json")
+    b = run(capsys, "analyze", "--contracts", files[0], "--usage", *files[1:], "--format", "json")
+    assert a[0] == b[0] == 0
+    assert json.loads(a[1]) == json.loads(b[1])
+
+
+def test_reimport_same_content_is_refused(tmp_path, capsys, workspace, demo):
+    before = run(capsys, "analyze", "--workspace", workspace, "--format", "json")[1]
+    renamed = tmp_path / "usage_again.csv"
+    shutil.copy(demo["usage"], renamed)
+    for f in (demo["usage"], renamed):
+        status, out, err = run(capsys, "import", "--workspace", workspace, f)
+        assert status == 2
+        assert "already imported" in err and f.name in err
+    assert run(capsys, "analyze", "--workspace", workspace, "--format", "json")[1] == before
+
+
+def test_unreadable_file_not_imported(tmp_path, capsys, workspace):
+    junk = tmp_path / "junk.csv"
+    junk.write_bytes(bytes(range(256)) * 40)
+    status, _, err = run(capsys, "import", "--workspace", workspace, junk)
+    assert status == 2 and "junk.csv" in err
+
+
+def test_overlapping_usage_flagged_as_double_counting(tmp_path, capsys, demo):
+    w = tmp_path / "dup.commitdesk"
+    assert run(capsys, "import", "--workspace", w, demo["usage"])[0] == 0
+    part = tmp_path / "usage_part.csv"
+    part.write_text("".join(demo["usage"].read_text(encoding="utf-8").splitlines(True)[:51]), encoding="utf-8")
+    status, out, err = run(capsys, "import", "--workspace", w, part)
+    assert status == 0, err
+    assert "double counting" in out
+
+
+def test_actions_listed(capsys, workspace):
+    status, out, err = run(capsys, "actions", "--workspace", workspace)
+    assert status == 0, err
+    lines = out.strip().splitlines()
+    assert lines[0].split("\t") == ["key", "severity", "owner", "due", "title"]
+    n = int(lines[-1].split()[0])
+    assert n == len(lines) - 2 and n > 0
+    keys = {ln.split("\t")[0] for ln in lines[1:-1]}
+    # the demo's known problems: the duplicated invoice line, the contract in overage risk
+    assert any(k.startswith("flag:") and ":duplicate_line:" in k for k in keys)
+    assert "contract:OAI-2026-RAMP:overage" in keys
+    # stable across runs
+    assert run(capsys, "actions", "--workspace", workspace)[1] == out
+
+
+def test_brief_from_workspace(tmp_path, capsys, workspace):
+    out = tmp_path / "brief.xlsx"
+    status, stdout, err = run(capsys, "brief", "--workspace", workspace, "--out", out)
+    assert status == 0, err
+    wb = openpyxl.load_workbook(out)
+    assert {"Summary", "Pacing", "Invoices", "Budgets", "Actions"} <= set(wb.sheetnames)
+    ws = wb["Actions"]
+    keys = {ws.cell(r, c).value for r in range(1, ws.max_row + 1) for c in range(1, ws.max_column + 1)}
+    assert "contract:OAI-2026-RAMP:overage" in keys
+
+
+def test_missing_workspace_is_not_created(tmp_path, capsys):
+    w = tmp_path / "nope.commitdesk"
+    for argv in (["analyze", "--workspace", w], ["actions", "--workspace", w],
+                 ["brief", "--workspace", w, "--out", tmp_path / "b.xlsx"]):
+        status, _, err = run(capsys, *argv)
+        assert status == 2 and "nope.commitdesk" in err
+    assert not w.exists() and not (tmp_path / "b.xlsx").exists()
+
+
+def test_workspace_and_file_flags_together_refused(capsys, workspace, demo):
+    status, _, err = run(capsys, "analyze", "--workspace", workspace, "--usage", demo["usage"])
+    assert status == 2 and "either" in err
+
+
+def test_subprocess_smoke(tmp_path):
+    """One real process: `python -m desktop analyze --demo --format json`, exit 0, valid JSON."""
+    env = {"PATH": "/usr/bin:/bin", "COMMITDESK_HOME": str(tmp_path / "home")}
+    p = subprocess.run([sys.executable, "-m", "desktop", "analyze", "--demo", "--format", "json"],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "Traceback" not in p.stderr
+    assert json.loads(p.stdout)["as_of"] == "2026-11-15"
+
+
+def test_subprocess_hostile_exit_2(tmp_path):
+    junk = tmp_path / "junk.csv"
+    junk.write_bytes(b"\x00\xff" * 5000)
+    env = {"PATH": "/usr/bin:/bin", "COMMITDESK_HOME": str(tmp_path / "home")}
+    p = subprocess.run([sys.executable, "-m", "desktop", "analyze", "--usage", str(junk)],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2 and "junk.csv" in p.stderr and "Traceback" not in p.stderr
