@@ -148,8 +148,10 @@ def run_all(modules, sizes, quick: bool, timeout: float, out_path: Path,
                 stdout = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
                 stderr, rc = f"timed out after {timeout:.0f}s", -9
             got = False
+            seen: set[str] = set()
             for raw in stdout.splitlines():
-                if raw.startswith("{"):
+                if raw.startswith("{") and raw not in seen:  # a module that also prints its lines
+                    seen.add(raw)
                     line = json.loads(raw)
                     lines.append(line)
                     got = True
