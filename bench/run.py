@@ -181,7 +181,24 @@ def markdown(path: Path) -> str:
         rows.append(f"| {d['name']} | {d['n'] or ''} | {f(d['seconds'])} | {d.get('baseline') or ''} | "
                     f"{f(d.get('baseline_seconds'))} | {f(d.get('ratio'), '{:.2f}')} | "
                     f"{f(d.get('peak_rss_mb'), '{:.0f}')} |")
-    return "\n".join(rows)
+    # growth: seconds at 10k, 100k, 1M and the factor per tenfold step (linear = 10x)
+    by: dict[str, dict[int, float]] = {}
+    for raw in path.read_text().splitlines():
+        d = json.loads(raw)
+        if "error" not in d and d.get("n") in (10_000, 100_000, 1_000_000):
+            by.setdefault(d["name"], {})[d["n"]] = d["seconds"]
+    grow = ["", "| measurement | 10k s | 100k s | 1M s | 10k->100k | 100k->1M |", "|---|---:|---:|---:|---:|---:|"]
+    for name, v in by.items():
+        if len(v) < 2:
+            continue
+        a, b, c = v.get(10_000), v.get(100_000), v.get(1_000_000)
+
+        def x(p, q):
+            return f"{q / p:.1f}x" if p and q else ""
+
+        grow.append(f"| {name} | {'' if a is None else f'{a:.4f}'} | {'' if b is None else f'{b:.4f}'} | "
+                    f"{'' if c is None else f'{c:.4f}'} | {x(a, b)} | {x(b, c)} |")
+    return "\n".join(rows + grow)
 
 
 def main(argv: list[str] | None = None) -> int:
