@@ -25,6 +25,7 @@ from desktop.domain import palette
 from desktop.domain.results import Analysis
 
 HEADER_ROW = 4  # tables start here on every list sheet: title, subtitle, blank, header
+MAX_CHARTS = 24  # burn-up charts on the Pacing sheet
 
 
 @dataclass
@@ -252,15 +253,16 @@ def pacing(book: Book, ctx: Context) -> Sheet:
                                      "Pacing", cols, items, "burn-up charts below, figures per period",
                                      empty_note="no contracts")
     _band_colours(sheet, cols, "Band", first, last, palette.BAND_COLORS)
-    # one burn-up chart per contract, from the Data sheet, below the table
+    # one burn-up chart per contract (the first MAX_CHARTS), from the Data sheet, below the table
     row = max(last, first) + 3
-    for i, c in enumerate(a.contracts):
-        span = ctx.burn_rows.get(c.contract_id)
-        if span is None:
-            continue
-        chart = _burn_chart(book, ctx, c.contract_id, span)
-        col = 1 if i % 2 == 0 else 10
-        chart.anchor = f"{get_column_letter(col)}{row}"
+    charted = [c for c in a.contracts if c.contract_id in ctx.burn_rows]
+    if len(charted) > MAX_CHARTS:
+        sheet.text(row - 1, 1, f"Burn-up charts of the first {MAX_CHARTS} of {len(charted)} contracts; "
+                               "the Data sheet holds the daily rows of all of them.", "note")
+        charted = charted[:MAX_CHARTS]
+    for i, c in enumerate(charted):
+        chart = _burn_chart(book, ctx, c.contract_id, ctx.burn_rows[c.contract_id])
+        chart.anchor = f"{get_column_letter(1 if i % 2 == 0 else 10)}{row}"
         sheet.ws.add_chart(chart)
         if i % 2 == 1:
             row += 20

@@ -465,3 +465,14 @@ def test_actions_from_the_workspace_store_records(analysis):
     assert rows[1]["Resolved"] == datetime(2026, 10, 25)
     kpi = label_values(ws["Summary"], 4, 6)
     assert kpi["Open actions"] == 1 and kpi["Overdue actions"] == 1
+
+
+def test_many_contracts_cap_the_charts_not_the_rows(analysis, monkeypatch):
+    import desktop.brief.sheets as sheets_mod
+
+    monkeypatch.setattr(sheets_mod, "MAX_CHARTS", 1)
+    wb = load(write_brief(analysis, sections=["pacing"]))
+    assert len(wb["Pacing"]._charts) == 1
+    notes = [c.value for row in wb["Pacing"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(n.startswith("Burn-up charts of the first 1 of 2 contracts") for n in notes)
+    assert {r["Contract"] for r in table(wb["Data"], "DailyBurnUp")} == {"ANT-2026", "OAI-2026"}
