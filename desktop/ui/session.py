@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from desktop.domain.errors import InputError
+from desktop.domain.progress import sub
 from desktop.store import Workspace, WorkspaceError
 from desktop.ui.workers import TaskRunner
 
@@ -42,6 +43,10 @@ class Session(QObject):
         self.analysis_runner.failed.connect(self._analysis_failed)
         self.register_runner(self.analysis_runner)
         self.computations = 0  # how many analyses landed (tests wait on it)
+        # work a page needs after every analysis that is too slow for the GUI thread at 1M rows
+        # (e.g. the usage table's columns); run in the worker, results in ``prepared``
+        self.preparers: dict[str, Any] = {}
+        self.prepared: dict[str, Any] = {}
 
     # --- runners ------------------------------------------------------------------------------
     def register_runner(self, runner: TaskRunner) -> None:
@@ -58,14 +63,26 @@ class Session(QObject):
     # --- analysis -----------------------------------------------------------------------------
     def recompute(self) -> None:
         ws, as_of = self.workspace, self.as_of
-        self.analysis_runner.start(lambda p: ws.analysis(as_of=as_of, progress=p), label="Computing figures")
+        preparers = dict(self.preparers)
+
+        def job(p):
+            analysis = ws.analysis(as_of=as_of, progress=sub(p, 0.0, 0.85))
+            prepared = {}
+            for i, (name, fn) in enumerate(preparers.items()):
+                p.step(0.85 + 0.15 * i / max(1, len(preparers)), "Preparing tables")
+                prepared[name] = fn(analysis)
+            return analysis, prepared
+
+        self.analysis_runner.start(job, label="Computing figures")
 
     def set_as_of(self, as_of: date | None) -> None:
         if as_of != self.as_of:
             self.as_of = as_of
             self.recompute()
 
-    def _analysis_done(self, analysis) -> None:
+    def _analysis_done(self, payload) -> None:
+        analysis, prepared = payload
+        self.prepared = prepared
         self.analysis = analysis
         self.computations += 1
         self._actions = self._load_actions()

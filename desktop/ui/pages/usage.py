@@ -74,6 +74,20 @@ def anomaly_mask(df: pd.DataFrame, anomalies) -> np.ndarray:
     return mask
 
 
+def _frame(a) -> pd.DataFrame:
+    if a.usage is not None:
+        return a.usage.reset_index(drop=True)
+    return pd.DataFrame({"date": pd.Series([], dtype="datetime64[ns]"), "vendor": pd.Series([], dtype="string"),
+                         "cost": pd.Series([], dtype="int64"), "_file": pd.Series([], dtype="string"),
+                         "_row": pd.Series([], dtype="int64")})
+
+
+def prepare(a) -> tuple[pd.DataFrame, list[Col], np.ndarray]:
+    """The usage table's columns and anomaly mask for an analysis (pure; runs in the worker)."""
+    df = _frame(a)
+    return df, usage_columns(df), anomaly_mask(df, a.anomalies)
+
+
 def breakdown(codes: np.ndarray, uniques: np.ndarray, cost: np.ndarray) -> pd.DataFrame:
     """Exact integer totals per value of a factorized column (codes -1 -> '(none)')."""
     if len(codes) == 0:
@@ -170,6 +184,7 @@ class UsagePage(Page):
         self._updating = False
         self._text = ""
         self._first = True
+        session.preparers["usage"] = prepare
 
     @property
     def model(self) -> ColumnTableModel:
@@ -177,18 +192,15 @@ class UsagePage(Page):
 
     # ------------------------------------------------------------------------------------------
     def refresh(self, a) -> None:
-        df = a.usage if a.usage is not None else None
-        if df is None:
-            df = pd.DataFrame({"date": pd.Series([], dtype="datetime64[ns]"), "vendor": pd.Series([], dtype="string"),
-                               "cost": pd.Series([], dtype="int64"), "_file": pd.Series([], dtype="string"),
-                               "_row": pd.Series([], dtype="int64")})
-        df = df.reset_index(drop=True)
+        pre = self.session.prepared.get("usage") if self.session.analysis is a else None
+        if pre is None:
+            pre = prepare(a)
+        df, cols, self._anom = pre
         self._df = df
         self._ref_index = {}
         self._updating = True
         try:
-            self.model.set_columns(usage_columns(df))
-            self._anom = anomaly_mask(df, a.anomalies)
+            self.model.set_columns(cols)
             self.model.palette = [tint(palette.VERMILLION, 55)]
             self.model.row_colors = np.where(self._anom, 0, -1).astype(np.int8)
             for dim, cb in self.combos.items():
