@@ -269,3 +269,39 @@ def test_chart_clicks_select_the_rows_behind_them(qtbot, shared_window):
     sel = inv.table.selected_source_rows()
     assert [inv._invoices[i].invoice_id for i in sel] == ["OAI-2026-08"]
     assert [inv._flag_rows[i][0].invoice_id for i in inv.flags.selected_source_rows()] == ["OAI-2026-08"]
+
+
+def test_as_of_date_from_the_toolbar(qtbot, window):
+    from datetime import date
+
+    from PySide6.QtCore import QDate
+
+    win = window
+    before = win.session.computations
+    win.latest.setChecked(False)
+    win.as_of.setDate(QDate(2026, 9, 30))
+    win._as_of_changed()
+    qtbot.waitUntil(lambda: win.session.analysis.as_of == date(2026, 9, 30), timeout=60000)
+    assert win.session.computations > before
+    assert win.s_as_of.text() == "As of 2026-09-30"
+    ov = win.page_by_key["overview"]
+    assert "As of 2026-09-30" in ov.headline.text()
+    win.latest.setChecked(True)
+    qtbot.waitUntil(lambda: win.session.analysis.as_of == date(2026, 11, 15), timeout=60000)
+
+
+def test_reimporting_a_file_is_refused_unless_replace(qtbot, window):
+    from desktop.resources import demo_files
+
+    win = window
+    win.import_dialog([str(demo_files()["budgets"])])
+    wiz = win.wizard
+    qtbot.waitUntil(lambda: wiz.ready, timeout=30000)
+    wiz.commit()
+    qtbot.waitUntil(lambda: not wiz.committer.busy, timeout=30000)
+    f = wiz.files[0]
+    assert not f.imported and "already imported" in f.import_error
+    wiz.replace.setChecked(True)
+    with qtbot.waitSignal(wiz.imported, timeout=30000):
+        wiz.commit()
+    assert f.imported
