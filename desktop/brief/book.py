@@ -223,12 +223,6 @@ class Book:
         self.sheets.append(s)
         return s
 
-    def raw_sheet(self, title: str) -> WriteOnlyWorksheet:
-        """A streaming sheet written row by row by the caller (no grid)."""
-        ws = _BriefWorksheet(parent=self.wb, title=title)
-        self.wb._add_sheet(ws)
-        return ws
-
     def table_name(self, base: str) -> str:
         name = "".join(ch for ch in base if ch.isalnum() or ch == "_") or "Table"
         if not name[0].isalpha():
@@ -290,7 +284,6 @@ class Sheet:
         self._styles = book.styles(ws)
         self.max_row = 0
         self.max_col = 0
-        self.formulas: list[tuple[str, Any]] = []  # (coordinate, cached value)
         self._need: dict[int, float] = {}  # column -> characters its content needs
         self._min_width: dict[int, float] = {}
         self._wrapped: list[tuple[int, int, int]] = []  # (row, col, characters) of wrapping cells
@@ -374,7 +367,6 @@ class Sheet:
         cell.cached = cached
         self._styles.apply(cell, style)
         self._put(row, col, cell)
-        self.formulas.append((cell.coordinate, cached))
         return cell
 
     def value(self, row: int, col: int, value: Any, kind: str) -> Cell:

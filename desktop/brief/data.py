@@ -9,7 +9,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from desktop.domain.money import cents, from_micros, micros_to_cents
+from desktop.domain.money import cents, micros_to_cents
 from desktop.domain.results import ContractResult
 
 
@@ -106,8 +106,3 @@ def raw_kinds(usage: pd.DataFrame) -> list[tuple[str, str]]:
         else:
             out.append((c, "text"))
     return out
-
-
-def money_column(micros: np.ndarray) -> list:
-    """Micros -> numbers for cells: exact Decimals (written as their decimal spelling)."""
-    return [from_micros(int(m)) for m in micros]
