@@ -4,7 +4,8 @@
     python3 packaging/build.py [--clean]
 
 Works from a fresh clone with only Python >= 3.11: it creates or reuses .venv (through
-.ci/dev.py), installs PyInstaller from the `packaging` extra when it is missing, renders the icons
+.ci/dev.py), installs PyInstaller from the `packaging` extra when it is missing (and, on Linux,
+binutils for objdump when it is missing and we are root with apt-get), renders the icons
 from resources/commitdesk.svg when they are missing, and runs packaging/commitdesk.spec.
 The bundle lands in packaging/dist/commitdesk/ (executable packaging/dist/commitdesk/commitdesk);
 PyInstaller's work files in packaging/build/. Prints one JSON line: bundle path, size, build time.
@@ -46,11 +47,26 @@ def ensure_pyinstaller(py: Path) -> None:
         subprocess.run([str(py), "-m", "pip", "install", "-q", "pyinstaller>=6.10"], check=True)
 
 
+def ensure_system_tools() -> None:
+    """PyInstaller on Linux reads shared-library dependencies with ldd and objdump (binutils).
+    A bare machine may lack binutils: install it when we are root with apt-get, else say so."""
+    if not sys.platform.startswith("linux") or shutil.which("objdump"):
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("installing binutils (objdump, needed by PyInstaller)", flush=True)
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-q", "binutils"], check=True, env=env)
+        return
+    raise SystemExit("PyInstaller needs objdump: install binutils (e.g. `sudo apt-get install binutils`)")
+
+
 def dir_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
 
 
 def build(clean: bool = False) -> dict:
+    ensure_system_tools()
     py = venv_python()
     ensure_pyinstaller(py)
     if not (ICONS / "commitdesk.icns").exists():
