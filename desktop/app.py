@@ -86,10 +86,12 @@ def excepthook(exc_type, exc, tb) -> None:
     dlg.open()
 
 
-def apply_palette(app: QApplication) -> bool:
-    """Fusion with the system's light or dark colour scheme; returns True for dark."""
+def apply_palette(app: QApplication, dark: bool | None = None) -> bool:
+    """Fusion with the system's light or dark colour scheme (or the one asked for); returns
+    True for dark."""
     app.setStyle("Fusion")
-    dark = QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
+    if dark is None:
+        dark = QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
     if dark:
         pal = QPalette()
         base, window, text = QColor("#1E1E1E"), QColor("#2B2B2B"), QColor("#E6E6E6")

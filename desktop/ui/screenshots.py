@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m desktop.ui.screenshots")
     ap.add_argument("outdir", type=Path)
     ap.add_argument("--size", default="1440x900")
+    ap.add_argument("--dark", action="store_true", help="force the dark palette")
     args = ap.parse_args(argv)
     out: Path = args.outdir
     out.mkdir(parents=True, exist_ok=True)
@@ -65,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(home / "qsettings"))
     app = desktop_app.make_app()
+    if args.dark:
+        desktop_app.apply_palette(app, dark=True)
     ws = Workspace.open(create_demo_workspace(home / "Demo.commitdesk"))
     win = desktop_app.build_window(ws)
     w, h = (int(x) for x in args.size.split("x"))
