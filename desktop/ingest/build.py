@@ -107,10 +107,12 @@ def _cell_text(v) -> str | None:
     return None if parse.is_blank(text) else text
 
 
-def _str_values(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+def _str_values(s: pd.Series, cache: dict | None = None, key=None) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """A source column as stripped strings with NA for blanks; numbers as the analyst sees
     them (4711, not 4711.0). Returns (strings, blank mask, lengths), computed per distinct value."""
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    if cache is not None and key is not None:
+        cache[key] = codes
     texts = [_cell_text(u) for u in uniques] + [None]
     idx = np.where(codes < 0, len(uniques), codes)
     ublank = np.fromiter((t is None for t in texts), dtype=bool, count=len(texts))
@@ -183,6 +185,7 @@ def build(src: Source) -> Built:
     for k in issues:
         bad[k] = True
     out: dict[str, Any] = {}
+    factor_cache: dict[str, np.ndarray] = {}  # source column -> factorize codes (all rows)
     cell_currency: np.ndarray | None = None
     currency_from_col: str | None = None
 
@@ -250,7 +253,7 @@ def build(src: Source) -> Built:
             add_issue(~ok & ~blank, label, "cannot read as yes/no", raw)
             out[c.name] = np.where(blank, bool(c.default), vals)
         else:  # str
-            s, blank, lens = _str_values(raw)
+            s, blank, lens = _str_values(raw, factor_cache, src.names.get(c.name))
             if c.required:
                 add_issue(blank, label, "required value is empty", raw)
             add_issue(lens > src.max_cell_chars, label,
@@ -320,8 +323,17 @@ def build(src: Source) -> Built:
     good = keep & ~bad
     dup_rows: list[int] = []
     if src.raw is not None and good.sum() > 1:
-        raw = src.raw.reset_index(drop=True).iloc[np.flatnonzero(good)]
-        codes = [pd.factorize(raw[c], use_na_sentinel=True)[0].astype(np.int64) for c in raw.columns]
+        sel_good = np.flatnonzero(good)
+        raw = src.raw.reset_index(drop=True).iloc[sel_good]
+        codes = []
+        for j, c in enumerate(src.raw.columns):
+            col = src.raw.iloc[:, j]
+            if c in factor_cache and len(factor_cache[c]) == len(col):
+                codes.append(np.asarray(factor_cache[c], dtype=np.int64)[sel_good])
+            elif col.dtype.kind == "f":
+                codes.append(np.nan_to_num(col.to_numpy()[sel_good], nan=-0.0).view(np.int64))
+            else:
+                codes.append(pd.factorize(col.iloc[sel_good], use_na_sentinel=True)[0].astype(np.int64))
 
         def confirm(idx: np.ndarray) -> np.ndarray:
             sub = raw.iloc[idx].astype(str)

@@ -229,7 +229,6 @@ class MoneyColumn:
 def parse_money(values: pd.Series, decimal: str = ".", scale: int = 0) -> MoneyColumn:
     """Parse a column of amounts to int64 micros. ``scale``: divide by 10**scale (cents -> 2)."""
     n = len(values)
-    blank = blank_mask(values)
     if values.dtype.kind in "iu":
         micros = values.to_numpy(dtype=np.int64) * (1_000_000 // (10 ** scale))
         return MoneyColumn(micros, np.ones(n, bool), np.full(n, None, object), np.zeros(n, bool))
@@ -239,6 +238,7 @@ def parse_money(values: pd.Series, decimal: str = ".", scale: int = 0) -> MoneyC
         micros = np.zeros(n, dtype=np.int64)
         micros[ok] = np.rint(arr[ok] * 1e6).astype(np.int64)
         return MoneyColumn(micros, ok, np.full(n, None, object), ~np.isfinite(arr))
+    blank = blank_mask(values)
     div = Decimal(10) ** scale
 
     def one(u):
@@ -286,10 +286,10 @@ def parse_number(values: pd.Series, decimal: str = ".") -> tuple[np.ndarray, np.
 
     "5%" reads as 5.0 (percent columns hold percentages, docs/domain.md).
     """
-    blank = blank_mask(values)
     if values.dtype.kind in "fiu":
         arr = values.to_numpy(dtype=np.float64)
         return arr, np.isfinite(arr), ~np.isfinite(arr)
+    blank = blank_mask(values)
 
     def one(u):
         if isinstance(u, bool):

@@ -217,6 +217,8 @@ def _types_mapper(t):
 
 
 def _blank_row(r: list) -> bool:
+    if any(r):
+        return False
     return r.count("") + r.count(None) == len(r)
 
 
@@ -290,27 +292,22 @@ def grid_table(file: str, names: list[str], body: list[list], lines: np.ndarray,
     return RawTable(file, names, frame, lines, "xlsx", header_row=header_line)
 
 
-def _xlsx_column(col: np.ndarray):
-    """Numbers-only columns (empty cells allowed) -> float64 with NaN; the rest stay objects."""
+def _xlsx_column(col: np.ndarray) -> pd.Series:
+    """Numbers-only columns (empty cells allowed) -> float64 with NaN; the rest stay objects
+    (no string inference: object columns factorize fastest here)."""
     if not len(col):
-        return col
-    try:
-        return col.astype(np.float64)
-    except (ValueError, TypeError):
-        pass
-    blank = (col == "") | pd.isna(col)
-    rest = col[~blank]
-    if not len(rest) or any(isinstance(v, (str, bool)) for v in rest[:1]):
-        return col
-    try:
-        vals = rest.astype(np.float64)
-    except (ValueError, TypeError):
-        return col
-    if any(isinstance(v, bool) for v in rest):
-        return col
-    out = np.full(len(col), np.nan)
-    out[~blank] = vals
-    return out
+        return pd.Series(col, dtype=object)
+    kinds = set(map(type, col))
+    if kinds <= {float, int}:
+        return pd.Series(col.astype(np.float64), copy=False)
+    if kinds <= {float, int, str} and (float in kinds or int in kinds):
+        blank = col == ""
+        nstr = int(np.fromiter((type(v) is str for v in col), dtype=bool, count=len(col)).sum())
+        if nstr == int(blank.sum()) and nstr < len(col):
+            out = np.full(len(col), np.nan)
+            out[~blank] = col[~blank].astype(np.float64)
+            return pd.Series(out, copy=False)
+    return pd.Series(col, dtype=object, copy=False)
 
 
 def with_heartbeat(fn, ticker: Ticker, fraction: float, text: str):

@@ -163,17 +163,24 @@ _REF_RES = {n: (re.compile(rb' r="[A-Z]{%d}[0-9]' % n), re.compile(rb' r="([A-Z]
 _ROWNUM_RE = re.compile(rb'<row r="(\d+)"')
 _NS_ROWNUM_RE = re.compile(rb'<\w+:row r="(\d+)"')
 _LONGREF_RE = re.compile(rb' r="[A-Z]{4}')
+_MULTI_RE = re.compile(rb' r="[A-Z]{2}')
 _LETTERS = [chr(c).encode() for c in range(ord("Z"), ord("A") - 1, -1)]
 
 
 def _max_col(body: bytes, exact: bool) -> int:
     """Widest column referenced in ``body``: longest references first. Single-letter columns
     are bounded by Z (26) unless ``exact`` (small parts, or when the bound would matter)."""
+    if not _MULTI_RE.search(body):
+        return _single(body, exact)
     if _LONGREF_RE.search(body):
         return 16_385
     for probe, grab in _REF_RES.values():
         if probe.search(body):
             return col_index(max(grab.findall(body)))
+    return _single(body, exact)
+
+
+def _single(body: bytes, exact: bool) -> int:
     if not exact:
         return 26 if b' r="' in body else 0
     for letter in _LETTERS:
