@@ -1,0 +1,163 @@
+"""Writes the blank, documented import templates: one CSV and one xlsx per canonical table,
+plus README.md. Run from the repository root:
+
+    .venv/bin/python resources/templates/build_templates.py
+
+The CSV holds the header row only. The xlsx holds the same header on the first sheet (bold,
+frozen, required columns marked in the cell comment) and an "About" sheet that documents every
+column: required or optional, type, default and meaning. Both import back as an empty table of
+their kind (tests/ingest/test_templates.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))
+
+from desktop.domain import tables  # noqa: E402
+
+KIND_TEXT = {
+    "str": "text", "date": "date (YYYY-MM-DD; other spellings are read too)",
+    "money": "amount (e.g. 1234.56; $1,234.56 and 1.234,56 are read too)",
+    "float": "number", "bool": "yes/no (true/false, yes/no, 1/0)", "int": "whole number",
+}
+
+MEANING = {
+    "commitments": {
+        "contract_id": "Contract identifier; all periods of one contract share it.",
+        "vendor": "Vendor name (OpenAI, Anthropic, Azure OpenAI ...).",
+        "period_start": "First day of this commit period.",
+        "period_end": "Last day of this commit period (inclusive).",
+        "commitment": "Committed spend for this period.",
+        "currency": "Currency of the commitment (three letters).",
+        "discount_pct": "Contracted discount in percent (15 = 15 %).",
+        "overage_multiplier": "Price multiplier for spend above the commitment (1.0 = no premium).",
+        "shortfall_penalty_pct": "Share of an unused commitment that is still billed, in percent.",
+        "rollover_pct": "Share of an unused commitment that carries into the next period, in percent.",
+        "clause": "Contract clause reference.", "owner": "Who owns the contract.",
+        "escalation_owner": "Who is escalated to when pacing is off.", "notes": "Free text.",
+    },
+    "usage": {
+        "date": "Day of the spend (a timestamp is cut to its UTC day).",
+        "vendor": "Vendor name.", "cost": "Spend of this line.", "currency": "Three-letter currency.",
+        "model": "Model name.", "meter": "Meter / SKU / line item.", "quantity": "Units consumed.",
+        "unit": "Unit of quantity (tokens, 1K tokens, requests ...).", "team": "Team.",
+        "project": "Project.", "cost_center": "Cost center.", "environment": "prod, staging, dev ...",
+        "api_key": "API key id or name.", "workload": "Workload / use case.",
+        "contract_id": "Contract this row draws down (empty: matched by vendor and date).",
+        "commit_eligible": "Whether the row counts toward a commitment.",
+    },
+    "invoices": {
+        "invoice_id": "Invoice number.", "vendor": "Vendor name.", "invoice_date": "Invoice date.",
+        "amount": "Line amount (credits negative).", "period_start": "First day billed.",
+        "period_end": "Last day billed (inclusive).", "description": "Line text.", "model": "Model.",
+        "meter": "Meter / SKU.", "quantity": "Units billed.", "unit_price": "Price per unit billed.",
+        "line_type": "usage, credit, tax, adjustment, commitment or true_up.",
+        "currency": "Three-letter currency.", "contract_id": "Contract the line belongs to.",
+    },
+    "budgets": {
+        "allocation": "Budget line name.", "month": "Month, YYYY-MM.", "budget": "Budget amount.",
+        "dimension": "team, project, cost_center, environment, vendor, model or workload.",
+        "value": "Value of that dimension this line covers (e.g. the team name).",
+        "vendor": "Limit the line to one vendor.", "owner": "Budget owner.",
+        "containment_owner": "Who contains an overrun.", "escalation_owner": "Who is escalated to.",
+        "category": "Category.", "cost_center": "Cost center.", "gl_account": "GL account.",
+    },
+    "rate_card": {
+        "vendor": "Vendor name.", "model": "Model (model or meter is required).",
+        "meter": "Meter / SKU (model or meter is required).",
+        "contracted_price": "Contracted price per unit.", "unit": "Unit the price is per.",
+        "list_price": "List price per unit.", "effective_from": "First day the price applies.",
+        "effective_to": "Last day the price applies (inclusive).", "owner": "Who owns the rate card.",
+    },
+    "org_map": {
+        "team": "Team name as it appears in usage.", "cost_center": "Cost center of the team.",
+        "gl_account": "GL account for chargeback.", "owner": "Team owner.",
+    },
+    "fx_rates": {
+        "currency": "Currency converted from (three letters).",
+        "rate": "Units of the reporting currency per one unit of that currency.",
+        "valid_from": "First day the rate applies (empty: always).",
+        "valid_to": "Last day the rate applies, inclusive (empty: always).",
+    },
+}
+
+
+def describe(spec: tables.TableSpec, col: tables.Column) -> tuple[str, str, str, str, str]:
+    one_of = next((g for g in spec.one_of if col.name in g), None)
+    req = "required" if col.required else ("one of " + " / ".join(one_of) if one_of else "optional")
+    default = "" if col.default is None else str(col.default).lower() if isinstance(col.default, bool) \
+        else str(col.default)
+    meaning = MEANING.get(spec.name, {}).get(col.name, col.doc)
+    return col.name, req, KIND_TEXT[col.kind], default, meaning
+
+
+def write_csv(spec: tables.TableSpec, path: Path) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerow(spec.names)
+
+
+def write_xlsx(spec: tables.TableSpec, path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = spec.name
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    for j, col in enumerate(spec.columns, start=1):
+        cell = ws.cell(row=1, column=j, value=col.name)
+        cell.data_type = "s"
+        cell.font = bold
+        if col.required:
+            cell.fill = fill
+        name, req, kind, default, meaning = describe(spec, col)
+        cell.comment = Comment(f"{req}; {kind}" + (f"; default {default}" if default else "") + f"\n{meaning}",
+                               "CommitDesk")
+        ws.column_dimensions[get_column_letter(j)].width = max(12, len(col.name) + 4)
+    ws.freeze_panes = "A2"
+    about = wb.create_sheet("About")
+    about.append([f"CommitDesk import template: {spec.name}"])
+    about["A1"].font = Font(bold=True, size=13)
+    about.append(["Fill the first sheet, one row per line; keep the header row. Highlighted columns are "
+                  "required. Column names are matched ignoring case, spaces and punctuation."])
+    about.append([])
+    about.append(["column", "required", "type", "default", "meaning"])
+    for c in about[4]:
+        c.font = bold
+    for col in spec.columns:
+        about.append(list(describe(spec, col)))
+    for letter, width in zip("ABCDE", (22, 14, 40, 10, 80), strict=True):
+        about.column_dimensions[letter].width = width
+    wb.save(path)
+
+
+def write_readme(path: Path) -> None:
+    lines = ["# Import templates", "",
+             "Blank templates for each table CommitDesk reads (docs/domain.md, docs/formats.md).",
+             "Generated by `build_templates.py`; each `.xlsx` has an About sheet with the same table.", ""]
+    for spec in tables.SPECS.values():
+        lines += [f"## {spec.name} (`{spec.name}.csv`, `{spec.name}.xlsx`)", "",
+                  "| column | required | type | default | meaning |", "|---|---|---|---|---|"]
+        for col in spec.columns:
+            lines.append("| " + " | ".join(describe(spec, col)) + " |")
+        lines.append("")
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def main() -> None:
+    for spec in tables.SPECS.values():
+        write_csv(spec, HERE / f"{spec.name}.csv")
+        write_xlsx(spec, HERE / f"{spec.name}.xlsx")
+    write_readme(HERE / "README.md")
+
+
+if __name__ == "__main__":
+    main()
