@@ -68,10 +68,32 @@ def write_brief(analysis: Analysis, out: Path | str | None = None, *, sections: 
                 progress: Progress | None = None) -> bytes | None:
     prog = ensure(progress)
     wanted = _sections(sections)
-    prog.step(0.0, "Preparing the brief")
+    tmp = _temporary(Path(out)) if out is not None else None  # fail fast on a bad destination
+    book = Book()
+    try:
+        prog.step(0.0, "Preparing the brief")
+        _build(book, analysis, wanted, actions, raw_usage, prog)
+        if out is None:
+            buf = io.BytesIO()
+            book.wb.save(buf)
+            prog.step(1.0, "Done")
+            return buf.getvalue()
+        book.wb.save(tmp)
+        _replace(tmp, Path(out))
+    except BaseException:
+        _discard(book)
+        if tmp is not None and os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    prog.step(1.0, "Done")
+    return None
+
+
+def _build(book: Book, analysis: Analysis, wanted: list[str], actions: list | None, raw_usage: bool,
+           prog: Progress) -> None:
     ctx = sheets.Context(analysis=analysis, actions=normalize_actions(actions, analysis),
                          generated=datetime.now(UTC).replace(tzinfo=None))
-    if "data" in wanted:
+    if "data" in wanted:  # the Data rows are placed first: the Pacing charts point at them
         row = sheets.HEADER_ROW
         for c in analysis.contracts:
             rows = burn_up(c, analysis.as_of, analysis.usage)
@@ -79,7 +101,6 @@ def write_brief(analysis: Analysis, out: Path | str | None = None, *, sections: 
             if rows:
                 ctx.burn_rows[c.contract_id] = (row + 1, row + len(rows))
                 row += len(rows)
-    book = Book()
     _properties(book, analysis, wanted)
     built = []
     sheets_end = 0.3 if raw_usage else 0.8  # the raw rows are written while saving
@@ -92,23 +113,42 @@ def write_brief(analysis: Analysis, out: Path | str | None = None, *, sections: 
     for s in built:
         s.flush()
     prog.step(0.35 if raw_usage else 0.85, "Saving")
-    if out is None:
-        buf = io.BytesIO()
-        book.wb.save(buf)
-        prog.step(1.0, "Done")
-        return buf.getvalue()
-    out = Path(out)
-    fd, tmp = tempfile.mkstemp(prefix=".brief-", suffix=".xlsx", dir=out.parent)
-    os.close(fd)
+
+
+def _temporary(out: Path) -> str:
     try:
-        book.wb.save(tmp)
+        fd, tmp = tempfile.mkstemp(prefix=".brief-", suffix=".xlsx", dir=out.parent)
+    except OSError as exc:
+        raise BriefError(f"cannot write the brief into {out.parent}: {exc.strerror or exc}", file=str(out)) from exc
+    os.close(fd)
+    return tmp
+
+
+def _replace(tmp: str, out: Path) -> None:
+    try:
         os.replace(tmp, out)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-    prog.step(1.0, "Done")
-    return None
+    except PermissionError as exc:
+        raise BriefError(f"cannot replace {out.name}: {exc.strerror or exc} (is it open in Excel?)",
+                         file=str(out)) from exc
+    except OSError as exc:
+        raise BriefError(f"cannot write {out.name}: {exc.strerror or exc}", file=str(out)) from exc
+
+
+def _discard(book: Book) -> None:
+    """After a failure (or Cancelled): stop the sheets' row streams and drop their temp files."""
+    for ws in book.wb.worksheets:
+        rows = getattr(ws, "_rows", None)
+        writer = getattr(ws, "_writer", None)
+        try:
+            if rows is not None:
+                rows.close()
+            if writer is not None:
+                xf = getattr(writer, "xf", None)
+                if xf is not None:
+                    xf.close()
+                writer.cleanup()
+        except Exception:  # noqa: BLE001 - best effort: the original error is what matters
+            pass
 
 
 def _properties(book: Book, analysis: Analysis, wanted: list[str]) -> None:

@@ -476,3 +476,13 @@ def test_many_contracts_cap_the_charts_not_the_rows(analysis, monkeypatch):
     notes = [c.value for row in wb["Pacing"].iter_rows() for c in row if isinstance(c.value, str)]
     assert any(n.startswith("Burn-up charts of the first 1 of 2 contracts") for n in notes)
     assert {r["Contract"] for r in table(wb["Data"], "DailyBurnUp")} == {"ANT-2026", "OAI-2026"}
+
+
+def test_unwritable_destination_is_a_brief_error(tmp_path, analysis):
+    with pytest.raises(BriefError, match="cannot write the brief into"):
+        write_brief(analysis, tmp_path / "no such folder" / "brief.xlsx", sections=["summary"])
+    target = tmp_path / "taken"
+    target.mkdir()  # a folder where the file should go: replace fails, nothing is left behind
+    with pytest.raises(BriefError, match="taken"):
+        write_brief(analysis, target, sections=["summary"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
