@@ -256,8 +256,11 @@ def feed_chart(widget: QWidget, which: str, *args) -> bool:
     Returns False when the widget is an empty slot (charts package not available)."""
     if widget.property("chartSlot") or not hasattr(widget, "set_data"):
         return False
+    setter = getattr(widget, "set_scenarios" if which == "renewal" else "set_analysis", None)
+    if setter is not None:  # the widget runs its builder and keeps its own switches working
+        setter(*args)
+        return True
     from desktop.ui.chart_feed import build  # noqa: PLC0415
 
-    data = build(which, *args)
-    widget.set_data(data)
+    widget.set_data(build(which, *args))
     return True

@@ -50,6 +50,8 @@ class BudgetsPage(Page):
         self.chart = chart_or_slot("BudgetUtilizationChart", min_height=240)
         if hasattr(self.chart, "pointsSelected"):
             self.chart.pointsSelected.connect(self._chart_points)
+        if hasattr(self.chart, "monthChanged"):
+            self.chart.monthChanged.connect(self._chart_month)
         top.addWidget(self.chart)
         box = QGroupBox("Thresholds")
         form = QFormLayout(box)
@@ -226,6 +228,15 @@ class BudgetsPage(Page):
         b = self._lines[src]
         title = self.table.table_model.columns[column].title
         self.explain("budget", f"{b.allocation}|{b.month}", MONEY_FIELDS[title])
+
+    def _chart_month(self, month: str) -> None:
+        """The chart's own month switch: the table follows."""
+        i = self.month.findText(month)
+        if i >= 0 and i != self.month.currentIndex():
+            self.month.blockSignals(True)
+            self.month.setCurrentIndex(i)
+            self.month.blockSignals(False)
+            self._filter()
 
     def _chart_points(self, refs) -> None:
         """A bar was clicked: show the usage rows behind that allocation line."""

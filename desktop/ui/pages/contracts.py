@@ -109,6 +109,10 @@ class ContractsPage(Page):
         for ch in (self.burnup, self.exposure):
             if hasattr(ch, "pointsSelected"):
                 ch.pointsSelected.connect(self._usage_rows)
+        if not self.burnup.property("chartSlot") and not self.exposure.property("chartSlot"):
+            from desktop.ui.charts.base import link_x  # noqa: PLC0415
+
+            link_x(self.burnup, self.exposure)  # one date range across the page's charts
         charts.addWidget(self.burnup)
         charts.addWidget(self.exposure)
         charts.setStretchFactor(0, 3)

@@ -145,6 +145,8 @@ class UsagePage(Page):
         self.chart = chart_or_slot("DailySpendChart", min_height=220)
         if hasattr(self.chart, "pointsSelected"):
             self.chart.pointsSelected.connect(self.select_refs)
+        if hasattr(self.chart, "byChanged"):
+            self.chart.byChanged.connect(self._chart_by)
         split.addWidget(self.chart)
         lower = QSplitter(Qt.Orientation.Horizontal)
         left = QWidget()
@@ -231,7 +233,7 @@ class UsagePage(Page):
         if self._first:
             self._first = False
             self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
-        feed_chart(self.chart, "daily_spend", a, "team")
+        feed_chart(self.chart, "daily_spend", a)
 
     def _dates_changed(self, *_):
         if not self._updating and not self.use_dates.isChecked():
@@ -288,6 +290,11 @@ class UsagePage(Page):
         self.count.setText(f"{len(rows):,} of {m.total_rows:,} rows · total {fmt.micros(total)} {cur}"
                            f" · {n_anom:,} rows on anomalous days (shaded)")
         self.total.setText(f"Total {fmt.micros(total)} {cur} over {len(g)} {dim} values")
+
+    def _chart_by(self, by: str) -> None:
+        """The chart's team / vendor / model switch: the breakdown follows."""
+        if by in DIMENSIONS:
+            self.dim.setCurrentIndex(DIMENSIONS.index(by))
 
     def _drill_breakdown(self, index) -> None:
         dim = DIMENSIONS[self.dim.currentIndex()]
