@@ -88,9 +88,14 @@ class RawUsageSheet(WriteOnlyWorksheet):
 
     def close(self) -> None:
         path = create_temporary_file(suffix=".xml")
-        with open(path, "w", encoding="utf-8", newline="") as fh:
-            self._write(fh)
-        self._writer = _Writer(path)
+        writer = _Writer(path)
+        try:
+            with open(path, "w", encoding="utf-8", newline="") as fh:
+                self._write(fh)
+        except BaseException:  # Cancelled or a BriefError: leave no temporary file behind
+            writer.cleanup()
+            raise
+        self._writer = writer
         self._closed = True
         self._usage = None
 

@@ -486,3 +486,18 @@ def test_unwritable_destination_is_a_brief_error(tmp_path, analysis):
     with pytest.raises(BriefError, match="taken"):
         write_brief(analysis, target, sections=["summary"])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
+
+
+def test_cancel_while_streaming_raw_rows_leaves_nothing_behind(tmp_path, analysis, monkeypatch):
+    from openpyxl.worksheet._writer import ALL_TEMP_FILES
+
+    import desktop.brief.raw as raw
+
+    monkeypatch.setattr(raw, "CHUNK", 50)
+    before = list(ALL_TEMP_FILES)
+    p = Progress(lambda f, t: p.cancel() if t.startswith("Writing usage rows (50 ") else None)
+    out = tmp_path / "brief.xlsx"
+    with pytest.raises(Cancelled):
+        write_brief(analysis, out, raw_usage=True, progress=p)
+    assert list(tmp_path.iterdir()) == []
+    assert ALL_TEMP_FILES == before
