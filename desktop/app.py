@@ -179,6 +179,8 @@ def build_window(ws, as_of: date | None = None):
 def _switch(win, path: str) -> None:
     from desktop.store import WorkspaceError  # noqa: PLC0415
 
+    if not path.startswith("new:") and Path(path).absolute() == win.session.workspace.path:
+        return  # already open here
     try:
         ws = open_workspace(Path(path) if not path.startswith("new:") else path)  # type: ignore[arg-type]
     except WorkspaceError as exc:

@@ -305,3 +305,21 @@ def test_reimporting_a_file_is_refused_unless_replace(qtbot, window):
     with qtbot.waitSignal(wiz.imported, timeout=30000):
         wiz.commit()
     assert f.imported
+
+
+def test_overview_tiles_open_the_rows_behind_them(qtbot, shared_window):
+    win = shared_window
+    win.navigate("overview", {})
+    ov = win.page_by_key["overview"]
+    ov.t_leakage.clicked.emit()
+    inv = win.page_by_key["invoices"]
+    assert win.current_page() is inv and inv.only_problems.isChecked()
+    selected = [inv._invoices[i] for i in inv.table.selected_source_rows()]
+    assert selected and all(i.flags for i in selected)
+    assert len(selected) == sum(1 for i in win.session.analysis.invoices if i.flags)
+    inv.only_problems.setChecked(False)
+    win.navigate("overview", {})
+    ov.t_shortfall.clicked.emit()
+    c = win.page_by_key["contracts"]
+    chosen = {c._contracts[i].contract_id for i in c.table.selected_source_rows()}
+    assert chosen == {x.contract_id for x in win.session.analysis.contracts if x.shortfall_exposure > 0}

@@ -162,6 +162,7 @@ class ColumnTableModel(QAbstractTableModel):
         self.row_tooltips: Callable[[int], str] | None = None
         self.cell_colors: dict[int, Callable[[int], QColor | None]] = {}
         self.on_edit: Callable[[int, int, str], bool] | None = None  # (source_row, col, text) -> ok
+        self.explain_columns: Callable[[int], bool] | None = None
 
     # --- content ---------------------------------------------------------------------------
     def set_columns(self, cols: list[Col]) -> None:
@@ -297,7 +298,10 @@ class ColumnTableModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.DisplayRole:
                 return c.title
             if role == Qt.ItemDataRole.ToolTipRole:
-                return c.tooltip or c.title
+                tip = c.tooltip or c.title
+                if self.explain_columns is not None and self.explain_columns(section):
+                    tip += " — right-click a figure to see how it was computed and its source rows"
+                return tip
             if role == Qt.ItemDataRole.TextAlignmentRole:
                 if c.kind in NUMERIC_KINDS:
                     return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
