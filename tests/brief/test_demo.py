@@ -113,3 +113,21 @@ def test_burn_up_reaches_the_contract_figures(demo):
         assert money(mine[-1]["Expected (burn line)"]) == c.commitment
         if c.term_end >= a.as_of:
             assert abs(money(mine[-1]["Projected (run rate)"]) - c.projected_consumption) <= tol
+
+
+def test_an_independent_reader_opens_every_sheet(demo_analysis):
+    """python-calamine (Rust, not openpyxl) reads every sheet, including the streamed raw rows."""
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    data = write_brief(demo_analysis, raw_usage=True)
+    wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    assert wb.sheet_names[:3] == ["Summary", "Pacing", "Exposure"] and wb.sheet_names[-1] == "Usage rows"
+    for name in wb.sheet_names:
+        rows = wb.get_sheet_by_name(name).to_python()
+        assert rows, name
+    raw = wb.get_sheet_by_name("Usage rows").to_python()
+    assert len(raw) == len(demo_analysis.usage) + 1
+    total = sum(Decimal(repr(r[2])) for r in raw[1:])
+    assert total * 1_000_000 == int(demo_analysis.usage["cost"].sum())
