@@ -418,8 +418,15 @@ class Sheet:
         if not rows:
             r += 1
             self.text(r, first_col, empty_note, "note")
+        self.add_table(name, header_row, first_col, headers, r, style=style)
+        return header_row + 1, r
+
+    def add_table(self, name: str, header_row: int, first_col: int, headers: list[str], last_row: int,
+                  *, style: str = "TableStyleMedium2") -> None:
+        """Declare an Excel table over cells already placed (header texts must equal ``headers``)."""
         last_col = first_col + len(headers) - 1
-        ref = f"{get_column_letter(first_col)}{header_row}:{get_column_letter(last_col)}{r}"
+        ref = (f"{get_column_letter(first_col)}{header_row}:"
+               f"{get_column_letter(last_col)}{max(last_row, header_row + 1)}")
         table = Table(displayName=self.book.table_name(name), ref=ref)
         table._initialise_columns()
         for col, h in zip(table.tableColumns, headers, strict=True):
@@ -429,7 +436,6 @@ class Sheet:
             # the columns are named above, which is what the warning asks for
             warnings.simplefilter("ignore", UserWarning)
             self.ws.add_table(table)
-        return header_row + 1, r
 
     def fill_rule(self, ref: str, formula: str, colour: str, *, bold: bool = False,
                   light: float = 0.55) -> None:

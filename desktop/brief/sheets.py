@@ -23,6 +23,8 @@ from desktop.brief.book import Book, Sheet, tint
 from desktop.brief.data import BurnRow
 from desktop.domain import palette
 from desktop.domain.results import Analysis
+from desktop.domain.settings import Settings
+from desktop.domain.tables import vendor_key
 
 HEADER_ROW = 4  # tables start here on every list sheet: title, subtitle, blank, header
 MAX_CHARTS = 24  # burn-up charts on the Pacing sheet
@@ -476,8 +478,6 @@ def _renewal_terms(a: Analysis, sc: Any) -> tuple[float, float]:
         return float(mult), float(pen)
     frame = getattr(a.inputs, "commitments", None)
     if frame is not None and len(frame):
-        from desktop.domain.tables import vendor_key
-
         keys = frame["vendor"].astype(object).map(lambda v: vendor_key(v) if isinstance(v, str) else "")
         com = frame[keys == vendor_key(sc.vendor)]
         if len(com):
@@ -743,8 +743,6 @@ SETTING_MEANINGS = {
 
 def _setting_rows(settings: Any) -> list[tuple[str, Any, str]]:
     if settings is None:
-        from desktop.domain.settings import Settings
-
         settings = Settings()
     rows = []
     for f in dataclasses.fields(settings):
@@ -774,7 +772,7 @@ def assumptions(book: Book, ctx: Context) -> Sheet:
             s.number(r + i, 2, value, "general")
         s.text(r + i, 3, meaning, "text_free")  # a table cannot hold merged cells: overflow instead
     last = r + len(rows)
-    _plain_table(s, "Settings", r, 1, ["Setting", "Value", "Meaning"], last)
+    s.add_table("Settings", r, 1, ["Setting", "Value", "Meaning"], last)
     s.freeze(r + 1, 1)
     s.print_setup((r, r))
 
@@ -835,23 +833,6 @@ def _delimiter(d: str | None) -> str | None:
     return None if d is None else names.get(d, d)
 
 
-def _plain_table(s: Sheet, name: str, header_row: int, first_col: int, headers: list[str], last_row: int) -> None:
-    from openpyxl.worksheet.table import Table, TableStyleInfo
-
-    last_col = first_col + len(headers) - 1
-    t = Table(displayName=s.book.table_name(name),
-              ref=f"{get_column_letter(first_col)}{header_row}:{get_column_letter(last_col)}{max(last_row, header_row + 1)}")
-    t._initialise_columns()
-    for col, h in zip(t.tableColumns, headers, strict=True):
-        col.name = h
-    t.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        s.ws.add_table(t)
-
-
 # --- Data ---------------------------------------------------------------------------------------
 def data(book: Book, ctx: Context) -> Sheet:
     a = ctx.analysis
@@ -879,7 +860,7 @@ def data(book: Book, ctx: Context) -> Sheet:
     if r == HEADER_ROW:
         r += 1
         s.text(r, 1, "no contracts", "note")
-    _plain_table(s, "DailyBurnUp", HEADER_ROW, 1, cols, r)
+    s.add_table("DailyBurnUp", HEADER_ROW, 1, cols, r)
     s.widths([16, 12, 15, 18, 18, 18, 15])
     s.row_height(HEADER_ROW, 30)
     s.freeze(HEADER_ROW + 1, 1)
