@@ -113,7 +113,12 @@ def _str_values(s: pd.Series, cache: dict | None = None, key=None) -> tuple[pd.S
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     if cache is not None and key is not None:
         cache[key] = codes
-    texts = [_cell_text(u) for u in uniques] + [None]
+    texts = []
+    for i, u in enumerate(uniques):
+        if not i & 4095:
+            parse.tick()
+        texts.append(_cell_text(u))
+    texts.append(None)
     idx = np.where(codes < 0, len(uniques), codes)
     ublank = np.fromiter((t is None for t in texts), dtype=bool, count=len(texts))
     ulen = np.fromiter((len(t) if t else 0 for t in texts), dtype=np.int64, count=len(texts))
@@ -204,6 +209,7 @@ def build(src: Source) -> Built:
         bad[idx] = True
 
     for c in spec.columns:
+        parse.tick()
         v = cols.get(c.name)
         label = src.names.get(c.name, c.name)
         if v is None:

@@ -15,7 +15,7 @@ from desktop.domain.inputs import Inputs
 from desktop.domain.progress import Cancelled, Progress
 from desktop.domain.results import ImportIssue, ImportReport
 from desktop.domain.settings import Settings
-from desktop.ingest import build, fast, mapping, reader, safety, sniff
+from desktop.ingest import build, fast, mapping, parse, reader, safety, sniff
 from desktop.ingest.errors import UnreadableFile
 from desktop.ingest.formats import registry
 from desktop.ingest.formats.base import Context, Match
@@ -154,7 +154,11 @@ def _finish(table: reader.RawTable, match: Match, ctx: Context, ticker: reader.T
                 src.reject.setdefault(i, []).append(ImportIssue(
                     int(ln), None, f"row has more fields than the header ({len(table.columns)})", None))
     ticker.check()
-    built = build.build(src)
+    parse.set_tick(lambda: ticker(0.75, "checking values"))
+    try:
+        built = build.build(src)
+    finally:
+        parse.set_tick(None)
     ticker(0.98, "done")
     frame = built.frame
     frame["_file"] = pd.Series([name] * len(frame), dtype="string")

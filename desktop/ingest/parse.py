@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
+import threading
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -53,12 +54,29 @@ def blank_mask(values: pd.Series) -> np.ndarray:
     return out
 
 
+_local = threading.local()
+
+
+def set_tick(fn) -> None:
+    """Install (or clear with None) a callable run every few thousand values in long loops:
+    the importer passes one that reports progress and raises Cancelled."""
+    _local.tick = fn
+
+
+def tick() -> None:
+    fn = getattr(_local, "tick", None)
+    if fn is not None:
+        fn()
+
+
 def _factor_apply(values: pd.Series, fn, dtype, fill):
     """Apply ``fn`` to each distinct value; returns (array, ok)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     res = np.empty(len(uniques), dtype=dtype)
     uok = np.zeros(len(uniques), dtype=bool)
     for i, u in enumerate(uniques):
+        if not i & 4095:
+            tick()
         r = fn(u)
         if r is not None:
             res[i] = r
@@ -267,6 +285,8 @@ def parse_money(values: pd.Series, decimal: str = ".", scale: int = 0) -> MoneyC
     uc = np.full(len(uniques), None, dtype=object)
     uok = np.zeros(len(uniques), dtype=bool)
     for i, u in enumerate(uniques):
+        if not i & 4095:
+            tick()
         r = one(u)
         if r is not None:
             um[i], uc[i], uok[i] = r[0], r[1], True

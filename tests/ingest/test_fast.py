@@ -85,3 +85,22 @@ def test_progress_and_cancel(tmp_path):
     with pytest.raises(Cancelled):
         read_file(p, progress=prog)
     assert len(calls) == 1  # the step after the cancel raised
+
+
+def test_careful_reader_progress_and_cancel(tmp_path, monkeypatch):
+    p = big_csv(tmp_path, n=30_000, extra_rows="TOTAL,,1,,,,,,\n")
+    monkeypatch.setattr(fast, "MIN_BYTES", 1 << 60)
+    seen = []
+    r = read_file(p, progress=Progress(lambda f, t: seen.append(f)))
+    assert r.report.totals_excluded == 1
+    assert seen == sorted(seen) and seen[-1] == 1.0 and len(seen) >= 3
+
+    prog = Progress()
+
+    def cb(f, t):
+        if f >= 0.5:  # reading done, values being checked
+            prog.cancel()
+
+    prog._callback = cb
+    with pytest.raises(Cancelled):
+        read_file(p, progress=prog)
