@@ -86,6 +86,7 @@ def summary(book: Book, ctx: Context) -> Sheet:
     a = ctx.analysis
     cur = a.currency
     s = book.sheet("Summary")
+    s.ws.sheet_view.showGridLines = False  # a report page, not a grid
     s.text(1, 1, "CommitDesk working brief", "title")
     s.text(2, 1, f"As of {a.as_of:%Y-%m-%d} · amounts in {cur} · generated "
                  f"{ctx.generated:%Y-%m-%d %H:%M}", "subtitle")
@@ -122,7 +123,7 @@ def summary(book: Book, ctx: Context) -> Sheet:
     right = [
         ("Contracts", len(a.contracts), "int_kpi"),
         ("Invoiced (excl. tax)", invoiced, "money_kpi"),
-        ("Invoice variance", variance, "money_kpi"),
+        ("Invoice variance (net)", variance, "money_kpi"),
         ("Premium leakage", leakage, "money_kpi"),
         ("Budget lines over (high/medium)", sum(b.severity in ("high", "medium") for b in a.budgets), "int_kpi"),
         ("Budget lines at hard stop/cap", sum(b.alert_tier in ("hard_stop", "hard_cap") for b in a.budgets), "int_kpi"),

@@ -144,7 +144,7 @@ def test_summary_kpis_are_the_sums(wb, analysis):
     assert money(left["Overage premium"]) == Decimal("57132.72")
     assert left["As-of date"] == datetime(2026, 11, 15)
     assert money(right["Premium leakage"]) == Decimal("25718.79")
-    assert money(right["Invoice variance"]) == Decimal("23703.29")
+    assert money(right["Invoice variance (net)"]) == Decimal("23703.29")
     assert right["Contracts"] == 2 and right["Anomalies"] == 2
     assert right["Open actions"] == 3 and right["Overdue actions"] == 1  # the anomaly was due 11-10
     contracts = table(ws, "SummaryContracts")

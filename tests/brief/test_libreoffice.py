@@ -145,3 +145,15 @@ def test_analyst_tries_another_discount(converted):
     expect = cost_for_level(ri, Decimal("400000"), 15.0, 0.02)
     assert Decimal(repr(out["Renewal"]["G7"].value)).quantize(Decimal("0.01")) == expect
     assert out["Actions"][f"G{converted['edited_row']}"].value in ("", None)
+
+
+def test_missing_libreoffice_fails_in_ci_and_skips_elsewhere(monkeypatch):
+    from . import conftest
+
+    monkeypatch.setattr(conftest, "SOFFICE", None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="required in CI"):
+        conftest.need_soffice()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        conftest.need_soffice()
