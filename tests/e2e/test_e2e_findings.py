@@ -1,0 +1,244 @@
+"""Analyst-level expectations that the product does not meet yet: each test states the expected
+behaviour and is marked xfail(strict=True) with the bug id of /work/team/qa-bugs.md. When a fix
+lands, the test XPASSes, fails strict, and the marker comes off."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from .helpers import actuals, analyze, budgets_for, run, write
+
+
+def _big_usage(path, cost: str, n: int):
+    lines = ["date,vendor,cost,team,project,model"]
+    lines += [f"2026-02-{i % 28 + 1:02d},OpenAI,{cost},Search,proj-{i % 50},gpt-4o-mini" for i in range(n)]
+    return write(path, "\n".join(lines) + "\n")
+
+
+# ---------------------------------------------------------------- B2: JSON accounting
+
+@pytest.mark.xfail(strict=True, reason="BUG: analyze JSON imports[] has no totals_excluded, so rows_read != "
+                   "imported + rejected for a file with a TOTAL row (qa-bugs.md B2)")
+def test_json_accounts_for_totals_rows(tmp_path, capsys):
+    p = write(tmp_path / "u.csv", "date,vendor,cost\n2026-02-01,OpenAI,1.00\n2026-02-02,OpenAI,2.00\nTotal,,3.00\n")
+    rep = analyze(capsys, "--usage", p)["imports"][0]
+    assert rep["rows_read"] == rep["rows_imported"] + rep["rows_rejected"] + rep.get("totals_excluded", 0)
+
+
+# ---------------------------------------------------------------- B3: import warnings not shown by analyze
+
+@pytest.mark.xfail(strict=True, reason="BUG: analyze (text) never shows ImportReport.warnings, e.g. that "
+                   "03/04/2026 was read month-first by default (qa-bugs.md B3)")
+def test_analyze_text_says_ambiguous_dates_were_guessed(tmp_path, capsys):
+    p = write(tmp_path / "amb.csv", "date,vendor,cost\n03/04/2026,OpenAI,1.00\n05/06/2026,OpenAI,2.00\n")
+    status, out, err = run(capsys, "analyze", "--usage", p, "--format", "text")
+    assert status == 0, err
+    assert "03/04/2026" in out or "month-first" in out or "month/day" in out
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: analyze --workspace says nothing about usage flagged as possible "
+                   "double counting at import (qa-bugs.md B3)")
+def test_analyze_workspace_mentions_double_counting(tmp_path, capsys):
+    a = write(tmp_path / "a.csv", "date,vendor,cost\n2026-02-01,OpenAI,1.00\n2026-02-02,OpenAI,2.00\n")
+    b = write(tmp_path / "b.csv", "date,vendor,cost,project\n2026-02-01,OpenAI,1.00,x\n")
+    w = tmp_path / "w.commitdesk"
+    assert run(capsys, "import", "--workspace", w, a, b)[0] == 0
+    status, out, err = run(capsys, "analyze", "--workspace", w, "--format", "text")
+    assert status == 0, err
+    assert "double counting" in out
+
+
+# ---------------------------------------------------------------- B4: FX left-out rows invisible in JSON
+
+@pytest.mark.xfail(strict=True, reason="BUG: a usage row left out for want of an FX rate is named in the text "
+                   "report but nowhere in the JSON (qa-bugs.md B4)")
+def test_json_names_rows_left_out_for_fx(tmp_path, capsys):
+    p = write(tmp_path / "mixed.csv", "date,vendor,cost,currency\n2026-02-01,OpenAI,10.00,USD\n"
+              "2026-02-02,OpenAI,20.00,EUR\n")
+    status, out, err = run(capsys, "analyze", "--usage", p, "--format", "json")
+    assert status == 0, err
+    assert "EUR" in out and "mixed.csv" in out and ("row 3" in out or '"row": 3' in out)
+
+
+# ---------------------------------------------------------------- B5: scientific notation
+
+@pytest.mark.xfail(strict=True, reason="BUG: amounts in scientific notation (1.5E-05, as Excel saves small "
+                   "costs) are rejected by the careful reader (qa-bugs.md B5)")
+def test_scientific_notation_amounts(tmp_path, capsys):
+    p = write(tmp_path / "sci.csv", "date,vendor,cost,team\n2026-02-01,OpenAI,1.5E-02,Search\n"
+              "2026-02-02,OpenAI,2.5e+03,Search\n2026-02-03,OpenAI,1.00,Search\n")
+    b = budgets_for(tmp_path / "b.csv", {("OpenAI", "2026-02"): None})
+    d = analyze(capsys, "--usage", p, "--budgets", b)
+    assert d["imports"][0]["rows_rejected"] == 0
+    assert actuals(d) == {("OpenAI", "2026-02"): Decimal("2501.02")}
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: the same rows give different totals by file size: the >=1 MB "
+                   "pyarrow fast lane accepts 1.5E-02, the careful reader rejects it (qa-bugs.md B5)")
+def test_fast_and_careful_lanes_agree_on_scientific_notation(tmp_path, capsys):
+    b = budgets_for(tmp_path / "b.csv", {("OpenAI", "2026-02"): None})
+    small = analyze(capsys, "--usage", _big_usage(tmp_path / "small.csv", "1.5E-02", 1000),
+                    "--budgets", b, "--as-of", "2026-02-28")
+    big = analyze(capsys, "--usage", _big_usage(tmp_path / "big.csv", "1.5E-02", 30000),
+                  "--budgets", b, "--as-of", "2026-02-28")
+    assert actuals(big) == {("OpenAI", "2026-02"): Decimal("450.00")}  # passes today
+    assert actuals(small) == {("OpenAI", "2026-02"): Decimal("15.00")}  # 0.00 today: all rows rejected
+
+
+# ---------------------------------------------------------------- B6: percent-formatted xlsx cells
+
+def _contracts_xlsx(path, percent_format: bool):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["contract_id", "vendor", "period_start", "period_end", "commitment", "discount_pct",
+               "overage_multiplier", "shortfall_penalty_pct", "rollover_pct"])
+    for start, end in ((dt.datetime(2026, 1, 1), dt.datetime(2026, 6, 30)),
+                       (dt.datetime(2026, 7, 1), dt.datetime(2026, 12, 31))):
+        ws.append(["C1", "OpenAI", start, end, 100000, 0.12, 1.25, 1.0, 0.25])
+    if percent_format:
+        for row in ws.iter_rows(min_row=2):
+            for c in (row[5], row[7], row[8]):
+                c.number_format = "0%"
+    wb.save(path)
+    return path
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: xlsx cells formatted as percent (shown 25%, stored 0.25) are read "
+                   "as 0.25 percent: rollover 250 instead of 25,000 (qa-bugs.md B6)")
+def test_percent_formatted_cells_in_contracts_xlsx(tmp_path, capsys):
+    usage = write(tmp_path / "u.csv", "date,vendor,cost\n2026-01-01,OpenAI,10000\n2026-06-30,OpenAI,10000\n")
+    p = _contracts_xlsx(tmp_path / "contracts.xlsx", percent_format=True)
+    d = analyze(capsys, "--contracts", p, "--usage", usage, "--as-of", "2026-07-01")
+    first = d["contracts"][0]["periods"][0]
+    # shortfall 80,000; 25% of 100,000 rolls over; the rest is penalised at 100%
+    assert (first["shortfall"], first["carry_out"], first["shortfall_penalty"]) == ("80000.00", "25000.00", "55000.00")
+
+
+def test_percent_text_in_contracts_csv(tmp_path, capsys):
+    """The same contract typed as text percentages in a CSV is read right (control for B6)."""
+    usage = write(tmp_path / "u.csv", "date,vendor,cost\n2026-01-01,OpenAI,10000\n2026-06-30,OpenAI,10000\n")
+    p = write(tmp_path / "c.csv", "contract_id,vendor,period_start,period_end,commitment,discount_pct,"
+              "overage_multiplier,shortfall_penalty_pct,rollover_pct\n"
+              "C1,OpenAI,2026-01-01,2026-06-30,100000,12%,1.25,100%,25%\n"
+              "C1,OpenAI,2026-07-01,2026-12-31,100000,12%,1.25,100%,25%\n")
+    d = analyze(capsys, "--contracts", p, "--usage", usage, "--as-of", "2026-07-01")
+    first = d["contracts"][0]["periods"][0]
+    assert (first["shortfall"], first["carry_out"], first["shortfall_penalty"]) == ("80000.00", "25000.00", "55000.00")
+
+
+# ---------------------------------------------------------------- B7: every row rejected
+
+@pytest.mark.xfail(strict=True, reason="BUG: when every usage row is rejected, exit 2 says 'no as-of date' and "
+                   "names neither the file nor a row/column (qa-bugs.md B7)")
+def test_all_rows_rejected_names_file_row_column(tmp_path, capsys):
+    p = write(tmp_path / "allbad.csv", "date,vendor,cost\n2026-02-01,OpenAI,abc\n2026-02-02,OpenAI,def\n")
+    status, out, err = run(capsys, "analyze", "--usage", p, "--format", "json")
+    assert status == 2
+    assert "allbad.csv" in err and "row 2" in err and "cost" in err
+
+
+# ---------------------------------------------------------------- B8: sub-micro amounts
+
+@pytest.mark.xfail(strict=True, reason="BUG (design): amounts are rounded to micros per row at import, so "
+                   "30,000 rows of 0.0000125 (= 0.375) report 0.39, not 0.38 (qa-bugs.md B8)")
+def test_sub_micro_amounts_total_to_the_cent(tmp_path, capsys):
+    b = budgets_for(tmp_path / "b.csv", {("OpenAI", "2026-02"): None})
+    d = analyze(capsys, "--usage", _big_usage(tmp_path / "tiny.csv", "0.0000125", 30000), "--budgets", b)
+    assert actuals(d) == {("OpenAI", "2026-02"): Decimal("0.38")}
+
+
+def test_half_up_cents_not_float(tmp_path, capsys):
+    """1.005 and 2.675 are the classic float traps (binary 1.00499..., 2.67499...)."""
+    p = write(tmp_path / "h.csv", "date,vendor,cost\n2026-02-01,OpenAI,1.005\n2026-02-02,Anthropic,2.675\n")
+    b = budgets_for(tmp_path / "b.csv", {("OpenAI", "2026-02"): None, ("Anthropic", "2026-02"): None})
+    d = analyze(capsys, "--usage", p, "--budgets", b)
+    assert actuals(d) == {("OpenAI", "2026-02"): Decimal("1.01"), ("Anthropic", "2026-02"): Decimal("2.68")}
+
+
+def test_timestamps_with_zones_cut_to_utc_day(tmp_path, capsys):
+    p = write(tmp_path / "tz.csv", "date,vendor,cost\n2026-02-01T23:30:00-05:00,OpenAI,1.00\n"
+              "2026-02-28T22:00:00-03:00,OpenAI,2.00\n2026-03-01T01:00:00+02:00,OpenAI,4.00\n"
+              "2026-02-10 10:00:00Z,OpenAI,8.00\n")
+    b = budgets_for(tmp_path / "b.csv", {("OpenAI", "2026-02"): None, ("OpenAI", "2026-03"): None})
+    d = analyze(capsys, "--usage", p, "--budgets", b)
+    assert actuals(d) == {("OpenAI", "2026-02"): Decimal("13.00"), ("OpenAI", "2026-03"): Decimal("2.00")}
+
+
+def test_vendor_json_reports(tmp_path, capsys):
+    """Anthropic cost report amounts are decimal strings in CENTS; OpenAI Costs API values are JSON
+    numbers that must not be summed as floats (10 x 0.1 + 0.07 = 1.07)."""
+    ant = {"data": [{"starting_at": "2026-02-01T00:00:00Z", "ending_at": "2026-02-02T00:00:00Z", "results": [
+        {"currency": "USD", "amount": "123.45", "workspace_id": "wrkspc_1", "cost_type": "tokens",
+         "model": "claude-sonnet-4-20250514", "token_type": "uncached_input_tokens"},
+        {"currency": "USD", "amount": "0.5", "workspace_id": None, "cost_type": "web_search", "model": None}]},
+        {"starting_at": "2026-02-28T00:00:00Z", "ending_at": "2026-03-01T00:00:00Z", "results": [
+            {"currency": "USD", "amount": "99999.99", "workspace_id": "wrkspc_1", "cost_type": "tokens",
+             "model": "claude-opus-4", "token_type": "output_tokens"}]}], "has_more": False, "next_page": None}
+    oai = {"object": "page", "has_more": False, "next_page": None, "data": [
+        {"object": "bucket", "start_time": 1769904000, "end_time": 1769990400, "results": [
+            {"object": "organization.costs.result", "amount": {"value": 0.1, "currency": "usd"},
+             "line_item": "gpt-4o, input", "project_id": "proj_1"}] * 10 + [
+            {"object": "organization.costs.result", "amount": {"value": 0.07, "currency": "usd"},
+             "line_item": "gpt-4o, output", "project_id": "proj_1"}]}]}
+    a = write(tmp_path / "anthropic_cost.json", json.dumps(ant))
+    o = write(tmp_path / "openai_costs.json", json.dumps(oai))
+    b = budgets_for(tmp_path / "b.csv", {("Anthropic", "2026-02"): None, ("OpenAI", "2026-02"): None})
+    d = analyze(capsys, "--usage", a, o, "--budgets", b)
+    assert [r["format"] for r in d["imports"][:2]] == ["anthropic-cost-report", "openai-costs-api"]
+    # 1.2345 + 0.005 + 999.9999 = 1001.2394
+    assert actuals(d) == {("Anthropic", "2026-02"): Decimal("1001.24"), ("OpenAI", "2026-02"): Decimal("1.07")}
+
+
+def test_invoice_xlsx_with_title_total_tax_and_credit(tmp_path, capsys):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Vendor invoices Q1 2026"])
+    ws.append([])
+    ws.append(["Invoice ID", "Vendor", "Invoice date", "Period start", "Period end", "Description", "Amount",
+               "Line type"])
+    head = ["INV-1", "OpenAI, L.L.C.", dt.datetime(2026, 3, 3), dt.datetime(2026, 2, 1), dt.datetime(2026, 2, 28)]
+    ws.append(head + ["gpt-4o input", "$1,000.10", "usage"])
+    ws.append(head + ["gpt-4o output", 250.205, "usage"])
+    ws.append(head + ["VAT", "87.50", "tax"])
+    ws.append(head + ["Credit", "(50.00)", "credit"])
+    ws.append(["Total", None, None, None, None, None, 1287.81, None])
+    p = tmp_path / "invoices.xlsx"
+    wb.save(p)
+    u = write(tmp_path / "u.csv", "date,vendor,cost\n2026-02-10,OpenAI,1200.00\n")
+    d = analyze(capsys, "--usage", u, "--invoices", p)
+    inv = d["invoices"][0]
+    # 1000.10 + 250.205 - 50.00 = 1200.305 -> 1200.31; tax apart
+    assert (inv["invoiced"], inv["tax"], inv["expected"], inv["variance"]) == ("1200.31", "87.50", "1200.00", "0.31")
+    assert inv["vendor"] == "OpenAI" and inv["status"] == "within_tolerance"
+    rep = d["imports"][1]
+    assert (rep["rows_read"], rep["rows_imported"], rep["rows_rejected"]) == (5, 4, 0)
+
+
+@pytest.mark.parametrize("name,text,where", [
+    ("overlap.csv", "contract_id,vendor,period_start,period_end,commitment\nA,OpenAI,2026-01-01,2026-06-30,100\n"
+                    "A,OpenAI,2026-06-30,2026-12-31,100\n", ("row 3", "period_start")),
+])
+def test_reference_errors_exit_2_with_file_row_column(tmp_path, capsys, name, text, where):
+    p = write(tmp_path / name, text)
+    status, _, err = run(capsys, "analyze", "--contracts", p)
+    assert status == 2 and name in err and all(w in err for w in where)
+
+
+def test_usage_row_fitting_two_contracts(tmp_path, capsys):
+    c = write(tmp_path / "two.csv", "contract_id,vendor,period_start,period_end,commitment\n"
+              "A,OpenAI,2026-01-01,2026-12-31,100\nB,openai,2026-02-01,2026-02-28,100\n")
+    u = write(tmp_path / "u.csv", "date,vendor,cost\n2026-01-10,OpenAI,1.00\n2026-02-10,OpenAI,2.00\n")
+    status, _, err = run(capsys, "analyze", "--contracts", c, "--usage", u)
+    assert status == 2 and "u.csv" in err and "row 3" in err and " A" in err and " B" in err
+
+
+def test_strict_makes_a_rejected_row_fatal(tmp_path, capsys):
+    u = write(tmp_path / "u.csv", "date,vendor,cost\n2026-01-10,OpenAI,1.00\n2026-01-11,OpenAI,abc\n")
+    assert run(capsys, "analyze", "--usage", u)[0] == 0
+    status, _, err = run(capsys, "analyze", "--usage", u, "--strict")
+    assert status == 2 and "u.csv" in err and "row 3" in err and "cost" in err
