@@ -95,11 +95,17 @@ def main(argv: list[str] | None = None) -> int:
             if med:
                 win.session.set_action(med[0].key, status="in_progress", notes="Asked Grace to check the batch job")
             page.status.setCurrentIndex(1)  # all
+        if key == "budgets":
+            hot = [i for i, b in enumerate(page._lines) if b.alert_tier in ("hard_cap", "hard_stop", "critical")
+                   and b.month == page.month.currentText()]
+            if hot:
+                page.table.select_source_rows(hot[:1])
         if key == "invoices":
             flagged = [i for i in page._invoices if i.flags]
             if flagged:
                 win.navigate("invoices", {"invoice_id": flagged[-1].invoice_id})
         _settle(app, 0.6)
+        win.statusBar().clearMessage()
         win.grab().save(str(out / f"{key}.png"))
         print(out / f"{key}.png")
     # the import wizard on a file with a bad row

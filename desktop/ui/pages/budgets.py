@@ -127,11 +127,11 @@ class BudgetsPage(Page):
             Col.num("Variance %", [b.variance_pct for b in bs], kind="pct"),
             Col.text("Severity", [fmt.label(b.severity) for b in bs]),
             Col.text("Tier", [fmt.label(b.alert_tier) + (" (spike)" if b.spike else "") for b in bs]),
-            Col.text("Response", [b.response for b in bs]),
             Col.date("RCA due", [b.rca_due for b in bs]),
             Col.text("Owner", [b.owner or "" for b in bs]),
             Col.text("Containment", [b.containment_owner or "" for b in bs]),
             Col.text("Monitoring", ["daily" if b.monitoring else "" for b in bs]),
+            Col.text("Response", [b.response for b in bs]),
         ])
         sev = [b.severity for b in bs]
         tiers = [b.alert_tier for b in bs]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+import numpy as np
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -20,10 +21,11 @@ from PySide6.QtWidgets import (
 
 from desktop.domain import palette
 from desktop.domain.errors import InputError
-from desktop.domain.roi import PRESETS, RoiPreset, time_saved_benefit
+from desktop.domain.roi import PRESETS, RoiPreset, npv, time_saved_benefit
 from desktop.ui import fmt
+from desktop.ui.models.table import Col
 from desktop.ui.pages.base import Page
-from desktop.ui.widgets import Tile, heading, note
+from desktop.ui.widgets import DataTable, Tile, heading, note, tint
 
 
 def _plain(d: Decimal, min_places: int = 0) -> str:
@@ -100,7 +102,10 @@ class RoiPage(Page):
             grid.addWidget(t, i // 3, i % 3)
         self.explain_text = note("")
         grid.addWidget(self.explain_text, 2, 0, 1, 3)
-        grid.setRowStretch(3, 1)
+        grid.addWidget(heading("Month by month: cumulative net present value (set-up paid at the start)"), 3, 0, 1, 3)
+        self.months_table = DataTable()
+        grid.addWidget(self.months_table, 4, 0, 1, 3)
+        grid.setRowStretch(4, 1)
         outer.addWidget(right, 1)
         self.result = None
         self.preset.setCurrentText("Support chatbot")
@@ -119,6 +124,25 @@ class RoiPage(Page):
                                              _plain(p.discount_rate * 100))
         self.months.setValue(p.months or 0)
         self.compute()
+
+    def _fill_months(self, p: RoiPreset, r) -> None:
+        """Cumulative NPV after each month t = the domain's NPV over t months."""
+        n = p.months or 0
+        inv = p.initial_investment or Decimal(0)
+        rate = p.discount_rate or Decimal(0)
+        cum = [npv([r.net_benefit] * t, rate, inv) for t in range(0, n + 1)]
+        nominal = [r.net_benefit * t - inv for t in range(0, n + 1)]
+        first_positive = next((t for t, v in enumerate(cum) if v >= 0), None)
+        self.months_table.table_model.set_columns([
+            Col.ints("Month", list(range(0, n + 1))),
+            Col.money("Net benefit", [Decimal(0) if t == 0 else r.net_benefit for t in range(0, n + 1)]),
+            Col.money("Cumulative (nominal)", nominal),
+            Col.money("Cumulative NPV", cum),
+            Col.text("", ["paid back (discounted)" if t == first_positive else "" for t in range(0, n + 1)]),
+        ])
+        m = self.months_table.table_model
+        m.palette = [tint(palette.BLUISH_GREEN, 60)]
+        m.row_colors = np.array([0 if t == first_positive else -1 for t in range(0, n + 1)], dtype=np.int64)
 
     def _read(self) -> RoiPreset:
         vals: dict[str, Decimal | None] = {}
@@ -163,6 +187,7 @@ class RoiPage(Page):
         self.t_npv.set(fmt.money(r.npv) if r.npv is not None else "—",
                        f"{p.months} months at {p.discount_rate * 100 if p.discount_rate else 0:g}% a year, "
                        "set-up paid at the start" if p.months else "give a horizon in months")
+        self._fill_months(p, r)
         self.explain_text.setText(
             f"Benefit = {p.units:,} × {p.hours_saved_per_unit} h × {p.hourly_rate:,} = "
             f"{fmt.money(time_saved_benefit(p.units, p.hours_saved_per_unit, p.hourly_rate))}. "
