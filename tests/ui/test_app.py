@@ -91,3 +91,21 @@ def test_the_event_loop_keeps_turning_during_a_large_import(qtbot, window, tmp_p
     assert ticks["reading"] >= 3, ticks
     assert ticks["importing"] >= 1, ticks
     qtbot.waitUntil(lambda: not window.session.analysis_runner.busy, timeout=120000)
+
+
+def test_cancelling_an_import_stores_nothing(qtbot, window, tmp_path):
+    src = tmp_path / "big-usage-2.csv"
+    _big_usage_csv(src, 150_000)
+    ws = window.session.workspace
+    before = [b.id for b in ws.batches()]
+    window.import_dialog([str(src)])
+    wiz = window.wizard
+    qtbot.waitUntil(lambda: wiz.ready, timeout=120000)
+    with qtbot.waitSignal(wiz.committer.cancelled, timeout=30000):
+        wiz.commit()
+        wiz.cancel()
+    qtbot.waitUntil(lambda: not wiz.committer._runs, timeout=60000)
+    assert [b.id for b in ws.batches()] == before
+    assert not wiz.files[0].imported
+    assert "cancelled" in wiz.status.text()
+    assert ws.integrity_check() == ["ok"]
