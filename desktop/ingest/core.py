@@ -90,7 +90,7 @@ def read_file(path, kind: str | None = None, *, settings: Settings | None = None
             table, match = _read_json(path, kind)
             return _finish(table, match, ctx, ticker, name)
         else:
-            quick = _read_text_fast(path, head, ticker, kind, ctx)
+            quick = _read_text_fast(path, head, ticker, kind, ctx, profiles)
             if quick is not None:
                 return quick
             table = _read_text(path, head, ticker, limits)
@@ -98,14 +98,21 @@ def read_file(path, kind: str | None = None, *, settings: Settings | None = None
         raise
     table.file = name
     if prof is None and profiles:
-        for p in profiles:
-            p = mapping.coerce_profile(p)
-            if p.matches(table.columns) and (kind is None or p.kind == kind):
-                prof = p
-                ctx.profile = p
-                break
+        prof = ctx.profile = _profile_for(table.columns, kind, profiles)
     match = identify(table, kind, prof)
     return _finish(table, match, ctx, ticker, name)
+
+
+def _profile_for(columns: list[str], kind: str | None, profiles: list) -> mapping.MappingProfile | None:
+    """The saved profile whose signature matches this header (a broken one is skipped)."""
+    for p in profiles:
+        try:
+            p = mapping.coerce_profile(p)
+        except (ValueError, KeyError, TypeError):
+            continue  # a broken saved profile never blocks an import
+        if p is not None and p.matches(columns) and (kind is None or p.kind == kind):
+            return p
+    return None
 
 
 def identify(table: reader.RawTable, kind: str | None, profile=None) -> Match:
@@ -174,7 +181,7 @@ def _finish(table: reader.RawTable, match: Match, ctx: Context, ticker: reader.T
 
 
 def _read_text_fast(path: Path, head: bytes, ticker: reader.Ticker, kind: str | None,
-                    ctx: Context) -> ImportResult | None:
+                    ctx: Context, profiles: list | None = None) -> ImportResult | None:
     """The pyarrow lane for big clean usage CSVs (desktop/ingest/fast.py); None -> careful reader."""
     info = sniff.detect_encoding(head)
     if not fast.eligible(path.stat().st_size, info):
@@ -186,6 +193,8 @@ def _read_text_fast(path: Path, head: bytes, ticker: reader.Ticker, kind: str | 
     sample_rows = list(csv.reader(io.StringIO(sample, newline=""), delimiter=delim))[:sniff.HEADER_SCAN_ROWS]
     if not sample_rows or sniff.find_header(sample_rows, known_names()) != 0:
         return None
+    if ctx.profile is None and profiles:
+        ctx.profile = _profile_for(sample_rows[0], kind, profiles)
     if not fast.eligible(path.stat().st_size, info):
         return None
     got = fast.read_usage(path, head, info, delim, path.name, ctx, ticker, kind)

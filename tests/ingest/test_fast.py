@@ -104,3 +104,21 @@ def test_careful_reader_progress_and_cancel(tmp_path, monkeypatch):
     prog._callback = cb
     with pytest.raises(Cancelled):
         read_file(p, progress=prog)
+
+
+def test_saved_profile_applies_in_the_fast_lane(tmp_path, monkeypatch):
+    from desktop.ingest import MappingProfile
+
+    p = big_csv(tmp_path)
+    text = p.read_text().replace("date,vendor,cost,currency,model,team,quantity,commit_eligible,note",
+                                 "Tag,Lieferant,Summe netto,Whg,KI-Modell,Gruppe,Anzahl,zaehlt,Notiz", 1)
+    q = tmp_path / "de.csv"
+    q.write_text(text)
+    header = ["Tag", "Lieferant", "Summe netto", "Whg", "KI-Modell", "Gruppe", "Anzahl", "zaehlt", "Notiz"]
+    prof = MappingProfile.from_columns("ERP", "usage", header, dict(zip(
+        header[:8], ["date", "vendor", "cost", "currency", "model", "team", "quantity", "commit_eligible"],
+        strict=True)))
+    quick = read_file(q, profiles=[{"name": "broken", "kind": "nope"}, prof.to_dict()])
+    assert quick.report.format == "profile:ERP"
+    slow = careful(q, monkeypatch, profiles=[prof.to_dict()])
+    pd.testing.assert_frame_equal(quick.frame.drop(columns="_file"), slow.frame.drop(columns="_file"))
