@@ -323,3 +323,43 @@ def test_overview_tiles_open_the_rows_behind_them(qtbot, shared_window):
     c = win.page_by_key["contracts"]
     chosen = {c._contracts[i].contract_id for i in c.table.selected_source_rows()}
     assert chosen == {x.contract_id for x in win.session.analysis.contracts if x.shortfall_exposure > 0}
+
+
+def test_usage_breakdown_totals_are_exact(qtbot, shared_window):
+    win = shared_window
+    win.navigate("usage", {})
+    usage = win.page_by_key["usage"]
+    usage.clear_filters()
+    usage.combos["vendor"].setCurrentText("Anthropic")
+    usage.dim.setCurrentIndex(1)  # team
+    bm = usage.breakdown.table_model
+    rows = usage.model.visible_source_rows()
+    df = usage._df.iloc[rows]
+    assert set(df["vendor"]) == {"Anthropic"}
+    cost = bm.col("Cost").values
+    assert int(cost.sum()) == int(df["cost"].sum())
+    by_team = df.groupby("team")["cost"].sum()
+    got = dict(zip(bm.col("Team").uniques[bm.col("Team").values], cost.tolist(), strict=True))
+    assert got == {k: int(v) for k, v in by_team.items()}
+    usage.clear_filters()
+
+
+def test_renewal_scenarios_saved_side_by_side(qtbot, shared_window):
+    win = shared_window
+    win.navigate("renewal", {})
+    page = win.page_by_key["renewal"]
+    page.run()
+    qtbot.waitUntil(lambda: page.run_btn.isEnabled(), timeout=120000)
+    assert page.msg.text() == ""
+    rows = page.table.table_model
+    assert rows.rowCount() == 3 * page.tiers.rowCount()
+    assert all(s.recommended_least_cost is not None for s in page._results)
+    page.save_current()
+    page.multiplier.setValue(1.5)
+    page.run()
+    qtbot.waitUntil(lambda: page.run_btn.isEnabled(), timeout=120000)
+    page.save_current()
+    assert page.compare.columnCount() == 2
+    names = [page.compare.horizontalHeaderItem(c).text() for c in range(2)]
+    assert names[0] != names[1]
+    assert page.compare.item(3, 0).text() == "1.10" and page.compare.item(3, 1).text() == "1.50"

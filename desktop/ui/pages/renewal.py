@@ -386,7 +386,7 @@ class RenewalPage(Page):
             for r, v in enumerate(vals):
                 item = QTableWidgetItem(v)
                 if r >= 1 and v and v[0].isdigit():
-                    item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.compare.setItem(r, c, item)
         self.compare.resizeColumnsToContents()
 
