@@ -159,3 +159,27 @@ def test_demo_accounting_and_consumed_equals_usage(capsys, tmp_path):
         non_tax = sum((Decimal(r["amount"]) for r in lines if r.get("line_type", "usage") != "tax"), Decimal(0))
         tax = sum((Decimal(r["amount"]) for r in lines if r.get("line_type") == "tax"), Decimal(0))
         assert Decimal(i["invoiced"]) == non_tax and Decimal(i["tax"]) == tax, i["invoice_id"]
+
+
+def test_demo_budget_actuals_and_invoice_expected_by_hand(capsys):
+    from desktop.resources import demo_files
+
+    files = dict(demo_files())
+    d = analyze(capsys, "--demo")
+    T = d["as_of"]
+    usage = read_rows(files["usage"])
+    budgets = {(b["allocation"], b["month"]): b for b in read_rows(files["budgets"])}
+    for b in d["budgets"]:
+        line = budgets[(b["allocation"], b["month"])]
+        dim, value = line["dimension"], line["value"].lower()
+        actual = sum((Decimal(r["cost"]) for r in usage
+                      if r["date"][:7] == b["month"] and r["date"] <= T and r[dim].lower() == value), Decimal(0))
+        assert Decimal(b["actual"]) == cents(actual), (b["allocation"], b["month"])
+        assert Decimal(b["budget"]) == Decimal(line["budget"])
+    vendor_key = {"openai, l.l.c.": "openai"}
+    for i in d["invoices"]:
+        v = vendor_key.get(i["vendor"].lower(), i["vendor"].lower())
+        expected = sum((Decimal(r["cost"]) for r in usage
+                        if r["vendor"].lower() == v and i["period_start"] <= r["date"] <= i["period_end"]), Decimal(0))
+        assert Decimal(i["expected"]) == cents(expected), i["invoice_id"]
+        assert Decimal(i["variance"]) == Decimal(i["invoiced"]) - Decimal(i["expected"])

@@ -161,3 +161,32 @@ def test_subprocess_hostile_exit_2(tmp_path):
     p = subprocess.run([sys.executable, "-m", "desktop", "analyze", "--usage", str(junk)],
                        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert p.returncode == 2 and "junk.csv" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_round_trip_with_messy_files(tmp_path, capsys):
+    """Rejected rows, a totals row, a row without an FX rate, zoned timestamps, an xlsx invoice:
+    the workspace gives exactly what the files give, in JSON and in text."""
+    eu = tmp_path / "eu.csv"
+    eu.write_bytes("Bericht\n\ndate;vendor;cost;team\n03/02/2026;OpenAI;1.234,56;Müller\n"
+                   "13/02/2026;OpenAI;(7,25);Zoë\nSumme;;1.227,31;\n".encode("cp1252"))
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("date,vendor,cost,currency\n2026-02-01,OpenAI,10.00,USD\n2026-02-02,OpenAI,20.00,EUR\n"
+                     "2026-02-03,OpenAI,abc,USD\n2026-02-04T23:30:00-05:00,Anthropic,5.00,USD\n", encoding="utf-8")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["invoice_id", "vendor", "invoice_date", "period_start", "period_end", "amount", "line_type"])
+    ws.append(["INV-9", "OpenAI, L.L.C.", "2026-03-02", "2026-02-01", "2026-02-28", "$1,240.00", "usage"])
+    ws.append(["INV-9", "OpenAI, L.L.C.", "2026-03-02", "2026-02-01", "2026-02-28", 99.2, "tax"])
+    inv = tmp_path / "inv.xlsx"
+    wb.save(inv)
+    w = tmp_path / "messy.commitdesk"
+    assert run(capsys, "import", "--workspace", w, eu, mixed, inv)[0] == 0
+    for fmt in ("json", "text"):
+        a = run(capsys, "analyze", "--workspace", w, "--format", fmt)
+        b = run(capsys, "analyze", "--usage", eu, mixed, "--invoices", inv, "--format", fmt)
+        assert a[0] == b[0] == 0
+        assert a[1] == b[1]
+    d = json.loads(run(capsys, "analyze", "--workspace", w, "--format", "json")[1])
+    i = d["invoices"][0]
+    # OpenAI usage in February: 1234.56 - 7.25 + 10.00 (the EUR row has no rate)
+    assert (i["invoiced"], i["expected"], i["variance"], i["tax"]) == ("1240.00", "1237.31", "2.69", "99.20")
