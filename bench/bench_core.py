@@ -1,5 +1,6 @@
-"""Core benchmarks: full recompute, recompute after one edit, one viewport of the usage table
-model at 1M rows, and app start to first paint.
+"""Core benchmarks: full recompute (the demo company, and usage of n rows with the demo's other
+tables), recompute after one edit, one viewport of the usage table model at 1M rows, and app
+start to first paint.
 
 Baselines, measured in the same run:
 * recompute: one bare pandas ``groupby(date, vendor).cost.sum()`` over the same usage rows
@@ -72,6 +73,25 @@ def bench_recompute(sizes: list[int], quick: bool) -> list[dict]:
         sec, peak, _ = common.timed(lambda edited=edited: build_analysis(edited, settings, as_of), repeat)
         out.append(common.record("recompute_after_edit", n, sec, "recompute_full", full_seconds, peak))
     return out
+
+
+def bench_recompute_demo() -> list[dict]:
+    """The analyst's everyday case: the demo company (25k usage rows), all of its files."""
+    from desktop.domain.analysis import build_analysis
+    from desktop.domain.settings import Settings
+    from desktop.ingest import read_file
+
+    ref = _reference_inputs()
+    res = read_file(common.demo_tables()["usage"], "usage")
+    inputs = ref.add("usage", res.frame, res.report)
+    usage = inputs.usage
+    settings = Settings()
+    as_of = common.AS_OF.date()
+    build_analysis(inputs, settings, as_of)  # warm
+    return [common.measure(
+        "recompute_full_demo", len(usage), lambda: build_analysis(inputs, settings, as_of),
+        "pandas_groupby_date_vendor",
+        lambda: usage.groupby(["date", "vendor"], sort=False)["cost"].sum(), repeat=3)]
 
 
 def bench_viewport(n: int) -> list[dict]:
@@ -179,6 +199,7 @@ def run(sizes: list[int], quick: bool) -> list[dict]:
     """Each part runs even when another fails; a failure is one line with an "error" key."""
     out: list[dict] = []
     parts = (
+        ("recompute_full_demo", bench_recompute_demo),
         ("recompute_full", lambda: bench_recompute(sizes, quick)),
         ("usage_viewport_data", lambda: bench_viewport(1_000_000)),
         ("app_start_to_first_paint", lambda: bench_start(quick)),
