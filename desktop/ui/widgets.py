@@ -95,6 +95,10 @@ class DataTable(QTableView):
                 text = m.data(m.index(r, c)) or ""
                 w = max(w, fm.horizontalAdvance(str(text)) + 18)
             self.setColumnWidth(c, min(w, 320))
+        # stretch a trailing text column (notes, detail); a trailing number stays beside the others
+        visible = [c for c in range(m.columnCount()) if not self.isColumnHidden(c)]
+        last_text = bool(visible) and m.columns[visible[-1]].kind == "text"
+        self.horizontalHeader().setStretchLastSection(last_text)
 
     def selected_source_rows(self) -> list[int]:
         rows = sorted({i.row() for i in self.selectionModel().selectedRows()})

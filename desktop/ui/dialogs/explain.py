@@ -16,7 +16,7 @@ class ExplainDialog(QDialog):
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.session = session
-        self.resize(760, 560)
+        self.resize(980, 600)
         lay = QVBoxLayout(self)
         try:
             self.explanation = ex = explain(analysis, kind, key, field)
@@ -36,7 +36,8 @@ class ExplainDialog(QDialog):
             Col.text("Step", [s for s, _ in ex.steps]),
             Col.text("Value", [v for _, v in ex.steps]),
         ])
-        steps.setMaximumHeight(min(320, 34 + 26 * max(1, len(ex.steps))))
+        steps.setMaximumHeight(min(360, 40 + steps.verticalHeader().defaultSectionSize() * max(1, len(ex.steps))))
+        steps.setColumnWidth(0, 640)
         lay.addWidget(steps)
         self.steps = steps
         shown = len(ex.sources)

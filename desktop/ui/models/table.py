@@ -299,6 +299,8 @@ class ColumnTableModel(QAbstractTableModel):
                 return c.title
             if role == Qt.ItemDataRole.ToolTipRole:
                 tip = c.tooltip or c.title
+                if c.editable and self.on_edit is not None:
+                    tip += " — double-click a cell to edit it (Ctrl+Z undoes)"
                 if self.explain_columns is not None and self.explain_columns(section):
                     tip += " — right-click a figure to see how it was computed and its source rows"
                 return tip
