@@ -183,3 +183,101 @@ def test_demo_budget_actuals_and_invoice_expected_by_hand(capsys):
                         if r["vendor"].lower() == v and i["period_start"] <= r["date"] <= i["period_end"]), Decimal(0))
         assert Decimal(i["expected"]) == cents(expected), i["invoice_id"]
         assert Decimal(i["variance"]) == Decimal(i["invoiced"]) - Decimal(i["expected"])
+
+
+def test_demo_anomalies_by_hand(capsys):
+    """z-score per team, vendor and model: daily spend zero-filled from the first day seen, the up
+    to 30 earlier days (at least 7), sample std, flagged when std > 0 and z > 3."""
+    import statistics
+    from datetime import date, timedelta
+
+    from desktop.resources import demo_files
+
+    d = analyze(capsys, "--demo")
+    T = date.fromisoformat(d["as_of"])
+    usage = read_rows(dict(demo_files())["usage"])
+    want = set()
+    for dim in ("team", "vendor", "model"):
+        daily: dict[str, dict[date, Decimal]] = {}
+        for r in usage:
+            day = date.fromisoformat(r["date"])
+            if day > T or not r[dim]:
+                continue
+            per = daily.setdefault(r[dim], {})
+            per[day] = per.get(day, Decimal(0)) + Decimal(r["cost"])
+        for value, per in daily.items():
+            first = min(per)
+            series = [per.get(first + timedelta(n), Decimal(0)) for n in range((T - first).days + 1)]
+            for k in range(7, len(series)):
+                window = [float(x) for x in series[max(0, k - 30):k]]
+                mean, std = statistics.fmean(window), statistics.stdev(window)
+                if std > 0 and (float(series[k]) - mean) / std > 3:
+                    want.add((dim, value, (first + timedelta(k)).isoformat()))
+    got = {(a["dimension"], a["value"], a["date"]) for a in d["anomalies"]}
+    assert got == want and got
+
+
+def test_demo_pacing_and_exposure_by_hand(capsys):
+    """Every period figure of domain.md (expected, run rate, projected, carry, shortfall penalty,
+    overage premium) recomputed from the demo files with Decimal."""
+    from datetime import date, timedelta
+
+    from desktop.resources import demo_files
+
+    files = dict(demo_files())
+    d = analyze(capsys, "--demo")
+    T = date.fromisoformat(d["as_of"])
+    usage = read_rows(files["usage"])
+    commits = read_rows(files["commitments"])
+    for c in d["contracts"]:
+        periods = sorted((r for r in commits if r["contract_id"] == c["contract_id"]), key=lambda r: r["period_start"])
+        spans = [(date.fromisoformat(p["period_start"]), date.fromisoformat(p["period_end"])) for p in periods]
+
+        def draws(r, c=c, spans=spans):
+            if r.get("commit_eligible", "true").lower() == "false":
+                return False
+            if r.get("contract_id"):
+                return r["contract_id"] == c["contract_id"]
+            day = date.fromisoformat(r["date"])
+            return r["vendor"].lower() == c["vendor"].lower() and any(s <= day <= e for s, e in spans)
+
+        mine = [(date.fromisoformat(r["date"]), Decimal(r["cost"])) for r in usage if draws(r)]
+        term_start = spans[0][0]
+        window_start = max(T - timedelta(13), term_start)
+        n_days = min(14, (T - term_start).days + 1)
+        run_rate = sum((x for day, x in mine if window_start <= day <= T), Decimal(0)) / n_days
+        assert Decimal(c["run_rate"]) == cents(run_rate), c["contract_id"]
+        # docs/domain.md: the run rate is rounded to cents first and that figure drives projected_p
+        run_rate = cents(run_rate)
+        days_left = (spans[-1][1] - max(T, term_start - timedelta(1))).days
+        if days_left > 0:
+            required = max(Decimal(0), Decimal(c["commitment"]) - Decimal(c["consumed_to_date"])) / days_left
+            assert Decimal(c["required_run_rate"]) == cents(required), c["contract_id"]
+        else:
+            assert c["required_run_rate"] is None
+        carry = Decimal(0)
+        for k, (p, (s, e), got) in enumerate(zip(periods, spans, c["periods"], strict=True)):
+            C = Decimal(p["commitment"])
+            days = (e - s).days + 1
+            elapsed = min(max((T - s).days + 1, 0), days)
+            consumed = sum((x for day, x in mine if s <= day <= min(T, e)), Decimal(0))
+            expected = C * elapsed / days
+            if e <= T:
+                projected = consumed
+            elif s <= T:
+                projected = consumed + run_rate * (e - T).days
+            else:
+                projected = run_rate * days
+            c_eff = C + carry
+            shortfall = max(Decimal(0), c_eff - projected)
+            last = k == len(periods) - 1
+            carry_out = Decimal(0) if last else min(shortfall, Decimal(p["rollover_pct"] or 0) / 100 * C)
+            penalty = (shortfall - carry_out) * Decimal(p["shortfall_penalty_pct"] or 100) / 100
+            overage = max(Decimal(0), projected - c_eff)
+            premium = overage * (Decimal(p["overage_multiplier"] or 1) - 1)
+            want = {"commitment": C, "carry_in": carry, "consumed": consumed, "expected": expected,
+                    "projected": projected, "shortfall": shortfall, "carry_out": carry_out,
+                    "shortfall_penalty": penalty, "overage": overage, "overage_premium": premium}
+            for key, value in want.items():
+                assert Decimal(got[key]) == cents(value), (c["contract_id"], p["period_start"], key, got[key], value)
+            carry = carry_out
