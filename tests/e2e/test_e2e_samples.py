@@ -281,3 +281,46 @@ def test_demo_pacing_and_exposure_by_hand(capsys):
             for key, value in want.items():
                 assert Decimal(got[key]) == cents(value), (c["contract_id"], p["period_start"], key, got[key], value)
             carry = carry_out
+
+
+def test_demo_budget_forecast_severity_tier_by_hand(capsys):
+    from calendar import monthrange
+    from datetime import date, timedelta
+
+    from desktop.resources import demo_files
+
+    files = dict(demo_files())
+    d = analyze(capsys, "--demo")
+    T = date.fromisoformat(d["as_of"])
+    usage = read_rows(files["usage"])
+    lines = {(b["allocation"], b["month"]): b for b in read_rows(files["budgets"])}
+
+    def spend(line, lo, hi):
+        dim, value = line["dimension"], line["value"].lower()
+        return sum((Decimal(r["cost"]) for r in usage
+                    if lo <= date.fromisoformat(r["date"]) <= hi and r[dim].lower() == value), Decimal(0))
+
+    for b in d["budgets"]:
+        line = lines[(b["allocation"], b["month"])]
+        y, m = map(int, b["month"].split("-"))
+        first, last = date(y, m, 1), date(y, m, monthrange(y, m)[1])
+        budget = Decimal(line["budget"])
+        actual = cents(spend(line, first, min(last, T)))
+        rr = cents(spend(line, T - timedelta(13), T) / 14)
+        days_after = 0 if last <= T else (last - max(T, first - timedelta(1))).days
+        forecast = actual + rr * days_after
+        assert (Decimal(b["actual"]), Decimal(b["forecast"])) == (actual, forecast), b
+        util = actual / budget
+        vpct = (forecast - budget) / budget
+        severity = ("high" if vpct >= Decimal("0.20") else "medium" if vpct >= Decimal("0.10") else
+                    "low" if vpct > 0 else "under" if vpct <= Decimal("-0.20") else "none")
+        tiers = [(Decimal("1.00"), "hard_cap"), (Decimal("0.95"), "hard_stop"), (Decimal("0.90"), "critical"),
+                 (Decimal("0.70"), "warning"), (Decimal("0.50"), "info")]
+        tier = next((t for lim, t in tiers if util >= lim), "none")
+        prev_last = first - timedelta(1)
+        if prev_last <= T:
+            prev = cents(spend(line, prev_last.replace(day=1), prev_last))
+            order = ["none", "info", "warning", "critical", "hard_stop", "hard_cap"]
+            if prev > 0 and forecast >= prev * Decimal("1.20") and order.index(tier) < order.index("critical"):
+                tier = "critical"
+        assert (b["severity"], b["alert_tier"]) == (severity, tier), (b["allocation"], b["month"])
