@@ -1,7 +1,7 @@
 """The desktop application: QApplication, palette, excepthook, workspace, MainWindow. No logic.
 
 ``python -m desktop`` (no subcommand) calls ``main``. Options: ``--workspace PATH`` (default:
-the last workspace, else the demo workspace, created on first run), ``--as-of YYYY-MM-DD``,
+the demo workspace, created on first run), ``--as-of YYYY-MM-DD``,
 ``--quit-after-ms N`` (start, paint, quit cleanly: smoke tests).
 """
 
@@ -36,7 +36,7 @@ def _date(text: str) -> date:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m desktop", description="CommitDesk desktop app")
-    p.add_argument("--workspace", type=Path, help="workspace to open (default: last one, else the demo)")
+    p.add_argument("--workspace", type=Path, help="workspace to open (default: the demo workspace)")
     p.add_argument("--as-of", type=_date, help="as-of date (default: the latest usage date)")
     p.add_argument("--quit-after-ms", type=int, default=None, help="quit after N ms (smoke tests)")
     p.add_argument("--readonly", action="store_true", help="open the workspace read-only")
@@ -134,17 +134,12 @@ def make_app(argv: list[str] | None = None) -> QApplication:
 
 
 def open_workspace(path: Path | None, readonly: bool = False):
-    """The workspace to show: ``path``, else the last one used, else the demo (built on first run).
+    """The workspace to show: ``path``, else the demo workspace (built on first run).
     A workspace another CommitDesk holds is opened read-only after asking."""
     from desktop.store import Workspace, WorkspaceLocked, create_demo_workspace  # noqa: PLC0415
 
-    if path is None:
-        prefs = config.load_preferences()
-        last = prefs.get("last_workspace")
-        if last and prefs.get("open_last_workspace", True) and Path(last).exists():
-            path = Path(last)
-        else:
-            path = create_demo_workspace()
+    if path is None:  # the demo (README: the run command opens the demo); others via File > Recent
+        path = create_demo_workspace()
     elif str(path).startswith("new:"):
         path = Path(str(path)[4:])
         ws = Workspace.open(path, create=True)
