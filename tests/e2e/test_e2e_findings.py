@@ -242,3 +242,15 @@ def test_strict_makes_a_rejected_row_fatal(tmp_path, capsys):
     assert run(capsys, "analyze", "--usage", u)[0] == 0
     status, _, err = run(capsys, "analyze", "--usage", u, "--strict")
     assert status == 2 and "u.csv" in err and "row 3" in err and "cost" in err
+
+
+# ---------------------------------------------------------------- B10: same file twice in file mode
+
+@pytest.mark.xfail(strict=True, reason="BUG: analyze --usage X X (or two byte-identical exports) silently "
+                   "double counts; the workspace refuses the same content (qa-bugs.md B10)")
+def test_same_file_twice_is_not_silently_double_counted(tmp_path, capsys):
+    u = write(tmp_path / "u.csv", "date,vendor,cost\n2026-01-10,OpenAI,1.00\n2026-02-10,OpenAI,1.00\n")
+    copy = write(tmp_path / "u_copy.csv", u.read_text())
+    b = budgets_for(tmp_path / "b.csv", {("OpenAI", "2026-02"): None})
+    status, out, err = run(capsys, "analyze", "--usage", u, copy, "--budgets", b, "--format", "text")
+    assert status == 2 or "double" in out.lower() or "same content" in out.lower() or "already" in out.lower()
