@@ -214,6 +214,20 @@ def _read_text_fast(path: Path, head: bytes, ticker: reader.Ticker, kind: str | 
     return ImportResult("usage", frame, report)
 
 
+class _Irregular(Exception):
+    pass
+
+
+def _arrow_lane(path, info, delim, name, ticker) -> reader.RawTable:
+    import pyarrow as pa
+
+    try:
+        return reader.read_text_arrow(path, info, delim, name, ticker)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, UnicodeDecodeError,
+            LookupError) as exc:
+        raise _Irregular(str(exc)) from exc
+
+
 def _read_text(path: Path, head: bytes, ticker: reader.Ticker, limits: safety.Limits) -> reader.RawTable:
     name = path.name
     info = sniff.detect_encoding(head)
@@ -221,8 +235,27 @@ def _read_text(path: Path, head: bytes, ticker: reader.Ticker, limits: safety.Li
     if "\x00" in sample or sniff.looks_binary(sample):
         raise UnreadableFile("not a text table: the file holds binary data (is it really a CSV?)", file=name)
     delim = sniff.detect_delimiter(sample)
+    sample_rows = list(csv.reader(io.StringIO(sample, newline=""), delimiter=delim))[:sniff.HEADER_SCAN_ROWS]
+    arrow_ok = (path.stat().st_size >= fast.MIN_BYTES and bool(sample_rows)
+                and sniff.find_header(sample_rows, known_names()) == 0)
+    if arrow_ok:
+        try:
+            return _arrow_lane(path, info, delim, name, ticker)
+        except _Irregular:
+            pass  # irregular: the careful reader below
     data = path.read_bytes()
     ticker.check()
+    if info.encoding == "utf-8":
+        try:
+            data[info.bom:].decode("utf-8")
+        except UnicodeDecodeError:
+            # the sample was plain ASCII; the rest of the file is not UTF-8
+            info = sniff.TextInfo("cp1252", "cp1252", 0)
+            if arrow_ok:
+                try:
+                    return _arrow_lane(path, info, delim, name, ticker)
+                except _Irregular:
+                    pass
     text = reader.decode(data, info)
     del data
     if sniff.looks_binary(text[: 1 << 20]):

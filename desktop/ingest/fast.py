@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from desktop.domain import tables
-from desktop.ingest import build, sniff
+from desktop.ingest import build, parse, sniff
 from desktop.ingest.formats.canonical import Canonical, Mapped
 from desktop.ingest.reader import RawTable, Ticker
 
@@ -146,24 +146,7 @@ def _read(path, info, delimiter, types, ticker):
 
 
 def _micros(col) -> tuple[np.ndarray, np.ndarray]:
-    """decimal128(18, 6) -> (int64 micros, valid mask), reading the unscaled integers directly."""
-    import pyarrow as pa
-
-    chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
-    n = sum(len(c) for c in chunks)
-    out = np.empty(n, dtype=np.int64)
-    valid = np.ones(n, dtype=bool)
-    pos = 0
-    for c in chunks:
-        m = len(c)
-        if m:
-            words = np.frombuffer(c.buffers()[1], dtype=np.int64)[c.offset * 2: (c.offset + m) * 2]
-            out[pos:pos + m] = words[0::2]
-            if c.null_count:
-                valid[pos:pos + m] = ~np.asarray(c.is_null())
-        pos += m
-    out[~valid] = 0
-    return out, valid
+    return parse.decimal_micros(col)
 
 
 def _strings(col, max_chars: int):

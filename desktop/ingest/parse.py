@@ -257,6 +257,19 @@ def parse_money(values: pd.Series, decimal: str = ".", scale: int = 0) -> MoneyC
         micros[ok] = np.rint(arr[ok] * 1e6).astype(np.int64)
         return MoneyColumn(micros, ok, np.full(n, None, object), ~np.isfinite(arr))
     blank = blank_mask(values)
+    if scale == 0 and n > 20_000 and _is_arrow_string(values):
+        plain = _plain_micros(values, decimal)
+        if plain is not None:
+            micros, ok = plain
+            rest = ~ok & ~blank
+            if rest.any():
+                sub = parse_money(values[rest].reset_index(drop=True), decimal, scale)
+                micros[rest], ok[rest] = sub.micros, sub.ok
+                cur = np.full(n, None, dtype=object)
+                cur[rest] = sub.currency
+            else:
+                cur = np.full(n, None, dtype=object)
+            return MoneyColumn(micros, ok & ~blank, cur, blank)
     div = Decimal(10) ** scale
 
     def one(u):
@@ -299,6 +312,59 @@ def parse_money(values: pd.Series, decimal: str = ".", scale: int = 0) -> MoneyC
     cur[has] = uc[codes[has]]
     ok &= ~blank
     return MoneyColumn(micros, ok, cur, blank)
+
+
+def _is_arrow_string(values: pd.Series) -> bool:
+    dt = values.dtype
+    return isinstance(dt, pd.StringDtype) and getattr(dt, "storage", "") == "pyarrow"
+
+
+def decimal_micros(col) -> tuple[np.ndarray, np.ndarray]:
+    """pyarrow decimal128(18, 6) (array or chunked) -> (int64 micros, valid): the unscaled
+    integers are the micros, read straight from the buffers."""
+    import pyarrow as pa
+
+    chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
+    n = sum(len(c) for c in chunks)
+    out = np.empty(n, dtype=np.int64)
+    valid = np.ones(n, dtype=bool)
+    pos = 0
+    for c in chunks:
+        m = len(c)
+        if m:
+            words = np.frombuffer(c.buffers()[1], dtype=np.int64)[c.offset * 2: (c.offset + m) * 2]
+            out[pos:pos + m] = words[0::2]
+            if c.null_count:
+                valid[pos:pos + m] = ~np.asarray(c.is_null())
+        pos += m
+    out[~valid] = 0
+    return out, valid
+
+
+def _plain_micros(values: pd.Series, decimal: str):
+    """Vectorised pass for plain spellings (-1234.5, up to 12 integer and 6 decimal digits):
+    (micros, ok) where ok marks the plain ones; None when pyarrow cannot help."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    arr = pa.chunked_array([pa.array(values.array)]) if not isinstance(values.array, pa.ChunkedArray) \
+        else values.array
+    trimmed = pc.utf8_trim_whitespace(arr)
+    sep = "\\." if decimal == "." else ","
+    plain = pc.fill_null(pc.match_substring_regex(trimmed, rf"^-?[0-9]{{1,12}}({sep}[0-9]{{1,6}})?$"), False)
+    ok = np.asarray(plain.to_numpy(zero_copy_only=False), dtype=bool)
+    micros = np.zeros(len(values), dtype=np.int64)
+    if not ok.any():
+        return micros, ok
+    sel = pc.filter(trimmed, plain)
+    if decimal == ",":
+        sel = pc.replace_substring(sel, ",", ".")
+    dec = pc.cast(sel, pa.decimal128(18, 6))
+    m, _ = decimal_micros(dec)
+    micros[ok] = m
+    return micros, ok
 
 
 def parse_number(values: pd.Series, decimal: str = ".") -> tuple[np.ndarray, np.ndarray, np.ndarray]:

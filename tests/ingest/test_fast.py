@@ -122,3 +122,25 @@ def test_saved_profile_applies_in_the_fast_lane(tmp_path, monkeypatch):
     assert quick.report.format == "profile:ERP"
     slow = careful(q, monkeypatch, profiles=[prof.to_dict()])
     pd.testing.assert_frame_equal(quick.frame.drop(columns="_file"), slow.frame.drop(columns="_file"))
+
+
+def test_middle_lane_matches_careful_reader(tmp_path, monkeypatch):
+    """A big file the fast lane refuses (a bad amount, cp1252) is read by pyarrow as text and
+    checked row by row; the result equals the stdlib-csv reader's, row numbers included."""
+    from desktop.ingest import reader
+
+    p = big_csv(tmp_path, extra_rows="2026-03-01,Müller AG,12;5,EUR,gpt-4o,search,1,true,x\n"
+                                      "TOTAL,,99,,,,,,\n")
+    p.write_bytes(p.read_text().encode("cp1252"))
+    mid = read_file(p)
+    with monkeypatch.context() as m:
+        m.setattr(reader, "read_text_arrow", lambda *a, **k: (_ for _ in ()).throw(__import__("pyarrow").ArrowInvalid("x")))
+        slow = read_file(p)
+    pd.testing.assert_frame_equal(mid.frame, slow.frame)
+    assert mid.report.encoding == "cp1252"
+    assert (mid.report.rows_read, mid.report.rows_imported, mid.report.rows_rejected,
+            mid.report.totals_excluded, mid.report.duplicates_flagged) == \
+        (slow.report.rows_read, slow.report.rows_imported, slow.report.rows_rejected,
+         slow.report.totals_excluded, slow.report.duplicates_flagged)
+    assert [(e.row, e.column, e.value) for e in mid.report.errors] == [(20_003, "cost", "12;5")]
+    assert mid.report.totals_excluded == 1
