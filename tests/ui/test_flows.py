@@ -363,3 +363,23 @@ def test_renewal_scenarios_saved_side_by_side(qtbot, shared_window):
     names = [page.compare.horizontalHeaderItem(c).text() for c in range(2)]
     assert names[0] != names[1]
     assert page.compare.item(3, 0).text() == "1.10" and page.compare.item(3, 1).text() == "1.50"
+
+
+def test_budget_thresholds_on_the_page_change_a_tier(qtbot, window):
+    win = window
+    win.navigate("budgets", {})
+    page = win.page_by_key["budgets"]
+
+    def growth():
+        return next(b for b in win.session.analysis.budgets if b.allocation == "Growth AI" and b.month == "2026-11")
+
+    assert growth().alert_tier == "critical" and 0.91 < growth().utilization < 0.92
+    page.spins["tier_critical"].setValue(92.0)
+    before = win.session.computations
+    page.apply_thresholds()
+    _wait_recompute(qtbot, win, before)
+    assert growth().alert_tier == "warning"
+    assert win.session.workspace.settings().tier_critical == 0.92
+    page.spins["tier_warning"].setValue(95.0)  # would no longer rise: refused on the page
+    page.apply_thresholds()
+    assert "must rise" in page.th_msg.text()
