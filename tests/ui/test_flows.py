@@ -265,7 +265,7 @@ def test_chart_clicks_select_the_rows_behind_them(qtbot, shared_window):
     inv = win.page_by_key["invoices"]
     lines = win.session.analysis.inputs.invoices
     mine = lines[lines["invoice_id"] == "OAI-2026-08"]
-    inv.chart.pointsSelected.emit([SourceRef(str(f), int(r)) for f, r in zip(mine["_file"], mine["_row"])])
+    inv.chart.pointsSelected.emit([SourceRef(str(f), int(r)) for f, r in zip(mine["_file"], mine["_row"], strict=True)])
     sel = inv.table.selected_source_rows()
     assert [inv._invoices[i].invoice_id for i in sel] == ["OAI-2026-08"]
     assert [inv._flag_rows[i][0].invoice_id for i in inv.flags.selected_source_rows()] == ["OAI-2026-08"]
