@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from .helpers import actuals, analyze, budgets_for, check_accounting, text_accounting, write
+from .helpers import actuals, analyze, budgets_for, check_accounting, run, text_accounting, write
 
 # (day, vendor, amount, team) -- the truth; files render it in various local spellings
 ROWS = [
@@ -120,3 +120,21 @@ def test_rejected_rows_are_listed_and_good_rows_kept(tmp_path, capsys):
     rows = sorted((e["row"], e["column"]) for e in rep["errors"])
     assert rows == [(3, "cost"), (4, "date"), (5, "vendor")]
     assert actuals(d) == {("OpenAI", "2026-02"): Decimal("100.10")}
+
+
+def test_fx_rates_by_validity_period_and_euro_spellings(tmp_path, capsys):
+    fx = write(tmp_path / "fx.csv", "currency,rate,valid_from,valid_to\nEUR,1.10,2026-01-01,2026-01-31\n"
+               "EUR,1.05,2026-02-01,2026-02-28\nGBP,1.2712,,\n")
+    u = write(tmp_path / "u.csv", "date;vendor;cost;currency;team\n2026-01-15;OpenAI;100,00;EUR;A\n"
+              "2026-02-15;OpenAI;12,50 €;;A\n2026-02-15;OpenAI;€ 1.234,56;;A\n2026-02-16;OpenAI;10,01;GBP;A\n"
+              "2026-03-01;OpenAI;5,00;EUR;A\n")
+    want = {("A", "2026-01"): Decimal("100.00") * Decimal("1.10"),
+            ("A", "2026-02"): (Decimal("12.50") + Decimal("1234.56")) * Decimal("1.05")
+            + Decimal("10.01") * Decimal("1.2712"),
+            ("A", "2026-03"): Decimal(0)}  # no EUR rate valid on 2026-03-01: left out, reported
+    b = budgets_for(tmp_path / "b.csv", want, dimension="team")
+    d = analyze(capsys, "--usage", u, "--fx-rates", fx, "--budgets", b)
+    assert d["imports"][0]["rows_rejected"] == 0
+    assert actuals(d) == {k: v.quantize(Decimal("0.01")) for k, v in want.items()}
+    status, out, _ = run(capsys, "analyze", "--usage", u, "--fx-rates", fx, "--format", "text")
+    assert status == 0 and "u.csv row 6" in out and "EUR" in out
