@@ -324,3 +324,48 @@ def test_demo_budget_forecast_severity_tier_by_hand(capsys):
             if prev > 0 and forecast >= prev * Decimal("1.20") and order.index(tier) < order.index("critical"):
                 tier = "critical"
         assert (b["severity"], b["alert_tier"]) == (severity, tier), (b["allocation"], b["month"])
+
+
+def test_azure_mca_camelcase_export(tmp_path, capsys):
+    """An MCA cost details export (camelCase, MM/DD/YYYY, JSON tags, a Marketplace row, a Purchase):
+    vendors Azure OpenAI / Microsoft / the publisher; only Usage draws down a commitment."""
+    import csv as _csv
+
+    cols = ("invoiceId,billingAccountId,billingProfileId,costCenter,billingPeriodStartDate,billingPeriodEndDate,"
+            "date,serviceFamily,meterId,meterName,meterCategory,meterSubCategory,meterRegion,ProductName,"
+            "SubscriptionId,subscriptionName,publisherType,publisherName,resourceGroupName,ResourceId,"
+            "resourceLocation,effectivePrice,quantity,unitOfMeasure,chargeType,billingCurrency,pricingCurrency,"
+            "costInBillingCurrency,costInPricingCurrency,costInUsd,paygCostInBillingCurrency,"
+            "exchangeRatePricingToBilling,isAzureCreditEligible,additionalInfo,tags,frequency,term,"
+            "pricingModel,unitPrice,benefitId,benefitName").split(",")
+    base = {"billingCurrency": "USD", "pricingCurrency": "USD", "publisherType": "Azure",
+            "publisherName": "Microsoft", "chargeType": "Usage", "pricingModel": "OnDemand"}
+    oai = {"meterCategory": "Cognitive Services", "meterSubCategory": "Azure OpenAI"}
+    rows = [
+        {**oai, "date": "02/03/2026", "meterName": "gpt-4o input tokens", "costInBillingCurrency": "123.456789",
+         "tags": '{"team":"Search","env":"prod"}'},
+        {**oai, "date": "02/14/2026", "meterName": "gpt-4o output tokens", "costInBillingCurrency": "0.004",
+         "tags": '{"team":"Search"}'},
+        {"date": "02/14/2026", "meterName": "D4s v5", "meterCategory": "Virtual Machines",
+         "costInBillingCurrency": "45.10"},
+        {"date": "03/01/2026", "meterName": "DBU", "meterCategory": "Databricks", "publisherType": "Marketplace",
+         "publisherName": "Databricks", "costInBillingCurrency": "10.00", "tags": '{"team":"Data Platform"}'},
+        {**oai, "date": "02/20/2026", "meterName": "gpt-4o PTU", "chargeType": "Purchase",
+         "costInBillingCurrency": "1000.00"},
+    ]
+    path = tmp_path / "mca.csv"
+    with open(path, "w", newline="", encoding="utf-8-sig") as fh:
+        w = _csv.DictWriter(fh, cols, restval="")
+        w.writeheader()
+        w.writerows({**base, **r} for r in rows)
+    want = {("Azure OpenAI", "2026-02"): cents(Decimal("123.456789") + Decimal("0.004") + Decimal("1000.00")),
+            ("Microsoft", "2026-02"): Decimal("45.10"), ("Databricks", "2026-03"): Decimal("10.00")}
+    contracts = write(tmp_path / "c.csv", "contract_id,vendor,period_start,period_end,commitment\n"
+                      "AZ,Azure OpenAI,2026-01-01,2026-12-31,100000\n")
+    d = analyze(capsys, "--usage", path, "--budgets", budgets_for(tmp_path / "b.csv", want), "--contracts", contracts)
+    assert {r["file"]: r["format"] for r in d["imports"]}["mca.csv"] == "azure-mca"
+    assert actuals(d) == want
+    assert d["contracts"][0]["consumed_to_date"] == str(cents(Decimal("123.456789") + Decimal("0.004")))
+    teams = {("Search", "2026-02"): cents(Decimal("123.460789")), ("Data Platform", "2026-03"): Decimal("10.00")}
+    d = analyze(capsys, "--usage", path, "--budgets", budgets_for(tmp_path / "t.csv", teams, dimension="team"))
+    assert actuals(d) == teams
