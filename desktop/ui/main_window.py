@@ -108,6 +108,8 @@ class MainWindow(QMainWindow):
         self.a_export = self._act("&Export brief…", self.export_brief_dialog, "Ctrl+E",
                                   "Write the Excel working brief")
         self.a_settings = self._act("&Settings…", self.settings_dialog, "Ctrl+,")
+        self.a_batches = self._act("Imported &files…", self.batches_dialog, "Ctrl+Shift+I",
+                                   "Every imported file; remove one")
         self.a_quit = self._act("&Quit", self.close, QKeySequence.StandardKey.Quit)
         f.addAction(self.a_open)
         f.addAction(self.a_new)
@@ -116,6 +118,7 @@ class MainWindow(QMainWindow):
         f.addSeparator()
         f.addAction(self.a_import)
         f.addAction(self.a_export)
+        f.addAction(self.a_batches)
         f.addSeparator()
         f.addAction(self.a_settings)
         f.addSeparator()
@@ -337,6 +340,12 @@ class MainWindow(QMainWindow):
     def _brief_done(self, out) -> None:
         self.last_brief = Path(out)
         self.statusBar().showMessage(f"Brief written: {out}", 10000)
+
+    def batches_dialog(self) -> None:
+        from desktop.ui.dialogs.batches import BatchesDialog  # noqa: PLC0415
+
+        BatchesDialog(self.session, self).exec()
+        self._update_last_import()
 
     def settings_dialog(self) -> None:
         from desktop.ui.dialogs.settings import SettingsDialog  # noqa: PLC0415

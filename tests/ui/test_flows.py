@@ -383,3 +383,25 @@ def test_budget_thresholds_on_the_page_change_a_tier(qtbot, window):
     page.spins["tier_warning"].setValue(95.0)  # would no longer rise: refused on the page
     page.apply_thresholds()
     assert "must rise" in page.th_msg.text()
+
+
+def test_removing_an_import_batch_recomputes(qtbot, window, tmp_path):
+    from desktop.ui.dialogs.batches import BatchesDialog
+
+    win = window
+    oai = _contract(win, "OAI-2026-RAMP").consumed_to_date
+    win.session.workspace.import_file(bad_usage_file(tmp_path))
+    before = win.session.computations
+    win.session.recompute()
+    _wait_recompute(qtbot, win, before)
+    assert _contract(win, "OAI-2026-RAMP").consumed_to_date - oai == Decimal("2560.50")
+    dlg = BatchesDialog(win.session, win, confirm=False)
+    qtbot.addWidget(dlg)
+    names = [b.file_name for b in dlg.batches]
+    dlg.table.select_source_rows([names.index("extra-usage.csv")])
+    assert "1 rejected" in dlg.detail.text()
+    before = win.session.computations
+    assert dlg.remove_selected()
+    _wait_recompute(qtbot, win, before)
+    assert _contract(win, "OAI-2026-RAMP").consumed_to_date == oai
+    assert "extra-usage.csv" not in [b.file_name for b in dlg.batches]

@@ -58,7 +58,9 @@ class InvoicesPage(Page):
         ll = QVBoxLayout(low)
         ll.setContentsMargins(0, 6, 0, 0)
         ll.addWidget(heading("Flagged lines — leakage and who follows up"))
-        self.flags = DataTable()
+        self.flags = DataTable(explain_columns=lambda c: self.flags.table_model.columns[c].title == "Leakage")
+        self.flags.explainRequested.connect(
+            lambda src, _c: self.explain("invoice", self._flag_rows[src][0].invoice_id, "premium_leakage"))
         ll.addWidget(self.flags)
         split.addWidget(low)
         split.setSizes([330, 330, 160])

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import numpy as np
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QSplitter, QVBoxLayout, QWidget
 
 from desktop.domain import palette
@@ -134,6 +135,13 @@ class OverviewPage(Page):
             t.value.setStyleSheet(f"color: {palette.line_color(color)};")
             cid = c.contract_id
             t.clicked.connect(lambda cid=cid: self.session.navigate("contracts", {"contract_id": cid}))
+            t.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+            for label_, fld in (("Explain consumed to date…", "consumed_to_date"),
+                                ("Explain projected consumption…", "projected_consumption"),
+                                ("Explain shortfall exposure…", "shortfall_exposure")):
+                act = QAction(label_, t)
+                act.triggered.connect(lambda _=False, cid=cid, fld=fld: self.explain("contract", cid, fld))
+                t.addAction(act)
             self.band_row.addWidget(t)
             self.band_tiles.append(t)
         if not a.contracts:
