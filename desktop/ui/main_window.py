@@ -308,6 +308,12 @@ class MainWindow(QMainWindow):
                 "Data files (*.csv *.tsv *.txt *.xlsx *.xlsm *.json);;All files (*)")
             if not files:
                 return
+        if self.wizard is not None and self.wizard.isVisible():
+            self.wizard.add_files([Path(f) for f in files])  # more files for the open wizard
+            self.wizard.raise_()
+            return
+        if self.wizard is not None:
+            self.wizard.deleteLater()
         self.wizard = ImportWizard(self.session, [Path(f) for f in files], self)
         self.wizard.imported.connect(self._imported)
         self.wizard.show()

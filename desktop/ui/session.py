@@ -53,6 +53,10 @@ class Session(QObject):
         self.runners.append(runner)
         self.runnerAdded.emit(runner)
 
+    def unregister_runner(self, runner: TaskRunner) -> None:
+        if runner in self.runners:
+            self.runners.remove(runner)
+
     def shutdown(self) -> None:
         for r in self.runners:
             r.shutdown()

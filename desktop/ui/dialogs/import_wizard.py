@@ -641,5 +641,7 @@ class ImportWizard(QDialog):
         self.reader.shutdown()
         if self.committer.busy:
             self.committer.wait()  # a commit in flight finishes (it is one transaction)
+        self.session.unregister_runner(self.reader)
+        self.session.unregister_runner(self.committer)
         super().closeEvent(event)
 
