@@ -110,6 +110,8 @@ def _cell_text(v) -> str | None:
 def _str_values(s: pd.Series, cache: dict | None = None, key=None) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """A source column as stripped strings with NA for blanks; numbers as the analyst sees
     them (4711, not 4711.0). Returns (strings, blank mask, lengths), computed per distinct value."""
+    if len(s) > 20_000 and parse._is_arrow_string(s):
+        return _arrow_str_values(s, cache, key)
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     if cache is not None and key is not None:
         cache[key] = codes
@@ -124,6 +126,23 @@ def _str_values(s: pd.Series, cache: dict | None = None, key=None) -> tuple[pd.S
     ulen = np.fromiter((len(t) if t else 0 for t in texts), dtype=np.int64, count=len(texts))
     arr = pd.array(texts, dtype="string").take(idx)
     return pd.Series(arr), ublank[idx], ulen[idx]
+
+
+def _arrow_str_values(s: pd.Series, cache, key):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(s.array)
+    trimmed = pc.utf8_trim_whitespace(arr)
+    blank = parse.blank_mask(pd.Series(pd.arrays.ArrowStringArray(trimmed))) if len(s) > 20_000 \
+        else np.zeros(len(s), bool)
+    cleaned = pc.if_else(pa.array(blank), pa.scalar(None, trimmed.type), trimmed)
+    lens = np.asarray(pc.fill_null(pc.utf8_length(cleaned), 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+    if cache is not None and key is not None:
+        cache[key] = pd.factorize(s, use_na_sentinel=True)[0]
+    if cleaned.type != pa.large_string():
+        cleaned = cleaned.cast(pa.large_string())
+    return pd.Series(pd.arrays.ArrowStringArray(cleaned)), blank, lens
 
 
 def build(src: Source) -> Built:

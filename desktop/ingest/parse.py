@@ -46,6 +46,14 @@ def is_blank(v) -> bool:
 
 def blank_mask(values: pd.Series) -> np.ndarray:
     """True where a cell is empty (None/NaN/'', 'NULL', 'N/A' ...)."""
+    if len(values) > 20_000 and _is_arrow_string(values):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pa.array(values.array)
+        low = pc.utf8_lower(pc.utf8_trim(arr, characters=_SPACES + "\r\n"))
+        hit = pc.fill_null(pc.is_in(low, value_set=pa.array(sorted(_NULL_TOKENS), low.type)), True)
+        return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     ublank = np.fromiter((is_blank(u) for u in uniques), dtype=bool, count=len(uniques))
     out = np.ones(len(values), dtype=bool)
@@ -186,6 +194,11 @@ def decide_decimal(columns: list[pd.Series]) -> tuple[str | None, int, int]:
     for col in columns:
         if col.dtype.kind in "fiub":
             continue
+        if len(col) > 20_000 and _is_arrow_string(col):
+            d, c, rest = _arrow_votes(col)
+            dot += d
+            comma += c
+            col = rest
         for u in pd.unique(col.dropna()):
             if isinstance(u, (int, float, np.integer, np.floating, Decimal)):
                 continue
@@ -204,6 +217,24 @@ def decide_decimal(columns: list[pd.Series]) -> tuple[str | None, int, int]:
     if dot or comma:
         return ("." if dot >= comma else ","), dot, comma
     return None, 0, 0
+
+
+def _arrow_votes(col: pd.Series) -> tuple[int, int, pd.Series]:
+    """Separator votes of the plain spellings (digits, one separator) counted per distinct
+    value with pyarrow; the other distinct values are returned for the exact rules."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    uniq = pc.unique(pc.utf8_trim_whitespace(pa.array(col.array)).drop_null())
+
+    def count(pattern: str) -> int:
+        return int(pc.sum(pc.match_substring_regex(uniq, pattern)).as_py() or 0)
+
+    dot = count(r"^-?(0|[0-9]{4,})\.[0-9]+$") + count(r"^-?[1-9][0-9]{0,2}\.([0-9]{1,2}|[0-9]{4,})$")
+    comma = count(r"^-?(0|[0-9]{4,}),[0-9]+$") + count(r"^-?[1-9][0-9]{0,2},([0-9]{1,2}|[0-9]{4,})$")
+    plain = pc.match_substring_regex(uniq, r"^-?[0-9]+([.,][0-9]+)?$")
+    rest = pc.filter(uniq, pc.invert(plain))
+    return dot, comma, pd.Series(rest.to_pylist(), dtype=object)
 
 
 def body_to_decimal(body: str, decimal: str) -> Decimal | None:

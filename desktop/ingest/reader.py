@@ -170,6 +170,8 @@ def read_text_arrow(path: Path, info: sniff.TextInfo, delimiter: str, file: str,
     parse_opts = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False, ignore_empty_lines=False)
     with open(path, "rb") as fh:
         head = fh.read(1 << 16)
+    cut = head.rfind(b"\n")
+    head = head[: cut + 1] if cut > 0 else head
     first = pacsv.open_csv(pa.BufferReader(head), read_options=read_opts, parse_options=parse_opts)
     names = first.schema.names
     if len(set(names)) != len(names) or any(not n.strip() for n in names):

@@ -132,7 +132,18 @@ def test_middle_lane_matches_careful_reader(tmp_path, monkeypatch):
     p = big_csv(tmp_path, extra_rows="2026-03-01,Müller AG,12;5,EUR,gpt-4o,search,1,true,x\n"
                                       "TOTAL,,99,,,,,,\n")
     p.write_bytes(p.read_text().encode("cp1252"))
-    mid = read_file(p)
+    used = []
+    real = reader.read_text_arrow
+
+    def spy(*a, **k):
+        t = real(*a, **k)
+        used.append(len(t.data))
+        return t
+
+    with monkeypatch.context() as m:
+        m.setattr(reader, "read_text_arrow", spy)
+        mid = read_file(p)
+    assert used == [20_003]  # the middle lane read it (after the fast lane refused)
     with monkeypatch.context() as m:
         m.setattr(reader, "read_text_arrow", lambda *a, **k: (_ for _ in ()).throw(__import__("pyarrow").ArrowInvalid("x")))
         slow = read_file(p)
