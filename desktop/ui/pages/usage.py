@@ -28,6 +28,7 @@ from desktop.ui.widgets import DataTable, chart_or_slot, feed_chart, heading, no
 
 ALL = "All"
 DIMENSIONS = ("vendor", "team", "model", "project")
+FILTERS = {"vendor": "Vendor", "team": "Team", "model": "Model", "project": "Project", "_contract": "Draws down"}
 TEXT_COLUMNS = (
     ("vendor", "Vendor"), ("model", "Model"), ("meter", "Meter"), ("team", "Team"), ("project", "Project"),
     ("environment", "Environment"), ("cost_center", "Cost center"), ("workload", "Workload"),
@@ -109,8 +110,8 @@ class UsagePage(Page):
         lay.setContentsMargins(12, 12, 12, 12)
         bar = QHBoxLayout()
         self.combos: dict[str, QComboBox] = {}
-        for dim in DIMENSIONS:
-            bar.addWidget(QLabel(dim.capitalize()))
+        for dim, title in FILTERS.items():
+            bar.addWidget(QLabel(title))
             cb = QComboBox()
             cb.setMinimumContentsLength(10)
             cb.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -257,7 +258,6 @@ class UsagePage(Page):
         else:
             masks["dates"] = None
         masks["anomalies"] = self._anom if self.anom_only.isChecked() else None
-        masks["contract"] = getattr(self, "_contract_mask", None)
         m.set_filters(masks)
         self._breakdown()
 
@@ -310,7 +310,6 @@ class UsagePage(Page):
             cb.setCurrentIndex(0)
         self.use_dates.setChecked(False)
         self.anom_only.setChecked(False)
-        self._contract_mask = None
         self._updating = False
         self._apply()
 
@@ -326,7 +325,8 @@ class UsagePage(Page):
             return
         self._updating = True
         for dim, cb in self.combos.items():
-            v = ref.get(dim) or (ref.get("value") if ref.get("dimension") == dim else None)
+            v = ref.get("contract_id") if dim == "_contract" else \
+                ref.get(dim) or (ref.get("value") if ref.get("dimension") == dim else None)
             i = cb.findText(str(v)) if v else 0
             cb.setCurrentIndex(max(i, 0))
         start = ref.get("start") or ref.get("date")
@@ -338,11 +338,6 @@ class UsagePage(Page):
             self.use_dates.setChecked(True)
         else:
             self.use_dates.setChecked(False)
-        cid = ref.get("contract_id")
-        if cid and "_contract" in self._df.columns:
-            self._contract_mask = self.model.col("_contract").equals(str(cid))
-        else:
-            self._contract_mask = None
         self.anom_only.setChecked(bool(ref.get("anomalies")))
         self._updating = False
         self._apply()
