@@ -411,8 +411,10 @@ def duplicate_mask(code_columns: list[np.ndarray], confirm) -> np.ndarray:
     mult = np.uint64(0x9E3779B97F4A7C15)
     with np.errstate(over="ignore"):
         for cds in code_columns:
-            h = (h ^ np.asarray(cds, dtype=np.int64).view(np.uint64)) * mult
-            h ^= h >> np.uint64(29)
+            np.multiply(h, mult, out=h)
+            np.add(h, np.asarray(cds, dtype=np.int64).view(np.uint64), out=h)
+        h ^= h >> np.uint64(29)
+        np.multiply(h, mult, out=h)
     bits = max(10, min(24, int(np.ceil(np.log2(n))) + 2))
     bucket = (h & np.uint64((1 << bits) - 1)).astype(np.intp)
     counts = np.bincount(bucket, minlength=1 << bits)

@@ -149,13 +149,39 @@ def _micros(col) -> tuple[np.ndarray, np.ndarray]:
     return parse.decimal_micros(col)
 
 
-def _strings(col, max_chars: int):
-    """Arrow strings -> (clean column, dictionary codes). Trimming, blank -> null and the length
-    check run on the distinct values; the column is only rebuilt when something changed."""
+def _ascii_clean(col) -> bool:
+    """True when no value can need trimming: all bytes ASCII and no value starts or ends with
+    a space or a tab (blanks are already null: the reader maps "" to null)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for c in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]):
+        if len(c) == 0:
+            continue
+        data = c.buffers()[2]
+        if data is not None and len(data) and np.frombuffer(data, dtype=np.uint8).max() >= 128:
+            return False
+    for edge in (pc.starts_with, pc.ends_with):
+        for ch in (" ", "\t"):
+            if pc.any(edge(col, ch)).as_py():
+                return False
+    return True
+
+
+def _strings(col, max_chars: int, need_dict: bool = False):
+    """Arrow strings -> (clean column, dictionary codes or None, dictionary or None). A column
+    of plain ASCII values without edge blanks is kept as it is (only its length is checked);
+    otherwise trimming and blank -> null run on the distinct values and the column is rebuilt
+    when something changed."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if not need_dict and _ascii_clean(col):
+        longest = pc.max(pc.binary_length(col)).as_py() or 0
+        if longest > max_chars:
+            raise NotClean("over-long cell")
+        return col, None, None
     enc = pc.dictionary_encode(col)
     d = enc.dictionary
     longest = pc.max(pc.utf8_length(d)).as_py() if len(d) else 0
@@ -216,26 +242,25 @@ def _canonical(table, mapping, header, file, ctx, ticker) -> tuple[pd.DataFrame,
             out[c.name] = np.asarray(pc.fill_null(col, bool(c.default)).to_numpy(zero_copy_only=False), bool)
         else:
             str_jobs[c.name] = src
-    raw_jobs = [h for h in header if h not in codes and h not in str_jobs.values()]
     limit = ctx.max_cell_chars
 
+    dict_cols = {by_canon.get("vendor"), by_canon.get("currency")}
+
     def job(src):
-        return _strings(table.column(src), limit)
+        return _strings(table.column(src), limit, need_dict=src in dict_cols)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = dict(zip(list(str_jobs.values()) + raw_jobs,
-                           pool.map(job, list(str_jobs.values()) + raw_jobs), strict=True))
+        results = dict(zip(str_jobs.values(), pool.map(job, str_jobs.values()), strict=True))
     ticker(0.8, "checking values")
     dicts: dict[str, object] = {}
     for name, src in str_jobs.items():
         col, cds, d = results[src]
-        if spec.column(name).required and (cds < 0).any():
+        if spec.column(name).required and col.null_count:
             raise NotClean("blank required text")
         out[name] = col
-        codes[src] = cds
-        dicts[name] = (d, cds)
-    for src in raw_jobs:
-        codes[src] = results[src][1]
+        if cds is not None:
+            dicts[name] = (d, cds)
+
     if prof is not None:
         if prof.vendor and "vendor" not in out:
             out["vendor"] = pa.array([prof.vendor] * n, pa.large_string())
@@ -269,7 +294,9 @@ def _canonical(table, mapping, header, file, ctx, ticker) -> tuple[pd.DataFrame,
         elif c.kind == "date":
             out[c.name] = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     ticker(0.85, "checking values")
-    dups = _duplicates(table, [codes[h] for h in header])
+    # duplicates: candidates share every typed column (date, amount, numbers); the exact
+    # comparison over all source columns confirms them
+    dups = _duplicates(table, [codes[h] for h in header if h in codes])
     data = {}
     for c in spec.columns:
         v = out[c.name]
