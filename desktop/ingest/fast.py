@@ -176,12 +176,12 @@ def _strings(col, max_chars: int, need_dict: bool = False):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     if not need_dict and _ascii_clean(col):
         longest = pc.max(pc.binary_length(col)).as_py() or 0
         if longest > max_chars:
             raise NotClean("over-long cell")
         return col, None, None
+    col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     enc = pc.dictionary_encode(col)
     d = enc.dictionary
     longest = pc.max(pc.utf8_length(d)).as_py() if len(d) else 0
@@ -301,15 +301,12 @@ def _canonical(table, mapping, header, file, ctx, ticker) -> tuple[pd.DataFrame,
     for c in spec.columns:
         v = out[c.name]
         if c.kind == "str":
-            if isinstance(v, pa.ChunkedArray):
-                v = v.combine_chunks()
             if v.type != pa.large_string():
                 v = v.cast(pa.large_string())
             data[c.name] = pd.Series(pd.arrays.ArrowStringArray(v))
         else:
             data[c.name] = v
-    data["_file"] = pd.Series(pd.arrays.ArrowStringArray(
-        pc.take(pa.array([file], pa.large_string()), pa.array(np.zeros(n, dtype=np.int32)))))
+    data["_file"] = pd.Series(pd.arrays.ArrowStringArray(pa.repeat(pa.scalar(file, pa.large_string()), n)))
     data["_row"] = np.arange(2, n + 2, dtype=np.int64)
     frame = pd.DataFrame(data, copy=False)
     return frame, (np.flatnonzero(dups) + 2).tolist()
