@@ -70,7 +70,17 @@ class Session(QObject):
         preparers = dict(self.preparers)
 
         def job(p):
-            analysis = ws.analysis(as_of=as_of, progress=sub(p, 0.0, 0.85))
+            try:
+                analysis = ws.analysis(as_of=as_of, progress=sub(p, 0.0, 0.85))
+            except InputError:
+                # a new, empty workspace has no date to take "latest usage" from: show it as of
+                # today so the analyst sees the (empty) pages and can import
+                if as_of is not None:
+                    raise
+                inputs = ws.inputs()
+                if not (inputs.usage.empty and inputs.commitments.empty):
+                    raise
+                analysis = ws.analysis(as_of=date.today(), progress=sub(p, 0.0, 0.85))
             prepared = {}
             for i, (name, fn) in enumerate(preparers.items()):
                 p.step(0.85 + 0.15 * i / max(1, len(preparers)), "Preparing tables")

@@ -109,3 +109,21 @@ def test_cancelling_an_import_stores_nothing(qtbot, window, tmp_path):
     assert not wiz.files[0].imported
     assert "cancelled" in wiz.status.text()
     assert ws.integrity_check() == ["ok"]
+
+
+def test_an_empty_workspace_opens_on_every_page(qtbot, home):
+    from desktop.store import Workspace
+    from tests.ui.conftest import close_window, open_window
+
+    path = home / "Empty.commitdesk"
+    Workspace.open(path, create=True).close()
+    win = open_window(qtbot, path)
+    try:
+        for i in range(len(win.pages)):
+            win.show_page(i)
+            win.pages[i].ensure_fresh()
+        assert win.page_by_key["overview"].t_commit.value.text() == "0.00"
+        assert win.page_by_key["usage"].model.total_rows == 0
+        assert "No usage rows" in win.page_by_key["usage"].count.text()
+    finally:
+        close_window(win)
