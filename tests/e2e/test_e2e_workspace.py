@@ -120,6 +120,8 @@ def test_actions_listed(capsys, workspace):
 
 
 def test_brief_from_workspace(tmp_path, capsys, workspace):
+    # `actions` first: without it the brief's checklist is empty (qa-bugs.md B11)
+    assert run(capsys, "actions", "--workspace", workspace)[0] == 0
     out = tmp_path / "brief.xlsx"
     status, stdout, err = run(capsys, "brief", "--workspace", workspace, "--out", out)
     assert status == 0, err
