@@ -1,14 +1,13 @@
 """Files -> ``RawTable``: the source columns as written, with analyst row numbers.
 
-Three readers:
+* ``read_text_arrow``: the middle lane. pyarrow reads every column of a big text file as text
+  (blank lines and quoted line breaks make it fail, so row numbers are line numbers).
+* ``read_text_messy``: the careful lane. The stdlib csv reader over the decoded text (titles
+  above the header, blank lines, quoted line breaks, ragged rows): exact physical line numbers.
+* ``read_xlsx``: python-calamine (after safety.check_xlsx measured every sheet), in a worker
+  thread so progress and cancel keep working.
 
-* ``read_text_fast``: pyarrow.csv.open_csv streaming (progress per block) for clean UTF-8 files
-  whose header is the first line and that have no blank lines; all columns as strings except
-  those the format asks to be typed by arrow (decimal money, numbers).
-* ``read_text_messy``: the stdlib csv reader over the decoded text for everything else (titles
-  above the header, blank lines, cp1252/utf-16, ragged rows). Exact physical line numbers, even
-  with quoted line breaks.
-* ``read_xlsx``: python-calamine, after safety.check_xlsx has measured every sheet.
+(The fast lane for clean usage CSVs lives in desktop/ingest/fast.py.)
 """
 
 from __future__ import annotations
@@ -135,22 +134,8 @@ def table_from_rows(file: str, names: list[str], rows: list[list], lines: list[i
     return t
 
 
-def _column(values: tuple, container: str):
-    """One source column. Spreadsheet columns holding only numbers (and empty cells) become
-    float64 (NaN for empty) so money and numbers parse vectorised; the rest stay objects."""
-    arr = np.array(values, dtype=object) if values else np.array([], dtype=object)
-    if container != "xlsx" or not len(arr):
-        return arr
-    kinds = set(map(type, values))
-    if kinds <= {float, int, str} and (float in kinds or int in kinds):
-        blank = arr == ""
-        if str not in kinds or not any(isinstance(v, str) for v in arr[~blank]):
-            if bool in kinds:
-                return arr
-            out = np.full(len(arr), np.nan)
-            out[~blank] = arr[~blank].astype(np.float64)
-            return out
-    return arr
+def _column(values: tuple, container: str) -> np.ndarray:
+    return np.array(values, dtype=object) if values else np.array([], dtype=object)
 
 
 def _rowlist(rows: list[int], n: int = 10) -> str:
