@@ -17,16 +17,32 @@ def test_main_opens_the_demo_workspace_and_quits_cleanly(qtbot, home):
     from desktop import app as desktop_app
 
     old = sys.excepthook
+    app = QApplication.instance()
+    style, sheet, pal = app.style().name(), app.styleSheet(), app.palette()
     try:
         rc = desktop_app.main(["--quit-after-ms", "300"])
     finally:
         sys.excepthook = old
+        app.setStyleSheet(sheet)  # leave the shared QApplication as the other tests know it
+        app.setStyle(style)
+        app.setPalette(pal)
+        _drop_log_handler()
     assert rc == 0
     demo = config.demo_workspace_path()
     assert demo.exists()
     assert demo in config.recent_workspaces()
     assert config.load_preferences()["last_workspace"] == str(demo)
     assert not desktop_app._windows
+
+
+def _drop_log_handler() -> None:
+    import logging
+
+    root = logging.getLogger()
+    for h in list(root.handlers):
+        if getattr(h, "_commitdesk", False):
+            root.removeHandler(h)
+            h.close()
 
 
 def test_uncaught_exceptions_are_logged_and_shown(qtbot, home):
@@ -44,6 +60,7 @@ def test_uncaught_exceptions_are_logged_and_shown(qtbot, home):
     assert "RuntimeError: boom in a slot" in dlg.details.toPlainText()
     assert "Traceback" in dlg.details.toPlainText()
     dlg.close()
+    _drop_log_handler()
 
 
 def _big_usage_csv(path, n: int) -> None:
