@@ -300,9 +300,8 @@ def build(src: Source) -> Built:
                   "dimension must be one of " + ", ".join(tables.BUDGET_DIMENSIONS), cols.get("dimension"))
         out["dimension"] = d
     if "line_type" in out and isinstance(out["line_type"], pd.Series):
-        lt = out["line_type"].str.casefold().str.strip()
-        mapped = lt.map(lambda x: LINE_TYPE_SYNONYMS.get(x, x) if isinstance(x, str) else x)
-        mapped = mapped.astype("string")
+        mapped = _map_distinct(out["line_type"],
+                               lambda x: LINE_TYPE_SYNONYMS.get(x.casefold().strip(), x.casefold().strip()))
         wrong = (~mapped.isin(tables.LINE_TYPES) & mapped.notna()).to_numpy()
         add_issue(wrong, src.names.get("line_type", "line_type"),
                   "line_type must be one of " + ", ".join(tables.LINE_TYPES), cols.get("line_type"))
@@ -310,8 +309,7 @@ def build(src: Source) -> Built:
     if "currency" in out or cell_currency is not None:
         cur = out.get("currency")
         if isinstance(cur, pd.Series):
-            cur = cur.str.upper().map(
-                lambda x: parse.CURRENCY_SYMBOLS.get(x, x) if isinstance(x, str) else x).astype("string")
+            cur = _map_distinct(cur, lambda x: parse.CURRENCY_SYMBOLS.get(x.upper(), x.upper()))
             wrong = (~cur.str.fullmatch(r"[A-Z]{3}").fillna(True)).to_numpy()
             add_issue(wrong, src.names.get("currency", "currency"),
                       "currency must be a three-letter code such as USD", cols.get("currency"))
@@ -320,8 +318,7 @@ def build(src: Source) -> Built:
             cur = pd.Series([cur] * n, dtype="string")
         else:
             cur = pd.Series([pd.NA] * n, dtype="string")
-        if cell_currency is not None and any(x is not None for x in cell_currency[:1]) or (
-                cell_currency is not None and pd.notna(pd.Series(cell_currency)).any()):
+        if cell_currency is not None and pd.notna(pd.Series(cell_currency, dtype=object)).any():
             cc = pd.Series(cell_currency, dtype="string")
             if currency_from_col:
                 clash = (cc.notna() & cur.notna() & (cc != cur)).fillna(False).to_numpy()
@@ -429,6 +426,13 @@ def duplicate_mask(code_columns: list[np.ndarray], confirm) -> np.ndarray:
     idx = shared[np.isin(hs, rep)]
     out[idx[confirm(idx)]] = True
     return out
+
+
+def _map_distinct(s: pd.Series, fn) -> pd.Series:
+    """fn applied once per distinct non-NA string; NA stays NA; result is a string Series."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    vals = pd.array([fn(str(u)) for u in uniques] + [None], dtype="string")
+    return pd.Series(vals.take(np.where(codes < 0, len(uniques), codes)))
 
 
 def _has_ambiguous_numbers(cols: list[pd.Series]) -> bool:
