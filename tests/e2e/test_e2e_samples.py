@@ -121,14 +121,30 @@ def test_focus_contract_commitments_eur_needs_fx(tmp_path, capsys):
     assert {c["contract_id"]: c["commitment"] for c in d["contracts"]} == want
 
 
-def test_demo_accounting_and_consumed_equals_usage(capsys, tmp_path):
+@pytest.fixture(scope="module")
+def demo():
+    """analyze --demo once for the by-hand checks below, and the demo usage rows."""
+    import contextlib
+    import io
+    import json
+
+    from desktop.cli import main
+    from desktop.resources import demo_files
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main(["analyze", "--demo", "--format", "json"]) == 0
+    return {"json": json.loads(buf.getvalue()), "usage": read_rows(dict(demo_files())["usage"])}
+
+
+def test_demo_accounting_and_consumed_equals_usage(demo):
     from desktop.resources import demo_files  # only to locate the bundled files
 
     files = dict(demo_files())
-    d = analyze(capsys, "--demo")
+    d = demo["json"]
     check_accounting(d)
     assert all(r["rows_rejected"] == 0 for r in d["imports"])
-    usage = read_rows(files["usage"])
+    usage = demo["usage"]
     commits = read_rows(files["commitments"])
     as_of = d["as_of"]
     # consumed per commit period, computed by hand from the rows; the contract figure is the sum
@@ -161,13 +177,13 @@ def test_demo_accounting_and_consumed_equals_usage(capsys, tmp_path):
         assert Decimal(i["invoiced"]) == non_tax and Decimal(i["tax"]) == tax, i["invoice_id"]
 
 
-def test_demo_budget_actuals_and_invoice_expected_by_hand(capsys):
+def test_demo_budget_actuals_and_invoice_expected_by_hand(demo):
     from desktop.resources import demo_files
 
     files = dict(demo_files())
-    d = analyze(capsys, "--demo")
+    d = demo["json"]
     T = d["as_of"]
-    usage = read_rows(files["usage"])
+    usage = demo["usage"]
     budgets = {(b["allocation"], b["month"]): b for b in read_rows(files["budgets"])}
     for b in d["budgets"]:
         line = budgets[(b["allocation"], b["month"])]
@@ -185,17 +201,16 @@ def test_demo_budget_actuals_and_invoice_expected_by_hand(capsys):
         assert Decimal(i["variance"]) == Decimal(i["invoiced"]) - Decimal(i["expected"])
 
 
-def test_demo_anomalies_by_hand(capsys):
+def test_demo_anomalies_by_hand(demo):
     """z-score per team, vendor and model: daily spend zero-filled from the first day seen, the up
     to 30 earlier days (at least 7), sample std, flagged when std > 0 and z > 3."""
     import statistics
     from datetime import date, timedelta
 
-    from desktop.resources import demo_files
 
-    d = analyze(capsys, "--demo")
+    d = demo["json"]
     T = date.fromisoformat(d["as_of"])
-    usage = read_rows(dict(demo_files())["usage"])
+    usage = demo["usage"]
     want = set()
     for dim in ("team", "vendor", "model"):
         daily: dict[str, dict[date, Decimal]] = {}
@@ -217,7 +232,7 @@ def test_demo_anomalies_by_hand(capsys):
     assert got == want and got
 
 
-def test_demo_pacing_and_exposure_by_hand(capsys):
+def test_demo_pacing_and_exposure_by_hand(demo):
     """Every period figure of domain.md (expected, run rate, projected, carry, shortfall penalty,
     overage premium) recomputed from the demo files with Decimal."""
     from datetime import date, timedelta
@@ -225,9 +240,9 @@ def test_demo_pacing_and_exposure_by_hand(capsys):
     from desktop.resources import demo_files
 
     files = dict(demo_files())
-    d = analyze(capsys, "--demo")
+    d = demo["json"]
     T = date.fromisoformat(d["as_of"])
-    usage = read_rows(files["usage"])
+    usage = demo["usage"]
     commits = read_rows(files["commitments"])
     for c in d["contracts"]:
         periods = sorted((r for r in commits if r["contract_id"] == c["contract_id"]), key=lambda r: r["period_start"])
@@ -283,16 +298,16 @@ def test_demo_pacing_and_exposure_by_hand(capsys):
             carry = carry_out
 
 
-def test_demo_budget_forecast_severity_tier_by_hand(capsys):
+def test_demo_budget_forecast_severity_tier_by_hand(demo):
     from calendar import monthrange
     from datetime import date, timedelta
 
     from desktop.resources import demo_files
 
     files = dict(demo_files())
-    d = analyze(capsys, "--demo")
+    d = demo["json"]
     T = date.fromisoformat(d["as_of"])
-    usage = read_rows(files["usage"])
+    usage = demo["usage"]
     lines = {(b["allocation"], b["month"]): b for b in read_rows(files["budgets"])}
 
     def spend(line, lo, hi):
