@@ -31,6 +31,19 @@ def is_dark(widget: QWidget | None = None) -> bool:
     return pal.color(QPalette.ColorRole.Window).lightness() < 128
 
 
+def readable(hex_color: str, widget: QWidget | None = None) -> str:
+    """``hex_color`` as text on the current window background: lightened on a dark palette
+    until it has a contrast of at least 3:1 (WCAG large text), darkened on a light one."""
+    pal = widget.palette() if widget is not None else QGuiApplication.palette()
+    bg = pal.color(QPalette.ColorRole.Window).name().upper()
+    c = QColor(hex_color)
+    for _ in range(12):
+        if palette.contrast_ratio(c.name().upper(), bg) >= 3.0:
+            break
+        c = c.lighter(115) if is_dark(widget) else c.darker(115)
+    return c.name().upper()
+
+
 def tint(hex_color: str, alpha: int = 60) -> QColor:
     c = QColor(hex_color)
     c.setAlpha(alpha)

@@ -405,3 +405,13 @@ def test_removing_an_import_batch_recomputes(qtbot, window, tmp_path):
     _wait_recompute(qtbot, win, before)
     assert _contract(win, "OAI-2026-RAMP").consumed_to_date == oai
     assert "extra-usage.csv" not in [b.file_name for b in dlg.batches]
+
+
+def test_recent_workspaces_menu_lists_the_open_workspace(qtbot, shared_window):
+    from desktop import config
+
+    win = shared_window
+    config.add_recent(win.session.workspace.path)
+    win._fill_recent()
+    names = [a.text() for a in win.recent_menu.actions()]
+    assert win.session.workspace.path.name in names

@@ -13,7 +13,7 @@ from desktop.domain import palette
 from desktop.ui import fmt
 from desktop.ui.models.table import Col
 from desktop.ui.pages.base import Page
-from desktop.ui.widgets import DataTable, Tile, heading, note, tint
+from desktop.ui.widgets import DataTable, Tile, heading, is_dark, note, readable, tint
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 # finding kind -> page key
@@ -132,7 +132,7 @@ class OverviewPage(Page):
                   accent=color,
                   tooltip=f"Consumed {fmt.money(c.consumed_to_date, a.currency)} against an expected "
                           f"{fmt.money(c.expected_to_date, a.currency)}")
-            t.value.setStyleSheet(f"color: {palette.line_color(color)};")
+            t.value.setStyleSheet(f"color: {readable(palette.line_color(color, is_dark(self)), self)};")
             cid = c.contract_id
             t.clicked.connect(lambda cid=cid: self.session.navigate("contracts", {"contract_id": cid}))
             t.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
