@@ -213,3 +213,38 @@ def test_very_wide_csv_is_refused_like_xlsx(tmp_path, capsys):
     row = "2026-02-01,OpenAI,1.00," + ",".join("1" for _ in range(5000))
     p = write(tmp_path / "wide.csv", header + "\n" + row + "\n")
     refused(capsys, p, "column")
+
+
+def _patched_central_directory(xlsx: bytes, offset: int, value: int, local: int | None = None) -> bytes:
+    """Patch a 2-byte field of the first central directory header (and of the local header)."""
+    b = bytearray(xlsx)
+    i = b.find(b"PK\x01\x02")
+    b[i + offset:i + offset + 2] = value.to_bytes(2, "little")
+    if local is not None:
+        b[local:local + 2] = value.to_bytes(2, "little")
+    return bytes(b)
+
+
+def test_unsupported_compression_method(tmp_path, capsys, xlsx_bytes):
+    p = tmp_path / "method.xlsx"
+    p.write_bytes(_patched_central_directory(xlsx_bytes, 10, 99, local=8))
+    refused(capsys, p)
+
+
+def test_encrypted_zip_entry(tmp_path, capsys, xlsx_bytes):
+    b = bytearray(xlsx_bytes)
+    i = b.find(b"PK\x01\x02")
+    b[i + 8] |= 1
+    b[6] |= 1
+    p = tmp_path / "encrypted.xlsx"
+    p.write_bytes(bytes(b))
+    refused(capsys, p)
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: an xlsx whose zip directory says 'version needed 10.0' raises "
+                   "NotImplementedError -> exit 1 internal error instead of exit 2 (qa-bugs.md B12)")
+def test_zip_needing_a_newer_version(tmp_path, capsys, xlsx_bytes, monkeypatch):
+    monkeypatch.delenv("COMMITDESK_DEBUG", raising=False)
+    p = tmp_path / "version.xlsx"
+    p.write_bytes(_patched_central_directory(xlsx_bytes, 6, 100))
+    refused(capsys, p)
