@@ -151,20 +151,29 @@ def _micros(col) -> tuple[np.ndarray, np.ndarray]:
 
 def _ascii_clean(col) -> bool:
     """True when no value can need trimming: all bytes ASCII and no value starts or ends with
-    a space or a tab (blanks are already null: the reader maps "" to null)."""
+    a space or a tab (blanks are already null: the reader maps "" to null). Reads the string
+    buffers directly: first and last byte of every non-empty value."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     for c in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]):
-        if len(c) == 0:
+        if len(c) == 0 or c.null_count == len(c):
             continue
-        data = c.buffers()[2]
-        if data is not None and len(data) and np.frombuffer(data, dtype=np.uint8).max() >= 128:
+        if not pa.types.is_large_string(c.type):
+            c = c.cast(pa.large_string())
+        bufs = c.buffers()
+        data = bufs[2]
+        if data is None or not len(data):
+            continue
+        raw = np.frombuffer(data, dtype=np.uint8)
+        if raw.max() >= 128:
             return False
-    for edge in (pc.starts_with, pc.ends_with):
-        for ch in (" ", "\t"):
-            if pc.any(edge(col, ch)).as_py():
-                return False
+        offs = np.frombuffer(bufs[1], dtype=np.int64)[c.offset: c.offset + len(c) + 1]
+        starts, ends = offs[:-1], offs[1:]
+        nonempty = ends > starts
+        first = raw[starts[nonempty]]
+        last = raw[ends[nonempty] - 1]
+        if ((first == 32) | (first == 9) | (last == 32) | (last == 9)).any():
+            return False
     return True
 
 
