@@ -192,3 +192,25 @@ def test_round_trip_with_messy_files(tmp_path, capsys):
     i = d["invoices"][0]
     # OpenAI usage in February: 1234.56 - 7.25 + 10.00 (the EUR row has no rate)
     assert (i["invoiced"], i["expected"], i["variance"], i["tax"]) == ("1240.00", "1237.31", "2.69", "99.20")
+
+
+def test_things_that_are_not_workspaces(tmp_path, capsys, demo):
+    import sqlite3
+
+    junk = tmp_path / "junk.commitdesk"
+    junk.write_bytes(bytes(range(256)) * 20)
+    other = tmp_path / "other.commitdesk"
+    con = sqlite3.connect(other)
+    con.execute("create table t(x)")
+    con.commit()
+    con.close()
+    before = {p: p.read_bytes() for p in (junk, other)}
+    for w in (junk, other, tmp_path):
+        for argv in (["analyze", "--workspace", w], ["actions", "--workspace", w],
+                     ["import", "--workspace", w, demo["org_map"]],
+                     ["brief", "--workspace", w, "--out", tmp_path / "b.xlsx"]):
+            status, _, err = run(capsys, *argv)
+            assert status == 2 and "workspace" in err, (argv, err)
+    assert {p: p.read_bytes() for p in (junk, other)} == before  # never modified
+    status, _, err = run(capsys, "import", "--workspace", tmp_path / "no" / "w.commitdesk", demo["org_map"])
+    assert status == 2 and "does not exist" in err
