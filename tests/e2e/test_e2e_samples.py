@@ -232,15 +232,17 @@ def test_demo_anomalies_by_hand(demo):
     assert got == want and got
 
 
-def test_demo_pacing_and_exposure_by_hand(demo):
+@pytest.mark.parametrize("as_of", [None, "2026-03-31", "2025-06-01", "2027-06-01"])
+def test_demo_pacing_and_exposure_by_hand(demo, capsys, as_of):
     """Every period figure of domain.md (expected, run rate, projected, carry, shortfall penalty,
-    overage premium) recomputed from the demo files with Decimal."""
+    overage premium) recomputed from the demo files with Decimal; at the demo's as-of date, on a
+    period end, before every term and after every term."""
     from datetime import date, timedelta
 
     from desktop.resources import demo_files
 
     files = dict(demo_files())
-    d = demo["json"]
+    d = demo["json"] if as_of is None else analyze(capsys, "--demo", "--as-of", as_of)
     T = date.fromisoformat(d["as_of"])
     usage = demo["usage"]
     commits = read_rows(files["commitments"])
@@ -260,7 +262,8 @@ def test_demo_pacing_and_exposure_by_hand(demo):
         term_start = spans[0][0]
         window_start = max(T - timedelta(13), term_start)
         n_days = min(14, (T - term_start).days + 1)
-        run_rate = sum((x for day, x in mine if window_start <= day <= T), Decimal(0)) / n_days
+        run_rate = (sum((x for day, x in mine if window_start <= day <= T), Decimal(0)) / n_days
+                    if n_days > 0 else Decimal(0))
         assert Decimal(c["run_rate"]) == cents(run_rate), c["contract_id"]
         # docs/domain.md: the run rate is rounded to cents first and that figure drives projected_p
         run_rate = cents(run_rate)
