@@ -387,3 +387,28 @@ def test_azure_mca_camelcase_export(tmp_path, capsys):
     teams = {("Search", "2026-02"): cents(Decimal("123.460789")), ("Data Platform", "2026-03"): Decimal("10.00")}
     d = analyze(capsys, "--usage", path, "--budgets", budgets_for(tmp_path / "t.csv", teams, dimension="team"))
     assert actuals(d) == teams
+
+
+@pytest.mark.parametrize("dimension,tag_keys", [("environment", ("environment", "env")),
+                                                ("team", ("business_unit",)),
+                                                ("cost_center", ("CostCenter",))])
+def test_focus_sample_tags_to_team_environment_cost_center(tmp_path, capsys, dimension, tag_keys):
+    """FOCUS Tags JSON mapped through the default tag keys (business_unit -> team, env/environment
+    -> environment, CostCenter -> cost_center); totals per value and month by hand."""
+    import json as _json
+
+    path = DATA / "focus" / "focus-1.0_sample.csv"
+    rows = read_rows(path)
+
+    def key(r):
+        if r["Tags"] in ("", "NULL"):
+            return None
+        tags = {k.strip().lower(): v for k, v in _json.loads(r["Tags"]).items()}
+        value = next((tags[k.lower()] for k in tag_keys if tags.get(k.lower())), None)
+        return None if value is None else (value, _utc_day(r["ChargePeriodStart"])[:7])
+
+    expected = group(rows, key, lambda r: _dec(r["EffectiveCost"]))
+    assert expected
+    b = budgets_for(tmp_path / "b.csv", expected, dimension=dimension)
+    d = analyze(capsys, "--usage", path, "--budgets", b)
+    assert actuals(d) == expected
