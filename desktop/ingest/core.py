@@ -309,4 +309,38 @@ def load_inputs(files, settings: Settings | None = None, progress: Progress | No
         res = read_file(p, k, settings=settings, progress=sub(progress, i / n, (i + 1) / n)
                         if progress is not None else None)
         inputs = inputs.add(res.kind, res.frame, res.report)
-    return inputs
+    return fx_warnings(inputs, settings or Settings())
+
+
+MONEY_TABLES = {"usage": "cost", "invoices": "amount", "commitments": "commitment", "budgets": None}
+
+
+def fx_warnings(inputs: Inputs, settings: Settings) -> Inputs:
+    """Name the rows whose currency is not the reporting currency and that no fx_rates row
+    converts (amounts in different currencies are never added up; the analysis leaves such
+    rows out). The warning goes on the ImportReport of the file the rows came from."""
+    from dataclasses import replace
+
+    have = set(inputs.fx_rates["currency"].dropna().str.upper()) if len(inputs.fx_rates) else set()
+    reporting = settings.reporting_currency.upper()
+    extra: dict[str, list[str]] = {}
+    for table in ("usage", "invoices", "commitments", "budgets"):
+        frame = getattr(inputs, table)
+        if frame.empty or "currency" not in frame.columns:
+            continue
+        cur = frame["currency"].str.upper()
+        need = cur.notna() & (cur != reporting) & ~cur.isin(have)
+        if not need.any():
+            continue
+        sub_frame = frame.loc[need, ["_file", "_row", "currency"]]
+        for file, grp in sub_frame.groupby("_file", sort=False):
+            by_cur = grp.groupby("currency", sort=True)["_row"].apply(list)
+            for c, rows in by_cur.items():
+                extra.setdefault(str(file), []).append(
+                    f"{len(rows)} {table} row(s) in {c} need an fx_rates row to be converted to "
+                    f"{reporting}: rows {build._rowlist(rows)}")
+    if not extra:
+        return inputs
+    reports = tuple(replace(r, warnings=tuple(r.warnings) + tuple(extra.pop(r.file)))
+                    if r.file in extra else r for r in inputs.imports)
+    return replace(inputs, imports=reports)

@@ -146,3 +146,17 @@ def test_load_inputs_appends_frames_and_reports(tmp_path):
     assert inp.imports[1].rows_rejected == 1
     inp2 = load_inputs([("usage", a), (None, c)])
     assert len(inp2.usage) == 1 and len(inp2.org_map) == 1
+
+
+def test_load_inputs_names_rows_needing_fx(tmp_path):
+    u = write(tmp_path, "u.csv", "date,vendor,cost,currency\n2026-01-01,OpenAI,1,USD\n"
+                                 "2026-01-02,OpenAI,2,EUR\n2026-01-03,OpenAI,3,GBP\n2026-01-04,OpenAI,4,EUR\n")
+    inp = load_inputs({"usage": [u]})
+    w = inp.imports[0].warnings
+    assert "2 usage row(s) in EUR need an fx_rates row to be converted to USD: rows 3, 5" in w
+    assert "1 usage row(s) in GBP need an fx_rates row to be converted to USD: rows 4" in w
+    fx = write(tmp_path, "fx.csv", "currency,rate\nEUR,1.08\n")
+    inp2 = load_inputs([("usage", u), ("fx_rates", fx)])
+    assert [x for x in inp2.imports[0].warnings if "fx_rates" in x] == [
+        "1 usage row(s) in GBP need an fx_rates row to be converted to USD: rows 4"]
+    assert inp2.usage["cost"].tolist() == [1_000_000, 2_000_000, 3_000_000, 4_000_000]  # nothing dropped
