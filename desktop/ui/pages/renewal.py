@@ -282,15 +282,15 @@ class RenewalPage(Page):
         m.set_columns([
             Col.text("Scenario", [s.name.split(": ")[-1].capitalize() for s, _ in rows]),
             Col.money("Commit level", [r.commit_level for _, r in rows]),
-            Col.num("Discount", [r.discount_pct / 100 for _, r in rows], kind="pct"),
-            Col.money("Expected cost", [r.expected_cost for _, r in rows]),
-            Col.money("Savings vs on-demand", [r.savings for _, r in rows]),
-            Col.num("P(shortfall)", [r.p_shortfall for _, r in rows], kind="pct"),
-            Col.money("Expected shortfall", [r.expected_shortfall for _, r in rows]),
-            Col.money("Expected overage premium", [r.expected_overage_premium for _, r in rows]),
             Col.text("Recommended", [", ".join(x for x, on in (("least cost", r.least_cost),
                                                           ("safe max", r.safe_max)) if on)
                                for _, r in rows]),
+            Col.num("Discount", [r.discount_pct / 100 for _, r in rows], kind="pct"),
+            Col.money("Expected cost", [r.expected_cost for _, r in rows]),
+            Col.money("Savings", [r.savings for _, r in rows]),
+            Col.num("P(shortfall)", [r.p_shortfall for _, r in rows], kind="pct"),
+            Col.money("Exp. shortfall", [r.expected_shortfall for _, r in rows]),
+            Col.money("Exp. overage premium", [r.expected_overage_premium for _, r in rows]),
         ])
         mark = np.array([0 if r.least_cost else 1 if r.safe_max else -1 for _, r in rows], dtype=np.int64)
         m.palette = [tint(palette.BLUISH_GREEN, 70), tint(palette.SKY_BLUE, 60)]
