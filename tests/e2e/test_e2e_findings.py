@@ -254,3 +254,26 @@ def test_same_file_twice_is_not_silently_double_counted(tmp_path, capsys):
     b = budgets_for(tmp_path / "b.csv", {("OpenAI", "2026-02"): None})
     status, out, err = run(capsys, "analyze", "--usage", u, copy, "--budgets", b, "--format", "text")
     assert status == 2 or "double" in out.lower() or "same content" in out.lower() or "already" in out.lower()
+
+
+# ---------------------------------------------------------------- B14: rate card matched by model only
+
+@pytest.mark.parametrize("order", ["input-first", "output-first"])
+@pytest.mark.xfail(strict=True, reason="BUG: premium_rate looks up the rate card by vendor+model only, so with "
+                   "input and output prices for one model the last row wins: missed or false leakage (qa-bugs.md B14)")
+def test_premium_rate_uses_the_lines_meter(tmp_path, capsys, order):
+    rows = ["OpenAI,gpt-4o,input_tokens,0.00220,1K tokens", "OpenAI,gpt-4o,output_tokens,0.00880,1K tokens"]
+    if order == "output-first":
+        rows.reverse()
+    rc = write(tmp_path / "rates.csv", "vendor,model,meter,contracted_price,unit\n" + "\n".join(rows) + "\n")
+    inv = write(tmp_path / "inv.csv", "invoice_id,vendor,invoice_date,period_start,period_end,description,model,"
+                "meter,quantity,unit_price,amount\n"
+                "INV-1,OpenAI,2026-03-02,2026-02-01,2026-02-28,gpt-4o input,gpt-4o,input_tokens,1000,0.00300,3.00\n"
+                "INV-1,OpenAI,2026-03-02,2026-02-01,2026-02-28,gpt-4o output,gpt-4o,output_tokens,1000,0.00880,8.80\n")
+    u = write(tmp_path / "u.csv", "date,vendor,model,meter,cost\n2026-02-10,OpenAI,gpt-4o,input_tokens,2.20\n"
+              "2026-02-10,OpenAI,gpt-4o,output_tokens,8.80\n")
+    i = analyze(capsys, "--usage", u, "--invoices", inv, "--rate-card", rc)["invoices"][0]
+    # the input line is billed at 0.00300 against 0.00220 contracted: (0.0030 - 0.0022) x 1000 = 0.80;
+    # the output line is billed exactly at its contracted price
+    assert [(f["line"], f["flag"], f["leakage"]) for f in i["flags"]] == [(2, "premium_rate", "0.80")]
+    assert i["premium_leakage"] == "0.80"
