@@ -7,7 +7,7 @@ import io
 from collections.abc import Callable
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeySequence, QPalette
+from PySide6.QtGui import QAction, QColor, QFontMetrics, QGuiApplication, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -93,6 +93,10 @@ class DataTable(QTableView):
         """Widths from the header and a sample of rows (never ResizeToContents on all rows)."""
         m = self.table_model
         fm = self.fontMetrics()
+        if m.row_bold is not None and bool(m.row_bold.any()):
+            f = self.font()
+            f.setBold(True)
+            fm = QFontMetrics(f)
         sample = min(m.rowCount(), 60)
         for c in range(m.columnCount()):
             col = m.columns[c]

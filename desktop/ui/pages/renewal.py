@@ -296,6 +296,7 @@ class RenewalPage(Page):
         m.palette = [tint(palette.BLUISH_GREEN, 70), tint(palette.SKY_BLUE, 60)]
         m.row_colors = mark
         m.row_bold = mark >= 0
+        self.table.fit_columns()
         lines = []
         for s in results:
             lines.append(f"<b>{s.name.split(': ')[-1].capitalize()}</b> ({fmt.pct(s.growth)} ± "
