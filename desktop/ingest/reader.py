@@ -179,6 +179,23 @@ def read_text_arrow(path: Path, info: sniff.TextInfo, delimiter: str, file: str,
                     header_row=1)
 
 
+def _sheet_rows(sh, ticker: Ticker, chunk: int = 16384) -> list[list]:
+    """All rows of a sheet (row i is sheet row i + 1; leading empty columns dropped), read in
+    chunks so progress and cancel keep working on big sheets."""
+    import itertools
+
+    total = max(int(getattr(sh, "total_height", 0) or 0), 1)
+    it = sh.iter_rows()
+    rows: list[list] = []
+    while True:
+        part = list(itertools.islice(it, chunk))
+        if not part:
+            break
+        rows.extend(part)
+        ticker(0.2 + 0.2 * min(1.0, len(rows) / total), "reading rows")
+    return rows
+
+
 def _blank_row(r: list) -> bool:
     if any(r):
         return False
@@ -201,8 +218,7 @@ def read_xlsx(path: Path, facts: XlsxFacts, known: set[str], ticker: Ticker,
             ticker.check()
             sh = with_heartbeat(lambda sname=sname: wb.get_sheet_by_name(sname), ticker, 0.2,
                                 f"reading sheet {sname}")
-            grid = sh.to_python(skip_empty_area=False)
-            ticker(0.4, "reading rows")
+            grid = _sheet_rows(sh, ticker)
             head = [i for i, r in enumerate(grid[:200]) if not _blank_row(r)][: sniff.HEADER_SCAN_ROWS]
             if not head:
                 continue
