@@ -51,7 +51,7 @@ class Limits:
     max_cols: int = 1_024
     max_cells: int = 12_000_000  # rows x cols of the sheet's used rectangle
     max_cell_chars: int = 4_096
-    max_json_bytes: int = 256 * 1024 * 1024
+    max_json_bytes: int = 64 * 1024 * 1024  # parsed whole: ~10x the file in memory
 
 
 DEFAULT_LIMITS = Limits()

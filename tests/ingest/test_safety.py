@@ -187,3 +187,9 @@ def test_refuses_without_defusedxml(tmp_path, monkeypatch):
         safety.check_defusedxml()
     with pytest.raises(safety.DefusedXmlMissing):
         read_file(save(tmp_path, "ok.xlsx", xlsx_bytes()))
+
+
+def test_json_size_limit(tmp_path):
+    p = save(tmp_path, "big.json", b'{"data": [' + b'{"starting_at": "2025-01-01", "results": []},' * 2000 + b"{}]}")
+    with pytest.raises(UnsafeFile, match="limit"):
+        read_file(p, limits=Limits(max_json_bytes=10_000))
