@@ -415,3 +415,28 @@ def test_recent_workspaces_menu_lists_the_open_workspace(qtbot, shared_window):
     win._fill_recent()
     names = [a.text() for a in win.recent_menu.actions()]
     assert win.session.workspace.path.name in names
+
+
+def test_dropping_files_opens_the_wizard_with_them(qtbot, shared_window, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    win = shared_window
+    a, b = bad_usage_file(tmp_path), tmp_path / "second.csv"
+    b.write_text("date,vendor,cost\n2026-11-15,OpenAI,10.00\n", encoding="utf-8")
+
+    def drop(paths):
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+        ev = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                        Qt.KeyboardModifier.NoModifier)
+        win.dropEvent(ev)
+
+    drop([a])
+    wiz = win.wizard
+    drop([b])  # a second drop adds to the open wizard
+    assert win.wizard is wiz
+    assert [f.path for f in wiz.files] == [a, b]
+    qtbot.waitUntil(lambda: wiz.ready, timeout=30000)
+    assert wiz.commit_btn.text() == "Import 2 files"
+    wiz.close()
