@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop import config
@@ -128,6 +128,12 @@ def make_app(argv: list[str] | None = None) -> QApplication:
         QCoreApplication.setOrganizationName("CommitDesk")
         QCoreApplication.setApplicationName("CommitDesk")
     app.setApplicationDisplayName("CommitDesk")
+    icons = Path(__file__).parent / "resources" / "icons"
+    if icons.is_dir():
+        icon = QIcon()
+        for png in sorted(icons.glob("commitdesk-*.png")):
+            icon.addFile(str(png))
+        app.setWindowIcon(icon)
     apply_palette(app)
     QGuiApplication.styleHints().colorSchemeChanged.connect(lambda *_: apply_palette(app))
     return app
