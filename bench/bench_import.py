@@ -115,7 +115,7 @@ def run(sizes: list[int] | None = None, quick: bool = False, xlsx_sizes: list[in
             out.append({"name": "import_csv_rollup", "n": n, "error": f"{type(exc).__name__}: {exc}"})
     for n in xlsx_sizes:
         try:
-            out.extend(bench_xlsx(n, repeat if n < 100_000 else 1))
+            out.extend(bench_xlsx(n, repeat if n < 100_000 else 2))
         except Exception as exc:
             out.append({"name": "import_xlsx", "n": n, "error": f"{type(exc).__name__}: {exc}"})
     return out
