@@ -160,6 +160,7 @@ class ContractsPage(Page):
         self._contracts: list = []
         self._current: str | None = None
         self._showing = None
+        self._sized = False
         self._schedule_rows: pd.DataFrame | None = None
 
     # ------------------------------------------------------------------------------------------
@@ -186,7 +187,9 @@ class ContractsPage(Page):
         rh = self.table.verticalHeader().defaultSectionSize()
         top = rh * max(2, min(len(cs), 6)) + self.table.horizontalHeader().height() + 48 + \
             self.table.horizontalScrollBar().sizeHint().height()
-        self.split.setSizes([top, max(400, self.height() - top)])
+        if not self._sized:  # once: afterwards the analyst's splitter position stays
+            self._sized = True
+            self.split.setSizes([top, max(400, self.height() - top)])
         target = self._current if self._current in ids else (ids[0] if ids else None)
         if target is not None:
             self.select_contract(target)
