@@ -110,8 +110,6 @@ def _cell_text(v) -> str | None:
 def _str_values(s: pd.Series, cache: dict | None = None, key=None) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """A source column as stripped strings with NA for blanks; numbers as the analyst sees
     them (4711, not 4711.0). Returns (strings, blank mask, lengths), computed per distinct value."""
-    if len(s) > 20_000 and s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) == "string":
-        s = pd.Series(pd.array(s.to_numpy(), dtype="string[pyarrow]"))
     if len(s) > 20_000 and parse._is_arrow_string(s):
         return _arrow_str_values(s, cache, key)
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
