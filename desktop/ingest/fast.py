@@ -114,8 +114,8 @@ def read_usage(path, head: bytes, info: sniff.TextInfo, delimiter: str, file: st
         return None
     try:
         frame, dups = _canonical(table, mapping, header, file, ctx, ticker)
-    except NotClean:
-        return None
+    except (NotClean, KeyError, ValueError, TypeError, IndexError, pa.ArrowException):
+        return None  # the careful lanes read every file this lane cannot
     return match, frame, dups
 
 
