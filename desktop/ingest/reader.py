@@ -276,6 +276,9 @@ def _xlsx_column(col: np.ndarray) -> pd.Series:
     (no string inference: object columns factorize fastest here)."""
     if not len(col):
         return pd.Series(col, dtype=object)
+    first = next((v for v in col[:64] if v != "" and v is not None), None)
+    if isinstance(first, str):  # a text column stays objects (mixed cells are parsed per value)
+        return pd.Series(col, dtype=object, copy=False)
     kinds = set(map(type, col))
     if kinds <= {float, int}:
         return pd.Series(col.astype(np.float64), copy=False)
