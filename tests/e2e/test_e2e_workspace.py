@@ -214,3 +214,24 @@ def test_things_that_are_not_workspaces(tmp_path, capsys, demo):
     assert {p: p.read_bytes() for p in (junk, other)} == before  # never modified
     status, _, err = run(capsys, "import", "--workspace", tmp_path / "no" / "w.commitdesk", demo["org_map"])
     assert status == 2 and "does not exist" in err
+
+
+def test_action_closes_when_its_finding_disappears(tmp_path, capsys):
+    c = tmp_path / "c.csv"
+    c.write_text("contract_id,vendor,period_start,period_end,commitment,owner,escalation_owner\n"
+                 "C1,OpenAI,2026-01-01,2026-12-31,36500,Ann,Bob\n", encoding="utf-8")
+    u1 = tmp_path / "u1.csv"
+    u1.write_text("date,vendor,cost\n" + "".join(f"2026-01-{d:02d},OpenAI,50.00\n" for d in range(1, 32)),
+                  encoding="utf-8")
+    u2 = tmp_path / "u2.csv"  # a second team's usage: 110 a day in total against 100 a day committed
+    u2.write_text("date,vendor,cost,project\n" + "".join(f"2026-01-{d:02d},OpenAI,60.00,extra\n"
+                                                         for d in range(1, 32)), encoding="utf-8")
+    w = tmp_path / "a.commitdesk"
+    assert run(capsys, "import", "--workspace", w, c, u1)[0] == 0
+    out = run(capsys, "actions", "--workspace", w)[1].splitlines()
+    assert out[1].split("\t")[:3] == ["contract:C1:shortfall", "high", "Bob"]  # 50% of pace: escalate
+    assert out[-1] == "1 open actions"
+    assert run(capsys, "import", "--workspace", w, u2)[0] == 0
+    assert run(capsys, "actions", "--workspace", w)[1].splitlines()[-1] == "0 open actions"
+    every = run(capsys, "actions", "--workspace", w, "--all")[1].splitlines()
+    assert every[1].startswith("contract:C1:shortfall\t") and every[1].endswith("[done]")
