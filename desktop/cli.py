@@ -88,7 +88,20 @@ class Fatal(Exception):
         self.status = status
 
 
+def _first_error(rep) -> str:
+    first = rep.errors[0] if rep.errors else None
+    where = f"{rep.file}"
+    if first is None:
+        return f"{where}: {rep.rows_rejected} rows rejected"
+    where += f", row {first.row}" if first.row is not None else ""
+    where += f", column {first.column!r}" if first.column else ""
+    more = f" ({rep.rows_rejected} rows rejected)" if rep.rows_rejected > 1 else ""
+    return f"{where}: {first.message}{more}"
+
+
 def _file_inputs(args: argparse.Namespace):
+    import hashlib
+
     from desktop.domain.inputs import Inputs
     from desktop.ingest import read_file
     from desktop.resources import demo_files
@@ -101,38 +114,41 @@ def _file_inputs(args: argparse.Namespace):
     if not files:
         raise Fatal("no input: give --workspace, --demo, or file flags such as --contracts and --usage")
     inputs = Inputs()
+    hashes: dict[str, Path] = {}
     for kind, path in files:
         if not path.exists():
             raise Fatal(f"{path}: no such file")
+        if path.is_file():
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            if digest in hashes:
+                raise Fatal(f"{path}: the same content as {hashes[digest]}; giving a file twice would count "
+                            "every row twice")
+            hashes[digest] = path
         result = read_file(path, kind)
         rep = result.report
         if rep.rows_rejected and (args.strict or result.kind in REFERENCE_KINDS):
-            first = rep.errors[0] if rep.errors else None
-            where = f"{rep.file}"
-            if first is not None:
-                where += f", row {first.row}" + (f", column {first.column!r}" if first.column else "")
-                raise Fatal(f"{where}: {first.message}"
-                            + (f" ({rep.rows_rejected} rows rejected)" if rep.rows_rejected > 1 else ""))
-            raise Fatal(f"{where}: {rep.rows_rejected} rows rejected")
+            raise Fatal(_first_error(rep))
+        if rep.rows_read and not rep.rows_imported and rep.rows_rejected:
+            raise Fatal(_first_error(rep).replace(": ", ": no row could be imported; first problem: ", 1))
         inputs = inputs.add(result.kind, result.frame, rep)
     return inputs, None
 
 
-def _workspace_inputs(args: argparse.Namespace):
-    from desktop.store.commands import load_workspace
-
-    return load_workspace(args.workspace)
+def _reject_mixed_sources(args: argparse.Namespace) -> None:
+    if args.demo or any(getattr(args, f) for f, _, _ in FILE_FLAGS):
+        raise Fatal("give either --workspace or file flags, not both")
 
 
 def _analysis(args: argparse.Namespace):
     from desktop.domain.analysis import build_analysis
 
     if args.workspace is not None:
-        if args.demo or any(getattr(args, f) for f, _, _ in FILE_FLAGS):
-            raise Fatal("give either --workspace or file flags, not both")
-        inputs, settings = _workspace_inputs(args)
-    else:
-        inputs, settings = _file_inputs(args)
+        from desktop.store import Workspace
+
+        _reject_mixed_sources(args)
+        with Workspace.open(args.workspace, readonly=True) as ws:
+            return ws.analysis(args.as_of)
+    inputs, settings = _file_inputs(args)
     return build_analysis(inputs, settings, args.as_of)
 
 
@@ -147,12 +163,22 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def cmd_brief(args: argparse.Namespace) -> int:
     from desktop.brief import write_brief
 
-    analysis = _analysis(args)
-    actions = None
-    if args.workspace is not None:
-        from desktop.store import Workspace
+    if args.workspace is None:
+        analysis = _analysis(args)
+        actions = None
+    else:
+        # the brief carries the workspace's checklist: recompute and sync it first (as the app
+        # does), unless another CommitDesk holds the workspace, then use the checklist as saved
+        from desktop.store import Workspace, WorkspaceLocked
 
-        with Workspace.open(args.workspace, readonly=True) as ws:
+        _reject_mixed_sources(args)
+        try:
+            ws = Workspace.open(args.workspace)
+        except WorkspaceLocked as exc:
+            print(f"commitdesk: {exc}; the brief uses the actions checklist as last saved", file=sys.stderr)
+            ws = Workspace.open(args.workspace, readonly=True)
+        with ws:
+            analysis = ws.analysis(args.as_of)
             actions = ws.actions()
     write_brief(analysis, args.out, sections=args.sections, actions=actions, raw_usage=args.raw_usage)
     print(f"wrote {args.out}")

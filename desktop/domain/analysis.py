@@ -25,7 +25,7 @@ from desktop.domain.contracts import (
     validate_commitments,
 )
 from desktop.domain.errors import InputError
-from desktop.domain.inputs import Inputs
+from desktop.domain.inputs import Inputs, with_overlap_warnings
 from desktop.domain.invoices import invoice_results
 from desktop.domain.progress import Progress, sub
 from desktop.domain.renewal import default_renewal_inputs, run_renewal
@@ -100,7 +100,7 @@ def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date
     step(0.95, "findings")
     analysis = Analysis(
         as_of=as_of, currency=settings.reporting_currency, contracts=contracts, invoices=invoices,
-        budgets=budgets, anomalies=anomalies, imports=tuple(inputs.imports), workload_shift=shift,
+        budgets=budgets, anomalies=anomalies, imports=with_overlap_warnings(inputs.usage, tuple(inputs.imports)), workload_shift=shift,
         chargeback=chargeback, renewal=scenarios, warnings=tuple(warnings), settings=settings,
         usage=usage, inputs=inputs)
     analysis = dataclasses.replace(analysis, findings=tuple(build_findings(analysis, settings)))

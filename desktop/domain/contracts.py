@@ -421,12 +421,15 @@ def _one_contract(contract_id: str, periods: list[dict], daily: Daily, as_of: da
     rr = run_rate(daily, term_start, as_of, settings.run_rate_days)
     rows = []
     exp_in = []
+    consumed_micros = 0  # exact, for the contract's consumed_to_date (rounded once)
     for p in periods:
         days = (p["end"] - p["start"]).days + 1
         elapsed = min(max((as_of - p["start"]).days + 1, 0), days)
         c_exact = from_micros(p["micros"])
         commitment = cents(c_exact)
-        consumed = cents(from_micros(daily.total(p["start"], min(as_of, p["end"])))) if elapsed else ZERO
+        micros = daily.total(p["start"], min(as_of, p["end"])) if elapsed else 0
+        consumed_micros += micros
+        consumed = cents(from_micros(micros)) if elapsed else ZERO
         expected = cents(c_exact * elapsed / days)
         if p["end"] <= as_of:
             status, projected = "ended", consumed
@@ -450,7 +453,8 @@ def _one_contract(contract_id: str, periods: list[dict], daily: Daily, as_of: da
             days=days, elapsed_days=elapsed, status=status,
             band=band_for(consumed, expected, settings)))
     commitment = sum((r.commitment for r in period_results), ZERO)
-    consumed = sum((r.consumed for r in period_results), ZERO)
+    # a total of source rows is rounded once, so it equals the sum of its rows to the cent
+    consumed = cents(from_micros(consumed_micros))
     expected = sum((r.expected for r in period_results), ZERO)
     band = band_for(consumed, expected, settings)
     cur = current_period_index(periods, as_of)

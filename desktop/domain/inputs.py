@@ -36,3 +36,41 @@ class Inputs:
         merged = frame if current.empty else pd.concat([current, frame], ignore_index=True)
         imports = self.imports + ((report,) if report is not None else ())
         return replace(self, **{name: merged, "imports": imports})
+
+
+def with_overlap_warnings(usage: pd.DataFrame, reports: tuple[ImportReport, ...]) -> tuple[ImportReport, ...]:
+    """Usage of the same vendor on the same day coming from two files is possible double
+    counting: the later file's report gets a warning naming the earlier file (rows stay in)."""
+    if usage.empty or "_file" not in usage.columns:
+        return reports
+    files = [r.file for r in reports if r.kind == "usage"]
+    if len(set(files)) < 2:
+        return reports
+    keys = usage[["_file", "vendor", "date"]].dropna().drop_duplicates()
+    days: dict[str, dict[tuple[str, object], str]] = {}
+    vendor_keys = {v: tables.vendor_key(v) for v in keys["vendor"].unique()}
+    for f, v, d in zip(keys["_file"].tolist(), keys["vendor"].tolist(), keys["date"].tolist(), strict=True):
+        days.setdefault(str(f), {})[(vendor_keys[v], d)] = v
+    out = []
+    seen: list[str] = []
+    for r in reports:
+        if r.kind != "usage" or r.file not in days or r.file in seen:
+            out.append(r)
+            continue
+        mine = days[r.file]
+        notes = []
+        for other in seen:
+            both = mine.keys() & days[other].keys()
+            if not both:
+                continue
+            by_vendor: dict[str, list] = {}
+            for k in both:
+                by_vendor.setdefault(mine[k], []).append(k[1])
+            for vendor, ds in sorted(by_vendor.items()):
+                first, last = min(ds).date(), max(ds).date()
+                span = f"{first}" if first == last else f"{first} to {last}"
+                notes.append(f"possible double counting: usage of {vendor} on {len(ds)} "
+                             f"day{'s' if len(ds) != 1 else ''} ({span}) is also in {other}")
+        seen.append(r.file)
+        out.append(replace(r, warnings=r.warnings + tuple(notes)) if notes else r)
+    return tuple(out)

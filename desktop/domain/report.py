@@ -123,6 +123,10 @@ def _import(r: ImportReport) -> dict[str, Any]:
         "rows_imported": r.rows_imported,
         "rows_rejected": r.rows_rejected,
         "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in r.errors],
+        # extensions (docs/domain.md, "analyze JSON extensions")
+        "totals_excluded": r.totals_excluded,
+        "duplicates_flagged": r.duplicates_flagged,
+        "warnings": list(r.warnings),
     }
 
 
@@ -138,6 +142,7 @@ def to_json_dict(analysis: Analysis) -> dict[str, Any]:
             _anomaly(a) for a in sorted(analysis.anomalies, key=lambda a: (a.dimension, a.value, a.date))
         ],
         "imports": [_import(r) for r in analysis.imports],
+        "warnings": list(analysis.warnings),
     }
 
 
@@ -227,6 +232,8 @@ def to_text(analysis: Analysis) -> str:
                 lines.append(f"    {where}: {e.message}")
             if len(r.errors) > 5:
                 lines.append(f"    ... and {len(r.errors) - 5} more errors")
+            for w in r.warnings:
+                lines.append(f"    warning: {w}")
     if analysis.warnings:
         lines.append("")
         lines.append("Warnings")

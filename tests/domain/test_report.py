@@ -67,7 +67,8 @@ def sample() -> Analysis:
 
 def test_top_level_keys_in_contract_order():
     d = to_json_dict(sample())
-    assert list(d) == ["as_of", "currency", "contracts", "invoices", "budgets", "anomalies", "imports"]
+    assert list(d) == ["as_of", "currency", "contracts", "invoices", "budgets", "anomalies", "imports",
+                       "warnings"]
     assert d["as_of"] == "2026-05-01"
 
 
@@ -92,6 +93,8 @@ def test_money_is_two_decimal_string_ratios_numbers_nulls():
     assert d["invoices"][0]["variance_pct"] is None
     assert d["invoices"][0]["flags"] == [{"line": 7, "flag": "duplicate_line", "leakage": "12.00", "owner": "Dana"}]
     assert d["imports"][0]["errors"] == [{"row": 4, "column": "cost", "message": "not an amount: 'abc'"}]
+    assert (d["imports"][0]["totals_excluded"], d["imports"][0]["duplicates_flagged"]) == (0, 0)
+    assert d["imports"][0]["warnings"] == [] and d["warnings"] == []
     assert set(d["contracts"][0]["periods"][0]) == {
         "period_start", "period_end", "commitment", "carry_in", "consumed", "expected", "pacing_ratio",
         "projected", "shortfall", "carry_out", "shortfall_penalty", "overage", "overage_premium"}
