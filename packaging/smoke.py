@@ -8,10 +8,12 @@ Checks, each printed as one JSON line, exit status 0 only when all pass:
    (passed as explicit files) prints byte-for-byte the JSON of `python -m desktop` in the source tree.
 2. analyze_demo: the bundled `analyze --demo --format json` (the demo data shipped inside the
    bundle) gives the same JSON as the source tree's `--demo`, file paths compared by name.
-3. gui: the bundled GUI starts offscreen and exits by itself with status 0 and no traceback
+3. brief: the bundled `brief --demo` writes a workbook whose sheets, shared strings and workbook
+   part are byte-identical to the source tree's (the zip differs only in timestamps).
+4. gui: the bundled GUI starts offscreen and exits by itself with status 0 and no traceback
    (`--quit-after-ms`), and the same for the source tree; median wall time of three launches
    with `--quit-after-ms 0` (start, open the workspace, show the window, close).
-4. logs_clean: the app's own log (under the throw-away COMMITDESK_HOME) records no error.
+5. logs_clean: the app's own log (under the throw-away COMMITDESK_HOME) records no error.
 Runs with a throw-away COMMITDESK_HOME, so the analyst's own settings are never touched.
 """
 
@@ -56,6 +58,15 @@ def _names_only(obj):
     if isinstance(obj, list):
         return [_names_only(x) for x in obj]
     return obj
+
+
+def _cells(path: Path) -> dict:
+    """Every sheet's cell values (a workbook's zip bytes differ by timestamps)."""
+    from zipfile import ZipFile
+
+    with ZipFile(path) as z:
+        return {n: z.read(n) for n in sorted(z.namelist())
+                if n.startswith("xl/worksheets/") or n == "xl/sharedStrings.xml" or n == "xl/workbook.xml"}
 
 
 def report(name: str, ok: bool, **facts) -> bool:
@@ -104,7 +115,15 @@ def main(argv: list[str] | None = None) -> int:
     results.append(report("analyze_demo", same, source_rc=rc_s, bundle_rc=rc_b,
                           stderr=(err_b or err_s)[-400:] if not same else ""))
 
-    # 3. GUI offscreen: starts, stays up for --quit-after-ms, exits cleanly; then three launches
+    # 3. the Excel brief: same sheets and the same cell values as the source tree's
+    out_s, out_b = Path(home) / "brief-source.xlsx", Path(home) / "brief-bundle.xlsx"
+    rc_s, _, err_s, _ = run([*src, "brief", "--demo", "--out", str(out_s)], env, args.timeout)
+    rc_b, _, err_b, _ = run([str(exe), "brief", "--demo", "--out", str(out_b)], env, args.timeout)
+    same = rc_s == rc_b == 0 and out_s.exists() and out_b.exists() and _cells(out_s) == _cells(out_b)
+    results.append(report("brief", same, source_rc=rc_s, bundle_rc=rc_b,
+                          stderr=(err_b or err_s)[-400:] if not same else ""))
+
+    # 4. GUI offscreen: starts, stays up for --quit-after-ms, exits cleanly; then three launches
     #    with --quit-after-ms 0 (start, show, close at once) for a median start-to-exit time
     for label, cmd in (("gui_bundle", [str(exe)]), ("gui_source", src)):
         times, ok, last_err, last_rc = [], True, "", 0
