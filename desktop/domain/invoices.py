@@ -144,7 +144,7 @@ def _casekey(v) -> str:
 
 
 class _RateCard:
-    """The rate card as plain records, matched by vendor + model (else meter) on a date."""
+    """The rate card as plain records, matched by vendor, model and meter on a date."""
 
     def __init__(self, rate_card: pd.DataFrame | None):
         self.rows: list[dict] = []
@@ -162,14 +162,25 @@ class _RateCard:
             })
 
     def match(self, vkey: str, model: str | None, meter: str | None, day: date) -> dict | None:
-        """The row of vendor + model (else + meter) valid on ``day``; latest effective_from wins
-        (then the later row)."""
+        """The most specific row valid on ``day`` (docs/domain.md, "premium_rate"): model and
+        meter both equal; else the model's row without a meter; else, for a line without a meter,
+        the model's rows when they all have one price; else the meter's row without a model.
+        Among equally specific rows the latest effective_from wins (then the later row)."""
         valid = [r for r in self.rows if r["vkey"] == vkey and (r["from"] is None or r["from"] <= day)
                  and (r["to"] is None or r["to"] >= day)]
-        for col, val in (("model", model), ("meter", meter)):
-            if val is None:
-                continue
-            hits = [r for r in valid if r[col] == _casekey(val)]
+        mk = _casekey(model) if model is not None else None
+        tk = _casekey(meter) if meter is not None else None
+        tiers: list[list[dict]] = []
+        if mk is not None:
+            of_model = [r for r in valid if r["model"] == mk]
+            if tk is not None:
+                tiers.append([r for r in of_model if r["meter"] == tk])
+            tiers.append([r for r in of_model if r["meter"] is None])
+            if tk is None and len({str(r["contracted_price"]) for r in of_model}) == 1:
+                tiers.append(of_model)
+        if tk is not None:
+            tiers.append([r for r in valid if r["meter"] == tk and r["model"] is None])
+        for hits in tiers:
             if hits:
                 return max(hits, key=lambda r: (r["from"] or date.min, r["_row"]))
         return None

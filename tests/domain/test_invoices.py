@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from desktop.domain import tables
@@ -206,3 +207,42 @@ def test_one_flag_per_line_and_ordering_by_invoice_id():
     assert [(f.line, f.flag, f.leakage) for f in a.flags] == [(3, "no_usage", D("20.00")),
                                                               (5, "duplicate_line", D("4.00"))]
     assert (a.tax, a.invoiced, a.premium_leakage) == (D("8.00"), D("20.00"), D("24.00"))
+
+
+def _rate_card(rows):
+    return tables.conform(pd.DataFrame(rows), "rate_card")
+
+
+@pytest.mark.parametrize("order", ["input-first", "output-first"])
+def test_premium_rate_matches_model_and_meter(order):
+    """Rate card: gpt-4o input 0.00220, output 0.00880 (either order). Lines: input 1000 @ 0.00300
+    (premium: (0.00300 - 0.00220) x 1000 = 0.80) and output 1000 @ 0.00880 (at contract)."""
+    from desktop.domain.invoices import _RateCard
+
+    rows = [{"vendor": "OpenAI", "model": "gpt-4o", "meter": "input_tokens", "contracted_price": 0.0022},
+            {"vendor": "OpenAI", "model": "gpt-4o", "meter": "output_tokens", "contracted_price": 0.0088}]
+    if order == "output-first":
+        rows.reverse()
+    card = _RateCard(_rate_card(rows))
+    day = date(2026, 2, 1)
+    assert card.match("openai", "gpt-4o", "input_tokens", day)["contracted_price"] == 0.0022
+    assert card.match("openai", "gpt-4o", "output_tokens", day)["contracted_price"] == 0.0088
+    # a line without a meter cannot tell input from output: no match rather than a guess
+    assert card.match("openai", "gpt-4o", None, day) is None
+    # a meter of the model that the card does not price: no match
+    assert card.match("openai", "gpt-4o", "cached_input", day) is None
+
+
+def test_rate_card_model_wide_and_meter_wide_rows():
+    from desktop.domain.invoices import _RateCard
+
+    card = _RateCard(_rate_card([
+        {"vendor": "OpenAI", "model": "o3", "contracted_price": 0.01},
+        {"vendor": "OpenAI", "meter": "batch_tokens", "contracted_price": 0.5},
+        {"vendor": "OpenAI", "model": "o3", "meter": "output_tokens", "contracted_price": 0.04},
+    ]))
+    day = date(2026, 2, 1)
+    assert card.match("openai", "o3", "output_tokens", day)["contracted_price"] == 0.04
+    assert card.match("openai", "o3", "input_tokens", day)["contracted_price"] == 0.01  # model-wide row
+    assert card.match("openai", None, "batch_tokens", day)["contracted_price"] == 0.5
+    assert card.match("openai", "gpt-4o", "batch_tokens", day)["contracted_price"] == 0.5
