@@ -331,8 +331,6 @@ def test_brief_money_equals_json_from_a_workspace(tmp_path, capsys):
     test_budget_money_equals_json(wb, js)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: brief --workspace right after import writes 'no actions' and "
-                   "'Open actions 0'; the checklist only appears once `actions` has been run (qa-bugs.md B11)")
 def test_brief_from_fresh_workspace_has_the_actions(tmp_path, capsys):
     w = _demo_workspace(tmp_path, capsys)
     wb = openpyxl.load_workbook(_write_brief(capsys, tmp_path / "fresh.xlsx", w))
@@ -352,8 +350,6 @@ def _write_brief(capsys, out, w):
     return out
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the Data sheet's cumulative consumed at the as-of date (824,180.70) "
-                   "differs from the Pacing/Exposure/Summary figure (824,180.71) for OAI-2026-RAMP (qa-bugs.md B13)")
 def test_burn_up_data_agrees_with_consumed_to_date(demo_brief, demo_json):
     import datetime as dt
 

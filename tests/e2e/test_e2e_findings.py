@@ -22,8 +22,6 @@ def _big_usage(path, cost: str, n: int):
 
 # ---------------------------------------------------------------- B2: JSON accounting
 
-@pytest.mark.xfail(strict=True, reason="BUG: analyze JSON imports[] has no totals_excluded, so rows_read != "
-                   "imported + rejected for a file with a TOTAL row (qa-bugs.md B2)")
 def test_json_accounts_for_totals_rows(tmp_path, capsys):
     p = write(tmp_path / "u.csv", "date,vendor,cost\n2026-02-01,OpenAI,1.00\n2026-02-02,OpenAI,2.00\nTotal,,3.00\n")
     rep = analyze(capsys, "--usage", p)["imports"][0]
@@ -32,8 +30,6 @@ def test_json_accounts_for_totals_rows(tmp_path, capsys):
 
 # ---------------------------------------------------------------- B3: import warnings not shown by analyze
 
-@pytest.mark.xfail(strict=True, reason="BUG: analyze (text) never shows ImportReport.warnings, e.g. that "
-                   "03/04/2026 was read month-first by default (qa-bugs.md B3)")
 def test_analyze_text_says_ambiguous_dates_were_guessed(tmp_path, capsys):
     p = write(tmp_path / "amb.csv", "date,vendor,cost\n03/04/2026,OpenAI,1.00\n05/06/2026,OpenAI,2.00\n")
     status, out, err = run(capsys, "analyze", "--usage", p, "--format", "text")
@@ -41,8 +37,6 @@ def test_analyze_text_says_ambiguous_dates_were_guessed(tmp_path, capsys):
     assert "03/04/2026" in out or "month-first" in out or "month/day" in out
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: analyze --workspace says nothing about usage flagged as possible "
-                   "double counting at import (qa-bugs.md B3)")
 def test_analyze_workspace_mentions_double_counting(tmp_path, capsys):
     a = write(tmp_path / "a.csv", "date,vendor,cost\n2026-02-01,OpenAI,1.00\n2026-02-02,OpenAI,2.00\n")
     b = write(tmp_path / "b.csv", "date,vendor,cost,project\n2026-02-01,OpenAI,1.00,x\n")
@@ -55,8 +49,6 @@ def test_analyze_workspace_mentions_double_counting(tmp_path, capsys):
 
 # ---------------------------------------------------------------- B4: FX left-out rows invisible in JSON
 
-@pytest.mark.xfail(strict=True, reason="BUG: a usage row left out for want of an FX rate is named in the text "
-                   "report but nowhere in the JSON (qa-bugs.md B4)")
 def test_json_names_rows_left_out_for_fx(tmp_path, capsys):
     p = write(tmp_path / "mixed.csv", "date,vendor,cost,currency\n2026-02-01,OpenAI,10.00,USD\n"
               "2026-02-02,OpenAI,20.00,EUR\n")
@@ -133,8 +125,6 @@ def test_percent_text_in_contracts_csv(tmp_path, capsys):
 
 # ---------------------------------------------------------------- B7: every row rejected
 
-@pytest.mark.xfail(strict=True, reason="BUG: when every usage row is rejected, exit 2 says 'no as-of date' and "
-                   "names neither the file nor a row/column (qa-bugs.md B7)")
 def test_all_rows_rejected_names_file_row_column(tmp_path, capsys):
     p = write(tmp_path / "allbad.csv", "date,vendor,cost\n2026-02-01,OpenAI,abc\n2026-02-02,OpenAI,def\n")
     status, out, err = run(capsys, "analyze", "--usage", p, "--format", "json")
@@ -246,8 +236,6 @@ def test_strict_makes_a_rejected_row_fatal(tmp_path, capsys):
 
 # ---------------------------------------------------------------- B10: same file twice in file mode
 
-@pytest.mark.xfail(strict=True, reason="BUG: analyze --usage X X (or two byte-identical exports) silently "
-                   "double counts; the workspace refuses the same content (qa-bugs.md B10)")
 def test_same_file_twice_is_not_silently_double_counted(tmp_path, capsys):
     u = write(tmp_path / "u.csv", "date,vendor,cost\n2026-01-10,OpenAI,1.00\n2026-02-10,OpenAI,1.00\n")
     copy = write(tmp_path / "u_copy.csv", u.read_text())
@@ -259,8 +247,6 @@ def test_same_file_twice_is_not_silently_double_counted(tmp_path, capsys):
 # ---------------------------------------------------------------- B14: rate card matched by model only
 
 @pytest.mark.parametrize("order", ["input-first", "output-first"])
-@pytest.mark.xfail(strict=True, reason="BUG: premium_rate looks up the rate card by vendor+model only, so with "
-                   "input and output prices for one model the last row wins: missed or false leakage (qa-bugs.md B14)")
 def test_premium_rate_uses_the_lines_meter(tmp_path, capsys, order):
     rows = ["OpenAI,gpt-4o,input_tokens,0.00220,1K tokens", "OpenAI,gpt-4o,output_tokens,0.00880,1K tokens"]
     if order == "output-first":
