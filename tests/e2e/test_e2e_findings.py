@@ -263,3 +263,18 @@ def test_premium_rate_uses_the_lines_meter(tmp_path, capsys, order):
     # the output line is billed exactly at its contracted price
     assert [(f["line"], f["flag"], f["leakage"]) for f in i["flags"]] == [(2, "premium_rate", "0.80")]
     assert i["premium_leakage"] == "0.80"
+
+
+# ---------------------------------------------------------------- B15: unknown contract_id
+
+@pytest.mark.xfail(strict=True, reason="BUG: usage naming a contract_id that no commitment has draws down "
+                   "nothing and nothing says so (qa-bugs.md B15)")
+def test_usage_with_unknown_contract_id_is_reported(tmp_path, capsys):
+    c = write(tmp_path / "c.csv", "contract_id,vendor,period_start,period_end,commitment\n"
+              "OAI-2026,OpenAI,2026-01-01,2026-12-31,36500\n")
+    u = write(tmp_path / "u.csv", "date,vendor,cost,contract_id\n2026-03-01,OpenAI,100.00,OAI-2026\n"
+              "2026-03-02,OpenAI,900.00,OAI-2O26\n")  # a typo: letter O for zero
+    d = analyze(capsys, "--contracts", c, "--usage", u)
+    assert d["contracts"][0]["consumed_to_date"] == "100.00"
+    status, out, _ = run(capsys, "analyze", "--contracts", c, "--usage", u, "--format", "text")
+    assert "OAI-2O26" in out
