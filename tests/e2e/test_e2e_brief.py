@@ -359,3 +359,23 @@ def test_burn_up_data_agrees_with_consumed_to_date(demo_brief, demo_json):
         if r["Date"].value <= T and r["Consumed (cumulative)"].value is not None:
             last[r["Contract"].value] = money(r["Consumed (cumulative)"])
     assert last == {c["contract_id"]: Decimal(c["consumed_to_date"]) for c in demo_json["contracts"]}
+
+
+def test_raw_usage_rows_are_every_source_row(tmp_path, capsys):
+    """--raw-usage: one row per usage row, with its file and row number, amounts as in the file."""
+    from desktop.resources import demo_files
+
+    out = tmp_path / "raw.xlsx"
+    status, _, err = run(capsys, "brief", "--demo", "--raw-usage", "--sections", "data", "--out", out)
+    assert status == 0, err
+    wb = openpyxl.load_workbook(out, read_only=True)
+    rows = list(wb["Usage rows"].iter_rows(values_only=True))
+    head, body = list(rows[0]), rows[1:]
+    with open(dict(demo_files())["usage"], newline="", encoding="utf-8") as fh:
+        source = list(csv.DictReader(fh))
+    assert len(body) == len(source)
+    at = {h: i for i, h in enumerate(head)}
+    for got, want, line in zip(body, source, range(2, len(source) + 2), strict=True):
+        assert (got[at["_file"]], got[at["_row"]]) == ("usage.csv", line)
+        assert Decimal(repr(got[at["cost"]])) == Decimal(want["cost"]), line
+        assert got[at["date"]].date().isoformat() == want["date"]
