@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from desktop.domain import tables
 from desktop.domain.inputs import Inputs
 from desktop.domain.progress import Cancelled, Progress
 from desktop.domain.results import ImportIssue, ImportReport
@@ -90,17 +92,65 @@ def read_file(path, kind: str | None = None, *, settings: Settings | None = None
             table, match = _read_json(path, kind)
             return _finish(table, match, ctx, ticker, name)
         else:
-            quick = _read_text_fast(path, head, ticker, kind, ctx, profiles)
+            quick = _read_text_fast(path, head, ticker, kind, ctx, profiles, limits)
             if quick is not None:
                 return quick
             table = _read_text(path, head, ticker, limits)
+            # the sample check saw the first 64 KiB; a header longer than that is measured here,
+            # still before any mapping work
+            safety.check_columns(len(table.columns), name, limits)
     except Cancelled:
         raise
     table.file = name
     if prof is None and profiles:
         prof = ctx.profile = _profile_for(table.columns, kind, profiles)
     match = identify(table, kind, prof)
+    if table.container == "xlsx" and table.sheet:
+        _percent_cells(path, table, match, ticker)
     return _finish(table, match, ctx, ticker, name)
+
+
+def _percent_cells(path: Path, table: reader.RawTable, match: Match, ticker: reader.Ticker) -> None:
+    """A *_pct column (discount_pct, shortfall_penalty_pct, rollover_pct) typed as 25% in Excel
+    holds 0.25 in a cell formatted as percent: such cells are read as 25 (percent columns hold
+    percentages, docs/domain.md). Canonical and mapped sheets only; FOCUS defines its own
+    fractions."""
+    from desktop.ingest.formats.canonical import Canonical, Mapped
+
+    if not isinstance(match.handler, (Canonical, Mapped)):
+        return
+    spec = tables.SPECS[match.kind]
+    srcs = [s for s, c in match.mapping.items()
+            if c.endswith("_pct") and c in spec.names and spec.column(c).kind == "float"
+            and s in table.columns]
+    if not srcs or not len(table.rows):
+        return
+    col0 = int(table.meta.get("col0", 0))
+    where = {table.columns.index(s) + col0: s for s in srcs}
+    ticker(0.6, "reading cell formats")
+    try:
+        flags = reader.percent_formatted(path, table.sheet, list(where), table.rows)
+    except Exception as exc:  # openpyxl on a sheet calamine read: keep the values, say so
+        table.warnings.append(f"cell formats could not be read ({type(exc).__name__}); "
+                              f"{', '.join(srcs)} read as the numbers stored in the cells")
+        return
+    for c, s in where.items():
+        f = flags.get(c)
+        if f is not None and f.any():
+            table.data[s] = _times_100(table.data[s], f)
+
+
+def _times_100(col: pd.Series, mask) -> pd.Series:
+    """Numbers in the masked cells times 100, exactly (0.07 -> 7.0, not 7.000000000000001)."""
+    vals = col.to_numpy(dtype=object, copy=True)
+    for i in np.flatnonzero(mask):
+        v = vals[i]
+        if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)) \
+                and np.isfinite(v):
+            vals[i] = float(Decimal(repr(float(v))) * 100)
+    if col.dtype.kind == "f":
+        return pd.Series(vals.astype(np.float64), index=col.index, name=col.name)
+    return pd.Series(vals, index=col.index, name=col.name, dtype=object)
 
 
 def _profile_for(columns: list[str], kind: str | None, profiles: list) -> mapping.MappingProfile | None:
@@ -181,7 +231,8 @@ def _finish(table: reader.RawTable, match: Match, ctx: Context, ticker: reader.T
 
 
 def _read_text_fast(path: Path, head: bytes, ticker: reader.Ticker, kind: str | None,
-                    ctx: Context, profiles: list | None = None) -> ImportResult | None:
+                    ctx: Context, profiles: list | None = None,
+                    limits: safety.Limits = safety.DEFAULT_LIMITS) -> ImportResult | None:
     """The pyarrow lane for big clean usage CSVs (desktop/ingest/fast.py); None -> careful reader."""
     info = sniff.detect_encoding(head)
     if not fast.eligible(path.stat().st_size, info):
@@ -189,8 +240,8 @@ def _read_text_fast(path: Path, head: bytes, ticker: reader.Ticker, kind: str | 
     sample = head[info.bom:].decode("utf-8", errors="replace")
     if "\x00" in sample or sniff.looks_binary(sample):
         return None
-    delim = sniff.detect_delimiter(sample)
-    sample_rows = list(csv.reader(io.StringIO(sample, newline=""), delimiter=delim))[:sniff.HEADER_SCAN_ROWS]
+    delim = sniff.detect_delimiter(sample, complete=len(head) < sniff.SAMPLE_BYTES)
+    sample_rows = _sample_rows(sample, delim, path.name, limits)
     if not sample_rows or sniff.find_header(sample_rows, known_names()) != 0:
         return None
     if ctx.profile is None and profiles:
@@ -214,6 +265,21 @@ def _read_text_fast(path: Path, head: bytes, ticker: reader.Ticker, kind: str | 
     return ImportResult("usage", frame, report)
 
 
+def _sample_rows(sample: str, delim: str, name: str, limits: safety.Limits) -> list[list[str]]:
+    """The first rows of the 64 KiB sample; a row wider than the column limit refuses the file
+    here, before any reading or mapping work (B1: 20,000 columns took ~10 s in mapping)."""
+    try:
+        rows = list(csv.reader(io.StringIO(sample, newline=""), delimiter=delim))
+    except csv.Error:
+        rows = []
+    widths = [len(r) for r in rows]
+    widest = max(widths, default=0)
+    # the sample may end inside its last line: that row's width is a lower bound
+    cut = bool(rows) and widths[-1] == widest and not sample.endswith(("\n", "\r"))
+    safety.check_columns(widest, name, limits, at_least=cut)
+    return rows[:sniff.HEADER_SCAN_ROWS]
+
+
 class _Irregular(Exception):
     pass
 
@@ -234,8 +300,8 @@ def _read_text(path: Path, head: bytes, ticker: reader.Ticker, limits: safety.Li
     sample = head[info.bom:].decode(info.encoding, errors="replace")
     if "\x00" in sample or sniff.looks_binary(sample):
         raise UnreadableFile("not a text table: the file holds binary data (is it really a CSV?)", file=name)
-    delim = sniff.detect_delimiter(sample)
-    sample_rows = list(csv.reader(io.StringIO(sample, newline=""), delimiter=delim))[:sniff.HEADER_SCAN_ROWS]
+    delim = sniff.detect_delimiter(sample, complete=len(head) < sniff.SAMPLE_BYTES)
+    sample_rows = _sample_rows(sample, delim, name, limits)
     arrow_ok = (path.stat().st_size >= fast.MIN_BYTES and bool(sample_rows)
                 and sniff.find_header(sample_rows, known_names()) == 0)
     if arrow_ok:

@@ -137,23 +137,45 @@ def suggest_mapping(columns: list[str], kind: str) -> dict[str, str]:
     """Source column -> canonical column suggestions from names and synonyms.
 
     Exact canonical names win; then synonyms in the order the canonical columns are listed (so
-    required columns are served first); a source column is used once.
+    required columns are served first); a source column is used once. Among several source
+    columns matching one synonym, the leftmost wins; an exact name beats a decorated one
+    ("Betrag (EUR)", "cost_usd_total").
+
+    Linear in the number of columns: the source names are indexed once (exact normalised name,
+    and every prefix/suffix cut at an ``_``), then each synonym is one dictionary look-up.
     """
     spec = tables.SPECS[kind]
     out = canonical_mapping(columns, kind)
     taken = set(out.values())
-    normed = {c: norm_name(c) for c in columns if c not in out}
+    exact: dict[str, list[str]] = {}
+    decorated: dict[str, list[str]] = {}
+    for c in columns:
+        if c in out:
+            continue
+        k = norm_name(c)
+        exact.setdefault(k, []).append(c)
+        parts = k.split("_")
+        if len(parts) > 1:
+            pieces = {"_".join(parts[:i]) for i in range(1, len(parts))}
+            pieces.update("_".join(parts[i:]) for i in range(1, len(parts)))
+            for piece in pieces:
+                if len(piece) >= 4:
+                    decorated.setdefault(piece, []).append(c)
+
+    def first_free(cands: list[str] | None) -> str | None:
+        if not cands:
+            return None
+        return next((c for c in cands if c not in out), None)
+
     for col in spec.columns:
         if col.name in taken:
             continue
-        syns = [norm_name(s) for s in SYNONYMS.get(col.name, ())]
-        for rank_syn in syns:
-            hit = next((c for c, k in normed.items() if k == rank_syn and c not in out), None)
-            if hit is None:
+        for syn in SYNONYMS.get(col.name, ()):
+            rank_syn = norm_name(syn)
+            hit = first_free(exact.get(rank_syn))
+            if hit is None and len(rank_syn) >= 4:
                 # tolerate decorations like "Betrag (EUR)" or "cost_usd_total"
-                hit = next((c for c, k in normed.items()
-                            if c not in out and len(rank_syn) >= 4
-                            and (k.startswith(rank_syn + "_") or k.endswith("_" + rank_syn))), None)
+                hit = first_free(decorated.get(rank_syn))
             if hit is not None:
                 out[hit] = col.name
                 taken.add(col.name)

@@ -108,7 +108,9 @@ CURRENCY_SYMBOLS = {
 }
 _SYMBOLS_SORTED = sorted(CURRENCY_SYMBOLS, key=len, reverse=True)
 _CODE_RE = re.compile(r"^([A-Z]{3})\s*(.*)$|^(.*?)\s*([A-Z]{3})$")
-_NUM_RE = re.compile(r"^[+-]?(\d[\d.,' ]*|[.,]\d+)$")
+_NUM_RE = re.compile(r"^[+-]?(\d[\d.,' ]*|[.,]\d+)$|^\d+([.,]\d+)?[eE][+-]?\d{1,3}$")
+# scientific notation as Excel writes small costs to CSV: 1.5E-05, 2.5e+03, 1,5E-02
+_EXP_RE = re.compile(r"^(\d+(?:[.,]\d+)?)[eE]([+-]?\d{1,3})$")
 _MAX_INT_DIGITS = 12  # 10^12 units in micros still fits int64
 
 
@@ -169,6 +171,10 @@ def tokenize_number(raw) -> NumberToken | None:
 
 def separator_vote(body: str) -> str | None:
     """Which decimal separator this spelling proves: '.', ',' or None (ambiguous / no decimals)."""
+    e = _EXP_RE.match(body)
+    if e:  # a mantissa never groups thousands: its one separator is the decimal one
+        m = e.group(1)
+        return "." if "." in m else ("," if "," in m else None)
     body = body.replace(" ", "").replace("'", "")
     has_dot, has_comma = "." in body, "," in body
     if has_dot and has_comma:
@@ -238,6 +244,15 @@ def _arrow_votes(col: pd.Series) -> tuple[int, int, pd.Series]:
 
 
 def body_to_decimal(body: str, decimal: str) -> Decimal | None:
+    e = _EXP_RE.match(body)
+    if e:
+        mant = e.group(1)
+        if ("," if decimal == "." else ".") in mant:
+            return None  # 1,5E-02 in a file whose decimal separator is '.'
+        d = Decimal(mant.replace(",", ".")).scaleb(int(e.group(2)))
+        if d and d.adjusted() >= _MAX_INT_DIGITS:
+            return None
+        return d
     b = body.replace(" ", "").replace("'", "")
     group = "," if decimal == "." else "."
     if decimal in b and b.count(decimal) > 1:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -226,12 +227,12 @@ def read_xlsx(path: Path, facts: XlsxFacts, known: set[str], ticker: Ticker,
             h = sniff.find_header(sample, known)
             hits = sum(1 for v in sample[h] if isinstance(v, str) and sniff.norm_name(v) in known)
             if best is None or hits > best[0]:
-                best = (hits, sname, grid, head, h)
+                best = (hits, sname, grid, head, h, int((getattr(sh, "start", None) or (0, 0))[1]))
             if sheet or hits >= 3:
                 break
         if best is None:
             raise ValueError("the workbook has no sheet with data")
-        _, sname, grid, head, h = best
+        _, sname, grid, head, h, col0 = best
         sample = [grid[i] for i in head]
         top, h = sniff.header_span(sample, h)
         hrow = grid[head[h]]
@@ -249,9 +250,64 @@ def read_xlsx(path: Path, facts: XlsxFacts, known: set[str], ticker: Ticker,
         t = grid_table(path.name, names_, body, lines, head[h] + 1)
         t.sheet = sname
         t.date1904 = facts.date1904
+        t.meta["col0"] = col0  # grid column j is sheet column col0 + j (0-based)
         return t
     finally:
         wb.close()
+
+
+MAX_FORMAT_ROWS = 20_000  # data rows whose cell formats are read one by one
+
+
+def is_percent_format(fmt: str | None) -> bool:
+    """Does an Excel number format show the value times 100 with a % sign ("0%", "0.00%",
+    "#,##0.0%;[Red]-0.0%")? Quoted text, escaped characters and [..] sections do not count."""
+    if not fmt or "%" not in fmt:
+        return False
+    f = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", fmt)
+    return "%" in f
+
+
+def percent_formatted(path: Path, sheet: str, columns: list[int], rows: np.ndarray) -> dict[int, np.ndarray]:
+    """For each sheet column (0-based) in ``columns``: which of the data ``rows`` (sheet row
+    numbers) hold a cell formatted as percent. calamine gives values only, so openpyxl
+    (read-only, defusedxml active, after the safety scan) reads the formats of just these
+    columns and rows; past ``MAX_FORMAT_ROWS`` data rows a column's later cells follow the
+    format most of its first cells have."""
+    import openpyxl
+
+    out = {c: np.zeros(len(rows), dtype=bool) for c in columns}
+    if not len(rows) or not columns:
+        return out
+    first = int(rows.min())
+    last = min(int(rows.max()), first + MAX_FORMAT_ROWS - 1)
+    pos = {int(r): i for i, r in enumerate(rows)}
+    seen = {c: [0, 0] for c in columns}  # [percent, cells]
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = wb[sheet]
+        lo, hi = min(columns), max(columns)
+        for cells in ws.iter_rows(min_row=first, max_row=last, min_col=lo + 1, max_col=hi + 1):
+            for cell in cells:
+                r = getattr(cell, "row", None)
+                c = getattr(cell, "column", None)
+                if r is None or c is None or (c - 1) not in out:
+                    continue
+                i = pos.get(int(r))
+                if i is None:
+                    continue
+                pct = is_percent_format(getattr(cell, "number_format", None))
+                out[c - 1][i] = pct
+                seen[c - 1][0] += pct
+                seen[c - 1][1] += 1
+    finally:
+        wb.close()
+    beyond = rows > last
+    if beyond.any():
+        for c, (pct, n) in seen.items():
+            if n and pct * 2 > n:
+                out[c][beyond] = True
+    return out
 
 
 def grid_table(file: str, names: list[str], body: list[list], lines: np.ndarray, header_line: int) -> RawTable:

@@ -15,6 +15,7 @@ openpyxl must run with defusedxml: ``check_defusedxml`` raises when openpyxl say
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -55,6 +56,23 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+# Everything zipfile/zlib raise on a damaged, truncated or exotic zip: BadZipFile (and
+# LargeZipFile), NotImplementedError ("zip file version 10.0", an unknown compression method),
+# RuntimeError (an encrypted entry), zlib.error / EOFError (a broken deflate stream), struct.error
+# (a cut header), OSError, ValueError (also UnicodeDecodeError in a part name).
+ZIP_ERRORS: tuple[type[BaseException], ...] = (
+    zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, zlib.error,
+    EOFError, struct.error, OSError, ValueError, KeyError, IndexError, OverflowError)
+
+
+def check_columns(ncols: int, name: str, limits: Limits = DEFAULT_LIMITS, *, at_least: bool = False) -> None:
+    """A text table wider than ``Limits.max_cols`` is refused like a too-wide sheet."""
+    if ncols > limits.max_cols:
+        raise UnsafeFile(
+            f"the table has {'at least ' if at_least else ''}{ncols:,} columns; the limit is "
+            f"{limits.max_cols:,} columns "
+            "(is the delimiter right? a CSV this wide is not a cost table)", file=name)
 
 
 @dataclass
@@ -112,40 +130,50 @@ def check_xlsx(path: Path, limits: Limits = DEFAULT_LIMITS) -> XlsxFacts:
     name = path.name
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise UnsafeFile(f"not a readable xlsx workbook (damaged or truncated zip: {exc})",
+    except ZIP_ERRORS as exc:
+        raise UnsafeFile(f"not a readable xlsx workbook (damaged or truncated zip: "
+                         f"{type(exc).__name__}: {exc})", file=name) from exc
+    try:
+        with zf:
+            return _check_zip(zf, name, limits)
+    except UnsafeFile:
+        raise
+    except ZIP_ERRORS as exc:
+        raise UnsafeFile(f"not a readable xlsx workbook (damaged zip: {type(exc).__name__}: {exc})",
                          file=name) from exc
-    with zf:
-        infos = zf.infolist()
-        if len(infos) > limits.max_zip_entries:
-            raise UnsafeFile(f"the workbook has {len(infos):,} parts; the limit is "
-                             f"{limits.max_zip_entries:,}", file=name)
-        total = sum(i.file_size for i in infos)
-        if total > limits.max_uncompressed_bytes:
+
+
+def _check_zip(zf: zipfile.ZipFile, name: str, limits: Limits) -> XlsxFacts:
+    infos = zf.infolist()
+    if len(infos) > limits.max_zip_entries:
+        raise UnsafeFile(f"the workbook has {len(infos):,} parts; the limit is "
+                         f"{limits.max_zip_entries:,}", file=name)
+    total = sum(i.file_size for i in infos)
+    if total > limits.max_uncompressed_bytes:
+        raise UnsafeFile(
+            f"the workbook unpacks to {total / 2**20:,.0f} MiB; the limit is "
+            f"{limits.max_uncompressed_bytes / 2**20:,.0f} MiB (zip bomb?)", file=name)
+    for i in infos:
+        if i.file_size > 2**20 and i.file_size > limits.max_entry_ratio * max(i.compress_size, 1):
             raise UnsafeFile(
-                f"the workbook unpacks to {total / 2**20:,.0f} MiB; the limit is "
-                f"{limits.max_uncompressed_bytes / 2**20:,.0f} MiB (zip bomb?)", file=name)
-        for i in infos:
-            if i.file_size > 2**20 and i.file_size > limits.max_entry_ratio * max(i.compress_size, 1):
-                raise UnsafeFile(
-                    f"part {i.filename} is compressed {i.file_size / max(i.compress_size, 1):,.0f}:1; "
-                    f"the limit is {limits.max_entry_ratio:,.0f}:1 (zip bomb?)", file=name)
-        names = {i.filename for i in infos}
-        if "xl/workbook.xml" not in names:
-            raise UnsafeFile("not an xlsx workbook (no xl/workbook.xml; is it a different zip file?)",
-                             file=name)
-        facts = XlsxFacts()
-        for i in infos:
-            if i.filename.endswith((".xml", ".rels", ".vml")):
-                head = _read_head(zf, i, name, 65536)
-                if _DOCTYPE_RE.search(head):
-                    raise UnsafeFile(f"part {i.filename} declares XML entities (DOCTYPE); "
-                                     "spreadsheets never need them (billion laughs?)", file=name)
-        wb = _read_head(zf, zf.getinfo("xl/workbook.xml"), name, 1 << 20)
-        facts.date1904 = re.search(rb'date1904="(1|true)"', wb) is not None
-        for i in infos:
-            if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml"):
-                facts.sheets.append(_sheet_extent(zf, i, name, limits))
+                f"part {i.filename} is compressed {i.file_size / max(i.compress_size, 1):,.0f}:1; "
+                f"the limit is {limits.max_entry_ratio:,.0f}:1 (zip bomb?)", file=name)
+    names = {i.filename for i in infos}
+    if "xl/workbook.xml" not in names:
+        raise UnsafeFile("not an xlsx workbook (no xl/workbook.xml; is it a different zip file?)",
+                         file=name)
+    facts = XlsxFacts()
+    for i in infos:
+        if i.filename.endswith((".xml", ".rels", ".vml")):
+            head = _read_head(zf, i, name, 65536)
+            if _DOCTYPE_RE.search(head):
+                raise UnsafeFile(f"part {i.filename} declares XML entities (DOCTYPE); "
+                                 "spreadsheets never need them (billion laughs?)", file=name)
+    wb = _read_head(zf, zf.getinfo("xl/workbook.xml"), name, 1 << 20)
+    facts.date1904 = re.search(rb'date1904="(1|true)"', wb) is not None
+    for i in infos:
+        if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml"):
+            facts.sheets.append(_sheet_extent(zf, i, name, limits))
     return facts
 
 
@@ -153,7 +181,7 @@ def _read_head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, n: int) ->
     try:
         with zf.open(info) as f:
             return f.read(n)
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
+    except ZIP_ERRORS as exc:
         raise UnsafeFile(f"part {info.filename} cannot be read (damaged or truncated zip: {exc})",
                          file=name) from exc
 
@@ -220,7 +248,9 @@ def _sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits:
                     # cells without r="" references: count them per row conservatively
                     max_col = max((seg.count(b"<c") for seg in body.split(b"</row>")), default=0)
                 _check_extent(max_row, max_col, info.filename, name, limits)
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
+    except UnsafeFile:
+        raise
+    except ZIP_ERRORS as exc:
         raise UnsafeFile(f"sheet {info.filename} cannot be read (damaged or truncated zip: {exc})",
                          file=name) from exc
     return SheetExtent(info.filename, max_row, max_col)

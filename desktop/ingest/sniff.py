@@ -102,21 +102,34 @@ def _split_count(line: str, delim: str) -> int:
     return n + 1
 
 
-def detect_delimiter(text_sample: str) -> str:
-    lines = [ln for ln in text_sample.splitlines()[:60] if ln.strip()]
-    if len(lines) > 1:
-        lines = lines[:-1]  # the last sampled line may be cut short
-    best, best_score = ",", -1.0
+def detect_delimiter(text_sample: str, complete: bool = False) -> str:
+    """The delimiter that splits the most sample lines into one field count (> 1).
+
+    Ties (a title line "Kosten, November 2026" above a ``;`` table whose one data row has
+    decimal commas: both ``,`` and ``;`` give two lines of equal width) go to the delimiter
+    whose equal-width lines run unbroken down to the last line (the table body sits at the
+    bottom of the sample, titles sit on top), then to more fields. ``complete``: the sample is
+    the whole file, so its last line is not cut short.
+    """
+    all_lines = text_sample.splitlines()
+    if len(all_lines) > 1 and not complete and not text_sample.endswith(("\n", "\r")):
+        all_lines = all_lines[:-1]  # the last sampled line may be cut short
+    lines = [ln for ln in all_lines[:60] if ln.strip()]
+    best, best_score = ",", None
     for d in DELIMITERS:
         counts = [_split_count(ln, d) for ln in lines]
-        if not counts:
+        wide = Counter(c for c in counts if c > 1)
+        if not wide:
             continue
-        mode, freq = Counter(counts).most_common(1)[0]
-        if mode <= 1:
-            continue
-        # consistent width matters most, more fields breaks ties
-        score = freq + mode / 1000.0
-        if score > best_score:
+        # the most frequent width > 1 (ties: the wider one)
+        freq, mode = max((f, k) for k, f in wide.items())
+        run = 0
+        for c in reversed(counts):
+            if c != mode:
+                break
+            run += 1
+        score = (freq, run, mode)
+        if best_score is None or score > best_score:
             best, best_score = d, score
     return best
 
@@ -139,7 +152,7 @@ def _is_texty(v) -> bool:
     s = v.strip()
     if not s:
         return False
-    return re.fullmatch(r"[-+($€£¥]*[\d.,\s/:%-]+[)]*", s) is None
+    return re.fullmatch(r"[-+($€£¥]*[\d.,\s/:%-]+(?:[eE][+-]?\d{1,3})?[)]*", s) is None
 
 
 def _nonempty(v) -> bool:
