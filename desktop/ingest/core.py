@@ -153,6 +153,72 @@ def _times_100(col: pd.Series, mask) -> pd.Series:
     return pd.Series(vals, index=col.index, name=col.name, dtype=object)
 
 
+@dataclass(frozen=True)
+class SourceHeader:
+    """A file's header as the importer sees it (for a column-mapping editor)."""
+
+    columns: list[str]  # source column names, as read_file names them (merged headers joined)
+    header_row: int  # the row (spreadsheet) or line (text) the header is on, 1-based; 0: none
+    container: str  # "csv" | "xlsx" | "json"
+    sheet: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+HEADER_PEEK_ROWS = 200  # spreadsheet rows read to find the header
+
+
+def source_header(path, *, limits: safety.Limits | None = None, sheet: str | None = None) -> SourceHeader:
+    """The header row ``read_file`` would find, from a bounded look at the file: the first
+    64 KiB of a text file, the first 200 rows of each sheet (after the full xlsx safety
+    scan). A JSON file has no columns to map (``columns == []``). Raises UnreadableFile like
+    ``read_file`` for a file that cannot be read (legacy .xls, binary junk, too wide ...)."""
+    path = Path(path)
+    name = path.name
+    limits = limits or safety.DEFAULT_LIMITS
+    safety.check_size(path, limits)
+    with open(path, "rb") as f:
+        head = f.read(sniff.SAMPLE_BYTES)
+    what = sniff.container(head, path.suffix)
+    if what == "xls":
+        raise UnreadableFile("this is a legacy Excel 97-2003 (.xls) workbook; save it as .xlsx or CSV",
+                             file=name)
+    if what == "json":
+        return SourceHeader([], 0, "json")
+    if what == "xlsx":
+        safety.check_defusedxml()
+        facts = safety.check_xlsx(path, limits)
+        try:
+            t = reader.read_xlsx(path, facts, known_names(), reader.Ticker(None), sheet=sheet,
+                                 row_limit=HEADER_PEEK_ROWS)
+        except UnreadableFile:
+            raise
+        except Exception as exc:  # calamine errors: damaged parts, bad XML, no such sheet
+            raise UnreadableFile(f"the workbook cannot be read: {exc}", file=name) from exc
+        return SourceHeader(list(t.columns), t.header_row, "xlsx", sheet=t.sheet)
+    info = sniff.detect_encoding(head)
+    sample = head[info.bom:].decode(info.encoding, errors="replace")
+    if "\x00" in sample or sniff.looks_binary(sample):
+        raise UnreadableFile("not a text table: the file holds binary data (is it really a CSV?)", file=name)
+    complete = len(head) < sniff.SAMPLE_BYTES
+    delim = sniff.detect_delimiter(sample, complete=complete)
+    _sample_rows(sample, delim, name, limits)
+    if not complete:  # leave out the line the sample cuts
+        cut = max(sample.rfind("\n"), sample.rfind("\r"))
+        sample = sample[: cut + 1] if cut > 0 else sample
+    try:
+        names, _, _, header_line = reader.read_text_messy(sample, delim, known_names(), name,
+                                                          reader.Ticker(None))
+    except ValueError as exc:
+        raise UnreadableFile(f"not a readable CSV file ({exc})", file=name) from exc
+    return SourceHeader(names, header_line if names else 0, "csv", encoding=info.label, delimiter=delim)
+
+
+def source_columns(path, *, limits: safety.Limits | None = None, sheet: str | None = None) -> list[str]:
+    """The source column names ``read_file`` would see (``source_header(path).columns``)."""
+    return source_header(path, limits=limits, sheet=sheet).columns
+
+
 def _profile_for(columns: list[str], kind: str | None, profiles: list) -> mapping.MappingProfile | None:
     """The saved profile whose signature matches this header (a broken one is skipped)."""
     for p in profiles:

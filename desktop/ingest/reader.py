@@ -180,13 +180,16 @@ def read_text_arrow(path: Path, info: sniff.TextInfo, delimiter: str, file: str,
                     header_row=1)
 
 
-def _sheet_rows(sh, ticker: Ticker, chunk: int = 16384) -> list[list]:
+def _sheet_rows(sh, ticker: Ticker, chunk: int = 16384, limit: int | None = None) -> list[list]:
     """All rows of a sheet (row i is sheet row i + 1; leading empty columns dropped), read in
-    chunks so progress and cancel keep working on big sheets."""
+    chunks so progress and cancel keep working on big sheets; only the first ``limit`` rows
+    when given."""
     import itertools
 
     total = max(int(getattr(sh, "total_height", 0) or 0), 1)
     it = sh.iter_rows()
+    if limit is not None:
+        it = itertools.islice(it, limit)
     rows: list[list] = []
     while True:
         part = list(itertools.islice(it, chunk))
@@ -204,7 +207,9 @@ def _blank_row(r: list) -> bool:
 
 
 def read_xlsx(path: Path, facts: XlsxFacts, known: set[str], ticker: Ticker,
-              sheet: str | None = None) -> RawTable:
+              sheet: str | None = None, row_limit: int | None = None) -> RawTable:
+    """The best sheet (the one whose header names the most known columns; or ``sheet``) as a
+    RawTable. ``row_limit``: read only the first rows of each sheet (header peeking)."""
     from python_calamine import CalamineWorkbook
 
     wb = with_heartbeat(lambda: CalamineWorkbook.from_path(str(path)), ticker, 0.1, "opening workbook")
@@ -219,7 +224,7 @@ def read_xlsx(path: Path, facts: XlsxFacts, known: set[str], ticker: Ticker,
             ticker.check()
             sh = with_heartbeat(lambda sname=sname: wb.get_sheet_by_name(sname), ticker, 0.2,
                                 f"reading sheet {sname}")
-            grid = _sheet_rows(sh, ticker)
+            grid = _sheet_rows(sh, ticker, limit=row_limit)
             head = [i for i, r in enumerate(grid[:200]) if not _blank_row(r)][: sniff.HEADER_SCAN_ROWS]
             if not head:
                 continue

@@ -6,7 +6,6 @@ commit in the background with progress and cancel."""
 from __future__ import annotations
 
 import csv
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,33 +73,9 @@ class FileState:
 
 def peek_columns(path: Path) -> list[str]:
     """The header of a CSV/TSV/XLSX as the importer will see it (for the mapping editor)."""
-    from desktop.ingest import core, safety, sniff  # noqa: PLC0415
+    from desktop.ingest import source_columns  # noqa: PLC0415
 
-    with open(path, "rb") as fh:
-        head = fh.read(sniff.SAMPLE_BYTES)
-    what = sniff.container(head, path.suffix)
-    if what == "xlsx":
-        from python_calamine import CalamineWorkbook  # noqa: PLC0415
-
-        safety.check_xlsx(path)
-        wb = CalamineWorkbook.from_path(str(path))
-        rows = wb.get_sheet_by_index(0).to_python(nrows=sniff.HEADER_SCAN_ROWS)
-    elif what in ("csv", "text"):
-        info = sniff.detect_encoding(head)
-        sample = head[info.bom:].decode(info.encoding, errors="replace")
-        delim = sniff.detect_delimiter(sample)
-        rows = list(csv.reader(io.StringIO(sample, newline=""), delimiter=delim))[:sniff.HEADER_SCAN_ROWS]
-    else:
-        return []
-    rows = [list(r) for r in rows]
-    if not rows:
-        return []
-    h = sniff.find_header(rows, core.known_names())
-    width = max(len(r) for r in rows)
-    try:
-        return sniff.header_names(None, rows[h], width)
-    except TypeError:  # an older/newer signature: fall back to the header cells as written
-        return [str(v).strip() or f"column ({j + 1})" for j, v in enumerate(rows[h])]
+    return source_columns(path)
 
 
 def _read_one(fs_path: Path, kind, profile, settings, profiles, progress):
