@@ -105,13 +105,16 @@ class DataTable(QTableView):
                                                                       else True)
             if col.kind == "text" and col.uniques is not None and len(col.uniques) == 1 and col.uniques[0] == "":
                 empty = True
-            self.setColumnHidden(c, empty)  # a column with nothing in it only costs width
             title = str(m.headerData(c, Qt.Orientation.Horizontal) or "")
             w = fm.horizontalAdvance(title) + 28
             for r in range(sample):
                 text = m.data(m.index(r, c)) or ""
                 w = max(w, fm.horizontalAdvance(str(text)) + 18)
-            self.setColumnWidth(c, min(w, 320))
+            # width first, then hide: resizing a hidden section shows it again as a blank,
+            # headerless gap (seen on the Invoices page's all-empty Contract column)
+            if not empty:
+                self.setColumnWidth(c, min(w, 320))
+            self.setColumnHidden(c, empty)  # a column with nothing in it only costs width
         # stretch a trailing text column (notes, detail); a trailing number stays beside the others
         visible = [c for c in range(m.columnCount()) if not self.isColumnHidden(c)]
         last_text = bool(visible) and m.columns[visible[-1]].kind == "text"

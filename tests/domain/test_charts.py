@@ -384,22 +384,44 @@ def test_renewal():
     assert cost.x.tolist() == [1000, 1200, 1500]
     assert cost.y.tolist() == [1300, 1250, 1500]
     assert p.axis == "right" and p.y.tolist() == [0.02, 0.08, 0.6]
-    rec = d.get("rec:expected")
-    assert rec.x.tolist() == [1200] and rec.notes == ("least expected cost & safe max",)
-    assert [mk.label for mk in d.markers] == ["least expected cost & safe max: 1,200.00"]
-    assert d.get("od:expected").y.tolist() == [1400, 1400, 1400]
+    # one star series for every scenario (one legend entry), in the scenario's colour
+    rec = d.get("rec")
+    assert rec.x.tolist() == [1200] and rec.y.tolist() == [1250]
+    assert rec.notes == ("Expected: recommended (least expected cost & safe max) 1,200.00",)
+    assert rec.point_colors == (cost.color,) and rec.refs.at(0) == ["renewal:expected:1200.00"]
+    # the recommendations are in the caption, not as overlapping labels on the plot
+    assert d.markers == ()
+    assert d.extra["caption"] == "Recommended · Expected: least expected cost & safe max 1,200.00"
+    od = d.get("od:expected")
+    assert od.y.tolist() == [1400, 1400, 1400] and od.style == "dot" and not od.legend
+    assert d.extra["legend_notes"] == (("dotted: on-demand cost (no commitment)", palette.GREY, "dot"),)
     assert cost.refs.at(1) == ["renewal:expected:1200.00"]
+    assert cost.legend_label == "Expected · expected cost"
+    assert p.legend_label == "Expected · P(shortfall), right axis"
     assert charts.readout_text(d, 1210) == (
-        "Commit level 1,210.00 · expected · expected cost: 1,250.00 (discount 10.0%, savings 150.00)"
-        " · expected · P(shortfall): 8.0% · expected · on-demand cost: 1,400.00"
+        "Commit level 1,210.00 · Expected · expected cost: 1,250.00 (discount 10.0%, savings 150.00)"
+        " · Expected · P(shortfall): 8.0% · Expected · on-demand cost: 1,400.00"
     )
     assert charts.pick(d, 1495, 1502, 0.5, 0.5) == ("cost:expected", 2)
     assert charts.pick(d, 1500, 0, 0.5, 0.5, y2=0.6) == ("p:expected", 2)
     assert charts.renewal(scenarios() + (other,), vendor="Anthropic").title.endswith("Anthropic")
     named = RenewalScenarioResult("OpenAI renewal: aggressive", "OpenAI", D("1"), 0.0, 0.0, 12,
                                   scenarios()[0].rows, D("0"), None, None)
-    d2 = charts.renewal((named,))
-    assert d2.get("cost:OpenAI renewal: aggressive").label == "renewal: aggressive · expected cost"
+    cons = RenewalScenarioResult("OpenAI renewal: conservative", "OpenAI", D("1"), 0.0, 0.0, 12,
+                                 scenarios()[0].rows, D("900"), None, None)
+    d2 = charts.renewal((cons, named))
+    assert d2.get("cost:OpenAI renewal: aggressive").label == "Aggressive · expected cost"
+    # one colour per scenario: its cost line, P(shortfall) line and on-demand line share it
+    c, a = d2.get("cost:OpenAI renewal: conservative"), d2.get("cost:OpenAI renewal: aggressive")
+    assert c.color != a.color
+    assert d2.get("p:OpenAI renewal: conservative").color == c.color
+    assert d2.get("od:OpenAI renewal: conservative").color == c.color
+    assert not d2.has("od:OpenAI renewal: aggressive")  # no on-demand cost, no line
+    assert d2.extra["caption"] == ("Recommended · Conservative: least expected cost & safe max 1,200.00; "
+                                   "Aggressive: least expected cost & safe max 1,200.00")
+    assert d2.get("rec").point_colors == (c.color, a.color)
+    assert charts.scenario_label("Anthropic renewal: expected") == "Expected"
+    assert charts.scenario_label("OpenAI base", "OpenAI") == "Base"
 
 
 # ---------------------------------------------------------------------------------------------

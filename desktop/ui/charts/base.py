@@ -138,6 +138,70 @@ class CategoryAxis(pg.AxisItem):
         return out
 
 
+class Sample(pg.ItemSample):
+    """A legend sample: filled items (areas, bands, tier swatches) as a plain square,
+    everything else as pyqtgraph draws it (line, dash, symbol, bar)."""
+
+    def paint(self, p, *args):
+        opts = self.item.opts
+        filled = (not isinstance(self.item, (pg.ScatterPlotItem, pg.BarGraphItem))
+                  and opts.get("fillLevel") is not None and opts.get("fillBrush") is not None)
+        if not filled or not self.item.isVisible():
+            super().paint(p, *args)
+            return
+        p.setPen(pg.mkPen(opts["pen"]))
+        p.setBrush(pg.mkBrush(opts["fillBrush"]))
+        p.drawRect(QtCore.QRectF(3, 4, 14, 14))
+
+
+class RowLegend(pg.LegendItem):
+    """A legend laid out in its own row of the plot's grid (below the x axis), never over the
+    data: as many columns as fit the plot's width (at most ``max_columns``), row by row.
+    Clicking a sample toggles its series exactly as pyqtgraph's in-plot legend does."""
+
+    def __init__(self, **kw):
+        super().__init__(offset=None, frame=False, horSpacing=14, verSpacing=-4, sampleType=Sample, **kw)
+        self.max_columns = 0  # 0: as many as fit
+        self._avail = 0.0
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Maximum, QtWidgets.QSizePolicy.Policy.Fixed)
+
+    def entry_width(self) -> float:
+        def w(lab) -> float:
+            return lab.effectiveSizeHint(QtCore.Qt.SizeHint.PreferredSize).width()
+
+        return max((20 + w(lab) + 14 for _s, lab in self.items), default=0.0)
+
+    def fit_width(self, avail: float) -> None:
+        """Re-flow the entries into as many columns as ``avail`` pixels hold."""
+        self._avail = float(avail)
+        n = len(self.items)
+        if n == 0:
+            return
+        cols = max(1, min(n, int(self._avail // max(self.entry_width(), 1.0))))
+        if self.max_columns:
+            cols = min(cols, self.max_columns)
+        if cols != self.columnCount:
+            self.setColumnCount(cols)
+        else:
+            self.updateSize()
+
+    def addItem(self, item, name):  # noqa: N802 (Qt naming)
+        super().addItem(item, name)
+        if self._avail:
+            self.fit_width(self._avail)
+
+    def updateSize(self):  # noqa: N802
+        # the parent layout places the legend from its own grid's size hint; no setGeometry
+        self.layout.invalidate()
+        self.updateGeometry()
+
+    def hoverEvent(self, ev):  # noqa: N802  (no dragging: the legend stays in its row)
+        pass
+
+    def mouseDragEvent(self, ev):  # noqa: N802
+        ev.ignore()
+
+
 def _pen(color: str, width: float = 2.0, style: str = "solid"):
     pen = pg.mkPen(color=color, width=width)
     if style == "dash":
@@ -158,6 +222,7 @@ class ChartWidget(QtWidgets.QWidget):
     x_kind = "date"
     y_unit = "money"
     empty_text = "No data to chart."
+    pad_dates = True  # False: a date axis starts at the first data day and ends at the last
 
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
@@ -203,9 +268,18 @@ class ChartWidget(QtWidgets.QWidget):
         pi.setClipToView(True)
         pi.showGrid(x=True, y=True, alpha=0.25)
         pi.setMenuEnabled(True)
-        self.view_box.setMouseEnabled(x=True, y=self.x_kind != "category")
-        self.legend = pi.addLegend(offset=(8, 8), labelTextSize="8pt", colCount=1)
+        self.view_box.setMouseEnabled(x=True, y=True)
+        # the legend has its own row under the x axis (never over the data)
+        self.legend = RowLegend(labelTextSize="8pt", colCount=1)
+        pi.layout.addItem(self.legend, 4, 0, 1, 3)
+        pi.layout.setAlignment(self.legend, QtCore.Qt.AlignmentFlag.AlignHCenter)
+        pi.geometryChanged.connect(self._fit_legend)
         self.legend.sigSampleClicked.connect(self._legend_clicked)
+        self._threshold_lines: list[pg.InfiniteLine] = []
+        self._y2_map: tuple[float, float, float, float] | None = None
+        self.view_box.sigResized.connect(self._place_threshold_labels)
+        self.view_box.sigYRangeChanged.connect(self._place_threshold_labels)
+        self.view_box.sigYRangeChanged.connect(self._follow_y2)
 
         self.crosshair = pg.InfiniteLine(angle=90, movable=False)
         self.crosshair.setZValue(1000)
@@ -263,7 +337,6 @@ class ChartWidget(QtWidgets.QWidget):
             ax.setTextPen(pg.mkPen(th.foreground))
         self.crosshair.setPen(_pen(th.muted, 1, "dot"))
         self.legend.setLabelTextColor(th.foreground)
-        self.legend.setBrush(pg.mkBrush(palette.rgba(th.background, 200)))
         if self.data is not None:
             self.set_data(self.data)
 
@@ -294,7 +367,7 @@ class ChartWidget(QtWidgets.QWidget):
         self._draw_lines(data)
         self._rebuild_legend(data)
         empty = not any(s.n for s in data.series)
-        self.readout_label.setText(self.empty_text if empty else " ")
+        self.readout_label.setText(self.empty_text if empty else self._caption())
         self.reset_view()
 
     def _target_vb(self, s: Series) -> pg.ViewBox:
@@ -390,7 +463,7 @@ class ChartWidget(QtWidgets.QWidget):
                     pen = _pen(color, 1.0)
                 else:
                     pen = _pen(color, 2.2 if s.style in ("line", "step") else 1.8,
-                               "dash" if s.style == "dash" else "solid")
+                               s.style if s.style in ("dash", "dot") else "solid")
                 kw: dict = {"pen": pen, "connect": connect}
                 if s.style == "area":
                     # opaque (softened) fills: each band is drawn from 0 and the lower bands
@@ -555,21 +628,51 @@ class ChartWidget(QtWidgets.QWidget):
             ln.setZValue(8)
             self.plot_item.addItem(ln, ignoreBounds=True)
             self._lines.append(ln)
-        stagger = (0.985, 0.985, 0.70, 0.84, 0.985)
-        for k, t in enumerate(data.thresholds):
+        self._threshold_lines = []
+        for t in data.thresholds:
             color = self.line_color(t.color)
-            # thresholds close together (90 / 95 / 100%) get their labels side by side
-            pos = stagger[k % len(stagger)] if len(data.thresholds) == 5 else 0.985
             ln = pg.InfiniteLine(pos=t.y, angle=0, movable=False, pen=_pen(color, 1.5, "dash"),
-                                 label=t.label, labelOpts={"position": pos, "color": color,
-                                                           "fill": palette.rgba(th.background, 200),
+                                 label=t.label, labelOpts={"position": 0.985, "color": color,
+                                                           "fill": palette.rgba(th.background, 220),
                                                            "anchors": [(1, 1), (1, 1)]})
             ln.setZValue(8)
             self.plot_item.addItem(ln)
             self._lines.append(ln)
+            self._threshold_lines.append(ln)
+        self._place_threshold_labels()
+
+    def _place_threshold_labels(self, *_args) -> None:
+        """Threshold labels sit above their line at the right edge; a label whose line is
+        closer than a text height to one already placed moves left past it, so labels of
+        close thresholds (90 / 95 / 100%) stand side by side instead of on top of each other."""
+        lines = getattr(self, "_threshold_lines", [])
+        if not lines:
+            return
+        vb = self.view_box
+        width = max(vb.width(), 1.0)
+        _sx, sy = vb.viewPixelSize()
+        fm = QtGui.QFontMetricsF(self.font())
+        text_h = fm.height() + 2
+        placed: list[tuple[float, float, float]] = []  # (pixel y, from, to): px left of the right edge
+        for ln in sorted(lines, key=lambda item: item.value()):
+            y_px = ln.value() / sy if sy else 0.0
+            w = fm.horizontalAdvance(ln.label.toPlainText()) + 12
+            right = 0.015 * width
+            moved = True
+            while moved:
+                moved = False
+                for py, a, b in placed:
+                    if abs(py - y_px) < text_h and right < b and right + w > a:
+                        right, moved = b + 6, True
+            placed.append((y_px, right, right + w))
+            ln.label.setPosition(max(0.0, 1.0 - right / width))
+
+    def _fit_legend(self) -> None:
+        self.legend.fit_width(self.plot_item.width() - 16)
 
     def _rebuild_legend(self, data: ChartData) -> None:
         self.legend.clear()
+        self.legend.max_columns = int(data.extra.get("legend_columns", 0) or 0)
         for s in data.series:
             if s.legend and s.draw and s.name in self._items:
                 self.legend.addItem(self._items[s.name][1], s.legend_label or s.label)
@@ -582,6 +685,12 @@ class ChartWidget(QtWidgets.QWidget):
             sample.opts["fillBrush"] = pg.mkBrush(color)
             self._swatches.append(sample)
             self.legend.addItem(sample, label)
+        # line-style notes (e.g. "dotted = on-demand cost"): a grey sample of that pen
+        for label, color, style in data.extra.get("legend_notes", ()):
+            sample = pg.PlotDataItem([], [], pen=_pen(self.line_color(color), 1.6, style))
+            self._swatches.append(sample)
+            self.legend.addItem(sample, label)
+        self._fit_legend()
 
     # ---------------------------------------------------------------- view
     def reset_view(self) -> None:
@@ -598,12 +707,30 @@ class ChartWidget(QtWidgets.QWidget):
         y0, y1 = b["y"] or (0.0, 1.0)
         if y1 <= y0:
             y0, y1 = y0 - 1.0, y1 + 1.0
-        self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.03)
+        self._y2_map = None
+        pad_x = 0.0 if self.x_kind == "date" and not self.pad_dates else 0.03
+        self.view_box.setRange(xRange=(x0, x1), padding=pad_x)
         if self._vb2 is not None:
             lo, hi = b["y2"] or self.data.y2_range or (0.0, 1.0)
             if hi <= lo:
                 lo, hi = lo - 0.05, hi + 0.05
             self._vb2.setYRange(lo, hi, padding=0.05)
+        self.view_box.setRange(yRange=(y0, y1), padding=0.03)
+        if self._vb2 is not None:
+            (a0, a1), (b0, b1) = self.view_box.viewRange()[1], self._vb2.viewRange()[1]
+            self._y2_map = (a0, a1, b0, b1)
+
+    def _follow_y2(self, *_args) -> None:
+        """Wheel zoom and drag pan move the right axis with the left one: the right view's
+        y-range is the same affine image of the left range as after the last reset."""
+        if self._vb2 is None or self._y2_map is None:
+            return
+        a0, a1, b0, b1 = self._y2_map
+        if a1 == a0:
+            return
+        y0, y1 = self.view_box.viewRange()[1]
+        k = (b1 - b0) / (a1 - a0)
+        self._vb2.setYRange(b0 + (y0 - a0) * k, b0 + (y1 - a0) * k, padding=0)
 
     def set_series_visible(self, name: str, visible: bool) -> None:
         """Show/hide a series or band by name (the legend does the same on click)."""
@@ -650,9 +777,13 @@ class ChartWidget(QtWidgets.QWidget):
         else:
             self.crosshair.setPos(x)
         self.crosshair.setVisible(bool(text))
-        self.readout_label.setText(text or " ")
+        self.readout_label.setText(text or self._caption())
         self.readoutChanged.emit(text)
         return text
+
+    def _caption(self) -> str:
+        """What the readout line says while nothing is hovered (the builder's caption)."""
+        return str(self.data.extra.get("caption", "")) or " " if self.data is not None else " "
 
     def readout_text(self) -> str:
         return self.readout_label.text().strip()

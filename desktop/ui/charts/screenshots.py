@@ -76,7 +76,7 @@ def render_all(outdir: Path, dark: bool = False, width: int = 1200, height: int 
     for v in charts.renewal_vendors(a.renewal):
         w = RenewalChart()
         w.set_analysis(a, v)
-        rec = [s for s in w.data.series if s.name.startswith("rec:")]
+        rec = [s for s in w.data.series if s.name == "rec"]
         slug = "".join(ch if ch.isalnum() else "_" for ch in v)
         shots.append((f"renewal-{slug}", w, float(rec[0].x[0]) if rec and rec[0].n else None))
     paths = []

@@ -43,6 +43,7 @@ class DailySpendChart(ChartWidget):
     x_kind = "date"
     y_unit = "money"
     empty_text = "No usage up to the as-of date."
+    pad_dates = False  # the view starts at the first day with usage
     stackedChanged = QtCore.Signal(bool)
     byChanged = QtCore.Signal(str)
 
@@ -203,7 +204,11 @@ class RenewalChart(ChartWidget):
             for v in data.extra.get("vendors", ()):
                 self.vendor_combo.addItem(v, v)
             self.vendor_combo.setCurrentIndex(max(0, self.vendor_combo.findData(data.extra.get("vendor"))))
-        self.vendor_combo.setEnabled(bool(self._scenarios) and self.vendor_combo.count() > 1)
+        # one vendor (the Renewal page runs one vendor at a time; its own Vendor input
+        # chooses): no disabled, pointless combo box
+        many = bool(self._scenarios) and self.vendor_combo.count() > 1
+        self.vendor_combo.setEnabled(many)
+        self.vendor_combo.setVisible(many)
         self.vendor_combo.blockSignals(False)
 
     def _vendor_changed(self, _index: int) -> None:

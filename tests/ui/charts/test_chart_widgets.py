@@ -191,9 +191,11 @@ def test_hover_readout_categories_and_money_axis(qtbot, hand):
     r = show(qtbot, RenewalChart())
     r.set_scenarios(scenarios())
     QtWidgets.QApplication.processEvents()
+    # until something is hovered the readout line shows the recommendations (the caption)
+    assert r.readout_text() == "Recommended · Expected: least expected cost & safe max 1,200.00"
     hover(qtbot, r, 1190, 1300)
     qtbot.waitUntil(lambda: r.readout_text().startswith("Commit level"), timeout=3000)
-    assert "expected · expected cost: 1,250.00" in r.readout_text()
+    assert "Expected · expected cost: 1,250.00" in r.readout_text()
     assert "P(shortfall): 8.0%" in r.readout_text()
 
 
@@ -366,8 +368,72 @@ def test_right_axis_view_passes_mouse_to_the_plot(qtbot):
     assert after[1] - after[0] < before[1] - before[0]
     # the P(shortfall) axis follows the x-range
     assert r._vb2.viewRange()[0] == pytest.approx(after)
+    # the right axis zooms with the left one (same relative change of its range)
+    (y0, y1), (p0, p1) = r.view_box.viewRange()[1], r._vb2.viewRange()[1]
+    a0, a1, b0, b1 = r._y2_map
+    assert (p1 - p0) / (b1 - b0) == pytest.approx((y1 - y0) / (a1 - a0))
+    assert (p1 - p0) < (b1 - b0)
+    r.reset_view()
+    assert r._vb2.viewRange()[1] == pytest.approx([b0, b1])
     # a real click on a legend sample toggles its series
-    sample = next(s for s, label in r.legend.items if label.text.startswith("expected · P(shortfall)"))
+    sample = next(s for s, label in r.legend.items if label.text.startswith("Expected · P(shortfall)"))
     pos = r.plot.mapFromScene(sample.sceneBoundingRect().center())
     qtbot.mouseClick(r.plot.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
     assert "p:expected" in r.hidden()
+
+
+def test_legend_has_its_own_row_below_the_plot(qtbot, hand):
+    """The legend never covers the data: it lies below the x axis, outside the view box, in
+    as many columns as the width allows."""
+    w = show(qtbot, BurnUpChart())
+    w.resize(1100, 600)
+    w.set_analysis(hand, "C1")
+    QtWidgets.QApplication.processEvents()
+    vb = w.view_box.sceneBoundingRect()
+    leg = w.legend.sceneBoundingRect()
+    assert not leg.intersects(vb) and leg.top() >= vb.bottom()
+    assert leg.top() >= w.plot_item.getAxis("bottom").sceneBoundingRect().bottom() - 1
+    assert w.legend.columnCount > 1
+    assert w.legend.parentItem() is w.plot_item  # in the plot item's layout, not the view box
+    # narrower: fewer columns, still outside the data
+    cols = w.legend.columnCount
+    w.resize(420, 600)
+    QtWidgets.QApplication.processEvents()
+    assert w.legend.columnCount < cols
+    assert not w.legend.sceneBoundingRect().intersects(w.view_box.sceneBoundingRect())
+
+
+def test_renewal_legend_and_vendor_combo(qtbot):
+    r = show(qtbot, RenewalChart())
+    r.set_scenarios(scenarios())
+    labels = [label.text for _s, label in r.legend.items]
+    assert labels == ["Expected · expected cost", "Expected · P(shortfall), right axis",
+                      "Recommended commit level", "dotted: on-demand cost (no commitment)"]
+    assert r._lines == []  # no text annotations over the plot
+    # one vendor: no disabled combo box
+    assert not r.vendor_combo.isVisibleTo(r)
+
+
+def test_threshold_labels_do_not_collide(qtbot):
+    w = show(qtbot, BudgetUtilizationChart())
+    w.resize(900, 500)
+    d = charts.ChartData("budget_utilization", "t", (
+        charts.Series("utilization", "U", np.array([0.0, 1.0]), np.array([0.5, 1.2]), "#000000", "bar",
+                      unit="ratio", width=np.array([0.4, 0.4])),), "category", categories=("A", "B"),
+        thresholds=tuple(charts.Threshold(v, f"{n} {v:.0%}", "#0072B2") for n, v in
+                         (("info", 0.5), ("critical", 0.9), ("hard stop", 0.95), ("hard cap", 1.0))))
+    w.set_data(d)
+    QtWidgets.QApplication.processEvents()
+    rects = [ln.label.sceneBoundingRect() for ln in w._threshold_lines]
+    for i, a in enumerate(rects):
+        for b in rects[i + 1:]:
+            assert not a.intersects(b)
+
+
+def test_daily_spend_view_starts_at_the_first_day(qtbot, hand):
+    w = show(qtbot, DailySpendChart())
+    w.set_analysis(hand, "team", True)
+    QtWidgets.QApplication.processEvents()
+    first = float(w.data.series[0].x[0])
+    last = float(w.data.series[0].x[-1])
+    assert w.view_box.viewRange()[0] == pytest.approx([first, last])
