@@ -59,8 +59,6 @@ def test_json_names_rows_left_out_for_fx(tmp_path, capsys):
 
 # ---------------------------------------------------------------- B5: scientific notation
 
-@pytest.mark.xfail(strict=True, reason="BUG: amounts in scientific notation (1.5E-05, as Excel saves small "
-                   "costs) are rejected by the careful reader (qa-bugs.md B5)")
 def test_scientific_notation_amounts(tmp_path, capsys):
     p = write(tmp_path / "sci.csv", "date,vendor,cost,team\n2026-02-01,OpenAI,1.5E-02,Search\n"
               "2026-02-02,OpenAI,2.5e+03,Search\n2026-02-03,OpenAI,1.00,Search\n")
@@ -70,8 +68,6 @@ def test_scientific_notation_amounts(tmp_path, capsys):
     assert actuals(d) == {("OpenAI", "2026-02"): Decimal("2501.02")}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the same rows give different totals by file size: the >=1 MB "
-                   "pyarrow fast lane accepts 1.5E-02, the careful reader rejects it (qa-bugs.md B5)")
 def test_fast_and_careful_lanes_agree_on_scientific_notation(tmp_path, capsys):
     b = budgets_for(tmp_path / "b.csv", {("OpenAI", "2026-02"): None})
     small = analyze(capsys, "--usage", _big_usage(tmp_path / "small.csv", "1.5E-02", 1000),
@@ -100,8 +96,6 @@ def _contracts_xlsx(path, percent_format: bool):
     return path
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: xlsx cells formatted as percent (shown 25%, stored 0.25) are read "
-                   "as 0.25 percent: rollover 250 instead of 25,000 (qa-bugs.md B6)")
 def test_percent_formatted_cells_in_contracts_xlsx(tmp_path, capsys):
     usage = write(tmp_path / "u.csv", "date,vendor,cost\n2026-01-01,OpenAI,10000\n2026-06-30,OpenAI,10000\n")
     p = _contracts_xlsx(tmp_path / "contracts.xlsx", percent_format=True)
