@@ -276,6 +276,7 @@ class ChartWidget(QtWidgets.QWidget):
         pi.geometryChanged.connect(self._fit_legend)
         self.legend.sigSampleClicked.connect(self._legend_clicked)
         self._threshold_lines: list[pg.InfiniteLine] = []
+        self._legend_peers: list[ChartWidget] = []
         self._y2_map: tuple[float, float, float, float] | None = None
         self.view_box.sigResized.connect(self._place_threshold_labels)
         self.view_box.sigYRangeChanged.connect(self._place_threshold_labels)
@@ -669,6 +670,20 @@ class ChartWidget(QtWidgets.QWidget):
 
     def _fit_legend(self) -> None:
         self.legend.fit_width(self.plot_item.width() - 16)
+        self._align_legends()
+
+    def _align_legends(self) -> None:
+        """Charts linked side by side (link_x) reserve the same legend height, so their plots
+        and x axes line up."""
+        group = [w for w in self._legend_peers if w is not None] + [self]
+        if len(group) < 2:
+            return
+        want = max(w.legend.layout.effectiveSizeHint(QtCore.Qt.SizeHint.PreferredSize).height()
+                   if w.legend.items else 0.0 for w in group)
+        for w in group:
+            if abs(w.legend.minimumHeight() - want) > 0.5:
+                w.legend.setMinimumHeight(want)
+                w.legend.setMaximumHeight(want)
 
     def _rebuild_legend(self, data: ChartData) -> None:
         self.legend.clear()
@@ -877,3 +892,6 @@ def link_x(*widgets: ChartWidget) -> None:
     for w in ws[1:]:
         if w.x_kind == first.x_kind:
             w.plot_item.setXLink(first.plot_item)
+    for w in ws:
+        w._legend_peers = [o for o in ws if o is not w]
+        w._align_legends()

@@ -72,10 +72,14 @@ class InvoicesPage(Page):
         inv = list(a.invoices)
         self._invoices = inv
         m = self.table.table_model
+        # the Contract column only when some invoice names its contract (an all-empty column
+        # showed as a blank, headerless gap between Vendor and Invoice date)
+        contract = ([Col.text("Contract", [i.contract_id or "" for i in inv])]
+                    if any(i.contract_id for i in inv) else [])
         m.set_columns([
             Col.text("Invoice", [i.invoice_id for i in inv]),
             Col.text("Vendor", [i.vendor for i in inv]),
-            Col.text("Contract", [i.contract_id or "" for i in inv]),
+            *contract,
             Col.date("Invoice date", [i.invoice_date for i in inv]),
             Col.date("Period start", [i.period_start for i in inv]),
             Col.date("Period end", [i.period_end for i in inv]),

@@ -143,7 +143,7 @@ class UsagePage(Page):
         lay.addLayout(bar)
 
         split = QSplitter(Qt.Orientation.Vertical)
-        self.chart = chart_or_slot("DailySpendChart", min_height=220)
+        self.chart = chart_or_slot("DailySpendChart", min_height=300)
         if hasattr(self.chart, "pointsSelected"):
             self.chart.pointsSelected.connect(self.select_refs)
         if hasattr(self.chart, "byChanged"):
