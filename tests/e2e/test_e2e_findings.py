@@ -272,3 +272,26 @@ def test_usage_with_unknown_contract_id_is_reported(tmp_path, capsys):
     assert d["contracts"][0]["consumed_to_date"] == "100.00"
     status, out, _ = run(capsys, "analyze", "--contracts", c, "--usage", u, "--format", "text")
     assert "OAI-2O26" in out
+
+
+# ---------------------------------------------------------------- B16: one FOCUS file as usage and invoices
+
+@pytest.mark.xfail(strict=True, reason="BUG: the same FOCUS export given as --usage and --invoices is refused "
+                   "('would count every row twice'), though usage and invoice rows are different tables (qa-bugs.md B16)")
+def test_focus_file_as_usage_and_invoices(tmp_path, capsys):
+    import csv
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[1] / "data" / "focus-spec-examples" / "per_token_foundation_model_api.csv"
+    with open(src, newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    path = tmp_path / "focus_with_invoice.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, list(rows[0]) + ["InvoiceId"])
+        w.writeheader()
+        w.writerows({**r, "InvoiceId": "INV-2025-05"} for r in rows)
+    d = analyze(capsys, "--usage", path, "--invoices", path)
+    inv = d["invoices"][0]
+    billed = sum(Decimal(r["BilledCost"]) for r in rows)
+    effective = sum(Decimal(r["EffectiveCost"]) for r in rows)
+    assert (Decimal(inv["invoiced"]), Decimal(inv["expected"])) == (billed, effective)
