@@ -309,7 +309,9 @@ def parse_money(values: pd.Series, decimal: str = ".", scale: int = 0) -> MoneyC
             micros, ok = plain
             rest = ~ok & ~blank
             if rest.any():
-                sub = parse_money(values[rest].reset_index(drop=True), decimal, scale)
+                # the other spellings one distinct value at a time (as objects: an arrow
+                # column here would take this branch again, without end)
+                sub = parse_money(pd.Series(values[rest].to_numpy(dtype=object), dtype=object), decimal, scale)
                 micros[rest], ok[rest] = sub.micros, sub.ok
                 cur = np.full(n, None, dtype=object)
                 cur[rest] = sub.currency
