@@ -411,3 +411,55 @@ def test_focus_sample_tags_to_team_environment_cost_center(tmp_path, capsys, dim
     b = budgets_for(tmp_path / "b.csv", expected, dimension=dimension)
     d = analyze(capsys, "--usage", path, "--budgets", b)
     assert actuals(d) == expected
+
+
+def test_demo_workload_shift_by_hand(demo, tmp_path_factory):
+    """Workload-shift candidates of the brief (Exposure sheet) recomputed from the demo usage."""
+    from datetime import date, timedelta
+
+    import openpyxl
+    from openpyxl.utils import range_boundaries
+
+    from desktop.cli import main
+
+    out = tmp_path_factory.mktemp("ws_brief") / "b.xlsx"
+    assert main(["brief", "--demo", "--sections", "exposure", "--out", str(out)]) == 0
+    ws = openpyxl.load_workbook(out)["Exposure"]
+    c1, r1, c2, r2 = range_boundaries(ws.tables["WorkloadShift"].ref)
+    head = [ws.cell(r1, c).value for c in range(c1, c2 + 1)]
+    got = [dict(zip(head, (ws.cell(r, c).value for c in range(c1, c2 + 1)), strict=True)) for r in range(r1 + 1, r2 + 1)]
+    d = demo["json"]
+    T = date.fromisoformat(d["as_of"])
+    risky = [c for c in d["contracts"] if c["band"] in ("shortfall_risk", "shortfall_watch")]
+    assert risky
+    want = []
+    for c in risky:
+        groups: dict = {}
+        for r in demo["usage"]:
+            if r["commit_eligible"].lower() == "false":
+                continue
+            day = date.fromisoformat(r["date"])
+            draws = r["vendor"].lower() == c["vendor"].lower() and c["term_start"] <= r["date"] <= c["term_end"]
+            if draws or not (T - timedelta(13) <= day <= T):
+                continue
+            basis, label = next((b, r[b]) for b in ("workload", "project", "model", "vendor") if r[b])
+            groups[(basis, label, r["vendor"])] = groups.get((basis, label, r["vendor"]), Decimal(0)) + Decimal(r["cost"])
+        open_periods = [p for p in c["periods"] if p["period_end"] > d["as_of"]]
+        remaining = {p["period_start"]: Decimal(p["shortfall"]) for p in open_periods}
+        ranked = sorted(((cents(v / 14), k) for k, v in groups.items() if cents(v / 14) > 0),
+                        key=lambda x: (-x[0], x[1][1], x[1][2]))
+        for rate, (basis, label, vendor) in ranked:
+            covers = Decimal(0)
+            days_left = 0
+            for p in open_periods:
+                end = date.fromisoformat(p["period_end"])
+                start = date.fromisoformat(p["period_start"])
+                left = (end - T).days if start <= T else (end - start).days + 1
+                days_left += left
+                take = min(rate * left, remaining[p["period_start"]])
+                remaining[p["period_start"]] -= take
+                covers += take
+            want.append((c["contract_id"], label, basis, vendor, rate, days_left, rate * days_left, cents(covers)))
+    rows = [(g["Contract"], g["Workload"], g["Basis"], g["Vendor"], cents(Decimal(repr(g["Run rate / day"]))),
+             g["Days left"], cents(Decimal(repr(g["Movable spend"]))), cents(Decimal(repr(g["Covers"])))) for g in got]
+    assert rows == want
