@@ -235,3 +235,16 @@ def test_action_closes_when_its_finding_disappears(tmp_path, capsys):
     assert run(capsys, "actions", "--workspace", w)[1].splitlines()[-1] == "0 open actions"
     every = run(capsys, "actions", "--workspace", w, "--all")[1].splitlines()
     assert every[1].startswith("contract:C1:shortfall\t") and every[1].endswith("[done]")
+
+
+def test_double_counting_warning_in_file_mode(tmp_path, capsys):
+    a = tmp_path / "a.csv"
+    a.write_text("date,vendor,cost\n2026-02-01,OpenAI,1.00\n2026-02-02,OpenAI,1.00\n", encoding="utf-8")
+    b = tmp_path / "b.csv"  # other vendor on the same day, same vendor on another day: no overlap
+    b.write_text("date,vendor,cost\n2026-02-01,Anthropic,1.00\n2026-02-03,OpenAI,1.00\n", encoding="utf-8")
+    c = tmp_path / "c.csv"  # an alias of the same vendor on a day a.csv has
+    c.write_text("date,vendor,cost\n2026-02-02,open ai,5.00\n", encoding="utf-8")
+    out = run(capsys, "analyze", "--usage", a, b)[1]
+    assert "double counting" not in out
+    out = run(capsys, "analyze", "--usage", a, c)[1]
+    assert "double counting" in out and "2026-02-02" in out and "a.csv" in out
