@@ -421,6 +421,9 @@ def bounds(data: ChartData, hidden: Iterable[str] = ()) -> dict:
             w = s.width if s.width is not None else np.full(s.n, 0.8)
             ext(s.x - w / 2, xs)
             ext(s.x + w / 2, xs)
+            if s.lo is not None and s.hi is not None:  # the span a bar stands for (its period)
+                ext(s.lo, xs)
+                ext(s.hi, xs)
         elif s.style == "step" and s.lo is not None and s.hi is not None:
             ext(s.lo, xs)
             ext(s.hi, xs)
@@ -696,8 +699,8 @@ def burn_up(analysis: Analysis, contract_id: str) -> ChartData:
 
 
 def period_exposure(analysis: Analysis, contract_id: str) -> ChartData:
-    """Shortfall penalty and overage premium per commit period, as bars over each period's
-    dates (left half penalty, right half premium) so the x-range links with the burn-up."""
+    """Shortfall penalty and overage premium per commit period, as two bars in the middle of
+    each period's dates (penalty left, premium right) so the x-range links with the burn-up."""
     c = _contract(analysis, contract_id)
     usage = _contract_usage(analysis, c)
     T = analysis.as_of
@@ -713,10 +716,12 @@ def period_exposure(analysis: Analysis, contract_id: str) -> ChartData:
         s1 = epoch_seconds(p.period_end) + DAY
         span = s1 - s0
         lo[i], hi[i] = s0, s1
-        # the penalty / premium falls due at the period's end: two narrow bars just before it
-        widths[i] = min(span * 0.12, 12 * DAY)
-        pre_x[i] = s1 - widths[i] * 0.55
-        pen_x[i] = s1 - widths[i] * 1.65
+        # two bars side by side in the middle of their period (penalty left, premium right),
+        # so each bar sits clearly under its own period's label, not next to the next one's
+        widths[i] = min(span * 0.25, 40 * DAY)
+        mid = (s0 + s1) / 2
+        pen_x[i] = mid - widths[i] * 0.55
+        pre_x[i] = mid + widths[i] * 0.55
         pen[i] = float(p.shortfall_penalty)
         pre[i] = float(p.overage_premium)
         m = (dates >= np.datetime64(p.period_start, "D")) & (dates <= np.datetime64(min(p.period_end, T), "D"))

@@ -235,10 +235,10 @@ def test_period_exposure(analysis):
     assert pre.y.tolist() == [0.0, 0.0]
     assert pen.lo.tolist() == [x(date(2026, 1, 1)), x(date(2026, 1, 11))]
     assert pen.hi.tolist() == [x(date(2026, 1, 11)), x(date(2026, 1, 21))]
-    # narrow bars just before each period's end (10 days -> width 1.2 days)
-    assert pen.width[1] == pytest.approx(1.2 * DAY)
-    assert pre.x[1] == pytest.approx(x(date(2026, 1, 21)) - 0.66 * DAY)
-    assert pen.x[1] == pytest.approx(x(date(2026, 1, 21)) - 1.98 * DAY)
+    # two bars in the middle of each period (10 days -> width 2.5 days, centre Jan 16 00:00)
+    assert pen.width[1] == pytest.approx(2.5 * DAY)
+    assert pre.x[1] == pytest.approx(x(date(2026, 1, 16)) + 1.375 * DAY)
+    assert pen.x[1] == pytest.approx(x(date(2026, 1, 16)) - 1.375 * DAY)
     assert pen.point_pale == (False, True)  # P2 is projected
     assert charts.readout_text(d, x(date(2026, 1, 5))) == (
         "2026-01-05 · Shortfall penalty: 15.00 (P1 ended; projected 65.00 vs 100.00) · Overage premium: 0.00"
@@ -491,8 +491,9 @@ def test_bounds_cover_bars_bands_markers_and_zero(analysis):
     b = charts.bounds(charts.period_exposure(analysis, "C1"))
     pen = charts.period_exposure(analysis, "C1").get("shortfall_penalty")
     assert b["x"][0] == x(date(2026, 1, 1))  # the P1 boundary marker
-    # the right edge of P2's premium bar: period end - 0.55 w + w / 2 (w = 1.2 days)
-    assert b["x"][1] == pytest.approx(float(pen.hi[1]) - 0.05 * 1.2 * DAY)
+    # the end of P2 (the period its bars stand for), past the premium bar's right edge
+    assert b["x"][1] == float(pen.hi[1]) == x(date(2026, 1, 21))
+    assert float(pen.hi[1]) > float(pen.x[1]) + 2.2 * 2.5 * DAY
     assert b["y"] == (0.0, 123.44)
     bu = charts.bounds(charts.burn_up(analysis, "C1"))
     assert bu["x"] == (x(date(2026, 1, 1)), x(date(2026, 1, 21)))  # the step covers Jan 20 entirely

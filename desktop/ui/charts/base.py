@@ -144,13 +144,14 @@ class Sample(pg.ItemSample):
 
     def paint(self, p, *args):
         opts = self.item.opts
-        filled = (not isinstance(self.item, (pg.ScatterPlotItem, pg.BarGraphItem))
-                  and opts.get("fillLevel") is not None and opts.get("fillBrush") is not None)
+        bar = isinstance(self.item, pg.BarGraphItem)
+        filled = bar or (not isinstance(self.item, pg.ScatterPlotItem)
+                         and opts.get("fillLevel") is not None and opts.get("fillBrush") is not None)
         if not filled or not self.item.isVisible():
             super().paint(p, *args)
             return
         p.setPen(pg.mkPen(opts["pen"]))
-        p.setBrush(pg.mkBrush(opts["fillBrush"]))
+        p.setBrush(pg.mkBrush(opts["brush"] if bar else opts["fillBrush"]))
         p.drawRect(QtCore.QRectF(3, 4, 14, 14))
 
 
