@@ -204,3 +204,22 @@ def test_big_file_both_lanes_total_to_the_cent(tmp_path, capsys, monkeypatch, st
         assert rep["rows_rejected"] == 0 and rep["rows_imported"] == 30000 + (style == "careful")
         assert actuals(d) == want, dim
     assert set(lanes) == {"careful" if style == "careful" else "fast"}, lanes
+
+
+@pytest.mark.parametrize("name,text,encoding", [
+    ("kosten.csv", "Datum;Anbieter;Kosten;Team\n01.02.2026;OpenAI;1.234,56;Suche\n15.02.2026;Anthropic;99,90;Suche\n",
+     "cp1252"),
+    ("gastos.csv", 'Fecha,Proveedor,Importe,Equipo\n15/02/2026,OpenAI,"1.234,56",Suche\n'
+                   '16/02/2026,Anthropic,"99,90",Suche\n', "utf-8"),
+    ("couts.csv", 'Date,Fournisseur,Montant,Équipe\n15/02/2026,OpenAI,"1 234,56",Suche\n'
+                  '16/02/2026,Anthropic,"99,90",Suche\n', "utf-8-sig"),
+])
+def test_foreign_language_headers_are_mapped(tmp_path, capsys, name, text, encoding):
+    p = write(tmp_path / name, text, encoding)
+    want = {("OpenAI", "2026-02"): Decimal("1234.56"), ("Anthropic", "2026-02"): Decimal("99.90")}
+    d = analyze(capsys, "--usage", p, "--budgets", budgets_for(tmp_path / "b.csv", want))
+    assert d["imports"][0]["rows_rejected"] == 0 and d["imports"][0]["rows_imported"] == 2
+    assert actuals(d) == want
+    teams = {("Suche", "2026-02"): Decimal("1334.46")}
+    d = analyze(capsys, "--usage", p, "--budgets", budgets_for(tmp_path / "t.csv", teams, dimension="team"))
+    assert actuals(d) == teams
