@@ -312,3 +312,17 @@ def test_budget_vendor_value_accepts_known_aliases(tmp_path, capsys):
     got = {x["allocation"]: x["actual"] for x in d["budgets"]}
     assert (got["A1"], got["O1"], got["M1"]) == ("13.00", "10.00", "2.00")  # passes today
     assert (got["A2"], got["O2"], got["M2"]) == ("13.00", "10.00", "2.00")  # 0.00 today
+
+
+# ---------------------------------------------------------------- B18: two columns with the same name
+
+@pytest.mark.xfail(strict=True, reason="BUG: a CSV with two 'cost' columns is read silently from the first one, "
+                   "no warning (qa-bugs.md B18)")
+def test_duplicate_column_names_are_reported(tmp_path, capsys):
+    p = write(tmp_path / "dup.csv", "date,vendor,cost,cost,team\n2026-02-01,OpenAI,1.00,2.00,A\n")
+    status, out, err = run(capsys, "analyze", "--usage", p, "--format", "json")
+    if status == 0:
+        rep = json.loads(out)["imports"][0]
+        assert any("cost" in w for w in rep.get("warnings", [])), rep
+    else:
+        assert status == 2 and "cost" in err
