@@ -168,7 +168,7 @@ class ActionsPage(Page):
         self.owner.setCurrentIndex(max(0, self.owner.findText(keep_owner)))
         self.owner.blockSignals(False)
         self._filter()
-        self.table.setColumnWidth(1, 520)
+        self.table.setColumnWidth(1, 430)  # leaves the Notes column room on a 1440 px screen
         if keep_keys:
             self.table.select_source_rows([i for i, x in enumerate(acts) if x.key in keep_keys])
         self._times(acts, res)

@@ -47,7 +47,7 @@ class BudgetsPage(Page):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(12, 12, 12, 12)
         top = QSplitter(Qt.Orientation.Horizontal)
-        self.chart = chart_or_slot("BudgetUtilizationChart", min_height=240)
+        self.chart = chart_or_slot("BudgetUtilizationChart", min_height=400)
         if hasattr(self.chart, "pointsSelected"):
             self.chart.pointsSelected.connect(self._chart_points)
         if hasattr(self.chart, "monthChanged"):
