@@ -244,3 +244,9 @@ def test_zip_needing_a_newer_version(tmp_path, capsys, xlsx_bytes, monkeypatch):
     p = tmp_path / "version.xlsx"
     p.write_bytes(_patched_central_directory(xlsx_bytes, 6, 100))
     refused(capsys, p)
+
+
+def test_40000_character_cell_in_reference_data_is_fatal(tmp_path, capsys):
+    p = write(tmp_path / "c40k.csv", "contract_id,vendor,period_start,period_end,commitment,clause\n"
+              "C1,OpenAI,2026-01-01,2026-12-31,1000," + "Z" * 40000 + "\n")
+    refused(capsys, p, "row 2", "clause", kind="--contracts")
