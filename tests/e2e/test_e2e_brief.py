@@ -323,12 +323,29 @@ def _demo_workspace(tmp_path, capsys):
 
 
 def test_brief_money_equals_json_from_a_workspace(tmp_path, capsys):
+    from desktop.resources import demo_files
+
     w = _demo_workspace(tmp_path, capsys)
     wb, js = _brief_and_json(capsys, tmp_path / "ws.xlsx", "--workspace", w)
     test_pacing_money_equals_json(wb, js)
     test_exposure_money_equals_json(wb, js)
     test_invoice_money_equals_json(wb, js)
     test_budget_money_equals_json(wb, js)
+    # and the brief of the workspace is the brief of the files, cell for cell (renewal simulation,
+    # actions, assumptions included)
+    f = dict(demo_files())
+    out = tmp_path / "files.xlsx"
+    status, _, err = run(capsys, "brief", "--contracts", f["commitments"], "--usage", f["usage"], "--invoices",
+                         f["invoices"], "--budgets", f["budgets"], "--rate-card", f["rate_card"], "--org-map",
+                         f["org_map"], "--out", out)
+    assert status == 0, err
+    other = openpyxl.load_workbook(out)
+    assert wb.sheetnames == other.sheetnames
+    diff = [(ws.title, c.coordinate, c.value, other[ws.title][c.coordinate].value)
+            for ws in wb.worksheets for row in ws.iter_rows() for c in row
+            if c.value != other[ws.title][c.coordinate].value
+            and not (isinstance(c.value, str) and "generated" in c.value)]
+    assert not diff, diff[:5]
 
 
 def test_brief_from_fresh_workspace_has_the_actions(tmp_path, capsys):
