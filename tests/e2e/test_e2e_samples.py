@@ -300,14 +300,15 @@ def test_demo_pacing_and_exposure_by_hand(demo, capsys, as_of):
             carry = carry_out
 
 
-def test_demo_budget_forecast_severity_tier_by_hand(demo):
+@pytest.mark.parametrize("as_of", [None, "2026-06-15"])
+def test_demo_budget_forecast_severity_tier_by_hand(demo, capsys, as_of):
     from calendar import monthrange
     from datetime import date, timedelta
 
     from desktop.resources import demo_files
 
     files = dict(demo_files())
-    d = demo["json"]
+    d = demo["json"] if as_of is None else analyze(capsys, "--demo", "--as-of", as_of)
     T = date.fromisoformat(d["as_of"])
     usage = demo["usage"]
     lines = {(b["allocation"], b["month"]): b for b in read_rows(files["budgets"])}
