@@ -326,3 +326,17 @@ def test_duplicate_column_names_are_reported(tmp_path, capsys):
         assert any("cost" in w for w in rep.get("warnings", [])), rep
     else:
         assert status == 2 and "cost" in err
+
+
+# ---------------------------------------------------------------- B19: one typo'd future date moves the as-of date
+
+@pytest.mark.xfail(strict=True, reason="BUG: one usage row dated 2062 (typo for 2026) silently moves the default "
+                   "as-of date to 2062 and turns the contract into an ended 36,300 shortfall (qa-bugs.md B19)")
+def test_future_dated_usage_row_is_flagged(tmp_path, capsys):
+    u = write(tmp_path / "u.csv", "date,vendor,cost\n2026-02-01,OpenAI,100\n2026-02-02,OpenAI,100\n"
+              "2062-02-03,OpenAI,1\n")
+    c = write(tmp_path / "c.csv", "contract_id,vendor,period_start,period_end,commitment\n"
+              "C,OpenAI,2026-01-01,2026-12-31,36500\n")
+    status, out, err = run(capsys, "analyze", "--usage", u, "--contracts", c, "--format", "text")
+    # either refused, or the report points at the row that decided the as-of date
+    assert status == 2 or ("Warnings" in out and "row 4" in out.split("Warnings", 1)[1]) or "u.csv, row 4" in out
