@@ -44,8 +44,22 @@ def _contract_sentence(c: ContractResult, currency: str) -> str | None:
     else:
         pace = f"{pct}% below its line"
     band = _BAND_WORDS.get(c.band or "", c.band or "")
-    head = f"{c.contract_id} ({c.vendor}) is burning {pace} ({band})"
     end = f"{c.term_end:%Y-%m-%d}"
+    if c.periods and all(p.status == "ended" for p in c.periods):
+        # the term is over: say what happened, in the past tense, with no run rate
+        used = (f"{short_money(c.consumed_to_date, '')} of {short_money(c.commitment, currency)} "
+                "consumed")
+        if c.overage > 0:
+            result = (f"{short_money(c.overage, currency)} over commitment"
+                      + (f", {short_money(c.overage_premium, currency)} of it at premium rates"
+                         if c.overage_premium > 0 else ""))
+        elif c.shortfall_exposure > 0:
+            result = (f"{short_money(max(c.commitment - c.consumed_to_date, Decimal(0)), currency)} short, "
+                      f"a shortfall penalty of {short_money(c.shortfall_exposure, currency)}")
+        else:
+            result = "within its commitment"
+        return f"{c.contract_id} ({c.vendor}) ended its term on {end} with {used}: {result}."
+    head = f"{c.contract_id} ({c.vendor}) is burning {pace} ({band})"
     if c.overage > 0:
         tail = (f"; at this run rate the term ends {short_money(c.overage, currency)} over commitment by {end}"
                 + (f", costing {short_money(c.overage_premium, currency)} in overage premium"

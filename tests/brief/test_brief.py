@@ -501,3 +501,16 @@ def test_cancel_while_streaming_raw_rows_leaves_nothing_behind(tmp_path, analysi
         write_brief(analysis, out, raw_usage=True, progress=p)
     assert list(tmp_path.iterdir()) == []
     assert ALL_TEMP_FILES == before
+
+
+def test_narrative_of_an_ended_term_is_past_tense(analysis):
+    """ANT-2026 with its only period ended: 690k committed, 390k consumed -> 300k short (690 - 390),
+    penalty 231k as given; no run rate, no 'is burning'."""
+    import dataclasses
+
+    ant = analysis.contracts[0]
+    ended = dataclasses.replace(ant, periods=tuple(dataclasses.replace(p, status="ended") for p in ant.periods))
+    a = dataclasses.replace(analysis, contracts=(ended,) + analysis.contracts[1:])
+    text = sentences(a, normalize(None, a))
+    assert text[0] == ("ANT-2026 (Anthropic) ended its term on 2027-02-28 with 390k of 690k USD consumed: "
+                       "300k USD short, a shortfall penalty of 231k USD.")
