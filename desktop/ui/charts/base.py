@@ -731,7 +731,8 @@ class ChartWidget(QtWidgets.QWidget):
             if hi <= lo:
                 lo, hi = lo - 0.05, hi + 0.05
             self._vb2.setYRange(lo, hi, padding=0.05)
-        self.view_box.setRange(yRange=(y0, y1), padding=0.03)
+        # markers (renewal stars) at the extremes of a money-x chart need a little more room
+        self.view_box.setRange(yRange=(y0, y1), padding=0.06 if self.x_kind == "money" else 0.03)
         if self._vb2 is not None:
             (a0, a1), (b0, b1) = self.view_box.viewRange()[1], self._vb2.viewRange()[1]
             self._y2_map = (a0, a1, b0, b1)
