@@ -280,8 +280,6 @@ def test_chargeback_total_is_every_usage_row(demo_brief, demo_json):
     assert got == {m: cents(v) for m, v in by_month.items()}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the Summary narrative says 'at this run rate it ends ... by "
-                   "2026-09-30' for a contract that ended before the as-of date (qa-bugs.md B9)")
 def test_narrative_for_an_ended_contract(demo_brief, demo_json):
     ended = [c for c in demo_json["contracts"] if c["term_end"] < demo_json["as_of"]]
     assert ended
