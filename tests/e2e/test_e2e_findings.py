@@ -1,6 +1,8 @@
-"""Analyst-level expectations that the product does not meet yet: each test states the expected
-behaviour and is marked xfail(strict=True) with the bug id of /work/team/qa-bugs.md. When a fix
-lands, the test XPASSes, fails strict, and the marker comes off."""
+"""Analyst-level findings (ids B1..B19 of /work/team/qa-bugs.md), each as a test of the expected
+behaviour. A test of a bug still open is marked xfail(strict=True) with its id; when the fix lands
+the test XPASSes, fails strict, and the marker comes off (most of these have been fixed already and
+now guard against regressions). Also here: controls that pass (half-up cents, zoned timestamps,
+vendor JSON reports, an invoice xlsx, reference errors)."""
 
 from __future__ import annotations
 
