@@ -112,7 +112,7 @@ def _str_values(s: pd.Series, cache: dict | None = None, key=None) -> tuple[pd.S
     them (4711, not 4711.0). Returns (strings, blank mask, lengths), computed per distinct value."""
     if len(s) > 20_000 and parse._is_arrow_string(s):
         return _arrow_str_values(s, cache, key)
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    codes, uniques = parse.factorize(s)
     if cache is not None and key is not None:
         cache[key] = codes
     texts = []
@@ -355,7 +355,8 @@ def build(src: Source) -> Built:
             elif col.dtype.kind == "f":
                 codes.append(np.nan_to_num(col.to_numpy()[sel_good], nan=-0.0).view(np.int64))
             else:
-                codes.append(pd.factorize(col.iloc[sel_good], use_na_sentinel=True)[0].astype(np.int64))
+                # codes of the whole column, restricted: equal cells keep equal codes
+                codes.append(np.asarray(parse.factorize(col)[0], dtype=np.int64)[sel_good])
 
         def confirm(idx: np.ndarray) -> np.ndarray:
             sub = raw.iloc[idx].astype(str)

@@ -54,7 +54,7 @@ def blank_mask(values: pd.Series) -> np.ndarray:
         low = pc.utf8_lower(pc.utf8_trim(arr, characters=_SPACES + "\r\n"))
         hit = pc.fill_null(pc.is_in(low, value_set=pa.array(sorted(_NULL_TOKENS), low.type)), True)
         return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes, uniques = factorize(values)
     ublank = np.fromiter((is_blank(u) for u in uniques), dtype=bool, count=len(uniques))
     out = np.ones(len(values), dtype=bool)
     has = codes >= 0
@@ -77,9 +77,51 @@ def tick() -> None:
         fn()
 
 
+def _object_key(values):
+    """Identity of an object column's cells: (data pointer, length, stride) of its numpy array,
+    or None (arrow strings and numbers factorize fast; they are not remembered)."""
+    if not isinstance(values, pd.Series) or values.dtype != object:
+        return None
+    arr = values.to_numpy(copy=False)
+    if arr.ndim != 1:
+        return None
+    return arr.__array_interface__["data"][0], len(arr), arr.strides[0], arr
+
+
+def factorize(values):
+    """``pd.factorize(values, use_na_sentinel=True)``. Inside ``factor_memo()`` the result for an
+    object column is remembered by the identity of its cells (several checks of one import look
+    at the same column: blanks, totals labels, parsing, duplicates). Read-only results."""
+    memo = getattr(_local, "memo", None)
+    key = _object_key(values) if memo is not None else None
+    if key is None:
+        return pd.factorize(values, use_na_sentinel=True)
+    hit = memo.get(key[:3])
+    if hit is not None:
+        return hit[1], hit[2]
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    memo[key[:3]] = (key[3], codes, uniques)  # the array is held: its address stays unique
+    return codes, uniques
+
+
+class factor_memo:
+    """``with parse.factor_memo(): ...``: remember factorizations of object columns for the
+    block (one import's source + build); nested blocks share the outer memo."""
+
+    def __enter__(self):
+        self.prev = getattr(_local, "memo", None)
+        if self.prev is None:
+            _local.memo = {}
+        return self
+
+    def __exit__(self, *exc):
+        _local.memo = self.prev
+        return False
+
+
 def _factor_apply(values: pd.Series, fn, dtype, fill):
     """Apply ``fn`` to each distinct value; returns (array, ok)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes, uniques = factorize(values)
     res = np.empty(len(uniques), dtype=dtype)
     uok = np.zeros(len(uniques), dtype=bool)
     for i, u in enumerate(uniques):
@@ -341,7 +383,7 @@ def parse_money(values: pd.Series, decimal: str = ".", scale: int = 0) -> MoneyC
             d = -d
         return (_dec_to_micros(d / div), t.currency)
 
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes, uniques = factorize(values)
     um = np.zeros(len(uniques), dtype=np.int64)
     uc = np.full(len(uniques), None, dtype=object)
     uok = np.zeros(len(uniques), dtype=bool)

@@ -271,7 +271,9 @@ def totals_mask(frame: pd.DataFrame, max_cols: int = 3) -> np.ndarray:
         s = frame[col]
         if s.dtype.kind in "fiubM":
             continue
-        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        from desktop.ingest.parse import factorize
+
+        codes, uniques = factorize(s)
         if len(uniques) == 0:
             continue
         u = np.fromiter((is_total_label(x) for x in uniques), dtype=bool, count=len(uniques))

@@ -410,3 +410,54 @@ def test_middle_lane_with_many_decorated_amounts(tmp_path, monkeypatch):
     assert (r.report.rows_imported, r.report.rows_rejected) == (60_000, 0)
     assert r.frame["cost"].iloc[:2].tolist() == [1_000_000_000, 1_001_010_000]
     assert set(r.frame["currency"]) == {"USD"}
+
+
+# ------------------------------------------------------------------ xlsx speed work: no side effects
+
+def test_garbage_collector_state_is_restored(tmp_path):
+    import gc
+
+    p = tmp_path / "u.csv"
+    p.write_text("date,vendor,cost\n2026-02-01,OpenAI,1.00\n")
+    assert gc.isenabled()
+    read_file(p)
+    assert gc.isenabled()
+    with pytest.raises(UnreadableFile):
+        read_file(tmp_path / "missing.csv")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        read_file(p)
+        assert not gc.isenabled()  # an application that turned it off keeps it off
+    finally:
+        gc.enable()
+
+
+def test_factor_memo_gives_the_plain_factorization():
+    from desktop.ingest import parse
+
+    s = pd.Series(["b", "a", None, "b", " a"], dtype=object)
+    other = pd.Series(["x", "b", "x", "y", "z"], dtype=object)
+    plain = [pd.factorize(v, use_na_sentinel=True) for v in (s, other, s)]
+    with parse.factor_memo():
+        memo = [parse.factorize(v) for v in (s, other, s, s.copy())]
+        assert memo[2][0] is memo[0][0]  # remembered
+        assert memo[3][0] is not memo[0][0]  # a copy is another column
+    for (c1, u1), (c2, u2) in zip(plain, memo, strict=False):
+        assert c1.tolist() == c2.tolist() and list(u1) == list(u2)
+    assert parse.factorize(s)[0] is not memo[0][0]  # outside the block nothing is kept
+
+
+def test_xlsx_and_csv_give_the_same_frame(tmp_path):
+    rows = [["date", "vendor", "cost", "team", "commit_eligible"]] + [
+        [f"2026-02-{1 + i % 28:02d}", ["OpenAI", "Anthropic"][i % 2], round(0.5 + i / 100, 2),
+         ["search", "ads", ""][i % 3], ["true", "false"][i % 2]] for i in range(3_000)]
+    rows.append(rows[1])  # a duplicate
+    wb = openpyxl.Workbook()
+    for r in rows:
+        wb.active.append(r)
+    wb.save(tmp_path / "u.xlsx")
+    (tmp_path / "u.csv").write_text("\n".join(",".join(map(str, r)) for r in rows) + "\n")
+    x, c = read_file(tmp_path / "u.xlsx"), read_file(tmp_path / "u.csv")
+    pd.testing.assert_frame_equal(x.frame.drop(columns="_file"), c.frame.drop(columns="_file"))
+    assert x.report.duplicates_flagged == c.report.duplicates_flagged == 1
