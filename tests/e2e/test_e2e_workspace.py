@@ -248,3 +248,16 @@ def test_double_counting_warning_in_file_mode(tmp_path, capsys):
     assert "double counting" not in out
     out = run(capsys, "analyze", "--usage", a, c)[1]
     assert "double counting" in out and "2026-02-02" in out and "a.csv" in out
+
+
+def test_replace_reimports_in_place(tmp_path, capsys, demo):
+    w = tmp_path / "r.commitdesk"
+    files = [demo[k] for k in ("commitments", "usage", "budgets")]
+    assert run(capsys, "import", "--workspace", w, *files)[0] == 0
+    before = json.loads(run(capsys, "analyze", "--workspace", w, "--format", "json")[1])
+    status, out, err = run(capsys, "import", "--workspace", w, "--replace", demo["usage"])
+    assert status == 0, err
+    after = json.loads(run(capsys, "analyze", "--workspace", w, "--format", "json")[1])
+    assert [c["consumed_to_date"] for c in after["contracts"]] == [c["consumed_to_date"] for c in before["contracts"]]
+    assert sorted(r["file"] for r in after["imports"]) == sorted(r["file"] for r in before["imports"])
+    assert after["budgets"] == before["budgets"]
