@@ -342,3 +342,28 @@ def test_future_dated_usage_row_is_flagged(tmp_path, capsys):
     status, out, err = run(capsys, "analyze", "--usage", u, "--contracts", c, "--format", "text")
     # either refused, or the report points at the row that decided the as-of date
     assert status == 2 or ("Warnings" in out and "row 4" in out.split("Warnings", 1)[1]) or "u.csv, row 4" in out
+
+
+# ---------------------------------------------------------------- B20/B21: extreme dates -> internal errors
+
+@pytest.mark.xfail(strict=True, reason="BUG: a budget month 0001-01 crashes the budget forecast (OverflowError, "
+                   "exit 1 internal error) instead of exit 2 with file/row/column (qa-bugs.md B20)")
+def test_budget_month_year_one(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("COMMITDESK_DEBUG", raising=False)
+    u = write(tmp_path / "u.csv", "date,vendor,cost\n2026-01-10,OpenAI,1.00\n")
+    b = write(tmp_path / "b.csv", "allocation,month,budget,dimension,value\nA,0001-01,100,team,A\n")
+    status, _, err = run(capsys, "analyze", "--usage", u, "--budgets", b)
+    assert status == 2 and "b.csv" in err and "row 2" in err and "month" in err
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-01", "9999-12-31"])
+@pytest.mark.xfail(strict=True, reason="BUG: --as-of 0001-01-01 / 9999-12-31 end in OverflowError / "
+                   "OutOfBoundsDatetime, exit 1 internal error, instead of a usage error (qa-bugs.md B21)")
+def test_as_of_out_of_range(tmp_path, capsys, monkeypatch, as_of):
+    monkeypatch.delenv("COMMITDESK_DEBUG", raising=False)
+    u = write(tmp_path / "u.csv", "date,vendor,cost\n2026-01-10,OpenAI,1.00\n")
+    try:
+        status, _, err = run(capsys, "analyze", "--usage", u, "--as-of", as_of)
+    except SystemExit as exc:  # argparse refusing the value is fine too
+        status, err = exc.code, capsys.readouterr().err
+    assert status == 2 and "as-of" in err
