@@ -285,6 +285,11 @@ def _finish(table: reader.RawTable, match: Match, ctx: Context, ticker: reader.T
 def _build(table: reader.RawTable, match: Match, ctx: Context, ticker: reader.Ticker,
            name: str) -> ImportResult:
     src = match.handler.source(table, match, ctx)
+    for n, where in table.meta.get("repeated", {}).items():
+        if n in match.mapping:  # the first of the columns so named is read
+            src.warnings.append(
+                f"{len(where)} columns are named {n!r} ({', '.join(where)}); the first ({where[0]}) "
+                f"was read as {match.mapping[n]}, the other(s) ignored: rename them to choose")
     if table.ragged:
         pos = {int(r): i for i, r in enumerate(src.rows)}
         for ln in table.ragged:
@@ -408,13 +413,16 @@ def _read_text(path: Path, head: bytes, ticker: reader.Ticker, limits: safety.Li
     del data
     if sniff.looks_binary(text[: 1 << 20]):
         raise UnreadableFile("not a text table: the file holds binary data", file=name)
+    repeated: dict[str, list[int]] = {}
     try:
-        names, rows, lines, header_line = reader.read_text_messy(text, delim, known_names(), name, ticker)
+        names, rows, lines, header_line = reader.read_text_messy(text, delim, known_names(), name, ticker,
+                                                                 repeated)
     except ValueError as exc:
         raise UnreadableFile(f"not a readable CSV file ({exc})", file=name) from exc
     if not names:
         raise UnreadableFile("the file has no rows", file=name)
     t = reader.table_from_rows(name, names, rows, lines, "csv", header_line)
+    t.meta["repeated"] = {n: [f"column {j + 1}" for j in js] for n, js in repeated.items()}
     t.encoding = info.label
     t.delimiter = delim
     return t

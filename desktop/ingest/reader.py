@@ -72,8 +72,9 @@ def decode(data: bytes, info: sniff.TextInfo) -> str:
 
 
 def read_text_messy(text: str, delimiter: str, known: set[str], file: str,
-                    ticker: Ticker) -> tuple[list[str], list[list], list[int], int]:
-    """Returns (header names, data rows, line numbers, header line)."""
+                    ticker: Ticker, repeated: dict | None = None) -> tuple[list[str], list[list], list[int], int]:
+    """Returns (header names, data rows, line numbers, header line); ``repeated`` receives the
+    names written more than once (sniff.header_names)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[list] = []
     lines: list[int] = []
@@ -99,7 +100,7 @@ def read_text_messy(text: str, delimiter: str, known: set[str], file: str,
     header_line = nonblank[h][1]
     data = nonblank[h + 1:]
     names = sniff.header_names(nonblank[top][0] if top is not None else None, nonblank[h][0],
-                               len(nonblank[h][0]))
+                               len(nonblank[h][0]), repeated)
     return names, [r for r, _ in data], [ln for _, ln in data], header_line
 
 
@@ -266,7 +267,8 @@ def read_xlsx(path: Path, facts: XlsxFacts, known: set[str], ticker: Ticker,
         if top is not None:
             width = max(width, max((i + 1 for i, v in enumerate(grid[head[top]]) if sniff._nonempty(v)),
                                    default=0))
-        names_ = sniff.header_names(grid[head[top]] if top is not None else None, hrow, width)
+        repeated: dict[str, list[int]] = {}
+        names_ = sniff.header_names(grid[head[top]] if top is not None else None, hrow, width, repeated)
         start = head[h] + 1
         body = grid[start:]
         keep = [i for i, r in enumerate(body) if not _blank_row(r)]
@@ -277,9 +279,20 @@ def read_xlsx(path: Path, facts: XlsxFacts, known: set[str], ticker: Ticker,
         t.sheet = sname
         t.date1904 = facts.date1904
         t.meta["col0"] = col0  # grid column j is sheet column col0 + j (0-based)
+        t.meta["repeated"] = {n: [f"column {from_sheet_col(col0 + j)}" for j in js] for n, js in repeated.items()}
         return t
     finally:
         wb.close()
+
+
+def from_sheet_col(j: int) -> str:
+    """0-based sheet column -> its letters (0 -> A)."""
+    s = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        s = chr(65 + r) + s
+    return s
 
 
 MAX_FORMAT_ROWS = 20_000  # data rows whose cell formats are read one by one

@@ -214,10 +214,12 @@ def header_span(rows: list[list], h: int) -> tuple[int | None, int]:
     return None, h
 
 
-def header_names(top: list | None, bottom: list, width: int) -> list[str]:
+def header_names(top: list | None, bottom: list, width: int,
+                 repeated: dict[str, list[int]] | None = None) -> list[str]:
     """Column names from the name row ``bottom`` and, for a two-row header, the group row ``top``
     (merged cells: a blank name takes the label above it; duplicate names get the group label
-    of their merged range as a prefix)."""
+    of their merged range as a prefix). A name still written twice becomes "cost", "cost (2)";
+    ``repeated`` (when given) receives {name: [0-based columns]} for those."""
     width = max(width, len(bottom))
     bottom = list(bottom) + [""] * (width - len(bottom))
     above = (list(top) + [""] * (width - len(top)))[:width] if top is not None else [""] * width
@@ -247,6 +249,9 @@ def header_names(top: list | None, bottom: list, width: int) -> list[str]:
             n = f"{filled[j]} {n}"
         seen[n] += 1
         if seen[n] > 1:
+            if repeated is not None and _nonempty(bottom[j]):
+                first = next(k for k, m in enumerate(out) if m == n)
+                repeated.setdefault(n, [first]).append(j)
             n = f"{n} ({seen[n]})"
         out.append(n)
     return out

@@ -461,3 +461,37 @@ def test_xlsx_and_csv_give_the_same_frame(tmp_path):
     x, c = read_file(tmp_path / "u.xlsx"), read_file(tmp_path / "u.csv")
     pd.testing.assert_frame_equal(x.frame.drop(columns="_file"), c.frame.drop(columns="_file"))
     assert x.report.duplicates_flagged == c.report.duplicates_flagged == 1
+
+
+# ------------------------------------------------------------------ B18: a name written twice
+
+def test_repeated_column_name_is_reported(tmp_path):
+    p = tmp_path / "dup.csv"
+    p.write_text("date,vendor,cost,cost,team\n2026-02-01,OpenAI,1.00,2.00,A\n")
+    r = read_file(p)
+    assert r.frame["cost"].tolist() == [1_000_000]
+    assert "2 columns are named 'cost' (column 3, column 4); the first (column 3) was read as cost" \
+        in r.report.warnings[0]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for ref, v in {"B2": "date", "C2": "vendor", "D2": "Betrag", "E2": "Betrag", "B3": "2026-02-01",
+                   "C3": "OpenAI", "D3": 1.5, "E3": 2}.items():
+        ws[ref] = v
+    wb.save(tmp_path / "dup.xlsx")
+    r = read_file(tmp_path / "dup.xlsx")
+    assert r.frame["cost"].tolist() == [1_500_000]
+    assert any("2 columns are named 'Betrag' (column D, column E); the first (column D)" in w
+               for w in r.report.warnings)
+
+
+def test_repeated_names_under_group_labels_are_distinct(tmp_path):
+    """A two-row header whose group labels tell the names apart is not a repetition."""
+    p = tmp_path / "two.csv"
+    p.write_text("date,vendor,Usage,List,\n,,cost,cost,team\n2026-02-01,OpenAI,1.00,2.00,A\n")
+    r = read_file(p)
+    assert source_columns(p) == ["date", "vendor", "Usage cost", "List cost", "team"]
+    assert not any("named" in w for w in r.report.warnings)
+    # an unused repeated column is not worth a word
+    q = tmp_path / "q.csv"
+    q.write_text("date,vendor,cost,note,note\n2026-02-01,OpenAI,1.00,a,b\n")
+    assert not any("named" in w for w in read_file(q).report.warnings)
