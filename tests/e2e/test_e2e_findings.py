@@ -367,3 +367,16 @@ def test_as_of_out_of_range(tmp_path, capsys, monkeypatch, as_of):
     except SystemExit as exc:  # argparse refusing the value is fine too
         status, err = exc.code, capsys.readouterr().err
     assert status == 2 and "as-of" in err
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: a usage date of 2262-04-12 (beyond pandas' ns range) passes the date "
+                   "parser, then tables.conform overflows: exit 1 internal error (qa-bugs.md B22)")
+def test_usage_date_beyond_2262(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("COMMITDESK_DEBUG", raising=False)
+    u = write(tmp_path / "u.csv", "date,vendor,cost\n2262-04-12,OpenAI,1.00\n2026-02-01,OpenAI,1.00\n")
+    status, out, err = run(capsys, "analyze", "--usage", u, "--format", "json")
+    if status == 0:  # the row rejected with its row and column, the rest analysed
+        rep = json.loads(out)["imports"][0]
+        assert rep["rows_rejected"] == 1 and (rep["errors"][0]["row"], rep["errors"][0]["column"]) == (2, "date")
+    else:
+        assert status == 2 and "u.csv" in err and "row 2" in err
