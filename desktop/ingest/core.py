@@ -137,9 +137,16 @@ def _percent_cells(path: Path, table: reader.RawTable, match: Match, ticker: rea
         return
     col0 = int(table.meta.get("col0", 0))
     where = {table.columns.index(s) + col0: s for s in srcs}
-    ticker(0.6, "reading cell formats")
+    ticker(0.6, "reading cell formats", force=True)
+
+    def tick():
+        ticker(0.6, "reading cell formats")
+        ticker.check()
+
     try:
-        flags = reader.percent_formatted(path, table.sheet, list(where), table.rows)
+        flags = reader.percent_formatted(path, table.sheet, list(where), table.rows, tick=tick)
+    except Cancelled:
+        raise
     except Exception as exc:  # openpyxl on a sheet calamine read: keep the values, say so
         table.warnings.append(f"cell formats could not be read ({type(exc).__name__}); "
                               f"{', '.join(srcs)} read as the numbers stored in the cells")

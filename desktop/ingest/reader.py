@@ -307,12 +307,14 @@ def is_percent_format(fmt: str | None) -> bool:
     return "%" in f
 
 
-def percent_formatted(path: Path, sheet: str, columns: list[int], rows: np.ndarray) -> dict[int, np.ndarray]:
+def percent_formatted(path: Path, sheet: str, columns: list[int], rows: np.ndarray,
+                      tick=None) -> dict[int, np.ndarray]:
     """For each sheet column (0-based) in ``columns``: which of the data ``rows`` (sheet row
     numbers) hold a cell formatted as percent. calamine gives values only, so openpyxl
     (read-only, defusedxml active, after the safety scan) reads the formats of just these
     columns and rows; past ``MAX_FORMAT_ROWS`` data rows a column's later cells follow the
-    format most of its first cells have."""
+    format most of its first cells have. ``tick()`` is called every 256 rows (progress and
+    cancel)."""
     import openpyxl
 
     out = {c: np.zeros(len(rows), dtype=bool) for c in columns}
@@ -326,7 +328,9 @@ def percent_formatted(path: Path, sheet: str, columns: list[int], rows: np.ndarr
     try:
         ws = wb[sheet]
         lo, hi = min(columns), max(columns)
-        for cells in ws.iter_rows(min_row=first, max_row=last, min_col=lo + 1, max_col=hi + 1):
+        for k, cells in enumerate(ws.iter_rows(min_row=first, max_row=last, min_col=lo + 1, max_col=hi + 1)):
+            if tick is not None and not k & 255:
+                tick()
             for cell in cells:
                 r = getattr(cell, "row", None)
                 c = getattr(cell, "column", None)

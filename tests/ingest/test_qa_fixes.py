@@ -495,3 +495,21 @@ def test_repeated_names_under_group_labels_are_distinct(tmp_path):
     q = tmp_path / "q.csv"
     q.write_text("date,vendor,cost,note,note\n2026-02-01,OpenAI,1.00,a,b\n")
     assert not any("named" in w for w in read_file(q).report.warnings)
+
+
+def test_cell_format_pass_reports_progress_and_honours_cancel(tmp_path):
+    from desktop.domain.progress import Cancelled, Progress
+
+    p = _contracts_xlsx(tmp_path / "c.xlsx")
+    texts = []
+    read_file(p, "commitments", progress=Progress(lambda f, t: texts.append(t)))
+    assert "reading cell formats" in texts
+
+    def cancel_there(f, t, box=[]):  # noqa: B006 - the progress object, once made
+        if t == "reading cell formats":
+            box[0].cancel()
+
+    prog = Progress(lambda f, t: cancel_there(f, t, box))
+    box = [prog]
+    with pytest.raises(Cancelled):
+        read_file(p, "commitments", progress=prog)
