@@ -380,3 +380,14 @@ def test_usage_date_beyond_2262(tmp_path, capsys, monkeypatch):
         assert rep["rows_rejected"] == 1 and (rep["errors"][0]["row"], rep["errors"][0]["column"]) == (2, "date")
     else:
         assert status == 2 and "u.csv" in err and "row 2" in err
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: a commit period starting 1726-01-01 (typo for 2026) makes a 300-year "
+                   "term; renewal defaults overflow pandas.Timedelta: exit 1 internal error (qa-bugs.md B23)")
+def test_commit_period_typo_in_the_year(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("COMMITDESK_DEBUG", raising=False)
+    c = write(tmp_path / "c.csv", "contract_id,vendor,period_start,period_end,commitment\n"
+              "C,OpenAI,1726-01-01,2026-12-31,100\n")
+    u = write(tmp_path / "u.csv", "date,vendor,cost\n2026-01-10,OpenAI,1.00\n")
+    status, _, err = run(capsys, "analyze", "--contracts", c, "--usage", u)
+    assert status in (0, 2) and "internal error" not in err
