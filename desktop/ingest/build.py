@@ -261,7 +261,9 @@ def build(src: Source) -> Built:
             cell_currency = mc.currency
         elif c.kind == "date":
             dc = parse.parse_dates(raw, order, src.date1904)
-            add_issue(~dc.ok & ~dc.blank, label, "cannot read as a date", raw)
+            far = dc.far if dc.far is not None else np.zeros(n, dtype=bool)
+            add_issue(far, label, parse.DATE_RANGE_MESSAGE, raw)
+            add_issue(~dc.ok & ~dc.blank & ~far, label, "cannot read as a date", raw)
             if c.required:
                 add_issue(dc.blank, label, "required value is empty", raw)
             out[c.name] = dc.values

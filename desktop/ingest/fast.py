@@ -236,6 +236,9 @@ def _canonical(table, mapping, header, file, ctx, ticker) -> tuple[pd.DataFrame,
             if col.type.tz is not None:
                 col = pc.cast(col, pa.timestamp("us"))  # UTC wall clock
             raw = col.to_numpy() if not isinstance(col, pa.ChunkedArray) else col.to_numpy()
+            day = raw.astype("datetime64[D]").view(np.int64)
+            if len(day) and (day.min() < parse._DAY_LO or day.max() > parse._DAY_HI):
+                raise NotClean("date out of range")  # the careful lanes name the rows
             codes[src] = raw.astype("datetime64[us]").view(np.int64)
             out[c.name] = raw.astype("datetime64[D]").astype("datetime64[ns]")
         elif c.kind == "float":

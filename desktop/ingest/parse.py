@@ -664,6 +664,24 @@ class DateColumn:
     values: np.ndarray  # datetime64[ns], NaT where not ok
     ok: np.ndarray
     blank: np.ndarray
+    far: np.ndarray | None = None  # read as a date, but outside DATE_RANGE (not ok either)
+
+
+# the days a datetime64[ns] holds, in whole years: a date outside is rejected ("out of range")
+DATE_RANGE = (_dt.date(1678, 1, 1), _dt.date(2261, 12, 31))
+_DAY_LO = (DATE_RANGE[0] - _dt.date(1970, 1, 1)).days
+_DAY_HI = (DATE_RANGE[1] - _dt.date(1970, 1, 1)).days
+DATE_RANGE_MESSAGE = f"the date is out of range (years {DATE_RANGE[0].year}-{DATE_RANGE[1].year})"
+
+
+def _to_ns(days: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Day numbers -> (datetime64[ns] with NaT where not ok or out of range, ok, far)."""
+    far = ok & ((days < _DAY_LO) | (days > _DAY_HI))
+    ok = ok & ~far
+    safe = np.where(ok, days, 0)
+    arr = (_EPOCH + safe.astype("timedelta64[D]")).astype("datetime64[ns]")
+    arr[~ok] = np.datetime64("NaT")
+    return arr, ok, far
 
 
 def parse_dates(values: pd.Series, order: str = "MDY", date1904: bool = False) -> DateColumn:
@@ -683,9 +701,8 @@ def parse_dates(values: pd.Series, order: str = "MDY", date1904: bool = False) -
             return serial_to_date(float(u), date1904)
 
         days, ok = _factor_apply(pd.Series(f), lambda u: _days(onef(u)), np.int64, 0)
-        arr = (_EPOCH + days.astype("timedelta64[D]")).astype("datetime64[ns]")
-        arr[~ok] = np.datetime64("NaT")
-        return DateColumn(arr, ok & ~blank, blank)
+        arr, ok, far = _to_ns(days, ok & ~blank)
+        return DateColumn(arr, ok, blank, far)
 
     def one(u):
         if isinstance(u, _dt.datetime):
@@ -708,10 +725,8 @@ def parse_dates(values: pd.Series, order: str = "MDY", date1904: bool = False) -
         return None
 
     days, ok = _factor_apply(values, one, np.int64, 0)
-    arr = (_EPOCH + days.astype("timedelta64[D]")).astype("datetime64[ns]")
-    ok &= ~blank
-    arr[~ok] = np.datetime64("NaT")
-    return DateColumn(arr, ok, blank)
+    arr, ok, far = _to_ns(days, ok & ~blank)
+    return DateColumn(arr, ok, blank, far)
 
 
 def _days(d: _dt.date | None) -> int | None:

@@ -513,3 +513,29 @@ def test_cell_format_pass_reports_progress_and_honours_cancel(tmp_path):
     box = [prog]
     with pytest.raises(Cancelled):
         read_file(p, "commitments", progress=prog)
+
+
+# ------------------------------------------------------------------ B22: dates datetime64[ns] cannot hold
+
+def test_dates_out_of_range_are_rejected_by_row(tmp_path):
+    p = tmp_path / "far.csv"
+    p.write_text("date,vendor,cost\n2262-04-12,OpenAI,1.00\n2026-02-01,OpenAI,1.00\n1600-01-01,OpenAI,2\n"
+                 "2261-12-31,OpenAI,3\n2958465,OpenAI,4\n")  # the last: Excel serial of 9999-12-31
+    r = read_file(p)
+    assert r.frame["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-02-01", "2261-12-31"]
+    assert [(e.row, e.column, e.message) for e in r.report.errors] == [
+        (2, "date", "the date is out of range (years 1678-2261)"),
+        (4, "date", "the date is out of range (years 1678-2261)"),
+        (6, "date", "the date is out of range (years 1678-2261)")]
+
+
+def test_fast_lane_hands_far_dates_to_the_careful_lanes(tmp_path):
+    lines = ["date,vendor,cost"] + [f"2026-02-{1 + i % 28:02d},OpenAI,{i}.25" for i in range(50_000)]
+    lines[30_000] = "2262-04-12,OpenAI,1.00"
+    p = tmp_path / "big.csv"
+    p.write_text("\n".join(lines) + "\n")
+    assert p.stat().st_size >= fast.MIN_BYTES
+    r = read_file(p)
+    assert (r.report.rows_imported, r.report.rows_rejected) == (49_999, 1)
+    assert [(e.row, e.column) for e in r.report.errors] == [(30_001, "date")]
+    assert r.frame["date"].min() == pd.Timestamp("2026-02-01")
