@@ -318,8 +318,6 @@ def test_budget_vendor_value_accepts_known_aliases(tmp_path, capsys):
 
 # ---------------------------------------------------------------- B18: two columns with the same name
 
-@pytest.mark.xfail(strict=True, reason="BUG: a CSV with two 'cost' columns is read silently from the first one, "
-                   "no warning (qa-bugs.md B18)")
 def test_duplicate_column_names_are_reported(tmp_path, capsys):
     p = write(tmp_path / "dup.csv", "date,vendor,cost,cost,team\n2026-02-01,OpenAI,1.00,2.00,A\n")
     status, out, err = run(capsys, "analyze", "--usage", p, "--format", "json")
