@@ -539,3 +539,25 @@ def test_fast_lane_hands_far_dates_to_the_careful_lanes(tmp_path):
     assert (r.report.rows_imported, r.report.rows_rejected) == (49_999, 1)
     assert [(e.row, e.column) for e in r.report.errors] == [(30_001, "date")]
     assert r.frame["date"].min() == pd.Timestamp("2026-02-01")
+
+
+def test_scientific_notation_equals_decimal_rounded_half_up():
+    """Random spellings m.ffE±xx: micros == Decimal(spelling) rounded half-up, every time."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from desktop.ingest import parse
+
+    rng = random.Random(23)
+    spellings = []
+    for _ in range(2_000):
+        m = f"{rng.randint(0, 999)}" + (f".{rng.randint(0, 99999):0{rng.randint(1, 5)}d}" if rng.random() < 0.8 else "")
+        e = rng.randint(-12, 9)
+        sign = rng.choice(["", "-"])
+        spellings.append(f"{sign}{m}{rng.choice('eE')}{'+' if e >= 0 and rng.random() < 0.5 else ''}{e:03d}"
+                         if e >= 0 else f"{sign}{m}{rng.choice('eE')}-{-e:02d}")
+    col = parse.parse_money(pd.Series(spellings, dtype=object), ".")
+    for s, micros, ok in zip(spellings, col.micros, col.ok, strict=True):
+        want = (Decimal(s) * 1_000_000).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        assert ok == (abs(Decimal(s)) < Decimal(10) ** 12), s
+        if ok:
+            assert int(micros) == int(want), s
