@@ -367,8 +367,6 @@ def test_as_of_out_of_range(tmp_path, capsys, monkeypatch, as_of):
     assert status == 2 and "as-of" in err
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a usage date of 2262-04-12 (beyond pandas' ns range) passes the date "
-                   "parser, then tables.conform overflows: exit 1 internal error (qa-bugs.md B22)")
 def test_usage_date_beyond_2262(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("COMMITDESK_DEBUG", raising=False)
     u = write(tmp_path / "u.csv", "date,vendor,cost\n2262-04-12,OpenAI,1.00\n2026-02-01,OpenAI,1.00\n")
