@@ -37,7 +37,21 @@ LINE_TYPE_SYNONYMS = {
     "commitment": "commitment", "commit": "commitment", "prepayment": "commitment",
     "purchase": "commitment",
     "true_up": "true_up", "true-up": "true_up", "true up": "true_up", "trueup": "true_up",
+    # invoice-system spellings (B24)
+    "credit memo": "credit", "credit memos": "credit", "credit note": "credit",
+    "credit notes": "credit", "refunds": "credit", "discounts": "credit", "rebate": "credit",
+    "sales taxes": "tax", "adj": "adjustment", "true ups": "true_up",
 }
+
+
+def line_type_of(x: str) -> str:
+    """A line_type spelling -> its canonical name (LINE_TYPE_SYNONYMS after folding case, '-',
+    '_', '.' and runs of spaces); an unknown spelling is returned folded (and then rejected)."""
+    low = x.casefold().strip()
+    if low in LINE_TYPE_SYNONYMS:
+        return LINE_TYPE_SYNONYMS[low]
+    key = " ".join(low.replace("_", " ").replace("-", " ").rstrip(".").split())
+    return LINE_TYPE_SYNONYMS.get(key, low)
 
 
 @dataclass
@@ -194,9 +208,13 @@ def build(src: Source) -> Built:
     order, sep, dmy, mdy = parse.decide_date_order(date_cols)
     if order is None:
         order = src.date_order or parse.default_date_order(sep)
-        if not src.date_order and sep is not None and _has_ambiguous_dates(date_cols):
+        amb = _first_ambiguous_date(cols, spec, keep, rows, src.names) \
+            if not src.date_order and sep is not None else None
+        if amb is not None:
+            value, row, label = amb
             warnings.append(
-                f"dates such as 03/04/2026 could be day-first or month-first; read as "
+                f"dates such as {value} could be day-first or month-first (row {row}, column "
+                f"{label!r}); read as "
                 f"{'day/month/year' if order == 'DMY' else 'month/day/year'} (the default); "
                 "save a mapping profile to change it")
     elif dmy and mdy:
@@ -302,8 +320,7 @@ def build(src: Source) -> Built:
                   "dimension must be one of " + ", ".join(tables.BUDGET_DIMENSIONS), cols.get("dimension"))
         out["dimension"] = d
     if "line_type" in out and isinstance(out["line_type"], pd.Series):
-        mapped = _map_distinct(out["line_type"],
-                               lambda x: LINE_TYPE_SYNONYMS.get(x.casefold().strip(), x.casefold().strip()))
+        mapped = _map_distinct(out["line_type"], line_type_of)
         wrong = (~mapped.isin(tables.LINE_TYPES) & mapped.notna()).to_numpy()
         add_issue(wrong, src.names.get("line_type", "line_type"),
                   "line_type must be one of " + ", ".join(tables.LINE_TYPES), cols.get("line_type"))
@@ -450,13 +467,22 @@ def _has_ambiguous_numbers(cols: list[pd.Series]) -> bool:
     return False
 
 
-def _has_ambiguous_dates(cols: list[pd.Series]) -> bool:
-    for col in cols:
-        if col.dtype.kind in "fiuM":
+def _first_ambiguous_date(cols: dict, spec, keep: np.ndarray, rows: np.ndarray,
+                          names: dict) -> tuple[str, int, str] | None:
+    """The first date cell of the file that reads differently day-first and month-first
+    (e.g. 2/3/2026): (its value as written, its row, its column), or None."""
+    for c, v in cols.items():
+        if not isinstance(v, pd.Series) or spec.column(c).kind != "date" or v.dtype.kind in "fiuM":
             continue
-        for u in pd.unique(col.dropna())[:5000]:
+        codes, uniques = parse.factorize(v)
+        amb = np.zeros(len(uniques) + 1, dtype=bool)  # last slot: blank (code -1)
+        for i, u in enumerate(uniques[:5000]):
             if isinstance(u, str):
                 m = parse._NUMERIC_RE.match(u.strip())
                 if m and int(m.group(1)) <= 12 and int(m.group(3)) <= 12 and m.group(1) != m.group(3):
-                    return True
-    return False
+                    amb[i] = True
+        hit = np.flatnonzero(amb[codes] & keep)
+        if len(hit):
+            i = int(hit[0])
+            return str(v.iloc[i]).strip(), int(rows[i]), names.get(c, c)
+    return None

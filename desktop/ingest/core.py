@@ -276,7 +276,10 @@ def _missing_columns_error(table: reader.RawTable, kind: str | None) -> Unreadab
     if not cols and kind is None:
         return UnreadableFile(
             f"not a known format and no column names recognised (columns: {shown}); "
-            "map the columns in the import dialog", file=table.file)
+            "in the app, map its columns in the import wizard (and save a mapping profile, which "
+            "`python -m desktop import --workspace W` then recognises); on the command line, "
+            "rename the columns to the canonical names (docs/formats.md), or pass --kind K to "
+            "be told which columns that table kind needs", file=table.file)
     return UnreadableFile(
         f"missing required column(s) for {k}: {', '.join(miss)} (columns found: {shown})",
         file=table.file, column=miss[0] if miss else None)

@@ -166,6 +166,11 @@ class NumberToken:
     percent: bool = False
 
 
+# ERP credit/debit markers: "123.45 CR" / "123.45CR" / "CR 123.45" is a credit (negative),
+# "200.00 DR" a debit (positive). Only on an otherwise unsigned amount: "-5 CR" is refused.
+_CRDR_RE = re.compile(r"^(?:(CR|DR)\s*(?=[^A-Za-z\s])(.+)|(.*[^A-Za-z\s])\s*(CR|DR))$", re.IGNORECASE)
+
+
 def tokenize_number(raw) -> NumberToken | None:
     """Strip currency, sign, parentheses and percent from one spelling; None if not a number."""
     s = str(raw).strip(_SPACES + "\r\n")
@@ -174,6 +179,16 @@ def tokenize_number(raw) -> NumberToken | None:
     s = s.replace("\u2212", "-")  # unicode minus
     if not s:
         return None
+    m = _CRDR_RE.match(s)
+    if m:
+        marker = (m.group(1) or m.group(4)).upper()
+        rest = (m.group(2) if m.group(1) else m.group(3)).strip()
+        if rest.startswith(("-", "+", "(")) or rest.endswith(("-", ")")) or "%" in rest:
+            return None  # a sign and a marker together: ambiguous
+        t = tokenize_number(rest)
+        if t is None or t.negative or t.percent:
+            return None
+        return NumberToken(marker == "CR", t.body, t.currency, False)
     negative = False
     if s.startswith("(") and s.endswith(")"):
         negative, s = True, s[1:-1].strip()
@@ -545,6 +560,12 @@ _MONTHS = {
 }
 _WORD_DMY = re.compile(r"^(\d{1,2})[.\s-]+([^\W\d_]+)\.?[\s,.-]+(\d{4})(?:\s+.*)?$")
 _WORD_MDY = re.compile(r"^([^\W\d_]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})(?:\s+.*)?$")
+# a word date followed by a time, as Looker / Google Sheets write it: "Feb 4, 2026, 12:00:00 AM",
+# "4 Feb 2026 23:30 +05:30"; the time is cut to the day (with a zone: the UTC day)
+_TIME_TAIL = (r"(?:\s*,\s*|\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(am|pm)?\s*"
+              r"(z|utc|gmt|[+-]\d{2}:?\d{2})?$")
+_WORD_DMY_T = re.compile(r"^(\d{1,2})[.\s-]+([^\W\d_]+)\.?[\s,.-]+(\d{4})" + _TIME_TAIL)
+_WORD_MDY_T = re.compile(r"^([^\W\d_]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})" + _TIME_TAIL)
 _WORD_MY = re.compile(r"^([^\W\d_]+)\.?[\s-]+(\d{4})$")
 _YM_RE = re.compile(r"^(\d{4})[-/.](\d{1,2})$")
 
@@ -632,6 +653,21 @@ def _parse_date_str(s: str, order: str, date1904: bool) -> _dt.date | None:
     if m:
         return _dt.date(int(m.group(1) + m.group(2)), int(m.group(3)), int(m.group(4)))
     low = s.casefold()
+    for rx, di, mi_ in ((_WORD_DMY_T, 1, 2), (_WORD_MDY_T, 2, 1)):
+        m = rx.match(low)
+        if m and m.group(mi_).rstrip(".") in _MONTHS:
+            hh, mi, ss = int(m.group(4)), int(m.group(5)), int(m.group(6) or 0)
+            ampm = m.group(7) or ""
+            if ampm and not 1 <= hh <= 12:
+                return None
+            if ampm == "pm" and hh < 12:
+                hh += 12
+            elif ampm == "am" and hh == 12:
+                hh = 0
+            if hh > 23 or mi > 59 or ss > 60:
+                return None
+            return _tz_shift(int(m.group(3)), _MONTHS[m.group(mi_).rstrip(".")], int(m.group(di)),
+                             hh, mi, min(ss, 59), m.group(8))
     m = _WORD_DMY.match(low)
     if m and m.group(2).rstrip(".") in _MONTHS:
         return _dt.date(int(m.group(3)), _MONTHS[m.group(2).rstrip(".")], int(m.group(1)))
