@@ -35,10 +35,15 @@ FILE_FLAGS = (
 
 
 def _date(text: str) -> date:
+    from desktop.domain.tables import FIRST_YEAR, LAST_YEAR
+
     try:
-        return date.fromisoformat(text)
+        value = date.fromisoformat(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise argparse.ArgumentTypeError(f"{text} lies outside {FIRST_YEAR}-{LAST_YEAR}")
+    return value
 
 
 def _add_input_flags(p: argparse.ArgumentParser) -> None:
@@ -114,15 +119,17 @@ def _file_inputs(args: argparse.Namespace):
     if not files:
         raise Fatal("no input: give --workspace, --demo, or file flags such as --contracts and --usage")
     inputs = Inputs()
-    hashes: dict[str, Path] = {}
+    hashes: dict[tuple[str, str], Path] = {}
     for kind, path in files:
         if not path.exists():
             raise Fatal(f"{path}: no such file")
         if path.is_file():
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            # the same content twice for one table would count every row twice; one export read
+            # as two tables (FOCUS as usage and as invoice lines) is a normal reconciliation
+            digest = (kind, hashlib.sha256(path.read_bytes()).hexdigest())
             if digest in hashes:
-                raise Fatal(f"{path}: the same content as {hashes[digest]}; giving a file twice would count "
-                            "every row twice")
+                raise Fatal(f"{path}: the same content as {hashes[digest]} (both given as {kind}); giving a "
+                            "file twice would count every row twice")
             hashes[digest] = path
         result = read_file(path, kind)
         rep = result.report

@@ -27,6 +27,7 @@ from desktop.domain.contracts import (
 from desktop.domain.errors import InputError
 from desktop.domain.inputs import Inputs, with_overlap_warnings
 from desktop.domain.invoices import invoice_results
+from desktop.domain.money import fmt_money_human, micros_to_cents, money_sum
 from desktop.domain.progress import Progress, sub
 from desktop.domain.renewal import default_renewal_inputs, run_renewal
 from desktop.domain.results import Analysis
@@ -50,7 +51,82 @@ def prepare_usage(inputs: Inputs, settings: Settings | None = None) -> tuple[pd.
                                        reporting_currency=settings.reporting_currency, kind="usage")
     usage = usage.reset_index(drop=True)
     usage["_contract"] = assign_contracts(usage, inputs.commitments)
+    warnings.extend(unknown_contract_warnings(usage, inputs.commitments))
     return usage, warnings
+
+
+def _rows_text(frame: pd.DataFrame, limit: int = 3) -> str:
+    refs = [f"{f or 'usage'} row {r}" for f, r in zip(frame["_file"].head(limit), frame["_row"].head(limit),
+                                                         strict=True)]
+    more = f" and {len(frame) - limit} more" if len(frame) > limit else ""
+    return ", ".join(refs) + more
+
+
+def unknown_contract_warnings(usage: pd.DataFrame, commitments: pd.DataFrame) -> list[str]:
+    """Usage naming a contract_id that the commit schedule does not have draws down nothing:
+    say so, with the rows and the money, instead of letting it leave the pacing silently."""
+    if usage.empty or commitments.empty:
+        return []
+    cid = usage["contract_id"].astype("string").str.strip()
+    known = set(commitments["contract_id"].astype(str))
+    bad = cid.notna() & (cid != "") & ~cid.isin(known).fillna(False)
+    if not bad.any():
+        return []
+    out = []
+    rows = usage[bad.to_numpy(dtype=bool)]
+    for name, grp in rows.groupby(cid[bad], sort=True):
+        total = fmt_money_human(micros_to_cents(money_sum(grp["cost"])), str(grp["currency"].iloc[0]))
+        out.append(f"usage names contract {name!r}, which is not in the commit schedule: {len(grp)} row"
+                   f"{'s' if len(grp) != 1 else ''} ({_rows_text(grp)}), {total}, draw down no contract")
+    return out
+
+
+def as_of_warnings(inputs: Inputs, as_of: date, today: date | None = None) -> list[str]:
+    """The default as-of date follows the latest usage row; name that row when it looks like a
+    typo: after today, or more than 31 days after every other usage date."""
+    usage = inputs.usage
+    if usage.empty:
+        return []
+    today = today or date.today()
+    latest = usage[usage["date"] == usage["date"].max()]
+    where = _rows_text(latest)
+    days = usage["date"].drop_duplicates().nlargest(2)
+    gap = (days.iloc[0] - days.iloc[1]).days if len(days) == 2 else 0
+    if as_of > today:
+        return [f"the as-of date {as_of} comes from the latest usage ({where}), which is after today "
+                f"({today}); give an as-of date or fix that row"]
+    if gap > 31:
+        return [f"the as-of date {as_of} comes from the latest usage ({where}), {gap} days after any other "
+                "usage; give an as-of date or fix that row if it is a typo"]
+    return []
+
+
+def rejected_invoice_line_warnings(inputs: Inputs, invoices: tuple) -> tuple[tuple, list[str]]:
+    """Invoices read from a file that had rejected lines may be incomplete: note it on each of
+    them and in the warnings, so that a variance is never claimed as if every line were there."""
+    bad = {r.file: r for r in inputs.imports if r.kind == "invoices" and r.rows_rejected}
+    if not bad or inputs.invoices.empty:
+        return invoices, []
+    by_file: dict[str, set[str]] = {}
+    for f, i in zip(inputs.invoices["_file"].astype(str), inputs.invoices["invoice_id"].astype(str), strict=True):
+        if f in bad:
+            by_file.setdefault(f, set()).add(i)
+    warnings = []
+    affected: dict[str, str] = {}
+    for f, rep in bad.items():
+        rows = ", ".join(str(e.row) for e in rep.errors[:5] if e.row is not None)
+        note = (f"{rep.file} had {rep.rows_rejected} invoice line{'s' if rep.rows_rejected != 1 else ''} "
+                f"rejected at import (row{'s' if rep.rows_rejected != 1 else ''} {rows}"
+                f"{' ...' if rep.rows_rejected > 5 else ''}); this invoice may be incomplete")
+        ids = sorted(by_file.get(f, ()))
+        warnings.append(note.replace("this invoice may be incomplete",
+                                     f"invoices {', '.join(ids)} may be incomplete" if ids else
+                                     "no invoice of that file could be read"))
+        for i in ids:
+            affected[i] = note
+    out = tuple(dataclasses.replace(inv, notes=inv.notes + (affected[inv.invoice_id],))
+                if inv.invoice_id in affected else inv for inv in invoices)
+    return out, warnings
 
 
 def default_as_of(inputs: Inputs) -> date:
@@ -68,9 +144,12 @@ def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date
     settings = settings or DEFAULT_SETTINGS
     step = progress.step if progress is not None else (lambda f, t="": None)
     step(0.0, "preparing usage")
+    as_of_notes: list[str] = []
     if as_of is None:
         as_of = default_as_of(inputs)
+        as_of_notes = as_of_warnings(inputs, as_of)
     usage, warnings = prepare_usage(inputs, settings)
+    warnings = as_of_notes + warnings
     commitments = convert_commitments(inputs.commitments, inputs.fx_rates, settings.reporting_currency)
 
     step(0.25, "pacing and exposure")
@@ -80,6 +159,8 @@ def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date
     invoices, inv_warnings = invoice_results(inputs.invoices, usage, commitments, inputs.rate_card,
                                              inputs.fx_rates, settings)
     warnings.extend(inv_warnings)
+    invoices, partial = rejected_invoice_line_warnings(inputs, invoices)
+    warnings.extend(partial)
 
     step(0.45, "budgets")
     budgets = budget_results(inputs.budgets, usage, as_of, settings)
@@ -100,7 +181,8 @@ def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date
     step(0.95, "findings")
     analysis = Analysis(
         as_of=as_of, currency=settings.reporting_currency, contracts=contracts, invoices=invoices,
-        budgets=budgets, anomalies=anomalies, imports=with_overlap_warnings(inputs.usage, tuple(inputs.imports)), workload_shift=shift,
+        budgets=budgets, anomalies=anomalies, imports=with_overlap_warnings(inputs.usage, tuple(inputs.imports)),
+        workload_shift=shift,
         chargeback=chargeback, renewal=scenarios, warnings=tuple(warnings), settings=settings,
         usage=usage, inputs=inputs)
     analysis = dataclasses.replace(analysis, findings=tuple(build_findings(analysis, settings)))

@@ -21,7 +21,7 @@ from desktop.domain.errors import InputError
 from desktop.domain.money import cents, from_micros
 from desktop.domain.results import ALERT_TIERS, BudgetResult
 from desktop.domain.settings import DEFAULT_SETTINGS, Settings
-from desktop.domain.tables import BUDGET_DIMENSIONS, vendor_key
+from desktop.domain.tables import BUDGET_DIMENSIONS, FIRST_YEAR, LAST_YEAR, normalize_vendor, vendor_key
 
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 CONTAINMENT_ACTIONS = ("rate-limit non-production keys", "route to a cheaper model tier",
@@ -39,7 +39,7 @@ def month_bounds(month: str) -> tuple[date, date]:
     if not mm:
         raise ValueError(month)
     y, mo = int(mm.group(1)), int(mm.group(2))
-    if not 1 <= mo <= 12:
+    if not 1 <= mo <= 12 or not FIRST_YEAR <= y <= LAST_YEAR:
         raise ValueError(month)
     return date(y, mo, 1), date(y, mo, calendar.monthrange(y, mo)[1])
 
@@ -123,8 +123,8 @@ class _LineUsage:
         return self._codes[col]
 
     def daily(self, dimension: str, value: str, vendor: str | None) -> Daily:
-        vkey = vendor_key(value) if dimension == "vendor" else _casekey(value)
-        ven = vendor_key(vendor) if vendor else None
+        vkey = vendor_key(normalize_vendor(value) or "") if dimension == "vendor" else _casekey(value)
+        ven = vendor_key(normalize_vendor(vendor) or "") if vendor else None
         key = (dimension, vkey, ven)
         if key not in self._cache:
             self._cache[key] = Daily.empty()
@@ -154,7 +154,7 @@ def _validate(budgets: pd.DataFrame) -> None:
         try:
             month_bounds(rec["month"])
         except ValueError:
-            raise InputError(f"month {rec['month']!r} is not YYYY-MM", file=rec["_file"] or "budgets",
+            raise InputError(f"month {rec['month']!r} is not a month YYYY-MM from {FIRST_YEAR}-01 to {LAST_YEAR}-12", file=rec["_file"] or "budgets",
                              row=int(rec["_row"]), column="month") from None
 
 

@@ -24,7 +24,7 @@ from desktop.domain.errors import InputError
 from desktop.domain.money import CENT, ZERO, cents, from_micros
 from desktop.domain.results import ContractResult, PeriodResult
 from desktop.domain.settings import DEFAULT_SETTINGS, Settings
-from desktop.domain.tables import vendor_key
+from desktop.domain.tables import FIRST_YEAR, LAST_YEAR, vendor_key
 
 _ONE_DAY = timedelta(days=1)
 
@@ -66,6 +66,11 @@ def validate_commitments(commitments: pd.DataFrame) -> None:
             col = "period_start" if pd.isna(rec["period_start"]) else "period_end"
             raise InputError("a commit period needs a start and an end date",
                              file=rec["_file"] or "commitments", row=int(rec["_row"]), column=col)
+        for col in ("period_start", "period_end"):
+            if not FIRST_YEAR <= rec[col].year <= LAST_YEAR:
+                raise InputError(
+                    f"{col} {_date(rec[col])} lies outside {FIRST_YEAR}-{LAST_YEAR} (a typo in the year?)",
+                    file=rec["_file"] or "commitments", row=int(rec["_row"]), column=col)
         if rec["period_end"] < rec["period_start"]:
             raise InputError(
                 f"period_end {_date(rec['period_end'])} is before period_start "

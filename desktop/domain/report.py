@@ -191,7 +191,7 @@ def to_text(analysis: Analysis) -> str:
             lines.append(f"  Projected overage {m(c.overage)}, of which premium {m(c.overage_premium)}"
                          + (f" (escalate to {c.escalation_to})." if c.escalation_to else "."))
     lines.append("")
-    flagged = [i for i in analysis.invoices if i.status != "within_tolerance" or i.flags]
+    flagged = [i for i in analysis.invoices if i.status != "within_tolerance" or i.flags or i.notes]
     leakage = sum((i.premium_leakage for i in analysis.invoices), Decimal("0.00"))
     lines.append(f"Invoices ({len(analysis.invoices)}; {len(flagged)} need attention; leakage found {m(leakage)})")
     for i in sorted(flagged, key=lambda i: i.invoice_id):
@@ -201,6 +201,8 @@ def to_text(analysis: Analysis) -> str:
             f"expected {m(i.expected)}, variance {m(i.variance)} ({_pct(i.variance_pct)}) -> {i.status}"
             + (f"; flags: {flags}; leakage {m(i.premium_leakage)}" if flags else "")
         )
+        for note in i.notes:
+            lines.append(f"  note: {note}")
     lines.append("")
     month = analysis.as_of.strftime("%Y-%m")
     current = [b for b in analysis.budgets if b.month == month]

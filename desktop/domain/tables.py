@@ -29,6 +29,12 @@ Kind = Literal["str", "date", "money", "float", "bool", "int"]
 
 PROVENANCE = ("_file", "_row")
 
+# The calendar CommitDesk accepts for commit periods, budget months and the as-of date: wide
+# enough for any contract, narrow enough that day arithmetic stays inside datetime64[ns]
+# (which ends 2262-04-11). A date outside it is a typo ("1726" for "2026"), reported as such.
+FIRST_YEAR = 1900
+LAST_YEAR = 2261
+
 
 @dataclass(frozen=True)
 class Column:
