@@ -29,7 +29,7 @@ def _python() -> Path:
 
 
 def ensure_env(extras: str = "test") -> Path:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 (this script runs on whatever python3 is there)
         sys.exit(f"CommitDesk needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     if not _python().exists():
         print(f"creating virtual environment in {VENV}", flush=True)
