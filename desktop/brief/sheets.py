@@ -58,13 +58,26 @@ def _heading(sheet: Sheet, title: str, ctx: Context, note: str = "") -> None:
     sheet.row_height(1, 24)
 
 
+def _section(sheet: Sheet, row: int, title: str, last_col: int) -> None:
+    """A section title across columns 1..last_col."""
+    sheet.text(row, 1, title, "section")
+    for c in range(2, last_col + 1):
+        sheet.styled(row, c, "section")
+
+
+def _col_table(sheet: Sheet, name: str, row: int, cols: list[Col], items: Any, empty_note: str,
+               first_col: int = 1) -> tuple[int, int]:
+    """A table whose columns are described by ``cols``, one row per item."""
+    return sheet.table(name, row, first_col, [c.header for c in cols],
+                       [[c.get(x) for c in cols] for x in items], [c.kind for c in cols],
+                       empty_note=empty_note)
+
+
 def _list_sheet(book: Book, ctx: Context, title: str, heading: str, table: str, cols: list[Col],
                 items: list[Any], note: str = "", empty_note: str = "none") -> tuple[Sheet, int, int]:
     sheet = book.sheet(title)
     _heading(sheet, heading, ctx, note)
-    first, last = sheet.table(table, HEADER_ROW, 1, [c.header for c in cols],
-                              [[c.get(x) for c in cols] for x in items], [c.kind for c in cols],
-                              empty_note=empty_note)
+    first, last = _col_table(sheet, table, HEADER_ROW, cols, items, empty_note)
     sheet.widths([c.width for c in cols])
     sheet.row_height(HEADER_ROW, 30)
     sheet.freeze(HEADER_ROW + 1, 2)
@@ -94,9 +107,7 @@ def summary(book: Book, ctx: Context) -> Sheet:
     s.widths([24, 15, 15, 15, 15, 15, 15, 15, 15, 15])
 
     # KPI block: two columns of label/value pairs
-    s.text(4, 1, "Key figures", "section")
-    for c in range(2, 11):
-        s.styled(4, c, "section")
+    _section(s, 4, "Key figures", 10)
     commitment = sum((c.commitment for c in a.contracts), Decimal("0.00"))
     consumed = sum((c.consumed_to_date for c in a.contracts), Decimal("0.00"))
     expected = sum((c.expected_to_date for c in a.contracts), Decimal("0.00"))
@@ -142,9 +153,7 @@ def summary(book: Book, ctx: Context) -> Sheet:
     r = r0 + max(len(left), len(right)) + 1
 
     # narrative
-    s.text(r, 1, "What needs attention", "section")
-    for c in range(2, 11):
-        s.styled(r, c, "section")
+    _section(s, r, "What needs attention", 10)
     r += 1
     for sentence in narrative.sentences(a, ctx.actions):
         s.text(r, 1, sentence, "narrative")
@@ -153,9 +162,7 @@ def summary(book: Book, ctx: Context) -> Sheet:
     r += 1
 
     # contracts
-    s.text(r, 1, "Contracts", "section")
-    for c in range(2, 11):
-        s.styled(r, c, "section")
+    _section(s, r, "Contracts", 10)
     r += 1
     cols = [
         Col("Contract", "text", 0, lambda c: c.contract_id),
@@ -169,17 +176,13 @@ def summary(book: Book, ctx: Context) -> Sheet:
         Col("Overage premium", "money", 0, lambda c: c.overage_premium),
         Col("Escalate to", "text", 0, lambda c: c.escalation_to),
     ]
-    first, last = s.table("SummaryContracts", r, 1, [c.header for c in cols],
-                          [[c.get(x) for c in cols] for x in a.contracts], [c.kind for c in cols],
-                          empty_note="no contracts")
+    first, last = _col_table(s, "SummaryContracts", r, cols, a.contracts, "no contracts")
     if a.contracts:
         s.category_rules(3, first, last, dict(palette.BAND_COLORS))
     r = last + 2
 
     # top leakage
-    s.text(r, 1, "Top leakage (flagged invoice lines)", "section")
-    for c in range(2, 11):
-        s.styled(r, c, "section")
+    _section(s, r, "Top leakage (flagged invoice lines)", 10)
     r += 1
     flags = sorted(((inv, f) for inv in a.invoices for f in inv.flags),
                    key=lambda t: (-t[1].leakage, t[0].invoice_id, t[1].line))[:10]
@@ -191,15 +194,11 @@ def summary(book: Book, ctx: Context) -> Sheet:
         Col("Leakage", "money", 0, lambda t: t[1].leakage),
         Col("Owner", "text", 0, lambda t: t[1].owner),
     ]
-    first, last = s.table("SummaryLeakage", r, 1, [c.header for c in lcols],
-                          [[c.get(x) for c in lcols] for x in flags], [c.kind for c in lcols],
-                          empty_note="no flagged lines")
+    first, last = _col_table(s, "SummaryLeakage", r, lcols, flags, "no flagged lines")
     r = last + 2
 
     # next actions due
-    s.text(r, 1, "Next actions due", "section")
-    for c in range(2, 11):
-        s.styled(r, c, "section")
+    _section(s, r, "Next actions due", 10)
     r += 1
     nxt = [x for x in ctx.actions if x.is_open][:10]
     acols = [
@@ -209,9 +208,7 @@ def summary(book: Book, ctx: Context) -> Sheet:
         Col("Status", "text", 0, lambda x: x.status),
         Col("Action", "text_free", 0, lambda x: x.title),
     ]
-    first, last = s.table("SummaryActions", r, 1, [c.header for c in acols],
-                          [[c.get(x) for c in acols] for x in nxt], [c.kind for c in acols],
-                          empty_note="no open actions")
+    first, last = _col_table(s, "SummaryActions", r, acols, nxt, "no open actions")
     if nxt:
         s.category_rules(2, first, last, dict(palette.SEVERITY_COLORS))
         s.fill_rule(f"A{first}:A{last}", f'AND($A{first}<>"",$A{first}<DATE({a.as_of.year},{a.as_of.month},'
@@ -340,9 +337,7 @@ def exposure(book: Book, ctx: Context) -> Sheet:
                                      empty_note="no contracts")
     _band_colours(sheet, cols, "Band", first, last, palette.BAND_COLORS)
     r = max(last, first) + 3
-    sheet.text(r, 1, "Workload-shift candidates (contracts in a shortfall band)", "section")
-    for c in range(2, 10):
-        sheet.styled(r, c, "section")
+    _section(sheet, r, "Workload-shift candidates (contracts in a shortfall band)", 9)
     r += 1
     wcols = [
         Col("Contract", "text", 0, lambda w: w.contract_id),
@@ -355,9 +350,8 @@ def exposure(book: Book, ctx: Context) -> Sheet:
         Col("Covers", "money", 0, lambda w: w.covers),
         Col("Covers % of shortfall", "pct", 0, lambda w: w.covers_pct),
     ]
-    sheet.table("WorkloadShift", r, 1, [c.header for c in wcols],
-                [[c.get(x) for c in wcols] for x in a.workload_shift], [c.kind for c in wcols],
-                empty_note="no candidates: no contract is in a shortfall band, or all its workloads draw it down")
+    _col_table(sheet, "WorkloadShift", r, wcols, a.workload_shift,
+               "no candidates: no contract is in a shortfall band, or all its workloads draw it down")
     return sheet
 
 
@@ -387,9 +381,7 @@ def invoices(book: Book, ctx: Context) -> Sheet:
                                      empty_note="no invoices")
     _band_colours(sheet, cols, "Status", first, last, palette.INVOICE_STATUS_COLORS)
     r = max(last, first) + 3
-    sheet.text(r, 1, "Flagged lines (leakage to recover, with the clause owner)", "section")
-    for c in range(2, 10):
-        sheet.styled(r, c, "section")
+    _section(sheet, r, "Flagged lines (leakage to recover, with the clause owner)", 9)
     r += 1
     items = [(inv, f) for inv in a.invoices for f in inv.flags]
     # long texts (description, detail) wrap in columns 9 and 10, which are widened for them
@@ -405,9 +397,7 @@ def invoices(book: Book, ctx: Context) -> Sheet:
         Col("Description", "text_wrap", 0, lambda t: t[1].description),
         Col("Detail", "text_wrap", 0, lambda t: t[1].detail or None),
     ]
-    f1, f2 = sheet.table("FlaggedLines", r, 1, [c.header for c in fcols],
-                         [[c.get(x) for c in fcols] for x in items], [c.kind for c in fcols],
-                         empty_note="no flagged lines")
+    f1, f2 = _col_table(sheet, "FlaggedLines", r, fcols, items, "no flagged lines")
     if items:
         sheet.category_rules(4, f1, f2, dict(palette.FLAG_COLORS))
     return sheet
@@ -519,9 +509,7 @@ def _renewal_block(s: Sheet, ctx: Context, sc: Any, r: int, n: int) -> int:
     a = ctx.analysis
     mult, pen = _renewal_terms(a, sc)
     det = renewal_model.compute(sc, mult, pen)
-    s.text(r, 1, f"{sc.name} ({sc.vendor})", "section")
-    for c in range(2, 16):
-        s.styled(r, c, "section")
+    _section(s, r, f"{sc.name} ({sc.vendor})", 15)
     r += 1
     top = r  # the scenario table's header row; the inputs start below it
     s.text(top, 1, "Inputs", "header")
@@ -778,9 +766,7 @@ def assumptions(book: Book, ctx: Context) -> Sheet:
     s.print_setup((r, r))
 
     r = last + 3
-    s.text(r, 1, "Imported files", "section")
-    for c in range(2, 13):
-        s.styled(r, c, "section")
+    _section(s, r, "Imported files", 12)
     r += 1
     icols = [
         Col("File", "text", 0, lambda x: x.file),
@@ -796,15 +782,11 @@ def assumptions(book: Book, ctx: Context) -> Sheet:
         Col("Delimiter", "text", 0, lambda x: _delimiter(x.delimiter)),
         Col("Warnings", "text", 0, lambda x: "; ".join(x.warnings) if x.warnings else None),
     ]
-    first, last = s.table("Imports", r, 1, [c.header for c in icols],
-                          [[c.get(x) for c in icols] for x in a.imports], [c.kind for c in icols],
-                          empty_note="no import reports (figures built from in-memory tables)")
+    first, last = _col_table(s, "Imports", r, icols, a.imports, "no import reports (figures built from in-memory tables)")
     if a.imports:
         s.fill_rule(f"G{first}:G{last}", f"$G{first}>0", palette.ORANGE, bold=True)
     r = last + 3
-    s.text(r, 1, "Import issues (rows rejected or warned about)", "section")
-    for c in range(2, 13):
-        s.styled(r, c, "section")
+    _section(s, r, "Import issues (rows rejected or warned about)", 12)
     r += 1
     issues = [(rep, e) for rep in a.imports for e in rep.errors]
     ecols = [
@@ -814,13 +796,9 @@ def assumptions(book: Book, ctx: Context) -> Sheet:
         Col("Message", "text", 0, lambda t: t[1].message),
         Col("Value", "text", 0, lambda t: t[1].value),
     ]
-    first, last = s.table("ImportIssues", r, 1, [c.header for c in ecols],
-                          [[c.get(x) for c in ecols] for x in issues], [c.kind for c in ecols],
-                          empty_note="no issues")
+    first, last = _col_table(s, "ImportIssues", r, ecols, issues, "no issues")
     r = last + 3
-    s.text(r, 1, "Warnings of the analysis", "section")
-    for c in range(2, 13):
-        s.styled(r, c, "section")
+    _section(s, r, "Warnings of the analysis", 12)
     r += 1
     for w in a.warnings or ("none",):
         s.text(r, 1, w, "text_wrap")
