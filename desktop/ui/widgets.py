@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QFrame,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMenu,
@@ -255,37 +254,19 @@ class Badge(QLabel):
                            f" padding: 2px 8px; font-weight: bold; }}")
 
 
-def chart_or_slot(name: str, parent: QWidget | None = None, min_height: int = 240) -> QWidget:
-    """The chart widget ``desktop.ui.charts.<name>`` or, when it is not available, an empty slot
-    of the same size so the page layout does not jump."""
-    try:
-        from desktop.ui import charts  # noqa: PLC0415
+def make_chart(name: str, parent: QWidget | None = None, min_height: int = 240) -> QWidget:
+    """The chart widget ``desktop.ui.charts.<name>`` with a minimum height for the page layout."""
+    from desktop.ui import charts  # noqa: PLC0415 (pyqtgraph loads with the first chart)
 
-        cls = getattr(charts, name)
-        w = cls(parent)
-    except Exception:  # noqa: BLE001 - charts package not available: keep the layout slot
-        w = QFrame(parent)
-        w.setFrameShape(QFrame.Shape.StyledPanel)
-        lay = QHBoxLayout(w)
-        lab = QLabel(f"{name}")
-        lab.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        lay.addWidget(lab)
-        w.setProperty("chartSlot", True)
+    w = getattr(charts, name)(parent)
     w.setMinimumHeight(min_height)
     return w
 
 
-def feed_chart(widget: QWidget, which: str, *args) -> bool:
-    """Build the chart data for ``which`` (desktop.domain.charts) and hand it to ``widget``.
-
-    Returns False when the widget is an empty slot (charts package not available)."""
-    if widget.property("chartSlot") or not hasattr(widget, "set_data"):
-        return False
-    setter = getattr(widget, "set_scenarios" if which == "renewal" else "set_analysis", None)
-    if setter is not None:  # the widget runs its builder and keeps its own switches working
-        setter(*args)
-        return True
-    from desktop.ui.chart_feed import build  # noqa: PLC0415
-
-    widget.set_data(build(which, *args))
-    return True
+def feed_chart(widget: QWidget, which: str, *args) -> None:
+    """Hand the analysis (or, for renewal, the scenario results) to a chart widget; the widget
+    runs its builder from desktop.domain.charts and keeps its own switches working."""
+    if which == "renewal":
+        widget.set_scenarios(*args)
+    else:
+        widget.set_analysis(*args)

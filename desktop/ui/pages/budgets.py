@@ -22,7 +22,7 @@ from desktop.domain import palette
 from desktop.ui import fmt
 from desktop.ui.models.table import Col
 from desktop.ui.pages.base import Page
-from desktop.ui.widgets import DataTable, chart_or_slot, feed_chart, heading, note, tint
+from desktop.ui.widgets import DataTable, feed_chart, heading, make_chart, note, tint
 
 MONEY_FIELDS = {"Budget": "budget", "Actual": "actual", "Forecast": "forecast", "Variance": "variance"}
 THRESHOLDS = (
@@ -47,11 +47,9 @@ class BudgetsPage(Page):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(12, 12, 12, 12)
         top = QSplitter(Qt.Orientation.Horizontal)
-        self.chart = chart_or_slot("BudgetUtilizationChart", min_height=400)
-        if hasattr(self.chart, "pointsSelected"):
-            self.chart.pointsSelected.connect(self._chart_points)
-        if hasattr(self.chart, "monthChanged"):
-            self.chart.monthChanged.connect(self._chart_month)
+        self.chart = make_chart("BudgetUtilizationChart", min_height=400)
+        self.chart.pointsSelected.connect(self._chart_points)
+        self.chart.monthChanged.connect(self._chart_month)
         top.addWidget(self.chart)
         box = QGroupBox("Thresholds")
         form = QFormLayout(box)

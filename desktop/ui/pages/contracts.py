@@ -13,9 +13,10 @@ from PySide6.QtWidgets import QHBoxLayout, QSplitter, QTabWidget, QVBoxLayout, Q
 from desktop.domain import palette
 from desktop.domain.money import from_micros
 from desktop.ui import fmt
+from desktop.ui.charts.base import link_x
 from desktop.ui.models.table import Col
 from desktop.ui.pages.base import Page
-from desktop.ui.widgets import Badge, DataTable, chart_or_slot, feed_chart, heading, note, tint
+from desktop.ui.widgets import Badge, DataTable, feed_chart, heading, make_chart, note, tint
 
 MONEY_FIELDS_CONTRACT = {
     "Commitment": "commitment", "Consumed": "consumed_to_date", "Expected": "expected_to_date",
@@ -104,15 +105,11 @@ class ContractsPage(Page):
         pl = QVBoxLayout(pw)
         pl.setContentsMargins(4, 4, 4, 4)
         charts = QSplitter(Qt.Orientation.Horizontal)
-        self.burnup = chart_or_slot("BurnUpChart", min_height=260)
-        self.exposure = chart_or_slot("ExposureChart", min_height=260)
+        self.burnup = make_chart("BurnUpChart", min_height=260)
+        self.exposure = make_chart("ExposureChart", min_height=260)
         for ch in (self.burnup, self.exposure):
-            if hasattr(ch, "pointsSelected"):
-                ch.pointsSelected.connect(self._usage_rows)
-        if not self.burnup.property("chartSlot") and not self.exposure.property("chartSlot"):
-            from desktop.ui.charts.base import link_x  # noqa: PLC0415
-
-            link_x(self.burnup, self.exposure)  # one date range across the page's charts
+            ch.pointsSelected.connect(self._usage_rows)
+        link_x(self.burnup, self.exposure)  # one date range across the page's charts
         charts.addWidget(self.burnup)
         charts.addWidget(self.exposure)
         charts.setStretchFactor(0, 3)

@@ -11,7 +11,7 @@ from desktop.domain import palette
 from desktop.ui import fmt
 from desktop.ui.models.table import Col
 from desktop.ui.pages.base import Page
-from desktop.ui.widgets import DataTable, chart_or_slot, feed_chart, heading, note, tint
+from desktop.ui.widgets import DataTable, feed_chart, heading, make_chart, note, tint
 
 MONEY_FIELDS = {"Invoiced": "invoiced", "Expected": "expected", "Variance": "variance", "Tax": "tax",
                 "Leakage": "premium_leakage"}
@@ -26,9 +26,8 @@ class InvoicesPage(Page):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(12, 12, 12, 12)
         split = QSplitter(Qt.Orientation.Vertical)
-        self.chart = chart_or_slot("InvoiceVarianceChart", min_height=200)
-        if hasattr(self.chart, "pointsSelected"):
-            self.chart.pointsSelected.connect(self._chart_points)
+        self.chart = make_chart("InvoiceVarianceChart", min_height=200)
+        self.chart.pointsSelected.connect(self._chart_points)
         split.addWidget(self.chart)
 
         mid = QWidget()

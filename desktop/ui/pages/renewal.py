@@ -32,7 +32,7 @@ from desktop.domain.renewal import SCENARIOS, RenewalInputs, default_renewal_inp
 from desktop.ui import fmt
 from desktop.ui.models.table import Col
 from desktop.ui.pages.base import Page
-from desktop.ui.widgets import DataTable, chart_or_slot, feed_chart, heading, note, tint
+from desktop.ui.widgets import DataTable, feed_chart, heading, make_chart, note, tint
 from desktop.ui.workers import TaskRunner
 
 
@@ -134,9 +134,8 @@ class RenewalPage(Page):
 
         # results --------------------------------------------------------------------------------
         right = QSplitter(Qt.Orientation.Vertical)
-        self.chart = chart_or_slot("RenewalChart", min_height=240)
-        if hasattr(self.chart, "pointsSelected"):
-            self.chart.pointsSelected.connect(self._chart_points)
+        self.chart = make_chart("RenewalChart", min_height=240)
+        self.chart.pointsSelected.connect(self._chart_points)
         right.addWidget(self.chart)
         self.tabs = QTabWidget()
         res = QWidget()

@@ -24,7 +24,7 @@ from desktop.domain import palette
 from desktop.ui import fmt
 from desktop.ui.models.table import Col, ColumnTableModel
 from desktop.ui.pages.base import Page
-from desktop.ui.widgets import DataTable, chart_or_slot, feed_chart, heading, note, tint
+from desktop.ui.widgets import DataTable, feed_chart, heading, make_chart, note, tint
 
 ALL = "All"
 DIMENSIONS = ("vendor", "team", "model", "project")
@@ -143,11 +143,9 @@ class UsagePage(Page):
         lay.addLayout(bar)
 
         split = QSplitter(Qt.Orientation.Vertical)
-        self.chart = chart_or_slot("DailySpendChart", min_height=300)
-        if hasattr(self.chart, "pointsSelected"):
-            self.chart.pointsSelected.connect(self.select_refs)
-        if hasattr(self.chart, "byChanged"):
-            self.chart.byChanged.connect(self._chart_by)
+        self.chart = make_chart("DailySpendChart", min_height=300)
+        self.chart.pointsSelected.connect(self.select_refs)
+        self.chart.byChanged.connect(self._chart_by)
         split.addWidget(self.chart)
         lower = QSplitter(Qt.Orientation.Horizontal)
         left = QWidget()
