@@ -52,14 +52,6 @@ def format_report(report: ImportReport) -> str:
     return "\n".join(lines)
 
 
-def _unreadable_types() -> tuple[type[BaseException], ...]:
-    try:
-        from desktop.ingest import UnreadableFile
-    except ImportError:
-        return (InputError,)
-    return (InputError, UnreadableFile)
-
-
 def cmd_import(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
@@ -70,7 +62,6 @@ def cmd_import(args: argparse.Namespace, out: TextIO | None = None, err: TextIO 
     except WorkspaceError as exc:
         print(f"commitdesk: {exc}", file=err)
         return 2
-    errors = _unreadable_types()
     with ws:
         for f in args.files:
             path = Path(f)
@@ -87,7 +78,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO | None = None, err: TextIO 
                 failures += 1
                 print(f"commitdesk: {exc}", file=err)
                 break
-            except errors as exc:
+            except InputError as exc:  # unreadable files and workspace refusals alike
                 failures += 1
                 print(f"commitdesk: {exc}", file=err)
                 continue
