@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     act = sub.add_parser("actions", help="list the open actions of a workspace")
     act.add_argument("--workspace", type=Path, required=True)
     act.add_argument("--all", action="store_true", help="also done / won't fix actions")
+    act.add_argument("--as-of", type=_date, help="recompute as of this date first (default: the workspace's as-of mode)")
     return parser
 
 
@@ -170,6 +171,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def cmd_brief(args: argparse.Namespace) -> int:
     from desktop.brief import write_brief
 
+    if args.out.suffix.lower() != ".xlsx":
+        raise Fatal(f"{args.out}: the brief is an Excel workbook; give --out a name ending in .xlsx")
     if args.workspace is None:
         analysis = _analysis(args)
         actions = None

@@ -134,3 +134,23 @@ def test_python_dash_m_entry_point(tmp_path):
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 2
     assert "c.csv" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_brief_refuses_a_name_that_is_not_xlsx(tmp_path, capsys):
+    status, _, err = run(capsys, "brief", "--demo", "--out", str(tmp_path / "brief.csv"))
+    assert status == 2 and "brief.csv" in err and ".xlsx" in err
+    assert not (tmp_path / "brief.csv").exists()
+
+
+def test_actions_as_of_recomputes_the_checklist_at_that_date(tmp_path, capsys):
+    from desktop.resources import demo_files
+
+    ws = tmp_path / "w.commitdesk"
+    status, _, err = run(capsys, "import", "--workspace", str(ws), *map(str, demo_files().values()))
+    assert status == 0, err
+    status, out, err = run(capsys, "actions", "--workspace", str(ws), "--as-of", "2026-11-15")
+    assert status == 0, err
+    assert "budget:" in out and "contract:OAI-2026-RAMP" in out
+    with pytest.raises(SystemExit) as exit_:
+        main(["actions", "--workspace", str(ws), "--as-of", "1726-01-01"])
+    assert exit_.value.code == 2 and "1726-01-01 lies outside 1900-2261" in capsys.readouterr().err
