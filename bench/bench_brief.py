@@ -114,15 +114,9 @@ def _sized(n: int, quick: bool) -> list[dict]:
 
 
 def run(sizes: list[int], quick: bool) -> list[dict]:
-    out: list[dict] = []
     parts = [("brief_demo", lambda: _demo(quick))]
     parts += [(f"brief {n}", lambda n=n: _sized(n, quick)) for n in sizes]
-    for name, part in parts:
-        try:
-            out += part()
-        except Exception as exc:  # one broken part must not hide the other numbers
-            out.append({"name": name, "n": None, "error": f"{type(exc).__name__}: {exc}"[:500]})
-    return out
+    return common.run_parts(parts)
 
 
 if __name__ == "__main__":

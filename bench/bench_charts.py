@@ -184,18 +184,12 @@ def bench_builder(sizes: list[int]) -> list[dict]:
 def run(sizes: list[int], quick: bool) -> list[dict]:
     """The series size is 1M points (quick: 200k); ``sizes`` are the usage row counts of the
     builder measurement. A failing part is one line with an "error" key."""
-    out: list[dict] = []
     n = QUICK_SERIES_N if quick else SERIES_N
     parts = (
         ("chart_draw_and_repaint", lambda: bench_draw(n, 1 if quick else 3)),
         ("chart_builder_daily_spend", lambda: bench_builder(sizes)),
     )
-    for name, part in parts:
-        try:
-            out += part()
-        except Exception as exc:  # one broken part must not hide the other numbers
-            out.append({"name": name, "n": None, "error": f"{type(exc).__name__}: {exc}"[:500]})
-    return out
+    return common.run_parts(parts)
 
 
 if __name__ == "__main__":

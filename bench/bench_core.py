@@ -197,19 +197,13 @@ def bench_start(quick: bool) -> list[dict]:
 
 def run(sizes: list[int], quick: bool) -> list[dict]:
     """Each part runs even when another fails; a failure is one line with an "error" key."""
-    out: list[dict] = []
     parts = (
         ("recompute_full_demo", bench_recompute_demo),
         ("recompute_full", lambda: bench_recompute(sizes, quick)),
         ("usage_viewport_data", lambda: bench_viewport(1_000_000)),
         ("app_start_to_first_paint", lambda: bench_start(quick)),
     )
-    for name, part in parts:
-        try:
-            out += part()
-        except Exception as exc:  # a missing piece of the app must not hide the other numbers
-            out.append({"name": name, "n": None, "error": f"{type(exc).__name__}: {exc}"[:500]})
-    return out
+    return common.run_parts(parts)
 
 
 if __name__ == "__main__":

@@ -226,5 +226,17 @@ def measure(name: str, n: int, fn: Callable[[], Any], baseline: str | None = Non
     return record(name, n, sec, baseline, b_sec, peak, **extra)
 
 
+def run_parts(parts) -> list[dict]:
+    """Run (name, fn) parts in order and collect their lines; a part that fails adds one line
+    with an ``error`` key, so one broken part never hides the other numbers."""
+    out: list[dict] = []
+    for name, part in parts:
+        try:
+            out += part()
+        except Exception as exc:  # noqa: BLE001 - reported as a result line
+            out.append({"name": name, "n": None, "error": f"{type(exc).__name__}: {exc}"[:500]})
+    return out
+
+
 def emit(line: dict, stream=None) -> None:
     print(json.dumps(line), file=stream or sys.stdout, flush=True)
