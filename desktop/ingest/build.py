@@ -432,19 +432,39 @@ def duplicate_mask(code_columns: list[np.ndarray], confirm) -> np.ndarray:
             np.add(h, np.asarray(cds, dtype=np.int64).view(np.uint64), out=h)
         h ^= h >> np.uint64(29)
         np.multiply(h, mult, out=h)
-    bits = max(10, min(24, int(np.ceil(np.log2(n))) + 2))
-    bucket = (h & np.uint64((1 << bits) - 1)).astype(np.intp)
-    counts = np.bincount(bucket, minlength=1 << bits)
-    shared = np.flatnonzero(counts[bucket] > 1)
-    if shared.size == 0:
+    return hash_duplicates(h, confirm)
+
+
+def hash_duplicates(h: np.ndarray, confirm) -> np.ndarray:
+    """Rows whose 64-bit hash repeats are candidates; ``confirm(idx)`` compares them exactly
+    and returns their duplicated(keep="first"). Candidates are narrowed in up to three rounds
+    (a row stays while another row shares its bucket, each round bucketing by other bits, in
+    a table about twice the rows left) before the few left are sorted: equal hashes always
+    share every bucket, and the tables stay small (big fresh allocations are slow here)."""
+    n = len(h)
+    out = np.zeros(n, dtype=bool)
+    if n < 2:
         return out
-    hs = h[shared]
-    srt = np.sort(hs)
+    idx = None  # None: every row
+    left = h
+    for shift in (40, 0, 20):
+        m = len(left)
+        if m < 4096:
+            break
+        bits = int(np.ceil(np.log2(m))) + 1
+        bucket = ((left >> np.uint64(shift)) & np.uint64((1 << bits) - 1)).astype(np.intp)
+        keep = np.flatnonzero(np.bincount(bucket, minlength=1 << bits)[bucket] > 1)
+        idx = keep if idx is None else idx[keep]
+        left = left[keep]
+        if not len(left):
+            return out
+    srt = np.sort(left)
     rep = srt[1:][srt[1:] == srt[:-1]]
     if rep.size == 0:
         return out
-    idx = shared[np.isin(hs, rep)]
-    out[idx[confirm(idx)]] = True
+    at = np.isin(left, rep)
+    cand = np.flatnonzero(at) if idx is None else idx[at]
+    out[cand[confirm(cand)]] = True
     return out
 
 

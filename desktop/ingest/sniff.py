@@ -88,8 +88,11 @@ def looks_binary(text_sample: str) -> bool:
     """Control characters (other than tab/CR/LF/FF) in more than 1 % of the sample: not a table."""
     if not text_sample:
         return False
-    bad = sum(1 for ch in text_sample if (ord(ch) < 32 and ch not in "\t\r\n\f") or ch == "\ufffd")
+    bad = len(_CONTROL.findall(text_sample))
     return bad > max(2, len(text_sample) // 100)
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")  # not tab, LF, FF, CR
 
 
 def _split_count(line: str, delim: str) -> int:

@@ -11,18 +11,18 @@ from desktop.domain.progress import Cancelled, Progress
 from desktop.ingest import fast, read_file
 
 
-def big_csv(tmp_path, n=20_000, extra_rows: str = "", name="big.csv", tz=False):
+def big_csv(tmp_path, n=20_000, extra_rows: str = "", name="big.csv", tz=False, teams=None, clean=False):
     rng = np.random.default_rng(7)
     day = rng.integers(0, 60, n)
     dates = (pd.Timestamp("2026-01-01") + pd.to_timedelta(day, unit="D")).strftime(
         "%Y-%m-%dT10:00:00Z" if tz else "%Y-%m-%d")
     micros = rng.integers(0, 50_000_000, n)
     cost = [f"{m // 1_000_000}.{m % 1_000_000:06d}" for m in micros]
-    vendors = np.array(["OpenAI", "openai", "Anthropic", "Azure OpenAI"])[rng.integers(0, 4, n)]
-    teams = np.array(["search", " ads ", "", "growth"])[rng.integers(0, 4, n)]
+    vendors = np.array(["OpenAI", "OpenAI" if clean else "openai", "Anthropic", "Azure OpenAI"])[rng.integers(0, 4, n)]
+    teams = np.array(teams or ["search", " ads ", "", "growth"])[rng.integers(0, len(teams or "1234"), n)]
     qty = rng.integers(1, 1000, n)
     lines = ["date,vendor,cost,currency,model,team,quantity,commit_eligible,note"]
-    cur = np.array(["USD", "usd", "", "EUR"])[rng.integers(0, 4, n)]
+    cur = np.array(["USD", "NOK", "GBP", "EUR"] if clean else ["USD", "usd", "", "EUR"])[rng.integers(0, 4, n)]
     elig = np.array(["true", "false", ""])[rng.integers(0, 3, n)]
     for i in range(n):
         lines.append(f"{dates[i]},{vendors[i]},{cost[i]},{cur[i]},gpt-4o,{teams[i]},{qty[i]},{elig[i]},x{i % 7}")
@@ -56,6 +56,47 @@ def test_fast_lane_equals_careful_reader(tmp_path, monkeypatch, tz):
     assert set(f["vendor"].unique()) == {"OpenAI", "Anthropic", "Azure OpenAI"}
     assert set(f["currency"].unique()) == {"USD", "EUR"}
     assert set(f["team"].dropna().unique()) == {"search", "ads", "growth"}
+
+
+@pytest.fixture
+def lanes(monkeypatch):
+    """Records what each fast-lane attempt returned (None: the careful reader took over)."""
+    seen = []
+    real = fast.read_usage
+
+    def spy(*a, **kw):
+        got = real(*a, **kw)
+        seen.append(got is not None)
+        return got
+
+    monkeypatch.setattr(fast, "read_usage", spy)
+    return seen
+
+
+@pytest.mark.parametrize("clean", [False, True])
+def test_fast_lane_takes_clean_files(tmp_path, monkeypatch, lanes, clean):
+    """Trimming, vendor spellings and lower-case currencies are fixed inside the fast lane; a
+    file with none of them takes the plain path. Either way the lane itself answers."""
+    p = big_csv(tmp_path, clean=clean)
+    quick = read_file(p)
+    assert lanes == [True]
+    slow = careful(p, monkeypatch)
+    pd.testing.assert_frame_equal(quick.frame, slow.frame)
+    assert quick.report.duplicates_flagged == slow.report.duplicates_flagged == 1
+    if clean:
+        assert set(quick.frame["currency"].unique()) == {"USD", "NOK", "GBP", "EUR"}
+
+
+@pytest.mark.parametrize("odd", ["-", "NONE", "n/a", "--", "Nil", "\x0bads"])
+def test_blank_spellings_and_odd_edges_read_like_the_careful_reader(tmp_path, monkeypatch, lanes, odd):
+    """pyarrow nulls only the spellings it is told; the careful reader blanks any of
+    parse.is_blank's and strips what str.strip strips. Both lanes must agree."""
+    p = big_csv(tmp_path, teams=["search", odd, "growth"], clean=True)
+    quick = read_file(p)
+    slow = careful(p, monkeypatch)
+    pd.testing.assert_frame_equal(quick.frame, slow.frame)
+    # pyarrow's own null spellings and trimming stay in the lane; other blanks go careful
+    assert lanes[0] is (odd in fast.NULLS or odd == "\x0bads")
 
 
 def test_dirty_row_falls_back_and_is_reported(tmp_path, monkeypatch):

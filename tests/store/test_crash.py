@@ -213,6 +213,16 @@ def test_sigkill_during_import_leaves_batch_all_or_nothing(crash_setup, mode, tr
         status, present = one(i, delay, in_write)
         killed += status == -9
         outcomes["present" if present else "absent"] += 1
+    # the write window of a small batch lasts a few milliseconds: aim more in-write kills
+    # until three have landed there (each lands with p ~ 0.3-0.5), at most 24 more trials
+    extra = 0
+    while where["while writing (first chunk .. commit)"] < 3 and windows and extra < 24:
+        delay = rng.uniform(0.0, statistics.median(b - a for a, b in windows))
+        status, present = one(trials + extra, delay, True)
+        killed += status == -9
+        outcomes["present" if present else "absent"] += 1
+        extra += 1
+    trials += extra
     duration = statistics.median(durations)
     print(f"{mode}: {trials} trials, run {duration:.2f}s, killed {killed}, outcomes {outcomes}, "
           f"kills landed {where}, seed {seed}")
