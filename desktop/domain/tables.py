@@ -324,6 +324,8 @@ def normalize_vendor(name: str | None) -> str | None:
 def normalize_vendor_series(s: pd.Series) -> pd.Series:
     uniques = s.dropna().unique()
     mapping = {u: normalize_vendor(u) for u in uniques}
+    if all(k == v for k, v in mapping.items()):  # already canonical: no per-row mapping
+        return s.astype("string")
     return s.map(mapping).astype("string")
 
 

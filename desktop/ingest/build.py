@@ -142,11 +142,43 @@ def _str_values(s: pd.Series, cache: dict | None = None, key=None) -> tuple[pd.S
     return pd.Series(arr), ublank[idx], ulen[idx]
 
 
+def _plain_text(arr):
+    """A text column that needs no trimming and holds no blank spelling but empty values
+    (``parse.text_facts``): (column with nulls for the blanks, blank mask, lengths, row
+    fingerprints) from the buffers alone, or None when the general path must look at the
+    values."""
+    import pyarrow as pa
+
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    if arr.type != pa.large_string():
+        arr = arr.cast(pa.large_string())
+    plain, fp, maybe = parse.text_facts(arr, 1 << 62)
+    if not plain or (len(maybe) and parse.blank_spelling(arr, maybe)):
+        return None
+    n = len(arr)
+    offs = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset: arr.offset + n + 1]
+    lens = np.diff(offs)  # ASCII: bytes are characters
+    blank = lens == 0  # nulls and empty strings
+    if blank.any():
+        bits = np.zeros(arr.offset + n, dtype=bool)
+        bits[arr.offset:] = ~blank
+        valid = pa.py_buffer(np.packbits(bits, bitorder="little"))
+        arr = pa.Array.from_buffers(pa.large_string(), n, [valid, *arr.buffers()[1:]], offset=arr.offset)
+    return pa.chunked_array([arr]), blank, lens, fp
+
+
 def _arrow_str_values(s: pd.Series, cache, key):
     import pyarrow as pa
     import pyarrow.compute as pc
 
     arr = pa.array(s.array)
+    plain = _plain_text(arr)
+    if plain is not None:
+        cleaned, blank, lens, fp = plain
+        if cache is not None and key is not None:
+            cache[key] = fp  # equal cells, equal codes: duplicate candidates (then compared)
+        return pd.Series(pd.arrays.ArrowStringArray(cleaned)), blank, lens
     trimmed = pc.utf8_trim_whitespace(arr)
     blank = parse.blank_mask(pd.Series(pd.arrays.ArrowStringArray(trimmed))) if len(s) > 20_000 \
         else np.zeros(len(s), bool)

@@ -117,11 +117,6 @@ def read_usage(path, head: bytes, info: sniff.TextInfo, delimiter: str, file: st
 
 SLICE_BYTES = 8 << 20  # one slice: ~25 ms to read and check on one core of the benchmark machine
 _MULT = np.uint64(0x9E3779B97F4A7C15)
-_EDGE = np.zeros(256, dtype=bool)
-_EDGE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True  # what str.strip() removes in ASCII
-_SHORTEST_TOKEN, _LONGEST_TOKEN = 1, 4  # "-" ... "NULL": the blank spellings of parse.is_blank
-_TOKEN_START = np.zeros(256, dtype=bool)
-_TOKEN_START[[ord("-"), ord("#"), ord("n"), ord("N")]] = True
 
 
 def _line_end(buf, pos: int) -> int:
@@ -186,46 +181,6 @@ def _one_chunk(col):
     return col
 
 
-def _text_facts(arr, limit: int) -> tuple[bool, np.ndarray, np.ndarray]:
-    """(plain, fingerprint, maybe blank) of one string array, reading only the offsets, the
-    edge bytes and two byte reductions.
-
-    * plain: every byte ASCII, no value longer than ``limit``, none starting or ending with
-      whitespace (so nothing needs trimming; blanks are already null);
-    * fingerprint (length, last byte): equal for equal values, it feeds the duplicate hash;
-    * maybe blank: positions of the values that may be a blank spelling ("-", "N/A", "none"
-      ...: 1-4 bytes starting with -, # or n), for the caller to look at.
-    """
-    n = len(arr)
-    bufs = arr.buffers()
-    offs = np.frombuffer(bufs[1], dtype=np.int64)[arr.offset: arr.offset + n + 1]
-    lens = np.diff(offs)
-    lo, hi = (int(offs[0]), int(offs[-1])) if n else (0, 0)
-    if hi == lo:
-        return True, np.zeros(n, dtype=np.int64), np.zeros(0, dtype=np.intp)
-    raw = np.frombuffer(bufs[2], dtype=np.uint8)
-    data = raw[lo:hi]
-    plain = bool(lens.max() <= limit and data.max() < 128)
-    last = raw[offs[1:] - 1]  # an empty value reads a neighbour's byte: masked below
-    nulls = arr.null_count
-    edges = plain and data.min() <= 32  # some value holds a space or a control byte
-    short = (lens >= _SHORTEST_TOKEN) & (lens <= _LONGEST_TOKEN)
-    maybe = np.flatnonzero(short) if short.any() else np.zeros(0, dtype=np.intp)
-    if edges:
-        starts = offs[:-1] if offs[-2] < hi else np.minimum(offs[:-1], hi - 1)  # trailing blanks
-        first = raw[starts]
-        edge = _EDGE[first] | _EDGE[last]
-        if nulls:
-            edge &= lens > 0
-        plain = not edge.any()
-    if len(maybe):  # a blank spelling is 1-4 bytes and starts with -, # or n/N
-        maybe = maybe[_TOKEN_START[raw[offs[maybe]]]]
-    fp = (lens << 8) | last
-    if nulls:
-        fp[lens == 0] = -1  # blanks (all null here) share one code whatever their neighbours
-    return plain, fp, maybe
-
-
 def _upper3(arr) -> bool:
     """Every value is exactly three capital ASCII letters (a clean currency column), none of
     them a blank spelling (NAN, NIL)."""
@@ -248,15 +203,6 @@ def _upper3(arr) -> bool:
 
 
 _BLANK3 = np.array([(ord(w[1]) << 8) | ord(w[2]) for w in ("NAN", "NIL")], dtype=np.int32)  # after the N
-
-
-def _blank_spelling(arr, positions: np.ndarray) -> bool:
-    """True when a value at one of ``positions`` reads as blank to the careful lanes ("-",
-    "NONE", "n/a" ...; pyarrow only nulls the spellings listed in NULLS)."""
-    import pyarrow as pa
-
-    values = set(arr.take(pa.array(positions)).to_pylist())
-    return any(parse.is_blank(v) for v in values if v is not None)
 
 
 def _check_slice(table, plan: _Plan) -> _Part:
@@ -300,13 +246,13 @@ def _check_slice(table, plan: _Plan) -> _Part:
         else:
             if plan.required[src] and nulls:
                 raise NotClean("blank required text")
-            plain, fp, maybe = _text_facts(col, plan.limit)
+            plain, fp, maybe = parse.text_facts(col, plan.limit)
             part.fold(fp)
             part.text[src] = (plain, nulls)
             if src == plan.currency and plain and not nulls and _upper3(col):
                 part.uniques[src] = None  # three capital letters each: valid codes, no blank
                 continue
-            if len(maybe) and _blank_spelling(col, maybe):
+            if len(maybe) and parse.blank_spelling(col, maybe):
                 raise NotClean("a blank spelled like a value")  # the careful lanes null it
             if src in plan.unique_of:
                 part.uniques[src] = pc.unique(col)
@@ -473,7 +419,7 @@ def _micros(col) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _strings(col, max_chars: int):
-    """Arrow strings that are not plain (``_text_facts``) -> (clean column, dictionary codes,
+    """Arrow strings that are not plain (``parse.text_facts``) -> (clean column, dictionary codes,
     dictionary): trimming and blank -> null run on the distinct values and the column is
     rebuilt when something changed."""
     import pyarrow as pa

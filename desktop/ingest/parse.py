@@ -62,6 +62,64 @@ def blank_mask(values: pd.Series) -> np.ndarray:
     return out
 
 
+# --- Arrow text columns without Python objects -------------------------------------------
+
+_EDGE = np.zeros(256, dtype=bool)
+_EDGE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True  # what str.strip() removes in ASCII
+_SHORTEST_TOKEN, _LONGEST_TOKEN = 1, 4  # "-" ... "NULL": the blank spellings of parse.is_blank
+_TOKEN_START = np.zeros(256, dtype=bool)
+_TOKEN_START[[ord("-"), ord("#"), ord("n"), ord("N")]] = True
+
+
+def text_facts(arr, limit: int) -> tuple[bool, np.ndarray, np.ndarray]:
+    """(plain, fingerprint, maybe blank) of one string array, reading only the offsets, the
+    edge bytes and two byte reductions.
+
+    * plain: every byte ASCII, no value longer than ``limit``, none starting or ending with
+      whitespace (nothing needs trimming; empty values and nulls are the caller's);
+    * fingerprint (length, last byte): equal for equal values, it feeds the duplicate hash;
+    * maybe blank: positions of the values that may be a blank spelling ("-", "N/A", "none"
+      ...: 1-4 bytes starting with -, # or n), for the caller to look at.
+    """
+    n = len(arr)
+    bufs = arr.buffers()
+    offs = np.frombuffer(bufs[1], dtype=np.int64)[arr.offset: arr.offset + n + 1]
+    lens = np.diff(offs)
+    lo, hi = (int(offs[0]), int(offs[-1])) if n else (0, 0)
+    if hi == lo:
+        return True, np.zeros(n, dtype=np.int64), np.zeros(0, dtype=np.intp)
+    raw = np.frombuffer(bufs[2], dtype=np.uint8)
+    data = raw[lo:hi]
+    plain = bool(lens.max() <= limit and data.max() < 128)
+    last = raw[offs[1:] - 1]  # an empty value reads a neighbour's byte: masked below
+    empty = lens == 0 if lens.min() == 0 else None  # nulls, or empty strings
+    edges = plain and data.min() <= 32  # some value holds a space or a control byte
+    short = (lens >= _SHORTEST_TOKEN) & (lens <= _LONGEST_TOKEN)
+    maybe = np.flatnonzero(short) if short.any() else np.zeros(0, dtype=np.intp)
+    if edges:
+        starts = offs[:-1] if offs[-2] < hi else np.minimum(offs[:-1], hi - 1)  # trailing blanks
+        first = raw[starts]
+        edge = _EDGE[first] | _EDGE[last]
+        if empty is not None:
+            edge &= ~empty
+        plain = not edge.any()
+    if len(maybe):  # a blank spelling is 1-4 bytes and starts with -, # or n/N
+        maybe = maybe[_TOKEN_START[raw[offs[maybe]]]]
+    fp = (lens << 8) | last
+    if empty is not None:
+        fp[empty] = -1  # blanks share one code whatever their neighbours
+    return plain, fp, maybe
+
+
+def blank_spelling(arr, positions: np.ndarray) -> bool:
+    """True when a value at one of ``positions`` reads as blank to the careful lanes ("-",
+    "NONE", "n/a" ...; pyarrow only nulls the spellings listed in NULLS)."""
+    import pyarrow as pa
+
+    values = set(arr.take(pa.array(positions)).to_pylist())
+    return any(is_blank(v) for v in values if v is not None)
+
+
 _local = threading.local()
 
 

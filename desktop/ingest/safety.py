@@ -225,35 +225,83 @@ def _sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits:
     rows_seen = 0
     tail = b""
     try:
-        with zf.open(info) as f:
-            while True:
-                chunk = f.read(1 << 20)
-                if not chunk:
-                    break
-                buf = tail + chunk
-                # keep a tail so a tag cut between chunks is seen whole in the next round
-                cut = buf.rfind(b"<")
-                if cut < 0 or len(buf) - cut > 4096:
-                    cut = len(buf)
-                body, tail = buf[:cut], buf[cut:]
-                nums = _ROWNUM_RE.findall(body) or _NS_ROWNUM_RE.findall(body)
-                if nums:
-                    max_row = max(max_row, max(map(int, nums)))
-                else:
-                    rows_seen += body.count(b"<row") + body.count(b":row")
-                exact = info.file_size <= (1 << 20) or max(max_row, rows_seen) * 26 > limits.max_cells
-                max_col = max(max_col, _max_col(body, exact))
-                max_row = max(max_row, rows_seen)
-                if not max_col and _CELL_RE.search(body):
-                    # cells without r="" references: count them per row conservatively
-                    max_col = max((seg.count(b"<c") for seg in body.split(b"</row>")), default=0)
-                _check_extent(max_row, max_col, info.filename, name, limits)
+        for chunk in _inflated(zf, info):
+            buf = tail + chunk
+            # keep a tail so a tag cut between chunks is seen whole in the next round
+            cut = buf.rfind(b"<")
+            if cut < 0 or len(buf) - cut > 4096:
+                cut = len(buf)
+            body, tail = buf[:cut], buf[cut:]
+            nums = _ROWNUM_RE.findall(body) or _NS_ROWNUM_RE.findall(body)
+            if nums:
+                max_row = max(max_row, max(map(int, nums)))
+            else:
+                rows_seen += body.count(b"<row") + body.count(b":row")
+            exact = info.file_size <= (1 << 20) or max(max_row, rows_seen) * 26 > limits.max_cells
+            max_col = max(max_col, _max_col(body, exact))
+            max_row = max(max_row, rows_seen)
+            if not max_col and _CELL_RE.search(body):
+                # cells without r="" references: count them per row conservatively
+                max_col = max((seg.count(b"<c") for seg in body.split(b"</row>")), default=0)
+            _check_extent(max_row, max_col, info.filename, name, limits)
     except UnsafeFile:
         raise
     except ZIP_ERRORS as exc:
         raise UnsafeFile(f"sheet {info.filename} cannot be read (damaged or truncated zip: {exc})",
                          file=name) from exc
     return SheetExtent(info.filename, max_row, max_col)
+
+
+def _inflated(zf: zipfile.ZipFile, info: zipfile.ZipInfo, size: int = 4 << 20):
+    """The part's bytes in chunks of at most ``size``. A deflated part is inflated here with
+    ISA-L (python-isal: ~5x zlib's speed; the scan is the only thing that runs before the
+    parser) straight from the file, never past the size the zip declares, and its CRC is
+    checked at the end; anything else (stored, other methods, encrypted, isal missing) goes
+    through zipfile."""
+    try:
+        from isal import isal_zlib as z
+    except ImportError:  # pragma: no cover - isal is a dependency; zipfile still works
+        z = None
+    if z is None or info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 1 or not zf.filename:
+        with zf.open(info) as f:
+            while chunk := f.read(size):
+                yield chunk
+        return
+    with open(zf.filename, "rb") as f:
+        f.seek(info.header_offset)
+        head = f.read(30)
+        if len(head) < 30 or head[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile(f"bad local header for {info.filename}")
+        name_len, extra_len = struct.unpack("<HH", head[26:30])
+        f.seek(info.header_offset + 30 + name_len + extra_len)
+        d = z.decompressobj(-15)
+        left = info.compress_size
+        total = 0
+        crc = 0
+        pending = b""
+        while True:
+            if not pending:
+                if left <= 0:
+                    break
+                pending = f.read(min(left, 1 << 20))
+                if not pending:
+                    raise zipfile.BadZipFile(f"{info.filename} is cut short")
+                left -= len(pending)
+            try:
+                out = d.decompress(pending, size)
+            except z.error as exc:
+                raise zipfile.BadZipFile(f"{info.filename}: {exc}") from exc
+            pending = d.unconsumed_tail
+            if out:
+                total += len(out)
+                if total > info.file_size:
+                    raise zipfile.BadZipFile(f"{info.filename} inflates past its declared size")
+                crc = z.crc32(out, crc)
+                yield out
+            if d.eof:
+                break
+        if not d.eof or total != info.file_size or crc != info.CRC:
+            raise zipfile.BadZipFile(f"{info.filename} is damaged (size or CRC does not match)")
 
 
 def _check_extent(rows: int, cols: int, part: str, name: str, limits: Limits) -> None:

@@ -125,6 +125,50 @@ def test_truncated_zip(tmp_path):
         read_file(p)
 
 
+def _patch_sheet(data: bytes, central: dict[int, bytes], local: dict[int, bytes] | None = None,
+                 body=None) -> bytes:
+    """The workbook with fields of the sheet's central directory entry (offset -> bytes), of
+    its local header, or its compressed bytes (``body(bytes) -> bytes``) replaced."""
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    info = zf.getinfo("xl/worksheets/sheet1.xml")
+    buf = bytearray(data)
+    name = info.filename.encode()
+    cd = buf.find(b"PK\x01\x02")
+    while cd >= 0:
+        n = int.from_bytes(buf[cd + 28: cd + 30], "little")
+        if buf[cd + 46: cd + 46 + n] == name:
+            break
+        cd = buf.find(b"PK\x01\x02", cd + 4)
+    for off, val in central.items():
+        buf[cd + off: cd + off + len(val)] = val
+    lh = info.header_offset
+    for off, val in (local or {}).items():
+        buf[lh + off: lh + off + len(val)] = val
+    if body is not None:
+        n, e = int.from_bytes(buf[lh + 26: lh + 28], "little"), int.from_bytes(buf[lh + 28: lh + 30], "little")
+        start = lh + 30 + n + e
+        buf[start: start + info.compress_size] = body(bytes(buf[start: start + info.compress_size]))
+    return bytes(buf)
+
+
+@pytest.mark.parametrize("damage", ["crc", "stream", "size"])
+def test_damaged_sheet_part_is_refused_before_parsing(tmp_path, damage):
+    """The scan inflates the sheet itself (ISA-L): a wrong CRC, a broken deflate stream and a
+    part that inflates past its declared size are all refused, never parsed."""
+    rows = [("date", "vendor", "cost")] + [("2026-01-01", f"OpenAI {i}", i) for i in range(3000)]
+    data = xlsx_bytes(rows)
+    if damage == "crc":
+        bad = _patch_sheet(data, {16: b"\x00\x00\x00\x00"}, {14: b"\x00\x00\x00\x00"})
+    elif damage == "stream":
+        bad = _patch_sheet(data, {}, body=lambda b: b[:100] + bytes(200) + b[300:])
+    else:
+        bad = _patch_sheet(data, {24: (1000).to_bytes(4, "little")}, {22: (1000).to_bytes(4, "little")})
+    p = save(tmp_path, f"{damage}.xlsx", bad)
+    with pytest.raises(UnreadableFile, match="damaged or truncated"):
+        read_file(p)
+    assert read_file(save(tmp_path, "fine.xlsx", data)).report.rows_imported == 3000
+
+
 def test_zip_that_is_not_a_workbook(tmp_path):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:

@@ -1,0 +1,65 @@
+"""The xlsx reader turns rows into columns a chunk at a time (desktop/ingest/reader.py
+``_Columns``): text columns become Arrow strings, number columns float64, anything else
+(dates, booleans, cells that change kind between chunks) keeps its Python objects. Whatever
+the chunking, the import reads the same values the analyst typed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import openpyxl
+import pytest
+
+from desktop.ingest import read_file, reader
+
+
+def workbook(tmp_path, rows, name="u.xlsx"):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in rows:
+        ws.append(list(r))
+    p = tmp_path / name
+    wb.save(p)
+    return p
+
+
+@pytest.mark.parametrize("chunk", [7, 4096])
+def test_columns_keep_values_across_chunks(tmp_path, monkeypatch, chunk):
+    monkeypatch.setattr(reader, "CHUNK_ROWS", chunk)
+    n = 50
+    rows = [("date", "vendor", "cost", "quantity", "team", "commit_eligible")]
+    for i in range(n):
+        rows.append((
+            dt.date(2026, 1, 1 + i % 28) if i % 2 else f"2026-01-{1 + i % 28:02d}",  # dates, then text
+            "OpenAI",
+            i + 0.25,
+            None if i % 5 == 0 else i,  # numbers with blank cells
+            f" team{i % 3} " if i >= 20 else 4711,  # numbers first, then text: mixed chunks
+            bool(i % 2),
+        ))
+    rows.insert(10, ("", "", "", "", "", ""))  # a blank row inside the body is skipped
+    r = read_file(workbook(tmp_path, rows), "usage")
+    f = r.frame
+    assert r.report.rows_read == n and r.report.rows_imported == n, r.report.errors
+    assert f["_row"].tolist() == [i + 2 for i in range(9)] + [i + 3 for i in range(9, n)]
+    assert f["date"].dt.day.tolist() == [1 + i % 28 for i in range(n)]
+    assert (f["cost"] == [int((i + 0.25) * 1_000_000) for i in range(n)]).all()
+    q = f["quantity"].to_numpy()
+    assert np.isnan(q[0]) and q[1] == 1.0 and np.isnan(q[5])
+    assert f["team"].tolist()[:20] == ["4711"] * 20
+    assert f["team"].tolist()[20:23] == ["team2", "team0", "team1"]
+    assert f["commit_eligible"].tolist() == [bool(i % 2) for i in range(n)]
+
+
+def test_text_column_becomes_arrow_strings(tmp_path, monkeypatch):
+    monkeypatch.setattr(reader, "CHUNK_ROWS", 3)
+    p = workbook(tmp_path, [("vendor", "amount", "note")] + [("OpenAI", i, None if i % 2 else "x") for i in range(10)])
+    from desktop.ingest import safety
+
+    t = reader.read_xlsx(p, safety.check_xlsx(p), {"vendor", "amount"}, reader.Ticker(None))
+    assert str(t.data["vendor"].dtype).startswith("str") or "pyarrow" in str(t.data["vendor"].dtype)
+    assert t.data["vendor"].tolist() == ["OpenAI"] * 10
+    assert t.data["amount"].dtype == np.float64 and t.data["amount"].tolist() == list(map(float, range(10)))
+    assert t.data["note"].tolist() == ["x" if i % 2 == 0 else "" for i in range(10)]
+    assert t.rows.tolist() == list(range(2, 12))
