@@ -247,6 +247,8 @@ def _check_slice(table, plan: _Plan) -> _Part:
             if plan.required[src] and nulls:
                 raise NotClean("blank required text")
             plain, fp, maybe = parse.text_facts(col, plan.limit)
+            if not plain:
+                col.validate(full=True)  # the reader skips UTF-8 checks: plain means ASCII
             part.fold(fp)
             part.text[src] = (plain, nulls)
             if src == plan.currency and plain and not nulls and _upper3(col):
@@ -288,7 +290,8 @@ def _read_slices(path, info, delimiter, types, header, plan: _Plan, ticker) -> l
                                        ignore_empty_lines=False)
     convert_options = pacsv.ConvertOptions(
         column_types=types, null_values=NULLS, strings_can_be_null=True,
-        quoted_strings_can_be_null=True, true_values=TRUE, false_values=FALSE)
+        quoted_strings_can_be_null=True, true_values=TRUE, false_values=FALSE,
+        check_utf8=False)  # _check_slice: ASCII columns need none, the others are validated
 
     def job(se):
         s, e = se

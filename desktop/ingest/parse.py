@@ -94,8 +94,11 @@ def text_facts(arr, limit: int) -> tuple[bool, np.ndarray, np.ndarray]:
     last = raw[offs[1:] - 1]  # an empty value reads a neighbour's byte: masked below
     empty = lens == 0 if lens.min() == 0 else None  # nulls, or empty strings
     edges = plain and data.min() <= 32  # some value holds a space or a control byte
-    short = (lens >= _SHORTEST_TOKEN) & (lens <= _LONGEST_TOKEN)
-    maybe = np.flatnonzero(short) if short.any() else np.zeros(0, dtype=np.intp)
+    maybe = np.zeros(0, dtype=np.intp)
+    if lens.min() <= _LONGEST_TOKEN:
+        short = (lens >= _SHORTEST_TOKEN) & (lens <= _LONGEST_TOKEN)
+        if short.any():
+            maybe = np.flatnonzero(short)
     if edges:
         starts = offs[:-1] if offs[-2] < hi else np.minimum(offs[:-1], hi - 1)  # trailing blanks
         first = raw[starts]

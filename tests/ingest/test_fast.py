@@ -99,6 +99,19 @@ def test_blank_spellings_and_odd_edges_read_like_the_careful_reader(tmp_path, mo
     assert lanes[0] is (odd in fast.NULLS or odd == "\x0bads")
 
 
+def test_invalid_utf8_in_a_text_column_is_not_taken_as_text(tmp_path, monkeypatch, lanes):
+    """The fast lane skips pyarrow's UTF-8 check (ASCII columns cannot fail it) and validates
+    the other text columns itself: a cp1252 byte sends the file to the careful reader."""
+    p = big_csv(tmp_path, clean=True)
+    data = p.read_bytes()
+    cut = data.rindex(b",search,")  # past the sniffed head: the lane itself must notice
+    p.write_bytes(data[:cut] + b",s\xe9arch," + data[cut + len(b",search,"):])
+    quick = read_file(p)
+    assert lanes == [False]
+    assert "s\u00e9arch" in set(quick.frame["team"].dropna())
+    pd.testing.assert_frame_equal(quick.frame, careful(p, monkeypatch).frame)
+
+
 def test_dirty_row_falls_back_and_is_reported(tmp_path, monkeypatch):
     p = big_csv(tmp_path, extra_rows="2026-03-01,OpenAI,$5.00 extra,USD,gpt-4o,search,1,true,x\n")
     r = read_file(p)
