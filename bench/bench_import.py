@@ -110,12 +110,12 @@ def run(sizes: list[int] | None = None, quick: bool = False, xlsx_sizes: list[in
     out: list[dict] = []
     for n in sizes:
         try:
-            out.append(bench_csv(n, repeat if n < 1_000_000 else 2))
+            out.append(bench_csv(n, repeat if n < 1_000_000 else 5))
         except Exception as exc:  # one failing size must not hide the others
             out.append({"name": "import_csv_rollup", "n": n, "error": f"{type(exc).__name__}: {exc}"})
     for n in xlsx_sizes:
         try:
-            out.extend(bench_xlsx(n, repeat if n < 100_000 else 2))
+            out.extend(bench_xlsx(n, repeat))
         except Exception as exc:
             out.append({"name": "import_xlsx", "n": n, "error": f"{type(exc).__name__}: {exc}"})
     return out

@@ -218,12 +218,26 @@ def record(name: str, n: int, seconds: float, baseline: str | None, baseline_sec
 
 def measure(name: str, n: int, fn: Callable[[], Any], baseline: str | None = None,
             baseline_fn: Callable[[], Any] | None = None, repeat: int = 1, **extra: Any) -> dict:
-    """Time `fn` and, in the same run, `baseline_fn`; one result line."""
+    """Time `fn` and, in the same run, `baseline_fn`; one result line. The two alternate
+    (baseline, ours, baseline, ours ...) and each keeps its best time, so a burst of load
+    from a neighbour lands on both instead of on one block of runs. Peak RSS is taken over
+    the runs of `fn` only."""
     b_sec = None
-    if baseline_fn is not None:
-        b_sec, _, _ = timed(baseline_fn, repeat)
-    sec, peak, _ = timed(fn, repeat)
-    return record(name, n, sec, baseline, b_sec, peak, **extra)
+    best = float("inf")
+    peak_mb = 0.0
+    gc.collect()
+    for _ in range(max(1, repeat)):
+        if baseline_fn is not None:
+            t0 = time.perf_counter()
+            baseline_fn()
+            took = time.perf_counter() - t0
+            b_sec = took if b_sec is None else min(b_sec, took)
+        with PeakRSS() as peak:
+            t0 = time.perf_counter()
+            fn()
+            best = min(best, time.perf_counter() - t0)
+        peak_mb = max(peak_mb, peak.peak)
+    return record(name, n, best, baseline, b_sec, peak_mb, **extra)
 
 
 def run_parts(parts) -> list[dict]:

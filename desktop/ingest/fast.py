@@ -229,7 +229,7 @@ def _check_slice(table, plan: _Plan) -> _Part:
             day = us // 86_400_000_000
             if len(day) and (day.min() < parse._DAY_LO or day.max() > parse._DAY_HI):
                 raise NotClean("date out of range")  # the careful lanes name the rows
-            part.values[src] = day
+            part.values[src] = (day * 86_400_000_000_000).view("datetime64[ns]")
             part.fold(us)
         elif kind == "float":
             vals = col.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
@@ -328,6 +328,10 @@ def _run(path, info, delimiter, types, header, mapping, file, ctx, ticker) -> tu
     parts = _read_slices(path, info, delimiter, types, header, plan, ticker)
     ticker(0.85, "checking values")
     table = pa.concat_tables([p.table for p in parts])
+    # duplicates on a second core while the columns are assembled (numpy releases the GIL)
+    finder = ThreadPoolExecutor(max_workers=1)
+    dup_job = finder.submit(_duplicates, table, np.concatenate([p.hash for p in parts]))
+    finder.shutdown(wait=False)
     n = table.num_rows
     spec = tables.USAGE
     by_canon = {canon: src for src, canon in mapping.items()}
@@ -341,8 +345,7 @@ def _run(path, info, delimiter, types, header, mapping, file, ctx, ticker) -> tu
         if c.kind == "money":
             out[c.name] = np.concatenate([p.values[src] for p in parts])
         elif c.kind == "date":
-            day = np.concatenate([p.values[src] for p in parts])
-            out[c.name] = (day * 86_400_000_000_000).view("datetime64[ns]")
+            out[c.name] = np.concatenate([p.values[src] for p in parts])
         elif c.kind == "float":
             vals = np.concatenate([p.values[src] for p in parts])
             if c.default is not None and np.isnan(vals).any():
@@ -401,7 +404,7 @@ def _run(path, info, delimiter, types, header, mapping, file, ctx, ticker) -> tu
         elif c.kind == "date":
             out[c.name] = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     ticker(0.9, "checking values")
-    dups = _duplicates(table, np.concatenate([p.hash for p in parts]))
+    dups = dup_job.result()
     data = {}
     for c in spec.columns:
         v = out[c.name]
