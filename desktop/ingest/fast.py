@@ -246,12 +246,13 @@ def _check_slice(table, plan: _Plan) -> _Part:
         else:
             if plan.required[src] and nulls:
                 raise NotClean("blank required text")
-            plain, fp, maybe = parse.text_facts(col, plan.limit)
+            upper3 = src == plan.currency and not nulls and _upper3(col)
+            plain, fp, maybe = parse.text_facts(col, plan.limit, tokens=not upper3)
             if not plain:
                 col.validate(full=True)  # the reader skips UTF-8 checks: plain means ASCII
             part.fold(fp)
             part.text[src] = (plain, nulls)
-            if src == plan.currency and plain and not nulls and _upper3(col):
+            if upper3:
                 part.uniques[src] = None  # three capital letters each: valid codes, no blank
                 continue
             if len(maybe) and parse.blank_spelling(col, maybe):

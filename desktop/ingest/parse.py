@@ -64,14 +64,10 @@ def blank_mask(values: pd.Series) -> np.ndarray:
 
 # --- Arrow text columns without Python objects -------------------------------------------
 
-_EDGE = np.zeros(256, dtype=bool)
-_EDGE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True  # what str.strip() removes in ASCII
 _SHORTEST_TOKEN, _LONGEST_TOKEN = 1, 4  # "-" ... "NULL": the blank spellings of parse.is_blank
-_TOKEN_START = np.zeros(256, dtype=bool)
-_TOKEN_START[[ord("-"), ord("#"), ord("n"), ord("N")]] = True
 
 
-def text_facts(arr, limit: int) -> tuple[bool, np.ndarray, np.ndarray]:
+def text_facts(arr, limit: int, tokens: bool = True) -> tuple[bool, np.ndarray, np.ndarray]:
     """(plain, fingerprint, maybe blank) of one string array, reading only the offsets, the
     edge bytes and two byte reductions.
 
@@ -79,7 +75,8 @@ def text_facts(arr, limit: int) -> tuple[bool, np.ndarray, np.ndarray]:
       whitespace (nothing needs trimming; empty values and nulls are the caller's);
     * fingerprint (length, last byte): equal for equal values, it feeds the duplicate hash;
     * maybe blank: positions of the values that may be a blank spelling ("-", "N/A", "none"
-      ...: 1-4 bytes starting with -, # or n), for the caller to look at.
+      ...: 1-4 bytes starting with -, # or n), for the caller to look at (not looked for
+      when ``tokens`` is False).
     """
     n = len(arr)
     bufs = arr.buffers()
@@ -92,22 +89,25 @@ def text_facts(arr, limit: int) -> tuple[bool, np.ndarray, np.ndarray]:
     data = raw[lo:hi]
     plain = bool(lens.max() <= limit and data.max() < 128)
     last = raw[offs[1:] - 1]  # an empty value reads a neighbour's byte: masked below
-    empty = lens == 0 if lens.min() == 0 else None  # nulls, or empty strings
+    low = int(lens.min())
+    empty = lens == 0 if low == 0 else None  # nulls, or empty strings
     edges = plain and data.min() <= 32  # some value holds a space or a control byte
-    maybe = np.zeros(0, dtype=np.intp)
-    if lens.min() <= _LONGEST_TOKEN:
-        short = (lens >= _SHORTEST_TOKEN) & (lens <= _LONGEST_TOKEN)
-        if short.any():
-            maybe = np.flatnonzero(short)
-    if edges:
+    short = tokens and low <= _LONGEST_TOKEN
+    if edges or short:
         starts = offs[:-1] if offs[-2] < hi else np.minimum(offs[:-1], hi - 1)  # trailing blanks
         first = raw[starts]
-        edge = _EDGE[first] | _EDGE[last]
+    if edges:  # an edge byte <= 32: whitespace (or a control byte: the careful path decides)
+        edge = (first <= 32) | (last <= 32)
         if empty is not None:
             edge &= ~empty
         plain = not edge.any()
-    if len(maybe):  # a blank spelling is 1-4 bytes and starts with -, # or n/N
-        maybe = maybe[_TOKEN_START[raw[offs[maybe]]]]
+    maybe = np.zeros(0, dtype=np.intp)
+    if short:  # a blank spelling is 1-4 bytes and starts with -, # or n/N
+        folded = first | 0x20
+        cand = (folded == 0x6E) | (folded == 0x2D) | (folded == 0x23)  # n N - # (and 2 controls)
+        if cand.any():
+            cand &= (lens >= _SHORTEST_TOKEN) & (lens <= _LONGEST_TOKEN)
+            maybe = np.flatnonzero(cand)
     fp = (lens << 8) | last
     if empty is not None:
         fp[empty] = -1  # blanks share one code whatever their neighbours
