@@ -63,3 +63,32 @@ def test_text_column_becomes_arrow_strings(tmp_path, monkeypatch):
     assert t.data["amount"].dtype == np.float64 and t.data["amount"].tolist() == list(map(float, range(10)))
     assert t.data["note"].tolist() == ["x" if i % 2 == 0 else "" for i in range(10)]
     assert t.rows.tolist() == list(range(2, 12))
+
+
+def test_progress_and_cancel_while_rows_become_columns(tmp_path, monkeypatch):
+    from desktop.domain.progress import Cancelled, Progress
+
+    monkeypatch.setattr(reader, "CHUNK_ROWS", 500)
+    monkeypatch.setattr(reader.Ticker, "__call__", _every_step)
+    rows = [("date", "vendor", "cost")] + [(f"2026-01-{1 + i % 28:02d}", "OpenAI", i) for i in range(3000)]
+    p = workbook(tmp_path, rows)
+    seen = []
+    read_file(p, progress=Progress(lambda f, t: seen.append((f, t))))
+    reading = [f for f, t in seen if t == "reading rows"]
+    assert len(reading) >= 5 and reading == sorted(reading) and seen[-1][0] == 1.0
+
+    prog = Progress()
+
+    def cb(f, t):
+        if t == "reading rows":
+            prog.cancel()
+
+    prog._callback = cb
+    with pytest.raises(Cancelled):
+        read_file(p, progress=prog)
+
+
+def _every_step(self, fraction, text="", force=False):
+    """Ticker without its 0.1 s spacing, so a small sheet shows every step."""
+    if self.p is not None:
+        self.p.step(self.start + (self.end - self.start) * max(0.0, min(1.0, fraction)), text)
