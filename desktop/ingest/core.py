@@ -82,8 +82,7 @@ def _read_file(path, kind: str | None, *, settings: Settings | None,
     ctx = Context(settings=settings, profile=prof, max_cell_chars=limits.max_cell_chars)
     try:
         if what == "xls":
-            raise UnreadableFile("this is a legacy Excel 97-2003 (.xls) workbook; save it as .xlsx or CSV",
-                                 file=name)
+            raise UnreadableFile(_ole_message(path), file=name)
         if what == "xlsx":
             safety.check_defusedxml()
             facts = safety.check_xlsx(path, limits)
@@ -118,6 +117,26 @@ def _read_file(path, kind: str | None, *, settings: Settings | None,
     if table.container == "xlsx" and table.sheet:
         _percent_cells(path, table, match, ticker)
     return _finish(table, match, ctx, ticker, name)
+
+
+_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")  # the stream of a password-protected workbook
+
+
+def _ole_message(path: Path) -> str:
+    """An OLE2 compound file is a legacy .xls workbook, or an .xlsx that Excel encrypted with
+    a password (its package sits in an "EncryptedPackage" stream; the directory naming it is
+    looked for in the first and last 8 MiB)."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        seen = f.read(8 << 20)
+        if size > len(seen):
+            f.seek(max(len(seen), size - (8 << 20)))
+            seen += f.read()
+    if _ENCRYPTED in seen:
+        return ("this workbook is protected with a password (encrypted), so it cannot be read; "
+                "open it in Excel, remove the password (File > Info > Protect Workbook > Encrypt "
+                "with Password) and save a copy, or export the sheet as CSV")
+    return "this is a legacy Excel 97-2003 (.xls) workbook; save it as .xlsx or CSV"
 
 
 def _percent_cells(path: Path, table: reader.RawTable, match: Match, ticker: reader.Ticker) -> None:
@@ -198,8 +217,7 @@ def source_header(path, *, limits: safety.Limits | None = None, sheet: str | Non
         head = f.read(sniff.SAMPLE_BYTES)
     what = sniff.container(head, path.suffix)
     if what == "xls":
-        raise UnreadableFile("this is a legacy Excel 97-2003 (.xls) workbook; save it as .xlsx or CSV",
-                             file=name)
+        raise UnreadableFile(_ole_message(path), file=name)
     if what == "json":
         return SourceHeader([], 0, "json")
     if what == "xlsx":

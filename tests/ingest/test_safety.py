@@ -237,3 +237,22 @@ def test_json_size_limit(tmp_path):
     p = save(tmp_path, "big.json", b'{"data": [' + b'{"starting_at": "2025-01-01", "results": []},' * 2000 + b"{}]}")
     with pytest.raises(UnsafeFile, match="limit"):
         read_file(p, limits=Limits(max_json_bytes=10_000))
+
+
+def test_password_protected_workbook_is_named_as_such(tmp_path):
+    """Excel saves a password-protected .xlsx as an OLE2 compound file whose directory names
+    an "EncryptedPackage" stream: not a legacy .xls, and the analyst is told what to do."""
+    from desktop.ingest import source_header
+
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 1000
+    directory = "Root Entry".encode("utf-16-le").ljust(128, b"\0") + \
+        "EncryptionInfo".encode("utf-16-le").ljust(128, b"\0") + \
+        "EncryptedPackage".encode("utf-16-le").ljust(128, b"\0")
+    p = save(tmp_path, "locked.xlsx", ole + directory + b"\0" * 2000)
+    for call in (read_file, source_header):
+        with pytest.raises(UnreadableFile, match="protected with a password") as e:
+            call(p)
+        assert "legacy" not in str(e.value)
+    old = save(tmp_path, "old.xls", ole + "Workbook".encode("utf-16-le").ljust(128, b"\0"))
+    with pytest.raises(UnreadableFile, match="legacy Excel 97-2003"):
+        read_file(old)
