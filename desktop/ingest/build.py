@@ -102,6 +102,17 @@ def _rowlist(rows, n: int = 10) -> str:
     return f"{head}" + (f" and {len(rows) - n} more" if len(rows) > n else "")
 
 
+ISSUE_VALUE_CHARS = 200  # a rejected cell is quoted in the report up to this many characters
+
+
+def _shown(text: str) -> str:
+    """A cell as quoted in an import issue: cut to ISSUE_VALUE_CHARS with an ellipsis that
+    says so (and how long the cell was)."""
+    if len(text) <= ISSUE_VALUE_CHARS:
+        return text
+    return f"{text[:ISSUE_VALUE_CHARS]}… ({len(text):,} characters)"
+
+
 def _as_series(v, n: int) -> pd.Series:
     if isinstance(v, pd.Series):
         return v.reset_index(drop=True)
@@ -273,7 +284,7 @@ def build(src: Source) -> Built:
             v = None
             if vals is not None:
                 x = vals[i]
-                v = None if parse.is_blank(x) else str(x)[:200]
+                v = None if parse.is_blank(x) else _shown(str(x))
             issues.setdefault(int(i), []).append(ImportIssue(int(rows[i]), column, message, v))
         bad[idx] = True
 
