@@ -85,7 +85,11 @@ def _read_file(path, kind: str | None, *, settings: Settings | None,
             raise UnreadableFile(_ole_message(path), file=name)
         if what == "xlsx":
             safety.check_defusedxml()
-            facts = safety.check_xlsx(path, limits)
+            def scanning():
+                ticker(0.02, "checking workbook")
+                ticker.check()
+
+            facts = safety.check_xlsx(path, limits, tick=scanning)
             ticker(0.05, "checking workbook")
             try:
                 table = reader.read_xlsx(path, facts, known_names(), ticker,

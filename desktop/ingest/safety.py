@@ -124,8 +124,10 @@ def col_letters(n: int) -> str:
     return s
 
 
-def check_xlsx(path: Path, limits: Limits = DEFAULT_LIMITS) -> XlsxFacts:
-    """All the xlsx checks; returns the facts the reader needs (1904 flag, sheet extents)."""
+def check_xlsx(path: Path, limits: Limits = DEFAULT_LIMITS, tick=None) -> XlsxFacts:
+    """All the xlsx checks; returns the facts the reader needs (1904 flag, sheet extents).
+    ``tick()`` runs after every chunk of sheet XML scanned (a few ms each): the importer's
+    progress and cancel (it may raise to stop the scan)."""
     check_size(path, limits, kind="xlsx")
     name = path.name
     try:
@@ -135,7 +137,7 @@ def check_xlsx(path: Path, limits: Limits = DEFAULT_LIMITS) -> XlsxFacts:
                          f"{type(exc).__name__}: {exc})", file=name) from exc
     try:
         with zf:
-            return _check_zip(zf, name, limits)
+            return _check_zip(zf, name, limits, tick)
     except UnsafeFile:
         raise
     except ZIP_ERRORS as exc:
@@ -143,7 +145,7 @@ def check_xlsx(path: Path, limits: Limits = DEFAULT_LIMITS) -> XlsxFacts:
                          file=name) from exc
 
 
-def _check_zip(zf: zipfile.ZipFile, name: str, limits: Limits) -> XlsxFacts:
+def _check_zip(zf: zipfile.ZipFile, name: str, limits: Limits, tick=None) -> XlsxFacts:
     infos = zf.infolist()
     if len(infos) > limits.max_zip_entries:
         raise UnsafeFile(f"the workbook has {len(infos):,} parts; the limit is "
@@ -173,7 +175,7 @@ def _check_zip(zf: zipfile.ZipFile, name: str, limits: Limits) -> XlsxFacts:
     facts.date1904 = re.search(rb'date1904="(1|true)"', wb) is not None
     for i in infos:
         if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml"):
-            facts.sheets.append(_sheet_extent(zf, i, name, limits))
+            facts.sheets.append(_sheet_extent(zf, i, name, limits, tick))
     return facts
 
 
@@ -217,7 +219,8 @@ def _single(body: bytes, exact: bool) -> int:
     return 0
 
 
-def _sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Limits) -> SheetExtent:
+def _sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Limits,
+                  tick=None) -> SheetExtent:
     """Stream the sheet XML and measure the cells actually present (row numbers from <row r>,
     the widest column from the cell references, longest letters first)."""
     max_row = 0
@@ -244,6 +247,8 @@ def _sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits:
                 # cells without r="" references: count them per row conservatively
                 max_col = max((seg.count(b"<c") for seg in body.split(b"</row>")), default=0)
             _check_extent(max_row, max_col, info.filename, name, limits)
+            if tick is not None:
+                tick()
     except UnsafeFile:
         raise
     except ZIP_ERRORS as exc:

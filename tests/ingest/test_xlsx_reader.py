@@ -92,3 +92,33 @@ def _every_step(self, fraction, text="", force=False):
     """Ticker without its 0.1 s spacing, so a small sheet shows every step."""
     if self.p is not None:
         self.p.step(self.start + (self.end - self.start) * max(0.0, min(1.0, fraction)), text)
+
+
+def test_safety_scan_reports_progress_and_honours_cancel(tmp_path, monkeypatch):
+    """The scan of the sheet XML runs before the parser; on a big sheet it takes a while, so it
+    ticks per chunk (4 MB of XML) and a cancel stops it before calamine starts."""
+    from desktop.domain.progress import Cancelled, Progress
+    from desktop.ingest import safety
+
+    monkeypatch.setattr(reader.Ticker, "__call__", _every_step)
+    real = safety._inflated
+    monkeypatch.setattr(safety, "_inflated", lambda zf, info, size=4 << 20: real(zf, info, 64 << 10))
+    rows = [("date", "vendor", "cost")] + [(f"2026-01-{1 + i % 28:02d}", "OpenAI", i) for i in range(4000)]
+    p = workbook(tmp_path, rows)
+    seen = []
+    read_file(p, progress=Progress(lambda f, t: seen.append(t)))
+    assert seen.count("checking workbook") >= 4
+    assert seen.index("checking workbook") < seen.index("reading rows")
+
+    prog = Progress()
+    texts = []
+
+    def cb(f, t):
+        texts.append(t)
+        if t == "checking workbook":
+            prog.cancel()
+
+    prog._callback = cb
+    with pytest.raises(Cancelled):
+        read_file(p, progress=prog)
+    assert not any(t.startswith("reading") for t in texts[1:])  # calamine never started
