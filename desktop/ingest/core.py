@@ -102,7 +102,7 @@ def _read_file(path, kind: str | None, *, settings: Settings | None,
                 raise UnreadableFile(f"the workbook cannot be read: {exc}", file=name) from exc
         elif what == "json":
             safety.check_size(path, limits, kind="json")
-            table, match = _read_json(path, kind)
+            table, match = _read_json(path, kind, ticker)
             return _finish(table, match, ctx, ticker, name)
         else:
             quick = _read_text_fast(path, head, ticker, kind, ctx, profiles, limits)
@@ -460,21 +460,27 @@ def _read_text(path: Path, head: bytes, ticker: reader.Ticker, limits: safety.Li
     return t
 
 
-def _read_json(path: Path, kind: str | None) -> tuple[reader.RawTable, Match]:
+def _read_json(path: Path, kind: str | None, ticker: reader.Ticker | None = None) -> tuple[reader.RawTable, Match]:
+    """An API page (or a list of them) as a RawTable. Parsing and flattening run in a worker
+    thread (``with_heartbeat``): a 64 MiB page takes a second or two, and progress and cancel
+    keep working meanwhile."""
     name = path.name
-    try:
-        with open(path, "rb") as f:
-            obj = json.load(f, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise UnreadableFile(f"not valid JSON ({exc})", file=name) from exc
-    for fmt in registry.JSON:
-        m = fmt.identify_json(obj, kind)
-        if m is not None:
-            table = fmt.table_from_json(obj, name)
-            return table, m
-    raise UnreadableFile(
-        "JSON file of an unknown shape (expected an OpenAI Costs/Usage API or Anthropic cost/usage "
-        "report page)", file=name)
+
+    def parse_and_flatten():
+        try:
+            with open(path, "rb") as f:
+                obj = json.load(f, parse_float=Decimal)
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            raise UnreadableFile(f"not valid JSON ({exc})", file=name) from exc
+        for fmt in registry.JSON:
+            m = fmt.identify_json(obj, kind)
+            if m is not None:
+                return fmt.table_from_json(obj, name), m
+        raise UnreadableFile(
+            "JSON file of an unknown shape (expected an OpenAI Costs/Usage API or Anthropic cost/usage "
+            "report page)", file=name)
+
+    return reader.with_heartbeat(parse_and_flatten, ticker or reader.Ticker(None), 0.1, "reading JSON")
 
 
 def load_inputs(files, settings: Settings | None = None, progress: Progress | None = None,

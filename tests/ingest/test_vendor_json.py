@@ -115,3 +115,39 @@ def test_unknown_json_is_unreadable(tmp_path):
     p.write_text('{"data": [')
     with pytest.raises(UnreadableFile, match="not valid JSON"):
         read_file(p)
+
+
+def test_a_slow_json_page_reports_progress_and_honours_cancel(tmp_path, monkeypatch):
+    """Parsing runs in a worker thread: while it works the import keeps reporting progress,
+    and a cancel returns at once (the late result is dropped)."""
+    import threading
+
+    from desktop.domain.progress import Cancelled, Progress
+    from desktop.ingest import core
+
+    page = {"object": "page", "data": [{"object": "bucket", "start_time": DAY1, "end_time": DAY2, "results": [
+        {"object": "organization.costs.result", "amount": {"value": 1, "currency": "usd"}}]}]}
+    p = dump(tmp_path, "costs.json", page)
+    release = threading.Event()
+    finished = []
+    real = json.load
+
+    def slow_load(f, **kw):
+        release.wait(30)  # as long as a huge page would take, until the test lets it go
+        finished.append(True)
+        return real(f, **kw)
+
+    monkeypatch.setattr(core.json, "load", slow_load)
+    seen = []
+
+    def cb(f, t):
+        seen.append(t)
+        if t == "reading JSON":
+            prog.cancel()
+
+    prog = Progress(cb)
+    with pytest.raises(Cancelled):
+        read_file(p, progress=prog)
+    assert "reading JSON" in seen and not finished  # returned while the parser still worked
+    release.set()
+    assert read_file(p).report.rows_imported == 1
