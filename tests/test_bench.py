@@ -1,0 +1,24 @@
+"""The benchmark harness itself works (bench/ is not run by the suite; its numbers are read by
+people, so a broken measurement must not go unnoticed). Tiny sizes, no timing assertions."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import bench_import, common
+
+
+def test_measure_alternates_ours_and_the_baseline():
+    calls = []
+    line = common.measure("x", 1, lambda: calls.append("ours"), "base", lambda: calls.append("base"), repeat=3)
+    assert calls == ["base", "ours"] * 3
+    assert line["name"] == "x" and line["baseline"] == "base"
+    assert line["seconds"] >= 0 and line["baseline_seconds"] >= 0 and line["peak_rss_mb"] > 0
+
+
+@pytest.mark.parametrize("csv_rows, xlsx_rows", [(3000, 500)])
+def test_import_benchmark_runs_on_small_files(csv_rows, xlsx_rows):
+    lines = bench_import.run([csv_rows], quick=True, xlsx_sizes=[xlsx_rows])
+    assert [ln.get("error") for ln in lines] == [None, None, None]
+    assert [ln["name"] for ln in lines] == ["import_csv_rollup", "import_xlsx", "import_xlsx_vs_openpyxl"]
+    assert all(isinstance(ln["ratio"], float) and ln["ratio"] > 0 for ln in lines)
