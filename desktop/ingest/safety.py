@@ -197,24 +197,27 @@ _MULTI_RE = re.compile(rb' r="[A-Z]{2}')
 _LETTERS = [chr(c).encode() for c in range(ord("Z"), ord("A") - 1, -1)]
 
 
-def _max_col(body: bytes, exact: bool) -> int:
-    """Widest column referenced in ``body``: longest references first. Single-letter columns
-    are bounded by Z (26) unless ``exact`` (small parts, or when the bound would matter)."""
-    if not _MULTI_RE.search(body):
-        return _single(body, exact)
-    if _LONGREF_RE.search(body):
+def _max_col(body: bytes, exact: bool, start: int = 0, end: int | None = None) -> int:
+    """Widest column referenced in ``body[start:end]`` (scanned in place): longest references
+    first. Single-letter columns are bounded by Z (26) unless ``exact`` (small parts, or when
+    the bound would matter)."""
+    end = len(body) if end is None else end
+    if not _MULTI_RE.search(body, start, end):
+        return _single(body, exact, start, end)
+    if _LONGREF_RE.search(body, start, end):
         return 16_385
     for probe, grab in _REF_RES.values():
-        if probe.search(body):
-            return col_index(max(grab.findall(body)))
-    return _single(body, exact)
+        if probe.search(body, start, end):
+            return col_index(max(grab.findall(body, start, end)))
+    return _single(body, exact, start, end)
 
 
-def _single(body: bytes, exact: bool) -> int:
+def _single(body: bytes, exact: bool, start: int = 0, end: int | None = None) -> int:
+    end = len(body) if end is None else end
     if not exact:
-        return 26 if b' r="' in body else 0
+        return 26 if body.find(b' r="', start, end) >= 0 else 0
     for letter in _LETTERS:
-        if b' r="' + letter in body:
+        if body.find(b' r="' + letter, start, end) >= 0:
             return col_index(letter)
     return 0
 
@@ -222,39 +225,57 @@ def _single(body: bytes, exact: bool) -> int:
 def _sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Limits,
                   tick=None) -> SheetExtent:
     """Stream the sheet XML and measure the cells actually present (row numbers from <row r>,
-    the widest column from the cell references, longest letters first)."""
-    max_row = 0
-    max_col = 0
-    rows_seen = 0
+    the widest column from the cell references, longest letters first).
+
+    Each chunk is scanned in place (regex pos/endpos: no copies of the 4 MB chunks); only the
+    seam, from the last tag start of the previous chunk to the first tag end of this one, is
+    joined, so a tag cut between chunks is seen whole exactly once."""
+    state = [0, 0, 0]  # max row, max col, rows seen (rows without r="")
+    exact_size = info.file_size <= (1 << 20)
+
+    def measure(buf: bytes, start: int, end: int) -> None:
+        if end <= start:
+            return
+        nums = _ROWNUM_RE.findall(buf, start, end) or _NS_ROWNUM_RE.findall(buf, start, end)
+        if nums:
+            state[0] = max(state[0], max(map(int, nums)))
+        else:
+            state[2] += buf.count(b"<row", start, end) + buf.count(b":row", start, end)
+        exact = exact_size or max(state[0], state[2]) * 26 > limits.max_cells
+        state[1] = max(state[1], _max_col(buf, exact, start, end))
+        state[0] = max(state[0], state[2])
+        if not state[1] and _CELL_RE.search(buf, start, end):
+            # cells without r="" references: count them per row conservatively
+            state[1] = max((seg.count(b"<c") for seg in buf[start:end].split(b"</row>")), default=0)
+
     tail = b""
     try:
         for chunk in _inflated(zf, info):
-            buf = tail + chunk
-            # keep a tail so a tag cut between chunks is seen whole in the next round
-            cut = buf.rfind(b"<")
-            if cut < 0 or len(buf) - cut > 4096:
-                cut = len(buf)
-            body, tail = buf[:cut], buf[cut:]
-            nums = _ROWNUM_RE.findall(body) or _NS_ROWNUM_RE.findall(body)
-            if nums:
-                max_row = max(max_row, max(map(int, nums)))
-            else:
-                rows_seen += body.count(b"<row") + body.count(b":row")
-            exact = info.file_size <= (1 << 20) or max(max_row, rows_seen) * 26 > limits.max_cells
-            max_col = max(max_col, _max_col(body, exact))
-            max_row = max(max_row, rows_seen)
-            if not max_col and _CELL_RE.search(body):
-                # cells without r="" references: count them per row conservatively
-                max_col = max((seg.count(b"<c") for seg in body.split(b"</row>")), default=0)
-            _check_extent(max_row, max_col, info.filename, name, limits)
+            # the seam: the previous chunk's unfinished tag + this chunk up to its first '>'
+            first = chunk.find(b">") + 1 if tail else 0
+            if tail and (first <= 0 or first > 4096):
+                chunk, first = tail + chunk, 0  # no tag end near the start: join whole (rare)
+            elif tail:
+                seam = tail + chunk[:first]
+                measure(seam, 0, len(seam))
+            # keep a tail so a tag cut at the end is seen whole with the next chunk
+            cut = chunk.rfind(b"<")
+            if cut < first or len(chunk) - cut > 4096:
+                cut = len(chunk)
+            measure(chunk, first, cut)
+            tail = chunk[cut:]
+            _check_extent(state[0], state[1], info.filename, name, limits)
             if tick is not None:
                 tick()
+        if tail:
+            measure(tail, 0, len(tail))
+            _check_extent(state[0], state[1], info.filename, name, limits)
     except UnsafeFile:
         raise
     except ZIP_ERRORS as exc:
         raise UnsafeFile(f"sheet {info.filename} cannot be read (damaged or truncated zip: {exc})",
                          file=name) from exc
-    return SheetExtent(info.filename, max_row, max_col)
+    return SheetExtent(info.filename, state[0], state[1])
 
 
 def _inflated(zf: zipfile.ZipFile, info: zipfile.ZipInfo, size: int = 4 << 20):
@@ -285,25 +306,26 @@ def _inflated(zf: zipfile.ZipFile, info: zipfile.ZipInfo, size: int = 4 << 20):
         crc = 0
         pending = b""
         while True:
-            if not pending:
-                if left <= 0:
-                    break
+            if not pending and left > 0:
                 pending = f.read(min(left, 1 << 20))
                 if not pending:
                     raise zipfile.BadZipFile(f"{info.filename} is cut short")
                 left -= len(pending)
             try:
-                out = d.decompress(pending, size)
+                if pending:
+                    out = d.decompress(pending, size)
+                    pending = d.unconsumed_tail
+                else:  # all input read: what the inflater still holds (at most its window)
+                    out = d.flush()
             except z.error as exc:
                 raise zipfile.BadZipFile(f"{info.filename}: {exc}") from exc
-            pending = d.unconsumed_tail
             if out:
                 total += len(out)
                 if total > info.file_size:
                     raise zipfile.BadZipFile(f"{info.filename} inflates past its declared size")
                 crc = z.crc32(out, crc)
                 yield out
-            if d.eof:
+            if d.eof or (not pending and left <= 0 and not out):
                 break
         if not d.eof or total != info.file_size or crc != info.CRC:
             raise zipfile.BadZipFile(f"{info.filename} is damaged (size or CRC does not match)")

@@ -257,3 +257,35 @@ def test_password_protected_workbook_is_named_as_such(tmp_path):
     old = save(tmp_path, "old.xls", ole + "Workbook".encode("utf-16-le").ljust(128, b"\0"))
     with pytest.raises(UnreadableFile, match="legacy Excel 97-2003"):
         read_file(old)
+
+
+SHEETS = {
+    "plain": "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>a b</t></is></c><c r="C{r}"><v>{r}</v></c></row>'
+                     for r in range(1, 400)),
+    "wide": "".join(f'<row r="{r}"><c r="A{r}"><v>1</v></c><c r="AB{r}"><v>2</v></c></row>' for r in range(1, 300))
+            + '<row r="7000"><c r="CV7000"><v>3</v></c></row>',
+    "out of order": '<row r="90000"><c r="B90000"><v>1</v></c></row>'
+                    + "".join(f'<row r="{r}"><c r="A{r}"><v>1</v></c></row>' for r in range(1, 300)),
+    "namespaced": "".join(f'<x:row r="{r}"><x:c r="D{r}"><x:v>1</x:v></x:c></x:row>' for r in range(1, 300)),
+    "no references": "".join('<row><c><v>1</v></c><c><v>2</v></c><c><v>3</v></c></row>' for _ in range(300)),
+}
+
+
+@pytest.mark.parametrize("sheet", list(SHEETS))
+@pytest.mark.parametrize("chunk", [1, 7, 64, 1000])
+def test_extent_scan_is_the_same_whatever_the_chunking(tmp_path, monkeypatch, sheet, chunk):
+    """The scan joins only the seams between chunks: any chunking measures what one pass over
+    the whole sheet measures (row numbers, widest column)."""
+    cells = SHEETS[sheet]
+    xml = sheet_xml(cells)
+    if sheet == "namespaced":
+        xml = xml.replace(b"<worksheet xmlns=", b"<x:worksheet xmlns:x=").replace(b"</worksheet>", b"</x:worksheet>") \
+            .replace(b"<sheetData>", b"<x:sheetData>").replace(b"</sheetData>", b"</x:sheetData>")
+    p = save(tmp_path, f"{chunk}.xlsx", rezip(xlsx_bytes(), {"xl/worksheets/sheet1.xml": xml}))
+    whole = safety.check_xlsx(p).sheets
+    real = safety._inflated
+    monkeypatch.setattr(safety, "_inflated", lambda zf, info, size=4 << 20: real(zf, info, chunk))
+    assert safety.check_xlsx(p).sheets == whole
+    want = {"plain": (399, 3), "wide": (7000, 100), "out of order": (90000, 2), "namespaced": (299, 4),
+            "no references": (300, 3)}[sheet]
+    assert (whole[0].rows, whole[0].cols) == want
