@@ -181,26 +181,6 @@ def read_text_arrow(path: Path, info: sniff.TextInfo, delimiter: str, file: str,
                     header_row=1)
 
 
-def _sheet_rows(sh, ticker: Ticker, chunk: int = 16384, limit: int | None = None) -> list[list]:
-    """All rows of a sheet (row i is sheet row i + 1; leading empty columns dropped), read in
-    chunks so progress and cancel keep working on big sheets; only the first ``limit`` rows
-    when given."""
-    import itertools
-
-    total = max(int(getattr(sh, "total_height", 0) or 0), 1)
-    it = sh.iter_rows()
-    if limit is not None:
-        it = itertools.islice(it, limit)
-    rows: list[list] = []
-    while True:
-        part = list(itertools.islice(it, chunk))
-        if not part:
-            break
-        rows.extend(part)
-        ticker(0.2 + 0.2 * min(1.0, len(rows) / total), "reading rows")
-    return rows
-
-
 class gc_paused:
     """``with gc_paused(): ...``: no cyclic garbage collection while a file's rows become
     Python lists (100k rows x 15 cells: the collector would walk the growing heap again and
@@ -448,44 +428,6 @@ def percent_formatted(path: Path, sheet: str, columns: list[int], rows: np.ndarr
             if n and pct * 2 > n:
                 out[c][beyond] = True
     return out
-
-
-def grid_table(file: str, names: list[str], body: list[list], lines: np.ndarray, header_line: int) -> RawTable:
-    """Equal-width spreadsheet rows -> RawTable (cells right of the last named column ignored)."""
-    width = len(names)
-    if body:
-        arr = np.empty((len(body), len(body[0])), dtype=object)
-        arr[:] = body
-        arr = arr[:, :width]
-        if arr.shape[1] < width:
-            pad = np.full((arr.shape[0], width - arr.shape[1]), "", dtype=object)
-            arr = np.concatenate([arr, pad], axis=1)
-    else:
-        arr = np.empty((0, width), dtype=object)
-    frame = pd.DataFrame({j: _xlsx_column(arr[:, j]) for j in range(width)}, copy=False)
-    frame.columns = names
-    return RawTable(file, names, frame, lines, "xlsx", header_row=header_line)
-
-
-def _xlsx_column(col: np.ndarray) -> pd.Series:
-    """Numbers-only columns (empty cells allowed) -> float64 with NaN; the rest stay objects
-    (no string inference: object columns factorize fastest here)."""
-    if not len(col):
-        return pd.Series(col, dtype=object)
-    first = next((v for v in col[:64] if v != "" and v is not None), None)
-    if isinstance(first, str):  # a text column stays objects (mixed cells are parsed per value)
-        return pd.Series(col, dtype=object, copy=False)
-    kinds = set(map(type, col))
-    if kinds <= {float, int}:
-        return pd.Series(col.astype(np.float64), copy=False)
-    if kinds <= {float, int, str} and (float in kinds or int in kinds):
-        blank = col == ""
-        nstr = int(np.fromiter((type(v) is str for v in col), dtype=bool, count=len(col)).sum())
-        if nstr == int(blank.sum()) and nstr < len(col):
-            out = np.full(len(col), np.nan)
-            out[~blank] = col[~blank].astype(np.float64)
-            return pd.Series(out, copy=False)
-    return pd.Series(col, dtype=object, copy=False)
 
 
 def with_heartbeat(fn, ticker: Ticker, fraction: float, text: str):
