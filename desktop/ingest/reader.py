@@ -209,7 +209,7 @@ def _blank_row(r: list) -> bool:
 
 
 HEAD_ROWS = 256  # rows read first from each sheet to find its header (the scan looks at 200)
-CHUNK_ROWS = 4096  # rows turned into columns at once, while their cells are still in the cache
+CHUNK_ROWS = 512  # rows turned into columns at once, while their cells are still in the CPU cache
 
 
 def read_xlsx(path: Path, facts: XlsxFacts, known: set[str], ticker: Ticker,
@@ -263,15 +263,12 @@ def read_xlsx(path: Path, facts: XlsxFacts, known: set[str], ticker: Ticker,
         names_ = sniff.header_names(first[head[top]] if top is not None else None, hrow, width, repeated)
         start = head[h] + 1
         total = max(int(getattr(sh, "total_height", 0) or 0), 1)
-        cols = _Columns(width)
+        cols = _Columns(len(names_))
         lines: list[np.ndarray] = []
 
         def feed(rows: list[list], base: int) -> None:
-            keep = [i for i, r in enumerate(rows) if not _blank_row(r)]
-            if len(keep) != len(rows):
-                rows = [rows[i] for i in keep]
-            lines.append(np.asarray(keep, dtype=np.int64) + base + 1)
-            cols.add(rows)
+            keep = cols.add(rows)  # entirely blank rows are left out
+            lines.append(keep + base + 1)
 
         feed(first[start:], start)
         base = len(first)
@@ -307,13 +304,27 @@ class _Columns:
         self.width = width
         self.parts: list[list[tuple[str, object]]] = [[] for _ in range(width)]
 
-    def add(self, rows: list[list]) -> None:
-        if not rows:
-            return
+    def add(self, rows: list[list]) -> np.ndarray:
+        """Add a chunk of rows (the sheet's full width: every column is named); returns the
+        positions of those kept (a row whose every cell is empty is left out)."""
+        n = len(rows)
+        if not n:
+            return np.zeros(0, dtype=np.int64)
         cols = list(zip(*rows, strict=True))  # one Range: every row has its width
-        for j in range(self.width):
-            col = cols[j] if j < len(cols) else ("",) * len(rows)
-            self.parts[j].append(_convert(col))
+        got = [_convert(cols[j] if j < len(cols) else ("",) * n) for j in range(self.width)]
+        blank = np.ones(n, dtype=bool)
+        for kind, v in got:
+            blank &= _blank_cells(kind, v)
+            if not blank.any():
+                break
+        if blank.any():
+            keep = np.flatnonzero(~blank)
+            got = [_take(kind, v, keep) for kind, v in got]
+        else:
+            keep = np.arange(n, dtype=np.int64)
+        for j, part in enumerate(got):
+            self.parts[j].append(part)
+        return keep
 
     def finish(self) -> list[pd.Series]:
         import pyarrow as pa
@@ -341,6 +352,25 @@ class _Columns:
     def _raw(parts):
         for kind, v in parts:
             yield kind, (v.tolist() if kind == "number" else v.to_pylist() if kind == "text" else v)
+
+
+def _blank_cells(kind: str, v) -> np.ndarray:
+    """Empty cells of one converted column chunk (calamine reads an empty cell as "")."""
+    if kind == "text":
+        offs = np.frombuffer(v.buffers()[1], dtype=np.int64)[v.offset: v.offset + len(v) + 1]
+        empty = np.diff(offs) == 0
+        return empty | np.asarray(v.is_null().to_numpy(zero_copy_only=False), dtype=bool) if v.null_count else empty
+    if kind == "number":
+        return np.isnan(v)
+    return np.fromiter((c == "" or c is None for c in v), dtype=bool, count=len(v))
+
+
+def _take(kind: str, v, keep: np.ndarray):
+    import pyarrow as pa
+
+    if kind == "text":
+        return kind, v.take(pa.array(keep))
+    return kind, v[keep]
 
 
 def _convert(col: tuple) -> tuple[str, object]:

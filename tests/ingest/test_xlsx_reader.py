@@ -122,3 +122,21 @@ def test_safety_scan_reports_progress_and_honours_cancel(tmp_path, monkeypatch):
     with pytest.raises(Cancelled):
         read_file(p, progress=prog)
     assert not any(t.startswith("reading") for t in texts[1:])  # calamine never started
+
+
+@pytest.mark.parametrize("chunk", [2, 512])
+def test_a_row_with_cells_only_right_of_the_table_is_not_blank(tmp_path, monkeypatch, chunk):
+    """Only rows empty in every cell are skipped; a note typed right of the named columns keeps
+    its row (it is then read, and rejected for its missing values, never silently dropped),
+    and the unnamed column it sits in does not upset the table."""
+    monkeypatch.setattr(reader, "CHUNK_ROWS", chunk)
+    rows = [("date", "vendor", "cost", None, None),
+            ("2026-01-01", "OpenAI", 5, None, None),
+            (None, None, None, None, "a note"),
+            (None, None, None, None, None),
+            ("2026-01-02", "OpenAI", 0, None, None)]
+    r = read_file(workbook(tmp_path, rows), "usage")
+    rep = r.report
+    assert (rep.rows_read, rep.rows_imported, rep.rows_rejected) == (3, 2, 1)
+    assert {e.row for e in rep.errors} == {3}
+    assert r.frame["_row"].tolist() == [2, 5] and r.frame["cost"].tolist() == [5_000_000, 0]
