@@ -190,8 +190,8 @@ def _read_head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, n: int) ->
 
 _REF_RES = {n: (re.compile(rb' r="[A-Z]{%d}[0-9]' % n), re.compile(rb' r="([A-Z]{%d})[0-9]' % n))
             for n in (3, 2)}
-_ROWNUM_RE = re.compile(rb'<row r="(\d+)"')
-_NS_ROWNUM_RE = re.compile(rb'<\w+:row r="(\d+)"')
+# a row's number wherever its r attribute sits (<row spans="1:3" r="9">, <x:row r="9">)
+_ROWNUM_RE = re.compile(rb'row\b[^>]*?\sr="(\d+)"')
 _LONGREF_RE = re.compile(rb' r="[A-Z]{4}')
 _MULTI_RE = re.compile(rb' r="[A-Z]{2}')
 _LETTERS = [chr(c).encode() for c in range(ord("Z"), ord("A") - 1, -1)]
@@ -236,7 +236,7 @@ def _sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits:
     def measure(buf: bytes, start: int, end: int) -> None:
         if end <= start:
             return
-        nums = _ROWNUM_RE.findall(buf, start, end) or _NS_ROWNUM_RE.findall(buf, start, end)
+        nums = _ROWNUM_RE.findall(buf, start, end)
         if nums:
             state[0] = max(state[0], max(map(int, nums)))
         else:

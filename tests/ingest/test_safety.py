@@ -289,3 +289,15 @@ def test_extent_scan_is_the_same_whatever_the_chunking(tmp_path, monkeypatch, sh
     want = {"plain": (399, 3), "wide": (7000, 100), "out of order": (90000, 2), "namespaced": (299, 4),
             "no references": (300, 3)}[sheet]
     assert (whole[0].rows, whole[0].cols) == want
+
+
+def test_row_numbers_are_read_wherever_the_attribute_sits(tmp_path):
+    """A row whose r attribute is not its first (allowed by the format) still counts: a far
+    row cannot hide behind spans="..." and slip past the extent limits."""
+    cells = ('<row r="1"><c r="A1" t="inlineStr"><is><t>date</t></is></c></row>'
+             '<row spans="1:1" ht="15" r="1900000"><c><v>1</v></c></row>')
+    p = save(tmp_path, "far.xlsx", rezip(xlsx_bytes(), {"xl/worksheets/sheet1.xml": sheet_xml(cells)}))
+    assert safety.check_xlsx(p).sheets[0].rows == 1_900_000
+    tight = Limits(max_rows=1_000_000)
+    with pytest.raises(UnsafeFile, match="1,900,000 rows"):
+        read_file(p, limits=tight)
