@@ -168,8 +168,7 @@ def _plain_text(arr):
     if not plain or (len(maybe) and parse.blank_spelling(arr, maybe)):
         return None
     n = len(arr)
-    offs = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset: arr.offset + n + 1]
-    lens = np.diff(offs)  # ASCII: bytes are characters
+    lens = np.diff(parse.string_offsets(arr))  # ASCII: bytes are characters
     blank = lens == 0  # nulls and empty strings
     if blank.any():
         bits = np.zeros(arr.offset + n, dtype=bool)
@@ -464,18 +463,31 @@ def duplicate_mask(code_columns: list[np.ndarray], confirm) -> np.ndarray:
     candidates (bucketed by low bits, only shared buckets sorted); ``confirm(idx)`` compares
     the candidate rows exactly and returns their duplicated(keep="first") mask."""
     n = len(code_columns[0]) if code_columns else 0
-    out = np.zeros(n, dtype=bool)
     if n < 2:
-        return out
+        return np.zeros(n, dtype=bool)
     h = np.zeros(n, dtype=np.uint64)
-    mult = np.uint64(0x9E3779B97F4A7C15)
-    with np.errstate(over="ignore"):
-        for cds in code_columns:
-            np.multiply(h, mult, out=h)
-            np.add(h, np.asarray(cds, dtype=np.int64).view(np.uint64), out=h)
-        h ^= h >> np.uint64(29)
-        np.multiply(h, mult, out=h)
+    for cds in code_columns:
+        hash_fold(h, np.asarray(cds, dtype=np.int64))
+    hash_finish(h)
     return hash_duplicates(h, confirm)
+
+
+_MULT = np.uint64(0x9E3779B97F4A7C15)
+
+
+def hash_fold(h: np.ndarray, codes: np.ndarray) -> None:
+    """Mix one column's per-row int64 codes (equal cells, equal codes) into the uint64 row
+    hashes ``h``, in place."""
+    with np.errstate(over="ignore"):
+        np.multiply(h, _MULT, out=h)
+        np.add(h, codes.view(np.uint64), out=h)
+
+
+def hash_finish(h: np.ndarray) -> None:
+    """Spread the high bits of the row hashes down (candidate buckets come from all bits)."""
+    with np.errstate(over="ignore"):
+        h ^= h >> np.uint64(29)
+        np.multiply(h, _MULT, out=h)
 
 
 def hash_duplicates(h: np.ndarray, confirm) -> np.ndarray:

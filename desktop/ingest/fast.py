@@ -2,8 +2,9 @@
 
 Taken when a text file is UTF-8, has its header on the first line, has no blank lines and no
 line breaks inside quotes, and its header maps plainly onto the usage table (canonical names,
-synonyms or a mapping profile). pyarrow's multithreaded reader parses it in 16 MB slices (progress
-and cancel between slices, each well under 0.5 s) straight into typed columns: money as
+synonyms or a mapping profile). It is cut into 8 MB slices on line breaks; worker threads read
+them with pyarrow (progress and cancel between slices, each well under 0.5 s) straight into
+typed columns and check them at once: money as
 decimal128(18, 6) (exact; the unscaled integers ARE the micros), ISO dates as timestamps,
 numbers as float64, yes/no as bool. Strings are trimmed, blanks become NA, vendors are
 normalised per distinct value.
@@ -116,7 +117,6 @@ def read_usage(path, head: bytes, info: sniff.TextInfo, delimiter: str, file: st
 
 
 SLICE_BYTES = 8 << 20  # one slice: ~25 ms to read and check on one core of the benchmark machine
-_MULT = np.uint64(0x9E3779B97F4A7C15)
 
 
 def _line_end(buf, pos: int) -> int:
@@ -134,11 +134,9 @@ def _line_end(buf, pos: int) -> int:
 class _Plan:
     """What each source column is and how a slice of it is checked."""
 
-    def __init__(self, header, mapping, types, ctx):
+    def __init__(self, header, mapping, ctx):
         spec = tables.USAGE
         self.header = header
-        self.types = types
-        self.canon = dict(mapping)  # source -> canonical
         self.kind = {h: (spec.column(mapping[h]).kind if h in mapping else "str") for h in header}
         self.required = {h: bool(h in mapping and spec.column(mapping[h]).required) for h in header}
         by_canon = {c: s for s, c in mapping.items()}
@@ -149,28 +147,16 @@ class _Plan:
 
 
 class _Part:
-    __slots__ = ("table", "n", "values", "text", "uniques", "hash")
+    """One checked slice: its table, typed values, whether each text column is plain, the
+    distinct vendor/currency values and the row hashes (build.hash_fold)."""
+    __slots__ = ("table", "values", "plain", "uniques", "hash")
 
     def __init__(self, table):
         self.table = table
-        self.n = table.num_rows
         self.values: dict[str, np.ndarray] = {}  # source -> typed numpy values
-        self.text: dict[str, tuple[bool, int]] = {}  # source -> (plain, null count)
+        self.plain: dict[str, bool] = {}  # text source -> nothing to trim, no blank spelling
         self.uniques: dict[str, object] = {}  # source -> distinct values (vendor, currency)
-        self.hash = np.zeros(self.n, dtype=np.uint64)
-
-    def fold(self, codes: np.ndarray) -> None:
-        """Mix one column's per-row codes (equal values, equal codes) into the row hash."""
-        with np.errstate(over="ignore"):
-            np.multiply(self.hash, _MULT, out=self.hash)
-            np.add(self.hash, codes.view(np.uint64) if codes.dtype == np.int64 else codes.astype(np.uint64),
-                   out=self.hash)
-
-    def finish(self) -> None:
-        """Spread the high bits down (buckets are taken from the low bits)."""
-        with np.errstate(over="ignore"):
-            self.hash ^= self.hash >> np.uint64(29)
-            np.multiply(self.hash, _MULT, out=self.hash)
+        self.hash = np.zeros(table.num_rows, dtype=np.uint64)
 
 
 def _one_chunk(col):
@@ -185,13 +171,10 @@ def _upper3(arr) -> bool:
     """Every value is exactly three capital ASCII letters (a clean currency column), none of
     them a blank spelling (NAN, NIL)."""
     n = len(arr)
-    bufs = arr.buffers()
-    offs = np.frombuffer(bufs[1], dtype=np.int64)[arr.offset: arr.offset + n + 1]
-    if n == 0 or offs[-1] - offs[0] != 3 * n:
+    offs = parse.string_offsets(arr)
+    if n == 0 or offs[-1] - offs[0] != 3 * n or not (np.diff(offs) == 3).all():
         return False
-    if not (np.diff(offs) == 3).all():
-        return False
-    data = np.frombuffer(bufs[2], dtype=np.uint8)[offs[0]: offs[-1]]
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offs[0]: offs[-1]]
     if data.min() < 65 or data.max() > 90:
         return False
     n_first = data[0::3] == ord("N")
@@ -215,11 +198,11 @@ def _check_slice(table, plan: _Plan) -> _Part:
         col = _one_chunk(table.column(src))
         nulls = col.null_count
         if kind == "money":
-            micros, valid = _micros(col)
             if plan.required[src] and nulls:
                 raise NotClean("blank amount")
+            micros, _ = parse.decimal_micros(col)
             part.values[src] = micros
-            part.fold(micros)
+            build.hash_fold(part.hash, micros)
         elif kind == "date":
             if nulls:
                 raise NotClean("blank date")  # the careful lanes name the rows
@@ -230,19 +213,20 @@ def _check_slice(table, plan: _Plan) -> _Part:
             if len(day) and (day.min() < parse._DAY_LO or day.max() > parse._DAY_HI):
                 raise NotClean("date out of range")  # the careful lanes name the rows
             part.values[src] = (day * 86_400_000_000_000).view("datetime64[ns]")
-            part.fold(us)
+            build.hash_fold(part.hash, us)
         elif kind == "float":
             vals = col.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
-            part.fold(np.nan_to_num(vals, nan=-0.0).view(np.int64))
+            build.hash_fold(part.hash, np.nan_to_num(vals, nan=-0.0).view(np.int64))
             part.values[src] = vals
         elif kind == "bool":
             filled = np.asarray(pc.fill_null(col, False).to_numpy(zero_copy_only=False), dtype=bool)
             code = filled.astype(np.int64)
+            part.values[src] = filled
             if nulls:
-                code += np.asarray(col.is_null().to_numpy(zero_copy_only=False), dtype=np.int64) * 2
-            part.values[src] = np.where(np.asarray(col.is_null().to_numpy(zero_copy_only=False)),
-                                        bool(plan.default.get(src)), filled) if nulls else filled
-            part.fold(code)
+                missing = np.asarray(col.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+                code += missing * 2
+                part.values[src] = np.where(missing, bool(plan.default.get(src)), filled)
+            build.hash_fold(part.hash, code)
         else:
             if plan.required[src] and nulls:
                 raise NotClean("blank required text")
@@ -250,8 +234,8 @@ def _check_slice(table, plan: _Plan) -> _Part:
             plain, fp, maybe = parse.text_facts(col, plan.limit, tokens=not upper3)
             if not plain:
                 col.validate(full=True)  # the reader skips UTF-8 checks: plain means ASCII
-            part.fold(fp)
-            part.text[src] = (plain, nulls)
+            build.hash_fold(part.hash, fp)
+            part.plain[src] = plain
             if upper3:
                 part.uniques[src] = None  # three capital letters each: valid codes, no blank
                 continue
@@ -259,7 +243,7 @@ def _check_slice(table, plan: _Plan) -> _Part:
                 raise NotClean("a blank spelled like a value")  # the careful lanes null it
             if src in plan.unique_of:
                 part.uniques[src] = pc.unique(col)
-    part.finish()
+    build.hash_finish(part.hash)
     return part
 
 
@@ -325,7 +309,7 @@ def _read_slices(path, info, delimiter, types, header, plan: _Plan, ticker) -> l
 def _run(path, info, delimiter, types, header, mapping, file, ctx, ticker) -> tuple[pd.DataFrame, list[int]]:
     import pyarrow as pa
 
-    plan = _Plan(header, mapping, types, ctx)
+    plan = _Plan(header, mapping, ctx)
     parts = _read_slices(path, info, delimiter, types, header, plan, ticker)
     ticker(0.85, "checking values")
     table = pa.concat_tables([p.table for p in parts])
@@ -343,20 +327,16 @@ def _run(path, info, delimiter, types, header, mapping, file, ctx, ticker) -> tu
         src = by_canon.get(c.name)
         if src is None:
             continue
-        if c.kind == "money":
-            out[c.name] = np.concatenate([p.values[src] for p in parts])
-        elif c.kind == "date":
+        if c.kind in ("money", "date", "bool"):
             out[c.name] = np.concatenate([p.values[src] for p in parts])
         elif c.kind == "float":
             vals = np.concatenate([p.values[src] for p in parts])
             if c.default is not None and np.isnan(vals).any():
                 vals = np.where(np.isnan(vals), c.default, vals)
             out[c.name] = vals
-        elif c.kind == "bool":
-            out[c.name] = np.concatenate([p.values[src] for p in parts])
         else:
             col = table.column(src)
-            plain = all(p.text[src][0] for p in parts)
+            plain = all(p.plain[src] for p in parts)
             if src in plan.unique_of:
                 seen = [p.uniques[src] for p in parts if p.uniques[src] is not None]
                 uniq = pa.concat_arrays(seen).unique().to_pylist() if seen else []
@@ -419,10 +399,6 @@ def _run(path, info, delimiter, types, header, mapping, file, ctx, ticker) -> tu
     data["_row"] = np.arange(2, n + 2, dtype=np.int64)
     frame = pd.DataFrame(data, copy=False)
     return frame, (np.flatnonzero(dups) + 2).tolist()
-
-
-def _micros(col) -> tuple[np.ndarray, np.ndarray]:
-    return parse.decimal_micros(col)
 
 
 def _strings(col, max_chars: int):

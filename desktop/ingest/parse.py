@@ -67,6 +67,12 @@ def blank_mask(values: pd.Series) -> np.ndarray:
 _SHORTEST_TOKEN, _LONGEST_TOKEN = 1, 4  # "-" ... "NULL": the blank spellings of parse.is_blank
 
 
+def string_offsets(arr) -> np.ndarray:
+    """The int64 value offsets of a (large_)string Arrow array, as a zero-copy numpy view:
+    value i is data[offs[i]:offs[i + 1]]."""
+    return np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset: arr.offset + len(arr) + 1]
+
+
 def text_facts(arr, limit: int, tokens: bool = True) -> tuple[bool, np.ndarray, np.ndarray]:
     """(plain, fingerprint, maybe blank) of one string array, reading only the offsets, the
     edge bytes and two byte reductions.
@@ -79,13 +85,12 @@ def text_facts(arr, limit: int, tokens: bool = True) -> tuple[bool, np.ndarray, 
       when ``tokens`` is False).
     """
     n = len(arr)
-    bufs = arr.buffers()
-    offs = np.frombuffer(bufs[1], dtype=np.int64)[arr.offset: arr.offset + n + 1]
+    offs = string_offsets(arr)
     lens = np.diff(offs)
     lo, hi = (int(offs[0]), int(offs[-1])) if n else (0, 0)
     if hi == lo:
         return True, np.zeros(n, dtype=np.int64), np.zeros(0, dtype=np.intp)
-    raw = np.frombuffer(bufs[2], dtype=np.uint8)
+    raw = np.frombuffer(arr.buffers()[2], dtype=np.uint8)
     data = raw[lo:hi]
     plain = bool(lens.max() <= limit and data.max() < 128)
     last = raw[offs[1:] - 1]  # an empty value reads a neighbour's byte: masked below

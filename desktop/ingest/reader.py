@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from desktop.domain.progress import Progress
-from desktop.ingest import sniff
+from desktop.ingest import parse, sniff
 from desktop.ingest.safety import XlsxFacts
 
 
@@ -339,26 +339,21 @@ class _Columns:
                 out.append(pd.Series(pd.arrays.ArrowStringArray(arr), copy=False))
             elif kinds == {"number"}:
                 out.append(pd.Series(np.concatenate([v for _, v in parts]), copy=False))
-            else:  # mixed chunks: the cells as read (blank cells are "")
-                cells = np.empty(sum(len(raw) for _, raw in self._raw(parts)), dtype=object)
+            else:  # chunks of different kinds: back to the cells (blank number cells NaN)
+                raws = [v.tolist() if k == "number" else v.to_pylist() if k == "text" else v for k, v in parts]
+                cells = np.empty(sum(len(r) for r in raws), dtype=object)
                 pos = 0
-                for _, raw in self._raw(parts):
-                    cells[pos: pos + len(raw)] = raw
-                    pos += len(raw)
+                for r in raws:
+                    cells[pos: pos + len(r)] = r
+                    pos += len(r)
                 out.append(pd.Series(cells, dtype=object, copy=False))
         return out
-
-    @staticmethod
-    def _raw(parts):
-        for kind, v in parts:
-            yield kind, (v.tolist() if kind == "number" else v.to_pylist() if kind == "text" else v)
 
 
 def _blank_cells(kind: str, v) -> np.ndarray:
     """Empty cells of one converted column chunk (calamine reads an empty cell as "")."""
     if kind == "text":
-        offs = np.frombuffer(v.buffers()[1], dtype=np.int64)[v.offset: v.offset + len(v) + 1]
-        empty = np.diff(offs) == 0
+        empty = np.diff(parse.string_offsets(v)) == 0
         return empty | np.asarray(v.is_null().to_numpy(zero_copy_only=False), dtype=bool) if v.null_count else empty
     if kind == "number":
         return np.isnan(v)
