@@ -200,14 +200,7 @@ class ColumnTableModel(QAbstractTableModel):
     # --- filtering / sorting ---------------------------------------------------------------
     def set_filter(self, name: str, mask: np.ndarray | None) -> None:
         """A named boolean mask over source rows (None removes it); filters combine with AND."""
-        if mask is None:
-            self._filters.pop(name, None)
-        else:
-            mask = np.asarray(mask, dtype=bool)
-            if len(mask) != self._n:
-                raise ValueError("mask length differs from the row count")
-            self._filters[name] = mask
-        self._recompute()
+        self.set_filters({name: mask})
 
     def set_filters(self, masks: dict[str, np.ndarray | None]) -> None:
         """Several named masks at once (one recompute)."""
