@@ -154,8 +154,10 @@ def _analysis(args: argparse.Namespace):
         from desktop.store import Workspace
 
         _reject_mixed_sources(args)
+        from desktop.workspace_analysis import analyse_workspace
+
         with Workspace.open(args.workspace, readonly=True) as ws:
-            return ws.analysis(args.as_of)
+            return analyse_workspace(ws, args.as_of)
     inputs, settings = _file_inputs(args)
     return build_analysis(inputs, settings, args.as_of)
 
@@ -180,6 +182,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
         # the brief carries the workspace's checklist: recompute and sync it first (as the app
         # does), unless another CommitDesk holds the workspace, then use the checklist as saved
         from desktop.store import Workspace, WorkspaceLocked
+        from desktop.workspace_analysis import analyse_workspace, sync_checklist
 
         _reject_mixed_sources(args)
         try:
@@ -188,7 +191,8 @@ def cmd_brief(args: argparse.Namespace) -> int:
             print(f"commitdesk: {exc}; the brief uses the actions checklist as last saved", file=sys.stderr)
             ws = Workspace.open(args.workspace, readonly=True)
         with ws:
-            analysis = ws.analysis(args.as_of)
+            analysis = analyse_workspace(ws, args.as_of)
+            sync_checklist(ws, analysis, as_of_given=args.as_of is not None)
             actions = ws.actions()
     write_brief(analysis, args.out, sections=args.sections, actions=actions, raw_usage=args.raw_usage)
     print(f"wrote {args.out}")

@@ -94,7 +94,10 @@ def format_action(a: Action) -> str:
 
 
 def cmd_actions(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Recompute (when the workspace can be written) and list the open actions."""
+    """Recompute and sync the checklist (when the workspace can be written), then list the open
+    actions."""
+    from desktop.workspace_analysis import analyse_workspace, sync_checklist
+
     out = out or sys.stdout
     err = err or sys.stderr
     statuses = None if getattr(args, "all", False) else ("open", "in_progress")
@@ -106,7 +109,8 @@ def cmd_actions(args: argparse.Namespace, out: TextIO | None = None, err: TextIO
             ws = Workspace.open(args.workspace, readonly=True)
         with ws:
             if not ws.readonly and ws.batches():
-                ws.analysis(getattr(args, "as_of", None))
+                as_of = getattr(args, "as_of", None)
+                sync_checklist(ws, analyse_workspace(ws, as_of), as_of_given=as_of is not None)
             actions = ws.actions(statuses)
     except WorkspaceError as exc:
         print(f"commitdesk: {exc}", file=err)

@@ -18,6 +18,7 @@ from desktop.domain.errors import InputError
 from desktop.domain.progress import sub
 from desktop.store import Workspace, WorkspaceError
 from desktop.ui.workers import TaskRunner
+from desktop.workspace_analysis import analyse_workspace, sync_checklist
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,8 @@ class Session(QObject):
 
         def job(p):
             try:
-                analysis = ws.analysis(as_of=as_of, progress=sub(p, 0.0, 0.85))
+                analysis = analyse_workspace(ws, as_of, progress=sub(p, 0.0, 0.85))
+                explicit = as_of is not None
             except InputError:
                 # a new, empty workspace has no date to take "latest usage" from: show it as of
                 # today so the analyst sees the (empty) pages and can import
@@ -80,7 +82,9 @@ class Session(QObject):
                 inputs = ws.inputs()
                 if not (inputs.usage.empty and inputs.commitments.empty):
                     raise
-                analysis = ws.analysis(as_of=date.today(), progress=sub(p, 0.0, 0.85))
+                analysis = analyse_workspace(ws, date.today(), progress=sub(p, 0.0, 0.85))
+                explicit = True
+            sync_checklist(ws, analysis, as_of_given=explicit)
             prepared = {}
             for i, (name, fn) in enumerate(preparers.items()):
                 p.step(0.85 + 0.15 * i / max(1, len(preparers)), "Preparing tables")

@@ -9,6 +9,7 @@ import pytest
 from desktop.domain.errors import InputError
 from desktop.domain.results import Finding
 from desktop.store import Workspace
+from desktop.workspace_analysis import analyse_workspace, sync_checklist
 
 
 def f(key: str, severity: str = "high", owner: str | None = "ana", due: date | None = None,
@@ -110,7 +111,7 @@ def test_duplicate_keys_in_one_sync_keep_the_last(ws):
 def test_looking_back_at_an_earlier_date_keeps_the_checklist(ws, monkeypatch):
     from types import SimpleNamespace
 
-    import desktop.domain.analysis as analysis_module
+    import desktop.workspace_analysis as analysis_module
 
     results = {date(2026, 10, 15): (f(BUDGET), f(CONTRACT)), date(2026, 9, 1): (f(FLAG),)}
 
@@ -118,14 +119,18 @@ def test_looking_back_at_an_earlier_date_keeps_the_checklist(ws, monkeypatch):
         as_of = as_of or date(2026, 10, 15)  # "latest usage date"
         return SimpleNamespace(findings=results[as_of], as_of=as_of)
 
+    def refresh(as_of=None):
+        analysis = analyse_workspace(ws, as_of)
+        return sync_checklist(ws, analysis, as_of_given=as_of is not None)
+
     monkeypatch.setattr(analysis_module, "build_analysis", fake_build)
-    ws.analysis()
+    assert refresh()
     assert ws.actions_as_of() == date(2026, 10, 15)
-    ws.analysis(as_of=date(2026, 9, 1))  # the analyst looks back: no change
+    assert not refresh(date(2026, 9, 1))  # the analyst looks back: no change
     assert {a.key: a.status for a in ws.actions()} == {BUDGET: "open", CONTRACT: "open"}
     # a fixed as-of mode is the workspace's reporting date: it does sync
     ws.set_as_of_mode("fixed", date(2026, 9, 1))
-    ws.analysis()
+    assert refresh()
     assert {a.key: a.status for a in ws.actions()} == {BUDGET: "done", CONTRACT: "done",
                                                        FLAG: "open"}
     # never resolved before it was opened

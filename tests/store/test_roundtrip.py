@@ -19,6 +19,7 @@ from desktop.ingest import read_file
 from desktop.resources import DEMO_KINDS, demo_files
 from desktop.store import Workspace, create_demo_workspace
 from desktop.store.commands import cmd_actions, cmd_import, load_workspace
+from desktop.workspace_analysis import analyse_workspace, sync_checklist
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 EXTRA_USAGE = [DATA / "vendor-fixtures" / "openai_dashboard_cost_export_fixture.csv",
@@ -77,6 +78,29 @@ def test_workspace_inputs_equal_files_inputs(imported):
     pd.testing.assert_frame_equal(inputs.usage, direct_usage, check_exact=True)
 
 
+def _refresh(ws):
+    analysis = analyse_workspace(ws)
+    sync_checklist(ws, analysis, as_of_given=False)
+    return analysis
+
+
+def test_reading_the_analysis_never_writes(tmp_path):
+    path = tmp_path / "a.commitdesk"
+    files = demo_files()
+    with Workspace.open(path, create=True) as ws:
+        for kind in DEMO_KINDS:
+            if kind in files:
+                ws.import_file(files[kind], kind)
+        changes = ws.conn.total_changes
+        analysis = analyse_workspace(ws)
+        assert analysis.findings, "the demo has planted problems"
+        assert ws.conn.total_changes == changes
+        assert ws.actions() == [] and ws.actions_as_of() is None
+        assert sync_checklist(ws, analysis, as_of_given=False)
+        assert ws.conn.total_changes > changes
+        assert {a.key for a in ws.actions()} == {f.key for f in analysis.findings}
+
+
 def test_workspace_analysis_syncs_actions(tmp_path):
     path = tmp_path / "a.commitdesk"
     files = demo_files()
@@ -84,7 +108,7 @@ def test_workspace_analysis_syncs_actions(tmp_path):
         for kind in DEMO_KINDS:
             if kind in files:
                 ws.import_file(files[kind], kind)
-        analysis = ws.analysis()
+        analysis = _refresh(ws)
         direct = build_analysis(ws.inputs(), ws.settings(), None)
         assert to_json(analysis) == to_json(direct)
         assert analysis.findings, "the demo has planted problems"
@@ -94,13 +118,13 @@ def test_workspace_analysis_syncs_actions(tmp_path):
         ws.set_action(first, status="in_progress", notes="looking")
         # re-import the usage (replace): recompute keeps keys, status and notes
         ws.import_file(files["usage"], "usage", replace=True)
-        again = ws.analysis()
+        again = _refresh(ws)
         assert {f.key for f in again.findings} == keys
         assert ws.action(first).status == "in_progress" and ws.action(first).notes == "looking"
         # removing the invoices makes every invoice finding disappear: their actions close
         inv_batch = next(b.id for b in ws.batches() if b.kind == "invoices")
         ws.remove_batch(inv_batch)
-        third = ws.analysis()
+        third = _refresh(ws)
         gone = {a.key for a in ws.actions() if a.resolution == "resolved"}
         assert gone == keys - {f.key for f in third.findings}
         assert gone and all(k.startswith(("flag:", "invoice:")) for k in gone)

@@ -1,0 +1,277 @@
+"""Import batches: a file's canonical rows (Arrow IPC chunks), its ImportReport, content hash,
+format and mapping profile, written in one transaction; and ``inputs()``, which rebuilds the
+canonical frames of every batch in import order."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from desktop.domain import tables
+from desktop.domain.errors import InputError
+from desktop.domain.inputs import Inputs
+from desktop.domain.progress import Progress, sub
+from desktop.domain.results import ImportReport
+from desktop.domain.settings import Settings
+from desktop.store import frames
+from desktop.store.db import Database
+from desktop.store.errors import DuplicateImport, WorkspaceCorrupt, WorkspaceError
+from desktop.store.profiles import Profiles
+from desktop.store.records import BatchRecord, now_iso, report_from_json, report_to_json
+
+
+def file_sha256(path: Path) -> tuple[str, int]:
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(1 << 20)
+            if not block:
+                break
+            size += len(block)
+            h.update(block)
+    return h.hexdigest(), size
+
+
+def _usage_days(frame: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """The distinct (vendor key, day, vendor) of a usage frame (for the double-counting check)."""
+    if frame.empty:
+        return []
+    sub_ = frame[["vendor", "date"]].dropna().drop_duplicates()
+    out: dict[tuple[str, str], str] = {}
+    days = sub_["date"].dt.strftime("%Y-%m-%d")
+    for vendor, day in zip(sub_["vendor"].tolist(), days.tolist(), strict=True):
+        out.setdefault((tables.vendor_key(vendor), day), vendor)
+    return [(k, v, d) for (k, d), v in out.items()]
+
+
+def _delete_batch(conn: sqlite3.Connection, batch_id: int) -> None:
+    conn.execute("DELETE FROM batch_chunks WHERE batch_id = ?", (batch_id,))
+    conn.execute("DELETE FROM usage_days WHERE batch_id = ?", (batch_id,))
+    conn.execute("DELETE FROM batches WHERE id = ?", (batch_id,))
+
+
+class Batches:
+    """The import batches of one workspace. ``settings`` gives the workspace settings an import
+    reads with; ``profiles`` the saved mapping profiles it recognises files by."""
+
+    def __init__(self, db: Database, profiles: Profiles, settings: Callable[[], Settings]):
+        self._db = db
+        self._profiles = profiles
+        self._settings = settings
+        self._frame_cache: dict[int, pd.DataFrame] = {}
+
+    def clear_cache(self) -> None:
+        self._frame_cache.clear()
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def import_file(self, path: str | os.PathLike[str], kind: str | None = None, *,
+                    replace: bool = False, profile: dict | str | None = None,
+                    progress: Progress | None = None,
+                    refuse_rejected: bool | tuple[str, ...] = False) -> ImportReport:
+        from desktop.ingest import read_file
+
+        self._db.require_writable("import a file")
+        src = Path(path)
+        try:
+            content_hash, size = file_sha256(src)
+        except FileNotFoundError as exc:
+            raise InputError("file not found", file=str(src)) from exc
+        except PermissionError as exc:
+            raise InputError("permission denied reading the file", file=str(src)) from exc
+        old = self._batch_by_hash(content_hash)
+        if old is not None and not replace:
+            raise self._duplicate(src.name, old)
+        profile_name, profile_dict = self._profiles.resolve(profile)
+        saved = self._profiles.all()
+        try:
+            result = read_file(src, kind, settings=self._settings(), profile=profile_dict,
+                               profiles=list(saved.values()) if profile_dict is None else None,
+                               progress=sub(progress, 0.0, 0.8))
+        except ValueError as exc:
+            if isinstance(exc, InputError):
+                raise
+            raise InputError(str(exc), file=src.name) from exc
+        fmt = result.report.format
+        if profile_dict is None and fmt.startswith("profile:") and fmt[8:] in saved:
+            profile_name, profile_dict = fmt[8:], saved[fmt[8:]]  # recognised by its signature
+        rep = result.report
+        if rep.rows_rejected and (refuse_rejected is True or (
+                isinstance(refuse_rejected, tuple) and result.kind in refuse_rejected)):
+            first = rep.errors[0] if rep.errors else None
+            more = f" ({rep.rows_rejected} rows rejected)" if rep.rows_rejected > 1 else ""
+            raise InputError(f"{first.message if first else 'rows rejected'}{more}; the file was "
+                             "not imported", file=rep.file or src.name,
+                             row=first.row if first else None, column=first.column if first else None)
+        return self.store_result(result, src, content_hash=content_hash, file_size=size,
+                                 replace=replace, profile_name=profile_name, profile=profile_dict,
+                                 progress=sub(progress, 0.8, 1.0))
+
+    def store_result(self, result: Any, src: str | os.PathLike[str], *,
+                     content_hash: str | None = None, file_size: int | None = None,
+                     replace: bool = False, profile_name: str | None = None,
+                     profile: dict | None = None, progress: Progress | None = None) -> ImportReport:
+        self._db.require_writable("import a file")
+        src = Path(src)
+        if content_hash is None or file_size is None:
+            content_hash, file_size = file_sha256(src)
+        kind = result.kind
+        if kind not in Inputs.TABLES:
+            raise InputError(f"unknown table kind {kind!r}", file=str(src))
+        frame: pd.DataFrame = result.frame
+        report: ImportReport = result.report
+        columns_json = frames.dtypes_json(frame)
+        chunks = list(frames.encode_chunks(frame))
+        days = _usage_days(frame) if kind == "usage" else []
+        imported_at = now_iso()
+        p = progress if progress is not None else Progress()
+        with self._db.write(f"import {src.name}") as conn:
+            old = conn.execute("SELECT id, seq FROM batches WHERE content_hash = ?",
+                               (content_hash,)).fetchone()
+            if old is not None and not replace:
+                raise self._duplicate(src.name, self._batch_by_hash(content_hash) or {
+                    "id": old[0], "file_name": "?", "kind": "?", "row_count": "?",
+                    "imported_at": "?"})
+            if old is not None:
+                seq = old[1]
+                _delete_batch(conn, old[0])
+            else:
+                seq = (conn.execute("SELECT max(seq) FROM batches").fetchone()[0] or 0) + 1
+            cur = conn.execute(
+                "INSERT INTO batches(seq, kind, file_name, source_path, content_hash, file_size, "
+                "format, profile_name, profile, imported_at, report, row_count, chunk_count, columns)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (seq, kind, src.name, str(src.absolute()), content_hash, file_size, report.format,
+                 profile_name, json.dumps(profile, sort_keys=True) if profile is not None else None,
+                 imported_at, report_to_json(report), len(frame), len(chunks), columns_json))
+            batch_id = cur.lastrowid
+            for i, (nrows, blob) in enumerate(chunks):
+                conn.execute("INSERT INTO batch_chunks(batch_id, chunk, nrows, data) VALUES (?,?,?,?)",
+                             (batch_id, i, nrows, blob))
+                p.step((i + 1) / (len(chunks) + 1), f"saving {src.name}")
+            if days:
+                conn.executemany(
+                    "INSERT INTO usage_days(batch_id, vendor_key, vendor, day) VALUES (?,?,?,?)",
+                    [(batch_id, k, v, d) for k, v, d in days])
+        overlaps = self._overlaps(batch_id)
+        p.step(1.0, f"imported {src.name}")
+        if overlaps:
+            report = dataclasses.replace(report, warnings=report.warnings + overlaps)
+        return report
+
+    def remove(self, batch_id: int) -> None:
+        self._db.require_writable("remove an import")
+        with self._db.write("remove the import") as conn:
+            if conn.execute("SELECT 1 FROM batches WHERE id = ?", (batch_id,)).fetchone() is None:
+                raise WorkspaceError(f"There is no import batch {batch_id} in {self._db.path.name}.",
+                                     path=str(self._db.path))
+            _delete_batch(conn, batch_id)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def _overlaps(self, batch_id: int) -> tuple[str, ...]:
+        rows = self._db.read(
+            "SELECT o.batch_id, b.file_name, min(u.vendor), count(*), min(u.day), max(u.day) "
+            "FROM usage_days u JOIN usage_days o ON o.vendor_key = u.vendor_key AND o.day = u.day "
+            "AND o.batch_id <> u.batch_id JOIN batches b ON b.id = o.batch_id "
+            "WHERE u.batch_id = ? GROUP BY o.batch_id, u.vendor_key ORDER BY b.seq, u.vendor_key",
+            (batch_id,))
+        out = []
+        for other, name, vendor, n, first, last in rows:
+            span = first if first == last else f"{first}..{last}"
+            out.append(f"possible double counting: usage of {vendor} on {n} day"
+                       f"{'s' if n != 1 else ''} ({span}) also comes from {name} (batch {other})")
+        return tuple(out)
+
+    def _duplicate(self, name: str, old: dict) -> DuplicateImport:
+        when = old["imported_at"][:16].replace("T", " ")
+        return DuplicateImport(
+            f"{name} was already imported (batch {old['id']}: {old['file_name']}, {old['kind']}, "
+            f"{old['row_count']} rows, on {when} UTC). Nothing was imported. Choose 'replace' to "
+            "import it again in place of that batch.", path=str(self._db.path), batch_id=old["id"])
+
+    def _batch_by_hash(self, content_hash: str) -> dict | None:
+        rows = self._db.read("SELECT id, kind, file_name, row_count, imported_at FROM batches "
+                             "WHERE content_hash = ?", (content_hash,))
+        if not rows:
+            return None
+        r = rows[0]
+        return {"id": r[0], "kind": r[1], "file_name": r[2], "row_count": r[3], "imported_at": r[4]}
+
+    def records(self) -> list[BatchRecord]:
+        rows = self._db.read(
+            "SELECT id, kind, file_name, source_path, content_hash, file_size, format, "
+            "profile_name, profile, imported_at, row_count, report FROM batches ORDER BY seq")
+        out = []
+        for r in rows:
+            out.append(BatchRecord(
+                id=r[0], kind=r[1], file_name=r[2], source_path=r[3], content_hash=r[4],
+                file_size=r[5], format=r[6], profile_name=r[7],
+                profile=json.loads(r[8]) if r[8] else None, imported_at=r[9], row_count=r[10],
+                report=report_from_json(r[11]), overlaps=self._overlaps(r[0])))
+        return out
+
+    def frame(self, batch_id: int) -> pd.DataFrame:
+        """The canonical rows of one batch (a copy; decoded frames are cached in memory, which is
+        safe because a stored batch never changes: replacing it makes a new batch id)."""
+        with self._db.mutex:
+            cached = self._frame_cache.get(batch_id)
+            if cached is not None:
+                return cached.copy()
+            frame = self._decode(batch_id)
+            self._frame_cache[batch_id] = frame
+            return frame.copy()
+
+    def _decode(self, batch_id: int) -> pd.DataFrame:
+        path = self._db.path
+        with self._db.mutex:
+            row = self._db.read("SELECT columns, chunk_count, row_count FROM batches WHERE id = ?",
+                                (batch_id,))
+            if not row:
+                raise WorkspaceError(f"There is no import batch {batch_id}.", path=str(path))
+            columns, chunk_count, row_count = row[0]
+            blobs = self._db.read("SELECT nrows, data FROM batch_chunks WHERE batch_id = ? "
+                                  "ORDER BY chunk", (batch_id,))
+        if len(blobs) != chunk_count or sum(n for n, _ in blobs) != row_count:
+            raise WorkspaceCorrupt(f"Import batch {batch_id} in {path.name} is incomplete.",
+                                   path=str(path))
+        try:
+            return frames.decode_chunks([b for _, b in blobs], columns)
+        except (frames.DecodeError, ValueError, KeyError) as exc:
+            raise WorkspaceCorrupt(f"Import batch {batch_id} in {path.name} cannot be read "
+                                   f"({exc}). Remove it and import its file again.",
+                                   path=str(path)) from exc
+
+    def inputs(self, progress: Progress | None = None) -> Inputs:
+        """The canonical frames of every batch in import order (as imported: no edits)."""
+        p = progress if progress is not None else Progress()
+        with self._db.mutex:
+            rows = self._db.read("SELECT id, kind, report FROM batches ORDER BY seq")
+            live = {r[0] for r in rows}
+            for gone in [b for b in self._frame_cache if b not in live]:
+                del self._frame_cache[gone]
+            parts: dict[str, list[pd.DataFrame]] = {name: [] for name in Inputs.TABLES}
+            reports = []
+            for i, (batch_id, kind, report) in enumerate(rows):
+                parts[kind].append(self.frame(batch_id))
+                reports.append(report_from_json(report))
+                p.step((i + 1) / (len(rows) + 1), "reading the workspace")
+        inputs = Inputs()
+        for name in Inputs.TABLES:
+            frs = parts[name]
+            if not frs:
+                continue
+            frame = frs[0]
+            for extra in frs[1:]:
+                frame = pd.concat([frame, extra], ignore_index=True)
+            inputs = inputs.with_table(name, frame)
+        return dataclasses.replace(inputs, imports=tuple(reports))

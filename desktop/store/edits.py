@@ -1,0 +1,246 @@
+"""What the analyst sets in a workspace, each change undoable within the session: settings,
+commitment edits (an overlay on the imported commitment rows) and the as-of mode; and the undo /
+redo stack those changes (and action changes) go through."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from desktop.domain.errors import InputError
+from desktop.domain.inputs import Inputs
+from desktop.domain.settings import Settings
+from desktop.store.db import Database
+from desktop.store.records import Edit, date_or_none, iso_or_none, now_iso, to_date
+from desktop.store.validate import EDITABLE_COMMITMENT, validate_commitment_change, validate_settings
+
+AS_OF_MODES = ("latest_usage", "today", "fixed")
+MAX_UNDO = 200
+
+# how an undo/redo step writes a state back: (connection, edit key, state) -> None
+Applier = Callable[[sqlite3.Connection, Any, Any], None]
+
+
+class UndoStack:
+    """The session's undo and redo steps. Each step is an Edit (target, key, before, after);
+    undoing writes ``before`` back through the applier registered for its target, in one
+    transaction."""
+
+    def __init__(self, db: Database):
+        self._db = db
+        self._undo: list[Edit] = []
+        self._redo: list[Edit] = []
+        self._appliers: dict[str, Applier] = {}
+
+    def register(self, target: str, applier: Applier) -> None:
+        self._appliers[target] = applier
+
+    def push(self, edit: Edit) -> None:
+        self._undo.append(edit)
+        del self._undo[:-MAX_UNDO]
+        self._redo.clear()
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    @property
+    def undo_label(self) -> str | None:
+        return self._undo[-1].label if self._undo else None
+
+    @property
+    def redo_label(self) -> str | None:
+        return self._redo[-1].label if self._redo else None
+
+    def _apply(self, edit: Edit, state: Any, doing: str) -> None:
+        with self._db.write(doing) as conn:
+            self._appliers[edit.target](conn, edit.key, state)
+
+    def undo(self) -> str | None:
+        """Undo the last edit; returns its label (None when there is nothing to undo)."""
+        self._db.require_writable("undo")
+        if not self._undo:
+            return None
+        edit = self._undo[-1]
+        self._apply(edit, edit.before, f"undo '{edit.label}'")
+        self._undo.pop()
+        self._redo.append(edit)
+        return edit.label
+
+    def redo(self) -> str | None:
+        self._db.require_writable("redo")
+        if not self._redo:
+            return None
+        edit = self._redo[-1]
+        self._apply(edit, edit.after, f"redo '{edit.label}'")
+        self._redo.pop()
+        self._undo.append(edit)
+        return edit.label
+
+
+def apply_commitment_edits(frame: pd.DataFrame, edits: list[tuple]) -> pd.DataFrame:
+    """The commitment rows with each stored edit (contract_id, period_start ISO, changes JSON)
+    written over the period it names; edits of periods no longer imported are ignored."""
+    frame = frame.copy()
+    starts = frame["period_start"].dt.strftime("%Y-%m-%d")
+    for contract_id, period_start, changes_json in edits:
+        mask = (frame["contract_id"] == contract_id).fillna(False) & (starts == period_start)
+        if not mask.any():
+            continue
+        for name, value in json.loads(changes_json).items():
+            col = frame[name]
+            if value is None:
+                frame.loc[mask, name] = pd.NA
+            elif EDITABLE_COMMITMENT[name] == "date":
+                frame.loc[mask, name] = pd.Timestamp(value)
+            else:
+                frame.loc[mask, name] = value
+            frame[name] = frame[name].astype(col.dtype)
+    return frame
+
+
+def _store_settings(conn: sqlite3.Connection, data: dict | None) -> None:
+    if data is None:
+        conn.execute("DELETE FROM settings WHERE id = 1")
+    else:
+        conn.execute("INSERT INTO settings(id, data) VALUES (1, ?) ON CONFLICT(id) DO UPDATE "
+                     "SET data = excluded.data", (json.dumps(data, sort_keys=True),))
+
+
+def _store_commitment_edit(conn: sqlite3.Connection, key: tuple[str, str], changes: dict | None) -> None:
+    if changes is None:
+        conn.execute("DELETE FROM commitment_edits WHERE contract_id = ? AND period_start = ?", key)
+    else:
+        conn.execute(
+            "INSERT INTO commitment_edits(contract_id, period_start, changes, edited_at) "
+            "VALUES (?,?,?,?) ON CONFLICT(contract_id, period_start) DO UPDATE SET "
+            "changes = excluded.changes, edited_at = excluded.edited_at",
+            (*key, json.dumps(changes, sort_keys=True), now_iso()))
+
+
+def _store_as_of(conn: sqlite3.Connection, state: dict) -> None:
+    conn.execute("INSERT INTO meta(key, value) VALUES ('as_of_mode', ?) ON CONFLICT(key) "
+                 "DO UPDATE SET value = excluded.value", (state["mode"],))
+    if state["date"] is None:
+        conn.execute("DELETE FROM meta WHERE key = 'as_of_date'")
+    else:
+        conn.execute("INSERT INTO meta(key, value) VALUES ('as_of_date', ?) ON CONFLICT(key) "
+                     "DO UPDATE SET value = excluded.value", (state["date"],))
+
+
+class Edits:
+    """Settings, commitment edits and the as-of mode. ``commitments`` gives the current
+    commitment rows (an edit must name an imported period)."""
+
+    def __init__(self, db: Database, undo: UndoStack, commitments: Callable[[], pd.DataFrame]):
+        self._db = db
+        self._undo = undo
+        self._commitments = commitments
+        undo.register("settings", lambda conn, _key, state: _store_settings(conn, state))
+        undo.register("commitment", _store_commitment_edit)
+        undo.register("as_of", lambda conn, _key, state: _store_as_of(conn, state))
+
+    # -- settings ----------------------------------------------------------------------------
+
+    def settings(self) -> Settings:
+        rows = self._db.read("SELECT data FROM settings WHERE id = 1")
+        if not rows:
+            return Settings()
+        return Settings.from_dict(json.loads(rows[0][0]))
+
+    def set_settings(self, settings: Settings) -> None:
+        self._db.require_writable("save the settings")
+        validate_settings(settings)
+        rows = self._db.read("SELECT data FROM settings WHERE id = 1")
+        before = json.loads(rows[0][0]) if rows else None
+        after = settings.to_dict()
+        if before == after:
+            return
+        with self._db.write("save the settings") as conn:
+            _store_settings(conn, after)
+        self._undo.push(Edit("change settings", "settings", None, before, after))
+
+    # -- commitments -------------------------------------------------------------------------
+
+    def update_commitment(self, contract_id: str, period_start: Any, changes: dict[str, Any]) -> None:
+        self._db.require_writable("edit the commitment")
+        if not changes:
+            return
+        start = to_date(period_start)
+        commitments = self._commitments()
+        mask = (commitments["contract_id"] == contract_id).fillna(False) & (
+            commitments["period_start"].dt.date == start)
+        if not mask.any():
+            raise InputError(f"no commit period of contract {contract_id!r} starts on {start}",
+                             column="period_start")
+        clean = {k: validate_commitment_change(k, v, start) for k, v in changes.items()}
+        key = (contract_id, start.isoformat())
+        rows = self._db.read("SELECT changes FROM commitment_edits WHERE contract_id = ? AND "
+                             "period_start = ?", key)
+        before = json.loads(rows[0][0]) if rows else None
+        after = dict(before or {})
+        after.update(clean)
+        if after == before:
+            return
+        with self._db.write("save the commitment edit") as conn:
+            _store_commitment_edit(conn, key, after)
+        self._undo.push(Edit(f"edit {contract_id} {start}", "commitment", key, before, after))
+
+    def commitment_edits(self) -> dict[tuple[str, _dt.date], dict]:
+        return {(c, _dt.date.fromisoformat(s)): json.loads(ch) for c, s, ch in self._db.read(
+            "SELECT contract_id, period_start, changes FROM commitment_edits ORDER BY 1, 2")}
+
+    def overlay(self, inputs: Inputs) -> Inputs:
+        """``inputs`` with the stored commitment edits applied."""
+        edits = self._db.read("SELECT contract_id, period_start, changes FROM commitment_edits")
+        if not edits or inputs.commitments.empty:
+            return inputs
+        return inputs.with_table("commitments", apply_commitment_edits(inputs.commitments, edits))
+
+    # -- as-of mode ---------------------------------------------------------------------------
+
+    def as_of_mode(self) -> tuple[str, _dt.date | None]:
+        rows = dict(self._db.read("SELECT key, value FROM meta WHERE key IN ('as_of_mode', 'as_of_date')"))
+        mode = rows.get("as_of_mode", "latest_usage")
+        return mode, date_or_none(rows.get("as_of_date"))
+
+    def set_as_of_mode(self, mode: str, on: Any = None) -> None:
+        self._db.require_writable("save the as-of date")
+        if mode not in AS_OF_MODES:
+            raise InputError(f"unknown as-of mode {mode!r}; one of {', '.join(AS_OF_MODES)}",
+                             column="as_of_mode")
+        if mode == "fixed":
+            if on is None:
+                raise InputError("a fixed as-of mode needs a date", column="as_of_date")
+            try:
+                day: str | None = to_date(on).isoformat()
+            except (TypeError, ValueError) as exc:
+                raise InputError(f"not a date: {on!r}", column="as_of_date") from exc
+        else:
+            day = None
+        before_mode, before_day = self.as_of_mode()
+        before = {"mode": before_mode, "date": iso_or_none(before_day)}
+        after = {"mode": mode, "date": day}
+        if before == after:
+            return
+        with self._db.write("save the as-of date") as conn:
+            _store_as_of(conn, after)
+        self._undo.push(Edit("change the as-of date", "as_of", None, before, after))
+
+    def resolve_as_of(self, today: _dt.date | None = None) -> _dt.date | None:
+        mode, day = self.as_of_mode()
+        if mode == "fixed":
+            return day
+        if mode == "today":
+            return today or _dt.date.today()
+        return None
+
