@@ -219,6 +219,57 @@ def test_burn_up_readout_and_pick(analysis):
     assert charts.pick(d, noon, 300, px_x=10 / DAY, px_y=1.0) is None
 
 
+def test_burn_up_days_hand_computed(analysis):
+    """The one daily burn-up (charts and brief read it): exact micros, exact burn line, anchor."""
+    bu = charts.burn_up_days(contract(), date(2026, 1, 13), analysis.usage)
+    assert bu.n == 20 and bu.n_obs == 13 and bu.known
+    # C1's eligible rows by day (the ineligible 99 on Jan 2 and the Jan 14 row after T are out)
+    assert (bu.daily[:13] // 1_000_000).tolist() == [15, 0, 20, 0, 0, 0, 0, 0, 0, 30, 0, 25, 15]
+    assert bu.daily[13:].tolist() == [0] * 7
+    # P1: 100 x (i+1)/10 ; P2 adds 200 x (i-9)/10 from Jan 11 (exact Decimals)
+    assert bu.expected[0] == D(10) and bu.expected[9] == D(100) and bu.expected[12] == D(160)
+    assert bu.expected[19] == D(300)
+    assert bu.anchor == D("105.00") and bu.anchor_day == 12
+    assert bu.projected(11) is None and bu.projected(12) == D("105.00")
+    assert bu.projected(19) == D("161.56")  # 105 + 7 x 8.08 = projected_consumption
+    # before the term: projected from the day before the first day; after it: no projection
+    early = charts.burn_up_days(contract(), date(2025, 12, 30), analysis.usage)
+    assert early.n_obs == 0 and early.anchor == D("0.00") and early.anchor_day == -1
+    assert early.projected(0) == D("8.08")
+    late = charts.burn_up_days(contract(), date(2026, 2, 1), analysis.usage)
+    assert late.anchor is None and late.projected(19) is None and late.n_obs == 20
+    # without usage rows: no daily actuals, the projection starts from consumed_to_date
+    bare = charts.burn_up_days(contract(), date(2026, 1, 13), None)
+    assert not bare.known and bare.n_obs == 0 and bare.anchor == D("105.00")
+
+
+def test_burn_up_chart_and_brief_data_are_one_derivation(analysis):
+    """A usage row that names C1 but falls between its periods is not part of C1's consumption:
+    the chart and the brief's Data sheet both leave it out and both reach consumed_to_date (the
+    brief used to count it: it derived the burn-up a second time, by term dates)."""
+    from dataclasses import replace
+
+    from desktop.brief.data import burn_up as brief_burn_up
+
+    c = contract()
+    gap = replace(c, periods=(c.periods[0], replace(c.periods[1], period_start=date(2026, 1, 12))))
+    u = usage_frame()
+    extra = u.iloc[[0]].copy()
+    extra["date"] = pd.Timestamp("2026-01-11")  # in no period of `gap`
+    extra["cost"] = m("7.00")
+    extra["_row"] = 11
+    u = pd.concat([u, extra], ignore_index=True)
+    a = replace(analysis, contracts=(gap,), usage=u)
+    chart = charts.burn_up(a, "C1").get("consumed")
+    rows = brief_burn_up(gap, a.as_of, u)
+    assert chart.y[-1] == 105.0
+    assert [r.consumed for r in rows[:13]] == [D(str(v)).quantize(D("0.01")) for v in chart.y]
+    assert rows[12].consumed == D("105.00")
+    assert [r.projected for r in rows[12:]] == [D("105.00") + D("8.08") * k for k in range(8)]
+    forecast = charts.burn_up(a, "C1").get("forecast")
+    assert forecast.y.tolist() == pytest.approx([float(r.projected) for r in rows[12:]])
+
+
 def test_burn_up_unknown_contract(analysis):
     with pytest.raises(InputError):
         charts.burn_up(analysis, "nope")

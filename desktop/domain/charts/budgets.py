@@ -1,0 +1,90 @@
+"""Budget utilization: actual / budget and forecast / budget per allocation line of one month,
+bars coloured by alert tier, the alert-tier thresholds of the settings as horizontal lines.
+``budget_point_rows`` decides which usage rows stand behind a budget line's bars.
+
+Decision (docs/domain.md is silent on charts): the month shown by default is the month of T when
+a budget exists for it, else the latest budget month.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+import numpy as np
+
+from desktop.domain import palette
+from desktop.domain.charts.common import settings_of, usage_of
+from desktop.domain.charts.model import ChartData, RefIndex, Series, Threshold, fmt_money, to_float
+from desktop.domain.results import ALERT_TIERS, Analysis, BudgetResult, SourceRef
+from desktop.domain.tables import vendor_key
+
+
+def budget_point_rows(analysis: Analysis, rows: Sequence[BudgetResult], month: str) -> list[list[SourceRef]]:
+    """Per budget line of ``month`` (``rows``): the usage rows dated in the month up to T whose
+    value of the line's dimension is the line's (casefolded) and, when the line names a
+    vendor, whose vendor is that vendor."""
+    T = analysis.as_of
+    u = usage_of(analysis)
+    y, mo = int(month[:4]), int(month[5:7])
+    m_start = date(y, mo, 1)
+    m_end = date(y + (mo == 12), mo % 12 + 1, 1) - timedelta(days=1)
+    d = u["date"].to_numpy(dtype="datetime64[D]")
+    in_month = (d >= np.datetime64(m_start, "D")) & (d <= np.datetime64(min(m_end, T), "D"))
+    refs: list[list[SourceRef]] = []
+    for b in rows:
+        m = in_month.copy()
+        if b.dimension and b.dimension in u.columns:
+            m &= (u[b.dimension].astype("string").str.casefold() == (b.value or "").casefold()).fillna(False).to_numpy(bool)
+        else:
+            m[:] = False
+        if b.vendor:
+            vk = vendor_key(b.vendor)
+            m &= u["vendor"].astype("string").fillna("").map(vendor_key).to_numpy(object) == vk
+        sub = u[m]
+        refs.append([SourceRef(str(f), int(r)) for f, r in zip(sub["_file"], sub["_row"], strict=True)])
+    return refs
+
+
+def budget_utilization(analysis: Analysis, month: str | None = None) -> ChartData:
+    """Utilization (actual / budget) and forecast / budget per allocation line of one month,
+    bars coloured by alert tier, the tier thresholds drawn."""
+    st = settings_of(analysis)
+    T = analysis.as_of
+    months = sorted({b.month for b in analysis.budgets})
+    if month is None:
+        tm = f"{T:%Y-%m}"
+        month = tm if tm in months else (months[-1] if months else tm)
+    rows = [b for b in analysis.budgets if b.month == month]
+    n = len(rows)
+    xs = np.arange(n, dtype=np.float64)
+    util = np.asarray([to_float(b.utilization) for b in rows])
+    fc = np.asarray([float(b.forecast) / float(b.budget) if b.budget else float("nan") for b in rows])
+    refs = budget_point_rows(analysis, rows, month)
+    notes = tuple(
+        f"{fmt_money(float(b.actual))} of {fmt_money(float(b.budget))}, {b.alert_tier.replace('_', ' ')}"
+        + (", spike" if b.spike else "")
+        for b in rows
+    )
+    fnotes = tuple(f"forecast {fmt_money(float(b.forecast))}, severity {b.severity}" for b in rows)
+    w = np.full(n, 0.38)
+    ref_index = RefIndex.from_refs(refs)
+    series = (
+        Series("utilization", "Utilization (actual / budget)", xs - 0.2, util, palette.ROLE_COLORS["actual"],
+               "bar", unit="ratio", width=w, lo=xs - 0.5, hi=xs + 0.5, refs=ref_index, notes=notes,
+               point_colors=tuple(palette.tier_color(b.alert_tier) for b in rows), legend=False),
+        Series("forecast", "Forecast / budget", xs + 0.2, fc, palette.ROLE_COLORS["forecast"], "bar_outline",
+               unit="ratio", width=w, lo=xs - 0.5, hi=xs + 0.5, refs=ref_index, notes=fnotes),
+    )
+    thresholds = tuple(
+        Threshold(v, f"{name.replace('_', ' ')} {v:.0%}", palette.TIER_COLORS[name])
+        for name, v in (("info", st.tier_info), ("warning", st.tier_warning), ("critical", st.tier_critical),
+                        ("hard_stop", st.tier_hard_stop), ("hard_cap", st.tier_hard_cap))
+    )
+    return ChartData("budget_utilization", f"Budget utilization · {month} (as of {T.isoformat()})", series,
+                     "category", "Allocation", "Share of budget", categories=tuple(b.allocation for b in rows),
+                     thresholds=thresholds, currency=analysis.currency,
+                     swatches=tuple((f"Utilization, tier {t.replace('_', ' ')}", palette.tier_color(t))
+                                    for t in ALERT_TIERS[::-1] if any(b.alert_tier == t for b in rows)),
+                     extra={"month": month, "months": tuple(months),
+                            "tiers": tuple(b.alert_tier for b in rows)})

@@ -1,0 +1,69 @@
+"""Exposure: shortfall penalty and overage premium per commit period of one contract.
+``exposure_point_rows`` decides which usage rows stand behind a period's bars."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from desktop.domain import palette
+from desktop.domain.charts.burnup import contract_rows
+from desktop.domain.charts.common import contract_of
+from desktop.domain.charts.model import DAY, ChartData, Marker, RefIndex, Series, epoch_seconds, fmt_money
+from desktop.domain.results import Analysis, ContractResult
+
+
+def exposure_point_rows(analysis: Analysis, c: ContractResult) -> RefIndex:
+    """The rows behind period i's bars: the contract's rows (``contract_rows``) dated in the
+    period up to the as-of date."""
+    usage = contract_rows(analysis.usage, c)
+    T = analysis.as_of
+    point = np.full(len(usage), -1, np.int64)
+    dates = usage["date"].to_numpy(dtype="datetime64[D]")
+    for i, p in enumerate(c.periods):
+        m = (dates >= np.datetime64(p.period_start, "D")) & (dates <= np.datetime64(min(p.period_end, T), "D"))
+        point[m] = i
+    return RefIndex.from_frame(usage, point, len(c.periods))
+
+
+def period_exposure(analysis: Analysis, contract_id: str) -> ChartData:
+    """Shortfall penalty and overage premium per commit period, as two bars in the middle of
+    each period's dates (penalty left, premium right) so the x-range links with the burn-up."""
+    c = contract_of(analysis, contract_id)
+    T = analysis.as_of
+    n = len(c.periods)
+    pen_x, pre_x, widths, lo, hi = (np.zeros(n) for _ in range(5))
+    pen, pre = np.zeros(n), np.zeros(n)
+    notes: list[str] = []
+    markers: list[Marker] = []
+    for i, p in enumerate(c.periods):
+        s0 = epoch_seconds(p.period_start)
+        s1 = epoch_seconds(p.period_end) + DAY
+        span = s1 - s0
+        lo[i], hi[i] = s0, s1
+        # two bars side by side in the middle of their period (penalty left, premium right),
+        # so each bar sits clearly under its own period's label, not next to the next one's
+        widths[i] = min(span * 0.25, 40 * DAY)
+        mid = (s0 + s1) / 2
+        pen_x[i] = mid - widths[i] * 0.55
+        pre_x[i] = mid + widths[i] * 0.55
+        pen[i] = float(p.shortfall_penalty)
+        pre[i] = float(p.overage_premium)
+        st = {"ended": "ended", "current": "current, projected", "future": "future, projected"}.get(p.status, p.status)
+        notes.append(f"P{i + 1} {st}; projected {fmt_money(float(p.projected))} vs "
+                     f"{fmt_money(float(p.commitment + p.carry_in))}")
+        markers.append(Marker(s0, f"P{i + 1}", palette.GREY, "boundary"))
+    refs = exposure_point_rows(analysis, c)
+    pale = tuple(p.status != "ended" for p in c.periods)
+    series = (
+        Series("shortfall_penalty", "Shortfall penalty", pen_x, pen, palette.BAND_COLORS["shortfall_risk"],
+               "bar", width=widths, lo=lo, hi=hi, refs=refs, notes=tuple(notes), point_pale=pale),
+        Series("overage_premium", "Overage premium", pre_x, pre, palette.BAND_COLORS["overage_risk"],
+               "bar", width=widths, lo=lo, hi=hi, refs=refs, point_pale=pale),
+    )
+    markers.append(Marker(epoch_seconds(T), f"As of {T.isoformat()}", palette.ROLE_COLORS["as_of"], "as_of"))
+    return ChartData("period_exposure",
+                     f"{c.contract_id} · exposure per period · shortfall {fmt_money(float(c.shortfall_exposure))}"
+                     f" · overage premium {fmt_money(float(c.overage_premium))}",
+                     series, "date", "Commit period", f"Exposure ({analysis.currency})",
+                     markers=tuple(markers), currency=analysis.currency,
+                     swatches=(("Pale: projected (current / future period)", palette.LIGHT_GREY),) if any(pale) else ())

@@ -1,0 +1,74 @@
+"""Invoice variance: invoiced against expected per invoice, premium leakage highlighted and the
+variance % on the right axis. ``invoice_point_rows`` decides which rows stand behind an
+invoice's bars."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+
+from desktop.domain import palette
+from desktop.domain.charts.model import ChartData, RefIndex, Series, fmt_money, to_float
+from desktop.domain.results import Analysis, SourceRef
+
+
+def invoice_point_rows(analysis: Analysis) -> tuple[list[list[SourceRef]], list[list[SourceRef]]]:
+    """Per invoice of the analysis: (its invoice lines, the lines flagged on it). The lines of
+    invoice i are the rows of the invoice table whose invoice_id is i's; without the invoice
+    table (an Analysis without inputs) the flagged lines stand in for them."""
+    lines = getattr(analysis.inputs, "invoices", None) if analysis.inputs is not None else None
+    line_refs: list[list[SourceRef]] = []
+    flag_refs: list[list[SourceRef]] = []
+    for i in analysis.invoices:
+        flag_refs.append(sorted({SourceRef(f.file, f.line) for f in i.flags}, key=lambda r: (r.file, r.row)))
+        if lines is not None and len(lines):
+            m = (lines["invoice_id"].astype("string") == i.invoice_id).fillna(False).to_numpy(bool)
+            rows = lines[m]
+            line_refs.append([SourceRef(str(f), int(r)) for f, r in zip(rows["_file"], rows["_row"], strict=True)])
+        else:
+            line_refs.append(flag_refs[-1])
+    return line_refs, flag_refs
+
+
+def invoice_variance(analysis: Analysis) -> ChartData:
+    """Invoiced against expected per invoice (bars), premium leakage highlighted as the top part
+    of the invoiced bar."""
+    inv = analysis.invoices
+    n = len(inv)
+    cats = tuple(i.invoice_id for i in inv)
+    xs = np.arange(n, dtype=np.float64)
+    expected = np.asarray([float(i.expected) for i in inv])
+    invoiced = np.asarray([float(i.invoiced) for i in inv])
+    leak = np.asarray([float(i.premium_leakage) for i in inv])
+    line_refs, flag_refs = invoice_point_rows(analysis)
+    notes = tuple(
+        f"variance {fmt_money(float(i.variance))}"
+        + ("" if i.variance_pct is None else f" ({i.variance_pct:+.1%})")
+        + f", {i.status.replace('_', ' ')}"
+        + (", period inferred" if i.period_inferred else "")
+        for i in inv
+    )
+    w = np.full(n, 0.38)
+    series = (
+        Series("expected", "Expected (usage)", xs - 0.2, expected, palette.ROLE_COLORS["expected"], "bar",
+               width=w, lo=xs - 0.5, hi=xs + 0.5, refs=RefIndex.from_refs(line_refs)),
+        Series("invoiced", "Invoiced (excl. tax)", xs + 0.2, invoiced, palette.ROLE_COLORS["actual"], "bar",
+               width=w, lo=xs - 0.5, hi=xs + 0.5, refs=RefIndex.from_refs(line_refs), notes=notes),
+        Series("leakage", "Premium leakage", xs + 0.2, invoiced, palette.ROLE_COLORS["leakage"], "bar",
+               width=w, lo=xs - 0.5, hi=xs + 0.5, y0=invoiced - leak, refs=RefIndex.from_refs(flag_refs)),
+    )
+    vpct = np.asarray([to_float(i.variance_pct) for i in inv])
+    series = series + (
+        Series("variance_pct", "Variance %", xs, vpct, palette.BLACK, "scatter", unit="ratio", axis="right",
+               refs=RefIndex.from_refs(line_refs), symbol="d",
+               point_colors=tuple(palette.invoice_status_color(i.status) for i in inv),
+               legend_label="Variance % (right axis; colour = status)"),
+    )
+    total_leak = sum((i.premium_leakage for i in inv), Decimal(0))
+    return ChartData("invoice_variance", f"Invoice variance · premium leakage {fmt_money(float(total_leak))}",
+                     series, "category", "Invoice", f"Amount ({analysis.currency})", "Variance % of expected",
+                     categories=cats, currency=analysis.currency,
+                     swatches=tuple((f"Status: {st.replace('_', ' ')}", palette.invoice_status_color(st))
+                                    for st in dict.fromkeys(i.status for i in inv)),
+                     extra={"status": tuple(i.status for i in inv)})
