@@ -113,12 +113,6 @@ def _shown(text: str) -> str:
     return f"{text[:ISSUE_VALUE_CHARS]}… ({len(text):,} characters)"
 
 
-def _as_series(v, n: int) -> pd.Series:
-    if isinstance(v, pd.Series):
-        return v.reset_index(drop=True)
-    return pd.Series(v)
-
-
 def _cell_text(v) -> str | None:
     if v is None or v is pd.NA:
         return None
@@ -201,38 +195,89 @@ def _arrow_str_values(s: pd.Series, cache, key):
     return pd.Series(pd.arrays.ArrowStringArray(cleaned)), blank, lens
 
 
+class _Issues:
+    """The rejected cells of one file: one ImportIssue per bad cell (file row, column, message,
+    the value as written), and the mask of rows that have at least one. Rows excluded as totals
+    (``keep`` False) collect no issues."""
+
+    def __init__(self, rows: np.ndarray, keep: np.ndarray, reject: dict[int, list[ImportIssue]]):
+        self.rows = rows
+        self.keep = keep
+        self.bad = np.zeros(len(rows), dtype=bool)
+        self.by_row: dict[int, list[ImportIssue]] = {k: list(v) for k, v in reject.items()}
+        for k in self.by_row:
+            self.bad[k] = True
+
+    def add(self, mask: np.ndarray, column: str, message: str, raw: pd.Series | None) -> None:
+        mask = mask & self.keep
+        if not mask.any():
+            return
+        idx = np.flatnonzero(mask)
+        vals = raw.to_numpy() if raw is not None else None
+        for i in idx:
+            v = None
+            if vals is not None:
+                x = vals[i]
+                v = None if parse.is_blank(x) else _shown(str(x))
+            self.by_row.setdefault(int(i), []).append(ImportIssue(int(self.rows[i]), column, message, v))
+        self.bad[idx] = True
+
+    def listed(self) -> list[ImportIssue]:
+        """The issues of kept rows in row order."""
+        flat: list[ImportIssue] = []
+        for k in sorted(self.by_row):
+            if self.keep[k]:
+                flat.extend(self.by_row[k])
+        return flat
+
+
 def build(src: Source) -> Built:
+    """The phases, in order: totals rows, file-wide number and date conventions, parse values
+    (rejecting bad cells), table rules (rejecting bad rows), duplicates, conform columns, report."""
     spec = tables.SPECS[src.kind]
-    n = len(src.rows)
     rows = np.asarray(src.rows, dtype=np.int64)
+    cols: dict[str, Any] = dict(src.columns)  # canonical column -> raw Series | Parsed | constant
     warnings = list(src.warnings)
-    cols: dict[str, Any] = {}
-    for name, v in src.columns.items():
-        if isinstance(v, (Parsed, pd.Series)) or v is None:
-            cols[name] = v
-        else:
-            cols[name] = v  # constant
-    # ---- totals rows ------------------------------------------------------------------------
-    totals = np.zeros(n, dtype=bool)
-    if src.totals is not None and src.totals.any():
-        # a total label only counts when the row lacks a required non-money value (or the label
-        # sits in one): "Total Rewards" as a team name on a full usage row is data.
-        weak = np.zeros(n, dtype=bool)
-        for c in spec.required:
-            if spec.column(c).kind == "money":
-                continue
-            v = cols.get(c)
-            if isinstance(v, pd.Series):
-                b = parse.blank_mask(v)
-                lab = np.fromiter((is_total_label(x) for x in v.to_numpy()), bool, count=n) \
-                    if src.totals.any() else np.zeros(n, bool)
-                weak |= b | lab
-            elif isinstance(v, Parsed):
-                weak |= v.blank | ~v.ok
-        totals = src.totals & weak
+    totals = totals_rows(src, spec, cols)
     keep = ~totals
-    # ---- file-wide decisions ------------------------------------------------------------------
-    numeric_cols = [v[keep] if isinstance(v, pd.Series) else v for c, v in cols.items()
+    decimal, order = file_conventions(src, spec, cols, keep, rows, warnings)
+    issues = _Issues(rows, keep, src.reject)
+    factor_cache: dict[str, np.ndarray] = {}  # source column -> factorize codes (all rows)
+    out, cell_currency = parse_values(src, spec, cols, decimal, order, issues, factor_cache)
+    reject_rows(src, spec, cols, out, order, cell_currency, issues)
+    good = keep & ~issues.bad
+    dup_rows = duplicate_rows(src, good, rows, factor_cache)
+    sel = np.flatnonzero(good)
+    frame = conform_columns(out, sel, rows, spec)
+    return report(frame, rows, totals, issues, dup_rows, warnings)
+
+
+def totals_rows(src: Source, spec: tables.TableSpec, cols: dict[str, Any]) -> np.ndarray:
+    """Rows excluded as totals: the format saw a total label in the row (``src.totals``), and
+    the row lacks a required non-money value or the label sits in one: "Total Rewards" as a
+    team name on a full usage row is data."""
+    n = len(src.rows)
+    if src.totals is None or not src.totals.any():
+        return np.zeros(n, dtype=bool)
+    weak = np.zeros(n, dtype=bool)
+    for c in spec.required:
+        if spec.column(c).kind == "money":
+            continue
+        v = cols.get(c)
+        if isinstance(v, pd.Series):
+            label = np.fromiter((is_total_label(x) for x in v.to_numpy()), bool, count=n)
+            weak |= parse.blank_mask(v) | label
+        elif isinstance(v, Parsed):
+            weak |= v.blank | ~v.ok
+    return src.totals & weak
+
+
+def file_conventions(src: Source, spec: tables.TableSpec, cols: dict[str, Any], keep: np.ndarray,
+                     rows: np.ndarray, warnings: list[str]) -> tuple[str, str]:
+    """The decimal separator and the date order of the whole file (decided from the values of
+    the kept rows, else the mapping profile's, else the default), with a warning when the
+    file leaves them ambiguous or mixes them. Returns (decimal, date order)."""
+    numeric_cols = [v[keep] for c, v in cols.items()
                     if isinstance(v, pd.Series) and spec.column(c).kind in ("money", "float")]
     decimal, dot, comma = parse.decide_decimal(numeric_cols)
     if decimal is None:
@@ -263,30 +308,19 @@ def build(src: Source) -> Built:
         warnings.append(
             f"date spellings are mixed ({dmy} day-first, {mdy} month-first); read as "
             f"{'day/month/year' if order == 'DMY' else 'month/day/year'}; the others are rejected")
-    # ---- parse every canonical column -----------------------------------------------------------
-    bad = np.zeros(n, dtype=bool)
-    issues: dict[int, list[ImportIssue]] = {k: list(v) for k, v in src.reject.items()}
-    for k in issues:
-        bad[k] = True
+    return decimal, order
+
+
+def parse_values(src: Source, spec: tables.TableSpec, cols: dict[str, Any], decimal: str,
+                 order: str, issues: _Issues, factor_cache: dict[str, np.ndarray],
+                 ) -> tuple[dict[str, Any], np.ndarray | None]:
+    """Every canonical column parsed to its kind (money, date, float, bool, str) with the
+    file's conventions; a cell that cannot be read, a required cell left empty, a text longer
+    than ``src.max_cell_chars`` is an issue. Returns (canonical column -> values or constant,
+    the currency written in the money cells, if any)."""
+    n = len(src.rows)
     out: dict[str, Any] = {}
-    factor_cache: dict[str, np.ndarray] = {}  # source column -> factorize codes (all rows)
     cell_currency: np.ndarray | None = None
-    currency_from_col: str | None = None
-
-    def add_issue(mask: np.ndarray, column: str, message: str, raw: pd.Series | None) -> None:
-        mask = mask & keep
-        if not mask.any():
-            return
-        idx = np.flatnonzero(mask)
-        vals = raw.to_numpy() if raw is not None else None
-        for i in idx:
-            v = None
-            if vals is not None:
-                x = vals[i]
-                v = None if parse.is_blank(x) else _shown(str(x))
-            issues.setdefault(int(i), []).append(ImportIssue(int(rows[i]), column, message, v))
-        bad[idx] = True
-
     for c in spec.columns:
         parse.tick()
         v = cols.get(c.name)
@@ -294,12 +328,12 @@ def build(src: Source) -> Built:
         if v is None:
             continue
         if not isinstance(v, (pd.Series, Parsed)):
-            out[c.name] = v
+            out[c.name] = v  # a constant
             continue
         if isinstance(v, Parsed):
-            add_issue(~v.ok & ~v.blank, label, v.message or f"cannot read {v.raw!r}", v.raw)
+            issues.add(~v.ok & ~v.blank, label, v.message or f"cannot read {v.raw!r}", v.raw)
             if c.required:
-                add_issue(v.blank, label, "required value is empty", v.raw)
+                issues.add(v.blank, label, "required value is empty", v.raw)
             vals = v.values
             if c.kind == "money":
                 if v.currency is not None:
@@ -308,127 +342,148 @@ def build(src: Source) -> Built:
             elif c.kind == "float":
                 vals = np.where(v.ok, vals, np.nan)
             out[c.name] = vals
-            if c.kind in ("date",) and not c.required:
-                pass
             continue
         raw = v
         if c.kind == "money":
             mc = parse.parse_money(raw, decimal, scale=src.money_scale.get(c.name, 0))
-            add_issue(~mc.ok & ~mc.blank, label, "cannot read as an amount", raw)
+            issues.add(~mc.ok & ~mc.blank, label, "cannot read as an amount", raw)
             if c.required:
-                add_issue(mc.blank, label, "required value is empty", raw)
+                issues.add(mc.blank, label, "required value is empty", raw)
             out[c.name] = np.where(mc.ok, mc.micros, 0)
             cell_currency = mc.currency
         elif c.kind == "date":
             dc = parse.parse_dates(raw, order, src.date1904)
             far = dc.far if dc.far is not None else np.zeros(n, dtype=bool)
-            add_issue(far, label, parse.DATE_RANGE_MESSAGE, raw)
-            add_issue(~dc.ok & ~dc.blank & ~far, label, "cannot read as a date", raw)
+            issues.add(far, label, parse.DATE_RANGE_MESSAGE, raw)
+            issues.add(~dc.ok & ~dc.blank & ~far, label, "cannot read as a date", raw)
             if c.required:
-                add_issue(dc.blank, label, "required value is empty", raw)
+                issues.add(dc.blank, label, "required value is empty", raw)
             out[c.name] = dc.values
         elif c.kind == "float":
             vals, ok, blank = parse.parse_number(raw, decimal)
-            add_issue(~ok & ~blank, label, "cannot read as a number", raw)
+            issues.add(~ok & ~blank, label, "cannot read as a number", raw)
             if c.required:
-                add_issue(blank, label, "required value is empty", raw)
+                issues.add(blank, label, "required value is empty", raw)
             if c.default is not None:
                 vals = np.where(blank, c.default, vals)
             out[c.name] = vals
         elif c.kind == "bool":
             vals, ok, blank = parse.parse_bool(raw)
-            add_issue(~ok & ~blank, label, "cannot read as yes/no", raw)
+            issues.add(~ok & ~blank, label, "cannot read as yes/no", raw)
             out[c.name] = np.where(blank, bool(c.default), vals)
         else:  # str
             s, blank, lens = _str_values(raw, factor_cache, src.names.get(c.name))
             if c.required:
-                add_issue(blank, label, "required value is empty", raw)
-            add_issue(lens > src.max_cell_chars, label,
-                      f"value is longer than {src.max_cell_chars:,} characters", raw)
-            if c.name == "budgets.month":
-                pass
+                issues.add(blank, label, "required value is empty", raw)
+            issues.add(lens > src.max_cell_chars, label,
+                       f"value is longer than {src.max_cell_chars:,} characters", raw)
             out[c.name] = s
-    # ---- table-specific rules ------------------------------------------------------------------
+    return out, cell_currency
+
+
+def reject_rows(src: Source, spec: tables.TableSpec, cols: dict[str, Any], out: dict[str, Any],
+                order: str, cell_currency: np.ndarray | None, issues: _Issues) -> None:
+    """The rules that look at a row rather than a cell, each rejecting the rows that break it:
+    budget month and dimension, line type, currency (column, money cells, default), a commit
+    period ending before it starts, one-of groups (at least one of the columns filled).
+    Normalises ``out`` in place (canonical line types, dimensions, currency codes)."""
+    n = len(src.rows)
     if src.kind == "budgets" and isinstance(cols.get("month"), pd.Series):
         months, ok, blank = parse.parse_month(cols["month"], order)
-        add_issue(~ok & ~blank, src.names.get("month", "month"), "cannot read as a month (YYYY-MM)",
-                  cols["month"])
+        issues.add(~ok & ~blank, src.names.get("month", "month"), "cannot read as a month (YYYY-MM)",
+                   cols["month"])
         out["month"] = pd.Series(months, dtype="string")
     if src.kind == "budgets" and "dimension" in out and isinstance(out["dimension"], pd.Series):
         d = out["dimension"].str.casefold().str.replace(r"[\s\-]+", "_", regex=True)
         d = d.replace({"costcenter": "cost_center", "cost_centre": "cost_center", "env": "environment"})
         wrong = (~d.isin(tables.BUDGET_DIMENSIONS) & d.notna()).to_numpy()
-        add_issue(wrong, src.names.get("dimension", "dimension"),
-                  "dimension must be one of " + ", ".join(tables.BUDGET_DIMENSIONS), cols.get("dimension"))
+        issues.add(wrong, src.names.get("dimension", "dimension"),
+                   "dimension must be one of " + ", ".join(tables.BUDGET_DIMENSIONS), cols.get("dimension"))
         out["dimension"] = d
     if "line_type" in out and isinstance(out["line_type"], pd.Series):
         mapped = _map_distinct(out["line_type"], line_type_of)
         wrong = (~mapped.isin(tables.LINE_TYPES) & mapped.notna()).to_numpy()
-        add_issue(wrong, src.names.get("line_type", "line_type"),
-                  "line_type must be one of " + ", ".join(tables.LINE_TYPES), cols.get("line_type"))
+        issues.add(wrong, src.names.get("line_type", "line_type"),
+                   "line_type must be one of " + ", ".join(tables.LINE_TYPES), cols.get("line_type"))
         out["line_type"] = mapped
     if "currency" in out or cell_currency is not None:
-        cur = out.get("currency")
-        if isinstance(cur, pd.Series):
-            cur = _map_distinct(cur, lambda x: parse.CURRENCY_SYMBOLS.get(x.upper(), x.upper()))
-            wrong = (~cur.str.fullmatch(r"[A-Z]{3}").fillna(True)).to_numpy()
-            add_issue(wrong, src.names.get("currency", "currency"),
-                      "currency must be a three-letter code such as USD", cols.get("currency"))
-            currency_from_col = "column"
-        elif isinstance(cur, str):
-            cur = pd.Series([cur] * n, dtype="string")
-        else:
-            cur = pd.Series([pd.NA] * n, dtype="string")
-        if cell_currency is not None and pd.notna(pd.Series(cell_currency, dtype=object)).any():
-            cc = pd.Series(cell_currency, dtype="string")
-            if currency_from_col:
-                clash = (cc.notna() & cur.notna() & (cc != cur)).fillna(False).to_numpy()
-                money_col = next((c.name for c in spec.columns if c.kind == "money"), "amount")
-                add_issue(clash, src.names.get(money_col, money_col),
-                          "the amount names a different currency than the currency column", None)
-            cur = cur.fillna(cc)
-        if src.default_currency:
-            cur = cur.fillna(src.default_currency)
-        out["currency"] = cur
+        out["currency"] = _currencies(src, spec, cols, out.get("currency"), cell_currency, issues)
     if src.kind == "commitments" and "period_start" in out and "period_end" in out:
         ps, pe = np.asarray(out["period_start"]), np.asarray(out["period_end"])
         wrong = ~np.isnat(ps) & ~np.isnat(pe) & (pe < ps)
-        add_issue(wrong, src.names.get("period_end", "period_end"), "period_end is before period_start",
-                  cols.get("period_end") if isinstance(cols.get("period_end"), pd.Series) else None)
+        issues.add(wrong, src.names.get("period_end", "period_end"), "period_end is before period_start",
+                   cols.get("period_end") if isinstance(cols.get("period_end"), pd.Series) else None)
     for group in spec.one_of:
         present = [g for g in group if isinstance(out.get(g), pd.Series)]
         if present:
             none = np.ones(n, dtype=bool)
             for g in present:
                 none &= out[g].isna().to_numpy()
-            add_issue(none, "/".join(group), f"{' or '.join(group)} is required", None)
-    # ---- duplicates (flagged, kept) -------------------------------------------------------------
-    good = keep & ~bad
-    dup_rows: list[int] = []
-    if src.raw is not None and good.sum() > 1:
-        sel_good = np.flatnonzero(good)
-        raw = src.raw.reset_index(drop=True).iloc[sel_good]
-        codes = []
-        for j, c in enumerate(src.raw.columns):
-            col = src.raw.iloc[:, j]
-            if c in factor_cache and len(factor_cache[c]) == len(col):
-                codes.append(np.asarray(factor_cache[c], dtype=np.int64)[sel_good])
-            elif col.dtype.kind == "f":
-                codes.append(np.nan_to_num(col.to_numpy()[sel_good], nan=-0.0).view(np.int64))
-            else:
-                # codes of the whole column, restricted: equal cells keep equal codes
-                codes.append(np.asarray(parse.factorize(col)[0], dtype=np.int64)[sel_good])
+            issues.add(none, "/".join(group), f"{' or '.join(group)} is required", None)
 
-        def confirm(idx: np.ndarray) -> np.ndarray:
-            sub = raw.iloc[idx].astype(str)
-            sub.columns = range(sub.shape[1])
-            return sub.duplicated(keep="first").to_numpy()
 
-        d = duplicate_mask(codes, confirm)
-        if d.any():
-            dup_rows = rows[good][d].tolist()
-    # ---- assemble --------------------------------------------------------------------------------
-    sel = np.flatnonzero(good)
+def _currencies(src: Source, spec: tables.TableSpec, cols: dict[str, Any], cur: Any,
+                cell_currency: np.ndarray | None, issues: _Issues) -> pd.Series:
+    """Each row's currency: the currency column (symbols to codes; not a three-letter code is
+    an issue), else the currency written in the amount (a clash with the column is an issue),
+    else the file's default."""
+    n = len(src.rows)
+    from_column = False
+    if isinstance(cur, pd.Series):
+        cur = _map_distinct(cur, lambda x: parse.CURRENCY_SYMBOLS.get(x.upper(), x.upper()))
+        wrong = (~cur.str.fullmatch(r"[A-Z]{3}").fillna(True)).to_numpy()
+        issues.add(wrong, src.names.get("currency", "currency"),
+                   "currency must be a three-letter code such as USD", cols.get("currency"))
+        from_column = True
+    elif isinstance(cur, str):
+        cur = pd.Series([cur] * n, dtype="string")
+    else:
+        cur = pd.Series([pd.NA] * n, dtype="string")
+    if cell_currency is not None and pd.notna(pd.Series(cell_currency, dtype=object)).any():
+        cc = pd.Series(cell_currency, dtype="string")
+        if from_column:
+            clash = (cc.notna() & cur.notna() & (cc != cur)).fillna(False).to_numpy()
+            money_col = next((c.name for c in spec.columns if c.kind == "money"), "amount")
+            issues.add(clash, src.names.get(money_col, money_col),
+                       "the amount names a different currency than the currency column", None)
+        cur = cur.fillna(cc)
+    if src.default_currency:
+        cur = cur.fillna(src.default_currency)
+    return cur
+
+
+def duplicate_rows(src: Source, good: np.ndarray, rows: np.ndarray,
+                   factor_cache: dict[str, np.ndarray]) -> list[int]:
+    """File rows (among the good ones) that repeat an earlier good row in every source column;
+    they are flagged, not rejected."""
+    if src.raw is None or good.sum() <= 1:
+        return []
+    sel_good = np.flatnonzero(good)
+    raw = src.raw.reset_index(drop=True).iloc[sel_good]
+    codes = []
+    for j, c in enumerate(src.raw.columns):
+        col = src.raw.iloc[:, j]
+        if c in factor_cache and len(factor_cache[c]) == len(col):
+            codes.append(np.asarray(factor_cache[c], dtype=np.int64)[sel_good])
+        elif col.dtype.kind == "f":
+            codes.append(np.nan_to_num(col.to_numpy()[sel_good], nan=-0.0).view(np.int64))
+        else:
+            # codes of the whole column, restricted: equal cells keep equal codes
+            codes.append(np.asarray(parse.factorize(col)[0], dtype=np.int64)[sel_good])
+
+    def confirm(idx: np.ndarray) -> np.ndarray:
+        sub = raw.iloc[idx].astype(str)
+        sub.columns = range(sub.shape[1])
+        return sub.duplicated(keep="first").to_numpy()
+
+    d = duplicate_mask(codes, confirm)
+    return rows[good][d].tolist() if d.any() else []
+
+
+def conform_columns(out: dict[str, Any], sel: np.ndarray, rows: np.ndarray,
+                    spec: tables.TableSpec) -> pd.DataFrame:
+    """The canonical frame of the selected rows (constants repeated, ``_row`` the file row),
+    through tables.conform (canonical column order and dtypes)."""
     data: dict[str, Any] = {}
     for name, v in out.items():
         if isinstance(v, pd.Series):
@@ -438,24 +493,26 @@ def build(src: Source) -> Built:
         else:
             data[name] = [v] * len(sel)
     data["_row"] = rows[sel]
-    frame = pd.DataFrame(data)
-    frame = tables.conform(frame, spec)
+    return tables.conform(pd.DataFrame(data), spec)
+
+
+def report(frame: pd.DataFrame, rows: np.ndarray, totals: np.ndarray, issues: _Issues,
+           dup_rows: list[int], warnings: list[str]) -> Built:
+    """The counts (read = imported + rejected + totals), the totals and duplicates warnings,
+    and the issues listed (at most MAX_ISSUES, with a warning saying how many there were)."""
+    warnings = list(warnings)
     n_tot = int(totals.sum())
-    n_bad = int((bad & keep).sum())
+    n_bad = int((issues.bad & issues.keep).sum())
     if n_tot:
         warnings.append(f"{n_tot} totals row(s) excluded: rows {_rowlist(rows[totals])}")
     if dup_rows:
         warnings.append(
             f"{len(dup_rows)} row(s) repeat an earlier row exactly (flagged, kept): rows {_rowlist(dup_rows)}")
-    flat: list[ImportIssue] = []
-    for k in sorted(issues):
-        if not keep[k]:
-            continue
-        flat.extend(issues[k])
+    flat = issues.listed()
     if len(flat) > MAX_ISSUES:
         warnings.append(f"{len(flat):,} problems found; the first {MAX_ISSUES:,} are listed")
         flat = flat[:MAX_ISSUES]
-    return Built(frame, n, len(sel), n_bad, n_tot, len(dup_rows), tuple(flat), tuple(warnings))
+    return Built(frame, len(rows), len(frame), n_bad, n_tot, len(dup_rows), tuple(flat), tuple(warnings))
 
 
 def duplicate_mask(code_columns: list[np.ndarray], confirm) -> np.ndarray:
