@@ -162,11 +162,36 @@ def _analysis(args: argparse.Namespace):
     return build_analysis(inputs, settings, args.as_of)
 
 
+def _analysis_and_actions(args: argparse.Namespace, uses: str):
+    """The analysis and the actions checklist. Files: (analysis, None), the report then shows the
+    findings as fresh open actions. A workspace: recompute and sync its checklist first (as the
+    app does) and return its actions with the status and notes people set; when another
+    CommitDesk holds the workspace, say so and use the checklist as last saved."""
+    if args.workspace is None:
+        return _analysis(args), None
+    from desktop.store import Workspace, WorkspaceLocked
+    from desktop.workspace_analysis import analyse_workspace, sync_checklist
+
+    _reject_mixed_sources(args)
+    try:
+        ws = Workspace.open(args.workspace)
+    except WorkspaceLocked as exc:
+        print(f"commitdesk: {exc}; {uses} the actions checklist as last saved", file=sys.stderr)
+        ws = Workspace.open(args.workspace, readonly=True)
+    with ws:
+        analysis = analyse_workspace(ws, args.as_of)
+        sync_checklist(ws, analysis, as_of_given=args.as_of is not None)
+        return analysis, ws.actions()
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
     from desktop.domain.report import to_json, to_text
 
-    analysis = _analysis(args)
-    sys.stdout.write(to_json(analysis) + "\n" if args.format == "json" else to_text(analysis))
+    if args.format == "json":
+        analysis, actions = _analysis_and_actions(args, "the JSON carries")
+        sys.stdout.write(to_json(analysis, actions=actions) + "\n")
+    else:
+        sys.stdout.write(to_text(_analysis(args)))
     return 0
 
 
@@ -175,25 +200,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
 
     if args.out.suffix.lower() != ".xlsx":
         raise Fatal(f"{args.out}: the brief is an Excel workbook; give --out a name ending in .xlsx")
-    if args.workspace is None:
-        analysis = _analysis(args)
-        actions = None
-    else:
-        # the brief carries the workspace's checklist: recompute and sync it first (as the app
-        # does), unless another CommitDesk holds the workspace, then use the checklist as saved
-        from desktop.store import Workspace, WorkspaceLocked
-        from desktop.workspace_analysis import analyse_workspace, sync_checklist
-
-        _reject_mixed_sources(args)
-        try:
-            ws = Workspace.open(args.workspace)
-        except WorkspaceLocked as exc:
-            print(f"commitdesk: {exc}; the brief uses the actions checklist as last saved", file=sys.stderr)
-            ws = Workspace.open(args.workspace, readonly=True)
-        with ws:
-            analysis = analyse_workspace(ws, args.as_of)
-            sync_checklist(ws, analysis, as_of_given=args.as_of is not None)
-            actions = ws.actions()
+    analysis, actions = _analysis_and_actions(args, "the brief uses")
     write_brief(analysis, args.out, sections=args.sections, actions=actions, raw_usage=args.raw_usage)
     print(f"wrote {args.out}")
     return 0

@@ -1,12 +1,25 @@
 """The ``analyze`` report: JSON exactly as docs/domain.md describes it, and a text summary an
-analyst would paste into an email."""
+analyst would paste into an email.
+
+The JSON is written by walking the fields of the frozen result dataclasses (``dataclasses.fields``)
+with one value encoder, so a field added to a result type appears in the JSON without a second
+list to keep in step. The keys of the original contract (docs/domain.md, "The analyze report")
+come first, in their order, so nothing that reads the older JSON breaks.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import json
+import math
+import numbers
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
+
+import numpy as np
 
 from desktop.domain.money import fmt_money, fmt_money_human
 from desktop.domain.results import (
@@ -14,140 +27,139 @@ from desktop.domain.results import (
     AnomalyResult,
     BudgetResult,
     ContractResult,
+    Finding,
+    ImportIssue,
     ImportReport,
+    InvoiceFlag,
     InvoiceResult,
     PeriodResult,
 )
 
-
-def _d(value: date | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _r(value: float | None) -> float | None:
-    return None if value is None else float(value)
-
-
-def _period(p: PeriodResult) -> dict[str, Any]:
-    return {
-        "period_start": _d(p.period_start),
-        "period_end": _d(p.period_end),
-        "commitment": fmt_money(p.commitment),
-        "carry_in": fmt_money(p.carry_in),
-        "consumed": fmt_money(p.consumed),
-        "expected": fmt_money(p.expected),
-        "pacing_ratio": _r(p.pacing_ratio),
-        "projected": fmt_money(p.projected),
-        "shortfall": fmt_money(p.shortfall),
-        "carry_out": fmt_money(p.carry_out),
-        "shortfall_penalty": fmt_money(p.shortfall_penalty),
-        "overage": fmt_money(p.overage),
-        "overage_premium": fmt_money(p.overage_premium),
-    }
-
-
-def _contract(c: ContractResult) -> dict[str, Any]:
-    return {
-        "contract_id": c.contract_id,
-        "vendor": c.vendor,
-        "term_start": _d(c.term_start),
-        "term_end": _d(c.term_end),
-        "commitment": fmt_money(c.commitment),
-        "consumed_to_date": fmt_money(c.consumed_to_date),
-        "expected_to_date": fmt_money(c.expected_to_date),
-        "pacing_ratio": _r(c.pacing_ratio),
-        "band": c.band,
-        "run_rate": fmt_money(c.run_rate),
-        "required_run_rate": fmt_money(c.required_run_rate),
-        "projected_consumption": fmt_money(c.projected_consumption),
-        "shortfall_exposure": fmt_money(c.shortfall_exposure),
-        "overage": fmt_money(c.overage),
-        "overage_premium": fmt_money(c.overage_premium),
-        "periods": [_period(p) for p in sorted(c.periods, key=lambda p: p.period_start)],
-    }
+# The keys of the original analyze contract, in its order, per result type. They lead each
+# object; every other field of the type follows in field order. (Frozen: new fields need no entry.)
+_CONTRACT_KEYS: dict[type, tuple[str, ...]] = {
+    ContractResult: ("contract_id", "vendor", "term_start", "term_end", "commitment", "consumed_to_date",
+                     "expected_to_date", "pacing_ratio", "band", "run_rate", "required_run_rate",
+                     "projected_consumption", "shortfall_exposure", "overage", "overage_premium",
+                     "periods"),
+    PeriodResult: ("period_start", "period_end", "commitment", "carry_in", "consumed", "expected",
+                   "pacing_ratio", "projected", "shortfall", "carry_out", "shortfall_penalty", "overage",
+                   "overage_premium"),
+    InvoiceResult: ("invoice_id", "vendor", "period_start", "period_end", "invoiced", "expected",
+                    "variance", "variance_pct", "status", "tax", "premium_leakage", "flags"),
+    InvoiceFlag: ("line", "flag", "leakage", "owner"),
+    BudgetResult: ("allocation", "month", "budget", "actual", "utilization", "forecast", "variance",
+                   "variance_pct", "severity", "alert_tier"),
+    AnomalyResult: ("dimension", "value", "date", "spend", "mean", "std", "z"),
+    ImportReport: ("file", "kind", "format", "rows_read", "rows_imported", "rows_rejected", "errors",
+                   "totals_excluded", "duplicates_flagged", "warnings"),
+    ImportIssue: ("row", "column", "message"),
+}
+# top level: the contract's sections (with the ``warnings`` extension), then every other result
+# field of Analysis in field order, then ``actions`` (the findings as the checklist has them)
+_TOP_KEYS = ("as_of", "currency", "contracts", "invoices", "budgets", "anomalies", "imports", "warnings")
+# fields of Analysis that are not results: the settings used, the prepared usage frame, the
+# inputs; and the findings, which the JSON carries as ``actions``
+_NOT_RESULTS = ("settings", "usage", "inputs", "findings")
+# the order of a list of these results (other lists keep the order the computation gave them)
+_ORDER: dict[type, Callable[[Any], Any]] = {
+    ContractResult: lambda c: c.contract_id,
+    PeriodResult: lambda p: p.period_start,
+    InvoiceResult: lambda i: i.invoice_id,
+    BudgetResult: lambda b: (b.allocation, b.month),
+    AnomalyResult: lambda a: (a.dimension, a.value, a.date),
+}
 
 
-def _invoice(i: InvoiceResult) -> dict[str, Any]:
-    return {
-        "invoice_id": i.invoice_id,
-        "vendor": i.vendor,
-        "period_start": _d(i.period_start),
-        "period_end": _d(i.period_end),
-        "invoiced": fmt_money(i.invoiced),
-        "expected": fmt_money(i.expected),
-        "variance": fmt_money(i.variance),
-        "variance_pct": _r(i.variance_pct),
-        "status": i.status,
-        "tax": fmt_money(i.tax),
-        "premium_leakage": fmt_money(i.premium_leakage),
-        "flags": [
-            {"line": f.line, "flag": f.flag, "leakage": fmt_money(f.leakage), "owner": f.owner}
-            for f in i.flags
-        ],
-    }
+def _value(v: Any) -> Any:
+    """One JSON value: money (Decimal) as a string with two decimals rounded half-up, dates ISO,
+    ratios and counts as numbers (a non-finite ratio as null), None as null, dataclasses as
+    objects, tuples as lists. Anything else is a programming error, said loudly."""
+    if v is None or isinstance(v, bool):
+        return v
+    if isinstance(v, enum.Enum):
+        return _value(v.value)
+    if isinstance(v, str):
+        return str(v)
+    if isinstance(v, np.bool_):
+        return bool(v)
+    if isinstance(v, Decimal):
+        return fmt_money(v)
+    if isinstance(v, numbers.Integral):
+        return int(v)
+    if isinstance(v, numbers.Real):
+        x = float(v)
+        return x if math.isfinite(x) else None
+    if isinstance(v, date):  # datetime too
+        return v.isoformat()
+    if dataclasses.is_dataclass(v) and not isinstance(v, type):
+        return _record(v)
+    if isinstance(v, Mapping):
+        return {str(k): _value(v[k]) for k in sorted(v, key=str)}
+    if isinstance(v, (tuple, list)):
+        items = list(v)
+        if items:
+            order = _ORDER.get(type(items[0]))
+            if order is not None:
+                items.sort(key=order)
+        return [_value(x) for x in items]
+    raise TypeError(f"no JSON spelling for {type(v).__name__}: {v!r}")
 
 
-def _budget(b: BudgetResult) -> dict[str, Any]:
-    return {
-        "allocation": b.allocation,
-        "month": b.month,
-        "budget": fmt_money(b.budget),
-        "actual": fmt_money(b.actual),
-        "utilization": _r(b.utilization),
-        "forecast": fmt_money(b.forecast),
-        "variance": fmt_money(b.variance),
-        "variance_pct": _r(b.variance_pct),
-        "severity": b.severity,
-        "alert_tier": b.alert_tier,
-    }
+def _names(obj: Any, lead: Sequence[str] = ()) -> list[str]:
+    """The field names of a dataclass instance: ``lead`` (those it has) first, then the rest of
+    its fields in declaration order."""
+    own = [f.name for f in dataclasses.fields(obj)]
+    first = [n for n in lead if n in own]
+    return first + [n for n in own if n not in first]
 
 
-def _anomaly(a: AnomalyResult) -> dict[str, Any]:
-    return {
-        "dimension": a.dimension,
-        "value": a.value,
-        "date": _d(a.date),
-        "spend": fmt_money(a.spend),
-        "mean": fmt_money(a.mean),
-        "std": fmt_money(a.std),
-        "z": _r(a.z),
-    }
+def _record(obj: Any, lead: Sequence[str] | None = None) -> dict[str, Any]:
+    """Every field of a result dataclass, encoded."""
+    if lead is None:
+        lead = _CONTRACT_KEYS.get(type(obj), ())
+    return {name: _value(getattr(obj, name)) for name in _names(obj, lead)}
 
 
-def _import(r: ImportReport) -> dict[str, Any]:
-    return {
-        "file": r.file,
-        "kind": r.kind,
-        "format": r.format,
-        "rows_read": r.rows_read,
-        "rows_imported": r.rows_imported,
-        "rows_rejected": r.rows_rejected,
-        "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in r.errors],
-        # extensions (docs/domain.md, "analyze JSON extensions")
-        "totals_excluded": r.totals_excluded,
-        "duplicates_flagged": r.duplicates_flagged,
-        "warnings": list(r.warnings),
-    }
+_FINDING_FIELDS = tuple(f.name for f in dataclasses.fields(Finding))
 
 
-def to_json_dict(analysis: Analysis) -> dict[str, Any]:
-    """The analyze report as plain JSON-able data, ordered as docs/domain.md says."""
-    return {
-        "as_of": _d(analysis.as_of),
-        "currency": analysis.currency,
-        "contracts": [_contract(c) for c in sorted(analysis.contracts, key=lambda c: c.contract_id)],
-        "invoices": [_invoice(i) for i in sorted(analysis.invoices, key=lambda i: i.invoice_id)],
-        "budgets": [_budget(b) for b in sorted(analysis.budgets, key=lambda b: (b.allocation, b.month))],
-        "anomalies": [
-            _anomaly(a) for a in sorted(analysis.anomalies, key=lambda a: (a.dimension, a.value, a.date))
-        ],
-        "imports": [_import(r) for r in analysis.imports],
-        "warnings": list(analysis.warnings),
-    }
+def _action(a: Any) -> dict[str, Any]:
+    """One action of the workspace's checklist: the fields it shares with Finding first (in
+    Finding's order), then what the checklist adds (status, notes, dates ...) in its own order."""
+    if not dataclasses.is_dataclass(a) or isinstance(a, type):
+        raise TypeError(f"an action must be a dataclass record, not {type(a).__name__}")
+    return _record(a, _FINDING_FIELDS)
 
 
-def to_json(analysis: Analysis, indent: int | None = 2) -> str:
-    return json.dumps(to_json_dict(analysis), indent=indent, ensure_ascii=False)
+def _fresh_action(f: Finding, as_of: date) -> dict[str, Any]:
+    """A finding as a checklist action nobody has touched yet: open, no notes, opened and last
+    seen on the as-of date (what the workspace records for a finding it sees the first time)."""
+    out = _record(f)
+    out.update(status="open", notes="", opened_at=as_of.isoformat(), resolved_at=None, resolution=None,
+               last_seen=as_of.isoformat())
+    return out
+
+
+def to_json_dict(analysis: Analysis, actions: Sequence[Any] | None = None) -> dict[str, Any]:
+    """The analyze report as plain JSON-able data, ordered as docs/domain.md says.
+
+    ``actions``: the workspace's checklist (action records, as the store returns them, with the
+    status and notes people set); None (files, no workspace): every finding as a fresh open action.
+    """
+    out = {name: _value(getattr(analysis, name)) for name in _TOP_KEYS}
+    for f in dataclasses.fields(analysis):
+        if f.name not in out and f.name not in _NOT_RESULTS:
+            out[f.name] = _value(getattr(analysis, f.name))
+    if actions is None:
+        out["actions"] = [_fresh_action(f, analysis.as_of) for f in analysis.findings]
+    else:
+        out["actions"] = [_action(a) for a in actions]
+    return out
+
+
+def to_json(analysis: Analysis, indent: int | None = 2, actions: Sequence[Any] | None = None) -> str:
+    return json.dumps(to_json_dict(analysis, actions), indent=indent, ensure_ascii=False, allow_nan=False)
 
 
 # --- text ------------------------------------------------------------------------------------

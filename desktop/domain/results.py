@@ -1,8 +1,9 @@
 """Result types of an Analysis. Frozen dataclasses; money is Decimal rounded to cents,
 ratios are floats (None where undefined), dates are ``datetime.date``.
 
-Field names and order follow the ``analyze`` JSON of docs/domain.md; fields after the JSON ones
-are extras used by the GUI and the brief (they are not in the JSON).
+Field names and order follow the ``analyze`` JSON of docs/domain.md; fields after the contract's
+ones are extras used by the GUI and the brief. The JSON carries every field, the contract's keys
+first (desktop/domain/report.py walks the fields: a field added here is in the JSON too).
 """
 
 from __future__ import annotations

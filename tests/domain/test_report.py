@@ -67,8 +67,9 @@ def sample() -> Analysis:
 
 def test_top_level_keys_in_contract_order():
     d = to_json_dict(sample())
+    # the contract's keys first, then the sections of the whole report (issue 12)
     assert list(d) == ["as_of", "currency", "contracts", "invoices", "budgets", "anomalies", "imports",
-                       "warnings"]
+                       "warnings", "workload_shift", "chargeback", "renewal", "actions"]
     assert d["as_of"] == "2026-05-01"
 
 
@@ -91,13 +92,16 @@ def test_money_is_two_decimal_string_ratios_numbers_nulls():
     assert d["budgets"][1]["budget"] == "500000.00"
     assert d["budgets"][1]["utilization"] == 0.9024
     assert d["invoices"][0]["variance_pct"] is None
-    assert d["invoices"][0]["flags"] == [{"line": 7, "flag": "duplicate_line", "leakage": "12.00", "owner": "Dana"}]
-    assert d["imports"][0]["errors"] == [{"row": 4, "column": "cost", "message": "not an amount: 'abc'"}]
+    assert d["invoices"][0]["flags"] == [{"line": 7, "flag": "duplicate_line", "leakage": "12.00", "owner": "Dana",
+                                          "file": "", "description": None, "amount": None, "detail": ""}]
+    assert d["imports"][0]["errors"] == [{"row": 4, "column": "cost", "message": "not an amount: 'abc'",
+                                          "value": None}]
     assert (d["imports"][0]["totals_excluded"], d["imports"][0]["duplicates_flagged"]) == (0, 0)
     assert d["imports"][0]["warnings"] == [] and d["warnings"] == []
-    assert set(d["contracts"][0]["periods"][0]) == {
+    assert list(d["contracts"][0]["periods"][0])[:13] == [
         "period_start", "period_end", "commitment", "carry_in", "consumed", "expected", "pacing_ratio",
-        "projected", "shortfall", "carry_out", "shortfall_penalty", "overage", "overage_premium"}
+        "projected", "shortfall", "carry_out", "shortfall_penalty", "overage", "overage_premium"]
+    assert d["contracts"][0]["periods"][0]["status"] == "current" and d["contracts"][0]["periods"][0]["band"] is None
 
 
 def test_json_round_trips_and_text_mentions_figures():
