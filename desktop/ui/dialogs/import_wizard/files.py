@@ -1,0 +1,143 @@
+"""The wizard's files (no Qt): each file added gets an id that never changes and is never
+reused, so a preview read or an import that finishes after the list changed (a file removed,
+another added) lands on the file it was started for, or nowhere if that file is gone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from desktop.domain import tables
+from desktop.ingest import MappingProfile, read_file, source_columns
+
+
+@dataclass
+class FileState:
+    id: int
+    path: Path
+    kind: str | None = None  # None: detect
+    profile: MappingProfile | None = None
+    result: object | None = None  # ingest ImportResult
+    error: str | None = None
+    columns: list[str] = field(default_factory=list)  # source header
+    replace: bool = False
+    imported: bool = False
+    import_error: str | None = None
+
+    @property
+    def status(self) -> str:
+        if self.imported:
+            return "imported"
+        if self.import_error:
+            return "not imported"
+        if self.error:
+            return "cannot read"
+        if self.result is None:
+            return "reading…"
+        rep = self.result.report
+        return f"{rep.rows_imported:,} rows" + (f", {rep.rows_rejected:,} rejected" if rep.rows_rejected else "")
+
+    @property
+    def target_kind(self) -> str | None:
+        """The kind the file is (being) imported as: what the reader found, else what was chosen."""
+        return self.result.kind if self.result is not None else self.kind
+
+    @property
+    def settled(self) -> bool:
+        """Read, or failed to read."""
+        return self.result is not None or bool(self.error)
+
+    @property
+    def pending(self) -> bool:
+        """Read and not yet imported."""
+        return self.result is not None and not self.imported
+
+
+class FileList:
+    """The files in the order they were added, addressed by id; and the queue of ids waiting
+    for a preview read."""
+
+    def __init__(self) -> None:
+        self._files: list[FileState] = []
+        self._next_id = 1
+        self._queue: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+    def __iter__(self) -> Iterator[FileState]:
+        return iter(self._files)
+
+    def __getitem__(self, index: int) -> FileState:
+        return self._files[index]
+
+    def get(self, file_id: int | None) -> FileState | None:
+        return next((f for f in self._files if f.id == file_id), None)
+
+    def add(self, paths: list[Path]) -> list[int]:
+        """Append the paths not in the list yet (each queued for reading); their new ids."""
+        added = []
+        for p in paths:
+            p = Path(p)
+            if any(f.path == p for f in self._files):
+                continue
+            f = FileState(self._next_id, p)
+            self._next_id += 1
+            self._files.append(f)
+            self._queue.append(f.id)
+            added.append(f.id)
+        return added
+
+    def remove(self, file_id: int) -> bool:
+        f = self.get(file_id)
+        if f is None:
+            return False
+        self._files.remove(f)
+        self._queue = [q for q in self._queue if q != file_id]
+        return True
+
+    def queue_read(self, file_id: int) -> None:
+        """Read this file again before the others waiting (after its kind or mapping changed)."""
+        self._queue = [file_id] + [q for q in self._queue if q != file_id]
+
+    def next_to_read(self) -> FileState | None:
+        """Take the next queued file (its previous result and error cleared)."""
+        while self._queue:
+            f = self.get(self._queue.pop(0))
+            if f is not None:
+                f.result, f.error = None, None
+                return f
+        return None
+
+    @property
+    def ready(self) -> bool:
+        """At least one file, and every file read (or failed to read)."""
+        return bool(self._files) and all(f.settled for f in self._files)
+
+    def pending(self) -> list[FileState]:
+        return [f for f in self._files if f.pending]
+
+
+def read_preview(path: Path, kind: str | None, profile: dict | None, settings, profiles,
+                 progress) -> object:
+    """The file read as it will be imported (an ingest ImportResult)."""
+    return read_file(path, kind, settings=settings, profile=profile, progress=progress, profiles=profiles)
+
+
+def peek_columns(path: Path) -> list[str]:
+    """The header of a CSV/TSV/XLSX as the importer will see it (for the mapping editor)."""
+    return source_columns(path)
+
+
+def check_mapping(kind: str, mapping: dict[str, str]) -> str | None:
+    """Why a mapping (source column -> canonical column) cannot be used for ``kind``, or None:
+    a canonical column fed by two source columns, or a required one fed by none."""
+    targets = list(mapping.values())
+    dup = {t for t in targets if targets.count(t) > 1}
+    if dup:
+        return f"Each CommitDesk column can be fed by one column only: {', '.join(sorted(dup))}."
+    miss = [c for c in tables.SPECS[kind].required if c not in targets]
+    if miss:
+        return f"Required for {kind.replace('_', ' ')}: {', '.join(miss)}."
+    return None
