@@ -27,7 +27,7 @@ from dataclasses import replace
 if __package__ in (None, ""):  # `python bench/bench_brief.py`
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench import common  # noqa: E402
+from bench import common
 
 RAW_BASELINE_MAX = 100_000
 

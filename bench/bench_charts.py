@@ -32,7 +32,7 @@ import numpy as np
 if __package__ in (None, ""):  # `python bench/bench_charts.py`
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench import common  # noqa: E402
+from bench import common
 
 BASELINE_N = 10_000
 SERIES_N = 1_000_000

@@ -26,7 +26,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # `python bench/bench_import.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import common  # noqa: E402
+from bench import common
 
 QUICK_CSV = (100_000,)
 QUICK_XLSX = (10_000,)

@@ -247,7 +247,7 @@ def run_parts(parts) -> list[dict]:
     for name, part in parts:
         try:
             out += part()
-        except Exception as exc:  # noqa: BLE001 - reported as a result line
+        except Exception as exc:  # reported as a result line
             out.append({"name": name, "n": None, "error": f"{type(exc).__name__}: {exc}"[:500]})
     return out
 

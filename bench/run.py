@@ -34,7 +34,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # `python bench/run.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import common  # noqa: E402
+from bench import common
 
 MODULES = ("import", "core", "charts", "brief")
 CSV_SIZES = (10_000, 100_000, 1_000_000)

@@ -73,7 +73,7 @@ def excepthook(exc_type, exc, tb) -> None:
     if app is None:
         sys.__excepthook__(exc_type, exc, tb)
         return
-    from desktop.ui.dialogs.error import ErrorDialog  # noqa: PLC0415
+    from desktop.ui.dialogs.error import ErrorDialog
 
     parent = _windows[-1] if _windows else None
     logfile = config.log_dir() / "commitdesk.log"
@@ -142,7 +142,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
 def open_workspace(path: Path | None, readonly: bool = False):
     """The workspace to show: ``path``, else the demo workspace (built on first run).
     A workspace another CommitDesk holds is opened read-only after asking."""
-    from desktop.store import Workspace, WorkspaceLocked, create_demo_workspace  # noqa: PLC0415
+    from desktop.store import Workspace, WorkspaceLocked, create_demo_workspace
 
     if path is None:  # the demo (README: the run command opens the demo); others via File > Recent
         path = create_demo_workspace()
@@ -166,8 +166,8 @@ def open_workspace(path: Path | None, readonly: bool = False):
 
 
 def build_window(ws, as_of: date | None = None):
-    from desktop.ui.main_window import MainWindow  # noqa: PLC0415
-    from desktop.ui.session import Session  # noqa: PLC0415
+    from desktop.ui.main_window import MainWindow
+    from desktop.ui.session import Session
 
     session = Session(ws, as_of=as_of)
     win = MainWindow(session)
@@ -178,7 +178,7 @@ def build_window(ws, as_of: date | None = None):
 
 
 def _switch(win, path: str) -> None:
-    from desktop.store import WorkspaceError  # noqa: PLC0415
+    from desktop.store import WorkspaceError
 
     if not path.startswith("new:") and Path(path).absolute() == win.session.workspace.path:
         return  # already open here
@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging()
     app = make_app()
     sys.excepthook = excepthook
-    from desktop.store import WorkspaceError  # noqa: PLC0415
+    from desktop.store import WorkspaceError
 
     try:
         ws = open_workspace(args.workspace, readonly=args.readonly)

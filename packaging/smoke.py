@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import build as build_mod  # noqa: E402
+import build as build_mod
 
 ROOT = build_mod.ROOT
 DEMO = ROOT / "desktop" / "resources" / "demo"

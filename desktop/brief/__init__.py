@@ -147,7 +147,7 @@ def _discard(book: Book) -> None:
                 if xf is not None:
                     xf.close()
                 writer.cleanup()
-        except Exception:  # noqa: BLE001 - best effort: the original error is what matters
+        except Exception:  # best effort: the original error is what matters
             pass
 
 

@@ -149,12 +149,6 @@ def series_colors(dark: bool = False) -> tuple[str, ...]:
     return SERIES_DARK if dark else SERIES_LIGHT
 
 
-def series_color(index: int, dark: bool = False) -> str:
-    """Colour of the index-th series (cycles after eight)."""
-    cols = series_colors(dark)
-    return cols[index % len(cols)]
-
-
 def line_color(color: str, dark: bool = False) -> str:
     """A colour legible as a thin line / marker on the theme background.
 
@@ -167,10 +161,6 @@ def line_color(color: str, dark: bool = False) -> str:
     if dark and c in (BLACK, DARK_GREY):
         return LIGHT_GREY
     return c
-
-
-def role_color(role: str, dark: bool = False) -> str:
-    return line_color(ROLE_COLORS[role], dark)
 
 
 # --- helpers -------------------------------------------------------------------------------------

@@ -27,8 +27,6 @@ import pandas as pd
 
 Kind = Literal["str", "date", "money", "float", "bool", "int"]
 
-PROVENANCE = ("_file", "_row")
-
 # The calendar CommitDesk accepts for commit periods, budget months and the as-of date: wide
 # enough for any contract, narrow enough that day arithmetic stays inside datetime64[ns]
 # (which ends 2262-04-11). A date outside it is a typo ("1726" for "2026"), reported as such.
@@ -327,9 +325,3 @@ def normalize_vendor_series(s: pd.Series) -> pd.Series:
     if all(k == v for k, v in mapping.items()):  # already canonical: no per-row mapping
         return s.astype("string")
     return s.map(mapping).astype("string")
-
-
-def same_vendor(a: str | None, b: str | None) -> bool:
-    if a is None or b is None:
-        return False
-    return vendor_key(normalize_vendor(a) or "") == vendor_key(normalize_vendor(b) or "")

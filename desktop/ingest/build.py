@@ -23,9 +23,6 @@ from desktop.ingest.sniff import is_total_label
 
 MAX_ISSUES = 1000  # errors listed per file; the count of rejected rows is always complete
 
-KIND_WORDS = {"date": "a date", "money": "an amount", "float": "a number", "bool": "yes/no",
-              "int": "a whole number"}
-
 LINE_TYPE_SYNONYMS = {
     "usage": "usage", "consumption": "usage", "charge": "usage", "verbrauch": "usage",
     "credit": "credit", "credits": "credit", "refund": "credit", "discount": "credit",

@@ -506,9 +506,6 @@ def load_inputs(files, settings: Settings | None = None, progress: Progress | No
     return fx_warnings(inputs, settings or Settings())
 
 
-MONEY_TABLES = {"usage": "cost", "invoices": "amount", "commitments": "commitment", "budgets": None}
-
-
 def fx_warnings(inputs: Inputs, settings: Settings) -> Inputs:
     """Name the rows whose currency is not the reporting currency and that no fx_rates row
     converts (amounts in different currencies are never added up; the analysis leaves such

@@ -33,7 +33,7 @@ def lock_path_for(path: Path) -> Path:
 def _user() -> str:
     try:
         return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no user name in some containers
+    except Exception:  # no user name in some containers
         return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
 
 
@@ -88,10 +88,6 @@ class WorkspaceLock:
         self.path = lock_path_for(self.workspace_path)
         self._fd: int | None = None
         self.recovered_stale: dict | None = None  # holder info of a stale lock we took over
-
-    @property
-    def held(self) -> bool:
-        return self._fd is not None
 
     def _locked_error(self, holder: dict) -> WorkspaceLocked:
         return WorkspaceLocked(

@@ -31,11 +31,6 @@ class Profiles:
     def all(self) -> dict[str, dict]:
         return {n: json.loads(d) for n, d in self._db.read("SELECT name, data FROM profiles ORDER BY name")}
 
-    def delete(self, name: str) -> None:
-        self._db.require_writable("delete the mapping profile")
-        with self._db.write("delete the mapping profile") as conn:
-            conn.execute("DELETE FROM profiles WHERE name = ?", (name,))
-
     def resolve(self, profile: Any) -> tuple[str | None, dict | None]:
         """A saved profile's name, a profile dict or a MappingProfile -> (name, dict)."""
         if profile is None:

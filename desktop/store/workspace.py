@@ -226,9 +226,6 @@ class Workspace:
     def profiles(self) -> dict[str, dict]:
         return self._profiles.all()
 
-    def delete_profile(self, name: str) -> None:
-        self._profiles.delete(name)
-
     # -- undo / redo -------------------------------------------------------------------------
 
     def _push(self, edit: Edit) -> None:

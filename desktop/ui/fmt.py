@@ -21,7 +21,6 @@ BAND_LABELS = {
 BAND_COLORS = palette.BAND_COLORS
 SEVERITY_COLORS = palette.SEVERITY_COLORS
 TIER_COLORS = palette.TIER_COLORS
-STATUS_COLORS = palette.INVOICE_STATUS_COLORS
 
 
 def label(code: str | None) -> str:

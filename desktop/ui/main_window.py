@@ -283,7 +283,7 @@ class MainWindow(QMainWindow):
     def _update_last_import(self) -> None:
         try:
             batches = self.session.workspace.batches()
-        except Exception:  # noqa: BLE001 - the status bar never fails the window
+        except Exception:  # the status bar never fails the window
             batches = []
         if batches:
             b = max(batches, key=lambda b: b.imported_at)
@@ -300,7 +300,7 @@ class MainWindow(QMainWindow):
 
     # --- dialogs -----------------------------------------------------------------------------
     def import_dialog(self, files: list[str] | None = None) -> None:
-        from desktop.ui.dialogs.import_wizard import ImportWizard  # noqa: PLC0415
+        from desktop.ui.dialogs.import_wizard import ImportWizard
 
         if not files:
             files, _ = QFileDialog.getOpenFileNames(
@@ -336,7 +336,7 @@ class MainWindow(QMainWindow):
         self.export_brief(Path(out))
 
     def export_brief(self, out: Path) -> None:
-        from desktop.brief import write_brief  # noqa: PLC0415
+        from desktop.brief import write_brief
 
         a = self.session.analysis
         actions = self.session.actions()
@@ -348,13 +348,13 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Brief written: {out}", 10000)
 
     def batches_dialog(self) -> None:
-        from desktop.ui.dialogs.batches import BatchesDialog  # noqa: PLC0415
+        from desktop.ui.dialogs.batches import BatchesDialog
 
         BatchesDialog(self.session, self).exec()
         self._update_last_import()
 
     def settings_dialog(self) -> None:
-        from desktop.ui.dialogs.settings import SettingsDialog  # noqa: PLC0415
+        from desktop.ui.dialogs.settings import SettingsDialog
 
         dlg = SettingsDialog(self.session.workspace.settings(), self)
         if dlg.exec() and dlg.result_settings is not None:
@@ -386,36 +386,36 @@ class MainWindow(QMainWindow):
             a.triggered.connect(lambda _=False, p=p: self.openWorkspaceRequested.emit(str(p)))
 
     def _about(self) -> None:
-        from desktop.ui.dialogs.about import show_about  # noqa: PLC0415
+        from desktop.ui.dialogs.about import show_about
 
         show_about(self)
 
     def _open_logs(self) -> None:
-        from PySide6.QtCore import QUrl  # noqa: PLC0415
-        from PySide6.QtGui import QDesktopServices  # noqa: PLC0415
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
 
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(config.log_dir())))
 
     def _show_failure(self, exc) -> None:
-        from desktop.domain.errors import InputError  # noqa: PLC0415
-        from desktop.store import WorkspaceError  # noqa: PLC0415
-        from desktop.ui.dialogs.error import ErrorDialog  # noqa: PLC0415
+        from desktop.domain.errors import InputError
+        from desktop.store import WorkspaceError
+        from desktop.ui.dialogs.error import ErrorDialog
 
         if isinstance(exc, InputError | WorkspaceError):
             ErrorDialog("CommitDesk", str(exc), parent=self).open()
             return
-        import traceback  # noqa: PLC0415
+        import traceback
 
         details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         ErrorDialog("Something went wrong", f"{type(exc).__name__}: {exc}\n\nThe workspace is unchanged.",
                     details, parent=self).open()
 
     # --- drag and drop -----------------------------------------------------------------------
-    def dragEnterEvent(self, event) -> None:  # noqa: N802
+    def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:  # noqa: N802
+    def dropEvent(self, event) -> None:
         files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if files:
             event.acceptProposedAction()
@@ -437,7 +437,7 @@ class MainWindow(QMainWindow):
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/page", self.stack.currentIndex())
 
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def closeEvent(self, event) -> None:
         self.save_state()
         if self.wizard is not None:
             self.wizard.close()

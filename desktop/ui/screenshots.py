@@ -58,10 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     home = Path(tempfile.mkdtemp(prefix="commitdesk-shots-"))
     os.environ["COMMITDESK_HOME"] = str(home)
 
-    from PySide6.QtCore import QSettings  # noqa: PLC0415
+    from PySide6.QtCore import QSettings
 
-    from desktop import app as desktop_app  # noqa: PLC0415
-    from desktop.store import Workspace, create_demo_workspace  # noqa: PLC0415
+    from desktop import app as desktop_app
+    from desktop.store import Workspace, create_demo_workspace
 
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(home / "qsettings"))

@@ -180,7 +180,7 @@ class Session(QObject):
         self.navigateRequested.emit(page, dict(ref or {}))
 
     def explain(self, kind: str, key: Any, field: str, parent=None) -> None:
-        from desktop.ui.dialogs.explain import ExplainDialog  # noqa: PLC0415
+        from desktop.ui.dialogs.explain import ExplainDialog
 
         if self.analysis is None:
             return

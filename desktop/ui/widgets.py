@@ -216,7 +216,7 @@ class Tile(QFrame):
             f" border-radius: 4px; }}"
         )
 
-    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self.clicked.emit()
         super().mouseReleaseEvent(event)
@@ -256,7 +256,7 @@ class Badge(QLabel):
 
 def make_chart(name: str, parent: QWidget | None = None, min_height: int = 240) -> QWidget:
     """The chart widget ``desktop.ui.charts.<name>`` with a minimum height for the page layout."""
-    from desktop.ui import charts  # noqa: PLC0415 (pyqtgraph loads with the first chart)
+    from desktop.ui import charts  # pyqtgraph loads with the first chart
 
     w = getattr(charts, name)(parent)
     w.setMinimumHeight(min_height)

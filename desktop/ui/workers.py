@@ -62,7 +62,7 @@ class _Run:
             result = self.fn(self.prog)
         except Cancelled:
             self.bridge.done.emit(self.token, "cancelled", None)
-        except BaseException as exc:  # noqa: BLE001 - delivered to the GUI thread as a failure
+        except BaseException as exc:  # delivered to the GUI thread as a failure
             log.debug("task failed", exc_info=True)
             self.bridge.done.emit(self.token, "error", exc)
         else:

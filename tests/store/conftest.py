@@ -5,7 +5,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from desktop.store import Workspace  # noqa: E402
+from desktop.store import Workspace
 
 
 @pytest.fixture

@@ -26,12 +26,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import pandas  # noqa: E402,F401
-import pyarrow  # noqa: E402,F401
+import pandas  # noqa: F401
+import pyarrow  # noqa: F401
 
-import desktop.ingest  # noqa: E402,F401  (imported once, before any fork)
-from desktop.domain.progress import Progress  # noqa: E402
-from desktop.store import Workspace  # noqa: E402
+import desktop.ingest  # noqa: F401  (imported once, before any fork)
+from desktop.domain.progress import Progress
+from desktop.store import Workspace
 
 
 def child(cmd: dict) -> None:

@@ -91,7 +91,7 @@ class Worker:
             self.proc.stdin.write(json.dumps({"op": "quit"}) + "\n")
             self.proc.stdin.flush()
             self.proc.wait(timeout=10)
-        except Exception:  # noqa: BLE001
+        except Exception:
             self.proc.kill()
             self.proc.wait()
 

@@ -77,7 +77,7 @@ class AzureCostDetails:
         unit, _ = col("unitofmeasure")
         cc, cc_name = col("costcenter")
         tags, tags_name = col("tags")
-        charge, charge_name = col("chargetype")
+        charge, _ = col("chargetype")
         model, _ = col("model")
         # vendor from meter/product names
         texts = [s for s in (col("metercategory")[0], col("metersubcategory")[0], meter,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-import pyqtgraph.exporters  # noqa: F401  (registers the exporters)
+import pyqtgraph.exporters  # registers the exporters
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from desktop.domain import charts, palette
@@ -91,7 +91,7 @@ class MoneyAxis(pg.AxisItem):
         super().__init__(orientation, **kw)
         self.enableAutoSIPrefix(False)
 
-    def tickStrings(self, values, scale, spacing):  # noqa: N802 (Qt naming)
+    def tickStrings(self, values, scale, spacing):  # Qt naming
         return [_abbrev(v * scale) for v in values]
 
 
@@ -100,7 +100,7 @@ class PercentAxis(pg.AxisItem):
         super().__init__(orientation, **kw)
         self.enableAutoSIPrefix(False)
 
-    def tickStrings(self, values, scale, spacing):  # noqa: N802
+    def tickStrings(self, values, scale, spacing):
         digits = 0 if spacing * scale >= 0.01 else 1
         return [f"{v * scale * 100:.{digits}f}%" for v in values]
 
@@ -117,7 +117,7 @@ class CategoryAxis(pg.AxisItem):
         self.picture = None
         self.update()
 
-    def tickValues(self, minVal, maxVal, size):  # noqa: N802
+    def tickValues(self, minVal, maxVal, size):
         n = len(self.categories)
         if n == 0:
             return []
@@ -129,7 +129,7 @@ class CategoryAxis(pg.AxisItem):
         step = max(1, int(np.ceil((hi - lo + 1) * per_label / max(size, 1.0))))
         return [(float(step), [float(i) for i in range(lo, hi + 1, step)])]
 
-    def tickStrings(self, values, scale, spacing):  # noqa: N802
+    def tickStrings(self, values, scale, spacing):
         out = []
         for v in values:
             i = int(round(v))
@@ -186,20 +186,20 @@ class RowLegend(pg.LegendItem):
         else:
             self.updateSize()
 
-    def addItem(self, item, name):  # noqa: N802 (Qt naming)
+    def addItem(self, item, name):  # Qt naming
         super().addItem(item, name)
         if self._avail:
             self.fit_width(self._avail)
 
-    def updateSize(self):  # noqa: N802
+    def updateSize(self):
         # the parent layout places the legend from its own grid's size hint; no setGeometry
         self.layout.invalidate()
         self.updateGeometry()
 
-    def hoverEvent(self, ev):  # noqa: N802  (no dragging: the legend stays in its row)
+    def hoverEvent(self, ev):  # no dragging: the legend stays in its row
         pass
 
-    def mouseDragEvent(self, ev):  # noqa: N802
+    def mouseDragEvent(self, ev):
         ev.ignore()
 
 

@@ -13,10 +13,10 @@ from desktop import config
 
 def show_about(parent) -> None:
     try:
-        from importlib.metadata import version  # noqa: PLC0415
+        from importlib.metadata import version
 
         v = version("commitdesk")
-    except Exception:  # noqa: BLE001 - running from a source tree without metadata
+    except Exception:  # running from a source tree without metadata
         v = "development"
     QMessageBox.about(
         parent, "About CommitDesk",

@@ -71,7 +71,7 @@ class ExplainDialog(QDialog):
         return "\n".join(lines)
 
     def copy_text(self) -> None:
-        from PySide6.QtGui import QGuiApplication  # noqa: PLC0415
+        from PySide6.QtGui import QGuiApplication
 
         QGuiApplication.clipboard().setText(self.text())
 

@@ -235,7 +235,7 @@ class ActionsPage(Page):
         x = self._current()
         if x is None:
             return
-        from desktop.ui.pages.overview import KIND_PAGE  # noqa: PLC0415
+        from desktop.ui.pages.overview import KIND_PAGE
 
         ref = dict(getattr(x, "ref", None) or {})
         self.session.navigate(KIND_PAGE.get(x.kind, "overview"), ref)

@@ -36,7 +36,7 @@ class Page(QWidget):
             self._dirty = False
             self.refresh(self.analysis)
 
-    def showEvent(self, event) -> None:  # noqa: N802
+    def showEvent(self, event) -> None:
         self.ensure_fresh()
         super().showEvent(event)
 

@@ -208,8 +208,8 @@ class BudgetsPage(Page):
             return
         b = self._lines[rows[0]]
         y, mth = (int(x) for x in b.month.split("-"))
-        import calendar  # noqa: PLC0415
-        from datetime import date  # noqa: PLC0415
+        import calendar
+        from datetime import date
 
         start = date(y, mth, 1)
         end = date(y, mth, calendar.monthrange(y, mth)[1])

@@ -192,6 +192,3 @@ class OverviewPage(Page):
     def apply_filter(self, text: str) -> None:
         self.alerts.table_model.set_text_filter(text)
 
-    def alert_count(self) -> int:
-        return self.alerts.table_model.rowCount()
-

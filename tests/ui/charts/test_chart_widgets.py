@@ -11,11 +11,11 @@ import pytest
 
 pytest.importorskip("pyqtgraph")
 
-from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
+from PySide6 import QtCore, QtGui, QtWidgets
 
-from desktop.domain import charts  # noqa: E402
-from desktop.domain.results import SourceRef  # noqa: E402
-from desktop.ui.charts import (  # noqa: E402
+from desktop.domain import charts
+from desktop.domain.results import SourceRef
+from desktop.ui.charts import (
     BudgetUtilizationChart,
     BurnUpChart,
     DailySpendChart,
@@ -24,7 +24,7 @@ from desktop.ui.charts import (  # noqa: E402
     RenewalChart,
     link_x,
 )
-from tests.domain.test_charts import make_analysis, scenarios  # noqa: E402
+from tests.domain.test_charts import make_analysis, scenarios
 
 DAY = charts.DAY
 
