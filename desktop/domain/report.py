@@ -122,23 +122,31 @@ def _record(obj: Any, lead: Sequence[str] | None = None) -> dict[str, Any]:
 
 
 _FINDING_FIELDS = tuple(f.name for f in dataclasses.fields(Finding))
+# the checklist's columns lead every action, read as the record has them: a field, or a property
+# such as the owner in charge
+_CHECKLIST_KEYS = ("key", "severity", "owner", "due", "status", "notes")
+
+
+def _action_keys(names: Sequence[str]) -> list[str]:
+    """The keys of an action with fields ``names``: the checklist's columns, then the finding's
+    other fields (in Finding's order), then the rest of the record in its own order."""
+    first = list(_CHECKLIST_KEYS) + [n for n in _FINDING_FIELDS if n not in _CHECKLIST_KEYS and n in names]
+    return first + [n for n in names if n not in first]
 
 
 def _action(a: Any) -> dict[str, Any]:
-    """One action of the workspace's checklist: the fields it shares with Finding first (in
-    Finding's order), then what the checklist adds (status, notes, dates ...) in its own order."""
+    """One action of the workspace's checklist, every field of its record."""
     if not dataclasses.is_dataclass(a) or isinstance(a, type):
         raise TypeError(f"an action must be a dataclass record, not {type(a).__name__}")
-    return _record(a, _FINDING_FIELDS)
+    return {n: _value(getattr(a, n)) for n in _action_keys([f.name for f in dataclasses.fields(a)])}
 
 
 def _fresh_action(f: Finding, as_of: date) -> dict[str, Any]:
     """A finding as a checklist action nobody has touched yet: open, no notes, opened and last
     seen on the as-of date (what the workspace records for a finding it sees the first time)."""
-    out = _record(f)
-    out.update(status="open", notes="", opened_at=as_of.isoformat(), resolved_at=None, resolution=None,
-               last_seen=as_of.isoformat())
-    return out
+    values = {n: getattr(f, n) for n in _FINDING_FIELDS}
+    values.update(status="open", notes="", opened_at=as_of, resolved_at=None, resolution=None, last_seen=as_of)
+    return {n: _value(values[n]) for n in _action_keys(list(values))}
 
 
 def to_json_dict(analysis: Analysis, actions: Sequence[Any] | None = None) -> dict[str, Any]:

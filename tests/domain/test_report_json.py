@@ -65,6 +65,7 @@ NEW_SECTIONS = ("workload_shift", "chargeback", "renewal", "actions")
 # what the checklist adds to a finding; the workspace's Action record has these fields too
 # (tests/test_cli_json.py checks that a workspace's actions carry the same keys)
 ACTION_STATE = {"status", "notes", "opened_at", "resolved_at", "resolution", "last_seen"}
+CHECKLIST = ["key", "severity", "owner", "due", "status", "notes"]
 
 
 def names(cls) -> list[str]:
@@ -115,10 +116,9 @@ def check_report(d: dict, analysis) -> set:
             check_object(obj, cls, seen, section)
     assert len(d["actions"]) == len(analysis.findings)
     for a in d["actions"]:
-        assert set(a) == set(names(Finding)) | ACTION_STATE
-        assert list(a)[:len(names(Finding))] == names(Finding)
-        for key in ("key", "severity", "owner", "due", "status", "notes"):
-            assert key in a
+        # the checklist's columns first, then every field of the finding, then the record's
+        assert list(a)[:len(CHECKLIST)] == CHECKLIST
+        assert set(a) >= set(names(Finding)) | ACTION_STATE
         seen.add(Finding)
     return seen
 
@@ -322,12 +322,37 @@ def test_given_actions_are_written_with_every_field_of_their_record(small):
     rec = Checklist("k", "budget", "high", "t", None, date(2026, 2, 15), "in_progress", "called vendor",
                     date(2026, 2, 1), ref={"month": "2026-02", "allocation": "A"}, reviewed=True)
     (a,) = to_json_dict(analysis, actions=[rec])["actions"]
-    # the fields it shares with Finding first, in Finding's order, then the rest in its own order
-    assert list(a) == ["key", "kind", "severity", "title", "owner", "due", "detail", "ref", "status", "notes",
+    # the checklist's columns, the finding's other fields in Finding's order, the rest in its own order
+    assert list(a) == ["key", "severity", "owner", "due", "status", "notes", "kind", "title", "detail", "ref",
                        "opened_at", "reviewed"]
     assert (a["due"], a["status"], a["notes"], a["opened_at"], a["reviewed"]) == (
         "2026-02-15", "in_progress", "called vendor", "2026-02-01", True)
     assert list(a["ref"]) == ["allocation", "month"]  # maps in key order: the same text every run
+
+
+def test_an_owner_read_through_a_property_is_the_owner_column(small):
+    analysis, _ = small
+
+    @dataclass(frozen=True)
+    class Assigned:  # a record whose owner in charge is a person's assignment, else the finding's
+        key: str
+        severity: str
+        due: date | None
+        status: str
+        notes: str
+        finding_owner: str | None
+        assigned_owner: str | None = None
+
+        @property
+        def owner(self) -> str | None:
+            return self.assigned_owner or self.finding_owner
+
+    acts = to_json_dict(analysis, actions=[Assigned("k1", "high", None, "open", "", "bob", "ann"),
+                                           Assigned("k2", "low", None, "open", "", "bob")])["actions"]
+    assert [list(a) for a in acts] == [["key", "severity", "owner", "due", "status", "notes", "finding_owner",
+                                        "assigned_owner"]] * 2
+    assert [(a["owner"], a["finding_owner"], a["assigned_owner"]) for a in acts] == [("ann", "bob", "ann"),
+                                                                                      ("bob", "bob", None)]
 
 
 def test_a_field_added_to_a_result_appears_without_a_list_to_update(small):
