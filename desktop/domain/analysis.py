@@ -1,15 +1,27 @@
 """The one entry point: canonical inputs + settings + as-of date -> a whole Analysis.
 
 Order of work: validate commitments; convert usage, commitments and invoices to the reporting
-currency (rows without an FX rate are left out and reported); assign usage rows to contracts;
-then contracts (pacing, forecast, exposure), invoices, budgets, anomalies, workload shift,
-chargeback, renewal scenarios and, last, the findings that need a person.
+currency (rows without an FX rate are left out and reported); assign usage rows to contracts
+and index the result (UsageIndex); then contracts (pacing, forecast, exposure), invoices,
+budgets, anomalies, workload shift, chargeback, renewal scenarios and, last, the findings that
+need a person.
+
+Incremental recompute (docs/domain.md "Recompute"): pass the same ``AnalysisCache`` to every
+build_analysis of one workspace (the GUI session does). The prepared usage and its index are
+reused while the usage table, the FX rates, the reporting currency and the commitments' contract
+assignment columns are unchanged; the index keeps every usage-derived series (per contract, per
+budget line, per anomaly series, per vendor ...) so a recompute reads daily series, not rows; and
+each computing module's result is reused while the inputs it reads are unchanged (its key names
+them). An edit therefore recomputes only the figures it touches.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import threading
+from collections.abc import Callable, Hashable
 from datetime import date
+from typing import Any
 
 import pandas as pd
 
@@ -26,15 +38,62 @@ from desktop.domain.contracts import (
 )
 from desktop.domain.errors import InputError
 from desktop.domain.inputs import Inputs, with_overlap_warnings
-from desktop.domain.invoices import invoice_results
+from desktop.domain.invoices import convert_lines, invoice_results
 from desktop.domain.money import fmt_money_human, micros_to_cents, money_sum
 from desktop.domain.progress import Progress, sub
 from desktop.domain.renewal import default_renewal_inputs, run_renewal
 from desktop.domain.results import Analysis
 from desktop.domain.settings import DEFAULT_SETTINGS, Settings
+from desktop.domain.usage_index import UsageIndex, frame_key
 from desktop.domain.workload_shift import workload_shift_candidates
 
-__all__ = ["assign_contracts", "build_analysis", "default_as_of", "prepare_usage"]
+__all__ = ["AnalysisCache", "assign_contracts", "build_analysis", "default_as_of", "prepare_usage"]
+
+# the commitment columns the contract assignment of usage rows reads
+_ASSIGNMENT_COLUMNS = ("contract_id", "vendor", "period_start", "period_end")
+
+
+class AnalysisCache:
+    """What one workspace's recomputes may reuse (see the module docstring). Thread-safe: the
+    GUI builds analyses in a worker while the previous one is shown."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._slots: dict[str, tuple[Hashable, Any]] = {}
+        self.hits: dict[str, int] = {}
+        self.misses: dict[str, int] = {}
+
+    def get(self, name: str, key: Hashable, build: Callable[[], Any]) -> Any:
+        """The value of slot ``name`` when it was built for ``key``, else ``build()`` (kept as
+        the slot's one value: a cache holds the latest state, not a history)."""
+        with self._lock:
+            slot = self._slots.get(name)
+            if slot is not None and slot[0] == key:
+                self.hits[name] = self.hits.get(name, 0) + 1
+                return slot[1]
+        value = build()
+        with self._lock:
+            self._slots[name] = (key, value)
+            self.misses[name] = self.misses.get(name, 0) + 1
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._slots.clear()
+
+
+def table_key(inputs: Inputs, name: str, columns: tuple[str, ...] | None = None) -> Hashable:
+    """The content key of one input table: the key its reader gave (Inputs.keys), else its
+    content (small tables) or, for usage, its identity (the frame is kept alive by the cache)."""
+    given = inputs.keys.get(name)
+    if given is not None:
+        return (name, given, columns)
+    frame = getattr(inputs, name)
+    if name == "usage":
+        return (name, "id", id(frame), len(frame))
+    if columns is not None:
+        frame = frame[[c for c in columns if c in frame.columns]]
+    return (name, frame_key(frame))
 
 
 def prepare_usage(inputs: Inputs, settings: Settings | None = None) -> tuple[pd.DataFrame, list[str]]:
@@ -140,51 +199,81 @@ def default_as_of(inputs: Inputs) -> date:
 
 
 def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date | None = None, *,
-                   renewal: list | None = None, progress: Progress | None = None) -> Analysis:
+                   renewal: list | None = None, progress: Progress | None = None,
+                   cache: AnalysisCache | None = None) -> Analysis:
     settings = settings or DEFAULT_SETTINGS
+    cache = cache if cache is not None else AnalysisCache()
     step = progress.step if progress is not None else (lambda f, t="": None)
     step(0.0, "preparing usage")
     as_of_notes: list[str] = []
     if as_of is None:
         as_of = default_as_of(inputs)
         as_of_notes = as_of_warnings(inputs, as_of)
-    usage, warnings = prepare_usage(inputs, settings)
-    warnings = as_of_notes + warnings
-    commitments = convert_commitments(inputs.commitments, inputs.fx_rates, settings.reporting_currency)
+    cur = settings.reporting_currency
+    validate_commitments(inputs.commitments)
+    usage_k = table_key(inputs, "usage")
+    prep_key = (usage_k, table_key(inputs, "fx_rates"), table_key(inputs, "commitments", _ASSIGNMENT_COLUMNS), cur)
+
+    def prepare() -> tuple[pd.DataFrame, list[str], UsageIndex, Inputs]:
+        usage, notes = prepare_usage(inputs, settings)
+        return usage, notes, UsageIndex(usage), inputs  # inputs: keeps the keyed frames alive
+
+    usage, usage_notes, index, _ = cache.get("usage", prep_key, prepare)
+    warnings = as_of_notes + list(usage_notes)
+    com_k = table_key(inputs, "commitments")
+    fx_k = table_key(inputs, "fx_rates")
+    commitments = cache.get("commitments", (com_k, fx_k, cur),
+                            lambda: convert_commitments(inputs.commitments, inputs.fx_rates, cur))
 
     step(0.25, "pacing and exposure")
-    contracts = contract_results(usage, commitments, as_of, settings)
+    contracts = cache.get("contracts", (prep_key, com_k, fx_k, as_of, settings),
+                          lambda: contract_results(index, commitments, as_of, settings))
 
     step(0.35, "invoices")
-    invoices, inv_warnings = invoice_results(inputs.invoices, usage, commitments, inputs.rate_card,
-                                             inputs.fx_rates, settings)
+    inv_k = table_key(inputs, "invoices")
+    lines = cache.get("invoice_lines", (inv_k, fx_k, cur),
+                      lambda: convert_lines(inputs.invoices, inputs.fx_rates, settings)
+                      if not inputs.invoices.empty else (inputs.invoices, []))
+    invoices, inv_warnings = cache.get(
+        "invoices", (prep_key, inv_k, com_k, fx_k, table_key(inputs, "rate_card"), settings),
+        lambda: invoice_results(inputs.invoices, index, commitments, inputs.rate_card, inputs.fx_rates,
+                                settings, converted=lines))
     warnings.extend(inv_warnings)
     invoices, partial = rejected_invoice_line_warnings(inputs, invoices)
     warnings.extend(partial)
 
     step(0.45, "budgets")
-    budgets = budget_results(inputs.budgets, usage, as_of, settings)
+    budgets = cache.get("budgets", (prep_key, table_key(inputs, "budgets"), as_of, settings),
+                        lambda: budget_results(inputs.budgets, index, as_of, settings))
 
     step(0.55, "anomalies")
-    anomalies = anomaly_results(usage, as_of, settings,
-                                sub(progress, 0.55, 0.7) if progress is not None else None)
+    anomalies = cache.get("anomalies", (prep_key, as_of, settings),
+                          lambda: anomaly_results(index, as_of, settings,
+                                                  sub(progress, 0.55, 0.7) if progress is not None else None))
 
     step(0.7, "workload shift and chargeback")
-    shift = workload_shift_candidates(contracts, usage, as_of, settings)
-    chargeback = chargeback_journal(usage, inputs.org_map, inputs.invoices, as_of, settings)
+    shift = cache.get("workload_shift", (prep_key, com_k, fx_k, as_of, settings),
+                      lambda: workload_shift_candidates(contracts, usage, as_of, settings))
+    chargeback = cache.get("chargeback", (prep_key, table_key(inputs, "org_map"), inv_k, as_of, settings),
+                           lambda: chargeback_journal(index, inputs.org_map, inputs.invoices, as_of, settings))
 
     step(0.8, "renewal scenarios")
     if renewal is None:
-        renewal = default_renewal_inputs(usage, commitments, as_of, settings)
-    scenarios = tuple(run_renewal(ri, settings) for ri in renewal)
+        scenarios = cache.get("renewal", (prep_key, com_k, fx_k, as_of, settings), lambda: tuple(
+            run_renewal(ri, settings) for ri in default_renewal_inputs(index, commitments, as_of, settings)))
+    else:
+        scenarios = tuple(run_renewal(ri, settings) for ri in renewal)
+
+    step(0.9, "import reports")
+    imports = cache.get("imports", (usage_k, tuple(inputs.imports)),
+                        lambda: with_overlap_warnings(inputs.usage, tuple(inputs.imports)))
 
     step(0.95, "findings")
     analysis = Analysis(
-        as_of=as_of, currency=settings.reporting_currency, contracts=contracts, invoices=invoices,
-        budgets=budgets, anomalies=anomalies, imports=with_overlap_warnings(inputs.usage, tuple(inputs.imports)),
-        workload_shift=shift,
+        as_of=as_of, currency=cur, contracts=contracts, invoices=invoices,
+        budgets=budgets, anomalies=anomalies, imports=imports, workload_shift=shift,
         chargeback=chargeback, renewal=scenarios, warnings=tuple(warnings), settings=settings,
-        usage=usage, inputs=inputs)
+        usage=usage, inputs=inputs, index=index, invoice_lines=lines[0])
     analysis = dataclasses.replace(analysis, findings=tuple(build_findings(analysis, settings)))
     step(1.0, "done")
     return analysis

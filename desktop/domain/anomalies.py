@@ -10,7 +10,7 @@ reported mean, std (cents) and z come from Decimal arithmetic.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import numpy as np
@@ -21,6 +21,7 @@ from desktop.domain.money import cents, from_micros
 from desktop.domain.progress import Progress
 from desktop.domain.results import AnomalyResult
 from desktop.domain.settings import DEFAULT_SETTINGS, Settings
+from desktop.domain.usage_index import UsageIndex, as_index, match_key
 
 DIMENSIONS = ("model", "team", "vendor")
 
@@ -77,32 +78,45 @@ def series_anomalies(values: list[int], *, min_history: int = 7, window: int = 3
     return out
 
 
-def anomalies(usage: pd.DataFrame, as_of: date, settings: Settings = DEFAULT_SETTINGS,
+def anomalies(usage: pd.DataFrame | UsageIndex, as_of: date, settings: Settings = DEFAULT_SETTINGS,
               progress: Progress | None = None) -> tuple[AnomalyResult, ...]:
-    """Flagged days per team, vendor and model up to T, ordered by (dimension, value, date)."""
-    if usage.empty:
+    """Flagged days per team, vendor and model up to T, ordered by (dimension, value, date).
+
+    A series is one match key of the dimension (usage_index.match_key: "Mixed" and " mixed" are
+    one team), shown with its first spelling; its rows are anomaly_rows below."""
+    index = as_index(usage)
+    if not index.size:
         return ()
-    t = pd.Timestamp(as_of)
-    u = usage[usage["date"] <= t]
     out: list[AnomalyResult] = []
     for k, dim in enumerate(DIMENSIONS):
         if progress is not None:
             progress.step(k / len(DIMENSIONS), f"anomalies per {dim}")
-        f = u[u[dim].notna()]
-        if f.empty:
-            continue
-        vals = f[dim].astype("string").str.strip()
-        g = f.groupby([vals, f["date"]], sort=True)["cost"].sum()
-        for value, s in g.groupby(level=0, sort=True):
-            days = s.index.get_level_values(1)
-            first = days.min()
-            full = pd.date_range(first, t, freq="D")
-            series = pd.Series(s.to_numpy(dtype=np.int64), index=days).reindex(full, fill_value=0)
-            micros = series.to_numpy(dtype=np.int64).tolist()
+        for key, daily in index.daily_by(dim).items():
+            if not len(daily.days) or daily.days[0] > np.datetime64(as_of, "D"):
+                continue
+            first = pd.Timestamp(daily.days[0]).date()
+            micros = daily.values(first, as_of)
+            value = index.label(dim, key)
             for i, mu, sd, zz in series_anomalies(micros, min_history=settings.anomaly_min_history,
                                                   window=settings.anomaly_window, z=settings.anomaly_z):
-                out.append(AnomalyResult(dimension=dim, value=str(value), date=full[i].date(),
+                out.append(AnomalyResult(dimension=dim, value=value, date=first + timedelta(days=i),
                                          spend=cents(from_micros(micros[i])), mean=cents(mu),
                                          std=cents(sd), z=zz))
     out.sort(key=lambda a: (a.dimension, a.value, a.date))
     return tuple(out)
+
+
+def anomaly_rows(index: UsageIndex, a: AnomalyResult, start: date | None = None,
+                 end: date | None = None) -> np.ndarray:
+    """The usage rows of an anomaly's series (its dimension value), on its day unless a range is
+    given (the window behind mean and std)."""
+    return index.positions(index.mask(a.dimension, a.value)
+                           & index.dated(start or a.date, end or a.date))
+
+
+def window_bounds(index: UsageIndex, a: AnomalyResult, settings: Settings = DEFAULT_SETTINGS) -> tuple[date, date]:
+    """(first, last day) of the window behind an anomaly's mean and std: the up to
+    ``anomaly_window`` days before its day, from the series' first day."""
+    daily = index.daily_by(a.dimension).get(match_key(a.dimension, a.value))
+    first = pd.Timestamp(daily.days[0]).date() if daily is not None and len(daily.days) else a.date
+    return max(first, a.date - timedelta(days=settings.anomaly_window)), a.date - timedelta(days=1)

@@ -8,22 +8,22 @@ that vendor. Budgets are in the reporting currency. Every threshold comparison i
 
 from __future__ import annotations
 
-import calendar
-import re
 from datetime import date, timedelta
 from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 
-from desktop.domain.contracts import Daily, _str_or_none, daily_groups, key_codes
+from desktop.domain.contracts import _str_or_none
+from desktop.domain.daily import Daily
 from desktop.domain.errors import InputError
 from desktop.domain.money import cents, from_micros
+from desktop.domain.months import month_bounds, month_of, previous_month
 from desktop.domain.results import ALERT_TIERS, BudgetResult
 from desktop.domain.settings import DEFAULT_SETTINGS, Settings
-from desktop.domain.tables import BUDGET_DIMENSIONS, FIRST_YEAR, LAST_YEAR, normalize_vendor, vendor_key
+from desktop.domain.tables import BUDGET_DIMENSIONS, FIRST_YEAR, LAST_YEAR
+from desktop.domain.usage_index import UsageIndex, as_index, match_key
 
-_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 CONTAINMENT_ACTIONS = ("rate-limit non-production keys", "route to a cheaper model tier",
                        "disable non-critical features")
 # tiers from lowest to highest
@@ -32,16 +32,6 @@ _TIER_RANK = {t: i for i, t in enumerate(reversed(ALERT_TIERS))}
 
 def _d(x: float) -> Decimal:
     return Decimal(str(float(x)))
-
-
-def month_bounds(month: str) -> tuple[date, date]:
-    mm = _MONTH.match(str(month))
-    if not mm:
-        raise ValueError(month)
-    y, mo = int(mm.group(1)), int(mm.group(2))
-    if not 1 <= mo <= 12 or not FIRST_YEAR <= y <= LAST_YEAR:
-        raise ValueError(month)
-    return date(y, mo, 1), date(y, mo, calendar.monthrange(y, mo)[1])
 
 
 def severity(variance: Decimal, budget: Decimal, settings: Settings = DEFAULT_SETTINGS) -> str:
@@ -105,44 +95,33 @@ def response(sev: str, tier: str, as_of: date, containment_owner: str | None,
             f"{who}; containment: {actions}"), due
 
 
-class _LineUsage:
-    """Daily spend per (dimension, value, vendor) line, computed once per distinct line."""
-
-    def __init__(self, usage: pd.DataFrame):
-        self.usage = usage
-        self._codes: dict[str, tuple[np.ndarray, dict[str, int]]] = {}
-        self._cache: dict[tuple, Daily] = {}
-        if not usage.empty:
-            self._days = usage["date"].to_numpy()
-            self._cost = usage["cost"].to_numpy(dtype=np.int64)
-
-    def _col(self, col: str) -> tuple[np.ndarray, dict[str, int]]:
-        if col not in self._codes:
-            codes, keys = key_codes(self.usage[col], vendor_key if col == "vendor" else _casekey)
-            self._codes[col] = (codes, {k: i for i, k in enumerate(keys)})
-        return self._codes[col]
-
-    def daily(self, dimension: str, value: str, vendor: str | None) -> Daily:
-        vkey = vendor_key(normalize_vendor(value) or "") if dimension == "vendor" else _casekey(value)
-        ven = vendor_key(normalize_vendor(vendor) or "") if vendor else None
-        key = (dimension, vkey, ven)
-        if key not in self._cache:
-            self._cache[key] = Daily.empty()
-            if not self.usage.empty:
-                codes, index = self._col(dimension)
-                if vkey in index:
-                    mask = codes == index[vkey]
-                    if ven is not None:
-                        vcodes, vindex = self._col("vendor")
-                        mask &= vcodes == vindex.get(ven, -2)
-                    d = daily_groups(mask.astype(np.int64) - 1, self._days, self._cost)
-                    if 0 in d:
-                        self._cache[key] = d[0]
-        return self._cache[key]
+def line_mask(index: UsageIndex, dimension: str, value: str, vendor: str | None) -> np.ndarray:
+    """The usage rows of an allocation line: its dimension column matches its value
+    (usage_index.match_key) and, when the line names a vendor, of that vendor."""
+    mask = index.mask(dimension, value)
+    if vendor:
+        mask &= index.mask("vendor", vendor)
+    return mask
 
 
-def _casekey(v) -> str:
-    return str(v).strip().casefold()
+def line_daily(index: UsageIndex, dimension: str, value: str, vendor: str | None) -> Daily:
+    """The Daily series of line_mask (kept on the index: an edit to a budget does not re-read rows)."""
+    key = ("budget_line", dimension, match_key(dimension, value), match_key("vendor", vendor))
+    return index.memo(key, lambda: index.daily(line_mask(index, dimension, value, vendor)))
+
+
+def actual_rows(index: UsageIndex, b: BudgetResult, as_of: date) -> np.ndarray:
+    """The rows of ``actual``: the line's rows dated in its month up to T."""
+    m_start, m_end = month_bounds(b.month)
+    if m_start > as_of:
+        return np.zeros(0, dtype=np.int64)
+    return index.positions(line_mask(index, b.dimension, b.value, b.vendor) & index.dated(m_start, min(m_end, as_of)))
+
+
+def run_rate_rows(index: UsageIndex, b: BudgetResult, as_of: date, window: int) -> np.ndarray:
+    """The rows of ``run_rate``: the line's rows dated T-(window-1)..T."""
+    return index.positions(line_mask(index, b.dimension, b.value, b.vendor)
+                           & index.dated(as_of - timedelta(days=window - 1), as_of))
 
 
 def _validate(budgets: pd.DataFrame) -> None:
@@ -158,29 +137,29 @@ def _validate(budgets: pd.DataFrame) -> None:
                              row=int(rec["_row"]), column="month") from None
 
 
-def budget_results(budgets: pd.DataFrame, usage: pd.DataFrame, as_of: date,
+def budget_results(budgets: pd.DataFrame, usage: pd.DataFrame | UsageIndex, as_of: date,
                    settings: Settings = DEFAULT_SETTINGS) -> tuple[BudgetResult, ...]:
     """One BudgetResult per budget row, ordered by (allocation, month). ``usage`` is the prepared
     frame (reporting currency)."""
     if budgets.empty:
         return ()
     _validate(budgets)
-    lines = _LineUsage(usage)
+    index = as_index(usage)
     out = []
     for rec in budgets.to_dict("records"):
-        out.append(_one_line(rec, lines, as_of, settings))
+        out.append(_one_line(rec, index, as_of, settings))
     out.sort(key=lambda b: (b.allocation, b.month))
     return tuple(out)
 
 
-def _one_line(rec: dict, lines: _LineUsage, as_of: date, settings: Settings) -> BudgetResult:
+def _one_line(rec: dict, index: UsageIndex, as_of: date, settings: Settings) -> BudgetResult:
     dimension = str(rec["dimension"]).strip().casefold()
     value = str(rec["value"]).strip()
     vendor = _str_or_none(rec.get("vendor"))
     m_start, m_end = month_bounds(rec["month"])
-    month = f"{m_start.year:04d}-{m_start.month:02d}"
+    month = month_of(m_start)
     budget = cents(from_micros(rec["budget"]))
-    daily = lines.daily(dimension, value, vendor)
+    daily = line_daily(index, dimension, value, vendor)
     actual = cents(from_micros(daily.total(m_start, min(m_end, as_of))))
     window = settings.run_rate_days
     rr = cents(from_micros(daily.total(as_of - timedelta(days=window - 1), as_of)) / window)
@@ -189,7 +168,7 @@ def _one_line(rec: dict, lines: _LineUsage, as_of: date, settings: Settings) -> 
     variance = forecast - budget
     sev = severity(variance, budget, settings)
     tier = alert_tier(actual, budget, settings)
-    p_start, p_end = month_bounds_prev(m_start)
+    p_start, p_end = previous_month(m_start)
     previous_actual = cents(from_micros(daily.total(p_start, p_end))) if p_end <= as_of else None
     spike = previous_actual is not None and is_spike(forecast, previous_actual, settings)
     if spike:
@@ -210,11 +189,6 @@ def _one_line(rec: dict, lines: _LineUsage, as_of: date, settings: Settings) -> 
         escalation_owner=_str_or_none(rec.get("escalation_owner")), vendor=vendor,
         cost_center=_str_or_none(rec.get("cost_center")), gl_account=_str_or_none(rec.get("gl_account")),
         monitoring=monitoring)
-
-
-def month_bounds_prev(m_start: date) -> tuple[date, date]:
-    last = m_start - timedelta(days=1)
-    return last.replace(day=1), last
 
 
 def recovered(daily: Daily, budget: Decimal, days_in_month: int, as_of: date,

@@ -27,10 +27,13 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from desktop.domain.money import CENT, MICROS, cents, money_sum
+from desktop.domain.daily import Daily, daily_groups
+from desktop.domain.money import CENT, MICROS, cents
+from desktop.domain.months import month_bounds, month_of, previous_month
 from desktop.domain.results import ChargebackLine
 from desktop.domain.settings import Settings
 from desktop.domain.tables import vendor_key
+from desktop.domain.usage_index import UsageIndex, as_index, frame_key, match_key
 
 UNALLOCATED = "unallocated"
 UNASSIGNED = "unassigned"
@@ -132,27 +135,18 @@ def invoice_periods(invoices: pd.DataFrame | None) -> list[tuple[str, str, date,
     """(invoice_id, vendor key, start, end) per invoice: lines' period, else the month before."""
     if invoices is None or invoices.empty:
         return []
+    g = invoices.groupby(invoices["invoice_id"].astype(str), sort=True)
+    agg = pd.DataFrame({"ps": g["period_start"].min(), "pe": g["period_end"].max(),
+                        "d": g["invoice_date"].min(), "v": g["vendor"].first()})
     out = []
-    for inv_id, g in invoices.groupby("invoice_id", sort=True):
-        ps = g["period_start"].dropna() if "period_start" in g.columns else pd.Series([], dtype="datetime64[ns]")
-        pe = g["period_end"].dropna() if "period_end" in g.columns else pd.Series([], dtype="datetime64[ns]")
-        if len(ps) and len(pe):
-            start, end = ps.min().date(), pe.max().date()
+    for inv_id, ps, pe, d, v in zip(agg.index, agg["ps"], agg["pe"], agg["d"], agg["v"], strict=True):
+        if not pd.isna(ps) and not pd.isna(pe):
+            start, end = ps.date(), pe.date()
         else:
-            d = g["invoice_date"].dropna().min().date()
-            end = d.replace(day=1) - timedelta(days=1)
-            start = end.replace(day=1)
-        vendor = g["vendor"].dropna()
-        vk = vendor_key(vendor.iloc[0]) if len(vendor) else ""
+            start, end = previous_month(d.date())
+        vk = match_key("vendor", v) if not pd.isna(v) else ""
         out.append((str(inv_id), vk, start, end))
     return out
-
-
-def _month_bounds(month: str) -> tuple[date, date]:
-    y, m = int(month[:4]), int(month[5:7])
-    start = date(y, m, 1)
-    nxt = date(y + (m == 12), m % 12 + 1, 1)
-    return start, nxt - timedelta(days=1)
 
 
 def allocate_cents(micros: list[int]) -> list[Decimal]:
@@ -176,33 +170,85 @@ def allocate_cents(micros: list[int]) -> list[Decimal]:
     return [Decimal(r) * CENT for r in rounded]
 
 
+def _pair_codes(index: UsageIndex, org_map: pd.DataFrame | None) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """(cost center, GL account) code per usage row (kept on the index per org map)."""
+    return index.memo(("chargeback_pairs", frame_key(org_map)), lambda: _resolve_codes(index.frame, org_map))
+
+
+def _pair_vendor_daily(index: UsageIndex, org_map: pd.DataFrame | None) -> dict[tuple[int, int], Daily]:
+    """Daily spend per (cost center/GL pair, vendor), kept on the index per org map."""
+    def build() -> dict[tuple[int, int], Daily]:
+        codes, _ = _pair_codes(index, org_map)
+        v_codes, _, v_keys = index.codes("vendor")
+        nv = len(v_keys) + 1
+        combo = np.where(codes >= 0, codes * nv + (v_codes + 1), -1)
+        sums = daily_groups(combo, index.day.astype("datetime64[D]"), index.cost)
+        return {(c // nv, c % nv - 1): d for c, d in sums.items()}
+    return index.memo(("chargeback_daily", frame_key(org_map)), build)
+
+
+def _pair_vendor_rows(index: UsageIndex, org_map: pd.DataFrame | None) -> dict[tuple[int, int], Daily]:
+    """Daily row counts per (pair, vendor): a line with rows summing to zero is still a line."""
+    def build() -> dict[tuple[int, int], Daily]:
+        codes, _ = _pair_codes(index, org_map)
+        v_codes, _, v_keys = index.codes("vendor")
+        nv = len(v_keys) + 1
+        combo = np.where(codes >= 0, codes * nv + (v_codes + 1), -1)
+        counts = daily_groups(combo, index.day.astype("datetime64[D]"), index.cost, counts=True)
+        return {(c // nv, c % nv - 1): d for c, d in counts.items()}
+    return index.memo(("chargeback_rows", frame_key(org_map)), build)
+
+
+def _has_rows(index: UsageIndex, org_map: pd.DataFrame | None, pc: int, vc: int, start: date, end: date) -> bool:
+    d = _pair_vendor_rows(index, org_map).get((pc, vc))
+    return d is not None and d.total(start, end) > 0
+
+
+def line_rows(index: UsageIndex, org_map: pd.DataFrame | None, line: ChargebackLine, as_of: date) -> np.ndarray:
+    """The usage rows booked to a journal line: its month up to T, its (cost center, GL account)."""
+    m_start, m_end = month_bounds(line.month)
+    if m_start > as_of:
+        return np.zeros(0, dtype=np.int64)
+    codes, pairs = _pair_codes(index, org_map)
+    want = [i for i, p in enumerate(pairs) if p == (line.cost_center, line.gl_account)]
+    return index.positions(np.isin(codes, want) & index.dated(m_start, min(m_end, as_of)))
+
+
 def chargeback_journal(
-    usage: pd.DataFrame,
+    usage: pd.DataFrame | UsageIndex,
     org_map: pd.DataFrame | None,
     invoices: pd.DataFrame | None,
     as_of: date,
     settings: Settings,
 ) -> tuple[ChargebackLine, ...]:
-    if usage is None or usage.empty:
+    index = as_index(usage)
+    if not index.size:
         return ()
-    rows = usage.loc[usage["date"] <= pd.Timestamp(as_of)]
-    if rows.empty:
+    series = _pair_vendor_daily(index, org_map)
+    if not series:
         return ()
-    codes, pairs = _resolve_codes(rows, org_map)
-    dates = rows["date"]
-    month_code = (dates.dt.year.to_numpy(dtype=np.int64) * 100 + dates.dt.month.to_numpy(dtype=np.int64))
-    v_codes, v_uniq = pd.factorize(rows["vendor"].astype("string"), use_na_sentinel=True)
-    v_keys = [vendor_key(v) for v in v_uniq] + [""]
-    frame = pd.DataFrame({"month": month_code, "pair": codes, "v": v_codes,
-                          "cost": rows["cost"].to_numpy(dtype=np.int64)})
+    _, pairs = _pair_codes(index, org_map)
+    _, _, v_keys = index.codes("vendor")
+    first = min(pd.Timestamp(d.days[0]).date() for d in series.values())
+    if first > as_of:
+        return ()
     # exact Python-int sums per line (no int64 overflow whatever the volume)
     sums: dict[tuple[str, str, str], int] = {}
     vendors: dict[tuple[str, str, str], set[str]] = {}
-    for (mc, pc, vc), s in frame.groupby(["month", "pair", "v"], sort=False)["cost"]:
-        cc, gl = pairs[int(pc)]
-        key = (f"{int(mc) // 100:04d}-{int(mc) % 100:02d}", cc, gl)
-        sums[key] = sums.get(key, 0) + money_sum(s.to_numpy())
-        vendors.setdefault(key, set()).add(v_keys[int(vc)])
+    month_start = first.replace(day=1)
+    while month_start <= as_of:
+        month = month_of(month_start)
+        m_end = month_bounds(month)[1]
+        for (pc, vc), daily in series.items():
+            end = min(m_end, as_of)
+            if not _has_rows(index, org_map, pc, vc, month_start, end):
+                continue
+            total = daily.total(month_start, end)
+            cc, gl = pairs[pc]
+            key = (month, cc, gl)
+            sums[key] = sums.get(key, 0) + total
+            vendors.setdefault(key, set()).add(v_keys[vc] if vc >= 0 else "")
+        month_start = m_end + timedelta(days=1)
     periods = invoice_periods(invoices)
     currency = settings.reporting_currency
     by_month: dict[str, list[tuple[str, str, str]]] = {}
@@ -212,7 +258,7 @@ def chargeback_journal(
     for month in sorted(by_month):
         keys = sorted(by_month[month], key=lambda k: (k[1] == UNALLOCATED, k[1].casefold(), k[2].casefold()))
         amounts = allocate_cents([sums[k] for k in keys])
-        m_start, m_end = _month_bounds(month)
+        m_start, m_end = month_bounds(month)
         for key, amount in zip(keys, amounts, strict=True):
             vks = vendors[key]
             ids = sorted({inv for inv, vk, s, e in periods if vk in vks and s <= m_end and e >= m_start})

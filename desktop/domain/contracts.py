@@ -14,17 +14,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
-from itertools import accumulate
 
 import numpy as np
 import pandas as pd
 
 from desktop.domain import fx
+from desktop.domain.daily import Daily
 from desktop.domain.errors import InputError
 from desktop.domain.money import CENT, ZERO, cents, from_micros
 from desktop.domain.results import ContractResult, PeriodResult
 from desktop.domain.settings import DEFAULT_SETTINGS, Settings
 from desktop.domain.tables import FIRST_YEAR, LAST_YEAR, vendor_key
+from desktop.domain.usage_index import UsageIndex, as_index
 
 _ONE_DAY = timedelta(days=1)
 
@@ -247,107 +248,24 @@ def exposure(periods: list[ExposureIn]) -> list[ExposureOut]:
     return out
 
 
-# --- daily series ----------------------------------------------------------------------------
-
-class Daily:
-    """Daily spend (integer micros) of one series with exact range sums."""
-
-    def __init__(self, days: np.ndarray, micros: np.ndarray):
-        order = np.argsort(days, kind="mergesort")
-        self.days = np.asarray(days, dtype="datetime64[D]")[order]
-        vals = [int(v) for v in np.asarray(micros, dtype=np.int64)[order].tolist()]
-        self.cum = [0, *accumulate(vals)]
-
-    @classmethod
-    def empty(cls) -> Daily:
-        return cls(np.array([], dtype="datetime64[D]"), np.array([], dtype=np.int64))
-
-    def total(self, start: date, end: date) -> int:
-        """Exact sum of micros on days start..end (inclusive); 0 when end < start."""
-        if end < start:
-            return 0
-        lo = int(np.searchsorted(self.days, np.datetime64(start, "D"), side="left"))
-        hi = int(np.searchsorted(self.days, np.datetime64(end, "D"), side="right"))
-        return self.cum[hi] - self.cum[lo]
-
-    def values(self, start: date, end: date) -> list[int]:
-        """Zero-filled daily micros for start..end."""
-        n = (end - start).days + 1
-        if n <= 0:
-            return []
-        out = [0] * n
-        lo = int(np.searchsorted(self.days, np.datetime64(start, "D"), side="left"))
-        hi = int(np.searchsorted(self.days, np.datetime64(end, "D"), side="right"))
-        base = np.datetime64(start, "D")
-        for k in range(lo, hi):
-            out[int((self.days[k] - base).astype(int))] = self.cum[k + 1] - self.cum[k]
-        return out
-
-
-def key_codes(s: pd.Series, keyfn=None) -> tuple[np.ndarray, list[str]]:
-    """Integer codes of the values of ``s`` after ``keyfn`` (default: the value as text), -1 for
-    NA; values with the same key share a code. Returns (codes, keys by code)."""
-    codes, uniques = pd.factorize(s.astype("string"), use_na_sentinel=True)
-    keys: dict[str, int] = {}
-    remap = np.array([keys.setdefault(keyfn(u) if keyfn else str(u), len(keys)) for u in uniques] + [-1],
-                     dtype=np.int64)
-    return remap[codes], list(keys)
-
-
-def daily_groups(codes: np.ndarray, days: np.ndarray, micros: np.ndarray,
-                 counts: bool = False) -> dict[int, Daily]:
-    """Daily sums of ``micros`` (or row counts) per code >= 0, from one integer groupby."""
-    sums, sizes = daily_sums_and_counts(codes, days, micros)
-    return sizes if counts else sums
-
-
-def daily_sums_and_counts(codes: np.ndarray, days: np.ndarray,
-                          micros: np.ndarray) -> tuple[dict[int, Daily], dict[int, Daily]]:
-    """(daily sums, daily row counts) per code >= 0, from one integer groupby."""
-    codes = np.asarray(codes)
-    ok = codes >= 0
-    if not ok.any():
-        return {}, {}
-    day = np.asarray(days, dtype="datetime64[D]").astype(np.int64)[ok]
-    key = codes[ok].astype(np.int64)
-    cost = np.asarray(micros, dtype=np.int64)[ok]
-    g = pd.DataFrame({"k": key, "d": day, "c": cost}).groupby(["k", "d"], sort=True)["c"].agg(["sum", "size"])
-    k = g.index.get_level_values(0).to_numpy()
-    d = g.index.get_level_values(1).to_numpy().astype("datetime64[D]")
-    v = g["sum"].to_numpy(dtype=np.int64)
-    n = g["size"].to_numpy(dtype=np.int64)
-    cuts = np.flatnonzero(np.diff(k)) + 1
-    starts = [0, *cuts.tolist()]
-    ends = [*cuts.tolist(), len(k)]
-    sums: dict[int, Daily] = {}
-    sizes: dict[int, Daily] = {}
-    for a, b in zip(starts, ends, strict=True):
-        sums[int(k[a])] = Daily(d[a:b], v[a:b])
-        sizes[int(k[a])] = Daily(d[a:b], n[a:b])
-    return sums, sizes
-
-
-def daily_by(frame: pd.DataFrame, key: str) -> dict[str, Daily]:
-    """Daily micros per value of ``key`` (rows where key is NA are ignored)."""
-    if frame.empty:
-        return {}
-    codes, keys = key_codes(frame[key])
-    groups = daily_groups(codes, frame["date"].to_numpy(), frame["cost"].to_numpy())
-    return {keys[c]: d for c, d in groups.items()}
+def run_rate_window(term_start: date, as_of: date, window: int = 14) -> tuple[date, date, int]:
+    """(first day, last day, divisor) of the run-rate window: T-13..T over 14 days; with fewer
+    than 14 term days on or before T, term_start..T over those days; divisor 0 before the term."""
+    n = (as_of - term_start).days + 1
+    if n <= 0:
+        return as_of, as_of, 0
+    if n >= window:
+        return as_of - timedelta(days=window - 1), as_of, window
+    return term_start, as_of, n
 
 
 def run_rate(daily: Daily, term_start: date, as_of: date, window: int = 14) -> Decimal:
-    """Eligible spend on days T-13..T / 14 (zero days count); with fewer than 14 term days on or
-    before T, spend on term_start..T divided by those days; 0.00 before the term starts.
-    Rounded to cents."""
-    n = (as_of - term_start).days + 1
-    if n <= 0:
+    """Eligible spend over the run-rate window (run_rate_window) / its days (zero days count);
+    0.00 before the term starts. Rounded to cents."""
+    start, end, divisor = run_rate_window(term_start, as_of, window)
+    if divisor == 0:
         return ZERO
-    if n >= window:
-        start, divisor = as_of - timedelta(days=window - 1), window
-    else:
-        start, divisor = term_start, n
-    return cents(from_micros(daily.total(start, as_of)) / divisor)
+    return cents(from_micros(daily.total(start, end)) / divisor)
 
 
 def required_run_rate(commitment: Decimal, consumed: Decimal, days_left: int) -> Decimal | None:
@@ -396,13 +314,15 @@ def current_period_index(periods: list[dict], as_of: date) -> int:
     return idx
 
 
-def contract_results(usage: pd.DataFrame, commitments: pd.DataFrame, as_of: date,
+def contract_results(usage: pd.DataFrame | UsageIndex, commitments: pd.DataFrame, as_of: date,
                      settings: Settings = DEFAULT_SETTINGS) -> tuple[ContractResult, ...]:
     """One ContractResult per contract (ordered by contract_id). ``usage`` is the prepared frame
-    with column ``_contract``; ``commitments`` are validated and in the reporting currency."""
+    with column ``_contract`` (or its UsageIndex); ``commitments`` are validated and in the
+    reporting currency. The usage behind each figure: contract_rows / consumed_rows /
+    run_rate_rows below (the same index, the same masks)."""
     if commitments.empty:
         return ()
-    daily = daily_by(usage, "_contract") if "_contract" in usage.columns else {}
+    daily = as_index(usage).daily_by("_contract")
     results = []
     com = commitments.sort_values(["contract_id", "period_start"], kind="mergesort")
     for contract_id, grp in com.groupby(com["contract_id"].astype(str), sort=True):
@@ -417,6 +337,33 @@ def contract_results(usage: pd.DataFrame, commitments: pd.DataFrame, as_of: date
         results.append(_one_contract(str(contract_id), periods, daily.get(str(contract_id), Daily.empty()),
                                      as_of, settings))
     return tuple(results)
+
+
+# --- the rows behind the figures (explain, drill-downs, charts, the JSON) ----------------------
+
+def contract_rows(index: UsageIndex, contract_id: str, start: date | None = None,
+                  end: date | None = None) -> np.ndarray:
+    """Positions of the usage rows drawing down ``contract_id``, dated start..end when given."""
+    return index.positions(index.mask("_contract", contract_id) & index.dated(start, end))
+
+
+def consumed_rows(index: UsageIndex, contract: ContractResult, as_of: date,
+                  period: PeriodResult | None = None) -> np.ndarray:
+    """The rows of consumed_to_date (or of one period's consumed): the contract's rows dated in
+    each period up to T."""
+    when = np.zeros(index.size, dtype=bool)
+    for p in (period,) if period is not None else contract.periods:
+        if p.period_start <= as_of:
+            when |= index.dated(p.period_start, min(as_of, p.period_end))
+    return index.positions(index.mask("_contract", contract.contract_id) & when)
+
+
+def run_rate_rows(index: UsageIndex, contract: ContractResult, as_of: date, window: int) -> np.ndarray:
+    """The rows of the run rate: the contract's rows in run_rate_window."""
+    start, end, divisor = run_rate_window(contract.term_start, as_of, window)
+    if divisor == 0:
+        return np.zeros(0, dtype=np.int64)
+    return contract_rows(index, contract.contract_id, start, end)
 
 
 def _one_contract(contract_id: str, periods: list[dict], daily: Daily, as_of: date,

@@ -21,23 +21,29 @@ Kinds and keys:
 * ``renewal``: key = the scenario table's name (baseline_monthly, on_demand_cost) or
   "name|commit level" (expected_cost, savings, expected_shortfall, expected_overage_premium).
 
-Usage sources come from ``analysis.usage`` (its ``_file``/``_row`` are the analyst's files);
-commitment, invoice and budget sources from ``analysis.inputs``. When the rows found add up to
-the figure, the steps say so; the explanation never changes a figure.
+The source rows of every figure come from desktop.domain.provenance.figure_rows, i.e. from the
+selector of the module that computed the figure: explain derives no row set of its own. Usage
+sources are rows of ``analysis.usage`` (their ``_file``/``_row`` are the analyst's files); invoice
+sources are the analysed invoice lines; commitment and budget sources rows of
+``analysis.inputs``. When the rows add up to the figure, the steps say so; the explanation never
+changes a figure.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import numpy as np
-import pandas as pd
 
-from desktop.domain.chargeback import vendor_keys
+from desktop.domain import anomalies as anomalies_mod
+from desktop.domain import contracts as contracts_mod
+from desktop.domain import provenance as prov
+from desktop.domain import renewal as renewal_mod
 from desktop.domain.errors import InputError
-from desktop.domain.money import ZERO, cents, from_micros, money_sum
+from desktop.domain.money import ZERO, cents
+from desktop.domain.months import month_bounds
 from desktop.domain.results import (
     Analysis,
     AnomalyResult,
@@ -51,7 +57,6 @@ from desktop.domain.results import (
     SourceRef,
     WorkloadShiftCandidate,
 )
-from desktop.domain.tables import vendor_key
 
 MAX_SOURCES = 200
 
@@ -87,93 +92,34 @@ class _Ctx:
         self.a = analysis
         self.cur = analysis.currency
         self.max = max_sources
-        self.t = pd.Timestamp(analysis.as_of)
+        self.ix = prov.index_of(analysis)
+        self.window = int(getattr(analysis.settings, "run_rate_days", 14))
 
     def m(self, x: Decimal | None) -> str:
         return "n/a" if x is None else f"{cents(x):,.2f} {self.cur}"
 
-    @property
-    def usage(self) -> pd.DataFrame:
-        u = self.a.usage
-        if u is None:
-            inputs = self.a.inputs
-            u = inputs.usage if inputs is not None else None
-        if u is None:
-            from desktop.domain.tables import empty
-            u = empty("usage")
-        return u
+    def rows(self, kind: str, key: str, field: str) -> prov.Rows:
+        return prov.figure_rows(self.a, kind, key, field)
 
-    def table(self, name: str) -> pd.DataFrame | None:
-        inputs = self.a.inputs
-        return getattr(inputs, name, None) if inputs is not None else None
+    def usage(self, positions: np.ndarray) -> prov.Rows:
+        return prov.Rows("usage", positions)
 
-    def refs(self, frame: pd.DataFrame | None) -> tuple[list[SourceRef], int]:
-        if frame is None or frame.empty:
-            return [], 0
-        f = frame[["_file", "_row"]].sort_values(["_file", "_row"], kind="stable")
-        head = f.head(self.max)
-        return [SourceRef(str(a), int(b)) for a, b in zip(head["_file"], head["_row"], strict=True)], len(f)
+    def total(self, rows: prov.Rows | None) -> Decimal:
+        got = prov.total(self.a, rows) if rows is not None else None
+        return got if got is not None else ZERO
+
+    def done(self, title: str, value: Decimal | None, formula: str, steps: list[tuple[str, str]],
+             rows: prov.Rows | None, total: Decimal | None) -> Explanation:
+        refs, count = prov.refs(self.a, rows, self.max) if rows is not None else ([], 0)
+        if total is not None:
+            steps.append((f"Sum of the {count} source rows", self.m(total)))
+        return Explanation(title, self.m(value), formula, steps, refs, count, total)
 
 
-def _contract(analysis: Analysis, cid: str) -> ContractResult:
-    for c in analysis.contracts:
-        if c.contract_id == cid:
-            return c
-    raise InputError(f"no contract {cid!r} in this analysis")
-
-
-def _period(c: ContractResult, start: str) -> PeriodResult:
-    for p in c.periods:
-        if p.period_start.isoformat() == start:
-            return p
-    raise InputError(f"contract {c.contract_id!r} has no commit period starting {start}")
-
-
-def _contract_rows(ctx: _Ctx, cid: str) -> pd.DataFrame:
-    u = ctx.usage
-    if "_contract" not in u.columns:
-        return u.iloc[0:0]
-    mask = (u["_contract"].astype("string") == cid).fillna(False).astype(bool)
-    return u.loc[mask.to_numpy()]
-
-
-def _between(frame: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
-    return frame.loc[(frame["date"] >= pd.Timestamp(start)) & (frame["date"] <= pd.Timestamp(end))]
-
-
-def _commit_rows(ctx: _Ctx, cid: str, start: date | None = None) -> pd.DataFrame | None:
-    com = ctx.table("commitments")
-    if com is None or com.empty:
-        return None
-    mask = com["contract_id"].astype("string") == cid
-    if start is not None:
-        mask &= com["period_start"] == pd.Timestamp(start)
-    return com.loc[mask.fillna(False).astype(bool).to_numpy()]
-
-
-def _sum(frame: pd.DataFrame | None, col: str = "cost") -> Decimal:
-    if frame is None or frame.empty:
-        return ZERO
-    return cents(from_micros(money_sum(frame[col].to_numpy())))
-
-
-def _run_rate_window(c: ContractResult, t: date, days: int) -> tuple[date, date, int]:
-    """The run-rate window of desktop.domain.contracts.run_rate: T-13..T over 14 days, or
-    term_start..T over those days when fewer than 14 term days lie on or before T."""
-    n = (t - c.term_start).days + 1
-    if n <= 0:
-        return t, t, 0
-    if n >= days:
-        return t - timedelta(days=days - 1), t, days
-    return c.term_start, t, n
-
-
-def _run_rate_steps(ctx: _Ctx, c: ContractResult) -> tuple[list[tuple[str, str]], pd.DataFrame]:
-    settings = ctx.a.settings
-    days = int(getattr(settings, "run_rate_days", 14))
-    start, end, n = _run_rate_window(c, ctx.a.as_of, days)
-    rows = _between(_contract_rows(ctx, c.contract_id), start, end) if n > 0 else ctx.usage.iloc[0:0]
-    spent = _sum(rows)
+def _run_rate_steps(ctx: _Ctx, c: ContractResult) -> tuple[list[tuple[str, str]], prov.Rows]:
+    start, end, n = contracts_mod.run_rate_window(c.term_start, ctx.a.as_of, ctx.window)
+    rows = ctx.rows("contract", c.contract_id, "run_rate")
+    spent = ctx.total(rows)
     steps = [(f"Eligible spend {start:%Y-%m-%d}..{end:%Y-%m-%d} ({len(rows)} rows)", ctx.m(spent)),
              (f"Divided by {n} days" if n else "No days of the term before the as-of date", ctx.m(c.run_rate))]
     return steps, rows
@@ -183,26 +129,21 @@ def _explain_contract(ctx: _Ctx, c: ContractResult, fld: str) -> Explanation:
     t = ctx.a.as_of
     title = f"Contract {c.contract_id} ({c.vendor}): {fld.replace('_', ' ')}"
     steps: list[tuple[str, str]] = []
-    src = None
     total = None
+    rows = ctx.rows("contract", c.contract_id, fld)
     if fld == "commitment":
         formula = "commitment = sum of the commit periods' commitments"
         steps = [(f"Period {p.period_start:%Y-%m-%d}..{p.period_end:%Y-%m-%d}", ctx.m(p.commitment))
                  for p in c.periods]
         steps.append(("Total", ctx.m(c.commitment)))
-        src = _commit_rows(ctx, c.contract_id)
         value = c.commitment
     elif fld == "consumed_to_date":
         formula = "consumed_to_date = sum over periods of eligible usage dated start_p..min(T, end_p)"
-        rows = _contract_rows(ctx, c.contract_id)
-        parts = []
         for p in c.periods:
-            pr = _between(rows, p.period_start, min(t, p.period_end)) if p.period_start <= t else rows.iloc[0:0]
-            parts.append(pr)
-            steps.append((f"Period {p.period_start:%Y-%m-%d}..{min(t, p.period_end):%Y-%m-%d} ({len(pr)} rows)",
+            n = len(contracts_mod.consumed_rows(ctx.ix, c, t, p))
+            steps.append((f"Period {p.period_start:%Y-%m-%d}..{min(t, p.period_end):%Y-%m-%d} ({n} rows)",
                           ctx.m(p.consumed)))
-        src = pd.concat(parts) if parts else rows.iloc[0:0]
-        total = _sum(src)
+        total = ctx.total(rows)
         steps.append(("Total", ctx.m(c.consumed_to_date)))
         value = c.consumed_to_date
     elif fld == "expected_to_date":
@@ -211,29 +152,25 @@ def _explain_contract(ctx: _Ctx, c: ContractResult, fld: str) -> Explanation:
             steps.append((f"{ctx.m(p.commitment)} x {p.elapsed_days}/{p.days} days "
                           f"({p.period_start:%Y-%m-%d}..{p.period_end:%Y-%m-%d})", ctx.m(p.expected)))
         steps.append(("Total", ctx.m(c.expected_to_date)))
-        src = _commit_rows(ctx, c.contract_id)
         value = c.expected_to_date
     elif fld == "run_rate":
         formula = "run_rate = eligible spend on days T-13..T / 14 (fewer days when the term is younger)"
-        steps, src = _run_rate_steps(ctx, c)
-        total = _sum(src)
+        steps, rows = _run_rate_steps(ctx, c)
+        total = ctx.total(rows)
         value = c.run_rate
     elif fld == "required_run_rate":
         formula = "required_run_rate = (commitment - consumed_to_date) / days left in the term after T"
         steps = [("Commitment", ctx.m(c.commitment)), ("Consumed to date", ctx.m(c.consumed_to_date)),
                  ("Days left after T", str(c.days_left)), ("Required daily spend", ctx.m(c.required_run_rate))]
-        src = _commit_rows(ctx, c.contract_id)
         value = c.required_run_rate
     elif fld == "projected_consumption":
         formula = ("projected_p = consumed_p (ended), consumed_p + run_rate x (end_p - T) (current), "
                    "run_rate x days_p (future); projected_consumption = sum projected_p")
-        rr_steps, rr_rows = _run_rate_steps(ctx, c)
+        rr_steps, _ = _run_rate_steps(ctx, c)
         steps.extend(rr_steps)
         for p in c.periods:
             steps.append(_projected_step(ctx, c, p))
         steps.append(("Total", ctx.m(c.projected_consumption)))
-        rows = _contract_rows(ctx, c.contract_id)
-        src = pd.concat([_between(rows, c.term_start, t), rr_rows]).drop_duplicates(["_file", "_row"])
         value = c.projected_consumption
     elif fld in ("shortfall_exposure", "overage", "overage_premium"):
         pfield = {"shortfall_exposure": "shortfall_penalty", "overage": "overage",
@@ -247,17 +184,10 @@ def _explain_contract(ctx: _Ctx, c: ContractResult, fld: str) -> Explanation:
         for p in c.periods:
             steps.extend(_exposure_steps(ctx, p, pfield))
         steps.append(("Total", ctx.m(getattr(c, fld))))
-        src = _commit_rows(ctx, c.contract_id)
         value = getattr(c, fld)
     else:
         raise InputError(f"cannot explain contract field {fld!r}")
-    refs, count = ctx.refs(src)
-    if total is not None:
-        steps.append((f"Sum of the {count} source rows", ctx.m(total)))
-        if value is not None and total != value:
-            steps.append(("Difference: each period is rounded to cents before the periods are added",
-                          ctx.m(value - total)))
-    return Explanation(title, ctx.m(value), formula, steps, refs, count, total)
+    return ctx.done(title, value, formula, steps, rows, total)
 
 
 def _projected_step(ctx: _Ctx, c: ContractResult, p: PeriodResult) -> tuple[str, str]:
@@ -290,8 +220,7 @@ def _explain_period(ctx: _Ctx, c: ContractResult, p: PeriodResult, fld: str) -> 
     title = f"Contract {c.contract_id} period {label}: {fld.replace('_', ' ')}"
     value = getattr(p, fld)
     total = None
-    com = _commit_rows(ctx, c.contract_id, p.period_start)
-    src = com
+    rows = ctx.rows("period", f"{c.contract_id}|{p.period_start.isoformat()}", fld)
     steps: list[tuple[str, str]] = []
     if fld == "commitment":
         formula = "commitment of the commit period (commitments table)"
@@ -301,21 +230,16 @@ def _explain_period(ctx: _Ctx, c: ContractResult, p: PeriodResult, fld: str) -> 
         steps = [("Carry in", ctx.m(p.carry_in))]
     elif fld == "consumed":
         formula = "consumed_p = eligible usage cost dated start_p..min(T, end_p)"
-        rows = _contract_rows(ctx, c.contract_id)
-        src = _between(rows, p.period_start, min(t, p.period_end)) if p.period_start <= t else rows.iloc[0:0]
-        total = _sum(src)
-        steps = [(f"{len(src)} usage rows {p.period_start:%Y-%m-%d}..{min(t, p.period_end):%Y-%m-%d}",
+        total = ctx.total(rows)
+        steps = [(f"{len(rows)} usage rows {p.period_start:%Y-%m-%d}..{min(t, p.period_end):%Y-%m-%d}",
                   ctx.m(p.consumed))]
     elif fld == "expected":
         formula = "expected_p = C_p x elapsed_p / days_p"
         steps = [(f"{ctx.m(p.commitment)} x {p.elapsed_days} / {p.days}", ctx.m(p.expected))]
     elif fld == "projected":
         formula = "projected_p = consumed_p (ended), consumed_p + run_rate x (end_p - T), run_rate x days_p (future)"
-        rr_steps, rr_rows = _run_rate_steps(ctx, c)
+        rr_steps, _ = _run_rate_steps(ctx, c)
         steps = [*rr_steps, _projected_step(ctx, c, p)]
-        rows = _contract_rows(ctx, c.contract_id)
-        own = _between(rows, p.period_start, min(t, p.period_end)) if p.period_start <= t else rows.iloc[0:0]
-        src = own if p.period_end <= t else pd.concat([own, rr_rows]).drop_duplicates(["_file", "_row"])
     elif fld in ("shortfall", "carry_out", "shortfall_penalty"):
         formula = ("shortfall_p = max(0, C_p + carry_in_p - projected_p); carry_out_p = min(shortfall_p, "
                    "rollover_pct x C_p) (0 for the last period); penalty = (shortfall_p - carry_out_p) x "
@@ -329,63 +253,32 @@ def _explain_period(ctx: _Ctx, c: ContractResult, p: PeriodResult, fld: str) -> 
         steps = _exposure_steps(ctx, p, "overage") + _exposure_steps(ctx, p, "overage_premium")
     else:
         raise InputError(f"cannot explain period field {fld!r}")
-    refs, count = ctx.refs(src)
-    if total is not None:
-        steps.append((f"Sum of the {count} source rows", ctx.m(total)))
-    return Explanation(title, ctx.m(value), formula, steps, refs, count, total)
-
-
-def invoice_expected_rows(ctx: _Ctx, inv: InvoiceResult) -> pd.DataFrame:
-    """Usage rows behind an invoice's expected amount, dated in the billing period: the rows
-    drawing down the contract the invoice names, else all the vendor's rows."""
-    u = ctx.usage
-    if u.empty:
-        return u
-    if inv.contract_id:
-        if "_contract" not in u.columns:
-            return u.iloc[0:0]
-        mask = (u["_contract"].astype("string") == inv.contract_id).fillna(False).astype(bool).to_numpy()
-    else:
-        mask = vendor_keys(u["vendor"]) == vendor_key(inv.vendor)
-    rows = u.loc[mask]
-    return _between(rows, inv.period_start, inv.period_end)
-
-
-def _invoice_lines(ctx: _Ctx, inv: InvoiceResult) -> pd.DataFrame | None:
-    lines = ctx.table("invoices")
-    if lines is None or lines.empty:
-        return None
-    return lines.loc[(lines["invoice_id"].astype("string") == inv.invoice_id).fillna(False).astype(bool).to_numpy()]
+    return ctx.done(title, value, formula, steps, rows, total)
 
 
 def _explain_invoice(ctx: _Ctx, inv: InvoiceResult, fld: str) -> Explanation:
     title = f"Invoice {inv.invoice_id} ({inv.vendor}): {fld.replace('_', ' ')}"
     period = f"{inv.period_start:%Y-%m-%d}..{inv.period_end:%Y-%m-%d}"
-    lines = _invoice_lines(ctx, inv)
-    is_tax = (lines["line_type"].astype("string").str.casefold() == "tax").fillna(False).astype(bool) \
-        if lines is not None else None
+    rows = ctx.rows("invoice", inv.invoice_id, fld)
     total = None
     steps: list[tuple[str, str]] = []
     if fld == "invoiced":
         formula = "invoiced = sum of amount over the invoice's lines whose line_type is not tax"
-        src = lines.loc[~is_tax.to_numpy()] if lines is not None else None
-        total = _sum(src, "amount")
-        steps = [(f"{0 if src is None else len(src)} non-tax lines", ctx.m(inv.invoiced))]
+        total = ctx.total(rows)
+        steps = [(f"{len(rows)} non-tax lines", ctx.m(inv.invoiced))]
         value = inv.invoiced
     elif fld == "tax":
         formula = "tax = sum of amount over the invoice's tax lines (reported apart)"
-        src = lines.loc[is_tax.to_numpy()] if lines is not None else None
-        total = _sum(src, "amount")
-        steps = [(f"{0 if src is None else len(src)} tax lines", ctx.m(inv.tax))]
+        total = ctx.total(rows)
+        steps = [(f"{len(rows)} tax lines", ctx.m(inv.tax))]
         value = inv.tax
     elif fld == "expected":
         formula = ("expected = usage cost " + (f"drawing down contract {inv.contract_id}" if inv.contract_id
                                                else f"of {inv.vendor}")
                    + f" dated in the billing period {period}")
-        src = invoice_expected_rows(ctx, inv)
-        total = _sum(src)
+        total = ctx.total(rows)
         steps = [("Billing period" + (" (month before the invoice date)" if inv.period_inferred else ""), period),
-                 (f"{len(src)} usage rows", ctx.m(inv.expected))]
+                 (f"{len(rows)} usage rows", ctx.m(inv.expected))]
         value = inv.expected
     elif fld == "variance":
         formula = "variance = invoiced - expected; variance_pct = variance / expected"
@@ -394,62 +287,24 @@ def _explain_invoice(ctx: _Ctx, inv: InvoiceResult, fld: str) -> Explanation:
                  ("Variance %", "n/a" if inv.variance_pct is None else f"{inv.variance_pct * 100:.2f}%"),
                  ("Status", inv.status)]
         value = inv.variance
-        src = lines
     elif fld == "premium_leakage":
         formula = "premium_leakage = sum of leakage over the invoice's flagged lines"
         steps = [(f"Line {f.line}: {f.flag.replace('_', ' ')}" + (f" ({f.detail})" if f.detail else ""),
                   ctx.m(f.leakage)) for f in inv.flags]
         steps.append(("Total", ctx.m(inv.premium_leakage)))
         value = inv.premium_leakage
-        src = None
-        if lines is not None:
-            flagged = {(str(f.file), int(f.line)) for f in inv.flags}
-            keep = [(str(a), int(b)) in flagged for a, b in zip(lines["_file"], lines["_row"], strict=True)]
-            src = lines.loc[keep]
     else:
         raise InputError(f"cannot explain invoice field {fld!r}")
-    refs, count = ctx.refs(src)
-    if total is not None:
-        steps.append((f"Sum of the {count} source rows", ctx.m(total)))
-    return Explanation(title, ctx.m(value), formula, steps, refs, count, total)
-
-
-def budget_rows(ctx: _Ctx, b: BudgetResult) -> pd.DataFrame:
-    """Usage rows of a budget line (as desktop.domain.budgets): its dimension column equals its
-    value (case-insensitive; vendors by vendor key) and, when the line names a vendor, of that
-    vendor."""
-    u = ctx.usage
-    dim = b.dimension
-    if u.empty or not dim or dim not in u.columns:
-        return u.iloc[0:0]
-    if dim == "vendor":
-        want = vendor_key(b.value)
-        col = pd.Series(vendor_keys(u["vendor"]), index=u.index, dtype="string")
-    else:
-        want = str(b.value).strip().casefold()
-        col = u[dim].astype("string").str.strip().str.casefold()
-    mask = (col == want).fillna(False).astype(bool).to_numpy()
-    if b.vendor:
-        vk = vendor_key(b.vendor)
-        mask = mask & (vendor_keys(u["vendor"]) == vk)
-    return u.loc[mask]
-
-
-def _month_bounds(month: str) -> tuple[date, date]:
-    y, mo = int(month[:4]), int(month[5:7])
-    start = date(y, mo, 1)
-    return start, date(y + (mo == 12), mo % 12 + 1, 1) - timedelta(days=1)
+    return ctx.done(title, value, formula, steps, rows, total)
 
 
 def _explain_budget(ctx: _Ctx, b: BudgetResult, fld: str) -> Explanation:
     t = ctx.a.as_of
     title = f"Budget '{b.allocation}' {b.month}: {fld.replace('_', ' ')}"
-    m_start, m_end = _month_bounds(b.month)
-    rows = budget_rows(ctx, b)
-    actual_rows = _between(rows, m_start, min(t, m_end)) if m_start <= t else rows.iloc[0:0]
-    days = int(getattr(ctx.a.settings, "run_rate_days", 14))
+    m_start, m_end = month_bounds(b.month)
+    rows = ctx.rows("budget", f"{b.allocation}|{b.month}", fld)
+    days = ctx.window
     rr_start = t - timedelta(days=days - 1)
-    rr_rows = _between(rows, rr_start, t)
     days_after = max(0, (m_end - max(t, m_start - timedelta(days=1))).days)
     total = None
     steps: list[tuple[str, str]] = []
@@ -457,29 +312,21 @@ def _explain_budget(ctx: _Ctx, b: BudgetResult, fld: str) -> Explanation:
         formula = "budget of the allocation line (budgets table)"
         steps = [("Budget", ctx.m(b.budget))]
         value = b.budget
-        bud = ctx.table("budgets")
-        src = None
-        if bud is not None and not bud.empty:
-            mask = (bud["allocation"].astype("string") == b.allocation) & (bud["month"].astype("string") == b.month)
-            src = bud.loc[mask.fillna(False).astype(bool).to_numpy()]
     elif fld == "actual":
         formula = f"actual = cost of usage rows with {b.dimension} = '{b.value}' dated in {b.month} up to T"
-        src = actual_rows
-        total = _sum(src)
-        steps = [(f"{len(src)} usage rows {m_start:%Y-%m-%d}..{min(t, m_end):%Y-%m-%d}", ctx.m(b.actual)),
+        total = ctx.total(rows)
+        steps = [(f"{len(rows)} usage rows {m_start:%Y-%m-%d}..{min(t, m_end):%Y-%m-%d}", ctx.m(b.actual)),
                  ("Utilization = actual / budget",
                   "n/a" if b.utilization is None else f"{b.utilization * 100:.2f}%")]
         value = b.actual
     elif fld == "run_rate":
         formula = f"run_rate = the line's spend on days T-{days - 1}..T / {days}"
-        src = rr_rows
-        total = _sum(src)
-        steps = [(f"Spend {rr_start:%Y-%m-%d}..{t:%Y-%m-%d} ({len(src)} rows)", ctx.m(total)),
+        total = ctx.total(rows)
+        steps = [(f"Spend {rr_start:%Y-%m-%d}..{t:%Y-%m-%d} ({len(rows)} rows)", ctx.m(total)),
                  (f"Divided by {days}", ctx.m(b.run_rate))]
         value = b.run_rate
     elif fld == "forecast":
         formula = "forecast = actual + run_rate x days of the month after T (0 when the month has ended)"
-        src = pd.concat([actual_rows, rr_rows]).drop_duplicates(["_file", "_row"])
         steps = [("Actual", ctx.m(b.actual)), ("Run rate", ctx.m(b.run_rate)),
                  ("Days of the month after T", str(days_after)),
                  ("Forecast", ctx.m(b.forecast))]
@@ -490,99 +337,59 @@ def _explain_budget(ctx: _Ctx, b: BudgetResult, fld: str) -> Explanation:
                  ("Variance %", "n/a" if b.variance_pct is None else f"{b.variance_pct * 100:.2f}%"),
                  ("Severity", b.severity)]
         value = b.variance
-        src = pd.concat([actual_rows, rr_rows]).drop_duplicates(["_file", "_row"])
     else:
         raise InputError(f"cannot explain budget field {fld!r}")
-    refs, count = ctx.refs(src)
-    if total is not None:
-        steps.append((f"Sum of the {count} source rows", ctx.m(total)))
-    return Explanation(title, ctx.m(value), formula, steps, refs, count, total)
+    return ctx.done(title, value, formula, steps, rows, total)
 
 
 def _explain_chargeback(ctx: _Ctx, line: ChargebackLine) -> Explanation:
-    from desktop.domain.chargeback import _resolve_codes
-
     t = ctx.a.as_of
-    m_start, m_end = _month_bounds(line.month)
-    u = _between(ctx.usage, m_start, min(t, m_end)) if m_start <= t else ctx.usage.iloc[0:0]
-    inputs = ctx.a.inputs
-    codes, pairs = _resolve_codes(u, getattr(inputs, "org_map", None) if inputs is not None else None)
-    want = [i for i, p in enumerate(pairs) if p == (line.cost_center, line.gl_account)]
-    src = u.loc[np.isin(codes, want)] if want else u.iloc[0:0]
-    total = _sum(src)
+    m_start, m_end = month_bounds(line.month)
+    rows = ctx.rows("chargeback", f"{line.month}|{line.cost_center}|{line.gl_account}", "amount")
+    total = ctx.total(rows)
     rule = ("usage without a cost center whose team is not in the org map" if line.cost_center == "unallocated"
             else f"usage of cost center {line.cost_center} (its own cost_center, else its team's in the org map)")
-    steps = [(f"{len(src)} usage rows {m_start:%Y-%m-%d}..{min(t, m_end):%Y-%m-%d}", ctx.m(total)),
+    steps = [(f"{len(rows)} usage rows {m_start:%Y-%m-%d}..{min(t, m_end):%Y-%m-%d}", ctx.m(total)),
              ("GL account", line.gl_account),
              ("Invoices of the period", ", ".join(line.invoice_ids) or "none")]
     if total != line.amount:
         steps.append(("Rounding: the month's lines are rounded to add up to the month's total",
                       ctx.m(line.amount - total)))
-    refs, count = ctx.refs(src)
-    steps.append((f"Sum of the {count} source rows", ctx.m(total)))
-    return Explanation(f"Chargeback {line.month} {line.cost_center} / {line.gl_account}", ctx.m(line.amount),
-                       f"amount = {rule} dated in {line.month} up to T", steps, refs, count, total)
+    return ctx.done(f"Chargeback {line.month} {line.cost_center} / {line.gl_account}", line.amount,
+                    f"amount = {rule} dated in {line.month} up to T", steps, rows, total)
 
 
 def _explain_anomaly(ctx: _Ctx, a: AnomalyResult, fld: str) -> Explanation:
-    settings = ctx.a.settings
-    window = int(getattr(settings, "anomaly_window", 30))
-    u = ctx.usage
-    if a.dimension not in u.columns:
-        rows = u.iloc[0:0]
-    else:
-        vals = u[a.dimension].astype("string").str.strip()
-        rows = u.loc[(vals == a.value).fillna(False).astype(bool).to_numpy()]
-    first = rows["date"].min().date() if not rows.empty else a.date
-    w_start = max(first, a.date - timedelta(days=window))
-    w_end = a.date - timedelta(days=1)
+    rows = ctx.rows("anomaly", f"{a.dimension}|{a.value}|{a.date.isoformat()}", fld)
+    w_start, w_end = anomalies_mod.window_bounds(ctx.ix, a, ctx.a.settings)
     n_days = max(0, (w_end - w_start).days + 1)
-    day_rows = _between(rows, a.date, a.date)
-    win_rows = _between(rows, w_start, w_end)
+    window = int(getattr(ctx.a.settings, "anomaly_window", 30))
     title = f"Anomaly: {a.dimension} '{a.value}' on {a.date:%Y-%m-%d}: {fld}"
     total = None
     if fld == "spend":
         formula = f"spend = cost of the usage rows of {a.dimension} '{a.value}' dated {a.date:%Y-%m-%d}"
-        src = day_rows
-        total = _sum(src)
-        steps = [(f"{len(src)} usage rows", ctx.m(a.spend)), ("z = (spend - mean) / std", f"{a.z:.2f}")]
+        total = ctx.total(rows)
+        steps = [(f"{len(rows)} usage rows", ctx.m(a.spend)), ("z = (spend - mean) / std", f"{a.z:.2f}")]
         value = a.spend
     else:
         formula = (f"{'mean' if fld == 'mean' else 'sample standard deviation'} of the daily spend on the "
                    f"up to {window} days before (days without spend count 0)")
-        src = win_rows
         steps = [(f"Days {w_start:%Y-%m-%d}..{w_end:%Y-%m-%d}", str(n_days)),
-                 ("Spend on those days", ctx.m(_sum(src))),
+                 ("Spend on those days", ctx.m(ctx.total(rows))),
                  ("Mean", ctx.m(a.mean)), ("Standard deviation", ctx.m(a.std)),
                  ("z = (spend - mean) / std", f"{a.z:.2f}")]
         value = getattr(a, fld)
-    refs, count = ctx.refs(src)
-    if total is not None:
-        steps.append((f"Sum of the {count} source rows", ctx.m(total)))
-    return Explanation(title, ctx.m(value), formula, steps, refs, count, total)
+    return ctx.done(title, value, formula, steps, rows, total)
 
 
 def _explain_shift(ctx: _Ctx, w: WorkloadShiftCandidate, fld: str) -> Explanation:
-    from desktop.domain.workload_shift import label_usage
-
     t = ctx.a.as_of
-    days = int(getattr(ctx.a.settings, "run_rate_days", 14))
+    days = ctx.window
     start = t - timedelta(days=days - 1)
-    u = _between(ctx.usage, start, t)
-    if not u.empty:
-        basis, label = label_usage(u)
-        mask = (basis == w.basis).to_numpy() & (label.astype(object) == w.workload).to_numpy()
-        mask = mask & (u["vendor"].astype(object) == w.vendor).to_numpy()
-        if "commit_eligible" in u.columns:
-            mask = mask & u["commit_eligible"].to_numpy(dtype=bool)
-        if "_contract" in u.columns:
-            mask = mask & ~(u["_contract"].astype("string") == w.contract_id).fillna(False).to_numpy(dtype=bool)
-        src = u.loc[mask]
-    else:
-        src = u
-    spent = _sum(src)
+    rows = ctx.rows("workload_shift", f"{w.contract_id}|{w.basis}|{w.workload}|{w.vendor}", fld)
+    spent = ctx.total(rows)
     title = f"Workload '{w.workload}' ({w.vendor}) onto {w.contract_id}: {fld.replace('_', ' ')}"
-    steps = [(f"Spend {start:%Y-%m-%d}..{t:%Y-%m-%d} ({len(src)} rows)", ctx.m(spent)),
+    steps = [(f"Spend {start:%Y-%m-%d}..{t:%Y-%m-%d} ({len(rows)} rows)", ctx.m(spent)),
              (f"Run rate = spend / {days}", ctx.m(w.run_rate)),
              ("Days left in the contract's periods after T", str(w.days_left)),
              ("Movable spend = run rate x days left", ctx.m(w.movable_spend)),
@@ -591,7 +398,7 @@ def _explain_shift(ctx: _Ctx, w: WorkloadShiftCandidate, fld: str) -> Explanatio
     formula = {"run_rate": f"run_rate = the workload's eligible spend on T-{days - 1}..T / {days}",
                "movable_spend": "movable_spend = run_rate x days left in the term after T",
                "covers": "covers = min(movable spend, shortfall not covered by the workloads ranked above)"}[fld]
-    refs, count = ctx.refs(src)
+    refs, count = prov.refs(ctx.a, rows, ctx.max)
     return Explanation(title, ctx.m(getattr(w, fld)), formula, steps, refs, count,
                        spent if fld == "run_rate" else None)
 
@@ -606,24 +413,17 @@ def _explain_renewal(ctx: _Ctx, r: RenewalScenarioResult, row: RenewalRow | None
             ("Monthly growth", f"{r.growth * 100:.2f}% +/- {r.growth_sd * 100:.2f}%"),
             ("Simulated paths", f"{paths} (seed {seed})")]
     title = f"{r.name}: {fld.replace('_', ' ')}"
-    src = None
+    rows = None
     total = None
     if fld == "baseline_monthly":
         formula = "baseline = the vendor's eligible usage on T-89..T / days x 30.4375 (or as entered)"
         days = int(getattr(settings, "renewal_baseline_days", 90))
         t = ctx.a.as_of
-        u = ctx.usage
-        mask = vendor_keys(u["vendor"]) == vendor_key(r.vendor)
-        if "commit_eligible" in u.columns:
-            mask = mask & u["commit_eligible"].to_numpy(dtype=bool)
-        rows = u.loc[mask]
-        rows = rows.loc[rows["date"] <= pd.Timestamp(t)]
-        start = t - timedelta(days=days - 1)
-        src = _between(rows, start, t)
-        total = _sum(src)
-        first = max(rows["date"].min().date(), start) if not rows.empty else t
-        n = (t - first).days + 1
-        steps = [(f"Eligible {r.vendor} spend {first:%Y-%m-%d}..{t:%Y-%m-%d} ({len(src)} rows)", ctx.m(total)),
+        rows = ctx.rows("renewal", r.name, fld)
+        total = ctx.total(rows)
+        win = renewal_mod.baseline_window(renewal_mod.eligible_daily(ctx.ix, r.vendor), t, days)
+        first, n = (win[0], win[2]) if win is not None else (t, 1)
+        steps = [(f"Eligible {r.vendor} spend {first:%Y-%m-%d}..{t:%Y-%m-%d} ({len(rows)} rows)", ctx.m(total)),
                  (f"/ {n} days x 30.4375", ctx.m(r.baseline_monthly))]
         value = r.baseline_monthly
     elif fld == "on_demand_cost":
@@ -652,7 +452,7 @@ def _explain_renewal(ctx: _Ctx, r: RenewalScenarioResult, row: RenewalRow | None
                  ("Cost if growth were exactly the mean every month",
                   ctx.m(cost_for_level(ri, row.commit_level, row.discount_pct, r.growth)))]
         value = getattr(row, fld)
-    refs, count = ctx.refs(src)
+    refs, count = prov.refs(ctx.a, rows, ctx.max) if rows is not None else ([], 0)
     return Explanation(title, ctx.m(value), formula, steps, refs, count, total)
 
 
@@ -665,31 +465,17 @@ def explain(analysis: Analysis, kind: str, key: str, field: str, max_sources: in
         raise InputError(f"cannot explain {kind} field {field!r}; fields are {', '.join(KINDS[kind])}")
     ctx = _Ctx(analysis, max_sources)
     if kind == "contract":
-        return _explain_contract(ctx, _contract(analysis, key), field)
+        return _explain_contract(ctx, prov.contract(analysis, key), field)
     if kind == "period":
         cid, _, start = key.rpartition("|")
-        c = _contract(analysis, cid)
-        return _explain_period(ctx, c, _period(c, start), field)
+        c = prov.contract(analysis, cid)
+        return _explain_period(ctx, c, prov.period(c, start), field)
     if kind == "invoice":
-        for inv in analysis.invoices:
-            if inv.invoice_id == key:
-                return _explain_invoice(ctx, inv, field)
-        raise InputError(f"no invoice {key!r} in this analysis")
+        return _explain_invoice(ctx, prov.invoice(analysis, key), field)
     if kind == "anomaly":
-        dim, _, rest = key.partition("|")
-        value, _, day = rest.rpartition("|")
-        for a in analysis.anomalies:
-            if a.dimension == dim and a.value == value and a.date.isoformat() == day:
-                return _explain_anomaly(ctx, a, field)
-        raise InputError(f"no anomaly {key!r}")
+        return _explain_anomaly(ctx, prov.anomaly(analysis, key), field)
     if kind == "workload_shift":
-        parts = key.split("|")
-        if len(parts) != 4:
-            raise InputError(f"workload key {key!r} is not 'contract_id|basis|workload|vendor'")
-        for w in analysis.workload_shift:
-            if (w.contract_id, w.basis, w.workload, w.vendor) == tuple(parts):
-                return _explain_shift(ctx, w, field)
-        raise InputError(f"no workload-shift candidate {key!r}")
+        return _explain_shift(ctx, prov.shift_candidate(analysis, key), field)
     if kind == "renewal":
         name, sep, level = key.rpartition("|") if field not in ("baseline_monthly", "on_demand_cost") \
             else (key, "", "")
@@ -710,15 +496,5 @@ def explain(analysis: Analysis, kind: str, key: str, field: str, max_sources: in
             raise InputError(f"{name!r} has no commit level {level}")
         raise InputError(f"no renewal scenario {name!r}")
     if kind == "chargeback":
-        parts = key.split("|")
-        if len(parts) != 3:
-            raise InputError(f"chargeback key {key!r} is not 'YYYY-MM|cost_center|gl_account'")
-        for line in analysis.chargeback:
-            if (line.month, line.cost_center, line.gl_account) == tuple(parts):
-                return _explain_chargeback(ctx, line)
-        raise InputError(f"no chargeback line {key!r}")
-    allocation, _, month = key.rpartition("|")
-    for b in analysis.budgets:
-        if b.allocation == allocation and b.month == month:
-            return _explain_budget(ctx, b, field)
-    raise InputError(f"no budget line {allocation!r} for {month}")
+        return _explain_chargeback(ctx, prov.chargeback_line(analysis, key))
+    return _explain_budget(ctx, prov.budget(analysis, key), field)

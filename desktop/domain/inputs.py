@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -24,18 +25,27 @@ class Inputs:
     org_map: pd.DataFrame = _empty("org_map")
     fx_rates: pd.DataFrame = _empty("fx_rates")
     imports: tuple[ImportReport, ...] = ()
+    # a content key per table, set by whoever read it (the workspace: its import batch ids), so
+    # that a recompute can tell an unchanged 1M-row usage table without hashing it; a table
+    # without a key is keyed by its content (small tables) or its identity (usage). Replacing or
+    # adding to a table drops its key.
+    keys: dict[str, Hashable] = field(default_factory=dict)
 
     TABLES = ("commitments", "usage", "invoices", "budgets", "rate_card", "org_map", "fx_rates")
 
-    def with_table(self, name: str, frame: pd.DataFrame) -> Inputs:
-        return replace(self, **{name: frame})
+    def with_table(self, name: str, frame: pd.DataFrame, key: Hashable | None = None) -> Inputs:
+        keys = {k: v for k, v in self.keys.items() if k != name}
+        if key is not None:
+            keys[name] = key
+        return replace(self, **{name: frame}, keys=keys)
 
     def add(self, name: str, frame: pd.DataFrame, report: ImportReport | None = None) -> Inputs:
         """Append canonical rows of table ``name`` (and the ImportReport that produced them)."""
         current = getattr(self, name)
         merged = frame if current.empty else pd.concat([current, frame], ignore_index=True)
         imports = self.imports + ((report,) if report is not None else ())
-        return replace(self, **{name: merged, "imports": imports})
+        keys = {k: v for k, v in self.keys.items() if k != name}
+        return replace(self, **{name: merged, "imports": imports}, keys=keys)
 
 
 def with_overlap_warnings(usage: pd.DataFrame, reports: tuple[ImportReport, ...]) -> tuple[ImportReport, ...]:

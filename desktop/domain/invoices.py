@@ -15,29 +15,24 @@ rules in its "Decisions" section).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 
 from desktop.domain import fx
-from desktop.domain.contracts import Daily, _str_or_none, daily_groups, daily_sums_and_counts, key_codes
+from desktop.domain.contracts import _str_or_none
+from desktop.domain.daily import Daily, daily_groups
 from desktop.domain.money import ZERO, cents, from_micros, money_sum
+from desktop.domain.months import previous_month
 from desktop.domain.results import InvoiceFlag, InvoiceResult
 from desktop.domain.settings import DEFAULT_SETTINGS, Settings
-from desktop.domain.tables import vendor_key
+from desktop.domain.usage_index import UsageIndex, as_index, match_key
 
 
 def _d(x: float) -> Decimal:
     return Decimal(str(float(x)))
-
-
-def previous_month(day: date) -> tuple[date, date]:
-    """The calendar month before ``day``: (first day, last day)."""
-    first_this = day.replace(day=1)
-    last_prev = first_this - timedelta(days=1)
-    return last_prev.replace(day=1), last_prev
 
 
 def billing_period(lines: pd.DataFrame) -> tuple[date, date, bool]:
@@ -72,7 +67,7 @@ class _Owners:
             return
         com = commitments.sort_values(["contract_id", "period_start"], kind="mergesort")
         for rec in com.to_dict("records"):
-            self.rows.append({"cid": str(rec["contract_id"]), "vkey": vendor_key(rec["vendor"]),
+            self.rows.append({"cid": str(rec["contract_id"]), "vkey": match_key("vendor", rec["vendor"]),
                               "start": pd.Timestamp(rec["period_start"]).date(),
                               "end": pd.Timestamp(rec["period_end"]).date(),
                               "owner": _str_or_none(rec["owner"])})
@@ -81,7 +76,7 @@ class _Owners:
         if contract_id:
             com = [r for r in self.rows if r["cid"] == contract_id]
         else:
-            vk = vendor_key(vendor)
+            vk = match_key("vendor", vendor)
             com = [r for r in self.rows if r["vkey"] == vk]
         if not com:
             return None
@@ -104,43 +99,60 @@ def contract_owner(commitments: pd.DataFrame, vendor: str, contract_id: str | No
     return _Owners(commitments).owner(vendor, contract_id, day)
 
 
-class _UsageIndex:
-    """Daily sums and row counts of the prepared usage per vendor, per contract, and row counts
-    per (vendor, model) and (vendor, meter); built with integer groupbys once per analysis."""
+class _Presence:
+    """Daily row counts of the usage per (vendor, model) and (vendor, meter): does the vendor have
+    any usage of this model/meter in a date range (the no_usage flag)? Kept on the usage index."""
 
-    def __init__(self, usage: pd.DataFrame | None):
-        self.vendor_sum: dict[str, Daily] = {}
-        self.vendor_rows: dict[str, Daily] = {}
-        self.contract_sum: dict[str, Daily] = {}
-        self.contract_rows: dict[str, Daily] = {}
+    def __init__(self, index: UsageIndex):
         self.presence: dict[tuple[str, str, str], Daily] = {}
-        if usage is None or usage.empty:
+        if not index.size:
             return
-        days = usage["date"].to_numpy()
-        cost = usage["cost"].to_numpy(dtype=np.int64)
-        vcodes, vkeys = key_codes(usage["vendor"], vendor_key)
-        sums, sizes = daily_sums_and_counts(vcodes, days, cost)
-        self.vendor_sum = {vkeys[c]: d for c, d in sums.items()}
-        self.vendor_rows = {vkeys[c]: d for c, d in sizes.items()}
-        if "_contract" in usage.columns:
-            ccodes, ckeys = key_codes(usage["_contract"])
-            sums, sizes = daily_sums_and_counts(ccodes, days, cost)
-            self.contract_sum = {ckeys[c]: d for c, d in sums.items()}
-            self.contract_rows = {ckeys[c]: d for c, d in sizes.items()}
+        vcodes, _, vkeys = index.codes("vendor")
         nv = max(len(vkeys), 1)
+        days = index.day.astype("datetime64[D]")
         for col in ("model", "meter"):
-            mcodes, mkeys = key_codes(usage[col], _casekey)
+            mcodes, _, mkeys = index.codes(col)
             combo = np.where((vcodes >= 0) & (mcodes >= 0), mcodes * nv + vcodes, -1)
-            for c, d in daily_groups(combo, days, cost, counts=True).items():
+            for c, d in daily_groups(combo, days, index.cost, counts=True).items():
                 self.presence[(col, vkeys[c % nv], mkeys[c // nv])] = d
 
     def any(self, col: str, vkey: str, value: str, start: date, end: date) -> bool:
-        d = self.presence.get((col, vkey, _casekey(value)))
+        d = self.presence.get((col, vkey, match_key(col, value)))
         return d is not None and d.total(start, end) > 0
 
 
+def expected_rows(index: UsageIndex, inv: InvoiceResult) -> np.ndarray:
+    """The usage rows behind ``expected``: dated in the billing period, drawing down the contract
+    the invoice names, else of the invoice's vendor."""
+    who = index.mask("_contract", inv.contract_id) if inv.contract_id else index.mask("vendor", inv.vendor)
+    return index.positions(who & index.dated(inv.period_start, inv.period_end))
+
+
+def _is_tax(lines: pd.DataFrame) -> np.ndarray:
+    ltype = lines["line_type"].astype("string").str.strip().str.casefold()
+    return (ltype == "tax").fillna(False).to_numpy(dtype=bool)
+
+
+def line_rows(lines: pd.DataFrame, inv: InvoiceResult, field: str) -> np.ndarray:
+    """Positions in ``lines`` (the analysis' converted invoice lines) behind ``invoiced`` (non-tax
+    lines), ``tax`` (tax lines) or ``premium_leakage`` (flagged lines) of ``inv``; any other
+    field: all its lines."""
+    if lines is None or lines.empty:
+        return np.zeros(0, dtype=np.int64)
+    mine = (lines["invoice_id"].astype("string") == inv.invoice_id).fillna(False).to_numpy(dtype=bool)
+    if field == "invoiced":
+        mine &= ~_is_tax(lines)
+    elif field == "tax":
+        mine &= _is_tax(lines)
+    elif field == "premium_leakage":
+        flagged = {(str(f.file), int(f.line)) for f in inv.flags}
+        mine &= np.array([(str(a), int(b)) in flagged for a, b in
+                          zip(lines["_file"], lines["_row"], strict=True)], dtype=bool)
+    return np.flatnonzero(mine).astype(np.int64)
+
+
 def _casekey(v) -> str:
-    return str(v).strip().casefold()
+    return match_key("model", v)
 
 
 class _RateCard:
@@ -152,7 +164,7 @@ class _RateCard:
             return
         for rec in rate_card.to_dict("records"):
             self.rows.append({
-                "vkey": vendor_key(rec["vendor"]) if _str_or_none(rec["vendor"]) else "",
+                "vkey": match_key("vendor", rec["vendor"]) if _str_or_none(rec["vendor"]) else "",
                 "model": _casekey(rec["model"]) if _str_or_none(rec["model"]) else None,
                 "meter": _casekey(rec["meter"]) if _str_or_none(rec["meter"]) else None,
                 "from": None if pd.isna(rec["effective_from"]) else pd.Timestamp(rec["effective_from"]).date(),
@@ -194,22 +206,34 @@ def _line_key(rec: dict) -> tuple:
     return tuple(norm(rec[c]) for c in ("description", "model", "meter", "quantity", "unit_price", "amount"))
 
 
-def invoice_results(invoices: pd.DataFrame, usage: pd.DataFrame, commitments: pd.DataFrame,
-                    rate_card: pd.DataFrame, fx_rates: pd.DataFrame,
-                    settings: Settings = DEFAULT_SETTINGS) -> tuple[tuple[InvoiceResult, ...], list[str]]:
-    """One InvoiceResult per invoice_id (ordered by invoice_id) and the warnings (rows without FX
-    rate, inferred billing periods). ``usage`` is the prepared frame (reporting currency, with
-    ``_contract``); ``invoices`` are canonical (any currency)."""
-    if invoices.empty:
-        return (), []
-    rep = settings.reporting_currency
+def convert_lines(invoices: pd.DataFrame, fx_rates: pd.DataFrame,
+                  settings: Settings = DEFAULT_SETTINGS) -> tuple[pd.DataFrame, list[str]]:
+    """The invoice lines in the reporting currency (rate valid on invoice_date; lines without a
+    rate are left out and reported), in input order, with ``_orig_currency``. The analysis keeps
+    this frame: the rows behind invoiced, tax and leakage are positions in it."""
     raw = invoices.reset_index(drop=True)
     conv, warnings = fx.convert_frame(raw.assign(_orig_currency=raw["currency"]), fx_rates,
                                       money_columns=("amount",), date_column="invoice_date",
-                                      reporting_currency=rep, kind="invoice")
+                                      reporting_currency=settings.reporting_currency, kind="invoice")
+    return conv.reset_index(drop=True), warnings
+
+
+def invoice_results(invoices: pd.DataFrame, usage: pd.DataFrame | UsageIndex, commitments: pd.DataFrame,
+                    rate_card: pd.DataFrame, fx_rates: pd.DataFrame,
+                    settings: Settings = DEFAULT_SETTINGS, *,
+                    converted: tuple[pd.DataFrame, list[str]] | None = None,
+                    ) -> tuple[tuple[InvoiceResult, ...], list[str]]:
+    """One InvoiceResult per invoice_id (ordered by invoice_id) and the warnings (rows without FX
+    rate, inferred billing periods). ``usage`` is the prepared frame (reporting currency, with
+    ``_contract``) or its index; ``invoices`` are canonical (any currency); ``converted`` is
+    convert_lines(invoices, ...) when the caller already has it."""
+    if invoices.empty:
+        return (), []
+    conv, warnings = converted if converted is not None else convert_lines(invoices, fx_rates, settings)
+    warnings = list(warnings)
     if conv.empty:
         return (), warnings
-    index = _UsageIndex(usage)
+    index = as_index(usage)
     card = _RateCard(rate_card)
     owners = _Owners(commitments)
     conv = conv.sort_values(["invoice_id", "_file", "_row"], kind="mergesort")
@@ -221,11 +245,11 @@ def invoice_results(invoices: pd.DataFrame, usage: pd.DataFrame, commitments: pd
     return tuple(results), warnings
 
 
-def _one_invoice(invoice_id: str, lines: pd.DataFrame, index: _UsageIndex, rate_card: _RateCard,
+def _one_invoice(invoice_id: str, lines: pd.DataFrame, index: UsageIndex, rate_card: _RateCard,
                  owners: _Owners, fx_rates: pd.DataFrame, settings: Settings):
     rep = settings.reporting_currency
     vendor = str(lines["vendor"].dropna().iloc[0]) if lines["vendor"].notna().any() else ""
-    vkey = vendor_key(vendor)
+    vkey = match_key("vendor", vendor)
     cids = [c for c in (_str_or_none(x) for x in lines["contract_id"].tolist()) if c]
     contract_id = cids[0] if cids else None
     start, end, inferred = billing_period(lines)
@@ -237,16 +261,13 @@ def _one_invoice(invoice_id: str, lines: pd.DataFrame, index: _UsageIndex, rate_
                 f"before the invoice date ({start.isoformat()}..{end.isoformat()}) is used")
         notes.append(note)
         warnings.append(note)
-    if contract_id:
-        exp_daily = index.contract_sum.get(contract_id)
-        rows_daily = index.contract_rows.get(contract_id)
-    else:
-        exp_daily = index.vendor_sum.get(vkey)
-        rows_daily = index.vendor_rows.get(vkey)
+    by = ("_contract", contract_id) if contract_id else ("vendor", vkey)
+    exp_daily = index.daily_by(by[0]).get(by[1])
+    rows_daily = index.rows_by(by[0]).get(by[1])
     expected = cents(from_micros(exp_daily.total(start, end))) if exp_daily else ZERO
     has_usage = bool(rows_daily and rows_daily.total(start, end) > 0)
     ltype = lines["line_type"].astype("string").str.strip().str.casefold().fillna("usage")
-    is_tax = (ltype == "tax").to_numpy(dtype=bool)
+    is_tax = _is_tax(lines)
     amounts = lines["amount"].to_numpy(dtype=np.int64)
     invoiced = cents(from_micros(money_sum(amounts[~is_tax])))
     tax = cents(from_micros(money_sum(amounts[is_tax])))
@@ -257,6 +278,7 @@ def _one_invoice(invoice_id: str, lines: pd.DataFrame, index: _UsageIndex, rate_
         notes.append(f"no usage of {vendor} was imported for {start.isoformat()}..{end.isoformat()}; "
                      f"variance cannot be judged")
     owner = owners.owner(vendor, contract_id, start)
+    presence = index.memo("invoice_presence", lambda: _Presence(index))
 
     flags: list[InvoiceFlag] = []
     seen: set[tuple] = set()
@@ -277,7 +299,7 @@ def _one_invoice(invoice_id: str, lines: pd.DataFrame, index: _UsageIndex, rate_
         meter = _str_or_none(rec["meter"])
         if model is not None or meter is not None:
             col, val = ("model", model) if model is not None else ("meter", meter)
-            if not index.any(col, vkey, val, start, end):
+            if not presence.any(col, vkey, val, start, end):
                 flags.append(InvoiceFlag(flag="no_usage", leakage=amount, owner=owner,
                                          detail=f"no usage of {vendor} {col} {val} in "
                                                 f"{start.isoformat()}..{end.isoformat()}", **base))

@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, localcontext
 from fractions import Fraction
 from itertools import accumulate
@@ -38,13 +38,14 @@ from itertools import accumulate
 import numpy as np
 import pandas as pd
 
-from desktop.domain.chargeback import vendor_keys
+from desktop.domain.daily import Daily
 from desktop.domain.errors import InputError
 from desktop.domain.money import MICROS, cents, from_micros, money_sum, to_micros
 from desktop.domain.progress import Progress
 from desktop.domain.results import RenewalRow, RenewalScenarioResult
 from desktop.domain.settings import Settings
-from desktop.domain.tables import vendor_key
+from desktop.domain.tables import empty, vendor_key
+from desktop.domain.usage_index import UsageIndex, as_index, match_key
 
 SCENARIOS = ("conservative", "expected", "aggressive")
 
@@ -256,28 +257,45 @@ def default_tiers(center: Decimal, center_discount: float) -> list[tuple[Decimal
     return out
 
 
-def _eligible_vendor_usage(usage: pd.DataFrame, vkey: str) -> pd.DataFrame:
-    if usage is None or usage.empty:
-        return usage
-    mask = vendor_keys(usage["vendor"]) == vkey
-    if "commit_eligible" in usage.columns:
-        mask = mask & usage["commit_eligible"].to_numpy(dtype=bool)
-    return usage.loc[mask]
+def eligible_daily(index: UsageIndex, vendor: str) -> Daily:
+    """The vendor's commit-eligible spend per day (kept on the usage index)."""
+    key = ("renewal_eligible", match_key("vendor", vendor))
+    return index.memo(key, lambda: index.daily(index.mask("vendor", vendor) & index.eligible()))
 
 
-def estimate_growth(rows: pd.DataFrame, as_of: date, days: int = 90) -> float:
+def baseline_window(daily: Daily, as_of: date, days: int) -> tuple[date, date, int] | None:
+    """(first day, T, days) of the baseline: the last ``days`` days up to T, starting no earlier
+    than the vendor's first eligible spend; None without spend on or before T."""
+    before = daily.days[daily.days <= np.datetime64(as_of, "D")]
+    if not len(before):
+        return None
+    first = max(pd.Timestamp(before[0]).date(), as_of - timedelta(days=days - 1))
+    return first, as_of, (as_of - first).days + 1
+
+
+def baseline_rows(index: UsageIndex, vendor: str, as_of: date, days: int) -> np.ndarray:
+    """The usage rows behind a renewal scenario's baseline_monthly."""
+    win = baseline_window(eligible_daily(index, vendor), as_of, days)
+    if win is None:
+        return np.zeros(0, dtype=np.int64)
+    return index.positions(index.mask("vendor", vendor) & index.eligible() & index.dated(win[0], win[1]))
+
+
+def estimate_growth(rows: Daily | pd.DataFrame | None, as_of: date, days: int = 90) -> float:
     """Monthly growth from the last ``days`` days vs the ``days`` before them:
     (recent / previous)^(30.4375 / days) - 1, clamped to [-5 %, +10 %]; the default 2 % when the
-    data does not cover both windows or either is not positive."""
-    if rows is None or rows.empty:
+    data does not cover both windows or either is not positive. ``rows``: a Daily series or
+    usage rows (date, cost)."""
+    if rows is None or (isinstance(rows, pd.DataFrame) and rows.empty):
         return DEFAULT_EXPECTED_GROWTH
-    t = pd.Timestamp(as_of)
-    first = rows["date"].min()
-    if first > t - pd.Timedelta(days=2 * days - 1):
+    daily = rows if isinstance(rows, Daily) else Daily(rows["date"].to_numpy(), rows["cost"].to_numpy())
+    if not len(daily.days):
         return DEFAULT_EXPECTED_GROWTH
-    recent = money_sum(rows.loc[(rows["date"] > t - pd.Timedelta(days=days)) & (rows["date"] <= t), "cost"])
-    prev = money_sum(rows.loc[(rows["date"] > t - pd.Timedelta(days=2 * days))
-                              & (rows["date"] <= t - pd.Timedelta(days=days)), "cost"])
+    first = pd.Timestamp(daily.days[0]).date()
+    if first > as_of - timedelta(days=2 * days - 1):
+        return DEFAULT_EXPECTED_GROWTH
+    recent = daily.total(as_of - timedelta(days=days - 1), as_of)
+    prev = daily.total(as_of - timedelta(days=2 * days - 1), as_of - timedelta(days=days))
     if recent <= 0 or prev <= 0:
         return DEFAULT_EXPECTED_GROWTH
     g = (recent / prev) ** (30.4375 / days) - 1
@@ -285,13 +303,13 @@ def estimate_growth(rows: pd.DataFrame, as_of: date, days: int = 90) -> float:
     return round(g, 4)
 
 
-def default_renewal_inputs(usage: pd.DataFrame, commitments: pd.DataFrame, as_of: date,
+def default_renewal_inputs(usage: pd.DataFrame | UsageIndex | None, commitments: pd.DataFrame, as_of: date,
                            settings: Settings) -> list[RenewalInputs]:
     """One RenewalInputs per vendor that has a contract (vendors in name order)."""
     if commitments is None or commitments.empty:
         return []
     days = int(settings.renewal_baseline_days)
-    t = pd.Timestamp(as_of)
+    index = as_index(usage if usage is not None else empty("usage"))
     by_vendor: dict[str, pd.DataFrame] = {}
     names: dict[str, str] = {}
     for v, g in commitments.groupby(commitments["vendor"].astype(object).map(vendor_key), sort=True):
@@ -300,18 +318,11 @@ def default_renewal_inputs(usage: pd.DataFrame, commitments: pd.DataFrame, as_of
     out: list[RenewalInputs] = []
     for vkey in sorted(by_vendor, key=lambda k: names[k].casefold()):
         com = by_vendor[vkey]
-        rows = _eligible_vendor_usage(usage, vkey) if usage is not None else None
+        daily = eligible_daily(index, names[vkey])
         baseline = Decimal(0)
-        if rows is not None and not rows.empty:
-            rows = rows.loc[rows["date"] <= t]
-            start = t - pd.Timedelta(days=days - 1)
-            win = rows.loc[rows["date"] >= start]
-            if not rows.empty:
-                first = max(rows["date"].min(), start)
-                n_days = (t - first).days + 1
-                if n_days > 0:
-                    baseline = cents(from_micros(money_sum(win["cost"])) / n_days
-                                     * settings.renewal_days_per_month)
+        win = baseline_window(daily, as_of, days)
+        if win is not None:
+            baseline = cents(from_micros(daily.total(win[0], win[1])) / win[2] * settings.renewal_days_per_month)
         # the vendor's latest contract: the one whose term ends last
         terms = com.groupby("contract_id").agg(start=("period_start", "min"), end=("period_end", "max"))
         latest_id = terms.sort_values(["end", "start"]).index[-1]
@@ -319,7 +330,7 @@ def default_renewal_inputs(usage: pd.DataFrame, commitments: pd.DataFrame, as_of
         span = (terms.loc[latest_id, "end"] - terms.loc[latest_id, "start"]).days + 1
         term = max(1, round(Decimal(span) / settings.renewal_days_per_month))
         last = latest.iloc[-1]
-        expected_g = estimate_growth(rows, as_of, days) if rows is not None else DEFAULT_EXPECTED_GROWTH
+        expected_g = estimate_growth(daily, as_of, days)
         scenarios = {name: (round(expected_g + off, 4), sd) for name, (off, sd) in _DEFAULT_OFFSETS.items()}
         center = baseline * term
         if center <= 0:

@@ -279,3 +279,10 @@ class Analysis:
     # the contract_id the row draws down, NA when none). For charts, tables, explain, brief data.
     usage: Any = None
     inputs: Any = None  # the Inputs the analysis was built from
+    # the UsageIndex over ``usage`` (desktop/domain/usage_index.py): the rows behind every figure
+    # are positions in ``usage`` found through it (desktop/domain/provenance.py)
+    index: Any = field(default=None, compare=False, repr=False)
+    # the invoice lines as analysed: canonical lines in the reporting currency (lines without an
+    # FX rate removed and reported), in input order; positions in it are the rows behind invoiced,
+    # tax and premium_leakage
+    invoice_lines: Any = field(default=None, compare=False, repr=False)

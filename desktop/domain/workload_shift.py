@@ -35,6 +35,7 @@ import pandas as pd
 from desktop.domain.money import ZERO, cents, from_micros
 from desktop.domain.results import ContractResult, WorkloadShiftCandidate
 from desktop.domain.settings import Settings
+from desktop.domain.usage_index import UsageIndex
 
 SHORTFALL_BANDS = ("shortfall_risk", "shortfall_watch")
 BASES = ("workload", "project", "model")
@@ -149,3 +150,21 @@ def workload_shift_candidates(
                 covers_pct=(float(covers / total_shortfall) if total_shortfall > 0 else None),
             ))
     return tuple(out)
+
+
+def candidate_rows(index: UsageIndex, w: WorkloadShiftCandidate, as_of: date, settings: Settings) -> np.ndarray:
+    """The usage rows behind a candidate's run rate: commit-eligible rows in the run-rate window
+    labelled with its basis and workload, of its vendor, not drawing down its contract."""
+    window = index.dated(as_of - timedelta(days=int(settings.run_rate_days) - 1), as_of) & index.eligible()
+    pos = index.positions(window)
+    if not len(pos):
+        return pos
+    frame = index.frame.iloc[pos]
+    basis, label = label_usage(frame)
+    vendor = frame["vendor"].astype(object).where(frame["vendor"].notna(), "")
+    contract = (frame["_contract"].astype("string") if "_contract" in frame.columns
+                else pd.Series(pd.NA, index=frame.index, dtype="string"))
+    keep = ((basis == w.basis).to_numpy(dtype=bool) & (label.astype(str) == w.workload).to_numpy(dtype=bool)
+            & (vendor.astype(str) == w.vendor).to_numpy(dtype=bool)
+            & ~(contract == w.contract_id).fillna(False).to_numpy(dtype=bool))
+    return pos[keep]

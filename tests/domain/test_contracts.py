@@ -10,7 +10,6 @@ import pytest
 
 from desktop.domain import tables
 from desktop.domain.contracts import (
-    Daily,
     ExposureIn,
     assign_contracts,
     band_for,
@@ -22,6 +21,7 @@ from desktop.domain.contracts import (
     smoothed_run_rate,
     validate_commitments,
 )
+from desktop.domain.daily import Daily
 from desktop.domain.errors import InputError
 from desktop.domain.money import to_micros
 from desktop.domain.settings import Settings
