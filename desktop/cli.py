@@ -1,4 +1,4 @@
-"""Headless CommitDesk: ``python -m desktop analyze | brief | import | actions``.
+"""Headless CommitDesk: ``python -m desktop analyze | explain | brief | import | actions``.
 
 The same code the GUI uses: ingest -> domain (build_analysis) -> report / brief.
 Exit status: 0 success (rows rejected from usage or invoice files are listed, not fatal);
@@ -68,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("analyze", help="compute every figure and print a report")
     _add_input_flags(a)
     a.add_argument("--format", choices=("json", "text"), default="text")
+
+    e = sub.add_parser("explain", help="every figure that is a total of source rows, with its rows")
+    _add_input_flags(e)
+    e.add_argument("--format", choices=("json", "text"), default="text")
+    e.add_argument("--rows", action="store_true", help="list each figure's source rows (file, row, amount)")
 
     b = sub.add_parser("brief", help="write the Excel working brief")
     _add_input_flags(b)
@@ -195,6 +200,19 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    import json
+
+    from desktop.domain.provenance import figures_report, figures_text
+
+    analysis = _analysis(args)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(figures_report(analysis, with_rows=args.rows), indent=1) + "\n")
+    else:
+        sys.stdout.write(figures_text(analysis))
+    return 0
+
+
 def cmd_brief(args: argparse.Namespace) -> int:
     from desktop.brief import write_brief
 
@@ -218,7 +236,7 @@ def cmd_actions(args: argparse.Namespace) -> int:
     return run(args)
 
 
-COMMANDS = {"analyze": cmd_analyze, "brief": cmd_brief, "import": cmd_import, "actions": cmd_actions}
+COMMANDS = {"analyze": cmd_analyze, "explain": cmd_explain, "brief": cmd_brief, "import": cmd_import, "actions": cmd_actions}
 
 
 def main(argv: list[str] | None = None) -> int:

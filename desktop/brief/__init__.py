@@ -96,7 +96,7 @@ def _build(book: Book, analysis: Analysis, wanted: list[str], actions: list | No
     if "data" in wanted:  # the Data rows are placed first: the Pacing charts point at them
         row = sheets.HEADER_ROW
         for c in analysis.contracts:
-            rows = burn_up(c, analysis.as_of, analysis.usage)
+            rows = burn_up(c, analysis.as_of, analysis.index if analysis.index is not None else analysis.usage)
             ctx.burn[c.contract_id] = rows
             if rows:
                 ctx.burn_rows[c.contract_id] = (row + 1, row + len(rows))

@@ -11,6 +11,7 @@ import pandas as pd
 from desktop.domain.charts.burnup import burn_up_days
 from desktop.domain.money import cents, micros_to_cents
 from desktop.domain.results import ContractResult
+from desktop.domain.usage_index import UsageIndex
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class BurnRow:
     commitment: Decimal  # total commitment of the term
 
 
-def burn_up(contract: ContractResult, as_of: date, usage: pd.DataFrame | None) -> list[BurnRow]:
+def burn_up(contract: ContractResult, as_of: date, usage: pd.DataFrame | UsageIndex | None) -> list[BurnRow]:
     """One row per day of the contract's term, from the one daily burn-up the charts draw
     (desktop.domain.charts.burn_up_days): eligible spend and cumulative consumption up to the
     as-of date (none without usage rows), the linear burn line and the run-rate projection from

@@ -120,3 +120,18 @@ def window_bounds(index: UsageIndex, a: AnomalyResult, settings: Settings = DEFA
     daily = index.daily_by(a.dimension).get(match_key(a.dimension, a.value))
     first = pd.Timestamp(daily.days[0]).date() if daily is not None and len(daily.days) else a.date
     return max(first, a.date - timedelta(days=settings.anomaly_window)), a.date - timedelta(days=1)
+
+
+def anomalous_rows(index: UsageIndex, found: tuple[AnomalyResult, ...] | list[AnomalyResult]) -> np.ndarray:
+    """Rows on a flagged day of their own series (the union of anomaly_rows over ``found``), as a
+    boolean mask over the index; one vectorised pass per dimension."""
+    mask = np.zeros(index.size, dtype=bool)
+    for dim in DIMENSIONS:
+        hits = [a for a in found if a.dimension == dim]
+        if not hits or not index.size:
+            continue
+        codes = index.codes(dim)[0]
+        want = np.array([index.key_code(dim, a.value) * 1_000_000 + (a.date - date(1970, 1, 1)).days
+                         for a in hits], dtype=np.int64)
+        mask |= (codes >= 0) & np.isin(codes * 1_000_000 + index.day, want)
+    return mask

@@ -51,6 +51,7 @@ from desktop.domain.results import (
     SourceRef,
     WorkloadShiftCandidate,
 )
+from desktop.domain.settings import DEFAULT_SETTINGS
 from desktop.domain.usage_index import UsageIndex
 
 MONEY_COLUMN = {"usage": "cost", "invoice_lines": "amount"}
@@ -96,11 +97,14 @@ def table(analysis: Analysis, name: str) -> pd.DataFrame:
     if name == "usage":
         return index_of(analysis).frame
     if name == "invoice_lines":
-        lines = analysis.invoice_lines
-        if lines is None:
+        if analysis.invoice_lines is not None:
+            return analysis.invoice_lines
+        inputs = analysis.inputs
+        if inputs is None or inputs.invoices.empty:
             from desktop.domain.tables import empty
             return empty("invoices")
-        return lines
+        # an Analysis assembled by hand: the lines as build_analysis would have converted them
+        return invoices_mod.convert_lines(inputs.invoices, inputs.fx_rates, analysis.settings or DEFAULT_SETTINGS)[0]
     inputs = analysis.inputs
     frame = getattr(inputs, name, None) if inputs is not None else None
     if frame is None:
@@ -332,3 +336,27 @@ def row_figures(analysis: Analysis) -> Iterator[Figure]:
         yield Figure("anomalies", f"{a.dimension}/{a.value}/{a.date.isoformat()}", "anomaly",
                      f"{a.dimension}|{a.value}|{a.date.isoformat()}", "spend", a.spend,
                      Rows("usage", anomalies_mod.anomaly_rows(ix, a)))
+
+
+def figures_report(analysis: Analysis, with_rows: bool = False) -> dict:
+    """What ``python -m desktop explain --format json`` prints (docs/domain.md "Explain: the rows
+    behind a figure"): every figure that is a total of source rows with its row count, the
+    total of those rows (money as text with two decimals) and, with ``with_rows``, the rows."""
+    figures = []
+    for f in row_figures(analysis):
+        rows_total = total(analysis, f.rows)
+        item = {"section": f.section, "id": f.id, "field": f.field, "value": f"{f.value:.2f}",
+                "rows": len(f.rows), "rows_total": None if rows_total is None else f"{rows_total:.2f}"}
+        if with_rows:
+            item["sources"] = sources(analysis, f.rows)
+        figures.append(item)
+    return {"as_of": analysis.as_of.isoformat(), "currency": analysis.currency, "figures": figures}
+
+
+def figures_text(analysis: Analysis) -> str:
+    """The same as a table for a terminal."""
+    lines = [f"Figures as of {analysis.as_of.isoformat()} ({analysis.currency}) and the rows behind them", ""]
+    for f in figures_report(analysis)["figures"]:
+        lines.append(f"{f['section']:<11} {f['id']:<40} {f['field']:<17} {f['value']:>16} "
+                     f"{f['rows']:>8} rows  {f['rows_total']:>16}")
+    return "\n".join(lines) + "\n"

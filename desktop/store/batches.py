@@ -68,9 +68,12 @@ class Batches:
         self._profiles = profiles
         self._settings = settings
         self._frame_cache: dict[int, pd.DataFrame] = {}
+        # per table: (batch ids it is made of, the concatenated frame)
+        self._table_cache: dict[str, tuple[tuple, pd.DataFrame]] = {}
 
     def clear_cache(self) -> None:
         self._frame_cache.clear()
+        self._table_cache.clear()
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -252,26 +255,36 @@ class Batches:
                                    path=str(path)) from exc
 
     def inputs(self, progress: Progress | None = None) -> Inputs:
-        """The canonical frames of every batch in import order (as imported: no edits)."""
+        """The canonical frames of every batch in import order (as imported: no edits).
+
+        Each table is keyed by the ids of the batches it is made of (Inputs.keys): a stored batch
+        never changes, so an unchanged key is an unchanged table and a recompute can reuse what
+        it derived from it (desktop/domain/analysis.py). The frames handed out are shared, not
+        copied, and must not be modified in place (no module does)."""
         p = progress if progress is not None else Progress()
         with self._db.mutex:
             rows = self._db.read("SELECT id, kind, report FROM batches ORDER BY seq")
             live = {r[0] for r in rows}
             for gone in [b for b in self._frame_cache if b not in live]:
                 del self._frame_cache[gone]
-            parts: dict[str, list[pd.DataFrame]] = {name: [] for name in Inputs.TABLES}
+            ids: dict[str, list[int]] = {name: [] for name in Inputs.TABLES}
             reports = []
             for i, (batch_id, kind, report) in enumerate(rows):
-                parts[kind].append(self.frame(batch_id))
+                if batch_id not in self._frame_cache:
+                    self._frame_cache[batch_id] = self._decode(batch_id)
+                ids[kind].append(batch_id)
                 reports.append(report_from_json(report))
                 p.step((i + 1) / (len(rows) + 1), "reading the workspace")
-        inputs = Inputs()
-        for name in Inputs.TABLES:
-            frs = parts[name]
-            if not frs:
-                continue
-            frame = frs[0]
-            for extra in frs[1:]:
-                frame = pd.concat([frame, extra], ignore_index=True)
-            inputs = inputs.with_table(name, frame)
+            inputs = Inputs()
+            for name in Inputs.TABLES:
+                if not ids[name]:
+                    continue
+                key = ("batches", tuple(ids[name]))
+                cached = self._table_cache.get(name)
+                if cached is None or cached[0] != key:
+                    frs = [self._frame_cache[b] for b in ids[name]]
+                    frame = frs[0] if len(frs) == 1 else pd.concat(frs, ignore_index=True)
+                    cached = (key, frame)
+                    self._table_cache[name] = cached
+                inputs = inputs.with_table(name, cached[1], key=key)
         return dataclasses.replace(inputs, imports=tuple(reports))

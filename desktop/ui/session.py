@@ -14,6 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop.domain.analysis import AnalysisCache
 from desktop.domain.errors import InputError
 from desktop.domain.progress import sub
 from desktop.store import Workspace, WorkspaceError
@@ -48,6 +49,8 @@ class Session(QObject):
         # (e.g. the usage table's columns); run in the worker, results in ``prepared``
         self.preparers: dict[str, Any] = {}
         self.prepared: dict[str, Any] = {}
+        # what recomputes of this workspace reuse (prepared usage, daily series, unchanged results)
+        self.cache = AnalysisCache()
 
     # --- runners ------------------------------------------------------------------------------
     def register_runner(self, runner: TaskRunner) -> None:
@@ -67,12 +70,12 @@ class Session(QObject):
 
     # --- analysis -----------------------------------------------------------------------------
     def recompute(self) -> None:
-        ws, as_of = self.workspace, self.as_of
+        ws, as_of, cache = self.workspace, self.as_of, self.cache
         preparers = dict(self.preparers)
 
         def job(p):
             try:
-                analysis = analyse_workspace(ws, as_of, progress=sub(p, 0.0, 0.85))
+                analysis = analyse_workspace(ws, as_of, progress=sub(p, 0.0, 0.85), cache=cache)
                 explicit = as_of is not None
             except InputError:
                 # a new, empty workspace has no date to take "latest usage" from: show it as of
@@ -82,7 +85,7 @@ class Session(QObject):
                 inputs = ws.inputs()
                 if not (inputs.usage.empty and inputs.commitments.empty):
                     raise
-                analysis = analyse_workspace(ws, date.today(), progress=sub(p, 0.0, 0.85))
+                analysis = analyse_workspace(ws, date.today(), progress=sub(p, 0.0, 0.85), cache=cache)
                 explicit = True
             sync_checklist(ws, analysis, as_of_given=explicit)
             prepared = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 from PySide6.QtCore import Qt
 
 from tests.ui.conftest import close_window, open_window
@@ -222,7 +223,25 @@ def test_drill_from_invoice_to_usage(qtbot, shared_window):
     df = usage._df.iloc[rows]
     assert set(df["vendor"]) == {"Anthropic"}
     total = Decimal(int(df["cost"].sum())) / 10**6
-    assert abs(total - inv.expected) < Decimal("0.01")
+    assert total.quantize(Decimal("0.01")) == inv.expected
+    assert "Rows behind invoice ANT-2026-09 expected" in usage.count.text()
+
+
+def test_drill_from_a_budget_line_shows_exactly_its_rows(qtbot, shared_window):
+    win = shared_window
+    page = win.page_by_key["budgets"]
+    win.navigate("budgets", {"allocation": "Search AI", "month": "2026-04"})
+    (b,) = [x for x in win.session.analysis.budgets if (x.allocation, x.month) == ("Search AI", "2026-04")]
+    page.drill_usage()
+    usage = win.page_by_key["usage"]
+    assert win.current_page() is usage
+    df = usage._df.iloc[usage.model.visible_source_rows()]
+    # only the line's team, only its month: not every row of April
+    assert set(df["team"].str.strip().str.casefold()) == {"search"}
+    assert df["date"].min() >= pd.Timestamp("2026-04-01") and df["date"].max() <= pd.Timestamp("2026-04-30")
+    assert (Decimal(int(df["cost"].sum())) / 10**6).quantize(Decimal("0.01")) == b.actual
+    usage.clear_filters()
+    assert usage.model.visible_source_rows().size == usage.model.total_rows
 
 
 def test_shortcuts_switch_pages_and_the_last_page_is_remembered(qtbot, demo_path):

@@ -9,41 +9,23 @@ a budget exists for it, else the latest budget month.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
 
 import numpy as np
 
-from desktop.domain import palette
-from desktop.domain.charts.common import settings_of, usage_of
+from desktop.domain import palette, provenance
+from desktop.domain.charts.common import settings_of
 from desktop.domain.charts.model import ChartData, RefIndex, Series, Threshold, fmt_money, to_float
 from desktop.domain.results import ALERT_TIERS, Analysis, BudgetResult, SourceRef
-from desktop.domain.tables import vendor_key
 
 
 def budget_point_rows(analysis: Analysis, rows: Sequence[BudgetResult], month: str) -> list[list[SourceRef]]:
-    """Per budget line of ``month`` (``rows``): the usage rows dated in the month up to T whose
-    value of the line's dimension is the line's (casefolded) and, when the line names a
-    vendor, whose vendor is that vendor."""
-    T = analysis.as_of
-    u = usage_of(analysis)
-    y, mo = int(month[:4]), int(month[5:7])
-    m_start = date(y, mo, 1)
-    m_end = date(y + (mo == 12), mo % 12 + 1, 1) - timedelta(days=1)
-    d = u["date"].to_numpy(dtype="datetime64[D]")
-    in_month = (d >= np.datetime64(m_start, "D")) & (d <= np.datetime64(min(m_end, T), "D"))
-    refs: list[list[SourceRef]] = []
+    """Per budget line of ``month`` (``rows``): the rows behind its actual, as the budgets module
+    selects them (provenance.figure_rows)."""
+    out: list[list[SourceRef]] = []
     for b in rows:
-        m = in_month.copy()
-        if b.dimension and b.dimension in u.columns:
-            m &= (u[b.dimension].astype("string").str.casefold() == (b.value or "").casefold()).fillna(False).to_numpy(bool)
-        else:
-            m[:] = False
-        if b.vendor:
-            vk = vendor_key(b.vendor)
-            m &= u["vendor"].astype("string").fillna("").map(vendor_key).to_numpy(object) == vk
-        sub = u[m]
-        refs.append([SourceRef(str(f), int(r)) for f, r in zip(sub["_file"], sub["_row"], strict=True)])
-    return refs
+        got = provenance.figure_rows(analysis, "budget", f"{b.allocation}|{b.month}", "actual")
+        out.append(provenance.refs(analysis, got)[0])
+    return out
 
 
 def budget_utilization(analysis: Analysis, month: str | None = None) -> ChartData:

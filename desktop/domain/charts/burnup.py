@@ -37,6 +37,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from desktop.domain import contracts as contracts_mod
 from desktop.domain import palette
 from desktop.domain.charts.common import (
     contract_of,
@@ -58,24 +59,19 @@ from desktop.domain.charts.model import (
 )
 from desktop.domain.money import cents, micros_to_cents
 from desktop.domain.results import Analysis, ContractResult
+from desktop.domain.usage_index import UsageIndex, as_index
 
 
-def contract_rows(usage: pd.DataFrame | None, c: ContractResult) -> pd.DataFrame:
-    """The usage rows behind contract c's consumption: eligible rows drawing down c (column
-    ``_contract``), dated inside one of its periods. Empty without usage rows."""
-    if usage is None or "_contract" not in usage.columns or usage.empty:
+def contract_rows(usage: pd.DataFrame | UsageIndex | None, c: ContractResult) -> pd.DataFrame:
+    """The usage rows behind contract c's consumption: the rows drawing down c dated inside one
+    of its periods (contracts.contract_rows, per period). Empty without usage rows."""
+    if usage is None or (isinstance(usage, pd.DataFrame) and ("_contract" not in usage.columns or usage.empty)):
         return pd.DataFrame({"date": pd.Series([], dtype="datetime64[ns]"), "cost": pd.Series([], dtype="int64"),
                              "_file": pd.Series([], dtype="string"), "_row": pd.Series([], dtype="int64")})
-    u = usage
-    m = (u["_contract"].astype("string") == c.contract_id).fillna(False).to_numpy(bool)
-    if "commit_eligible" in u.columns:
-        m &= u["commit_eligible"].to_numpy(bool)
-    u = u[m]
-    dates = u["date"].to_numpy(dtype="datetime64[D]")
-    inside = np.zeros(len(u), bool)
-    for p in c.periods:
-        inside |= (dates >= np.datetime64(p.period_start, "D")) & (dates <= np.datetime64(p.period_end, "D"))
-    return u[inside]
+    ix = as_index(usage)
+    parts = [contracts_mod.contract_rows(ix, c.contract_id, p.period_start, p.period_end) for p in c.periods]
+    pos = np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+    return ix.frame.iloc[pos]
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,11 +112,13 @@ class BurnUpDays:
         return cents(self.anchor + self.contract.run_rate * (i - self.anchor_day))
 
 
-def burn_up_days(c: ContractResult, as_of: date, usage: pd.DataFrame | None) -> BurnUpDays:
-    """The one daily burn-up of contract c as of ``as_of`` over the usage rows (see BurnUpDays)."""
+def burn_up_days(c: ContractResult, as_of: date, usage: pd.DataFrame | UsageIndex | None) -> BurnUpDays:
+    """The one daily burn-up of contract c as of ``as_of`` over the usage rows (the prepared
+    frame or its index; see BurnUpDays)."""
     start, end = c.term_start, c.term_end
     n = (end - start).days + 1
-    known = usage is not None and "_contract" in getattr(usage, "columns", ())
+    frame = usage.frame if isinstance(usage, UsageIndex) else usage
+    known = frame is not None and "_contract" in getattr(frame, "columns", ())
     rows = contract_rows(usage if known else None, c)
     off = day_offsets(rows, start)
     n_obs = max(0, (min(as_of, end) - start).days + 1) if known else 0
@@ -169,7 +167,7 @@ def burn_up(analysis: Analysis, contract_id: str) -> ChartData:
     st = settings_of(analysis)
     T = analysis.as_of
     start, end = c.term_start, c.term_end
-    bu = burn_up_days(c, T, analysis.usage)
+    bu = burn_up_days(c, T, analysis.index if analysis.index is not None else analysis.usage)
     n_term, n_obs, daily = bu.n, bu.n_obs, bu.daily
     x_term = day_axis(start, n_term)
     cum = bu.cum / 1e6

@@ -5,24 +5,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from desktop.domain import palette
-from desktop.domain.charts.burnup import contract_rows
+from desktop.domain import palette, provenance
 from desktop.domain.charts.common import contract_of
 from desktop.domain.charts.model import DAY, ChartData, Marker, RefIndex, Series, epoch_seconds, fmt_money
+from desktop.domain.contracts import consumed_rows
 from desktop.domain.results import Analysis, ContractResult
 
 
 def exposure_point_rows(analysis: Analysis, c: ContractResult) -> RefIndex:
-    """The rows behind period i's bars: the contract's rows (``contract_rows``) dated in the
-    period up to the as-of date."""
-    usage = contract_rows(analysis.usage, c)
-    T = analysis.as_of
-    point = np.full(len(usage), -1, np.int64)
-    dates = usage["date"].to_numpy(dtype="datetime64[D]")
-    for i, p in enumerate(c.periods):
-        m = (dates >= np.datetime64(p.period_start, "D")) & (dates <= np.datetime64(min(p.period_end, T), "D"))
-        point[m] = i
-    return RefIndex.from_frame(usage, point, len(c.periods))
+    """The rows behind period i's bars: the rows of the period's consumed (contracts.consumed_rows)."""
+    ix = provenance.index_of(analysis)
+    parts = [consumed_rows(ix, c, analysis.as_of, p) for p in c.periods]
+    pos = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+    point = np.concatenate([np.full(len(x), i, np.int64) for i, x in enumerate(parts)]) if parts else pos
+    return RefIndex.from_frame(ix.frame.iloc[pos], point, len(c.periods))
 
 
 def period_exposure(analysis: Analysis, contract_id: str) -> ChartData:

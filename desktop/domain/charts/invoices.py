@@ -8,26 +8,20 @@ from decimal import Decimal
 
 import numpy as np
 
-from desktop.domain import palette
+from desktop.domain import palette, provenance
 from desktop.domain.charts.model import ChartData, RefIndex, Series, fmt_money, to_float
 from desktop.domain.results import Analysis, SourceRef
 
 
 def invoice_point_rows(analysis: Analysis) -> tuple[list[list[SourceRef]], list[list[SourceRef]]]:
-    """Per invoice of the analysis: (its invoice lines, the lines flagged on it). The lines of
-    invoice i are the rows of the invoice table whose invoice_id is i's; without the invoice
-    table (an Analysis without inputs) the flagged lines stand in for them."""
-    lines = getattr(analysis.inputs, "invoices", None) if analysis.inputs is not None else None
+    """Per invoice of the analysis: (its invoice lines, the lines flagged on it), as the invoices
+    module selects them (provenance.figure_rows)."""
     line_refs: list[list[SourceRef]] = []
     flag_refs: list[list[SourceRef]] = []
     for i in analysis.invoices:
         flag_refs.append(sorted({SourceRef(f.file, f.line) for f in i.flags}, key=lambda r: (r.file, r.row)))
-        if lines is not None and len(lines):
-            m = (lines["invoice_id"].astype("string") == i.invoice_id).fillna(False).to_numpy(bool)
-            rows = lines[m]
-            line_refs.append([SourceRef(str(f), int(r)) for f, r in zip(rows["_file"], rows["_row"], strict=True)])
-        else:
-            line_refs.append(flag_refs[-1])
+        lines = provenance.figure_rows(analysis, "invoice", i.invoice_id, "variance")
+        line_refs.append(provenance.refs(analysis, lines)[0] if len(lines) else flag_refs[-1])
     return line_refs, flag_refs
 
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain import palette
+from desktop.domain import palette, provenance
 from desktop.ui import fmt
 from desktop.ui.models.table import Col
 from desktop.ui.pages.base import Page
@@ -203,24 +203,13 @@ class BudgetsPage(Page):
         self.session.set_settings(a.settings.replace(**changes))
 
     def drill_usage(self) -> None:
+        """The usage rows behind the selected line's actual, as the budgets module selects them."""
         rows = self.table.selected_source_rows()
-        if not rows:
+        if not rows or self.analysis is None:
             return
         b = self._lines[rows[0]]
-        y, mth = (int(x) for x in b.month.split("-"))
-        import calendar
-        from datetime import date
-
-        start = date(y, mth, 1)
-        end = date(y, mth, calendar.monthrange(y, mth)[1])
-        if self.analysis is not None and self.analysis.as_of < end:
-            end = self.analysis.as_of
-        ref = {"start": start, "end": end}
-        if b.dimension in ("vendor", "team", "model", "project"):
-            ref[b.dimension] = b.value
-        if b.vendor:
-            ref["vendor"] = b.vendor
-        self.session.navigate("usage", ref)
+        got = provenance.figure_rows(self.analysis, "budget", f"{b.allocation}|{b.month}", "actual")
+        self.session.navigate("usage", {"rows": got.positions, "label": f"budget '{b.allocation}' {b.month} actual"})
 
     def _explain(self, src: int, column: int) -> None:
         b = self._lines[src]

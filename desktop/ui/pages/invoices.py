@@ -7,7 +7,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
 
-from desktop.domain import palette
+from desktop.domain import palette, provenance
 from desktop.ui import fmt
 from desktop.ui.models.table import Col
 from desktop.ui.pages.base import Page
@@ -147,13 +147,12 @@ class InvoicesPage(Page):
             self.flags.select_source_rows(src)
 
     def drill_usage(self) -> None:
+        """The usage rows behind the selected invoice's expected, as the invoices module selects them."""
         i = self._current()
-        if i is None:
+        if i is None or self.analysis is None:
             return
-        ref = {"vendor": i.vendor, "start": i.period_start, "end": i.period_end}
-        if i.contract_id:
-            ref["contract_id"] = i.contract_id
-        self.session.navigate("usage", ref)
+        got = provenance.figure_rows(self.analysis, "invoice", i.invoice_id, "expected")
+        self.session.navigate("usage", {"rows": got.positions, "label": f"invoice {i.invoice_id} expected"})
 
     def _explain(self, src: int, column: int) -> None:
         title = self.table.table_model.columns[column].title

@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain import palette
+from desktop.domain import palette, provenance
+from desktop.domain.anomalies import anomalous_rows
 from desktop.ui import fmt
 from desktop.ui.models.table import Col, ColumnTableModel
 from desktop.ui.pages.base import Page
@@ -56,23 +57,10 @@ def usage_columns(df: pd.DataFrame) -> list[Col]:
     return cols
 
 
-def anomaly_mask(df: pd.DataFrame, anomalies) -> np.ndarray:
-    """Rows on a day that was anomalous for their team, vendor or model."""
-    mask = np.zeros(len(df), dtype=bool)
-    if not len(anomalies) or df.empty:
-        return mask
-    days = df["date"].to_numpy(dtype="datetime64[ns]")
-    for dim in ("team", "vendor", "model"):
-        hits = [(a.value.casefold(), np.datetime64(a.date, "ns")) for a in anomalies if a.dimension == dim]
-        if not hits or dim not in df.columns:
-            continue
-        left = pd.DataFrame({"v": df[dim].astype("string").str.casefold().fillna("").to_numpy(dtype=object),
-                             "d": days})
-        right = pd.DataFrame({"v": [h[0] for h in hits], "d": np.array([h[1] for h in hits])})
-        right = right.drop_duplicates().assign(_hit=True)
-        merged = left.merge(right, on=["v", "d"], how="left")
-        mask |= merged["_hit"].notna().to_numpy()
-    return mask
+def anomaly_mask(a) -> np.ndarray:
+    """Rows on a day that was anomalous for their team, vendor or model (the anomalies module's
+    selector, over the analysis' usage index)."""
+    return anomalous_rows(provenance.index_of(a), a.anomalies)
 
 
 def _frame(a) -> pd.DataFrame:
@@ -86,7 +74,7 @@ def _frame(a) -> pd.DataFrame:
 def prepare(a) -> tuple[pd.DataFrame, list[Col], np.ndarray]:
     """The usage table's columns and anomaly mask for an analysis (pure; runs in the worker)."""
     df = _frame(a)
-    return df, usage_columns(df), anomaly_mask(df, a.anomalies)
+    return df, usage_columns(df), anomaly_mask(a)
 
 
 def breakdown(codes: np.ndarray, uniques: np.ndarray, cost: np.ndarray) -> pd.DataFrame:
@@ -180,6 +168,9 @@ class UsagePage(Page):
         split.setStretchFactor(1, 2)
         lay.addWidget(split, 1)
         self._df: pd.DataFrame | None = None
+        # the rows behind one figure (a drill-down), as a mask over the analysed usage rows
+        self._figure_mask: np.ndarray | None = None
+        self._figure_label = ""
         self._anom = np.zeros(0, dtype=bool)
         self._ref_index: dict[tuple[str, int], int] = {}
         self._updating = False
@@ -256,6 +247,7 @@ class UsagePage(Page):
         else:
             masks["dates"] = None
         masks["anomalies"] = self._anom if self.anom_only.isChecked() else None
+        masks["figure"] = self._figure_mask
         m.set_filters(masks)
         self._breakdown()
 
@@ -285,7 +277,8 @@ class UsagePage(Page):
         self.breakdown.table_model.sort(2, Qt.SortOrder.DescendingOrder)
         cur = self.analysis.currency if self.analysis is not None else ""
         n_anom = int(self._anom[rows].sum()) if len(rows) else 0
-        self.count.setText(f"{len(rows):,} of {m.total_rows:,} rows · total {fmt.micros(total)} {cur}"
+        behind = f"Rows behind {self._figure_label}: " if self._figure_mask is not None else ""
+        self.count.setText(f"{behind}{len(rows):,} of {m.total_rows:,} rows · total {fmt.micros(total)} {cur}"
                            f" · {n_anom:,} rows on anomalous days (shaded)")
         self.total.setText(f"Total {fmt.micros(total)} {cur} over {len(g)} {dim} values")
 
@@ -303,6 +296,7 @@ class UsagePage(Page):
             cb.setCurrentIndex(i)
 
     def clear_filters(self) -> None:
+        self._figure_mask, self._figure_label = None, ""
         self._updating = True
         for cb in self.combos.values():
             cb.setCurrentIndex(0)
@@ -320,6 +314,14 @@ class UsagePage(Page):
         if ref.get("select_refs") is not None:
             self.clear_filters()
             self.select_refs(ref["select_refs"])
+            return
+        if ref.get("rows") is not None:
+            # exactly the rows behind a figure (desktop.domain.provenance), nothing else
+            self.clear_filters()
+            mask = np.zeros(len(self._df), dtype=bool)
+            mask[np.asarray(ref["rows"], dtype=np.int64)] = True
+            self._figure_mask, self._figure_label = mask, str(ref.get("label") or "the rows behind a figure")
+            self._apply()
             return
         self._updating = True
         for dim, cb in self.combos.items():
