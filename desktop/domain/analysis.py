@@ -40,7 +40,7 @@ from desktop.domain.errors import InputError
 from desktop.domain.inputs import Inputs, with_overlap_warnings
 from desktop.domain.invoices import convert_lines, invoice_results
 from desktop.domain.money import fmt_money_human, micros_to_cents, money_sum
-from desktop.domain.progress import Progress, sub
+from desktop.domain.progress import Progress
 from desktop.domain.renewal import default_renewal_inputs, run_renewal
 from desktop.domain.results import Analysis
 from desktop.domain.settings import DEFAULT_SETTINGS, Settings
@@ -77,9 +77,44 @@ class AnalysisCache:
             self.misses[name] = self.misses.get(name, 0) + 1
         return value
 
+    def get_with_settings(self, name: str, key: Hashable, settings: Settings,
+                          build: Callable[[Settings], Any]) -> Any:
+        """Like ``get``, keyed also by the settings the build actually read: the first build runs
+        with a recording view of ``settings`` and remembers which fields it read; the slot is
+        reused while ``key`` and those fields' values are unchanged. So a threshold edit
+        recomputes only the modules that read that threshold."""
+        with self._lock:
+            slot = self._slots.get(name)
+            if slot is not None:
+                (old_key, fields, values), value = slot
+                if old_key == key and tuple(getattr(settings, f) for f in fields) == values:
+                    self.hits[name] = self.hits.get(name, 0) + 1
+                    return value
+        view = _RecordingSettings(settings)
+        value = build(view)  # type: ignore[arg-type]
+        fields = tuple(sorted(view.read))
+        with self._lock:
+            self._slots[name] = ((key, fields, tuple(getattr(settings, f) for f in fields)), value)
+            self.misses[name] = self.misses.get(name, 0) + 1
+        return value
+
     def clear(self) -> None:
         with self._lock:
             self._slots.clear()
+
+
+class _RecordingSettings:
+    """Settings as a module sees them, noting every field it reads (AnalysisCache.get_with_settings)."""
+
+    def __init__(self, settings: Settings):
+        object.__setattr__(self, "_settings", settings)
+        object.__setattr__(self, "read", set())
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._settings, name)
+        if not callable(value):
+            self.read.add(name)
+        return value
 
 
 def table_key(inputs: Inputs, name: str, columns: tuple[str, ...] | None = None) -> Hashable:
@@ -226,43 +261,44 @@ def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date
                             lambda: convert_commitments(inputs.commitments, inputs.fx_rates, cur))
 
     step(0.25, "pacing and exposure")
-    contracts = cache.get("contracts", (prep_key, com_k, fx_k, as_of, settings),
-                          lambda: contract_results(index, commitments, as_of, settings))
+    contracts = cache.get_with_settings("contracts", (prep_key, com_k, fx_k, as_of), settings,
+                                        lambda st: contract_results(index, commitments, as_of, st))
 
     step(0.35, "invoices")
     inv_k = table_key(inputs, "invoices")
     lines = cache.get("invoice_lines", (inv_k, fx_k, cur),
                       lambda: convert_lines(inputs.invoices, inputs.fx_rates, settings)
                       if not inputs.invoices.empty else (inputs.invoices, []))
-    invoices, inv_warnings = cache.get(
-        "invoices", (prep_key, inv_k, com_k, fx_k, table_key(inputs, "rate_card"), settings),
-        lambda: invoice_results(inputs.invoices, index, commitments, inputs.rate_card, inputs.fx_rates,
-                                settings, converted=lines))
+    invoices, inv_warnings = cache.get_with_settings(
+        "invoices", (prep_key, inv_k, com_k, fx_k, table_key(inputs, "rate_card"), cur), settings,
+        lambda st: invoice_results(inputs.invoices, index, commitments, inputs.rate_card, inputs.fx_rates,
+                                   st, converted=lines))
     warnings.extend(inv_warnings)
     invoices, partial = rejected_invoice_line_warnings(inputs, invoices)
     warnings.extend(partial)
 
     step(0.45, "budgets")
-    budgets = cache.get("budgets", (prep_key, table_key(inputs, "budgets"), as_of, settings),
-                        lambda: budget_results(inputs.budgets, index, as_of, settings))
+    budgets = cache.get_with_settings("budgets", (prep_key, table_key(inputs, "budgets"), as_of), settings,
+                                      lambda st: budget_results(inputs.budgets, index, as_of, st))
 
     step(0.55, "anomalies")
-    anomalies = cache.get("anomalies", (prep_key, as_of, settings),
-                          lambda: anomaly_results(index, as_of, settings,
-                                                  sub(progress, 0.55, 0.7) if progress is not None else None))
+    anomalies = cache.get_with_settings("anomalies", (prep_key, as_of), settings,
+                                        lambda st: anomaly_results(index, as_of, st))
 
     step(0.7, "workload shift and chargeback")
-    shift = cache.get("workload_shift", (prep_key, com_k, fx_k, as_of, settings),
-                      lambda: workload_shift_candidates(contracts, usage, as_of, settings))
-    chargeback = cache.get("chargeback", (prep_key, table_key(inputs, "org_map"), inv_k, as_of, settings),
-                           lambda: chargeback_journal(index, inputs.org_map, inputs.invoices, as_of, settings))
+    shift = cache.get_with_settings("workload_shift", (prep_key, contracts, as_of), settings,
+                                    lambda st: workload_shift_candidates(contracts, usage, as_of, st))
+    chargeback = cache.get_with_settings("chargeback", (prep_key, table_key(inputs, "org_map"), inv_k, as_of),
+                                         settings,
+                                         lambda st: chargeback_journal(index, inputs.org_map, inputs.invoices,
+                                                                       as_of, st))
 
     step(0.8, "renewal scenarios")
     if renewal is None:
-        scenarios = cache.get("renewal", (prep_key, com_k, fx_k, as_of, settings), lambda: tuple(
-            run_renewal(ri, settings) for ri in default_renewal_inputs(index, commitments, as_of, settings)))
-    else:
-        scenarios = tuple(run_renewal(ri, settings) for ri in renewal)
+        renewal = default_renewal_inputs(index, commitments, as_of, settings)
+    # one slot per scenario: a simulation is rerun only when its own inputs (or a setting it reads) change
+    scenarios = tuple(cache.get_with_settings(f"renewal:{i}", ri, settings, lambda st, ri=ri: run_renewal(ri, st))
+                      for i, ri in enumerate(renewal))
 
     step(0.9, "import reports")
     imports = cache.get("imports", (usage_k, tuple(inputs.imports)),

@@ -322,7 +322,9 @@ def default_renewal_inputs(usage: pd.DataFrame | UsageIndex | None, commitments:
         baseline = Decimal(0)
         win = baseline_window(daily, as_of, days)
         if win is not None:
-            baseline = cents(from_micros(daily.total(win[0], win[1])) / win[2] * settings.renewal_days_per_month)
+            # net credits in the window (refunds larger than spend) are no spend to commit to: 0.00
+            baseline = max(Decimal(0), cents(from_micros(daily.total(win[0], win[1])) / win[2]
+                                             * settings.renewal_days_per_month))
         # the vendor's latest contract: the one whose term ends last
         terms = com.groupby("contract_id").agg(start=("period_start", "min"), end=("period_end", "max"))
         latest_id = terms.sort_values(["end", "start"]).index[-1]

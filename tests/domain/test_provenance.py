@@ -219,3 +219,14 @@ def test_the_cache_gives_the_same_figures_as_a_fresh_build_after_each_kind_of_ed
             assert getattr(cached, name) == getattr(fresh, name), name
     # the prepared usage was built once: no edit above touches usage, FX or the assignment columns
     assert cache.misses["usage"] == 1 and cache.hits["usage"] == len(cases)
+
+
+def test_net_credits_in_the_renewal_window_do_not_stop_the_analysis():
+    # found by the property test: a vendor whose last 90 days are net credits made the default
+    # renewal scenario refuse a negative baseline and the whole analysis fail
+    c = commitments([dict(contract_id="O", vendor="OpenAI", period_start="2026-01-01", period_end="2026-12-31",
+                          commitment=1000)])
+    u = usage([dict(date="2026-02-01", vendor="OpenAI", cost=-50), dict(date="2026-02-02", vendor="OpenAI", cost=20)])
+    a = build_analysis(Inputs(usage=u, commitments=c), Settings(renewal_paths=20), date(2026, 2, 10))
+    assert a.renewal[0].baseline_monthly == D("0.00")
+    assert a.contracts[0].consumed_to_date == D("-30.00")
