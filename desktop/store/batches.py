@@ -259,8 +259,9 @@ class Batches:
 
         Each table is keyed by the ids of the batches it is made of (Inputs.keys): a stored batch
         never changes, so an unchanged key is an unchanged table and a recompute can reuse what
-        it derived from it (desktop/domain/analysis.py). The frames handed out are shared, not
-        copied, and must not be modified in place (no module does)."""
+        it derived from it (desktop/domain/analysis.py). The frames handed out share their columns
+        with the cache (no copy of a 1M-row table per recompute); copy-on-write keeps the cache
+        intact if a caller writes to one."""
         p = progress if progress is not None else Progress()
         with self._db.mutex:
             rows = self._db.read("SELECT id, kind, report FROM batches ORDER BY seq")
@@ -286,5 +287,7 @@ class Batches:
                     frame = frs[0] if len(frs) == 1 else pd.concat(frs, ignore_index=True)
                     cached = (key, frame)
                     self._table_cache[name] = cached
-                inputs = inputs.with_table(name, cached[1], key=key)
+                # a new frame object over the same columns: pandas' copy-on-write copies a column only
+                # if someone writes to it, so the cached table can never be changed from outside
+                inputs = inputs.with_table(name, cached[1].copy(deep=False), key=key)
         return dataclasses.replace(inputs, imports=tuple(reports))

@@ -449,3 +449,21 @@ def test_inputs_are_copies(ws):
     first.loc[0, "cost"] = -1
     del first["team"]
     pd.testing.assert_frame_equal(ws.inputs().usage, u, check_exact=True)
+
+
+def test_a_recompute_after_an_edit_reuses_the_prepared_usage(ws):
+    from desktop.domain.analysis import AnalysisCache
+    from desktop.workspace_analysis import analyse_workspace
+
+    store(ws, "usage", usage_frame(50), "u.csv")
+    first = ws.inputs()
+    assert first.keys["usage"] == ws.inputs().keys["usage"]  # the same batches: the same key
+    cache = AnalysisCache()
+    a = analyse_workspace(ws, date(2026, 1, 31), cache=cache)
+    ws.set_settings(Settings(invoice_tolerance_pct=0.05))
+    b = analyse_workspace(ws, date(2026, 1, 31), cache=cache)
+    assert cache.misses["usage"] == 1 and cache.hits["usage"] == 1
+    assert b.usage is a.usage and b.index is a.index
+    store(ws, "usage", usage_frame(5, seed=7, file="u2.csv"), "u2.csv")
+    c = analyse_workspace(ws, date(2026, 1, 31), cache=cache)
+    assert cache.misses["usage"] == 2 and len(c.usage) == 55
