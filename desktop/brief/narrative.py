@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from desktop.brief.actions import ActionRow
+from desktop.domain.portfolio import portfolio
 from desktop.domain.results import Analysis, ContractResult
 
 _BAND_WORDS = {
@@ -100,7 +101,7 @@ def sentences(analysis: Analysis, actions: list[ActionRow]) -> list[str]:
             out.append(s)
 
     over = [i for i in analysis.invoices if i.status == "overbilled"]
-    leak = sum((i.premium_leakage for i in analysis.invoices), Decimal("0.00"))
+    leak = portfolio(analysis).premium_leakage
     if over or leak > 0:
         parts = []
         if over:

@@ -22,6 +22,7 @@ from desktop.brief.actions import STATUSES, ActionRow
 from desktop.brief.book import Book, Sheet, tint
 from desktop.brief.data import BurnRow
 from desktop.domain import palette
+from desktop.domain.portfolio import portfolio
 from desktop.domain.results import Analysis
 from desktop.domain.settings import Settings
 from desktop.domain.tables import vendor_key
@@ -108,16 +109,10 @@ def summary(book: Book, ctx: Context) -> Sheet:
 
     # KPI block: two columns of label/value pairs
     _section(s, 4, "Key figures", 10)
-    commitment = sum((c.commitment for c in a.contracts), Decimal("0.00"))
-    consumed = sum((c.consumed_to_date for c in a.contracts), Decimal("0.00"))
-    expected = sum((c.expected_to_date for c in a.contracts), Decimal("0.00"))
-    projected = sum((c.projected_consumption for c in a.contracts), Decimal("0.00"))
-    shortfall = sum((c.shortfall_exposure for c in a.contracts), Decimal("0.00"))
-    overage = sum((c.overage for c in a.contracts), Decimal("0.00"))
-    premium = sum((c.overage_premium for c in a.contracts), Decimal("0.00"))
-    invoiced = sum((i.invoiced for i in a.invoices), Decimal("0.00"))
-    variance = sum((i.variance for i in a.invoices), Decimal("0.00"))
-    leakage = sum((i.premium_leakage for i in a.invoices), Decimal("0.00"))
+    k = portfolio(a)
+    commitment, consumed, expected, projected = k.commitment, k.consumed, k.expected, k.projected
+    shortfall, overage, premium = k.shortfall_exposure, k.overage, k.overage_premium
+    invoiced, variance, leakage = k.invoiced, k.invoice_variance, k.premium_leakage
     open_actions = [x for x in ctx.actions if x.is_open]
     overdue = [x for x in open_actions if x.overdue(a.as_of)]
     left = [
@@ -125,7 +120,7 @@ def summary(book: Book, ctx: Context) -> Sheet:
         ("Total commitment", commitment, "money_kpi"),
         ("Consumed to date", consumed, "money_kpi"),
         ("Expected to date (burn line)", expected, "money_kpi"),
-        ("Pacing (consumed / expected)", (float(consumed / expected) if expected else None), "pct_kpi"),
+        ("Pacing (consumed / expected)", k.pacing, "pct_kpi"),
         ("Projected consumption", projected, "money_kpi"),
         ("Shortfall exposure", shortfall, "money_kpi"),
         ("Overage", overage, "money_kpi"),

@@ -38,6 +38,7 @@ from itertools import accumulate
 import numpy as np
 import pandas as pd
 
+from desktop.domain.contracts import _num
 from desktop.domain.daily import Daily
 from desktop.domain.errors import InputError
 from desktop.domain.money import MICROS, cents, from_micros, money_sum, to_micros
@@ -346,8 +347,9 @@ def default_renewal_inputs(usage: pd.DataFrame | UsageIndex | None, commitments:
             growth_scenarios=scenarios,
             term_months=int(term),
             discount_tiers=default_tiers(center, disc),
-            overage_multiplier=float(last.get("overage_multiplier", 1.0)),
-            shortfall_penalty_pct=float(last.get("shortfall_penalty_pct", 100.0)),
+            # an empty cell means the column's default, as for pacing (contracts._num)
+            overage_multiplier=_num(last.get("overage_multiplier"), 1.0),
+            shortfall_penalty_pct=_num(last.get("shortfall_penalty_pct"), 100.0),
         ))
     return out
 

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from desktop.domain.money import fmt_money, fmt_money_human
+from desktop.domain.portfolio import portfolio
 from desktop.domain.results import (
     Analysis,
     AnomalyResult,
@@ -212,7 +213,7 @@ def to_text(analysis: Analysis) -> str:
                          + (f" (escalate to {c.escalation_to})." if c.escalation_to else "."))
     lines.append("")
     flagged = [i for i in analysis.invoices if i.status != "within_tolerance" or i.flags or i.notes]
-    leakage = sum((i.premium_leakage for i in analysis.invoices), Decimal("0.00"))
+    leakage = portfolio(analysis).premium_leakage
     lines.append(f"Invoices ({len(analysis.invoices)}; {len(flagged)} need attention; leakage found {m(leakage)})")
     for i in sorted(flagged, key=lambda i: i.invoice_id):
         flags = ", ".join(sorted({f.flag for f in i.flags}))

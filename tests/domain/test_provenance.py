@@ -230,3 +230,16 @@ def test_net_credits_in_the_renewal_window_do_not_stop_the_analysis():
     a = build_analysis(Inputs(usage=u, commitments=c), Settings(renewal_paths=20), date(2026, 2, 10))
     assert a.renewal[0].baseline_monthly == D("0.00")
     assert a.contracts[0].consumed_to_date == D("-30.00")
+
+
+def test_a_commit_period_with_empty_penalty_and_multiplier_cells_keeps_the_analysis_going():
+    # an empty cell means the column default (100 % penalty, multiplier 1.0) for pacing; the
+    # default renewal scenario read NaN from it and refused it, failing the whole analysis
+    c = commitments([dict(contract_id="A", vendor="OpenAI", period_start="2026-01-01", period_end="2026-01-10",
+                          commitment=1000),
+                     dict(contract_id="B", vendor="Anthropic", period_start="2026-01-01", period_end="2026-01-20",
+                          commitment=2000, shortfall_penalty_pct=50, overage_multiplier=1.2)])
+    u = usage([dict(date="2026-01-01", vendor="OpenAI", cost=300)])
+    a = build_analysis(Inputs(usage=u, commitments=c), Settings(renewal_paths=10), date(2026, 1, 5))
+    openai = next(r for r in a.renewal if r.vendor == "OpenAI")
+    assert (openai.shortfall_penalty_pct, openai.overage_multiplier) == (100.0, 1.0)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QSplitter, QVBoxLayout, QWidget
 
 from desktop.domain import palette
+from desktop.domain.portfolio import portfolio
 from desktop.ui import fmt
 from desktop.ui.models.table import Col
 from desktop.ui.pages.base import Page
@@ -87,30 +86,23 @@ class OverviewPage(Page):
     # ------------------------------------------------------------------------------------------
     def refresh(self, a) -> None:
         cur = a.currency
-        commit = sum((c.commitment for c in a.contracts), Decimal(0))
-        consumed = sum((c.consumed_to_date for c in a.contracts), Decimal(0))
-        expected = sum((c.expected_to_date for c in a.contracts), Decimal(0))
-        shortfall = sum((c.shortfall_exposure for c in a.contracts), Decimal(0))
-        premium = sum((c.overage_premium for c in a.contracts), Decimal(0))
-        overage = sum((c.overage for c in a.contracts), Decimal(0))
-        leakage = sum((i.premium_leakage for i in a.invoices), Decimal(0))
-        nflags = sum(len(i.flags) for i in a.invoices)
-        self.headline.setText(f"As of {a.as_of.isoformat()} · {len(a.contracts)} contracts · "
-                              f"{len(a.invoices)} invoices · {len(a.budgets)} budget lines · all figures in {cur}")
-        self.t_commit.set(fmt.money_short(commit), f"{fmt.money(commit, cur)} over {len(a.contracts)} contracts",
+        k = portfolio(a)
+        self.headline.setText(f"As of {a.as_of.isoformat()} · {k.contracts} contracts · "
+                              f"{k.invoices} invoices · {k.budget_lines} budget lines · all figures in {cur}")
+        self.t_commit.set(fmt.money_short(k.commitment), f"{fmt.money(k.commitment, cur)} over {k.contracts} contracts",
                           tooltip="Sum of every commit period of every contract")
-        pace = float(consumed / expected) if expected else None
-        self.t_consumed.set(fmt.money_short(consumed), f"{fmt.pct(pace)} of the expected {fmt.money_short(expected)}",
+        self.t_consumed.set(fmt.money_short(k.consumed),
+                            f"{fmt.pct(k.pacing)} of the expected {fmt.money_short(k.expected)}",
                             tooltip="Eligible usage drawn down to the as-of date")
-        self.t_shortfall.set(fmt.money_short(shortfall),
-                             f"{sum(1 for c in a.contracts if c.shortfall_exposure > 0)} contracts would pay a penalty",
-                             accent=palette.VERMILLION if shortfall > 0 else palette.BLUISH_GREEN,
+        self.t_shortfall.set(fmt.money_short(k.shortfall_exposure),
+                             f"{k.contracts_with_penalty} contracts would pay a penalty",
+                             accent=palette.VERMILLION if k.shortfall_exposure > 0 else palette.BLUISH_GREEN,
                              tooltip="Sum of shortfall penalties at the current run rate")
-        self.t_premium.set(fmt.money_short(premium), f"on {fmt.money_short(overage)} projected overage",
-                           accent=palette.BLUE if premium > 0 else palette.BLUISH_GREEN,
+        self.t_premium.set(fmt.money_short(k.overage_premium), f"on {fmt.money_short(k.overage)} projected overage",
+                           accent=palette.BLUE if k.overage_premium > 0 else palette.BLUISH_GREEN,
                            tooltip="Premium above the committed rate on projected overage")
-        self.t_leakage.set(fmt.money_short(leakage), f"{nflags} flagged invoice lines",
-                           accent=palette.VERMILLION if leakage > 0 else palette.BLUISH_GREEN,
+        self.t_leakage.set(fmt.money_short(k.premium_leakage), f"{k.flagged_lines} flagged invoice lines",
+                           accent=palette.VERMILLION if k.premium_leakage > 0 else palette.BLUISH_GREEN,
                            tooltip="Duplicate lines, premium rates and lines without usage")
         self._bands(a)
         self._alerts(a)
