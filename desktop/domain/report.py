@@ -59,9 +59,10 @@ _CONTRACT_KEYS: dict[type, tuple[str, ...]] = {
 # top level: the contract's sections (with the ``warnings`` extension), then every other result
 # field of Analysis in field order, then ``actions`` (the findings as the checklist has them)
 _TOP_KEYS = ("as_of", "currency", "contracts", "invoices", "budgets", "anomalies", "imports", "warnings")
-# fields of Analysis that are not results: the settings used, the prepared usage frame, the
-# inputs; and the findings, which the JSON carries as ``actions``
-_NOT_RESULTS = ("settings", "usage", "inputs", "findings")
+# fields of Analysis that are not results: the settings used, the prepared usage frame and its
+# index, the analysed invoice lines, the inputs; and the findings, which the JSON carries as
+# ``actions``
+_NOT_RESULTS = ("settings", "usage", "inputs", "index", "invoice_lines", "findings")
 # the order of a list of these results (other lists keep the order the computation gave them)
 _ORDER: dict[type, Callable[[Any], Any]] = {
     ContractResult: lambda c: c.contract_id,
