@@ -2,7 +2,8 @@
 """Bootstrap and run CommitDesk from a fresh clone with nothing but Python >= 3.11.
 
     python3 .ci/dev.py app [ARGS]    start CommitDesk (the demo workspace unless --workspace is given)
-    python3 .ci/dev.py test [ARGS]   run the whole test suite (extra ARGS go to pytest)
+    python3 .ci/dev.py test [ARGS]   run the whole test suite in parallel (pytest -n auto, one worker per
+                                     core; extra ARGS go to pytest, -n 0 runs it in one process)
     python3 .ci/dev.py cli ARGS      run `python -m desktop ARGS` (analyze, brief, import, actions)
     python3 .ci/dev.py bench [ARGS]  run the benchmark suite (python -m bench.run)
 
@@ -44,6 +45,13 @@ def ensure_env(extras: str = "test") -> Path:
     return _python()
 
 
+def test_args(rest: list[str]) -> list[str]:
+    """pytest's arguments: ``-n auto`` (pytest-xdist) unless the caller chose the workers."""
+    chosen = any(a == "-n" or a.startswith(("-n", "--numprocesses", "--dist")) or a == "no:xdist"
+                 for a in rest)
+    return rest if chosen else ["-n", "auto", *rest]
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] in ("-h", "--help"):
         print(__doc__)
@@ -57,7 +65,7 @@ def main(argv: list[str]) -> int:
         return subprocess.call([py, "-m", "desktop", *rest], cwd=ROOT, env=env)
     if cmd == "test":
         env.setdefault("QT_QPA_PLATFORM", "offscreen")
-        return subprocess.call([py, "-m", "pytest", *rest], cwd=ROOT, env=env)
+        return subprocess.call([py, "-m", "pytest", *test_args(rest)], cwd=ROOT, env=env)
     if cmd == "bench":
         return subprocess.call([py, "-m", "bench.run", *rest], cwd=ROOT, env=env)
     print(f"unknown command {cmd!r}\n{__doc__}", file=sys.stderr)

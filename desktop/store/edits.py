@@ -61,30 +61,25 @@ class UndoStack:
     def redo_label(self) -> str | None:
         return self._redo[-1].label if self._redo else None
 
-    def _apply(self, edit: Edit, state: Any, doing: str) -> None:
-        with self._db.write(doing) as conn:
+    def _step(self, verb: str, take: list[Edit], give: list[Edit]) -> str | None:
+        """Write back the last edit of ``take`` (its before state to undo, its after state to
+        redo) in one transaction, then move it onto ``give``; its label, or None."""
+        self._db.require_writable(verb)
+        if not take:
+            return None
+        edit = take[-1]
+        state = edit.before if verb == "undo" else edit.after
+        with self._db.write(f"{verb} '{edit.label}'") as conn:
             self._appliers[edit.target](conn, edit.key, state)
+        give.append(take.pop())
+        return edit.label
 
     def undo(self) -> str | None:
         """Undo the last edit; returns its label (None when there is nothing to undo)."""
-        self._db.require_writable("undo")
-        if not self._undo:
-            return None
-        edit = self._undo[-1]
-        self._apply(edit, edit.before, f"undo '{edit.label}'")
-        self._undo.pop()
-        self._redo.append(edit)
-        return edit.label
+        return self._step("undo", self._undo, self._redo)
 
     def redo(self) -> str | None:
-        self._db.require_writable("redo")
-        if not self._redo:
-            return None
-        edit = self._redo[-1]
-        self._apply(edit, edit.after, f"redo '{edit.label}'")
-        self._redo.pop()
-        self._undo.append(edit)
-        return edit.label
+        return self._step("redo", self._redo, self._undo)
 
 
 def apply_commitment_edits(frame: pd.DataFrame, edits: list[tuple]) -> pd.DataFrame:

@@ -43,9 +43,7 @@ def imported(tmp_path_factory):
     path = tmp_path_factory.mktemp("rt") / "rt.commitdesk"
     files = demo_files()
     with Workspace.open(path, create=True) as ws:
-        for kind in DEMO_KINDS:
-            if kind in files:
-                ws.import_file(files[kind], kind)
+        _import_demo(ws, files)
         for f in EXTRA_USAGE:
             ws.import_file(f, "usage")
     return path
@@ -79,6 +77,12 @@ def test_workspace_inputs_equal_files_inputs(imported):
     pd.testing.assert_frame_equal(inputs.usage, direct_usage, check_exact=True)
 
 
+def _import_demo(ws, files) -> None:
+    for kind in DEMO_KINDS:
+        if kind in files:
+            ws.import_file(files[kind], kind)
+
+
 def _refresh(ws):
     analysis = analyse_workspace(ws)
     sync_checklist(ws, analysis, as_of_given=False)
@@ -89,9 +93,7 @@ def test_reading_the_analysis_never_writes(tmp_path):
     path = tmp_path / "a.commitdesk"
     files = demo_files()
     with Workspace.open(path, create=True) as ws:
-        for kind in DEMO_KINDS:
-            if kind in files:
-                ws.import_file(files[kind], kind)
+        _import_demo(ws, files)
         changes = ws.conn.total_changes
         analysis = analyse_workspace(ws)
         assert analysis.findings, "the demo has planted problems"
@@ -106,9 +108,7 @@ def test_workspace_analysis_syncs_actions(tmp_path):
     path = tmp_path / "a.commitdesk"
     files = demo_files()
     with Workspace.open(path, create=True) as ws:
-        for kind in DEMO_KINDS:
-            if kind in files:
-                ws.import_file(files[kind], kind)
+        _import_demo(ws, files)
         analysis = _refresh(ws)
         # the stored rows analyse exactly as the files themselves
         direct = build_analysis(load_inputs({k: files[k] for k in DEMO_KINDS if k in files}), None, None)

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from desktop.domain.errors import InputError
 from desktop.domain.progress import Cancelled, sub
-from desktop.ingest import KINDS
+from desktop.ingest import KINDS, MappingProfile
 from desktop.store import DuplicateImport, WorkspaceError
 from desktop.store.batches import file_sha256
 from desktop.ui.dialogs.import_wizard import files as file_model
@@ -283,13 +283,18 @@ class ImportWizard(QDialog):
     def set_mapping(self, source_column: str, target: str | None) -> None:
         self.editor.set_mapping(source_column, target)
 
-    def apply_mapping(self) -> None:
+    def _current_profile(self) -> tuple[FileState, MappingProfile] | None:
+        """The file shown and the editor's mapping as its profile (None: no file, or the
+        mapping cannot be used; the editor says why)."""
         f = self._current()
-        if f is None:
+        prof = self.editor.profile_for(f) if f is not None else None
+        return (f, prof) if prof is not None else None
+
+    def apply_mapping(self) -> None:
+        chosen = self._current_profile()
+        if chosen is None:
             return
-        prof = self.editor.profile_for(f)
-        if prof is None:
-            return
+        f, prof = chosen
         f.profile = prof
         f.kind = prof.kind
         self.editor.message.setText("Reading the file again with this mapping…")
@@ -297,12 +302,10 @@ class ImportWizard(QDialog):
         self._next_read()
 
     def save_mapping_profile(self) -> None:
-        f = self._current()
-        if f is None:
+        chosen = self._current_profile()
+        if chosen is None:
             return
-        prof = self.editor.profile_for(f)
-        if prof is None:
-            return
+        f, prof = chosen
         try:
             self.ws.save_profile(prof.name, prof.to_dict())
         except (WorkspaceError, InputError) as exc:
