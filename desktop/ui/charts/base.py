@@ -9,6 +9,8 @@ right-click export of PNG, SVG and the plotted data as CSV.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +20,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from desktop.domain import charts, palette
 from desktop.domain.charts import ChartData, Series
+from desktop.ui.workers import TaskRunner
+
+log = logging.getLogger(__name__)
 
 DAY = charts.DAY
 LARGE_SERIES = 5_000  # points; larger series are drawn with thin solid pens (see _draw_series)
@@ -219,6 +224,7 @@ class ChartWidget(QtWidgets.QWidget):
 
     pointsSelected = QtCore.Signal(list)  # list[SourceRef] or list[str] keys
     readoutChanged = QtCore.Signal(str)
+    built = QtCore.Signal()  # the ChartData of a ``build`` landed and is drawn
 
     x_kind = "date"
     y_unit = "money"
@@ -238,6 +244,11 @@ class ChartWidget(QtWidgets.QWidget):
         self._lod: dict[str, PeakPyramid] = {}
         self._dark = is_dark(self)
         self.last_selection: list = []
+        # builders run off the GUI thread: a new build cancels the one in flight (its result
+        # never lands) and the ChartData is drawn here when it arrives
+        self.runner = TaskRunner(f"chart-{type(self).__name__}", self)
+        self.runner.finished.connect(self._built)
+        self.runner.failed.connect(self._build_failed)
 
         self.title_label = QtWidgets.QLabel(self)
         f = self.title_label.font()
@@ -346,6 +357,29 @@ class ChartWidget(QtWidgets.QWidget):
         return palette.line_color(color, self._dark)
 
     # ---------------------------------------------------------------- data
+    def build(self, builder: Callable[..., ChartData], *args) -> None:
+        """Run ``builder(*args)`` (a desktop.domain.charts builder) in the chart's worker and
+        draw its ChartData when it lands; the chart keeps showing its data meanwhile."""
+        self.runner.start(lambda _progress: builder(*args), label="Drawing the chart")
+
+    def _built(self, data: ChartData) -> None:
+        self.set_data(self._landing(data))
+        self.built.emit()
+
+    def _landing(self, data: ChartData) -> ChartData:
+        """Hook: adjust a built ChartData to switches changed while it was being built."""
+        return data
+
+    def _build_failed(self, exc: BaseException) -> None:
+        log.warning("chart %s not drawn: %s", type(self).__name__, exc)
+        self.set_data(None)
+        self.title_label.setText(f"Chart not drawn: {exc}")
+        self.built.emit()
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802
+        self.runner.shutdown()
+        super().closeEvent(event)
+
     def set_data(self, data: ChartData | None) -> None:
         """Draw ``data`` (a ChartData of this chart's kind); None clears."""
         self.data = data

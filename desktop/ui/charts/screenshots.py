@@ -23,6 +23,18 @@ def demo_analysis():
     return build_analysis(load_inputs(demo_files()))
 
 
+def _drawn(app, w, timeout: float = 60.0):
+    """Wait (processing events) until the chart's builder, run in its worker, has landed."""
+    import time
+
+    end = time.monotonic() + timeout
+    while w.runner.busy and time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.005)
+    app.processEvents()
+    return w
+
+
 def render_all(outdir: Path, dark: bool = False, width: int = 1200, height: int = 640) -> list[Path]:
     from PySide6 import QtGui, QtWidgets
 
@@ -55,27 +67,33 @@ def render_all(outdir: Path, dark: bool = False, width: int = 1200, height: int 
     for c in a.contracts:
         w = BurnUpChart()
         w.set_analysis(a, c.contract_id)
+        _drawn(app, w)
         shots.append((f"burn_up-{c.contract_id}", w, charts.epoch_seconds(min(a.as_of, c.term_end)) - 20 * charts.DAY))
         w = ExposureChart()
         w.set_analysis(a, c.contract_id)
+        _drawn(app, w)
         shots.append((f"period_exposure-{c.contract_id}", w, T))
     for by in charts.DAILY_DIMENSIONS:
         for stacked in (True, False):
             w = DailySpendChart()
             w.set_analysis(a, by, stacked)
+            _drawn(app, w)
             anom = w.data.get("anomalies") if w.data.has("anomalies") else None
             x = float(anom.x[-1]) if anom is not None and anom.n else T
             shots.append((f"daily_spend-{by}-{'stacked' if stacked else 'lines'}", w, x + 3600))
     w = InvoiceVarianceChart()
     w.set_analysis(a)
+    _drawn(app, w)
     leaks = [i for i, inv in enumerate(a.invoices) if inv.premium_leakage]
     shots.append(("invoice_variance", w, float(leaks[0]) if leaks else 0.0))
     w = BudgetUtilizationChart()
     w.set_analysis(a)
+    _drawn(app, w)
     shots.append(("budget_utilization", w, 0.0))
     for v in charts.renewal_vendors(a.renewal):
         w = RenewalChart()
         w.set_analysis(a, v)
+        _drawn(app, w)
         rec = [s for s in w.data.series if s.name == "rec"]
         slug = "".join(ch if ch.isalnum() else "_" for ch in v)
         shots.append((f"renewal-{slug}", w, float(rec[0].x[0]) if rec and rec[0].n else None))

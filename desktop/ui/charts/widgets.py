@@ -1,5 +1,6 @@
 """The six chart widgets. Each is a ChartWidget with a parameter-free constructor, ``set_data``
-(the ChartData of its builder) and, for convenience, ``set_analysis`` which runs the builder."""
+(the ChartData of its builder) and ``set_analysis`` which runs the builder off the GUI thread
+(``ChartWidget.build``); ``built`` follows when the data is drawn."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ class BurnUpChart(ChartWidget):
     empty_text = "No contract selected."
 
     def set_analysis(self, analysis: Analysis, contract_id: str) -> None:
-        self.set_data(charts.burn_up(analysis, contract_id))
+        self.build(charts.burn_up, analysis, contract_id)
 
 
 class ExposureChart(ChartWidget):
@@ -33,7 +34,7 @@ class ExposureChart(ChartWidget):
     empty_text = "No contract selected."
 
     def set_analysis(self, analysis: Analysis, contract_id: str) -> None:
-        self.set_data(charts.period_exposure(analysis, contract_id))
+        self.build(charts.period_exposure, analysis, contract_id)
 
 
 class DailySpendChart(ChartWidget):
@@ -76,7 +77,7 @@ class DailySpendChart(ChartWidget):
             self.stacked_box.setChecked(stacked)
             self.stacked_box.blockSignals(False)
         self.by_combo.setEnabled(True)
-        self.set_data(charts.daily_spend(analysis, self.by(), self.stacked()))
+        self.build(charts.daily_spend, analysis, self.by(), self.stacked())
 
     def set_data(self, data: ChartData | None) -> None:
         if data is not None and data.kind == "daily_spend":
@@ -91,6 +92,9 @@ class DailySpendChart(ChartWidget):
                 self.by_combo.setCurrentIndex(charts.DAILY_DIMENSIONS.index(by))
                 self.by_combo.blockSignals(False)
         super().set_data(data)
+
+    def _landing(self, data: ChartData) -> ChartData:
+        return charts.restack(data, self.stacked())
 
     def by(self) -> str:
         return self.by_combo.currentData() or "team"
@@ -108,7 +112,7 @@ class DailySpendChart(ChartWidget):
 
     def _by_changed(self, _index: int) -> None:
         if self._analysis is not None:
-            self.set_data(charts.daily_spend(self._analysis, self.by(), self.stacked()))
+            self.build(charts.daily_spend, self._analysis, self.by(), self.stacked())
         self.byChanged.emit(self.by())
 
 
@@ -120,7 +124,7 @@ class InvoiceVarianceChart(ChartWidget):
     empty_text = "No invoices."
 
     def set_analysis(self, analysis: Analysis) -> None:
-        self.set_data(charts.invoice_variance(analysis))
+        self.build(charts.invoice_variance, analysis)
 
 
 class BudgetUtilizationChart(ChartWidget):
@@ -144,7 +148,7 @@ class BudgetUtilizationChart(ChartWidget):
 
     def set_analysis(self, analysis: Analysis, month: str | None = None) -> None:
         self._analysis = analysis
-        self.set_data(charts.budget_utilization(analysis, month))
+        self.build(charts.budget_utilization, analysis, month)
 
     def set_data(self, data: ChartData | None) -> None:
         super().set_data(data)
@@ -161,7 +165,7 @@ class BudgetUtilizationChart(ChartWidget):
     def _month_changed(self, _index: int) -> None:
         month = self.month_combo.currentData()
         if self._analysis is not None and month:
-            self.set_data(charts.budget_utilization(self._analysis, month))
+            self.build(charts.budget_utilization, self._analysis, month)
             self.monthChanged.emit(month)
 
 
@@ -191,7 +195,7 @@ class RenewalChart(ChartWidget):
                       vendor: str | None = None) -> None:
         self._scenarios = tuple(scenarios)
         self._currency = currency
-        self.set_data(charts.renewal(self._scenarios, currency, vendor))
+        self.build(charts.renewal, self._scenarios, currency, vendor)
 
     def set_analysis(self, analysis: Analysis, vendor: str | None = None) -> None:
         self.set_scenarios(analysis.renewal, analysis.currency, vendor)
@@ -214,5 +218,5 @@ class RenewalChart(ChartWidget):
     def _vendor_changed(self, _index: int) -> None:
         v = self.vendor_combo.currentData()
         if self._scenarios and v:
-            self.set_data(charts.renewal(self._scenarios, self._currency, v))
+            self.build(charts.renewal, self._scenarios, self._currency, v)
             self.vendorChanged.emit(v)

@@ -15,10 +15,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from desktop.domain.progress import Progress
 from desktop.ui import fmt
+from desktop.ui.workers import TaskRunner
 
 NUMERIC_KINDS = ("micros", "money", "float", "pct", "ratio", "int")
 
@@ -43,6 +47,7 @@ class Col:
     digits: int = 2
     editable: bool = False
     _sort_key: np.ndarray | None = field(default=None, repr=False)
+    _folded: pa.Array | None = field(default=None, repr=False)
 
     # --- constructors ----------------------------------------------------------------------
     @classmethod
@@ -129,12 +134,26 @@ class Col:
                 self._sort_key = self.values
         return self._sort_key
 
-    def matches(self, needle: str) -> np.ndarray | None:
-        """Rows whose text contains ``needle`` (casefolded), or None for non-text columns."""
+    def folded(self) -> pa.Array:
+        """The distinct strings casefolded (text columns; computed once, then cached)."""
+        if self._folded is None:
+            self._folded = pa.array([u.casefold() for u in self.uniques], type=pa.large_string())
+        return self._folded
+
+    def matching_codes(self, needle: str) -> np.ndarray | None:
+        """Per code (and a trailing False for code -1): does the value contain ``needle``
+        (already casefolded)? None for non-text columns."""
         if self.kind != "text":
             return None
-        hit = np.array([needle in u.casefold() for u in self.uniques] + [False], dtype=bool)
-        return hit[self.values]  # code -1 indexes the trailing False
+        if not len(self.uniques):
+            return np.zeros(1, dtype=bool)
+        hit = pc.match_substring(self.folded(), needle).to_numpy(zero_copy_only=False)
+        return np.append(hit.astype(bool), False)
+
+    def matches(self, needle: str) -> np.ndarray | None:
+        """Rows whose text contains ``needle`` (casefolded), or None for non-text columns."""
+        hit = self.matching_codes(needle)
+        return None if hit is None else hit[self.values]  # code -1 indexes the trailing False
 
     def equals(self, value: str) -> np.ndarray:
         """Rows whose text equals ``value`` (casefolded)."""
@@ -143,10 +162,50 @@ class Col:
         return hit[self.values]
 
 
+def view_order(cols: Sequence[Col], filters: dict[str, np.ndarray], text: str,
+               sort: tuple[int, Qt.SortOrder] | None, order: np.ndarray | None = None,
+               progress: Progress | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """(view row -> source row, the full sorted order) for named masks (AND), a casefolded
+    text (rows where any text column contains it) and a sort (column, order).
+
+    Pure numpy over the columns' codes; ``order`` is the full sorted order of an earlier call
+    with the same sort (reused: a filter then costs a gather, not a sort). ``progress`` is
+    stepped between columns, so a cancel stops the work."""
+    n = len(cols[0]) if cols else 0
+    step = progress.step if progress is not None else (lambda *_: None)
+    mask: np.ndarray | None = None
+    for m in filters.values():
+        mask = m.copy() if mask is None else (mask & m)
+    if text:
+        tm = np.zeros(n, dtype=bool)
+        text_cols = [c for c in cols if c.kind == "text"]
+        for i, c in enumerate(text_cols):
+            step(0.8 * i / max(1, len(text_cols)), "Filtering rows")
+            hit = c.matching_codes(text)
+            if hit is None or not hit.any():
+                continue
+            tm |= hit[c.values]
+        mask = tm if mask is None else (mask & tm)
+    step(0.8, "Sorting rows")
+    if sort is None or not cols:
+        perm = np.arange(n, dtype=np.int64) if mask is None else np.flatnonzero(mask)
+        return perm, None
+    if order is None:
+        col, direction = sort
+        order = np.argsort(cols[col].sort_key(), kind="stable")
+        if direction == Qt.SortOrder.DescendingOrder:
+            order = order[::-1]
+        order = np.ascontiguousarray(order, dtype=np.int64)
+    perm = order if mask is None else order[mask[order]]
+    return perm, order
+
+
 class ColumnTableModel(QAbstractTableModel):
     """QAbstractTableModel over ``Col`` arrays with an in-model sort/filter permutation."""
 
     columnsChanged = Signal()  # new columns (set_columns), not a filter or sort
+    filterApplied = Signal()  # the rows shown changed by a filter or a sort
+    async_rows = 100_000  # from this many rows on, filters and sorts run in the worker
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -156,6 +215,8 @@ class ColumnTableModel(QAbstractTableModel):
         self._filters: dict[str, np.ndarray] = {}
         self._text = ""
         self._sort: tuple[int, Qt.SortOrder] | None = None
+        self._order: tuple[tuple[int, Qt.SortOrder] | None, np.ndarray] | None = None  # sort -> full order
+        self._runner: TaskRunner | None = None
         self.row_colors: np.ndarray | None = None  # int codes into palette (-1 = none)
         self.palette: list[QColor] = []
         self.row_bold: np.ndarray | None = None
@@ -170,15 +231,23 @@ class ColumnTableModel(QAbstractTableModel):
         for c in cols:
             if len(c) != n:
                 raise ValueError(f"column {c.title!r} has {len(c)} rows, expected {n}")
+        if self._runner is not None:
+            self._runner.cancel(quiet=True)
         self.beginResetModel()
         self._cols = cols
         self._n = n
         self._filters = {}
+        self._order = None
         self.row_colors = None
         self.row_bold = None
-        self._recompute(reset=False)
+        if n >= self.async_rows and (self._text or self._sort is not None):
+            self._perm = np.arange(n, dtype=np.int64)  # until the worker's order lands
+        else:
+            self._recompute(reset=False)
         self.endResetModel()
         self.columnsChanged.emit()
+        if n >= self.async_rows and (self._text or self._sort is not None):
+            self._recompute()
 
     @property
     def columns(self) -> list[Col]:
@@ -198,6 +267,25 @@ class ColumnTableModel(QAbstractTableModel):
         return self._n
 
     # --- filtering / sorting ---------------------------------------------------------------
+    # Filters and the sort build the permutation ``_perm`` with ``view_order`` (pure numpy). A
+    # table of ``async_rows`` rows or more does that in a worker (desktop.ui.workers): the view
+    # keeps showing the previous rows until the new permutation lands on the GUI thread, and a
+    # newer filter or sort cancels the one in flight. ``filterApplied`` follows every change
+    # of the permutation by a filter or a sort.
+
+    @property
+    def filter_busy(self) -> bool:
+        """A filter or sort is being computed in the worker (its result not shown yet)."""
+        return self._runner is not None and self._runner.busy
+
+    @property
+    def runner(self) -> TaskRunner:
+        """The worker of this model's filters and sorts (created on first use)."""
+        if self._runner is None:
+            self._runner = TaskRunner("filter", self)
+            self._runner.finished.connect(self._landed)
+        return self._runner
+
     def set_filter(self, name: str, mask: np.ndarray | None) -> None:
         """A named boolean mask over source rows (None removes it); filters combine with AND."""
         self.set_filters({name: mask})
@@ -223,45 +311,42 @@ class ColumnTableModel(QAbstractTableModel):
             self._sort = None
         else:
             self._sort = (column, order)
-        self.layoutAboutToBeChanged.emit()
-        self._perm = self._ordered(self._perm_unsorted())
-        self.layoutChanged.emit()
+        self._recompute(layout=True)
 
-    def _mask(self) -> np.ndarray | None:
-        mask = None
-        for m in self._filters.values():
-            mask = m.copy() if mask is None else (mask & m)
-        if self._text:
-            tm = None
-            for c in self._cols:
-                hit = c.matches(self._text)
-                if hit is not None:
-                    tm = hit if tm is None else (tm | hit)
-            if tm is None:
-                tm = np.zeros(self._n, dtype=bool)
-            mask = tm if mask is None else (mask & tm)
-        return mask
+    def _recompute(self, reset: bool = True, layout: bool = False) -> None:
+        """New permutation from the filters and the sort: at once for a small table, in the
+        worker from ``async_rows`` rows on (``reset=False``: inside set_columns' own reset)."""
+        cols, filters, text, sort = self._cols, dict(self._filters), self._text, self._sort
+        cached = self._order[1] if self._order is not None and self._order[0] == sort else None
+        if reset and self._n >= self.async_rows:
+            self.runner.start(lambda p: (cols, sort, *view_order(cols, filters, text, sort, cached, p)),
+                              label="Filtering rows")
+            return
+        if self._runner is not None:
+            self._runner.cancel(quiet=True)  # a result computed for older filters must not land
+        perm, order = view_order(cols, filters, text, sort, cached)
+        self._apply_perm(perm, sort, order, reset, layout)
 
-    def _perm_unsorted(self) -> np.ndarray:
-        mask = self._mask()
-        return np.arange(self._n, dtype=np.int64) if mask is None else np.flatnonzero(mask)
+    def _landed(self, payload) -> None:
+        cols, sort, perm, order = payload
+        if cols is self._cols:
+            self._apply_perm(perm, sort, order, True, False)
 
-    def _ordered(self, perm: np.ndarray) -> np.ndarray:
-        if self._sort is None or not self._cols:
-            return perm
-        col, order = self._sort
-        key = self._cols[col].sort_key()[perm]
-        idx = np.argsort(key, kind="stable")
-        if order == Qt.SortOrder.DescendingOrder:
-            idx = idx[::-1]
-        return perm[idx]
-
-    def _recompute(self, reset: bool = True) -> None:
-        if reset:
+    def _apply_perm(self, perm: np.ndarray, sort, order: np.ndarray | None, reset: bool, layout: bool) -> None:
+        if order is not None:
+            self._order = (sort, order)
+        if not reset:
+            self._perm = perm
+            return
+        if layout and len(perm) == len(self._perm):
+            self.layoutAboutToBeChanged.emit()
+            self._perm = perm
+            self.layoutChanged.emit()
+        else:
             self.beginResetModel()
-        self._perm = self._ordered(self._perm_unsorted())
-        if reset:
+            self._perm = perm
             self.endResetModel()
+        self.filterApplied.emit()
 
     # --- mapping ---------------------------------------------------------------------------
     def source_row(self, view_row: int) -> int:

@@ -48,6 +48,7 @@ class BudgetsPage(Page):
         lay.setContentsMargins(12, 12, 12, 12)
         top = QSplitter(Qt.Orientation.Horizontal)
         self.chart = make_chart("BudgetUtilizationChart", min_height=400)
+        session.register_runner(self.chart.runner)  # the chart is built off the GUI thread
         self.chart.pointsSelected.connect(self._chart_points)
         self.chart.monthChanged.connect(self._chart_month)
         top.addWidget(self.chart)

@@ -107,6 +107,8 @@ class ContractsPage(Page):
         charts = QSplitter(Qt.Orientation.Horizontal)
         self.burnup = make_chart("BurnUpChart", min_height=260)
         self.exposure = make_chart("ExposureChart", min_height=260)
+        for ch in (self.burnup, self.exposure):  # the charts are built off the GUI thread
+            session.register_runner(ch.runner)
         for ch in (self.burnup, self.exposure):
             ch.pointsSelected.connect(self._usage_rows)
         link_x(self.burnup, self.exposure)  # one date range across the page's charts

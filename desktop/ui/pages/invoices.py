@@ -27,6 +27,7 @@ class InvoicesPage(Page):
         lay.setContentsMargins(12, 12, 12, 12)
         split = QSplitter(Qt.Orientation.Vertical)
         self.chart = make_chart("InvoiceVarianceChart", min_height=200)
+        session.register_runner(self.chart.runner)  # the chart is built off the GUI thread
         self.chart.pointsSelected.connect(self._chart_points)
         split.addWidget(self.chart)
 

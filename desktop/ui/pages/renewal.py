@@ -135,6 +135,7 @@ class RenewalPage(Page):
         # results --------------------------------------------------------------------------------
         right = QSplitter(Qt.Orientation.Vertical)
         self.chart = make_chart("RenewalChart", min_height=240)
+        session.register_runner(self.chart.runner)  # the chart is built off the GUI thread
         self.chart.pointsSelected.connect(self._chart_points)
         right.addWidget(self.chart)
         self.tabs = QTabWidget()

@@ -26,6 +26,7 @@ from desktop.ui import fmt
 from desktop.ui.models.table import Col, ColumnTableModel
 from desktop.ui.pages.base import Page
 from desktop.ui.widgets import DataTable, feed_chart, heading, make_chart, note, tint
+from desktop.ui.workers import TaskRunner
 
 ALL = "All"
 DIMENSIONS = ("vendor", "team", "model", "project")
@@ -86,6 +87,20 @@ def breakdown(codes: np.ndarray, uniques: np.ndarray, cost: np.ndarray) -> pd.Da
     names = np.append(uniques, "(none)")
     g["value"] = names[g["code"].to_numpy()]
     return g.sort_values("cost", ascending=False)[["value", "rows", "cost"]].reset_index(drop=True)
+
+
+def summarize(dim: str, rows: np.ndarray, col: Col | None, cost: np.ndarray,
+              anom: np.ndarray) -> tuple[str, pd.DataFrame, int, int, int]:
+    """What the breakdown pane shows for the visible rows (pure; a worker runs it at 1M rows):
+    (dimension, totals per value, exact total micros, rows, rows on anomalous days)."""
+    c = cost[rows]
+    if col is not None:
+        g = breakdown(col.values[rows], col.uniques, c)
+    else:
+        g = pd.DataFrame({"value": [], "rows": [], "cost": []})
+    total = int(c.sum()) if len(c) else 0
+    n_anom = int(anom[rows].sum()) if len(rows) and len(anom) else 0
+    return dim, g, total, len(rows), n_anom
 
 
 class UsagePage(Page):
@@ -177,6 +192,16 @@ class UsagePage(Page):
         self._text = ""
         self._first = True
         session.preparers["usage"] = prepare
+        # at 1M rows filters, sorts, the breakdown and the chart are computed in workers: a
+        # newer request cancels the one in flight and the result lands on the GUI thread
+        self.model.filterApplied.connect(self._breakdown)
+        self.model.filterApplied.connect(self._select_pending)
+        self._pending_select: list[int] | None = None
+        self.model.runner.started.connect(self._filtering)
+        self.summary_runner = TaskRunner("usage-breakdown", self)
+        self.summary_runner.finished.connect(self._show_breakdown)
+        for r in (self.model.runner, self.summary_runner, self.chart.runner):
+            session.register_runner(r)
 
     @property
     def model(self) -> ColumnTableModel:
@@ -248,25 +273,36 @@ class UsagePage(Page):
             masks["dates"] = None
         masks["anomalies"] = self._anom if self.anom_only.isChecked() else None
         masks["figure"] = self._figure_mask
-        m.set_filters(masks)
-        self._breakdown()
+        m.set_filters(masks)  # the breakdown follows on filterApplied
+
+    def _filtering(self, *_):
+        m = self.model
+        self.count.setText(f"Filtering {m.total_rows:,} rows…")
 
     def _breakdown(self, *_):
         m = self.model
         if self._df is None or m.total_rows == 0 and not len(self._df):
+            self.summary_runner.cancel(quiet=True)
             self.breakdown.table_model.set_columns([])
             self.count.setText("No usage rows yet: import a usage export (Ctrl+I).")
             self.total.setText("")
             return
         dim = DIMENSIONS[self.dim.currentIndex()]
         rows = m.visible_source_rows()
-        cost = m.col("cost").values[rows]
-        if dim in self._df.columns:
-            col = m.col(dim)
-            g = breakdown(col.values[rows], col.uniques, cost)
+        col = m.col(dim) if dim in self._df.columns else None
+        cost, anom = m.col("cost").values, self._anom
+
+        def job(_p=None):
+            return summarize(dim, rows, col, cost, anom)
+
+        if m.total_rows >= m.async_rows:
+            self.summary_runner.start(job, label="Usage breakdown")
         else:
-            g = pd.DataFrame({"value": [], "rows": [], "cost": []})
-        total = int(cost.sum()) if len(cost) else 0
+            self.summary_runner.cancel(quiet=True)
+            self._show_breakdown(job())
+
+    def _show_breakdown(self, summary) -> None:
+        dim, g, total, n_rows, n_anom = summary
         share = (g["cost"].to_numpy(dtype=np.float64) / total) if total else np.zeros(len(g))
         self.breakdown.table_model.set_columns([
             Col.text(dim.capitalize(), g["value"].astype(str)),
@@ -276,9 +312,8 @@ class UsagePage(Page):
         ])
         self.breakdown.table_model.sort(2, Qt.SortOrder.DescendingOrder)
         cur = self.analysis.currency if self.analysis is not None else ""
-        n_anom = int(self._anom[rows].sum()) if len(rows) else 0
         behind = f"Rows behind {self._figure_label}: " if self._figure_mask is not None else ""
-        self.count.setText(f"{behind}{len(rows):,} of {m.total_rows:,} rows · total {fmt.micros(total)} {cur}"
+        self.count.setText(f"{behind}{n_rows:,} of {self.model.total_rows:,} rows · total {fmt.micros(total)} {cur}"
                            f" · {n_anom:,} rows on anomalous days (shaded)")
         self.total.setText(f"Total {fmt.micros(total)} {cur} over {len(g)} {dim} values")
 
@@ -355,11 +390,20 @@ class UsagePage(Page):
             key = (ref.file, int(ref.row)) if hasattr(ref, "file") else (str(ref[0]), int(ref[1]))
             if key in self._ref_index:
                 src.append(self._ref_index[key])
+        if self.model.filter_busy:  # select once the rows of the filter in flight are shown
+            self._pending_select = src
+            return len(src)
         return self.table.select_source_rows(src)
 
+    def _select_pending(self) -> None:
+        src, self._pending_select = self._pending_select, None
+        if src is not None:
+            self.table.select_source_rows(src)
+
     def apply_filter(self, text: str) -> None:
+        """The toolbar filter: rows whose text contains ``text``; at 1M rows the match runs in the
+        model's worker and each keystroke cancels the previous one."""
         self.model.set_text_filter(text)
-        self._breakdown()
 
 
 def _as_date(v) -> date:

@@ -49,6 +49,14 @@ def hand():
     return make_analysis()
 
 
+def feed(qtbot, w, method: str, *args):
+    """Hand data to a chart widget and wait until its builder, run in the chart's worker, has
+    landed (``built``)."""
+    with qtbot.waitSignal(w.built, timeout=30000):
+        getattr(w, method)(*args)
+    return w
+
+
 def show(qtbot, w, size=(900, 520)):
     qtbot.addWidget(w)
     w.resize(*size)
@@ -98,22 +106,22 @@ def test_every_widget_renders_the_demo(qtbot, demo):
     cid = demo.contracts[0].contract_id
     widgets = []
     w = BurnUpChart()
-    w.set_analysis(demo, cid)
+    feed(qtbot, w, "set_analysis", demo, cid)
     widgets.append(w)
     w = ExposureChart()
-    w.set_analysis(demo, cid)
+    feed(qtbot, w, "set_analysis", demo, cid)
     widgets.append(w)
     w = DailySpendChart()
-    w.set_analysis(demo, "team", True)
+    feed(qtbot, w, "set_analysis", demo, "team", True)
     widgets.append(w)
     w = InvoiceVarianceChart()
-    w.set_analysis(demo)
+    feed(qtbot, w, "set_analysis", demo)
     widgets.append(w)
     w = BudgetUtilizationChart()
-    w.set_analysis(demo)
+    feed(qtbot, w, "set_analysis", demo)
     widgets.append(w)
     w = RenewalChart()
-    w.set_analysis(demo)
+    feed(qtbot, w, "set_analysis", demo)
     widgets.append(w)
     for w in widgets:
         show(qtbot, w)
@@ -132,7 +140,7 @@ def test_every_widget_renders_the_demo(qtbot, demo):
 def test_burn_up_on_demo_has_bands_cone_and_as_of(qtbot, demo):
     c = next(c for c in demo.contracts if c.term_end > demo.as_of)
     w = show(qtbot, BurnUpChart())
-    w.set_analysis(demo, c.contract_id)
+    feed(qtbot, w, "set_analysis", demo, c.contract_id)
     assert len(w._bands) == 5
     assert "forecast_surge" in w._fills  # the low / surge cone
     labels = [ln.label.textItem.toPlainText() for ln in w._lines if ln.label is not None]
@@ -148,7 +156,7 @@ def test_burn_up_on_demo_has_bands_cone_and_as_of(qtbot, demo):
 
 def test_hover_readout_burn_up(qtbot, hand):
     w = show(qtbot, BurnUpChart())
-    w.set_analysis(hand, "C1")
+    feed(qtbot, w, "set_analysis", hand, "C1")
     QtWidgets.QApplication.processEvents()
     hover(qtbot, w, x(date(2026, 1, 12)) + DAY / 2, 90)
     expected = ("2026-01-12 · Consumed (cumulative): 90.00 (that day 25.00) · Expected (linear): 140.00"
@@ -164,7 +172,7 @@ def test_hover_readout_burn_up(qtbot, hand):
 
 def test_hover_readout_daily_spend_and_switch(qtbot, hand):
     w = show(qtbot, DailySpendChart())
-    w.set_analysis(hand, "vendor", True)
+    feed(qtbot, w, "set_analysis", hand, "vendor", True)
     QtWidgets.QApplication.processEvents()
     hover(qtbot, w, x(date(2026, 1, 2)) + 3600, 50)
     expected = ("2026-01-02 · OpenAI: 99.00 · Anthropic: 7.00 · Total: 106.00 · 7-day average (total): 60.50"
@@ -175,20 +183,21 @@ def test_hover_readout_daily_spend_and_switch(qtbot, hand):
     assert not w.data.extra["stacked"] and w.data.get("g:Anthropic").y0 is None
     assert "avg7" not in w._items  # the average of the total is drawn with the stack only
     assert w.hover_at(x(date(2026, 1, 2)) + 3600) == expected
-    w.by_combo.setCurrentIndex(charts.DAILY_DIMENSIONS.index("team"))
+    with qtbot.waitSignal(w.built, timeout=30000):
+        w.by_combo.setCurrentIndex(charts.DAILY_DIMENSIONS.index("team"))
     assert w.data.extra["by"] == "team" and w.data.has("g:search")
 
 
 def test_hover_readout_categories_and_money_axis(qtbot, hand):
     w = show(qtbot, BudgetUtilizationChart())
-    w.set_analysis(hand)
+    feed(qtbot, w, "set_analysis", hand)
     QtWidgets.QApplication.processEvents()
     hover(qtbot, w, 1.1, 0.3)
     qtbot.waitUntil(lambda: w.readout_text().startswith("Team Ads · "), timeout=3000)
     assert w.readout_text() == ("Team Ads · Utilization (actual / budget): 70.0% (7.00 of 10.00, warning)"
                                 " · Forecast / budget: 90.0% (forecast 9.00, severity none)")
     r = show(qtbot, RenewalChart())
-    r.set_scenarios(scenarios())
+    feed(qtbot, r, "set_scenarios", scenarios())
     QtWidgets.QApplication.processEvents()
     # until something is hovered the readout line shows the recommendations (the caption)
     assert r.readout_text() == "Recommended · Expected: least expected cost & safe max 1,200.00"
@@ -204,7 +213,7 @@ def test_hover_readout_categories_and_money_axis(qtbot, hand):
 
 def test_click_selects_rows_burn_up(qtbot, hand):
     w = show(qtbot, BurnUpChart())
-    w.set_analysis(hand, "C1")
+    feed(qtbot, w, "set_analysis", hand, "C1")
     QtWidgets.QApplication.processEvents()
     refs = click(qtbot, w, x(date(2026, 1, 12)) + DAY / 2, 90)
     assert refs == [SourceRef("usage.csv", 6)]
@@ -213,20 +222,20 @@ def test_click_selects_rows_burn_up(qtbot, hand):
 
 def test_click_selects_rows_bars_and_areas(qtbot, hand):
     ex = show(qtbot, ExposureChart())
-    ex.set_analysis(hand, "C1")
+    feed(qtbot, ex, "set_analysis", hand, "C1")
     QtWidgets.QApplication.processEvents()
     pen = ex.data.get("shortfall_penalty")
     refs = click(qtbot, ex, float(pen.x[1]), 60.0)
     assert refs == [SourceRef("usage.csv", 6), SourceRef("usage.csv", 7)]
 
     inv = show(qtbot, InvoiceVarianceChart())
-    inv.set_analysis(hand)
+    feed(qtbot, inv, "set_analysis", hand)
     QtWidgets.QApplication.processEvents()
     assert click(qtbot, inv, 0.2, 71) == [SourceRef("invoices.csv", 3)]  # the leakage part
     assert click(qtbot, inv, 0.2, 20) == [SourceRef("invoices.csv", r) for r in (2, 3, 4)]
 
     ds = show(qtbot, DailySpendChart())
-    ds.set_analysis(hand, "vendor", True)
+    feed(qtbot, ds, "set_analysis", hand, "vendor", True)
     QtWidgets.QApplication.processEvents()
     # inside Anthropic's band on Jan 2 (99..106)
     assert click(qtbot, ds, x(date(2026, 1, 2)) + 3 * 3600, 102.5) == [SourceRef("usage.csv", 9)]
@@ -234,21 +243,21 @@ def test_click_selects_rows_bars_and_areas(qtbot, hand):
     assert click(qtbot, ds, x(date(2026, 1, 2)) + 3 * 3600, 40) == [SourceRef("usage.csv", 8)]
 
     bu = show(qtbot, BudgetUtilizationChart())
-    bu.set_analysis(hand)
+    feed(qtbot, bu, "set_analysis", hand)
     QtWidgets.QApplication.processEvents()
     assert click(qtbot, bu, 0.8, 0.3) == [SourceRef("usage.csv", 9)]
 
 
 def test_click_renewal_emits_keys(qtbot):
     r = show(qtbot, RenewalChart())
-    r.set_scenarios(scenarios())
+    feed(qtbot, r, "set_scenarios", scenarios())
     QtWidgets.QApplication.processEvents()
     assert click(qtbot, r, 1500, 1500) == ["renewal:expected:1500.00"]
 
 
 def test_click_on_empty_space_selects_nothing(qtbot, hand):
     w = show(qtbot, BurnUpChart())
-    w.set_analysis(hand, "C1")
+    feed(qtbot, w, "set_analysis", hand, "C1")
     QtWidgets.QApplication.processEvents()
     assert w.select_at(x(date(2026, 1, 3)), 280.0) is None
 
@@ -259,7 +268,7 @@ def test_click_on_empty_space_selects_nothing(qtbot, hand):
 
 def test_legend_click_toggles_a_series(qtbot, hand):
     w = show(qtbot, BurnUpChart())
-    w.set_analysis(hand, "C1")
+    feed(qtbot, w, "set_analysis", hand, "C1")
     item = w._items["consumed"][1]
     sample = next(s for s, _label in w.legend.items if s.item is item)
     ev = type("Ev", (), {"button": lambda self: QtCore.Qt.MouseButton.LeftButton, "accept": lambda self: None})()
@@ -276,9 +285,9 @@ def test_legend_click_toggles_a_series(qtbot, hand):
 
 def test_link_x_and_reset_view(qtbot, hand):
     a = show(qtbot, BurnUpChart())
-    a.set_analysis(hand, "C1")
+    feed(qtbot, a, "set_analysis", hand, "C1")
     b = show(qtbot, ExposureChart())
-    b.set_analysis(hand, "C1")
+    feed(qtbot, b, "set_analysis", hand, "C1")
     link_x(a, b)
     lo, hi = x(date(2026, 1, 5)), x(date(2026, 1, 9))
     a.view_box.setXRange(lo, hi, padding=0)
@@ -301,7 +310,7 @@ def test_link_x_and_reset_view(qtbot, hand):
 
 def test_exports(qtbot, hand, tmp_path):
     w = show(qtbot, InvoiceVarianceChart())
-    w.set_analysis(hand)
+    feed(qtbot, w, "set_analysis", hand)
     png = w.export_png(tmp_path / "c.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     svg = w.export_svg(tmp_path / "c.svg").read_text(encoding="utf-8")
@@ -318,7 +327,7 @@ def test_exports(qtbot, hand, tmp_path):
 def test_dark_theme_and_empty(qtbot, hand):
     w = show(qtbot, BurnUpChart())
     w.apply_theme(True)
-    w.set_analysis(hand, "C1")
+    feed(qtbot, w, "set_analysis", hand, "C1")
     assert w.plot.backgroundBrush().color().name().upper() == "#1E1E1E"
     # black commitment line becomes light grey on dark
     pen = w._items["commitment"][1].opts["pen"]
@@ -341,7 +350,7 @@ def test_none_guard_survives_many_repaints(qtbot, hand):
     if affected():
         assert sys.getrefcount(None) > 2**39 and sys.getrefcount(True) > 2**39
     w = show(qtbot, BurnUpChart())
-    w.set_analysis(hand, "C1")
+    feed(qtbot, w, "set_analysis", hand, "C1")
     img = QtGui.QImage(w.plot.size(), QtGui.QImage.Format.Format_ARGB32_Premultiplied)
     for _ in range(400):  # more repaints than None had references before the guard
         p = QtGui.QPainter(img)
@@ -355,7 +364,7 @@ def test_right_axis_view_passes_mouse_to_the_plot(qtbot):
     """The right-axis view lies above the plot: wheel zoom, legend clicks and the context menu
     still reach the main view."""
     r = show(qtbot, RenewalChart())
-    r.set_scenarios(scenarios())
+    feed(qtbot, r, "set_scenarios", scenarios())
     QtWidgets.QApplication.processEvents()
     before = r.view_box.viewRange()[0]
     center = viewport_pos(r, 1250, 1300)
@@ -386,7 +395,7 @@ def test_legend_has_its_own_row_below_the_plot(qtbot, hand):
     as many columns as the width allows."""
     w = show(qtbot, BurnUpChart())
     w.resize(1100, 600)
-    w.set_analysis(hand, "C1")
+    feed(qtbot, w, "set_analysis", hand, "C1")
     QtWidgets.QApplication.processEvents()
     vb = w.view_box.sceneBoundingRect()
     leg = w.legend.sceneBoundingRect()
@@ -404,7 +413,7 @@ def test_legend_has_its_own_row_below_the_plot(qtbot, hand):
 
 def test_renewal_legend_and_vendor_combo(qtbot):
     r = show(qtbot, RenewalChart())
-    r.set_scenarios(scenarios())
+    feed(qtbot, r, "set_scenarios", scenarios())
     labels = [label.text for _s, label in r.legend.items]
     assert labels == ["Expected · expected cost", "Expected · P(shortfall), right axis",
                       "Recommended commit level", "dotted: on-demand cost (no commitment)"]
@@ -431,8 +440,75 @@ def test_threshold_labels_do_not_collide(qtbot):
 
 def test_daily_spend_view_starts_at_the_first_day(qtbot, hand):
     w = show(qtbot, DailySpendChart())
-    w.set_analysis(hand, "team", True)
+    feed(qtbot, w, "set_analysis", hand, "team", True)
     QtWidgets.QApplication.processEvents()
     first = float(w.data.series[0].x[0])
     last = float(w.data.series[0].x[-1])
     assert w.view_box.viewRange()[0] == pytest.approx([first, last])
+
+
+def test_every_builder_runs_off_the_gui_thread(qtbot, hand, monkeypatch):
+    """set_analysis / set_scenarios hand the builder to the chart's worker: the builder runs in a
+    thread that is not the GUI thread, and the GUI thread stays free while it runs (its timer
+    fires meanwhile: each builder waits for that tick, which it could never see if it ran on the
+    GUI thread)."""
+    import threading
+
+    gui = threading.get_ident()
+    ticked = threading.Event()
+    seen: dict[str, tuple[int, bool]] = {}
+
+    def spy(name, real):
+        def run(*args):
+            ticked.clear()
+            seen[name] = (threading.get_ident(), ticked.wait(20))
+            return real(*args)
+        return run
+
+    for name in ("burn_up", "period_exposure", "daily_spend", "invoice_variance", "budget_utilization", "renewal"):
+        monkeypatch.setattr(charts, name, spy(name, getattr(charts, name)))
+    timer = QtCore.QTimer()
+    timer.timeout.connect(ticked.set)
+    timer.start(5)
+    try:
+        for cls, method, args in ((BurnUpChart, "set_analysis", (hand, "C1")),
+                                  (ExposureChart, "set_analysis", (hand, "C1")),
+                                  (DailySpendChart, "set_analysis", (hand, "team", True)),
+                                  (InvoiceVarianceChart, "set_analysis", (hand,)),
+                                  (BudgetUtilizationChart, "set_analysis", (hand,)),
+                                  (RenewalChart, "set_scenarios", (scenarios(),))):
+            w = cls()
+            qtbot.addWidget(w)
+            feed(qtbot, w, method, *args)
+            assert w.data is not None and w.data.series, cls.__name__
+    finally:
+        timer.stop()
+    assert set(seen) == {"burn_up", "period_exposure", "daily_spend", "invoice_variance", "budget_utilization",
+                         "renewal"}
+    assert all(t != gui and tick for t, tick in seen.values()), seen
+
+
+def test_a_new_build_replaces_the_one_in_flight(qtbot, hand, monkeypatch):
+    """Switching the daily-spend grouping while a build runs: the older build's data never lands."""
+    import threading
+
+    release = threading.Event()
+    real = charts.daily_spend
+
+    def slow(analysis, by, stacked):
+        if by == "vendor":
+            release.wait(20)
+        return real(analysis, by, stacked)
+
+    monkeypatch.setattr(charts, "daily_spend", slow)
+    w = DailySpendChart()
+    qtbot.addWidget(w)
+    landed: list[str] = []
+    w.built.connect(lambda: landed.append(w.data.extra["by"]))
+    w.set_analysis(hand, "vendor", True)
+    with qtbot.waitSignal(w.built, timeout=30000):
+        w.by_combo.setCurrentIndex(charts.DAILY_DIMENSIONS.index("model"))
+        release.set()
+    assert w.runner.wait(20000)
+    QtWidgets.QApplication.processEvents()
+    assert landed == ["model"] and w.data.has("g:gpt-4o")
