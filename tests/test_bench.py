@@ -22,3 +22,13 @@ def test_import_benchmark_runs_on_small_files(csv_rows, xlsx_rows):
     assert [ln.get("error") for ln in lines] == [None, None, None]
     assert [ln["name"] for ln in lines] == ["import_csv_rollup", "import_xlsx", "import_xlsx_vs_openpyxl"]
     assert all(isinstance(ln["ratio"], float) and ln["ratio"] > 0 for ln in lines)
+
+
+def test_filter_benchmark_runs_on_a_small_table(qapp):
+    from bench import bench_filter
+
+    lines = bench_filter.bench_page(3000, 1)
+    assert [ln.get("error") for ln in lines] == [None] * 5
+    assert [ln["name"] for ln in lines] == ["filter_gui_block", "filter_gui_block_before", "filter_keystroke_return",
+                                            "filter_result_ready", "daily_spend_gui_block"]
+    assert all(isinstance(ln["ratio"], float) and ln["ratio"] > 0 for ln in lines)
