@@ -30,19 +30,25 @@ NONE_LABEL = "(none)"
 OTHER_LABEL = "Other"
 
 
-def daily_spend_rows(analysis: Analysis) -> pd.DataFrame:
-    """The usage rows the daily-spend chart covers: every row (eligible or not) dated up to T."""
+def daily_spend_rows(analysis: Analysis, by: str) -> pd.DataFrame:
+    """The usage rows the daily-spend chart covers: every row (eligible or not) dated up to T
+    (only the columns the chart reads: date, ``by``, cost, _file, _row)."""
     u = usage_of(analysis)
+    u = u[[c for c in dict.fromkeys(("date", by, "cost", "_file", "_row")) if c in u.columns]]
     d_all = u["date"].to_numpy(dtype="datetime64[D]")
     return u[d_all <= np.datetime64(analysis.as_of, "D")]
 
 
-def anomaly_point_rows(rows: pd.DataFrame, key_col: np.ndarray, day: np.ndarray, i: int,
-                       a: AnomalyResult) -> list[SourceRef]:
+def anomaly_point_rows(rows: pd.DataFrame, folded: np.ndarray, codes: np.ndarray, missing: np.ndarray,
+                       day: np.ndarray, i: int, a: AnomalyResult) -> list[SourceRef]:
     """The rows behind anomaly ``a`` drawn on chart day i: the rows (of ``daily_spend_rows``)
-    whose value of the anomaly's dimension (casefolded: ``key_col``) is the anomaly's, on that
-    day (``day``: each row's chart day)."""
-    m = (key_col == a.value.casefold()) & (day == i)
+    whose value of the anomaly's dimension is the anomaly's (casefolded; a row without a value
+    reads as ""), on that day. The rows' values are ``codes`` into the distinct values
+    ``folded`` (casefolded), ``missing`` marks rows without a value and ``day`` is each row's
+    chart day."""
+    want = a.value.casefold()
+    hit = np.append(folded == want, False)[codes]
+    m = np.where(missing, want == "", hit & ~missing) & (day == i)
     sub = rows[m]
     return [SourceRef(str(f), int(r)) for f, r in zip(sub["_file"], sub["_row"], strict=True)]
 
@@ -53,7 +59,7 @@ def daily_spend(analysis: Analysis, by: str = "team", stacked: bool = True) -> C
     if by not in DAILY_DIMENSIONS:
         raise InputError(f"daily spend is by team, vendor or model, not {by!r}", column=by)
     T = analysis.as_of
-    u = daily_spend_rows(analysis)
+    u = daily_spend_rows(analysis, by)
     if u.empty:
         return ChartData("daily_spend", f"Daily spend by {by}", (), "date", "Date",
                          f"Spend per day ({analysis.currency})", currency=analysis.currency)
@@ -78,7 +84,9 @@ def daily_spend(analysis: Analysis, by: str = "team", stacked: bool = True) -> C
         slot[order] = np.arange(len(order))
     group_of = {names[c]: labels[slot[c]] for c in range(len(names))}
     gidx = slot[codes]
-    prov = u[["_file", "_row"]]
+    fcodes, funiques = pd.factorize(u["_file"].astype("string").fillna(""), sort=False)
+    files = tuple(str(f) for f in funiques)
+    row_no = u["_row"].to_numpy(dtype=np.int64)
     x = day_axis(start, n)
     base = np.zeros(n)
     total = np.zeros(n, np.int64)
@@ -88,7 +96,7 @@ def daily_spend(analysis: Analysis, by: str = "team", stacked: bool = True) -> C
         daily = sum_micros_by(off[m], micros[m], n)
         total += daily
         vals = daily / 1e6
-        refs = RefIndex.from_frame(prov[m], off[m], n)
+        refs = RefIndex.from_codes(fcodes[m], files, row_no[m], off[m], n)
         color = palette.SERIES_LIGHT[k % len(palette.SERIES_LIGHT)]
         if stacked:
             top = base + vals
@@ -113,7 +121,8 @@ def daily_spend(analysis: Analysis, by: str = "team", stacked: bool = True) -> C
         ax, ay, notes, refs_list, owners = [], [], [], [], []
         drawn = {s.label: s for s in series if s.name.startswith("g:")}
         by_key = {str(g).casefold(): grp_name for g, grp_name in group_of.items()}
-        key_col = u[by].astype("string").str.casefold().fillna("").to_numpy(object)
+        missing = u[by].isna().to_numpy(bool)
+        folded = np.array([str(v).casefold() for v in uniques], dtype=object)
         for a in sorted(an, key=lambda a: (a.date, a.value)):
             i = (a.date - start).days
             g = by_key.get(str(a.value).casefold())
@@ -124,7 +133,7 @@ def daily_spend(analysis: Analysis, by: str = "team", stacked: bool = True) -> C
             ay.append(float(s.y[i]) if stacked else float(a.spend))
             owners.append((s.name, float(a.spend)))
             notes.append(f"{a.value}: {fmt_money(float(a.spend))}, z = {a.z:.1f}")
-            refs_list.append(anomaly_point_rows(u, key_col, off, i, a))
+            refs_list.append(anomaly_point_rows(u, folded, codes, missing, off, i, a))
         if ax:
             series.append(Series("anomalies", f"Anomaly (z > {settings_of(analysis).anomaly_z:g})",
                                  np.asarray(ax), np.asarray(ay), palette.ROLE_COLORS["anomaly"], "scatter",

@@ -108,18 +108,25 @@ class RefIndex:
     def from_frame(frame: pd.DataFrame, point: np.ndarray, n: int) -> RefIndex:
         """Rows of ``frame`` (with _file/_row) assigned to points 0..n-1 by ``point``
         (int array aligned with frame; values outside 0..n-1 are dropped)."""
+        codes, uniques = pd.factorize(frame["_file"].astype(object).fillna(""), sort=False)
+        return RefIndex.from_codes(codes, tuple(str(u) for u in uniques), frame["_row"].to_numpy(dtype=np.int64),
+                                   point, n)
+
+    @staticmethod
+    def from_codes(file_codes: np.ndarray, files: Sequence[str], rows: np.ndarray, point: np.ndarray,
+                   n: int) -> RefIndex:
+        """Rows given as (index into ``files``, row number), assigned to points 0..n-1 by
+        ``point`` (values outside 0..n-1 are dropped); a point's rows ordered by file, row."""
         point = np.asarray(point, dtype=np.int64)
         keep = (point >= 0) & (point < n)
         point = point[keep]
-        files_col = frame["_file"].astype(object).to_numpy()[keep]
-        rows_col = frame["_row"].to_numpy(dtype=np.int64)[keep]
-        codes, uniques = pd.factorize(pd.Series(files_col, dtype=object).fillna(""), sort=False)
+        codes = np.asarray(file_codes)[keep]
+        rows_col = np.asarray(rows, dtype=np.int64)[keep]
         order = np.lexsort((rows_col, codes, point))
         counts = np.bincount(point, minlength=n)
         offsets = np.zeros(n + 1, np.int64)
         np.cumsum(counts, out=offsets[1:])
-        return RefIndex(offsets, codes[order].astype(np.int32), rows_col[order],
-                        tuple(str(u) for u in uniques))
+        return RefIndex(offsets, codes[order].astype(np.int32), rows_col[order], tuple(files))
 
     @staticmethod
     def from_refs(per_point: Sequence[Sequence[SourceRef]]) -> RefIndex:
