@@ -198,6 +198,7 @@ class UsagePage(Page):
         self.model.filterApplied.connect(self._select_pending)
         self._pending_select: list[int] | None = None
         self.model.runner.started.connect(self._filtering)
+        self.model.runner.cancelled.connect(self._breakdown)  # Cancel in the status bar: the rows shown stay
         self.summary_runner = TaskRunner("usage-breakdown", self)
         self.summary_runner.finished.connect(self._show_breakdown)
         for r in (self.model.runner, self.summary_runner, self.chart.runner):
