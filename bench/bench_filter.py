@@ -42,7 +42,7 @@ import numpy as np
 if __package__ in (None, ""):  # `python bench/bench_filter.py`
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench import common  # noqa: E402
+from bench import common
 
 KEYS = ("s", "so", "son", "sonn")
 

@@ -376,7 +376,7 @@ class ChartWidget(QtWidgets.QWidget):
         self.title_label.setText(f"Chart not drawn: {exc}")
         self.built.emit()
 
-    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         self.runner.shutdown()
         super().closeEvent(event)
 
