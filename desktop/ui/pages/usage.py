@@ -244,8 +244,7 @@ class UsagePage(Page):
                     self.d_to.setDate(QDate(d1.year, d1.month, d1.day))
         finally:
             self._updating = False
-        self._apply()
-        self.table.fit_columns()
+        self._apply()  # (the columns were fitted on set_columns: DataTable follows columnsChanged)
         if self._first:
             self._first = False
             self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
