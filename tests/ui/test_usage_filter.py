@@ -45,11 +45,11 @@ def test_usage_filter_runs_in_a_worker_and_typing_cancels(qtbot, demo_path, monk
             qtbot.waitUntil(lambda: not usage.model.filter_busy and not usage.summary_runner.busy, timeout=60000)
         finally:
             timer.stop()
-        texts = [t for t, *_ in runs]
-        assert texts[-1] == "sonnet" and set(texts) <= {"s", "so", "son", "sonn", "sonne", "sonnet"}
+        # (two pool threads: runs may enter the filter in any order)
+        assert {t for t, *_ in runs} <= {"s", "so", "son", "sonn", "sonne", "sonnet"}
         assert all(tid != gui and tick for _t, tid, tick, _p in runs)
-        # every run but the last was overtaken by the next keystroke and told to stop
-        assert all(p.cancelled for _t, _tid, _tick, p in runs[:-1])
+        # every run but the last keystroke's was overtaken by the next keystroke and told to stop
+        assert [t for t, _tid, _tick, p in runs if not p.cancelled] == ["sonnet"]
         df = usage._df
         text_cols = [c.key for c in usage.model.columns if c.kind == "text"]
         expect = np.zeros(len(df), dtype=bool)
