@@ -51,6 +51,8 @@ __all__ = ["AnalysisCache", "assign_contracts", "build_analysis", "default_as_of
 
 # the commitment columns the contract assignment of usage rows reads
 _ASSIGNMENT_COLUMNS = ("contract_id", "vendor", "period_start", "period_end")
+# the commitment columns invoices read (the owner of an invoice's contract)
+_OWNER_COLUMNS = ("contract_id", "vendor", "period_start", "period_end", "owner")
 
 
 class AnalysisCache:
@@ -126,9 +128,7 @@ def table_key(inputs: Inputs, name: str, columns: tuple[str, ...] | None = None)
     frame = getattr(inputs, name)
     if name == "usage":
         return (name, "id", id(frame), len(frame))
-    if columns is not None:
-        frame = frame[[c for c in columns if c in frame.columns]]
-    return (name, frame_key(frame))
+    return (name, frame_key(frame, columns))
 
 
 def prepare_usage(inputs: Inputs, settings: Settings | None = None) -> tuple[pd.DataFrame, list[str]]:
@@ -270,7 +270,8 @@ def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date
                       lambda: convert_lines(inputs.invoices, inputs.fx_rates, settings)
                       if not inputs.invoices.empty else (inputs.invoices, []))
     invoices, inv_warnings = cache.get_with_settings(
-        "invoices", (prep_key, inv_k, com_k, fx_k, table_key(inputs, "rate_card"), cur), settings,
+        "invoices", (prep_key, inv_k, table_key(inputs, "commitments", _OWNER_COLUMNS), fx_k,
+                     table_key(inputs, "rate_card"), cur), settings,
         lambda st: invoice_results(inputs.invoices, index, commitments, inputs.rate_card, inputs.fx_rates,
                                    st, converted=lines))
     warnings.extend(inv_warnings)

@@ -40,9 +40,10 @@ class Daily:
         out = [0] * n
         lo = int(np.searchsorted(self.days, np.datetime64(start, "D"), side="left"))
         hi = int(np.searchsorted(self.days, np.datetime64(end, "D"), side="right"))
-        base = np.datetime64(start, "D")
-        for k in range(lo, hi):
-            out[int((self.days[k] - base).astype(int))] = self.cum[k + 1] - self.cum[k]
+        offsets = (self.days[lo:hi] - np.datetime64(start, "D")).astype(np.int64).tolist()
+        cum = self.cum
+        for k, off in zip(range(lo, hi), offsets, strict=True):
+            out[off] = cum[k + 1] - cum[k]
         return out
 
 

@@ -327,10 +327,13 @@ def default_renewal_inputs(usage: pd.DataFrame | UsageIndex | None, commitments:
             baseline = max(Decimal(0), cents(from_micros(daily.total(win[0], win[1])) / win[2]
                                              * settings.renewal_days_per_month))
         # the vendor's latest contract: the one whose term ends last
-        terms = com.groupby("contract_id").agg(start=("period_start", "min"), end=("period_end", "max"))
-        latest_id = terms.sort_values(["end", "start"]).index[-1]
-        latest = com.loc[com["contract_id"] == latest_id].sort_values("period_start")
-        span = (terms.loc[latest_id, "end"] - terms.loc[latest_id, "start"]).days + 1
+        terms: dict[str, tuple] = {}
+        for cid, ps, pe in zip(com["contract_id"].astype(str), com["period_start"], com["period_end"], strict=True):
+            lo, hi = terms.get(cid, (ps, pe))
+            terms[cid] = (min(lo, ps), max(hi, pe))
+        latest_id = max(terms, key=lambda k: (terms[k][1], terms[k][0], k))
+        latest = com.loc[(com["contract_id"].astype(str) == latest_id).to_numpy()].sort_values("period_start")
+        span = (terms[latest_id][1] - terms[latest_id][0]).days + 1
         term = max(1, round(Decimal(span) / settings.renewal_days_per_month))
         last = latest.iloc[-1]
         expected_g = estimate_growth(daily, as_of, days)

@@ -178,36 +178,45 @@ def as_index(usage: pd.DataFrame | UsageIndex) -> UsageIndex:
     return usage if isinstance(usage, UsageIndex) else UsageIndex(usage)
 
 
-_FRAME_KEYS: dict[int, tuple[weakref.ref, Hashable]] = {}
-_FRAME_KEYS_LOCK = threading.Lock()
+_COLUMN_HASHES: dict[int, tuple[weakref.ref, dict[str, tuple[int, int]]]] = {}
+_HASH_LOCK = threading.Lock()
 
 
-def frame_key(frame: pd.DataFrame | None) -> Hashable:
-    """A content key of a small table (commitments, budgets, invoices, org map, FX rates, rate
-    card): equal for equal contents. Not for usage, whose key comes from where it was read.
-
-    Frames are never modified in place once read (the convention of every module), so the key of
-    one frame object is computed once and remembered while the object lives."""
-    if frame is None:
-        return None
-    with _FRAME_KEYS_LOCK:
-        got = _FRAME_KEYS.get(id(frame))
+def _column_hashes(frame: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    """Per column of ``frame`` a content hash, computed once per column while the frame object
+    lives (frames are never modified in place once read: the convention of every module)."""
+    fid = id(frame)
+    with _HASH_LOCK:
+        got = _COLUMN_HASHES.get(fid)
         if got is not None and got[0]() is frame:
             return got[1]
-    if frame.empty:
-        key: Hashable = (tuple(frame.columns), 0)
-    else:
-        h = pd.util.hash_pandas_object(frame, index=False).to_numpy()
-        key = (tuple(frame.columns), len(frame), int(h.sum(dtype=np.uint64)),
-               int((h * np.uint64(31)).sum(dtype=np.uint64)))
-    fid = id(frame)
 
-    def forget(_ref: weakref.ref, fid: int = fid) -> None:
-        with _FRAME_KEYS_LOCK:
-            entry = _FRAME_KEYS.get(fid)
-            if entry is not None and entry[0] is _ref:
-                del _FRAME_KEYS[fid]
+    def forget(ref: weakref.ref, fid: int = fid) -> None:
+        with _HASH_LOCK:
+            entry = _COLUMN_HASHES.get(fid)
+            if entry is not None and entry[0] is ref:
+                del _COLUMN_HASHES[fid]
 
-    with _FRAME_KEYS_LOCK:
-        _FRAME_KEYS[fid] = (weakref.ref(frame, forget), key)
-    return key
+    hashes: dict[str, tuple[int, int]] = {}
+    with _HASH_LOCK:
+        _COLUMN_HASHES[fid] = (weakref.ref(frame, forget), hashes)
+    return hashes
+
+
+def frame_key(frame: pd.DataFrame | None, columns: tuple[str, ...] | None = None) -> Hashable:
+    """A content key of a small table (commitments, budgets, invoices, org map, FX rates, rate
+    card), or of some of its columns: equal for equal contents. Not for usage, whose key comes
+    from where it was read. Column hashes are remembered per frame object."""
+    if frame is None:
+        return None
+    cols = tuple(c for c in (columns if columns is not None else frame.columns) if c in frame.columns)
+    hashes = _column_hashes(frame)
+    out = []
+    for c in cols:
+        h = hashes.get(c)
+        if h is None:
+            v = pd.util.hash_pandas_object(frame[c], index=False).to_numpy()
+            h = (int(v.sum(dtype=np.uint64)), int((v * np.arange(1, len(v) + 1, dtype=np.uint64)).sum(dtype=np.uint64)))
+            hashes[c] = h
+        out.append((c, h))
+    return (len(frame), tuple(out))
