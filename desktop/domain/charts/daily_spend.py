@@ -18,7 +18,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from desktop.domain import palette
+from desktop.domain import palette, provenance
 from desktop.domain.charts.common import day_axis, settings_of, sum_micros_by, usage_of
 from desktop.domain.charts.model import ChartData, RefIndex, Series, fmt_money
 from desktop.domain.errors import InputError
@@ -39,18 +39,11 @@ def daily_spend_rows(analysis: Analysis, by: str) -> pd.DataFrame:
     return u[d_all <= np.datetime64(analysis.as_of, "D")]
 
 
-def anomaly_point_rows(rows: pd.DataFrame, folded: np.ndarray, codes: np.ndarray, missing: np.ndarray,
-                       day: np.ndarray, i: int, a: AnomalyResult) -> list[SourceRef]:
-    """The rows behind anomaly ``a`` drawn on chart day i: the rows (of ``daily_spend_rows``)
-    whose value of the anomaly's dimension is the anomaly's (casefolded; a row without a value
-    reads as ""), on that day. The rows' values are ``codes`` into the distinct values
-    ``folded`` (casefolded), ``missing`` marks rows without a value and ``day`` is each row's
-    chart day."""
-    want = a.value.casefold()
-    hit = np.append(folded == want, False)[codes]
-    m = np.where(missing, want == "", hit & ~missing) & (day == i)
-    sub = rows[m]
-    return [SourceRef(str(f), int(r)) for f, r in zip(sub["_file"], sub["_row"], strict=True)]
+def anomaly_point_rows(analysis: Analysis, a: AnomalyResult) -> list[SourceRef]:
+    """The rows behind anomaly ``a``'s marker: the rows of its spend, as the anomalies module
+    selects them (provenance.figure_rows)."""
+    rows = provenance.figure_rows(analysis, "anomaly", f"{a.dimension}|{a.value}|{a.date.isoformat()}", "spend")
+    return provenance.refs(analysis, rows)[0]
 
 
 def daily_spend(analysis: Analysis, by: str = "team", stacked: bool = True) -> ChartData:
@@ -121,8 +114,6 @@ def daily_spend(analysis: Analysis, by: str = "team", stacked: bool = True) -> C
         ax, ay, notes, refs_list, owners = [], [], [], [], []
         drawn = {s.label: s for s in series if s.name.startswith("g:")}
         by_key = {str(g).casefold(): grp_name for g, grp_name in group_of.items()}
-        missing = u[by].isna().to_numpy(bool)
-        folded = np.array([str(v).casefold() for v in uniques], dtype=object)
         for a in sorted(an, key=lambda a: (a.date, a.value)):
             i = (a.date - start).days
             g = by_key.get(str(a.value).casefold())
@@ -133,7 +124,7 @@ def daily_spend(analysis: Analysis, by: str = "team", stacked: bool = True) -> C
             ay.append(float(s.y[i]) if stacked else float(a.spend))
             owners.append((s.name, float(a.spend)))
             notes.append(f"{a.value}: {fmt_money(float(a.spend))}, z = {a.z:.1f}")
-            refs_list.append(anomaly_point_rows(u, folded, codes, missing, off, i, a))
+            refs_list.append(anomaly_point_rows(analysis, a))
         if ax:
             series.append(Series("anomalies", f"Anomaly (z > {settings_of(analysis).anomaly_z:g})",
                                  np.asarray(ax), np.asarray(ay), palette.ROLE_COLORS["anomaly"], "scatter",
