@@ -46,19 +46,11 @@ def _contract_sentence(c: ContractResult, currency: str) -> str | None:
         pace = f"{pct}% below its line"
     band = _BAND_WORDS.get(c.band or "", c.band or "")
     end = f"{c.term_end:%Y-%m-%d}"
-    if c.periods and all(p.status == "ended" for p in c.periods):
-        # the term is over: say what happened, in the past tense, with no run rate
+    if c.outcome_text:
+        # the term is over: what it came to (the contract's outcome), in the past tense
         used = (f"{short_money(c.consumed_to_date, '')} of {short_money(c.commitment, currency)} "
                 "consumed")
-        if c.overage > 0:
-            result = (f"{short_money(c.overage, currency)} over commitment"
-                      + (f", {short_money(c.overage_premium, currency)} of it at premium rates"
-                         if c.overage_premium > 0 else ""))
-        elif c.shortfall_exposure > 0:
-            result = (f"{short_money(max(c.commitment - c.consumed_to_date, Decimal(0)), currency)} short, "
-                      f"a shortfall penalty of {short_money(c.shortfall_exposure, currency)}")
-        else:
-            result = "within its commitment"
+        result = c.outcome_text.removeprefix("ended: ")
         return f"{c.contract_id} ({c.vendor}) ended its term on {end} with {used}: {result}."
     head = f"{c.contract_id} ({c.vendor}) is burning {pace} ({band})"
     if c.overage > 0:

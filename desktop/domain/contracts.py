@@ -248,6 +248,49 @@ def exposure(periods: list[ExposureIn]) -> list[ExposureOut]:
     return out
 
 
+# --- outcome of an ended term ------------------------------------------------------------------
+
+def _amount(x: Decimal) -> str:
+    return f"{x:,.2f}"
+
+
+def _shortfall_words(unabsorbed: Decimal, penalty: Decimal) -> str:
+    if penalty == unabsorbed:
+        return f"shortfall {_amount(penalty)} owed"
+    if penalty > 0:
+        return f"shortfall {_amount(unabsorbed)}, penalty {_amount(penalty)} owed"
+    return f"shortfall {_amount(unabsorbed)}, no penalty"
+
+
+def _overage_words(overage: Decimal, premium: Decimal) -> str:
+    if premium > 0:
+        return f"overage {_amount(overage)}, premium {_amount(premium)}"
+    return f"overage {_amount(overage)}, no premium"
+
+
+def term_outcome(shortfall: Decimal, carry_out: Decimal, penalty: Decimal, overage: Decimal,
+                 premium: Decimal) -> tuple[str, str]:
+    """(outcome, outcome_text) of an ended term from its exposure figures (docs/domain.md
+    "Ended terms"). ``shortfall - carry_out`` is the shortfall left to settle; a shortfall wholly
+    carried into the next period is ``ended_carried``. A contract passes its sums (its last
+    period carries nothing out, so carried shortfall reappears in a later period's figures)."""
+    unabsorbed = shortfall - carry_out
+    parts = []
+    if unabsorbed > 0:
+        parts.append(_shortfall_words(unabsorbed, penalty))
+    if overage > 0:
+        parts.append(_overage_words(overage, premium))
+    if unabsorbed > 0:
+        outcome = "ended_shortfall"
+    elif overage > 0:
+        outcome = "ended_overage"
+    elif carry_out > 0:
+        outcome, parts = "ended_carried", [f"shortfall {_amount(carry_out)} carried to the next period"]
+    else:
+        outcome, parts = "ended_met", ["met"]
+    return outcome, "ended: " + "; ".join(parts)
+
+
 def run_rate_window(term_start: date, as_of: date, window: int = 14) -> tuple[date, date, int]:
     """(first day, last day, divisor) of the run-rate window: T-13..T over 14 days; with fewer
     than 14 term days on or before T, term_start..T over those days; divisor 0 before the term."""
@@ -397,18 +440,32 @@ def _one_contract(contract_id: str, periods: list[dict], daily: Daily, as_of: da
     period_results = []
     for (p, days, elapsed, commitment, consumed, expected, projected, status), e in zip(
             rows, exp_out, strict=True):
+        ended = status == "ended"
+        outcome, outcome_text = (term_outcome(e.shortfall, e.carry_out, e.shortfall_penalty, e.overage,
+                                              e.overage_premium) if ended else (None, None))
         period_results.append(PeriodResult(
             period_start=p["start"], period_end=p["end"], commitment=commitment, carry_in=e.carry_in,
             consumed=consumed, expected=expected, pacing_ratio=ratio_float(consumed, expected),
             projected=projected, shortfall=e.shortfall, carry_out=e.carry_out,
             shortfall_penalty=e.shortfall_penalty, overage=e.overage, overage_premium=e.overage_premium,
             days=days, elapsed_days=elapsed, status=status,
-            band=band_for(consumed, expected, settings)))
+            band=None if ended else band_for(consumed, expected, settings),
+            outcome=outcome, outcome_text=outcome_text))
     commitment = sum((r.commitment for r in period_results), ZERO)
     # a total of source rows is rounded once, so it equals the sum of its rows to the cent
     consumed = cents(from_micros(consumed_micros))
     expected = sum((r.expected for r in period_results), ZERO)
-    band = band_for(consumed, expected, settings)
+    shortfall_exposure = sum((r.shortfall_penalty for r in period_results), ZERO)
+    overage = sum((r.overage for r in period_results), ZERO)
+    overage_premium = sum((r.overage_premium for r in period_results), ZERO)
+    if all(r.status == "ended" for r in period_results):
+        # the term is over: what it came to, not a live pacing band
+        band = None
+        outcome, outcome_text = term_outcome(sum((r.shortfall - r.carry_out for r in period_results), ZERO),
+                                             ZERO, shortfall_exposure, overage, overage_premium)
+    else:
+        band = band_for(consumed, expected, settings)
+        outcome = outcome_text = None
     cur = current_period_index(periods, as_of)
     owner = _pick(periods, "owner", cur)
     esc = _pick(periods, "escalation_owner", cur)
@@ -419,11 +476,9 @@ def _one_contract(contract_id: str, periods: list[dict], daily: Daily, as_of: da
         expected_to_date=expected, pacing_ratio=ratio_float(consumed, expected), band=band,
         run_rate=rr, required_run_rate=required_run_rate(commitment, consumed, days_left),
         projected_consumption=sum((r.projected for r in period_results), ZERO),
-        shortfall_exposure=sum((r.shortfall_penalty for r in period_results), ZERO),
-        overage=sum((r.overage for r in period_results), ZERO),
-        overage_premium=sum((r.overage_premium for r in period_results), ZERO),
+        shortfall_exposure=shortfall_exposure, overage=overage, overage_premium=overage_premium,
         periods=tuple(period_results), currency=settings.reporting_currency,
         escalation_to=escalation_target(band, owner, esc), owner=owner, escalation_owner=esc,
         clause=_pick(periods, "clause", cur),
         smoothed_run_rate=smoothed_run_rate(daily, term_start, as_of, settings.smoothing_alpha),
-        days_left=days_left)
+        days_left=days_left, outcome=outcome, outcome_text=outcome_text)

@@ -62,6 +62,17 @@ BAND_COLORS = MappingProxyType(
     }
 )
 
+# Outcomes of ended terms (results.OUTCOMES): owed shortfall and premium overage in the risk
+# colours of their side, met green, a shortfall carried into the next period the watch colour.
+OUTCOME_COLORS = MappingProxyType(
+    {
+        "ended_shortfall": VERMILLION,
+        "ended_carried": ORANGE,
+        "ended_met": BLUISH_GREEN,
+        "ended_overage": BLUE,
+    }
+)
+
 # Budget alert tiers (results.ALERT_TIERS), from mild to hard cap.
 TIER_COLORS = MappingProxyType(
     {
@@ -214,6 +225,14 @@ def text_on(fill: str) -> str:
 
 def band_color(band: str | None) -> str:
     return BAND_COLORS.get(band or "", GREY)
+
+
+def pace_color(result) -> str:
+    """Colour of a contract or period: its outcome once its term has ended, else its band."""
+    outcome = getattr(result, "outcome", None)
+    if outcome is not None:
+        return OUTCOME_COLORS.get(outcome, GREY)
+    return band_color(getattr(result, "band", None))
 
 
 def tier_color(tier: str | None) -> str:

@@ -199,7 +199,7 @@ def to_text(analysis: Analysis) -> str:
     for c in sorted(analysis.contracts, key=lambda c: c.contract_id):
         lines.append(
             f"- {c.contract_id} ({c.vendor}, {c.term_start} to {c.term_end}): consumed {m(c.consumed_to_date)} "
-            f"of {m(c.commitment)}; {_pct(c.pacing_ratio)} of the burn line to date -> {_BAND_WORDS.get(c.band, c.band)}."
+            f"of {m(c.commitment)}; {_pct(c.pacing_ratio)} of the burn line to date -> {c.outcome_text or _BAND_WORDS.get(c.band, c.band)}."
         )
         detail = [f"run rate {m(c.run_rate)}/day"]
         if c.required_run_rate is not None:

@@ -14,6 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 BANDS = ("shortfall_risk", "shortfall_watch", "on_pace", "overage_watch", "overage_risk")
+# what an ended term (period, or a contract whose every period has ended) came to; its band is None
+OUTCOMES = ("ended_met", "ended_shortfall", "ended_carried", "ended_overage")
 SEVERITIES = ("high", "medium", "low", "none", "under")
 ALERT_TIERS = ("hard_cap", "hard_stop", "critical", "warning", "info", "none")
 INVOICE_STATUSES = ("within_tolerance", "overbilled", "underbilled", "no_usage_period")
@@ -47,7 +49,9 @@ class PeriodResult:
     days: int = 0
     elapsed_days: int = 0
     status: str = "current"  # ended | current | future
-    band: str | None = None
+    band: str | None = None  # None once the period has ended: its outcome says what it came to
+    outcome: str | None = None  # OUTCOMES; None while the period runs
+    outcome_text: str | None = None  # "ended: shortfall 27,903.38 owed", "ended: met" ...
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,9 @@ class ContractResult:
     clause: str | None = None
     smoothed_run_rate: Decimal | None = None  # exponential smoothing, shown beside run_rate
     days_left: int = 0
+    # once the term has ended (every period ended): band None, and what the term came to
+    outcome: str | None = None  # OUTCOMES
+    outcome_text: str | None = None
 
 
 @dataclass(frozen=True)

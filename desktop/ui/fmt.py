@@ -23,6 +23,15 @@ SEVERITY_COLORS = palette.SEVERITY_COLORS
 TIER_COLORS = palette.TIER_COLORS
 
 
+def pace(result) -> str:
+    """A contract or period: its outcome once its term has ended ("Ended: shortfall 27,903.38
+    owed"), else its pacing band ("On pace"), else "No pace yet"."""
+    text = getattr(result, "outcome_text", None)
+    if text:
+        return text[:1].upper() + text[1:]
+    return BAND_LABELS.get(getattr(result, "band", None), "No pace yet")
+
+
 def label(code: str | None) -> str:
     """snake_case code -> words ('shortfall_risk' -> 'Shortfall risk')."""
     if code is None:

@@ -509,8 +509,11 @@ def test_narrative_of_an_ended_term_is_past_tense(analysis):
     import dataclasses
 
     ant = analysis.contracts[0]
-    ended = dataclasses.replace(ant, periods=tuple(dataclasses.replace(p, status="ended") for p in ant.periods))
+    # what domain/contracts.term_outcome says of such a term (the narrative reads that field)
+    ended = dataclasses.replace(ant, periods=tuple(dataclasses.replace(p, status="ended") for p in ant.periods),
+                                band=None, outcome="ended_shortfall",
+                                outcome_text="ended: shortfall 300,000.00, penalty 231,000.00 owed")
     a = dataclasses.replace(analysis, contracts=(ended,) + analysis.contracts[1:])
     text = sentences(a, normalize(None, a))
-    assert text[0] == ("ANT-2026 (Anthropic) ended its term on 2027-02-28 with 390k of 690k USD consumed: "
-                       "300k USD short, a shortfall penalty of 231k USD.")
+    assert ("ANT-2026 (Anthropic) ended its term on 2027-02-28 with 390k of 690k USD consumed: "
+            "shortfall 300,000.00, penalty 231,000.00 owed.") in text

@@ -131,3 +131,21 @@ def test_an_independent_reader_opens_every_sheet(demo_analysis):
     assert len(raw) == len(demo_analysis.usage) + 1
     total = sum(Decimal(repr(r[2])) for r in raw[1:])
     assert total * 1_000_000 == int(demo_analysis.usage["cost"].sum())
+
+
+def test_ended_contract_shows_its_outcome_not_a_band(demo):
+    """AZ-2025-EA ended on 2026-09-30 (T = 2026-11-15) at 352,096.62 of 380,000.00: a pacing
+    band would say on pace (92.7 %), but 380,000.00 - 352,096.62 = 27,903.38 is owed (no
+    rollover, 100 % penalty)."""
+    a, js, wb = demo
+    (az,) = [c for c in a.contracts if c.contract_id == "AZ-2025-EA"]
+    assert az.commitment - az.consumed_to_date == Decimal("27903.38")
+    text = "ended: shortfall 27,903.38 owed"
+    for sheet, name, key in (("Exposure", "Exposure", "Contract"), ("Summary", "SummaryContracts", "Contract")):
+        (row,) = [r for r in table(wb[sheet], name) if r[key] == "AZ-2025-EA"]
+        assert (row["Band"], row["Outcome"]) == (None, text), sheet
+    (period,) = [r for r in table(wb["Pacing"], "Pacing") if r["Contract"] == "AZ-2025-EA"]
+    assert (period["Band"], period["Outcome"]) == (None, text)
+    summary = [c.value for row in wb["Summary"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(s.startswith("AZ-2025-EA (Azure OpenAI) ended its term on 2026-09-30") and
+               s.endswith(": shortfall 27,903.38 owed.") for s in summary)

@@ -132,9 +132,41 @@ def test_required_run_rate_null_at_term_end():
     r = _one(c, u, date(2026, 1, 31))
     assert r.required_run_rate is None and r.days_left == 0
     p = r.periods[0]
-    # ended period: projected = consumed = 3100 = C -> no shortfall, no overage, ratio 1.0 on_pace
-    assert p.status == "ended" and p.projected == D("3100.00") and r.band == "on_pace"
+    # ended period: projected = consumed = 3100 = C -> no shortfall, no overage; ratio 1.0 but
+    # an ended term has no live band: its outcome is "met"
+    assert p.status == "ended" and p.projected == D("3100.00") and r.pacing_ratio == 1.0
+    assert (r.band, r.outcome, r.outcome_text) == (None, "ended_met", "ended: met")
+    assert (p.band, p.outcome, p.outcome_text) == (None, "ended_met", "ended: met")
+    assert r.escalation_to is None
     assert (r.shortfall_exposure, r.overage) == (D("0.00"), D("0.00"))
+
+
+def test_ended_contract_shows_its_shortfall_owed_not_a_pacing_band():
+    # Two half-year periods of 100,000.00, no rollover, penalty 100 %, overage x1.1.
+    # H1 consumed 72,096.62 -> shortfall 100,000 - 72,096.62 = 27,903.38, all of it owed.
+    # H2 consumed 120,000.00 -> overage 20,000.00, premium 20,000 x 0.1 = 2,000.00.
+    # Whole term: 192,096.62 / 200,000.00 = 0.9605 -> a pacing band would say "on_pace".
+    terms = dict(contract_id="ENDED", vendor="OpenAI", commitment=100000, overage_multiplier=1.1,
+                 owner="Ana", escalation_owner="CFO")
+    c = commitments([dict(terms, period_start="2026-01-01", period_end="2026-06-30"),
+                     dict(terms, period_start="2026-07-01", period_end="2026-12-31")])
+    u = usage([dict(date="2026-03-02", vendor="OpenAI", cost="72096.62"),
+               dict(date="2026-09-01", vendor="OpenAI", cost="120000.00")])
+    r = _one(c, u, date(2027, 1, 15))
+    assert band_for(r.consumed_to_date, r.expected_to_date) == "on_pace"  # what it showed before
+    h1, h2 = r.periods
+    assert (h1.shortfall, h1.shortfall_penalty) == (D("27903.38"), D("27903.38"))
+    assert (h1.band, h1.outcome, h1.outcome_text) == (
+        None, "ended_shortfall", "ended: shortfall 27,903.38 owed")
+    assert (h2.band, h2.outcome, h2.outcome_text) == (
+        None, "ended_overage", "ended: overage 20,000.00, premium 2,000.00")
+    assert (r.band, r.escalation_to, r.outcome) == (None, None, "ended_shortfall")
+    assert r.outcome_text == "ended: shortfall 27,903.38 owed; overage 20,000.00, premium 2,000.00"
+    # while H2 runs, the contract has a live band and no outcome; H1 already has its outcome
+    live = _one(c, u, date(2026, 9, 30))
+    assert live.band is not None and live.outcome is None and live.outcome_text is None
+    assert live.periods[0].outcome_text == "ended: shortfall 27,903.38 owed"
+    assert live.periods[1].outcome is None and live.periods[1].band is not None
 
 
 def test_smoothing_by_hand():
@@ -165,9 +197,10 @@ def test_band_null_ratio_and_custom_thresholds():
                                        (120, "overage_watch"), (79, "shortfall_risk"),
                                        (121, "overage_risk")])
 def test_contract_band_boundaries_through_usage(cost, band):
-    # 10-day period, commitment 1000, T = day 10 -> expected 1000; consumed = 10 x cost
+    # 20-day period, commitment 2000, T = day 10 -> expected 1000; consumed = 10 x cost
+    # (a period ending on T has ended: it shows its outcome, not a band)
     c = commitments([dict(contract_id="C1", vendor="OpenAI", period_start="2026-03-01",
-                          period_end="2026-03-10", commitment=1000, owner="o", escalation_owner="e")])
+                          period_end="2026-03-20", commitment=2000, owner="o", escalation_owner="e")])
     u = usage(daily_usage("OpenAI", "2026-03-01", "2026-03-10", cost))
     r = _one(c, u, date(2026, 3, 10))
     assert r.band == band
@@ -207,6 +240,14 @@ def test_rollover_carry_across_three_periods_penalty_and_premium():
     ]
     assert r.shortfall_exposure == D("100.00") and r.overage == D("150.00")
     assert r.overage_premium == D("37.50") and r.projected_consumption == D("2950.00")
+    # outcomes: P1 leaves 300 - 100 = 200 unabsorbed, 50 % penalty 100 owed; P2's 50 is all
+    # carried into P3; P3 ends 150 over at a 37.50 premium; the contract adds them up
+    assert [(p.outcome, p.outcome_text) for p in r.periods] == [
+        ("ended_shortfall", "ended: shortfall 200.00, penalty 100.00 owed"),
+        ("ended_carried", "ended: shortfall 50.00 carried to the next period"),
+        ("ended_overage", "ended: overage 150.00, premium 37.50")]
+    assert (r.outcome, r.outcome_text) == (
+        "ended_shortfall", "ended: shortfall 200.00, penalty 100.00 owed; overage 150.00, premium 37.50")
     assert r.commitment == D("3000.00") and r.consumed_to_date == D("2950.00")
 
 

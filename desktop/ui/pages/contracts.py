@@ -172,16 +172,16 @@ class ContractsPage(Page):
             Col.text("Vendor", [c.vendor for c in cs]),
             Col.date("Term start", [c.term_start for c in cs]),
             Col.date("Term end", [c.term_end for c in cs]),
-            Col.text("Band", [fmt.label(c.band) for c in cs]),
+            Col.text("Band / outcome", [fmt.pace(c) for c in cs]),
             Col.num("Pacing", [c.pacing_ratio for c in cs], kind="pct"),
             *[Col.money(t, [getattr(c, f) for c in cs]) for t, f in MONEY_FIELDS_CONTRACT.items()],
             Col.ints("Days left", [c.days_left for c in cs]),
             Col.text("Owner", [c.owner or "" for c in cs]),
             Col.text("Escalates to", [c.escalation_to or "" for c in cs]),
         ])
-        band_col = m.column_index("Band")
-        bands = [c.band for c in cs]
-        m.cell_colors = {band_col: lambda r: tint(palette.band_color(bands[r]), 110)}
+        band_col = m.column_index("Band / outcome")
+        colors = [palette.pace_color(c) for c in cs]
+        m.cell_colors = {band_col: lambda r: tint(colors[r], 110)}
         ids = [c.contract_id for c in cs]
         rh = self.table.verticalHeader().defaultSectionSize()
         top = rh * max(2, min(len(cs), 6)) + self.table.horizontalHeader().height() + 48 + \
@@ -223,14 +223,19 @@ class ContractsPage(Page):
         self._showing = c
         cur = c.currency
         self.title_label.setText(f"{c.contract_id} · {c.vendor} · {c.term_start} to {c.term_end}")
-        self.band_badge.set(fmt.label(c.band) if c.band else "No pace yet", palette.band_color(c.band))
+        self.band_badge.set(fmt.pace(c), palette.pace_color(c))
         req = fmt.money(c.required_run_rate, cur) if c.required_run_rate is not None else "—"
         smooth = f" (smoothed {fmt.money(c.smoothed_run_rate)})" if c.smoothed_run_rate is not None else ""
+        if c.outcome_text:  # the term is over: what it came to, no run rate to meet
+            pace = (f"{fmt.pace(c)} (the term ended on {c.term_end}). Consumed "
+                    f"{fmt.money(c.consumed_to_date, cur)} ({fmt.pct(c.pacing_ratio)} of the commitment). ")
+        else:
+            pace = (f"Consumed {fmt.money(c.consumed_to_date, cur)} of an expected "
+                    f"{fmt.money(c.expected_to_date, cur)} ({fmt.pct(c.pacing_ratio)}). Run rate "
+                    f"{fmt.money(c.run_rate, cur)}/day{smooth}; meeting the commitment needs {req}/day for "
+                    f"the {c.days_left} days left. ")
         self.summary.setText(
-            f"Consumed {fmt.money(c.consumed_to_date, cur)} of an expected {fmt.money(c.expected_to_date, cur)} "
-            f"({fmt.pct(c.pacing_ratio)}). Run rate {fmt.money(c.run_rate, cur)}/day{smooth}; "
-            f"meeting the commitment needs {req}/day for the {c.days_left} days left. "
-            f"Projected {fmt.money(c.projected_consumption, cur)} against {fmt.money(c.commitment, cur)}: "
+            pace + f"Projected {fmt.money(c.projected_consumption, cur)} against {fmt.money(c.commitment, cur)}: "
             f"shortfall penalty {fmt.money(c.shortfall_exposure, cur)}, overage premium "
             f"{fmt.money(c.overage_premium, cur)}." + (f" Clause: {c.clause}." if c.clause else ""))
         ps = list(c.periods)
@@ -239,13 +244,13 @@ class ContractsPage(Page):
             Col.date("Start", [p.period_start for p in ps]),
             Col.date("End", [p.period_end for p in ps]),
             Col.text("Status", [fmt.label(p.status) for p in ps]),
-            Col.text("Band", [fmt.label(p.band) if p.band else "" for p in ps]),
+            Col.text("Band / outcome", [fmt.pace(p) if (p.band or p.outcome) else "" for p in ps]),
             *[Col.money(t, [getattr(p, f) for p in ps]) for t, f in list(MONEY_FIELDS_PERIOD.items())[:4]],
             Col.num("Pacing", [p.pacing_ratio for p in ps], kind="pct"),
             *[Col.money(t, [getattr(p, f) for p in ps]) for t, f in list(MONEY_FIELDS_PERIOD.items())[4:]],
         ])
-        pb = [p.band for p in ps]
-        pm.cell_colors = {pm.column_index("Band"): lambda r: tint(palette.band_color(pb[r]), 110) if pb[r] else None}
+        pb = [palette.pace_color(p) if (p.band or p.outcome) else None for p in ps]
+        pm.cell_colors = {pm.column_index("Band / outcome"): lambda r: tint(pb[r], 110) if pb[r] else None}
         status = np.array([1 if p.status == "current" else -1 for p in ps], dtype=np.int64)
         pm.palette = [tint(palette.SKY_BLUE, 0), tint(palette.SKY_BLUE, 45)]
         pm.row_colors = status
@@ -311,7 +316,8 @@ class ContractsPage(Page):
                 f"draw down this contract; moving them for the {c.days_left} days left would cover the "
                 "share of the projected shortfall shown.")
         else:
-            self.shift_note.setText(f"{c.contract_id} is {fmt.label(c.band).lower() if c.band else 'not paced yet'}: "
+            state = c.outcome_text if c.outcome_text else (fmt.label(c.band).lower() if c.band else "not paced yet")
+            self.shift_note.setText(f"{c.contract_id} is {state}: "
                                     "workload-shift candidates are listed for contracts in a shortfall band.")
         m = self.shift.table_model
         m.set_columns([

@@ -117,8 +117,8 @@ class OverviewPage(Page):
         self.band_tiles = []
         for c in a.contracts:
             t = Tile(f"{c.contract_id} · {c.vendor}")
-            color = palette.band_color(c.band)
-            t.set(fmt.label(c.band) if c.band else "No pace yet",
+            color = palette.pace_color(c)
+            t.set(fmt.pace(c),
                   f"pacing {fmt.pct(c.pacing_ratio)} · projected {fmt.money_short(c.projected_consumption)}"
                   f" of {fmt.money_short(c.commitment)}",
                   accent=color,
