@@ -257,7 +257,7 @@ def burn_up(analysis: Analysis, contract_id: str) -> ChartData:
         bands.append(Band(nm, lb, x_term, lower, upper, palette.BAND_COLORS[nm]))
 
     ratio = "n/a" if c.pacing_ratio is None else f"{c.pacing_ratio:.0%}"
-    band = (c.band or "no band").replace("_", " ")
+    band = c.outcome_text or (c.band or "no band").replace("_", " ")  # an ended term: its outcome
     notes = (
         f"Forecast cone: run rate {fmt_money(rate)}/day ± σ {fmt_money(sigma)} "
         f"(sample std of the daily spend over the last {window} day(s) to {T.isoformat()}).",
