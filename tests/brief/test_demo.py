@@ -146,6 +146,10 @@ def test_ended_contract_shows_its_outcome_not_a_band(demo):
         assert (row["Band"], row["Outcome"]) == (None, text), sheet
     (period,) = [r for r in table(wb["Pacing"], "Pacing") if r["Contract"] == "AZ-2025-EA"]
     assert (period["Band"], period["Outcome"]) == (None, text)
+    # the analyze JSON carries the same field
+    (jaz,) = [c for c in js["contracts"] if c["contract_id"] == "AZ-2025-EA"]
+    assert (jaz["band"], jaz["outcome"], jaz["outcome_text"]) == (None, "ended_shortfall", text)
+    assert [(p["band"], p["outcome_text"]) for p in jaz["periods"]] == [(None, text)]
     summary = [c.value for row in wb["Summary"].iter_rows() for c in row if isinstance(c.value, str)]
     assert any(s.startswith("AZ-2025-EA (Azure OpenAI) ended its term on 2026-09-30") and
                s.endswith(": shortfall 27,903.38 owed.") for s in summary)
