@@ -89,7 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     act = sub.add_parser("actions", help="list the open actions of a workspace")
     act.add_argument("--workspace", type=Path, required=True)
     act.add_argument("--all", action="store_true", help="also done / won't fix actions")
-    act.add_argument("--as-of", type=_date, help="recompute as of this date first (default: the workspace's as-of mode)")
+    act.add_argument("--as-of", type=_date, help="also say which findings hold at this date (a view: the "
+                     "checklist follows the workspace's as-of mode)")
     return parser
 
 

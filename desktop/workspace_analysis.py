@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as _dt
 from typing import TYPE_CHECKING, Any
 
+from desktop.domain.actions import why_resolved
 from desktop.domain.analysis import build_analysis
+from desktop.domain.errors import InputError
 from desktop.domain.progress import Progress, sub
 
 if TYPE_CHECKING:
@@ -28,14 +30,26 @@ def analyse_workspace(ws: Workspace, as_of: _dt.date | None = None,
     return build_analysis(inputs, ws.settings(), as_of, progress=sub(progress, 0.2, 1.0), **options)
 
 
-def sync_checklist(ws: Workspace, analysis: Analysis, *, as_of_given: bool) -> bool:
-    """Match the analysis's findings to the workspace's actions checklist (a write). Skipped for
-    a read-only workspace, and when the analyst looks back (``as_of_given``) at a date before
-    the one the checklist was last synced with. True when the checklist was synced."""
+def sync_checklist(ws: Workspace, analysis: Analysis, *, as_of_given: bool,
+                   progress: Progress | None = None) -> bool:
+    """Keep the actions checklist up to date (a write; docs/domain.md "The actions checklist").
+
+    The checklist follows the workspace's reporting date (its as-of mode). ``analysis`` at that
+    date (``as_of_given`` False) is synced: findings open or update actions, and an open action
+    whose finding is gone is resolved by data, with the reason. An analysis at a date the
+    analyst picked (``as_of_given``) is a view and changes nothing; only when the inputs changed
+    since the last sync (an import, an edit, other settings) is the reporting analysis built and
+    synced first. Skipped for a read-only workspace. True when the checklist was synced."""
     if ws.readonly:
         return False
-    last = ws.actions_as_of()
-    if as_of_given and last is not None and analysis.as_of < last:
-        return False
-    ws.sync_actions(analysis.findings, analysis.as_of)
+    reporting = ws.resolve_as_of()
+    stamp = ws.inputs_stamp(reporting)
+    if as_of_given:
+        if ws.actions_stamp() == stamp:
+            return False
+        try:
+            analysis = analyse_workspace(ws, progress=progress)
+        except InputError:
+            return False  # no reporting date (no usage, no commit period yet): nothing to follow
+    ws.sync_actions(analysis.findings, analysis.as_of, lambda key: why_resolved(key, analysis), stamp=stamp)
     return True

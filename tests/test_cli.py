@@ -4,6 +4,7 @@ import json
 import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -142,15 +143,28 @@ def test_brief_refuses_a_name_that_is_not_xlsx(tmp_path, capsys):
     assert not (tmp_path / "brief.csv").exists()
 
 
-def test_actions_as_of_recomputes_the_checklist_at_that_date(tmp_path, capsys):
+def test_actions_as_of_is_a_view_that_says_which_findings_hold(tmp_path, capsys):
     from desktop.resources import demo_files
+    from desktop.store import Workspace
 
     ws = tmp_path / "w.commitdesk"
     status, _, err = run(capsys, "import", "--workspace", str(ws), *map(str, demo_files().values()))
     assert status == 0, err
-    status, out, err = run(capsys, "actions", "--workspace", str(ws), "--as-of", "2026-11-15")
+    status, out, err = run(capsys, "actions", "--workspace", str(ws))
     assert status == 0, err
     assert "budget:" in out and "contract:OAI-2026-RAMP" in out
+    with Workspace.open(ws, readonly=True) as w:
+        before = w.actions()
+    # two months after the data: the November budget lines are history there, yet nothing closes
+    status, out, err = run(capsys, "actions", "--workspace", str(ws), "--as-of", "2027-01-15")
+    assert status == 0, err
+    lines = out.strip().splitlines()
+    assert lines[0] == "key\tseverity\towner\tdue\ttitle\tat 2027-01-15"
+    budget = [ln for ln in lines if ln.startswith("budget:") and ":2026-11\t" in ln]
+    assert budget and all(ln.endswith("\t-") for ln in budget)
+    assert any(ln.endswith("\tholds") for ln in lines[1:-1])
+    with Workspace.open(ws, readonly=True) as w:
+        assert w.actions() == before and w.actions_as_of() == date(2026, 11, 15)
     with pytest.raises(SystemExit) as exit_:
         main(["actions", "--workspace", str(ws), "--as-of", "1726-01-01"])
     assert exit_.value.code == 2 and "1726-01-01 lies outside 1900-2261" in capsys.readouterr().err

@@ -6,7 +6,6 @@ import dataclasses
 import json
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -120,7 +119,7 @@ def test_workspace_json_carries_the_checklist_people_set(tmp_path, files, capsys
     assert acts["contract:C-1:shortfall"]["status"] == "open"
     # while the app holds the workspace, the JSON carries the checklist as last saved, and says so
     with Workspace.open(ws_path) as holder:
-        holder.set_action("contract:C-1:shortfall", status="wont_fix", notes="ramp agreed", on=date(2026, 2, 14))
+        holder.set_action("contract:C-1:shortfall", status="wont_fix", notes="ramp agreed")
         status, out, err = run(capsys, "analyze", "--workspace", ws_path, "--as-of", "2026-02-14",
                                "--format", "json")
     assert status == 0 and "the JSON carries the actions checklist as last saved" in err

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from desktop.brief.actions import ActionRow
+from desktop.domain.actions import Action
 from desktop.domain.portfolio import portfolio
 from desktop.domain.results import Analysis, ContractResult
 
@@ -80,7 +80,7 @@ def _contract_sentence(c: ContractResult, currency: str) -> str | None:
     return head + tail
 
 
-def sentences(analysis: Analysis, actions: list[ActionRow]) -> list[str]:
+def sentences(analysis: Analysis, actions: list[Action]) -> list[str]:
     cur = analysis.currency
     out: list[str] = []
     urgent = {"overage_risk": 0, "shortfall_risk": 0, "overage_watch": 1, "shortfall_watch": 1}

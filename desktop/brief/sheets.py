@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
@@ -18,10 +18,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.pagebreak import Break
 
 from desktop.brief import narrative, renewal_model
-from desktop.brief.actions import STATUSES, ActionRow
+from desktop.brief.actions import STATUSES
 from desktop.brief.book import Book, Sheet, tint
 from desktop.brief.data import BurnRow
 from desktop.domain import palette
+from desktop.domain.actions import Action
 from desktop.domain.portfolio import portfolio
 from desktop.domain.results import Analysis
 from desktop.domain.settings import Settings
@@ -34,7 +35,7 @@ MAX_CHARTS = 24  # burn-up charts on the Pacing sheet
 @dataclass
 class Context:
     analysis: Analysis
-    actions: list[ActionRow]
+    actions: list[Action]
     generated: datetime
     burn: dict[str, list[BurnRow]] = field(default_factory=dict)
     burn_rows: dict[str, tuple[int, int]] = field(default_factory=dict)  # Data sheet rows per contract
@@ -196,7 +197,7 @@ def summary(book: Book, ctx: Context) -> Sheet:
     # next actions due
     _section(s, r, "Next actions due", 10)
     r += 1
-    nxt = [x for x in ctx.actions if x.is_open][:10]
+    nxt = sorted((x for x in ctx.actions if x.is_open), key=lambda x: (x.due or date.max, x.key))[:10]
     acols = [
         Col("Due", "date", 0, lambda x: x.due),
         Col("Severity", "text", 0, lambda x: x.severity),
@@ -617,6 +618,7 @@ def actions(book: Book, ctx: Context) -> Sheet:
     s.text(3, 1, "As-of date (overdue = due before it)", "label_free")
     s.date(3, 3, a.as_of, "input_date")
     asof = s.ref(3, 3)
+    holding = {f.key for f in a.findings}
     cols = [
         Col("Action", "text_wrap", 46, lambda x: x.title),
         Col("Kind", "text", 10, lambda x: x.kind),
@@ -625,30 +627,31 @@ def actions(book: Book, ctx: Context) -> Sheet:
         Col("Due", "date", 11, lambda x: x.due),
         Col("Status", "text", 12, lambda x: x.status),
         Col("Overdue", "text", 9, lambda x: None),
-        Col("Notes", "text_wrap", 30, lambda x: x.notes),
-        Col("Detail", "text_wrap", 60, lambda x: x.detail),
-        Col("Opened", "datetime", 12, lambda x: x.opened_at),
-        Col("Resolved", "datetime", 12, lambda x: x.resolved_at),
+        Col("Notes", "text_wrap", 30, lambda x: x.notes or None),
+        Col("Detail", "text_wrap", 60, lambda x: x.detail or None),
+        Col(f"Holds at {a.as_of:%Y-%m-%d}", "text", 12, lambda x: "yes" if x.key in holding else "no"),
+        Col("Opened (data date)", "date", 12, lambda x: x.opened_at),
+        Col("Resolved (data date)", "date", 12, lambda x: x.resolved_at),
+        Col("Days to resolve", "int", 9, lambda x: x.days_to_resolve),
         Col("Resolution", "text", 10, lambda x: x.resolution),
+        Col("Why resolved", "text_wrap", 40, lambda x: x.resolution_reason or None),
         Col("Key", "text_wrap", 36, lambda x: x.key),
     ]
     c_due, c_status, c_over = (_col_of(cols, h) for h in ("Due", "Status", "Overdue"))
-    c_open, c_res, c_sev = (_col_of(cols, h) for h in ("Opened", "Resolved", "Severity"))
+    c_res, c_sev = (_col_of(cols, h) for h in ("Resolution", "Severity"))
     L = get_column_letter
     headers = [c.header for c in cols]
-    kinds = [c.kind if c.kind != "datetime" else "date" for c in cols]
+    kinds = [c.kind for c in cols]
     rows = [[c.get(x) for c in cols] for x in ctx.actions]
     hr = HEADER_ROW + 1  # row 3 holds the as-of input
     first, last = s.table("Actions", hr, 1, headers, rows, kinds, empty_note="no actions")
     for i, x in enumerate(ctx.actions):
         r = first + i
-        for col, v in ((c_open, x.opened_at), (c_res, x.resolved_at)):
-            if isinstance(v, datetime):
-                s.date(r, col, v, "datetime")
         f = s.ref(r, c_due, absolute=False)
         st = s.ref(r, c_status, absolute=False)
-        s.formula(r, c_over, f'=IF(AND({f}<>"",{f}<{asof},OR({st}="open",{st}="in_progress")),"overdue","")',
-                  "overdue" if x.overdue(a.as_of) else "", "text")
+        res = s.ref(r, c_res, absolute=False)
+        s.formula(r, c_over, f'=IF(AND({f}<>"",{f}<{asof},OR({st}="open",{st}="in_progress"),{res}=""),'
+                             '"overdue","")', "overdue" if x.overdue(a.as_of) else "", "text")
     s.widths([c.width for c in cols])
     s.freeze(hr + 1, 2)
     s.print_setup((hr, hr))
@@ -659,11 +662,11 @@ def actions(book: Book, ctx: Context) -> Sheet:
                             promptTitle="Status", prompt="open, in_progress, done or wont_fix")
         dv.add(f"{L(c_status)}{first}:{L(c_status)}{last}")
         s.ws.data_validations.append(dv)
-        due, st = f"${L(c_due)}{first}", f"${L(c_status)}{first}"
+        due, st, res = f"${L(c_due)}{first}", f"${L(c_status)}{first}", f"${L(c_res)}{first}"
         whole = f"A{first}:{L(len(cols))}{last}"
-        s.fill_rule(whole, f'AND({due}<>"",{due}<{asof},OR({st}="open",{st}="in_progress"))',
+        s.fill_rule(whole, f'AND({due}<>"",{due}<{asof},OR({st}="open",{st}="in_progress"),{res}="")',
                     palette.VERMILLION, light=0.7)
-        s.fill_rule(whole, f'OR({st}="done",{st}="wont_fix")', palette.GREY, light=0.75)
+        s.fill_rule(whole, f'OR({st}="done",{st}="wont_fix",{res}<>"")', palette.GREY, light=0.75)
         s.category_rules(c_sev, first, last, {k: v for k, v in palette.SEVERITY_COLORS.items()
                                               if k in ("high", "medium", "low")})
     return s

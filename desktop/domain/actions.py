@@ -31,13 +31,24 @@ Rules:
   Key ``anomaly:<dimension>:<value>:<YYYY-MM-DD>``.
 
 Order: severity (high, medium, low), then due date (none last), then key.
+
+The checklist (``Action``, ``reconcile``) is documented in docs/domain.md "The actions
+checklist": what a person sets (status, owner, notes) only a person changes; a finding resolves
+by itself only when the data of a reporting date on or after the one it was last seen at no
+longer produces it (``why_resolved`` says why); every date on an action is a data date, so days
+to resolve never mix in the wall clock.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import statistics
 from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 
@@ -274,3 +285,218 @@ def build_findings(analysis: Analysis, settings: Settings | None = None) -> tupl
         uniq.setdefault(f.key, f)
     return tuple(sorted(uniq.values(), key=lambda f: (_SEV_ORDER.get(f.severity, 9),
                                                       f.due or date.max, f.key)))
+
+
+# --- the actions checklist ----------------------------------------------------------------------
+
+ACTION_STATUSES = ("open", "in_progress", "done", "wont_fix")
+OPEN_STATUSES = ("open", "in_progress")
+CLOSED_STATUSES = ("done", "wont_fix")
+RESOLUTIONS = ("data", "analyst")
+
+
+@dataclass(frozen=True)
+class Action:
+    """One item of the checklist: a finding (the app's) and what people set (theirs).
+
+    The app owns kind, severity, title, finding_owner, due, detail, ref (the finding as last
+    seen), opened_at / last_seen and a resolution by data. A person owns status, notes and
+    assigned_owner, and closing (done / won't fix). Every date is a data date (an as-of date of
+    the analysis), never the wall clock.
+    """
+
+    key: str
+    kind: str
+    severity: str
+    title: str
+    finding_owner: str | None  # the owner the finding names
+    due: date | None
+    status: str  # ACTION_STATUSES, set by a person (a new action is open)
+    notes: str  # set by a person
+    opened_at: date  # data date the finding was first seen
+    resolved_at: date | None = None  # data date of the resolution (by data or by a person)
+    detail: str = ""
+    resolution: str | None = None  # None while open; 'data' | 'analyst'
+    resolution_reason: str = ""  # "resolved by data of 2026-11-30: pacing back to on pace"
+    last_seen: date | None = None  # latest data date the finding was produced
+    ref: dict[str, Any] = field(default_factory=dict)
+    assigned_owner: str | None = None  # set by a person; wins over the finding's owner
+
+    @property
+    def owner(self) -> str | None:
+        """The owner in charge: the person assigned, else the finding's owner."""
+        return self.assigned_owner or self.finding_owner
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolution is None
+
+    def overdue(self, as_of: date) -> bool:
+        return self.is_open and self.due is not None and self.due < as_of
+
+    @property
+    def days_to_resolve(self) -> int | None:
+        """Data days from the first sighting to the resolution (both data dates)."""
+        if self.resolved_at is None:
+            return None
+        return (self.resolved_at - self.opened_at).days
+
+    @classmethod
+    def from_finding(cls, f: Finding, as_of: date) -> Action:
+        return cls(key=f.key, kind=f.kind, severity=f.severity, title=f.title, finding_owner=f.owner,
+                   due=f.due, status="open", notes="", opened_at=as_of, detail=f.detail or "",
+                   last_seen=as_of, ref=dict(f.ref or {}))
+
+
+def checklist_order(actions: Iterable[Action]) -> list[Action]:
+    """Open first, then due date (none last), severity (high, medium, low), key."""
+    return sorted(actions, key=lambda a: (not a.is_open, a.due or date.max,
+                                          _SEV_ORDER.get(a.severity, 9), a.key))
+
+
+def reconcile(existing: Mapping[str, Action], findings: Iterable[Finding], as_of: date,
+              checklist_date: date | None,
+              why: Callable[[str], str] | None = None) -> tuple[list[Action], date | None]:
+    """The checklist after the findings of the reporting analysis at ``as_of``.
+
+    Returns (the new or changed actions, the checklist's data date). ``checklist_date`` is the
+    latest reporting date the checklist has seen. A reporting date before it is a look back: no
+    action changes. Otherwise a new key opens an action (opened_at = last_seen = as_of); a key
+    seen again takes the finding's fields and last_seen = as_of, and an action the data had
+    resolved is open again (a person's status, owner and notes were never touched); an open
+    action whose finding is gone is resolved by data: resolution 'data', resolved_at = as_of,
+    the reason from ``why(key)``. Actions a person closed stay closed.
+    """
+    if checklist_date is not None and as_of < checklist_date:
+        return [], checklist_date
+    latest: dict[str, Finding] = {}
+    for f in findings:
+        latest[f.key] = f
+    changed: list[Action] = []
+    for key, f in latest.items():
+        a = existing.get(key)
+        if a is None:
+            changed.append(Action.from_finding(f, as_of))
+            continue
+        new = dataclasses.replace(a, kind=f.kind, severity=f.severity, title=f.title, finding_owner=f.owner,
+                                  due=f.due, detail=f.detail or "", ref=dict(f.ref or {}), last_seen=as_of)
+        if a.resolution == "data":  # it is back in the data
+            if a.status in CLOSED_STATUSES:  # a person closed it meanwhile: that decision stays
+                new = dataclasses.replace(new, resolution="analyst", resolution_reason="")
+            else:
+                new = dataclasses.replace(new, resolution=None, resolved_at=None, resolution_reason="")
+        if new != a:
+            changed.append(new)
+    for key, a in existing.items():
+        if key in latest or not a.is_open:
+            continue
+        reason = (why(key) if why is not None else "") or "the finding is no longer produced"
+        changed.append(dataclasses.replace(
+            a, resolution="data", resolved_at=max(as_of, a.opened_at),
+            resolution_reason=f"resolved by data of {as_of:%Y-%m-%d}: {reason}"))
+    return changed, as_of
+
+
+def person_change(a: Action, checklist_date: date | None, *, status: str | None = None,
+                  notes: str | None = None, owner: str | None = None) -> Action:
+    """What a person's change makes of an action. Closing (done / won't fix) an open action
+    resolves it as 'analyst' on the checklist's data date (never before it was opened);
+    reopening an action a person had closed clears that; a resolution by data stays (the data
+    says so) until the finding comes back. ``owner`` '' clears the assignment."""
+    if status is not None and status not in ACTION_STATUSES:
+        raise ValueError(f"unknown action status {status!r}; one of {', '.join(ACTION_STATUSES)}")
+    new = a
+    if notes is not None:
+        new = dataclasses.replace(new, notes=str(notes))
+    if owner is not None:
+        new = dataclasses.replace(new, assigned_owner=" ".join(str(owner).split()) or None)
+    if status is not None and status != a.status:
+        new = dataclasses.replace(new, status=status)
+        if status in CLOSED_STATUSES and a.resolution is None:
+            day = max(checklist_date or a.opened_at, a.opened_at)
+            new = dataclasses.replace(new, resolution="analyst", resolved_at=day, resolution_reason="")
+        elif status in OPEN_STATUSES and a.resolution == "analyst":
+            new = dataclasses.replace(new, resolution=None, resolved_at=None, resolution_reason="")
+    return new
+
+
+def why_resolved(key: str, analysis: Analysis) -> str:
+    """Why the finding ``key`` is not produced by ``analysis`` (the words after "resolved by
+    data of <date>: ")."""
+    kind, _, rest = key.partition(":")
+    as_of = analysis.as_of
+    if kind == "contract":
+        cid = rest.rsplit(":", 1)[0]
+        c = next((c for c in analysis.contracts if c.contract_id == cid), None)
+        if c is None:
+            return f"contract {cid} is no longer in the commit schedule"
+        if c.outcome_text:
+            return f"the term is over ({c.outcome_text})"
+        if c.band is None:
+            return "nothing expected to date yet"
+        return f"pacing {'back to' if c.band == 'on_pace' else 'now'} {c.band.replace('_', ' ')} ({_pct(c.pacing_ratio)})"
+    if kind == "budget":
+        alloc, _, month = rest.rpartition(":")
+        b = next((b for b in analysis.budgets if b.allocation == alloc and b.month == month), None)
+        if b is None:
+            return f"budget line '{alloc}' {month} is no longer in the budgets"
+        if _stale_month(month, as_of):
+            return f"{month_label(month)} is history (before the month preceding {as_of:%Y-%m-%d})"
+        return (f"severity now {b.severity}, tier {b.alert_tier} (forecast "
+                f"{_pct(_ratio(b.forecast, b.budget))} of budget)")
+    if kind in ("flag", "invoice"):
+        inv_id = rest.split(":", 1)[0]
+        inv = next((i for i in analysis.invoices if i.invoice_id == inv_id), None)
+        if inv is None:
+            return f"invoice {inv_id} is no longer in the invoices"
+        if kind == "flag":
+            return "the line is no longer flagged"
+        return f"invoice now {inv.status.replace('_', ' ')} (variance {_pct(inv.variance_pct)})"
+    if kind == "anomaly":
+        day = rest.rsplit(":", 1)[-1]
+        try:
+            spike = date.fromisoformat(day)
+        except ValueError:
+            return "no longer an anomaly"
+        if spike < as_of - timedelta(days=ANOMALY_RECENT_DAYS - 1):
+            return f"the spike of {day} is older than {ANOMALY_RECENT_DAYS} days"
+        return "no longer an anomaly"
+    return "the finding is no longer produced"
+
+
+def _ratio(num: Decimal | None, den: Decimal | None) -> float | None:
+    if num is None or den is None or den == 0:
+        return None
+    return float(num / den)
+
+
+@dataclass(frozen=True)
+class ResolutionReport:
+    """How long resolved actions took, in data days (Action.days_to_resolve)."""
+
+    closed: tuple[Action, ...]
+    open_count: int
+    count: int
+    mean_days: float | None
+    median_days: float | None
+    max_days: int | None
+    by_kind: dict[str, dict[str, float | int | None]]
+
+
+def resolution_report(actions: Iterable[Action]) -> ResolutionReport:
+    acts = list(actions)
+    closed = tuple(a for a in acts if not a.is_open and a.resolved_at is not None)
+
+    def summary(items: list[Action]) -> dict[str, float | int | None]:
+        days = [a.days_to_resolve for a in items if a.days_to_resolve is not None]
+        return {"count": len(days),
+                "mean_days": statistics.fmean(days) if days else None,
+                "median_days": float(statistics.median(days)) if days else None,
+                "max_days": max(days) if days else None}
+
+    total = summary(list(closed))
+    by_kind = {k: summary([a for a in closed if a.kind == k]) for k in sorted({a.kind for a in closed})}
+    return ResolutionReport(closed=closed, open_count=sum(1 for a in acts if a.is_open),
+                            count=int(total["count"] or 0), mean_days=total["mean_days"],
+                            median_days=total["median_days"], max_days=total["max_days"],
+                            by_kind=by_kind)  # type: ignore[arg-type]

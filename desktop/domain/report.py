@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from desktop.domain.actions import Action
 from desktop.domain.money import fmt_money, fmt_money_human
 from desktop.domain.portfolio import portfolio
 from desktop.domain.results import (
@@ -144,11 +145,9 @@ def _action(a: Any) -> dict[str, Any]:
 
 
 def _fresh_action(f: Finding, as_of: date) -> dict[str, Any]:
-    """A finding as a checklist action nobody has touched yet: open, no notes, opened and last
-    seen on the as-of date (what the workspace records for a finding it sees the first time)."""
-    values = {n: getattr(f, n) for n in _FINDING_FIELDS}
-    values.update(status="open", notes="", opened_at=as_of, resolved_at=None, resolution=None, last_seen=as_of)
-    return {n: _value(values[n]) for n in _action_keys(list(values))}
+    """A finding as a checklist action nobody has touched yet (the one action record,
+    desktop.domain.actions.Action: open, no notes, opened and last seen on the as-of date)."""
+    return _action(Action.from_finding(f, as_of))
 
 
 def to_json_dict(analysis: Analysis, actions: Sequence[Any] | None = None) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The workspace side of the CLI (wired into desktop/cli.py):
 
     python -m desktop import --workspace W.commitdesk FILE ...   [--kind K] [--replace]
-    python -m desktop actions --workspace W.commitdesk            [--all] [--as-of YYYY-MM-DD]
+    python -m desktop actions --workspace W.commitdesk            [--all] [--as-of YYYY-MM-DD (a view)]
     python -m desktop analyze|brief --workspace W.commitdesk ...  (load_workspace)
 
 Exit status: 0 success; 2 when a file was not imported (unreadable, duplicate, rejected rows in
@@ -15,12 +15,13 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from desktop.domain.actions import Action
 from desktop.domain.errors import InputError
 from desktop.domain.inputs import Inputs
 from desktop.domain.results import ImportReport
 from desktop.domain.settings import Settings
 from desktop.store.errors import DuplicateImport, WorkspaceError, WorkspaceLocked
-from desktop.store.workspace import Action, Workspace
+from desktop.store.workspace import Workspace
 
 # a rejected row in these kinds makes every figure wrong: such a file is not imported
 REFERENCE_KINDS = ("commitments", "budgets", "rate_card", "org_map", "fx_rates")
@@ -87,20 +88,26 @@ def cmd_import(args: argparse.Namespace, out: TextIO | None = None, err: TextIO 
     return 2 if failures else 0
 
 
-def format_action(a: Action) -> str:
+def format_action(a: Action, holds: bool | None = None) -> str:
     due = a.due.isoformat() if a.due else "-"
     status = "" if a.status == "open" else f" [{a.status.replace('_', ' ')}]"
-    return f"{a.key}\t{a.severity}\t{a.owner or '-'}\t{due}\t{a.title}{status}"
+    if a.resolution == "data":
+        status += f" [{a.resolution_reason}]"
+    line = f"{a.key}\t{a.severity}\t{a.owner or '-'}\t{due}\t{a.title}{status}"
+    return line if holds is None else f"{line}\t{'holds' if holds else '-'}"
 
 
 def cmd_actions(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Recompute and sync the checklist (when the workspace can be written), then list the open
-    actions."""
+    """Bring the checklist up to the workspace's data (when it can be written), then list the
+    open actions. ``--as-of`` is a view: the checklist is not changed by it, and a last column
+    says whether each finding holds at that date."""
     from desktop.workspace_analysis import analyse_workspace, sync_checklist
 
     out = out or sys.stdout
     err = err or sys.stderr
-    statuses = None if getattr(args, "all", False) else ("open", "in_progress")
+    show_all = getattr(args, "all", False)
+    as_of = getattr(args, "as_of", None)
+    holding: set[str] | None = None
     try:
         try:
             ws = Workspace.open(args.workspace)
@@ -108,17 +115,22 @@ def cmd_actions(args: argparse.Namespace, out: TextIO | None = None, err: TextIO
             print(f"commitdesk: {exc}\ncommitdesk: listing the actions as last saved.", file=err)
             ws = Workspace.open(args.workspace, readonly=True)
         with ws:
-            if not ws.readonly and ws.batches():
-                as_of = getattr(args, "as_of", None)
-                sync_checklist(ws, analyse_workspace(ws, as_of), as_of_given=as_of is not None)
-            actions = ws.actions(statuses)
+            if ws.batches():
+                if as_of is not None:
+                    view = analyse_workspace(ws, as_of)
+                    holding = {f.key for f in view.findings}
+                    sync_checklist(ws, view, as_of_given=True)
+                elif not ws.readonly:
+                    sync_checklist(ws, analyse_workspace(ws), as_of_given=False)
+            actions = ws.actions() if show_all else [a for a in ws.actions() if a.is_open]
     except WorkspaceError as exc:
         print(f"commitdesk: {exc}", file=err)
         return 2
-    print("key\tseverity\towner\tdue\ttitle", file=out)
+    head = "key\tseverity\towner\tdue\ttitle"
+    print(head if holding is None else f"{head}\tat {as_of:%Y-%m-%d}", file=out)
     for a in actions:
-        print(format_action(a), file=out)
-    label = "actions" if statuses is None else "open actions"
+        print(format_action(a, None if holding is None else a.key in holding), file=out)
+    label = "actions" if show_all else "open actions"
     print(f"{len(actions)} {label}", file=out)
     return 0
 

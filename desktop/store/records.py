@@ -1,12 +1,12 @@
-"""Plain records of the workspace: batches, actions, resolution report, undo steps; ISO date
-helpers and ImportReport (de)serialisation."""
+"""Plain records of the workspace: batches and undo steps; ISO date helpers and ImportReport
+(de)serialisation. The action record is desktop.domain.actions.Action."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -54,43 +54,6 @@ class BatchRecord:
     report: ImportReport
     # possible double counting: usage of the same vendor on the same days from other batches
     overlaps: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Action:
-    key: str
-    kind: str
-    severity: str
-    title: str
-    owner: str | None
-    due: _dt.date | None
-    status: str  # open | in_progress | done | wont_fix
-    notes: str
-    opened_at: _dt.date
-    resolved_at: _dt.date | None
-    detail: str = ""
-    resolution: str | None = None  # 'resolved' (the finding disappeared) | 'analyst'
-    last_seen: _dt.date | None = None
-    ref: dict = field(default_factory=dict)
-
-    @property
-    def resolution_days(self) -> int | None:
-        if self.resolved_at is None:
-            return None
-        return (self.resolved_at - self.opened_at).days
-
-
-@dataclass(frozen=True)
-class ResolutionReport:
-    """How long closed actions took (days from opened_at to resolved_at)."""
-
-    closed: tuple[Action, ...]
-    open_count: int
-    count: int
-    mean_days: float | None
-    median_days: float | None
-    max_days: int | None
-    by_kind: dict[str, dict[str, float | int | None]]
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 APPLICATION_ID = 0x43444B31  # "CDK1"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 CREATE_VERSION = 1  # version of SCHEMA_V1 (new workspaces are then migrated up to SCHEMA_VERSION)
 
 SCHEMA_V1 = """
@@ -94,8 +94,25 @@ CREATE INDEX actions_status ON actions(status);
 
 Migration = Callable[[sqlite3.Connection], None]
 
+
+def _v1_to_v2(conn: sqlite3.Connection) -> None:
+    """Actions keep what people set apart from what the data says (docs/domain.md "The actions
+    checklist"): a resolution by data keeps the person's status and has a reason; a person can
+    assign the owner. Schema 1 closed an action whose finding disappeared as status 'done',
+    resolution 'resolved': it becomes resolution 'data' with status 'open' (the status a person
+    had set before was not kept by schema 1). A person's closing date earlier than the opening
+    is raised to it (schema 1 took the wall clock for it)."""
+    conn.execute("ALTER TABLE actions ADD COLUMN resolution_reason TEXT NOT NULL DEFAULT ''")
+    conn.execute("ALTER TABLE actions ADD COLUMN assigned_owner TEXT")
+    conn.execute("UPDATE actions SET status = 'open', resolution = 'data', resolution_reason = "
+                 "'resolved by data of ' || resolved_at || ': the finding was no longer produced "
+                 "(reason not recorded before workspace schema 2)' WHERE resolution = 'resolved'")
+    conn.execute("UPDATE actions SET resolved_at = opened_at WHERE resolution = 'analyst' "
+                 "AND resolved_at < opened_at")
+
+
 # MIGRATIONS[v] turns schema v into v + 1. Version 1 is the first released schema.
-MIGRATIONS: dict[int, Migration] = {}
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2}
 
 
 def create_schema(conn: sqlite3.Connection) -> None:

@@ -22,44 +22,31 @@ is the separate, explicit ``sync_checklist``.
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
 import sqlite3
-import statistics
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from desktop.domain.errors import InputError
+from desktop.domain.actions import ACTION_STATUSES, Action, ResolutionReport
 from desktop.domain.inputs import Inputs
 from desktop.domain.progress import Progress
 from desktop.domain.results import Finding, ImportReport
 from desktop.domain.settings import Settings
+from desktop.store.actions import ActionStore
 from desktop.store.batches import Batches, file_sha256
 from desktop.store.db import SUFFIX, Database
 from desktop.store.edits import AS_OF_MODES, MAX_UNDO, Edits, UndoStack
 from desktop.store.profiles import Profiles
-from desktop.store.records import (
-    Action,
-    BatchRecord,
-    Edit,
-    ResolutionReport,
-    date_or_none,
-    iso_or_none,
-    report_from_json,
-    report_to_json,
-    to_date,
-)
+from desktop.store.records import BatchRecord, Edit, report_from_json, report_to_json
 from desktop.store.validate import validate_settings
 
-__all__ = ["AS_OF_MODES", "MAX_UNDO", "SUFFIX", "Action", "BatchRecord", "ResolutionReport",
+__all__ = ["ACTION_STATUSES", "AS_OF_MODES", "MAX_UNDO", "SUFFIX", "Action", "BatchRecord", "ResolutionReport",
            "Workspace", "file_sha256", "report_from_json", "report_to_json", "validate_settings"]
 
-ACTION_STATUSES = ("open", "in_progress", "done", "wont_fix")
-CLOSED_STATUSES = ("done", "wont_fix")
 
 
 class Workspace:
@@ -77,7 +64,7 @@ class Workspace:
         self._undo_stack = UndoStack(db)
         self._edits = Edits(db, self._undo_stack, lambda: self.inputs().commitments)
         self._batches = Batches(db, self._profiles, self._edits.settings)
-        self._undo_stack.register("action", self._apply_action_state)
+        self._actions = ActionStore(db, self._undo_stack)
 
     # -- opening / closing -------------------------------------------------------------------
 
@@ -254,144 +241,34 @@ class Workspace:
     def redo(self) -> str | None:
         return self._undo_stack.redo()
 
-    # -- actions -----------------------------------------------------------------------------
-
-    _ACTION_COLS = ("key, kind, severity, title, owner, due, status, notes, opened_at, resolved_at, "
-                    "detail, resolution, last_seen, ref")
-
-    @staticmethod
-    def _action_from_row(r: tuple) -> Action:
-        return Action(key=r[0], kind=r[1], severity=r[2], title=r[3], owner=r[4], due=date_or_none(r[5]),
-                      status=r[6], notes=r[7], opened_at=date_or_none(r[8]), resolved_at=date_or_none(r[9]),
-                      detail=r[10], resolution=r[11], last_seen=date_or_none(r[12]),
-                      ref=json.loads(r[13]) if r[13] else {})
+    # -- actions (desktop/store/actions.py) ---------------------------------------------------
 
     def actions(self, status: str | tuple[str, ...] | None = None) -> list[Action]:
         """Actions ordered: severity (high, medium, low), due date (none last), key."""
-        sql = f"SELECT {self._ACTION_COLS} FROM actions"
-        params: tuple = ()
-        if status is not None:
-            statuses = (status,) if isinstance(status, str) else tuple(status)
-            for s in statuses:
-                if s not in ACTION_STATUSES:
-                    raise InputError(f"unknown action status {s!r}; one of {', '.join(ACTION_STATUSES)}",
-                                     column="status")
-            sql += f" WHERE status IN ({','.join('?' * len(statuses))})"
-            params = statuses
-        sql += (" ORDER BY CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 WHEN 'low' THEN 2 "
-                "ELSE 3 END, due IS NULL, due, key")
-        return [self._action_from_row(r) for r in self._read(sql, params)]
+        return self._actions.all(status)
 
     def action(self, key: str) -> Action | None:
-        rows = self._read(f"SELECT {self._ACTION_COLS} FROM actions WHERE key = ?", (key,))
-        return self._action_from_row(rows[0]) if rows else None
+        return self._actions.get(key)
 
-    def sync_actions(self, findings: tuple[Finding, ...] | list[Finding], as_of: _dt.date) -> None:
-        """Match findings to actions by key: new finding -> open action (opened_at = as_of);
-        a finding seen again updates title/severity/owner/due/detail and keeps status and notes
-        (an action closed because its finding disappeared is reopened); an open or in-progress
-        action whose finding is gone is closed: status done, resolution 'resolved', resolved_at
-        = as_of (never before its opened_at)."""
-        self._require_writable("update the actions checklist")
-        as_of = to_date(as_of)
-        latest: dict[str, Finding] = {}
-        for f in findings:
-            latest[f.key] = f
-        day = as_of.isoformat()
-        with self._write("update the actions checklist") as conn:
-            existing = {r[0]: (r[1], r[2]) for r in conn.execute(
-                "SELECT key, status, resolution FROM actions")}
-            for key, f in latest.items():
-                ref = json.dumps(f.ref, sort_keys=True, default=str) if f.ref else None
-                if key not in existing:
-                    conn.execute(
-                        "INSERT INTO actions(key, kind, severity, title, owner, due, status, notes, "
-                        "opened_at, resolved_at, detail, resolution, last_seen, ref) "
-                        "VALUES (?,?,?,?,?,?,'open','',?,NULL,?,NULL,?,?)",
-                        (key, f.kind, f.severity, f.title, f.owner, iso_or_none(f.due), day, f.detail, day, ref))
-                    continue
-                status, resolution = existing[key]
-                conn.execute(
-                    "UPDATE actions SET kind = ?, severity = ?, title = ?, owner = ?, due = ?, "
-                    "detail = ?, last_seen = ?, ref = ? WHERE key = ?",
-                    (f.kind, f.severity, f.title, f.owner, iso_or_none(f.due), f.detail, day, ref, key))
-                if status == "done" and resolution == "resolved":
-                    conn.execute("UPDATE actions SET status = 'open', resolved_at = NULL, "
-                                 "resolution = NULL WHERE key = ?", (key,))
-            for key, (status, _res) in existing.items():
-                if key not in latest and status in ("open", "in_progress"):
-                    conn.execute("UPDATE actions SET status = 'done', resolution = 'resolved', "
-                                 "resolved_at = max(?, opened_at) WHERE key = ?", (day, key))
-            conn.execute("INSERT INTO meta(key, value) VALUES ('actions_as_of', ?) ON CONFLICT(key) "
-                         "DO UPDATE SET value = excluded.value", (day,))
+    def sync_actions(self, findings: tuple[Finding, ...] | list[Finding], as_of: _dt.date,
+                     why: Callable[[str], str] | None = None, *, stamp: str | None = None) -> None:
+        """Bring the checklist up to the reporting analysis at ``as_of`` (domain ``reconcile``)."""
+        self._actions.sync(findings, as_of, why, stamp=stamp)
 
     def actions_as_of(self) -> _dt.date | None:
-        """The as-of date of the analysis the checklist was last synced with."""
-        rows = self._read("SELECT value FROM meta WHERE key = 'actions_as_of'")
-        return date_or_none(rows[0][0]) if rows else None
+        """The checklist's data date: the latest reporting as-of date it was synced with."""
+        return self._actions.checklist_date()
 
-    def _action_state(self, key: str) -> dict | None:
-        rows = self._read("SELECT status, notes, resolved_at, resolution FROM actions WHERE key = ?",
-                          (key,))
-        if not rows:
-            return None
-        s, n, r, res = rows[0]
-        return {"status": s, "notes": n, "resolved_at": r, "resolution": res}
+    def actions_stamp(self) -> str | None:
+        return self._actions.stamp()
 
-    @staticmethod
-    def _store_action_state(conn: sqlite3.Connection, key: str, state: dict) -> None:
-        conn.execute("UPDATE actions SET status = ?, notes = ?, resolved_at = ?, resolution = ? "
-                     "WHERE key = ?", (state["status"], state["notes"], state["resolved_at"],
-                                       state["resolution"], key))
+    def inputs_stamp(self, reporting_as_of: _dt.date | None) -> str:
+        return self._actions.inputs_stamp(reporting_as_of)
 
     def set_action(self, key: str, status: str | None = None, notes: str | None = None, *,
-                   on: _dt.date | None = None) -> Action:
-        """Analyst change of an action (undoable). Closing (done / won't fix) records the day
-        (``on``, default today) as resolved_at; reopening clears it."""
-        self._require_writable("change the action")
-        before = self._action_state(key)
-        if before is None:
-            raise InputError(f"no action with key {key!r}", column="key")
-        if status is not None and status not in ACTION_STATUSES:
-            raise InputError(f"unknown action status {status!r}; one of {', '.join(ACTION_STATUSES)}",
-                             column="status")
-        after = dict(before)
-        if notes is not None:
-            after["notes"] = str(notes)
-        if status is not None and status != before["status"]:
-            after["status"] = status
-            if status in CLOSED_STATUSES:
-                after["resolved_at"] = (on or _dt.date.today()).isoformat()
-                after["resolution"] = "analyst"
-            else:
-                after["resolved_at"] = None
-                after["resolution"] = None
-        if after != before:
-            with self._write("change the action") as conn:
-                self._store_action_state(conn, key, after)
-            self._push(Edit(f"change action {key}", "action", key, before, after))
-        return self.action(key)  # type: ignore[return-value]
+                   owner: str | None = None) -> Action:
+        """A person's change of an action (undoable); see ActionStore.set."""
+        return self._actions.set(key, status, notes, owner)
 
     def resolution_times(self) -> ResolutionReport:
-        all_actions = self.actions()
-        closed = tuple(a for a in all_actions if a.status in CLOSED_STATUSES and a.resolved_at)
-        open_count = sum(1 for a in all_actions if a.status not in CLOSED_STATUSES)
-
-        def summary(items: list[Action]) -> dict[str, float | int | None]:
-            days = [a.resolution_days for a in items if a.resolution_days is not None]
-            return {"count": len(days),
-                    "mean_days": statistics.fmean(days) if days else None,
-                    "median_days": float(statistics.median(days)) if days else None,
-                    "max_days": max(days) if days else None}
-
-        total = summary(list(closed))
-        by_kind = {k: summary([a for a in closed if a.kind == k])
-                   for k in sorted({a.kind for a in closed})}
-        return ResolutionReport(closed=closed, open_count=open_count, count=int(total["count"] or 0),
-                                mean_days=total["mean_days"], median_days=total["median_days"],
-                                max_days=total["max_days"], by_kind=by_kind)  # type: ignore[arg-type]
-
-    def _apply_action_state(self, conn: sqlite3.Connection, key: str, state: dict) -> None:
-        """Undo/redo of an action change (the action may be gone since)."""
-        if conn.execute("SELECT 1 FROM actions WHERE key = ?", (key,)).fetchone():
-            self._store_action_state(conn, key, state)
+        return self._actions.report()

@@ -14,6 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop.domain.actions import Action
 from desktop.domain.analysis import AnalysisCache
 from desktop.domain.errors import InputError
 from desktop.domain.progress import sub
@@ -117,18 +118,28 @@ class Session(QObject):
         self.failed.emit(exc)
 
     # --- actions ------------------------------------------------------------------------------
-    def _load_actions(self) -> list:
+    def _load_actions(self) -> list[Action]:
         try:
             return self.workspace.actions()
         except WorkspaceError as exc:
             self.failed.emit(exc)
             return []
 
-    def actions(self) -> list:
+    def actions(self) -> list[Action]:
         return list(self._actions)
 
-    def set_action(self, key: str, status: str | None = None, notes: str | None = None) -> None:
-        if self._guard(lambda: self.workspace.set_action(key, status=status, notes=notes)):
+    def checklist_date(self) -> date | None:
+        """The data date the checklist follows (the latest reporting as-of date it was synced
+        with); the As-of control beside it is a view."""
+        try:
+            return self.workspace.actions_as_of()
+        except WorkspaceError:
+            return None
+
+    def set_action(self, key: str, status: str | None = None, notes: str | None = None,
+                   owner: str | None = None) -> None:
+        """A person's change of an action (status, notes, assigned owner)."""
+        if self._guard(lambda: self.workspace.set_action(key, status=status, notes=notes, owner=owner)):
             self._actions = self._load_actions()
             self.actionsChanged.emit()
             self.undoChanged.emit()

@@ -243,31 +243,40 @@ def test_renewal_terms_fall_back_to_the_vendor_commitments(analysis):
 
 
 def test_actions_checklist_from_workspace(analysis):
+    from desktop.domain.actions import Action
+
     acts = [
-        {"key": "k1", "title": "Recover duplicate line", "kind": "invoice_flag", "severity": "high",
-         "owner": "Priya Raman", "due": "2026-11-10", "status": "in_progress", "notes": "=call vendor",
-         "opened_at": "2026-11-01T09:30:00+00:00", "resolved_at": None},
-        {"key": "k2", "title": "Budget RCA", "kind": "budget", "severity": "medium", "owner": "Elena Park",
-         "due": date(2026, 11, 1), "status": "done", "notes": None, "opened_at": datetime(2026, 10, 20, 8, 0),
-         "resolved_at": datetime(2026, 10, 30, 17, 0)},
-        {"key": "k3", "title": "Renewal prep", "kind": "contract", "severity": "low", "owner": None,
-         "due": "2026-12-01", "status": "open", "notes": "", "opened_at": "2026-11-02", "resolved_at": None},
+        Action(key="k1", title="Recover duplicate line", kind="invoice_flag", severity="high",
+               finding_owner="Priya Raman", due=date(2026, 11, 10), status="in_progress", notes="=call vendor",
+               opened_at=date(2026, 11, 1)),
+        Action(key="k2", title="Budget RCA", kind="budget", severity="medium", finding_owner="Elena Park",
+               due=date(2026, 11, 1), status="done", notes="", opened_at=date(2026, 10, 20),
+               resolved_at=date(2026, 10, 30), resolution="analyst"),
+        Action(key="k3", title="Renewal prep", kind="contract", severity="low", finding_owner=None,
+               due=date(2026, 12, 1), status="open", notes="", opened_at=date(2026, 11, 2)),
+        # resolved by newer data while a person had it in progress: not open, not overdue
+        Action(key="k4", title="Spike", kind="anomaly", severity="high", finding_owner=None,
+               due=date(2026, 11, 3), status="in_progress", notes="asked Leo", opened_at=date(2026, 10, 28),
+               resolved_at=date(2026, 11, 15), resolution="data",
+               resolution_reason="resolved by data of 2026-11-15: no longer an anomaly"),
     ]
     data = write_brief(analysis, sections=["actions"], actions=acts)
     ws = load(data)["Actions"]
     cached = load(data, data_only=True)["Actions"]
     rows = table(ws, "Actions")
-    assert [r["Key"] for r in rows] == ["k1", "k3", "k2"]  # open first, by due date
-    assert [r["Status"] for r in rows] == ["in_progress", "open", "done"]
+    assert [r["Key"] for r in rows] == ["k1", "k3", "k2", "k4"]  # open first, then by due date
+    assert [r["Status"] for r in rows] == ["in_progress", "open", "done", "in_progress"]
     assert rows[0]["Notes"] == "=call vendor" and rows[0]["Notes@cell"].quotePrefix
-    assert rows[0]["Opened"] == datetime(2026, 11, 1, 9, 30)
-    assert rows[2]["Resolved"] == datetime(2026, 10, 30, 17, 0)
+    assert rows[0]["Opened (data date)"] == datetime(2026, 11, 1)
+    assert (rows[2]["Resolved (data date)"], rows[2]["Days to resolve"]) == (datetime(2026, 10, 30), 10)
+    assert (rows[3]["Resolution"], rows[3]["Days to resolve"]) == ("data", 18)  # 2026-10-28 -> 11-15
+    assert rows[3]["Why resolved"] == "resolved by data of 2026-11-15: no longer an anomaly"
     over = [cached.cell(r["Overdue@cell"].row, r["Overdue@cell"].column).value for r in rows]
-    assert over[0] == "overdue" and over[1] in ("", None) and over[2] in ("", None)
+    assert over[0] == "overdue" and all(v in ("", None) for v in over[1:])
     assert rows[0]["Overdue@cell"].value.startswith("=IF(AND(E6<>\"\",E6<$C$3,")
     dv = ws.data_validations.dataValidation
     assert len(dv) == 1 and dv[0].type == "list"
-    assert dv[0].formula1 == '"open,in_progress,done,wont_fix"' and str(dv[0].sqref) == "F6:F8"
+    assert dv[0].formula1 == '"open,in_progress,done,wont_fix"' and str(dv[0].sqref) == "F6:F9"
     rules = [r for cf in ws.conditional_formatting for r in cf.rules]
     assert any("$E6<$C$3" in r.formula[0] for r in rules)  # overdue rows highlighted vs the as-of date
     assert cached["C3"].value == datetime(2026, 11, 15)
@@ -443,26 +452,30 @@ def test_burn_up_before_the_term_after_it_and_without_usage(analysis):
 
 
 def test_actions_from_the_workspace_store_records(analysis):
-    from desktop.store.records import Action
+    from desktop.domain.actions import Action
 
+    f0 = analysis.findings[0]
     acts = [
-        Action(key="invoice:OAI-2026-10:variance", kind="invoice_variance", severity="high",
-               title="Invoice =OAI-2026-10 overbilled", owner="Priya Raman", due=date(2026, 11, 12),
-               status="open", notes="", opened_at=date(2026, 11, 5), resolved_at=None,
+        Action(key=f0.key, kind="invoice_variance", severity="high",
+               title="Invoice =OAI-2026-10 overbilled", finding_owner="Priya Raman", due=date(2026, 11, 12),
+               status="open", notes="", opened_at=date(2026, 11, 5),
                detail="Invoiced 125,803.29 USD vs expected 102,100.00 USD"),
         Action(key="budget:Support AI:2026-10", kind="budget", severity="medium", title="Support AI over",
-               owner=None, due=date(2026, 10, 20), status="done", notes="@cap raised", opened_at=date(2026, 10, 18),
-               resolved_at=date(2026, 10, 25), resolution="analyst"),
+               finding_owner=None, assigned_owner="Sam", due=date(2026, 10, 20), status="done",
+               notes="@cap raised", opened_at=date(2026, 10, 18), resolved_at=date(2026, 10, 25),
+               resolution="analyst"),
     ]
     ws = load(write_brief(analysis, sections=["actions", "summary"], actions=acts))
     rows = table(ws["Actions"], "Actions")
-    assert [(r["Key"], r["Status"], r["Notes"], r["Resolution"]) for r in rows] == [
-        ("invoice:OAI-2026-10:variance", "open", None, None),
-        ("budget:Support AI:2026-10", "done", "@cap raised", "analyst")]
+    assert [(r["Key"], r["Status"], r["Notes"], r["Resolution"], r["Owner"]) for r in rows] == [
+        (f0.key, "open", None, None, "Priya Raman"),
+        ("budget:Support AI:2026-10", "done", "@cap raised", "analyst", "Sam")]
+    # which findings hold at the brief's as-of date (the first action's does; the other not)
+    assert [r["Holds at 2026-11-15"] for r in rows] == ["yes", "no"]
     assert rows[0]["Detail"] == "Invoiced 125,803.29 USD vs expected 102,100.00 USD"
     assert rows[0]["Action@cell"].quotePrefix is False  # "Invoice =..." does not start with "="
     assert rows[1]["Notes@cell"].quotePrefix
-    assert rows[1]["Resolved"] == datetime(2026, 10, 25)
+    assert rows[1]["Resolved (data date)"] == datetime(2026, 10, 25)
     kpi = label_values(ws["Summary"], 4, 6)
     assert kpi["Open actions"] == 1 and kpi["Overdue actions"] == 1
 

@@ -174,3 +174,61 @@ def test_invoice_for_a_period_without_usage_is_high():
     (f,) = [x for x in build_findings(analysis(invoices=(inv,)), Settings()) if x.kind == "invoice_variance"]
     assert (f.key, f.severity, f.owner) == ("invoice:INV-7:variance", "high", "olga")
     assert f.title == "Invoice INV-7 (OpenAI) bills 405.50 USD for a period without usage"
+
+
+def test_why_a_finding_is_no_longer_produced():
+    from desktop.domain.actions import why_resolved
+
+    ended = replace(contract("OA-1", None, None, 0.96), outcome="ended_shortfall",
+                    outcome_text="ended: shortfall 27,903.38 owed")
+    a = analysis(contracts=(ended, contract("OA-3", "on_pace", None, 1.0),
+                            contract("OA-4", "overage_watch", "olga", 1.15)), invoices=())
+    assert why_resolved("contract:OA-1:shortfall", a) == "the term is over (ended: shortfall 27,903.38 owed)"
+    assert why_resolved("contract:OA-3:shortfall", a) == "pacing back to on pace (100%)"
+    assert why_resolved("contract:OA-4:shortfall", a) == "pacing now overage watch (115%)"
+    assert why_resolved("contract:GONE:overage", a) == "contract GONE is no longer in the commit schedule"
+    # budget of September at T = 2026-11-20: older than the month before T's month
+    assert why_resolved("budget:Search team:2026-09", a) == \
+        "budget line 'Search team' 2026-09 is no longer in the budgets"
+    sep = replace(a, budgets=(replace(a.budgets[0], month="2026-09"),))
+    assert why_resolved("budget:Search team:2026-09", sep) == \
+        "Sep 2026 is history (before the month preceding 2026-11-20)"
+    # forecast 1,200 of a 1,000 budget = 120 %
+    assert why_resolved("budget:Quiet:2026-11", a) == "severity now low, tier info (forecast 120% of budget)"
+    assert why_resolved("invoice:INV-7:variance", a) == "invoice INV-7 is no longer in the invoices"
+    inv = analysis(invoices=(invoice(status="within_tolerance", variance_pct=0.004),))
+    assert why_resolved("invoice:INV-7:variance", inv) == "invoice now within tolerance (variance 0%)"
+    assert why_resolved("flag:INV-7:duplicate_line:x", inv) == "the line is no longer flagged"
+    # T-29..T is 2026-10-22..2026-11-20
+    assert why_resolved("anomaly:team:Search:2026-10-21", a) == "the spike of 2026-10-21 is older than 30 days"
+    assert why_resolved("anomaly:team:Search:2026-10-22", a) == "no longer an anomaly"
+
+
+def test_reconcile_and_a_persons_change_by_hand():
+    from desktop.domain.actions import Action, person_change, reconcile
+    from desktop.domain.results import Finding
+
+    f1 = Finding("budget:A:2026-11", "budget", "high", "A over", "ana", date(2026, 11, 21))
+    f2 = Finding("contract:C:shortfall", "contract", "low", "C behind", "bo", date(2026, 12, 4))
+    changed, day = reconcile({}, (f1, f2), date(2026, 11, 20), None)
+    assert day == date(2026, 11, 20)
+    acts = {a.key: a for a in changed}
+    assert acts[f1.key] == Action(key=f1.key, kind="budget", severity="high", title="A over", finding_owner="ana",
+                                  due=date(2026, 11, 21), status="open", notes="", opened_at=date(2026, 11, 20),
+                                  last_seen=date(2026, 11, 20))
+    # a person: in progress, assigned to Jon; then closes C on the checklist's date
+    acts[f1.key] = person_change(acts[f1.key], day, status="in_progress", notes="n", owner=" Jon  ")
+    assert (acts[f1.key].owner, acts[f1.key].is_open) == ("Jon", True)
+    acts[f2.key] = person_change(acts[f2.key], day, status="wont_fix")
+    assert (acts[f2.key].resolution, acts[f2.key].resolved_at) == ("analyst", date(2026, 11, 20))
+    # a look back changes nothing
+    assert reconcile(acts, (), date(2026, 11, 1), day) == ([], day)
+    # newer data without A: resolved by data on 2026-11-30, status and notes as the person left them
+    changed, day = reconcile(acts, (f2,), date(2026, 11, 30), day, lambda k: "why")
+    (a,) = [c for c in changed if c.key == f1.key]
+    assert (a.status, a.notes, a.resolution, a.resolved_at, a.days_to_resolve) == (
+        "in_progress", "n", "data", date(2026, 11, 30), 10)
+    assert a.resolution_reason == "resolved by data of 2026-11-30: why"
+    # the person's won't-fix stays, though C is still there
+    (c,) = [c for c in changed if c.key == f2.key]
+    assert (c.status, c.resolution, c.last_seen) == ("wont_fix", "analyst", date(2026, 11, 30))

@@ -64,7 +64,8 @@ OLD_KEYS = {
 NEW_SECTIONS = ("workload_shift", "chargeback", "renewal", "actions")
 # what the checklist adds to a finding; the workspace's Action record has these fields too
 # (tests/test_cli_json.py checks that a workspace's actions carry the same keys)
-ACTION_STATE = {"status", "notes", "opened_at", "resolved_at", "resolution", "last_seen"}
+ACTION_STATE = {"status", "notes", "finding_owner", "opened_at", "resolved_at", "resolution",
+                "resolution_reason", "last_seen", "assigned_owner"}
 CHECKLIST = ["key", "severity", "owner", "due", "status", "notes"]
 
 

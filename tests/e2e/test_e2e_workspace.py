@@ -234,7 +234,9 @@ def test_action_closes_when_its_finding_disappears(tmp_path, capsys):
     assert run(capsys, "import", "--workspace", w, u2)[0] == 0
     assert run(capsys, "actions", "--workspace", w)[1].splitlines()[-1] == "0 open actions"
     every = run(capsys, "actions", "--workspace", w, "--all")[1].splitlines()
-    assert every[1].startswith("contract:C1:shortfall\t") and every[1].endswith("[done]")
+    # resolved by the newer data, with its date and why; the status stays what people set (open)
+    assert every[1].startswith("contract:C1:shortfall\t")
+    assert every[1].endswith(" [resolved by data of 2026-01-31: pacing back to on pace (110%)]")
 
 
 def test_double_counting_warning_in_file_mode(tmp_path, capsys):

@@ -57,8 +57,15 @@ def test_analyze_workspace_json_equals_analyze_files(imported, capsys):
     code, stored, err = run_cli(["analyze", "--workspace", str(imported), "--format", "json",
                                  *extra], capsys)
     assert code == 0, err
-    assert stored == direct
-    report = json.loads(stored)
+    report, files_report = json.loads(stored), json.loads(direct)
+    # every figure agrees; the actions differ on purpose: the workspace's checklist follows its
+    # reporting date (the latest usage date, 2026-11-15), and --as-of 2026-06-15 is a view of the
+    # figures that does not rewrite it, while from files each finding at 2026-06-15 is a fresh action
+    assert {k: v for k, v in report.items() if k != "actions"} == {
+        k: v for k, v in files_report.items() if k != "actions"}
+    with Workspace.open(imported, readonly=True) as ws:
+        assert ws.actions_as_of() == date(2026, 11, 15)
+        assert [a["key"] for a in report["actions"]] == [a.key for a in ws.actions()]
     assert [i["file"] for i in report["imports"]] == [p.name for p in demo_paths()] + [
         p.name for p in EXTRA_USAGE]
     assert report["contracts"], "the demo has contracts"
@@ -123,14 +130,15 @@ def test_workspace_analysis_syncs_actions(tmp_path):
         again = _refresh(ws)
         assert {f.key for f in again.findings} == keys
         assert ws.action(first).status == "in_progress" and ws.action(first).notes == "looking"
-        # removing the invoices makes every invoice finding disappear: their actions close
+        # removing the invoices makes every invoice finding disappear: the data resolves them
         inv_batch = next(b.id for b in ws.batches() if b.kind == "invoices")
         ws.remove_batch(inv_batch)
         third = _refresh(ws)
-        gone = {a.key for a in ws.actions() if a.resolution == "resolved"}
+        gone = {a.key for a in ws.actions() if a.resolution == "data"}
         assert gone == keys - {f.key for f in third.findings}
         assert gone and all(k.startswith(("flag:", "invoice:")) for k in gone)
         assert all(ws.action(k).resolved_at == third.as_of for k in gone)
+        assert all("is no longer in the invoices" in ws.action(k).resolution_reason for k in gone)
 
 
 def test_cli_import_prints_reports_and_refuses_duplicates(tmp_path, capsys):
@@ -198,7 +206,7 @@ def test_cli_actions_lists_open_actions(tmp_path, capsys):
                             f"{a.due.isoformat() if a.due else '-'}\t{a.title}")
     # while another process holds the workspace, the saved list is shown read-only
     with Workspace.open(w) as holder:
-        holder.set_action(open_actions[0].key, status="done", on=date(2026, 1, 1))
+        holder.set_action(open_actions[0].key, status="done")
         out_buf, err_buf = io.StringIO(), io.StringIO()
         assert cmd_actions(argparse.Namespace(workspace=w), out=out_buf, err=err_buf) == 0
         assert "listing the actions as last saved" in err_buf.getvalue()

@@ -116,19 +116,20 @@ def test_migration_takes_a_backup_first(ws, ws_path, monkeypatch):
     def add_column(conn):
         conn.execute("ALTER TABLE actions ADD COLUMN priority INTEGER NOT NULL DEFAULT 0")
 
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(schema.MIGRATIONS, 1, add_column)
+    v = schema.SCHEMA_VERSION
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", v + 1)
+    monkeypatch.setitem(schema.MIGRATIONS, v, add_column)
     with Workspace.open(ws_path) as w:
         assert w.backup_path is not None and w.backup_path.exists()
         assert w.inputs().usage.shape[0] == 20
         backup = w.backup_path
-    assert raw_query(ws_path, "PRAGMA user_version") == [(2,)]
+    assert raw_query(ws_path, "PRAGMA user_version") == [(v + 1,)]
     cols = [r[1] for r in raw_query(ws_path, "PRAGMA table_info(actions)")]
     assert "priority" in cols
-    # the backup is the untouched version-1 workspace, complete and openable
-    assert raw_query(backup, "PRAGMA user_version") == [(1,)]
+    # the backup is the untouched previous-version workspace, complete and openable
+    assert raw_query(backup, "PRAGMA user_version") == [(v,)]
     assert raw_query(backup, "SELECT count(*) FROM batches") == [(1,)]
-    assert "schema1-backup" in backup.name
+    assert f"schema{v}-backup" in backup.name
     del original
 
 
@@ -140,11 +141,12 @@ def test_failed_migration_leaves_the_workspace_as_it_was(ws, ws_path, monkeypatc
         conn.execute("ALTER TABLE actions ADD COLUMN priority INTEGER")
         conn.execute("SELECT * FROM no_such_table")
 
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(schema.MIGRATIONS, 1, broken)
+    v = schema.SCHEMA_VERSION
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", v + 1)
+    monkeypatch.setitem(schema.MIGRATIONS, v, broken)
     with pytest.raises(Exception, match="no_such_table"):
         Workspace.open(ws_path)
-    assert raw_query(ws_path, "PRAGMA user_version") == [(1,)]
+    assert raw_query(ws_path, "PRAGMA user_version") == [(v,)]
     assert "priority" not in [r[1] for r in raw_query(ws_path, "PRAGMA table_info(actions)")]
     assert not lock_path_for(ws_path).exists()
 

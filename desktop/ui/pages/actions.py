@@ -3,9 +3,6 @@ status) and resolution times."""
 
 from __future__ import annotations
 
-import statistics
-from datetime import date, datetime
-
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -21,37 +18,24 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain import palette
+from desktop.domain.actions import ACTION_STATUSES, Action, checklist_order, resolution_report
 from desktop.ui import fmt
 from desktop.ui.models.table import Col
 from desktop.ui.pages.base import Page
 from desktop.ui.widgets import DataTable, heading, note, tint
 
-STATUSES = ("open", "in_progress", "done", "wont_fix")
+STATUSES = ACTION_STATUSES
 STATUS_LABELS = {"open": "Open", "in_progress": "In progress", "done": "Done", "wont_fix": "Won't fix"}
-SEV_ORDER = {"high": 0, "medium": 1, "low": 2}
+# the status filter: index 0 open (not resolved), 1 all, then each status, then resolved by data
+STATUS_FILTERS = ("Open or in progress", "All", *(STATUS_LABELS[s] for s in STATUSES), "Resolved by data")
 
 
-def _day(v) -> date | None:
-    if v is None or v == "":
-        return None
-    if isinstance(v, datetime):
-        return v.date()
-    if isinstance(v, date):
-        return v
-    return datetime.fromisoformat(str(v)).date()
-
-
-def resolution_days(a) -> float | None:
-    opened, resolved = getattr(a, "opened_at", None), getattr(a, "resolved_at", None)
-    if not opened or not resolved:
-        return None
-    o = opened if isinstance(opened, datetime) else datetime.fromisoformat(str(opened))
-    r = resolved if isinstance(resolved, datetime) else datetime.fromisoformat(str(resolved))
-    if isinstance(opened, date) and not isinstance(opened, datetime):
-        o = datetime(opened.year, opened.month, opened.day)
-    if isinstance(resolved, date) and not isinstance(resolved, datetime):
-        r = datetime(resolved.year, resolved.month, resolved.day)
-    return max(0.0, (r.replace(tzinfo=None) - o.replace(tzinfo=None)).total_seconds() / 86400)
+def resolution_label(a: Action) -> str:
+    if a.resolution == "data":
+        return a.resolution_reason[:1].upper() + a.resolution_reason[1:] if a.resolution_reason else "Resolved by data"
+    if a.resolution == "analyst":
+        return f"{STATUS_LABELS.get(a.status, a.status)} (set by a person)"
+    return ""
 
 
 class ActionsPage(Page):
@@ -78,11 +62,14 @@ class ActionsPage(Page):
         bar.addWidget(self.severity)
         bar.addWidget(QLabel("Status"))
         self.status = QComboBox()
-        self.status.addItems(["Open or in progress", "All"] + [STATUS_LABELS[s] for s in STATUSES])
+        self.status.addItems(list(STATUS_FILTERS))
         self.status.currentIndexChanged.connect(self._filter)
         bar.addWidget(self.status)
         bar.addStretch(1)
         lay.addLayout(bar)
+        # which data the checklist follows, and what the As-of control shows (a view)
+        self.view_note = note("")
+        lay.addWidget(self.view_note)
 
         split = QSplitter(Qt.Orientation.Vertical)
         self.table = DataTable()
@@ -97,7 +84,7 @@ class ActionsPage(Page):
         row = QHBoxLayout()
         self.buttons = {}
         for s in STATUSES:
-            b = QPushButton(f"Mark {STATUS_LABELS[s].lower()}" if s != "open" else "Reopen")
+            b = QPushButton(f"Mark {STATUS_LABELS[s].lower()}")
             b.clicked.connect(lambda _=False, s=s: self.set_status(s))
             row.addWidget(b)
             self.buttons[s] = b
@@ -110,6 +97,12 @@ class ActionsPage(Page):
         save = QPushButton("Save notes")
         save.clicked.connect(self.save_notes)
         row.addWidget(save)
+        row.addWidget(QLabel("Owner"))
+        self.assign = QLineEdit()
+        self.assign.setPlaceholderText("assign to…")
+        self.assign.setMaximumWidth(200)
+        self.assign.returnPressed.connect(self.save_owner)
+        row.addWidget(self.assign)
         goto = QPushButton("Open source rows")
         goto.clicked.connect(lambda: self._open_source(None))
         row.addWidget(goto)
@@ -131,34 +124,48 @@ class ActionsPage(Page):
     def _reload(self) -> None:
         keep = self.table.selected_source_rows()
         keep_keys = {self._actions[r].key for r in keep if r < len(self._actions)}
-        acts = sorted(self.session.actions(),
-                      key=lambda x: (x.status in ("done", "wont_fix"), SEV_ORDER.get(x.severity, 9),
-                                     _day(x.due) or date.max, x.title))
+        acts = checklist_order(self.session.actions())
         self._actions = acts
-        as_of = self.analysis.as_of if self.analysis is not None else date.today()
-        res = [resolution_days(x) for x in acts]
+        a = self.analysis
+        view = a.as_of if a is not None else None
+        holding = {f.key for f in a.findings} if a is not None else set()
+        followed = self.session.checklist_date()
+        at = f"At {view:%Y-%m-%d}" if view is not None else "At the viewed date"
         m = self.table.table_model
         m.set_columns([
             Col.text("Severity", [fmt.label(x.severity) for x in acts]),
             Col.text("Action", [x.title for x in acts]),
             Col.text("Kind", [fmt.label(x.kind) for x in acts]),
             Col.text("Owner", [x.owner or "" for x in acts]),
-            Col.date("Due", [_day(x.due) for x in acts]),
+            Col.date("Due", [x.due for x in acts]),
             Col.text("Status", [STATUS_LABELS.get(x.status, x.status) for x in acts]),
+            Col.text(at, ["holds" if x.key in holding else "—" for x in acts]),
+            Col.text("Resolution", [resolution_label(x) for x in acts]),
             Col.text("Notes", [x.notes or "" for x in acts]),
-            Col.date("Opened", [_day(x.opened_at) for x in acts]),
-            Col.date("Resolved", [_day(x.resolved_at) for x in acts]),
-            Col.num("Days to resolve", [r for r in res], digits=1),
+            Col.date("Opened", [x.opened_at for x in acts]),
+            Col.date("Resolved", [x.resolved_at for x in acts]),
+            Col.num("Days to resolve", [x.days_to_resolve for x in acts], digits=0),
         ])
-        overdue = np.array([x.status in ("open", "in_progress") and _day(x.due) is not None and _day(x.due) < as_of
-                            for x in acts], dtype=bool)
+        if followed is None:
+            self.view_note.setText("")
+        elif view is None or view == followed:
+            self.view_note.setText(f"The checklist follows the data as of {followed:%Y-%m-%d}: a finding the "
+                                   "newer data no longer produces is resolved by data, with the reason; status, "
+                                   "owner and notes change only when you change them.")
+        else:
+            side = "earlier" if view < followed else "later"
+            self.view_note.setText(
+                f"Viewing {view:%Y-%m-%d}, {side} than the data the checklist follows ({followed:%Y-%m-%d}): "
+                f"a view, not an edit. '{at}' shows which findings hold at {view:%Y-%m-%d}; statuses, owners "
+                "and notes are as people set them.")
+        overdue = np.array([view is not None and x.overdue(view) for x in acts], dtype=bool)
         self._overdue = overdue
         sev = [x.severity for x in acts]
         m.cell_colors = {0: lambda r: tint(palette.severity_color(sev[r]), 110)}
         m.palette = [tint(palette.VERMILLION, 45), tint(palette.GREY, 40)]
-        done = np.array([x.status in ("done", "wont_fix") for x in acts], dtype=bool)
+        done = np.array([not x.is_open for x in acts], dtype=bool)
         m.row_colors = np.where(overdue, 0, np.where(done, 1, -1)).astype(np.int64)
-        m.row_tooltips = lambda r: acts[r].detail or acts[r].title
+        m.row_tooltips = lambda r: acts[r].resolution_reason or acts[r].detail or acts[r].title
         owners = sorted({x.owner for x in acts if x.owner}, key=str.casefold)
         keep_owner = self.owner.currentText()
         self.owner.blockSignals(True)
@@ -168,24 +175,24 @@ class ActionsPage(Page):
         self.owner.setCurrentIndex(max(0, self.owner.findText(keep_owner)))
         self.owner.blockSignals(False)
         self._filter()
-        self.table.setColumnWidth(1, 430)  # leaves the Notes column room on a 1440 px screen
+        self.table.setColumnWidth(1, 360)  # leaves the view and resolution columns room on 1440 px
+        self.table.setColumnWidth(m.column_index("Resolution"), 260)
         if keep_keys:
             self.table.select_source_rows([i for i, x in enumerate(acts) if x.key in keep_keys])
-        self._times(acts, res)
+        self._times(acts)
 
-    def _times(self, acts, res) -> None:
-        done = [(x, r) for x, r in zip(acts, res, strict=True) if r is not None]
-        n_open = sum(1 for x in acts if x.status in ("open", "in_progress"))
+    def _times(self, acts: list[Action]) -> None:
+        rep = resolution_report(acts)
         n_over = int(self._overdue.sum()) if len(acts) else 0
-        if not done:
-            self.times.setText(f"{n_open} open ({n_over} overdue); none resolved yet.")
+        if not rep.count:
+            self.times.setText(f"{rep.open_count} open ({n_over} overdue); none resolved yet.")
             return
-        parts = [f"{n_open} open ({n_over} overdue); {len(done)} resolved: median "
-                 f"{statistics.median(r for _, r in done):.1f} days, mean {statistics.fmean(r for _, r in done):.1f}"]
-        for s in ("high", "medium", "low"):
-            rs = [r for x, r in done if x.severity == s]
-            if rs:
-                parts.append(f"{s} {statistics.median(rs):.1f} d (n={len(rs)})")
+        parts = [f"{rep.open_count} open ({n_over} overdue); {rep.count} resolved: median "
+                 f"{rep.median_days:.1f} data days, mean {rep.mean_days:.1f}"]
+        for sev in ("high", "medium", "low"):
+            sub = resolution_report(x for x in rep.closed if x.severity == sev)
+            if sub.count:
+                parts.append(f"{sev} {sub.median_days:.1f} d (n={sub.count})")
         self.times.setText(" · ".join(parts))
 
     def _filter(self, *_):
@@ -204,9 +211,11 @@ class ActionsPage(Page):
             mask &= np.array([x.severity == s.lower() for x in acts], dtype=bool)
         st = self.status.currentIndex()
         if st == 0:
-            mask &= np.array([x.status in ("open", "in_progress") for x in acts], dtype=bool)
-        elif st >= 2:
+            mask &= np.array([x.is_open for x in acts], dtype=bool)
+        elif 2 <= st < 2 + len(STATUSES):
             mask &= np.array([x.status == STATUSES[st - 2] for x in acts], dtype=bool)
+        elif st == 2 + len(STATUSES):
+            mask &= np.array([x.resolution == "data" for x in acts], dtype=bool)
         m.set_filter("filters", mask)
 
     def _current(self):
@@ -218,8 +227,11 @@ class ActionsPage(Page):
         if x is None:
             return
         self.notes.setText(x.notes or "")
+        self.assign.setText(x.assigned_owner or "")
+        self.assign.setPlaceholderText(x.finding_owner or "assign to…")
+        resolved = f" {resolution_label(x)}." if x.resolution else ""
         self.detail.setText(f"<b>{x.title}</b> — {x.detail or ''} Owner {x.owner or 'unassigned'}, due "
-                            f"{_day(x.due) or 'n/a'}, {STATUS_LABELS.get(x.status, x.status).lower()}.")
+                            f"{x.due or 'n/a'}, {STATUS_LABELS.get(x.status, x.status).lower()}.{resolved}")
 
     def set_status(self, status: str) -> None:
         keys = [self._actions[r].key for r in self.table.selected_source_rows()]
@@ -230,6 +242,12 @@ class ActionsPage(Page):
         x = self._current()
         if x is not None:
             self.session.set_action(x.key, notes=self.notes.text())
+
+    def save_owner(self) -> None:
+        """Assign the selected action to a person ('' gives it back to the finding's owner)."""
+        x = self._current()
+        if x is not None:
+            self.session.set_action(x.key, owner=self.assign.text())
 
     def _open_source(self, _index) -> None:
         x = self._current()

@@ -55,7 +55,7 @@ class OverviewPage(Page):
         self.t_actions.clicked.connect(lambda: session.navigate("actions", {"status": "open"}))
         lay.addLayout(grid)
 
-        lay.addWidget(heading("Contracts by pacing band"))
+        lay.addWidget(heading("Contracts by pacing band (an ended term: its outcome)"))
         self.band_row = QHBoxLayout()
         self.band_row.setSpacing(10)
         lay.addLayout(self.band_row)
@@ -162,10 +162,9 @@ class OverviewPage(Page):
 
     def _refresh_actions(self) -> None:
         acts = self.session.actions()
-        open_ = [x for x in acts if x.status in ("open", "in_progress")]
+        open_ = [x for x in acts if x.is_open]
         counts = {s: sum(1 for x in open_ if x.severity == s) for s in ("high", "medium", "low")}
-        overdue = sum(1 for x in open_ if x.due is not None and self.analysis is not None
-                      and x.due < self.analysis.as_of)
+        overdue = sum(1 for x in open_ if self.analysis is not None and x.overdue(self.analysis.as_of))
         self.t_actions.set(f"{len(open_)}", f"high {counts['high']} · medium {counts['medium']} · "
                            f"low {counts['low']} · overdue {overdue}",
                            accent=palette.VERMILLION if counts["high"] else palette.ORANGE if open_ else
