@@ -12,7 +12,7 @@ the parts of the store, each in its own module:
   frames exactly;
 * ``edits``: settings, commitment edits, the as-of mode and the session's undo/redo;
 * ``profiles``: saved column-mapping profiles;
-* the actions checklist (below, in this module).
+* ``actions``: the actions checklist (the record and its rules are desktop.domain.actions).
 
 Reading a workspace never writes to it: the analysis of a workspace is
 ``desktop.workspace_analysis.analyse_workspace``, and updating the checklist from an analysis
