@@ -31,7 +31,7 @@ def analyse_workspace(ws: Workspace, as_of: _dt.date | None = None,
 
 
 def sync_checklist(ws: Workspace, analysis: Analysis, *, as_of_given: bool,
-                   progress: Progress | None = None) -> bool:
+                   progress: Progress | None = None, **options: Any) -> bool:
     """Keep the actions checklist up to date (a write; docs/domain.md "The actions checklist").
 
     The checklist follows the workspace's reporting date (its as-of mode). ``analysis`` at that
@@ -39,7 +39,8 @@ def sync_checklist(ws: Workspace, analysis: Analysis, *, as_of_given: bool,
     whose finding is gone is resolved by data, with the reason. An analysis at a date the
     analyst picked (``as_of_given``) is a view and changes nothing; only when the inputs changed
     since the last sync (an import, an edit, other settings) is the reporting analysis built and
-    synced first. Skipped for a read-only workspace. True when the checklist was synced."""
+    synced first (``options`` go to analyse_workspace, e.g. the session's cache). Skipped for a
+    read-only workspace. True when the checklist was synced."""
     if ws.readonly:
         return False
     reporting = ws.resolve_as_of()
@@ -48,7 +49,7 @@ def sync_checklist(ws: Workspace, analysis: Analysis, *, as_of_given: bool,
         if ws.actions_stamp() == stamp:
             return False
         try:
-            analysis = analyse_workspace(ws, progress=progress)
+            analysis = analyse_workspace(ws, progress=progress, **options)
         except InputError:
             return False  # no reporting date (no usage, no commit period yet): nothing to follow
     ws.sync_actions(analysis.findings, analysis.as_of, lambda key: why_resolved(key, analysis), stamp=stamp)

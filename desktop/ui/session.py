@@ -88,7 +88,7 @@ class Session(QObject):
                     raise
                 analysis = analyse_workspace(ws, date.today(), progress=sub(p, 0.0, 0.85), cache=cache)
                 explicit = True
-            sync_checklist(ws, analysis, as_of_given=explicit)
+            sync_checklist(ws, analysis, as_of_given=explicit, cache=cache)
             prepared = {}
             for i, (name, fn) in enumerate(preparers.items()):
                 p.step(0.85 + 0.15 * i / max(1, len(preparers)), "Preparing tables")
