@@ -235,3 +235,20 @@ def test_explain_rows_lists_each_source_row(tmp_path, capsys):
                                    {"file": "u.csv", "row": 3, "amount": "50.50"}]
     period = next(f for f in d["figures"] if f["section"] == "periods")
     assert period["id"] == "C-1/2026-01-01" and period["rows_total"] == "150.50"
+def test_a_workspace_whose_analysis_fails_exits_2_with_the_reason(tmp_path, capsys):
+    """The CLI side of opening a failing workspace: analyze and brief say why (file, row,
+    column) and exit 2; no brief is written from figures that cannot be computed."""
+    from desktop.resources import demo_files
+
+    ws = tmp_path / "w.commitdesk"
+    overlap = write(tmp_path, "overlap.csv", "contract_id,vendor,period_start,period_end,commitment\n"
+                                             "OAI-2026-RAMP,OpenAI,2026-03-15,2026-05-31,50000.00\n")
+    status, _, err = run(capsys, "import", "--workspace", str(ws), *map(str, demo_files().values()), str(overlap))
+    assert status == 0, err
+    reason = ("overlap.csv, row 2, column 'period_start': commit period 2026-03-15..2026-05-31 of contract "
+              "OAI-2026-RAMP overlaps the period 2026-01-01..2026-03-31")
+    status, out, err = run(capsys, "analyze", "--workspace", str(ws), "--format", "json")
+    assert status == 2 and out == "" and reason in err and "Traceback" not in err
+    status, _, err = run(capsys, "brief", "--workspace", str(ws), "--out", str(tmp_path / "b.xlsx"))
+    assert status == 2 and reason in err
+    assert not (tmp_path / "b.xlsx").exists()

@@ -1,8 +1,12 @@
 """The Excel working brief: Analysis -> .xlsx (openpyxl, write-only). Pure: no Qt, no widgets.
 
-``write_brief(analysis, out=None, *, sections=None, actions=None, raw_usage=False, progress=None)``
-writes ``out`` (atomically: a temporary file in the same folder, then renamed) or returns the
-bytes when ``out`` is None. See docs/brief.md for what each sheet holds.
+``write_brief(analysis, out=None, *, sections=None, actions=None, raw_usage=False, progress=None,
+stale=None)`` writes ``out`` (atomically: a temporary file in the same folder, then renamed) or
+returns the bytes when ``out`` is None. See docs/brief.md for what each sheet holds.
+
+``stale``: the figures no longer match the workspace (a recompute failed since they were
+computed). The brief then opens on the Summary with that line ("OUT OF DATE: ..."; build it with
+``stale_marker``) in a red band under the title, and every other sheet's subtitle says so.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import io
 import os
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from desktop.brief import sheets
@@ -22,7 +26,7 @@ from desktop.brief.raw import add_raw_usage
 from desktop.domain.progress import Progress, ensure, sub
 from desktop.domain.results import Analysis
 
-__all__ = ["SECTIONS", "BriefError", "write_brief"]
+__all__ = ["SECTIONS", "STALE_PREFIX", "BriefError", "stale_marker", "write_brief"]
 
 SECTIONS = ("summary", "pacing", "exposure", "invoices", "budgets", "anomalies", "renewal", "actions",
             "chargeback", "assumptions", "data")
@@ -42,10 +46,20 @@ _BUILDERS = {
 }
 
 RAW_TITLE = "Usage rows"
+STALE_PREFIX = "OUT OF DATE: "
+
+
+def stale_marker(computed_at: datetime, as_of: date, since: str) -> str:
+    """The out-of-date line of a brief whose figures were computed at ``computed_at`` (local
+    time) for ``as_of`` and that no longer match the workspace because of ``since``."""
+    return (f"{STALE_PREFIX}these figures were computed at {computed_at:%Y-%m-%d %H:%M} for as-of "
+            f"{as_of:%Y-%m-%d}; since then: {since.strip().rstrip('.')}.")
 RAW_ROWS_PER_SHEET = MAX_ROWS - 1  # one header row per sheet
 
 
-def _sections(sections: list[str] | None) -> list[str]:
+def _sections(sections: list[str] | None, stale: bool = False) -> list[str]:
+    if stale:  # an out-of-date brief always opens on the Summary, which says so
+        sections = ["summary", *(sections or SECTIONS)]
     if not sections:
         return list(SECTIONS)
     wanted = []
@@ -65,14 +79,15 @@ def _sections(sections: list[str] | None) -> list[str]:
 
 def write_brief(analysis: Analysis, out: Path | str | None = None, *, sections: list[str] | None = None,
                 actions: list | None = None, raw_usage: bool = False,
-                progress: Progress | None = None) -> bytes | None:
+                progress: Progress | None = None, stale: str | None = None) -> bytes | None:
     prog = ensure(progress)
-    wanted = _sections(sections)
+    stale = _stale_text(stale)
+    wanted = _sections(sections, stale is not None)
     tmp = _temporary(Path(out)) if out is not None else None  # fail fast on a bad destination
     book = Book()
     try:
         prog.step(0.0, "Preparing the brief")
-        _build(book, analysis, wanted, actions, raw_usage, prog)
+        _build(book, analysis, wanted, actions, raw_usage, prog, stale)
         if out is None:
             buf = io.BytesIO()
             book.wb.save(buf)
@@ -89,10 +104,17 @@ def write_brief(analysis: Analysis, out: Path | str | None = None, *, sections: 
     return None
 
 
+def _stale_text(stale: str | None) -> str | None:
+    if stale is None or not str(stale).strip():
+        return None
+    text = " ".join(str(stale).split())
+    return text if text.upper().startswith(STALE_PREFIX.strip()) else STALE_PREFIX + text
+
+
 def _build(book: Book, analysis: Analysis, wanted: list[str], actions: list | None, raw_usage: bool,
-           prog: Progress) -> None:
+           prog: Progress, stale: str | None = None) -> None:
     ctx = sheets.Context(analysis=analysis, actions=normalize_actions(actions, analysis),
-                         generated=datetime.now(UTC).replace(tzinfo=None))
+                         generated=datetime.now(UTC).replace(tzinfo=None), stale=stale)
     if "data" in wanted:  # the Data rows are placed first: the Pacing charts point at them
         row = sheets.HEADER_ROW
         for c in analysis.contracts:
@@ -101,7 +123,7 @@ def _build(book: Book, analysis: Analysis, wanted: list[str], actions: list | No
             if rows:
                 ctx.burn_rows[c.contract_id] = (row + 1, row + len(rows))
                 row += len(rows)
-    _properties(book, analysis, wanted)
+    _properties(book, analysis, wanted, stale)
     built = []
     sheets_end = 0.3 if raw_usage else 0.8  # the raw rows are written while saving
     for i, key in enumerate(wanted):
@@ -151,9 +173,9 @@ def _discard(book: Book) -> None:
             pass
 
 
-def _properties(book: Book, analysis: Analysis, wanted: list[str]) -> None:
+def _properties(book: Book, analysis: Analysis, wanted: list[str], stale: str | None = None) -> None:
     p = book.wb.properties
-    p.title = f"CommitDesk working brief as of {analysis.as_of:%Y-%m-%d}"
+    p.title = f"CommitDesk working brief as of {analysis.as_of:%Y-%m-%d}" + (" (OUT OF DATE)" if stale else "")
     p.subject = "AI vendor commitments: pacing, exposure, invoices, budgets, renewal"
     p.creator = "CommitDesk"
     p.lastModifiedBy = "CommitDesk"

@@ -69,6 +69,10 @@ GRID = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 _STYLE_SPECS: dict[str, dict[str, Any]] = {
     "title": {"font": Font(bold=True, size=16, color=argb(palette.BLUE))},
     "subtitle": {"font": Font(italic=True, size=10, color=argb(palette.DARK_GREY))},
+    "subtitle_stale": {"font": Font(italic=True, bold=True, size=10, color=argb(palette.VERMILLION))},
+    "stale": {"font": Font(bold=True, size=12, color="FFFFFFFF"),
+              "fill": PatternFill("solid", fgColor=argb(palette.VERMILLION)),
+              "alignment": Alignment(horizontal="left", vertical="center", wrap_text=True, indent=1)},
     "section": {"font": Font(bold=True, size=12, color=argb(palette.BLUE)),
                 "border": Border(bottom=Side(style="medium", color=argb(palette.BLUE)))},
     "header": {"font": Font(bold=True, color="FFFFFFFF"),
@@ -119,7 +123,7 @@ _STYLE_SPECS: dict[str, dict[str, Any]] = {
 def _top_aligned() -> None:
     """Data cells align to the top, so that a row with wrapped text still reads across."""
     for name, spec in _STYLE_SPECS.items():
-        if name in ("title", "subtitle", "header", "section"):
+        if name in ("title", "subtitle", "subtitle_stale", "header", "section", "stale"):
             continue
         al = spec.get("alignment")
         if al is None:

@@ -40,6 +40,7 @@ class Context:
     burn: dict[str, list[BurnRow]] = field(default_factory=dict)
     burn_rows: dict[str, tuple[int, int]] = field(default_factory=dict)  # Data sheet rows per contract
     data_title: str = "Data"
+    stale: str | None = None  # "OUT OF DATE: ..." when the figures no longer match the workspace
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,9 @@ def _heading(sheet: Sheet, title: str, ctx: Context, note: str = "") -> None:
     sub = f"As of {a.as_of:%Y-%m-%d} · amounts in {a.currency}"
     if note:
         sub += f" · {note}"
-    sheet.text(2, 1, sub, "subtitle")
+    if ctx.stale:
+        sub = "OUT OF DATE (see the Summary) · " + sub
+    sheet.text(2, 1, sub, "subtitle_stale" if ctx.stale else "subtitle")
     sheet.row_height(1, 24)
 
 
@@ -96,6 +99,17 @@ def _band_colours(sheet: Sheet, cols: list[Col], header: str, first: int, last: 
     sheet.category_rules(_col_of(cols, header), first, last, dict(colours))
 
 
+def _stale_band(sheet: Sheet, row: int, text: str, last_col: int) -> None:
+    """The out-of-date line across columns 1..last_col: white on red, wrapped, tall enough."""
+    sheet.text(row, 1, text, "stale")
+    for c in range(2, last_col + 1):
+        sheet.styled(row, c, "stale")
+    sheet.merge(row, 1, row, last_col)
+    per_line = 130  # characters of 12pt bold across the Summary's ten columns
+    lines = max(1, -(-len(text) // per_line))
+    sheet.row_height(row, 18 * lines + 10)
+
+
 # --- Summary -----------------------------------------------------------------------------------
 def summary(book: Book, ctx: Context) -> Sheet:
     a = ctx.analysis
@@ -107,6 +121,8 @@ def summary(book: Book, ctx: Context) -> Sheet:
                  f"{ctx.generated:%Y-%m-%d %H:%M}", "subtitle")
     s.row_height(1, 26)
     s.widths([24, 15, 15, 15, 15, 15, 15, 15, 15, 15])
+    if ctx.stale:
+        _stale_band(s, 3, ctx.stale, 10)
 
     # KPI block: two columns of label/value pairs
     _section(s, 4, "Key figures", 10)

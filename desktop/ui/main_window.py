@@ -1,4 +1,8 @@
-"""The main window: composes the pages, menus, toolbar and status bar. No figures here."""
+"""The main window: composes the pages, menus, toolbar and status bar. No figures here.
+
+Each page sits under a banner that shows the session's figures state (out of date, refreshing);
+a page whose figures could not be computed at all is replaced by the imported rows it is built
+from (``InputsPanel``) until a recompute succeeds."""
 
 from __future__ import annotations
 
@@ -15,14 +19,17 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QMainWindow,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QStackedWidget,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
 from desktop import config
+from desktop.domain import palette
 from desktop.ui.pages.actions import ActionsPage
 from desktop.ui.pages.budgets import BudgetsPage
 from desktop.ui.pages.contracts import ContractsPage
@@ -32,10 +39,23 @@ from desktop.ui.pages.renewal import RenewalPage
 from desktop.ui.pages.roi import RoiPage
 from desktop.ui.pages.usage import UsagePage
 from desktop.ui.session import Session
+from desktop.ui.widgets import Banner, InputsPanel
 from desktop.ui.workers import TaskRunner
 
 PAGE_CLASSES = (OverviewPage, ContractsPage, UsagePage, InvoicesPage, BudgetsPage, RenewalPage, ActionsPage,
                 RoiPage)
+
+# what a page shows when no figures could be computed: page key -> (heading, input table or
+# "batches" or None for a line only). Pages not listed (actions, ROI) need no figures.
+UNANALYSED_VIEWS = {
+    "overview": ("Imported files", "batches"),
+    "contracts": ("Commit schedule as imported", "commitments"),
+    "usage": ("Usage rows as imported", "usage"),
+    "invoices": ("Invoice lines as imported", "invoices"),
+    "budgets": ("Budget lines as imported", "budgets"),
+    "renewal": ("Renewal scenarios", None),
+}
+REFRESHING_DELAY_MS = 250  # a recompute quicker than this does not flash a banner
 
 
 class MainWindow(QMainWindow):
@@ -45,9 +65,13 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.session = session
         self.setAcceptDrops(True)
-        self.setWindowTitle(f"CommitDesk — {session.workspace.path.name}")
+        self._title = f"CommitDesk — {session.workspace.path.name}"
+        self.setWindowTitle(self._title)
         self.pages = [cls(session) for cls in PAGE_CLASSES]
         self.page_by_key = {p.key: p for p in self.pages}
+        self.banners: dict[str, Banner] = {}
+        self.unanalysed_views: dict[str, InputsPanel] = {}
+        self._faces: dict[str, QStackedWidget] = {}  # page key -> [page, its unanalysed view]
 
         self.nav = QListWidget()
         self.nav.setObjectName("nav")
@@ -57,7 +81,7 @@ class MainWindow(QMainWindow):
         self.nav.setFixedWidth(150)
         self.stack = QStackedWidget()
         for p in self.pages:
-            self.stack.addWidget(p)
+            self.stack.addWidget(self._frame(p))
         self.nav.currentRowChanged.connect(self._page_changed)
         central = QWidget()
         row = QHBoxLayout(central)
@@ -66,6 +90,13 @@ class MainWindow(QMainWindow):
         row.addWidget(self.nav)
         row.addWidget(self.stack, 1)
         self.setCentralWidget(central)
+
+        self._pending_export: Path | None = None
+        self.stale_export_box: QMessageBox | None = None
+        self._refreshing_timer = QTimer(self)
+        self._refreshing_timer.setSingleShot(True)
+        self._refreshing_timer.setInterval(REFRESHING_DELAY_MS)
+        self._refreshing_timer.timeout.connect(self._show_state)
 
         self.brief_runner = TaskRunner("brief", self)
         self.brief_runner.finished.connect(self._brief_done)
@@ -80,6 +111,7 @@ class MainWindow(QMainWindow):
         session.message.connect(lambda m: self.statusBar().showMessage(m, 8000))
         session.failed.connect(self._show_failure)
         session.undoChanged.connect(self._undo_state)
+        session.stateChanged.connect(self._state_changed)
         for r in session.runners:
             self._watch(r)
         session.runnerAdded.connect(self._watch)
@@ -88,6 +120,28 @@ class MainWindow(QMainWindow):
         self.wizard = None
 
     # --- building ----------------------------------------------------------------------------
+    def _frame(self, page) -> QWidget:
+        """The page under its banner; for a page that needs figures, a second face that shows
+        the imported rows when there are none."""
+        frame = QWidget()
+        lay = QVBoxLayout(frame)
+        lay.setContentsMargins(12, 8, 12, 0)
+        lay.setSpacing(0)
+        banner = Banner(frame)
+        self.banners[page.key] = banner
+        page.banner = banner  # the page's own banner (tests and screenshots look at it)
+        lay.addWidget(banner)
+        faces = QStackedWidget()
+        faces.addWidget(page)
+        view = UNANALYSED_VIEWS.get(page.key)
+        if view is not None:
+            panel = InputsPanel(view[0], with_table=view[1] is not None)
+            self.unanalysed_views[page.key] = panel
+            faces.addWidget(panel)
+        self._faces[page.key] = faces
+        lay.addWidget(faces, 1)
+        return frame
+
     def _act(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         a = QAction(text, self)
         if shortcut is not None:
@@ -128,11 +182,15 @@ class MainWindow(QMainWindow):
         self.a_redo = self._act("&Redo", self.session.redo, "Ctrl+Y")
         self.a_redo.setShortcuts([QKeySequence("Ctrl+Y"), QKeySequence("Ctrl+Shift+Z")])
         self.a_find = self._act("&Filter…", lambda: self.filter.setFocus(), QKeySequence.StandardKey.Find)
+        self.a_recompute = self._act("&Recompute figures", lambda: self.session.recompute(), "F5",
+                                     "Compute every figure again from the workspace")
         e.addAction(self.a_undo)
         e.addAction(self.a_redo)
         e.addSeparator()
         e.addAction(self.a_find)
         v = mb.addMenu("&View")
+        v.addAction(self.a_recompute)
+        v.addSeparator()
         self.page_actions = []
         for i, p in enumerate(self.pages):
             a = self._act(p.title, lambda _=False, i=i: self.show_page(i), f"Ctrl+{i + 1}")
@@ -181,6 +239,10 @@ class MainWindow(QMainWindow):
 
     def _build_status(self) -> None:
         sb = self.statusBar()
+        self.s_state = QLabel("")
+        self.s_state.setObjectName("figuresState")
+        self.s_state.setVisible(False)
+        sb.addPermanentWidget(self.s_state)
         self.s_workspace = QLabel("")
         self.s_as_of = QLabel("")
         self.s_import = QLabel("")
@@ -238,13 +300,18 @@ class MainWindow(QMainWindow):
     def current_page(self):
         return self.pages[self.stack.currentIndex()]
 
+    def current_view(self):
+        """What the current page shows: the page, or its imported rows when there are no figures."""
+        page = self.current_page()
+        faces = self._faces[page.key]
+        return faces.currentWidget()
+
     def _page_changed(self, index: int) -> None:
         if index < 0:
             return
         self.stack.setCurrentIndex(index)
-        page = self.pages[index]
         if self.filter.text():
-            page.apply_filter(self.filter.text())
+            self.current_view().apply_filter(self.filter.text())
 
     def navigate(self, key: str, ref: dict) -> None:
         page = self.page_by_key.get(key)
@@ -256,7 +323,7 @@ class MainWindow(QMainWindow):
             page.show_ref(ref)
 
     def _filter_changed(self, text: str) -> None:
-        self.current_page().apply_filter(text)
+        self.current_view().apply_filter(text)
 
     # --- as-of -------------------------------------------------------------------------------
     def _as_of_mode(self, latest: bool) -> None:
@@ -279,6 +346,101 @@ class MainWindow(QMainWindow):
             self.as_of.setDate(QDate(a.as_of.year, a.as_of.month, a.as_of.day))
             self.as_of.blockSignals(False)
         self._update_last_import()
+
+    # --- figures state (the session decides; this only shows it) -----------------------------
+    def _state_changed(self) -> None:
+        if self.session.refreshing and self.session.stale_reason is None:
+            # a quick recompute does not flash a band across every page: the status bar shows
+            # its progress at once, the banner after REFRESHING_DELAY_MS
+            if not self._refreshing_timer.isActive() and not self._any_banner("busy"):
+                self._refreshing_timer.start()
+            return
+        self._refreshing_timer.stop()
+        self._show_state()
+        if not self.session.refreshing and self._pending_export is not None:
+            out, self._pending_export = self._pending_export, None
+            self.request_export(out)
+
+    def _any_banner(self, kind: str) -> bool:
+        return any(b.kind == kind for b in self.banners.values())
+
+    def _show_state(self) -> None:
+        s = self.session
+        state = s.figures_state
+        if state == "stale":
+            self.setWindowTitle(f"{self._title} — figures out of date")
+            self.s_state.setText("Figures out of date")
+            self.s_state.setStyleSheet(f"QLabel {{ color: {palette.VERMILLION}; font-weight: bold; }}")
+            self.s_state.setToolTip(s.stale_reason or "")
+            self.s_state.setVisible(True)
+        elif state == "refreshing":
+            self.setWindowTitle(f"{self._title} — refreshing figures")
+            self.s_state.setText("Refreshing figures…")
+            self.s_state.setStyleSheet("")
+            self.s_state.setToolTip("")
+            self.s_state.setVisible(True)
+        else:
+            self.setWindowTitle(self._title)
+            self.s_state.setVisible(False)
+        kind, headline, text, buttons = self._banner_content()
+        for banner in self.banners.values():
+            banner.show_state(kind, headline, text, buttons)
+        self._show_faces()
+        self.a_export.setEnabled(s.analysis is not None or s.refreshing)
+
+    def _banner_content(self):
+        s = self.session
+        state = s.figures_state
+        if state == "refreshing":
+            if s.analysis is None:
+                return "busy", "Computing figures…", "", []
+            after = f" after {s.refreshing_after}" if s.refreshing_after else ""
+            shown = f"computed at {s.computed_at:%H:%M}" if s.computed_at is not None else "older"
+            return ("busy", f"Refreshing figures{after}…",
+                    f"The figures shown are the ones {shown}, from before the change.", [])
+        if state != "stale":
+            return None, "", "", []
+        text = f"{s.stale_reason}. {s.stale_hint}"
+        headline = "Figures out of date:"
+        if s.analysis is None:
+            headline = "Figures could not be computed:"
+            text += " Meanwhile the pages show the imported data as it is."
+        elif s.computed_at is not None:
+            before = f", before {s.stale_after}" if s.stale_after else ""
+            text += f" The figures shown were computed at {s.computed_at:%H:%M}{before}."
+        buttons = []
+        ws = s.workspace
+        if ws.can_undo and ws.undo_label and not ws.readonly:
+            buttons.append((f"Undo {ws.undo_label}", s.undo))
+        buttons.append(("Imported files…", self.batches_dialog))
+        buttons.append(("Recompute", s.recompute))
+        return "stale", headline, text, buttons
+
+    def _show_faces(self) -> None:
+        """With no figures at all, the pages that need them show the imported rows instead."""
+        s = self.session
+        data = s.unanalysed if s.analysis is None else None
+        for key, faces in self._faces.items():
+            panel = self.unanalysed_views.get(key)
+            if panel is None:
+                continue
+            if data is None:
+                faces.setCurrentIndex(0)
+                continue
+            table = UNANALYSED_VIEWS[key][1]
+            if table == "batches":
+                panel.set_rows(_batch_columns(data.batches), _batches_line(data.batches))
+            elif table is not None:
+                n = data.rows.get(table, 0)
+                files = {b.file_name for b in data.batches if b.kind == table}
+                panel.set_rows(data.tables.get(table, []),
+                               f"{n:,} rows from {len(files)} file(s), as imported (commitment edits "
+                               "applied): not analysed, because the figures could not be computed."
+                               if n else f"No {table.replace('_', ' ')} imported.")
+            else:
+                panel.set_rows([], "Renewal scenarios are computed from the contracts' figures; they show "
+                                   "again once the figures compute.")
+            faces.setCurrentIndex(1)
 
     def _update_last_import(self) -> None:
         try:
@@ -322,30 +484,91 @@ class MainWindow(QMainWindow):
         n = sum(r.rows_imported for r in reports)
         self.statusBar().showMessage(f"Imported {n:,} rows from {len(reports)} file(s); recomputing", 8000)
         self._update_last_import()
-        self.session.recompute()
+        names = ", ".join(r.file for r in reports[:3]) + (f" and {len(reports) - 3} more" if len(reports) > 3 else "")
+        self.session.recompute(f"importing {names}" if names else None)
 
     def export_brief_dialog(self, out: str | None = None) -> None:
         a = self.session.analysis
-        if a is None:
+        if a is None and not self.session.refreshing:
+            self._no_figures_box()
             return
         if not out:
-            default = config.default_workspace_dir() / f"CommitDesk brief {a.as_of.isoformat()}.xlsx"
+            day = a.as_of.isoformat() if a is not None else "latest"
+            default = config.default_workspace_dir() / f"CommitDesk brief {day}.xlsx"
             out, _ = QFileDialog.getSaveFileName(self, "Export brief", str(default), "Excel workbook (*.xlsx)")
             if not out:
                 return
-        self.export_brief(Path(out))
+        self.request_export(Path(out))
+
+    def request_export(self, out: Path) -> None:
+        """Write the brief if the figures are current; wait for a running recompute; ask before
+        writing figures that are out of date (and then mark them so on the first page)."""
+        s = self.session
+        if s.refreshing:
+            self._pending_export = out
+            self.statusBar().showMessage(f"{out.name} will be written when the figures are recomputed", 8000)
+            return
+        if s.analysis is None:
+            self._no_figures_box()
+            return
+        if s.stale_reason is not None:
+            self._ask_stale_export(out)
+            return
+        self.export_brief(out)
+
+    def _no_figures_box(self) -> None:
+        s = self.session
+        why = f" {s.stale_reason}. {s.stale_hint}" if s.stale_reason else ""
+        box = QMessageBox(QMessageBox.Icon.Information, "No figures to export",
+                          "There are no figures to put in a brief: they could not be computed." + why,
+                          QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("noFiguresBox")
+        box.open()
+
+    def _ask_stale_export(self, out: Path) -> None:
+        s = self.session
+        box = QMessageBox(QMessageBox.Icon.Warning, "Figures out of date",
+                          "The figures are out of date: a brief written now would show numbers that no "
+                          "longer match the workspace.", parent=self)
+        box.setObjectName("staleExportBox")
+        when = f"They were computed at {s.computed_at:%Y-%m-%d %H:%M}" if s.computed_at else "They were computed"
+        since = f" before {s.stale_after}" if s.stale_after else ""
+        box.setInformativeText(f"{when}{since}, which failed: {s.stale_reason}.\n\n{s.stale_hint}")
+        anyway = box.addButton("Export anyway, marked out of date", QMessageBox.ButtonRole.AcceptRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+        box.export_anyway = anyway  # type: ignore[attr-defined]
+
+        def answered(_result: int) -> None:
+            if box.clickedButton() is anyway:
+                self.export_brief(out)
+            else:
+                self.statusBar().showMessage("Brief not written: the figures are out of date", 8000)
+            self.stale_export_box = None
+            box.deleteLater()
+
+        box.finished.connect(answered)
+        self.stale_export_box = box
+        box.open()
 
     def export_brief(self, out: Path) -> None:
+        """Write the brief from the figures on screen; when they are out of date it says so on
+        its first page (request_export asks first)."""
         from desktop.brief import write_brief
 
         a = self.session.analysis
+        if a is None:
+            return
         actions = self.session.actions()
-        self.brief_runner.start(lambda p: (write_brief(a, out, actions=actions, progress=p), out)[1],
-                                label=f"Writing {out.name}")
+        stale = self.session.stale_note()
+        self.brief_runner.start(lambda p: (write_brief(a, out, actions=actions, progress=p, stale=stale), out)[1],
+                                label=f"Writing {out.name}" + (" (marked out of date)" if stale else ""))
 
     def _brief_done(self, out) -> None:
         self.last_brief = Path(out)
-        self.statusBar().showMessage(f"Brief written: {out}", 10000)
+        marked = " (marked out of date)" if self.session.stale_reason is not None else ""
+        self.statusBar().showMessage(f"Brief written: {out}{marked}", 10000)
 
     def batches_dialog(self) -> None:
         from desktop.ui.dialogs.batches import BatchesDialog
@@ -445,3 +668,25 @@ class MainWindow(QMainWindow):
         self.session.workspace.close()  # releases the lock; every change is already committed
         super().closeEvent(event)
 
+
+
+def _batch_columns(batches) -> list:
+    from desktop.ui.models.table import Col
+
+    return [
+        Col.text("File", [b.file_name for b in batches]),
+        Col.text("Kind", [b.kind.replace("_", " ") for b in batches]),
+        Col.ints("Rows imported", [b.report.rows_imported for b in batches]),
+        Col.ints("Rows rejected", [b.report.rows_rejected for b in batches]),
+        Col.text("Format", [b.format for b in batches]),
+        Col.text("Imported (UTC)", [b.imported_at[:16].replace("T", " ") for b in batches]),
+        Col.text("Source", [b.source_path or "" for b in batches]),
+    ]
+
+
+def _batches_line(batches) -> str:
+    if not batches:
+        return "Nothing imported yet: import files with File > Import files (Ctrl+I)."
+    rows = sum(b.report.rows_imported for b in batches)
+    return (f"{len(batches)} imported file(s), {rows:,} rows in all. The other pages show the rows as "
+            "imported; the figures will show once they compute.")

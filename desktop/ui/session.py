@@ -4,12 +4,23 @@ the workspace) and the background runs that recompute.
 Pages are handed the session; they read ``session.analysis`` and listen to
 ``analysisChanged`` / ``actionsChanged``; they change things only through the session, which
 writes to the workspace and recomputes in the background.
+
+The session also owns whether the figures on screen are true (``stateChanged``):
+
+* ``refreshing``: a recompute is running; the figures shown are from before ``refreshing_after``.
+* ``stale_reason`` (with ``stale_hint``, what to do): the last recompute failed, so the figures
+  shown (computed at ``computed_at``) no longer match the workspace. Kept until a recompute
+  succeeds. With no figures at all (a workspace whose analysis fails from the start),
+  ``unanalysed`` holds the imported data the pages can still show.
+
+Pages and the main window only display this state; nothing else decides it.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -17,16 +28,70 @@ from PySide6.QtCore import QObject, Signal
 from desktop.domain.actions import Action
 from desktop.domain.analysis import AnalysisCache
 from desktop.domain.errors import InputError
-from desktop.domain.progress import sub
+from desktop.domain.progress import Cancelled, Progress, sub
 from desktop.store import Workspace, WorkspaceError
 from desktop.ui.workers import TaskRunner
 from desktop.workspace_analysis import analyse_workspace, sync_checklist
 
 log = logging.getLogger(__name__)
 
+# the input tables a page can show as imported when no figures could be computed
+UNANALYSED_TABLES = ("commitments", "usage", "invoices", "budgets")
+
+
+def compute(ws: Workspace, as_of: date | None, progress: Progress, cache: AnalysisCache | None = None):
+    """The analysis of the workspace as of ``as_of`` (None: its as-of mode), with the actions
+    checklist synced to it. A new, empty workspace has no date to take "latest usage" from: it
+    is shown as of today so the analyst sees the (empty) pages and can import."""
+    explicit = as_of is not None
+    try:
+        analysis = analyse_workspace(ws, as_of, progress=progress, cache=cache)
+    except InputError:
+        if as_of is not None:
+            raise
+        inputs = ws.inputs()
+        if not (inputs.usage.empty and inputs.commitments.empty):
+            raise
+        analysis = analyse_workspace(ws, date.today(), progress=progress, cache=cache)
+        explicit = True
+    sync_checklist(ws, analysis, as_of_given=explicit, cache=cache)
+    return analysis
+
+
+@dataclass
+class Unanalysed:
+    """What a workspace holds when its figures cannot be computed: the import batches and the
+    display columns of its input tables (built in the worker: a usage table can hold 1M rows)."""
+
+    batches: list = field(default_factory=list)
+    tables: dict[str, list] = field(default_factory=dict)  # table name -> list[Col]
+    rows: dict[str, int] = field(default_factory=dict)  # table name -> row count
+
+
+def unanalysed(ws: Workspace, progress: Progress) -> Unanalysed:
+    from desktop.ui.widgets import frame_columns  # Qt widgets: only when needed
+
+    inputs = ws.inputs(progress=sub(progress, 0.85, 0.95))
+    out = Unanalysed(batches=ws.batches())
+    for name in UNANALYSED_TABLES:
+        frame = getattr(inputs, name)
+        out.tables[name] = frame_columns(frame, name)
+        out.rows[name] = len(frame)
+    return out
+
+
+@dataclass
+class _Failed:
+    """A recompute that did not produce figures (delivered as a result, not raised, so that the
+    imported data can travel with it)."""
+
+    exc: BaseException
+    unanalysed: Unanalysed | None = None
+
 
 class Session(QObject):
     analysisChanged = Signal(object)
+    stateChanged = Signal()  # refreshing / stale_reason / unanalysed changed
     actionsChanged = Signal()
     navigateRequested = Signal(str, dict)
     message = Signal(str)  # a line for the status bar
@@ -43,7 +108,8 @@ class Session(QObject):
         self.runners: list[TaskRunner] = []
         self.analysis_runner = TaskRunner("analysis", self)
         self.analysis_runner.finished.connect(self._analysis_done)
-        self.analysis_runner.failed.connect(self._analysis_failed)
+        self.analysis_runner.failed.connect(lambda exc: self._analysis_done(_Failed(exc)))
+        self.analysis_runner.cancelled.connect(self._analysis_cancelled)
         self.register_runner(self.analysis_runner)
         self.computations = 0  # how many analyses landed (tests wait on it)
         # work a page needs after every analysis that is too slow for the GUI thread at 1M rows
@@ -52,6 +118,14 @@ class Session(QObject):
         self.prepared: dict[str, Any] = {}
         # what recomputes of this workspace reuse (prepared usage, daily series, unchanged results)
         self.cache = AnalysisCache()
+        # whether the figures on screen are true (see the module docstring)
+        self.refreshing = False
+        self.refreshing_after: str | None = None  # what the running recompute brings in
+        self.stale_reason: str | None = None
+        self.stale_hint = ""
+        self.stale_after: str | None = None  # the change the figures on screen do not include
+        self.computed_at: datetime | None = None  # when the figures on screen were computed
+        self.unanalysed: Unanalysed | None = None
 
     # --- runners ------------------------------------------------------------------------------
     def register_runner(self, runner: TaskRunner) -> None:
@@ -70,52 +144,137 @@ class Session(QObject):
         return str(self.workspace.path)
 
     # --- analysis -----------------------------------------------------------------------------
-    def recompute(self) -> None:
+    def recompute(self, after: str | None = None) -> None:
+        """Recompute in the background. ``after``: the change it brings in, in words ("the edit
+        of OAI-2026-RAMP 2026-04-01", "importing usage.csv"), for the banner and the brief."""
         ws, as_of, cache = self.workspace, self.as_of, self.cache
         preparers = dict(self.preparers)
+        bring_inputs = self.analysis is None
 
         def job(p):
             try:
-                analysis = analyse_workspace(ws, as_of, progress=sub(p, 0.0, 0.85), cache=cache)
-                explicit = as_of is not None
-            except InputError:
-                # a new, empty workspace has no date to take "latest usage" from: show it as of
-                # today so the analyst sees the (empty) pages and can import
-                if as_of is not None:
-                    raise
-                inputs = ws.inputs()
-                if not (inputs.usage.empty and inputs.commitments.empty):
-                    raise
-                analysis = analyse_workspace(ws, date.today(), progress=sub(p, 0.0, 0.85), cache=cache)
-                explicit = True
-            sync_checklist(ws, analysis, as_of_given=explicit, cache=cache)
+                analysis = compute(ws, as_of, sub(p, 0.0, 0.85), cache=cache)
+            except Cancelled:
+                raise
+            except Exception as exc:  # every failure becomes the banner's reason
+                if not isinstance(exc, InputError):
+                    log.error("recompute failed", exc_info=exc)
+                shown = None
+                if bring_inputs:  # nothing on screen yet: show the data without figures
+                    try:
+                        shown = unanalysed(ws, p)
+                    except Exception:  # the reason of the failure is what matters
+                        log.warning("cannot read the inputs to show them", exc_info=True)
+                return _Failed(exc, shown)
             prepared = {}
             for i, (name, fn) in enumerate(preparers.items()):
                 p.step(0.85 + 0.15 * i / max(1, len(preparers)), "Preparing tables")
                 prepared[name] = fn(analysis)
             return analysis, prepared
 
+        self.refreshing = True
+        self.refreshing_after = after if after is not None else (self.refreshing_after if self.refreshing
+                                                                 else None)
         self.analysis_runner.start(job, label="Computing figures")
+        self.stateChanged.emit()
 
     def set_as_of(self, as_of: date | None) -> None:
         if as_of != self.as_of:
             self.as_of = as_of
-            self.recompute()
+            self.recompute(f"moving As of to {as_of.isoformat()}" if as_of is not None
+                           else "moving As of to the latest usage date")
+
+    @property
+    def figures_state(self) -> str:
+        """'refreshing', 'stale', 'current', or 'none' (nothing computed yet, nothing failed)."""
+        if self.refreshing:
+            return "refreshing"
+        if self.stale_reason is not None:
+            return "stale"
+        return "current" if self.analysis is not None else "none"
 
     def _analysis_done(self, payload) -> None:
+        if isinstance(payload, _Failed):
+            self._analysis_failed(payload)
+            return
         analysis, prepared = payload
         self.prepared = prepared
         self.analysis = analysis
         self.computations += 1
+        self.computed_at = datetime.now()
+        self.refreshing = False
+        self.refreshing_after = None
+        self.stale_reason = None
+        self.stale_hint = ""
+        self.stale_after = None
+        self.unanalysed = None
         self._actions = self._load_actions()
         self.analysisChanged.emit(analysis)
         self.actionsChanged.emit()
         self.undoChanged.emit()
+        self.stateChanged.emit()
 
-    def _analysis_failed(self, exc) -> None:
-        if isinstance(exc, InputError | WorkspaceError):
-            self.message.emit(f"Figures not updated: {exc}")
-        self.failed.emit(exc)
+    def _analysis_failed(self, failure: _Failed) -> None:
+        exc = failure.exc
+        after = self.refreshing_after
+        self.refreshing = False
+        self.refreshing_after = None
+        if after is not None:
+            self.stale_after = after
+        self.stale_reason = _reason(exc)
+        self.stale_hint = self._hint(exc, after)
+        if failure.unanalysed is not None:
+            self.unanalysed = failure.unanalysed
+        if self.analysis is None:  # the checklist belongs to people: it shows without figures
+            self._actions = self._load_actions()
+            self.actionsChanged.emit()
+        self.undoChanged.emit()
+        self.stateChanged.emit()
+        if not isinstance(exc, InputError):
+            self.failed.emit(exc)  # a fault in CommitDesk: the details belong in a dialog too
+
+    def _analysis_cancelled(self) -> None:
+        after = self.refreshing_after
+        self.refreshing = False
+        self.refreshing_after = None
+        if after is not None or self.analysis is None:
+            self.stale_after = after or self.stale_after
+            self.stale_reason = ("the recompute was cancelled" + (f" after {after}" if after else ""))
+            self.stale_hint = "Recompute with View > Recompute figures (F5) when you are ready."
+        self.stateChanged.emit()
+
+    def _hint(self, exc: BaseException, after: str | None) -> str:
+        """What the analyst can do about a failed recompute, in one or two sentences."""
+        if not isinstance(exc, InputError):
+            return ("This is a fault in CommitDesk, not in your data: the details are in the log "
+                    "(Help > Open log folder). Undo the last change (Ctrl+Z) to get back to figures that compute.")
+        undo = self.workspace.undo_label if self.workspace.can_undo else None
+        undo_text = f"undo the last edit ({undo}) with Ctrl+Z" if undo else ""
+        if after is not None and after.startswith("the edit of"):
+            return "Fix the row in the commit schedule or " + (undo_text or "change it back") + "."
+        if after is not None and after.startswith("changing the settings"):
+            return "Change the setting back in File > Settings (Ctrl+,)" + (f" or {undo_text}" if undo_text else "") + "."
+        if after is not None and after.startswith("moving As of"):
+            return "Pick another As of date, or tick \"latest usage\"."
+        where = getattr(exc, "file", None)
+        row = getattr(exc, "row", None)
+        if where:
+            fix = f"Fix {where}" + (f" row {row}" if row is not None else "") + " and import it again"
+            return (fix + f", or remove {where} under File > Imported files (Ctrl+Shift+I)"
+                    + (f", or {undo_text}" if undo_text else "") + ".")
+        if undo_text:
+            return f"Correct the input named above, or {undo_text}."
+        return "Correct the input named above and recompute (F5)."
+
+    def stale_note(self) -> str | None:
+        """The brief's out-of-date line (desktop.brief writes it on its first page), or None
+        while the figures are current."""
+        if self.stale_reason is None or self.analysis is None:
+            return None
+        from desktop.brief import stale_marker
+
+        since = f"{self.stale_after} failed: {self.stale_reason}" if self.stale_after else self.stale_reason
+        return stale_marker(self.computed_at or datetime.now(), self.analysis.as_of, since)
 
     # --- actions ------------------------------------------------------------------------------
     def _load_actions(self) -> list[Action]:
@@ -151,14 +310,14 @@ class Session(QObject):
         if ok:
             self.message.emit("Settings changed; recomputing")
             self.undoChanged.emit()
-            self.recompute()
+            self.recompute("changing the settings")
         return ok
 
     def update_commitment(self, contract_id: str, period_start: date, **changes: Any) -> bool:
         ok = self._guard(lambda: self.workspace.update_commitment(contract_id, period_start, **changes))
         if ok:
             self.undoChanged.emit()
-            self.recompute()
+            self.recompute(f"the edit of {contract_id} {period_start}")
         return ok
 
     def undo(self) -> str | None:
@@ -176,7 +335,7 @@ class Session(QObject):
             self.message.emit(f"{verb}: {label}")
             self._actions = self._load_actions()
             self.actionsChanged.emit()
-            self.recompute()
+            self.recompute(f"{'undoing' if verb == 'Undone' else 'redoing'} {label}")
         self.undoChanged.emit()
         return label
 
@@ -200,3 +359,10 @@ class Session(QObject):
             return
         dlg = ExplainDialog(self.analysis, kind, key, field, session=self, parent=parent)
         dlg.show()
+
+
+def _reason(exc: BaseException) -> str:
+    """The failure in the analyst's words: an input problem says where it is; a fault says what."""
+    if isinstance(exc, InputError):
+        return str(exc).rstrip(".")
+    return f"an internal error ({type(exc).__name__}: {exc})".rstrip(".")

@@ -1,28 +1,35 @@
-"""Small reusable widgets: the data table view, KPI tiles, section headers, chart slots."""
+"""Small reusable widgets: the data table view, KPI tiles, section headers, chart slots, the
+banner that says a page's figures are out of date, and the panel that shows imported rows as
+they are when no figures could be computed."""
 
 from __future__ import annotations
 
 import csv
+import html
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
+import numpy as np
+import pandas as pd
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QFontMetrics, QGuiApplication, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QFrame,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMenu,
+    QPushButton,
     QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.domain import palette
-from desktop.ui.models.table import ColumnTableModel
+from desktop.domain import palette, tables
+from desktop.ui.models.table import Col, ColumnTableModel
 
 
 def is_dark(widget: QWidget | None = None) -> bool:
@@ -270,3 +277,147 @@ def feed_chart(widget: QWidget, which: str, *args) -> None:
         widget.set_scenarios(*args)
     else:
         widget.set_analysis(*args)
+
+
+class Banner(QFrame):
+    """A band across the top of a page saying that what it shows is not current.
+
+    ``show_state("stale", headline, text, buttons)``: red edge, e.g. "Figures out of date:" and
+    the reason and what to do; ``"busy"``: blue edge ("Refreshing figures…"); ``None`` hides it.
+    ``buttons`` are (label, callback) pairs shown at the right. The text can be selected and
+    copied."""
+
+    KINDS = {"stale": palette.VERMILLION, "busy": palette.BLUE}
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(12, 8, 10, 8)
+        row.setSpacing(10)
+        self.label = QLabel("")
+        self.label.setObjectName("bannerText")
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        row.addWidget(self.label, 1)
+        self._buttons = QHBoxLayout()
+        self._buttons.setSpacing(6)
+        row.addLayout(self._buttons)
+        self.kind: str | None = None
+        self._plain = ""
+        self.setVisible(False)
+
+    def show_state(self, kind: str | None, headline: str = "", text: str = "",
+                   buttons: Sequence[tuple[str, Callable[[], object]]] = ()) -> None:
+        while self._buttons.count():
+            w = self._buttons.takeAt(0).widget()
+            if w is not None:
+                w.deleteLater()
+        self.kind = kind
+        if kind is None:
+            self._plain = ""
+            self.label.setText("")
+            self.setVisible(False)
+            return
+        edge = self.KINDS[kind]
+        dark = is_dark(self)
+        window = self.palette().color(QPalette.ColorRole.Window).name()
+        fill = palette.mix(edge, window, 0.78 if dark else 0.84)
+        head = readable(edge, self) if dark else palette.mix(edge, palette.BLACK, 0.25)
+        self.setStyleSheet(
+            f"QFrame#banner {{ background: {fill}; border: 1px solid {palette.mix(edge, window, 0.5)};"
+            f" border-left: 6px solid {edge}; border-radius: 3px; }}"
+            f" QFrame#banner QLabel {{ background: transparent; border: none; }}")
+        self._plain = f"{headline} {text}".strip()
+        self.label.setText(f"<b style='color:{head}'>{html.escape(headline)}</b> {html.escape(text)}")
+        self.label.setToolTip(self._plain)
+        for title, callback in buttons:
+            b = QPushButton(title)
+            b.setAutoDefault(False)
+            b.clicked.connect(lambda _=False, f=callback: f())
+            self._buttons.addWidget(b)
+        self.setVisible(True)
+
+    def text(self) -> str:
+        """The banner's words as plain text ("" when hidden)."""
+        return self._plain
+
+    def button_titles(self) -> list[str]:
+        return [self._buttons.itemAt(i).widget().text() for i in range(self._buttons.count())
+                if self._buttons.itemAt(i).widget() is not None]
+
+    def click(self, title: str) -> None:
+        for i in range(self._buttons.count()):
+            w = self._buttons.itemAt(i).widget()
+            if isinstance(w, QPushButton) and w.text() == title:
+                w.click()
+                return
+        raise KeyError(title)
+
+
+def _title(name: str) -> str:
+    words = name.lstrip("_").replace("_", " ")
+    return words[:1].upper() + words[1:]
+
+
+def frame_columns(frame: pd.DataFrame, table: str) -> list[Col]:
+    """Display columns of a canonical input table as imported (desktop.domain.tables types:
+    money as micros, dates, numbers, text), then the file and row each came from. Pure: runs in
+    a worker for a million usage rows."""
+    spec = tables.SPECS[table]
+    cols: list[Col] = []
+    for c in spec.columns:
+        if c.name not in frame.columns:
+            continue
+        v = frame[c.name]
+        title = _title(c.name)
+        if c.kind == "money":
+            cols.append(Col(title, "micros", v.to_numpy(dtype=np.int64, na_value=0), key=c.name))
+        elif c.kind == "date":
+            cols.append(Col.date(title, v.to_numpy(dtype="datetime64[ns]"), key=c.name))
+        elif c.kind == "float":
+            cols.append(Col(title, "float", v.to_numpy(dtype=np.float64, na_value=np.nan), key=c.name))
+        elif c.kind == "int":
+            cols.append(Col(title, "int", v.to_numpy(dtype=np.int64, na_value=0), key=c.name))
+        elif c.kind == "bool":
+            cols.append(Col.text(title, pd.Series(np.where(v.to_numpy(dtype=bool), "yes", "no")), key=c.name))
+        else:
+            cols.append(Col.text(title, v.astype("string"), key=c.name))
+    if "_file" in frame.columns:
+        cols.append(Col.text("File", frame["_file"].astype("string"), key="_file"))
+    if "_row" in frame.columns:
+        cols.append(Col("Row", "int", frame["_row"].to_numpy(dtype=np.int64, na_value=0), key="_row"))
+    return cols
+
+
+class InputsPanel(QWidget):
+    """In place of a page whose figures could not be computed: a heading, a line saying what
+    the rows are, and the rows themselves (or only the line, for a page with no input table)."""
+
+    def __init__(self, title: str, parent: QWidget | None = None, with_table: bool = True):
+        super().__init__(parent)
+        self.setObjectName("inputsPanel")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(12, 8, 12, 12)
+        self.heading = heading(title)
+        lay.addWidget(self.heading)
+        self.note = note("")
+        lay.addWidget(self.note)
+        self.table = DataTable() if with_table else None
+        if self.table is not None:
+            lay.addWidget(self.table, 1)
+        else:
+            lay.addStretch(1)
+
+    def set_rows(self, cols: list[Col], text: str) -> None:
+        self.note.setText(text)
+        if self.table is not None:
+            self.table.table_model.set_columns(cols)
+            self.table.fit_columns()
+
+    def apply_filter(self, text: str) -> None:
+        if self.table is not None:
+            self.table.table_model.set_text_filter(text)
