@@ -220,6 +220,10 @@ class MainWindow(QMainWindow):
         if self.session.as_of is not None:
             d = self.session.as_of
             self.as_of.setDate(QDate(d.year, d.month, d.day))
+        else:  # no date until the figures give one ("2000-01-01" would be a made-up as-of)
+            self.as_of.setMinimumDate(QDate(1900, 1, 1))
+            self.as_of.setSpecialValueText(" ")
+            self.as_of.setDate(self.as_of.minimumDate())
         tb.addWidget(self.as_of)
         tb.addWidget(self.latest)
         self.latest.toggled.connect(self._as_of_mode)
@@ -328,6 +332,10 @@ class MainWindow(QMainWindow):
     # --- as-of -------------------------------------------------------------------------------
     def _as_of_mode(self, latest: bool) -> None:
         self.as_of.setEnabled(not latest)
+        if not latest and self.as_of.date() == self.as_of.minimumDate() and self.as_of.specialValueText():
+            self.as_of.blockSignals(True)
+            self.as_of.setDate(QDate.currentDate())  # never the blank placeholder as a date
+            self.as_of.blockSignals(False)
         if latest:
             self.session.set_as_of(None)
         else:
@@ -368,8 +376,9 @@ class MainWindow(QMainWindow):
         s = self.session
         state = s.figures_state
         if state == "stale":
-            self.setWindowTitle(f"{self._title} — figures out of date")
-            self.s_state.setText("Figures out of date")
+            words = "figures out of date" if s.analysis is not None else "figures could not be computed"
+            self.setWindowTitle(f"{self._title} — {words}")
+            self.s_state.setText(words[:1].upper() + words[1:])
             self.s_state.setStyleSheet(f"QLabel {{ color: {palette.VERMILLION}; font-weight: bold; }}")
             self.s_state.setToolTip(s.stale_reason or "")
             self.s_state.setVisible(True)
@@ -382,39 +391,40 @@ class MainWindow(QMainWindow):
         else:
             self.setWindowTitle(self._title)
             self.s_state.setVisible(False)
-        kind, headline, text, buttons = self._banner_content()
+        kind, headline, text, buttons, detail = self._banner_content()
         for banner in self.banners.values():
-            banner.show_state(kind, headline, text, buttons)
+            banner.show_state(kind, headline, text, buttons, detail)
         self._show_faces()
         self.a_export.setEnabled(s.analysis is not None or s.refreshing)
 
     def _banner_content(self):
+        """(kind, headline, text, buttons, detail) of the banner every page shows."""
         s = self.session
         state = s.figures_state
         if state == "refreshing":
             if s.analysis is None:
-                return "busy", "Computing figures…", "", []
+                return "busy", "Computing figures…", "", [], ""
             after = f" after {s.refreshing_after}" if s.refreshing_after else ""
             shown = f"computed at {s.computed_at:%H:%M}" if s.computed_at is not None else "older"
             return ("busy", f"Refreshing figures{after}…",
-                    f"The figures shown are the ones {shown}, from before the change.", [])
+                    f"The figures shown are the ones {shown}, from before the change.", [], "")
         if state != "stale":
-            return None, "", "", []
-        text = f"{s.stale_reason}. {s.stale_hint}"
+            return None, "", "", [], ""
         headline = "Figures out of date:"
+        detail = s.stale_hint
         if s.analysis is None:
             headline = "Figures could not be computed:"
-            text += " Meanwhile the pages show the imported data as it is."
+            detail += " Meanwhile the pages show the imported data as it is."
         elif s.computed_at is not None:
             before = f", before {s.stale_after}" if s.stale_after else ""
-            text += f" The figures shown were computed at {s.computed_at:%H:%M}{before}."
+            detail += f" The figures shown were computed at {s.computed_at:%H:%M}{before}."
         buttons = []
         ws = s.workspace
         if ws.can_undo and ws.undo_label and not ws.readonly:
             buttons.append((f"Undo {ws.undo_label}", s.undo))
         buttons.append(("Imported files…", self.batches_dialog))
         buttons.append(("Recompute", s.recompute))
-        return "stale", headline, text, buttons
+        return "stale", headline, f"{s.stale_reason}.", buttons, detail
 
     def _show_faces(self) -> None:
         """With no figures at all, the pages that need them show the imported rows instead."""
@@ -433,10 +443,14 @@ class MainWindow(QMainWindow):
             elif table is not None:
                 n = data.rows.get(table, 0)
                 files = {b.file_name for b in data.batches if b.kind == table}
+                edits = " (with your edits of the schedule)" if table == "commitments" else ""
                 panel.set_rows(data.tables.get(table, []),
-                               f"{n:,} rows from {len(files)} file(s), as imported (commitment edits "
-                               "applied): not analysed, because the figures could not be computed."
+                               f"{n:,} rows from {len(files)} file(s), as imported{edits}: not analysed, "
+                               "because the figures could not be computed."
                                if n else f"No {table.replace('_', ' ')} imported.")
+                if s.stale_source is not None and panel.mark_row(*s.stale_source):
+                    panel.note.setText(panel.note.text() + f" Shaded: {s.stale_source[0]} row "
+                                                           f"{s.stale_source[1]}, the row named above.")
             else:
                 panel.set_rows([], "Renewal scenarios are computed from the contracts' figures; they show "
                                    "again once the figures compute.")
@@ -532,7 +546,7 @@ class MainWindow(QMainWindow):
                           "longer match the workspace.", parent=self)
         box.setObjectName("staleExportBox")
         when = f"They were computed at {s.computed_at:%Y-%m-%d %H:%M}" if s.computed_at else "They were computed"
-        since = f" before {s.stale_after}" if s.stale_after else ""
+        since = f", before {s.stale_after}" if s.stale_after else ""
         box.setInformativeText(f"{when}{since}, which failed: {s.stale_reason}.\n\n{s.stale_hint}")
         anyway = box.addButton("Export anyway, marked out of date", QMessageBox.ButtonRole.AcceptRole)
         cancel = box.addButton(QMessageBox.StandardButton.Cancel)

@@ -123,6 +123,7 @@ class Session(QObject):
         self.refreshing_after: str | None = None  # what the running recompute brings in
         self.stale_reason: str | None = None
         self.stale_hint = ""
+        self.stale_source: tuple[str, int] | None = None  # (file, row) the failure names, if any
         self.stale_after: str | None = None  # the change the figures on screen do not include
         self.computed_at: datetime | None = None  # when the figures on screen were computed
         self.unanalysed: Unanalysed | None = None
@@ -206,6 +207,7 @@ class Session(QObject):
         self.refreshing_after = None
         self.stale_reason = None
         self.stale_hint = ""
+        self.stale_source = None
         self.stale_after = None
         self.unanalysed = None
         self._actions = self._load_actions()
@@ -223,6 +225,8 @@ class Session(QObject):
             self.stale_after = after
         self.stale_reason = _reason(exc)
         self.stale_hint = self._hint(exc, after)
+        file, row = getattr(exc, "file", None), getattr(exc, "row", None)
+        self.stale_source = (str(file), int(row)) if file and row is not None else None
         if failure.unanalysed is not None:
             self.unanalysed = failure.unanalysed
         if self.analysis is None:  # the checklist belongs to people: it shows without figures
@@ -254,6 +258,10 @@ class Session(QObject):
             return "Fix the row in the commit schedule or " + (undo_text or "change it back") + "."
         if after is not None and after.startswith("changing the settings"):
             return "Change the setting back in File > Settings (Ctrl+,)" + (f" or {undo_text}" if undo_text else "") + "."
+        if after is not None and after.startswith("undoing"):
+            return "Redo it (Ctrl+Y) to get back to figures that compute, or correct the input named above."
+        if after is not None and after.startswith("redoing"):
+            return "Undo it again (Ctrl+Z) to get back to figures that compute."
         if after is not None and after.startswith("moving As of"):
             return "Pick another As of date, or tick \"latest usage\"."
         where = getattr(exc, "file", None)

@@ -282,10 +282,10 @@ def feed_chart(widget: QWidget, which: str, *args) -> None:
 class Banner(QFrame):
     """A band across the top of a page saying that what it shows is not current.
 
-    ``show_state("stale", headline, text, buttons)``: red edge, e.g. "Figures out of date:" and
-    the reason and what to do; ``"busy"``: blue edge ("Refreshing figures…"); ``None`` hides it.
-    ``buttons`` are (label, callback) pairs shown at the right. The text can be selected and
-    copied."""
+    ``show_state("stale", headline, text, buttons, detail)``: red edge, e.g. "Figures out of
+    date:" and the reason, with what to do on a second line (``detail``); ``"busy"``: blue edge
+    ("Refreshing figures…"); ``None`` hides it. ``buttons`` are (label, callback) pairs shown at
+    the right. The text can be selected and copied."""
 
     KINDS = {"stale": palette.VERMILLION, "busy": palette.BLUE}
 
@@ -311,7 +311,7 @@ class Banner(QFrame):
         self.setVisible(False)
 
     def show_state(self, kind: str | None, headline: str = "", text: str = "",
-                   buttons: Sequence[tuple[str, Callable[[], object]]] = ()) -> None:
+                   buttons: Sequence[tuple[str, Callable[[], object]]] = (), detail: str = "") -> None:
         while self._buttons.count():
             w = self._buttons.takeAt(0).widget()
             if w is not None:
@@ -325,14 +325,15 @@ class Banner(QFrame):
         edge = self.KINDS[kind]
         dark = is_dark(self)
         window = self.palette().color(QPalette.ColorRole.Window).name()
-        fill = palette.mix(edge, window, 0.78 if dark else 0.84)
-        head = readable(edge, self) if dark else palette.mix(edge, palette.BLACK, 0.25)
+        fill = palette.mix(edge, window, 0.78) if dark else palette.mix(edge, "#FFFFFF", 0.86)
+        head = readable(edge, self) if dark else palette.mix(edge, palette.BLACK, 0.3)
         self.setStyleSheet(
             f"QFrame#banner {{ background: {fill}; border: 1px solid {palette.mix(edge, window, 0.5)};"
             f" border-left: 6px solid {edge}; border-radius: 3px; }}"
             f" QFrame#banner QLabel {{ background: transparent; border: none; }}")
-        self._plain = f"{headline} {text}".strip()
-        self.label.setText(f"<b style='color:{head}'>{html.escape(headline)}</b> {html.escape(text)}")
+        self._plain = " ".join(t for t in (headline, text, detail) if t)
+        second = f"<br>{html.escape(detail)}" if detail else ""
+        self.label.setText(f"<b style='color:{head}'>{html.escape(headline)}</b> {html.escape(text)}{second}")
         self.label.setToolTip(self._plain)
         for title, callback in buttons:
             b = QPushButton(title)
@@ -359,7 +360,7 @@ class Banner(QFrame):
 
 
 def _title(name: str) -> str:
-    words = name.lstrip("_").replace("_", " ")
+    words = name.lstrip("_").removesuffix("_id").replace("_pct", " %").replace("_", " ")
     return words[:1].upper() + words[1:]
 
 
@@ -417,6 +418,26 @@ class InputsPanel(QWidget):
         if self.table is not None:
             self.table.table_model.set_columns(cols)
             self.table.fit_columns()
+
+    def mark_row(self, file: str | None, row: int | None) -> int:
+        """Shade (and scroll to) the row that came from ``file`` row ``row``, e.g. the row a
+        failure names; returns how many rows matched."""
+        if self.table is None or not file or row is None:
+            return 0
+        m = self.table.table_model
+        try:
+            files, rows = m.col("_file"), m.col("_row")
+        except KeyError:
+            return 0
+        codes = np.flatnonzero(files.uniques == file) if files.uniques is not None else np.array([], dtype=int)
+        hit = np.isin(files.values, codes) & (rows.values == int(row)) if len(codes) else \
+            np.zeros(m.total_rows, dtype=bool)
+        m.palette = [tint(palette.VERMILLION, 70)]
+        m.row_colors = np.where(hit, 0, -1).astype(np.int8)
+        found = np.flatnonzero(hit)
+        if len(found):
+            self.table.select_source_rows(found.tolist())
+        return len(found)
 
     def apply_filter(self, text: str) -> None:
         if self.table is not None:

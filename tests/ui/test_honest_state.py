@@ -267,6 +267,12 @@ def test_opening_a_failing_workspace_shows_its_data_and_the_reason(qtbot, failin
         assert sched.total_rows == len(inputs.commitments) == 7
         cids = {sched.data(sched.index(r, 0)) for r in range(sched.rowCount())}
         assert cids == {"OAI-2026-RAMP", "ANT-2026-ANNUAL", "AZ-2025-EA"}
+        # the row the reason names is shaded and selected
+        shaded = [r for r in range(sched.total_rows) if sched.row_colors[r] >= 0]
+        assert [(sched.col("_file").display(r), sched.col("_row").values[r]) for r in shaded] == [("overlap.csv", 2)]
+        assert views["contracts"].table.selected_source_rows() == shaded
+        assert "Shaded: overlap.csv row 2, the row named above." in views["contracts"].note.text()
+        assert "figures could not be computed" in win.windowTitle()
         # Invoices and budgets as imported
         assert views["invoices"].table.table_model.total_rows == len(inputs.invoices) > 0
         assert views["budgets"].table.table_model.total_rows == len(inputs.budgets) > 0
