@@ -416,8 +416,7 @@ class InputsPanel(QWidget):
     def set_rows(self, cols: list[Col], text: str) -> None:
         self.note.setText(text)
         if self.table is not None:
-            self.table.table_model.set_columns(cols)
-            self.table.fit_columns()
+            self.table.table_model.set_columns(cols)  # the table fits its columns to them
 
     def mark_row(self, file: str | None, row: int | None) -> int:
         """Shade (and scroll to) the row that came from ``file`` row ``row``, e.g. the row a
