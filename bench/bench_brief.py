@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import replace
 
 if __package__ in (None, ""):  # `python bench/bench_brief.py`
@@ -113,7 +114,7 @@ def _sized(n: int, quick: bool) -> list[dict]:
     return out
 
 
-def run(sizes: list[int], quick: bool) -> list[dict]:
+def run(sizes: list[int], quick: bool) -> Iterator[dict]:
     parts = [("brief_demo", lambda: _demo(quick))]
     parts += [(f"brief {n}", lambda n=n: _sized(n, quick)) for n in sizes]
     return common.run_parts(parts)

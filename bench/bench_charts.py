@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Iterator
 from datetime import date
 
 import numpy as np
@@ -181,7 +182,7 @@ def bench_builder(sizes: list[int]) -> list[dict]:
     return out
 
 
-def run(sizes: list[int], quick: bool) -> list[dict]:
+def run(sizes: list[int], quick: bool) -> Iterator[dict]:
     """The series size is 1M points (quick: 200k); ``sizes`` are the usage row counts of the
     builder measurement. A failing part is one line with an "error" key."""
     n = QUICK_SERIES_N if quick else SERIES_N

@@ -36,6 +36,7 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -242,7 +243,7 @@ def bench_page(n: int, repeat: int, unique_keys: bool = False) -> list[dict]:
     return lines
 
 
-def run(sizes: list[int], quick: bool) -> list[dict]:
+def run(sizes: list[int], quick: bool) -> Iterator[dict]:
     """One size: 1M rows (quick: the largest of ``sizes``)."""
     n = max(sizes) if quick else 1_000_000
     parts = [("filter_gui_block", lambda: bench_page(n, 1 if quick else 3))]

@@ -22,7 +22,7 @@ import resource
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -240,16 +240,16 @@ def measure(name: str, n: int, fn: Callable[[], Any], baseline: str | None = Non
     return record(name, n, best, baseline, b_sec, peak_mb, **extra)
 
 
-def run_parts(parts) -> list[dict]:
-    """Run (name, fn) parts in order and collect their lines; a part that fails adds one line
-    with an ``error`` key, so one broken part never hides the other numbers."""
-    out: list[dict] = []
+def run_parts(parts) -> Iterator[dict]:
+    """Run (name, fn) parts in order and yield their lines as each part finishes (so an area cut
+    short by the --quick deadline keeps what it measured); a part that fails yields one line with
+    an ``error`` key, so one broken part never hides the other numbers."""
     for name, part in parts:
         try:
-            out += part()
+            lines = part()
         except Exception as exc:  # reported as a result line
-            out.append({"name": name, "n": None, "error": f"{type(exc).__name__}: {exc}"[:500]})
-    return out
+            lines = [{"name": name, "n": None, "error": f"{type(exc).__name__}: {exc}"[:500]}]
+        yield from lines
 
 
 def emit(line: dict, stream=None) -> None:

@@ -245,7 +245,8 @@ def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date
         as_of = default_as_of(inputs)
         as_of_notes = as_of_warnings(inputs, as_of)
     cur = settings.reporting_currency
-    validate_commitments(inputs.commitments)
+    # validation raises on a bad schedule (nothing is cached then); a valid one is not re-checked
+    cache.get("validated", table_key(inputs, "commitments"), lambda: validate_commitments(inputs.commitments))
     usage_k = table_key(inputs, "usage")
     prep_key = (usage_k, table_key(inputs, "fx_rates"), table_key(inputs, "commitments", _ASSIGNMENT_COLUMNS), cur)
 
@@ -288,7 +289,7 @@ def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date
 
     step(0.7, "workload shift and chargeback")
     shift = cache.get_with_settings("workload_shift", (prep_key, contracts, as_of), settings,
-                                    lambda st: workload_shift_candidates(contracts, usage, as_of, st))
+                                    lambda st: workload_shift_candidates(contracts, index, as_of, st))
     chargeback = cache.get_with_settings("chargeback", (prep_key, table_key(inputs, "org_map"), inv_k, as_of),
                                          settings,
                                          lambda st: chargeback_journal(index, inputs.org_map, inputs.invoices,

@@ -35,7 +35,7 @@ import pandas as pd
 from desktop.domain.money import ZERO, cents, from_micros
 from desktop.domain.results import ContractResult, WorkloadShiftCandidate
 from desktop.domain.settings import Settings
-from desktop.domain.usage_index import UsageIndex
+from desktop.domain.usage_index import UsageIndex, as_index
 
 SHORTFALL_BANDS = ("shortfall_risk", "shortfall_watch")
 BASES = ("workload", "project", "model")
@@ -71,42 +71,42 @@ def _periods_left(contract: ContractResult, as_of: date) -> list[tuple[int, int,
     return out
 
 
-def _window_rows(usage: pd.DataFrame, as_of: date, settings: Settings) -> pd.DataFrame:
-    """Commit-eligible usage rows dated in the run-rate window T-13..T."""
-    window_days = int(settings.run_rate_days)
-    start = pd.Timestamp(as_of - timedelta(days=window_days - 1))
-    end = pd.Timestamp(as_of)
-    if usage.empty:
-        return usage.iloc[0:0]
-    in_window = (usage["date"] >= start) & (usage["date"] <= end)
-    eligible = usage["commit_eligible"].astype(bool) if "commit_eligible" in usage.columns else True
-    frame = usage.loc[in_window & eligible]
-    return frame
+def _window_groups(index: UsageIndex, as_of: date, window_days: int) -> pd.DataFrame:
+    """Eligible spend in the run-rate window per (basis, label, vendor, contract drawn down),
+    kept on the usage index per (T, window): a commitment edit re-ranks, it does not re-read rows."""
+    def build() -> pd.DataFrame:
+        pos = index.positions(index.dated(as_of - timedelta(days=window_days - 1), as_of) & index.eligible())
+        if not len(pos):
+            return pd.DataFrame({"basis": [], "label": [], "vendor": [], "contract": [], "cost": []})
+        window = index.frame.iloc[pos]
+        basis, label = label_usage(window)
+        contract = (window["_contract"].astype(object).where(window["_contract"].notna(), "")
+                    if "_contract" in window.columns else pd.Series("", index=window.index, dtype=object))
+        frame = pd.DataFrame({
+            "basis": basis.to_numpy(dtype=object),
+            "label": label.to_numpy(dtype=object),
+            "vendor": window["vendor"].astype(object).where(window["vendor"].notna(), "").to_numpy(),
+            "contract": contract.to_numpy(dtype=object),
+            "cost": window["cost"].to_numpy(dtype=np.int64),
+        })
+        return frame.groupby(["basis", "label", "vendor", "contract"], sort=False, dropna=False)["cost"] \
+            .sum().reset_index()
+    return index.memo(("shift_window", as_of, window_days), build)
 
 
 def workload_shift_candidates(
     contracts: tuple[ContractResult, ...],
-    usage: pd.DataFrame,
+    usage: pd.DataFrame | UsageIndex,
     as_of: date,
     settings: Settings,
 ) -> tuple[WorkloadShiftCandidate, ...]:
     """Candidates for every contract in a shortfall band, contracts in contract_id order."""
     targets = [c for c in contracts if c.band in SHORTFALL_BANDS]
-    if not targets or usage is None or usage.empty:
+    if not targets or usage is None:
         return ()
-    window = _window_rows(usage, as_of, settings)
-    if window.empty:
+    base = _window_groups(as_index(usage), as_of, int(settings.run_rate_days))
+    if base.empty:
         return ()
-    basis, label = label_usage(window)
-    contract_col = (window["_contract"].astype("string") if "_contract" in window.columns
-                    else pd.Series(pd.NA, index=window.index, dtype="string"))
-    base = pd.DataFrame({
-        "basis": basis.to_numpy(dtype=object),
-        "label": label.to_numpy(dtype=object),
-        "vendor": window["vendor"].astype(object).where(window["vendor"].notna(), "").to_numpy(),
-        "contract": contract_col.to_numpy(dtype=object),
-        "cost": window["cost"].to_numpy(dtype=np.int64),
-    })
     days_div = Decimal(int(settings.run_rate_days))
     out: list[WorkloadShiftCandidate] = []
     for contract in sorted(targets, key=lambda c: c.contract_id):
@@ -115,8 +115,7 @@ def workload_shift_candidates(
         if not remaining:
             continue
         total_shortfall = sum((p.shortfall for p in contract.periods), ZERO)
-        draws = (base["contract"].astype("string") == contract.contract_id).fillna(False)
-        others = base.loc[~draws.astype(bool).to_numpy()]
+        others = base.loc[(base["contract"] != contract.contract_id).to_numpy(dtype=bool)]
         if others.empty:
             continue
         groups = others.groupby(["basis", "label", "vendor"], sort=False)["cost"].sum()
