@@ -459,3 +459,18 @@ def test_dropping_files_opens_the_wizard_with_them(qtbot, shared_window, tmp_pat
     qtbot.waitUntil(lambda: wiz.ready, timeout=30000)
     assert wiz.commit_btn.text() == "Import 2 files"
     wiz.close()
+
+
+def test_an_anomaly_alert_opens_exactly_the_rows_of_its_spike(qtbot, shared_window):
+    win = shared_window
+    a = win.session.analysis
+    spike = next(x for x in a.anomalies if x.dimension == "team" and x.value == "Support")
+    win.navigate("usage", {"dimension": spike.dimension, "value": spike.value, "date": spike.date.isoformat(),
+                           "finding": "x"})
+    usage = win.page_by_key["usage"]
+    df = usage._df.iloc[usage.model.visible_source_rows()]
+    assert set(df["team"].str.strip().str.casefold()) == {"support"}
+    assert set(df["date"].dt.date) == {spike.date}
+    assert (Decimal(int(df["cost"].sum())) / 10**6).quantize(Decimal("0.01")) == spike.spend
+    assert "Rows behind the spend spike of team 'Support'" in usage.count.text()
+    usage.clear_filters()

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from desktop.domain import palette, provenance
 from desktop.domain.anomalies import anomalous_rows
+from desktop.domain.errors import InputError
 from desktop.ui import fmt
 from desktop.ui.models.table import Col, ColumnTableModel
 from desktop.ui.pages.base import Page
@@ -350,6 +351,17 @@ class UsagePage(Page):
             self.clear_filters()
             self.select_refs(ref["select_refs"])
             return
+        if ref.get("rows") is None and self.analysis is not None and ref.get("dimension") and ref.get("value") \
+                and ref.get("date"):
+            # an anomaly (an alert double-clicked on Overview): its rows, as the anomalies module selects them
+            key = f"{ref['dimension']}|{ref['value']}|{_as_date(ref['date']).isoformat()}"
+            try:
+                got = provenance.figure_rows(self.analysis, "anomaly", key, "spend")
+            except InputError:
+                got = None
+            if got is not None:
+                ref = {"rows": got.positions,
+                       "label": f"the spend spike of {ref['dimension']} '{ref['value']}' on {_as_date(ref['date'])}"}
         if ref.get("rows") is not None:
             # exactly the rows behind a figure (desktop.domain.provenance), nothing else
             self.clear_filters()
