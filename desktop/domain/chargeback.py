@@ -175,32 +175,22 @@ def _pair_codes(index: UsageIndex, org_map: pd.DataFrame | None) -> tuple[np.nda
     return index.memo(("chargeback_pairs", frame_key(org_map)), lambda: _resolve_codes(index.frame, org_map))
 
 
-def _pair_vendor_daily(index: UsageIndex, org_map: pd.DataFrame | None) -> dict[tuple[int, int], Daily]:
-    """Daily spend per (cost center/GL pair, vendor), kept on the index per org map."""
+def _pair_vendor_daily(index: UsageIndex, org_map: pd.DataFrame | None,
+                       counts: bool = False) -> dict[tuple[int, int], Daily]:
+    """Daily spend (or, with ``counts``, daily row counts: a line whose rows sum to zero is still
+    a line) per (cost center/GL pair, vendor), kept on the index per org map."""
     def build() -> dict[tuple[int, int], Daily]:
         codes, _ = _pair_codes(index, org_map)
         v_codes, _, v_keys = index.codes("vendor")
         nv = len(v_keys) + 1
         combo = np.where(codes >= 0, codes * nv + (v_codes + 1), -1)
-        sums = daily_groups(combo, index.day.astype("datetime64[D]"), index.cost)
-        return {(c // nv, c % nv - 1): d for c, d in sums.items()}
-    return index.memo(("chargeback_daily", frame_key(org_map)), build)
-
-
-def _pair_vendor_rows(index: UsageIndex, org_map: pd.DataFrame | None) -> dict[tuple[int, int], Daily]:
-    """Daily row counts per (pair, vendor): a line with rows summing to zero is still a line."""
-    def build() -> dict[tuple[int, int], Daily]:
-        codes, _ = _pair_codes(index, org_map)
-        v_codes, _, v_keys = index.codes("vendor")
-        nv = len(v_keys) + 1
-        combo = np.where(codes >= 0, codes * nv + (v_codes + 1), -1)
-        counts = daily_groups(combo, index.day.astype("datetime64[D]"), index.cost, counts=True)
-        return {(c // nv, c % nv - 1): d for c, d in counts.items()}
-    return index.memo(("chargeback_rows", frame_key(org_map)), build)
+        got = daily_groups(combo, index.day.astype("datetime64[D]"), index.cost, counts=counts)
+        return {(c // nv, c % nv - 1): d for c, d in got.items()}
+    return index.memo(("chargeback_daily", counts, frame_key(org_map)), build)
 
 
 def _has_rows(index: UsageIndex, org_map: pd.DataFrame | None, pc: int, vc: int, start: date, end: date) -> bool:
-    d = _pair_vendor_rows(index, org_map).get((pc, vc))
+    d = _pair_vendor_daily(index, org_map, counts=True).get((pc, vc))
     return d is not None and d.total(start, end) > 0
 
 
