@@ -64,7 +64,7 @@ CONTRACT_FIELDS = ("commitment", "consumed_to_date", "expected_to_date", "projec
                    "shortfall_exposure", "overage", "overage_premium", "run_rate", "required_run_rate")
 PERIOD_FIELDS = ("commitment", "carry_in", "consumed", "expected", "projected", "shortfall", "carry_out",
                  "shortfall_penalty", "overage", "overage_premium")
-INVOICE_FIELDS = ("invoiced", "expected", "variance", "tax", "premium_leakage")
+INVOICE_FIELDS = ("invoiced", "expected", "shared_expected", "variance", "tax", "premium_leakage")
 BUDGET_FIELDS = ("budget", "actual", "run_rate", "forecast", "variance")
 CHARGEBACK_FIELDS = ("amount",)
 ANOMALY_FIELDS = ("spend", "mean", "std")
@@ -272,14 +272,30 @@ def _explain_invoice(ctx: _Ctx, inv: InvoiceResult, fld: str) -> Explanation:
         total = ctx.total(rows)
         steps = [(f"{len(rows)} tax lines", ctx.m(inv.tax))]
         value = inv.tax
-    elif fld == "expected":
-        formula = ("expected = usage cost " + (f"drawing down contract {inv.contract_id}" if inv.contract_id
-                                               else f"of {inv.vendor}")
-                   + f" dated in the billing period {period}")
+    elif fld in ("expected", "shared_expected"):
+        if fld == "shared_expected" and inv.expected_basis != "pro_rata":
+            raise InputError(f"invoice {inv.invoice_id} has no pro-rata share (its expected is {inv.expected_basis})")
+        if inv.contract_id and not inv.contract_unknown:
+            whose = f"of {inv.vendor} (rows drawing down contract {inv.contract_id} or no contract)"
+        else:
+            whose = f"of {inv.vendor}"
         total = ctx.total(rows)
-        steps = [("Billing period" + (" (month before the invoice date)" if inv.period_inferred else ""), period),
-                 (f"{len(rows)} usage rows", ctx.m(inv.expected))]
-        value = inv.expected
+        steps = [("Billing period" + (" (month before the invoice date)" if inv.period_inferred else ""), period)]
+        if inv.period_invoices:
+            steps.append(("Invoices of this vendor-period", ", ".join(inv.period_invoices)))
+        if inv.expected_basis == "pro_rata":
+            formula = (f"expected = a pro-rata share (by amount, less any amount billed again) of the usage cost "
+                       f"{whose} dated in {period} that no invoice naming its usage covers")
+            steps += [(f"{len(rows)} usage rows shared", ctx.m(inv.shared_expected)),
+                      ("This invoice's share", ctx.m(inv.expected))]
+        elif inv.expected_basis == "lines":
+            formula = (f"expected = usage cost {whose} dated in {period} of what its lines name "
+                       f"({', '.join(inv.covers)}), less what an earlier invoice of the period covers")
+            steps.append((f"{len(rows)} usage rows", ctx.m(inv.expected)))
+        else:
+            formula = f"expected = usage cost {whose} dated in the billing period {period}"
+            steps.append((f"{len(rows)} usage rows", ctx.m(inv.expected)))
+        value = inv.shared_expected if fld == "shared_expected" else inv.expected
     elif fld == "variance":
         formula = "variance = invoiced - expected; variance_pct = variance / expected"
         steps = [("Invoiced (without tax)", ctx.m(inv.invoiced)), ("Expected from usage", ctx.m(inv.expected)),

@@ -269,7 +269,7 @@ def figure_rows(analysis: Analysis, kind: str, key: str, field: str) -> Rows:
         return _commitment_rows(analysis, c.contract_id, p.period_start)
     if kind == "invoice":
         inv = invoice(analysis, key)
-        if field == "expected":
+        if field in ("expected", "shared_expected"):
             return usage(invoices_mod.expected_rows(ix, inv))
         if field in ("invoiced", "tax", "premium_leakage"):
             return Rows("invoice_lines", invoices_mod.line_rows(table(analysis, "invoice_lines"), inv, field))
@@ -318,7 +318,10 @@ def row_figures(analysis: Analysis) -> Iterator[Figure]:
                          p.consumed, Rows("usage", contracts_mod.consumed_rows(ix, c, t, p)))
     lines = table(analysis, "invoice_lines")
     for inv in analysis.invoices:
-        yield Figure("invoices", inv.invoice_id, "invoice", inv.invoice_id, "expected", inv.expected,
+        # a pro-rata share is a part of the rows' total (shared_expected), not a total of rows
+        fld, value = (("shared_expected", inv.shared_expected) if inv.expected_basis == "pro_rata"
+                      else ("expected", inv.expected))
+        yield Figure("invoices", inv.invoice_id, "invoice", inv.invoice_id, fld, value,
                      Rows("usage", invoices_mod.expected_rows(ix, inv)))
         for fld in ("invoiced", "tax"):
             yield Figure("invoices", inv.invoice_id, "invoice", inv.invoice_id, fld, getattr(inv, fld),

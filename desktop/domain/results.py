@@ -96,6 +96,7 @@ class InvoiceFlag:
     description: str | None = None
     amount: Decimal | None = None
     detail: str = ""
+    earlier_invoices: tuple[str, ...] = ()  # double_billing: the invoices that billed it first
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,15 @@ class InvoiceResult:
     period_inferred: bool = False  # billing period taken as the month before invoice_date
     currency: str = "USD"
     notes: tuple[str, ...] = ()
+    # the vendor-period it is reconciled in (docs/domain.md "Invoices")
+    expected_basis: str = "period"  # period | lines | pro_rata
+    covers: tuple[str, ...] = ()  # "model:<key>" / "meter:<key>" its usage lines name
+    covered_by_others: tuple[str, ...] = ()  # covers of the period's other invoices left out of its rows
+    period_invoices: tuple[str, ...] = ()  # the invoices of its vendor-period, earliest first
+    period_expected: Decimal | None = None  # usage of the vendor-period
+    period_invoiced: Decimal | None = None  # sum of invoiced over the vendor-period's invoices
+    shared_expected: Decimal | None = None  # pro_rata: the usage the pro-rata invoices share
+    contract_unknown: bool = False  # contract_id names no contract: reconciled with the vendor
 
 
 @dataclass(frozen=True)

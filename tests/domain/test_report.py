@@ -93,7 +93,8 @@ def test_money_is_two_decimal_string_ratios_numbers_nulls():
     assert d["budgets"][1]["utilization"] == 0.9024
     assert d["invoices"][0]["variance_pct"] is None
     assert d["invoices"][0]["flags"] == [{"line": 7, "flag": "duplicate_line", "leakage": "12.00", "owner": "Dana",
-                                          "file": "", "description": None, "amount": None, "detail": ""}]
+                                          "file": "", "description": None, "amount": None, "detail": "",
+                                          "earlier_invoices": []}]
     assert d["imports"][0]["errors"] == [{"row": 4, "column": "cost", "message": "not an amount: 'abc'",
                                           "value": None}]
     assert (d["imports"][0]["totals_excluded"], d["imports"][0]["duplicates_flagged"]) == (0, 0)
