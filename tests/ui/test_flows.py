@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -473,4 +474,25 @@ def test_an_anomaly_alert_opens_exactly_the_rows_of_its_spike(qtbot, shared_wind
     assert set(df["date"].dt.date) == {spike.date}
     assert (Decimal(int(df["cost"].sum())) / 10**6).quantize(Decimal("0.01")) == spike.spend
     assert "Rows behind the spend spike of team 'Support'" in usage.count.text()
+    usage.clear_filters()
+
+
+def test_a_figure_drill_down_follows_the_figure_through_a_recompute(qtbot, shared_window):
+    win = shared_window
+    page = win.page_by_key["budgets"]
+    win.navigate("budgets", {"allocation": "Search AI", "month": "2026-11"})
+    page.drill_usage()
+    usage = win.page_by_key["usage"]
+    n_before = usage.model.visible_source_rows().size
+    before = win.session.computations
+    win.session.set_as_of(date(2026, 11, 5))  # fewer November days behind the line's actual
+    qtbot.waitUntil(lambda: win.session.computations > before, timeout=60000)
+    (b,) = [x for x in win.session.analysis.budgets if (x.allocation, x.month) == ("Search AI", "2026-11")]
+    df = usage._df.iloc[usage.model.visible_source_rows()]
+    assert 0 < len(df) < n_before
+    assert df["date"].max() <= pd.Timestamp("2026-11-05")
+    assert (Decimal(int(df["cost"].sum())) / 10**6).quantize(Decimal("0.01")) == b.actual
+    before = win.session.computations
+    win.session.set_as_of(None)
+    qtbot.waitUntil(lambda: win.session.computations > before, timeout=60000)
     usage.clear_filters()

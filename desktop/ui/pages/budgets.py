@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain import palette, provenance
+from desktop.domain import palette
 from desktop.ui import fmt
 from desktop.ui.models.table import Col
 from desktop.ui.pages.base import Page
@@ -209,8 +209,8 @@ class BudgetsPage(Page):
         if not rows or self.analysis is None:
             return
         b = self._lines[rows[0]]
-        got = provenance.figure_rows(self.analysis, "budget", f"{b.allocation}|{b.month}", "actual")
-        self.session.navigate("usage", {"rows": got.positions, "label": f"budget '{b.allocation}' {b.month} actual"})
+        self.session.navigate("usage", {"figure": ("budget", f"{b.allocation}|{b.month}", "actual"),
+                                        "label": f"budget '{b.allocation}' {b.month} actual"})
 
     def _explain(self, src: int, column: int) -> None:
         b = self._lines[src]

@@ -7,7 +7,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
 
-from desktop.domain import palette, provenance
+from desktop.domain import palette
 from desktop.ui import fmt
 from desktop.ui.models.table import Col
 from desktop.ui.pages.base import Page
@@ -152,8 +152,8 @@ class InvoicesPage(Page):
         i = self._current()
         if i is None or self.analysis is None:
             return
-        got = provenance.figure_rows(self.analysis, "invoice", i.invoice_id, "expected")
-        self.session.navigate("usage", {"rows": got.positions, "label": f"invoice {i.invoice_id} expected"})
+        self.session.navigate("usage", {"figure": ("invoice", i.invoice_id, "expected"),
+                                        "label": f"invoice {i.invoice_id} expected"})
 
     def _explain(self, src: int, column: int) -> None:
         title = self.table.table_model.columns[column].title

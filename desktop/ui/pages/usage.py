@@ -3,6 +3,8 @@ anomalous days highlighted."""
 
 from __future__ import annotations
 
+import threading
+import weakref
 from datetime import date
 
 import numpy as np
@@ -73,10 +75,27 @@ def _frame(a) -> pd.DataFrame:
                          "_row": pd.Series([], dtype="int64")})
 
 
+_COLUMNS_LOCK = threading.Lock()
+_LAST_COLUMNS: list = []  # [(weakref to the analysed usage frame, its table frame, its columns)]
+
+
 def prepare(a) -> tuple[pd.DataFrame, list[Col], np.ndarray]:
-    """The usage table's columns and anomaly mask for an analysis (pure; runs in the worker)."""
-    df = _frame(a)
-    return df, usage_columns(df), anomaly_mask(a)
+    """The usage table's columns and anomaly mask for an analysis (pure; runs in the worker).
+
+    The columns depend on the analysed usage rows only; a recompute that reused them (an edit, an
+    As-of change: desktop/domain/analysis.py AnalysisCache) reuses the columns too, so only the
+    anomaly shading is rebuilt (0.5-0.9 s saved per recompute at 1M rows)."""
+    with _COLUMNS_LOCK:
+        last = _LAST_COLUMNS[0] if _LAST_COLUMNS else None
+    if last is not None and a.usage is not None and last[0]() is a.usage:
+        df, cols = last[1], last[2]
+    else:
+        df = _frame(a)
+        cols = usage_columns(df)
+        if a.usage is not None:
+            with _COLUMNS_LOCK:
+                _LAST_COLUMNS[:] = [(weakref.ref(a.usage), df, cols)]
+    return df, cols, anomaly_mask(a)
 
 
 def breakdown(codes: np.ndarray, uniques: np.ndarray, cost: np.ndarray) -> pd.DataFrame:
@@ -184,7 +203,9 @@ class UsagePage(Page):
         split.setStretchFactor(1, 2)
         lay.addWidget(split, 1)
         self._df: pd.DataFrame | None = None
-        # the rows behind one figure (a drill-down), as a mask over the analysed usage rows
+        # the figure whose rows the page is filtered to (a drill-down): ((kind, key, field), label),
+        # and its rows as a mask over the analysed usage rows (re-selected after every recompute)
+        self._figure: tuple[tuple[str, str, str], str] | None = None
         self._figure_mask: np.ndarray | None = None
         self._figure_label = ""
         self._anom = np.zeros(0, dtype=bool)
@@ -217,6 +238,7 @@ class UsagePage(Page):
         df, cols, self._anom = pre
         self._df = df
         self._ref_index = {}
+        self._select_figure_rows()
         self._updating = True
         try:
             self.model.set_columns(cols)
@@ -331,7 +353,24 @@ class UsagePage(Page):
         if i >= 0:
             cb.setCurrentIndex(i)
 
+    def _select_figure_rows(self) -> None:
+        """The rows of the figure the page is filtered to, from the current analysis; a figure
+        the analysis no longer has (a budget line removed, an As-of before an anomaly) shows no
+        rows and says so."""
+        self._figure_mask, self._figure_label = None, ""
+        if self._figure is None or self._df is None or self.analysis is None:
+            return
+        (kind, key, field), label = self._figure
+        mask = np.zeros(len(self._df), dtype=bool)
+        try:
+            got = provenance.figure_rows(self.analysis, kind, key, field)
+            mask[got.positions] = True
+        except InputError:
+            label += " (not in the figures as of " + self.analysis.as_of.isoformat() + ")"
+        self._figure_mask, self._figure_label = mask, label
+
     def clear_filters(self) -> None:
+        self._figure = None
         self._figure_mask, self._figure_label = None, ""
         self._updating = True
         for cb in self.combos.values():
@@ -351,23 +390,17 @@ class UsagePage(Page):
             self.clear_filters()
             self.select_refs(ref["select_refs"])
             return
-        if ref.get("rows") is None and self.analysis is not None and ref.get("dimension") and ref.get("value") \
-                and ref.get("date"):
-            # an anomaly (an alert double-clicked on Overview): its rows, as the anomalies module selects them
-            key = f"{ref['dimension']}|{ref['value']}|{_as_date(ref['date']).isoformat()}"
-            try:
-                got = provenance.figure_rows(self.analysis, "anomaly", key, "spend")
-            except InputError:
-                got = None
-            if got is not None:
-                ref = {"rows": got.positions,
-                       "label": f"the spend spike of {ref['dimension']} '{ref['value']}' on {_as_date(ref['date'])}"}
-        if ref.get("rows") is not None:
-            # exactly the rows behind a figure (desktop.domain.provenance), nothing else
+        if ref.get("figure") is None and ref.get("dimension") and ref.get("value") and ref.get("date"):
+            # an anomaly (an alert double-clicked on Overview): the rows of its spike
+            day = _as_date(ref["date"]).isoformat()
+            ref = {"figure": ("anomaly", f"{ref['dimension']}|{ref['value']}|{day}", "spend"),
+                   "label": f"the spend spike of {ref['dimension']} '{ref['value']}' on {day}"}
+        if ref.get("figure") is not None:
+            # exactly the rows behind one figure, as its module selects them (provenance); kept as
+            # the figure, not as rows, so a recompute (an edit, another As-of) re-selects them
             self.clear_filters()
-            mask = np.zeros(len(self._df), dtype=bool)
-            mask[np.asarray(ref["rows"], dtype=np.int64)] = True
-            self._figure_mask, self._figure_label = mask, str(ref.get("label") or "the rows behind a figure")
+            self._figure = (tuple(ref["figure"]), str(ref.get("label") or "the rows behind a figure"))
+            self._select_figure_rows()
             self._apply()
             return
         self._updating = True
