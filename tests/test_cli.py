@@ -252,3 +252,46 @@ def test_a_workspace_whose_analysis_fails_exits_2_with_the_reason(tmp_path, caps
     status, _, err = run(capsys, "brief", "--workspace", str(ws), "--out", str(tmp_path / "b.xlsx"))
     assert status == 2 and reason in err
     assert not (tmp_path / "b.xlsx").exists()
+
+
+def test_explain_and_analyze_agree_on_a_generated_scenario(tmp_path, capsys):
+    import random
+
+    rnd = random.Random(12)
+    vendors = ("OpenAI", "Anthropic", "azure openai service")
+    teams = ("Search", " search", "SUPPORT", "Support", "")
+    lines = ["date,vendor,cost,team,model"]
+    for _ in range(400):
+        day = f"2026-{rnd.randint(1, 5):02d}-{rnd.randint(1, 28):02d}"
+        cost = f"{rnd.randint(-500, 90000) / 1000:.3f}"  # sub-cent amounts and credits
+        lines.append(f"{day},{rnd.choice(vendors)},{cost},{rnd.choice(teams)},{rnd.choice(('gpt-4o', 'GPT-4o', 'claude'))}")
+    u = write(tmp_path, "usage.csv", "\n".join(lines) + "\n")
+    c = write(tmp_path, "contracts.csv",
+              "contract_id,vendor,period_start,period_end,commitment\n"
+              "O,OpenAI,2026-01-01,2026-03-31,2000.00\nO,OpenAI,2026-04-01,2026-06-30,2500.00\n"
+              "Z,Azure OpenAI,2026-02-01,2026-12-31,9000.00\n")
+    b = write(tmp_path, "budgets.csv",
+              "allocation,month,budget,dimension,value,vendor\n"
+              "S,2026-03,500.00,team,search,\nA,2026-04,300.00,vendor,Azure OpenAI Service,\n"
+              "M,2026-02,100.00,model,gpt-4o,OpenAI\n")
+    i = write(tmp_path, "invoices.csv",
+              "invoice_id,vendor,invoice_date,period_start,period_end,amount,line_type\n"
+              "I1,OpenAI,2026-04-03,2026-03-01,2026-03-31,1234.56,usage\nI1,OpenAI,2026-04-03,2026-03-01,2026-03-31,99.00,tax\n"
+              "I2,Anthropic,2026-05-02,,,777.77,usage\n")
+    argv = ("--usage", str(u), "--contracts", str(c), "--budgets", str(b), "--invoices", str(i), "--as-of", "2026-05-20")
+    status, out, err = run(capsys, "explain", *argv, "--format", "json")
+    assert status == 0, err
+    figs = json.loads(out)["figures"]
+    status, out, err = run(capsys, "analyze", *argv, "--format", "json")
+    assert status == 0, err
+    report = json.loads(out)
+    checked = 0
+    for f in figs:
+        if f["section"] != "chargeback":
+            assert f["value"] == f["rows_total"], f
+        assert _analyze_value(report, f["section"], f["id"], f["field"]) == f["value"], f
+        checked += 1
+    assert {f["section"] for f in figs} >= {"contracts", "periods", "invoices", "budgets", "chargeback"}
+    budget = {f["id"]: f for f in figs if f["section"] == "budgets"}
+    assert budget["A/2026-04"]["rows"] > 0  # the alias line finds the Azure rows
+    assert checked == len(figs) > 20
