@@ -125,6 +125,7 @@ class Session(QObject):
         self.stale_hint = ""
         self.stale_source: tuple[str, int] | None = None  # (file, row) the failure names, if any
         self.stale_after: str | None = None  # the change the figures on screen do not include
+        self.stale_since = ""  # what happened since they were computed (the brief's words)
         self.computed_at: datetime | None = None  # when the figures on screen were computed
         self.unanalysed: Unanalysed | None = None
 
@@ -209,6 +210,7 @@ class Session(QObject):
         self.stale_hint = ""
         self.stale_source = None
         self.stale_after = None
+        self.stale_since = ""
         self.unanalysed = None
         self._actions = self._load_actions()
         self.analysisChanged.emit(analysis)
@@ -225,6 +227,7 @@ class Session(QObject):
             self.stale_after = after
         self.stale_reason = _reason(exc)
         self.stale_hint = self._hint(exc, after)
+        self.stale_since = f"{after} failed: {self.stale_reason}" if after else self.stale_reason
         file, row = getattr(exc, "file", None), getattr(exc, "row", None)
         self.stale_source = (str(file), int(row)) if file and row is not None else None
         if failure.unanalysed is not None:
@@ -245,6 +248,8 @@ class Session(QObject):
             self.stale_after = after or self.stale_after
             self.stale_reason = ("the recompute was cancelled" + (f" after {after}" if after else ""))
             self.stale_hint = "Recompute with View > Recompute figures (F5) when you are ready."
+            self.stale_since = self.stale_reason
+            self.stale_source = None
         self.stateChanged.emit()
 
     def _hint(self, exc: BaseException, after: str | None) -> str:
@@ -281,8 +286,8 @@ class Session(QObject):
             return None
         from desktop.brief import stale_marker
 
-        since = f"{self.stale_after} failed: {self.stale_reason}" if self.stale_after else self.stale_reason
-        return stale_marker(self.computed_at or datetime.now(), self.analysis.as_of, since)
+        return stale_marker(self.computed_at or datetime.now(), self.analysis.as_of,
+                            self.stale_since or self.stale_reason)
 
     # --- actions ------------------------------------------------------------------------------
     def _load_actions(self) -> list[Action]:

@@ -297,3 +297,34 @@ def test_opening_a_failing_workspace_shows_its_data_and_the_reason(qtbot, failin
         _no_banner_on_any_page(win)
     finally:
         close_window(win)
+
+
+def test_a_cancelled_recompute_leaves_the_figures_marked_until_recomputed(qtbot, window, monkeypatch):
+    win = window
+    real = session_mod.compute
+    release = threading.Event()
+
+    def slow(ws, as_of, progress, **kw):
+        release.wait(30)
+        return real(ws, as_of, progress, **kw)
+
+    monkeypatch.setattr(session_mod, "compute", slow)
+    try:
+        assert win.session.update_commitment("OAI-2026-RAMP", date(2026, 4, 1), owner="Sam Lee (Procurement)")
+        qtbot.waitUntil(lambda: win.session.analysis_runner.busy, timeout=10000)
+        win._cancel_tasks()  # the status bar's Cancel
+    finally:
+        release.set()
+    assert win.session.figures_state == "stale"
+    for text in _banners_on_every_page(win):
+        assert text.startswith("Figures out of date: the recompute was cancelled after the edit of OAI-2026-RAMP "
+                               "2026-04-01. Recompute with View > Recompute figures (F5)"), text
+    note = win.session.stale_note()
+    assert note.endswith("; since then: the recompute was cancelled after the edit of OAI-2026-RAMP 2026-04-01.")
+
+    monkeypatch.setattr(session_mod, "compute", real)
+    before = win.session.computations
+    win.current_page().banner.click("Recompute")
+    _wait_computed(qtbot, win, before)
+    _no_banner_on_any_page(win)
+    assert win.session.stale_note() is None
