@@ -420,8 +420,8 @@ class MainWindow(QMainWindow):
             detail += f" The figures shown were computed at {s.computed_at:%H:%M}{before}."
         buttons = []
         ws = s.workspace
-        if ws.can_undo and ws.undo_label and not ws.readonly:
-            buttons.append((f"Undo {ws.undo_label}", s.undo))
+        if s.stale_undoable and ws.can_undo and not ws.readonly:
+            buttons.append(("Undo the last edit", s.undo))
         buttons.append(("Imported files…", self.batches_dialog))
         buttons.append(("Recompute", s.recompute))
         return "stale", headline, f"{s.stale_reason}.", buttons, detail
@@ -443,13 +443,13 @@ class MainWindow(QMainWindow):
             elif table is not None:
                 n = data.rows.get(table, 0)
                 files = {b.file_name for b in data.batches if b.kind == table}
-                edits = " (with your edits of the schedule)" if table == "commitments" else ""
+                edits = " (with any edits of the schedule)" if table == "commitments" else ""
                 panel.set_rows(data.tables.get(table, []),
                                f"{n:,} rows from {len(files)} file(s), as imported{edits}: not analysed, "
                                "because the figures could not be computed."
                                if n else f"No {table.replace('_', ' ')} imported.")
                 if s.stale_source is not None and panel.mark_row(*s.stale_source):
-                    panel.note.setText(panel.note.text() + f" Shaded: {s.stale_source[0]} row "
+                    panel.note.setText(panel.note.text() + f" Highlighted: {s.stale_source[0]} row "
                                                            f"{s.stale_source[1]}, the row named above.")
             else:
                 panel.set_rows([], "Renewal scenarios are computed from the contracts' figures; they show "

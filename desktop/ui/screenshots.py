@@ -47,6 +47,15 @@ def bad_row_file(folder: Path) -> Path:
     return p
 
 
+def overlapping_commitment_file(folder: Path) -> Path:
+    """A commit period of OAI-2026-RAMP that overlaps its first quarter: every recompute fails
+    until it is removed (the out-of-date banner, and a workspace opened without figures)."""
+    p = folder / "ramp-amendment.csv"
+    p.write_text("contract_id,vendor,period_start,period_end,commitment,currency\n"
+                 "OAI-2026-RAMP,OpenAI,2026-03-15,2026-05-31,50000.00,USD\n", encoding="utf-8")
+    return p
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m desktop.ui.screenshots")
     ap.add_argument("outdir", type=Path)
@@ -118,6 +127,29 @@ def main(argv: list[str] | None = None) -> int:
     wiz.grab().save(str(out / "import-wizard.png"))
     print(out / "import-wizard.png")
     wiz.close()
+    # figures out of date: an import whose recompute fails (the Contracts page keeps the old
+    # figures under the banner)
+    report = ws.import_file(overlapping_commitment_file(home))
+    win._imported([report])
+    _wait(app, lambda: win.session.stale_reason is not None and not win.session.refreshing)
+    win.show_page(PAGES.index("contracts"))
+    _settle(app, 0.8)
+    win.statusBar().clearMessage()
+    win.grab().save(str(out / "out-of-date.png"))
+    print(out / "out-of-date.png")
+    # the same workspace opened again: no figures, its data as imported with the reason
+    win.close()
+    _settle(app, 0.2)
+    ws.close()
+    ws = Workspace.open(home / "Demo.commitdesk")
+    win = desktop_app.build_window(ws)
+    win.resize(w, h)
+    win.show()
+    _wait(app, lambda: win.session.unanalysed is not None)
+    win.show_page(PAGES.index("contracts"))
+    _settle(app, 0.8)
+    win.grab().save(str(out / "no-figures.png"))
+    print(out / "no-figures.png")
     win.close()
     _settle(app, 0.2)
     ws.close()

@@ -126,6 +126,7 @@ class Session(QObject):
         self.stale_source: tuple[str, int] | None = None  # (file, row) the failure names, if any
         self.stale_after: str | None = None  # the change the figures on screen do not include
         self.stale_since = ""  # what happened since they were computed (the brief's words)
+        self.stale_undoable = False  # the failed change was an edit that Undo takes back
         self.computed_at: datetime | None = None  # when the figures on screen were computed
         self.unanalysed: Unanalysed | None = None
 
@@ -211,6 +212,7 @@ class Session(QObject):
         self.stale_source = None
         self.stale_after = None
         self.stale_since = ""
+        self.stale_undoable = False
         self.unanalysed = None
         self._actions = self._load_actions()
         self.analysisChanged.emit(analysis)
@@ -228,6 +230,7 @@ class Session(QObject):
         self.stale_reason = _reason(exc)
         self.stale_hint = self._hint(exc, after)
         self.stale_since = f"{after} failed: {self.stale_reason}" if after else self.stale_reason
+        self.stale_undoable = _undoable(after) and self.workspace.can_undo
         file, row = getattr(exc, "file", None), getattr(exc, "row", None)
         self.stale_source = (str(file), int(row)) if file and row is not None else None
         if failure.unanalysed is not None:
@@ -250,6 +253,7 @@ class Session(QObject):
             self.stale_hint = "Recompute with View > Recompute figures (F5) when you are ready."
             self.stale_since = self.stale_reason
             self.stale_source = None
+            self.stale_undoable = False
         self.stateChanged.emit()
 
     def _hint(self, exc: BaseException, after: str | None) -> str:
@@ -257,8 +261,10 @@ class Session(QObject):
         if not isinstance(exc, InputError):
             return ("This is a fault in CommitDesk, not in your data: the details are in the log "
                     "(Help > Open log folder). Undo the last change (Ctrl+Z) to get back to figures that compute.")
-        undo = self.workspace.undo_label if self.workspace.can_undo else None
-        undo_text = f"undo the last edit ({undo}) with Ctrl+Z" if undo else ""
+        # Undo is offered only when it takes back the change that failed (an import is not an
+        # edit: undoing an unrelated earlier edit would not help)
+        undo = self.workspace.undo_label if self.workspace.can_undo and _undoable(after) else None
+        undo_text = "undo the last edit (Ctrl+Z)" if undo else ""
         if after is not None and after.startswith("the edit of"):
             return "Fix the row in the commit schedule or " + (undo_text or "change it back") + "."
         if after is not None and after.startswith("changing the settings"):
@@ -275,8 +281,6 @@ class Session(QObject):
             fix = f"Fix {where}" + (f" row {row}" if row is not None else "") + " and import it again"
             return (fix + f", or remove {where} under File > Imported files (Ctrl+Shift+I)"
                     + (f", or {undo_text}" if undo_text else "") + ".")
-        if undo_text:
-            return f"Correct the input named above, or {undo_text}."
         return "Correct the input named above and recompute (F5)."
 
     def stale_note(self) -> str | None:
@@ -379,3 +383,8 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, InputError):
         return str(exc).rstrip(".")
     return f"an internal error ({type(exc).__name__}: {exc})".rstrip(".")
+
+
+def _undoable(after: str | None) -> bool:
+    """Whether the change a recompute brought in is one Undo takes back."""
+    return after is not None and after.startswith(("the edit of", "changing the settings", "redoing"))

@@ -75,6 +75,11 @@ def test_a_failed_import_marks_every_page_until_a_recompute_succeeds(qtbot, wind
     win = window
     assert len(win.session.analysis.contracts) == 3
     _no_banner_on_any_page(win)
+    # an earlier, unrelated edit that Undo could take back (it would not fix the import)
+    before = win.session.computations
+    assert win.session.update_commitment("ANT-2026-ANNUAL", date(2026, 3, 1), owner="Sam Lee (Procurement)")
+    _wait_computed(qtbot, win, before)
+    assert win.session.workspace.can_undo
 
     win.import_dialog([str(overlap_file(tmp_path))])
     wiz = win.wizard
@@ -90,6 +95,8 @@ def test_a_failed_import_marks_every_page_until_a_recompute_succeeds(qtbot, wind
                                "2026-03-15..2026-05-31 of contract OAI-2026-RAMP overlaps"), text
         assert "remove overlap.csv under File > Imported files (Ctrl+Shift+I)" in text
         assert "before importing overlap.csv" in text
+        assert "Ctrl+Z" not in text  # undoing the unrelated edit would not help
+    assert win.current_page().banner.button_titles() == ["Imported files…", "Recompute"]
     assert "out of date" in win.windowTitle()
     assert win.s_state.isVisible() and win.s_state.text() == "Figures out of date"
     assert _modal_errors() == []
@@ -271,7 +278,7 @@ def test_opening_a_failing_workspace_shows_its_data_and_the_reason(qtbot, failin
         shaded = [r for r in range(sched.total_rows) if sched.row_colors[r] >= 0]
         assert [(sched.col("_file").display(r), sched.col("_row").values[r]) for r in shaded] == [("overlap.csv", 2)]
         assert views["contracts"].table.selected_source_rows() == shaded
-        assert "Shaded: overlap.csv row 2, the row named above." in views["contracts"].note.text()
+        assert "Highlighted: overlap.csv row 2, the row named above." in views["contracts"].note.text()
         assert "figures could not be computed" in win.windowTitle()
         # Invoices and budgets as imported
         assert views["invoices"].table.table_model.total_rows == len(inputs.invoices) > 0
