@@ -20,9 +20,6 @@ from desktop.domain.errors import InputError
 
 log = logging.getLogger("desktop.cli")
 
-# kinds whose every row matters: a rejected row there makes the whole analysis wrong
-REFERENCE_KINDS = ("commitments", "budgets", "rate_card", "org_map", "fx_rates")
-
 FILE_FLAGS = (
     ("contracts", "commitments", "commit schedule (canonical, FOCUS 1.3 Contract Commitment)"),
     ("usage", "usage", "usage/cost exports (canonical, FOCUS, OpenAI, Anthropic, Azure)"),
@@ -100,21 +97,11 @@ class Fatal(Exception):
         self.status = status
 
 
-def _first_error(rep) -> str:
-    first = rep.errors[0] if rep.errors else None
-    where = f"{rep.file}"
-    if first is None:
-        return f"{where}: {rep.rows_rejected} rows rejected"
-    where += f", row {first.row}" if first.row is not None else ""
-    where += f", column {first.column!r}" if first.column else ""
-    more = f" ({rep.rows_rejected} rows rejected)" if rep.rows_rejected > 1 else ""
-    return f"{where}: {first.message}{more}"
-
-
 def _file_inputs(args: argparse.Namespace):
     import hashlib
 
     from desktop.domain.inputs import Inputs
+    from desktop.domain.validation import import_refusal
     from desktop.ingest import read_file
     from desktop.resources import demo_files
 
@@ -140,10 +127,9 @@ def _file_inputs(args: argparse.Namespace):
             hashes[digest] = path
         result = read_file(path, kind)
         rep = result.report
-        if rep.rows_rejected and (args.strict or result.kind in REFERENCE_KINDS):
-            raise Fatal(_first_error(rep))
-        if rep.rows_read and not rep.rows_imported and rep.rows_rejected:
-            raise Fatal(_first_error(rep).replace(": ", ": no row could be imported; first problem: ", 1))
+        refused = import_refusal(rep, strict=args.strict)  # the verdict the store and the GUI give
+        if refused is not None:
+            raise Fatal(str(refused))
         inputs = inputs.add(result.kind, result.frame, rep)
     return inputs, None
 

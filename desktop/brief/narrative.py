@@ -7,14 +7,9 @@ from decimal import Decimal
 from desktop.domain.actions import Action
 from desktop.domain.portfolio import portfolio
 from desktop.domain.results import Analysis, ContractResult
+from desktop.domain.vocabulary import BANDS
 
-_BAND_WORDS = {
-    "shortfall_risk": "shortfall risk",
-    "shortfall_watch": "shortfall watch",
-    "on_pace": "on pace",
-    "overage_watch": "overage watch",
-    "overage_risk": "overage risk",
-}
+_BAND_WORDS = {b: BANDS.label(b).lower() for b in BANDS}
 
 
 def short_money(value: Decimal, currency: str = "") -> str:

@@ -27,6 +27,7 @@ from desktop.domain.portfolio import portfolio
 from desktop.domain.results import Analysis
 from desktop.domain.settings import Settings
 from desktop.domain.tables import vendor_key
+from desktop.domain.vocabulary import ACTION_SEVERITIES
 
 HEADER_ROW = 4  # tables start here on every list sheet: title, subtitle, blank, header
 MAX_CHARTS = 24  # burn-up charts on the Pacing sheet
@@ -684,7 +685,7 @@ def actions(book: Book, ctx: Context) -> Sheet:
                     palette.VERMILLION, light=0.7)
         s.fill_rule(whole, f'OR({st}="done",{st}="wont_fix",{res}<>"")', palette.GREY, light=0.75)
         s.category_rules(c_sev, first, last, {k: v for k, v in palette.SEVERITY_COLORS.items()
-                                              if k in ("high", "medium", "low")})
+                                              if k in ACTION_SEVERITIES})
     return s
 
 

@@ -56,9 +56,14 @@ from desktop.domain.money import cents, from_micros
 from desktop.domain.results import Analysis, BudgetResult, ContractResult, Finding, InvoiceResult
 from desktop.domain.settings import Settings
 from desktop.domain.tables import vendor_key
+from desktop.domain.vocabulary import (
+    ACTION_STATUSES,
+    CLOSED_ACTION_STATUSES,
+    OPEN_ACTION_STATUSES,
+    RISK_BANDS,
+    WATCH_BANDS,
+)
 
-RISK_BANDS = ("shortfall_risk", "overage_risk")
-WATCH_BANDS = ("shortfall_watch", "overage_watch")
 CONTRACT_RISK_DAYS = 7
 CONTRACT_WATCH_DAYS = 14
 INVOICE_DAYS = 14
@@ -289,9 +294,9 @@ def build_findings(analysis: Analysis, settings: Settings | None = None) -> tupl
 
 # --- the actions checklist ----------------------------------------------------------------------
 
-ACTION_STATUSES = ("open", "in_progress", "done", "wont_fix")
-OPEN_STATUSES = ("open", "in_progress")
-CLOSED_STATUSES = ("done", "wont_fix")
+# the statuses a person sets (desktop.domain.vocabulary, with their labels)
+OPEN_STATUSES = OPEN_ACTION_STATUSES
+CLOSED_STATUSES = CLOSED_ACTION_STATUSES
 RESOLUTIONS = ("data", "analyst")
 
 

@@ -258,8 +258,9 @@ def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date
     warnings = as_of_notes + list(usage_notes)
     com_k = table_key(inputs, "commitments")
     fx_k = table_key(inputs, "fx_rates")
-    commitments = cache.get("commitments", (com_k, fx_k, cur),
-                            lambda: convert_commitments(inputs.commitments, inputs.fx_rates, cur))
+    commitments, fx_notes = cache.get("commitments", (com_k, fx_k, cur),
+                                      lambda: convert_commitments(inputs.commitments, inputs.fx_rates, cur))
+    warnings.extend(fx_notes)  # contracts left out for want of an FX rate
 
     step(0.25, "pacing and exposure")
     contracts = cache.get_with_settings("contracts", (prep_key, com_k, fx_k, as_of), settings,

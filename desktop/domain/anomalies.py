@@ -22,8 +22,9 @@ from desktop.domain.progress import Progress
 from desktop.domain.results import AnomalyResult
 from desktop.domain.settings import DEFAULT_SETTINGS, Settings
 from desktop.domain.usage_index import UsageIndex, as_index, match_key
+from desktop.domain.vocabulary import ANOMALY_DIMENSIONS
 
-DIMENSIONS = ("model", "team", "vendor")
+DIMENSIONS = ANOMALY_DIMENSIONS
 
 
 def _exceeds(x: int, window: list[int], z_num: int, z_den: int) -> bool:

@@ -14,15 +14,15 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from desktop.domain import validation
 from desktop.domain.contracts import _str_or_none
 from desktop.domain.daily import Daily
-from desktop.domain.errors import InputError
 from desktop.domain.money import cents, from_micros
 from desktop.domain.months import month_bounds, month_of, previous_month
-from desktop.domain.results import ALERT_TIERS, BudgetResult
+from desktop.domain.results import BudgetResult
 from desktop.domain.settings import DEFAULT_SETTINGS, Settings
-from desktop.domain.tables import BUDGET_DIMENSIONS, FIRST_YEAR, LAST_YEAR
 from desktop.domain.usage_index import UsageIndex, as_index, match_key
+from desktop.domain.vocabulary import ALERT_TIERS
 
 CONTAINMENT_ACTIONS = ("rate-limit non-production keys", "route to a cheaper model tier",
                        "disable non-critical features")
@@ -125,16 +125,9 @@ def run_rate_rows(index: UsageIndex, b: BudgetResult, as_of: date, window: int) 
 
 
 def _validate(budgets: pd.DataFrame) -> None:
-    for rec in budgets[["dimension", "month", "_file", "_row"]].to_dict("records"):
-        dim = str(rec["dimension"]).strip().casefold() if rec["dimension"] is not pd.NA else ""
-        if dim not in BUDGET_DIMENSIONS:
-            raise InputError(f"dimension {rec['dimension']!r} is not one of {', '.join(BUDGET_DIMENSIONS)}",
-                             file=rec["_file"] or "budgets", row=int(rec["_row"]), column="dimension")
-        try:
-            month_bounds(rec["month"])
-        except ValueError:
-            raise InputError(f"month {rec['month']!r} is not a month YYYY-MM from {FIRST_YEAR}-01 to {LAST_YEAR}-12", file=rec["_file"] or "budgets",
-                             row=int(rec["_row"]), column="month") from None
+    """InputError for the first budget line breaking a rule of desktop.domain.validation (a
+    dimension outside the vocabulary, a month that is not YYYY-MM in range, a negative budget)."""
+    validation.raise_first(validation.validate_frame("budgets", budgets))
 
 
 def budget_results(budgets: pd.DataFrame, usage: pd.DataFrame | UsageIndex, as_of: date,

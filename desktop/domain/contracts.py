@@ -18,13 +18,13 @@ from decimal import ROUND_DOWN, Decimal
 import numpy as np
 import pandas as pd
 
-from desktop.domain import fx
+from desktop.domain import fx, validation
 from desktop.domain.daily import Daily
 from desktop.domain.errors import InputError
 from desktop.domain.money import CENT, ZERO, cents, from_micros
 from desktop.domain.results import ContractResult, PeriodResult
 from desktop.domain.settings import DEFAULT_SETTINGS, Settings
-from desktop.domain.tables import FIRST_YEAR, LAST_YEAR, vendor_key
+from desktop.domain.tables import vendor_key
 from desktop.domain.usage_index import UsageIndex, as_index
 
 _ONE_DAY = timedelta(days=1)
@@ -58,36 +58,11 @@ def _num(v, default: float) -> float:
 # --- validation and assignment ---------------------------------------------------------------
 
 def validate_commitments(commitments: pd.DataFrame) -> None:
-    """Raise InputError for a period ending before it starts or two overlapping commit periods
-    of one contract (names the later row, its column period_start and the earlier row)."""
-    if commitments.empty:
-        return
-    for rec in commitments.to_dict("records"):
-        if pd.isna(rec["period_start"]) or pd.isna(rec["period_end"]):
-            col = "period_start" if pd.isna(rec["period_start"]) else "period_end"
-            raise InputError("a commit period needs a start and an end date",
-                             file=rec["_file"] or "commitments", row=int(rec["_row"]), column=col)
-        for col in ("period_start", "period_end"):
-            if not FIRST_YEAR <= rec[col].year <= LAST_YEAR:
-                raise InputError(
-                    f"{col} {_date(rec[col])} lies outside {FIRST_YEAR}-{LAST_YEAR} (a typo in the year?)",
-                    file=rec["_file"] or "commitments", row=int(rec["_row"]), column=col)
-        if rec["period_end"] < rec["period_start"]:
-            raise InputError(
-                f"period_end {_date(rec['period_end'])} is before period_start "
-                f"{_date(rec['period_start'])} (contract {rec['contract_id']})",
-                file=rec["_file"] or "commitments", row=int(rec["_row"]), column="period_end")
-    ordered = commitments.sort_values(["contract_id", "period_start", "_row"], kind="mergesort")
-    prev = None
-    for rec in ordered.to_dict("records"):
-        if prev is not None and prev["contract_id"] == rec["contract_id"] \
-                and rec["period_start"] <= prev["period_end"]:
-            raise InputError(
-                f"commit period {_date(rec['period_start'])}..{_date(rec['period_end'])} of contract "
-                f"{rec['contract_id']} overlaps the period {_date(prev['period_start'])}.."
-                f"{_date(prev['period_end'])} ({prev['_file'] or 'commitments'} row {prev['_row']})",
-                file=rec["_file"] or "commitments", row=int(rec["_row"]), column="period_start")
-        prev = rec
+    """Raise InputError (file, row, column and the rule's message) for the first commit period
+    that breaks a rule of desktop.domain.validation: a missing start or end, a term out of
+    range (overage_multiplier below 1, a percentage outside 0-100, a negative commitment), a
+    period ending before it starts, or one overlapping an earlier period of its contract."""
+    validation.raise_first(validation.validate_frame("commitments", commitments))
 
 
 def _vendor_keys(s: pd.Series) -> np.ndarray:
@@ -148,30 +123,43 @@ def assign_contracts(usage: pd.DataFrame, commitments: pd.DataFrame) -> pd.Serie
 
 
 def convert_commitments(commitments: pd.DataFrame, fx_rates: pd.DataFrame,
-                        reporting_currency: str) -> pd.DataFrame:
-    """Commitments in the reporting currency, each converted with the rate valid on its
-    period_start. A commitment without a rate cannot be paced: InputError naming its row."""
+                        reporting_currency: str) -> tuple[pd.DataFrame, list[str]]:
+    """(commitments in the reporting currency, warnings). Each period is converted with the rate
+    valid on its period_start. A contract with a period that has no rate cannot be paced: the
+    whole contract is left out of the figures and a warning names it, its rows and the rate
+    missing (docs/domain.md, "Currency"); the other contracts are computed as usual."""
     if commitments.empty:
-        return commitments
+        return commitments, []
     rep = str(reporting_currency).strip().upper()
     cur = commitments["currency"].astype("string").str.strip().str.upper().fillna(rep)
     if (cur == rep).all():
-        return commitments
+        return commitments, []
+    missing = fx.without_rate(commitments, fx_rates, date_column="period_start", reporting_currency=rep)
+    warnings = []
+    if missing.any():
+        ids = commitments["contract_id"].astype("string")
+        gone = sorted(set(ids[missing].dropna().astype(str)))
+        for cid in gone:
+            rows = commitments[(ids == cid).fillna(False).to_numpy(dtype=bool)]
+            bad = rows[missing[(ids == cid).fillna(False).to_numpy(dtype=bool)]]
+            files = sorted({str(f) or "commitments" for f in rows["_file"].astype("string").fillna("")})
+            what = ", ".join(f"{c} -> {rep} valid on {_date(d)}" for c, d in
+                             zip(cur[bad.index].tolist(), bad["period_start"].tolist(), strict=True))
+            warnings.append(
+                f"{' and '.join(files)} row{'s' if len(rows) != 1 else ''} {fx.row_ranges(rows['_row'])}: "
+                f"contract {cid} is left out of the figures: no FX rate for {what}; import one "
+                "(an FX rates file) to see it")
+        keep = ~ids.isin(gone).fillna(False).to_numpy(dtype=bool)
+        commitments, cur = commitments[keep].reset_index(drop=True), cur[keep].reset_index(drop=True)
     out = commitments.copy()
     vals = out["commitment"].to_numpy(dtype=np.int64, copy=True)
     for i in np.flatnonzero((cur != rep).to_numpy(dtype=bool)):
         rate = fx.rate_on(fx_rates, cur.iloc[i], out["period_start"].iloc[i], rep)
-        if rate is None:
-            raise InputError(
-                f"no FX rate for {cur.iloc[i]} -> {rep} valid on {_date(out['period_start'].iloc[i])} "
-                f"to convert the commitment of contract {out['contract_id'].iloc[i]}",
-                file=str(out["_file"].iloc[i]) or "commitments", row=int(out["_row"].iloc[i]),
-                column="currency")
         vals[i] = int(fx.convert_micros(np.array([vals[i]], dtype=np.int64), rate)[0])
         cur.iloc[i] = rep
     out["commitment"] = vals
     out["currency"] = cur.astype("string")
-    return out
+    return out, warnings
 
 
 # --- bands and small formulas ----------------------------------------------------------------

@@ -139,3 +139,56 @@ def convert_frame(frame: pd.DataFrame, fx_rates: pd.DataFrame, *, money_columns:
                             f"left out of the analysis")
         out = out[~drop_mask].reset_index(drop=True)
     return out, warnings
+
+
+def without_rate(frame: pd.DataFrame, fx_rates: pd.DataFrame, *, date_column: str,
+                 reporting_currency: str, currency_column: str = "currency") -> np.ndarray:
+    """Mask of the rows in a currency other than the reporting one with no rate valid on their
+    ``date_column`` (the rows ``convert_frame`` would leave out)."""
+    if frame is None or frame.empty:
+        return np.zeros(0 if frame is None else len(frame), dtype=bool)
+    rep = str(reporting_currency).strip().upper()
+    cur = _ckey(frame[currency_column]).fillna(rep)
+    out = np.zeros(len(frame), dtype=bool)
+    days = frame[date_column].to_numpy()
+    memo: dict[tuple[str, object], bool] = {}
+    for i in np.flatnonzero((cur != rep).to_numpy(dtype=bool)):
+        key = (cur.iloc[i], days[i])
+        if key not in memo:
+            memo[key] = pd.isna(days[i]) or rate_on(fx_rates, key[0], days[i], rep) is None
+        out[i] = memo[key]
+    return out
+
+
+def row_ranges(rows) -> str:
+    """Row numbers as the analyst reads them: [3, 4, 5, 9] -> '3-5, 9'."""
+    nums = sorted({int(r) for r in rows})
+    parts = []
+    i = 0
+    while i < len(nums):
+        j = i
+        while j + 1 < len(nums) and nums[j + 1] == nums[j] + 1:
+            j += 1
+        parts.append(str(nums[i]) if i == j else f"{nums[i]}-{nums[j]}")
+        i = j + 1
+    return ", ".join(parts)
+
+
+def missing_rate_notes(frame: pd.DataFrame, fx_rates: pd.DataFrame, *, kind: str, date_column: str,
+                       reporting_currency: str, where: str = "the workspace") -> list[str]:
+    """For an import preview: one note per currency of the rows that have no rate to the
+    reporting currency ("commitment rows 3-4 are in EUR and the workspace has no EUR -> USD rate
+    valid on their dates: they will be left out of the figures until you import one")."""
+    mask = without_rate(frame, fx_rates, date_column=date_column, reporting_currency=reporting_currency)
+    if not mask.any():
+        return []
+    rep = str(reporting_currency).strip().upper()
+    sub = frame[mask]
+    notes = []
+    for cur, grp in sub.groupby(_ckey(sub["currency"]), sort=True):
+        rows = row_ranges(grp["_row"])
+        plural = len(grp) != 1
+        notes.append(f"{kind} row{'s' if plural else ''} {rows} {'are' if plural else 'is'} in {cur} and "
+                     f"{where} has no {cur} -> {rep} rate valid on {'their dates' if plural else 'its date'}: "
+                     f"{'they' if plural else 'it'} will be left out of the figures until you import one")
+    return notes

@@ -206,16 +206,41 @@ def _line_key(rec: dict) -> tuple:
     return tuple(norm(rec[c]) for c in ("description", "model", "meter", "quantity", "unit_price", "amount"))
 
 
+def _without_unconvertible(raw: pd.DataFrame, fx_rates: pd.DataFrame, rep: str) -> tuple[pd.DataFrame, list[str]]:
+    """An invoice with a line that has no FX rate to the reporting currency cannot be compared
+    with usage: all its lines are left out, with a warning naming it, its rows and the rate
+    missing (docs/domain.md, "Currency"). The other invoices are kept."""
+    missing = fx.without_rate(raw, fx_rates, date_column="invoice_date", reporting_currency=rep)
+    if not missing.any():
+        return raw, []
+    ids = raw["invoice_id"].astype("string").fillna("")
+    gone = sorted(set(ids[missing]))
+    warnings = []
+    for iid in gone:
+        lines = raw[(ids == iid).to_numpy(dtype=bool)]
+        bad = lines[missing[(ids == iid).to_numpy(dtype=bool)]]
+        files = sorted({str(f) or "invoices" for f in lines["_file"].astype("string").fillna("")})
+        what = ", ".join(sorted({f"{str(c).strip().upper()} -> {rep} valid on {pd.Timestamp(d).date()}"
+                                 for c, d in zip(bad["currency"], bad["invoice_date"], strict=True)
+                                 if not pd.isna(d)})) or f"{rep} (no invoice date)"
+        warnings.append(f"{' and '.join(files)} row{'s' if len(lines) != 1 else ''} {fx.row_ranges(lines['_row'])}: "
+                        f"invoice {iid} is left out of the figures: no FX rate for {what}; import one "
+                        "(an FX rates file) to see it")
+    keep = ~ids.isin(gone).to_numpy(dtype=bool)
+    return raw[keep].reset_index(drop=True), warnings
+
+
 def convert_lines(invoices: pd.DataFrame, fx_rates: pd.DataFrame,
                   settings: Settings = DEFAULT_SETTINGS) -> tuple[pd.DataFrame, list[str]]:
     """The invoice lines in the reporting currency (rate valid on invoice_date; lines without a
-    rate are left out and reported), in input order, with ``_orig_currency``. The analysis keeps
+    rate are left out and reported, with every other line of their invoice), in input order, with
+    ``_orig_currency``. The analysis keeps
     this frame: the rows behind invoiced, tax and leakage are positions in it."""
-    raw = invoices.reset_index(drop=True)
-    conv, warnings = fx.convert_frame(raw.assign(_orig_currency=raw["currency"]), fx_rates,
-                                      money_columns=("amount",), date_column="invoice_date",
-                                      reporting_currency=settings.reporting_currency, kind="invoice")
-    return conv.reset_index(drop=True), warnings
+    raw, warnings = _without_unconvertible(invoices.reset_index(drop=True), fx_rates, settings.reporting_currency)
+    conv, more = fx.convert_frame(raw.assign(_orig_currency=raw["currency"]), fx_rates,
+                                  money_columns=("amount",), date_column="invoice_date",
+                                  reporting_currency=settings.reporting_currency, kind="invoice")
+    return conv.reset_index(drop=True), warnings + more
 
 
 

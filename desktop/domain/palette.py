@@ -62,7 +62,7 @@ BAND_COLORS = MappingProxyType(
     }
 )
 
-# Outcomes of ended terms (results.OUTCOMES): owed shortfall and premium overage in the risk
+# Outcomes of ended terms (vocabulary.OUTCOMES): owed shortfall and premium overage in the risk
 # colours of their side, met green, a shortfall carried into the next period the watch colour.
 OUTCOME_COLORS = MappingProxyType(
     {

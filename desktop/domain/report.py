@@ -36,6 +36,7 @@ from desktop.domain.results import (
     InvoiceResult,
     PeriodResult,
 )
+from desktop.domain.vocabulary import BANDS, RISK_BANDS
 
 # The keys of the original analyze contract, in its order, per result type. They lead each
 # object; every other field of the type follows in field order. (Frozen: new fields need no entry.)
@@ -173,14 +174,9 @@ def to_json(analysis: Analysis, indent: int | None = 2, actions: Sequence[Any] |
 
 # --- text ------------------------------------------------------------------------------------
 
-_BAND_WORDS = {
-    "shortfall_risk": "SHORTFALL RISK",
-    "shortfall_watch": "shortfall watch",
-    "on_pace": "on pace",
-    "overage_watch": "overage watch",
-    "overage_risk": "OVERAGE RISK",
-    None: "no band (nothing expected yet)",
-}
+# risk bands shouted, the others as written (labels: desktop.domain.vocabulary)
+_BAND_WORDS = {b: BANDS.label(b).upper() if b in RISK_BANDS else BANDS.label(b).lower() for b in BANDS}
+_BAND_WORDS[None] = "no band (nothing expected yet)"
 
 
 def _pct(x: float | None) -> str:

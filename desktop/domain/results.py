@@ -13,13 +13,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-BANDS = ("shortfall_risk", "shortfall_watch", "on_pace", "overage_watch", "overage_risk")
-# what an ended term (period, or a contract whose every period has ended) came to; its band is None
-OUTCOMES = ("ended_met", "ended_shortfall", "ended_carried", "ended_overage")
-SEVERITIES = ("high", "medium", "low", "none", "under")
-ALERT_TIERS = ("hard_cap", "hard_stop", "critical", "warning", "info", "none")
-INVOICE_STATUSES = ("within_tolerance", "overbilled", "underbilled", "no_usage_period")
-LINE_FLAGS = ("duplicate_line", "premium_rate", "no_usage")
+# the vocabularies of the str fields below (band, outcome, status, severity, alert_tier, flag ...)
+# and their labels live in desktop.domain.vocabulary
 
 
 @dataclass(frozen=True)
@@ -50,7 +45,7 @@ class PeriodResult:
     elapsed_days: int = 0
     status: str = "current"  # ended | current | future
     band: str | None = None  # None once the period has ended: its outcome says what it came to
-    outcome: str | None = None  # OUTCOMES; None while the period runs
+    outcome: str | None = None  # vocabulary.OUTCOMES; None while the period runs
     outcome_text: str | None = None  # "ended: shortfall 27,903.38 owed", "ended: met" ...
 
 
@@ -81,7 +76,7 @@ class ContractResult:
     smoothed_run_rate: Decimal | None = None  # exponential smoothing, shown beside run_rate
     days_left: int = 0
     # once the term has ended (every period ended): band None, and what the term came to
-    outcome: str | None = None  # OUTCOMES
+    outcome: str | None = None  # vocabulary.OUTCOMES
     outcome_text: str | None = None
 
 

@@ -25,6 +25,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from desktop.domain.vocabulary import BUDGET_DIMENSIONS, LINE_TYPES  # noqa: F401 (re-exported)
+
 Kind = Literal["str", "date", "money", "float", "bool", "int"]
 
 # The calendar CommitDesk accepts for commit periods, budget months and the as-of date: wide
@@ -189,8 +191,6 @@ SPECS: dict[str, TableSpec] = {
     s.name: s for s in (COMMITMENTS, USAGE, INVOICES, BUDGETS, RATE_CARD, ORG_MAP, FX_RATES)
 }
 
-LINE_TYPES = ("usage", "credit", "tax", "adjustment", "commitment", "true_up")
-BUDGET_DIMENSIONS = ("team", "project", "cost_center", "environment", "vendor", "model", "workload")
 
 _PANDAS_DTYPES = {
     "str": "string",

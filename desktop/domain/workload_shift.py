@@ -36,8 +36,8 @@ from desktop.domain.money import ZERO, cents, from_micros
 from desktop.domain.results import ContractResult, WorkloadShiftCandidate
 from desktop.domain.settings import Settings
 from desktop.domain.usage_index import UsageIndex, as_index
+from desktop.domain.vocabulary import SHORTFALL_BANDS
 
-SHORTFALL_BANDS = ("shortfall_risk", "shortfall_watch")
 BASES = ("workload", "project", "model")
 
 

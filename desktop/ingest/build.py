@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from desktop.domain import tables
+from desktop.domain import tables, validation
 from desktop.domain.results import ImportIssue
 from desktop.ingest import parse
 from desktop.ingest.sniff import is_total_label
@@ -330,7 +330,7 @@ def parse_values(src: Source, spec: tables.TableSpec, cols: dict[str, Any], deci
         if isinstance(v, Parsed):
             issues.add(~v.ok & ~v.blank, label, v.message or f"cannot read {v.raw!r}", v.raw)
             if c.required:
-                issues.add(v.blank, label, "required value is empty", v.raw)
+                issues.add(v.blank, label, validation.REQUIRED, v.raw)
             vals = v.values
             if c.kind == "money":
                 if v.currency is not None:
@@ -343,35 +343,35 @@ def parse_values(src: Source, spec: tables.TableSpec, cols: dict[str, Any], deci
         raw = v
         if c.kind == "money":
             mc = parse.parse_money(raw, decimal, scale=src.money_scale.get(c.name, 0))
-            issues.add(~mc.ok & ~mc.blank, label, "cannot read as an amount", raw)
+            issues.add(~mc.ok & ~mc.blank, label, validation.UNREADABLE["money"], raw)
             if c.required:
-                issues.add(mc.blank, label, "required value is empty", raw)
+                issues.add(mc.blank, label, validation.REQUIRED, raw)
             out[c.name] = np.where(mc.ok, mc.micros, 0)
             cell_currency = mc.currency
         elif c.kind == "date":
             dc = parse.parse_dates(raw, order, src.date1904)
             far = dc.far if dc.far is not None else np.zeros(n, dtype=bool)
             issues.add(far, label, parse.DATE_RANGE_MESSAGE, raw)
-            issues.add(~dc.ok & ~dc.blank & ~far, label, "cannot read as a date", raw)
+            issues.add(~dc.ok & ~dc.blank & ~far, label, validation.UNREADABLE["date"], raw)
             if c.required:
-                issues.add(dc.blank, label, "required value is empty", raw)
+                issues.add(dc.blank, label, validation.REQUIRED, raw)
             out[c.name] = dc.values
         elif c.kind == "float":
             vals, ok, blank = parse.parse_number(raw, decimal)
-            issues.add(~ok & ~blank, label, "cannot read as a number", raw)
+            issues.add(~ok & ~blank, label, validation.UNREADABLE["float"], raw)
             if c.required:
-                issues.add(blank, label, "required value is empty", raw)
+                issues.add(blank, label, validation.REQUIRED, raw)
             if c.default is not None:
                 vals = np.where(blank, c.default, vals)
             out[c.name] = vals
         elif c.kind == "bool":
             vals, ok, blank = parse.parse_bool(raw)
-            issues.add(~ok & ~blank, label, "cannot read as yes/no", raw)
+            issues.add(~ok & ~blank, label, validation.UNREADABLE["bool"], raw)
             out[c.name] = np.where(blank, bool(c.default), vals)
         else:  # str
             s, blank, lens = _str_values(raw, factor_cache, src.names.get(c.name))
             if c.required:
-                issues.add(blank, label, "required value is empty", raw)
+                issues.add(blank, label, validation.REQUIRED, raw)
             issues.add(lens > src.max_cell_chars, label,
                        f"value is longer than {src.max_cell_chars:,} characters", raw)
             out[c.name] = s
@@ -380,43 +380,49 @@ def parse_values(src: Source, spec: tables.TableSpec, cols: dict[str, Any], deci
 
 def reject_rows(src: Source, spec: tables.TableSpec, cols: dict[str, Any], out: dict[str, Any],
                 order: str, cell_currency: np.ndarray | None, issues: _Issues) -> None:
-    """The rules that look at a row rather than a cell, each rejecting the rows that break it:
-    budget month and dimension, line type, currency (column, money cells, default), a commit
-    period ending before it starts, one-of groups (at least one of the columns filled).
-    Normalises ``out`` in place (canonical line types, dimensions, currency codes)."""
+    """The rules that look at a row rather than a cell, each rejecting the rows that break it.
+    The spellings are made canonical first (budget month and dimension, line type, currency from
+    the column, the money cells or the default); then every term rule of
+    desktop.domain.validation (the rules and messages the store and the GUI editors use: e.g.
+    overage_multiplier >= 1, percentages 0-100, a period ending before it starts, a dimension or
+    line type outside its vocabulary), one-of groups, and commit periods of one contract that
+    overlap (the later one is rejected). Normalises ``out`` in place."""
     n = len(src.rows)
     if src.kind == "budgets" and isinstance(cols.get("month"), pd.Series):
         months, ok, blank = parse.parse_month(cols["month"], order)
-        issues.add(~ok & ~blank, src.names.get("month", "month"), "cannot read as a month (YYYY-MM)",
-                   cols["month"])
+        issues.add(~ok & ~blank, src.names.get("month", "month"), validation.MONTH, cols["month"])
         out["month"] = pd.Series(months, dtype="string")
     if src.kind == "budgets" and "dimension" in out and isinstance(out["dimension"], pd.Series):
         d = out["dimension"].str.casefold().str.replace(r"[\s\-]+", "_", regex=True)
-        d = d.replace({"costcenter": "cost_center", "cost_centre": "cost_center", "env": "environment"})
-        wrong = (~d.isin(tables.BUDGET_DIMENSIONS) & d.notna()).to_numpy()
-        issues.add(wrong, src.names.get("dimension", "dimension"),
-                   "dimension must be one of " + ", ".join(tables.BUDGET_DIMENSIONS), cols.get("dimension"))
-        out["dimension"] = d
+        out["dimension"] = d.replace({"costcenter": "cost_center", "cost_centre": "cost_center",
+                                      "env": "environment"})
     if "line_type" in out and isinstance(out["line_type"], pd.Series):
-        mapped = _map_distinct(out["line_type"], line_type_of)
-        wrong = (~mapped.isin(tables.LINE_TYPES) & mapped.notna()).to_numpy()
-        issues.add(wrong, src.names.get("line_type", "line_type"),
-                   "line_type must be one of " + ", ".join(tables.LINE_TYPES), cols.get("line_type"))
-        out["line_type"] = mapped
+        out["line_type"] = _map_distinct(out["line_type"], line_type_of)
     if "currency" in out or cell_currency is not None:
         out["currency"] = _currencies(src, spec, cols, out.get("currency"), cell_currency, issues)
-    if src.kind == "commitments" and "period_start" in out and "period_end" in out:
-        ps, pe = np.asarray(out["period_start"]), np.asarray(out["period_end"])
-        wrong = ~np.isnat(ps) & ~np.isnat(pe) & (pe < ps)
-        issues.add(wrong, src.names.get("period_end", "period_end"), "period_end is before period_start",
-                   cols.get("period_end") if isinstance(cols.get("period_end"), pd.Series) else None)
+    for mask, column, message in validation.column_problems(
+            src.kind, {k: v for k, v in out.items() if k != "currency"}, n):
+        raw = cols.get(column)
+        issues.add(mask, src.names.get(column, column), message, raw if isinstance(raw, pd.Series) else None)
     for group in spec.one_of:
         present = [g for g in group if isinstance(out.get(g), pd.Series)]
         if present:
             none = np.ones(n, dtype=bool)
             for g in present:
                 none &= out[g].isna().to_numpy()
-            issues.add(none, "/".join(group), f"{' or '.join(group)} is required", None)
+            issues.add(none, "/".join(group), validation.one_of_message(group), None)
+    if src.kind == "commitments" and all(isinstance(out.get(c), (pd.Series, np.ndarray))
+                                         for c in ("contract_id", "period_start", "period_end")):
+        live = np.flatnonzero(issues.keep & ~issues.bad)  # overlaps among the rows still good
+        found = validation.overlaps(pd.Series(out["contract_id"]).iloc[live],
+                                    np.asarray(out["period_start"])[live], np.asarray(out["period_end"])[live],
+                                    issues.rows[live])
+        for pos, message in found:
+            one = np.zeros(n, dtype=bool)
+            one[live[pos]] = True
+            raw = cols.get("period_start")
+            issues.add(one, src.names.get("period_start", "period_start"), message,
+                       raw if isinstance(raw, pd.Series) else None)
 
 
 def _currencies(src: Source, spec: tables.TableSpec, cols: dict[str, Any], cur: Any,
@@ -428,9 +434,8 @@ def _currencies(src: Source, spec: tables.TableSpec, cols: dict[str, Any], cur: 
     from_column = False
     if isinstance(cur, pd.Series):
         cur = _map_distinct(cur, lambda x: parse.CURRENCY_SYMBOLS.get(x.upper(), x.upper()))
-        wrong = (~cur.str.fullmatch(r"[A-Z]{3}").fillna(True)).to_numpy()
-        issues.add(wrong, src.names.get("currency", "currency"),
-                   "currency must be a three-letter code such as USD", cols.get("currency"))
+        for mask, _col, message in validation.column_problems(src.kind, {"currency": cur}, n):
+            issues.add(mask, src.names.get("currency", "currency"), message, cols.get("currency"))
         from_column = True
     elif isinstance(cur, str):
         cur = pd.Series([cur] * n, dtype="string")

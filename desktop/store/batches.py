@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from desktop.domain import tables
+from desktop.domain import fx, tables, validation
 from desktop.domain.errors import InputError
 from desktop.domain.inputs import Inputs
 from desktop.domain.progress import Progress, sub
@@ -80,7 +80,7 @@ class Batches:
     def import_file(self, path: str | os.PathLike[str], kind: str | None = None, *,
                     replace: bool = False, profile: dict | str | None = None,
                     progress: Progress | None = None,
-                    refuse_rejected: bool | tuple[str, ...] = False) -> ImportReport:
+                    refuse_rejected: bool = False) -> ImportReport:
         from desktop.ingest import read_file
 
         self._db.require_writable("import a file")
@@ -107,22 +107,16 @@ class Batches:
         fmt = result.report.format
         if profile_dict is None and fmt.startswith("profile:") and fmt[8:] in saved:
             profile_name, profile_dict = fmt[8:], saved[fmt[8:]]  # recognised by its signature
-        rep = result.report
-        if rep.rows_rejected and (refuse_rejected is True or (
-                isinstance(refuse_rejected, tuple) and result.kind in refuse_rejected)):
-            first = rep.errors[0] if rep.errors else None
-            more = f" ({rep.rows_rejected} rows rejected)" if rep.rows_rejected > 1 else ""
-            raise InputError(f"{first.message if first else 'rows rejected'}{more}; the file was "
-                             "not imported", file=rep.file or src.name,
-                             row=first.row if first else None, column=first.column if first else None)
-        return self.store_result(result, src, content_hash=content_hash, file_size=size,
-                                 replace=replace, profile_name=profile_name, profile=profile_dict,
-                                 progress=sub(progress, 0.8, 1.0))
+        return self.store_result(self.with_import_notes(result), src, content_hash=content_hash,
+                                 file_size=size, replace=replace, profile_name=profile_name,
+                                 profile=profile_dict, progress=sub(progress, 0.8, 1.0),
+                                 strict=refuse_rejected is True)
 
     def store_result(self, result: Any, src: str | os.PathLike[str], *,
                      content_hash: str | None = None, file_size: int | None = None,
                      replace: bool = False, profile_name: str | None = None,
-                     profile: dict | None = None, progress: Progress | None = None) -> ImportReport:
+                     profile: dict | None = None, progress: Progress | None = None,
+                     strict: bool = False) -> ImportReport:
         self._db.require_writable("import a file")
         src = Path(src)
         if content_hash is None or file_size is None:
@@ -130,6 +124,11 @@ class Batches:
         kind = result.kind
         if kind not in Inputs.TABLES:
             raise InputError(f"unknown table kind {kind!r}", file=str(src))
+        refused = validation.import_refusal(result.report, strict=strict)  # as the CLI and the GUI
+        if refused is not None:
+            raise refused
+        if kind == "commitments":
+            self._refuse_overlaps(result.frame, content_hash)
         frame: pd.DataFrame = result.frame
         report: ImportReport = result.report
         columns_json = frames.dtypes_json(frame)
@@ -170,6 +169,43 @@ class Batches:
         if overlaps:
             report = dataclasses.replace(report, warnings=report.warnings + overlaps)
         return report
+
+    def _stored_frames(self, kind: str, except_hash: str | None = None) -> list[pd.DataFrame]:
+        return [self.frame(b) for b, h in self._db.read(
+            "SELECT id, content_hash FROM batches WHERE kind = ? ORDER BY seq", (kind,)) if h != except_hash]
+
+    def _refuse_overlaps(self, frame: pd.DataFrame, content_hash: str | None) -> None:
+        """Commit periods of a new file that overlap a stored period of the same contract are
+        refused, naming the row (desktop.domain.validation.overlaps)."""
+        stored = self._stored_frames("commitments", content_hash)
+        if not stored or frame.empty:
+            return
+        both = pd.concat([*stored, frame.assign(_new=True)], ignore_index=True)
+        new = both["_new"].eq(True).to_numpy(dtype=bool)
+        files = both["_file"].astype("string").fillna("").tolist()
+        found = validation.overlaps(both["contract_id"], both["period_start"], both["period_end"],
+                                    both["_row"].tolist(), files)
+        for pos, message in found:
+            if new[pos]:
+                raise InputError(message + "; the file was not imported", file=files[pos] or None,
+                                 row=int(both["_row"].iloc[pos]), column="period_start")
+
+    def with_import_notes(self, result: Any) -> Any:
+        """The ImportResult with the notes an analyst needs before storing it: commitment or
+        invoice rows in a currency this workspace has no FX rate for (they will be left out of
+        the figures until one is imported). For import_file and the import dialog's preview."""
+        date_column = {"commitments": "period_start", "invoices": "invoice_date"}.get(result.kind)
+        if date_column is None or result.frame.empty:
+            return result
+        stored = self._stored_frames("fx_rates")
+        rates = pd.concat(stored, ignore_index=True) if stored else tables.empty("fx_rates")
+        word = {"commitments": "commitment", "invoices": "invoice"}[result.kind]
+        notes = fx.missing_rate_notes(result.frame, rates, kind=word, date_column=date_column,
+                                      reporting_currency=self._settings().reporting_currency)
+        if not notes:
+            return result
+        report = dataclasses.replace(result.report, warnings=tuple(result.report.warnings) + tuple(notes))
+        return dataclasses.replace(result, report=report)
 
     def remove(self, batch_id: int) -> None:
         self._db.require_writable("remove an import")

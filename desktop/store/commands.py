@@ -23,8 +23,6 @@ from desktop.domain.settings import Settings
 from desktop.store.errors import DuplicateImport, WorkspaceError, WorkspaceLocked
 from desktop.store.workspace import Workspace
 
-# a rejected row in these kinds makes every figure wrong: such a file is not imported
-REFERENCE_KINDS = ("commitments", "budgets", "rate_card", "org_map", "fx_rates")
 MAX_ERRORS_SHOWN = 20
 
 
@@ -69,7 +67,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO | None = None, err: TextIO 
             try:
                 report = ws.import_file(path, getattr(args, "kind", None),
                                         replace=bool(getattr(args, "replace", False)),
-                                        refuse_rejected=True if strict else REFERENCE_KINDS)
+                                        refuse_rejected=bool(strict))
             except DuplicateImport as exc:
                 failures += 1
                 print(f"commitdesk: {exc}", file=err)

@@ -12,14 +12,15 @@ from typing import Any
 
 import pandas as pd
 
+from desktop.domain import validation
 from desktop.domain.errors import InputError
 from desktop.domain.inputs import Inputs
 from desktop.domain.settings import Settings
+from desktop.domain.vocabulary import AS_OF_MODES
 from desktop.store.db import Database
 from desktop.store.records import Edit, date_or_none, iso_or_none, now_iso, to_date
 from desktop.store.validate import EDITABLE_COMMITMENT, validate_commitment_change, validate_settings
 
-AS_OF_MODES = ("latest_usage", "today", "fixed")
 MAX_UNDO = 200
 
 # how an undo/redo step writes a state back: (connection, edit key, state) -> None
@@ -186,6 +187,14 @@ class Edits:
         after.update(clean)
         if after == before:
             return
+        if "period_end" in clean:  # a longer period must not run into the contract's next one
+            edited = apply_commitment_edits(
+                commitments, [(contract_id, key[1], json.dumps({"period_end": clean["period_end"]}))])
+            for pos, message in validation.overlaps(edited["contract_id"], edited["period_start"],
+                                                    edited["period_end"], edited["_row"].tolist(),
+                                                    edited["_file"].astype("string").fillna("").tolist()):
+                if edited["contract_id"].iloc[pos] == contract_id:
+                    raise InputError(message, column="period_end")
         with self._db.write("save the commitment edit") as conn:
             _store_commitment_edit(conn, key, after)
         self._undo.push(Edit(f"edit {contract_id} {start}", "commitment", key, before, after))

@@ -136,14 +136,16 @@ class Workspace:
     def import_file(self, path: str | os.PathLike[str], kind: str | None = None, *,
                     replace: bool = False, profile: dict | str | None = None,
                     progress: Progress | None = None,
-                    refuse_rejected: bool | tuple[str, ...] = False) -> ImportReport:
+                    refuse_rejected: bool = False) -> ImportReport:
         """Read ``path`` with desktop.ingest and store it as one batch (all or nothing).
 
         Same content as an earlier batch -> DuplicateImport, unless ``replace`` (the old batch is
         replaced in place, keeping its position in import order). The returned report carries
-        a warning per other batch whose usage overlaps this one in vendor and days.
-        ``refuse_rejected`` (True, or a tuple of kinds): a file of such a kind with rejected rows
-        is not stored; InputError names its first rejected row.
+        a warning per other batch whose usage overlaps this one in vendor and days, and notes
+        on rows without an FX rate (``with_import_notes``). A file the import rules refuse
+        (desktop.domain.validation.import_refusal: a reference table with a rejected row, no
+        row imported, or with ``refuse_rejected`` (strict) any rejected row) is not stored;
+        InputError names its first rejected row.
         """
         return self._batches.import_file(path, kind, replace=replace, profile=profile,
                                          progress=progress, refuse_rejected=refuse_rejected)
@@ -151,16 +153,22 @@ class Workspace:
     def store_result(self, result: Any, src: str | os.PathLike[str], *,
                      content_hash: str | None = None, file_size: int | None = None,
                      replace: bool = False, profile_name: str | None = None,
-                     profile: dict | None = None, progress: Progress | None = None) -> ImportReport:
+                     profile: dict | None = None, progress: Progress | None = None,
+                     strict: bool = False) -> ImportReport:
         """Store an ingest ImportResult (kind, frame, report) as one batch in one transaction.
 
         For an import dialog that has already read (previewed) the file: the content hash is
-        computed from ``src`` unless given.
+        computed from ``src`` unless given. A result the import rules refuse (see import_file)
+        and commit periods overlapping a stored period of their contract raise InputError.
         """
         return self._batches.store_result(result, src, content_hash=content_hash,
                                           file_size=file_size, replace=replace,
                                           profile_name=profile_name, profile=profile,
-                                          progress=progress)
+                                          progress=progress, strict=strict)
+
+    def with_import_notes(self, result: Any) -> Any:
+        """``result`` with notes on rows that have no FX rate in this workspace (for a preview)."""
+        return self._batches.with_import_notes(result)
 
     def batches(self) -> list[BatchRecord]:
         return self._batches.records()

@@ -7,16 +7,9 @@ from decimal import Decimal
 
 import numpy as np
 
-from desktop.domain import palette
+from desktop.domain import palette, vocabulary
 
-BAND_LABELS = {
-    "shortfall_risk": "Shortfall risk",
-    "shortfall_watch": "Shortfall watch",
-    "on_pace": "On pace",
-    "overage_watch": "Overage watch",
-    "overage_risk": "Overage risk",
-    None: "No pace yet",
-}
+BAND_LABELS = {**vocabulary.BANDS.labels, None: vocabulary.NO_BAND_LABEL}
 
 BAND_COLORS = palette.BAND_COLORS
 SEVERITY_COLORS = palette.SEVERITY_COLORS
@@ -33,13 +26,8 @@ def pace(result) -> str:
 
 
 def label(code: str | None) -> str:
-    """snake_case code -> words ('shortfall_risk' -> 'Shortfall risk')."""
-    if code is None:
-        return ""
-    if code in BAND_LABELS:
-        return BAND_LABELS[code]
-    s = str(code).replace("_", " ")
-    return s[:1].upper() + s[1:]
+    """A vocabulary key's label ('shortfall_risk' -> 'Shortfall risk'; desktop.domain.vocabulary)."""
+    return vocabulary.label(code)
 
 
 def money(value: Decimal | int | float | None, currency: str | None = None) -> str:

@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
-import pytest
 
 from desktop.domain import tables
-from desktop.domain.errors import InputError
 from desktop.domain.fx import convert_frame, convert_micros, rate_on
 from desktop.domain.inputs import Inputs
 from tests.domain.test_contracts import D, commitments, frame, usage
@@ -68,7 +66,7 @@ def test_many_missing_rows_are_summarised():
     assert out.empty and len(warnings) == 51 and "10 more usage rows" in warnings[-1]
 
 
-def test_prepare_usage_converts_and_commitments_need_a_rate():
+def test_prepare_usage_converts_and_commitments_without_a_rate_are_left_out():
     from desktop.domain.analysis import build_analysis, prepare_usage
 
     c = commitments([dict(contract_id="E", vendor="A", period_start="2026-01-01",
@@ -83,6 +81,8 @@ def test_prepare_usage_converts_and_commitments_need_a_rate():
     # commitment 1000 EUR at the rate valid on period_start (1.10) = 1100 USD
     assert a.contracts[0].commitment == D("1100.00") and a.contracts[0].consumed_to_date == D("110.00")
     assert a.warnings[0] == warnings[0]
-    with pytest.raises(InputError) as ei:
-        build_analysis(inputs.with_table("fx_rates", tables.empty("fx_rates")), renewal=[])
-    assert (ei.value.file, ei.value.row, ei.value.column) == ("contracts.csv", 2, "currency")
+    # without rates the contract cannot be paced: left out with a warning naming it, not an error
+    b = build_analysis(inputs.with_table("fx_rates", tables.empty("fx_rates")), renewal=[])
+    assert b.contracts == ()
+    assert ("contracts.csv row 2: contract E is left out of the figures: no FX rate for EUR -> USD "
+            "valid on 2026-01-01; import one (an FX rates file) to see it") in b.warnings

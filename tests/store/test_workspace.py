@@ -303,7 +303,7 @@ def test_new_edit_clears_redo(ws):
 
 
 def test_invalid_settings_are_refused(ws):
-    with pytest.raises(InputError, match="pacing bands must increase"):
+    with pytest.raises(InputError, match="pacing bands must rise"):
         ws.set_settings(Settings(band_shortfall_risk_below=0.95))
     with pytest.raises(InputError, match="reporting currency"):
         ws.set_settings(Settings(reporting_currency="euro"))
@@ -336,10 +336,13 @@ def test_commitment_edit_overlay_undo_redo(ws, ws_path):
 
 @pytest.mark.parametrize("changes, message", [
     ({"commitment": "-5"}, "cannot be negative"),
-    ({"commitment": "lots"}, "not an amount"),
+    ({"commitment": "lots"}, "cannot read as an amount"),
+    ({"overage_multiplier": 0.5}, "overage_multiplier must be at least 1"),
+    ({"overage_multiplier": "0.999"}, "overage_multiplier must be at least 1"),
     ({"rollover_pct": 120}, "between 0 and 100"),
     ({"period_end": "2025-12-31"}, "before period_start"),
-    ({"currency": "dollars"}, "3-letter code"),
+    ({"currency": "dollars"}, "three-letter code"),
+    ({"period_end": "2026-07-15"}, "overlaps the period 2026-01-01..2026-07-15"),
     ({"contract_id": "C-9"}, "cannot be edited"),
 ])
 def test_commitment_edits_are_validated(ws, changes, message):

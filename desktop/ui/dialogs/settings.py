@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.domain import validation
 from desktop.domain.settings import Settings
 
 # group -> [(field, label, kind)] ; kind: ratio (shown as %), float, int, money, str, choice:a|b
@@ -180,12 +181,9 @@ class SettingsDialog(QDialog):
             else:
                 changes[name] = w.text().strip().upper() if name == "reporting_currency" else w.text().strip()
         s = self.original.replace(**changes)
-        bands = [s.band_shortfall_risk_below, s.band_shortfall_watch_below, s.band_on_pace_max, s.band_overage_watch_max]
-        if any(a >= b for a, b in zip(bands, bands[1:], strict=False)):
-            raise ValueError("pacing band thresholds must rise from shortfall risk to overage watch")
-        tiers = [s.tier_info, s.tier_warning, s.tier_critical, s.tier_hard_stop, s.tier_hard_cap]
-        if any(a >= b for a, b in zip(tiers, tiers[1:], strict=False)):
-            raise ValueError("alert tiers must rise: info < warning < critical < hard stop < hard cap")
+        problems = validation.check_settings(s)  # the rules the store and the Budgets page use
+        if problems:
+            raise ValueError(problems[0].message)
         return s
 
     def _accept(self) -> None:

@@ -19,13 +19,14 @@ from PySide6.QtWidgets import (
 
 from desktop.domain import palette
 from desktop.domain.actions import ACTION_STATUSES, Action, checklist_order, resolution_report
+from desktop.domain.vocabulary import ACTION_SEVERITIES
 from desktop.ui import fmt
 from desktop.ui.models.table import Col
 from desktop.ui.pages.base import Page
 from desktop.ui.widgets import DataTable, heading, note, tint
 
 STATUSES = ACTION_STATUSES
-STATUS_LABELS = {"open": "Open", "in_progress": "In progress", "done": "Done", "wont_fix": "Won't fix"}
+STATUS_LABELS = ACTION_STATUSES.labels
 # the status filter: index 0 open (not resolved), 1 all, then each status, then resolved by data
 STATUS_FILTERS = ("Open or in progress", "All", *(STATUS_LABELS[s] for s in STATUSES), "Resolved by data")
 
@@ -189,7 +190,7 @@ class ActionsPage(Page):
             return
         parts = [f"{rep.open_count} open ({n_over} overdue); {rep.count} resolved: median "
                  f"{rep.median_days:.1f} data days, mean {rep.mean_days:.1f}"]
-        for sev in ("high", "medium", "low"):
+        for sev in ACTION_SEVERITIES:
             sub = resolution_report(x for x in rep.closed if x.severity == sev)
             if sub.count:
                 parts.append(f"{sev} {sub.median_days:.1f} d (n={sub.count})")

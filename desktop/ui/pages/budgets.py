@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain import palette
+from desktop.domain import palette, validation
+from desktop.domain.vocabulary import ALERT_TIERS
 from desktop.ui import fmt
 from desktop.ui.models.table import Col
 from desktop.ui.pages.base import Page
@@ -140,8 +141,7 @@ class BudgetsPage(Page):
             m.column_index("Tier"): lambda r: tint(palette.tier_color(tiers[r]), 110) if tiers[r] != "none" else None,
         }
         for cb, values in ((self.month, sorted({b.month for b in bs})),
-                           (self.tier, [fmt.label(t) for t in ("hard_cap", "hard_stop", "critical", "warning", "info",
-                                                               "none")])):
+                           (self.tier, [fmt.label(t) for t in ALERT_TIERS])):
             keep = cb.currentText()
             cb.blockSignals(True)
             cb.clear()
@@ -193,15 +193,13 @@ class BudgetsPage(Page):
         if a is None or a.settings is None:
             return
         changes = {name: round(sp.value() / 100, 6) for name, sp in self.spins.items()}
-        tiers = [changes[k] for k in ("tier_info", "tier_warning", "tier_critical", "tier_hard_stop", "tier_hard_cap")]
-        if any(x >= y for x, y in zip(tiers, tiers[1:], strict=False)):
-            self.th_msg.setText("Tiers must rise: info < warning < critical < hard stop < hard cap.")
-            return
-        if changes["severity_medium"] >= changes["severity_high"]:
-            self.th_msg.setText("Medium severity must be below high.")
+        new = a.settings.replace(**changes)
+        problems = validation.check_settings(new)  # the rules the store and the settings dialog use
+        if problems:
+            self.th_msg.setText(f"Not applied: {problems[0].message}.")
             return
         self.th_msg.setText("")
-        self.session.set_settings(a.settings.replace(**changes))
+        self.session.set_settings(new)
 
     def drill_usage(self) -> None:
         """The usage rows behind the selected line's actual, as the budgets module selects them."""

@@ -3,15 +3,14 @@ candidates and the commit schedule (editable in place, validated, undoable)."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 import numpy as np
 import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from desktop.domain import palette
+from desktop.domain import palette, validation
 from desktop.domain.money import from_micros
+from desktop.domain.vocabulary import SHORTFALL_BANDS
 from desktop.ui import fmt
 from desktop.ui.charts.base import link_x
 from desktop.ui.models.table import Col
@@ -29,42 +28,25 @@ MONEY_FIELDS_PERIOD = {
     "Projected": "projected", "Shortfall": "shortfall", "Carry out": "carry_out",
     "Penalty": "shortfall_penalty", "Overage": "overage", "Premium": "overage_premium",
 }
-# editable commit-schedule columns: canonical column -> (title, kind)
+# editable commit-schedule columns: canonical column -> title
 SCHEDULE_EDITABLE = {
-    "commitment": ("Commitment", "money"),
-    "rollover_pct": ("Rollover %", "pct100"),
-    "shortfall_penalty_pct": ("Shortfall penalty %", "pct100"),
-    "overage_multiplier": ("Overage multiplier", "mult"),
-    "discount_pct": ("Discount %", "pct100"),
-    "owner": ("Owner", "text"),
-    "escalation_owner": ("Escalation owner", "text"),
+    "commitment": "Commitment",
+    "rollover_pct": "Rollover %",
+    "shortfall_penalty_pct": "Shortfall penalty %",
+    "overage_multiplier": "Overage multiplier",
+    "discount_pct": "Discount %",
+    "owner": "Owner",
+    "escalation_owner": "Escalation owner",
 }
 
 
-def parse_edit(kind: str, text: str):
-    """Validate an edited schedule cell; returns the value or raises ValueError with a message."""
-    t = text.strip().replace(",", "")
-    if kind == "text":
-        return text.strip() or None
-    try:
-        v = Decimal(t)
-    except InvalidOperation:
-        raise ValueError(f"{text!r} is not a number") from None
-    if not v.is_finite():
-        raise ValueError(f"{text!r} is not a number")
-    if kind == "money":
-        if v < 0:
-            raise ValueError("a commitment cannot be negative")
-        return v
-    if kind == "pct100":
-        if v < 0 or v > 100:
-            raise ValueError("a percentage must lie between 0 and 100")
-        return float(v)
-    if kind == "mult":
-        if v < 1:
-            raise ValueError("an overage multiplier below 1 would make overage cheaper than the commit")
-        return float(v)
-    raise ValueError(kind)
+def parse_edit(column: str, text: str, row: dict | None = None):
+    """An edited schedule cell as the value to store, or ValueError with the message of
+    desktop.domain.validation (the importer and the store say the same words)."""
+    message = validation.check_row("commitments", column, text, row)
+    if message is not None:
+        raise ValueError(message)
+    return validation.parse_value("commitments", column, text)
 
 
 class ContractsPage(Page):
@@ -280,7 +262,7 @@ class ContractsPage(Page):
                       editable=True),
             Col.text("Currency", rows["currency"].fillna("")),
         ]
-        for name, (title, _kind) in list(SCHEDULE_EDITABLE.items())[1:]:
+        for name, title in list(SCHEDULE_EDITABLE.items())[1:]:
             if name in ("owner", "escalation_owner"):
                 cols.append(Col.text(title, rows[name].fillna(""), key=name, editable=True))
             else:
@@ -297,20 +279,29 @@ class ContractsPage(Page):
         name = col.key
         if name not in SCHEDULE_EDITABLE:
             return False
+        start = pd.Timestamp(rows["period_start"].iloc[src_row]).date()
         try:
-            value = parse_edit(SCHEDULE_EDITABLE[name][1], text)
+            value = parse_edit(name, text, {"period_start": start})
         except ValueError as exc:
             self.schedule_msg.setText(f"Not changed: {exc}.")
             return False
-        start = pd.Timestamp(rows["period_start"].iloc[src_row]).date()
-        self.schedule_msg.setText(f"{self._current} {start}: {SCHEDULE_EDITABLE[name][0]} set to {text.strip()}.")
-        self.session.update_commitment(self._current, start, **{name: value})
+        refused: list = []  # what the store said when it refuses (a rule across periods, e.g. overlap)
+        self.session.failed.connect(refused.append)
+        try:
+            ok = self.session.update_commitment(self._current, start, **{name: value})
+        finally:
+            self.session.failed.disconnect(refused.append)
+        if not ok:
+            why = getattr(refused[0], "message", str(refused[0])) if refused else "the workspace refused the change"
+            self.schedule_msg.setText(f"Not changed: {why}.")
+            return False
+        self.schedule_msg.setText(f"{self._current} {start}: {SCHEDULE_EDITABLE[name]} set to {text.strip()}.")
         return True
 
     def _fill_shift(self, c) -> None:
         a = self.analysis
         cands = [w for w in a.workload_shift if w.contract_id == c.contract_id]
-        if c.band in ("shortfall_risk", "shortfall_watch"):
+        if c.band in SHORTFALL_BANDS:
             self.shift_note.setText(
                 f"{c.contract_id} is in {fmt.label(c.band).lower()}. Workloads below run on spend that does not "
                 f"draw down this contract; moving them for the {c.days_left} days left would cover the "

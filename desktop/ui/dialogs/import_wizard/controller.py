@@ -217,7 +217,7 @@ class ImportWizard(QDialog):
             profiles = list(self.ws.profiles().values())
         except WorkspaceError:
             profiles = []
-        file_id, path, kind, profile = f.id, f.path, f.kind, f.profile
+        file_id, path, kind, profile, ws = f.id, f.path, f.kind, f.profile, self.ws
 
         def job(p):
             try:
@@ -227,7 +227,8 @@ class ImportWizard(QDialog):
             try:
                 res = file_model.read_preview(path, kind, profile.to_dict() if profile else None,
                                               settings, profiles, sub(p, 0.0, 1.0))
-            except InputError as exc:
+                res = ws.with_import_notes(res)  # e.g. rows in a currency without an FX rate
+            except (InputError, WorkspaceError) as exc:
                 return file_id, cols, None, str(exc)
             return file_id, cols, res, None
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop.domain import tables
+from desktop.domain.validation import import_refusal
 from desktop.ingest import MappingProfile, read_file, source_columns
 
 
@@ -36,7 +37,8 @@ class FileState:
         if self.result is None:
             return "reading…"
         rep = self.result.report
-        return f"{rep.rows_imported:,} rows" + (f", {rep.rows_rejected:,} rejected" if rep.rows_rejected else "")
+        return f"{rep.rows_imported:,} rows" + (f", {rep.rows_rejected:,} rejected" if rep.rows_rejected else "") + \
+            (" — will not be imported" if import_refusal(rep) is not None else "")
 
     @property
     def target_kind(self) -> str | None:

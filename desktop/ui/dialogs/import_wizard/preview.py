@@ -10,6 +10,7 @@ import numpy as np
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from desktop.domain import tables
+from desktop.domain.validation import import_refusal
 from desktop.ui.dialogs.import_wizard.files import FileState
 from desktop.ui.models.table import Col
 from desktop.ui.widgets import DataTable, heading, note
@@ -31,8 +32,11 @@ def describe(f: FileState) -> str:
     enc = ", ".join(x for x in (rep.encoding, f"delimiter {rep.delimiter!r}" if rep.delimiter else None) if x)
     if enc:
         bits.append(enc)
+    refused = import_refusal(rep)  # the verdict the store and the CLI give
     if f.import_error:
         bits.append(f"<b>Not imported:</b> {f.import_error}")
+    elif refused is not None:
+        bits.append(f"<b>Will not be imported:</b> {refused}")
     return "<br>".join(bits + list(rep.warnings))
 
 

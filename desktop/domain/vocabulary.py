@@ -1,0 +1,123 @@
+"""Every enumerated vocabulary of CommitDesk, with a human label per key: the one place.
+
+A vocabulary is a tuple of its keys (in the order the app shows them) that also knows each
+key's label: ``BANDS.label("shortfall_risk") == "Shortfall risk"``. The domain computes keys;
+the GUI, the brief and the text report show ``label(key)``; validation checks membership here.
+A key that appears in two vocabularies ("none", "high") has the same label in both.
+"""
+
+from __future__ import annotations
+
+
+class Vocabulary(tuple):
+    """The keys of one vocabulary, in order, with ``labels`` (key -> human label)."""
+
+    name: str
+    labels: dict[str, str]
+
+    def __new__(cls, name: str, pairs: tuple[tuple[str, str], ...]) -> Vocabulary:
+        obj = super().__new__(cls, (k for k, _ in pairs))
+        obj.name = name
+        obj.labels = dict(pairs)
+        return obj
+
+    def __getnewargs__(self):  # pickling (results cross process boundaries in tests and bench)
+        return (self.name, tuple(self.labels.items()))
+
+    def label(self, key: str | None) -> str:
+        return label(key) if key not in self.labels else self.labels[key]
+
+    def one_of(self) -> str:
+        """'a, b or c' for messages."""
+        return ", ".join(self[:-1]) + f" or {self[-1]}" if len(self) > 1 else "".join(self)
+
+
+def _v(name: str, *pairs: tuple[str, str]) -> Vocabulary:
+    return Vocabulary(name, pairs)
+
+
+# --- contracts ---------------------------------------------------------------------------------
+BANDS = _v("pacing band",
+           ("shortfall_risk", "Shortfall risk"), ("shortfall_watch", "Shortfall watch"),
+           ("on_pace", "On pace"), ("overage_watch", "Overage watch"), ("overage_risk", "Overage risk"))
+NO_BAND_LABEL = "No pace yet"  # band None: nothing expected yet (expected = 0)
+RISK_BANDS = ("shortfall_risk", "overage_risk")  # escalate to escalation_owner
+WATCH_BANDS = ("shortfall_watch", "overage_watch")  # escalate to owner
+SHORTFALL_BANDS = ("shortfall_risk", "shortfall_watch")
+OVERAGE_BANDS = ("overage_watch", "overage_risk")
+# what an ended term (a period, or a contract whose every period has ended) came to; its band is None
+OUTCOMES = _v("ended-term outcome", ("ended_met", "Ended: met"), ("ended_shortfall", "Ended: shortfall owed"),
+              ("ended_carried", "Ended: shortfall carried"), ("ended_overage", "Ended: overage"))
+PERIOD_STATUSES = _v("period status", ("ended", "Ended"), ("current", "Current"), ("future", "Future"))
+
+# --- budgets -----------------------------------------------------------------------------------
+SEVERITIES = _v("budget severity", ("high", "High"), ("medium", "Medium"), ("low", "Low"),
+                ("none", "None"), ("under", "Under"))
+ALERT_TIERS = _v("alert tier", ("hard_cap", "Hard cap"), ("hard_stop", "Hard stop"),
+                 ("critical", "Critical"), ("warning", "Warning"), ("info", "Info"), ("none", "None"))
+BUDGET_DIMENSIONS = _v("budget dimension", ("team", "Team"), ("project", "Project"),
+                       ("cost_center", "Cost center"), ("environment", "Environment"),
+                       ("vendor", "Vendor"), ("model", "Model"), ("workload", "Workload"))
+
+# --- invoices ----------------------------------------------------------------------------------
+INVOICE_STATUSES = _v("invoice status", ("within_tolerance", "Within tolerance"),
+                      ("overbilled", "Overbilled"), ("underbilled", "Underbilled"),
+                      ("no_usage_period", "No usage in the period"))
+LINE_FLAGS = _v("invoice line flag", ("duplicate_line", "Duplicate line"),
+                ("premium_rate", "Premium rate"), ("no_usage", "No usage"))
+LINE_TYPES = _v("invoice line type", ("usage", "Usage"), ("credit", "Credit"), ("tax", "Tax"),
+                ("adjustment", "Adjustment"), ("commitment", "Commitment"), ("true_up", "True-up"))
+
+# --- anomalies, workload shift -----------------------------------------------------------------
+ANOMALY_DIMENSIONS = _v("anomaly dimension", ("model", "Model"), ("team", "Team"), ("vendor", "Vendor"))
+SHIFT_BASES = _v("workload basis", ("workload", "Workload"), ("project", "Project"),
+                 ("model", "Model"), ("vendor", "Vendor"))
+
+# --- findings and actions ----------------------------------------------------------------------
+FINDING_KINDS = _v("finding kind", ("budget", "Budget"), ("contract", "Contract"),
+                   ("invoice_flag", "Invoice line"), ("invoice_variance", "Invoice variance"),
+                   ("anomaly", "Anomaly"))
+ACTION_SEVERITIES = _v("action severity", ("high", "High"), ("medium", "Medium"), ("low", "Low"))
+ACTION_STATUSES = _v("action status", ("open", "Open"), ("in_progress", "In progress"),
+                     ("done", "Done"), ("wont_fix", "Won't fix"))
+OPEN_ACTION_STATUSES = ("open", "in_progress")
+CLOSED_ACTION_STATUSES = ("done", "wont_fix")
+
+# --- workspace and import ----------------------------------------------------------------------
+AS_OF_MODES = _v("as-of mode", ("latest_usage", "Latest usage date"), ("today", "Today"),
+                 ("fixed", "Fixed date"))
+TABLES = _v("table", ("commitments", "Commit schedule"), ("usage", "Usage"), ("invoices", "Invoices"),
+            ("budgets", "Budgets"), ("rate_card", "Rate card"), ("org_map", "Org map"),
+            ("fx_rates", "FX rates"))
+# tables whose every row matters: a file of one of them with a rejected row is refused whole
+REFERENCE_TABLES = ("commitments", "budgets", "rate_card", "org_map", "fx_rates")
+FOCUS_COST_BASES = _v("FOCUS cost basis", ("EffectiveCost", "Effective cost"), ("BilledCost", "Billed cost"))
+
+VOCABULARIES: tuple[Vocabulary, ...] = (
+    BANDS, OUTCOMES, PERIOD_STATUSES, SEVERITIES, ALERT_TIERS, BUDGET_DIMENSIONS, INVOICE_STATUSES, LINE_FLAGS,
+    LINE_TYPES, ANOMALY_DIMENSIONS, SHIFT_BASES, FINDING_KINDS, ACTION_SEVERITIES, ACTION_STATUSES,
+    AS_OF_MODES, TABLES, FOCUS_COST_BASES,
+)
+
+LABELS: dict[str, str] = {}
+for _voc in VOCABULARIES:
+    for _key, _text in _voc.labels.items():
+        if LABELS.setdefault(_key, _text) != _text:  # pragma: no cover - caught by the tests
+            raise ValueError(f"{_key!r} has two labels: {LABELS[_key]!r} and {_text!r}")
+del _voc, _key, _text
+
+
+def label(key: str | None) -> str:
+    """The human label of any vocabulary key ('shortfall_risk' -> 'Shortfall risk'); a key no
+    vocabulary knows is spelled in words ('foo_bar' -> 'Foo bar'); None -> ''."""
+    if key is None:
+        return ""
+    if key in LABELS:
+        return LABELS[key]
+    s = str(key).replace("_", " ")
+    return s[:1].upper() + s[1:]
+
+
+def band_label(band: str | None) -> str:
+    """A pacing band's label; None (nothing expected yet) -> 'No pace yet'."""
+    return NO_BAND_LABEL if band is None else label(band)
