@@ -25,8 +25,6 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from desktop.domain.vocabulary import BUDGET_DIMENSIONS, LINE_TYPES  # noqa: F401 (re-exported)
-
 Kind = Literal["str", "date", "money", "float", "bool", "int"]
 
 # The calendar CommitDesk accepts for commit periods, budget months and the as-of date: wide

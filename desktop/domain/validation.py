@@ -357,6 +357,8 @@ def _as_array(kind: str, value: Any) -> Any:
     if kind == "float":
         return np.array([np.nan if value is None else value], dtype=np.float64)
     if kind == "date":
+        if value is not None and not 1678 <= value.year <= 2261:  # outside datetime64[ns]: keep it out of range
+            value = _dt.date(1678, 1, 1) if value.year < 1678 else _dt.date(2262, 4, 1)
         return np.array([np.datetime64("NaT") if value is None else np.datetime64(value, "D")],
                         dtype="datetime64[ns]")
     return pd.Series([value], dtype="string" if kind == "str" else object)

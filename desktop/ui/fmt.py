@@ -9,8 +9,6 @@ import numpy as np
 
 from desktop.domain import palette, vocabulary
 
-BAND_LABELS = {**vocabulary.BANDS.labels, None: vocabulary.NO_BAND_LABEL}
-
 BAND_COLORS = palette.BAND_COLORS
 SEVERITY_COLORS = palette.SEVERITY_COLORS
 TIER_COLORS = palette.TIER_COLORS
@@ -22,7 +20,7 @@ def pace(result) -> str:
     text = getattr(result, "outcome_text", None)
     if text:
         return text[:1].upper() + text[1:]
-    return BAND_LABELS.get(getattr(result, "band", None), "No pace yet")
+    return vocabulary.band_label(getattr(result, "band", None))
 
 
 def label(code: str | None) -> str:

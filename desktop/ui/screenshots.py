@@ -105,7 +105,9 @@ def main(argv: list[str] | None = None) -> int:
                 win.session.set_action(med[0].key, status="in_progress", notes="Asked Grace to check the batch job")
             page.status.setCurrentIndex(1)  # all
         if key == "budgets":
-            hot = [i for i, b in enumerate(page._lines) if b.alert_tier in ("hard_cap", "hard_stop", "critical")
+            from desktop.domain.vocabulary import ALERT_TIERS
+
+            hot = [i for i, b in enumerate(page._lines) if b.alert_tier in ALERT_TIERS[:3]
                    and b.month == page.month.currentText()]
             if hot:
                 page.table.select_source_rows(hot[:1])

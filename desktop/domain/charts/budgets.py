@@ -15,7 +15,8 @@ import numpy as np
 from desktop.domain import palette, provenance
 from desktop.domain.charts.common import settings_of
 from desktop.domain.charts.model import ChartData, RefIndex, Series, Threshold, fmt_money, to_float
-from desktop.domain.results import ALERT_TIERS, Analysis, BudgetResult, SourceRef
+from desktop.domain.results import Analysis, BudgetResult, SourceRef
+from desktop.domain.vocabulary import ALERT_TIERS
 
 
 def budget_point_rows(analysis: Analysis, rows: Sequence[BudgetResult], month: str) -> list[list[SourceRef]]:

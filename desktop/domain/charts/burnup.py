@@ -60,6 +60,7 @@ from desktop.domain.charts.model import (
 from desktop.domain.money import cents, micros_to_cents
 from desktop.domain.results import Analysis, ContractResult
 from desktop.domain.usage_index import UsageIndex, as_index
+from desktop.domain.vocabulary import BANDS
 
 
 def contract_rows(usage: pd.DataFrame | UsageIndex | None, c: ContractResult) -> pd.DataFrame:
@@ -236,7 +237,7 @@ def burn_up(analysis: Analysis, contract_id: str) -> ChartData:
     # pacing bands around the expected line
     k_edges = [0.0, st.band_shortfall_risk_below, st.band_shortfall_watch_below,
                st.band_on_pace_max, st.band_overage_watch_max]
-    names = ("shortfall_risk", "shortfall_watch", "on_pace", "overage_watch", "overage_risk")
+    names = tuple(BANDS)
     labels = (f"Shortfall risk (under {k_edges[1]:.0%} of expected)",
               f"Shortfall watch ({k_edges[1]:.0%}–{k_edges[2]:.0%})",
               f"On pace ({k_edges[2]:.0%}–{k_edges[3]:.0%})", f"Overage watch ({k_edges[3]:.0%}–{k_edges[4]:.0%})",

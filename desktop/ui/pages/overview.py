@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QSplitter, QVBoxLayout, 
 
 from desktop.domain import palette
 from desktop.domain.portfolio import portfolio
+from desktop.domain.vocabulary import ACTION_SEVERITIES
 from desktop.ui import fmt
 from desktop.ui.models.table import Col
 from desktop.ui.pages.base import Page
@@ -163,7 +164,7 @@ class OverviewPage(Page):
     def _refresh_actions(self) -> None:
         acts = self.session.actions()
         open_ = [x for x in acts if x.is_open]
-        counts = {s: sum(1 for x in open_ if x.severity == s) for s in ("high", "medium", "low")}
+        counts = {s: sum(1 for x in open_ if x.severity == s) for s in ACTION_SEVERITIES}
         overdue = sum(1 for x in open_ if self.analysis is not None and x.overdue(self.analysis.as_of))
         self.t_actions.set(f"{len(open_)}", f"high {counts['high']} · medium {counts['medium']} · "
                            f"low {counts['low']} · overdue {overdue}",
