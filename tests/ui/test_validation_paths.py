@@ -134,8 +134,8 @@ def test_import_dialog_refuses_a_reference_file_as_the_cli_does(qtbot, window, t
     qtbot.addWidget(wiz)
     qtbot.waitUntil(lambda: wiz.ready and wiz.files[0].result is not None, timeout=30000)
     wiz.list.setCurrentRow(0)
-    wiz._show(0)
-    assert f"Will not be imported:</b> {cli}" in wiz.detected.text()
+    wiz._show_current()
+    assert f"Will not be imported:</b> {cli}" in wiz.pane.detected.text()
     wiz.commit()
     qtbot.waitUntil(lambda: not wiz.committer.busy and wiz.files[0].import_error is not None, timeout=30000)
     assert wiz.files[0].import_error == cli and not wiz.files[0].imported
@@ -150,6 +150,6 @@ def test_import_dialog_names_commitment_rows_without_an_fx_rate(qtbot, window, t
     qtbot.addWidget(wiz)
     qtbot.waitUntil(lambda: wiz.ready and wiz.files[0].result is not None, timeout=30000)
     wiz.list.setCurrentRow(0)
-    wiz._show(0)
+    wiz._show_current()
     assert ("commitment row 2 is in EUR and the workspace has no EUR -> USD rate valid on its date: it will "
-            "be left out of the figures until you import one") in wiz.detected.text()
+            "be left out of the figures until you import one") in wiz.pane.detected.text()
