@@ -153,3 +153,28 @@ def test_import_dialog_names_commitment_rows_without_an_fx_rate(qtbot, window, t
     wiz._show_current()
     assert ("commitment row 2 is in EUR and the workspace has no EUR -> USD rate valid on its date: it will "
             "be left out of the figures until you import one") in wiz.pane.detected.text()
+
+
+def test_a_workspace_with_a_commitment_without_fx_rate_opens_with_its_other_figures(qtbot, home, tmp_path):
+    from desktop.store import Workspace
+
+    path = home / "Fx.commitdesk"
+    usage = tmp_path / "usage.csv"
+    usage.write_text("date,vendor,cost\n2026-01-10,OpenAI,100.00\n2026-01-11,Mistral,50.00\n", encoding="utf-8")
+    schedule = commitments_csv(tmp_path, "schedule.csv")  # C-1 (OpenAI) and C-2 (Anthropic) in USD
+    eur = tmp_path / "eur.csv"
+    eur.write_text("contract_id,vendor,period_start,period_end,commitment,currency\n"
+                   "EU-1,Mistral,2026-01-01,2026-06-30,500.00,EUR\n", encoding="utf-8")
+    with Workspace.open(path, create=True) as ws:
+        for f in (usage, schedule, eur):
+            ws.import_file(f)
+    win = open_window(qtbot, path)
+    try:
+        a = win.session.analysis
+        assert [c.contract_id for c in a.contracts] == ["C-1", "C-2"]
+        assert any(w.startswith("eur.csv row 2: contract EU-1 is left out of the figures") for w in a.warnings)
+        page = win.page_by_key["contracts"]
+        win.navigate("contracts", {"contract_id": "C-1"})
+        assert page.table.table_model.rowCount() == 2 and page._current == "C-1"
+    finally:
+        close_window(win)
