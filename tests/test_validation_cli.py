@@ -54,7 +54,7 @@ def test_reference_rows_are_refused_by_cli_and_workspace_alike(tmp_path, capsys)
     status, _, import_err = run(capsys, "import", "--workspace", tmp_path / "w.commitdesk", c)
     assert status == 2
     verdict = ("c.csv, row 3, column 'overage_multiplier': overage_multiplier must be at least 1 (below 1, "
-               "overage would cost less than the commitment); the file was not imported")
+               "overage would cost less than the commitment) (value '0.999'); the file was not imported")
     assert verdict in cli_err and verdict in import_err
     with Workspace.open(tmp_path / "w.commitdesk", readonly=True) as ws:
         assert ws.batches() == []

@@ -473,12 +473,15 @@ def import_refusal(report, strict: bool = False) -> InputError | None:
     """Why an import must not be stored, as the InputError naming the file and its first
     rejected row (None when it may be stored): a file of which no row could be imported; a file
     of a reference table (commitments, budgets, rate card, org map, FX rates) with any rejected
-    row, since every row there matters; with ``strict``, any file with a rejected row. The CLI,
-    the store and the import dialog all ask this one function."""
+    row, since every row there matters; with ``strict``, any file with a rejected row. The message
+    is the first rejected cell's, with its value. The CLI, the store and the import dialog all
+    ask this one function."""
     if not report.rows_rejected:
         return None
     first = report.errors[0] if report.errors else None
     message = first.message if first is not None else "rows rejected"
+    if first is not None and first.value:
+        message += f" (value {first.value!r})"
     more = f" ({report.rows_rejected} rows rejected)" if report.rows_rejected > 1 else ""
     if report.rows_read and not report.rows_imported:
         text = f"no row could be imported; first problem: {message}{more}"

@@ -190,7 +190,7 @@ def test_import_refusal_is_one_verdict():
     assert validation.import_refusal(_report("commitments", 4, 4, 0)) is None
     ref = validation.import_refusal(_report("commitments", 4, 3, 1))
     assert (ref.file, ref.row, ref.column) == ("f.csv", 3, "overage_multiplier")
-    assert ref.message.startswith(OM + "; the file was not imported")
+    assert ref.message.startswith(OM + " (value '0.5'); the file was not imported")
     assert validation.import_refusal(_report("usage", 4, 3, 1)) is None  # usage keeps its good rows
     assert "strict" in validation.import_refusal(_report("usage", 4, 3, 1), strict=True).message
     assert validation.import_refusal(_report("usage", 1, 0, 1)).message.startswith("no row could be imported")
