@@ -66,6 +66,7 @@ def test_the_demo_analysis_speaks_only_the_vocabulary():
     assert {c.band for c in a.contracts} - {None} <= set(BANDS)
     assert {p.status for c in a.contracts for p in c.periods} <= set(PERIOD_STATUSES)
     assert {p.band for c in a.contracts for p in c.periods} - {None} <= set(BANDS)
+    assert {x.outcome for c in a.contracts for x in (c, *c.periods)} - {None} <= set(vocabulary.OUTCOMES)
     assert {b.severity for b in a.budgets} <= set(SEVERITIES) and {b.alert_tier for b in a.budgets} <= set(ALERT_TIERS)
     assert {i.status for i in a.invoices} <= set(INVOICE_STATUSES)
     assert {f.flag for i in a.invoices for f in i.flags} <= set(LINE_FLAGS)
