@@ -124,20 +124,3 @@ def test_workspace_with_a_commitment_without_rate_names_it_at_import_and_compute
         rep = ws.import_file(write(tmp_path, "more.csv", "contract_id,vendor,period_start,period_end,commitment,"
                                    "currency\nEU-2,Mistral,2026-01-01,2026-06-30,10.00,EUR\n"))
         assert not [w for w in rep.warnings if "left out" in w]
-
-
-def test_workspace_refuses_commit_periods_overlapping_a_stored_file(tmp_path):
-    import pytest
-
-    from desktop.domain.errors import InputError
-    from desktop.store import Workspace
-
-    a = write(tmp_path, "a.csv", TERMS + "C-1,OpenAI,2026-01-01,2026-06-30,1000.00,1.2\n")
-    b = write(tmp_path, "b.csv", TERMS + "C-1,OpenAI,2026-06-30,2026-12-31,1000.00,1.2\n")
-    with Workspace.open(tmp_path / "w.commitdesk", create=True) as ws:
-        ws.import_file(a)
-        with pytest.raises(InputError) as ei:
-            ws.import_file(b)
-        assert (ei.value.file, ei.value.row, ei.value.column) == ("b.csv", 2, "period_start")
-        assert "overlaps the period 2026-01-01..2026-06-30 (a.csv row 2)" in ei.value.message
-        assert [x.file_name for x in ws.batches()] == ["a.csv"]

@@ -280,7 +280,8 @@ def validate_frame(table: str, frame: pd.DataFrame) -> list[Problem]:
 
 def overlaps(contract_ids, starts, ends, rows, files=None) -> list[tuple[int, str]]:
     """Commit periods of one contract that start on or before the end of its previous period
-    (in start order): (position of the later period, message naming the earlier one)."""
+    (in start order): (position of the later period, message naming the earlier one). A period
+    found overlapping is not the reference for the ones after it (it is the one to fix)."""
     cid = pd.Series(contract_ids, dtype="string").str.strip().reset_index(drop=True)
     s, e = _dates(starts), _dates(ends)
     ok = cid.notna().to_numpy(dtype=bool) & ~np.isnat(s) & ~np.isnat(e)
@@ -296,6 +297,7 @@ def overlaps(contract_ids, starts, ends, rows, files=None) -> list[tuple[int, st
                 else f"{files[prev]} row {rows[prev]}"
             out.append((i, f"commit period {_day(s[i])}..{_day(e[i])} of contract {cid.iloc[i]} overlaps "
                            f"the period {_day(s[prev])}..{_day(e[prev])} ({where})"))
+            continue
         if prev is None or cid.iloc[prev] != cid.iloc[i] or e[i] > e[prev]:
             prev = i
     return out

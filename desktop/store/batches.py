@@ -127,8 +127,6 @@ class Batches:
         refused = validation.import_refusal(result.report, strict=strict)  # as the CLI and the GUI
         if refused is not None:
             raise refused
-        if kind == "commitments":
-            self._refuse_overlaps(result.frame, content_hash)
         frame: pd.DataFrame = result.frame
         report: ImportReport = result.report
         columns_json = frames.dtypes_json(frame)
@@ -173,22 +171,6 @@ class Batches:
     def _stored_frames(self, kind: str, except_hash: str | None = None) -> list[pd.DataFrame]:
         return [self.frame(b) for b, h in self._db.read(
             "SELECT id, content_hash FROM batches WHERE kind = ? ORDER BY seq", (kind,)) if h != except_hash]
-
-    def _refuse_overlaps(self, frame: pd.DataFrame, content_hash: str | None) -> None:
-        """Commit periods of a new file that overlap a stored period of the same contract are
-        refused, naming the row (desktop.domain.validation.overlaps)."""
-        stored = self._stored_frames("commitments", content_hash)
-        if not stored or frame.empty:
-            return
-        both = pd.concat([*stored, frame.assign(_new=True)], ignore_index=True)
-        new = both["_new"].eq(True).to_numpy(dtype=bool)
-        files = both["_file"].astype("string").fillna("").tolist()
-        found = validation.overlaps(both["contract_id"], both["period_start"], both["period_end"],
-                                    both["_row"].tolist(), files)
-        for pos, message in found:
-            if new[pos]:
-                raise InputError(message + "; the file was not imported", file=files[pos] or None,
-                                 row=int(both["_row"].iloc[pos]), column="period_start")
 
     def with_import_notes(self, result: Any) -> Any:
         """The ImportResult with the notes an analyst needs before storing it: commitment or

@@ -159,7 +159,7 @@ class Workspace:
 
         For an import dialog that has already read (previewed) the file: the content hash is
         computed from ``src`` unless given. A result the import rules refuse (see import_file)
-        and commit periods overlapping a stored period of their contract raise InputError.
+        raises InputError.
         """
         return self._batches.store_result(result, src, content_hash=content_hash,
                                           file_size=file_size, replace=replace,
