@@ -140,7 +140,9 @@ def prepare_usage(inputs: Inputs, settings: Settings | None = None) -> tuple[pd.
     """
     settings = settings or DEFAULT_SETTINGS
     validate_commitments(inputs.commitments)
-    usage, warnings = fx.convert_frame(inputs.usage.reset_index(drop=True), inputs.fx_rates,
+    # the cost as billed is kept when any row is in another currency (invoices compare in it)
+    native = fx.keep_native(inputs.usage.reset_index(drop=True), "cost", settings.reporting_currency)
+    usage, warnings = fx.convert_frame(native, inputs.fx_rates,
                                        money_columns=("cost",), date_column="date",
                                        reporting_currency=settings.reporting_currency, kind="usage")
     usage = usage.reset_index(drop=True)

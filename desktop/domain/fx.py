@@ -192,3 +192,18 @@ def missing_rate_notes(frame: pd.DataFrame, fx_rates: pd.DataFrame, *, kind: str
                      f"{where} has no {cur} -> {rep} rate valid on {'their dates' if plural else 'its date'}: "
                      f"{'they' if plural else 'it'} will be left out of the figures until you import one")
     return notes
+
+
+def keep_native(frame: pd.DataFrame, money_column: str, reporting_currency: str,
+                currency_column: str = "currency") -> pd.DataFrame:
+    """``frame`` with ``_native_cost`` (the money column as billed) and ``_native_currency`` (its
+    currency, upper case) when any row is in another currency than the reporting one, so that a
+    comparison in that currency (an invoice and the usage it bills, docs/domain.md "Invoices")
+    needs no conversion. Unchanged (no columns added) when every row is in the reporting currency."""
+    if frame.empty or currency_column not in frame.columns:
+        return frame
+    rep = str(reporting_currency).strip().upper()
+    cur = _ckey(frame[currency_column]).fillna(rep)
+    if not (cur != rep).any():
+        return frame
+    return frame.assign(_native_cost=frame[money_column], _native_currency=cur.astype("category"))

@@ -1,15 +1,20 @@
 """Invoice variance, tolerance status and line flags (docs/domain.md "Invoice variance" and
 "Invoices").
 
-* Billing period: min period_start .. max period_end over the invoice's lines; when no line has
-  both, the calendar month before invoice_date (noted on the result and in the warnings).
+* Billing period (``billing_periods``): min period_start .. max period_end over the invoice's
+  lines (a line without period_end: the calendar month of its period_start); when no line has a
+  period_start, the calendar month before invoice_date (noted on the result and in the warnings).
 * Invoices are reconciled per vendor-period (vendor, named known contract, billing period): the
   period's usage (``period_rows``: every row of the vendor in the period, eligible or not, not
   drawing down another contract) against all its invoices; each invoice is expected its share
   (the whole period, the usage its lines name, or a pro-rata share), and a period billed again
   is flagged ``double_billing`` on the later invoice.
 * invoiced: sum of non-tax line amounts; tax apart. Amounts are converted to the reporting
-  currency with the rate valid on invoice_date (rows without a rate are left out and reported).
+  currency with the rate valid on the billing period end (rows without a rate are left out and
+  reported); a vendor-period whose invoices and usage are all in one other currency is judged
+  in that currency (``compared_in``), without FX.
+* premium_rate: the rate card rows valid in the billing period; unit and contracted prices
+  converted to the reporting currency first.
 * One flag per line, first match wins: duplicate_line (duplicate_credit without leakage), then
   no_usage, then premium_rate, so a line's leakage is never counted twice.
 * Flag owner: the owner of the invoice's contract (see ``contract_owner``); for premium_rate
@@ -32,7 +37,6 @@ from desktop.domain.chargeback import allocate_cents
 from desktop.domain.contracts import _str_or_none
 from desktop.domain.daily import Daily, daily_groups
 from desktop.domain.money import ZERO, cents, from_micros, money_sum
-from desktop.domain.months import previous_month
 from desktop.domain.results import InvoiceFlag, InvoiceResult
 from desktop.domain.settings import DEFAULT_SETTINGS, Settings
 from desktop.domain.usage_index import UsageIndex, as_index, day_number, match_key
@@ -42,18 +46,38 @@ def _d(x: float) -> Decimal:
     return Decimal(str(float(x)))
 
 
-def billing_period(lines: pd.DataFrame) -> tuple[date, date, bool]:
-    """(start, end, inferred). Inferred = no line has both period_start and period_end."""
-    ps = lines["period_start"].dropna()
-    pe = lines["period_end"].dropna()
-    if not ps.empty and not pe.empty:
-        return ps.min().date(), pe.max().date(), False
-    inv_date = lines["invoice_date"].dropna()
-    day = inv_date.min().date() if not inv_date.empty else None
-    if day is None:
-        raise ValueError("invoice without invoice_date")
-    start, end = previous_month(day)
-    return start, end, True
+def _num(x) -> str:
+    """A price as written: no exponent, no trailing zeros (1600, 10.05, 0.0022)."""
+    d = x if isinstance(x, Decimal) else _d(x)
+    t = format(d.normalize(), "f")
+    return t
+
+
+def billing_periods(invoices: pd.DataFrame) -> pd.DataFrame:
+    """Per line, its invoice's billing period (docs/domain.md "Invoices"): columns ``_bp_start``,
+    ``_bp_end`` (Timestamps) and ``_bp_how``: "lines" (min period_start..max period_end of the
+    lines that carry a period), "month_of_start" (as "lines", where a line with period_start and
+    no period_end counts as the calendar month of its period_start), "previous_month" (no line
+    carries a period_start: the calendar month before the earliest invoice_date). Computed over
+    the whole table at once."""
+    ids = invoices["invoice_id"].astype("string")
+    ps = pd.to_datetime(invoices["period_start"])
+    pe = pd.to_datetime(invoices["period_end"])
+    open_end = ps.notna() & pe.isna()
+    line_end = pe.where(~open_end, ps + pd.offsets.MonthEnd(0))
+    line_start = ps.where(~open_end, ps.dt.to_period("M").dt.start_time)
+    has = ps.notna() & line_end.notna()
+    start = line_start.where(has).groupby(ids).transform("min")
+    end = line_end.where(has).groupby(ids).transform("max")
+    opened = open_end.groupby(ids).transform("any")
+    first_day = pd.to_datetime(invoices["invoice_date"]).groupby(ids).transform("min")
+    prev_end = first_day.dt.to_period("M").dt.start_time - pd.Timedelta(days=1)
+    prev_start = prev_end.dt.to_period("M").dt.start_time
+    inferred = start.isna() | end.isna()
+    how = np.where(inferred, "previous_month", np.where(opened, "month_of_start", "lines"))
+    return pd.DataFrame({"_bp_start": start.where(~inferred, prev_start).to_numpy(),
+                         "_bp_end": end.where(~inferred, prev_end).to_numpy(),
+                         "_bp_how": how}, index=invoices.index)
 
 
 def tolerance_status(invoiced: Decimal, expected: Decimal, settings: Settings = DEFAULT_SETTINGS) -> str:
@@ -170,6 +194,7 @@ class _RateCard:
                 "from": None if pd.isna(rec["effective_from"]) else pd.Timestamp(rec["effective_from"]).date(),
                 "to": None if pd.isna(rec["effective_to"]) else pd.Timestamp(rec["effective_to"]).date(),
                 "contracted_price": rec["contracted_price"], "owner": rec.get("owner"),
+                "currency": (_str_or_none(rec.get("currency")) or "").upper() or None,
                 "_row": int(rec["_row"]),
             })
 
@@ -210,7 +235,7 @@ def _without_unconvertible(raw: pd.DataFrame, fx_rates: pd.DataFrame, rep: str) 
     """An invoice with a line that has no FX rate to the reporting currency cannot be compared
     with usage: all its lines are left out, with a warning naming it, its rows and the rate
     missing (docs/domain.md, "Currency"). The other invoices are kept."""
-    missing = fx.without_rate(raw, fx_rates, date_column="invoice_date", reporting_currency=rep)
+    missing = fx.without_rate(raw, fx_rates, date_column="_fx_date", reporting_currency=rep)
     if not missing.any():
         return raw, []
     ids = raw["invoice_id"].astype("string").fillna("")
@@ -221,7 +246,7 @@ def _without_unconvertible(raw: pd.DataFrame, fx_rates: pd.DataFrame, rep: str) 
         bad = lines[missing[(ids == iid).to_numpy(dtype=bool)]]
         files = sorted({str(f) or "invoices" for f in lines["_file"].astype("string").fillna("")})
         what = ", ".join(sorted({f"{str(c).strip().upper()} -> {rep} valid on {pd.Timestamp(d).date()}"
-                                 for c, d in zip(bad["currency"], bad["invoice_date"], strict=True)
+                                 for c, d in zip(bad["currency"], bad["_fx_date"], strict=True)
                                  if not pd.isna(d)})) or f"{rep} (no invoice date)"
         warnings.append(f"{' and '.join(files)} row{'s' if len(lines) != 1 else ''} {fx.row_ranges(lines['_row'])}: "
                         f"invoice {iid} is left out of the figures: no FX rate for {what}; import one "
@@ -232,13 +257,18 @@ def _without_unconvertible(raw: pd.DataFrame, fx_rates: pd.DataFrame, rep: str) 
 
 def convert_lines(invoices: pd.DataFrame, fx_rates: pd.DataFrame,
                   settings: Settings = DEFAULT_SETTINGS) -> tuple[pd.DataFrame, list[str]]:
-    """The invoice lines in the reporting currency (rate valid on invoice_date; lines without a
-    rate are left out and reported, with every other line of their invoice), in input order, with
-    ``_orig_currency``. The analysis keeps
-    this frame: the rows behind invoiced, tax and leakage are positions in it."""
-    raw, warnings = _without_unconvertible(invoices.reset_index(drop=True), fx_rates, settings.reporting_currency)
-    conv, more = fx.convert_frame(raw.assign(_orig_currency=raw["currency"]), fx_rates,
-                                  money_columns=("amount",), date_column="invoice_date",
+    """The invoice lines in the reporting currency, in input order, with their billing period
+    (``billing_periods``), ``_orig_currency`` and ``_orig_amount`` (the amount as billed). A line
+    in another currency is converted with the rate valid on its invoice's billing period end
+    (``_fx_date``); an invoice with a line without a rate is left out whole and reported. The
+    analysis keeps this frame: the rows behind invoiced, tax and leakage are positions in it."""
+    raw = invoices.reset_index(drop=True)
+    raw = pd.concat([raw, billing_periods(raw)], axis=1)
+    raw = raw.assign(_orig_currency=raw["currency"].astype("string").str.strip().str.upper()
+                     .fillna(settings.reporting_currency),
+                     _orig_amount=raw["amount"], _fx_date=raw["_bp_end"])
+    raw, warnings = _without_unconvertible(raw, fx_rates, settings.reporting_currency)
+    conv, more = fx.convert_frame(raw, fx_rates, money_columns=("amount",), date_column="_fx_date",
                                   reporting_currency=settings.reporting_currency, kind="invoice")
     return conv.reset_index(drop=True), warnings + more
 
@@ -330,8 +360,26 @@ def expected_rows(index: UsageIndex, inv: InvoiceResult) -> np.ndarray:
     return np.sort(_share_rows(index, inv))
 
 
-def _micros_of(index: UsageIndex, pos: np.ndarray) -> int:
-    return money_sum(index.cost[pos]) if len(pos) else 0
+def _micros_of(cost: np.ndarray, pos: np.ndarray) -> int:
+    return money_sum(cost[pos]) if len(pos) else 0
+
+
+class _Native:
+    """The usage cost as billed (``_native_cost``) and the codes of its currency, when the
+    prepared usage has them (any row billed in another currency than the reporting one)."""
+
+    def __init__(self, index: UsageIndex):
+        f = index.frame
+        self.ok = index.size > 0 and "_native_cost" in f.columns
+        if self.ok:
+            self.cost = f["_native_cost"].to_numpy(dtype=np.int64)
+            codes, uniques = pd.factorize(f["_native_currency"].astype("string"), use_na_sentinel=True)
+            self.codes = codes.astype(np.int64)
+            self.keys = {str(u): i for i, u in enumerate(uniques)}
+
+    def all_in(self, pos: np.ndarray, currency: str) -> bool:
+        code = self.keys.get(currency, -2) if self.ok else -2
+        return bool(len(pos)) and code >= 0 and bool((self.codes[pos] == code).all())
 
 
 def _tol_micros(expected_micros: int, settings: Settings) -> int:
@@ -381,6 +429,9 @@ class _Invoice:
         self.start: date | None = None
         self.end: date | None = None
         self.inferred = False
+        self.month_of_start = False
+        self.currency: str | None = None  # the currency of all its lines (None: mixed)
+        self.invoiced_native = 0  # micros in ``currency``
         self.inv_date: date | None = None
         self.invoiced = 0  # micros, reporting currency
         self.tax = 0
@@ -392,8 +443,10 @@ def _line_records(conv: pd.DataFrame) -> list[dict]:
     """The analysed lines as plain records (one pass over the frame, no pandas per invoice)."""
     cols = {c: conv[c].tolist() for c in ("invoice_id", "vendor", "contract_id", "period_start", "period_end",
                                           "invoice_date", "description", "model", "meter", "quantity",
-                                          "unit_price", "_file", "_row", "_orig_currency")}
+                                          "unit_price", "_file", "_row", "_orig_currency", "_bp_start",
+                                          "_bp_end", "_bp_how")}
     cols["amount"] = conv["amount"].to_numpy(dtype=np.int64).tolist()
+    cols["_orig_amount"] = conv["_orig_amount"].to_numpy(dtype=np.int64).tolist()
     ltype = conv["line_type"].astype("string").str.strip().str.casefold().fillna("usage").tolist()
     out = []
     for i in range(len(conv)):
@@ -427,19 +480,18 @@ def _build_invoices(recs: list[dict], known: set[str]) -> list[_Invoice]:
         if not days:
             raise ValueError("invoice without invoice_date")
         inv.inv_date = min(days)
-        starts = [d for d in (_day(r["period_start"]) for r in ls) if d is not None]
-        ends = [d for d in (_day(r["period_end"]) for r in ls) if d is not None]
-        if starts and ends:
-            inv.start, inv.end = min(starts), max(ends)
-        else:
-            inv.start, inv.end = previous_month(inv.inv_date)
-            inv.inferred = True
+        inv.start, inv.end = _day(ls[0]["_bp_start"]), _day(ls[0]["_bp_end"])
+        inv.inferred = ls[0]["_bp_how"] == "previous_month"
+        inv.month_of_start = ls[0]["_bp_how"] == "month_of_start"
+        currencies = {str(r["_orig_currency"]) for r in ls}
+        inv.currency = currencies.pop() if len(currencies) == 1 else None
         for r in ls:
             r["is_tax"] = r["ltype"] == "tax"
             if r["is_tax"]:
                 inv.tax += r["amount"]
             else:
                 inv.invoiced += r["amount"]
+                inv.invoiced_native += r["_orig_amount"]
         usage_lines = [r for r in ls if r["ltype"] == "usage"]
         covers: list[str] = []
         for r in usage_lines:
@@ -471,12 +523,14 @@ class _Share:
         self.note: str | None = None
 
 
-def _reconcile(group: list[_Invoice], index: UsageIndex, settings: Settings) -> tuple[np.ndarray, dict[str, _Share]]:
-    """The vendor-period's rows and each invoice's expected share and amount billed again."""
+def _reconcile(group: list[_Invoice], index: UsageIndex, settings: Settings, cost: np.ndarray,
+               billed) -> tuple[np.ndarray, dict[str, _Share]]:
+    """The vendor-period's rows and each invoice's expected share and amount billed again, in the
+    currency of ``cost`` (usage micros per row) and ``billed(invoice)`` (its invoiced micros)."""
     first = group[0]
     cid = None if first.contract_unknown else first.contract_id
     pos = period_rows(index, first.vendor, first.start, first.end, cid)
-    total = _micros_of(index, pos)
+    total = _micros_of(cost, pos)
     shares = {g.id: _Share() for g in group}
     if len(group) == 1:
         shares[first.id].expected = total
@@ -492,10 +546,10 @@ def _reconcile(group: list[_Invoice], index: UsageIndex, settings: Settings) -> 
         others = tuple(seen)
         taken = _cover_mask(index, pos, others) if others else np.zeros(len(pos), dtype=bool)
         sh.basis, sh.covered_by_others = "lines", others
-        sh.expected = _micros_of(index, pos[mine & ~taken])
+        sh.expected = _micros_of(cost, pos[mine & ~taken])
         overlap = [i for i, m in earlier_masks if (m & mine).any()]
-        if overlap and g.invoiced - sh.expected > _tol_micros(sh.expected, settings) and len(pos):
-            sh.billed_again = min(g.invoiced, g.invoiced - sh.expected)
+        if overlap and billed(g) - sh.expected > _tol_micros(sh.expected, settings) and len(pos):
+            sh.billed_again = min(billed(g), billed(g) - sh.expected)
             sh.earlier = tuple(overlap)
         names = ", ".join(k.replace(":", " ") for k in g.covers)
         sh.note = (f"{len(group)} invoices of {first.vendor} bill {period} ({ids}); {g.id} is expected the "
@@ -507,18 +561,18 @@ def _reconcile(group: list[_Invoice], index: UsageIndex, settings: Settings) -> 
     if not pro:
         return pos, shares
     pool_pos = pos[~_cover_mask(index, pos, tuple(seen))] if seen else pos
-    pool = _micros_of(index, pool_pos)
+    pool = _micros_of(cost, pool_pos)
     tol = _tol_micros(pool, settings)
     cum = 0
     before: list[str] = []
     for g in pro:
         sh = shares[g.id]
-        prior, cum = cum, cum + g.invoiced
+        prior, cum = cum, cum + billed(g)
         if len(pool_pos) and pool > 0 and before and prior >= pool - tol and cum - pool > tol:
-            sh.billed_again = min(g.invoiced, cum - pool)
+            sh.billed_again = min(billed(g), cum - pool)
             sh.earlier = tuple(before)
         before.append(g.id)
-    parts = _split(pool, [g.invoiced - shares[g.id].billed_again for g in pro])
+    parts = _split(pool, [billed(g) - shares[g.id].billed_again for g in pro])
     rounded = allocate_cents(parts)
     for g, part, rc in zip(pro, parts, rounded, strict=True):
         sh = shares[g.id]
@@ -560,14 +614,22 @@ def invoice_results(invoices: pd.DataFrame, usage: pd.DataFrame | UsageIndex, co
         cid = None if inv.contract_unknown else inv.contract_id
         groups.setdefault((inv.vkey, cid, inv.start, inv.end), []).append(inv)
     presence = index.memo("invoice_presence", lambda: _Presence(index))
+    native = index.memo("invoice_native", lambda: _Native(index))
+    rep = str(settings.reporting_currency).strip().upper()
+    rates = _Rates(fx_rates, rep)
     results: dict[str, InvoiceResult] = {}
     for group in groups.values():
         group.sort(key=lambda g: (g.inv_date, g.id))
-        pos, shares = _reconcile(group, index, settings)
-        period_expected = _c(_micros_of(index, pos))
+        pos, shares = _reconcile(group, index, settings, index.cost, lambda g: g.invoiced)
+        period_expected = _c(_micros_of(index.cost, pos))
         period_invoiced = _c(sum(g.invoiced for g in group))
+        cur = group[0].currency if len({g.currency for g in group}) == 1 else None
+        nshares = None
+        if cur is not None and cur != rep and native.all_in(pos, cur):
+            nshares = _reconcile(group, index, settings, native.cost, lambda g: g.invoiced_native)[1]
         for g in group:
-            res, notes = _one_invoice(g, shares[g.id], bool(len(pos)), card, owners, presence, fx_rates, settings)
+            res, notes = _one_invoice(g, shares[g.id], None if nshares is None else nshares[g.id],
+                                      bool(len(pos)), card, owners, presence, rates, settings)
             results[g.id] = dataclasses.replace(
                 res, period_invoices=tuple(x.id for x in group) if len(group) > 1 else (),
                 period_expected=period_expected, period_invoiced=period_invoiced)
@@ -575,9 +637,22 @@ def invoice_results(invoices: pd.DataFrame, usage: pd.DataFrame | UsageIndex, co
     return tuple(results[k] for k in sorted(results)), warnings
 
 
+class _Rates:
+    """FX rates looked up once per (currency, day)."""
+
+    def __init__(self, fx_rates: pd.DataFrame, rep: str):
+        self.fx_rates, self.rep, self.got = fx_rates, rep, {}
+
+    def __call__(self, currency: str | None, day: date) -> Decimal | None:
+        cur = str(currency or self.rep).strip().upper()
+        if (cur, day) not in self.got:
+            self.got[(cur, day)] = fx.rate_on(self.fx_rates, cur, day, self.rep)
+        return self.got[(cur, day)]
+
+
 def _line_flags(inv: _Invoice, owner: str | None, presence: _Presence, rate_card: _RateCard,
-                fx_rates: pd.DataFrame, settings: Settings) -> list[InvoiceFlag]:
-    rep = settings.reporting_currency
+                rates: _Rates, settings: Settings, notes: list[str]) -> list[InvoiceFlag]:
+    rep = rates.rep
     start, end = inv.start, inv.end
     flags: list[InvoiceFlag] = []
     seen: set[tuple] = set()
@@ -612,67 +687,114 @@ def _line_flags(inv: _Invoice, owner: str | None, presence: _Presence, rate_card
         up, qty = rec["unit_price"], rec["quantity"]
         if up is None or qty is None:
             continue
-        card = rate_card.match(inv.vkey, model, meter, inv.inv_date)
-        if card is None:
+        # the rate card rows valid at the start and at the end of the billing period: the higher
+        # contracted price (in the reporting currency) is the one a line must stay under
+        cards = [c for c in (rate_card.match(inv.vkey, model, meter, d) for d in (start, end)) if c is not None]
+        priced = []
+        for card in cards:
+            card_rate = rates(card["currency"], end)
+            if card_rate is not None:
+                priced.append((_d(card["contracted_price"]) * card_rate, card))
+        line_rate = rates(rec["_orig_currency"], end)
+        if not priced or line_rate is None:
+            if cards:
+                notes.append(f"invoice {inv.id} line {rec['_row']}: no FX rate valid on {end.isoformat()} to "
+                             f"compare its unit price with the rate card; premium_rate not checked")
             continue
-        contracted = _d(card["contracted_price"])
-        unit_price = _d(up)
-        if unit_price > contracted * (1 + _d(settings.premium_rate_tolerance_pct)):
-            rate = fx.rate_on(fx_rates, rec["_orig_currency"], inv.inv_date, rep) or Decimal(1)
-            leakage = cents((unit_price - contracted) * _d(qty) * rate)
+        contracted_rep, card = max(priced, key=lambda pc: pc[0])
+        unit_rep = _d(up) * line_rate
+        if unit_rep > contracted_rep * (1 + _d(settings.premium_rate_tolerance_pct)):
+            leakage = cents((unit_rep - contracted_rep) * _d(qty))
             flag_owner = owner if owner is not None else _str_or_none(card.get("owner"))
-            flags.append(InvoiceFlag(flag="premium_rate", leakage=leakage, owner=flag_owner,
-                                     detail=f"unit price {unit_price} above contracted {contracted}",
-                                     **base))
+            line_cur, card_cur = str(rec["_orig_currency"]), card["currency"] or rep
+            if line_cur == card_cur:
+                detail = (f"unit price {_num(up)} above contracted {_num(card['contracted_price'])}"
+                          + (f" {card_cur}" if card_cur != rep else ""))
+            else:
+                def shown(value, cur: str, in_rep: Decimal) -> str:
+                    return f"{_num(value)} {cur}" + (f" = {_num(in_rep)} {rep}" if cur != rep else "")
+                detail = (f"unit price {shown(up, line_cur, unit_rep)} above contracted "
+                          f"{shown(card['contracted_price'], card_cur, contracted_rep)} (rates of {end.isoformat()})")
+            flags.append(InvoiceFlag(flag="premium_rate", leakage=leakage, owner=flag_owner, detail=detail, **base))
     return flags
 
 
-def _one_invoice(inv: _Invoice, share: _Share, has_usage: bool, rate_card: _RateCard, owners: _Owners,
-                 presence: _Presence, fx_rates: pd.DataFrame, settings: Settings):
-    rep = settings.reporting_currency
+def _one_invoice(inv: _Invoice, share: _Share, nshare: _Share | None, has_usage: bool, rate_card: _RateCard,
+                 owners: _Owners, presence: _Presence, rates: _Rates, settings: Settings):
+    rep = rates.rep
     start, end = inv.start, inv.end
+    period = f"{start.isoformat()}..{end.isoformat()}"
     notes: list[str] = []
     warnings: list[str] = []
     if inv.inferred:
         note = (f"invoice {inv.id}: its lines carry no billing period; the calendar month "
-                f"before the invoice date ({start.isoformat()}..{end.isoformat()}) is used")
+                f"before the invoice date ({period}) is used")
         notes.append(note)
         warnings.append(note)
+    if inv.month_of_start:
+        notes.append(f"invoice {inv.id}: a line has period_start and no period_end; it counts as the calendar "
+                     f"month of its period_start (billing period {period})")
     if inv.contract_unknown:
         note = (f"invoice {inv.id} names contract {inv.contract_id!r}, which is not in the commit schedule; "
-                f"it is reconciled with all of {inv.vendor}'s usage in {start.isoformat()}..{end.isoformat()}")
+                f"it is reconciled with all of {inv.vendor}'s usage in {period}")
         notes.append(note)
         warnings.append(note)
-    if share.note:
-        notes.append(share.note)
     expected = share.expected_cents if share.expected_cents is not None else _c(share.expected)
     invoiced, tax = _c(inv.invoiced), _c(inv.tax)
-    variance = invoiced - expected
-    status = tolerance_status(invoiced, expected, settings)
+    rate = rates(inv.currency, end) if inv.currency and inv.currency != rep else None
+    compared_in, expected_in, invoiced_in, variance_in = rep, None, None, None
+    if nshare is not None:
+        compared_in = str(inv.currency)
+        expected_in = nshare.expected_cents if nshare.expected_cents is not None else _c(nshare.expected)
+        invoiced_in = _c(inv.invoiced_native)
+        variance_in = invoiced_in - expected_in
+        status = tolerance_status(invoiced_in, expected_in, settings)
+        variance = cents(variance_in * rate) if rate is not None else invoiced - expected
+        variance_pct = None if expected_in == 0 else float(variance_in / expected_in)
+        notes.append(nshare.note) if nshare.note else None
+        notes.append(f"invoice and usage are both in {compared_in}: compared in {compared_in} (invoiced "
+                     f"{invoiced_in:,.2f} against {expected_in:,.2f} expected, variance {variance_in:,.2f}); "
+                     f"in {rep} the invoice is converted at {rate} (rate of {end.isoformat()}, the billing "
+                     f"period end) and the usage on its own days, so invoiced - expected in {rep} "
+                     f"({invoiced - expected:,.2f}) differs from the variance by FX only")
+        billed_again = cents(_c(nshare.billed_again) * rate) if rate is not None else _c(share.billed_again)
+        earlier = nshare.earlier
+    else:
+        if share.note:
+            notes.append(share.note)
+        variance = invoiced - expected
+        status = tolerance_status(invoiced, expected, settings)
+        variance_pct = None if expected == 0 else float(variance / expected)
+        if rate is not None:
+            notes.append(f"invoice in {inv.currency}, its usage in {rep}: converted at {rate} (rate of "
+                         f"{end.isoformat()}, the billing period end)")
+        billed_again, earlier = _c(share.billed_again), share.earlier
     if status != "within_tolerance" and not has_usage:
         status = "no_usage_period"
-        notes.append(f"no usage of {inv.vendor} was imported for {start.isoformat()}..{end.isoformat()}; "
-                     f"variance cannot be judged")
+        notes.append(f"no usage of {inv.vendor} was imported for {period}; variance cannot be judged")
     owner = owners.owner(inv.vendor, None if inv.contract_unknown else inv.contract_id, start)
-    flags = _line_flags(inv, owner, presence, rate_card, fx_rates, settings)
-    if share.billed_again > 0:
+    flags = _line_flags(inv, owner, presence, rate_card, rates, settings, notes)
+    if billed_again > 0:
         line_leak = sum((f.leakage for f in flags), ZERO)
-        again = _c(share.billed_again)
         first = inv.lines[0]
         flags.insert(0, InvoiceFlag(
             line=int(first["_row"]), file=str(first["_file"] or ""), flag="double_billing",
-            leakage=max(ZERO, again - line_leak), owner=owner, description=f"invoice {inv.id}", amount=invoiced,
-            detail=(f"{inv.vendor} {start.isoformat()}..{end.isoformat()} was already billed by "
-                    f"{', '.join(share.earlier)}; {again:,.2f} of this invoice bills it again"
+            leakage=max(ZERO, billed_again - line_leak), owner=owner, description=f"invoice {inv.id}",
+            amount=invoiced,
+            detail=(f"{inv.vendor} {period} was already billed by {', '.join(earlier)}; "
+                    f"{billed_again:,.2f} of this invoice bills it again"
                     + (f" ({line_leak:,.2f} of it flagged on its lines)" if line_leak > 0 else "")),
-            earlier_invoices=share.earlier))
+            earlier_invoices=earlier))
+    basis = share.basis
     return InvoiceResult(
         invoice_id=inv.id, vendor=inv.vendor, period_start=start, period_end=end, invoiced=invoiced,
-        expected=expected, variance=variance,
-        variance_pct=None if expected == 0 else float(variance / expected), status=status, tax=tax,
+        expected=expected, variance=variance, variance_pct=variance_pct, status=status, tax=tax,
         premium_leakage=sum((f.leakage for f in flags), ZERO), flags=tuple(flags),
         invoice_date=inv.inv_date, contract_id=inv.contract_id, period_inferred=inv.inferred, currency=rep,
-        notes=tuple(notes), expected_basis=share.basis, covers=inv.covers if share.basis == "lines" else (),
+        notes=tuple(notes), expected_basis=basis, covers=inv.covers if basis == "lines" else (),
         covered_by_others=share.covered_by_others,
         shared_expected=None if share.shared is None else _c(share.shared),
-        contract_unknown=inv.contract_unknown), warnings
+        contract_unknown=inv.contract_unknown, invoice_currency=inv.currency,
+        fx_rate=None if rate is None else str(rate), fx_date=end if rate is not None else None,
+        compared_in=compared_in, expected_in=expected_in, invoiced_in=invoiced_in,
+        variance_in=variance_in), warnings

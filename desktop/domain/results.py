@@ -123,6 +123,14 @@ class InvoiceResult:
     period_invoiced: Decimal | None = None  # sum of invoiced over the vendor-period's invoices
     shared_expected: Decimal | None = None  # pro_rata: the usage the pro-rata invoices share
     contract_unknown: bool = False  # contract_id names no contract: reconciled with the vendor
+    # currencies (docs/domain.md "Invoices: currencies and dates")
+    invoice_currency: str | None = None  # the currency its lines are billed in (None: mixed)
+    fx_rate: str | None = None  # rate of invoice_currency to the reporting currency, when they differ
+    fx_date: date | None = None  # the day that rate is valid on: the billing period end
+    compared_in: str = "USD"  # the currency status and variance_pct are judged in
+    expected_in: Decimal | None = None  # expected, invoiced and variance in compared_in when it is not
+    invoiced_in: Decimal | None = None  # the reporting currency (invoice and usage in one currency)
+    variance_in: Decimal | None = None
 
 
 @dataclass(frozen=True)

@@ -161,6 +161,7 @@ RATE_CARD = TableSpec(
         _c("effective_from", "date"),
         _c("effective_to", "date"),
         _c("owner", "str"),
+        _c("currency", "str", doc="of contracted_price and list_price; empty = the reporting currency"),
     ),
     one_of=(("model", "meter"),),
 )

@@ -148,3 +148,84 @@ def test_the_rows_behind_a_pro_rata_share_add_up_to_the_shared_usage():
     assert len(rows) == 2 and provenance.total(a, rows) == D("6000.00") == one.shared_expected
     figs = {(f.id, f.field): f.value for f in provenance.row_figures(a) if f.section == "invoices"}
     assert figs[("OA-ORG1", "shared_expected")] == D("6000.00") and ("OA-ORG1", "expected") not in figs
+
+
+# --- currencies and dates (issue 13, step 2) ------------------------------------------------------
+
+def _analyse(u, inv, rc=None, fx=None, as_of=date(2026, 8, 5)):
+    from tests.domain.test_invoices import fx_rates, rate_card
+    return build_analysis(Inputs(usage=u, invoices=inv,
+                                 rate_card=rate_card(rc) if rc else tables.empty("rate_card"),
+                                 fx_rates=fx_rates(fx) if fx else tables.empty("fx_rates")), Settings(), as_of)
+
+
+def test_an_invoice_in_the_currency_of_its_usage_is_compared_in_that_currency():
+    # EUR usage 500 + 500 in June (1.10 USD per EUR in June), EUR invoice of 1,000 dated July 3rd (1.20 in July)
+    u = usage([dict(date="2026-06-10", vendor="Mistral", cost=500, currency="EUR"),
+               dict(date="2026-06-20", vendor="Mistral", cost=500, currency="EUR")])
+    inv = invoices([dict(JUNE, invoice_id="MI-06", vendor="Mistral", invoice_date="2026-07-03", amount=1000,
+                         currency="EUR")])
+    fx = [dict(currency="EUR", rate=1.10, valid_from="2026-06-01", valid_to="2026-06-30"),
+          dict(currency="EUR", rate=1.20, valid_from="2026-07-01")]
+    (r,) = _analyse(u, inv, fx=fx).invoices
+    # was: invoiced 1,200.00 (rate of the invoice date) vs expected 1,100.00 -> 9.1 % overbilled
+    assert (r.compared_in, r.expected_in, r.invoiced_in, r.variance_in) == ("EUR", D("1000.00"), D("1000.00"),
+                                                                            D("0.00"))
+    assert (r.status, r.variance, r.variance_pct) == ("within_tolerance", D("0.00"), 0.0)
+    # in USD: the invoice at 1.10 (rate of June 30th, the billing period end), the usage on its days
+    assert (r.invoiced, r.expected, r.fx_rate, r.fx_date) == (D("1100.00"), D("1100.00"), "1.1", date(2026, 6, 30))
+    assert any("compared in EUR" in n for n in r.notes)
+
+
+def test_a_same_currency_variance_is_converted_at_the_period_end_rate():
+    # EUR usage (1.10 in June), EUR invoice of 1,015 -> variance 15 EUR > 1 % of 1,000 -> overbilled;
+    # the variance in USD is 15 x 1.10 = 16.50
+    u = usage([dict(date="2026-06-10", vendor="Mistral", cost=1000, currency="EUR")])
+    inv = invoices([dict(JUNE, invoice_id="MI-06", vendor="Mistral", invoice_date="2026-07-03", amount=1015,
+                         currency="EUR")])
+    fx = [dict(currency="EUR", rate=1.10, valid_from="2026-06-01", valid_to="2026-06-30"),
+          dict(currency="EUR", rate=1.20, valid_from="2026-07-01")]
+    (r,) = _analyse(u, inv, fx=fx).invoices
+    assert (r.variance_in, r.status, r.variance, r.invoiced) == (D("15.00"), "overbilled", D("16.50"),
+                                                                 D("1116.50"))
+    assert r.variance_pct == 0.015
+
+
+def test_premium_rate_converts_the_unit_price_and_the_rate_card_to_one_currency():
+    # rate card: gpt-4o 10.05 USD per unit; JPY invoice at 0.0067 USD per JPY:
+    # input 1,000 @ 1,500 JPY = 10.05 USD (the contract price), output 1,000 @ 1,600 JPY = 10.72 USD
+    u = _june_usage(20100, model="gpt-4o")
+    base = dict(JUNE, invoice_id="OA-JP", vendor="OpenAI", invoice_date="2026-07-02", model="gpt-4o",
+                quantity=1000, currency="JPY")
+    inv = invoices([dict(base, meter="input", unit_price=1500, amount=1_500_000),
+                    dict(base, meter="output", unit_price=1600, amount=1_600_000)])
+    fx = [dict(currency="JPY", rate=0.0067, valid_from="2026-01-01")]
+    (r,) = _analyse(u, inv, rc=[dict(vendor="OpenAI", model="gpt-4o", contracted_price=10.05)], fx=fx).invoices
+    # was: input flagged (1,500 - 10.05) x 1,000 x 0.0067 = 9,982.67 of false leakage
+    # now only output: (10.72 - 10.05) x 1,000 = 670.00
+    assert [(f.line, f.flag, f.leakage) for f in r.flags] == [(3, "premium_rate", D("670.00"))]
+    assert "1600 JPY = 10.72 USD above contracted 10.05 USD" in r.flags[0].detail
+    assert r.premium_leakage == D("670.00")
+
+
+def test_the_rate_card_row_is_chosen_by_the_billing_period_not_the_invoice_date():
+    # June price 12.00, July 11.00; a June invoice dated July 5th bills 750 units at 12.00
+    u = _june_usage(9000, model="gpt-4o")
+    inv = invoices([dict(JUNE, invoice_id="OA-06", vendor="OpenAI", invoice_date="2026-07-05", model="gpt-4o",
+                         quantity=750, unit_price=12, amount=9000)])
+    rc = [dict(vendor="OpenAI", model="gpt-4o", contracted_price=12.0, effective_to="2026-06-30"),
+          dict(vendor="OpenAI", model="gpt-4o", contracted_price=11.0, effective_from="2026-07-01")]
+    (r,) = _analyse(u, inv, rc=rc).invoices
+    # was: checked against July's 11.00 -> (12 - 11) x 750 = 750.00 of false leakage
+    assert (r.flags, r.premium_leakage, r.status) == ((), D("0.00"), "within_tolerance")
+
+
+def test_a_line_with_period_start_and_no_period_end_is_the_month_of_its_start():
+    u = usage([dict(date="2026-06-15", vendor="OpenAI", cost=500), dict(date="2026-07-15", vendor="OpenAI", cost=900)])
+    inv = invoices([dict(invoice_id="OA-06", vendor="OpenAI", invoice_date="2026-08-02", period_start="2026-06-01",
+                         amount=500)])
+    (r,) = _analyse(u, inv).invoices
+    # was: period_start dropped, the month before the invoice date (July: 900) -> underbilled
+    assert (r.period_start, r.period_end, r.period_inferred) == (date(2026, 6, 1), date(2026, 6, 30), False)
+    assert (r.expected, r.status) == (D("500.00"), "within_tolerance")
+    assert any("period_start and no period_end" in n and "2026-06-01..2026-06-30" in n for n in r.notes)

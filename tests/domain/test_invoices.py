@@ -9,7 +9,8 @@ import pytest
 
 from desktop.domain import tables
 from desktop.domain.contracts import assign_contracts
-from desktop.domain.invoices import contract_owner, invoice_results, previous_month, tolerance_status
+from desktop.domain.invoices import contract_owner, invoice_results, tolerance_status
+from desktop.domain.months import previous_month
 from tests.domain.test_contracts import D, commitments, frame, usage
 
 MAR = dict(invoice_id="INV-1", vendor="OpenAI, L.L.C.", invoice_date="2026-04-03",
@@ -99,18 +100,17 @@ def test_premium_rate_boundary_half_percent(unit_price, flagged):
         assert r.flags[0].leakage == D("0.51")
 
 
-def test_premium_rate_by_meter_and_validity_on_invoice_date():
-    inv = invoices([dict(MAR, meter="input", quantity=100, unit_price=2, amount=200)])
+def test_premium_rate_by_meter_and_validity_in_the_billing_period():
+    inv = invoices([dict(MAR, meter="input", quantity=100, unit_price=2, amount=200)])  # March, dated April 3rd
     rc = rate_card([
-        dict(vendor="OpenAI", meter="input", contracted_price=1.5, effective_to="2026-04-02"),  # expired
-        dict(vendor="OpenAI", meter="input", contracted_price=1.0, effective_from="2026-04-01",
-             owner="Rates"),
+        dict(vendor="OpenAI", meter="input", contracted_price=1.5, effective_to="2026-04-02", owner="Rates"),
+        dict(vendor="OpenAI", meter="input", contracted_price=1.0, effective_from="2026-04-01"),
     ])
     (r,), _ = _run(inv, rc=rc, c=tables.empty("commitments"))
-    # valid on 2026-04-03: the 1.0 row -> (2 - 1) x 100 = 100; no contract -> rate-card owner
-    assert [(f.flag, f.leakage, f.owner) for f in r.flags] == [("premium_rate", D("100.00"), "Rates")]
-    # only the expired row -> no match, no flag
-    (r,), _ = _run(inv, rc=rc.iloc[:1], c=tables.empty("commitments"))
+    # valid in March (the billing period): the 1.5 row -> (2 - 1.5) x 100 = 50; no contract -> rate-card owner
+    assert [(f.flag, f.leakage, f.owner) for f in r.flags] == [("premium_rate", D("50.00"), "Rates")]
+    # only the April row (valid on the invoice date, not in the billing period) -> no match, no flag
+    (r,), _ = _run(inv, rc=rc.iloc[1:], c=tables.empty("commitments"))
     assert r.flags == ()
 
 
