@@ -34,6 +34,7 @@ from desktop.domain.contracts import (
     assign_contracts,
     contract_results,
     convert_commitments,
+    overlap_warnings,
     validate_commitments,
 )
 from desktop.domain.errors import InputError
@@ -135,8 +136,9 @@ def prepare_usage(inputs: Inputs, settings: Settings | None = None) -> tuple[pd.
     """Usage in the reporting currency plus column ``_contract`` (the contract each row draws
     down, NA when none), and the warnings for rows left out for want of an FX rate.
 
-    Validates the commitments first (overlapping or reversed periods raise InputError); a usage
-    row that fits two contracts raises InputError naming its file, row and both contracts.
+    Validates the commitments first (overlapping or reversed periods of one contract raise
+    InputError); a usage row that fits two contracts of its vendor draws down the newer one, with
+    a warning naming the overlap days and the amount (contracts.overlap_warnings).
     """
     settings = settings or DEFAULT_SETTINGS
     validate_commitments(inputs.commitments)
@@ -148,6 +150,7 @@ def prepare_usage(inputs: Inputs, settings: Settings | None = None) -> tuple[pd.
     usage = usage.reset_index(drop=True)
     usage["_contract"] = assign_contracts(usage, inputs.commitments)
     warnings.extend(unknown_contract_warnings(usage, inputs.commitments))
+    warnings.extend(overlap_warnings(usage, inputs.commitments, settings.reporting_currency))
     return usage, warnings
 
 
@@ -283,8 +286,9 @@ def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date
     warnings.extend(partial)
 
     step(0.45, "budgets")
-    budgets = cache.get_with_settings("budgets", (prep_key, table_key(inputs, "budgets"), as_of), settings,
-                                      lambda st: budget_results(inputs.budgets, index, as_of, st))
+    budgets = cache.get_with_settings("budgets", (prep_key, table_key(inputs, "budgets"), table_key(inputs, "org_map"),
+                                                  as_of), settings,
+                                      lambda st: budget_results(inputs.budgets, index, as_of, st, inputs.org_map))
 
     step(0.55, "anomalies")
     anomalies = cache.get_with_settings("anomalies", (prep_key, as_of), settings,

@@ -2,7 +2,8 @@
 in its "Decisions" section).
 
 A usage row belongs to a line when its ``dimension`` column equals the line's value
-(case-insensitive; vendors compare by vendor key) and, when the line names a vendor, its vendor is
+(case-insensitive; vendors compare by vendor key; cost_center and gl_account as the chargeback
+journal books the row, through the org map) and, when the line names a vendor, its vendor is
 that vendor. Budgets are in the reporting currency. Every threshold comparison is exact (Decimal).
 """
 
@@ -15,13 +16,14 @@ import numpy as np
 import pandas as pd
 
 from desktop.domain import validation
+from desktop.domain.chargeback import resolved_codes
 from desktop.domain.contracts import _str_or_none
 from desktop.domain.daily import Daily
 from desktop.domain.money import cents, from_micros
 from desktop.domain.months import month_bounds, month_of, previous_month
 from desktop.domain.results import BudgetResult
 from desktop.domain.settings import DEFAULT_SETTINGS, Settings
-from desktop.domain.usage_index import UsageIndex, as_index, match_key
+from desktop.domain.usage_index import UsageIndex, as_index, frame_key, match_key
 from desktop.domain.vocabulary import ALERT_TIERS
 
 CONTAINMENT_ACTIONS = ("rate-limit non-production keys", "route to a cheaper model tier",
@@ -95,32 +97,46 @@ def response(sev: str, tier: str, as_of: date, containment_owner: str | None,
             f"{who}; containment: {actions}"), due
 
 
-def line_mask(index: UsageIndex, dimension: str, value: str, vendor: str | None) -> np.ndarray:
+ORG_DIMENSIONS = ("cost_center", "gl_account")  # resolved through the org map, as the journal books them
+
+
+def line_mask(index: UsageIndex, dimension: str, value: str, vendor: str | None,
+              org_map: pd.DataFrame | None = None) -> np.ndarray:
     """The usage rows of an allocation line: its dimension column matches its value
-    (usage_index.match_key) and, when the line names a vendor, of that vendor."""
-    mask = index.mask(dimension, value)
+    (usage_index.match_key) and, when the line names a vendor, of that vendor. cost_center and
+    gl_account are the ones the chargeback journal books the row to (the row's cost_center, else
+    its team's in the org map; the GL account from the org map: chargeback.resolved_codes)."""
+    if dimension in ORG_DIMENSIONS:
+        codes, keys = resolved_codes(index, org_map, dimension)
+        mask = codes == keys.get(match_key(dimension, value), -2)
+    else:
+        mask = index.mask(dimension, value)
     if vendor:
         mask &= index.mask("vendor", vendor)
     return mask
 
 
-def line_daily(index: UsageIndex, dimension: str, value: str, vendor: str | None) -> Daily:
+def line_daily(index: UsageIndex, dimension: str, value: str, vendor: str | None,
+               org_map: pd.DataFrame | None = None) -> Daily:
     """The Daily series of line_mask (kept on the index: an edit to a budget does not re-read rows)."""
-    key = ("budget_line", dimension, match_key(dimension, value), match_key("vendor", vendor))
-    return index.memo(key, lambda: index.daily(line_mask(index, dimension, value, vendor)))
+    key = ("budget_line", dimension, match_key(dimension, value), match_key("vendor", vendor),
+           frame_key(org_map) if dimension in ORG_DIMENSIONS else None)
+    return index.memo(key, lambda: index.daily(line_mask(index, dimension, value, vendor, org_map)))
 
 
-def actual_rows(index: UsageIndex, b: BudgetResult, as_of: date) -> np.ndarray:
+def actual_rows(index: UsageIndex, b: BudgetResult, as_of: date, org_map: pd.DataFrame | None = None) -> np.ndarray:
     """The rows of ``actual``: the line's rows dated in its month up to T."""
     m_start, m_end = month_bounds(b.month)
     if m_start > as_of:
         return np.zeros(0, dtype=np.int64)
-    return index.positions(line_mask(index, b.dimension, b.value, b.vendor) & index.dated(m_start, min(m_end, as_of)))
+    return index.positions(line_mask(index, b.dimension, b.value, b.vendor, org_map)
+                           & index.dated(m_start, min(m_end, as_of)))
 
 
-def run_rate_rows(index: UsageIndex, b: BudgetResult, as_of: date, window: int) -> np.ndarray:
+def run_rate_rows(index: UsageIndex, b: BudgetResult, as_of: date, window: int,
+                  org_map: pd.DataFrame | None = None) -> np.ndarray:
     """The rows of ``run_rate``: the line's rows dated T-(window-1)..T."""
-    return index.positions(line_mask(index, b.dimension, b.value, b.vendor)
+    return index.positions(line_mask(index, b.dimension, b.value, b.vendor, org_map)
                            & index.dated(as_of - timedelta(days=window - 1), as_of))
 
 
@@ -131,28 +147,30 @@ def _validate(budgets: pd.DataFrame) -> None:
 
 
 def budget_results(budgets: pd.DataFrame, usage: pd.DataFrame | UsageIndex, as_of: date,
-                   settings: Settings = DEFAULT_SETTINGS) -> tuple[BudgetResult, ...]:
+                   settings: Settings = DEFAULT_SETTINGS,
+                   org_map: pd.DataFrame | None = None) -> tuple[BudgetResult, ...]:
     """One BudgetResult per budget row, ordered by (allocation, month). ``usage`` is the prepared
-    frame (reporting currency)."""
+    frame (reporting currency); ``org_map`` resolves cost_center and gl_account lines."""
     if budgets.empty:
         return ()
     _validate(budgets)
     index = as_index(usage)
     out = []
     for rec in budgets.to_dict("records"):
-        out.append(_one_line(rec, index, as_of, settings))
+        out.append(_one_line(rec, index, as_of, settings, org_map))
     out.sort(key=lambda b: (b.allocation, b.month))
     return tuple(out)
 
 
-def _one_line(rec: dict, index: UsageIndex, as_of: date, settings: Settings) -> BudgetResult:
+def _one_line(rec: dict, index: UsageIndex, as_of: date, settings: Settings,
+              org_map: pd.DataFrame | None) -> BudgetResult:
     dimension = str(rec["dimension"]).strip().casefold()
     value = str(rec["value"]).strip()
     vendor = _str_or_none(rec.get("vendor"))
     m_start, m_end = month_bounds(rec["month"])
     month = month_of(m_start)
     budget = cents(from_micros(rec["budget"]))
-    daily = line_daily(index, dimension, value, vendor)
+    daily = line_daily(index, dimension, value, vendor, org_map)
     actual = cents(from_micros(daily.total(m_start, min(m_end, as_of))))
     window = settings.run_rate_days
     rr = cents(from_micros(daily.total(as_of - timedelta(days=window - 1), as_of)) / window)

@@ -22,14 +22,14 @@ center and GL account:
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 
 from desktop.domain.daily import Daily, daily_groups
-from desktop.domain.money import CENT, MICROS, cents
-from desktop.domain.months import month_bounds, month_of, previous_month
+from desktop.domain.invoices import billing_periods
+from desktop.domain.money import allocate_cents
+from desktop.domain.months import month_bounds, month_of
 from desktop.domain.results import ChargebackLine
 from desktop.domain.settings import Settings
 from desktop.domain.tables import vendor_key
@@ -132,47 +132,40 @@ def resolve_cost_centers(usage: pd.DataFrame, org_map: pd.DataFrame | None) -> t
 
 
 def invoice_periods(invoices: pd.DataFrame | None) -> list[tuple[str, str, date, date]]:
-    """(invoice_id, vendor key, start, end) per invoice: lines' period, else the month before."""
+    """(invoice_id, vendor key, start, end) per invoice: its billing period as the invoice check
+    reads it (invoices.billing_periods, the one rule)."""
     if invoices is None or invoices.empty:
         return []
-    g = invoices.groupby(invoices["invoice_id"].astype(str), sort=True)
-    agg = pd.DataFrame({"ps": g["period_start"].min(), "pe": g["period_end"].max(),
-                        "d": g["invoice_date"].min(), "v": g["vendor"].first()})
+    bp = pd.concat([invoices[["invoice_id", "vendor"]].reset_index(drop=True),
+                    billing_periods(invoices.reset_index(drop=True))], axis=1)
+    first = bp.groupby(bp["invoice_id"].astype(str), sort=True).first()
     out = []
-    for inv_id, ps, pe, d, v in zip(agg.index, agg["ps"], agg["pe"], agg["d"], agg["v"], strict=True):
-        if not pd.isna(ps) and not pd.isna(pe):
-            start, end = ps.date(), pe.date()
-        else:
-            start, end = previous_month(d.date())
+    for inv_id, v, ps, pe in zip(first.index, first["vendor"], first["_bp_start"], first["_bp_end"], strict=True):
         vk = match_key("vendor", v) if not pd.isna(v) else ""
-        out.append((str(inv_id), vk, start, end))
+        out.append((str(inv_id), vk, pd.Timestamp(ps).date(), pd.Timestamp(pe).date()))
     return out
-
-
-def allocate_cents(micros: list[int]) -> list[Decimal]:
-    """Round each amount (micros) to cents so that the rounded parts add up to the rounded total.
-
-    Each part is rounded half-up; the remaining whole cents (total rounded half-up minus the sum
-    of rounded parts) go one by one to the parts whose rounding moved them furthest in the other
-    direction (largest remainder), ties to the earlier part.
-    """
-    unit = MICROS // 100  # micros per cent
-    rounded = [int(cents(Decimal(m) / MICROS) / CENT) for m in micros]  # in cents
-    total = int(cents(Decimal(sum(micros)) / MICROS) / CENT)
-    diff = total - sum(rounded)
-    if diff:
-        step = 1 if diff > 0 else -1
-        # remainder of each part relative to its rounded value, in micros
-        rema = [m - r * unit for m, r in zip(micros, rounded, strict=True)]
-        order = sorted(range(len(micros)), key=lambda i: (-rema[i] * step, i))
-        for i in order[: abs(diff)]:
-            rounded[i] += step
-    return [Decimal(r) * CENT for r in rounded]
 
 
 def _pair_codes(index: UsageIndex, org_map: pd.DataFrame | None) -> tuple[np.ndarray, list[tuple[str, str]]]:
     """(cost center, GL account) code per usage row (kept on the index per org map)."""
     return index.memo(("chargeback_pairs", frame_key(org_map)), lambda: _resolve_codes(index.frame, org_map))
+
+
+def resolved_codes(index: UsageIndex, org_map: pd.DataFrame | None, column: str) -> tuple[np.ndarray, dict[str, int]]:
+    """Per usage row the code of the match key (usage_index.match_key) of the cost center
+    (``column`` "cost_center") or GL account ("gl_account") the journal books it to, by the rules
+    of the module docstring, and key -> code. Budgets on those dimensions read this, so a budget
+    line and the journal count the same rows (kept on the index per org map)."""
+    def build() -> tuple[np.ndarray, dict[str, int]]:
+        codes, pairs = _pair_codes(index, org_map)
+        keys: dict[str, int] = {}
+        remap = np.full(len(pairs) + 1, -1, dtype=np.int64)
+        for i, pair in enumerate(pairs):
+            k = match_key(column, pair[0] if column == "cost_center" else pair[1])
+            if k:
+                remap[i] = keys.setdefault(k, len(keys))
+        return (remap[codes] if len(codes) else np.zeros(0, dtype=np.int64)), keys
+    return index.memo(("chargeback_resolved", column, frame_key(org_map)), build)
 
 
 def _pair_vendor_daily(index: UsageIndex, org_map: pd.DataFrame | None,

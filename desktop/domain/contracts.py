@@ -20,8 +20,7 @@ import pandas as pd
 
 from desktop.domain import fx, validation
 from desktop.domain.daily import Daily
-from desktop.domain.errors import InputError
-from desktop.domain.money import CENT, ZERO, cents, from_micros
+from desktop.domain.money import CENT, ZERO, cents, from_micros, micros_to_cents, money_sum
 from desktop.domain.results import ContractResult, PeriodResult
 from desktop.domain.settings import DEFAULT_SETTINGS, Settings
 from desktop.domain.tables import vendor_key
@@ -78,7 +77,8 @@ def assign_contracts(usage: pd.DataFrame, commitments: pd.DataFrame) -> pd.Serie
     A commit-eligible row draws down the contract its contract_id names (when that contract
     exists), or, without contract_id, the contract whose vendor is the row's vendor and one of
     whose commit periods contains the row's date. A row without contract_id that fits two
-    contracts raises InputError naming the file, the row and both contracts.
+    contracts of its vendor (a new term signed before the old one ends) draws down the newer
+    one: the later term start, then the later contract_id (``overlap_warnings`` says so).
     """
     out = pd.Series(pd.NA, index=usage.index, dtype="string")
     if usage.empty or commitments.empty:
@@ -97,7 +97,8 @@ def assign_contracts(usage: pd.DataFrame, commitments: pd.DataFrame) -> pd.Serie
         dates = usage["date"].to_numpy(dtype="datetime64[ns]")
         by_vendor: dict[str, np.ndarray] = {}
         com = commitments.sort_values(["contract_id", "period_start"], kind="mergesort")
-        for contract_id, grp in com.groupby("contract_id", sort=True):
+        for contract_id in _oldest_first(com):
+            grp = com[com["contract_id"].astype(str) == contract_id]
             vkey = vendor_key(grp["vendor"].iloc[0])
             if vkey not in by_vendor:
                 by_vendor[vkey] = unnamed & (ukeys == vkey)
@@ -109,17 +110,61 @@ def assign_contracts(usage: pd.DataFrame, commitments: pd.DataFrame) -> pd.Serie
                                   strict=True):
                 fits |= (dates >= start) & (dates <= end)
             fits &= base
-            clash = fits & (assigned != None)  # noqa: E711 (element-wise on an object array)
-            if clash.any():
-                i = int(np.flatnonzero(clash)[0])
-                other = assigned[i]
-                raise InputError(
-                    f"the usage row of {usage['vendor'].iloc[i]} on {_date(dates[i])} fits two "
-                    f"contracts, {other} and {contract_id}; give it a contract_id",
-                    file=str(usage["_file"].iloc[i]) or "usage", row=int(usage["_row"].iloc[i]),
-                    column="contract_id")
-            assigned[fits] = str(contract_id)
+            assigned[fits] = str(contract_id)  # a newer contract takes the rows of an older one
     return pd.Series(assigned, index=usage.index, dtype="string")
+
+
+def _oldest_first(commitments: pd.DataFrame) -> list[str]:
+    """Contract ids by term start, then contract_id (the newer contract comes later)."""
+    starts = commitments.groupby(commitments["contract_id"].astype(str), sort=True)["period_start"].min()
+    return [cid for _, cid in sorted((pd.Timestamp(v), str(k)) for k, v in starts.items())]
+
+
+def _periods_by_contract(commitments: pd.DataFrame) -> dict[str, list[tuple[pd.Timestamp, pd.Timestamp]]]:
+    out: dict[str, list[tuple[pd.Timestamp, pd.Timestamp]]] = {}
+    for cid, ps, pe in zip(commitments["contract_id"].astype(str), commitments["period_start"],
+                           commitments["period_end"], strict=True):
+        out.setdefault(cid, []).append((pd.Timestamp(ps), pd.Timestamp(pe)))
+    return out
+
+
+def overlap_warnings(usage: pd.DataFrame, commitments: pd.DataFrame, currency: str = "USD") -> list[str]:
+    """One warning per pair of contracts of one vendor whose commit periods overlap (docs/domain.md
+    "Contracts: assignment"): the overlap days and what the usage without contract_id in them
+    drew down from the newer contract. ``usage`` is the prepared frame (``_contract``)."""
+    if commitments.empty:
+        return []
+    order = _oldest_first(commitments)
+    periods = _periods_by_contract(commitments)
+    vkeys = {str(c): vendor_key(v) for c, v in zip(commitments["contract_id"], commitments["vendor"], strict=True)}
+    out = []
+    for i, old in enumerate(order):
+        for new in order[i + 1:]:
+            if vkeys[old] != vkeys[new]:
+                continue
+            spans = sorted({(max(a0, b0), min(a1, b1)) for a0, a1 in periods[old] for b0, b1 in periods[new]
+                            if max(a0, b0) <= min(a1, b1)})
+            if not spans:
+                continue
+            rows = np.zeros(len(usage), dtype=bool)
+            if not usage.empty:
+                dates = usage["date"].to_numpy(dtype="datetime64[ns]")
+                cid = usage["contract_id"].astype("string").str.strip().fillna("")
+                rows = (usage["_contract"].astype("string") == new).fillna(False).to_numpy(dtype=bool) \
+                    & (cid == "").to_numpy(dtype=bool)
+                inside = np.zeros(len(usage), dtype=bool)
+                for a, b in spans:
+                    inside |= (dates >= np.datetime64(a)) & (dates <= np.datetime64(b))
+                rows &= inside
+            days = sum((b - a).days + 1 for a, b in spans)
+            when = ", ".join(f"{_date(a)}..{_date(b)}" for a, b in spans)
+            amount = money_sum(usage["cost"].to_numpy(dtype=np.int64)[rows]) if rows.any() else 0
+            n = int(rows.sum())
+            out.append(f"contracts {old} and {new} of {commitments.loc[commitments['contract_id'].astype(str) == new, 'vendor'].iloc[0]} "
+                       f"overlap on {when} ({days} day{'s' if days != 1 else ''}): usage without contract_id in "
+                       f"those days draws down the newer contract {new} ({n} row{'s' if n != 1 else ''}, "
+                       f"{currency} {micros_to_cents(amount):,.2f}); give a row contract_id {old} to draw down {old}")
+    return out
 
 
 def convert_commitments(commitments: pd.DataFrame, fx_rates: pd.DataFrame,

@@ -33,10 +33,9 @@ import numpy as np
 import pandas as pd
 
 from desktop.domain import fx
-from desktop.domain.chargeback import allocate_cents
 from desktop.domain.contracts import _str_or_none
 from desktop.domain.daily import Daily, daily_groups
-from desktop.domain.money import ZERO, cents, from_micros, money_sum
+from desktop.domain.money import ZERO, allocate_cents, cents, from_micros, money_sum
 from desktop.domain.results import InvoiceFlag, InvoiceResult
 from desktop.domain.settings import DEFAULT_SETTINGS, Settings
 from desktop.domain.usage_index import UsageIndex, as_index, day_number, match_key
@@ -775,7 +774,9 @@ def _one_invoice(inv: _Invoice, share: _Share, nshare: _Share | None, has_usage:
     owner = owners.owner(inv.vendor, None if inv.contract_unknown else inv.contract_id, start)
     flags = _line_flags(inv, owner, presence, rate_card, rates, settings, notes)
     if billed_again > 0:
-        line_leak = sum((f.leakage for f in flags), ZERO)
+        # the amount billed again is of invoiced (no tax): a flagged tax line is leakage on its own
+        tax_lines = {(str(r["_file"] or ""), int(r["_row"])) for r in inv.lines if r["is_tax"]}
+        line_leak = sum((f.leakage for f in flags if (f.file, f.line) not in tax_lines), ZERO)
         first = inv.lines[0]
         flags.insert(0, InvoiceFlag(
             line=int(first["_row"]), file=str(first["_file"] or ""), flag="double_billing",

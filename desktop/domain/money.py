@@ -89,3 +89,24 @@ def ratio(num: Decimal | int, den: Decimal | int) -> float | None:
     if den == 0:
         return None
     return float(Decimal(num) / Decimal(den))
+
+
+def allocate_cents(micros: list[int]) -> list[Decimal]:
+    """Round each amount (micros) to cents so that the rounded parts add up to the rounded total.
+
+    Each part is rounded half-up; the remaining whole cents (total rounded half-up minus the sum
+    of rounded parts) go one by one to the parts whose rounding moved them furthest in the other
+    direction (largest remainder), ties to the earlier part.
+    """
+    unit = MICROS // 100  # micros per cent
+    rounded = [int(cents(Decimal(m) / MICROS) / CENT) for m in micros]  # in cents
+    total = int(cents(Decimal(sum(micros)) / MICROS) / CENT)
+    diff = total - sum(rounded)
+    if diff:
+        step = 1 if diff > 0 else -1
+        # remainder of each part relative to its rounded value, in micros
+        rema = [m - r * unit for m, r in zip(micros, rounded, strict=True)]
+        order = sorted(range(len(micros)), key=lambda i: (-rema[i] * step, i))
+        for i in order[: abs(diff)]:
+            rounded[i] += step
+    return [Decimal(r) * CENT for r in rounded]

@@ -107,7 +107,9 @@ INVOICE_STATUS_COLORS = MappingProxyType(
 )
 FLAG_COLORS = MappingProxyType(
     {
+        "double_billing": VERMILLION,
         "duplicate_line": REDDISH_PURPLE,
+        "duplicate_credit": SKY_BLUE,
         "premium_rate": VERMILLION,
         "no_usage": ORANGE,
     }

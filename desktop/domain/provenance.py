@@ -93,6 +93,11 @@ def index_of(analysis: Analysis) -> UsageIndex:
     return UsageIndex(analysis.usage if analysis.usage is not None else empty("usage"))
 
 
+def org_of(analysis: Analysis) -> pd.DataFrame | None:
+    """The org map the analysis resolved cost centers and GL accounts with."""
+    return analysis.inputs.org_map if analysis.inputs is not None else None
+
+
 def table(analysis: Analysis, name: str) -> pd.DataFrame:
     if name == "usage":
         return index_of(analysis).frame
@@ -277,11 +282,11 @@ def figure_rows(analysis: Analysis, kind: str, key: str, field: str) -> Rows:
     if kind == "budget":
         b = budget(analysis, key)
         if field == "actual":
-            return usage(budgets_mod.actual_rows(ix, b, t))
+            return usage(budgets_mod.actual_rows(ix, b, t, org_of(analysis)))
         if field == "run_rate":
-            return usage(budgets_mod.run_rate_rows(ix, b, t, window))
+            return usage(budgets_mod.run_rate_rows(ix, b, t, window, org_of(analysis)))
         if field in ("forecast", "variance"):
-            return usage(_union(budgets_mod.actual_rows(ix, b, t), budgets_mod.run_rate_rows(ix, b, t, window)))
+            return usage(_union(budgets_mod.actual_rows(ix, b, t, org_of(analysis)), budgets_mod.run_rate_rows(ix, b, t, window, org_of(analysis))))
         return _budget_table_rows(analysis, b)
     if kind == "chargeback":
         line = chargeback_line(analysis, key)
@@ -329,7 +334,7 @@ def row_figures(analysis: Analysis) -> Iterator[Figure]:
     for b in analysis.budgets:
         key = f"{b.allocation}|{b.month}"
         yield Figure("budgets", f"{b.allocation}/{b.month}", "budget", key, "actual", b.actual,
-                     Rows("usage", budgets_mod.actual_rows(ix, b, t)))
+                     Rows("usage", budgets_mod.actual_rows(ix, b, t, org_of(analysis))))
     org = analysis.inputs.org_map if analysis.inputs is not None else None
     for line in analysis.chargeback:
         yield Figure("chargeback", f"{line.month}/{line.cost_center}/{line.gl_account}", "chargeback",

@@ -56,15 +56,17 @@ SEVERITIES = _v("budget severity", ("high", "High"), ("medium", "Medium"), ("low
 ALERT_TIERS = _v("alert tier", ("hard_cap", "Hard cap"), ("hard_stop", "Hard stop"),
                  ("critical", "Critical"), ("warning", "Warning"), ("info", "Info"), ("none", "None"))
 BUDGET_DIMENSIONS = _v("budget dimension", ("team", "Team"), ("project", "Project"),
-                       ("cost_center", "Cost center"), ("environment", "Environment"),
+                       ("cost_center", "Cost center"), ("gl_account", "GL account"), ("environment", "Environment"),
                        ("vendor", "Vendor"), ("model", "Model"), ("workload", "Workload"))
 
 # --- invoices ----------------------------------------------------------------------------------
 INVOICE_STATUSES = _v("invoice status", ("within_tolerance", "Within tolerance"),
                       ("overbilled", "Overbilled"), ("underbilled", "Underbilled"),
                       ("no_usage_period", "No usage in the period"))
-LINE_FLAGS = _v("invoice line flag", ("duplicate_line", "Duplicate line"),
-                ("premium_rate", "Premium rate"), ("no_usage", "No usage"))
+LINE_FLAGS = _v("invoice line flag", ("double_billing", "Double billing"), ("duplicate_line", "Duplicate line"),
+                ("duplicate_credit", "Duplicate credit"), ("premium_rate", "Premium rate"), ("no_usage", "No usage"))
+EXPECTED_BASES = _v("expected basis", ("period", "Whole period"), ("lines", "Usage its lines name"),
+                    ("pro_rata", "Pro-rata share"))
 LINE_TYPES = _v("invoice line type", ("usage", "Usage"), ("credit", "Credit"), ("tax", "Tax"),
                 ("adjustment", "Adjustment"), ("commitment", "Commitment"), ("true_up", "True-up"))
 
@@ -94,7 +96,7 @@ REFERENCE_TABLES = ("commitments", "budgets", "rate_card", "org_map", "fx_rates"
 FOCUS_COST_BASES = _v("FOCUS cost basis", ("EffectiveCost", "Effective cost"), ("BilledCost", "Billed cost"))
 
 VOCABULARIES: tuple[Vocabulary, ...] = (
-    BANDS, OUTCOMES, PERIOD_STATUSES, SEVERITIES, ALERT_TIERS, BUDGET_DIMENSIONS, INVOICE_STATUSES, LINE_FLAGS,
+    BANDS, OUTCOMES, PERIOD_STATUSES, SEVERITIES, ALERT_TIERS, BUDGET_DIMENSIONS, INVOICE_STATUSES, LINE_FLAGS, EXPECTED_BASES,
     LINE_TYPES, ANOMALY_DIMENSIONS, SHIFT_BASES, FINDING_KINDS, ACTION_SEVERITIES, ACTION_STATUSES,
     AS_OF_MODES, TABLES, FOCUS_COST_BASES,
 )
