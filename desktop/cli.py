@@ -1,10 +1,10 @@
-"""Headless CommitDesk: ``python -m desktop analyze | explain | brief | import | actions``.
+"""Headless CommitDesk: ``python -m desktop analyze | explain | brief | dispute | import | actions``.
 
 The same code the GUI uses: ingest -> domain (build_analysis) -> report / brief.
 Exit status: 0 success (rows rejected from usage or invoice files are listed, not fatal);
 2 bad input (a file that cannot be read, a rejected row in reference data — commitments, budgets,
-rate card, org map, FX rates — or any rejected row with --strict; overlapping commit periods;
-a usage row that fits two contracts); 1 an internal error (logged, no traceback shown).
+rate card, org map, FX rates — or any rejected row with --strict; overlapping commit periods of
+one contract); 1 an internal error (logged, no traceback shown).
 """
 
 from __future__ import annotations
@@ -82,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--kind", help="table kind for all files (default: detect)")
     i.add_argument("--replace", action="store_true", help="replace a batch with the same content")
     i.add_argument("files", nargs="+", type=Path)
+
+    d = sub.add_parser("dispute", help="write the dispute pack of an invoice's vendor-period")
+    _add_input_flags(d)
+    d.add_argument("--invoice", nargs="+", required=True, metavar="ID",
+                   help="invoice ids (all of one vendor-period; the pack holds every invoice of that period)")
+    d.add_argument("--out", type=Path, required=True, help="the .xlsx to write")
 
     act = sub.add_parser("actions", help="list the open actions of a workspace")
     act.add_argument("--workspace", type=Path, required=True)
@@ -211,6 +217,34 @@ def cmd_brief(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dispute(args: argparse.Namespace) -> int:
+    from desktop.brief.dispute import write_dispute_pack
+    from desktop.store.batches import file_sha256
+
+    if args.out.suffix.lower() != ".xlsx":
+        raise Fatal(f"{args.out}: the dispute pack is an Excel workbook; give --out a name ending in .xlsx")
+    hashes: dict[str, str] = {}
+    if args.workspace is not None:
+        from desktop.store import Workspace
+
+        _reject_mixed_sources(args)
+        with Workspace.open(args.workspace, readonly=True) as ws:
+            hashes = {b.file_name: b.content_hash for b in ws.batches()}
+    else:
+        for flag, _kind, _ in FILE_FLAGS:
+            for path in getattr(args, flag):
+                if Path(path).is_file():
+                    hashes[Path(path).name] = file_sha256(Path(path))[0]
+        if args.demo:
+            from desktop.resources import demo_files
+
+            hashes.update({Path(p).name: file_sha256(Path(p))[0] for p in demo_files().values()})
+    analysis = _analysis(args)
+    write_dispute_pack(analysis, args.invoice, args.out, hashes)
+    print(f"wrote {args.out}")
+    return 0
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from desktop.store.commands import cmd_import as run
 
@@ -223,7 +257,8 @@ def cmd_actions(args: argparse.Namespace) -> int:
     return run(args)
 
 
-COMMANDS = {"analyze": cmd_analyze, "explain": cmd_explain, "brief": cmd_brief, "import": cmd_import, "actions": cmd_actions}
+COMMANDS = {"analyze": cmd_analyze, "explain": cmd_explain, "brief": cmd_brief, "dispute": cmd_dispute,
+            "import": cmd_import, "actions": cmd_actions}
 
 
 def main(argv: list[str] | None = None) -> int:

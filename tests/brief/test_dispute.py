@@ -1,0 +1,89 @@
+"""The dispute pack (desktop/brief/dispute.py): one workbook per vendor-period with the lines, the
+flags with rule, leakage and owner, the rows behind expected, the rate card rows and the sources."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from openpyxl import load_workbook
+
+from desktop.brief.dispute import vendor_period, write_dispute_pack
+from desktop.domain.analysis import build_analysis
+from desktop.domain.errors import InputError
+from desktop.domain.inputs import Inputs
+from desktop.domain.settings import Settings
+from tests.domain.test_contracts import usage
+from tests.domain.test_invoices import invoices, rate_card
+
+JUNE = dict(period_start="2026-06-01", period_end="2026-06-30", vendor="Anthropic")
+
+
+def _analysis():
+    u = usage([dict(date="2026-06-05", vendor="Anthropic", model="claude", cost=1000),
+               dict(date="2026-06-25", vendor="Anthropic", model="claude", cost=2000),
+               dict(date="2026-06-25", vendor="OpenAI", model="gpt-4o", cost=999)], file="anthropic.csv")
+    inv = invoices([dict(JUNE, invoice_id="ANT-0601", invoice_date="2026-07-01", description="=claude tokens",
+                         amount=3000),
+                    dict(JUNE, invoice_id="ANT-0601-R", invoice_date="2026-07-15", description="claude tokens",
+                         amount=3000),
+                    dict(JUNE, invoice_id="ANT-0601-R", invoice_date="2026-07-15", line_type="tax", description="VAT",
+                         amount=120),
+                    dict(JUNE, invoice_id="ANT-0601-R", invoice_date="2026-07-15", line_type="tax", description="VAT",
+                         amount=120),
+                    dict(invoice_id="OA-1", vendor="OpenAI", invoice_date="2026-07-02", amount=999, **{
+                        k: v for k, v in JUNE.items() if k != "vendor"})])
+    rc = rate_card([dict(vendor="Anthropic", model="claude", contracted_price=3.0, effective_from="2026-01-01"),
+                    dict(vendor="Anthropic", model="claude", contracted_price=2.5, effective_from="2026-08-01"),
+                    dict(vendor="OpenAI", model="gpt-4o", contracted_price=1.0)])
+    return build_analysis(Inputs(usage=u, invoices=inv, rate_card=rc), Settings(), date(2026, 7, 20))
+
+
+def _sheet(wb, name):
+    ws = wb[name]
+    return [tuple(row) for row in ws.iter_rows(values_only=True)]
+
+
+def test_the_pack_holds_the_vendor_period_its_flags_rows_and_sources(tmp_path):
+    a = _analysis()
+    out = write_dispute_pack(a, ["ANT-0601-R"], tmp_path / "pack.xlsx", {"inv.csv": "ab" * 32})
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["Summary", "Flags", "Invoice lines", "Usage rows", "Rate card", "Sources"]
+    summary = _sheet(wb, "Summary")
+    assert summary[0][0] == "Dispute pack: Anthropic, billing period 2026-06-01..2026-06-30"
+    kpi = {r[0]: r[1] for r in summary[3:10]}
+    # usage 1,000 + 2,000; invoiced 3,000 + 3,000; leakage: double billing 3,000 + duplicated tax 120
+    assert (kpi["Usage of the period (expected)"], kpi["Invoiced over the period (excl. tax)"],
+            kpi["Leakage flagged"]) == (3000, 6000, 3120)
+    inv_rows = [r for r in summary if r[0] in ("ANT-0601", "ANT-0601-R")]
+    assert [(r[0], r[4], r[8], r[9]) for r in inv_rows] == [("ANT-0601", 3000, "within tolerance", 0),
+                                                            ("ANT-0601-R", 0, "overbilled", 3120)]
+    flags = _sheet(wb, "Flags")[3:]
+    assert [(r[0], r[3], r[5], r[8]) for r in flags] == [("ANT-0601-R", "double_billing", 3000, "ANT-0601"),
+                                                         ("ANT-0601-R", "duplicate_line", 120, None)]
+    assert flags[0][4].startswith("The vendor-period was already billed")
+    lines = _sheet(wb, "Invoice lines")[3:]
+    assert [(r[0], r[2], r[6], r[14], r[15]) for r in lines] == [
+        ("ANT-0601", 2, "=claude tokens", 3000, None), ("ANT-0601-R", 3, "claude tokens", 3000, None),
+        ("ANT-0601-R", 4, "VAT", 120, None), ("ANT-0601-R", 5, "VAT", 120, "duplicate_line")]
+    # a text starting with "=" stays text (no formula)
+    assert wb["Invoice lines"]["G4"].data_type == "s"
+    usage_rows = _sheet(wb, "Usage rows")[3:]
+    # the two Anthropic rows behind ANT-0601's expected (the OpenAI row is not in the pack)
+    assert [(r[0], r[1], r[-2], r[-1]) for r in usage_rows] == [("anthropic.csv", 2, 1000, "ANT-0601, ANT-0601-R"),
+                                                                ("anthropic.csv", 3, 2000, "ANT-0601, ANT-0601-R")]
+    card = _sheet(wb, "Rate card")[3:]
+    assert [(r[1], r[4]) for r in card] == [(2, 3.0)]  # the August row is not valid in June
+    sources = {(r[0], r[1]): r for r in _sheet(wb, "Sources")[4:]}
+    assert sources[("invoices", "inv.csv")][2:5] == ("ab" * 32, 4, 5)
+    assert sources[("usage", "anthropic.csv")][2] == "not available (not read from a file here)"
+    assert sources[("usage", "anthropic.csv")][3:] == (2, 3, datetime(2026, 6, 5), datetime(2026, 6, 25))
+
+
+def test_one_pack_per_vendor_period():
+    a = _analysis()
+    assert [i.invoice_id for i in vendor_period(a, ["ANT-0601"])] == ["ANT-0601", "ANT-0601-R"]
+    with pytest.raises(InputError, match="belong to 2 vendor-periods"):
+        vendor_period(a, ["ANT-0601", "OA-1"])
+    with pytest.raises(InputError, match="no invoice 'NOPE'"):
+        vendor_period(a, ["NOPE"])
