@@ -154,6 +154,7 @@ def write_dispute_pack(analysis: Analysis, invoice_ids: list[str], out: Path | s
                          _text(rec["line_type"]), _text(rec.get("_orig_currency")), _c(rec.get("_orig_amount")),
                          _c(rec["amount"]), hit[1].flag if hit else None, hit[1].leakage if hit else None])
     li.table("Lines", 3, 1, hdr, rows, kinds)
+    li.widths([14, 16, 7, 13, 13, 13, 30, 16, 12, 11, 11, 10, 10, 15, 15, 16, 12])
     li.freeze(4)
 
     # --- Usage rows -------------------------------------------------------------------------------
@@ -179,6 +180,7 @@ def write_dispute_pack(analysis: Analysis, invoice_ids: list[str], out: Path | s
                      _c(rec["_native_cost"]) if native else _c(rec["cost"]),
                      _text(rec["_native_currency"]) if native else cur, _c(rec["cost"]), ", ".join(behind[p])])
     u.table("Usage", 3, 1, hdr, rows, kinds, empty_note="no usage row in the billing period")
+    u.widths([16, 7, 13, 14, *[14] * len(cols), 14, 10, 15, 9, 15, 24])
     u.freeze(4)
 
     # --- Rate card --------------------------------------------------------------------------------
@@ -204,6 +206,7 @@ def write_dispute_pack(analysis: Analysis, invoice_ids: list[str], out: Path | s
                          None if pd.isna(rec["list_price"]) else float(rec["list_price"]),
                          _text(rec.get("currency")) or cur, _text(rec["unit"]), ef, et, _text(rec["owner"])])
     rc.table("RateCard", 3, 1, hdr, rows, kinds, empty_note="no rate card row of this vendor in the period")
+    rc.widths([16, 7, 16, 12, 12, 12, 10, 10, 13, 13, 16])
 
     # --- Sources ----------------------------------------------------------------------------------
     so = book.sheet("Sources")

@@ -5,13 +5,22 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.domain import palette
 from desktop.ui import fmt
 from desktop.ui.models.table import Col
 from desktop.ui.pages.base import Page
 from desktop.ui.widgets import DataTable, feed_chart, heading, make_chart, note, tint
+from desktop.ui.workers import TaskRunner
 
 MONEY_FIELDS = {"Invoiced": "invoiced", "Expected": "expected", "Variance": "variance", "Tax": "tax",
                 "Leakage": "premium_leakage"}
@@ -44,7 +53,19 @@ class InvoicesPage(Page):
         self.drill.setToolTip("Open Usage filtered to this invoice's vendor, contract and billing period")
         self.drill.clicked.connect(self.drill_usage)
         bar.addWidget(self.drill)
+        self.dispute = QPushButton("Dispute pack…")
+        self.dispute.setObjectName("disputePackButton")
+        self.dispute.setToolTip("Write the Excel pack of this invoice's vendor-period for the vendor's billing team: "
+                                "lines, flags with rule, leakage and owner, the usage and rate-card rows behind "
+                                "every expected figure, and the SHA-256 of every source file")
+        self.dispute.clicked.connect(lambda: self.export_dispute())
+        bar.addWidget(self.dispute)
         ml.addLayout(bar)
+        self.dispute_runner = TaskRunner("dispute pack", self)
+        self.dispute_runner.finished.connect(self._dispute_done)
+        self.dispute_runner.failed.connect(self._dispute_failed)
+        session.register_runner(self.dispute_runner)
+        self.last_dispute = None
         self.table = DataTable(explain_columns=lambda c: self.table.table_model.columns[c].title in MONEY_FIELDS)
         self.table.explainRequested.connect(self._explain)
         self.table.doubleClicked.connect(lambda *_: self.drill_usage())
@@ -132,6 +153,7 @@ class InvoicesPage(Page):
     def _selected(self, *_):
         i = self._current()
         self.drill.setEnabled(i is not None)
+        self.dispute.setEnabled(i is not None)
         if i is None:
             self.detail.setText("")
             return
@@ -154,6 +176,34 @@ class InvoicesPage(Page):
             return
         self.session.navigate("usage", {"figure": ("invoice", i.invoice_id, "expected"),
                                         "label": f"invoice {i.invoice_id} expected"})
+
+    def export_dispute(self, out: str | None = None) -> None:
+        """Write the dispute pack of the selected invoice's vendor-period (off the GUI thread)."""
+        from pathlib import Path
+
+        from desktop.brief.dispute import write_dispute_pack
+
+        i = self._current()
+        a = self.analysis
+        if i is None or a is None:
+            return
+        if not out:
+            out, _ = QFileDialog.getSaveFileName(self, "Write dispute pack", f"Dispute {i.vendor} {i.period_start}.xlsx",
+                                                 "Excel workbook (*.xlsx)")
+            if not out:
+                return
+        ws = getattr(self.session, "workspace", None)
+        hashes = {b.file_name: b.content_hash for b in ws.batches()} if ws is not None else {}
+        ids = [i.invoice_id]
+        self.dispute_runner.start(lambda _p: write_dispute_pack(a, ids, Path(out), hashes),
+                                  label=f"Writing {Path(out).name}")
+
+    def _dispute_done(self, out) -> None:
+        self.last_dispute = out
+        self.detail.setText(f"Dispute pack written: {out}")
+
+    def _dispute_failed(self, error) -> None:
+        self.detail.setText(f"Dispute pack not written: {error}")
 
     def _explain(self, src: int, column: int) -> None:
         title = self.table.table_model.columns[column].title
