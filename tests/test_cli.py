@@ -94,12 +94,16 @@ def test_overlapping_periods_exit_2(tmp_path, capsys):
     assert "c.csv" in err and "row 3" in err and "overlap" in err.lower()
 
 
-def test_usage_row_fitting_two_contracts_exits_2_naming_both(tmp_path, capsys):
+def test_usage_row_fitting_two_contracts_draws_down_the_newer_one(tmp_path, capsys):
+    # C-1 and C-2 both start 2026-01-01: the later contract_id is the newer one
     c = write(tmp_path, "c.csv", COMMITS + "C-2,OpenAI,2026-01-01,2026-01-31,1000.00,Ann,Bob\n")
     u = write(tmp_path, "u.csv", USAGE)
-    status, _, err = run(capsys, "analyze", "--contracts", str(c), "--usage", str(u))
-    assert status == 2
-    assert "u.csv" in err and "row 2" in err and "C-1" in err and "C-2" in err
+    status, out, err = run(capsys, "analyze", "--contracts", str(c), "--usage", str(u), "--format", "json")
+    assert status == 0, err
+    d = json.loads(out)
+    assert {x["contract_id"]: x["consumed_to_date"] for x in d["contracts"]} == {"C-1": "0.00", "C-2": "150.50"}
+    assert any(w.startswith("contracts C-1 and C-2 of OpenAI overlap on 2026-01-01..2026-01-31 (31 days)")
+               for w in d["warnings"])
 
 
 def test_bad_usage_row_is_listed_and_good_rows_import(tmp_path, capsys):

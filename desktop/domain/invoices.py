@@ -26,6 +26,8 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
+import weakref
 from datetime import date
 from decimal import Decimal
 
@@ -183,6 +185,8 @@ class _RateCard:
 
     def __init__(self, rate_card: pd.DataFrame | None):
         self.rows: list[dict] = []
+        self.by_vendor: dict[str, list[dict]] = {}
+        self._memo: dict[tuple, dict | None] = {}  # (vendor key, model, meter, day) -> row
         if rate_card is None or rate_card.empty:
             return
         for rec in rate_card.to_dict("records"):
@@ -196,13 +200,21 @@ class _RateCard:
                 "currency": (_str_or_none(rec.get("currency")) or "").upper() or None,
                 "_row": int(rec["_row"]),
             })
+        for r in self.rows:
+            self.by_vendor.setdefault(r["vkey"], []).append(r)
 
     def match(self, vkey: str, model: str | None, meter: str | None, day: date) -> dict | None:
         """The most specific row valid on ``day`` (docs/domain.md, "premium_rate"): model and
         meter both equal; else the model's row without a meter; else, for a line without a meter,
         the model's rows when they all have one price; else the meter's row without a model.
         Among equally specific rows the latest effective_from wins (then the later row)."""
-        valid = [r for r in self.rows if r["vkey"] == vkey and (r["from"] is None or r["from"] <= day)
+        key = (vkey, model, meter, day)
+        if key not in self._memo:
+            self._memo[key] = self._match(vkey, model, meter, day)
+        return self._memo[key]
+
+    def _match(self, vkey: str, model: str | None, meter: str | None, day: date) -> dict | None:
+        valid = [r for r in self.by_vendor.get(vkey, ()) if (r["from"] is None or r["from"] <= day)
                  and (r["to"] is None or r["to"] >= day)]
         mk = _casekey(model) if model is not None else None
         tk = _casekey(meter) if meter is not None else None
@@ -223,11 +235,36 @@ class _RateCard:
 
 
 def _line_key(rec: dict) -> tuple:
-    def norm(v):
-        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
-            return None
-        return v
-    return tuple(norm(rec[c]) for c in ("description", "model", "meter", "quantity", "unit_price", "amount"))
+    """What makes two lines duplicates (the records' missing cells are already None)."""
+    return (rec["description"], rec["model"], rec["meter"], rec["quantity"], rec["unit_price"], rec["amount"])
+
+
+_PER_FRAME: dict[tuple[int, str], tuple[weakref.ref, object]] = {}
+_PER_FRAME_LOCK = threading.Lock()
+
+
+def _per_frame(frame: pd.DataFrame | None, name: str, build):
+    """``build()`` once per table object (tables are never changed in place once read): a
+    settings edit re-runs the invoice check without re-reading the rate card, the owners or
+    the lines."""
+    if frame is None:
+        return build()
+    key = (id(frame), name)
+    with _PER_FRAME_LOCK:
+        got = _PER_FRAME.get(key)
+        if got is not None and got[0]() is frame:
+            return got[1]
+    value = build()
+
+    def forget(ref: weakref.ref, key: tuple[int, str] = key) -> None:
+        with _PER_FRAME_LOCK:
+            entry = _PER_FRAME.get(key)
+            if entry is not None and entry[0] is ref:
+                del _PER_FRAME[key]
+
+    with _PER_FRAME_LOCK:
+        _PER_FRAME[key] = (weakref.ref(frame, forget), value)
+    return value
 
 
 def _without_unconvertible(raw: pd.DataFrame, fx_rates: pd.DataFrame, rep: str) -> tuple[pd.DataFrame, list[str]]:
@@ -452,6 +489,7 @@ def _line_records(conv: pd.DataFrame) -> list[dict]:
         rec = {c: _nn(v[i]) for c, v in cols.items()}
         rec["pos"] = i
         rec["ltype"] = ltype[i]
+        rec["is_tax"] = ltype[i] == "tax"
         out.append(rec)
     return out
 
@@ -485,7 +523,6 @@ def _build_invoices(recs: list[dict], known: set[str]) -> list[_Invoice]:
         currencies = {str(r["_orig_currency"]) for r in ls}
         inv.currency = currencies.pop() if len(currencies) == 1 else None
         for r in ls:
-            r["is_tax"] = r["ltype"] == "tax"
             if r["is_tax"]:
                 inv.tax += r["amount"]
             else:
@@ -604,10 +641,10 @@ def invoice_results(invoices: pd.DataFrame, usage: pd.DataFrame | UsageIndex, co
     if conv.empty:
         return (), warnings
     index = as_index(usage)
-    card = _RateCard(rate_card)
-    owners = _Owners(commitments)
+    card = _per_frame(rate_card, "rate_card", lambda: _RateCard(rate_card))
+    owners = _per_frame(commitments, "owners", lambda: _Owners(commitments))
     known = {r["cid"] for r in owners.rows}
-    invs = _build_invoices(_line_records(conv), known)
+    invs = _build_invoices(_per_frame(conv, "records", lambda: _line_records(conv)), known)
     groups: dict[tuple, list[_Invoice]] = {}
     for inv in invs:
         cid = None if inv.contract_unknown else inv.contract_id

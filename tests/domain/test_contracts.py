@@ -16,6 +16,7 @@ from desktop.domain.contracts import (
     contract_results,
     escalation_target,
     exposure,
+    overlap_warnings,
     required_run_rate,
     run_rate,
     smoothed_run_rate,
@@ -317,7 +318,7 @@ def test_assignment_by_vendor_period_contract_id_and_eligibility():
     assert got == ["A", "B", pd.NA, "Z", pd.NA, pd.NA, pd.NA]
 
 
-def test_row_fitting_two_contracts_names_both():
+def test_a_row_fitting_two_contracts_draws_down_the_newer_one():
     c = commitments([
         dict(contract_id="A", vendor="OpenAI", period_start="2026-01-01", period_end="2026-01-31",
              commitment=10),
@@ -325,12 +326,15 @@ def test_row_fitting_two_contracts_names_both():
              commitment=10),
     ])
     u = usage([dict(date="2026-01-05", vendor="OpenAI", cost=1),
-               dict(date="2026-01-20", vendor="OpenAI", cost=1)], file="jan.csv")
-    with pytest.raises(InputError) as ei:
-        assign_contracts(u, c)
-    err = ei.value
-    assert err.file == "jan.csv" and err.row == 3
-    assert "A" in err.message and "B" in err.message
+               dict(date="2026-01-20", vendor="OpenAI", cost=2),
+               dict(date="2026-01-21", vendor="OpenAI", cost=4, contract_id="A")], file="jan.csv")
+    got = assign_contracts(u, c)
+    # was: InputError "fits two contracts"; B starts later: it takes the overlap unless a row names A
+    assert got.tolist() == ["A", "B", "A"]
+    u = u.assign(_contract=got)
+    assert overlap_warnings(u, c) == [
+        "contracts A and B of OpenAI overlap on 2026-01-15..2026-01-31 (17 days): usage without contract_id "
+        "in those days draws down the newer contract B (1 row, USD 2.00); give a row contract_id A to draw down A"]
 
 
 def test_overlapping_periods_and_reversed_period_are_input_errors():

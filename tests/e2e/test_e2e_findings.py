@@ -225,8 +225,14 @@ def test_usage_row_fitting_two_contracts(tmp_path, capsys):
     c = write(tmp_path / "two.csv", "contract_id,vendor,period_start,period_end,commitment\n"
               "A,OpenAI,2026-01-01,2026-12-31,100\nB,openai,2026-02-01,2026-02-28,100\n")
     u = write(tmp_path / "u.csv", "date,vendor,cost\n2026-01-10,OpenAI,1.00\n2026-02-10,OpenAI,2.00\n")
-    status, _, err = run(capsys, "analyze", "--contracts", c, "--usage", u)
-    assert status == 2 and "u.csv" in err and "row 3" in err and " A" in err and " B" in err
+    status, out, err = run(capsys, "analyze", "--contracts", c, "--usage", u, "--format", "json")
+    # was exit 2; now B (newer) draws February down and a warning names the days and the amount
+    assert status == 0, err
+    d = json.loads(out)
+    assert {x["contract_id"]: x["consumed_to_date"] for x in d["contracts"]} == {"A": "1.00", "B": "2.00"}
+    assert ("contracts A and B of OpenAI overlap on 2026-02-01..2026-02-28 (28 days): usage without contract_id "
+            "in those days draws down the newer contract B (1 row, USD 2.00); give a row contract_id A to draw "
+            "down A") in d["warnings"]
 
 
 def test_strict_makes_a_rejected_row_fatal(tmp_path, capsys):
