@@ -59,7 +59,7 @@ OM = "overage_multiplier must be at least 1 (below 1, overage would cost less th
     ("budgets", "month", "2026-1", validation.MONTH),
     ("budgets", "month", "1899-12", validation.MONTH),
     ("budgets", "month", "2026-12", None),
-    ("budgets", "dimension", "department", "dimension must be one of team, project, cost_center, environment, "
+    ("budgets", "dimension", "department", "dimension must be one of team, project, cost_center, gl_account, environment, "
                                            "vendor, model, workload"),
     ("budgets", "dimension", "Cost_Center", None),
     ("budgets", "budget", "-1", "a budget cannot be negative"),
