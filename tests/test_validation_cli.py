@@ -86,8 +86,9 @@ def test_cli_leaves_out_contracts_and_invoices_without_a_rate_and_computes_the_r
     assert [v["invoice_id"] for v in d["invoices"]] == ["INV-US"]
     assert ("commits.csv rows 3-4: contract EU-1 is left out of the figures: no FX rate for EUR -> USD valid on "
             "2026-01-01, EUR -> USD valid on 2026-04-01; import one (an FX rates file) to see it") in d["warnings"]
+    # invoice lines are converted on their billing period end (2026-01-31), not the invoice date
     assert ("inv.csv rows 3-4: invoice INV-EU is left out of the figures: no FX rate for EUR -> USD valid on "
-            "2026-02-01; import one (an FX rates file) to see it") in d["warnings"]
+            "2026-01-31; import one (an FX rates file) to see it") in d["warnings"]
     # with a rate both come back, converted
     fx = write(tmp_path, "fx.csv", "currency,rate\nEUR,1.10\n")
     status, out, err = run(capsys, "analyze", "--contracts", c, "--usage", u, "--invoices", i, "--fx-rates", fx,
