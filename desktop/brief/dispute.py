@@ -40,6 +40,8 @@ RULES = {
                         "leakage; ask whether it stands.",
     "no_usage": "A usage line whose model (or meter) has no usage of the vendor in the billing period; "
                 "leakage = its amount.",
+    "list_price": "The unit price is the rate card's list price (within the tolerance) where a lower contract "
+                  "price applies; leakage = (unit price - contracted) x quantity.",
     "premium_rate": "Unit price above the contracted price of the rate card valid in the billing period "
                     "by more than the tolerance, both in one currency; leakage = (unit price - contracted) "
                     "x quantity.",

@@ -197,6 +197,7 @@ class _RateCard:
                 "from": None if pd.isna(rec["effective_from"]) else pd.Timestamp(rec["effective_from"]).date(),
                 "to": None if pd.isna(rec["effective_to"]) else pd.Timestamp(rec["effective_to"]).date(),
                 "contracted_price": rec["contracted_price"], "owner": rec.get("owner"),
+                "list_price": None if pd.isna(rec.get("list_price")) else rec.get("list_price"),
                 "currency": (_str_or_none(rec.get("currency")) or "").upper() or None,
                 "_row": int(rec["_row"]),
             })
@@ -751,7 +752,14 @@ def _line_flags(inv: _Invoice, owner: str | None, presence: _Presence, rate_card
                     return f"{_num(value)} {cur}" + (f" = {_num(in_rep)} {rep}" if cur != rep else "")
                 detail = (f"unit price {shown(up, line_cur, unit_rep)} above contracted "
                           f"{shown(card['contracted_price'], card_cur, contracted_rep)} (rates of {end.isoformat()})")
-            flags.append(InvoiceFlag(flag="premium_rate", leakage=leakage, owner=flag_owner, detail=detail, **base))
+            tol = _d(settings.premium_rate_tolerance_pct)
+            flag = "premium_rate"
+            if card["list_price"] is not None:
+                list_rep = _d(card["list_price"]) * rates(card["currency"], end)
+                if abs(unit_rep - list_rep) <= list_rep * tol:
+                    flag = "list_price"
+                    detail = f"list price charged instead of the contract price: {detail}"
+            flags.append(InvoiceFlag(flag=flag, leakage=leakage, owner=flag_owner, detail=detail, **base))
     return flags
 
 

@@ -110,6 +110,7 @@ FLAG_COLORS = MappingProxyType(
         "double_billing": VERMILLION,
         "duplicate_line": REDDISH_PURPLE,
         "duplicate_credit": SKY_BLUE,
+        "list_price": VERMILLION,
         "premium_rate": VERMILLION,
         "no_usage": ORANGE,
     }

@@ -64,7 +64,7 @@ INVOICE_STATUSES = _v("invoice status", ("within_tolerance", "Within tolerance")
                       ("overbilled", "Overbilled"), ("underbilled", "Underbilled"),
                       ("no_usage_period", "No usage in the period"))
 LINE_FLAGS = _v("invoice line flag", ("double_billing", "Double billing"), ("duplicate_line", "Duplicate line"),
-                ("duplicate_credit", "Duplicate credit"), ("premium_rate", "Premium rate"), ("no_usage", "No usage"))
+                ("duplicate_credit", "Duplicate credit"), ("list_price", "List price"), ("premium_rate", "Premium rate"), ("no_usage", "No usage"))
 EXPECTED_BASES = _v("expected basis", ("period", "Whole period"), ("lines", "Usage its lines name"),
                     ("pro_rata", "Pro-rata share"))
 LINE_TYPES = _v("invoice line type", ("usage", "Usage"), ("credit", "Credit"), ("tax", "Tax"),

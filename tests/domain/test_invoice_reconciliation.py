@@ -229,3 +229,17 @@ def test_a_line_with_period_start_and_no_period_end_is_the_month_of_its_start():
     assert (r.period_start, r.period_end, r.period_inferred) == (date(2026, 6, 1), date(2026, 6, 30), False)
     assert (r.expected, r.status) == (D("500.00"), "within_tolerance")
     assert any("period_start and no period_end" in n and "2026-06-01..2026-06-30" in n for n in r.notes)
+
+
+def test_the_list_price_charged_instead_of_the_contract_price_is_flagged_list_price():
+    # rate card gpt-4o: contracted 2.50, list 3.00 per unit; line A at 3.00 (the list price), line B at 2.80
+    u = _june_usage(10000, model="gpt-4o")
+    base = dict(JUNE, invoice_id="OA-06", vendor="OpenAI", invoice_date="2026-07-02", model="gpt-4o")
+    inv = invoices([dict(base, meter="input", quantity=1000, unit_price=3.00, amount=3000),
+                    dict(base, meter="output", quantity=1000, unit_price=2.80, amount=2800)])
+    rc = [dict(vendor="OpenAI", model="gpt-4o", contracted_price=2.50, list_price=3.00, owner="Rates")]
+    (r,) = _analyse(u, inv, rc=rc).invoices
+    # A: (3.00 - 2.50) x 1,000 = 500.00 as list_price; B: (2.80 - 2.50) x 1,000 = 300.00 as premium_rate
+    assert [(f.line, f.flag, f.leakage) for f in r.flags] == [(2, "list_price", D("500.00")),
+                                                              (3, "premium_rate", D("300.00"))]
+    assert r.flags[0].detail.startswith("list price charged instead of the contract price")
