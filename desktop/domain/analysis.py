@@ -318,7 +318,8 @@ def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date
         as_of=as_of, currency=cur, contracts=contracts, invoices=invoices,
         budgets=budgets, anomalies=anomalies, imports=imports, workload_shift=shift,
         chargeback=chargeback, renewal=scenarios, warnings=tuple(warnings), settings=settings,
-        usage=usage, inputs=inputs, index=index, invoice_lines=lines[0])
+        usage=usage, inputs=inputs, index=index, invoice_lines=lines[0],
+        renewal_inputs=tuple(renewal))
     analysis = dataclasses.replace(analysis, findings=tuple(build_findings(analysis, settings)))
     step(1.0, "done")
     return analysis

@@ -306,3 +306,7 @@ class Analysis:
     # FX rate removed and reported), in input order; positions in it are the rows behind invoiced,
     # tax and premium_leakage
     invoice_lines: Any = field(default=None, compare=False, repr=False)
+    # the RenewalInputs the renewal scenarios were run from (the defaults derived from the
+    # converted commitments and the usage, or what the caller passed): the Renewal page edits
+    # these instead of deriving them again
+    renewal_inputs: tuple = field(default=(), compare=False, repr=False)

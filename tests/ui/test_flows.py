@@ -496,3 +496,12 @@ def test_a_figure_drill_down_follows_the_figure_through_a_recompute(qtbot, share
     win.session.set_as_of(None)
     qtbot.waitUntil(lambda: win.session.computations > before, timeout=60000)
     usage.clear_filters()
+
+
+def test_the_renewal_page_edits_the_inputs_the_analysis_ran(qtbot, shared_window):
+    win = shared_window
+    win.navigate("renewal", {})
+    page = win.page_by_key["renewal"]
+    a = win.session.analysis
+    assert [d.vendor for d in page._defaults] == [r.vendor for r in a.renewal]
+    assert [d.baseline_monthly for d in page._defaults] == [r.baseline_monthly for r in a.renewal]

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain import palette
-from desktop.domain.renewal import SCENARIOS, RenewalInputs, default_renewal_inputs, run_scenarios
+from desktop.domain.renewal import SCENARIOS, RenewalInputs, run_scenarios
 from desktop.ui import fmt
 from desktop.ui.models.table import Col
 from desktop.ui.pages.base import Page
@@ -177,8 +177,8 @@ class RenewalPage(Page):
         if inputs is None:
             return
         keep = self.vendor.currentText()
-        self._defaults = default_renewal_inputs(a.usage if a.usage is not None else inputs.usage,
-                                                inputs.commitments, a.as_of, a.settings)
+        # the inputs the analysis ran its scenarios from (reporting currency, one derivation)
+        self._defaults = list(a.renewal_inputs)
         self.vendor.blockSignals(True)
         self.vendor.clear()
         self.vendor.addItems([d.vendor for d in self._defaults])
