@@ -62,7 +62,7 @@ def test_analyze_json_in_a_subprocess_has_the_whole_report(files):
     out = cli("analyze", *files, "--as-of", "2026-02-14", "--format", "json")
     assert out.returncode == 0, out.stderr
     d = json.loads(out.stdout)
-    assert list(d) == OLD_TOP + ["workload_shift", "chargeback", "renewal", "actions"]
+    assert list(d) == OLD_TOP + ["workload_shift", "chargeback", "renewal", "renewal_inputs", "actions"]
     c = d["contracts"][0]
     assert [(p["status"], p["band"]) for p in c["periods"]][1] == ("current", "shortfall_risk")
     assert (c["days_left"], c["smoothed_run_rate"], c["clause"]) == (14, "50.00", "MSA 4.2")
@@ -74,6 +74,10 @@ def test_analyze_json_in_a_subprocess_has_the_whole_report(files):
     (sc,) = d["renewal"]
     assert sc["vendor"] == "OpenAI" and len(sc["rows"]) == 5
     assert all(r["commit_level"].endswith(".00") for r in sc["rows"])
+    # and the inputs it was run from, as the Renewal page shows them for editing
+    (ri,) = d["renewal_inputs"]
+    assert (ri["vendor"], ri["baseline_monthly"]) == ("OpenAI", sc["baseline_monthly"])
+    assert sc["name"].startswith(ri["name"])
     keys = [a["key"] for a in d["actions"]]
     assert "budget:Search AI:2026-02" in keys and "contract:C-1:shortfall" in keys
     assert {a["status"] for a in d["actions"]} == {"open"}

@@ -64,7 +64,7 @@ _TOP_KEYS = ("as_of", "currency", "contracts", "invoices", "budgets", "anomalies
 # fields of Analysis that are not results: the settings used, the prepared usage frame and its
 # index, the analysed invoice lines, the inputs; and the findings, which the JSON carries as
 # ``actions``
-_NOT_RESULTS = ("settings", "usage", "inputs", "index", "invoice_lines", "renewal_inputs", "findings")
+_NOT_RESULTS = ("settings", "usage", "inputs", "index", "invoice_lines", "findings")
 # the order of a list of these results (other lists keep the order the computation gave them)
 _ORDER: dict[type, Callable[[Any], Any]] = {
     ContractResult: lambda c: c.contract_id,
