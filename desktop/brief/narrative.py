@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from desktop.domain.actions import Action
+from desktop.domain.actions import Action, closed_month
 from desktop.domain.portfolio import portfolio
 from desktop.domain.results import Analysis, ContractResult
 from desktop.domain.vocabulary import BANDS
@@ -101,13 +101,15 @@ def sentences(analysis: Analysis, actions: list[Action]) -> list[str]:
                          f"{short_money(leak, cur)} of leakage to recover")
         out.append("Invoices: " + "; ".join(parts) + ".")
 
-    hot = [b for b in analysis.budgets if b.severity in ("high", "medium")]
+    # a month that has ended is history (its overrun is spent), not something to act on
+    live = [b for b in analysis.budgets if not closed_month(b.month, analysis.as_of)]
+    hot = [b for b in live if b.severity in ("high", "medium")]
     if hot:
         worst = max(hot, key=lambda b: b.variance)
         out.append(f"Budgets: {len(hot)} allocation line{'s' if len(hot) != 1 else ''} forecast over budget; "
                    f"{worst.allocation} ({worst.month}) is heading {short_money(worst.variance, cur)} over "
                    f"({(worst.variance_pct or 0) * 100:.0f}%).")
-    under = [b for b in analysis.budgets if b.severity == "under"]
+    under = [b for b in live if b.severity == "under"]
     if under:
         spare = sum((-b.variance for b in under), Decimal("0.00"))
         out.append(f"{len(under)} budget line{'s' if len(under) != 1 else ''} will leave "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
@@ -21,9 +21,11 @@ from desktop.brief import narrative, renewal_model
 from desktop.brief.actions import STATUSES
 from desktop.brief.book import Book, Sheet, tint
 from desktop.brief.data import BurnRow
+from desktop.brief.labels import colours, label
+from desktop.brief.labels import pace as pace_label
 from desktop.domain import palette
-from desktop.domain.actions import Action
-from desktop.domain.portfolio import portfolio
+from desktop.domain.actions import Action, closed_month, ranked_by_stake, stake_by_kind
+from desktop.domain.portfolio import contract_stake, portfolio
 from desktop.domain.results import Analysis
 from desktop.domain.settings import Settings
 from desktop.domain.tables import vendor_key
@@ -112,7 +114,12 @@ def _stale_band(sheet: Sheet, row: int, text: str, last_col: int) -> None:
 
 
 # --- Summary -----------------------------------------------------------------------------------
+TOP_AT_STAKE = 12  # rows of the money-at-stake ranking on the first page
+
+
 def summary(book: Book, ctx: Context) -> Sheet:
+    """Page 1: the money at stake (largest first, with owner and due date), incurred vs still
+    avoidable, pacing per contract, open/overdue counts, then the narrative and key figures."""
     a = ctx.analysis
     cur = a.currency
     s = book.sheet("Summary")
@@ -121,112 +128,136 @@ def summary(book: Book, ctx: Context) -> Sheet:
     s.text(2, 1, f"As of {a.as_of:%Y-%m-%d} · amounts in {cur} · generated "
                  f"{ctx.generated:%Y-%m-%d %H:%M}", "subtitle")
     s.row_height(1, 26)
-    s.widths([24, 15, 15, 15, 15, 15, 15, 15, 15, 15])
+    s.widths([16, 24, 20, 12, 10, 16, 16, 16, 16, 16, 18])
     if ctx.stale:
-        _stale_band(s, 3, ctx.stale, 10)
+        _stale_band(s, 3, ctx.stale, 11)
 
-    # KPI block: two columns of label/value pairs
-    _section(s, 4, "Key figures", 10)
     k = portfolio(a)
-    commitment, consumed, expected, projected = k.commitment, k.consumed, k.expected, k.projected
-    shortfall, overage, premium = k.shortfall_exposure, k.overage, k.overage_premium
-    invoiced, variance, leakage = k.invoiced, k.invoice_variance, k.premium_leakage
+    ranked = ranked_by_stake(ctx.actions, a.findings)
+    total = sum((x.at_stake for x in ranked), Decimal("0.00"))
     open_actions = [x for x in ctx.actions if x.is_open]
     overdue = [x for x in open_actions if x.overdue(a.as_of)]
-    left = [
-        ("As-of date", a.as_of, "date_kpi"),
-        ("Total commitment", commitment, "money_kpi"),
-        ("Consumed to date", consumed, "money_kpi"),
-        ("Expected to date (burn line)", expected, "money_kpi"),
-        ("Pacing (consumed / expected)", k.pacing, "pct_kpi"),
-        ("Projected consumption", projected, "money_kpi"),
-        ("Shortfall exposure", shortfall, "money_kpi"),
-        ("Overage", overage, "money_kpi"),
-        ("Overage premium", premium, "money_kpi"),
-    ]
+
+    # the money at stake: total on top, incurred vs still avoidable beside it
+    _section(s, 4, "Money at stake", 11)
+    s.text(5, 1, "Total money at stake (open actions)", "label_free")
+    s.merge(5, 1, 5, 2)
+    _kpi(s, 5, 3, total, "money_kpi")
+    rows_left = [(label(kind) or "", v) for kind, v in stake_by_kind(ranked).items()]
     right = [
-        ("Contracts", len(a.contracts), "int_kpi"),
-        ("Invoiced (excl. tax)", invoiced, "money_kpi"),
-        ("Invoice variance (net)", variance, "money_kpi"),
-        ("Premium leakage", leakage, "money_kpi"),
-        ("Budget lines over (high/medium)", sum(b.severity in ("high", "medium") for b in a.budgets), "int_kpi"),
-        ("Budget lines at hard stop/cap", sum(b.alert_tier in ("hard_stop", "hard_cap") for b in a.budgets), "int_kpi"),
-        ("Anomalies", len(a.anomalies), "int_kpi"),
+        ("Still avoidable: shortfall penalties", k.shortfall_avoidable, "money_kpi"),
+        ("Still avoidable: overage premium", k.premium_avoidable, "money_kpi"),
+        ("Incurred: shortfall penalties owed (ended terms)", k.shortfall_incurred, "money_kpi"),
+        ("Incurred: overage premium billed (ended terms)", k.premium_incurred, "money_kpi"),
         ("Open actions", len(open_actions), "int_kpi"),
         ("Overdue actions", len(overdue), "int_kpi"),
     ]
-    r0 = 5
-    for i, (label, value, style) in enumerate(left):
-        s.text(r0 + i, 1, label, "label")
-        _kpi(s, r0 + i, 2, value, style)
-    for i, (label, value, style) in enumerate(right):
-        s.text(r0 + i, 4, label, "label_free")
-        s.merge(r0 + i, 4, r0 + i, 5)
-        _kpi(s, r0 + i, 6, value, style)
-    r = r0 + max(len(left), len(right)) + 1
+    for i, (lbl, v) in enumerate(rows_left):
+        s.text(6 + i, 1, f"of which {lbl.lower()}", "label_free")
+        s.merge(6 + i, 1, 6 + i, 2)
+        s.money(6 + i, 3, v, "money")
+    for i, (lbl, v, style) in enumerate(right):
+        s.text(5 + i, 6, lbl, "label_free")
+        s.merge(5 + i, 6, 5 + i, 9)
+        _kpi(s, 5 + i, 10, v, style)
+    r = 5 + max(len(rows_left) + 1, len(right)) + 1
 
-    # narrative
-    _section(s, r, "What needs attention", 10)
+    # the ranking: largest money at stake first
+    _section(s, r, "Largest money at stake first", 11)
     r += 1
-    for sentence in narrative.sentences(a, ctx.actions):
-        s.text(r, 1, sentence, "narrative")
-        s.merge(r, 1, r, 10)
+    top = ranked[:TOP_AT_STAKE]
+    rcols = [
+        Col("At stake", "money", 0, lambda x: x.at_stake),
+        Col("What is at stake", "text", 0, lambda x: label(x.stake_kind) if x.stake_kind else "none"),
+        Col("Owner", "text", 0, lambda x: x.action.owner),
+        Col("Due", "date", 0, lambda x: x.action.due),
+        Col("Severity", "text", 0, lambda x: label(x.action.severity)),
+        Col("Action", "text_free", 0, lambda x: x.action.title),
+    ]
+    first, last = _col_table(s, "SummaryAtStake", r, rcols, top, "no open actions")
+    if top:
+        s.category_rules(5, first, last, colours(palette.SEVERITY_COLORS))
+        s.fill_rule(f"D{first}:D{last}", f'AND($D{first}<>"",$D{first}<DATE({a.as_of.year},{a.as_of.month},'
+                                         f'{a.as_of.day}))', palette.VERMILLION, bold=True)
+    r = last + 1
+    if len(ranked) > len(top):
+        rest = sum((x.at_stake for x in ranked[len(top):]), Decimal("0.00"))
+        s.text(r, 1, f"{len(ranked) - len(top)} more open actions carry {rest:,.2f} {cur}; "
+                     "the Actions sheet lists every one.", "note")
+        s.merge(r, 1, r, 11)
         r += 1
     r += 1
 
-    # contracts
-    _section(s, r, "Contracts", 10)
+    # pacing per contract (the blended ratio only beside it)
+    _section(s, r, "Pacing per contract", 11)
     r += 1
     cols = [
         Col("Contract", "text", 0, lambda c: c.contract_id),
         Col("Vendor", "text", 0, lambda c: c.vendor),
-        Col("Band", "text", 0, lambda c: c.band),
-        Col("Outcome", "text", 0, lambda c: c.outcome_text),
+        Col("Pace", "text", 0, lambda c: pace_label(c)),
         Col("Pacing", "pct", 0, lambda c: c.pacing_ratio),
+        Col("Term end", "date", 0, lambda c: c.term_end),
         Col("Commitment", "money", 0, lambda c: c.commitment),
         Col("Consumed", "money", 0, lambda c: c.consumed_to_date),
         Col("Projected", "money", 0, lambda c: c.projected_consumption),
-        Col("Shortfall exposure", "money", 0, lambda c: c.shortfall_exposure),
-        Col("Overage premium", "money", 0, lambda c: c.overage_premium),
+        Col("Avoidable shortfall", "money", 0, lambda c: contract_stake(c).shortfall_avoidable),
+        Col("Incurred shortfall", "money", 0, lambda c: contract_stake(c).shortfall_incurred),
         Col("Escalate to", "text", 0, lambda c: c.escalation_to),
     ]
     first, last = _col_table(s, "SummaryContracts", r, cols, a.contracts, "no contracts")
     if a.contracts:
-        s.category_rules(3, first, last, dict(palette.BAND_COLORS))
-    r = last + 2
-
-    # top leakage
-    _section(s, r, "Top leakage (flagged invoice lines)", 10)
+        s.category_rules(3, first, last, colours(palette.BAND_COLORS))
+    r = last + 1
+    if k.pacing is not None:
+        s.text(r, 1, f"All contracts together: {k.consumed:,.2f} consumed of {k.expected:,.2f} expected "
+                     f"to date ({k.pacing * 100:.1f} %); read each contract's pacing above, a blend "
+                     "hides contracts far off their line.", "note")
+        s.merge(r, 1, r, 11)
+        r += 1
     r += 1
-    flags = sorted(((inv, f) for inv in a.invoices for f in inv.flags),
-                   key=lambda t: (-t[1].leakage, t[0].invoice_id, t[1].line))[:10]
-    lcols = [
-        Col("Invoice", "text", 0, lambda t: t[0].invoice_id),
-        Col("Vendor", "text", 0, lambda t: t[0].vendor),
-        Col("Line", "int", 0, lambda t: t[1].line),
-        Col("Flag", "text", 0, lambda t: t[1].flag),
-        Col("Leakage", "money", 0, lambda t: t[1].leakage),
-        Col("Owner", "text", 0, lambda t: t[1].owner),
-    ]
-    first, last = _col_table(s, "SummaryLeakage", r, lcols, flags, "no flagged lines")
-    r = last + 2
 
-    # next actions due
-    _section(s, r, "Next actions due", 10)
+    # narrative
+    _section(s, r, "What needs attention", 11)
     r += 1
-    nxt = sorted((x for x in ctx.actions if x.is_open), key=lambda x: (x.due or date.max, x.key))[:10]
-    acols = [
-        Col("Due", "date", 0, lambda x: x.due),
-        Col("Severity", "text", 0, lambda x: x.severity),
-        Col("Owner", "text", 0, lambda x: x.owner),
-        Col("Status", "text", 0, lambda x: x.status),
-        Col("Action", "text_free", 0, lambda x: x.title),
+    for sentence in narrative.sentences(a, ctx.actions):
+        s.text(r, 1, sentence, "narrative")
+        s.merge(r, 1, r, 11)
+        r += 1
+    r += 1
+
+    # key figures: two columns of label/value pairs
+    _section(s, r, "Key figures", 11)
+    r += 1
+    open_budget = [b for b in a.budgets if not closed_month(b.month, a.as_of)]
+    left = [
+        ("As-of date", a.as_of, "date_kpi"),
+        ("Total commitment", k.commitment, "money_kpi"),
+        ("Consumed to date", k.consumed, "money_kpi"),
+        ("Expected to date (burn line)", k.expected, "money_kpi"),
+        ("Projected consumption", k.projected, "money_kpi"),
+        ("Shortfall exposure", k.shortfall_exposure, "money_kpi"),
+        ("Overage", k.overage, "money_kpi"),
+        ("Overage premium", k.overage_premium, "money_kpi"),
     ]
-    first, last = _col_table(s, "SummaryActions", r, acols, nxt, "no open actions")
-    if nxt:
-        s.category_rules(2, first, last, dict(palette.SEVERITY_COLORS))
-        s.fill_rule(f"A{first}:A{last}", f'AND($A{first}<>"",$A{first}<DATE({a.as_of.year},{a.as_of.month},'
-                                         f'{a.as_of.day}))', palette.VERMILLION, bold=True)
+    right2 = [
+        ("Contracts", k.contracts, "int_kpi"),
+        ("Invoiced (excl. tax)", k.invoiced, "money_kpi"),
+        ("Invoice variance (net)", k.invoice_variance, "money_kpi"),
+        ("Premium leakage", k.premium_leakage, "money_kpi"),
+        ("Open budget months over (high/medium)",
+         sum(b.severity in ("high", "medium") for b in open_budget), "int_kpi"),
+        ("Open budget months at hard stop/cap",
+         sum(b.alert_tier in ("hard_stop", "hard_cap") for b in open_budget), "int_kpi"),
+        ("Anomalies", len(a.anomalies), "int_kpi"),
+    ]
+    for i, (lbl, value, style) in enumerate(left):
+        s.text(r + i, 1, lbl, "label_free")
+        s.merge(r + i, 1, r + i, 2)
+        _kpi(s, r + i, 3, value, style)
+    for i, (lbl, value, style) in enumerate(right2):
+        s.text(r + i, 6, lbl, "label_free")
+        s.merge(r + i, 6, r + i, 9)
+        _kpi(s, r + i, 10, value, style)
     s.print_setup((1, 2), landscape=True)
     return s
 
@@ -539,8 +570,8 @@ def _renewal_block(s: Sheet, ctx: Context, sc: Any, r: int, n: int) -> int:
         ("Shortfall penalty %", pen, "input_num"),
     ]
     refs = []
-    for i, (label, value, style) in enumerate(inputs):
-        s.text(r + i, 1, label, "label")
+    for i, (lbl, value, style) in enumerate(inputs):
+        s.text(r + i, 1, lbl, "label")
         s.number(r + i, 2, value, style)
         refs.append(s.ref(r + i, 2))
     b, g, t, m, p = refs
@@ -555,8 +586,8 @@ def _renewal_block(s: Sheet, ctx: Context, sc: Any, r: int, n: int) -> int:
         (f"Largest K with P(shortfall) <= "
          f"{getattr(a.settings, 'renewal_max_shortfall_probability', 0.10):.0%}", sc.recommended_safe, "money"),
     ]
-    for i, (label, value, style) in enumerate(extra, 1):
-        s.text(lr + i, 1, label, "label")
+    for i, (lbl, value, style) in enumerate(extra, 1):
+        s.text(lr + i, 1, lbl, "label")
         s.number(lr + i, 2, value, style)
     bottom = lr + len(extra)
 

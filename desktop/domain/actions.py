@@ -7,8 +7,8 @@ same finding keeps its key when data is re-imported from a renamed or re-ordered
 
 Rules:
 
-* Budget line of the month containing T, the month before it, or a later month (older months
-  are history: their root-cause analysis was due long ago): high when alert tier is hard_stop / hard_cap or severity is high; medium when
+* Budget line of the month containing T or a later month (a month that has ended is history,
+  not an alert: its overrun is incurred and no root-cause analysis "within 24 h" can change it): high when alert tier is hard_stop / hard_cap or severity is high; medium when
   severity is medium or the tier is critical. Due = the line's ``rca_due`` (T + 24 h / 72 h),
   else T + 3 days for medium. Owner = containment owner, else owner, else escalation owner.
   Key ``budget:<allocation>:<YYYY-MM>``.
@@ -32,6 +32,21 @@ Rules:
 
 Order: severity (high, medium, low), then due date (none last), then key.
 
+Money at stake (``Finding.at_stake`` / ``stake_kind``, computed here once; docs/domain.md "Money
+at stake"): what acting on the finding can still save or recover.
+
+* contract, shortfall direction: the projected shortfall penalties of its running and future
+  periods (``portfolio.contract_stake``; penalties of ended periods are incurred, not at stake);
+  overage direction: the projected overage premium of its running and future periods;
+* invoice line flag: the line's leakage;
+* invoice over-billed (or billing a period without usage): the variance (the amount invoiced for
+  a period without usage) beyond the leakage its flagged lines already carry, so a duplicate
+  line is not counted twice; under-billed: 0.00 (a timing difference the accrual covers);
+* budget line: the forecast overrun, max(forecast - budget, 0);
+* anomaly: the spend above the daily mean, max(spend - mean, 0).
+
+``ranked_by_stake`` orders open actions by it (largest first) for the brief's first page.
+
 The checklist (``Action``, ``reconcile``) is documented in docs/domain.md "The actions
 checklist": what a person sets (status, owner, notes) only a person changes; a finding resolves
 by itself only when the data of a reporting date on or after the one it was last seen at no
@@ -53,6 +68,7 @@ from typing import Any
 import pandas as pd
 
 from desktop.domain.money import cents, from_micros
+from desktop.domain.portfolio import contract_stake
 from desktop.domain.results import Analysis, BudgetResult, ContractResult, Finding, InvoiceResult
 from desktop.domain.settings import Settings
 from desktop.domain.tables import vendor_key
@@ -73,6 +89,7 @@ MEDIUM_BUDGET_DAYS = 3
 VARIANCE_HIGH_PCT = 0.05
 FLAG_SEVERITY = {"duplicate_line": "high", "premium_rate": "medium", "no_usage": "medium"}
 _SEV_ORDER = {"high": 0, "medium": 1, "low": 2}
+_ZERO = Decimal("0.00")
 
 
 def month_label(month: str) -> str:
@@ -91,18 +108,17 @@ def _money(x: Decimal | None, currency: str) -> str:
     return "n/a" if x is None else f"{cents(x):,.2f} {currency}"
 
 
-def _stale_month(month: str, as_of: date) -> bool:
-    """True for a month that ended before the month preceding T's month."""
+def closed_month(month: str, as_of: date) -> bool:
+    """True for a budget month ('YYYY-MM') that ended before T: history, not an alert."""
     try:
         y, m = int(month[:4]), int(month[5:7])
     except (ValueError, TypeError):
         return False
-    prev_y, prev_m = (as_of.year, as_of.month - 1) if as_of.month > 1 else (as_of.year - 1, 12)
-    return (y, m) < (prev_y, prev_m)
+    return (y, m) < (as_of.year, as_of.month)
 
 
 def _budget_finding(b: BudgetResult, as_of: date, currency: str) -> Finding | None:
-    if _stale_month(b.month, as_of):
+    if closed_month(b.month, as_of):
         return None
     if b.alert_tier in ("hard_stop", "hard_cap") or b.severity == "high":
         sev = "high"
@@ -124,6 +140,7 @@ def _budget_finding(b: BudgetResult, as_of: date, currency: str) -> Finding | No
         key=f"budget:{b.allocation}:{b.month}", kind="budget", severity=sev, title=title,
         owner=b.containment_owner or b.owner or b.escalation_owner, due=due, detail=detail,
         ref={"allocation": b.allocation, "month": b.month},
+        **_stake(max(b.forecast - b.budget, _ZERO), "budget_overrun"),
     )
 
 
@@ -145,11 +162,20 @@ def _contract_finding(c: ContractResult, as_of: date, currency: str) -> Finding 
         detail = (f"Consumed {_money(c.consumed_to_date, currency)} of expected "
                   f"{_money(c.expected_to_date, currency)}; projected overage "
                   f"{_money(c.overage, currency)} with premium {_money(c.overage_premium, currency)}.")
+    split = contract_stake(c)
+    stake = (_stake(split.shortfall_avoidable, "avoidable_shortfall") if direction == "shortfall"
+             else _stake(split.premium_avoidable, "overage_premium"))
     return Finding(
         key=f"contract:{c.contract_id}:{direction}", kind="contract", severity=sev, title=title,
         owner=c.escalation_to, due=as_of + timedelta(days=days), detail=detail,
         ref={"contract_id": c.contract_id, "band": c.band},
+        **stake,
     )
+
+
+def _stake(amount: Decimal, kind: str) -> dict[str, Any]:
+    amount = cents(amount)
+    return {"at_stake": amount, "stake_kind": kind if amount > 0 else ""}
 
 
 def _fmt_num(x) -> str:
@@ -218,6 +244,7 @@ def _invoice_findings(inv: InvoiceResult, analysis: Analysis, lines: dict, as_of
             key=key, kind="invoice_flag", severity=FLAG_SEVERITY.get(f.flag, "medium"), title=title,
             owner=f.owner, due=due, detail=f.detail,
             ref={"invoice_id": inv.invoice_id, "flag": f.flag, "line": f.line, "file": f.file},
+            **_stake(f.leakage, "leakage"),
         ))
     if inv.status in ("overbilled", "underbilled", "no_usage_period"):
         big = inv.variance_pct is None or abs(inv.variance_pct) >= VARIANCE_HIGH_PCT
@@ -229,12 +256,20 @@ def _invoice_findings(inv: InvoiceResult, analysis: Analysis, lines: dict, as_of
             sev = ("high" if big else "medium") if inv.status == "overbilled" else ("medium" if big else "low")
             title = (f"Invoice {inv.invoice_id} ({inv.vendor}) {inv.status} by "
                      f"{_money(abs(inv.variance), currency)} ({_pct(inv.variance_pct)})")
+        flagged = sum((f.leakage for f in inv.flags), _ZERO)
+        if inv.status == "no_usage_period":
+            stake = _stake(max(inv.invoiced - flagged, _ZERO), "overbilling")
+        elif inv.status == "overbilled":
+            stake = _stake(max(inv.variance - flagged, _ZERO), "overbilling")
+        else:  # under-billed: a timing difference, the accrual covers it
+            stake = _stake(_ZERO, "")
         detail = (f"Invoiced {_money(inv.invoiced, currency)} vs expected {_money(inv.expected, currency)} "
                   f"for {inv.period_start:%Y-%m-%d}..{inv.period_end:%Y-%m-%d}.")
         out.append(Finding(
             key=f"invoice:{inv.invoice_id}:variance", kind="invoice_variance", severity=sev, title=title,
             owner=_contract_owner(inv, analysis.contracts), due=due, detail=detail,
             ref={"invoice_id": inv.invoice_id},
+            **stake,
         ))
     return out
 
@@ -283,6 +318,7 @@ def build_findings(analysis: Analysis, settings: Settings | None = None) -> tupl
             owner=owner, due=as_of + timedelta(days=ANOMALY_DAYS),
             detail=f"Daily mean {_money(a.mean, cur)}, standard deviation {_money(a.std, cur)}.",
             ref={"dimension": a.dimension, "value": a.value, "date": a.date.isoformat()},
+            **_stake(max(a.spend - a.mean, _ZERO), "excess_spend"),
         ))
     # keys are unique by construction except for identical allocation/month pairs; keep the first
     uniq: dict[str, Finding] = {}
@@ -326,6 +362,8 @@ class Action:
     last_seen: date | None = None  # latest data date the finding was produced
     ref: dict[str, Any] = field(default_factory=dict)
     assigned_owner: str | None = None  # set by a person; wins over the finding's owner
+    at_stake: Decimal = _ZERO  # the finding's money at stake as last seen (Finding.at_stake)
+    stake_kind: str = ""
 
     @property
     def owner(self) -> str | None:
@@ -350,7 +388,43 @@ class Action:
     def from_finding(cls, f: Finding, as_of: date) -> Action:
         return cls(key=f.key, kind=f.kind, severity=f.severity, title=f.title, finding_owner=f.owner,
                    due=f.due, status="open", notes="", opened_at=as_of, detail=f.detail or "",
-                   last_seen=as_of, ref=dict(f.ref or {}))
+                   last_seen=as_of, ref=dict(f.ref or {}), at_stake=f.at_stake, stake_kind=f.stake_kind)
+
+
+@dataclass(frozen=True)
+class StakedAction:
+    """An open action with the money at stake of its finding in the analysis (as last seen when
+    the analysis no longer produces the finding)."""
+
+    action: Action
+    at_stake: Decimal
+    stake_kind: str
+
+
+def ranked_by_stake(actions: Iterable[Action], findings: Iterable[Finding]) -> list[StakedAction]:
+    """Open actions, the largest money at stake first; then severity, due date (none last), key.
+    The money is the finding's (``Finding.at_stake``), matched by key: one figure, one place."""
+    by_key = {f.key: f for f in findings}
+    out = []
+    for a in actions:
+        if not a.is_open:
+            continue
+        f = by_key.get(a.key)
+        if f is None:  # the analysis no longer produces it: the money as last seen
+            out.append(StakedAction(a, a.at_stake, a.stake_kind))
+        else:
+            out.append(StakedAction(a, f.at_stake, f.stake_kind))
+    return sorted(out, key=lambda s: (-s.at_stake, _SEV_ORDER.get(s.action.severity, 9),
+                                      s.action.due or date.max, s.action.key))
+
+
+def stake_by_kind(ranked: Iterable[StakedAction]) -> dict[str, Decimal]:
+    """Total money at stake of ``ranked`` per stake kind (kinds with money only), largest first."""
+    out: dict[str, Decimal] = {}
+    for s in ranked:
+        if s.at_stake > 0:
+            out[s.stake_kind] = out.get(s.stake_kind, _ZERO) + s.at_stake
+    return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def checklist_order(actions: Iterable[Action]) -> list[Action]:
@@ -384,7 +458,8 @@ def reconcile(existing: Mapping[str, Action], findings: Iterable[Finding], as_of
             changed.append(Action.from_finding(f, as_of))
             continue
         new = dataclasses.replace(a, kind=f.kind, severity=f.severity, title=f.title, finding_owner=f.owner,
-                                  due=f.due, detail=f.detail or "", ref=dict(f.ref or {}), last_seen=as_of)
+                                  due=f.due, detail=f.detail or "", ref=dict(f.ref or {}), last_seen=as_of,
+                                  at_stake=f.at_stake, stake_kind=f.stake_kind)
         if a.resolution == "data":  # it is back in the data
             if a.status in CLOSED_STATUSES:  # a person closed it meanwhile: that decision stays
                 new = dataclasses.replace(new, resolution="analyst", resolution_reason="")
@@ -445,8 +520,8 @@ def why_resolved(key: str, analysis: Analysis) -> str:
         b = next((b for b in analysis.budgets if b.allocation == alloc and b.month == month), None)
         if b is None:
             return f"budget line '{alloc}' {month} is no longer in the budgets"
-        if _stale_month(month, as_of):
-            return f"{month_label(month)} is history (before the month preceding {as_of:%Y-%m-%d})"
+        if closed_month(month, as_of):
+            return f"{month_label(month)} has ended: history, not an alert"
         return (f"severity now {b.severity}, tier {b.alert_tier} (forecast "
                 f"{_pct(_ratio(b.forecast, b.budget))} of budget)")
     if kind in ("flag", "invoice"):

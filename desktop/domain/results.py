@@ -276,6 +276,15 @@ class Finding:
     due: date | None
     detail: str = ""
     ref: dict[str, Any] = field(default_factory=dict)
+    # the money at stake (desktop/domain/actions.py, docs/domain.md "Money at stake"): what acting
+    # on the finding can still save or recover, in the analysis currency; 0.00 when none
+    at_stake: Decimal = Decimal("0.00")
+    stake_kind: str = ""  # STAKE_KINDS, "" when at_stake is 0
+
+
+# what a finding's money at stake is (Finding.stake_kind)
+STAKE_KINDS = ("avoidable_shortfall", "overage_premium", "leakage", "overbilling", "budget_overrun",
+               "excess_spend")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 
 from desktop.domain.actions import (
     ACTION_STATUSES,
@@ -29,7 +30,7 @@ from desktop.store.edits import UndoStack
 from desktop.store.records import Edit, date_or_none, iso_or_none, to_date
 
 _COLS = ("key, kind, severity, title, owner, due, status, notes, opened_at, resolved_at, detail, "
-         "resolution, resolution_reason, last_seen, ref, assigned_owner")
+         "resolution, resolution_reason, last_seen, ref, assigned_owner, at_stake, stake_kind")
 _ORDER = (" ORDER BY CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 WHEN 'low' THEN 2 "
           "ELSE 3 END, due IS NULL, due, key")
 # what a person's change (and its undo) writes back
@@ -41,14 +42,16 @@ def _from_row(r: tuple) -> Action:
                   due=date_or_none(r[5]), status=r[6], notes=r[7], opened_at=date_or_none(r[8]),
                   resolved_at=date_or_none(r[9]), detail=r[10], resolution=r[11],
                   resolution_reason=r[12] or "", last_seen=date_or_none(r[13]),
-                  ref=json.loads(r[14]) if r[14] else {}, assigned_owner=r[15])
+                  ref=json.loads(r[14]) if r[14] else {}, assigned_owner=r[15],
+                  at_stake=Decimal(r[16] or "0.00"), stake_kind=r[17] or "")
 
 
 def _row(a: Action) -> tuple:
     return (a.key, a.kind, a.severity, a.title, a.finding_owner, iso_or_none(a.due), a.status, a.notes,
             iso_or_none(a.opened_at), iso_or_none(a.resolved_at), a.detail, a.resolution,
             a.resolution_reason, iso_or_none(a.last_seen),
-            json.dumps(a.ref, sort_keys=True, default=str) if a.ref else None, a.assigned_owner)
+            json.dumps(a.ref, sort_keys=True, default=str) if a.ref else None, a.assigned_owner,
+            f"{a.at_stake:.2f}", a.stake_kind)
 
 
 def _person_state(a: Action) -> dict:
@@ -130,7 +133,7 @@ class ActionStore:
             changed, day = reconcile(existing, findings, as_of, date_or_none(rows[0]) if rows else None, why)
             for a in changed:
                 conn.execute(
-                    f"INSERT INTO actions({_COLS}) VALUES ({','.join('?' * 16)}) ON CONFLICT(key) DO UPDATE SET "
+                    f"INSERT INTO actions({_COLS}) VALUES ({','.join('?' * len(_COLS.split(', ')))}) ON CONFLICT(key) DO UPDATE SET "
                     + ", ".join(f"{c} = excluded.{c}" for c in _COLS.split(", ")[1:]), _row(a))
             if day is not None:
                 _set_meta(conn, "actions_as_of", day.isoformat())

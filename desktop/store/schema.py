@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 APPLICATION_ID = 0x43444B31  # "CDK1"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 CREATE_VERSION = 1  # version of SCHEMA_V1 (new workspaces are then migrated up to SCHEMA_VERSION)
 
 SCHEMA_V1 = """
@@ -111,8 +111,15 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
                  "AND resolved_at < opened_at")
 
 
+def _v2_to_v3(conn: sqlite3.Connection) -> None:
+    """Each action keeps the money at stake of its finding as last seen (docs/domain.md "Money at
+    stake"); actions of schema 2 get 0.00 until the next sync with the reporting analysis."""
+    conn.execute("ALTER TABLE actions ADD COLUMN at_stake TEXT NOT NULL DEFAULT '0.00'")
+    conn.execute("ALTER TABLE actions ADD COLUMN stake_kind TEXT NOT NULL DEFAULT ''")
+
+
 # MIGRATIONS[v] turns schema v into v + 1. Version 1 is the first released schema.
-MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2}
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def create_schema(conn: sqlite3.Connection) -> None:

@@ -210,11 +210,14 @@ def findings() -> tuple[Finding, ...]:
     return (
         Finding(key="budget:Search AI:2026-11", kind="budget", severity="high",
                 title="Budget 'Search AI' Nov 2026 forecast 25% over", owner="Elena Park",
-                due=date(2026, 11, 16), detail="root-cause analysis due within 24 h"),
+                due=date(2026, 11, 16), detail="root-cause analysis due within 24 h",
+                at_stake=D("10100.00"), stake_kind="budget_overrun"),
         Finding(key="contract:OAI-2026:overage", kind="contract", severity="high",
-                title="=OAI-2026 pacing at 128%", owner="Dana Whitfield (VP Finance)", due=date(2026, 11, 22)),
+                title="=OAI-2026 pacing at 128%", owner="Dana Whitfield (VP Finance)", due=date(2026, 11, 22),
+                at_stake=D("57132.72"), stake_kind="overage_premium"),
         Finding(key="anomaly:team:x:2026-10-28", kind="anomaly", severity="medium",
-                title="Spend spike", owner=None, due=date(2026, 11, 10)),
+                title="Spend spike", owner=None, due=date(2026, 11, 10),
+                at_stake=D("800.00"), stake_kind="excess_spend"),
     )
 
 

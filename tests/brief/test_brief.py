@@ -135,8 +135,8 @@ def test_budgets_anomalies_chargeback(wb, analysis):
 
 def test_summary_kpis_are_the_sums(wb, analysis):
     ws = wb["Summary"]
-    left = label_values(ws, 1, 2)
-    right = label_values(ws, 4, 6)
+    left = label_values(ws, 1, 3)
+    right = label_values(ws, 6, 10)
     cs = analysis.contracts
     assert money(left["Total commitment"]) == sum(c.commitment for c in cs) == Decimal("1450000.00")
     assert money(left["Consumed to date"]) == Decimal("1230330.87")
@@ -148,10 +148,27 @@ def test_summary_kpis_are_the_sums(wb, analysis):
     assert right["Contracts"] == 2 and right["Anomalies"] == 2
     assert right["Open actions"] == 3 and right["Overdue actions"] == 1  # the anomaly was due 11-10
     contracts = table(ws, "SummaryContracts")
-    assert [(r["Contract"], r["Band"], money(r["Shortfall exposure"])) for r in contracts] == [
-        ("ANT-2026", "shortfall_risk", Decimal("231000.00")), ("OAI-2026", "overage_risk", Decimal("0.00"))]
-    leak = table(ws, "SummaryLeakage")
-    assert [money(r["Leakage"]) for r in leak] == [Decimal("23703.29"), Decimal("2015.50")]
+    assert [(r["Contract"], r["Pace"], money(r["Avoidable shortfall"])) for r in contracts] == [
+        ("ANT-2026", "Shortfall risk", Decimal("231000.00")), ("OAI-2026", "Overage risk", Decimal("0.00"))]
+
+
+def test_page_one_lists_the_largest_money_at_stake_first(wb):
+    """57,132.72 (overage premium) > 10,100.00 (budget overrun) > 800.00 (spike): the first line
+    of the ranking is the largest, with owner and due date; the total is on top."""
+    ws = wb["Summary"]
+    rows = table(ws, "SummaryAtStake")
+    assert [(money(r["At stake"]), r["What is at stake"], r["Owner"]) for r in rows] == [
+        (Decimal("57132.72"), "Overage premium", "Dana Whitfield (VP Finance)"),
+        (Decimal("10100.00"), "Budget overrun forecast", "Elena Park"),
+        (Decimal("800.00"), "Spend above normal", None)]
+    assert rows[0]["Due"] == datetime(2026, 11, 22)
+    assert rows[0]["Action"] == "=OAI-2026 pacing at 128%" and rows[0]["Action@cell"].quotePrefix
+    assert ws["A5"].value == "Total money at stake (open actions)"
+    assert money(ws["C5"].value) == Decimal("68032.72")  # 57,132.72 + 10,100.00 + 800.00
+    # the ranking is the first table of the page
+    first_table_row = min(int(t.ref.split(":")[0][1:]) for t in ws.tables.values())
+    assert first_table_row == min(int(t.ref.split(":")[0][1:]) for t in ws.tables.values()
+                                  if t.displayName == "SummaryAtStake")
 
 
 def test_narrative_is_written_from_the_figures(analysis):
@@ -476,7 +493,7 @@ def test_actions_from_the_workspace_store_records(analysis):
     assert rows[0]["Action@cell"].quotePrefix is False  # "Invoice =..." does not start with "="
     assert rows[1]["Notes@cell"].quotePrefix
     assert rows[1]["Resolved (data date)"] == datetime(2026, 10, 25)
-    kpi = label_values(ws["Summary"], 4, 6)
+    kpi = label_values(ws["Summary"], 6, 10)
     assert kpi["Open actions"] == 1 and kpi["Overdue actions"] == 1
 
 

@@ -10,7 +10,7 @@ import pytest
 from desktop.brief import write_brief
 from desktop.domain.report import to_json
 
-from .readback import load, money, table
+from .readback import label_values, load, money, table
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +85,7 @@ def test_invoices_budgets_anomalies_equal_the_json(demo):
 def test_summary_totals_are_sums_of_the_json(demo):
     a, js, wb = demo
     ws = wb["Summary"]
-    kpi = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(5, 14)}
+    kpi = label_values(ws, 1, 3)
     assert money(kpi["Total commitment"]) == sum(Decimal(c["commitment"]) for c in js["contracts"])
     assert money(kpi["Shortfall exposure"]) == sum(Decimal(c["shortfall_exposure"]) for c in js["contracts"])
     assert money(kpi["Overage premium"]) == sum(Decimal(c["overage_premium"]) for c in js["contracts"])
@@ -141,9 +141,13 @@ def test_ended_contract_shows_its_outcome_not_a_band(demo):
     (az,) = [c for c in a.contracts if c.contract_id == "AZ-2025-EA"]
     assert az.commitment - az.consumed_to_date == Decimal("27903.38")
     text = "ended: shortfall 27,903.38 owed"
-    for sheet, name, key in (("Exposure", "Exposure", "Contract"), ("Summary", "SummaryContracts", "Contract")):
-        (row,) = [r for r in table(wb[sheet], name) if r[key] == "AZ-2025-EA"]
-        assert (row["Band"], row["Outcome"]) == (None, text), sheet
+    (row,) = [r for r in table(wb["Exposure"], "Exposure") if r["Contract"] == "AZ-2025-EA"]
+    assert (row["Band"], row["Outcome"]) == (None, text)
+    (row,) = [r for r in table(wb["Summary"], "SummaryContracts") if r["Contract"] == "AZ-2025-EA"]
+    assert row["Pace"] == "Ended: shortfall 27,903.38 owed"
+    # its penalty is incurred (the term ended), not at stake
+    assert (money(row["Incurred shortfall"]), money(row["Avoidable shortfall"])) == (
+        Decimal("27903.38"), Decimal("0.00"))
     (period,) = [r for r in table(wb["Pacing"], "Pacing") if r["Contract"] == "AZ-2025-EA"]
     assert (period["Band"], period["Outcome"]) == (None, text)
     # the analyze JSON carries the same field
@@ -153,3 +157,22 @@ def test_ended_contract_shows_its_outcome_not_a_band(demo):
     summary = [c.value for row in wb["Summary"].iter_rows() for c in row if isinstance(c.value, str)]
     assert any(s.startswith("AZ-2025-EA (Azure OpenAI) ended its term on 2026-09-30") and
                s.endswith(": shortfall 27,903.38 owed.") for s in summary)
+
+
+def test_page_one_first_line_is_the_largest_money_at_stake(demo):
+    """The demo's largest money at stake is ANT-2026-ANNUAL's avoidable shortfall: the projected
+    penalties of its periods that have not ended (from the JSON, summed here)."""
+    a, js, wb = demo
+    rows = table(wb["Summary"], "SummaryAtStake")
+    stakes = [Decimal(x["at_stake"]) for x in js["actions"]]
+    assert money(rows[0]["At stake"]) == max(stakes)
+    (ant,) = [c for c in js["contracts"] if c["contract_id"] == "ANT-2026-ANNUAL"]
+    avoidable = sum(Decimal(p["shortfall_penalty"]) for p in ant["periods"] if p["outcome"] is None)
+    assert avoidable > 0 and money(rows[0]["At stake"]) == avoidable
+    assert rows[0]["What is at stake"] == "Avoidable shortfall penalty"
+    assert rows[0]["Owner"] and rows[0]["Due"] is not None
+    got = [money(r["At stake"]) for r in rows]
+    assert got == sorted(got, reverse=True)
+    assert money(wb["Summary"]["C5"].value) == sum(stakes)  # every action is open in a fresh brief
+    # closed budget months are history: no finding, no action
+    assert not [x for x in js["actions"] if x["kind"] == "budget" and x["key"].rsplit(":", 1)[1] < js["as_of"][:7]]

@@ -33,7 +33,7 @@ def test_a_stale_brief_opens_on_a_red_out_of_date_band():
     cell = ws["A3"]
     assert cell.value == marker
     assert cell.font.bold and cell.font.color.rgb == "FFFFFFFF" and cell.fill.fgColor.rgb.endswith("D55E00")
-    assert cell.alignment.wrap_text and "A3:J3" in {str(m) for m in ws.merged_cells.ranges}
+    assert cell.alignment.wrap_text and "A3:K3" in {str(m) for m in ws.merged_cells.ranges}
     assert ws.row_dimensions[3].height >= 28  # two lines of 12pt at the Summary's width
     # every other sheet's subtitle says so too, and so does the file's title
     for other in wb.worksheets[1:]:

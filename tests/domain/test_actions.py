@@ -154,19 +154,22 @@ def test_line_fingerprint_formats_numbers_as_written():
     assert line_fingerprint(rec, None, None) == "x||m|2.5|0.30000000000000004|1.23"
 
 
-def test_history_is_not_a_finding_but_last_month_and_future_months_are():
+def test_closed_budget_months_are_history_not_alerts():
     old = replace(budget("Search team", "high", "hard_cap", 1.05), month="2026-09")
-    last = replace(budget("Search team", "high", "hard_cap", 1.05), month="2026-10")
+    last = replace(budget("Search team", "high", "hard_cap", 1.05), month="2026-10",
+                   rca_due=date(2026, 11, 21), response="root-cause analysis due within 24 h")
+    cur = replace(budget("Search team", "high", "hard_cap", 1.05), month="2026-11")
     nxt = replace(budget("Search team", "high", "none", 0.0), month="2026-12")
-    a = analysis(budgets=(old, last, nxt), anomalies=(
+    a = analysis(budgets=(old, last, cur, nxt), anomalies=(
         AnomalyResult("team", "Search", date(2026, 10, 21), D(900), D(100), D(50), 16.0),  # T-30: history
         AnomalyResult("team", "Search", date(2026, 10, 22), D(900), D(100), D(50), 16.0)))  # T-29
     keys = {f.key for f in build_findings(a, Settings())}
-    assert "budget:Search team:2026-09" not in keys
-    assert {"budget:Search team:2026-10", "budget:Search team:2026-12"} <= keys
+    # September and October ended before T = 2026-11-20: no alert, no "RCA within 24 h"
+    assert "budget:Search team:2026-09" not in keys and "budget:Search team:2026-10" not in keys
+    assert {"budget:Search team:2026-11", "budget:Search team:2026-12"} <= keys
     assert "anomaly:team:Search:2026-10-21" not in keys and "anomaly:team:Search:2026-10-22" in keys
-    title = [f.title for f in build_findings(a, Settings()) if f.key == "budget:Search team:2026-10"][0]
-    assert title == "Budget 'Search team' Oct 2026 at 105% (hard_cap), forecast 20% over budget"
+    title = [f.title for f in build_findings(a, Settings()) if f.key == "budget:Search team:2026-11"][0]
+    assert title == "Budget 'Search team' Nov 2026 at 105% (hard_cap), forecast 20% over budget"
 
 
 def test_invoice_for_a_period_without_usage_is_high():
@@ -187,12 +190,11 @@ def test_why_a_finding_is_no_longer_produced():
     assert why_resolved("contract:OA-3:shortfall", a) == "pacing back to on pace (100%)"
     assert why_resolved("contract:OA-4:shortfall", a) == "pacing now overage watch (115%)"
     assert why_resolved("contract:GONE:overage", a) == "contract GONE is no longer in the commit schedule"
-    # budget of September at T = 2026-11-20: older than the month before T's month
+    # budget of September at T = 2026-11-20: a month that has ended
     assert why_resolved("budget:Search team:2026-09", a) == \
         "budget line 'Search team' 2026-09 is no longer in the budgets"
     sep = replace(a, budgets=(replace(a.budgets[0], month="2026-09"),))
-    assert why_resolved("budget:Search team:2026-09", sep) == \
-        "Sep 2026 is history (before the month preceding 2026-11-20)"
+    assert why_resolved("budget:Search team:2026-09", sep) == "Sep 2026 has ended: history, not an alert"
     # forecast 1,200 of a 1,000 budget = 120 %
     assert why_resolved("budget:Quiet:2026-11", a) == "severity now low, tier info (forecast 120% of budget)"
     assert why_resolved("invoice:INV-7:variance", a) == "invoice INV-7 is no longer in the invoices"
@@ -232,3 +234,60 @@ def test_reconcile_and_a_persons_change_by_hand():
     # the person's won't-fix stays, though C is still there
     (c,) = [c for c in changed if c.key == f2.key]
     assert (c.status, c.resolution, c.last_seen) == ("wont_fix", "analyst", date(2026, 11, 30))
+
+
+def _period(start, end, *, penalty=Z, premium=Z, outcome=None):
+    from desktop.domain.results import PeriodResult
+    return PeriodResult(period_start=start, period_end=end, commitment=D(50000), carry_in=Z, consumed=Z,
+                        expected=Z, pacing_ratio=None, projected=Z, shortfall=Z, carry_out=Z,
+                        shortfall_penalty=penalty, overage=Z, overage_premium=premium,
+                        status="ended" if outcome else "current", outcome=outcome)
+
+
+def test_money_at_stake_of_each_finding_by_hand():
+    from desktop.domain.portfolio import portfolio
+    # OA-1: H1 ended with 1,000.00 penalty owed (incurred), H2 projects 2,500.00 (avoidable)
+    oa1 = replace(contract("OA-1", "shortfall_risk", "eve"), shortfall_exposure=D("3500.00"), periods=(
+        _period(date(2026, 1, 1), date(2026, 6, 30), penalty=D("1000.00"), outcome="ended_shortfall"),
+        _period(date(2026, 7, 1), date(2026, 12, 31), penalty=D("2500.00"))))
+    # OA-2: overage watch, H1 premium 300.00 paid, H2 projects 700.00
+    oa2 = replace(contract("OA-2", "overage_watch", "olga", 1.15), shortfall_exposure=Z,
+                  overage_premium=D("1000.00"), periods=(
+        _period(date(2026, 1, 1), date(2026, 6, 30), premium=D("300.00"), outcome="ended_overage"),
+        _period(date(2026, 7, 1), date(2026, 12, 31), premium=D("700.00"))))
+    a = analysis(contracts=(oa1, oa2))
+    got = {f.key: (f.at_stake, f.stake_kind) for f in build_findings(a, Settings())}
+    fp = "GPT-4o input|gpt-4o||1000|0.12|120.00"
+    assert got["contract:OA-1:shortfall"] == (D("2500.00"), "avoidable_shortfall")
+    assert got["contract:OA-2:overage"] == (D("700.00"), "overage_premium")
+    # forecast 1,200 - budget 1,000
+    assert got["budget:Search team:2026-11"] == (D("200.00"), "budget_overrun")
+    assert got[f"flag:INV-7:duplicate_line:{fp}"] == (D("120.00"), "leakage")
+    assert got["flag:INV-7:premium_rate:Embeddings|text-embedding-3||5|9.1|45.50"] == (D("0.50"), "leakage")
+    # over-billed by 30.50 but the flagged lines already carry 240.50: nothing beyond them
+    assert got["invoice:INV-7:variance"] == (Z, "")
+    # spike 900 against a mean of 100; 300 against 100
+    assert got["anomaly:team:Search:2026-11-18"] == (D("800.00"), "excess_spend")
+    assert got["anomaly:model:gpt-4o:2026-11-19"] == (D("200.00"), "excess_spend")
+    k = portfolio(a)
+    assert (k.shortfall_incurred, k.shortfall_avoidable) == (D("1000.00"), D("2500.00"))
+    assert (k.premium_incurred, k.premium_avoidable) == (D("300.00"), D("700.00"))
+
+
+def test_overbilling_beyond_the_flagged_lines_is_at_stake():
+    inv = replace(invoice(), variance=D("1000.00"))
+    got = {f.key: f for f in build_findings(analysis(invoices=(inv,)), Settings())}
+    # 1,000.00 over-billed - 240.50 flagged = 759.50
+    assert got["invoice:INV-7:variance"].at_stake == D("759.50")
+
+
+def test_ranked_by_stake_puts_the_largest_money_first():
+    from desktop.domain.actions import Action, ranked_by_stake
+    fs = build_findings(analysis(), Settings())
+    acts = [Action.from_finding(f, T) for f in fs]
+    closed = replace(acts[-1], status="done", resolution="analyst", resolved_at=T)
+    ranked = ranked_by_stake([*acts[:-1], closed], fs)
+    assert ranked[0].action.key == "contract:OA-1:shortfall" and ranked[0].at_stake == D("36000.00")
+    assert ranked[1].action.key == "anomaly:team:Search:2026-11-18" and ranked[1].at_stake == D("800.00")
+    assert [r.at_stake for r in ranked] == sorted((r.at_stake for r in ranked), reverse=True)
+    assert closed.key not in {r.action.key for r in ranked}

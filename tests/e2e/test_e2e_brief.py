@@ -227,12 +227,13 @@ def test_injection_analyze_json_keeps_payloads_verbatim(hostile, capsys):
 # ---------------------------------------------------------------------------- summary, chargeback
 
 def _label_values(ws) -> dict:
-    """Label -> value pairs of the Summary KPI block (label cell, value one or two cells right)."""
+    """Label -> value pairs of the Summary KPI blocks (label cell, value up to four cells right:
+    the labels are merged across the columns before their value)."""
     out = {}
-    for row in ws.iter_rows(min_row=1, max_row=25):
+    for row in ws.iter_rows(min_row=1):
         for i, cell in enumerate(row):
             if isinstance(cell.value, str):
-                for j in (i + 1, i + 2):
+                for j in (i + 1, i + 2, i + 3, i + 4):
                     if j < len(row) and isinstance(row[j].value, (int, float)) and cell.value not in out:
                         out[cell.value] = row[j]
                         break
