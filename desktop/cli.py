@@ -131,6 +131,7 @@ def _file_inputs(args: argparse.Namespace):
                 raise Fatal(f"{path}: the same content as {hashes[digest]} (both given as {kind}); giving a "
                             "file twice would count every row twice")
             hashes[digest] = path
+            args.source_hashes = {**getattr(args, "source_hashes", {}), path.name: digest[1]}
         result = read_file(path, kind)
         rep = result.report
         refused = import_refusal(rep, strict=args.strict)  # the verdict the store and the GUI give
@@ -179,6 +180,8 @@ def _analysis_and_actions(args: argparse.Namespace, uses: str):
     with ws:
         analysis = analyse_workspace(ws, args.as_of)
         sync_checklist(ws, analysis, as_of_given=args.as_of is not None)
+        # the brief's Sources block: each import batch's content hash (SHA-256)
+        args.source_hashes = {b.file_name: b.content_hash for b in ws.batches()}
         return analysis, ws.actions()
 
 
@@ -212,7 +215,8 @@ def cmd_brief(args: argparse.Namespace) -> int:
     if args.out.suffix.lower() != ".xlsx":
         raise Fatal(f"{args.out}: the brief is an Excel workbook; give --out a name ending in .xlsx")
     analysis, actions = _analysis_and_actions(args, "the brief uses")
-    write_brief(analysis, args.out, sections=args.sections, actions=actions, raw_usage=args.raw_usage)
+    write_brief(analysis, args.out, sections=args.sections, actions=actions, raw_usage=args.raw_usage,
+                file_hashes=getattr(args, "source_hashes", None))
     print(f"wrote {args.out}")
     return 0
 

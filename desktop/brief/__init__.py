@@ -28,12 +28,13 @@ from desktop.domain.results import Analysis
 
 __all__ = ["SECTIONS", "STALE_PREFIX", "BriefError", "stale_marker", "write_brief"]
 
-SECTIONS = ("summary", "pacing", "exposure", "invoices", "budgets", "anomalies", "renewal", "actions",
-            "chargeback", "assumptions", "data")
+SECTIONS = ("summary", "pacing", "burn", "exposure", "invoices", "budgets", "anomalies", "renewal", "actions",
+            "chargeback", "reconciliation", "assumptions", "data")
 
 _BUILDERS = {
     "summary": sheets.summary,
     "pacing": sheets.pacing,
+    "burn": sheets.burn_by_month,
     "exposure": sheets.exposure,
     "invoices": sheets.invoices,
     "budgets": sheets.budgets,
@@ -41,6 +42,7 @@ _BUILDERS = {
     "renewal": sheets.renewal,
     "actions": sheets.actions,
     "chargeback": sheets.chargeback,
+    "reconciliation": sheets.reconciliation_sheet,
     "assumptions": sheets.assumptions,
     "data": sheets.data,
 }
@@ -79,7 +81,8 @@ def _sections(sections: list[str] | None, stale: bool = False) -> list[str]:
 
 def write_brief(analysis: Analysis, out: Path | str | None = None, *, sections: list[str] | None = None,
                 actions: list | None = None, raw_usage: bool = False,
-                progress: Progress | None = None, stale: str | None = None) -> bytes | None:
+                progress: Progress | None = None, stale: str | None = None,
+                file_hashes: dict[str, str] | None = None) -> bytes | None:
     prog = ensure(progress)
     stale = _stale_text(stale)
     wanted = _sections(sections, stale is not None)
@@ -87,7 +90,7 @@ def write_brief(analysis: Analysis, out: Path | str | None = None, *, sections: 
     book = Book()
     try:
         prog.step(0.0, "Preparing the brief")
-        _build(book, analysis, wanted, actions, raw_usage, prog, stale)
+        _build(book, analysis, wanted, actions, raw_usage, prog, stale, file_hashes)
         if out is None:
             buf = io.BytesIO()
             book.wb.save(buf)
@@ -112,9 +115,10 @@ def _stale_text(stale: str | None) -> str | None:
 
 
 def _build(book: Book, analysis: Analysis, wanted: list[str], actions: list | None, raw_usage: bool,
-           prog: Progress, stale: str | None = None) -> None:
+           prog: Progress, stale: str | None = None, file_hashes: dict[str, str] | None = None) -> None:
     ctx = sheets.Context(analysis=analysis, actions=normalize_actions(actions, analysis),
-                         generated=datetime.now(UTC).replace(tzinfo=None), stale=stale)
+                         generated=datetime.now(UTC).replace(tzinfo=None), stale=stale,
+                         file_hashes=dict(file_hashes or {}))
     if "data" in wanted:  # the Data rows are placed first: the Pacing charts point at them
         row = sheets.HEADER_ROW
         for c in analysis.contracts:

@@ -25,9 +25,12 @@ from desktop.brief.labels import colours, label
 from desktop.brief.labels import pace as pace_label
 from desktop.domain import palette
 from desktop.domain.actions import Action, closed_month, ranked_by_stake, stake_by_kind
+from desktop.domain.burn_months import burn_table
 from desktop.domain.portfolio import contract_stake, portfolio
+from desktop.domain.reconciliation import reconciliation
 from desktop.domain.results import Analysis
 from desktop.domain.settings import Settings
+from desktop.domain.sources import input_sources
 from desktop.domain.tables import vendor_key
 from desktop.domain.vocabulary import ACTION_SEVERITIES
 
@@ -44,6 +47,7 @@ class Context:
     burn_rows: dict[str, tuple[int, int]] = field(default_factory=dict)  # Data sheet rows per contract
     data_title: str = "Data"
     stale: str | None = None  # "OUT OF DATE: ..." when the figures no longer match the workspace
+    file_hashes: dict[str, str] = field(default_factory=dict)  # input file name -> SHA-256
 
 
 @dataclass(frozen=True)
@@ -258,8 +262,40 @@ def summary(book: Book, ctx: Context) -> Sheet:
         s.text(r + i, 6, lbl, "label_free")
         s.merge(r + i, 6, r + i, 9)
         _kpi(s, r + i, 10, value, style)
+    r += max(len(left), len(right2)) + 1
+    r = _sources_and_sign_off(s, ctx, r)
     s.print_setup((1, 2), landscape=True)
     return s
+
+
+def _sources_and_sign_off(s: Sheet, ctx: Context, r: int) -> int:
+    """The input files behind the figures (SHA-256, rows, dates covered) and the sign-off."""
+    _section(s, r, "Sources", 11)
+    r += 1
+    srcs = input_sources(ctx.analysis, ctx.file_hashes)
+    cols = [
+        Col("File", "text", 0, lambda x: x.file),
+        Col("Table", "text", 0, lambda x: label(x.kind)),
+        Col("Rows", "int", 0, lambda x: x.rows),
+        Col("From", "date", 0, lambda x: x.first),
+        Col("To", "date", 0, lambda x: x.last),
+        Col("SHA-256", "text_free", 0, lambda x: x.sha256 or "not recorded"),
+    ]
+    first, last = _col_table(s, "SummarySources", r, cols, srcs, "no imported files recorded")
+    r = last + 2
+    _section(s, r, "Sign-off", 11)
+    for i, who in enumerate(("Prepared by", "Reviewed by", "Approved by")):
+        row = r + 1 + i
+        s.text(row, 1, who, "label_free")
+        s.styled(row, 2, "input_text")
+        s.styled(row, 3, "input_text")
+        s.text(row, 4, "Date", "label_free")
+        s.styled(row, 5, "input_date")
+        s.styled(row, 6, "input_date")
+        s.merge(row, 2, row, 3)
+        s.merge(row, 5, row, 6)
+        s.row_height(row, 22)
+    return r + 4
 
 
 def _kpi(s: Sheet, row: int, col: int, value: Any, style: str) -> None:
@@ -739,6 +775,92 @@ def chargeback(book: Book, ctx: Context) -> Sheet:
     sheet.text(3, 3, "Total", "label")
     sheet.money(3, 4, total, "money_bold")
     sheet.fill_rule(f"C{first}:C{max(last, first)}", f'$C{first}="unallocated"', palette.ORANGE)
+    return sheet
+
+
+# --- Reconciliation -----------------------------------------------------------------------------
+def reconciliation_sheet(book: Book, ctx: Context) -> Sheet:
+    """Usage -> consumed (eligible) -> invoiced, the accrual for usage not yet invoiced and its
+    balanced journal (desktop/domain/reconciliation.py computes every figure)."""
+    a = ctx.analysis
+    rec = reconciliation(a)
+    s = book.sheet("Reconciliation")
+    _heading(s, "Reconciliation: usage, consumption, invoices and the accrual", ctx,
+             "everything up to the as-of date")
+    s.widths([60, 18, 18, 18, 40])
+    r = 4
+    _section(s, r, "Usage to consumption against commitments", 5)
+    bridge1 = [
+        ("Usage up to the as-of date (every usage row)", rec.usage, "money"),
+        ("less usage not drawing down a commitment", -rec.not_drawing_down, "money"),
+        ("= Consumed against commitments (eligible)", rec.consumed, "money_bold"),
+    ]
+    for lbl, v, style in bridge1:
+        r += 1
+        s.text(r, 1, lbl, "label_free" if style == "money_bold" else "text_free")
+        s.money(r, 2, v, style)
+    r += 2
+    _section(s, r, "Usage to invoices", 5)
+    bridge2 = [
+        ("Usage up to the as-of date (every usage row)", rec.usage, "money"),
+        ("less usage not yet invoiced (accrual)", -rec.accrual, "money"),
+        ("= Usage covered by invoices", rec.covered, "money_bold"),
+        ("plus billing difference (invoiced - covered usage; see Invoices)", rec.billing_difference, "money"),
+        ("= Invoiced (excl. tax)", rec.invoiced, "money_bold"),
+    ]
+    for lbl, v, style in bridge2:
+        r += 1
+        s.text(r, 1, lbl, "label_free" if style == "money_bold" else "text_free")
+        s.money(r, 2, v, style)
+    r += 1
+    months = "; ".join(f"{v} {m}" for v, m in rec.accrued_months) or "none"
+    s.text(r, 1, f"Not yet invoiced (vendor and month without an invoice covering it): {months}.", "note")
+    s.merge(r, 1, r, 5)
+    r += 2
+    _section(s, r, "Accrual journal (post at month end; reverse when the invoice is booked)", 5)
+    r += 1
+    cols = [
+        Col("Account", "text", 0, lambda j: j.account),
+        Col("Cost center", "text", 0, lambda j: j.cost_center or None),
+        Col("Debit", "money", 0, lambda j: j.debit if j.debit else None),
+        Col("Credit", "money", 0, lambda j: j.credit if j.credit else None),
+        Col("Memo", "text", 0, lambda j: j.memo),
+    ]
+    first, last = _col_table(s, "AccrualJournal", r, cols, rec.journal, "nothing to accrue")
+    r = last + 1
+    s.text(r, 1, "Total (debits = credits)", "label")
+    s.money(r, 3, sum((j.debit for j in rec.journal), Decimal("0.00")), "money_bold")
+    s.money(r, 4, sum((j.credit for j in rec.journal), Decimal("0.00")), "money_bold")
+    r += 1
+    s.text(r, 1, "Balance (debits - credits)", "label")
+    s.money(r, 3, rec.journal_balance, "money_bold")
+    s.print_setup((1, 2), landscape=False)
+    return s
+
+
+# --- Burn by month ------------------------------------------------------------------------------
+def burn_by_month(book: Book, ctx: Context) -> Sheet:
+    a = ctx.analysis
+    cols = [
+        Col("Contract", "text", 16, lambda m: m.contract_id),
+        Col("Month", "text", 9, lambda m: m.month),
+        Col("Through", "date", 11, lambda m: m.through),
+        Col("Consumed in month", "money", 15, lambda m: m.consumed),
+        Col("Consumed to date", "money", 15, lambda m: m.consumed_to_date),
+        Col("Expected to date (burn line)", "money", 15, lambda m: m.expected),
+        Col("Ahead (+) / behind (-)", "money", 15, lambda m: m.gap),
+        Col("Pacing", "pct", 9, lambda m: m.pacing),
+        Col("Projected at month end (run rate)", "money", 16, lambda m: m.projected),
+        Col("Term commitment", "money", 15, lambda m: m.commitment),
+    ]
+    sheet, first, last = _list_sheet(book, ctx, "Burn by month", "Commit burn by month, per contract",
+                                     "BurnByMonth", cols, burn_table(a),
+                                     "months after the as-of date show the burn line and the projection only",
+                                     empty_note="no contracts")
+    if last >= first:
+        g = get_column_letter(_col_of(cols, "Ahead (+) / behind (-)"))
+        sheet.fill_rule(f"{g}{first}:{g}{last}", f'AND(ISNUMBER(${g}{first}),${g}{first}<0)', palette.VERMILLION,
+                        light=0.75)
     return sheet
 
 

@@ -19,8 +19,8 @@ from desktop.domain.renewal import RenewalInputs, cost_for_level, list_spend
 from . import fixtures as fx
 from .readback import label_values, load, money, table
 
-SHEETS = ["Summary", "Pacing", "Exposure", "Invoices", "Budgets", "Anomalies", "Renewal", "Actions",
-          "Chargeback", "Assumptions", "Data"]
+SHEETS = ["Summary", "Pacing", "Burn by month", "Exposure", "Invoices", "Budgets", "Anomalies", "Renewal",
+          "Actions", "Chargeback", "Reconciliation", "Assumptions", "Data"]
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +39,8 @@ def wb(book_bytes):
 
 
 def test_sections_and_sheet_order(wb):
-    assert list(SECTIONS) == ["summary", "pacing", "exposure", "invoices", "budgets", "anomalies", "renewal",
-                              "actions", "chargeback", "assumptions", "data"]
+    assert list(SECTIONS) == ["summary", "pacing", "burn", "exposure", "invoices", "budgets", "anomalies",
+                              "renewal", "actions", "chargeback", "reconciliation", "assumptions", "data"]
     assert wb.sheetnames == SHEETS
 
 

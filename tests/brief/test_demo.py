@@ -123,7 +123,7 @@ def test_an_independent_reader_opens_every_sheet(demo_analysis):
 
     data = write_brief(demo_analysis, raw_usage=True)
     wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    assert wb.sheet_names[:3] == ["Summary", "Pacing", "Exposure"] and wb.sheet_names[-1] == "Usage rows"
+    assert wb.sheet_names[:3] == ["Summary", "Pacing", "Burn by month"] and wb.sheet_names[-1] == "Usage rows"
     for name in wb.sheet_names:
         rows = wb.get_sheet_by_name(name).to_python()
         assert rows, name
@@ -176,3 +176,73 @@ def test_page_one_first_line_is_the_largest_money_at_stake(demo):
     assert money(wb["Summary"]["C5"].value) == sum(stakes)  # every action is open in a fresh brief
     # closed budget months are history: no finding, no action
     assert not [x for x in js["actions"] if x["kind"] == "budget" and x["key"].rsplit(":", 1)[1] < js["as_of"][:7]]
+
+
+def test_reconciliation_sheet_bridge_adds_up_and_journal_balances(demo):
+    """Read back: usage - accrual + billing difference = invoiced; consumed = the contracts'
+    consumption; the journal's debits equal its credits to the cent and its debits are the
+    chargeback lines of the month no invoice covers (the demo's 2026-11)."""
+    a, js, wb = demo
+    ws = wb["Reconciliation"]
+    kv = {}
+    for row in ws.iter_rows(min_col=1, max_col=2):
+        if isinstance(row[0].value, str) and isinstance(row[1].value, (int, float)):
+            kv.setdefault(row[0].value, money(row[1].value))
+    usage = kv["Usage up to the as-of date (every usage row)"]
+    assert usage == sum(Decimal(x["amount"]) for x in js["chargeback"])
+    assert kv["= Consumed against commitments (eligible)"] == sum(Decimal(c["consumed_to_date"])
+                                                                   for c in js["contracts"])
+    assert usage + kv["less usage not drawing down a commitment"] == kv["= Consumed against commitments (eligible)"]
+    covered = usage + kv["less usage not yet invoiced (accrual)"]
+    assert covered == kv["= Usage covered by invoices"]
+    assert covered + kv["plus billing difference (invoiced - covered usage; see Invoices)"] == \
+        kv["= Invoiced (excl. tax)"] == sum(Decimal(i["invoiced"]) for i in js["invoices"])
+    rows = table(ws, "AccrualJournal")
+    debits = [money(r["Debit"]) for r in rows if r["Debit"] is not None]
+    credits = [money(r["Credit"]) for r in rows if r["Credit"] is not None]
+    assert sum(debits) == sum(credits) == -kv["less usage not yet invoiced (accrual)"] > 0
+    nov = [x for x in js["chargeback"] if x["month"] == "2026-11"]
+    assert not any(x["invoice_ids"] for x in nov)
+    assert sorted(debits) == sorted(Decimal(x["amount"]) for x in nov)
+    (bal,) = [r for r in ws.iter_rows() if r[0].value == "Balance (debits - credits)"]
+    assert bal[2].value == 0
+
+
+def test_burn_by_month_ends_where_the_contract_figures_are(demo):
+    a, js, wb = demo
+    rows = table(wb["Burn by month"], "BurnByMonth")
+    for c in js["contracts"]:
+        mine = [r for r in rows if r["Contract"] == c["contract_id"]]
+        observed = [r for r in mine if r["Consumed to date"] is not None]
+        assert money(observed[-1]["Consumed to date"]) == Decimal(c["consumed_to_date"])
+        # each month is its rows rounded once: the months add up within a cent per month
+        months = sum(money(r["Consumed in month"]) for r in observed)
+        assert abs(months - Decimal(c["consumed_to_date"])) <= Decimal("0.01") * len(observed)
+        assert money(mine[-1]["Expected to date (burn line)"]) == Decimal(c["commitment"])
+
+
+def test_sources_block_names_each_file_with_its_hash_rows_and_dates(demo_analysis):
+    """SHA-256 as the caller hashed the files; rows and date coverage read from the CSV here."""
+    import csv
+    import hashlib
+    from datetime import datetime
+
+    from desktop.resources import demo_files
+
+    files = dict(demo_files())
+    hashes = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files.values()}
+    wb = load(write_brief(demo_analysis, sections=["summary"], file_hashes=hashes))
+    rows = {r["File"]: r for r in table(wb["Summary"], "SummarySources")}
+    assert set(rows) == set(hashes)
+    for name, digest in hashes.items():
+        assert rows[name]["SHA-256"] == digest
+    with open(files["usage"], newline="", encoding="utf-8") as fh:
+        dates = [r["date"] for r in csv.DictReader(fh)]
+    u = rows["usage.csv"]
+    assert u["Rows"] == len(dates) and u["Table"] == "Usage"
+    assert (u["From"], u["To"]) == (datetime.fromisoformat(min(dates)), datetime.fromisoformat(max(dates)))
+    labels = [c.value for row in wb["Summary"].iter_rows(min_col=1, max_col=1) for c in row]
+    assert labels[-3:] == ["Prepared by", "Reviewed by", "Approved by"]
+    # without hashes the block says so rather than leaving it blank
+    plain = table(load(write_brief(demo_analysis, sections=["summary"]))["Summary"], "SummarySources")
+    assert {r["SHA-256"] for r in plain} == {"not recorded"}

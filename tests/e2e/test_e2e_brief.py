@@ -395,3 +395,13 @@ def test_raw_usage_rows_are_every_source_row(tmp_path, capsys):
         assert (got[at["_file"]], got[at["_row"]]) == ("usage.csv", line)
         assert Decimal(repr(got[at["cost"]])) == Decimal(want["cost"]), line
         assert got[at["date"]].date().isoformat() == want["date"]
+
+
+def test_cli_brief_sources_carry_the_sha256_of_each_file_it_read(demo_brief):
+    import hashlib
+
+    from desktop.resources import demo_files
+
+    want = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in dict(demo_files()).values()}
+    got = {r["File"].value: r["SHA-256"].value for r in table(demo_brief, "SummarySources")}
+    assert got == want
