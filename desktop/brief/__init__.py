@@ -82,7 +82,7 @@ def _sections(sections: list[str] | None, stale: bool = False) -> list[str]:
 def write_brief(analysis: Analysis, out: Path | str | None = None, *, sections: list[str] | None = None,
                 actions: list | None = None, raw_usage: bool = False,
                 progress: Progress | None = None, stale: str | None = None,
-                file_hashes: dict[str, str] | None = None) -> bytes | None:
+                file_hashes: dict[str, str] | None = None, today: date | None = None) -> bytes | None:
     prog = ensure(progress)
     stale = _stale_text(stale)
     wanted = _sections(sections, stale is not None)
@@ -90,7 +90,7 @@ def write_brief(analysis: Analysis, out: Path | str | None = None, *, sections: 
     book = Book()
     try:
         prog.step(0.0, "Preparing the brief")
-        _build(book, analysis, wanted, actions, raw_usage, prog, stale, file_hashes)
+        _build(book, analysis, wanted, actions, raw_usage, prog, stale, file_hashes, today)
         if out is None:
             buf = io.BytesIO()
             book.wb.save(buf)
@@ -115,10 +115,12 @@ def _stale_text(stale: str | None) -> str | None:
 
 
 def _build(book: Book, analysis: Analysis, wanted: list[str], actions: list | None, raw_usage: bool,
-           prog: Progress, stale: str | None = None, file_hashes: dict[str, str] | None = None) -> None:
+           prog: Progress, stale: str | None = None, file_hashes: dict[str, str] | None = None,
+           today: date | None = None) -> None:
     ctx = sheets.Context(analysis=analysis, actions=normalize_actions(actions, analysis),
                          generated=datetime.now(UTC).replace(tzinfo=None), stale=stale,
-                         file_hashes=dict(file_hashes or {}))
+                         file_hashes=dict(file_hashes or {}), sections=tuple(wanted),
+                         today=today or date.today())
     if "data" in wanted:  # the Data rows are placed first: the Pacing charts point at them
         row = sheets.HEADER_ROW
         for c in analysis.contracts:

@@ -28,6 +28,7 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.table import Table, TableStyleInfo
@@ -135,6 +136,22 @@ def _top_aligned() -> None:
 
 _top_aligned()
 
+# One named sans-serif family for every style: an unnamed font makes LibreOffice fall back to a
+# serif face. Arial is on every Excel installation; LibreOffice substitutes its metric twin
+# (Liberation Sans) or the system sans-serif.
+FONT_NAME = "Arial"
+BASE_SIZE = 10
+
+
+def _named_fonts() -> None:
+    for spec in _STYLE_SPECS.values():
+        f = spec.get("font")
+        spec["font"] = Font(name=FONT_NAME, size=BASE_SIZE) if f is None else Font(
+            name=FONT_NAME, size=f.size or BASE_SIZE, bold=f.bold, italic=f.italic, color=f.color)
+
+
+_named_fonts()
+
 
 class _Styles:
     """Style prototypes (openpyxl StyleArrays) registered once per workbook."""
@@ -193,6 +210,8 @@ def _formula_attrs(cell: _FormulaCell) -> dict[str, str]:
 def _cached_text(value: Any) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
+    if isinstance(value, (date, datetime)):  # a date result is its serial number
+        return safe_string(to_excel(value))
     if isinstance(value, str):
         return value
     return safe_string(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from desktop.domain.actions import Action, closed_month
@@ -75,7 +76,8 @@ def _contract_sentence(c: ContractResult, currency: str) -> str | None:
     return head + tail
 
 
-def sentences(analysis: Analysis, actions: list[Action]) -> list[str]:
+def sentences(analysis: Analysis, actions: list[Action], today: date | None = None) -> list[str]:
+    """``today``: the day overdue is judged against (the day the brief is written), else T."""
     cur = analysis.currency
     out: list[str] = []
     urgent = {"overage_risk": 0, "shortfall_risk": 0, "overage_watch": 1, "shortfall_watch": 1}
@@ -122,7 +124,7 @@ def sentences(analysis: Analysis, actions: list[Action]) -> list[str]:
                    f"{latest.date:%Y-%m-%d} ({short_money(latest.spend, cur)}, z = {latest.z:.1f}).")
 
     open_rows = [a for a in actions if a.is_open]
-    overdue = [a for a in open_rows if a.overdue(analysis.as_of)]
+    overdue = [a for a in open_rows if a.overdue(today or analysis.as_of)]
     if open_rows:
         s = f"Actions: {len(open_rows)} open"
         if overdue:

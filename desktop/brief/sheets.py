@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
@@ -47,6 +47,8 @@ class Context:
     burn_rows: dict[str, tuple[int, int]] = field(default_factory=dict)  # Data sheet rows per contract
     data_title: str = "Data"
     stale: str | None = None  # "OUT OF DATE: ..." when the figures no longer match the workspace
+    today: date = field(default_factory=date.today)  # the day the brief is written: TODAY()'s cached value
+    sections: tuple[str, ...] = ()  # the sections being written
     file_hashes: dict[str, str] = field(default_factory=dict)  # input file name -> SHA-256
 
 
@@ -118,6 +120,8 @@ def _stale_band(sheet: Sheet, row: int, text: str, last_col: int) -> None:
 
 
 # --- Summary -----------------------------------------------------------------------------------
+ACTIONS_OVERDUE_COL = "H"  # the Actions sheet's Overdue column (checked where it is laid out)
+ACTIONS_FIRST_ROW = HEADER_ROW + 2  # its first action row (row 3 holds today's date)
 TOP_AT_STAKE = 12  # rows of the money-at-stake ranking on the first page
 
 
@@ -140,7 +144,7 @@ def summary(book: Book, ctx: Context) -> Sheet:
     ranked = ranked_by_stake(ctx.actions, a.findings)
     total = sum((x.at_stake for x in ranked), Decimal("0.00"))
     open_actions = [x for x in ctx.actions if x.is_open]
-    overdue = [x for x in open_actions if x.overdue(a.as_of)]
+    overdue = [x for x in open_actions if x.overdue(ctx.today)]
 
     # the money at stake: total on top, incurred vs still avoidable beside it
     _section(s, 4, "Money at stake", 11)
@@ -154,7 +158,7 @@ def summary(book: Book, ctx: Context) -> Sheet:
         ("Incurred: shortfall penalties owed (ended terms)", k.shortfall_incurred, "money_kpi"),
         ("Incurred: overage premium billed (ended terms)", k.premium_incurred, "money_kpi"),
         ("Open actions", len(open_actions), "int_kpi"),
-        ("Overdue actions", len(overdue), "int_kpi"),
+        ("Overdue actions (due before today)", len(overdue), "int_kpi"),
     ]
     for i, (lbl, v) in enumerate(rows_left):
         s.text(6 + i, 1, f"of which {lbl.lower()}", "label_free")
@@ -163,7 +167,12 @@ def summary(book: Book, ctx: Context) -> Sheet:
     for i, (lbl, v, style) in enumerate(right):
         s.text(5 + i, 6, lbl, "label_free")
         s.merge(5 + i, 6, 5 + i, 9)
-        _kpi(s, 5 + i, 10, v, style)
+        if lbl.startswith("Overdue actions") and "actions" in ctx.sections and ctx.actions:
+            # judged when the file is opened: the Actions sheet's Overdue column (TODAY())
+            col = f"{ACTIONS_OVERDUE_COL}{ACTIONS_FIRST_ROW}:{ACTIONS_OVERDUE_COL}{ACTIONS_FIRST_ROW + len(ctx.actions) - 1}"
+            s.formula(5 + i, 10, f'=COUNTIF(Actions!{col},"overdue")', v, style)
+        else:
+            _kpi(s, 5 + i, 10, v, style)
     r = 5 + max(len(rows_left) + 1, len(right)) + 1
 
     # the ranking: largest money at stake first
@@ -181,8 +190,7 @@ def summary(book: Book, ctx: Context) -> Sheet:
     first, last = _col_table(s, "SummaryAtStake", r, rcols, top, "no open actions")
     if top:
         s.category_rules(5, first, last, colours(palette.SEVERITY_COLORS))
-        s.fill_rule(f"D{first}:D{last}", f'AND($D{first}<>"",$D{first}<DATE({a.as_of.year},{a.as_of.month},'
-                                         f'{a.as_of.day}))', palette.VERMILLION, bold=True)
+        s.fill_rule(f"D{first}:D{last}", f'AND($D{first}<>"",$D{first}<TODAY())', palette.VERMILLION, bold=True)
     r = last + 1
     if len(ranked) > len(top):
         rest = sum((x.at_stake for x in ranked[len(top):]), Decimal("0.00"))
@@ -223,7 +231,7 @@ def summary(book: Book, ctx: Context) -> Sheet:
     # narrative
     _section(s, r, "What needs attention", 11)
     r += 1
-    for sentence in narrative.sentences(a, ctx.actions):
+    for sentence in narrative.sentences(a, ctx.actions, ctx.today):
         s.text(r, 1, sentence, "narrative")
         s.merge(r, 1, r, 11)
         r += 1
@@ -337,6 +345,11 @@ def pacing(book: Book, ctx: Context) -> Sheet:
     _band_colours(sheet, cols, "Band", first, last, palette.BAND_COLORS)
     # one burn-up chart per contract (the first MAX_CHARTS), from the Data sheet, below the table
     row = max(last, first) + 3
+    if ctx.burn_rows:
+        sheet.text(row - 2, 1, f"The charts read the daily rows of the hidden sheet '{ctx.data_title}' (one row per "
+                               "contract and day, not printed; right-click a sheet tab > Unhide to see it). "
+                               "The Burn by month sheet prints them month by month.", "note")
+        sheet.merge(row - 2, 1, row - 2, 12)
     charted = [c for c in a.contracts if c.contract_id in ctx.burn_rows]
     if len(charted) > MAX_CHARTS:
         sheet.text(row - 1, 1, f"Burn-up charts of the first {MAX_CHARTS} of {len(charted)} contracts; "
@@ -699,14 +712,15 @@ def actions(book: Book, ctx: Context) -> Sheet:
     a = ctx.analysis
     s = book.sheet("Actions")
     _heading(s, "Actions checklist", ctx, "set Status with the drop-down; overdue open rows are highlighted")
-    s.text(3, 1, "As-of date (overdue = due before it)", "label_free")
-    s.date(3, 3, a.as_of, "input_date")
+    s.text(3, 1, "Today (overdue = due before the day the file is opened)", "label_free")
+    s.formula(3, 3, "=TODAY()", ctx.today, "date")
     asof = s.ref(3, 3)
     holding = {f.key for f in a.findings}
     cols = [
         Col("Action", "text_wrap", 46, lambda x: x.title),
-        Col("Kind", "text", 10, lambda x: x.kind),
-        Col("Severity", "text", 9, lambda x: x.severity),
+        Col("Kind", "text", 10, lambda x: label(x.kind)),
+        Col("Severity", "text", 9, lambda x: label(x.severity)),
+        Col("At stake", "money", 13, lambda x: x.at_stake),
         Col("Owner", "text", 14, lambda x: x.owner),
         Col("Due", "date", 11, lambda x: x.due),
         Col("Status", "text", 12, lambda x: x.status),
@@ -729,13 +743,15 @@ def actions(book: Book, ctx: Context) -> Sheet:
     rows = [[c.get(x) for c in cols] for x in ctx.actions]
     hr = HEADER_ROW + 1  # row 3 holds the as-of input
     first, last = s.table("Actions", hr, 1, headers, rows, kinds, empty_note="no actions")
+    if (L(c_over), first) != (ACTIONS_OVERDUE_COL, ACTIONS_FIRST_ROW):
+        raise AssertionError("the Summary's overdue count points at another column or row")
     for i, x in enumerate(ctx.actions):
         r = first + i
         f = s.ref(r, c_due, absolute=False)
         st = s.ref(r, c_status, absolute=False)
         res = s.ref(r, c_res, absolute=False)
         s.formula(r, c_over, f'=IF(AND({f}<>"",{f}<{asof},OR({st}="open",{st}="in_progress"),{res}=""),'
-                             '"overdue","")', "overdue" if x.overdue(a.as_of) else "", "text")
+                             '"overdue","")', "overdue" if x.overdue(ctx.today) else "", "text")
     s.widths([c.width for c in cols])
     s.freeze(hr + 1, 2)
     s.print_setup((hr, hr))
@@ -751,8 +767,8 @@ def actions(book: Book, ctx: Context) -> Sheet:
         s.fill_rule(whole, f'AND({due}<>"",{due}<{asof},OR({st}="open",{st}="in_progress"),{res}="")',
                     palette.VERMILLION, light=0.7)
         s.fill_rule(whole, f'OR({st}="done",{st}="wont_fix",{res}<>"")', palette.GREY, light=0.75)
-        s.category_rules(c_sev, first, last, {k: v for k, v in palette.SEVERITY_COLORS.items()
-                                              if k in ACTION_SEVERITIES})
+        s.category_rules(c_sev, first, last, colours({k: v for k, v in palette.SEVERITY_COLORS.items()
+                                                      if k in ACTION_SEVERITIES}))
     return s
 
 
@@ -1015,5 +1031,8 @@ def data(book: Book, ctx: Context) -> Sheet:
     s.row_height(HEADER_ROW, 30)
     s.freeze(HEADER_ROW + 1, 1)
     s.print_setup((HEADER_ROW, HEADER_ROW))
+    # one row per contract and day: dozens of printed pages, so hidden (a hidden sheet does not
+    # print); the Pacing sheet says where it is and the Burn by month sheet prints its summary
+    s.ws.sheet_state = "hidden"
     return s
 

@@ -279,12 +279,8 @@ class Finding:
     # the money at stake (desktop/domain/actions.py, docs/domain.md "Money at stake"): what acting
     # on the finding can still save or recover, in the analysis currency; 0.00 when none
     at_stake: Decimal = Decimal("0.00")
-    stake_kind: str = ""  # STAKE_KINDS, "" when at_stake is 0
+    stake_kind: str = ""  # vocabulary.STAKE_KINDS, "" when at_stake is 0
 
-
-# what a finding's money at stake is (Finding.stake_kind)
-STAKE_KINDS = ("avoidable_shortfall", "overage_premium", "leakage", "overbilling", "budget_overrun",
-               "excess_spend")
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,11 @@ SHIFT_BASES = _v("workload basis", ("workload", "Workload"), ("project", "Projec
 FINDING_KINDS = _v("finding kind", ("budget", "Budget"), ("contract", "Contract"),
                    ("invoice_flag", "Invoice line"), ("invoice_variance", "Invoice variance"),
                    ("anomaly", "Anomaly"))
+# what a finding's money at stake is (Finding.stake_kind; docs/domain.md "Money at stake")
+STAKE_KINDS = _v("money at stake", ("avoidable_shortfall", "Avoidable shortfall penalty"),
+                 ("overage_premium", "Overage premium"), ("leakage", "Invoice leakage"),
+                 ("overbilling", "Over-billing"), ("budget_overrun", "Budget overrun forecast"),
+                 ("excess_spend", "Spend above normal"))
 ACTION_SEVERITIES = _v("action severity", ("high", "High"), ("medium", "Medium"), ("low", "Low"))
 ACTION_STATUSES = _v("action status", ("open", "Open"), ("in_progress", "In progress"),
                      ("done", "Done"), ("wont_fix", "Won't fix"))
@@ -96,8 +101,9 @@ REFERENCE_TABLES = ("commitments", "budgets", "rate_card", "org_map", "fx_rates"
 FOCUS_COST_BASES = _v("FOCUS cost basis", ("EffectiveCost", "Effective cost"), ("BilledCost", "Billed cost"))
 
 VOCABULARIES: tuple[Vocabulary, ...] = (
-    BANDS, OUTCOMES, PERIOD_STATUSES, SEVERITIES, ALERT_TIERS, BUDGET_DIMENSIONS, INVOICE_STATUSES, LINE_FLAGS, EXPECTED_BASES,
-    LINE_TYPES, ANOMALY_DIMENSIONS, SHIFT_BASES, FINDING_KINDS, ACTION_SEVERITIES, ACTION_STATUSES,
+    BANDS, OUTCOMES, PERIOD_STATUSES, SEVERITIES, ALERT_TIERS, BUDGET_DIMENSIONS, INVOICE_STATUSES, LINE_FLAGS,
+    EXPECTED_BASES, LINE_TYPES, ANOMALY_DIMENSIONS, SHIFT_BASES, FINDING_KINDS, STAKE_KINDS, ACTION_SEVERITIES,
+    ACTION_STATUSES,
     AS_OF_MODES, TABLES, FOCUS_COST_BASES,
 )
 

@@ -30,7 +30,8 @@ def analysis():
 
 @pytest.fixture(scope="module")
 def book_bytes(analysis):
-    return write_brief(analysis)
+    # overdue is judged against the day the brief is written (TODAY() when opened): fixed here
+    return write_brief(analysis, today=fx.AS_OF)
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +134,7 @@ def test_budgets_anomalies_chargeback(wb, analysis):
     assert money(wb["Chargeback"]["D3"].value) == Decimal("148600.00")
 
 
-def test_summary_kpis_are_the_sums(wb, analysis):
+def test_summary_kpis_are_the_sums(wb, analysis, book_bytes):
     ws = wb["Summary"]
     left = label_values(ws, 1, 3)
     right = label_values(ws, 6, 10)
@@ -146,7 +147,12 @@ def test_summary_kpis_are_the_sums(wb, analysis):
     assert money(right["Premium leakage"]) == Decimal("25718.79")
     assert money(right["Invoice variance (net)"]) == Decimal("23703.29")
     assert right["Contracts"] == 2 and right["Anomalies"] == 2
-    assert right["Open actions"] == 3 and right["Overdue actions"] == 1  # the anomaly was due 11-10
+    assert right["Open actions"] == 3
+    # the count is a formula over the Actions sheet's Overdue column (TODAY() when opened); its
+    # cached value is the count on the day written (2026-11-15 here): the anomaly was due 11-10
+    assert right["Overdue actions (due before today)"] == '=COUNTIF(Actions!H6:H8,"overdue")'
+    cached = label_values(load(book_bytes, data_only=True)["Summary"], 6, 10)
+    assert cached["Overdue actions (due before today)"] == 1
     contracts = table(ws, "SummaryContracts")
     assert [(r["Contract"], r["Pace"], money(r["Avoidable shortfall"])) for r in contracts] == [
         ("ANT-2026", "Shortfall risk", Decimal("231000.00")), ("OAI-2026", "Overage risk", Decimal("0.00"))]
@@ -188,7 +194,7 @@ def test_narrative_is_written_from_the_figures(analysis):
 
 
 def test_no_cell_is_an_error_and_formulas_only_where_analysts_edit(wb):
-    formula_cols = {"Renewal": {"B", "F", "G", "H"}, "Actions": {"G"}}
+    formula_cols = {"Renewal": {"B", "F", "G", "H"}, "Actions": {"C", "H"}, "Summary": {"J"}}
     n_formulas = 0
     for ws in wb.worksheets:
         for row in ws.iter_rows():
@@ -200,8 +206,9 @@ def test_no_cell_is_an_error_and_formulas_only_where_analysts_edit(wb):
                 elif isinstance(c.value, str) and c.data_type == "s":
                     assert bool(c.quotePrefix) == needs_quote_prefix(c.value.replace("_x000D_", "\r")), \
                         (ws.title, c.coordinate, c.value)
-    # renewal: 2 list-spend cells + 3 columns x (3 + 2) rows; actions: 3 overdue cells
-    assert n_formulas == 2 + 3 * 5 + 3
+    # renewal: 2 list-spend cells + 3 columns x (3 + 2) rows; actions: TODAY() and 3 overdue
+    # cells; the Summary's overdue count
+    assert n_formulas == 2 + 3 * 5 + 1 + 3 + 1
 
 
 def test_every_payload_in_the_data_stays_text(book_bytes, analysis):
@@ -216,7 +223,7 @@ def test_every_payload_in_the_data_stays_text(book_bytes, analysis):
                     seen.add(decode(c.value))
                 assert c.data_type != "e"
                 if c.data_type == "f":
-                    assert ws.title in ("Renewal", "Actions")
+                    assert ws.title in ("Renewal", "Actions") or c.value.startswith("=COUNTIF(Actions!")
     assert set(fx.PAYLOADS) <= seen
 
 
@@ -277,7 +284,7 @@ def test_actions_checklist_from_workspace(analysis):
                resolved_at=date(2026, 11, 15), resolution="data",
                resolution_reason="resolved by data of 2026-11-15: no longer an anomaly"),
     ]
-    data = write_brief(analysis, sections=["actions"], actions=acts)
+    data = write_brief(analysis, sections=["actions"], actions=acts, today=date(2026, 11, 15))
     ws = load(data)["Actions"]
     cached = load(data, data_only=True)["Actions"]
     rows = table(ws, "Actions")
@@ -290,13 +297,15 @@ def test_actions_checklist_from_workspace(analysis):
     assert rows[3]["Why resolved"] == "resolved by data of 2026-11-15: no longer an anomaly"
     over = [cached.cell(r["Overdue@cell"].row, r["Overdue@cell"].column).value for r in rows]
     assert over[0] == "overdue" and all(v in ("", None) for v in over[1:])
-    assert rows[0]["Overdue@cell"].value.startswith("=IF(AND(E6<>\"\",E6<$C$3,")
+    assert rows[0]["Overdue@cell"].value.startswith("=IF(AND(F6<>\"\",F6<$C$3,")
     dv = ws.data_validations.dataValidation
     assert len(dv) == 1 and dv[0].type == "list"
-    assert dv[0].formula1 == '"open,in_progress,done,wont_fix"' and str(dv[0].sqref) == "F6:F9"
+    assert dv[0].formula1 == '"open,in_progress,done,wont_fix"' and str(dv[0].sqref) == "G6:G9"
     rules = [r for cf in ws.conditional_formatting for r in cf.rules]
-    assert any("$E6<$C$3" in r.formula[0] for r in rules)  # overdue rows highlighted vs the as-of date
-    assert cached["C3"].value == datetime(2026, 11, 15)
+    assert any("$F6<$C$3" in r.formula[0] for r in rules)  # overdue rows highlighted vs today
+    # C3 is TODAY(): overdue is judged on the day the file is opened; cached: the day written
+    assert ws["C3"].value == "=TODAY()" and cached["C3"].value == datetime(2026, 11, 15)
+    assert [r["Severity"] for r in rows] == ["High", "Low", "Medium", "High"]
 
 
 def test_actions_derived_from_findings(wb, analysis):
@@ -482,7 +491,7 @@ def test_actions_from_the_workspace_store_records(analysis):
                notes="@cap raised", opened_at=date(2026, 10, 18), resolved_at=date(2026, 10, 25),
                resolution="analyst"),
     ]
-    ws = load(write_brief(analysis, sections=["actions", "summary"], actions=acts))
+    ws = load(write_brief(analysis, sections=["actions", "summary"], actions=acts, today=fx.AS_OF), data_only=True)
     rows = table(ws["Actions"], "Actions")
     assert [(r["Key"], r["Status"], r["Notes"], r["Resolution"], r["Owner"]) for r in rows] == [
         (f0.key, "open", None, None, "Priya Raman"),
@@ -494,7 +503,7 @@ def test_actions_from_the_workspace_store_records(analysis):
     assert rows[1]["Notes@cell"].quotePrefix
     assert rows[1]["Resolved (data date)"] == datetime(2026, 10, 25)
     kpi = label_values(ws["Summary"], 6, 10)
-    assert kpi["Open actions"] == 1 and kpi["Overdue actions"] == 1
+    assert kpi["Open actions"] == 1 and kpi["Overdue actions (due before today)"] == 1
 
 
 def test_many_contracts_cap_the_charts_not_the_rows(analysis, monkeypatch):

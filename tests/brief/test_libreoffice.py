@@ -41,9 +41,9 @@ def _edited(a) -> tuple[bytes, int]:
     wb["Renewal"]["E7"].value = 0.15  # K = 400,000: 8 % -> 15 %
     wb["Renewal"]["B10"].value = 1.5  # overage multiplier 1.25 -> 1.5
     acts = wb["Actions"]
-    row = next(r for r in range(6, acts.max_row + 1) if acts[f"E{r}"].value is not None
-               and acts[f"E{r}"].value.date() < fx.AS_OF)
-    acts[f"F{row}"].value = "done"
+    row = next(r for r in range(6, acts.max_row + 1) if acts[f"F{r}"].value is not None
+               and acts[f"F{r}"].value.date() < fx.AS_OF)
+    acts[f"G{row}"].value = "done"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue(), row
@@ -57,6 +57,10 @@ def converted(tmp_path_factory, lo_profile, demo_analysis):
     edited, row = _edited(a)
     inputs = {"harness": _harness(), "fixture": write_brief(a, raw_usage=True), "demo": write_brief(demo_analysis),
               "edited": edited}
+    # the demo brief printed: LibreOffice's PDF of it (the print setup of every sheet)
+    demo_src = tmp / "demo-print.xlsx"
+    demo_src.write_bytes(inputs["demo"])
+    (pdf,) = soffice_convert_many([demo_src], "pdf", tmp / "pdf", lo_profile)
     srcs = []
     for name, data in inputs.items():
         p = tmp / f"{name}.xlsx"
@@ -66,6 +70,7 @@ def converted(tmp_path_factory, lo_profile, demo_analysis):
     result = {name: (inputs[name], openpyxl.load_workbook(out, data_only=True))
               for name, out in zip(inputs, outs, strict=True)}
     result["edited_row"] = row
+    result["pdf"] = pdf
     return result
 
 
@@ -144,7 +149,7 @@ def test_analyst_tries_another_discount(converted):
                        overage_multiplier=1.5, shortfall_penalty_pct=100.0)
     expect = cost_for_level(ri, Decimal("400000"), 15.0, 0.02)
     assert Decimal(repr(out["Renewal"]["G7"].value)).quantize(Decimal("0.01")) == expect
-    assert out["Actions"][f"G{converted['edited_row']}"].value in ("", None)
+    assert out["Actions"][f"H{converted['edited_row']}"].value in ("", None)
 
 
 def test_missing_libreoffice_fails_in_ci_and_skips_elsewhere(monkeypatch):
@@ -157,3 +162,21 @@ def test_missing_libreoffice_fails_in_ci_and_skips_elsewhere(monkeypatch):
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception):
         conftest.need_soffice()
+
+
+def test_demo_brief_prints_in_at_most_20_pages(converted):
+    """Page setup per sheet (fit to width, header rows repeated) and the daily Data sheet hidden
+    (a hidden sheet does not print): the demo brief is a report, not 48 pages of rows."""
+    import shutil
+    import subprocess
+
+    exe = shutil.which("pdfinfo")
+    if exe is None:
+        need_soffice()  # the same rule: required in CI (poppler-utils), skipped elsewhere
+        pytest.skip("pdfinfo (poppler-utils) is not installed")
+    info = subprocess.run([exe, str(converted["pdf"])], capture_output=True, text=True, check=True).stdout
+    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+    assert 1 <= pages <= 20, pages
+    wb = converted["demo"][1]
+    assert wb["Data"].sheet_state == "hidden"
+    assert all(ws.sheet_state == "visible" for ws in wb.worksheets if ws.title != "Data")
