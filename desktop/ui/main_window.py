@@ -576,7 +576,10 @@ class MainWindow(QMainWindow):
             return
         actions = self.session.actions()
         stale = self.session.stale_note()
-        self.brief_runner.start(lambda p: (write_brief(a, out, actions=actions, progress=p, stale=stale), out)[1],
+        # the Sources block: each import batch's content hash (SHA-256), read here on the GUI thread
+        hashes = {b.file_name: b.content_hash for b in self.session.workspace.batches()}
+        self.brief_runner.start(lambda p: (write_brief(a, out, actions=actions, progress=p, stale=stale,
+                                                       file_hashes=hashes), out)[1],
                                 label=f"Writing {out.name}" + (" (marked out of date)" if stale else ""))
 
     def _brief_done(self, out) -> None:

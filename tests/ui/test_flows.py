@@ -163,8 +163,15 @@ def test_export_brief_in_the_background(qtbot, shared_window, tmp_path):
     with qtbot.waitSignal(shared_window.brief_runner.finished, timeout=60000):
         shared_window.export_brief(out)
     assert shared_window.last_brief == out and out.exists()
-    wb = openpyxl.load_workbook(out, read_only=True)
+    wb = openpyxl.load_workbook(out)
     assert "Summary" in wb.sheetnames
+    # the Sources block names each imported file with the hash its import batch recorded
+    ws = wb["Summary"]
+    (t,) = [t for t in ws.tables.values() if t.displayName == "SummarySources"]
+    first, last = (int("".join(ch for ch in part if ch.isdigit())) for part in t.ref.split(":"))
+    got = {ws.cell(r, 1).value: ws.cell(r, 6).value for r in range(first + 1, last + 1)}
+    want = {b.file_name: b.content_hash for b in shared_window.session.workspace.batches()}
+    assert got == want and all(len(h) == 64 for h in got.values())
     wb.close()
 
 
