@@ -129,7 +129,7 @@ def sentences(analysis: Analysis, actions: list[Action], today: date | None = No
         s = f"Actions: {len(open_rows)} open"
         if overdue:
             s += f", {len(overdue)} overdue"
-        nxt = [a for a in open_rows if a.due is not None and a.due >= analysis.as_of]
+        nxt = [a for a in open_rows if a.due is not None and a.due >= (today or analysis.as_of)]
         if nxt:
             n = min(nxt, key=lambda a: a.due)
             s += f"; next due {n.due:%Y-%m-%d}: {n.title}" + (f" ({n.owner})" if n.owner else "")

@@ -556,3 +556,11 @@ def test_narrative_of_an_ended_term_is_past_tense(analysis):
     text = sentences(a, normalize(None, a))
     assert ("ANT-2026 (Anthropic) ended its term on 2027-02-28 with 390k of 690k USD consumed: "
             "shortfall 300,000.00, penalty 231,000.00 owed.") in text
+
+
+def test_narrative_judges_overdue_and_next_due_against_the_day_written(analysis):
+    from desktop.brief.narrative import sentences as said
+
+    acts = normalize(None, analysis)  # due 2026-11-10, 11-16 and 11-22 (T = 2026-11-15)
+    assert said(analysis, acts, date(2026, 11, 20))[-1].startswith("Actions: 3 open, 2 overdue; next due 2026-11-22")
+    assert said(analysis, acts, date(2026, 12, 7))[-1] == "Actions: 3 open, 3 overdue."
