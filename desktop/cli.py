@@ -104,11 +104,10 @@ class Fatal(Exception):
 
 
 def _file_inputs(args: argparse.Namespace):
-    import hashlib
-
     from desktop.domain.inputs import Inputs
     from desktop.domain.validation import import_refusal
     from desktop.ingest import read_file
+    from desktop.ingest.core import check_input_size, file_digest
     from desktop.resources import demo_files
 
     files: list[tuple[str, Path]] = []
@@ -126,7 +125,8 @@ def _file_inputs(args: argparse.Namespace):
         if path.is_file():
             # the same content twice for one table would count every row twice; one export read
             # as two tables (FOCUS as usage and as invoice lines) is a normal reconciliation
-            digest = (kind, hashlib.sha256(path.read_bytes()).hexdigest())
+            check_input_size(path)  # every size check before any read
+            digest = (kind, file_digest(path))
             if digest in hashes:
                 raise Fatal(f"{path}: the same content as {hashes[digest]} (both given as {kind}); giving a "
                             "file twice would count every row twice")

@@ -79,6 +79,7 @@ class Source:
     default_currency: str | None = None
     max_cell_chars: int = 4096
     money_scale: dict[str, int] = field(default_factory=dict)  # e.g. cents -> 2
+    sealed: set[int] = field(default_factory=set)  # positions in ``reject`` that need no other issue
 
 
 @dataclass
@@ -197,16 +198,24 @@ class _Issues:
     the value as written), and the mask of rows that have at least one. Rows excluded as totals
     (``keep`` False) collect no issues."""
 
-    def __init__(self, rows: np.ndarray, keep: np.ndarray, reject: dict[int, list[ImportIssue]]):
+    def __init__(self, rows: np.ndarray, keep: np.ndarray, reject: dict[int, list[ImportIssue]],
+                 sealed: set[int] | None = None):
         self.rows = rows
         self.keep = keep
         self.bad = np.zeros(len(rows), dtype=bool)
         self.by_row: dict[int, list[ImportIssue]] = {k: list(v) for k, v in reject.items()}
         for k in self.by_row:
             self.bad[k] = True
+        # rows whose one issue says it all (an over-long line), and cells cut for their length:
+        # no further issue on them
+        self.quiet = np.zeros(len(rows), dtype=bool)
+        self.quiet[list(sealed or ())] = True
+        self.cut: dict[str, np.ndarray] = {}
 
     def add(self, mask: np.ndarray, column: str, message: str, raw: pd.Series | None) -> None:
-        mask = mask & self.keep
+        mask = mask & self.keep & ~self.quiet
+        if column in self.cut:
+            mask = mask & ~self.cut[column]
         if not mask.any():
             return
         idx = np.flatnonzero(mask)
@@ -237,8 +246,9 @@ def build(src: Source) -> Built:
     warnings = list(src.warnings)
     totals = totals_rows(src, spec, cols)
     keep = ~totals
+    issues = _Issues(rows, keep, src.reject, src.sealed)
+    overlong_cells(src, spec, cols, issues)
     decimal, order = file_conventions(src, spec, cols, keep, rows, warnings)
-    issues = _Issues(rows, keep, src.reject)
     factor_cache: dict[str, np.ndarray] = {}  # source column -> factorize codes (all rows)
     out, cell_currency = parse_values(src, spec, cols, decimal, order, issues, factor_cache)
     reject_rows(src, spec, cols, out, order, cell_currency, issues)
@@ -247,6 +257,41 @@ def build(src: Source) -> Built:
     sel = np.flatnonzero(good)
     frame = conform_columns(out, sel, rows, spec)
     return report(frame, rows, totals, issues, dup_rows, warnings)
+
+
+def overlong_cells(src: Source, spec: tables.TableSpec, cols: dict[str, Any], issues: _Issues) -> None:
+    """A cell longer than ``src.max_cell_chars`` rejects its row, whatever its column's kind, and
+    is blanked before any parsing (a 50 MB amount string once took 40 s of CPU to fail as an
+    amount). Text columns are measured again, per distinct value, where they are parsed."""
+    for c in spec.columns:
+        v = cols.get(c.name)
+        if c.kind == "str" or not isinstance(v, pd.Series) or not len(v):
+            continue
+        if parse._is_arrow_string(v):
+            import pyarrow.compute as pc
+
+            lens = pc.utf8_length(pa_chunks(v)).fill_null(0).to_numpy()
+        elif v.dtype == object:
+            lens = np.fromiter((len(x) if isinstance(x, str) else 0 for x in v.to_numpy()),
+                               dtype=np.int64, count=len(v))
+        else:
+            continue
+        over = lens > src.max_cell_chars
+        if not over.any():
+            continue
+        label = src.names.get(c.name, c.name)
+        issues.add(over, label, f"value is longer than {src.max_cell_chars:,} characters", v)
+        issues.cut[label] = over
+        vals = v.to_numpy(dtype=object, copy=True)
+        vals[over] = None
+        cols[c.name] = pd.Series(vals, index=v.index, name=v.name, dtype=object)
+
+
+def pa_chunks(v: pd.Series):
+    """The Arrow chunked array behind an Arrow-backed string Series."""
+    import pyarrow as pa
+
+    return pa.chunked_array(pa.array(v.array))
 
 
 def totals_rows(src: Source, spec: tables.TableSpec, cols: dict[str, Any]) -> np.ndarray:

@@ -17,7 +17,7 @@ from desktop.domain.inputs import Inputs
 from desktop.domain.progress import Cancelled, Progress
 from desktop.domain.results import ImportIssue, ImportReport
 from desktop.domain.settings import Settings
-from desktop.ingest import build, fast, mapping, parse, reader, safety, sniff
+from desktop.ingest import build, fast, isolate, mapping, parse, reader, safety, sniff
 from desktop.ingest.errors import UnreadableFile
 from desktop.ingest.formats import registry
 from desktop.ingest.formats.base import Context, Match
@@ -89,11 +89,14 @@ def _read_file(path, kind: str | None, *, settings: Settings | None,
                 ticker(0.02, "checking workbook")
                 ticker.check()
 
-            facts = safety.check_xlsx(path, limits, tick=scanning)
-            ticker(0.05, "checking workbook")
+            def scan():
+                facts = safety.check_xlsx(path, limits, tick=scanning)
+                ticker(0.05, "checking workbook")
+                return facts
+
             try:
-                table = reader.read_xlsx(path, facts, known_names(), ticker,
-                                         sheet=prof.sheet if prof else None)
+                table, _ = isolate.read_xlsx_isolated(path, scan, known_names(), ticker,
+                                                      sheet=prof.sheet if prof else None, limits=limits)
             except Cancelled:
                 raise
             except UnreadableFile:
@@ -121,6 +124,30 @@ def _read_file(path, kind: str | None, *, settings: Settings | None,
     if table.container == "xlsx" and table.sheet:
         _percent_cells(path, table, match, ticker)
     return _finish(table, match, ctx, ticker, name)
+
+
+def check_input_size(path, limits: safety.Limits | None = None) -> int:
+    """The size check ``read_file`` makes, alone and first: the file's kind from its first 64 KiB
+    (xlsx / JSON / text have their own limits); raises UnsafeFile before anything else reads it.
+    Returns the size."""
+    path = Path(path)
+    limits = limits or safety.DEFAULT_LIMITS
+    safety.check_size(path, limits)
+    with open(path, "rb") as f:
+        head = f.read(sniff.SAMPLE_BYTES)
+    what = sniff.container(head, path.suffix)
+    return safety.check_size(path, limits, kind=what if what in ("xlsx", "json") else "text")
+
+
+def file_digest(path, chunk: int = 1 << 20) -> str:
+    """sha256 of a file read in 1 MiB chunks (after ``check_input_size``: never the whole file at once)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
 
 
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")  # the stream of a password-protected workbook
@@ -226,10 +253,10 @@ def source_header(path, *, limits: safety.Limits | None = None, sheet: str | Non
         return SourceHeader([], 0, "json")
     if what == "xlsx":
         safety.check_defusedxml()
-        facts = safety.check_xlsx(path, limits)
         try:
-            t = reader.read_xlsx(path, facts, known_names(), reader.Ticker(None), sheet=sheet,
-                                 row_limit=HEADER_PEEK_ROWS)
+            t, _ = isolate.read_xlsx_isolated(path, lambda: safety.check_xlsx(path, limits), known_names(),
+                                              reader.Ticker(None), sheet=sheet, row_limit=HEADER_PEEK_ROWS,
+                                              limits=limits)
         except UnreadableFile:
             raise
         except Exception as exc:  # calamine errors: damaged parts, bad XML, no such sheet
@@ -322,6 +349,15 @@ def _build(table: reader.RawTable, match: Match, ctx: Context, ticker: reader.Ti
             src.warnings.append(
                 f"{len(where)} columns are named {n!r} ({', '.join(where)}); the first ({where[0]}) "
                 f"was read as {match.mapping[n]}, the other(s) ignored: rename them to choose")
+    if table.meta.get("overlong"):
+        pos = {int(r): i for i, r in enumerate(src.rows)}
+        for ln, nbytes in table.meta["overlong"].items():
+            i = pos.get(int(ln))
+            if i is not None:
+                src.reject.setdefault(i, []).append(ImportIssue(
+                    int(ln), None, f"the line is {nbytes:,} bytes long; the limit for one line is "
+                    f"{safety.DEFAULT_LIMITS.max_line_bytes // 2**20:,} MiB (the row is left out)", None))
+                src.sealed.add(i)
     if table.ragged:
         pos = {int(r): i for i, r in enumerate(src.rows)}
         for ln in table.ragged:
@@ -413,6 +449,49 @@ def _arrow_lane(path, info, delim, name, ticker) -> reader.RawTable:
         raise _Irregular(str(exc)) from exc
 
 
+OVERLONG = reader.OVERLONG
+
+
+def _read_bounded(path: Path, info: sniff.TextInfo, max_line: int, ticker: reader.Ticker
+                  ) -> tuple[bytes, dict[int, int]]:
+    """The file's bytes, read in 8 MiB chunks, with every physical line longer than ``max_line``
+    bytes replaced by a marker (the row is then rejected with its line number and length):
+    a 200 MB line is never held, decoded or split. Returns (bytes, {line: length}). UTF-16
+    text is read whole (its line breaks are two bytes; the size limit bounds it)."""
+    if info.encoding.startswith("utf-16"):
+        return path.read_bytes(), {}
+    out = bytearray()
+    overlong: dict[int, int] = {}
+    line = 1
+    cur = 0  # bytes of the current line so far
+    skipping = False
+    with open(path, "rb") as f:
+        while chunk := f.read(8 << 20):
+            ticker.check()
+            pos = 0
+            while pos < len(chunk):
+                nl = chunk.find(b"\n", pos)
+                end = len(chunk) if nl < 0 else nl + 1
+                piece = end - pos
+                if not skipping and cur + piece > max_line + 1:
+                    skipping = True
+                    out += OVERLONG.encode() + b"\n"  # the marker line stands for the whole line
+                    del out[len(out) - len(OVERLONG) - 1 - cur: len(out) - len(OVERLONG) - 1]
+                if not skipping:
+                    out += chunk[pos:end]
+                cur += piece
+                if nl >= 0:
+                    if skipping:
+                        overlong[line] = cur
+                    line += 1
+                    cur = 0
+                    skipping = False
+                pos = end
+    if skipping:
+        overlong[line] = cur
+    return bytes(out), overlong
+
+
 def _read_text(path: Path, head: bytes, ticker: reader.Ticker, limits: safety.Limits) -> reader.RawTable:
     name = path.name
     info = sniff.detect_encoding(head)
@@ -428,7 +507,7 @@ def _read_text(path: Path, head: bytes, ticker: reader.Ticker, limits: safety.Li
             return _arrow_lane(path, info, delim, name, ticker)
         except _Irregular:
             pass  # irregular: the careful reader below
-    data = path.read_bytes()
+    data, overlong = _read_bounded(path, info, limits.max_line_bytes, ticker)
     ticker.check()
     if info.encoding == "utf-8":
         try:
@@ -454,6 +533,8 @@ def _read_text(path: Path, head: bytes, ticker: reader.Ticker, limits: safety.Li
     if not names:
         raise UnreadableFile("the file has no rows", file=name)
     t = reader.table_from_rows(name, names, rows, lines, "csv", header_line)
+    if overlong:
+        t.meta["overlong"] = {ln: n for ln, n in overlong.items() if ln > header_line}
     t.meta["repeated"] = {n: [f"column {j + 1}" for j in js] for n, js in repeated.items()}
     t.encoding = info.label
     t.delimiter = delim
@@ -462,7 +543,7 @@ def _read_text(path: Path, head: bytes, ticker: reader.Ticker, limits: safety.Li
 
 def _read_json(path: Path, kind: str | None, ticker: reader.Ticker | None = None) -> tuple[reader.RawTable, Match]:
     """An API page (or a list of them) as a RawTable. Parsing and flattening run in a worker
-    thread (``with_heartbeat``): a 64 MiB page takes a second or two, and progress and cancel
+    thread (``with_heartbeat``): a 16 MiB page takes about a second, and progress and cancel
     keep working meanwhile."""
     name = path.name
 

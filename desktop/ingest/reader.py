@@ -24,7 +24,12 @@ import pandas as pd
 
 from desktop.domain.progress import Progress
 from desktop.ingest import parse, sniff
-from desktop.ingest.safety import XlsxFacts
+from desktop.ingest.safety import DEFAULT_LIMITS, XlsxFacts
+
+OVERLONG = "\x00commitdesk-overlong-line\x00"  # stands in for a line too long to hold (core._read_bounded)
+# a field may be as long as a line may be (longer lines are cut out before the csv module reads;
+# over-long cells reject their row in the builder, not the file)
+csv.field_size_limit(max(csv.field_size_limit(), DEFAULT_LIMITS.max_line_bytes))
 
 
 @dataclass
@@ -119,7 +124,7 @@ def table_from_rows(file: str, names: list[str], rows: list[list], lines: list[i
                 ragged.append(ln)
             r = r[:width]
         elif len(r) < width:
-            if container == "csv":
+            if container == "csv" and not (len(r) == 1 and r[0] == OVERLONG):
                 short.append(ln)
             r = list(r) + [""] * (width - len(r))
         fixed.append(r)

@@ -21,6 +21,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from desktop.ingest.errors import UnreadableFile
 
 
@@ -52,7 +54,15 @@ class Limits:
     max_cols: int = 1_024
     max_cells: int = 12_000_000  # rows x cols of the sheet's used rectangle
     max_cell_chars: int = 4_096
-    max_json_bytes: int = 64 * 1024 * 1024  # parsed whole: ~10x the file in memory
+    # one physical line of a text file: longer lines are rejected as rows, never held whole
+    max_line_bytes: int = 8 * 1024 * 1024
+    # a JSON page is parsed whole: ~10x the file in memory and ~70 ms a MiB, so 16 MiB stays
+    # under 300 MB and 2 s (an API page is a few MB; a bigger export is split into pages)
+    max_json_bytes: int = 16 * 1024 * 1024
+    # the child process that parses a workbook (desktop/ingest/isolate.py): address space it may
+    # add to what it has mapped at its start, and CPU seconds
+    xlsx_child_memory_bytes: int = 6 * 1024**3
+    xlsx_child_cpu_seconds: int = 300
 
 
 DEFAULT_LIMITS = Limits()
@@ -95,15 +105,15 @@ def check_size(path: Path, limits: Limits = DEFAULT_LIMITS, *, kind: str = "text
         raise UnsafeFile(f"cannot open the file: {exc.strerror or exc}", file=path.name) from exc
     limit = {"xlsx": limits.max_xlsx_bytes, "json": limits.max_json_bytes}.get(kind, limits.max_file_bytes)
     if size > limit:
+        split = " (save the API's pages as separate files)" if kind == "json" else ""
         raise UnsafeFile(
             f"the file is {size / 2**20:,.0f} MiB; the limit for this kind of file is "
-            f"{limit / 2**20:,.0f} MiB", file=path.name)
+            f"{limit / 2**20:,.0f} MiB{split}", file=path.name)
     if size == 0:
         raise UnsafeFile("the file is empty", file=path.name)
     return size
 
 
-_CELL_RE = re.compile(rb"<(?:\w+:)?c[\s>/]")
 _DOCTYPE_RE = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
@@ -165,8 +175,9 @@ def _check_zip(zf: zipfile.ZipFile, name: str, limits: Limits, tick=None) -> Xls
         raise UnsafeFile("not an xlsx workbook (no xl/workbook.xml; is it a different zip file?)",
                          file=name)
     facts = XlsxFacts()
+    sheets = sheet_parts(zf, names, name)
     for i in infos:
-        if i.filename.endswith((".xml", ".rels", ".vml")):
+        if i.filename.endswith((".xml", ".rels", ".vml")) or i.filename in sheets:
             head = _read_head(zf, i, name, 65536)
             if _DOCTYPE_RE.search(head):
                 raise UnsafeFile(f"part {i.filename} declares XML entities (DOCTYPE); "
@@ -174,9 +185,63 @@ def _check_zip(zf: zipfile.ZipFile, name: str, limits: Limits, tick=None) -> Xls
     wb = _read_head(zf, zf.getinfo("xl/workbook.xml"), name, 1 << 20)
     facts.date1904 = re.search(rb'date1904="(1|true)"', wb) is not None
     for i in infos:
-        if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml"):
+        if i.filename in sheets:
             facts.sheets.append(_sheet_extent(zf, i, name, limits, tick))
     return facts
+
+
+_REL_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Relationship(?=[\s/>])((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+
+
+def _attr(attrs: bytes, key: bytes) -> str | None:
+    m = re.search(rb"(?:^|\s)" + key + rb"\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", attrs)
+    if m is None:
+        return None
+    import html
+
+    return html.unescape((m.group(1) if m.group(1) is not None else m.group(2)).decode("utf-8", "replace"))
+
+
+def _targets(zf: zipfile.ZipFile, rels: str, base: str, names: set[str], name: str,
+             want) -> list[str]:
+    """Parts a relationships part names (with ``want(type)``), resolved every way a reader might
+    (relative to ``base``, from the root, percent-decoded), those that exist in the zip."""
+    import posixpath
+    from urllib.parse import unquote
+
+    if rels not in names:
+        return []
+    body = _read_head(zf, zf.getinfo(rels), name, 8 << 20)
+    out: list[str] = []
+    for m in _REL_RE.finditer(body):
+        typ, target = _attr(m.group(1), b"Type") or "", _attr(m.group(1), b"Target")
+        if not target or not want(typ):
+            continue
+        for t in {target, unquote(target)}:
+            for cand in (t.lstrip("/"), posixpath.normpath(posixpath.join(base, t)).lstrip("/"),
+                         posixpath.join(base, t)):
+                if cand in names and cand not in out:
+                    out.append(cand)
+    return out
+
+
+def sheet_parts(zf: zipfile.ZipFile, names: set[str], name: str) -> list[str]:
+    """Every part a reader may take for a sheet: what the workbook's relationships name as a
+    worksheet (or chart/dialog/macro sheet), wherever it lives in the zip (xl/data/sheet1.xml is
+    as good as xl/worksheets/sheet1.xml to calamine), the workbook the package's root
+    relationships name, and every xl/worksheets/*.xml."""
+    books = ["xl/workbook.xml"] + _targets(zf, "_rels/.rels", "", names, name,
+                                           lambda t: t.endswith("/officeDocument"))
+    parts: list[str] = []
+    for book in dict.fromkeys(books):
+        folder, _, leaf = book.rpartition("/")
+        rels = f"{folder}/_rels/{leaf}.rels" if folder else f"_rels/{leaf}.rels"
+        for t in _targets(zf, rels, folder, names, name, lambda t: t.lower().endswith("sheet")):
+            if t not in parts:
+                parts.append(t)
+    parts += sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")
+                    and n not in parts)
+    return parts
 
 
 def _read_head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, n: int) -> bytes:
@@ -188,94 +253,39 @@ def _read_head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, n: int) ->
                          file=name) from exc
 
 
-_REF_RES = {n: (re.compile(rb' r="[A-Z]{%d}[0-9]' % n), re.compile(rb' r="([A-Z]{%d})[0-9]' % n))
-            for n in (3, 2)}
-# a row's number wherever its r attribute sits (<row spans="1:3" r="9">, <x:row r="9">)
-_ROWNUM_RE = re.compile(rb'row\b[^>]*?\sr="(\d+)"')
-_LONGREF_RE = re.compile(rb' r="[A-Z]{4}')
-_MULTI_RE = re.compile(rb' r="[A-Z]{2}')
-_LETTERS = [chr(c).encode() for c in range(ord("Z"), ord("A") - 1, -1)]
-
-
-def _max_col(body: bytes, exact: bool, start: int = 0, end: int | None = None) -> int:
-    """Widest column referenced in ``body[start:end]`` (scanned in place): longest references
-    first. Single-letter columns are bounded by Z (26) unless ``exact`` (small parts, or when
-    the bound would matter)."""
-    end = len(body) if end is None else end
-    if not _MULTI_RE.search(body, start, end):
-        return _single(body, exact, start, end)
-    if _LONGREF_RE.search(body, start, end):
-        return 16_385
-    for probe, grab in _REF_RES.values():
-        if probe.search(body, start, end):
-            return col_index(max(grab.findall(body, start, end)))
-    return _single(body, exact, start, end)
-
-
-def _single(body: bytes, exact: bool, start: int = 0, end: int | None = None) -> int:
-    end = len(body) if end is None else end
-    if not exact:
-        return 26 if body.find(b' r="', start, end) >= 0 else 0
-    for letter in _LETTERS:
-        if body.find(b' r="' + letter, start, end) >= 0:
-            return col_index(letter)
-    return 0
-
-
 def _sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Limits,
                   tick=None) -> SheetExtent:
-    """Stream the sheet XML and measure the cells actually present (row numbers from <row r>,
-    the widest column from the cell references, longest letters first).
+    """Stream the sheet XML and measure the rectangle calamine would allocate (``_Extent``).
 
-    Each chunk is scanned in place (regex pos/endpos: no copies of the 4 MB chunks); only the
-    seam, from the last tag start of the previous chunk to the first tag end of this one, is
-    joined, so a tag cut between chunks is seen whole exactly once."""
-    state = [0, 0, 0]  # max row, max col, rows seen (rows without r="")
-    exact_size = info.file_size <= (1 << 20)
-
-    def measure(buf: bytes, start: int, end: int) -> None:
-        if end <= start:
-            return
-        nums = _ROWNUM_RE.findall(buf, start, end)
-        if nums:
-            state[0] = max(state[0], max(map(int, nums)))
-        else:
-            state[2] += buf.count(b"<row", start, end) + buf.count(b":row", start, end)
-        exact = exact_size or max(state[0], state[2]) * 26 > limits.max_cells
-        state[1] = max(state[1], _max_col(buf, exact, start, end))
-        state[0] = max(state[0], state[2])
-        if not state[1] and _CELL_RE.search(buf, start, end):
-            # cells without r="" references: count them per row conservatively
-            state[1] = max((seg.count(b"<c") for seg in buf[start:end].split(b"</row>")), default=0)
-
-    tail = b""
+    Each chunk is joined to the unfinished tag the previous one ended with (everything from its
+    last '<': '<' cannot appear inside a tag or in text), so every tag is seen whole once."""
+    ext = _Extent(info.filename, name)
+    carry = b""
     try:
         for chunk in _inflated(zf, info):
-            # the seam: the previous chunk's unfinished tag + this chunk up to its first '>'
-            first = chunk.find(b">") + 1 if tail else 0
-            if tail and (first <= 0 or first > 4096):
-                chunk, first = tail + chunk, 0  # no tag end near the start: join whole (rare)
-            elif tail:
-                seam = tail + chunk[:first]
-                measure(seam, 0, len(seam))
-            # keep a tail so a tag cut at the end is seen whole with the next chunk
-            cut = chunk.rfind(b"<")
-            if cut < first or len(chunk) - cut > 4096:
-                cut = len(chunk)
-            measure(chunk, first, cut)
-            tail = chunk[cut:]
-            _check_extent(state[0], state[1], info.filename, name, limits)
+            buf = carry + chunk if carry else chunk
+            lt = buf.rfind(b"<")
+            if lt < 0 or buf.find(b">", lt) >= 0:
+                # no tag, or the last tag is complete: only text can follow it
+                cut = len(buf) if lt < 0 or len(buf) - lt > MAX_TAG_BYTES else lt
+            else:
+                cut = lt
+                if len(buf) - lt > MAX_TAG_BYTES:
+                    raise ext.damaged("a tag longer than 1 MiB")
+            ext.feed(buf[:cut] if cut < len(buf) else buf)
+            carry = buf[cut:]
+            _check_extent(ext.rows, ext.cols, info.filename, name, limits)
             if tick is not None:
                 tick()
-        if tail:
-            measure(tail, 0, len(tail))
-            _check_extent(state[0], state[1], info.filename, name, limits)
+        if carry:
+            ext.feed(carry)
+            _check_extent(ext.rows, ext.cols, info.filename, name, limits)
     except UnsafeFile:
         raise
     except ZIP_ERRORS as exc:
         raise UnsafeFile(f"sheet {info.filename} cannot be read (damaged or truncated zip: {exc})",
                          file=name) from exc
-    return SheetExtent(info.filename, state[0], state[1])
+    return SheetExtent(info.filename, ext.rows, ext.cols)
 
 
 def _inflated(zf: zipfile.ZipFile, info: zipfile.ZipInfo, size: int = 4 << 20):
@@ -334,6 +344,9 @@ def _inflated(zf: zipfile.ZipFile, info: zipfile.ZipInfo, size: int = 4 << 20):
 def _check_extent(rows: int, cols: int, part: str, name: str, limits: Limits) -> None:
     where = f"{col_letters(cols)}{rows}" if rows and cols else ""
     sheet = part.rsplit("/", 1)[-1].removesuffix(".xml")
+    if rows >= 10**9:
+        raise UnsafeFile(f"{sheet} has a cell in row 1,000,000,000 or beyond; the limit is "
+                         f"{limits.max_rows:,} rows (damaged or hostile)", file=name)
     if cols > limits.max_cols:
         raise UnsafeFile(
             f"{sheet} has a cell in column {col_letters(cols)} ({cols:,} columns{', at ' + where if where else ''}); "
@@ -345,3 +358,154 @@ def _check_extent(rows: int, cols: int, part: str, name: str, limits: Limits) ->
         raise UnsafeFile(
             f"{sheet} spans {rows:,} rows x {cols:,} columns (up to {where}); the limit is "
             f"{limits.max_cells:,} cells. Delete stray cells far from the table", file=name)
+
+
+# ---- the sheet extent scan ------------------------------------------------------------------
+# calamine allocates the rectangle spanned by every cell it finds: the row and column of each
+# cell come from the cell's own reference (r="XFD1048576"), else from the previous cell/row + 1.
+# The scan measures exactly that, reading any legal spelling of the attributes:
+# * fast path (what every spreadsheet writer emits): every <c ...> and <row ...> start tag has r as
+#   its first attribute written ` r="..."`. Then every reference in the chunk is one ` r="`
+#   value: they are read all at once with numpy (letters -> column, digits -> row, each
+#   range-checked). A ` r="` value elsewhere (text) only makes the measure larger, never smaller.
+# * careful path (anything else: single quotes, whitespace or a newline around r or =, r not
+#   first, prefixed tags, cells or rows without r): a tokenizer over the start tags (quote-aware:
+#   '>' may sit inside an attribute value) that follows calamine's rules for cells without r.
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLS = 16_384
+MAX_TAG_BYTES = 1 << 20
+
+_TAG_RE = re.compile(rb"<(/?)(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+_R_ATTR_RE = re.compile(rb"(?:^|\s)r\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_REF_RE = re.compile(rb"([A-Z]*)([0-9]+)")
+
+
+_PREFIX_HINT_RE = re.compile(rb":(?:c|row)[\s/>]")
+_PREFIXED_RE = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row)[\s/>]")
+
+
+def _bounded_int(digits: bytes) -> int:
+    """A row number; anything past 9 digits is read as 10**9 (over every limit, and no huge int)."""
+    digits = digits.lstrip(b"0") or b"0"
+    return int(digits) if len(digits) <= 9 else 10**9
+
+
+class _Extent:
+    """Running extent of one sheet part: max row, max column, and the careful path's position."""
+
+    def __init__(self, part: str, name: str):
+        self.part, self.name = part, name
+        self.rows = 0
+        self.cols = 0
+        self.row = 0  # careful path: current row (calamine's counter for rows without r)
+        self.col = 0  # careful path: last column in the current row
+
+    def damaged(self, what: str) -> UnsafeFile:
+        return UnsafeFile(f"this workbook is damaged or hostile: {self.part} has {what}", file=self.name)
+
+    def feed(self, buf: bytes) -> None:
+        if not buf:
+            return
+        if not self._fast(buf, np.frombuffer(buf, dtype=np.uint8)):
+            self._careful(buf)
+
+    def _fast(self, buf: bytes, arr) -> bool:
+        """The fast path, when every <c> and <row> start tag in ``buf`` is unprefixed and begins
+        ` r="`: the references are read at fixed offsets from the tags' '<' (numpy); False
+        (nothing taken) otherwise."""
+        lt = np.flatnonzero(arr == 60)
+        arr = np.concatenate([arr, np.zeros(24, dtype=np.uint8)])  # windows past the end read 0
+        first = arr[lt + 1]
+        lt = lt[(first == 99) | (first == 114)]  # <c... and <r...: the tags that matter
+        nxt = arr[lt[:, None] + np.arange(1, 9)]  # the 8 bytes after each '<'
+        c_tag = (nxt[:, 0] == 99) & _DELIM[nxt[:, 1]]
+        row_tag = (nxt[:, 0] == 114) & (nxt[:, 1] == 111) & (nxt[:, 2] == 119) & _DELIM[nxt[:, 3]]
+        if _PREFIX_HINT_RE.search(buf) is not None and _PREFIXED_RE.search(buf) is not None:
+            return False  # prefixed tags (<x:c ...>): the careful path knows them
+        c_ok = (nxt[:, 1] == 32) & (nxt[:, 2] == 114) & (nxt[:, 3] == 61) & (nxt[:, 4] == 34)
+        row_ok = (nxt[:, 3] == 32) & (nxt[:, 4] == 114) & (nxt[:, 5] == 61) & (nxt[:, 6] == 34)
+        if (c_tag & ~c_ok).any():
+            return False
+        extra_rows = 0
+        for p in lt[row_tag & ~row_ok]:  # <row spans="1:3" r="9">: r elsewhere in the tag
+            m = _TAG_RE.match(buf, int(p))
+            r = None if m is None else _R_ATTR_RE.search(m.group(3))
+            value = None if r is None else (r.group(1) if r.group(1) is not None else r.group(2))
+            if value is None or not value.isdigit():
+                return False  # a row without its number: the careful path counts it
+            extra_rows = max(extra_rows, _bounded_int(value))
+        row_tag &= row_ok
+        starts = np.concatenate([lt[c_tag] + 6, lt[row_tag] + 8])
+        if not len(starts):
+            self._take(extra_rows, 0)
+            return True
+        win = arr[starts[:, None] + np.arange(12)]
+        upper = (win >= 65) & (win <= 90)
+        digit = (win >= 48) & (win <= 57)
+        letters = np.argmin(upper, axis=1)  # first non-letter (a row of 12 letters: 0, invalid)
+        after = np.where(np.arange(12) >= letters[:, None], digit, True)
+        ndig = np.argmin(after, axis=1) - letters
+        end = letters + ndig
+        closing = win[np.arange(len(starts)), np.minimum(end, 11)]
+        valid = (letters <= 3) & (ndig >= 1) & (ndig <= 7) & (closing == 34) & (end < 12)
+        ncell = int(np.count_nonzero(c_tag))
+        valid[:ncell] &= letters[:ncell] >= 1  # a cell reference has its letters
+        valid[ncell:] &= letters[ncell:] == 0  # a row number has none
+        if not valid.all():
+            return False  # the careful path names what is wrong
+        dig = win.astype(np.int64) - 48
+        num = np.zeros(len(starts), dtype=np.int64)
+        for j in range(10):
+            num = np.where((j >= letters) & (j < end), num * 10 + dig[:, j], num)
+        lv = win[:, :3].astype(np.int64) - 64
+        col = np.where(letters == 1, lv[:, 0], 0)
+        col = np.where(letters == 2, lv[:, 0] * 26 + lv[:, 1], col)
+        col = np.where(letters == 3, (lv[:, 0] * 26 + lv[:, 1]) * 26 + lv[:, 2], col)
+        self._take(max(int(num.max()), extra_rows), int(col.max()))
+        if ncell < len(starts) or extra_rows:
+            self.row = max(int(num[ncell:].max(initial=0)), extra_rows)  # where the careful path goes on
+        self.col = int(col.max())
+        return True
+
+    def _take(self, row: int, col: int, what=None) -> None:
+        self.rows = max(self.rows, row)
+        self.cols = max(self.cols, col)
+
+    def _careful(self, buf: bytes) -> None:
+        for m in _TAG_RE.finditer(buf):
+            closing, tag, attrs = m.groups()
+            if closing:
+                if tag == b"row":
+                    self.col = 0
+                continue
+            r = _R_ATTR_RE.search(attrs)
+            value = None if r is None else (r.group(1) if r.group(1) is not None else r.group(2))
+            if tag == b"row":
+                if value is None:
+                    self.row += 1
+                else:
+                    if not value.isdigit():
+                        raise self.damaged(f"a row number {value[:20].decode('latin-1')!r} that is not "
+                                           "a row number")
+                    self.row = _bounded_int(value)
+                self.col = 0
+                self._take(self.row, 0)
+                continue
+            if value is None:
+                self.col += 1
+                self._take(max(self.row, 1), self.col)
+                continue
+            ref = _REF_RE.fullmatch(value)
+            if ref is None or not ref.group(1):
+                raise self.damaged(f"a cell reference {value[:20].decode('latin-1')!r} that is not a cell "
+                                   "reference (column letters and a row number, e.g. B7)")
+            col = col_index(ref.group(1)) if len(ref.group(1)) <= 4 else 10 * EXCEL_MAX_COLS
+            row = _bounded_int(ref.group(2))
+            self.col = col
+            self._take(row, col)
+            self.row = max(self.row, 0)
+
+
+_DELIM = np.zeros(256, dtype=bool)
+for _b in b" \t\r\n/>":
+    _DELIM[_b] = True

@@ -1,0 +1,157 @@
+"""Untrusted workbooks are parsed in a child process (docs/formats.md "Safety").
+
+python-calamine is native code: a crafted workbook that slips past the safety scan can make it
+allocate hundreds of GB and abort the whole process (SIGABRT, no Python exception), taking the
+app and its unsaved state with it. ``read_xlsx_isolated`` runs ``reader.read_xlsx`` in a child
+started from a forkserver (a clean process, preloaded with the reader, never a fork of the
+GUI's threads), with an address-space limit (RLIMIT_AS) and a CPU-time limit (RLIMIT_CPU). The
+child hands back the RawTable pickled (its columns are numpy / Arrow buffers: pickle protocol 5
+copies them once). The child dying, or running out of its limits, becomes
+``UnsafeFile("this workbook is damaged or hostile: ...")``; the parent keeps running. Progress
+keeps coming every 0.1 s while the child works, and a cancel kills the child at once.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import pickle
+import signal
+import threading
+from pathlib import Path
+
+from desktop.ingest.errors import UnreadableFile
+from desktop.ingest.safety import DEFAULT_LIMITS, Limits, UnsafeFile, XlsxFacts
+
+_CTX_LOCK = threading.Lock()
+_CTX = None
+
+
+def _context():
+    """The forkserver context (started once per process, the reader preloaded in the server)."""
+    global _CTX
+    with _CTX_LOCK:
+        if _CTX is None:
+            method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+            ctx = mp.get_context(method)
+            if method == "forkserver":
+                ctx.set_forkserver_preload(["desktop.ingest.reader"])
+            _CTX = ctx
+        return _CTX
+
+
+def _vm_size() -> int:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _child(conn, path: str, facts: XlsxFacts, known: set[str], sheet: str | None,
+           row_limit: int | None, memory: int, cpu: int) -> None:
+    import resource
+
+    from desktop.ingest import reader
+
+    try:
+        limit = _vm_size() + memory
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+    except (ValueError, OSError):  # pragma: no cover - a platform without these limits
+        pass
+    class Relay(reader.Ticker):
+        """Every progress step goes to the parent (which spaces and shows them)."""
+
+        def __call__(self, fraction: float, text: str = "", force: bool = False) -> None:
+            conn.send_bytes(b"P" + pickle.dumps((fraction, text)))
+
+    try:
+        table = reader.read_xlsx(Path(path), facts, known, Relay(None), sheet=sheet,
+                                 row_limit=row_limit)
+        payload = pickle.dumps(("ok", table), protocol=5)
+    except UnreadableFile as exc:
+        payload = pickle.dumps(("unsafe" if isinstance(exc, UnsafeFile) else "unreadable", exc.message))
+    except MemoryError:
+        payload = pickle.dumps(("hostile", "it needs more memory than the reader is allowed"))
+    except Exception as exc:  # calamine's errors: damaged parts, bad XML
+        payload = pickle.dumps(("error", f"{type(exc).__name__}: {exc}"))
+    conn.send_bytes(b"R" + payload)
+    conn.close()
+
+
+def _death(exitcode: int | None) -> str:
+    if exitcode is None:
+        return "the reader did not finish"
+    if exitcode < 0:
+        sig = -exitcode
+        why = {signal.SIGABRT: "it asked for more memory than the reader is allowed",
+               signal.SIGKILL: "it was stopped (out of memory or time)",
+               signal.SIGSEGV: "the reader crashed on it",
+               signal.SIGXCPU: "reading it used more CPU time than the reader is allowed"}.get(sig)
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+        return f"{why or 'the reader was stopped'} (the reading process ended with {name})"
+    return f"the reading process ended unexpectedly (exit code {exitcode})"
+
+
+def read_xlsx_isolated(path: Path, scan, known: set[str], ticker, sheet: str | None = None,
+                       row_limit: int | None = None, limits: Limits = DEFAULT_LIMITS):
+    """``reader.read_xlsx`` in a child process with memory and CPU limits (see the module).
+
+    ``scan()`` is the safety scan (``safety.check_xlsx``): it runs here, in this process, while
+    the child parses, and its verdict is final: when it refuses, the child is killed and its
+    work dropped; nothing the child read is used before the scan has passed. (The scan and
+    calamine's parse each take about a second on a 100k-row sheet; on two cores they overlap.)
+    Returns (RawTable, XlsxFacts)."""
+    name = Path(path).name
+    ctx = _context()
+    recv, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, name="commitdesk-xlsx",
+                       args=(send, str(path), XlsxFacts(), known, sheet, row_limit,
+                             limits.xlsx_child_memory_bytes, limits.xlsx_child_cpu_seconds),
+                       daemon=True)
+    proc.start()
+    send.close()
+    payload = None
+    try:
+        facts = scan()
+        while True:
+            if recv.poll(0.1):
+                try:
+                    payload = recv.recv_bytes()
+                except (EOFError, OSError):
+                    payload = None
+                    break
+                if payload[:1] == b"P":
+                    fraction, text = pickle.loads(payload[1:])
+                    payload = None
+                    ticker(fraction, text)
+                    continue
+                break
+            if not proc.is_alive():
+                if recv.poll(0):
+                    continue
+                break
+            ticker(0.2, "reading the workbook", force=True)
+            ticker.check()  # a cancel: the finally below kills the child
+        proc.join(5)
+    finally:
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+        recv.close()
+    if payload is None:
+        raise UnsafeFile(f"this workbook is damaged or hostile: {_death(proc.exitcode)}", file=name)
+    status, value = pickle.loads(payload[1:])
+    if status == "ok":
+        value.date1904 = facts.date1904
+        return value, facts
+    if status == "unsafe":
+        raise UnsafeFile(value, file=name)
+    if status == "unreadable":
+        raise UnreadableFile(value, file=name)
+    if status == "hostile":
+        raise UnsafeFile(f"this workbook is damaged or hostile: {value}", file=name)
+    raise UnreadableFile(f"the workbook cannot be read: {value}", file=name)
