@@ -52,6 +52,9 @@ def _add_input_flags(p: argparse.ArgumentParser) -> None:
     src.add_argument("--demo", action="store_true", help="the bundled demo company's files")
     p.add_argument("--as-of", type=_date, help="as-of date T (default: the latest usage date)")
     p.add_argument("--strict", action="store_true", help="any rejected row is fatal (exit 2)")
+    p.add_argument("--vendor", metavar="NAME",
+                   help="vendor of the commitments in a FOCUS contract commitment file that names no "
+                   "provider and whose commitments no usage row's ContractApplied names")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -105,9 +108,9 @@ class Fatal(Exception):
 
 def _file_inputs(args: argparse.Namespace):
     from desktop.domain.inputs import Inputs
-    from desktop.domain.validation import import_refusal
     from desktop.ingest import read_file
-    from desktop.ingest.core import check_input_size, file_digest
+    from desktop.ingest.core import check_input_size, file_digest, vendors_from_usage
+    from desktop.ingest.errors import VendorNeeded
     from desktop.resources import demo_files
 
     files: list[tuple[str, Path]] = []
@@ -119,6 +122,7 @@ def _file_inputs(args: argparse.Namespace):
         raise Fatal("no input: give --workspace, --demo, or file flags such as --contracts and --usage")
     inputs = Inputs()
     hashes: dict[tuple[str, str], Path] = {}
+    later: list[tuple[str, Path, VendorNeeded]] = []
     for kind, path in files:
         if not path.exists():
             raise Fatal(f"{path}: no such file")
@@ -132,13 +136,32 @@ def _file_inputs(args: argparse.Namespace):
                             "file twice would count every row twice")
             hashes[digest] = path
             args.source_hashes = {**getattr(args, "source_hashes", {}), path.name: digest[1]}
-        result = read_file(path, kind)
-        rep = result.report
-        refused = import_refusal(rep, strict=args.strict)  # the verdict the store and the GUI give
-        if refused is not None:
-            raise Fatal(str(refused))
-        inputs = inputs.add(result.kind, result.frame, rep)
+        try:
+            result = read_file(path, kind)
+        except VendorNeeded as exc:  # read after the usage, whose ContractApplied names the vendor
+            later.append((kind, path, exc))
+            continue
+        inputs = _add_read(args, inputs, result)
+    for kind, path, exc in later:
+        found = vendors_from_usage(inputs.usage, exc.contract_ids)
+        vendor = getattr(args, "vendor", None)
+        if vendor:  # the commitments no usage names
+            found.update({c: vendor for c in exc.contract_ids if c not in found})
+        inputs = _add_read(args, inputs, read_file(path, kind, vendors=found))
     return inputs, None
+
+
+def _add_read(args: argparse.Namespace, inputs, result):
+    from desktop.domain.validation import import_refusal
+
+    rep = result.report
+    if rep.rows_read == 0:
+        raise Fatal(f"{rep.file}: the file has a header ({rep.format_reason or rep.format}) but no data "
+                    "rows: was the export cut short, or filtered to nothing?")
+    refused = import_refusal(rep, strict=args.strict)  # the verdict the store and the GUI give
+    if refused is not None:
+        raise Fatal(str(refused))
+    return inputs.add(result.kind, result.frame, rep)
 
 
 def _reject_mixed_sources(args: argparse.Namespace) -> None:

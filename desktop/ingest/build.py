@@ -287,6 +287,18 @@ def overlong_cells(src: Source, spec: tables.TableSpec, cols: dict[str, Any], is
         cols[c.name] = pd.Series(vals, index=v.index, name=v.name, dtype=object)
 
 
+def control_cells(s: pd.Series) -> np.ndarray | None:
+    """Cells holding a control character other than tab, line feed, carriage return (a NUL
+    after the first 64 KiB once became part of a vendor name: "Open\x00AI"); None when none."""
+    import pyarrow.compute as pc
+
+    arr = pa_chunks(s)
+    hit = pc.match_substring_regex(arr, parse.CONTROL_RE)
+    if not pc.any(hit).as_py():
+        return None
+    return np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def pa_chunks(v: pd.Series):
     """The Arrow chunked array behind an Arrow-backed string Series."""
     import pyarrow as pa
@@ -419,6 +431,10 @@ def parse_values(src: Source, spec: tables.TableSpec, cols: dict[str, Any], deci
                 issues.add(blank, label, validation.REQUIRED, raw)
             issues.add(lens > src.max_cell_chars, label,
                        f"value is longer than {src.max_cell_chars:,} characters", raw)
+            ctrl = control_cells(s)
+            if ctrl is not None:
+                issues.add(ctrl & ~(lens > src.max_cell_chars), label,
+                           "value holds a control character (e.g. NUL); the file may be damaged", raw)
             out[c.name] = s
     return out, cell_currency
 

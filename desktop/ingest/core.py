@@ -18,7 +18,7 @@ from desktop.domain.progress import Cancelled, Progress
 from desktop.domain.results import ImportIssue, ImportReport
 from desktop.domain.settings import Settings
 from desktop.ingest import build, fast, isolate, mapping, parse, reader, safety, sniff
-from desktop.ingest.errors import UnreadableFile
+from desktop.ingest.errors import UnreadableFile, VendorNeeded
 from desktop.ingest.formats import registry
 from desktop.ingest.formats.base import Context, Match
 
@@ -48,7 +48,7 @@ def known_names() -> set[str]:
 def read_file(path, kind: str | None = None, *, settings: Settings | None = None,
               profile: dict | mapping.MappingProfile | None = None, progress: Progress | None = None,
               limits: safety.Limits = safety.DEFAULT_LIMITS,
-              profiles: list | None = None) -> ImportResult:
+              profiles: list | None = None, vendors: str | dict[str, str] | None = None) -> ImportResult:
     """Read one file into a canonical table.
 
     ``kind``: one of commitments, usage, invoices, budgets, rate_card, org_map, fx_rates, or
@@ -61,12 +61,13 @@ def read_file(path, kind: str | None = None, *, settings: Settings | None = None
     # heap again and again: ~0.1-0.3 s of a 100k-row xlsx import; rows hold no cycles)
     with reader.gc_paused():
         return _read_file(path, kind, settings=settings, profile=profile, progress=progress,
-                          limits=limits, profiles=profiles)
+                          limits=limits, profiles=profiles, vendors=vendors)
 
 
 def _read_file(path, kind: str | None, *, settings: Settings | None,
                profile: dict | mapping.MappingProfile | None, progress: Progress | None,
-               limits: safety.Limits, profiles: list | None) -> ImportResult:
+               limits: safety.Limits, profiles: list | None,
+               vendors: str | dict[str, str] | None = None) -> ImportResult:
     path = Path(path)
     name = path.name
     if kind is not None and kind not in KINDS:
@@ -79,7 +80,7 @@ def _read_file(path, kind: str | None, *, settings: Settings | None,
     with open(path, "rb") as f:
         head = f.read(sniff.SAMPLE_BYTES)
     what = sniff.container(head, path.suffix)
-    ctx = Context(settings=settings, profile=prof, max_cell_chars=limits.max_cell_chars)
+    ctx = Context(settings=settings, profile=prof, max_cell_chars=limits.max_cell_chars, vendors=vendors)
     try:
         if what == "xls":
             raise UnreadableFile(_ole_message(path), file=name)
@@ -148,6 +149,18 @@ def file_digest(path, chunk: int = 1 << 20) -> str:
         while block := f.read(chunk):
             h.update(block)
     return h.hexdigest()
+
+
+def _binary_message(path: Path) -> str:
+    """Binary content that is neither a workbook nor JSON: say what its name promised."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm", ".xltx"):
+        return (f"the file is named {suffix} but is not an Excel workbook (an .xlsx is a zip package; "
+                "this one holds other binary data): it is damaged, or another kind of file renamed")
+    if suffix == ".json":
+        return ("the file is named .json but is not JSON (it does not start with { or [ and holds "
+                "binary data): it is damaged, or another kind of file renamed")
+    return "not a text table: the file holds binary data (is it really a CSV?)"
 
 
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")  # the stream of a password-protected workbook
@@ -265,7 +278,7 @@ def source_header(path, *, limits: safety.Limits | None = None, sheet: str | Non
     info = sniff.detect_encoding(head)
     sample = head[info.bom:].decode(info.encoding, errors="replace")
     if "\x00" in sample or sniff.looks_binary(sample):
-        raise UnreadableFile("not a text table: the file holds binary data (is it really a CSV?)", file=name)
+        raise UnreadableFile(_binary_message(path), file=name)
     complete = len(head) < sniff.SAMPLE_BYTES
     delim = sniff.detect_delimiter(sample, complete=complete)
     _sample_rows(sample, delim, name, limits)
@@ -310,7 +323,58 @@ def identify(table: reader.RawTable, kind: str | None, profile=None) -> Match:
     return matches[0]
 
 
+def _lookalikes():
+    from desktop.ingest.formats.azure import EA_COLUMNS
+    from desktop.ingest.formats.focus import CONTRACT_COLUMNS, FOCUS_COLUMNS
+    from desktop.ingest.formats.openai import EXPORT_COLUMNS
+
+    # (format, its own column names, the columns it needs: each a tuple of alternatives)
+    return (
+        ("a FOCUS cost and usage export", FOCUS_COLUMNS,
+         (("BilledCost",), ("ChargePeriodStart",), ("ChargeCategory",), ("BillingCurrency",),
+          ("ServiceProviderName", "ProviderName", "InvoiceIssuerName"))),
+        ("a FOCUS 1.3 contract commitment file", CONTRACT_COLUMNS,
+         (("ContractCommitmentId",), ("ContractCommitmentCost",), ("ContractCommitmentPeriodStart",),
+          ("ContractCommitmentPeriodEnd",))),
+        ("an OpenAI cost export", EXPORT_COLUMNS,
+         (("amount_value",), ("amount_currency",), ("start_time_iso", "start_time"))),
+        ("an Azure cost details export", EA_COLUMNS,
+         (("Date",), ("CostInBillingCurrency", "Cost"), ("MeterCategory",), ("MeterName",))),
+    )
+
+
+def _norm(name: str) -> str:
+    return "".join(ch for ch in str(name).casefold() if ch.isalnum())
+
+
+def _lookalike_error(table: reader.RawTable) -> UnreadableFile | None:
+    """A file that looks like a known format (at least 3 of its column names, and a quarter of
+    the file's) but lacks what that format needs: say so in the format's own column names
+    (a FOCUS file without a provider column was told "missing date, vendor, cost")."""
+    have = {_norm(c) for c in table.columns if str(c).strip()}
+    best = None
+    for label, names, needs in _lookalikes():
+        own = {_norm(n) for n in names}
+        hits = len(have & own)
+        if hits >= 3 and hits * 4 >= len(have) and (best is None or hits > best[1]):
+            best = (label, hits, needs)
+    if best is None:
+        return None
+    label, hits, needs = best
+    missing = [alts for alts in needs if not any(_norm(a) in have for a in alts)]
+    if not missing:
+        return None
+    shown = "; ".join(a[0] if len(a) == 1 else f"{a[0]} (or {', '.join(a[1:])})" for a in missing)
+    return UnreadableFile(
+        f"this looks like {label} ({hits} of its columns are here), but it lacks {shown}, which that "
+        "format needs; export the file again with those columns, or map its columns in the import wizard",
+        file=table.file, column=missing[0][0])
+
+
 def _missing_columns_error(table: reader.RawTable, kind: str | None) -> UnreadableFile:
+    like = _lookalike_error(table) if table.columns else None
+    if like is not None:
+        return like
     kinds = [kind] if kind else list(KINDS)
     best = None
     for k in kinds:
@@ -497,7 +561,7 @@ def _read_text(path: Path, head: bytes, ticker: reader.Ticker, limits: safety.Li
     info = sniff.detect_encoding(head)
     sample = head[info.bom:].decode(info.encoding, errors="replace")
     if "\x00" in sample or sniff.looks_binary(sample):
-        raise UnreadableFile("not a text table: the file holds binary data (is it really a CSV?)", file=name)
+        raise UnreadableFile(_binary_message(path), file=name)
     delim = sniff.detect_delimiter(sample, complete=len(head) < sniff.SAMPLE_BYTES)
     sample_rows = _sample_rows(sample, delim, name, limits)
     arrow_ok = (path.stat().st_size >= fast.MIN_BYTES and bool(sample_rows)
@@ -580,11 +644,36 @@ def load_inputs(files, settings: Settings | None = None, progress: Progress | No
     n = max(len(items), 1)
     from desktop.domain.progress import sub
 
+    later: list[tuple[str | None, object, VendorNeeded]] = []
     for i, (k, p) in enumerate(items):
-        res = read_file(p, k, settings=settings, progress=sub(progress, i / n, (i + 1) / n)
-                        if progress is not None else None)
+        try:
+            res = read_file(p, k, settings=settings, progress=sub(progress, i / n, (i + 1) / n)
+                            if progress is not None else None)
+        except VendorNeeded as exc:  # after the usage: its ContractApplied names the vendors
+            later.append((k, p, exc))
+            continue
+        inputs = inputs.add(res.kind, res.frame, res.report)
+    for k, p, exc in later:
+        found = vendors_from_usage(inputs.usage, exc.contract_ids)
+        res = read_file(p, k, settings=settings, vendors=found)  # VendorNeeded again: still missing
         inputs = inputs.add(res.kind, res.frame, res.report)
     return fx_warnings(inputs, settings or Settings())
+
+
+def vendors_from_usage(usage: pd.DataFrame, contract_ids) -> dict[str, str]:
+    """{commitment id: vendor} from the usage rows whose contract_id (FOCUS: the ContractApplied
+    commitment) is one of ``contract_ids``; a commitment whose usage names two vendors is left
+    out (the caller asks)."""
+    if usage is None or not len(usage) or "contract_id" not in usage.columns:
+        return {}
+    ids = {str(c) for c in contract_ids}
+    sel = usage.loc[usage["contract_id"].isin(ids), ["contract_id", "vendor"]].dropna()
+    out: dict[str, str] = {}
+    for cid, grp in sel.groupby("contract_id", sort=False):
+        names = grp["vendor"].unique().tolist()
+        if len(names) == 1:
+            out[str(cid)] = str(names[0])
+    return out
 
 
 def fx_warnings(inputs: Inputs, settings: Settings) -> Inputs:

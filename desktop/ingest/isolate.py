@@ -154,4 +154,23 @@ def read_xlsx_isolated(path: Path, scan, known: set[str], ticker, sheet: str | N
         raise UnreadableFile(value, file=name)
     if status == "hostile":
         raise UnsafeFile(f"this workbook is damaged or hostile: {value}", file=name)
-    raise UnreadableFile(f"the workbook cannot be read: {value}", file=name)
+    raise UnreadableFile(f"the workbook cannot be read: {translate(value)}", file=name)
+
+
+def translate(detail: str) -> str:
+    """calamine's and the zip reader's messages in the analyst's words (no reader internals such
+    as "I/O error: File is larger than its declared uncompressed size" or "at 0..0:
+    unrecognized entity")."""
+    low = detail.casefold()
+    if "declared" in low or "zip" in low or "i/o error" in low or "crc" in low or "deflate" in low:
+        return ("a part of the workbook is damaged (its compressed data does not match what the "
+                "file says about it); open it in Excel and save a copy, or export the sheet as CSV")
+    if "entity" in low or "xml" in low or "unexpected" in low or "tag" in low or "attribute" in low:
+        return ("a sheet's XML is malformed (markup Excel never writes); open it in Excel and save a "
+                "copy, or export the sheet as CSV")
+    if "sheet" in low and ("not found" in low or "no such" in low):
+        return "the sheet named in the mapping profile is not in this workbook"
+    if "password" in low or "encrypt" in low:
+        return "the workbook is protected with a password"
+    return ("its structure is damaged or of a kind the reader does not know; open it in Excel and "
+            "save a copy, or export the sheet as CSV")

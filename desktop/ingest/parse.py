@@ -73,6 +73,15 @@ def string_offsets(arr) -> np.ndarray:
     return np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset: arr.offset + len(arr) + 1]
 
 
+CONTROL_RE = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # control characters but tab, LF, CR
+
+
+def has_control(data: np.ndarray) -> bool:
+    """Whether UTF-8 bytes hold a control character other than tab, line feed, carriage return."""
+    low = data[data < 32]
+    return bool(len(low) and ((low != 9) & (low != 10) & (low != 13)).any()) or bool((data == 127).any())
+
+
 def text_facts(arr, limit: int, tokens: bool = True) -> tuple[bool, np.ndarray, np.ndarray]:
     """(plain, fingerprint, maybe blank) of one string array, reading only the offsets, the
     edge bytes and two byte reductions.
@@ -96,7 +105,10 @@ def text_facts(arr, limit: int, tokens: bool = True) -> tuple[bool, np.ndarray, 
     last = raw[offs[1:] - 1]  # an empty value reads a neighbour's byte: masked below
     low = int(lens.min())
     empty = lens == 0 if low == 0 else None  # nulls, or empty strings
-    edges = plain and data.min() <= 32  # some value holds a space or a control byte
+    lowest = int(data.min())
+    if plain and lowest < 32 and has_control(data):
+        plain = False  # a control byte anywhere: the careful path rejects the row
+    edges = plain and lowest <= 32  # some value holds a space or a control byte
     short = tokens and low <= _LONGEST_TOKEN
     if edges or short:
         starts = offs[:-1] if offs[-2] < hi else np.minimum(offs[:-1], hi - 1)  # trailing blanks

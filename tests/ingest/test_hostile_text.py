@@ -83,3 +83,18 @@ def test_json_page_over_16_mib_is_refused_by_its_size_before_parsing(tmp_path, m
     monkeypatch.setattr(core.json, "load", no_parse)
     with pytest.raises(UnsafeFile, match=r"the limit for this kind of file is 16 MiB \(save the API's pages"):
         read_file(p)
+
+
+@pytest.mark.parametrize("rows", [3_000, 40_000])  # careful lane; fast lane (>= 1 MiB)
+def test_nul_after_the_first_64_kib_rejects_its_row_with_its_column(tmp_path, rows):
+    """Once "Open\\x00AI" became a phantom vendor."""
+    body = "".join(f"2026-01-{1 + i % 28:02d},OpenAI,{i % 97}.25,team{i % 7}\n" for i in range(rows))
+    p = tmp_path / "nul.csv"
+    p.write_bytes(b"date,vendor,cost,team\n" + body.encode() + b"2026-01-05,Open\x00AI,1.00,x\n"
+                  + b"2026-01-06,OpenAI,2.00,y\x07z\n")
+    r = read_file(p, "usage")
+    rep = r.report
+    assert (rep.rows_imported, rep.rows_rejected) == (rows, 2)
+    assert [(e.row, e.column) for e in rep.errors] == [(rows + 2, "vendor"), (rows + 3, "team")]
+    assert "control character" in rep.errors[0].message
+    assert set(r.frame["vendor"]) == {"OpenAI"}

@@ -58,11 +58,33 @@ def test_openai_usage_api_completions(tmp_path):
     r = read_file(dump(tmp_path, "usage.json", page))
     assert r.report.format == "openai-usage-api"
     f = r.frame
+    # input_tokens (1000) includes the 200 cached: 800 uncached + 200 cached, nothing twice
     assert sorted(zip(f["meter"], f["quantity"], strict=True)) == [
-        ("input_cached_tokens", 200.0), ("input_tokens", 1000.0), ("output_tokens", 500.0)]
+        ("input_cached_tokens", 200.0), ("input_uncached_tokens", 800.0), ("output_tokens", 500.0)]
+    assert f["quantity"].sum() == 1500
     assert f["cost"].sum() == 0
     assert set(f["unit"]) == {"tokens"} and set(f["api_key"]) == {"key_a"}
     assert any("tokens, not money" in w for w in r.report.warnings)
+
+
+def test_openai_usage_tokens_are_counted_once(tmp_path):
+    """1,000 input (400 cached, 100 of them audio) + 500 output once became 2,000 tokens."""
+    page = {"object": "page", "data": [
+        {"object": "bucket", "start_time": DAY1, "end_time": DAY2, "results": [
+            {"object": "organization.usage.completions.result", "input_tokens": 1000,
+             "output_tokens": 500, "input_cached_tokens": 400, "input_audio_tokens": 100,
+             "output_audio_tokens": 50, "input_cache_write_tokens": 100, "num_model_requests": 3,
+             "model": "gpt-4o"},
+            {"object": "organization.usage.completions.result", "input_tokens": 10,
+             "input_cached_tokens": 20, "output_tokens": 1, "num_model_requests": 1, "model": "gpt-4o"}]}]}
+    r = read_file(dump(tmp_path, "usage.json", page))
+    f = r.frame
+    first = f[f["_row"] <= 4]
+    assert dict(zip(first["meter"], first["quantity"], strict=True)) == {
+        "input_uncached_tokens": 500.0, "input_cached_tokens": 400.0, "input_cache_write_tokens": 100.0,
+        "output_tokens": 500.0}
+    assert first["quantity"].sum() == 1500
+    assert any("1 result(s) report more cached" in w for w in r.report.warnings)
 
 
 def test_anthropic_cost_report_cents(tmp_path):

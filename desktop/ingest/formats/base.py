@@ -33,6 +33,9 @@ class Context:
     settings: Settings
     profile: MappingProfile | None
     max_cell_chars: int = 4096
+    # vendor of rows whose file names none (a FOCUS contract commitment file has no provider
+    # column): one name for every row, or {contract_id: vendor}
+    vendors: str | dict[str, str] | None = None
 
 
 def matched_reason(label: str, matched: int, total: int) -> str:

@@ -6,30 +6,91 @@ ignored). ``mapped``: column names matched through multilingual synonyms or a ma
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
+import pandas as pd
 
 from desktop.domain import tables
-from desktop.ingest import build, mapping, sniff
+from desktop.domain.results import ImportIssue
+from desktop.ingest import build, mapping, parse, sniff
 from desktop.ingest.formats.base import Context, Match, matched_reason
 from desktop.ingest.reader import RawTable
+
+# an ISO code written in a column name ("Amount (EUR)", "Cost EUR", "EUR-Betrag"), or a symbol
+_HEADER_CODE_RE = re.compile(r"(?<![A-Za-z])([A-Z]{3})(?![A-Za-z])")
+_ISO_CODES = {"USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN",
+              "CZK", "HUF", "INR", "CNY", "HKD", "SGD", "KRW", "BRL", "MXN", "ZAR", "TRY", "ILS",
+              "AED", "SAR", "RON", "BGN", "ISK", "THB", "MYR", "IDR", "PHP", "TWD", "CLP", "COP",
+              "ARS", "PEN", "RUB", "UAH"}
+
+
+def header_currency(name: str) -> str | None:
+    """The currency a column name states: an ISO code as a word ("Betrag (EUR)", "Cost EUR") or a
+    currency symbol ("Kosten (€)"); None when it names none or two different ones."""
+    text = str(name)
+    found = {c for c in _HEADER_CODE_RE.findall(text) if c in _ISO_CODES}
+    for sym in sorted(parse.CURRENCY_SYMBOLS, key=len, reverse=True):  # "US$" before "$"
+        if not sym[0].isalpha() and sym in text:
+            found.add(parse.CURRENCY_SYMBOLS[sym])
+            text = text.replace(sym, " ")
+    return found.pop() if len(found) == 1 else None
+
+
+def _header_currency(table: RawTable, kind: str, cols: dict[str, str], columns: dict, names: dict,
+                     reject: dict, warnings: list[str]) -> str | None:
+    """The amount column's header names a currency: it is the rows' currency (the currency
+    column, when there is one, must agree: a row whose currency cell says otherwise is rejected
+    naming both)."""
+    money = [c.name for c in tables.SPECS[kind].columns if c.kind == "money" and c.name in columns]
+    codes = {header_currency(names[m]) for m in money} - {None}
+    if len(codes) != 1:
+        return None
+    code = codes.pop()
+    hdr = next(names[m] for m in money if header_currency(names[m]) == code)
+    cur = columns.get("currency")
+    if isinstance(cur, pd.Series):
+        vals = cur.astype(object).to_numpy()
+        for i, v in enumerate(vals):
+            if parse.is_blank(v):
+                continue
+            text = str(v).strip().upper()
+            if text != code:
+                reject.setdefault(i, []).append(ImportIssue(
+                    int(table.rows[i]), names["currency"],
+                    f"the currency column says {text} but the amount column {hdr!r} says {code}", str(v)))
+        if reject:
+            warnings.append(f"{len(reject)} row(s) have a currency that contradicts the amount column "
+                            f"{hdr!r} ({code}): rejected")
+    else:
+        warnings.append(f"currency {code} read from the amount column's name {hdr!r}")
+    return code
 
 
 def _source_from_mapping(table: RawTable, kind: str, cols: dict[str, str], ctx: Context,
                          profile: mapping.MappingProfile | None = None) -> build.Source:
     columns = {canon: table.data[src] for src, canon in cols.items()}
     names = {canon: src for src, canon in cols.items()}
+    reject: dict = {}
+    warnings = list(table.warnings)
+    code = _header_currency(table, kind, cols, columns, names, reject, warnings)
     if profile is not None:
         if profile.vendor and "vendor" not in columns:
             columns["vendor"] = profile.vendor
-        if profile.currency and "currency" not in columns:
+        if profile.currency and "currency" not in columns and code is None:
             columns["currency"] = profile.currency
+    if code is not None and "currency" not in columns:
+        columns["currency"] = code
+        if profile is not None and profile.currency and profile.currency.upper() != code:
+            warnings.append(f"the amount column says {code}; the mapping profile's currency "
+                            f"{profile.currency} is not used")
     src = build.Source(
         kind=kind, columns=columns, names=names, rows=table.rows, raw=table.data,
         totals=sniff.totals_mask(table.data) if len(table.data) else np.zeros(0, bool),
-        warnings=list(table.warnings), date1904=table.date1904, max_cell_chars=ctx.max_cell_chars,
+        warnings=warnings, date1904=table.date1904, max_cell_chars=ctx.max_cell_chars,
         decimal=profile.decimal if profile else None,
         date_order=profile.date_order if profile else None,
-        default_currency=profile.currency if profile else None,
+        default_currency=code or (profile.currency if profile else None), reject=reject,
     )
     return src
 

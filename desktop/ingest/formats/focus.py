@@ -90,18 +90,48 @@ def _col(table: RawTable, name: str) -> pd.Series | None:
     return table.data[c] if c is not None else None
 
 
-def exclusive_end_days(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+_DATE_COLUMNS = ("ChargePeriodStart", "ChargePeriodEnd", "BillingPeriodStart", "BillingPeriodEnd",
+                 "ContractCommitmentPeriodStart", "ContractCommitmentPeriodEnd")
+
+
+def file_date_order(table: RawTable) -> str | None:
+    """The day/month order the file's own FOCUS date columns prove (FOCUS writes ISO 8601; a
+    file re-saved by a German Excel writes 01.05.2025 00:00): 'DMY', 'MDY', or None when they
+    leave it open (ISO, or only ambiguous values: the builder then reads dotted dates day-first,
+    the others month-first, and warns)."""
+    cols = [c for c in (_col(table, n) for n in _DATE_COLUMNS) if c is not None]
+    order, _, _, _ = parse.decide_date_order(cols)
+    return order
+
+
+def _timestamp(v, order: str | None):
+    """One FOCUS date-time as a UTC-naive Timestamp, or None: ISO as written; a d/m/y or m/d/y
+    spelling in the file's order (dotted: day-first when the file does not say)."""
+    text = str(v).strip()
+    try:
+        if text[:4].isdigit():
+            ts = pd.Timestamp(text)
+        else:
+            dayfirst = order == "DMY" or (order is None and "." in text[:6])
+            ts = pd.to_datetime(text, dayfirst=dayfirst)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    if ts is pd.NaT:
+        return None
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return ts
+
+
+def exclusive_end_days(values: pd.Series, order: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """An exclusive end instant -> the last day it covers (datetime64[ns], ok)."""
 
     def one(v):
         if v is None or parse.is_blank(v):
             return None
-        try:
-            ts = pd.Timestamp(v)
-        except (ValueError, TypeError):
+        ts = _timestamp(v, order)
+        if ts is None:
             return None
-        if ts.tzinfo is not None:
-            ts = ts.tz_convert("UTC").tz_localize(None)
         return (ts - pd.Timedelta(microseconds=1)).floor("D").to_datetime64()
 
     res = per_unique(values, one)
@@ -110,17 +140,12 @@ def exclusive_end_days(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return out, ok
 
 
-def _instants(values: pd.Series) -> np.ndarray:
+def _instants(values: pd.Series, order: str | None = None) -> np.ndarray:
     def one(v):
         if v is None or parse.is_blank(v):
             return np.datetime64("NaT")
-        try:
-            ts = pd.Timestamp(v)
-        except (ValueError, TypeError):
-            return np.datetime64("NaT")
-        if ts.tzinfo is not None:
-            ts = ts.tz_convert("UTC").tz_localize(None)
-        return ts.to_datetime64()
+        ts = _timestamp(v, order)
+        return np.datetime64("NaT") if ts is None else ts.to_datetime64()
 
     return per_unique(values, one).astype("datetime64[ns]")
 
@@ -151,6 +176,7 @@ class FocusCostUsage:
 
     def source(self, table: RawTable, match: Match, ctx: Context) -> build.Source:
         n = len(table.data)
+        order = file_date_order(table)
         warnings = list(table.warnings)
         reject: dict[int, list[ImportIssue]] = {}
         rows = table.rows
@@ -172,7 +198,7 @@ class FocusCostUsage:
         start_raw = _col(table, "ChargePeriodStart")
         end_raw = _col(table, "ChargePeriodEnd")
         if end_raw is not None:
-            s_i, e_i = _instants(start_raw), _instants(end_raw)
+            s_i, e_i = _instants(start_raw, order), _instants(end_raw, order)
             wrong = ~np.isnat(s_i) & ~np.isnat(e_i) & (e_i <= s_i)
             for i in np.flatnonzero(wrong):
                 reject.setdefault(int(i), []).append(ImportIssue(
@@ -208,6 +234,15 @@ class FocusCostUsage:
                 warnings.append(f"{int(multi.sum())} row(s) apply to several contract commitments; "
                                 "each is assigned to the commitment with the largest applied cost")
         eligible = pd.Series(cat == "usage", dtype=object).where(pd.notna(pd.Series(cat)), None)
+        if contract is not None and contract.notna().any():
+            # FOCUS 1.3: the provider applies contract commitments through ContractApplied; a row
+            # without it applied to none (never matched to a commitment by vendor and date)
+            none = (cat == "usage") & contract.isna().to_numpy()
+            if none.any():
+                eligible = eligible.where(~none, False)
+                warnings.append(f"{int(none.sum())} Usage row(s) carry no ContractApplied: no contract "
+                                "commitment applied to them (FOCUS 1.3), so they are imported as spend "
+                                "that draws down no commitment")
         others = pd.Series(cat).value_counts()
         side = {k: int(v) for k, v in others.items() if k != "usage"}
         if side:
@@ -239,13 +274,14 @@ class FocusCostUsage:
         return build.Source(
             kind="usage", columns=columns, names=names, rows=rows, raw=table.data, reject=reject,
             totals=np.zeros(n, bool), warnings=warnings, date1904=table.date1904,
-            max_cell_chars=ctx.max_cell_chars, date_order="MDY")
+            max_cell_chars=ctx.max_cell_chars, date_order=order)
 
     def _invoices(self, table, match, ctx, cat, reject, warnings, vendor, model, meter, look):
         n = len(table.data)
+        order = file_date_order(table)
         bstart = _col(table, "BillingPeriodStart")
         bend = _col(table, "BillingPeriodEnd")
-        end_days, end_ok = exclusive_end_days(bend) if bend is not None else (None, None)
+        end_days, end_ok = exclusive_end_days(bend, order) if bend is not None else (None, None)
         issuer = _col(table, "InvoiceIssuerName")
         inv_vendor = vendor if issuer is None else issuer.astype(object).where(
             ~parse.blank_mask(issuer), None).where(lambda s: s.notna(), vendor)
@@ -267,7 +303,7 @@ class FocusCostUsage:
             ("period_end", "BillingPeriodEnd"), ("line_type", "ChargeCategory"))}
         return build.Source(kind="invoices", columns=columns, names=names, rows=table.rows,
                             raw=table.data, reject=reject, totals=np.zeros(n, bool), warnings=warnings,
-                            max_cell_chars=ctx.max_cell_chars, date_order="MDY")
+                            max_cell_chars=ctx.max_cell_chars, date_order=order)
 
 
 def _model_from_details(obj) -> str | None:
@@ -312,6 +348,31 @@ def _contract_from_applied(obj) -> str | None:
     return best
 
 
+def _commitment_vendors(table: RawTable, ctx: Context) -> pd.Series:
+    """The vendor of each commitment when the file names none (the FOCUS 1.3 Contract Commitment
+    dataset as published has no ServiceProviderName/InvoiceIssuerName): the caller's
+    ``ctx.vendors`` (one name, or {ContractCommitmentId: vendor} from the usage whose
+    ContractApplied names the commitment), else the profile's vendor; else VendorNeeded."""
+    from desktop.ingest.errors import VendorNeeded
+
+    ids = _col(table, "ContractCommitmentId")
+    keys = [None if parse.is_blank(x) else str(x).strip() for x in ids]
+    given = ctx.vendors
+    if given is None and ctx.profile is not None and ctx.profile.vendor:
+        given = ctx.profile.vendor
+    if isinstance(given, str) and given.strip():
+        return pd.Series([given.strip()] * len(keys), dtype=object)
+    found = dict(given or {})
+    missing = tuple(dict.fromkeys(k for k in keys if k is not None and k not in found))
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        raise VendorNeeded(
+            "this FOCUS contract commitment file names no provider (it has no ServiceProviderName or "
+            f"InvoiceIssuerName column), and no usage row's ContractApplied names {shown}: give the "
+            "vendor (CLI: --vendor NAME)", file=table.file, contract_ids=missing)
+    return pd.Series([found.get(k) if k is not None else None for k in keys], dtype=object)
+
+
 class FocusContractCommitment:
     id = "focus-contract-commitment"
     signature_columns = CONTRACT_COLUMNS
@@ -331,19 +392,22 @@ class FocusContractCommitment:
 
     def source(self, table: RawTable, match: Match, ctx: Context) -> build.Source:
         look = lookup(table.columns)
+        order = file_date_order(table)
 
         def name(c):
             return look.get(c.casefold(), c)
 
         n = len(table.data)
         end_raw = _col(table, "ContractCommitmentPeriodEnd")
-        end_days, end_ok = exclusive_end_days(end_raw)
+        end_days, end_ok = exclusive_end_days(end_raw, order)
         vendor = None
         for c in ("ServiceProviderName", "InvoiceIssuerName"):
             s = _col(table, c)
             if s is not None:
                 s = s.astype(object).where(~parse.blank_mask(s), None)
                 vendor = s if vendor is None else vendor.where(vendor.notna(), s)
+        if vendor is None:
+            vendor = _commitment_vendors(table, ctx)
         disc = _col(table, "ContractCommitmentDiscountPercentage")
         disc_vals = None
         if disc is not None:
@@ -393,5 +457,5 @@ class FocusContractCommitment:
                                 "or capacity); they are tracked by their ContractCommitmentCost")
         return build.Source(kind="commitments", columns=columns, names=names, rows=table.rows,
                             raw=table.data, totals=np.zeros(n, bool), warnings=warnings,
-                            max_cell_chars=ctx.max_cell_chars, date_order="MDY")
+                            max_cell_chars=ctx.max_cell_chars, date_order=order)
 

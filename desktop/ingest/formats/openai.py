@@ -11,8 +11,9 @@ Costs API JSON (``GET /v1/organization/costs`` pages, or a list of pages): one r
 ``data[].results[]``, amount.value / amount.currency, the bucket's start_time.
 
 Usage API completions JSON (``GET /v1/organization/usage/completions``): tokens, not money. One
-row per result and token kind (input, cached input, output, audio) with quantity = tokens,
-unit "tokens" and cost 0; the report says so.
+row per result and token kind (uncached input, cached input, cache-write input, output; each
+token once: ``usage_token_rows``) with quantity = tokens, unit "tokens" and cost 0; the report
+says so.
 
 JSON rows are numbered 1, 2, ... in the order the results appear in the file.
 """
@@ -34,11 +35,25 @@ EXPORT_COLUMNS = (
 )
 _EXPORT_KEYS = set(EXPORT_COLUMNS)
 
-USAGE_TOKEN_FIELDS = (
-    ("input_tokens", "input_tokens"), ("input_cached_tokens", "input_cached_tokens"),
-    ("output_tokens", "output_tokens"), ("input_audio_tokens", "input_audio_tokens"),
-    ("output_audio_tokens", "output_audio_tokens"),
-)
+def usage_token_rows(r: dict) -> tuple[list[tuple[str, int]], bool]:
+    """The token kinds of one Usage API completions result, each token counted once:
+    ``input_tokens`` includes the cached and cache-write input tokens and the audio/image ones,
+    ``output_tokens`` the audio/image output. So: uncached input = input_tokens - cached - cache
+    write (``input_uncached_tokens`` when the page gives it), cached input, cache-write input,
+    output; the audio counts are parts of these, not rows of their own. Returns ([(meter,
+    tokens)], whether the page's counts contradict each other: cached + cache write > input)."""
+    def num(key):
+        v = r.get(key)
+        return int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else 0
+
+    total_in = num("input_tokens")
+    cached = num("input_cached_tokens")
+    write = num("input_cache_write_tokens")
+    uncached = num("input_uncached_tokens") if "input_uncached_tokens" in r else total_in - cached - write
+    bad = uncached < 0
+    rows = [("input_uncached_tokens", max(uncached, 0)), ("input_cached_tokens", cached),
+            ("input_cache_write_tokens", write), ("output_tokens", num("output_tokens"))]
+    return [(m, q) for m, q in rows if q], bad
 
 
 def _unix_day(v):
@@ -243,14 +258,14 @@ class OpenAIUsageApi:
 
     def table_from_json(self, obj, file: str) -> RawTable:
         rows = []
+        odd = 0
         for b in _buckets(obj):
             for r in b.get("results") or []:
                 if not isinstance(r, dict):
                     continue
-                for fld, meter in USAGE_TOKEN_FIELDS:
-                    q = r.get(fld)
-                    if q in (None, 0):
-                        continue
+                kinds, bad = usage_token_rows(r)
+                odd += bad
+                for meter, q in kinds:
                     rows.append({
                         "start_time": b.get("start_time"), "model": r.get("model"), "meter": meter,
                         "tokens": q, "project_id": r.get("project_id"), "api_key_id": r.get("api_key_id"),
@@ -259,7 +274,12 @@ class OpenAIUsageApi:
         t = _table(file, rows, ["start_time", "model", "meter", "tokens", "project_id", "api_key_id",
                                 "user_id", "batch"])
         t.warnings.append("the Usage API reports tokens, not money: rows are imported with cost 0 "
-                          "(one row per token kind); import the Costs API or the cost export for spend")
+                          "(one row per token kind: uncached input, cached input, cache-write input, "
+                          "output; input_tokens includes the cached ones, which are not counted twice); "
+                          "import the Costs API or the cost export for spend")
+        if odd:
+            t.warnings.append(f"{odd} result(s) report more cached and cache-write tokens than input "
+                              "tokens; their uncached input is read as 0")
         return t
 
     def identify(self, table, kind):
