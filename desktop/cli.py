@@ -148,6 +148,13 @@ def _file_inputs(args: argparse.Namespace):
         if vendor:  # the commitments no usage names
             found.update({c: vendor for c in exc.contract_ids if c not in found})
         inputs = _add_read(args, inputs, read_file(path, kind, vendors=found))
+    empty = [rep for rep in inputs.imports if rep.rows_read == 0]
+    if empty and getattr(args, "as_of", None) is None and inputs.usage.empty and inputs.commitments.empty:
+        # say why there is nothing to date the analysis by (once "no as-of date")
+        rep = empty[0]
+        raise Fatal(f"{rep.file}: the file has a header ({rep.format_reason or rep.format}) but no data "
+                    "rows, so there is no usage to analyse: was the export cut short, or filtered to "
+                    "nothing? (give --as-of to analyse the other files anyway)")
     return inputs, None
 
 
@@ -155,9 +162,6 @@ def _add_read(args: argparse.Namespace, inputs, result):
     from desktop.domain.validation import import_refusal
 
     rep = result.report
-    if rep.rows_read == 0:
-        raise Fatal(f"{rep.file}: the file has a header ({rep.format_reason or rep.format}) but no data "
-                    "rows: was the export cut short, or filtered to nothing?")
     refused = import_refusal(rep, strict=args.strict)  # the verdict the store and the GUI give
     if refused is not None:
         raise Fatal(str(refused))

@@ -419,9 +419,9 @@ def _strings(col, max_chars: int):
     longest = pc.max(pc.utf8_length(d)).as_py() if len(d) else 0
     if longest is not None and longest > max_chars:
         raise NotClean("over-long cell")
-    if len(d) and pc.any(pc.match_substring_regex(d, parse.CONTROL_RE)).as_py():
-        raise NotClean("a control character")  # the careful lanes reject its row
     trimmed = pc.utf8_trim_whitespace(d)
+    if len(d) and pc.any(pc.match_substring_regex(trimmed, parse.CONTROL_RE)).as_py():
+        raise NotClean("a control character")  # the careful lanes reject its row (once trimmed)
     empty = pc.equal(trimmed, "")
     changed = not trimmed.equals(d) or pc.any(empty).as_py()
     if changed:

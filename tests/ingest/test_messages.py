@@ -53,7 +53,13 @@ def test_header_only_export_says_so(tmp_path, capsys):
     assert main(["analyze", "--usage", str(p)]) == 2
     err = capsys.readouterr().err
     assert "usage.csv: the file has a header" in err and "but no data rows" in err
-    assert "as-of" not in err
+    assert "no as-of date" not in err
+
+
+def test_header_only_export_with_an_as_of_date_is_read(tmp_path, capsys):
+    p = tmp_path / "usage.csv"
+    p.write_text("date,vendor,cost\n")
+    assert main(["analyze", "--usage", str(p), "--as-of", "2026-02-01", "--format", "json"]) == 0
 
 
 @pytest.mark.parametrize("raw", ["I/O error: File is larger than its declared uncompressed size",
