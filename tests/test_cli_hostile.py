@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
 from pathlib import Path
-
-import openpyxl
 
 from desktop.cli import main
 
@@ -43,22 +39,10 @@ def test_a_workbook_that_kills_the_reader_exits_2_with_a_message(tmp_path, capsy
     """The child process parsing the workbook dies (the scan is loosened here so that calamine
     meets a cell at XFD1048576); the CLI says what happened and exits 2."""
     from desktop.ingest import safety
+    from tests.ingest.workbooks import patched_sheet
 
-    wb = openpyxl.Workbook()
-    wb.active.append(["date", "vendor", "cost"])
-    wb.active.append(["2026-01-01", "OpenAI", 5])
-    buf = io.BytesIO()
-    wb.save(buf)
-    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                body = body.replace(b"</sheetData>", b"<row r='3'><c r='XFD1048576'><v>1</v></c></row></sheetData>")
-            z.writestr(info.filename, body)
     p = tmp_path / "hostile.xlsx"
-    p.write_bytes(out.getvalue())
+    p.write_bytes(patched_sheet(b"</sheetData>", b"<row r='3'><c r='XFD1048576'><v>1</v></c></row></sheetData>"))
     loose = safety.Limits(max_cols=20_000, max_cells=10**12)
     real = safety.check_xlsx
     monkeypatch.setattr(safety, "check_xlsx", lambda path, limits=None, tick=None: real(path, loose, tick))

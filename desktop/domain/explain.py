@@ -35,8 +35,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-import numpy as np
-
 from desktop.domain import anomalies as anomalies_mod
 from desktop.domain import contracts as contracts_mod
 from desktop.domain import provenance as prov
@@ -100,9 +98,6 @@ class _Ctx:
 
     def rows(self, kind: str, key: str, field: str) -> prov.Rows:
         return prov.figure_rows(self.a, kind, key, field)
-
-    def usage(self, positions: np.ndarray) -> prov.Rows:
-        return prov.Rows("usage", positions)
 
     def total(self, rows: prov.Rows | None) -> Decimal:
         got = prov.total(self.a, rows) if rows is not None else None

@@ -11,32 +11,10 @@ from __future__ import annotations
 import io
 import zipfile
 
-import openpyxl
 import pytest
 
 from desktop.ingest import Limits, UnsafeFile, read_file, safety
-
-
-def xlsx_bytes(rows=(("date", "vendor", "cost"), ("2026-01-01", "OpenAI", 5))) -> bytes:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    for r in rows:
-        ws.append(list(r))
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def rezip(data: bytes, replace: dict[str, bytes], rename: dict[str, str] | None = None) -> bytes:
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    rename = rename or {}
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for info in src.infolist():
-            body = replace.get(info.filename, src.read(info.filename))
-            z.writestr(rename.get(info.filename, info.filename), body)
-    return out.getvalue()
-
+from tests.ingest.workbooks import rezip, xlsx_bytes
 
 HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'

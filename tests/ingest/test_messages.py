@@ -71,26 +71,10 @@ def test_reader_internals_are_translated(raw):
 
 
 def test_unknown_entity_in_a_sheet_reads_as_plain_words(tmp_path):
-    import io
-    import zipfile
+    from tests.ingest.workbooks import patched_sheet
 
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    wb.active.append(["date", "vendor", "cost"])
-    wb.active.append(["2026-01-01", "OpenAI", 5])
-    buf = io.BytesIO()
-    wb.save(buf)
-    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                body = body.replace(b"<t>OpenAI</t>", b"<t>Open&bogus;AI</t>")
-            z.writestr(info.filename, body)
     p = tmp_path / "entity.xlsx"
-    p.write_bytes(out.getvalue())
+    p.write_bytes(patched_sheet(b"<t>OpenAI</t>", b"<t>Open&bogus;AI</t>"))
     with pytest.raises(UnreadableFile) as info:
         read_file(p)
     msg = str(info.value)

@@ -12,28 +12,7 @@ import openpyxl
 import pytest
 
 from desktop.ingest import Limits, UnreadableFile, UnsafeFile, read_file, safety
-
-
-def xlsx_bytes(rows=(("date", "vendor", "cost"), ("2026-01-01", "OpenAI", 5))) -> bytes:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    for r in rows:
-        ws.append(list(r))
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def rezip(data: bytes, replace: dict[str, bytes], add: dict[str, bytes] | None = None,
-          compression=zipfile.ZIP_DEFLATED) -> bytes:
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression) as z:
-        for info in src.infolist():
-            z.writestr(info.filename, replace.get(info.filename, src.read(info.filename)))
-        for k, v in (add or {}).items():
-            z.writestr(k, v)
-    return out.getvalue()
+from tests.ingest.workbooks import rezip, xlsx_bytes
 
 
 def sheet_xml(cells: str, dimension: str = "A1") -> bytes:

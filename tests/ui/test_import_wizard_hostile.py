@@ -4,32 +4,15 @@ up (it then reads a good file)."""
 
 from __future__ import annotations
 
-import io
-import zipfile
-
-import openpyxl
-
 from desktop.ingest import safety
 from desktop.store import Workspace
 from desktop.ui.dialogs.import_wizard import ImportWizard
 from desktop.ui.session import Session
+from tests.ingest.workbooks import patched_sheet
 
 
 def _workbook(extra: bytes = b"") -> bytes:
-    wb = openpyxl.Workbook()
-    wb.active.append(["date", "vendor", "cost"])
-    wb.active.append(["2026-01-01", "OpenAI", 5])
-    buf = io.BytesIO()
-    wb.save(buf)
-    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                body = body.replace(b"</sheetData>", extra + b"</sheetData>")
-            z.writestr(info.filename, body)
-    return out.getvalue()
+    return patched_sheet(b"</sheetData>", extra + b"</sheetData>")
 
 
 def test_wizard_shows_the_hostile_workbook_message_and_reads_the_next_file(qtbot, tmp_path, monkeypatch):
