@@ -71,7 +71,7 @@ from desktop.domain.money import cents, from_micros
 from desktop.domain.portfolio import contract_stake
 from desktop.domain.results import Analysis, BudgetResult, ContractResult, Finding, InvoiceResult
 from desktop.domain.settings import Settings
-from desktop.domain.tables import vendor_key
+from desktop.domain.usage_index import match_key
 from desktop.domain.vocabulary import (
     ACTION_STATUSES,
     CLOSED_ACTION_STATUSES,
@@ -219,9 +219,9 @@ def _contract_owner(inv: InvoiceResult, contracts: tuple[ContractResult, ...]) -
         for c in contracts:
             if c.contract_id == inv.contract_id:
                 return c.owner or c.escalation_owner
-    vk = vendor_key(inv.vendor)
+    vk = match_key("vendor", inv.vendor)
     for c in sorted(contracts, key=lambda c: c.contract_id):
-        if vendor_key(c.vendor) == vk and (c.owner or c.escalation_owner):
+        if match_key("vendor", c.vendor) == vk and (c.owner or c.escalation_owner):
             return c.owner or c.escalation_owner
     return None
 

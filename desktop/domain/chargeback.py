@@ -32,18 +32,10 @@ from desktop.domain.money import allocate_cents
 from desktop.domain.months import month_bounds, month_of
 from desktop.domain.results import ChargebackLine
 from desktop.domain.settings import Settings
-from desktop.domain.tables import vendor_key
 from desktop.domain.usage_index import UsageIndex, as_index, frame_key, match_key
 
 UNALLOCATED = "unallocated"
 UNASSIGNED = "unassigned"
-
-
-def vendor_keys(s: pd.Series) -> np.ndarray:
-    """vendor_key of every value (computed once per distinct value); '' for missing."""
-    codes, uniques = pd.factorize(s.astype("string"), use_na_sentinel=True)
-    keys = np.array([vendor_key(u) for u in uniques] + [""], dtype=object)
-    return keys[codes]
 
 
 def _clean(s: pd.Series) -> pd.Series:

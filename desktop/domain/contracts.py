@@ -23,8 +23,7 @@ from desktop.domain.daily import Daily
 from desktop.domain.money import CENT, ZERO, cents, from_micros, micros_to_cents, money_sum
 from desktop.domain.results import ContractResult, PeriodResult
 from desktop.domain.settings import DEFAULT_SETTINGS, Settings
-from desktop.domain.tables import vendor_key
-from desktop.domain.usage_index import UsageIndex, as_index
+from desktop.domain.usage_index import UsageIndex, as_index, match_key, match_keys
 
 _ONE_DAY = timedelta(days=1)
 
@@ -64,12 +63,6 @@ def validate_commitments(commitments: pd.DataFrame) -> None:
     validation.raise_first(validation.validate_frame("commitments", commitments))
 
 
-def _vendor_keys(s: pd.Series) -> np.ndarray:
-    codes, uniques = pd.factorize(s.astype("string"), use_na_sentinel=True)
-    keys = np.array([vendor_key(u) for u in uniques] + [""], dtype=object)
-    return keys[codes]
-
-
 def assign_contracts(usage: pd.DataFrame, commitments: pd.DataFrame) -> pd.Series:
     """The contract_id each usage row draws down (string Series aligned with ``usage``, NA when
     none).
@@ -93,13 +86,13 @@ def assign_contracts(usage: pd.DataFrame, commitments: pd.DataFrame) -> pd.Serie
 
     unnamed = eligible & ~named
     if unnamed.any():
-        ukeys = _vendor_keys(usage["vendor"])
+        ukeys = match_keys("vendor", usage["vendor"])
         dates = usage["date"].to_numpy(dtype="datetime64[ns]")
         by_vendor: dict[str, np.ndarray] = {}
         com = commitments.sort_values(["contract_id", "period_start"], kind="mergesort")
         for contract_id in _oldest_first(com):
             grp = com[com["contract_id"].astype(str) == contract_id]
-            vkey = vendor_key(grp["vendor"].iloc[0])
+            vkey = match_key("vendor", grp["vendor"].iloc[0])
             if vkey not in by_vendor:
                 by_vendor[vkey] = unnamed & (ukeys == vkey)
             base = by_vendor[vkey]
@@ -136,7 +129,7 @@ def overlap_warnings(usage: pd.DataFrame, commitments: pd.DataFrame, currency: s
         return []
     order = _oldest_first(commitments)
     periods = _periods_by_contract(commitments)
-    vkeys = {str(c): vendor_key(v) for c, v in zip(commitments["contract_id"], commitments["vendor"], strict=True)}
+    vkeys = {str(c): match_key("vendor", v) for c, v in zip(commitments["contract_id"], commitments["vendor"], strict=True)}
     out = []
     for i, old in enumerate(order):
         for new in order[i + 1:]:

@@ -28,11 +28,11 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from desktop.domain.chargeback import allocate_cents, invoice_periods, resolve_cost_centers, vendor_keys
+from desktop.domain.chargeback import allocate_cents, invoice_periods, resolve_cost_centers
 from desktop.domain.money import micros_to_cents
 from desktop.domain.months import month_bounds
 from desktop.domain.results import Analysis
-from desktop.domain.usage_index import UsageIndex, as_index, match_key
+from desktop.domain.usage_index import UsageIndex, as_index, match_key, match_keys
 
 ACCRUAL_ACCOUNT = "Accrued liabilities: usage not yet invoiced"
 _ZERO = Decimal("0.00")
@@ -81,7 +81,7 @@ def _uncovered(analysis: Analysis, frame: pd.DataFrame) -> np.ndarray:
         return np.zeros(0, dtype=bool)
     inputs = analysis.inputs
     periods = invoice_periods(getattr(inputs, "invoices", None) if inputs is not None else None)
-    vks = vendor_keys(frame["vendor"]) if "vendor" in frame.columns else np.full(len(frame), "", dtype=object)
+    vks = match_keys("vendor", frame["vendor"]) if "vendor" in frame.columns else np.full(len(frame), "", dtype=object)
     months = frame["date"].dt.strftime("%Y-%m").to_numpy(dtype=object)
     out = np.ones(len(frame), dtype=bool)
     pairs = pd.DataFrame({"v": vks, "m": months}).drop_duplicates()

@@ -45,7 +45,7 @@ from desktop.domain.money import MICROS, cents, from_micros, money_sum, to_micro
 from desktop.domain.progress import Progress
 from desktop.domain.results import RenewalRow, RenewalScenarioResult
 from desktop.domain.settings import Settings
-from desktop.domain.tables import empty, vendor_key
+from desktop.domain.tables import empty
 from desktop.domain.usage_index import UsageIndex, as_index, match_key
 
 SCENARIOS = ("conservative", "expected", "aggressive")
@@ -313,7 +313,7 @@ def default_renewal_inputs(usage: pd.DataFrame | UsageIndex | None, commitments:
     index = as_index(usage if usage is not None else empty("usage"))
     by_vendor: dict[str, pd.DataFrame] = {}
     names: dict[str, str] = {}
-    for v, g in commitments.groupby(commitments["vendor"].astype(object).map(vendor_key), sort=True):
+    for v, g in commitments.groupby(commitments["vendor"].astype(object).map(lambda v: match_key("vendor", v)), sort=True):
         by_vendor[v] = g
         names[v] = str(g["vendor"].iloc[0])
     out: list[RenewalInputs] = []

@@ -51,6 +51,14 @@ def match_key(column: str, value: Any) -> str:
     return str(value).strip().casefold()
 
 
+def match_keys(column: str, s: pd.Series) -> np.ndarray:
+    """``match_key(column, v)`` of every value of ``s`` (computed once per distinct value), as an
+    object array aligned with ``s``; '' for missing."""
+    codes, uniques = pd.factorize(s.astype("string"), use_na_sentinel=True)
+    keys = np.array([match_key(column, u) for u in uniques] + [""], dtype=object)
+    return keys[codes]
+
+
 def day_number(d: date | pd.Timestamp | np.datetime64) -> int:
     """Days since 1970-01-01 (the index's day axis)."""
     return int((np.datetime64(pd.Timestamp(d).date(), "D") - _EPOCH).astype(np.int64))

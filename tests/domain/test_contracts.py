@@ -318,6 +318,22 @@ def test_assignment_by_vendor_period_contract_id_and_eligibility():
     assert got == ["A", "B", pd.NA, "Z", pd.NA, pd.NA, pd.NA]
 
 
+def test_vendor_aliases_match_like_every_other_figure():
+    # usage_index.match_key is the one vendor comparison: an alias ("Azure OpenAI Service",
+    # "OpenAI API") draws down the contract of the canonical vendor, as budgets and invoices see it
+    c = commitments([
+        dict(contract_id="AZ", vendor="Azure OpenAI", period_start="2026-01-01", period_end="2026-12-31",
+             commitment=10),
+        dict(contract_id="OA", vendor="OpenAI", period_start="2026-01-01", period_end="2026-12-31",
+             commitment=10),
+    ])
+    u = usage([dict(date="2026-01-05", vendor="Azure OpenAI", cost=1)])
+    # the canonical frame holds normalised vendors; an edited or hand-made frame may not
+    u["vendor"] = pd.Series(["Microsoft Azure OpenAI"], dtype="string")
+    u = pd.concat([u, u.assign(vendor=pd.Series(["OpenAI API"], dtype="string"))], ignore_index=True)
+    assert assign_contracts(u, c).tolist() == ["AZ", "OA"]
+
+
 def test_a_row_fitting_two_contracts_draws_down_the_newer_one():
     c = commitments([
         dict(contract_id="A", vendor="OpenAI", period_start="2026-01-01", period_end="2026-01-31",
