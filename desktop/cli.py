@@ -74,9 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=("json", "text"), default="text")
     e.add_argument("--rows", action="store_true", help="list each figure's source rows (file, row, amount)")
 
-    b = sub.add_parser("brief", help="write the Excel working brief")
+    b = sub.add_parser("brief", help="write the Excel working brief and/or its PDF summary")
     _add_input_flags(b)
-    b.add_argument("--out", type=Path, required=True, help="the .xlsx to write")
+    b.add_argument("--out", type=Path, help="the .xlsx to write")
+    b.add_argument("--pdf", type=Path, help="the PDF summary to write (page 1 and the charts)")
     b.add_argument("--sections", nargs="+", help="only these sections (default: all)")
     b.add_argument("--raw-usage", action="store_true", help="also write the raw usage rows")
 
@@ -239,13 +240,34 @@ def cmd_explain(args: argparse.Namespace) -> int:
 def cmd_brief(args: argparse.Namespace) -> int:
     from desktop.brief import write_brief
 
-    if args.out.suffix.lower() != ".xlsx":
+    if args.out is None and args.pdf is None:
+        raise Fatal("brief: give --out brief.xlsx (the workbook), --pdf summary.pdf (its summary), or both")
+    if args.out is not None and args.out.suffix.lower() != ".xlsx":
         raise Fatal(f"{args.out}: the brief is an Excel workbook; give --out a name ending in .xlsx")
+    if args.pdf is not None and args.pdf.suffix.lower() != ".pdf":
+        raise Fatal(f"{args.pdf}: the summary is a PDF; give --pdf a name ending in .pdf")
     analysis, actions = _analysis_and_actions(args, "the brief uses")
-    write_brief(analysis, args.out, sections=args.sections, actions=actions, raw_usage=args.raw_usage,
-                file_hashes=getattr(args, "source_hashes", None))
-    print(f"wrote {args.out}")
+    if args.out is not None:
+        write_brief(analysis, args.out, sections=args.sections, actions=actions, raw_usage=args.raw_usage,
+                    file_hashes=getattr(args, "source_hashes", None))
+        print(f"wrote {args.out}")
+    if args.pdf is not None:
+        _write_summary_pdf(analysis, actions, args.pdf)
+        print(f"wrote {args.pdf}")
     return 0
+
+
+def _write_summary_pdf(analysis, actions, out: Path) -> None:
+    """The PDF summary is drawn with Qt (desktop/ui/summary_pdf.py), imported only here; without
+    a display Qt draws offscreen."""
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 - lives while drawing
+    from desktop.ui.summary_pdf import write_summary_pdf
+
+    write_summary_pdf(analysis, out, actions)
 
 
 def cmd_dispute(args: argparse.Namespace) -> int:

@@ -24,9 +24,10 @@ from desktop.brief.data import BurnRow
 from desktop.brief.labels import colours, label
 from desktop.brief.labels import pace as pace_label
 from desktop.domain import palette
-from desktop.domain.actions import Action, closed_month, ranked_by_stake, stake_by_kind
+from desktop.domain.actions import Action
 from desktop.domain.burn_months import burn_table
-from desktop.domain.portfolio import contract_stake, portfolio
+from desktop.domain.page_one import page_one
+from desktop.domain.portfolio import contract_stake
 from desktop.domain.reconciliation import reconciliation
 from desktop.domain.results import Analysis
 from desktop.domain.settings import Settings
@@ -122,7 +123,6 @@ def _stale_band(sheet: Sheet, row: int, text: str, last_col: int) -> None:
 # --- Summary -----------------------------------------------------------------------------------
 ACTIONS_OVERDUE_COL = "H"  # the Actions sheet's Overdue column (checked where it is laid out)
 ACTIONS_FIRST_ROW = HEADER_ROW + 2  # its first action row (row 3 holds today's date)
-TOP_AT_STAKE = 12  # rows of the money-at-stake ranking on the first page
 
 
 def summary(book: Book, ctx: Context) -> Sheet:
@@ -140,18 +140,16 @@ def summary(book: Book, ctx: Context) -> Sheet:
     if ctx.stale:
         _stale_band(s, 3, ctx.stale, 11)
 
-    k = portfolio(a)
-    ranked = ranked_by_stake(ctx.actions, a.findings)
-    total = sum((x.at_stake for x in ranked), Decimal("0.00"))
-    open_actions = [x for x in ctx.actions if x.is_open]
-    overdue = [x for x in open_actions if x.overdue(ctx.today)]
+    p1 = page_one(a, ctx.actions, ctx.today)  # the figures the PDF summary shows too
+    k, total = p1.portfolio, p1.total_at_stake
+    open_actions, overdue = p1.open_actions, p1.overdue
 
     # the money at stake: total on top, incurred vs still avoidable beside it
     _section(s, 4, "Money at stake", 11)
     s.text(5, 1, "Total money at stake (open actions)", "label_free")
     s.merge(5, 1, 5, 2)
     _kpi(s, 5, 3, total, "money_kpi")
-    rows_left = [(label(kind) or "", v) for kind, v in stake_by_kind(ranked).items()]
+    rows_left = [(label(kind) or "", v) for kind, v in p1.by_kind.items()]
     right = [
         ("Still avoidable: shortfall penalties", k.shortfall_avoidable, "money_kpi"),
         ("Still avoidable: overage premium", k.premium_avoidable, "money_kpi"),
@@ -178,7 +176,7 @@ def summary(book: Book, ctx: Context) -> Sheet:
     # the ranking: largest money at stake first
     _section(s, r, "Largest money at stake first", 11)
     r += 1
-    top = ranked[:TOP_AT_STAKE]
+    top = p1.top
     rcols = [
         Col("At stake", "money", 0, lambda x: x.at_stake),
         Col("What is at stake", "text", 0, lambda x: label(x.stake_kind) if x.stake_kind else "none"),
@@ -192,9 +190,8 @@ def summary(book: Book, ctx: Context) -> Sheet:
         s.category_rules(5, first, last, colours(palette.SEVERITY_COLORS))
         s.fill_rule(f"D{first}:D{last}", f'AND($D{first}<>"",$D{first}<TODAY())', palette.VERMILLION, bold=True)
     r = last + 1
-    if len(ranked) > len(top):
-        rest = sum((x.at_stake for x in ranked[len(top):]), Decimal("0.00"))
-        s.text(r, 1, f"{len(ranked) - len(top)} more open actions carry {rest:,.2f} {cur}; "
+    if p1.rest_count:
+        s.text(r, 1, f"{p1.rest_count} more open actions carry {p1.rest_at_stake:,.2f} {cur}; "
                      "the Actions sheet lists every one.", "note")
         s.merge(r, 1, r, 11)
         r += 1
@@ -240,7 +237,6 @@ def summary(book: Book, ctx: Context) -> Sheet:
     # key figures: two columns of label/value pairs
     _section(s, r, "Key figures", 11)
     r += 1
-    open_budget = [b for b in a.budgets if not closed_month(b.month, a.as_of)]
     left = [
         ("As-of date", a.as_of, "date_kpi"),
         ("Total commitment", k.commitment, "money_kpi"),
@@ -256,10 +252,8 @@ def summary(book: Book, ctx: Context) -> Sheet:
         ("Invoiced (excl. tax)", k.invoiced, "money_kpi"),
         ("Invoice variance (net)", k.invoice_variance, "money_kpi"),
         ("Premium leakage", k.premium_leakage, "money_kpi"),
-        ("Open budget months over (high/medium)",
-         sum(b.severity in ("high", "medium") for b in open_budget), "int_kpi"),
-        ("Open budget months at hard stop/cap",
-         sum(b.alert_tier in ("hard_stop", "hard_cap") for b in open_budget), "int_kpi"),
+        ("Open budget months over (high/medium)", p1.open_budget_over, "int_kpi"),
+        ("Open budget months at hard stop/cap", p1.open_budget_capped, "int_kpi"),
         ("Anomalies", len(a.anomalies), "int_kpi"),
     ]
     for i, (lbl, value, style) in enumerate(left):

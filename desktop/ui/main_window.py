@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self._pending_export: Path | None = None
+        self._summary_outputs = None
         self.stale_export_box: QMessageBox | None = None
         self._refreshing_timer = QTimer(self)
         self._refreshing_timer.setSingleShot(True)
@@ -161,6 +162,14 @@ class MainWindow(QMainWindow):
                                   "Import usage, invoices, commitments, budgets…")
         self.a_export = self._act("&Export brief…", self.export_brief_dialog, "Ctrl+E",
                                   "Write the Excel working brief")
+        self.a_summary_pdf = self._act("Export summary &PDF…", self.export_summary_pdf, "Ctrl+Shift+E",
+                                       "Page 1 of the brief and the charts as a PDF")
+        self.a_print = self._act("&Print…", self.print_summary, QKeySequence.StandardKey.Print,
+                                 "Print page 1 of the brief and the charts")
+        self.a_table_xlsx = self._act("Export table to E&xcel…", lambda: self.export_table("xlsx"), None,
+                                      "The table shown (or the one with the focus) as an Excel workbook")
+        self.a_table_csv = self._act("Export table as &CSV…", lambda: self.export_table("csv"), None,
+                                     "The table shown (or the one with the focus) as CSV: raw numbers, ISO dates")
         self.a_settings = self._act("&Settings…", self.settings_dialog, "Ctrl+,")
         self.a_batches = self._act("Imported &files…", self.batches_dialog, "Ctrl+Shift+I",
                                    "Every imported file; remove one")
@@ -172,7 +181,12 @@ class MainWindow(QMainWindow):
         f.addSeparator()
         f.addAction(self.a_import)
         f.addAction(self.a_export)
+        f.addAction(self.a_summary_pdf)
+        f.addAction(self.a_table_xlsx)
+        f.addAction(self.a_table_csv)
         f.addAction(self.a_batches)
+        f.addSeparator()
+        f.addAction(self.a_print)
         f.addSeparator()
         f.addAction(self.a_settings)
         f.addSeparator()
@@ -396,6 +410,8 @@ class MainWindow(QMainWindow):
             banner.show_state(kind, headline, text, buttons, detail)
         self._show_faces()
         self.a_export.setEnabled(s.analysis is not None or s.refreshing)
+        self.a_summary_pdf.setEnabled(s.analysis is not None)
+        self.a_print.setEnabled(s.analysis is not None)
 
     def _banner_content(self):
         """(kind, headline, text, buttons, detail) of the banner every page shows."""
@@ -586,6 +602,30 @@ class MainWindow(QMainWindow):
         self.last_brief = Path(out)
         marked = " (marked out of date)" if self.session.stale_reason is not None else ""
         self.statusBar().showMessage(f"Brief written: {out}{marked}", 10000)
+
+    # --- summary PDF, print, table exports (desktop.ui.exports) -------------------------------
+    @property
+    def summary_outputs(self):
+        if self._summary_outputs is None:
+            from desktop.ui.exports import SummaryOutputs
+
+            self._summary_outputs = SummaryOutputs(self)
+        return self._summary_outputs
+
+    def export_summary_pdf(self, out: str | Path | None = None) -> bool:
+        return self.summary_outputs.export_pdf(out or None)  # a menu's triggered passes False
+
+    def print_summary(self, printer=None) -> bool:
+        return self.summary_outputs.print(printer or None)
+
+    def export_table(self, fmt: str, path: str | Path | None = None) -> bool:
+        from desktop.ui.exports import exports_of
+
+        table = self.current_page().current_table()
+        if table is None:
+            self.statusBar().showMessage(f"{self.current_page().title} has no table to export", 6000)
+            return False
+        return exports_of(table).export(fmt, path)
 
     def batches_dialog(self) -> None:
         from desktop.ui.dialogs.batches import BatchesDialog

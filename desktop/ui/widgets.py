@@ -4,9 +4,7 @@ they are when no figures could be computed."""
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -15,7 +13,6 @@ from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QFontMetrics, QGuiApplication, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -145,29 +142,21 @@ class DataTable(QTableView):
         return len(view)
 
     def copy_selection(self) -> None:
-        idx = self.selectionModel().selectedIndexes()
-        if not idx:
-            return
-        rows: dict[int, dict[int, str]] = {}
-        for i in idx:
-            rows.setdefault(i.row(), {})[i.column()] = str(i.data() or "")
-        cols = sorted({i.column() for i in idx})
-        text = "\n".join("\t".join(rows[r].get(c, "") for c in cols) for r in sorted(rows))
-        QGuiApplication.clipboard().setText(text)
+        """Ctrl+C: the selected cells as TSV + HTML (raw values; desktop.ui.exports)."""
+        from desktop.ui import exports
+
+        if self.selectionModel().selectedIndexes():
+            exports.copy_cells(self)
 
     def export_csv(self, path: str | None = None) -> str | None:
+        """The rows shown as CSV (raw values) at ``path`` (written at once), or through the
+        save dialog and a worker when ``path`` is None (desktop.ui.exports)."""
+        from desktop.ui import exports
+
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Export table as CSV", "table.csv", "CSV (*.csv)")
-            if not path:
-                return None
-        header, rows = self.table_model.to_rows()
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow(header)
-        w.writerows(rows)
-        with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-            fh.write(buf.getvalue())
-        return path
+            exports.exports_of(self).export("csv")
+            return None
+        return str(exports.write_csv(path, exports.visible_columns(self), self.table_model.export_rows()))
 
     def _menu(self, pos) -> None:
         menu = QMenu(self)
@@ -177,8 +166,9 @@ class DataTable(QTableView):
             act = menu.addAction("Explain this number…")
             act.triggered.connect(lambda: self.explainRequested.emit(src, index.column()))
             menu.addSeparator()
-        menu.addAction("Copy", self.copy_selection)
-        menu.addAction("Export table as CSV…", self.export_csv)
+        from desktop.ui import exports
+
+        exports.add_table_actions(menu, self)  # Copy, Excel, CSV: raw values, one module
         menu.exec(self.viewport().mapToGlobal(pos))
 
 

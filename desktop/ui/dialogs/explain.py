@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+)
 
 from desktop.domain.errors import InputError
 from desktop.domain.explain import explain
@@ -16,6 +24,9 @@ class ExplainDialog(QDialog):
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.session = session
+        self.analysis, self.figure = analysis, (kind, key, field)
+        self.rows_runner = None
+        self.rows_message = None
         self.resize(980, 600)
         lay = QVBoxLayout(self)
         try:
@@ -57,8 +68,59 @@ class ExplainDialog(QDialog):
         copy = QPushButton("Copy as text")
         copy.clicked.connect(self.copy_text)
         bb.addButton(copy, QDialogButtonBox.ButtonRole.ActionRole)
+        rows_button = QPushButton("Export the rows behind this number…")
+        rows_button.setToolTip(f"All {ex.source_count:,} source rows (every column, with file and row) "
+                               "to Excel or CSV")
+        rows_button.setEnabled(ex.source_count > 0)
+        rows_button.clicked.connect(lambda: self.export_rows())
+        bb.addButton(rows_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.rows_button = rows_button
         bb.rejected.connect(self.reject)
         lay.addWidget(bb)
+
+    def export_rows(self, path=None) -> bool:
+        """Every source row of the figure (not only the first shown) as .xlsx or .csv, written
+        in a worker; afterwards Open / Show in folder (desktop.ui.exports)."""
+        from pathlib import Path
+
+        from desktop.ui import exports
+        from desktop.ui.workers import TaskRunner
+
+        ex = self.explanation
+        if ex is None:
+            return False
+        a = self.analysis
+        kind, key, field = self.figure
+        if path is None:
+            stem = exports.file_stem("CommitDesk rows behind", f"{kind} {key} {field}", a.as_of.isoformat())
+            chosen, filt = QFileDialog.getSaveFileName(self, "Export the rows behind this number",
+                                                       str(exports.default_path(stem, "xlsx")),
+                                                       "Excel workbook (*.xlsx);;CSV, UTF-8 (*.csv)")
+            if not chosen:
+                return False
+            path = Path(chosen)
+            if path.suffix.lower() not in (".xlsx", ".csv"):
+                path = path.with_name(path.name + (".csv" if "csv" in filt.lower() else ".xlsx"))
+            exports.remember_folder(path)
+        path = Path(path)
+        if self.rows_runner is None:
+            self.rows_runner = TaskRunner("explain-rows", self)
+            self.rows_runner.finished.connect(self._rows_written)
+            self.rows_runner.failed.connect(lambda exc: QMessageBox.warning(self, "Export failed", str(exc)))
+        self.rows_runner.start(lambda p: exports.write_figure_rows(path, a, kind, key, field, "Rows", p),
+                               label=f"Writing {path.name}")
+        return True
+
+    def _rows_written(self, path) -> None:
+        from desktop.ui import exports
+
+        self.rows_message = exports.show_written(self, path, f"The {self.explanation.source_count:,} rows behind "
+                                                             f"{self.explanation.title}")
+
+    def done(self, result: int) -> None:
+        if self.rows_runner is not None:
+            self.rows_runner.shutdown()
+        super().done(result)
 
     def text(self) -> str:
         ex = self.explanation

@@ -28,6 +28,8 @@ NUMERIC_KINDS = ("micros", "money", "float", "pct", "ratio", "int")
 
 SOURCE_ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # source row index (int)
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # raw value
+RAW_ROLE = Qt.ItemDataRole.UserRole + 3  # the value as exported: Decimal money, float ratio, date, int, str
+_MICRO = Decimal(1_000_000)
 
 
 @dataclass
@@ -116,6 +118,25 @@ class Col:
         if self.kind == "text":
             return None if v < 0 else self.uniques[v]
         return v
+
+    def value(self, i: int) -> Any:
+        """The raw value for exports (never parsed back from the display text): money as an
+        exact Decimal (micros / 10^6, cents kept as computed), pct and ratio as the ratio (0.436
+        for 43.6 %), int as int, float as float, date as datetime.date, text as str; an empty
+        cell (no text, NaN, NaT, None) as None."""
+        v = self.values[i]
+        k = self.kind
+        if k == "text":
+            return None if v < 0 else str(self.uniques[v])
+        if k == "micros":
+            return Decimal(int(v)) / _MICRO
+        if k == "money":
+            return None if v is None else Decimal(v)
+        if k == "date":
+            return None if np.isnat(v) else pd.Timestamp(v).date()
+        if k == "int":
+            return int(v)
+        return None if np.isnan(v) else float(v)
 
     def sort_key(self) -> np.ndarray:
         if self._sort_key is None:
@@ -426,6 +447,8 @@ class ColumnTableModel(QAbstractTableModel):
             return r
         if role == SORT_ROLE:
             return c.raw(r)
+        if role == RAW_ROLE:
+            return c.value(r)
         return None
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
@@ -442,6 +465,10 @@ class ColumnTableModel(QAbstractTableModel):
         return bool(self.on_edit(r, index.column(), str(value)))
 
     # --- export ----------------------------------------------------------------------------
+    def export_rows(self, visible_only: bool = True) -> np.ndarray:
+        """Source rows to export in view order: the rows shown (filtered, sorted), or all."""
+        return self._perm.copy() if visible_only else np.arange(self._n, dtype=np.int64)
+
     def to_rows(self, visible_only: bool = True) -> tuple[list[str], list[list[str]]]:
         perm = self._perm if visible_only else np.arange(self._n)
         header = [c.title for c in self._cols]

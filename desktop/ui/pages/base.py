@@ -1,11 +1,18 @@
-"""What every page has: a title, the session it shows, a filter hook and a way to be opened on
-particular rows (from an Overview tile or alert)."""
+"""What every page has: a title, the session it shows, a filter hook, a way to be opened on
+particular rows (from an Overview tile or alert) and its tables' exports (desktop.ui.exports:
+every DataTable the page holds exports to Excel, CSV and the clipboard under its name)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from PySide6.QtWidgets import QWidget
+
+# names of the tables pages hold (attribute -> name in file names and sheet titles; "" for the
+# page's main table, which goes by the page's title)
+TABLE_TITLES = {"table": "", "periods": "periods", "schedule": "commit schedule", "shift": "workload shift",
+                "flags": "flagged lines", "alerts": "alerts", "breakdown": "breakdown", "months_table": "months",
+                "audit": "price audit"}
 
 
 class Page(QWidget):
@@ -51,3 +58,32 @@ class Page(QWidget):
 
     def explain(self, kind: str, key: Any, field: str) -> None:
         self.session.explain(kind, key, field, self)
+
+    # --- exports (desktop.ui.exports) ------------------------------------------------------------
+    def export_tables(self) -> list[tuple[str, Any]]:
+        """(name, DataTable) of every table the page holds, main table first."""
+        from desktop.ui.widgets import DataTable
+
+        out: list[tuple[str, Any]] = []
+        for attr, value in vars(self).items():
+            if isinstance(value, DataTable) and all(value is not t for _, t in out):
+                out.append((TABLE_TITLES.get(attr, attr.removesuffix("_table").replace("_", " ")), value))
+        out.sort(key=lambda nt: nt[0] != "")
+        return out
+
+    def table_title(self, table) -> str:
+        for name, t in self.export_tables():
+            if t is table:
+                return name
+        return ""
+
+    def current_table(self):
+        """The table File > Export table acts on: the one with the keyboard focus, else the
+        page's main table."""
+        tables = self.export_tables()
+        focus = self.focusWidget()
+        for _, t in tables:
+            if focus is not None and (focus is t or t.isAncestorOf(focus)):
+                return t
+        visible = [t for _, t in tables if t.isVisibleTo(self)]
+        return visible[0] if visible else (tables[0][1] if tables else None)
