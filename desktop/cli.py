@@ -262,9 +262,6 @@ def _write_summary_pdf(analysis, actions, out: Path) -> None:
     a display Qt draws offscreen."""
     if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 - lives while drawing
     from desktop.ui.summary_pdf import write_summary_pdf
 
     write_summary_pdf(analysis, out, actions)

@@ -209,6 +209,12 @@ def write_xlsx(out: Path | str, cols: Sequence[Col], rows: np.ndarray, sheet: st
         w = widths[j] if widths is not None else max(10.0, min(48.0, len(c.title) * 1.2 + 4))
         ws.column_dimensions[get_column_letter(j + 1)].width = w
     ws.freeze_panes = "A2"
+    # printed: landscape, one page wide, the header on every page
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
     if ncol:
         ws.auto_filter.ref = f"A1:{get_column_letter(ncol)}{n + 1}"
     head_font = Font(name="Arial", bold=True, color="FFFFFFFF")
@@ -218,7 +224,8 @@ def write_xlsx(out: Path | str, cols: Sequence[Col], rows: np.ndarray, sheet: st
         cell = set_text(WriteOnlyCell(ws), c.title)
         cell.font = head_font
         cell.fill = head_fill
-        cell.alignment = Alignment(vertical="center", wrap_text=True)
+        numeric = c.kind not in ("text", "date")
+        cell.alignment = Alignment(horizontal="right" if numeric else "left", vertical="center", wrap_text=True)
         header.append(cell)
     ws.append(header)
     body_font = Font(name="Arial")
@@ -337,12 +344,10 @@ def table_stem(table) -> str:
 def _char_widths(table, cols: Sequence[Col]) -> list[float]:
     """Excel column widths (characters) from the widths on screen."""
     m = table.table_model
-    fm = table.fontMetrics()
-    avg = max(1, fm.averageCharWidth())
     out = []
     for c in cols:
         px = table.columnWidth(m.columns.index(c))
-        out.append(float(max(8, min(60, round(px / avg) + 2))))
+        out.append(float(max(8, min(60, round(px / 7.0) + 1))))  # an Excel width unit is about 7 px
     return out
 
 
@@ -360,7 +365,9 @@ class TableExports(QObject):
         self.message: QMessageBox | None = None
         page = _page_of(table)
         if page is not None and hasattr(page.session, "register_runner"):
-            page.session.register_runner(self.runner)
+            session, runner = page.session, self.runner
+            session.register_runner(runner)  # the status bar shows it; shutdown waits for it
+            table.destroyed.connect(lambda *_: session.unregister_runner(runner))
 
     def export(self, fmt: str, path: Path | str | None = None, visible_only: bool = True) -> bool:
         """Export the rows shown as ``fmt`` ("xlsx" | "csv"); asks for a file when ``path`` is None.

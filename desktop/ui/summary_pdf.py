@@ -211,21 +211,22 @@ def _e(text: object) -> str:
 def _table(headers: list[tuple[str, str]], rows: list[list[str]], widths: list[int] | None = None) -> str:
     """headers: (title, align); rows of already escaped cell HTML."""
     head_bg = palette.BLUE
-    out = ['<table width="100%" cellspacing="0" cellpadding="3" border="0">', "<thead><tr>"]
+    out = ['<table width="100%" cellspacing="0" cellpadding="3" border="0">', "<tr>"]
     for i, (h, align) in enumerate(headers):
         w = f' width="{widths[i]}%"' if widths else ""
         out.append(f'<th align="{align}" bgcolor="{head_bg}"{w}><font color="#FFFFFF">{_e(h)}</font></th>')
-    out.append("</tr></thead><tbody>")
+    out.append("</tr>")
     for n, r in enumerate(rows):
         bg = ' bgcolor="#F2F5F8"' if n % 2 else ""
         out.append(f"<tr{bg}>" + "".join(f'<td align="{headers[i][1]}">{c}</td>' for i, c in enumerate(r))
                    + "</tr>")
-    out.append("</tbody></table>")
+    out.append("</table>")
     return "".join(out)
 
 
-def _section(title: str) -> str:
-    return (f'<h2 style="color:{palette.BLUE}; font-size:12pt; margin-top:10px; margin-bottom:4px">'
+def _section(title: str, new_page: bool = False) -> str:
+    brk = " page-break-before:always;" if new_page else ""
+    return (f'<h2 style="color:{palette.BLUE}; font-size:12pt; margin-top:10px; margin-bottom:4px;{brk}">'
             f"{_e(title)}</h2>")
 
 
@@ -242,9 +243,9 @@ def summary_html(s: Summary) -> str:
                      f'<font color="#FFFFFF"><b>{_e(s.stale)}</b></font></td></tr></table>')
 
     parts.append(_section("Money at stake"))
-    left = [f'<p style="font-size:13pt"><b>Total money at stake (open actions): {_m(p1.total_at_stake)}</b></p>']
-    for kind, v in p1.by_kind.items():
-        left.append(f"<p>of which {_e((label(kind) or '').lower())}: <b>{_m(v)}</b></p>")
+    total = f'<b><font size="+1">{_m(p1.total_at_stake)}</font></b>'
+    left_rows = [("<b>Total money at stake (open actions)</b>", total)]
+    left_rows += [(f"of which {_e((label(kind) or '').lower())}", _m(v)) for kind, v in p1.by_kind.items()]
     right_rows = [
         ("Still avoidable: shortfall penalties", _m(k.shortfall_avoidable)),
         ("Still avoidable: overage premium", _m(k.premium_avoidable)),
@@ -253,11 +254,13 @@ def summary_html(s: Summary) -> str:
         ("Open actions", f"{len(p1.open_actions):,}"),
         (f"Overdue actions (due before {p1.today:%Y-%m-%d})", f"{len(p1.overdue):,}"),
     ]
-    right = "".join(f"<tr><td>{_e(lbl)}</td><td align='right'><b>{v}</b></td></tr>" for lbl, v in right_rows)
-    parts.append('<table width="100%" cellspacing="0" cellpadding="0"><tr>'
-                 f'<td width="50%" valign="top">{"".join(left)}</td>'
-                 f'<td width="50%" valign="top"><table width="100%" cellpadding="2">{right}</table></td>'
-                 "</tr></table>")
+    rows_m = []
+    for i in range(max(len(left_rows), len(right_rows))):
+        lk = left_rows[i] if i < len(left_rows) else ("", "")
+        rk = (_e(right_rows[i][0]), f"<b>{right_rows[i][1]}</b>") if i < len(right_rows) else ("", "")
+        rows_m.append(f"<tr><td>{lk[0]}</td><td align='right'>{lk[1]}</td><td width='6%'></td>"
+                      f"<td>{rk[0]}</td><td align='right'>{rk[1]}</td></tr>")
+    parts.append(f'<table width="100%" cellpadding="2">{"".join(rows_m)}</table>')
 
     parts.append(_section("Largest money at stake first"))
     if p1.top:
@@ -266,7 +269,7 @@ def summary_html(s: Summary) -> str:
             act = x.action
             due = f"{act.due:%Y-%m-%d}" if act.due else ""
             if act.overdue(p1.today):
-                due = f'<font color="{palette.VERMILLION}"><b>{due} (overdue)</b></font>'
+                due = f'<font color="{palette.VERMILLION}"><b>{due}&nbsp;overdue</b></font>'
             sev = act.severity
             sev_cell = (f'<font color="{palette.mix(palette.severity_color(sev), palette.BLACK, 0.25)}">'
                         f"<b>{_e(label(sev))}</b></font>")
@@ -274,14 +277,14 @@ def summary_html(s: Summary) -> str:
                          due, sev_cell, _e(act.title)])
         parts.append(_table([("At stake", "right"), ("What is at stake", "left"), ("Owner", "left"),
                              ("Due", "left"), ("Severity", "left"), ("Action", "left")], rows,
-                            [11, 17, 14, 12, 8, 38]))
+                            [9, 15, 15, 13, 7, 41]))
         if p1.rest_count:
             parts.append(f"<p><i>{p1.rest_count} more open actions carry {_m(p1.rest_at_stake)} {_e(cur)}; "
                          "the brief's Actions sheet lists every one.</i></p>")
     else:
         parts.append("<p><i>No open actions.</i></p>")
 
-    parts.append(_section("Pacing per contract"))
+    parts.append(_section("Pacing per contract", new_page=True))  # page 1 is the money at stake
     if p1.contracts:
         rows = []
         for c, st in p1.contracts:
@@ -364,7 +367,7 @@ def paint(s: Summary, images: list[QImage], device: QPagedPaintDevice) -> int:
 
     doc = QTextDocument()
     doc.documentLayout().setPaintDevice(device)
-    doc.setDefaultFont(_font(9))
+    doc.setDefaultFont(_font(8.5))
     doc.setDocumentMargin(0)
     doc.setHtml(summary_html(s))
     doc.setPageSize(QSizeF(w, body_h))
@@ -385,6 +388,7 @@ def paint(s: Summary, images: list[QImage], device: QPagedPaintDevice) -> int:
             painter.translate(0, -i * body_h)
             ctx = QAbstractTextDocumentLayout.PaintContext()
             ctx.clip = QRectF(0, i * body_h, w, body_h)
+            painter.setClipRect(ctx.clip)  # the context's clip only picks the blocks to draw
             doc.documentLayout().draw(painter, ctx)
             painter.restore()
             page += 1
@@ -477,14 +481,18 @@ def print_summary(s: Summary, printer, images: list[QImage] | None = None) -> in
 
 def write_summary_pdf(analysis: Analysis, out: Path | str, actions: list | None = None, *,
                       today: date | None = None, stale: str | None = None) -> Path:
-    """All three steps at once (the CLI, tests): needs a QApplication."""
+    """All three steps at once (the CLI, tests); starts a QApplication when there is none."""
+    import sys
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 - alive while drawing
     return write_pdf(summary(analysis, actions, today=today, stale=stale), out)
 
 
 # --- in the app: the steps on a worker and the GUI thread --------------------------------------
 class SummaryJob(QObject):
-    """Gather (worker), draw the charts one per turn of the event loop (GUI thread), then
-    write the PDF or print. ``done(result)`` or ``failed(exc)``; ``progress(fraction, text)``."""
+    """Gather (worker), draw the charts one per turn of the event loop (GUI thread), then lay
+    out and write the PDF or print (worker). ``done(result)`` or ``failed(exc)``;
+    ``progress(fraction, text)``."""
 
     done = Signal(object)
     failed = Signal(object)
@@ -500,11 +508,10 @@ class SummaryJob(QObject):
         self._summary: Summary | None = None
         self._cancelled = False
         self._analysis, self._actions, self._stale = analysis, actions, stale
+        self._connected: list = []
 
     def start(self) -> None:
-        self.runner.finished.connect(self._gathered)
-        self.runner.failed.connect(self._fail)
-        self.runner.cancelled.connect(self.cancel)
+        self._connect(self._gathered)
         a, acts, stale = self._analysis, self._actions, self._stale
         self.runner.start(lambda p: summary(a, acts, stale=stale, progress=p), label="Preparing the summary")
 
@@ -515,13 +522,16 @@ class SummaryJob(QObject):
             self._painter.close()
             self._painter = None
 
+    def _connect(self, landed) -> None:
+        self._connected = [(self.runner.finished, landed), (self.runner.failed, self._fail),
+                           (self.runner.cancelled, self.cancel)]
+        for sig, slot in self._connected:
+            sig.connect(slot)
+
     def _disconnect(self) -> None:
-        for sig, slot in ((self.runner.finished, self._gathered), (self.runner.failed, self._fail),
-                          (self.runner.cancelled, self.cancel)):
-            try:
-                sig.disconnect(slot)
-            except (RuntimeError, TypeError):
-                pass
+        for sig, slot in self._connected:
+            sig.disconnect(slot)
+        self._connected = []
 
     def _fail(self, exc) -> None:
         self.cancel()
@@ -546,9 +556,16 @@ class SummaryJob(QObject):
                 return
             self._painter.close()
             self._painter = None
-            self.progress.emit(1.0, "Writing the pages")
-            result = self._finish(s, self._images)
         except Exception as exc:  # delivered like a worker failure
             self._fail(exc)
             return
+        # the pages are laid out and written in the worker (QPainter on a QPdfWriter / QPrinter
+        # and QTextDocument are usable off the GUI thread; the images are plain QImages)
+        self.progress.emit(1.0, "Writing the pages")
+        self._connect(self._written)
+        finish, images = self._finish, list(self._images)
+        self.runner.start(lambda _p: finish(s, images), label="Writing the summary")
+
+    def _written(self, result) -> None:
+        self._disconnect()
         self.done.emit(result)

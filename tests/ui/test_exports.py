@@ -233,7 +233,7 @@ def test_summary_pdf_lists_the_largest_money_at_stake_first(qtbot, tmp_path):
     p1 = page_one(a, normalize(None, a), date(2026, 11, 20))
     assert p1.top and p1.top[0].at_stake == max(x.at_stake for x in p1.ranked)
     text = _pdf_text(out)
-    assert f"Total money at stake (open actions): {p1.total_at_stake:,.2f}" in " ".join(text.split())
+    assert f"Total money at stake (open actions) {p1.total_at_stake:,.2f}" in " ".join(text.split())
     lines = _ranking_lines(text)
     assert lines, text[:2000]
     assert lines[0].split()[0] == f"{p1.top[0].at_stake:,.2f}"
