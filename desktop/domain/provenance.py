@@ -37,6 +37,7 @@ from desktop.domain import chargeback as chargeback_mod
 from desktop.domain import contracts as contracts_mod
 from desktop.domain import invoices as invoices_mod
 from desktop.domain import renewal as renewal_mod
+from desktop.domain import roi as roi_mod
 from desktop.domain import workload_shift as shift_mod
 from desktop.domain.errors import InputError
 from desktop.domain.money import cents, from_micros, money_sum
@@ -307,6 +308,10 @@ def figure_rows(analysis: Analysis, kind: str, key: str, field: str) -> Rows:
                 days = int(getattr(analysis.settings, "renewal_baseline_days", 90))
                 return usage(renewal_mod.baseline_rows(ix, r.vendor, t, days))
         raise InputError(f"no renewal scenario {name!r}")
+    if kind == "roi_run_cost":  # key "dimension|value|YYYY-MM" (the ROI page's run cost from usage)
+        dimension, _, rest = key.partition("|")
+        value, _, month = rest.rpartition("|")
+        return usage(roi_mod.run_cost_rows(ix, dimension, value, month))
     raise InputError(f"no rows for {kind!r}")
 
 

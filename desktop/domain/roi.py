@@ -10,6 +10,11 @@ All figures are per month: ``benefit`` and ``cost`` are the monthly benefit and 
 * NPV = -initial_investment + sum over months t = 1..n of (benefit - cost) / (1 + r/12)^t with
   r the annual discount rate (0 when not given). The set-up is a cash flow at t = 0 (discount
   factor 1), so NPV without an investment is exactly the contract formula. None without months.
+* Run cost from the imported usage (``usage_run_cost``): the cost of the usage rows whose
+  ``dimension`` (vendor, team, project, model) matches ``value`` (usage_index.match_key) in the
+  last complete calendar month on or before the as-of date (``run_cost_month``), in the
+  reporting currency, rounded half-up to cents once; ``run_cost_rows`` selects those rows
+  (explain and the Usage page read them from here).
 * Money results are Decimal cents; arithmetic is Decimal throughout (floats given by a GUI
   spin box are read through their shortest spelling, Decimal(str(x))).
 """
@@ -17,11 +22,18 @@ All figures are per month: ``benefit`` and ``cost`` are the monthly benefit and 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
+import numpy as np
+
 from desktop.domain.errors import InputError
-from desktop.domain.money import MICRO, cents
+from desktop.domain.money import MICRO, cents, micros_to_cents
+from desktop.domain.months import month_bounds, month_of, previous_month
 from desktop.domain.results import RoiResult
+from desktop.domain.usage_index import UsageIndex
+
+RUN_COST_DIMENSIONS = ("vendor", "team", "project", "model")
 
 Number = Decimal | int | float | str
 
@@ -143,3 +155,47 @@ SUPPORT_CHATBOT = RoiPreset(
 )
 
 PRESETS: dict[str, RoiPreset] = {SUPPORT_CHATBOT.name: SUPPORT_CHATBOT}
+
+
+def run_cost_month(as_of: date) -> str:
+    """The last complete calendar month on or before ``as_of`` ("YYYY-MM"): the as-of month when
+    as_of is its last day, else the month before."""
+    if (as_of + timedelta(days=1)).month != as_of.month:
+        return month_of(as_of)
+    return month_of(previous_month(as_of)[0])
+
+
+def run_cost_rows(index: UsageIndex, dimension: str, value: str, month: str) -> np.ndarray:
+    """Positions of the usage rows behind ``usage_run_cost``: ``dimension`` matches ``value``
+    and the row is dated in ``month``."""
+    if dimension not in RUN_COST_DIMENSIONS:
+        raise InputError(f"run cost by {dimension!r}: choose one of {', '.join(RUN_COST_DIMENSIONS)}",
+                         column=dimension)
+    if index.size == 0 or dimension not in index.frame.columns:
+        return np.zeros(0, dtype=np.int64)
+    start, end = month_bounds(month)
+    return index.positions(index.mask(dimension, value) & index.dated(start, end))
+
+
+@dataclass(frozen=True)
+class UsageRunCost:
+    dimension: str
+    value: str
+    month: str
+    cost: Decimal  # cents, reporting currency
+    rows: int
+
+
+def usage_run_cost(index: UsageIndex, dimension: str, value: str, as_of: date) -> UsageRunCost:
+    """Monthly run cost of a use case taken from the imported usage (module docstring)."""
+    month = run_cost_month(as_of)
+    pos = run_cost_rows(index, dimension, value, month)
+    return UsageRunCost(dimension, str(value), month, micros_to_cents(index.micros(pos)), int(len(pos)))
+
+
+def run_cost_values(index: UsageIndex, dimension: str) -> list[str]:
+    """The values of ``dimension`` in the usage (one spelling per match key), in name order."""
+    if dimension not in RUN_COST_DIMENSIONS:
+        return []
+    keys = index.codes(dimension)[2]
+    return sorted((index.label(dimension, k) for k in keys), key=str.casefold)

@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
         self._restore()
         self.last_brief: Path | None = None
         self.wizard = None
+        self.guide = None  # Help > User guide, created when first opened
 
     # --- building ----------------------------------------------------------------------------
     def _frame(self, page) -> QWidget:
@@ -211,6 +212,12 @@ class MainWindow(QMainWindow):
             v.addAction(a)
             self.page_actions.append(a)
         h = mb.addMenu("&Help")
+        self.a_guide = self._act("&User guide", self.show_guide, QKeySequence.StandardKey.HelpContents,
+                                 "How to read and use each screen (opens at the page in front)")
+        self.a_shortcuts = self._act("&Keyboard shortcuts", self.show_shortcuts, "Ctrl+/")
+        h.addAction(self.a_guide)
+        h.addAction(self.a_shortcuts)
+        h.addSeparator()
         h.addAction(self._act("&About CommitDesk", self._about))
         h.addAction(self._act("Open &log folder", self._open_logs))
 
@@ -664,6 +671,22 @@ class MainWindow(QMainWindow):
             a = self.recent_menu.addAction(p.name)
             a.setToolTip(str(p))
             a.triggered.connect(lambda _=False, p=p: self.openWorkspaceRequested.emit(str(p)))
+
+    def show_guide(self, key: str | None = None) -> None:
+        """Help > User guide at ``key``'s chapter (default: the page in front)."""
+        from desktop.ui.dialogs.help import GuideDialog
+
+        if self.guide is None:
+            self.guide = GuideDialog(self, key or self.current_page().key)
+        else:
+            self.guide.show_chapter(key or self.current_page().key)
+        self.guide.show()
+        self.guide.raise_()
+
+    def show_shortcuts(self) -> None:
+        from desktop.ui.dialogs.help import ShortcutsDialog
+
+        ShortcutsDialog(self).exec()
 
     def _about(self) -> None:
         from desktop.ui.dialogs.about import show_about

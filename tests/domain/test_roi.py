@@ -64,3 +64,45 @@ def test_floats_from_a_spin_box_read_as_written():
 def test_bad_input_is_an_input_error(kwargs):
     with pytest.raises(InputError):
         roi(**kwargs)
+
+
+def _usage(rows):
+    import pandas as pd
+
+    from desktop.domain import tables
+    from desktop.domain.money import to_micros
+
+    df = pd.DataFrame(rows)
+    df["date"] = pd.to_datetime(df["date"])
+    df["cost"] = [to_micros(Decimal(str(c))) for c in df["cost"]]
+    for col in ("vendor", "team", "project", "model"):
+        df[col] = df[col].astype("string") if col in df else pd.Series(pd.NA, index=df.index, dtype="string")
+    return tables.conform(df, "usage")
+
+
+def test_run_cost_from_usage_is_the_last_complete_month_of_the_use_case():
+    from datetime import date
+
+    from desktop.domain.roi import run_cost_month, run_cost_rows, run_cost_values, usage_run_cost
+    from desktop.domain.usage_index import UsageIndex
+
+    ix = UsageIndex(_usage([
+        dict(date="2026-09-30", vendor="OpenAI", team="Support", project="support-bot", model="gpt-4o", cost="999"),
+        dict(date="2026-10-01", vendor="OpenAI", team="Support", project="support-bot", model="gpt-4o", cost="100.005"),
+        dict(date="2026-10-17", vendor="Anthropic", team="Support", project=" Support-Bot ", model="claude", cost="250.10"),
+        dict(date="2026-10-31", vendor="OpenAI", team="Search", project="search", model="gpt-4o", cost="40"),
+        dict(date="2026-11-02", vendor="OpenAI", team="Support", project="support-bot", model="gpt-4o", cost="7"),
+    ]))
+    # as-of 2026-11-15: October is the last complete month; 2026-10-31 itself is complete
+    assert run_cost_month(date(2026, 11, 15)) == "2026-10"
+    assert run_cost_month(date(2026, 10, 31)) == "2026-10"
+    assert run_cost_month(date(2026, 1, 5)) == "2025-12"
+    r = usage_run_cost(ix, "project", "support-bot", date(2026, 11, 15))
+    # 100.005 + 250.10 (the project matches trimmed and casefolded) = 350.105 -> 350.11 half-up
+    assert (r.month, r.cost, r.rows) == ("2026-10", Decimal("350.11"), 2)
+    assert run_cost_rows(ix, "project", "support-bot", "2026-10").tolist() == [1, 2]
+    assert usage_run_cost(ix, "model", "gpt-4o", date(2026, 11, 15)).cost == Decimal("140.01")  # 100.005 + 40
+    assert usage_run_cost(ix, "team", "Nobody", date(2026, 11, 15)).cost == Decimal("0.00")
+    assert run_cost_values(ix, "project") == ["search", "support-bot"]
+    with pytest.raises(InputError):
+        run_cost_rows(ix, "cost_center", "CC-1", "2026-10")

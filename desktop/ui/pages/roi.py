@@ -21,7 +21,15 @@ from PySide6.QtWidgets import (
 
 from desktop.domain import palette
 from desktop.domain.errors import InputError
-from desktop.domain.roi import PRESETS, RoiPreset, npv, time_saved_benefit
+from desktop.domain.roi import (
+    PRESETS,
+    RUN_COST_DIMENSIONS,
+    RoiPreset,
+    npv,
+    run_cost_values,
+    time_saved_benefit,
+    usage_run_cost,
+)
 from desktop.ui import fmt
 from desktop.ui.models.table import Col
 from desktop.ui.pages.base import Page
@@ -73,6 +81,8 @@ class RoiPage(Page):
             e = QLineEdit()
             e.setToolTip(tip)
             e.textChanged.connect(self.compute)
+            if name == "monthly_cost":
+                e.textEdited.connect(lambda *_: self._unlink_source())
             self.fields[name] = e
             form.addRow(text, e)
         self.months = QSpinBox()
@@ -81,6 +91,7 @@ class RoiPage(Page):
         self.months.valueChanged.connect(self.compute)
         form.addRow("NPV horizon", self.months)
         ll.addWidget(box)
+        ll.addWidget(self._usage_box())
         self.msg = note("")
         ll.addWidget(self.msg)
         reset = QPushButton("Load the support-chatbot example")
@@ -108,15 +119,100 @@ class RoiPage(Page):
         grid.setRowStretch(4, 1)
         outer.addWidget(right, 1)
         self.result = None
+        self.run_cost_source = None  # UsageRunCost the run cost field was filled from, if any
         self.preset.setCurrentText("Support chatbot")
 
+    def _usage_box(self) -> QGroupBox:
+        box = QGroupBox("Run cost from the imported usage")
+        form = QFormLayout(box)
+        self.src_dim = QComboBox()
+        for d in RUN_COST_DIMENSIONS:
+            self.src_dim.addItem(d.capitalize(), d)
+        self.src_dim.setCurrentIndex(RUN_COST_DIMENSIONS.index("project"))
+        self.src_dim.currentIndexChanged.connect(self._fill_values)
+        form.addRow("Use case is the", self.src_dim)
+        self.src_value = QComboBox()
+        self.src_value.setMinimumContentsLength(14)
+        form.addRow("named", self.src_value)
+        row = QHBoxLayout()
+        self.src_use = QPushButton("Use its last full month")
+        self.src_use.setToolTip("Fill 'Run cost / month' with this use case's usage cost in the last complete "
+                                "month before the as-of date (kept up to date on every recompute)")
+        self.src_use.clicked.connect(self.use_usage_cost)
+        self.src_rows = QPushButton("Show rows")
+        self.src_rows.setToolTip("Open the usage rows behind the run cost on the Usage page")
+        self.src_rows.clicked.connect(self._show_source_rows)
+        self.src_rows.setEnabled(False)
+        row.addWidget(self.src_use)
+        row.addWidget(self.src_rows)
+        row.addStretch(1)
+        form.addRow(row)
+        self.src_note = note("Import usage to take the run cost from it.")
+        form.addRow(self.src_note)
+        return box
+
     def refresh(self, a) -> None:
-        return None  # the calculator does not depend on the workspace figures
+        """The calculator's own inputs do not depend on the figures; the run cost taken from the
+        usage does, and is recomputed with them (never left stale)."""
+        self._fill_values()
+        if self.run_cost_source is not None:
+            self._apply_source(self.run_cost_source.dimension, self.run_cost_source.value)
+
+    def _fill_values(self, *_) -> None:
+        a = self.analysis
+        keep = self.src_value.currentText()
+        self.src_value.clear()
+        values = run_cost_values(a.index, self.src_dim.currentData()) if a is not None and a.index is not None else []
+        self.src_value.addItems(values)
+        if keep in values:
+            self.src_value.setCurrentText(keep)
+        self.src_use.setEnabled(bool(values))
+        if a is None:
+            self.src_note.setText("Import usage to take the run cost from it.")
+        elif not values:
+            self.src_note.setText(f"No {self.src_dim.currentText().lower()} values in the imported usage.")
+        elif self.run_cost_source is None:
+            self.src_note.setText("Run cost typed by hand.")
+
+    def use_usage_cost(self) -> None:
+        if self.src_value.currentText():
+            self._apply_source(self.src_dim.currentData(), self.src_value.currentText())
+
+    def _apply_source(self, dimension: str, value: str) -> None:
+        a = self.analysis
+        if a is None or a.index is None:
+            return
+        src = usage_run_cost(a.index, dimension, value, a.as_of)
+        self.run_cost_source = src
+        field = self.fields["monthly_cost"]
+        field.blockSignals(True)
+        field.setText(_plain(src.cost, 2))
+        field.blockSignals(False)
+        cur = a.settings.reporting_currency
+        self.src_note.setText(f"Run cost {fmt.money(src.cost, cur)} = usage of {dimension} '{value}' in "
+                              f"{src.month} ({src.rows:,} rows). Typing a run cost unlinks it.")
+        self.src_rows.setEnabled(src.rows > 0)
+        self.compute()
+
+    def _unlink_source(self) -> None:
+        if self.run_cost_source is not None:
+            self.run_cost_source = None
+            self.src_rows.setEnabled(False)
+            self.src_note.setText("Run cost typed by hand.")
+
+    def _show_source_rows(self) -> None:
+        src = self.run_cost_source
+        if src is None:
+            return
+        self.session.navigate("usage", {
+            "figure": ("roi_run_cost", f"{src.dimension}|{src.value}|{src.month}", "cost"),
+            "label": f"run cost of {src.dimension} '{src.value}' in {src.month}"})
 
     def load_preset(self, name: str) -> None:
         p = PRESETS.get(name)
         if p is None:
             return
+        self._unlink_source()
         for f in ("monthly_cost", "units", "hours_saved_per_unit", "hourly_rate"):
             self.fields[f].setText(str(getattr(p, f)))
         self.fields["initial_investment"].setText("" if p.initial_investment is None else str(p.initial_investment))

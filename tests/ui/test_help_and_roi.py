@@ -1,0 +1,99 @@
+"""Help at hand (the user guide, the shortcut list) and the ROI page's run cost from the usage."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+
+
+def test_f1_opens_the_guide_at_the_page_in_front_with_its_screenshot(qtbot, shared_window):
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QTextDocument
+
+    win = shared_window
+    win.navigate("budgets", {})
+    win.show_guide()
+    dlg = win.guide
+    assert dlg.isVisible()
+    assert dlg.current_key() == "budgets"
+    text = dlg.browser.toPlainText()
+    assert text.startswith("Budgets") and "Alert tier" in text
+    img = dlg.browser.document().resource(QTextDocument.ResourceType.ImageResource.value,
+                                          QUrl("screenshots/budgets.png"))
+    assert img is not None and not img.isNull() and img.width() <= 820
+    # a chapter link and the search box
+    dlg.search.setText("SHA-256")
+    visible = [dlg.toc.item(i).text() for i in range(dlg.toc.count()) if not dlg.toc.item(i).isHidden()]
+    assert "Invoices" in visible and "Budgets" not in visible
+    dlg.search.clear()
+    dlg.close()
+
+
+def test_every_page_has_a_guide_chapter(shared_window):
+    from desktop.ui.dialogs.help import chapters
+
+    keys = {k for k, _, _ in chapters()}
+    assert {p.key for p in shared_window.pages} <= keys
+    assert {"start", "import", "brief"} <= keys
+
+
+def test_the_shortcut_list_is_read_from_the_window(qtbot, shared_window):
+    from PySide6.QtGui import QKeySequence
+
+    from desktop.ui.dialogs.help import ShortcutsDialog
+
+    dlg = ShortcutsDialog(shared_window)
+    qtbot.addWidget(dlg)
+    rows = dlg.rows()
+    native = lambda k: QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText)  # noqa: E731
+    assert ("File", "Import files", native("Ctrl+I")) in rows
+    assert ("Help", "User guide", native("F1")) in rows
+    assert ("View", "Budgets", native("Ctrl+5")) in rows
+    # every menu command with a key is listed (none forgotten)
+    listed = {what for _, what, _ in rows}
+    for a in shared_window.findChildren(type(shared_window.a_import)):
+        if a.shortcut().isEmpty() or not a.text():
+            continue
+        assert a.text().replace("&", "").rstrip("…").strip() in listed
+
+
+def test_roi_run_cost_from_usage_follows_the_figures_and_opens_its_rows(qtbot, shared_window):
+    win = shared_window
+    a = win.session.analysis
+    page = win.page_by_key["roi"]
+    win.navigate("roi", {})
+    page.src_dim.setCurrentIndex(page.src_dim.findData("project"))
+    assert page.src_value.count() > 1
+    project = page.src_value.itemText(0)
+    page.src_value.setCurrentText(project)
+    page.use_usage_cost()
+
+    # by hand from the demo usage: the project's rows in the last complete month before as-of
+    u = a.usage if hasattr(a, "usage") and a.usage is not None else a.index.frame
+    t = pd.Timestamp(a.as_of)
+    last = (t + pd.Timedelta(days=1)).month != t.month
+    month = t.to_period("M") if last else (t.to_period("M") - 1)
+    sel = u[(u["project"].astype("string").str.strip().str.casefold() == project.strip().casefold())
+            & (u["date"].dt.to_period("M") == month)]
+    expected = (Decimal(int(sel["cost"].sum())) / 10**6).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    assert expected > 0
+    assert page.run_cost_source.cost == expected
+    assert Decimal(page.fields["monthly_cost"].text().replace(",", "")) == expected
+    assert page.result.cost == expected
+    assert str(month) in page.src_note.text() and f"{len(sel):,} rows" in page.src_note.text()
+
+    page._show_source_rows()
+    usage = win.page_by_key["usage"]
+    assert win.current_page() is usage
+    qtbot.waitUntil(lambda: usage.model.visible_source_rows().size == len(sel), timeout=20000)
+    shown = usage._df.iloc[usage.model.visible_source_rows()]
+    assert (Decimal(int(shown["cost"].sum())) / 10**6).quantize(Decimal("0.01"), ROUND_HALF_UP) == expected
+    usage.clear_filters()
+
+    # typing a run cost unlinks it; the preset restores the example
+    page.fields["monthly_cost"].setText("1000")
+    page.fields["monthly_cost"].textEdited.emit("1000")
+    assert page.run_cost_source is None and "typed" in page.src_note.text()
+    page.load_preset("Support chatbot")
+    assert page.result.cost == Decimal("35000.00")
