@@ -12,7 +12,6 @@ from PySide6.QtCore import QDate, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDateEdit,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from desktop import config
 from desktop.domain import palette
+from desktop.ui.date_edit import DateEdit
 from desktop.ui.pages.actions import ActionsPage
 from desktop.ui.pages.budgets import BudgetsPage
 from desktop.ui.pages.contracts import ContractsPage
@@ -234,9 +234,7 @@ class MainWindow(QMainWindow):
         self.latest = QCheckBox("latest usage")
         self.latest.setChecked(self.session.as_of is None)
         self.latest.setToolTip("Use the latest usage date as the as-of date")
-        self.as_of = QDateEdit()
-        self.as_of.setCalendarPopup(True)
-        self.as_of.setDisplayFormat("yyyy-MM-dd")
+        self.as_of = DateEdit()
         self.as_of.setEnabled(self.session.as_of is not None)
         if self.session.as_of is not None:
             d = self.session.as_of

@@ -97,3 +97,29 @@ def test_roi_run_cost_from_usage_follows_the_figures_and_opens_its_rows(qtbot, s
     assert page.run_cost_source is None and "typed" in page.src_note.text()
     page.load_preset("Support chatbot")
     assert page.result.cost == Decimal("35000.00")
+
+
+def test_typing_a_year_where_you_click_replaces_it(qtbot):
+    from PySide6.QtCore import QDate, QPoint, Qt
+    from PySide6.QtWidgets import QLineEdit
+
+    from desktop.ui.date_edit import DateEdit
+
+    d = DateEdit()
+    qtbot.addWidget(d)
+    d.setDate(QDate(2026, 9, 30))
+    d.resize(140, 26)
+    d.show()
+    qtbot.waitExposed(d)
+    le = d.findChild(QLineEdit)
+    fm = le.fontMetrics()
+    # click in the middle of "2026" (a plain QDateEdit leaves the cursor there and refuses digits)
+    qtbot.mouseClick(le, Qt.MouseButton.LeftButton, pos=QPoint(fm.horizontalAdvance("20") + 3, le.height() // 2))
+    qtbot.keyClicks(le, "2025")
+    qtbot.keyClick(le, Qt.Key.Key_Return)
+    assert d.date() == QDate(2025, 9, 30)
+    # the day: click in "30" and type 15
+    qtbot.mouseClick(le, Qt.MouseButton.LeftButton, pos=QPoint(fm.horizontalAdvance("2025-09-3") + 3, le.height() // 2))
+    qtbot.keyClicks(le, "15")
+    qtbot.keyClick(le, Qt.Key.Key_Return)
+    assert d.date() == QDate(2025, 9, 15)

@@ -13,7 +13,6 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -26,6 +25,7 @@ from desktop.domain import palette, provenance
 from desktop.domain.anomalies import anomalous_rows
 from desktop.domain.errors import InputError
 from desktop.ui import fmt
+from desktop.ui.date_edit import DateEdit
 from desktop.ui.models.table import Col, ColumnTableModel
 from desktop.ui.pages.base import Page
 from desktop.ui.widgets import DataTable, feed_chart, heading, make_chart, note, tint
@@ -143,8 +143,8 @@ class UsagePage(Page):
             bar.addWidget(cb)
         self.use_dates = QCheckBox("From")
         self.use_dates.toggled.connect(self._apply)
-        self.d_from = QDateEdit()
-        self.d_to = QDateEdit()
+        self.d_from = DateEdit()
+        self.d_to = DateEdit()
         for d in (self.d_from, self.d_to):
             d.setCalendarPopup(True)
             d.setDisplayFormat("yyyy-MM-dd")
