@@ -95,6 +95,16 @@ def day(value: date | datetime | np.datetime64 | None) -> str:
     return value.isoformat()
 
 
+def quantity(value: float | None) -> str:
+    """A quantity as it is: its own decimals up to 4, never padded ("1,234", "0.5", "2.1234"), so a
+    value reads the same whatever rows surround it (tokens and requests are whole; hours, GB
+    and thousand-token units show their fraction). The unit is its own column."""
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return ""
+    s = f"{value:,.4f}".rstrip("0").rstrip(".")
+    return "0" if s in ("-0", "") else s
+
+
 def number(value: float | None, digits: int = 2) -> str:
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         return ""

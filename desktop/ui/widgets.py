@@ -370,7 +370,7 @@ def frame_columns(frame: pd.DataFrame, table: str) -> list[Col]:
         elif c.kind == "date":
             cols.append(Col.date(title, v.to_numpy(dtype="datetime64[ns]"), key=c.name))
         elif c.kind == "float":
-            cols.append(Col(title, "float", v.to_numpy(dtype=np.float64, na_value=np.nan), key=c.name))
+            cols.append(Col(title, "qty", v.to_numpy(dtype=np.float64, na_value=np.nan), key=c.name))
         elif c.kind == "int":
             cols.append(Col(title, "int", v.to_numpy(dtype=np.int64, na_value=0), key=c.name))
         elif c.kind == "bool":

@@ -123,3 +123,19 @@ def test_typing_a_year_where_you_click_replaces_it(qtbot):
     qtbot.keyClicks(le, "15")
     qtbot.keyClick(le, Qt.Key.Key_Return)
     assert d.date() == QDate(2025, 9, 15)
+
+
+def test_a_quantity_reads_the_same_whatever_its_neighbours():
+    import numpy as np
+
+    from desktop.ui import fmt
+    from desktop.ui.models.table import Col
+
+    assert [fmt.quantity(v) for v in (1234.0, 0.5, 2.12344, -0.00001, 1e6)] == [
+        "1,234", "0.5", "2.1234", "0", "1,000,000"]  # at most 4 decimals, -0 is 0
+    whole = Col.num("Quantity", np.array([1234.0, 3.0]), kind="qty")
+    mixed = Col.num("Quantity", np.array([1234.0, 0.25]), kind="qty")
+    # 1,234 tokens show the same in a column of whole numbers and in one with a fraction
+    assert whole.display(0) == mixed.display(0) == "1,234"
+    assert mixed.display(1) == "0.25"
+    assert np.isnan(Col.num("Q", np.array([np.nan]), kind="qty").values[0])

@@ -24,7 +24,7 @@ from desktop.domain.progress import Progress
 from desktop.ui import fmt
 from desktop.ui.workers import TaskRunner
 
-NUMERIC_KINDS = ("micros", "money", "float", "pct", "ratio", "int")
+NUMERIC_KINDS = ("micros", "money", "float", "pct", "ratio", "int", "qty")
 
 SOURCE_ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # source row index (int)
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # raw value
@@ -37,7 +37,8 @@ class Col:
     """One column: title, kind and its values as a numpy array.
 
     kinds: text (codes + uniques), micros (int64), money (Decimal objects, small tables),
-    float, pct (ratio shown as %), ratio, int, date (datetime64[ns]).
+    float, pct (ratio shown as %), ratio, int, qty (a quantity: its own decimals up to 4, fmt.quantity),
+    date (datetime64[ns]).
     """
 
     title: str
@@ -111,6 +112,8 @@ class Col:
             return fmt.pct(float(v), self.digits - 1 if self.digits > 1 else 1)
         if k == "ratio":
             return fmt.ratio(float(v))
+        if k == "qty":
+            return fmt.quantity(float(v))
         return fmt.number(float(v), self.digits)
 
     def raw(self, i: int) -> Any:

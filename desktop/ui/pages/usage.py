@@ -49,10 +49,7 @@ def usage_columns(df: pd.DataFrame) -> list[Col]:
             cols.append(Col.text(title, df[name], key=name))
     cols.append(Col.micros("Cost", df["cost"].to_numpy(dtype=np.int64), key="cost"))
     if "quantity" in df.columns:
-        q = df["quantity"].to_numpy(dtype=np.float64)
-        finite = q[np.isfinite(q)]
-        whole = bool(len(finite)) and bool(np.all(finite == np.round(finite)))
-        cols.append(Col.num("Quantity", q, key="quantity", digits=0 if whole else 4))
+        cols.append(Col.num("Quantity", df["quantity"].to_numpy(dtype=np.float64), kind="qty", key="quantity"))
     for name, title in TEXT_COLUMNS[3:]:
         if name in df.columns:
             cols.append(Col.text(title, df[name], key=name))

@@ -51,7 +51,7 @@ def preview_columns(result) -> list[Col]:
         elif c.kind == "date":
             cols.append(Col.date(c.name, s.to_numpy(dtype="datetime64[ns]")))
         elif c.kind == "float":
-            cols.append(Col.num(c.name, s.to_numpy(dtype=np.float64), digits=4))
+            cols.append(Col.num(c.name, s.to_numpy(dtype=np.float64), kind="qty"))
         elif c.kind == "bool":
             cols.append(Col.text(c.name, s.map({True: "yes", False: "no"})))
         elif not s.isna().all():
