@@ -65,7 +65,8 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.session = session
         self.setAcceptDrops(True)
-        self._title = f"CommitDesk — {session.workspace.path.name}"
+        # Qt appends the application display name ("… — CommitDesk"): the title names the workspace
+        self._title = session.workspace.path.name
         self.setWindowTitle(self._title)
         self.pages = [cls(session) for cls in PAGE_CLASSES]
         self.page_by_key = {p.key: p for p in self.pages}

@@ -139,3 +139,12 @@ def test_a_quantity_reads_the_same_whatever_its_neighbours():
     assert whole.display(0) == mixed.display(0) == "1,234"
     assert mixed.display(1) == "0.25"
     assert np.isnan(Col.num("Q", np.array([np.nan]), kind="qty").values[0])
+
+
+def test_the_window_title_names_the_workspace_once(shared_window):
+    from PySide6.QtWidgets import QApplication
+
+    title = shared_window.windowTitle()
+    assert title.startswith("Demo.commitdesk")
+    assert QApplication.applicationDisplayName() == "CommitDesk"
+    assert "CommitDesk —" not in title  # Qt adds " — CommitDesk" itself; it was there twice
