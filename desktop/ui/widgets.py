@@ -101,6 +101,9 @@ class DataTable(QTableView):
             f.setBold(True)
             fm = QFontMetrics(f)
         sample = min(m.rowCount(), 60)
+        hf = self.horizontalHeader().font()
+        hf.setBold(True)  # titles are semi-bold (app.qss); measure them as drawn
+        hfm = QFontMetrics(hf)
         for c in range(m.columnCount()):
             col = m.columns[c]
             empty = col.kind == "text" and m.total_rows > 0 and bool((col.values < 0).all()
@@ -109,7 +112,7 @@ class DataTable(QTableView):
             if col.kind == "text" and col.uniques is not None and len(col.uniques) == 1 and col.uniques[0] == "":
                 empty = True
             title = str(m.headerData(c, Qt.Orientation.Horizontal) or "")
-            w = fm.horizontalAdvance(title) + 28
+            w = hfm.horizontalAdvance(title) + 32  # + padding and the sort arrow's room (app.qss)
             for r in range(sample):
                 text = m.data(m.index(r, c)) or ""
                 w = max(w, fm.horizontalAdvance(str(text)) + 18)

@@ -146,3 +146,29 @@ def test_the_window_title_names_the_workspace_once(shared_window):
     assert title.startswith("Demo.commitdesk")
     # make_app sets the display name "CommitDesk", which Qt appends itself; it was there twice
     assert "CommitDesk" not in title
+
+
+def test_a_sorted_numeric_title_keeps_room_for_the_sort_arrow(qtbot):
+    from pathlib import Path
+
+    import numpy as np
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QFontMetrics
+
+    import desktop
+    from desktop.ui.models.table import Col
+    from desktop.ui.widgets import DataTable
+
+    qss = (Path(desktop.__file__).parent / "resources" / "styles" / "app.qss").read_text()
+    # the header reserves 18 px on the right of every title for the arrow
+    assert "padding: 3px 18px 3px 6px" in qss
+    t = DataTable()
+    qtbot.addWidget(t)
+    t.table_model.set_columns([Col.text("Vendor", ["OpenAI", "Anthropic"]),
+                               Col.num("Quantity", np.array([1.0, 2.5]), kind="qty")])
+    t.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+    f = t.horizontalHeader().font()
+    f.setBold(True)
+    title = QFontMetrics(f).horizontalAdvance("Quantity")
+    # bold title + 6 px left + 18 px right padding + the section's frame
+    assert t.columnWidth(1) >= title + 6 + 18 + 2
