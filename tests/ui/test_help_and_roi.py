@@ -172,3 +172,15 @@ def test_a_sorted_numeric_title_keeps_room_for_the_sort_arrow(qtbot):
     title = QFontMetrics(f).horizontalAdvance("Quantity")
     # bold title + 6 px left + 18 px right padding + the section's frame
     assert t.columnWidth(1) >= title + 6 + 18 + 2
+
+
+def test_a_long_text_cell_shows_itself_whole_on_hover(qtbot):
+    from PySide6.QtCore import Qt
+
+    from desktop.ui.models.table import Col, ColumnTableModel
+
+    long = "Invoice OAI-2026-08 (OpenAI): duplicate line 'gpt-4o output tokens (1K tokens)'"
+    m = ColumnTableModel()
+    m.set_columns([Col.text("Alert", [long, "short"])])
+    assert m.data(m.index(0, 0), Qt.ItemDataRole.ToolTipRole) == long
+    assert m.data(m.index(1, 0), Qt.ItemDataRole.ToolTipRole) is None

@@ -30,6 +30,7 @@ SOURCE_ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # source row index (int)
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # raw value
 RAW_ROLE = Qt.ItemDataRole.UserRole + 3  # the value as exported: Decimal money, float ratio, date, int, str
 _MICRO = Decimal(1_000_000)
+TOOLTIP_FROM_CHARS = 30  # a text cell longer than this shows itself whole as its tooltip
 
 
 @dataclass
@@ -445,6 +446,9 @@ class ColumnTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if self.row_tooltips is not None:
                 return self.row_tooltips(r)
+            if c.kind == "text":  # a long text may be cut by its column: hovering shows all of it
+                text = c.display(r)
+                return text if len(text) > TOOLTIP_FROM_CHARS else None
             return None
         if role == SOURCE_ROW_ROLE:
             return r
