@@ -116,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
             if flagged:
                 win.navigate("invoices", {"invoice_id": flagged[-1].invoice_id})
         _settle(app, 0.6)
+        # charts and tables are built off the GUI thread: wait until no task is running
+        _wait(app, lambda: not win.progress.isVisible(), 60)
+        _settle(app, 0.3)
         win.statusBar().clearMessage()
         win.grab().save(str(out / f"{key}.png"))
         print(out / f"{key}.png")
