@@ -113,6 +113,8 @@ def number_format(c: Col) -> str | None:
         return DATE_FMT
     if c.kind == "float":
         return "#,##0" + ("." + "0" * c.digits if c.digits > 0 else "")
+    if c.kind == "qty":  # a quantity keeps its own decimals (fmt.quantity)
+        return "General"
     return None
 
 

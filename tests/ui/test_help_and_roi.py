@@ -184,3 +184,22 @@ def test_a_long_text_cell_shows_itself_whole_on_hover(qtbot):
     m.set_columns([Col.text("Alert", [long, "short"])])
     assert m.data(m.index(0, 0), Qt.ItemDataRole.ToolTipRole) == long
     assert m.data(m.index(1, 0), Qt.ItemDataRole.ToolTipRole) is None
+
+
+def test_quantities_export_as_numbers(tmp_path):
+    import csv
+
+    import numpy as np
+    from openpyxl import load_workbook
+
+    from desktop.ui.exports import write_csv, write_xlsx
+    from desktop.ui.models.table import Col
+
+    cols = [Col.num("Quantity", np.array([1234.0, 0.25, np.nan]), kind="qty")]
+    rows = np.arange(3)
+    ws = load_workbook(write_xlsx(tmp_path / "q.xlsx", cols, rows)).active
+    got = [c.value for c in ws["A"]]
+    assert got[1:3] == [1234, 0.25] and got[3] is None
+    assert ws["A2"].number_format == "General"
+    with open(write_csv(tmp_path / "q.csv", cols, rows), newline="", encoding="utf-8-sig") as f:
+        assert [r[0] for r in csv.reader(f)][1:] == ["1234.0", "0.25", ""]
