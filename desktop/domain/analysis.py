@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from desktop.domain import fx
+from desktop.domain import fx, rate_audit
 from desktop.domain.actions import build_findings
 from desktop.domain.anomalies import anomalies as anomaly_results
 from desktop.domain.budgets import budget_results
@@ -282,6 +282,17 @@ def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date
         lambda st: invoice_results(inputs.invoices, index, commitments, inputs.rate_card, inputs.fx_rates,
                                    st, converted=lines))
     warnings.extend(inv_warnings)
+    # the three-way audit (invoice <-> usage <-> contracted token rates): its leakage beyond the
+    # invoice-line flags is added to the invoices as flags (desktop/domain/rate_audit.py)
+    rate_k = table_key(inputs, "rate_card")
+    audit = cache.get_with_settings(
+        "rate_audit", (prep_key, inv_k, rate_k, fx_k, table_key(inputs, "commitments", _OWNER_COLUMNS), cur, invoices),
+        settings, lambda st: rate_audit.audit(invoices, index, lines[0], inputs.rate_card, inputs.fx_rates,
+                                              commitments, st))
+    invoices = rate_audit.with_audit_flags(invoices, audit)
+    unit_prices = cache.get_with_settings(
+        "unit_prices", (prep_key, rate_k, fx_k, cur, as_of), settings,
+        lambda st: rate_audit.unit_prices(index, inputs.rate_card, inputs.fx_rates, as_of, st))
     invoices, partial = rejected_invoice_line_warnings(inputs, invoices)
     warnings.extend(partial)
 
@@ -318,6 +329,7 @@ def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date
         as_of=as_of, currency=cur, contracts=contracts, invoices=invoices,
         budgets=budgets, anomalies=anomalies, imports=imports, workload_shift=shift,
         chargeback=chargeback, renewal=scenarios, warnings=tuple(warnings), settings=settings,
+        rate_audit=audit, unit_prices=unit_prices,
         usage=usage, inputs=inputs, index=index, invoice_lines=lines[0],
         renewal_inputs=tuple(renewal))
     analysis = dataclasses.replace(analysis, findings=tuple(build_findings(analysis, settings)))

@@ -41,6 +41,7 @@ from desktop.domain.money import ZERO, allocate_cents, cents, from_micros, money
 from desktop.domain.results import InvoiceFlag, InvoiceResult
 from desktop.domain.settings import DEFAULT_SETTINGS, Settings
 from desktop.domain.usage_index import UsageIndex, as_index, day_number, match_key
+from desktop.domain.vocabulary import SERVICE_TIERS, service_tier_of, tier_in, token_kind_of, tokens_per_unit
 
 
 def _d(x: float) -> Decimal:
@@ -181,7 +182,10 @@ def _casekey(v) -> str:
 
 
 class _RateCard:
-    """The rate card as plain records, matched by vendor, model and meter on a date."""
+    """The rate card as plain records, matched by vendor, model and meter on a date (invoice
+    lines), or by vendor, model, token kind and service tier (token prices, docs/domain.md "Rate
+    audit"). A row with a token_kind is a token price: it never matches by meter, and a row
+    without one never matches a token kind."""
 
     def __init__(self, rate_card: pd.DataFrame | None):
         self.rows: list[dict] = []
@@ -190,6 +194,8 @@ class _RateCard:
         if rate_card is None or rate_card.empty:
             return
         for rec in rate_card.to_dict("records"):
+            kind = token_kind_of(_str_or_none(rec.get("token_kind")))
+            tier = _str_or_none(rec.get("service_tier"))
             self.rows.append({
                 "vkey": match_key("vendor", rec["vendor"]) if _str_or_none(rec["vendor"]) else "",
                 "model": _casekey(rec["model"]) if _str_or_none(rec["model"]) else None,
@@ -199,24 +205,32 @@ class _RateCard:
                 "contracted_price": rec["contracted_price"], "owner": rec.get("owner"),
                 "list_price": None if pd.isna(rec.get("list_price")) else rec.get("list_price"),
                 "currency": (_str_or_none(rec.get("currency")) or "").upper() or None,
-                "_row": int(rec["_row"]),
+                "token_kind": kind,
+                "tier": (service_tier_of(tier) or tier.casefold()) if tier else "standard",
+                # tokens one priced unit counts (token prices only; empty unit = 1M tokens)
+                "per": (tokens_per_unit(_str_or_none(rec.get("unit"))) or 1_000_000) if kind else None,
+                "_row": int(rec["_row"]), "_file": str(rec.get("_file") or ""),
             })
         for r in self.rows:
             self.by_vendor.setdefault(r["vkey"], []).append(r)
+
+    def _valid(self, vkey: str, day: date) -> list[dict]:
+        return [r for r in self.by_vendor.get(vkey, ()) if (r["from"] is None or r["from"] <= day)
+                and (r["to"] is None or r["to"] >= day)]
 
     def match(self, vkey: str, model: str | None, meter: str | None, day: date) -> dict | None:
         """The most specific row valid on ``day`` (docs/domain.md, "premium_rate"): model and
         meter both equal; else the model's row without a meter; else, for a line without a meter,
         the model's rows when they all have one price; else the meter's row without a model.
-        Among equally specific rows the latest effective_from wins (then the later row)."""
+        Among equally specific rows the latest effective_from wins (then the later row). Token
+        prices (rows with a token_kind) are matched by ``match_token`` only."""
         key = (vkey, model, meter, day)
         if key not in self._memo:
             self._memo[key] = self._match(vkey, model, meter, day)
         return self._memo[key]
 
     def _match(self, vkey: str, model: str | None, meter: str | None, day: date) -> dict | None:
-        valid = [r for r in self.by_vendor.get(vkey, ()) if (r["from"] is None or r["from"] <= day)
-                 and (r["to"] is None or r["to"] >= day)]
+        valid = [r for r in self._valid(vkey, day) if r["token_kind"] is None]
         mk = _casekey(model) if model is not None else None
         tk = _casekey(meter) if meter is not None else None
         tiers: list[list[dict]] = []
@@ -231,8 +245,123 @@ class _RateCard:
             tiers.append([r for r in valid if r["meter"] == tk and r["model"] is None])
         for hits in tiers:
             if hits:
-                return max(hits, key=lambda r: (r["from"] or date.min, r["_row"]))
+                return _latest(hits)
         return None
+
+    def match_token(self, vkey: str, model: str | None, kind: str, tier: str, day: date) -> dict | None:
+        """The token price of (model, token kind, service tier) valid on ``day``: the row of that
+        model, kind and tier (an empty tier is standard); the latest effective_from wins."""
+        key = ("token", vkey, model, kind, tier, day)
+        if key not in self._memo:
+            mk = _casekey(model) if model is not None else None
+            hits = [r for r in self._valid(vkey, day) if r["token_kind"] == kind and r["tier"] == tier
+                    and r["model"] == mk]
+            self._memo[key] = _latest(hits) if hits else None
+        return self._memo[key]
+
+    def token_price(self, vkey: str, model: str | None, kind: str, tier: str, start: date, end: date,
+                    rates) -> TokenPrice | None:
+        """The contracted (and list) price per token in the reporting currency for a billing
+        period: the rows valid on its first and on its last day, the higher contracted price
+        wins (a price change inside the period never makes false leakage); prices converted
+        with the rates of the period end. None without a row or a rate."""
+        priced = []
+        for row in {id(r): r for r in (self.match_token(vkey, model, kind, tier, d) for d in (start, end))
+                    if r is not None}.values():
+            rate = rates(row["currency"], end)
+            if rate is None:
+                continue
+            per = Decimal(row["per"])
+            lp = None if row["list_price"] is None else _d(row["list_price"]) * rate / per
+            priced.append(TokenPrice(_d(row["contracted_price"]) * rate / per, lp, row))
+        return max(priced, key=lambda p: p.contracted) if priced else None
+
+
+@dataclasses.dataclass(frozen=True)
+class TokenPrice:
+    """A token price in the reporting currency per token (exact Decimal) and its rate-card row."""
+
+    contracted: Decimal
+    list: Decimal | None
+    row: dict = dataclasses.field(compare=False)
+
+
+def _latest(hits: list[dict]) -> dict:
+    return max(hits, key=lambda r: (r["from"] or date.min, r["_row"]))
+
+
+RateCard = _RateCard
+
+
+def rate_card_of(rate_card: pd.DataFrame | None) -> _RateCard:
+    """The rate card's records, built once per table object."""
+    return _per_frame(rate_card, "rate_card", lambda: _RateCard(rate_card))
+
+
+def owners_of(commitments: pd.DataFrame | None) -> _Owners:
+    """The commit periods' owners, built once per table object (``.owner(vendor, cid, day)``)."""
+    return _per_frame(commitments, "owners", lambda: _Owners(commitments))
+
+
+# --- price flags: the one place that says why a price is above the contract -------------------
+
+PRICE_FLAGS = ("cache_discount_missing", "batch_discount_missing", "tier_mismatch", "list_price", "premium_rate")
+
+
+def _near(x: Decimal, ref: Decimal | None, tol: Decimal) -> bool:
+    return ref is not None and ref > 0 and abs(x - ref) <= ref * tol
+
+
+def price_flag(charged: Decimal, contracted: Decimal, list_price: Decimal | None,
+               tol: Decimal, *, card: _RateCard | None = None, vkey: str = "", model: str | None = None,
+               kind: str | None = None, tier: str = "standard", start: date | None = None,
+               end: date | None = None, rates=None, scale: Decimal = Decimal(1),
+               show=None) -> tuple[str, str] | None:
+    """Why ``charged`` is above ``contracted`` (both per the same unit, reporting currency), or
+    None when it is not (charged <= contracted x (1 + tol)). In this order (docs/domain.md "Rate
+    audit"): cached input charged at the input price of its model and tier (contracted or list)
+    -> cache_discount_missing; a batch charge at the standard price of its model and kind ->
+    batch_discount_missing; a charge at the price of another, dearer tier -> tier_mismatch;
+    at the row's list price -> list_price; else premium_rate. Token alternatives are looked up
+    with ``card.token_price`` and brought to the unit of ``charged`` with ``scale`` (tokens per
+    unit); a line without a token kind can only be list_price or premium_rate. ``show`` spells a
+    price in the reason (default: as written)."""
+    if charged <= contracted * (1 + tol):
+        return None
+    show = show or _num
+    if card is not None and kind is not None and start is not None and end is not None:
+        def ref(k: str, t: str) -> list[Decimal]:
+            p = card.token_price(vkey, model, k, t, start, end, rates)
+            if p is None:
+                return []
+            return [x * scale for x in (p.contracted, p.list) if x is not None]
+        if kind == "cached_input":
+            for r in ref("input", tier):
+                if _near(charged, r, tol):
+                    return "cache_discount_missing", f"cached input charged at the input price {show(r)}"
+        if tier == "batch":
+            for r in ref(kind, "standard"):
+                if _near(charged, r, tol):
+                    return "batch_discount_missing", f"batch usage charged at the standard price {show(r)}"
+        for other in SERVICE_TIERS:
+            if other == tier:
+                continue
+            for r in ref(kind, other):
+                if r > contracted * (1 + tol) and _near(charged, r, tol):
+                    return "tier_mismatch", f"charged at the {other} price {show(r)}; the usage is {tier}"
+    if _near(charged, list_price, tol):
+        return "list_price", "list price charged instead of the contract price"
+    return "premium_rate", "above the contracted price"
+
+
+def line_token_kind(rec: dict) -> tuple[str | None, str]:
+    """(token kind, service tier) of an invoice line or usage record: its token_kind, else what its
+    meter says ("cached input", "Cache Read Input Tokens"); its service_tier, else a tier word in
+    its meter ("input (batch)"), else standard."""
+    kind = token_kind_of(_str_or_none(rec.get("token_kind"))) or token_kind_of(_str_or_none(rec.get("meter")))
+    tier = (service_tier_of(_str_or_none(rec.get("service_tier"))) or tier_in(_str_or_none(rec.get("meter")))
+            or "standard")
+    return kind, tier
 
 
 def _line_key(rec: dict) -> tuple:
@@ -482,6 +611,8 @@ def _line_records(conv: pd.DataFrame) -> list[dict]:
                                           "invoice_date", "description", "model", "meter", "quantity",
                                           "unit_price", "_file", "_row", "_orig_currency", "_bp_start",
                                           "_bp_end", "_bp_how")}
+    for c in ("token_kind", "service_tier"):  # absent from lines stored before the rate audit
+        cols[c] = conv[c].tolist() if c in conv.columns else [None] * len(conv)
     cols["amount"] = conv["amount"].to_numpy(dtype=np.int64).tolist()
     cols["_orig_amount"] = conv["_orig_amount"].to_numpy(dtype=np.int64).tolist()
     ltype = conv["line_type"].astype("string").str.strip().str.casefold().fillna("usage").tolist()
@@ -642,8 +773,8 @@ def invoice_results(invoices: pd.DataFrame, usage: pd.DataFrame | UsageIndex, co
     if conv.empty:
         return (), warnings
     index = as_index(usage)
-    card = _per_frame(rate_card, "rate_card", lambda: _RateCard(rate_card))
-    owners = _per_frame(commitments, "owners", lambda: _Owners(commitments))
+    card = rate_card_of(rate_card)
+    owners = owners_of(commitments)
     known = {r["cid"] for r in owners.rows}
     invs = _build_invoices(_per_frame(conv, "records", lambda: _line_records(conv)), known)
     groups: dict[tuple, list[_Invoice]] = {}
@@ -724,23 +855,43 @@ def _line_flags(inv: _Invoice, owner: str | None, presence: _Presence, rate_card
         up, qty = rec["unit_price"], rec["quantity"]
         if up is None or qty is None:
             continue
-        # the rate card rows valid at the start and at the end of the billing period: the higher
-        # contracted price (in the reporting currency) is the one a line must stay under
-        cards = [c for c in (rate_card.match(inv.vkey, model, meter, d) for d in (start, end)) if c is not None]
-        priced = []
-        for card in cards:
-            card_rate = rates(card["currency"], end)
-            if card_rate is not None:
-                priced.append((_d(card["contracted_price"]) * card_rate, card))
+        kind, tier = line_token_kind(rec)
+        token = (rate_card.token_price(inv.vkey, model, kind, tier, start, end, rates)
+                 if kind is not None and model is not None else None)
+        if token is not None:
+            # a token price: per the row's unit (the line's quantity and unit price are in it)
+            per = Decimal(token.row["per"])
+            contracted_rep, card = token.contracted * per, token.row
+            list_rep = None if token.list is None else token.list * per
+        else:
+            # the rate card rows valid at the start and at the end of the billing period: the higher
+            # contracted price (in the reporting currency) is the one a line must stay under
+            cards = [c for c in (rate_card.match(inv.vkey, model, meter, d) for d in (start, end)) if c is not None]
+            priced = []
+            for card in cards:
+                card_rate = rates(card["currency"], end)
+                if card_rate is not None:
+                    priced.append((_d(card["contracted_price"]) * card_rate, card))
+            if not priced:
+                if cards:
+                    notes.append(f"invoice {inv.id} line {rec['_row']}: no FX rate valid on {end.isoformat()} to "
+                                 f"compare its unit price with the rate card; premium_rate not checked")
+                continue
+            contracted_rep, card = max(priced, key=lambda pc: pc[0])
+            list_rep = None if card["list_price"] is None else _d(card["list_price"]) * rates(card["currency"], end)
+            per = Decimal(1)
         line_rate = rates(rec["_orig_currency"], end)
-        if not priced or line_rate is None:
-            if cards:
-                notes.append(f"invoice {inv.id} line {rec['_row']}: no FX rate valid on {end.isoformat()} to "
-                             f"compare its unit price with the rate card; premium_rate not checked")
+        if line_rate is None:
+            notes.append(f"invoice {inv.id} line {rec['_row']}: no FX rate valid on {end.isoformat()} to "
+                         f"compare its unit price with the rate card; premium_rate not checked")
             continue
-        contracted_rep, card = max(priced, key=lambda pc: pc[0])
         unit_rep = _d(up) * line_rate
-        if unit_rep > contracted_rep * (1 + _d(settings.premium_rate_tolerance_pct)):
+        tol = _d(settings.premium_rate_tolerance_pct)
+        why = price_flag(unit_rep, contracted_rep, list_rep, tol, card=rate_card if token is not None else None,
+                         vkey=inv.vkey, model=model, kind=kind, tier=tier, start=start, end=end, rates=rates,
+                         scale=per)
+        if why is not None:
+            flag, reason = why
             leakage = cents((unit_rep - contracted_rep) * _d(qty))
             flag_owner = owner if owner is not None else _str_or_none(card.get("owner"))
             line_cur, card_cur = str(rec["_orig_currency"]), card["currency"] or rep
@@ -752,13 +903,8 @@ def _line_flags(inv: _Invoice, owner: str | None, presence: _Presence, rate_card
                     return f"{_num(value)} {cur}" + (f" = {_num(in_rep)} {rep}" if cur != rep else "")
                 detail = (f"unit price {shown(up, line_cur, unit_rep)} above contracted "
                           f"{shown(card['contracted_price'], card_cur, contracted_rep)} (rates of {end.isoformat()})")
-            tol = _d(settings.premium_rate_tolerance_pct)
-            flag = "premium_rate"
-            if card["list_price"] is not None:
-                list_rep = _d(card["list_price"]) * rates(card["currency"], end)
-                if abs(unit_rep - list_rep) <= list_rep * tol:
-                    flag = "list_price"
-                    detail = f"list price charged instead of the contract price: {detail}"
+            if flag != "premium_rate":
+                detail = f"{reason}: {detail}"
             flags.append(InvoiceFlag(flag=flag, leakage=leakage, owner=flag_owner, detail=detail, **base))
     return flags
 

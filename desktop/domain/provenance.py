@@ -36,6 +36,7 @@ from desktop.domain import budgets as budgets_mod
 from desktop.domain import chargeback as chargeback_mod
 from desktop.domain import contracts as contracts_mod
 from desktop.domain import invoices as invoices_mod
+from desktop.domain import rate_audit as audit_mod
 from desktop.domain import renewal as renewal_mod
 from desktop.domain import roi as roi_mod
 from desktop.domain import workload_shift as shift_mod
@@ -181,6 +182,20 @@ def invoice(analysis: Analysis, invoice_id: str) -> InvoiceResult:
     raise InputError(f"no invoice {invoice_id!r} in this analysis")
 
 
+def audit_line(analysis: Analysis, key: str):
+    for line in analysis.rate_audit:
+        if audit_mod.audit_key(line) == key:
+            return line
+    raise InputError(f"no rate-audit line {key!r}")
+
+
+def unit_price(analysis: Analysis, key: str):
+    for u in analysis.unit_prices:
+        if audit_mod.unit_price_key(u) == key:
+            return u
+    raise InputError(f"no unit-price row {key!r}")
+
+
 def budget(analysis: Analysis, key: str) -> BudgetResult:
     allocation, _, month = key.rpartition("|")
     for b in analysis.budgets:
@@ -280,6 +295,14 @@ def figure_rows(analysis: Analysis, kind: str, key: str, field: str) -> Rows:
         if field in ("invoiced", "tax", "premium_leakage"):
             return Rows("invoice_lines", invoices_mod.line_rows(table(analysis, "invoice_lines"), inv, field))
         return Rows("invoice_lines", invoices_mod.line_rows(table(analysis, "invoice_lines"), inv, "all"))
+    if kind == "rate_audit":
+        line = audit_line(analysis, key)
+        if field == "invoiced":
+            return Rows("invoice_lines", audit_mod.audit_invoice_rows(table(analysis, "invoice_lines"),
+                                                                      analysis.invoices, line))
+        return usage(audit_mod.audit_rows(ix, line))
+    if kind == "unit_price":
+        return usage(audit_mod.unit_price_rows(ix, unit_price(analysis, key), t))
     if kind == "budget":
         b = budget(analysis, key)
         if field == "actual":
@@ -336,6 +359,17 @@ def row_figures(analysis: Analysis) -> Iterator[Figure]:
         for fld in ("invoiced", "tax"):
             yield Figure("invoices", inv.invoice_id, "invoice", inv.invoice_id, fld, getattr(inv, fld),
                          Rows("invoice_lines", invoices_mod.line_rows(lines, inv, fld)))
+    for line in analysis.rate_audit:
+        key = audit_mod.audit_key(line)
+        yield Figure("rate_audit", key.replace("|", "/"), "rate_audit", key, "vendor_cost", line.vendor_cost,
+                     Rows("usage", audit_mod.audit_rows(ix, line)))
+        if line.invoiced is not None:
+            yield Figure("rate_audit", key.replace("|", "/"), "rate_audit", key, "invoiced", line.invoiced,
+                         Rows("invoice_lines", audit_mod.audit_invoice_rows(lines, analysis.invoices, line)))
+    for u in analysis.unit_prices:
+        key = audit_mod.unit_price_key(u)
+        yield Figure("unit_prices", key.replace("|", "/"), "unit_price", key, "cost", u.cost,
+                     Rows("usage", audit_mod.unit_price_rows(ix, u, t)))
     for b in analysis.budgets:
         key = f"{b.allocation}|{b.month}"
         yield Figure("budgets", f"{b.allocation}/{b.month}", "budget", key, "actual", b.actual,

@@ -298,6 +298,10 @@ class Analysis:
     renewal: tuple[RenewalScenarioResult, ...] = ()
     findings: tuple[Finding, ...] = ()
     warnings: tuple[str, ...] = ()  # e.g. rows without FX rate, invoices with inferred periods
+    # the three-way audit and the unit-economics table (desktop/domain/rate_audit.py RateAuditLine,
+    # UnitPrice; docs/domain.md "Rate audit")
+    rate_audit: tuple = ()
+    unit_prices: tuple = ()
     settings: Any = None  # the Settings used
     # the usage frame as analysed: canonical usage converted to the reporting currency (rows
     # without an FX rate removed and reported in warnings), plus column ``_contract`` (string,

@@ -108,6 +108,9 @@ USAGE = TableSpec(
         _c("workload", "str"),
         _c("contract_id", "str"),
         _c("commit_eligible", "bool", default=True),
+        # token-level rate cards (docs/domain.md "Rate audit"): what the quantity counts
+        _c("token_kind", "str", doc="input | cached_input | cache_write | cache_write_1h | output"),
+        _c("service_tier", "str", doc="standard | batch | flex | priority | provisioned"),
     ),
 )
 
@@ -128,6 +131,8 @@ INVOICES = TableSpec(
         _c("line_type", "str", default="usage"),
         _c("currency", "str", default="USD"),
         _c("contract_id", "str"),
+        _c("token_kind", "str", doc="of a per-token line (rate audit)"),
+        _c("service_tier", "str", doc="the tier the line charges (rate audit)"),
     ),
 )
 
@@ -162,6 +167,8 @@ RATE_CARD = TableSpec(
         _c("effective_to", "date"),
         _c("owner", "str"),
         _c("currency", "str", doc="of contracted_price and list_price; empty = the reporting currency"),
+        _c("token_kind", "str", doc="a price per token kind; unit = how many tokens (default 1M tokens)"),
+        _c("service_tier", "str", doc="the tier the price is for; empty = standard"),
     ),
     one_of=(("model", "meter"),),
 )

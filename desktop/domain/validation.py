@@ -40,7 +40,10 @@ from desktop.domain.vocabulary import (
     BUDGET_DIMENSIONS,
     LINE_TYPES,
     REFERENCE_TABLES,
+    SERVICE_TIERS,
     TABLES,
+    TOKEN_KINDS,
+    tokens_per_unit,
 )
 
 # --- messages shared with the importer's cell parsing -------------------------------------------
@@ -157,6 +160,20 @@ def _bad_month(v) -> np.ndarray:
     return _per_distinct(v, bad)
 
 
+def _not_token_unit(unit, kind) -> np.ndarray:
+    """A rate-card row with a token_kind whose unit is given but is not a number of tokens."""
+    has_kind = ~_blank(pd.Series(kind, dtype="string"))
+    bad = _per_distinct(unit, lambda s: tokens_per_unit(s) is None)
+    return has_kind & bad
+
+
+def _token_rules(table: str) -> tuple[Rule, ...]:
+    return (Rule(table, ("token_kind",), "token_kind must be one of " + ", ".join(TOKEN_KINDS),
+                 _not_in(TOKEN_KINDS), "one of " + ", ".join(TOKEN_KINDS)),
+            Rule(table, ("service_tier",), "service_tier must be one of " + ", ".join(SERVICE_TIERS),
+                 _not_in(SERVICE_TIERS), "one of " + ", ".join(SERVICE_TIERS)))
+
+
 def _pct_rule(table: str, column: str) -> Rule:
     return Rule(table, (column,), f"{column} must be between 0 and 100", _outside(0.0, 100.0),
                 "0 <= value <= 100")
@@ -195,6 +212,10 @@ RULES: tuple[Rule, ...] = (
     Rule("rate_card", ("list_price",), "a list price cannot be negative", _below(0.0), "list_price >= 0"),
     Rule("rate_card", ("effective_to", "effective_from"), "effective_to is before effective_from", _before,
          "effective_to >= effective_from"),
+    Rule("rate_card", ("unit", "token_kind"), "the unit of a token price must be a number of tokens such as "
+         "1M tokens (empty = 1M tokens)", _not_token_unit, "with token_kind: tokens, 1K tokens, 1M tokens ..."),
+    # token kinds and service tiers (usage, invoice lines, rate card)
+    *_token_rules("usage"), *_token_rules("invoices"), *_token_rules("rate_card"),
     # FX rates
     Rule("fx_rates", ("currency",), CURRENCY, _bad_currency, "three letters"),
     Rule("fx_rates", ("rate",), "rate must be greater than 0", _below(0.0, inclusive=True), "rate > 0"),

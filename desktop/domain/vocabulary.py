@@ -64,11 +64,122 @@ INVOICE_STATUSES = _v("invoice status", ("within_tolerance", "Within tolerance")
                       ("overbilled", "Overbilled"), ("underbilled", "Underbilled"),
                       ("no_usage_period", "No usage in the period"))
 LINE_FLAGS = _v("invoice line flag", ("double_billing", "Double billing"), ("duplicate_line", "Duplicate line"),
-                ("duplicate_credit", "Duplicate credit"), ("list_price", "List price"), ("premium_rate", "Premium rate"), ("no_usage", "No usage"))
+                ("duplicate_credit", "Duplicate credit"), ("list_price", "List price"), ("premium_rate", "Premium rate"),
+                ("no_usage", "No usage"), ("cache_discount_missing", "Cache discount missing"),
+                ("batch_discount_missing", "Batch discount missing"), ("tier_mismatch", "Tier not used"))
 EXPECTED_BASES = _v("expected basis", ("period", "Whole period"), ("lines", "Usage its lines name"),
                     ("pro_rata", "Pro-rata share"))
 LINE_TYPES = _v("invoice line type", ("usage", "Usage"), ("credit", "Credit"), ("tax", "Tax"),
                 ("adjustment", "Adjustment"), ("commitment", "Commitment"), ("true_up", "True-up"))
+
+# --- token-level rate cards and the three-way audit (desktop/domain/rate_audit.py) ------------
+TOKEN_KINDS = _v("token kind", ("input", "Input"), ("cached_input", "Cached input"),
+                 ("cache_write", "Cache write"), ("cache_write_1h", "Cache write (1 h)"), ("output", "Output"))
+SERVICE_TIERS = _v("service tier", ("standard", "Standard"), ("batch", "Batch"), ("flex", "Flex"),
+                   ("priority", "Priority"), ("provisioned", "Provisioned"))
+
+# spellings the sources use, folded (casefold, '_', '-', '.' and runs of spaces -> one space)
+_TOKEN_KIND_SPELLINGS = {
+    "input": "input", "input tokens": "input", "uncached input": "input", "uncached input tokens": "input",
+    "input uncached tokens": "input", "prompt": "input", "prompt tokens": "input", "text input": "input",
+    "cached input": "cached_input", "cached input tokens": "cached_input", "input cached tokens": "cached_input",
+    "cache read": "cached_input", "cache read input tokens": "cached_input", "cache read tokens": "cached_input",
+    "cached": "cached_input", "cache hit": "cached_input",
+    "cache write": "cache_write", "cache write input tokens": "cache_write", "cache write tokens": "cache_write",
+    "input cache write tokens": "cache_write", "cache creation": "cache_write",
+    "cache creation input tokens": "cache_write", "cache creation 5m input tokens": "cache_write",
+    "cache creation ephemeral 5m input tokens": "cache_write", "cache write 5m": "cache_write",
+    "cache creation 1h input tokens": "cache_write_1h", "cache creation ephemeral 1h input tokens": "cache_write_1h",
+    "cache write 1h": "cache_write_1h",
+    "output": "output", "output tokens": "output", "completion": "output", "completion tokens": "output",
+    "text output": "output",
+}
+_TIER_SPELLINGS = {
+    "standard": "standard", "default": "standard", "auto": "standard", "on demand": "standard",
+    "ondemand": "standard", "pay as you go": "standard", "payg": "standard",
+    "batch": "batch", "flex": "flex", "priority": "priority", "scale": "priority",
+    "provisioned": "provisioned", "provisioned throughput": "provisioned", "ptu": "provisioned",
+    "reserved": "provisioned",
+}
+
+
+def _fold(text) -> str:
+    s = str(text).casefold().strip()
+    return " ".join(s.replace("_", " ").replace("-", " ").replace(".", " ").split())
+
+
+def token_kind_of(text) -> str | None:
+    """A token-kind spelling ("cached input", "cache_read_input_tokens", "Cache Read Input
+    Tokens", "input_cached_tokens" ...) -> its TOKEN_KINDS key; None when it is not one (a meter
+    such as "requests"). A "(batch)" or tier word in the text is ignored here (see tier_in)."""
+    if text is None:
+        return None
+    s = _fold(text)
+    for word in ("batch", "priority", "flex", "scale", "standard"):
+        s = " ".join(w for w in s.replace("(", " ").replace(")", " ").split() if w != word)
+    return _TOKEN_KIND_SPELLINGS.get(s)
+
+
+def service_tier_of(text) -> str | None:
+    """A service-tier spelling ("default", "Batch", "scale", "PTU" ...) -> its SERVICE_TIERS key;
+    None when it is not one."""
+    if text is None:
+        return None
+    return _TIER_SPELLINGS.get(_fold(text))
+
+
+def tier_in(text) -> str | None:
+    """The service tier a line-item text names as a word ("input (batch)", "batch output"); None."""
+    if text is None:
+        return None
+    words = _fold(text).replace("(", " ").replace(")", " ").split()
+    for w in words:
+        if w in ("batch", "flex", "priority", "scale"):
+            return _TIER_SPELLINGS[w]
+    return None
+
+
+_UNIT_SCALE = {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "mn": 1_000_000, "million": 1_000_000,
+               "mtok": 1_000_000, "ktok": 1_000}
+
+
+def tokens_per_unit(unit) -> int | None:
+    """How many tokens one priced unit counts: "token(s)" 1; "1K tokens", "1000 tokens", "per
+    1K tokens" 1,000; "1M tokens", "1000000 Tokens", "per million tokens", "MTok" 1,000,000.
+    None when the unit is empty or not a number of tokens ("hours", "requests")."""
+    if unit is None:
+        return None
+    words = _fold(unit).replace("/", " ").split()
+    if words and words[0] == "per":
+        words = words[1:]
+    if not words:
+        return None
+    if len(words) == 1 and words[0] in ("mtok", "ktok"):
+        return _UNIT_SCALE[words[0]]
+    if words[-1] not in ("token", "tokens", "tok"):
+        return None
+    words = words[:-1]
+    n = 1
+    if words:
+        head = words[0]
+        scale = 1
+        for suffix in ("k", "m"):
+            if head.endswith(suffix) and head[:-1].replace(",", "").isdigit():
+                head, scale = head[:-1], _UNIT_SCALE[suffix]
+                break
+        if head.replace(",", "").isdigit():
+            n = int(head.replace(",", "")) * scale
+            words = words[1:]
+        elif head in _UNIT_SCALE:
+            n = _UNIT_SCALE[head]
+            words = words[1:]
+        if words and words[0] in _UNIT_SCALE:
+            n *= _UNIT_SCALE[words[0]]
+            words = words[1:]
+        if words or n <= 0:
+            return None
+    return n
+
 
 # --- anomalies, workload shift -----------------------------------------------------------------
 ANOMALY_DIMENSIONS = _v("anomaly dimension", ("model", "Model"), ("team", "Team"), ("vendor", "Vendor"))
@@ -102,7 +213,7 @@ FOCUS_COST_BASES = _v("FOCUS cost basis", ("EffectiveCost", "Effective cost"), (
 
 VOCABULARIES: tuple[Vocabulary, ...] = (
     BANDS, OUTCOMES, PERIOD_STATUSES, SEVERITIES, ALERT_TIERS, BUDGET_DIMENSIONS, INVOICE_STATUSES, LINE_FLAGS,
-    EXPECTED_BASES, LINE_TYPES, ANOMALY_DIMENSIONS, SHIFT_BASES, FINDING_KINDS, STAKE_KINDS, ACTION_SEVERITIES,
+    EXPECTED_BASES, LINE_TYPES, TOKEN_KINDS, SERVICE_TIERS, ANOMALY_DIMENSIONS, SHIFT_BASES, FINDING_KINDS, STAKE_KINDS, ACTION_SEVERITIES,
     ACTION_STATUSES,
     AS_OF_MODES, TABLES, FOCUS_COST_BASES,
 )

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from desktop.domain import tables, validation
+from desktop.domain import tables, validation, vocabulary
 from desktop.domain.results import ImportIssue
 from desktop.ingest import parse
 from desktop.ingest.sniff import is_total_label
@@ -459,6 +459,11 @@ def reject_rows(src: Source, spec: tables.TableSpec, cols: dict[str, Any], out: 
                                       "env": "environment"})
     if "line_type" in out and isinstance(out["line_type"], pd.Series):
         out["line_type"] = _map_distinct(out["line_type"], line_type_of)
+    # token kind and service tier spellings -> their keys (an unknown spelling is kept, folded, and
+    # rejected by the vocabulary rule); a blank cell stays blank
+    for name, canon in (("token_kind", vocabulary.token_kind_of), ("service_tier", vocabulary.service_tier_of)):
+        if name in out and isinstance(out[name], pd.Series):
+            out[name] = _map_distinct(out[name], lambda x, canon=canon: canon(x) or x.casefold().strip() or None)
     if "currency" in out or cell_currency is not None:
         out["currency"] = _currencies(src, spec, cols, out.get("currency"), cell_currency, issues)
     for mask, column, message in validation.column_problems(

@@ -50,6 +50,9 @@ MEANING = {
         "api_key": "API key id or name.", "workload": "Workload / use case.",
         "contract_id": "Contract this row draws down (empty: matched by vendor and date).",
         "commit_eligible": "Whether the row counts toward a commitment.",
+        "token_kind": "What the quantity counts: input, cached_input, cache_write, cache_write_1h or output "
+                      "(empty: read from the meter, e.g. 'cached input').",
+        "service_tier": "standard, batch, flex, priority or provisioned (empty: standard).",
     },
     "invoices": {
         "invoice_id": "Invoice number.", "vendor": "Vendor name.", "invoice_date": "Invoice date.",
@@ -58,6 +61,9 @@ MEANING = {
         "meter": "Meter / SKU.", "quantity": "Units billed.", "unit_price": "Price per unit billed.",
         "line_type": "usage, credit, tax, adjustment, commitment or true_up.",
         "currency": "Three-letter currency.", "contract_id": "Contract the line belongs to.",
+        "token_kind": "Token kind a per-token line bills (input, cached_input, cache_write, cache_write_1h, "
+                      "output; empty: read from the meter).",
+        "service_tier": "Tier the line charges: standard, batch, flex, priority or provisioned (empty: standard).",
     },
     "budgets": {
         "allocation": "Budget line name.", "month": "Month, YYYY-MM.", "budget": "Budget amount.",
@@ -73,6 +79,11 @@ MEANING = {
         "contracted_price": "Contracted price per unit.", "unit": "Unit the price is per.",
         "list_price": "List price per unit.", "effective_from": "First day the price applies.",
         "effective_to": "Last day the price applies (inclusive).", "owner": "Who owns the rate card.",
+        "currency": "Currency of the prices (empty: the reporting currency).",
+        "token_kind": "A token price: input, cached_input, cache_write, cache_write_1h or output; the price is "
+                      "per unit tokens (empty unit: 1M tokens).",
+        "service_tier": "Tier the token price is for: standard, batch, flex, priority or provisioned "
+                        "(empty: standard).",
     },
     "org_map": {
         "team": "Team name as it appears in usage.", "cost_center": "Cost center of the team.",

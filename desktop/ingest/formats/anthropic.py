@@ -16,7 +16,9 @@ in the order the results appear.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
+from desktop.domain.vocabulary import service_tier_of, token_kind_of
 from desktop.ingest import build
 from desktop.ingest.formats.base import Context, Match
 from desktop.ingest.formats.openai import _num_text, _pages, _table
@@ -79,11 +81,22 @@ class AnthropicCostReport:
             kind="usage",
             columns={"date": d["starting_at"], "vendor": "Anthropic", "cost": d["amount"],
                      "currency": d["currency"], "model": d["model"], "meter": meter,
-                     "project": d["workspace_id"]},
+                     "project": d["workspace_id"], **_kind_and_tier(d["token_type"], d["service_tier"])},
             names={"date": "starting_at", "cost": "amount", "currency": "currency"},
             rows=table.rows, raw=table.data, totals=np.zeros(len(d), bool),
             warnings=list(table.warnings), default_currency="USD", money_scale={"cost": 2},
             max_cell_chars=ctx.max_cell_chars)
+
+
+def _kind_and_tier(token_type: pd.Series, tier: pd.Series) -> dict:
+    """token_kind from the token type ("cache_read_input_tokens" -> cached_input,
+    "cache_creation.ephemeral_1h_input_tokens" -> cache_write_1h), service_tier from service_tier
+    ("standard", "batch", "priority"); None where the report does not say (or says something
+    CommitDesk does not know)."""
+    def known(fn):
+        return lambda v: fn(v) if isinstance(v, str) else None
+    return {"token_kind": pd.Series([known(token_kind_of)(v) for v in token_type], dtype=object),
+            "service_tier": pd.Series([known(service_tier_of)(v) for v in tier], dtype=object)}
 
 
 TOKEN_KINDS = (
@@ -145,7 +158,8 @@ class AnthropicUsageReport:
             columns={"date": d["starting_at"], "vendor": "Anthropic",
                      "cost": build.Parsed(np.zeros(n, np.int64), np.ones(n, bool), np.zeros(n, bool)),
                      "currency": "USD", "model": d["model"], "meter": d["meter"], "quantity": d["tokens"],
-                     "unit": "tokens", "project": d["workspace_id"], "api_key": d["api_key_id"]},
+                     "unit": "tokens", "project": d["workspace_id"], "api_key": d["api_key_id"],
+                     **_kind_and_tier(d["meter"], d["service_tier"])},
             names={"date": "starting_at"}, rows=table.rows, raw=table.data, totals=np.zeros(n, bool),
             warnings=list(table.warnings), max_cell_chars=ctx.max_cell_chars)
 

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from desktop.domain.results import ImportIssue
+from desktop.domain.vocabulary import token_kind_of
 from desktop.ingest import build, parse
 from desktop.ingest.formats.base import Context, Match, matched_reason
 from desktop.ingest.formats.util import loads, lookup, per_unique, tag_columns
@@ -221,6 +222,7 @@ class FocusCostUsage:
         meter = _col(table, "SkuMeter")
         if meter is None or parse.blank_mask(meter).all():
             meter = _col(table, "ServiceName")
+        token_kind = _token_kinds(details, meter)  # rate audit: SkuPriceDetails, else SkuMeter words
         extra_tags = ctx.profile.tag_keys if ctx.profile else None
         tags = _col(table, "Tags")
         tagcols = tag_columns(tags, extra_tags) if tags is not None else {}
@@ -262,6 +264,7 @@ class FocusCostUsage:
             "date": start_raw, "vendor": vendor, "cost": cost, "currency": _col(table, "BillingCurrency"),
             "model": model, "meter": meter, "quantity": _col(table, "ConsumedQuantity"),
             "unit": _col(table, "ConsumedUnit"), "contract_id": contract, "commit_eligible": eligible,
+            "token_kind": token_kind,
         }
         columns.update(tagcols)
         names = {"date": name("ChargePeriodStart"), "vendor": vendor_name, "cost": name(basis),
@@ -304,6 +307,28 @@ class FocusCostUsage:
         return build.Source(kind="invoices", columns=columns, names=names, rows=table.rows,
                             raw=table.data, reject=reject, totals=np.zeros(n, bool), warnings=warnings,
                             max_cell_chars=ctx.max_cell_chars, date_order=order)
+
+
+def _token_kinds(details, meter) -> pd.Series | None:
+    """The token kind of each row (docs/formats.md, FOCUS): SkuPriceDetails TokenCacheAction
+    (Read -> cached_input, Write -> cache_write) and TokenDirection (Input/Output), or the older
+    TokenType ("Input", "CacheRead" ...); else the SkuMeter words ("Cache Read Input Tokens")."""
+    def of_details(obj) -> str | None:
+        if not isinstance(obj, dict):
+            return None
+        action = str(obj.get("TokenCacheAction") or "").casefold()
+        direction = str(obj.get("TokenDirection") or "").casefold()
+        if action in ("read", "write"):
+            return "cached_input" if action == "read" else "cache_write"
+        if direction in ("input", "output"):
+            return direction
+        old = {"input": "input", "output": "output", "cacheread": "cached_input", "cachewrite": "cache_write"}
+        return old.get(str(obj.get("TokenType") or "").casefold())
+    kinds = per_unique(details, lambda v: of_details(loads(v))) if details is not None else None
+    if meter is not None:
+        words = per_unique(meter, lambda v: token_kind_of(v) if isinstance(v, str) else None)
+        kinds = words if kinds is None else np.where(pd.isna(kinds), words, kinds)
+    return None if kinds is None else pd.Series(kinds, dtype=object)
 
 
 def _model_from_details(obj) -> str | None:

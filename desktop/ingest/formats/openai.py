@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from desktop.domain.vocabulary import service_tier_of, tier_in, token_kind_of
 from desktop.ingest import build, parse
 from desktop.ingest.formats.base import Context, Match, matched_reason
 from desktop.ingest.formats.util import lookup, per_unique
@@ -78,6 +79,27 @@ def _split_line_item(v):
     return (None, s)
 
 
+def _kind_and_tier(meter: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The token kind and service tier a cost line item's meter names ("input", "cached input",
+    "output", "input (batch)"); None where it names none."""
+    kinds = pd.Series(per_unique(meter, lambda v: token_kind_of(v) if not parse.is_blank(v) else None),
+                      dtype=object)
+    tiers = pd.Series(per_unique(meter, lambda v: tier_in(v) if not parse.is_blank(v) else None), dtype=object)
+    return kinds, tiers
+
+
+def _usage_tier(r: dict) -> str | None:
+    """A Usage API result's tier: batch when ``batch`` is true, else its ``service_tier``
+    ("default" -> standard); None when the page groups by neither or names a tier CommitDesk
+    does not know."""
+    if r.get("batch") is True:
+        return "batch"
+    tier = r.get("service_tier")
+    if tier is None:
+        return "standard" if r.get("batch") is False else None
+    return service_tier_of(tier)
+
+
 class OpenAICostExport:
     id = "openai-cost-export"
     signature_columns = EXPORT_COLUMNS
@@ -131,11 +153,12 @@ class OpenAICostExport:
             amount = amount.astype(object).where(~empty_bucket, "0")
             warnings.append(f"{int(empty_bucket.sum())} empty time bucket(s) (no amount, no line item) "
                             "imported as zero spend")
-        model = meter = None
+        model = meter = kind = tier = None
         if line is not None:
             parts = per_unique(line, _split_line_item)
             model = pd.Series([p[0] for p in parts], dtype=object)
             meter = pd.Series([p[1] for p in parts], dtype=object)
+            kind, tier = _kind_and_tier(meter)
         project = col("project_name")
         pid = col("project_id")
         if project is None:
@@ -145,7 +168,7 @@ class OpenAICostExport:
         columns = {
             "date": date, "vendor": "OpenAI", "cost": amount, "currency": col("amount_currency"),
             "model": model, "meter": meter, "quantity": col("quantity"), "unit": col("quantity_unit"),
-            "project": project, "api_key": col("api_key_id"),
+            "project": project, "api_key": col("api_key_id"), "token_kind": kind, "service_tier": tier,
         }
         columns = {k: v for k, v in columns.items() if v is not None}
         names = {"date": look.get("starttimeiso", "start_time"), "cost": look.get("amountvalue"),
@@ -224,12 +247,14 @@ class OpenAICostsApi:
         blank = parse.blank_mask(d["start_time"])
         parts = per_unique(d["line_item"], _split_line_item)
         project = d["project_name"].where(d["project_name"].notna(), d["project_id"])
+        kind, tier = _kind_and_tier(pd.Series([p[1] for p in parts], dtype=object))
         columns = {
             "date": build.Parsed(vals, ok | blank, blank, d["start_time"], "cannot read start_time"),
             "vendor": "OpenAI", "cost": d["amount.value"], "currency": d["amount.currency"],
             "model": pd.Series([p[0] for p in parts], dtype=object),
             "meter": pd.Series([p[1] for p in parts], dtype=object),
             "project": project, "api_key": d["api_key_id"], "quantity": d["quantity"],
+            "token_kind": kind, "service_tier": tier,
         }
         return build.Source(kind="usage", columns=columns,
                             names={"date": "start_time", "cost": "amount.value",
@@ -270,9 +295,10 @@ class OpenAIUsageApi:
                         "start_time": b.get("start_time"), "model": r.get("model"), "meter": meter,
                         "tokens": q, "project_id": r.get("project_id"), "api_key_id": r.get("api_key_id"),
                         "user_id": r.get("user_id"), "batch": r.get("batch"),
+                        "service_tier": _usage_tier(r),
                     })
         t = _table(file, rows, ["start_time", "model", "meter", "tokens", "project_id", "api_key_id",
-                                "user_id", "batch"])
+                                "user_id", "batch", "service_tier"])
         t.warnings.append("the Usage API reports tokens, not money: rows are imported with cost 0 "
                           "(one row per token kind: uncached input, cached input, cache-write input, "
                           "output; input_tokens includes the cached ones, which are not counted twice); "
@@ -298,6 +324,8 @@ class OpenAIUsageApi:
                                                      np.zeros(n, bool)),
             "currency": "USD", "model": d["model"], "meter": d["meter"], "quantity": d["tokens"],
             "unit": "tokens", "project": d["project_id"], "api_key": d["api_key_id"],
+            "token_kind": pd.Series(per_unique(d["meter"], token_kind_of), dtype=object),
+            "service_tier": d["service_tier"],
         }
         return build.Source(kind="usage", columns=columns, names={"date": "start_time"}, rows=table.rows,
                             raw=table.data, totals=np.zeros(n, bool), warnings=list(table.warnings),
