@@ -4,8 +4,10 @@ team (docs/domain.md "Dispute pack").
 Sheets: Summary (the vendor-period, its invoices and their figures), Flags (each flag with its
 rule, leakage and owner), Invoice lines (every line of the period's invoices, as billed and in
 the reporting currency, with its flag), Usage rows (the rows behind every expected figure, from
-``invoices.expected_rows`` through ``provenance.figure_rows``), Rate card (the vendor's rows
-valid in the billing period, behind the premium_rate checks) and Sources (every source file of
+``invoices.expected_rows`` and ``rate_audit.audit_rows`` through ``provenance.figure_rows``),
+Rate audit (the three-way audit of the period: tokens, vendor cost, the contracted price and the
+rate-card row behind each re-priced figure, flag and leakage), Rate card (the vendor's rows
+valid in the billing period, behind the price checks) and Sources (every source file of
 those rows with its SHA-256, the rows it gives the pack and the dates it covers).
 
 Nothing is computed here: figures come from the InvoiceResults, rows from the provenance
@@ -27,6 +29,7 @@ from desktop.domain import invoices as invoices_mod
 from desktop.domain import provenance
 from desktop.domain.errors import InputError
 from desktop.domain.money import cents, from_micros
+from desktop.domain.rate_audit import audit_key
 from desktop.domain.results import Analysis, InvoiceResult
 from desktop.domain.usage_index import match_key
 
@@ -45,6 +48,15 @@ RULES = {
     "premium_rate": "Unit price above the contracted price of the rate card valid in the billing period "
                     "by more than the tolerance, both in one currency; leakage = (unit price - contracted) "
                     "x quantity.",
+    "cache_discount_missing": "Cached input tokens charged at the uncached input price of their model and tier "
+                              "(contracted or list); leakage = (charged - contracted cached price) x tokens, less "
+                              "what the invoice-line flags already count.",
+    "batch_discount_missing": "Batch usage charged at the standard price of its model and token kind; leakage = "
+                              "(charged - contracted batch price) x tokens, less what the invoice-line flags "
+                              "already count.",
+    "tier_mismatch": "A service tier charged that the usage did not use (charged at another, dearer tier's "
+                     "price, or the cost report's tier has no tokens in the usage report); leakage = charged - "
+                     "the tokens at the contracted price of the tier used.",
 }
 
 
@@ -79,6 +91,11 @@ def _text(v) -> str | None:
     return str(v)
 
 
+def _num(text: str | None) -> float | None:
+    """A price per 1M tokens (exact text in the result) as a number cell."""
+    return None if text is None else float(text)
+
+
 def _day(v) -> date | None:
     return None if v is None or pd.isna(v) else pd.Timestamp(v).date()
 
@@ -99,6 +116,11 @@ def write_dispute_pack(analysis: Analysis, invoice_ids: list[str], out: Path | s
     lines = provenance.table(analysis, "invoice_lines")
     line_pos = {i.invoice_id: invoices_mod.line_rows(lines, i, "all") for i in invs}
     flags_at = {(f.file, f.line): (i.invoice_id, f) for i in invs for f in i.flags if f.flag != "double_billing"}
+    # the three-way audit lines of this vendor-period (desktop/domain/rate_audit.py)
+    vp = (match_key("vendor", first.vendor), None if first.contract_unknown else first.contract_id,
+          first.period_start, first.period_end)
+    audit = [a for a in analysis.rate_audit
+             if (match_key("vendor", a.vendor), a.contract_id, a.period_start, a.period_end) == vp]
 
     # --- Summary ----------------------------------------------------------------------------------
     s = book.sheet("Summary")
@@ -166,6 +188,9 @@ def write_dispute_pack(analysis: Analysis, invoice_ids: list[str], out: Path | s
     for i in invs:
         for p in provenance.figure_rows(analysis, "invoice", i.invoice_id, "expected").positions.tolist():
             behind.setdefault(p, []).append(i.invoice_id)
+    for a in audit:
+        for p in provenance.figure_rows(analysis, "rate_audit", audit_key(a), "expected").positions.tolist():
+            behind.setdefault(p, []).append(f"rate audit {a.model} {a.token_kind} ({a.service_tier})")
     usage = provenance.table(analysis, "usage")
     pos = np.array(sorted(behind), dtype=np.int64)
     sub = usage.iloc[pos]
@@ -185,13 +210,33 @@ def write_dispute_pack(analysis: Analysis, invoice_ids: list[str], out: Path | s
     u.widths([16, 7, 13, 14, *[14] * len(cols), 14, 10, 15, 9, 15, 24])
     u.freeze(4)
 
+    # --- Rate audit -------------------------------------------------------------------------------
+    ra = book.sheet("Rate audit")
+    ra.text(1, 1, "Three-way audit: usage re-priced at the contracted token prices, against the vendor's cost "
+                  "and the invoice", "title")
+    ra.text(2, 1, "Prices per 1M tokens; 'At contract' = tokens x the contracted price of the rate-card row "
+                  "named (valid in the billing period); leakage already counted on an invoice line is not "
+                  "counted again", "subtitle")
+    hdr = ["Model", "Token kind", "Tier", "Tokens", f"Vendor cost ({cur})", "Charged per 1M", "Contract per 1M",
+           "List per 1M", f"At contract ({cur})", f"Invoiced ({cur})", "Flag", "Leakage", "Flagged on lines",
+           "Rate card file", "Rate card row", "Invoice", "Owner", "Detail"]
+    kinds = ["text", "text", "text", "int", "money", "num", "num", "num", "money", "money", "text", "money", "money",
+             "text", "int", "text", "text", "text_wrap"]
+    rows = [[a.model, a.token_kind, a.service_tier + (f" (used: {', '.join(a.used_tiers)})" if a.used_tiers else ""),
+             a.tokens, a.vendor_cost, _num(a.effective_per_million), _num(a.contracted_per_million),
+             _num(a.list_per_million), a.expected, a.invoiced, a.flag, a.leakage, a.flagged_on_lines,
+             a.rate_card_file or None, a.rate_card_row, a.invoice_id, a.owner, a.detail or None] for a in audit]
+    ra.table("RateAudit", 4, 1, hdr, rows, kinds, empty_note="no token usage with a model in the billing period")
+    ra.widths([24, 13, 12, 14, 14, 11, 11, 11, 14, 14, 20, 12, 12, 16, 8, 14, 18, 70])
+    ra.freeze(5)
+
     # --- Rate card --------------------------------------------------------------------------------
     rc = book.sheet("Rate card")
     rc.text(1, 1, f"Rate card rows of {first.vendor} valid in {period}", "title")
     card = analysis.inputs.rate_card if analysis.inputs is not None else None
-    hdr = ["File", "Row", "Model", "Meter", "Contracted price", "List price", "Currency", "Unit", "Effective from",
-           "Effective to", "Owner"]
-    kinds = ["text", "int", "text", "text", "num", "num", "text", "text", "date", "date", "text"]
+    hdr = ["File", "Row", "Model", "Meter", "Token kind", "Tier", "Contracted price", "List price", "Currency",
+           "Unit", "Effective from", "Effective to", "Owner"]
+    kinds = ["text", "int", "text", "text", "text", "text", "num", "num", "text", "text", "date", "date", "text"]
     rows = []
     card_files: dict[str, int] = {}
     if card is not None and not card.empty:
@@ -204,11 +249,12 @@ def write_dispute_pack(analysis: Analysis, invoice_ids: list[str], out: Path | s
                 continue
             card_files[_text(rec["_file"]) or ""] = card_files.get(_text(rec["_file"]) or "", 0) + 1
             rows.append([_text(rec["_file"]), int(rec["_row"]), _text(rec["model"]), _text(rec["meter"]),
+                         _text(rec.get("token_kind")), _text(rec.get("service_tier")),
                          float(rec["contracted_price"]),
                          None if pd.isna(rec["list_price"]) else float(rec["list_price"]),
                          _text(rec.get("currency")) or cur, _text(rec["unit"]), ef, et, _text(rec["owner"])])
     rc.table("RateCard", 3, 1, hdr, rows, kinds, empty_note="no rate card row of this vendor in the period")
-    rc.widths([16, 7, 16, 12, 12, 12, 10, 10, 13, 13, 16])
+    rc.widths([16, 7, 16, 12, 12, 10, 12, 12, 10, 10, 13, 13, 16])
 
     # --- Sources ----------------------------------------------------------------------------------
     so = book.sheet("Sources")

@@ -71,7 +71,8 @@ RENEWAL_FIELDS = ("baseline_monthly", "on_demand_cost", "expected_cost", "saving
                   "expected_overage_premium")
 KINDS = {"contract": CONTRACT_FIELDS, "period": PERIOD_FIELDS, "invoice": INVOICE_FIELDS,
          "budget": BUDGET_FIELDS, "chargeback": CHARGEBACK_FIELDS, "anomaly": ANOMALY_FIELDS,
-         "workload_shift": SHIFT_FIELDS, "renewal": RENEWAL_FIELDS}
+         "workload_shift": SHIFT_FIELDS, "renewal": RENEWAL_FIELDS,
+         "rate_audit": ("vendor_cost", "expected", "invoiced", "difference", "leakage"), "unit_price": ("cost",)}
 
 
 @dataclass(frozen=True)
@@ -467,6 +468,49 @@ def _explain_renewal(ctx: _Ctx, r: RenewalScenarioResult, row: RenewalRow | None
     return Explanation(title, ctx.m(value), formula, steps, refs, count, total)
 
 
+def _explain_rate_audit(ctx: _Ctx, line, fld: str) -> Explanation:
+    """An audit line of the three-way audit (docs/domain.md "Rate audit")."""
+    from desktop.domain.rate_audit import audit_key
+
+    rows = ctx.rows("rate_audit", audit_key(line), fld)
+    total = ctx.total(rows)
+    what = f"{line.model} {line.token_kind} ({line.service_tier})"
+    steps = [(f"{len(rows)} {'invoice lines' if fld == 'invoiced' else 'usage rows'} "
+              f"{line.period_start:%Y-%m-%d}..{line.period_end:%Y-%m-%d}", ctx.m(total)),
+             ("Tokens" + (f" (used at {', '.join(line.used_tiers)})" if line.used_tiers else ""), f"{line.tokens:,}"),
+             ("Vendor cost", ctx.m(line.vendor_cost)),
+             ("Charged per 1M tokens", line.effective_per_million or "n/a"),
+             ("Contracted per 1M tokens" + (f" (rate card {line.rate_card_file} row {line.rate_card_row})"
+                                            if line.rate_card_row else ""), line.contracted_per_million or "n/a"),
+             ("At the contracted price", ctx.m(line.expected)),
+             ("Invoiced on lines naming it", ctx.m(line.invoiced)),
+             ("Already flagged on invoice lines", ctx.m(line.flagged_on_lines))]
+    formula = {
+        "vendor_cost": "vendor cost = the vendor's own cost of the rows",
+        "expected": "at contract = tokens x contracted price per token (valid in the billing period)",
+        "invoiced": "invoiced = the invoice lines of the period billing this model, token kind and tier",
+        "difference": "difference = vendor cost - at contract",
+        "leakage": f"leakage = vendor cost - at contract - what invoice-line flags already count "
+                   f"({line.flag or 'no flag'})",
+    }[fld]
+    return ctx.done(f"Rate audit {line.vendor} {what} {line.period_start:%Y-%m-%d}..{line.period_end:%Y-%m-%d}: "
+                    f"{fld}", getattr(line, fld), formula, steps, rows,
+                    total if fld in ("vendor_cost", "invoiced") else None)
+
+
+def _explain_unit_price(ctx: _Ctx, u) -> Explanation:
+    from desktop.domain.rate_audit import unit_price_key
+
+    rows = ctx.rows("unit_price", unit_price_key(u), "cost")
+    total = ctx.total(rows)
+    steps = [(f"{len(rows)} usage rows up to {ctx.a.as_of:%Y-%m-%d}", ctx.m(total)), ("Tokens", f"{u.tokens:,}"),
+             ("Effective per 1M tokens", u.effective_per_million or "n/a"),
+             ("Contracted per 1M tokens", u.contracted_per_million or "n/a"),
+             ("List per 1M tokens", u.list_per_million or "n/a")]
+    return ctx.done(f"Price per 1M tokens: {u.vendor} {u.model} {u.token_kind} ({u.service_tier})", u.cost,
+                    "effective per 1M = cost / tokens x 1,000,000", steps, rows, total)
+
+
 def explain(analysis: Analysis, kind: str, key: str, field: str, max_sources: int = MAX_SOURCES) -> Explanation:
     """How ``field`` of the ``kind`` result named ``key`` was computed. Unknown kinds, keys or
     fields raise InputError (the GUI shows the message)."""
@@ -508,4 +552,8 @@ def explain(analysis: Analysis, kind: str, key: str, field: str, max_sources: in
         raise InputError(f"no renewal scenario {name!r}")
     if kind == "chargeback":
         return _explain_chargeback(ctx, prov.chargeback_line(analysis, key))
+    if kind == "rate_audit":
+        return _explain_rate_audit(ctx, prov.audit_line(analysis, key), field)
+    if kind == "unit_price":
+        return _explain_unit_price(ctx, prov.unit_price(analysis, key))
     return _explain_budget(ctx, prov.budget(analysis, key), field)

@@ -113,6 +113,9 @@ FLAG_COLORS = MappingProxyType(
         "list_price": VERMILLION,
         "premium_rate": VERMILLION,
         "no_usage": ORANGE,
+        "cache_discount_missing": VERMILLION,
+        "batch_discount_missing": VERMILLION,
+        "tier_mismatch": VERMILLION,
     }
 )
 

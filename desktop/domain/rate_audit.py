@@ -429,7 +429,7 @@ def unit_prices(index: UsageIndex, rate_card: pd.DataFrame | None, fx_rates: pd.
     model_keys = index.codes("model")[2]
     out: list[UnitPrice] = []
     dated = index.dated(None, as_of)
-    for vc, vkey in enumerate(vkeys):
+    for vc, vkey in sorted(enumerate(vkeys), key=lambda cv: index.label("vendor", cv[1]).casefold()):
         pos = np.flatnonzero(dated & (vcodes == vc)).astype(np.int64)
         vendor = index.label("vendor", vkey)
         for g in sorted(_groups(index, pos).values(), key=lambda g: (model_keys[g.model], g.kind, g.tier)):

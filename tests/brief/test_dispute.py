@@ -48,7 +48,7 @@ def test_the_pack_holds_the_vendor_period_its_flags_rows_and_sources(tmp_path):
     a = _analysis()
     out = write_dispute_pack(a, ["ANT-0601-R"], tmp_path / "pack.xlsx", {"inv.csv": "ab" * 32})
     wb = load_workbook(out)
-    assert wb.sheetnames == ["Summary", "Flags", "Invoice lines", "Usage rows", "Rate card", "Sources"]
+    assert wb.sheetnames == ["Summary", "Flags", "Invoice lines", "Usage rows", "Rate audit", "Rate card", "Sources"]
     summary = _sheet(wb, "Summary")
     assert summary[0][0] == "Dispute pack: Anthropic, billing period 2026-06-01..2026-06-30"
     kpi = {r[0]: r[1] for r in summary[3:10]}
@@ -73,7 +73,8 @@ def test_the_pack_holds_the_vendor_period_its_flags_rows_and_sources(tmp_path):
     assert [(r[0], r[1], r[-2], r[-1]) for r in usage_rows] == [("anthropic.csv", 2, 1000, "ANT-0601, ANT-0601-R"),
                                                                 ("anthropic.csv", 3, 2000, "ANT-0601, ANT-0601-R")]
     card = _sheet(wb, "Rate card")[3:]
-    assert [(r[1], r[4]) for r in card] == [(2, 3.0)]  # the August row is not valid in June
+    assert [(r[1], r[6]) for r in card] == [(2, 3.0)]  # the August row is not valid in June
+    assert _sheet(wb, "Rate audit")[4][0] == "no token usage with a model in the billing period"
     sources = {(r[0], r[1]): r for r in _sheet(wb, "Sources")[4:]}
     assert sources[("invoices", "inv.csv")][2:5] == ("ab" * 32, 4, 5)
     assert sources[("usage", "anthropic.csv")][2] == "not available (not read from a file here)"
@@ -87,3 +88,28 @@ def test_one_pack_per_vendor_period():
         vendor_period(a, ["ANT-0601", "OA-1"])
     with pytest.raises(InputError, match="no invoice 'NOPE'"):
         vendor_period(a, ["NOPE"])
+
+
+def test_the_pack_shows_the_rate_audit_and_the_rate_card_row_behind_each_expected_figure(tmp_path):
+    # OpenAI June: 4M cached input tokens billed 8.00 (2.00/M, the input price); contract 1.00/M
+    from tests.domain.test_rate_audit import OPENAI_RATES, _analyse, _openai_june
+    inv = invoices([dict(period_start="2026-06-01", period_end="2026-06-30", invoice_id="OA-06", vendor="OpenAI",
+                         invoice_date="2026-07-02", amount=42.00)])
+    a = _analyse(_openai_june(), inv, OPENAI_RATES)
+    wb = load_workbook(write_dispute_pack(a, ["OA-06"], tmp_path / "pack.xlsx"))
+    audit = {(r[0], r[1], r[2]): r for r in _sheet(wb, "Rate audit")[4:]}
+    cached = audit[("gpt-4o", "cached_input", "standard")]
+    # tokens, vendor cost, charged / contract / list per 1M, at contract, flag, leakage, rate-card row
+    assert (cached[3], cached[4], cached[5], cached[6], cached[7], cached[8], cached[10], cached[11],
+            cached[13], cached[14]) == (4_000_000, 8, 2.0, 1.0, 1.25, 4, "cache_discount_missing", 4,
+                                        "rates.csv", 3)
+    assert audit[("gpt-4o", "input", "batch")][10] == "batch_discount_missing"
+    # the rate-card rows carry their token kind and tier
+    card = {r[1]: r for r in _sheet(wb, "Rate card")[3:]}
+    assert (card[3][4], card[3][5], card[3][6]) == ("cached_input", None, 1.0)
+    assert card[5][5] == "batch"
+    flags = {r[3]: r for r in _sheet(wb, "Flags")[3:]}
+    assert flags["cache_discount_missing"][4].startswith("Cached input tokens charged at the uncached input price")
+    # the usage rows say which audit line they are behind
+    usage_rows = _sheet(wb, "Usage rows")[3:]
+    assert any("rate audit gpt-4o cached_input (standard)" in r[-1] for r in usage_rows)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -22,6 +23,7 @@ from desktop.ui.pages.base import Page
 from desktop.ui.widgets import DataTable, feed_chart, heading, make_chart, note, tint
 from desktop.ui.workers import TaskRunner
 
+AUDIT_FIELDS = ("vendor_cost", "expected", "invoiced", "leakage")
 MONEY_FIELDS = {"Invoiced": "invoiced", "Expected": "expected", "Variance": "variance", "Tax": "tax",
                 "Leakage": "premium_leakage"}
 
@@ -75,6 +77,9 @@ class InvoicesPage(Page):
         ml.addWidget(self.detail)
         split.addWidget(mid)
 
+        # the lower pane: flagged lines, the three-way rate audit and the price per million tokens
+        self.lower = QTabWidget()
+        self.lower.setObjectName("invoiceLowerTabs")
         low = QWidget()
         ll = QVBoxLayout(low)
         ll.setContentsMargins(0, 6, 0, 0)
@@ -83,11 +88,34 @@ class InvoicesPage(Page):
         self.flags.explainRequested.connect(
             lambda src, _c: self.explain("invoice", self._flag_rows[src][0].invoice_id, "premium_leakage"))
         ll.addWidget(self.flags)
-        split.addWidget(low)
-        split.setSizes([330, 330, 160])
+        self.lower.addTab(low, "Flagged lines")
+        self.audit = DataTable(explain_columns=lambda c: self.audit.table_model.columns[c].key in AUDIT_FIELDS)
+        self.audit.setObjectName("rateAuditTable")
+        self.audit.explainRequested.connect(self._explain_audit)
+        self.lower.addTab(self._pane("Rate audit — usage re-priced at the contracted token prices, against the "
+                                     "vendor's cost and the invoice", self.audit), "Rate audit")
+        self.unit = DataTable(explain_columns=lambda c: self.unit.table_model.columns[c].key == "cost")
+        self.unit.setObjectName("unitPriceTable")
+        self.unit.explainRequested.connect(
+            lambda src, _c: self.explain("unit_price", self._unit_keys[src], "cost"))
+        self.lower.addTab(self._pane("Effective price per million tokens by vendor, model, token kind and tier "
+                                     "(usage to the as-of date)", self.unit), "Price per 1M tokens")
+        split.addWidget(self.lower)
+        split.setSizes([300, 240, 300])
         lay.addWidget(split)
         self._invoices: list = []
         self._flag_rows: list = []
+        self._audit_keys: list[str] = []
+        self._unit_keys: list[str] = []
+
+    @staticmethod
+    def _pane(title: str, table) -> QWidget:
+        w = QWidget()
+        lay = QVBoxLayout(w)
+        lay.setContentsMargins(0, 6, 0, 0)
+        lay.addWidget(heading(title))
+        lay.addWidget(table)
+        return w
 
     def refresh(self, a) -> None:
         inv = list(a.invoices)
@@ -135,8 +163,60 @@ class InvoicesPage(Page):
         ])
         flags = [f.flag for _, f in rows]
         fm.cell_colors = {2: lambda r: tint(palette.FLAG_COLORS.get(flags[r], palette.GREY), 110)}
+        self._refresh_audit(a)
         self._filter()
         feed_chart(self.chart, "invoice_variance", a)
+
+    def _refresh_audit(self, a) -> None:
+        """The three-way audit and the unit-economics table, as rate_audit computed them."""
+        from desktop.domain.rate_audit import audit_key, unit_price_key
+
+        lines = list(a.rate_audit)
+        self._audit_keys = [audit_key(x) for x in lines]
+        am = self.audit.table_model
+        am.set_columns([
+            Col.text("Vendor", [x.vendor for x in lines]),
+            Col.text("Model", [x.model for x in lines]),
+            Col.text("Token kind", [fmt.label(x.token_kind) for x in lines]),
+            Col.text("Tier", [fmt.label(x.service_tier) + (f" (used: {', '.join(fmt.label(t) for t in x.used_tiers)})"
+                                                          if x.used_tiers else "") for x in lines]),
+            Col.ints("Tokens", [x.tokens for x in lines]),
+            Col.money("Vendor cost", [x.vendor_cost for x in lines], key="vendor_cost"),
+            Col.money("At contract", [x.expected for x in lines], key="expected"),
+            Col.text("Flag", [fmt.label(x.flag) if x.flag else "" for x in lines]),
+            Col.money("Leakage", [x.leakage for x in lines], key="leakage"),
+            Col.num("Per 1M charged", [x.effective_per_million for x in lines], digits=4),
+            Col.num("Per 1M contract", [x.contracted_per_million for x in lines], digits=4),
+            Col.money("Invoiced", [x.invoiced for x in lines], key="invoiced"),
+            Col.text("Owner", [x.owner or "" for x in lines]),
+            Col.text("Invoice", [x.invoice_id or "" for x in lines]),
+            Col.date("Period start", [x.period_start for x in lines]),
+            Col.date("Period end", [x.period_end for x in lines]),
+            Col.text("Detail", [x.detail for x in lines]),
+        ])
+        flags = [x.flag for x in lines]
+        am.cell_colors = {am.column_index("Flag"): lambda r: tint(palette.FLAG_COLORS.get(flags[r], palette.GREY), 110)
+                          if flags[r] else None}
+        units = list(a.unit_prices)
+        self._unit_keys = [unit_price_key(u) for u in units]
+        um = self.unit.table_model
+        um.set_columns([
+            Col.text("Vendor", [u.vendor for u in units]),
+            Col.text("Model", [u.model for u in units]),
+            Col.text("Token kind", [fmt.label(u.token_kind) for u in units]),
+            Col.text("Tier", [fmt.label(u.service_tier) for u in units]),
+            Col.ints("Tokens", [u.tokens for u in units]),
+            Col.money("Cost", [u.cost for u in units], key="cost"),
+            Col.num("Effective per 1M", [u.effective_per_million for u in units], digits=4),
+            Col.num("Contract per 1M", [u.contracted_per_million for u in units], digits=4),
+            Col.num("List per 1M", [u.list_per_million for u in units], digits=4),
+            Col.num("vs contract", [u.vs_contract for u in units], kind="pct", digits=3),
+            Col.date("First day", [u.first_date for u in units]),
+            Col.date("Last day", [u.last_date for u in units]),
+        ])
+
+    def _explain_audit(self, src: int, column: int) -> None:
+        self.explain("rate_audit", self._audit_keys[src], self.audit.table_model.columns[column].key)
 
     def _filter(self, *_):
         inv = self._invoices
@@ -238,3 +318,5 @@ class InvoicesPage(Page):
     def apply_filter(self, text: str) -> None:
         self.table.table_model.set_text_filter(text)
         self.flags.table_model.set_text_filter(text)
+        self.audit.table_model.set_text_filter(text)
+        self.unit.table_model.set_text_filter(text)
