@@ -195,6 +195,13 @@ def _analyze_value(report: dict, section: str, ident: str, field: str) -> str:
         dim, rest = ident.split("/", 1)
         value, day = rest.rsplit("/", 1)
         return next(a for a in report["anomalies"] if (a["dimension"], a["value"], a["date"]) == (dim, value, day))[field]
+    if section == "rate_audit":
+        return next(x for x in report["rate_audit"] if "/".join(
+            (x["vendor"], x["period_start"], x["period_end"], x["contract_id"] or "", x["model_key"], x["token_kind"],
+             x["service_tier"])) == ident)[field]
+    if section == "unit_prices":
+        return next(x for x in report["unit_prices"] if "/".join(
+            (x["vendor"], x["model_key"], x["token_kind"], x["service_tier"])) == ident)[field]
     raise AssertionError(section)
 
 

@@ -256,7 +256,9 @@ def _invoice_findings(inv: InvoiceResult, analysis: Analysis, lines: dict, as_of
             sev = ("high" if big else "medium") if inv.status == "overbilled" else ("medium" if big else "low")
             title = (f"Invoice {inv.invoice_id} ({inv.vendor}) {inv.status} by "
                      f"{_money(abs(inv.variance), currency)} ({_pct(inv.variance_pct)})")
-        flagged = sum((f.leakage for f in inv.flags), _ZERO)
+        # the leakage of its flagged lines is part of the variance; a rate-audit flag (found in the
+        # usage, inside expected) is not, so it is never taken off the over-billing
+        flagged = sum((f.leakage for f in inv.flags if f.found_in != "usage"), _ZERO)
         if inv.status == "no_usage_period":
             stake = _stake(max(inv.invoiced - flagged, _ZERO), "overbilling")
         elif inv.status == "overbilled":

@@ -184,8 +184,9 @@ def _casekey(v) -> str:
 class _RateCard:
     """The rate card as plain records, matched by vendor, model and meter on a date (invoice
     lines), or by vendor, model, token kind and service tier (token prices, docs/domain.md "Rate
-    audit"). A row with a token_kind is a token price: it never matches by meter, and a row
-    without one never matches a token kind."""
+    audit"). A row with a token_kind is a token price: it never matches by meter; a row of a model
+    whose meter names a token kind ("input_tokens", unit tokens or none) is a token price too and
+    still matches by meter; other rows never match a token kind."""
 
     def __init__(self, rate_card: pd.DataFrame | None):
         self.rows: list[dict] = []
@@ -194,7 +195,14 @@ class _RateCard:
         if rate_card is None or rate_card.empty:
             return
         for rec in rate_card.to_dict("records"):
-            kind = token_kind_of(_str_or_none(rec.get("token_kind")))
+            # a token price: its token_kind; else, for a row of a model, a meter that names one
+            # ("input_tokens") with a unit of tokens (or none), as usage rows read their meter. A
+            # row priced by meter that way still matches invoice lines by meter as before.
+            unit = _str_or_none(rec.get("unit"))
+            explicit = token_kind_of(_str_or_none(rec.get("token_kind")))
+            kind = explicit or (token_kind_of(_str_or_none(rec.get("meter")))
+                                if _str_or_none(rec.get("model")) and (unit is None or tokens_per_unit(unit))
+                                else None)
             tier = _str_or_none(rec.get("service_tier"))
             self.rows.append({
                 "vkey": match_key("vendor", rec["vendor"]) if _str_or_none(rec["vendor"]) else "",
@@ -205,10 +213,10 @@ class _RateCard:
                 "contracted_price": rec["contracted_price"], "owner": rec.get("owner"),
                 "list_price": None if pd.isna(rec.get("list_price")) else rec.get("list_price"),
                 "currency": (_str_or_none(rec.get("currency")) or "").upper() or None,
-                "token_kind": kind,
+                "token_kind": kind, "explicit_kind": explicit is not None,
                 "tier": (service_tier_of(tier) or tier.casefold()) if tier else "standard",
                 # tokens one priced unit counts (token prices only; empty unit = 1M tokens)
-                "per": (tokens_per_unit(_str_or_none(rec.get("unit"))) or 1_000_000) if kind else None,
+                "per": (tokens_per_unit(unit) or 1_000_000) if kind else None,
                 "_row": int(rec["_row"]), "_file": str(rec.get("_file") or ""),
             })
         for r in self.rows:
@@ -222,15 +230,15 @@ class _RateCard:
         """The most specific row valid on ``day`` (docs/domain.md, "premium_rate"): model and
         meter both equal; else the model's row without a meter; else, for a line without a meter,
         the model's rows when they all have one price; else the meter's row without a model.
-        Among equally specific rows the latest effective_from wins (then the later row). Token
-        prices (rows with a token_kind) are matched by ``match_token`` only."""
+        Among equally specific rows the latest effective_from wins (then the later row). Rows
+        with a token_kind column are matched by ``match_token`` only."""
         key = (vkey, model, meter, day)
         if key not in self._memo:
             self._memo[key] = self._match(vkey, model, meter, day)
         return self._memo[key]
 
     def _match(self, vkey: str, model: str | None, meter: str | None, day: date) -> dict | None:
-        valid = [r for r in self._valid(vkey, day) if r["token_kind"] is None]
+        valid = [r for r in self._valid(vkey, day) if not r["explicit_kind"]]
         mk = _casekey(model) if model is not None else None
         tk = _casekey(meter) if meter is not None else None
         tiers: list[list[dict]] = []

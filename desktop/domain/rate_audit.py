@@ -400,7 +400,7 @@ def with_audit_flags(invoices: Sequence[InvoiceResult], lines: Sequence[RateAudi
         extra.setdefault(a.invoice_id, []).append(InvoiceFlag(
             line=a.line or 0, flag=a.flag, leakage=a.leakage, owner=a.owner, file=a.file,
             description=f"usage {a.model} {a.token_kind} ({a.service_tier})", amount=a.vendor_cost,
-            detail=a.detail))
+            detail=a.detail, found_in="usage"))
     if not extra:
         return tuple(invoices)
     out = []

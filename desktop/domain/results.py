@@ -92,6 +92,9 @@ class InvoiceFlag:
     amount: Decimal | None = None
     detail: str = ""
     earlier_invoices: tuple[str, ...] = ()  # double_billing: the invoices that billed it first
+    # where the money was found: "invoice" (a line or the invoice) or "usage" (the rate audit of
+    # the usage the invoice bills: inside expected, so not part of the variance)
+    found_in: str = "invoice"
 
 
 @dataclass(frozen=True)

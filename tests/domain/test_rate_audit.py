@@ -258,3 +258,35 @@ def test_rate_card_token_columns_are_validated():
                                                               token_kind="input", unit="requests")]), "rate_card")
     (problem,) = validate_frame("rate_card", bad)
     assert problem.column == "unit"
+
+
+def test_overbilling_at_stake_is_not_reduced_by_leakage_found_in_the_usage():
+    # usage: 1M output tokens cost 10.00 at the list price (contract 8.00): audit leakage 2.00;
+    # the invoice bills 12.00 against that 10.00: overbilled by 2.00 on top
+    u = usage([dict(date="2026-06-11", vendor="OpenAI", model="gpt-4o", token_kind="output",
+                    quantity=1_000_000, unit="tokens", cost=10.00)])
+    inv = invoices([dict(JUNE, invoice_id="OA-06", vendor="OpenAI", invoice_date="2026-07-02", amount=12.00)])
+    a = _analyse(u, inv, OPENAI_RATES)
+    (invoice,) = a.invoices
+    (flag,) = invoice.flags
+    assert (invoice.status, invoice.variance, flag.flag, flag.leakage, flag.found_in) == (
+        "overbilled", D("2.00"), "list_price", D("2.00"), "usage")
+    stakes = {f.kind: f.at_stake for f in a.findings if f.ref.get("invoice_id") == "OA-06"}
+    # 2.00 found in the usage + 2.00 billed above the usage: 4.00 at stake in all, nothing counted twice
+    assert stakes == {"invoice_flag": D("2.00"), "invoice_variance": D("2.00")}
+
+
+def test_a_meter_naming_a_token_kind_makes_a_token_price():
+    # the demo's rate card: meter input_tokens / cached_input_tokens, price per 1K tokens, no token_kind
+    rc = frame("rate_card", [
+        dict(vendor="OpenAI", model="gpt-4o", meter="input_tokens", contracted_price=0.0022, unit="1K tokens"),
+        dict(vendor="OpenAI", model="gpt-4o", meter="cached_input_tokens", contracted_price=0.0011,
+             unit="1K tokens")], (), "rates.csv")
+    # usage in 1K tokens: 2,000 x 1K cached input tokens billed at the input price 0.0022 -> 4.40
+    u = usage([dict(date="2026-06-10", vendor="OpenAI", model="gpt-4o", meter="cached_input_tokens", quantity=2000,
+                    unit="1K tokens", cost=4.40)])
+    inv = invoices([dict(JUNE, invoice_id="OA-06", vendor="OpenAI", invoice_date="2026-07-02", amount=4.40)])
+    (line,) = _analyse(u, inv, rc).rate_audit
+    # 2M tokens x 1.10 per 1M = 2.20 expected; leakage 4.40 - 2.20 = 2.20
+    assert (line.tokens, line.contracted_per_million, line.expected, line.flag, line.leakage) == (
+        2_000_000, "1.10", D("2.20"), "cache_discount_missing", D("2.20"))
