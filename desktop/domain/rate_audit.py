@@ -161,6 +161,8 @@ class _Group:
     priced_tokens: int = 0  # tokens of rows that carry money
     priced_rows_with_tokens: int = 0
     free_tokens: int = 0  # tokens of rows with cost 0 (a usage report)
+    first_day: int = 0  # day numbers of its first and last row
+    last_day: int = 0
 
     @property
     def tokens(self) -> int:
@@ -179,7 +181,8 @@ def _groups(index: UsageIndex, pos: np.ndarray) -> dict[tuple[int, int, int], _G
         return out
     nk, nt = len(TOKEN_KINDS), len(SERVICE_TIERS)
     key = (mcodes[pos] * nk + tk.kind[pos]) * nt + tk.tier[pos]
-    order = np.argsort(key, kind="stable")
+    # few distinct keys: a 16-bit key sorts by radix (linear) instead of comparison
+    order = np.argsort(key.astype(np.uint16) if key.max() < 65536 else key, kind="stable")
     pos, key = pos[order], key[order]
     cuts = np.flatnonzero(np.diff(key)) + 1
     for part in np.split(np.arange(len(pos)), cuts):
@@ -193,6 +196,8 @@ def _groups(index: UsageIndex, pos: np.ndarray) -> dict[tuple[int, int, int], _G
         g.priced_rows_with_tokens = int(priced.sum())
         g.priced_tokens = int(tok[priced].sum())
         g.free_tokens = int(tok[(cost == 0) & (tok >= 0)].sum())
+        days = index.day[p]
+        g.first_day, g.last_day = int(days.min()), int(days.max())
         out[(g.model, g.kind, g.tier)] = g
     return out
 
@@ -435,8 +440,6 @@ def unit_prices(index: UsageIndex, rate_card: pd.DataFrame | None, fx_rates: pd.
         for g in sorted(_groups(index, pos).values(), key=lambda g: (model_keys[g.model], g.kind, g.tier)):
             mk = model_keys[g.model]
             kind, tier = TOKEN_KINDS[g.kind], SERVICE_TIERS[g.tier]
-            rows = _group_positions(index, pos, mk, kind, (tier,))
-            days = index.day[rows]
             tokens = g.tokens
             cost = _money(g.cost)
             eff = cost / tokens if tokens > 0 and g.cost != 0 else None
@@ -448,7 +451,7 @@ def unit_prices(index: UsageIndex, rate_card: pd.DataFrame | None, fx_rates: pd.
                 list_per_million=None if price is None else _per_million(price.list),
                 vs_contract=(None if price is None or eff is None or price.contracted == 0
                              else float(eff / price.contracted - 1)),
-                first_date=_day(days.min()) if len(days) else None, last_date=_day(days.max()) if len(days) else None,
+                first_date=_day(g.first_day), last_date=_day(g.last_day),
                 rate_card_file="" if price is None else price.row["_file"],
                 rate_card_row=None if price is None else price.row["_row"], model_key=mk))
     return tuple(out)
