@@ -95,7 +95,7 @@ def test_money_is_two_decimal_string_ratios_numbers_nulls():
     assert d["invoices"][0]["variance_pct"] is None
     assert d["invoices"][0]["flags"] == [{"line": 7, "flag": "duplicate_line", "leakage": "12.00", "owner": "Dana",
                                           "file": "", "description": None, "amount": None, "detail": "",
-                                          "earlier_invoices": []}]
+                                          "earlier_invoices": [], "found_in": "invoice"}]
     assert d["imports"][0]["errors"] == [{"row": 4, "column": "cost", "message": "not an amount: 'abc'",
                                           "value": None}]
     assert (d["imports"][0]["totals_excluded"], d["imports"][0]["duplicates_flagged"]) == (0, 0)
