@@ -203,3 +203,10 @@ def test_quantities_export_as_numbers(tmp_path):
     assert ws["A2"].number_format == "General"
     with open(write_csv(tmp_path / "q.csv", cols, rows), newline="", encoding="utf-8-sig") as f:
         assert [r[0] for r in csv.reader(f)][1:] == ["1234.0", "0.25", ""]
+
+
+def test_every_page_fits_a_1280x720_screen(shared_window):
+    # the stacked pages' largest minimum decides: no page may force the window past 1280x720
+    # (title bar and task bar take about 60 px of the 720)
+    hint = shared_window.minimumSizeHint()
+    assert hint.width() <= 1280 and hint.height() <= 660, (hint.width(), hint.height())
