@@ -50,13 +50,17 @@ class Inputs:
 
 def with_overlap_warnings(usage: pd.DataFrame, reports: tuple[ImportReport, ...]) -> tuple[ImportReport, ...]:
     """Usage of the same vendor on the same day coming from two files is possible double
-    counting: the later file's report gets a warning naming the earlier file (rows stay in)."""
+    counting: the later file's report gets a warning naming the earlier file (rows stay in).
+    Rows with cost 0 (token reports) are not spend and never make the warning."""
     if usage.empty or "_file" not in usage.columns:
         return reports
     files = [r.file for r in reports if r.kind == "usage"]
     if len(set(files)) < 2:
         return reports
-    keys = usage[["_file", "vendor", "date"]].dropna().drop_duplicates()
+    # only rows that carry money can count twice: a token report (cost 0, e.g. Anthropic's usage
+    # report beside its cost report) is the rate audit's token count, not spend
+    priced = usage["cost"].to_numpy() != 0 if "cost" in usage.columns else slice(None)
+    keys = usage.loc[priced, ["_file", "vendor", "date"]].dropna().drop_duplicates()
     days: dict[str, dict[tuple[str, object], str]] = {}
     vendor_keys = {v: tables.vendor_key(v) for v in keys["vendor"].unique()}
     for f, v, d in zip(keys["_file"].tolist(), keys["vendor"].tolist(), keys["date"].tolist(), strict=True):

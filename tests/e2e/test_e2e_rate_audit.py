@@ -50,6 +50,9 @@ def test_cache_flags_with_their_leakage_in_analyze_json(capsys):
     assert prices[("OpenAI", "cached_input")] == ("2.50", "1.25", 1.0)
     assert prices[("Anthropic", "cached_input")] == ("3.00", "0.30", 9.0)
     assert prices[("Anthropic", "cache_write")] == ("3.75", "3.75", 0.0)
+    # the usage report (tokens, cost 0) beside the cost report of the same day is not double counting
+    reports = {r["file"]: r for r in d["imports"]}
+    assert not any("double counting" in w for r in reports.values() for w in r["warnings"])
     # the findings carry the leakage as money at stake
     stakes = sorted((a["ref"]["invoice_id"], a["at_stake"]) for a in d["actions"] if a["kind"] == "invoice_flag")
     assert stakes == [("AN-2026-06", "5.40"), ("OA-2026-06", "5.00")]

@@ -48,6 +48,10 @@ def test_invoices_page_shows_the_rate_audit_and_the_price_per_million(qtbot, hom
         line = next(x for x in a.rate_audit if x.vendor == "OpenAI" and x.flag)
         e = explain(a, "rate_audit", audit_key(line), "vendor_cost")
         assert (e.value, e.source_count, e.sources_total) == ("10.00 USD", 2, line.vendor_cost)
+        # selecting an invoice selects the audit lines of its vendor-period
+        win.navigate("invoices", {"invoice_id": "AN-2026-06"})
+        chosen = page.audit.selected_source_rows()
+        assert sorted(a.rate_audit[k].vendor for k in chosen) == ["Anthropic"] * 4
         assert page.audit.table_model.explain_columns(col["Leakage"])
         assert not page.audit.table_model.explain_columns(col["Model"])
     finally:

@@ -106,6 +106,7 @@ class InvoicesPage(Page):
         self._invoices: list = []
         self._flag_rows: list = []
         self._audit_keys: list[str] = []
+        self._audit_lines: list = []
         self._unit_keys: list[str] = []
 
     @staticmethod
@@ -172,6 +173,7 @@ class InvoicesPage(Page):
         from desktop.domain.rate_audit import audit_key, unit_price_key
 
         lines = list(a.rate_audit)
+        self._audit_lines = lines
         self._audit_keys = [audit_key(x) for x in lines]
         am = self.audit.table_model
         am.set_columns([
@@ -248,6 +250,11 @@ class InvoicesPage(Page):
         src = [k for k, (inv, _) in enumerate(self._flag_rows) if inv.invoice_id == i.invoice_id]
         if src:
             self.flags.select_source_rows(src)
+        # the audit lines of its vendor-period (the invoices of one period share them)
+        period = set(i.period_invoices or (i.invoice_id,))
+        audit = [k for k, x in enumerate(self._audit_lines) if x.invoice_id in period]
+        if audit:
+            self.audit.select_source_rows(audit)
 
     def drill_usage(self) -> None:
         """The usage rows behind the selected invoice's expected, as the invoices module selects them."""
