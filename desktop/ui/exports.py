@@ -635,20 +635,20 @@ class SummaryOutputs(QObject):
         a = self._figures()
         if a is None:
             return False
+        from desktop.ui import summary_pdf
+
         if printer is None:
             from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 
             printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-            from desktop.ui import summary_pdf
-
-            printer.setPageLayout(summary_pdf.page_layout())
+            printer.setPageLayout(summary_pdf.page_layout())  # landscape offered; the dialog may change it
             dlg = QPrintDialog(printer, self.window)
             dlg.setWindowTitle("Print the summary")
             if dlg.exec() != QPrintDialog.DialogCode.Accepted:
                 return False
+        else:
+            printer.setPageLayout(summary_pdf.page_layout())
         self.printer = printer
-        from desktop.ui import summary_pdf
-
         self._start(a, lambda s, images: summary_pdf.print_summary(s, printer, images), self._printed,
                     "Printing the summary")
         return True

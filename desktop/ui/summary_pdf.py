@@ -66,7 +66,8 @@ from desktop.domain.results import Analysis
 MAX_BURN_UPS = 8  # burn-up charts (one per contract, in the analysis' order)
 CHARTS_PER_PAGE = 2
 CHART_SIZE = (1000, 330)  # logical pixels a chart is drawn at (then scaled onto the page)
-CHART_SCALE = 3  # device pixels per logical pixel of a chart image
+CHART_SCALE = 2  # device pixels per logical pixel of a chart image (about 190 dpi on the page)
+STEP_PAUSE_MS = 20  # the event loop's turn between two charts drawn on the GUI thread
 FONT_FAMILIES = ["Arial", "Helvetica", "Liberation Sans", "DejaVu Sans"]
 
 
@@ -473,8 +474,8 @@ def _readable(path: str) -> None:
 
 
 def print_summary(s: Summary, printer, images: list[QImage] | None = None) -> int:
-    """Print the summary on ``printer`` (a QPrinter set up by QPrintDialog, or to a PDF file)."""
-    printer.setPageLayout(page_layout()) if printer.outputFormat() == printer.OutputFormat.PdfFormat else None
+    """Print the summary on ``printer`` (a QPrinter set up by QPrintDialog, or to a PDF file),
+    on the page layout the printer has (``page_layout()`` is offered before the dialog)."""
     printer.setDocName(s.title)
     return paint(s, chart_images(s) if images is None else images, printer)
 
@@ -541,7 +542,7 @@ class SummaryJob(QObject):
         self._disconnect()
         self._summary = s
         self._painter = ChartPainter()
-        QTimer.singleShot(0, self._next_chart)
+        QTimer.singleShot(STEP_PAUSE_MS, self._next_chart)
 
     def _next_chart(self) -> None:
         if self._cancelled or self._summary is None:
@@ -552,7 +553,7 @@ class SummaryJob(QObject):
             if i < len(s.charts):
                 self.progress.emit(i / max(1, len(s.charts)), f"Drawing chart {i + 1} of {len(s.charts)}")
                 self._images.append(self._painter.image(s.charts[i]))
-                QTimer.singleShot(0, self._next_chart)
+                QTimer.singleShot(STEP_PAUSE_MS, self._next_chart)  # input, paints and timers run between charts
                 return
             self._painter.close()
             self._painter = None

@@ -88,7 +88,7 @@ def test_excel_export_round_trips_as_numbers_with_formats(qtbot, home, tmp_path)
 def test_csv_export_has_raw_numbers_iso_dates_utf8(qtbot, home, tmp_path):
     t = _table(qtbot)
     t.table_model.set_columns([*_cols()[:-1], Col.text("Note", ["Zürich – 東京", "", "", ""])])
-    out = exports.write_csv(tmp_path / "t.csv", exports.visible_columns(t), t.table_model.export_rows())
+    out = Path(t.export_csv(str(tmp_path / "t.csv")))  # the table's own CSV export (was display strings)
     with open(out, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
     assert rows[0] == ["Team", "Cost", "Budget", "Share", "Day", "Note"]
