@@ -314,7 +314,7 @@ class TableSheet(WriteOnlyWorksheet):
     def _column(c: Col, rows: np.ndarray, letter: str, rn: np.ndarray, style: int,
                 tails: np.ndarray | None) -> np.ndarray:
         ref = ('<c r="' + letter) + rn
-        out = np.full(len(rows), "", dtype=object)
+        out = ref + f'" s="{style}"/>'  # an empty cell keeps its column's style (a value typed in later)
         v = c.values[rows]
         head = f'" s="{style}"><v>'
         if c.kind == "text":
