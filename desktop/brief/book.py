@@ -81,6 +81,7 @@ _STYLE_SPECS: dict[str, dict[str, Any]] = {
                "alignment": Alignment(horizontal="left", wrap_text=True, vertical="center", indent=1)},
     "label": {"font": Font(bold=True)},
     "label_free": {"font": Font(bold=True)},  # a label that may overflow (no auto width)
+    "label_wrap": {"font": Font(bold=True), "alignment": Alignment(wrap_text=True, vertical="top")},
     "text": {"alignment": Alignment(horizontal="left", indent=1)},
     "text_free": {"alignment": Alignment(horizontal="left", indent=1)},  # may overflow to the right (no auto width)
     "text_wrap": {"alignment": Alignment(horizontal="left", wrap_text=True, vertical="top", indent=1)},
@@ -116,6 +117,7 @@ _STYLE_SPECS: dict[str, dict[str, Any]] = {
     "input_text": {"fill": PatternFill("solid", fgColor=argb(INPUT_BG)), "border": GRID,
                    "font": Font(color=argb(palette.BLUE), bold=True)},
     "calc_money": {"number_format": MONEY_FMT, "border": GRID},
+    "calc_money_kpi": {"number_format": MONEY_FMT, "border": GRID, "font": Font(bold=True, size=12)},
     "calc_pct": {"number_format": PCT_FMT, "border": GRID},
     "calc_text": {"border": GRID},
 }
@@ -259,7 +261,7 @@ class Book:
 
 
 _FIT_STYLES = frozenset({"text", "label", "calc_text", "input_text"})
-_WRAP_STYLES = frozenset({"text_wrap", "narrative", "note"})
+_WRAP_STYLES = frozenset({"text_wrap", "narrative", "note", "label_wrap"})
 
 
 def _shown_len(v: Any, style: str | None) -> float:
@@ -296,6 +298,35 @@ def _number(value: Any) -> Any:
     return f if math.isfinite(f) else None
 
 
+LINE_HEIGHT = 13.0  # points per line of 10 pt Arial (Liberation Sans), with leading
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines ``text`` takes when wrapped at word boundaries in a column ``width`` characters wide
+    (Excel width units; one indent and the cell padding taken off). Greedy, like Excel and
+    LibreOffice; a word longer than a line is broken. Generous rather than tight: a row a line
+    too tall is whitespace, a line too short is clipped text."""
+    cap = max(1, int((width - 2) * 1.15))  # Arial 10 fits ~1.2 average characters per width unit
+    total = 0
+    for para in str(text).split("\n"):
+        n, used = 1, 0
+        for word in para.split():
+            w = len(word)
+            while w > cap:  # a long word (a path, an id) breaks across lines
+                if used:
+                    n, used = n + 1, 0
+                w -= cap
+                n += 1
+            if used == 0:
+                used = w
+            elif used + 1 + w <= cap:
+                used += 1 + w
+            else:
+                n, used = n + 1, w
+        total += n
+    return max(1, total)
+
+
 class Sheet:
     """A grid of cells placed by (row, column), 1-based, flushed in row order on save."""
 
@@ -309,7 +340,7 @@ class Sheet:
         self.max_col = 0
         self._need: dict[int, float] = {}  # column -> characters its content needs
         self._min_width: dict[int, float] = {}
-        self._wrapped: list[tuple[int, int, int]] = []  # (row, col, characters) of wrapping cells
+        self._wrapped: list[tuple[int, int, str]] = []  # (row, col, text) of wrapping cells
         self._heights: set[int] = set()
         self._merged_width: dict[tuple[int, int], int] = {}  # (row, col) -> last col of its merge
 
@@ -345,7 +376,7 @@ class Sheet:
                 words = max((len(w) for w in text.split()), default=0)
                 self._fit(col, max(words, -(-len(text) // 2)) + 1.5)
             elif style in _WRAP_STYLES:
-                self._wrapped.append((row, col, len(text)))
+                self._wrapped.append((row, col, text))
         return self._put(row, col, cell)
 
     def styled(self, row: int, col: int, style: str) -> Cell:
@@ -424,7 +455,7 @@ class Sheet:
 
     def table(self, name: str, header_row: int, first_col: int, headers: list[str],
               rows: list[list[Any]], kinds: list[str], *, style: str = "TableStyleMedium2",
-              empty_note: str = "none") -> tuple[int, int]:
+              empty_note: str = "nothing to list") -> tuple[int, int]:
         """An Excel table (with filter buttons) of ``rows``; returns (first data row, last row).
 
         An empty table is written as its header row and one row saying ``empty_note`` (Excel
@@ -518,14 +549,13 @@ class Sheet:
                 final[col] = round(w, 1)
                 self.ws.column_dimensions[get_column_letter(col)].width = final[col]
         lines: dict[int, int] = {}
-        for row, col, n in self._wrapped:
+        for row, col, text in self._wrapped:
             last = self._merged_width.get((row, col), col)
             width = sum(final.get(c, 8.43) for c in range(col, last + 1))
-            k = max(1, -(-int(n * 0.9) // max(1, int(width - 1))))
-            lines[row] = max(lines.get(row, 1), k)
+            lines[row] = max(lines.get(row, 1), wrapped_lines(text, width))
         for row, k in lines.items():
             if row not in self._heights and k > 1:
-                self.ws.row_dimensions[row].height = 15 * k + 2
+                self.ws.row_dimensions[row].height = LINE_HEIGHT * k + 3
 
     def flush(self) -> None:
         """Stream the grid into the worksheet (row order), then drop it."""

@@ -5,6 +5,8 @@ Month t = 1..M costs ``baseline x (1 + g)^t`` at list price, so the list spend o
 ``L = baseline x (1 + g) x ((1 + g)^M - 1) / g`` (``baseline x M`` when g = 0). For commit level
 K with discount d: ``S = L x (1 - d)``; cost = ``S + (K - S) x penalty% / 100`` when S <= K, else
 ``K + (S - K) x overage_multiplier``, rounded half-up to cents; savings = ROUND(L, 2) - cost.
+The recommended level is the one of least cost (the first of equal costs), as
+desktop.domain.renewal.least_cost_on_path picks it and the sheet's INDEX/MATCH formula does.
 
 The cost and the list spend in cents come from desktop.domain.renewal (exact rational
 arithmetic); the unrounded L and S are exact fractions turned into floats, which is what the
@@ -18,7 +20,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from desktop.domain.renewal import RenewalInputs, cost_for_level, list_spend
+from desktop.domain.renewal import RenewalInputs, cost_for_level, least_cost_on_path, list_spend
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class Deterministic:
     list_spend: float  # L, unrounded
     list_spend_cents: Decimal
     rows: tuple[DeterministicRow, ...]
+    recommended: Decimal | None  # the level of least cost on the expected path
 
 
 def _fr(x: Any) -> Fraction:
@@ -57,4 +60,4 @@ def compute(scenario: Any, overage_multiplier: float, penalty_pct: float) -> Det
         s = lst * (1 - _fr(r.discount_pct) / 100)
         cost = cost_for_level(ri, r.commit_level, r.discount_pct, scenario.growth)
         rows.append(DeterministicRow(r.commit_level, r.discount_pct, float(s), cost, lst_cents - cost))
-    return Deterministic(float(lst), lst_cents, tuple(rows))
+    return Deterministic(float(lst), lst_cents, tuple(rows), least_cost_on_path(ri, scenario.growth))

@@ -33,7 +33,13 @@ from desktop.domain.results import Analysis
 from desktop.domain.settings import Settings
 from desktop.domain.sources import input_sources
 from desktop.domain.tables import vendor_key
-from desktop.domain.vocabulary import ACTION_SEVERITIES
+from desktop.domain.vocabulary import (
+    ACTION_SEVERITIES,
+    CLOSED_ACTION_STATUSES,
+    LABELS,
+    OPEN_ACTION_STATUSES,
+    SETTINGS,
+)
 
 HEADER_ROW = 4  # tables start here on every list sheet: title, subtitle, blank, header
 MAX_CHARTS = 24  # burn-up charts on the Pacing sheet
@@ -89,7 +95,7 @@ def _col_table(sheet: Sheet, name: str, row: int, cols: list[Col], items: Any, e
 
 
 def _list_sheet(book: Book, ctx: Context, title: str, heading: str, table: str, cols: list[Col],
-                items: list[Any], note: str = "", empty_note: str = "none") -> tuple[Sheet, int, int]:
+                items: list[Any], note: str = "", empty_note: str = "nothing to list") -> tuple[Sheet, int, int]:
     sheet = book.sheet(title)
     _heading(sheet, heading, ctx, note)
     first, last = _col_table(sheet, table, HEADER_ROW, cols, items, empty_note)
@@ -105,8 +111,9 @@ def _col_of(cols: list[Col], header: str) -> int:
 
 
 def _band_colours(sheet: Sheet, cols: list[Col], header: str, first: int, last: int,
-                  colours: dict[str, str]) -> None:
-    sheet.category_rules(_col_of(cols, header), first, last, dict(colours))
+                  by_code: dict[str, str]) -> None:
+    """Colour a column of labelled codes (band, status, severity ...) by its code's colour."""
+    sheet.category_rules(_col_of(cols, header), first, last, colours(by_code))
 
 
 def _stale_band(sheet: Sheet, row: int, text: str, last_col: int) -> None:
@@ -179,7 +186,7 @@ def summary(book: Book, ctx: Context) -> Sheet:
     top = p1.top
     rcols = [
         Col("At stake", "money", 0, lambda x: x.at_stake),
-        Col("What is at stake", "text", 0, lambda x: label(x.stake_kind) if x.stake_kind else "none"),
+        Col("What is at stake", "text", 0, lambda x: label(x.stake_kind) if x.stake_kind else "no money figure"),
         Col("Owner", "text", 0, lambda x: x.action.owner),
         Col("Due", "date", 0, lambda x: x.action.due),
         Col("Severity", "text", 0, lambda x: label(x.action.severity)),
@@ -234,7 +241,9 @@ def summary(book: Book, ctx: Context) -> Sheet:
         r += 1
     r += 1
 
-    # key figures: two columns of label/value pairs
+    # page 2: key figures, the sources behind them and the sign-off under them (where a reader
+    # signs: after the evidence, at the end of the summary)
+    s.ws.row_breaks.append(Break(id=r - 2))  # the blank row above the section starts page 2
     _section(s, r, "Key figures", 11)
     r += 1
     left = [
@@ -316,7 +325,7 @@ def pacing(book: Book, ctx: Context) -> Sheet:
         Col("Vendor", "text", 14, lambda t: t[0].vendor),
         Col("Period start", "date", 12, lambda t: t[1].period_start),
         Col("Period end", "date", 12, lambda t: t[1].period_end),
-        Col("Status", "text", 9, lambda t: t[1].status),
+        Col("Status", "text", 9, lambda t: label(t[1].status)),
         Col("Days", "int", 7, lambda t: t[1].days),
         Col("Elapsed", "int", 8, lambda t: t[1].elapsed_days),
         Col("Commitment", "money", 14, lambda t: t[1].commitment),
@@ -324,7 +333,7 @@ def pacing(book: Book, ctx: Context) -> Sheet:
         Col("Consumed", "money", 14, lambda t: t[1].consumed),
         Col("Expected", "money", 14, lambda t: t[1].expected),
         Col("Pacing", "pct", 9, lambda t: t[1].pacing_ratio),
-        Col("Band", "text", 15, lambda t: t[1].band),
+        Col("Band", "text", 15, lambda t: label(t[1].band)),
         Col("Outcome", "text_wrap", 24, lambda t: t[1].outcome_text),
         Col("Projected", "money", 14, lambda t: t[1].projected),
         Col("Shortfall", "money", 13, lambda t: t[1].shortfall),
@@ -397,42 +406,56 @@ def _burn_chart(book: Book, ctx: Context, contract_id: str, span: tuple[int, int
 
 # --- Exposure & forecast ------------------------------------------------------------------------
 def exposure(book: Book, ctx: Context) -> Sheet:
+    """Two tables that print at a readable size: where each contract stands (figures), then its
+    run rates, who acts and the clause; the workload-shift candidates below."""
     a = ctx.analysis
     cols = [
         Col("Contract", "text", 14, lambda c: c.contract_id),
         Col("Vendor", "text", 14, lambda c: c.vendor),
+        Col("Band", "text", 14, lambda c: label(c.band)),
+        Col("Outcome", "text_wrap", 22, lambda c: c.outcome_text),
+        Col("Pacing", "pct", 11, lambda c: c.pacing_ratio),
         Col("Term start", "date", 11, lambda c: c.term_start),
         Col("Term end", "date", 11, lambda c: c.term_end),
         Col("Days left", "int", 8, lambda c: c.days_left),
-        Col("Commitment", "money", 14, lambda c: c.commitment),
-        Col("Consumed to date", "money", 14, lambda c: c.consumed_to_date),
-        Col("Expected to date", "money", 14, lambda c: c.expected_to_date),
-        Col("Pacing", "pct", 8, lambda c: c.pacing_ratio),
-        Col("Band", "text", 15, lambda c: c.band),
-        Col("Outcome", "text_wrap", 24, lambda c: c.outcome_text),
-        Col("Run rate / day", "money", 12, lambda c: c.run_rate),
-        Col("Smoothed run rate / day", "money", 12, lambda c: c.smoothed_run_rate),
-        Col("Required run rate / day", "money", 12, lambda c: c.required_run_rate),
-        Col("Projected consumption", "money", 14, lambda c: c.projected_consumption),
+        Col("Commitment", "money", 13, lambda c: c.commitment),
+        Col("Consumed to date", "money", 13, lambda c: c.consumed_to_date),
+        Col("Expected to date", "money", 13, lambda c: c.expected_to_date),
+        Col("Projected consumption", "money", 13, lambda c: c.projected_consumption),
         Col("Shortfall exposure", "money", 13, lambda c: c.shortfall_exposure),
-        Col("Overage", "money", 13, lambda c: c.overage),
-        Col("Overage premium", "money", 13, lambda c: c.overage_premium),
-        Col("Owner", "text", 14, lambda c: c.owner),
-        Col("Escalate to", "text", 14, lambda c: c.escalation_to),
-        Col("Clause", "text_wrap", 30, lambda c: c.clause),
+        Col("Overage", "money", 12, lambda c: c.overage),
+        Col("Overage premium", "money", 12, lambda c: c.overage_premium),
     ]
     sheet, first, last = _list_sheet(book, ctx, "Exposure", "Exposure and forecast", "Exposure", cols,
                                      list(a.contracts),
-                                     "run-rate method of docs/domain.md; smoothed rate shown beside it",
+                                     f"run rate = eligible spend per day over the last "
+                                     f"{getattr(a.settings, 'run_rate_days', 14)} days; smoothed rate beside it",
                                      empty_note="no contracts")
     _band_colours(sheet, cols, "Band", first, last, palette.BAND_COLORS)
+    r = max(last, first) + 3
+    _section(sheet, r, "Run rates, who acts and the clause", 9)
+    r += 1
+    # columns under the figures above: Contract, Owner (Vendor's column), Escalate to (Band's),
+    # Clause (Outcome's, wrapped), the three run rates (Pacing, Term start, Term end)
+    rcols = [
+        Col("Contract", "text", 0, lambda c: c.contract_id),
+        Col("Owner", "text_wrap", 0, lambda c: c.owner),
+        Col("Escalate to", "text_wrap", 0, lambda c: c.escalation_to),
+        Col("Clause", "text_wrap", 0, lambda c: c.clause),
+        Col("Run rate / day", "money", 0, lambda c: c.run_rate),
+        Col("Smoothed run rate / day", "money", 0, lambda c: c.smoothed_run_rate),
+        Col("Required run rate / day", "money", 0, lambda c: c.required_run_rate),
+    ]
+    _, last2 = _col_table(sheet, "ExposureRates", r, rcols, a.contracts, "no contracts")
+    sheet.row_height(r, 30)
+    last = last2
     r = max(last, first) + 3
     _section(sheet, r, "Workload-shift candidates (contracts in a shortfall band)", 9)
     r += 1
     wcols = [
         Col("Contract", "text", 0, lambda w: w.contract_id),
         Col("Workload", "text", 0, lambda w: w.workload),
-        Col("Basis", "text", 0, lambda w: w.basis),
+        Col("Basis", "text", 0, lambda w: label(w.basis)),
         Col("Vendor", "text", 0, lambda w: w.vendor),
         Col("Run rate / day", "money", 0, lambda w: w.run_rate),
         Col("Days left", "int", 0, lambda w: w.days_left),
@@ -460,7 +483,7 @@ def invoices(book: Book, ctx: Context) -> Sheet:
         Col("Expected (usage)", "money", 24, lambda i: i.expected),
         Col("Variance", "money", 34, lambda i: i.variance),
         Col("Variance %", "pct", 9, lambda i: i.variance_pct),
-        Col("Status", "text", 15, lambda i: i.status),
+        Col("Status", "text", 15, lambda i: label(i.status)),
         Col("Tax", "money", 11, lambda i: i.tax),
         Col("Premium leakage", "money", 13, lambda i: i.premium_leakage),
         Col("Flagged lines", "int", 8, lambda i: len(i.flags)),
@@ -479,7 +502,7 @@ def invoices(book: Book, ctx: Context) -> Sheet:
         Col("Invoice", "text", 0, lambda t: t[0].invoice_id),
         Col("Vendor", "text", 0, lambda t: t[0].vendor),
         Col("Line", "int", 0, lambda t: t[1].line),
-        Col("Flag", "text", 0, lambda t: t[1].flag),
+        Col("Flag", "text", 0, lambda t: label(t[1].flag)),
         Col("Leakage", "money", 0, lambda t: t[1].leakage),
         Col("Owner", "text", 0, lambda t: t[1].owner),
         Col("Amount", "money", 0, lambda t: t[1].amount),
@@ -489,7 +512,7 @@ def invoices(book: Book, ctx: Context) -> Sheet:
     ]
     f1, f2 = _col_table(sheet, "FlaggedLines", r, fcols, items, "no flagged lines")
     if items:
-        sheet.category_rules(4, f1, f2, dict(palette.FLAG_COLORS))
+        sheet.category_rules(4, f1, f2, colours(palette.FLAG_COLORS))
     return sheet
 
 
@@ -499,7 +522,7 @@ def budgets(book: Book, ctx: Context) -> Sheet:
     cols = [
         Col("Allocation", "text", 18, lambda b: b.allocation),
         Col("Month", "text", 8, lambda b: b.month),
-        Col("Dimension", "text", 10, lambda b: b.dimension or None),
+        Col("Dimension", "text", 10, lambda b: label(b.dimension) or None),
         Col("Value", "text", 14, lambda b: b.value or None),
         Col("Budget", "money", 13, lambda b: b.budget),
         Col("Actual", "money", 13, lambda b: b.actual),
@@ -508,15 +531,17 @@ def budgets(book: Book, ctx: Context) -> Sheet:
         Col("Forecast", "money", 13, lambda b: b.forecast),
         Col("Variance", "money", 13, lambda b: b.variance),
         Col("Variance %", "pct", 9, lambda b: b.variance_pct),
-        Col("Severity", "text", 9, lambda b: b.severity),
-        Col("Alert tier", "text", 10, lambda b: b.alert_tier),
+        Col("Severity", "text", 9, lambda b: label(b.severity)),
+        Col("Alert tier", "text", 10, lambda b: label(b.alert_tier)),
         Col("Spike", "bool", 7, lambda b: b.spike),
-        Col("RCA due", "date", 11, lambda b: b.rca_due),
-        Col("Owner", "text", 14, lambda b: b.owner),
-        Col("Containment owner", "text", 14, lambda b: b.containment_owner),
-        Col("Escalation owner", "text", 14, lambda b: b.escalation_owner),
-        Col("Daily monitoring", "bool", 10, lambda b: b.monitoring),
-        Col("Response", "text_wrap", 70, lambda b: b.response or None),
+        # a month that has ended is history: no root-cause deadline, no monitoring, no response
+        Col("RCA due", "date", 11, lambda b: None if closed_month(b.month, a.as_of) else b.rca_due),
+        Col("Owner", "text_wrap", 15, lambda b: b.owner),
+        Col("Containment owner", "text_wrap", 16, lambda b: b.containment_owner),
+        Col("Escalation owner", "text_wrap", 15, lambda b: b.escalation_owner),
+        Col("Daily monitoring", "bool", 10, lambda b: False if closed_month(b.month, a.as_of) else b.monitoring),
+        Col("Response", "text_wrap", 40, lambda b: ("Month ended: history, no response due"
+                                                     if closed_month(b.month, a.as_of) else b.response or None)),
     ]
     sheet, first, last = _list_sheet(book, ctx, "Budgets", "Budget variance", "Budgets", cols,
                                      list(a.budgets), "forecast = actual + run rate x days left in the month",
@@ -530,7 +555,7 @@ def budgets(book: Book, ctx: Context) -> Sheet:
 def anomalies(book: Book, ctx: Context) -> Sheet:
     a = ctx.analysis
     cols = [
-        Col("Dimension", "text", 11, lambda x: x.dimension),
+        Col("Dimension", "text", 11, lambda x: label(x.dimension)),
         Col("Value", "text", 22, lambda x: x.value),
         Col("Date", "date", 11, lambda x: x.date),
         Col("Spend", "money", 13, lambda x: x.spend),
@@ -575,7 +600,7 @@ def renewal(book: Book, ctx: Context) -> Sheet:
     s = book.sheet("Renewal")
     _heading(s, "Renewal scenarios", ctx,
              "yellow cells are inputs: change them and the formula columns recalculate")
-    s.widths([34, 16, 3, 15, 10, 17, 16, 16, 3, 15, 15, 12, 14, 17, 24])
+    s.widths([32, 16, 3, 15, 10, 17, 16, 16, 3, 15, 15, 12, 14, 17, 16])
     s.text(3, 1, "Formula columns (bordered) follow the expected growth path (month t spends "
                  "baseline x (1 + growth)^t); grey columns come from CommitDesk's seeded simulation "
                  "of growth paths and do not change when you edit the inputs.", "note")
@@ -622,23 +647,42 @@ def _renewal_block(s: Sheet, ctx: Context, sc: Any, r: int, n: int) -> int:
     s.text(lr, 1, "On-demand list spend over the term", "label")
     s.formula(lr, 2, f"={b}*IF({g}=0,{t},(1+{g})*((1+{g})^{t}-1)/{g})", det.list_spend, "calc_money")
     lcell = s.ref(lr, 2)
+    first, last = top + 1, top + len(sc.rows)
+    rec_row = lr + 1
+    if sc.rows:
+        # the recommendation follows the formula columns beside it: the level of least cost on the
+        # expected path (the first of equal costs), as desktop.domain.renewal.least_cost_on_path
+        ks = f"$D${first}:$D${last}"
+        costs = f"$G${first}:$G${last}"
+        rec = det.recommended
+        s.text(rec_row, 1, "Recommended commit level (least cost on the expected path)", "label_wrap")
+        s.formula(rec_row, 2, f"=INDEX({ks},MATCH(MIN({costs}),{costs},0))", float(rec), "calc_money_kpi")
+        s.text(rec_row + 1, 1, "Its cost on the expected path", "label")
+        s.formula(rec_row + 1, 2, f"=MIN({costs})",
+                  float(min(d.cost for d in det.rows)), "calc_money")
+        sim_row = rec_row + 3
+    else:
+        sim_row = rec_row + 1
+    s.text(sim_row, 1, "Seeded simulation (values; they do not change when you edit the inputs)", "note")
+    s.merge(sim_row, 1, sim_row, 2)
+    s.row_height(sim_row, 28)
     extra = [
-        ("Growth uncertainty (sd per month, simulation)", sc.growth_sd, "pct"),
+        ("Growth uncertainty (sd per month)", sc.growth_sd, "pct"),
         ("Simulated on-demand cost", sc.on_demand_cost, "money"),
         ("Least expected cost (simulated) at K", sc.recommended_least_cost, "money"),
         (f"Largest K with P(shortfall) <= "
          f"{getattr(a.settings, 'renewal_max_shortfall_probability', 0.10):.0%}", sc.recommended_safe, "money"),
     ]
     for i, (lbl, value, style) in enumerate(extra, 1):
-        s.text(lr + i, 1, lbl, "label")
-        s.number(lr + i, 2, value, style)
-    bottom = lr + len(extra)
+        s.text(sim_row + i, 1, lbl, "label")
+        s.number(sim_row + i, 2, value, style)
+    bottom = sim_row + len(extra)
 
     hr = top
     heads = [(4, "Commit level K"), (5, "Discount"), (6, "Discounted consumption S"),
              (7, "Cost (expected path)"), (8, "Savings vs list"),
              (10, "Simulated expected cost"), (11, "Simulated savings"), (12, "P(shortfall)"),
-             (13, "Expected shortfall"), (14, "Expected overage premium"), (15, "Mark")]
+             (13, "Expected shortfall"), (14, "Expected overage premium"), (15, "Simulation marks")]
     for col, h in heads:
         s.text(hr, col, h, "header")
     s.row_height(hr, 44)
@@ -658,51 +702,71 @@ def _renewal_block(s: Sheet, ctx: Context, sc: Any, r: int, n: int) -> int:
         s.money(rr, 13, row.expected_shortfall)
         s.money(rr, 14, row.expected_overage_premium)
         marks = (["least cost"] if row.least_cost else []) + (["largest safe K"] if row.safe_max else [])
-        s.text(rr, 15, ", ".join(marks) or None)
-    first, last = hr + 1, rr
-    if last >= first:
-        s.fill_rule(f"J{first}:N{last}", "TRUE", tint(palette.GREY, 0.8), light=0)
-        s.fill_rule(f"O{first}:O{last}", f'$O{first}<>""', palette.BLUISH_GREEN, bold=True)
-        chart = BarChart()
-        chart.type = "col"
-        chart.title = f"{sc.vendor}: cost by commit level"
-        chart.y_axis.title = a.currency
-        chart.y_axis.number_format = "#,##0"
-        chart.y_axis.majorGridlines = ChartLines()
-        chart.x_axis.number_format = "#,##0"
-        chart.x_axis.delete = False
-        chart.y_axis.delete = False
-        chart.height, chart.width = 9, 22
-        for col, colour in ((7, palette.BLUE), (10, palette.GREY)):
-            chart.add_data(Reference(s.ws, min_col=col, min_row=hr, max_row=last), titles_from_data=True)
-            sr = chart.series[-1]
-            sr.graphicalProperties.solidFill = palette.normalize_hex(colour)[1:]
-            sr.graphicalProperties.line.solidFill = palette.normalize_hex(colour)[1:]
-        chart.set_categories(Reference(s.ws, min_col=4, min_row=first, max_row=last))
-        line = LineChart()
-        line.add_data(Reference(s.ws, min_col=12, min_row=hr, max_row=last), titles_from_data=True)
-        ls = line.series[-1]
-        ls.graphicalProperties.line.solidFill = palette.normalize_hex(palette.VERMILLION)[1:]
-        ls.graphicalProperties.line.width = 22000
-        ls.marker.symbol = "circle"
-        line.y_axis.axId = 200 + n
-        line.y_axis.title = "P(shortfall)"
-        line.y_axis.number_format = "0%"
-        line.y_axis.crosses = "max"
-        line.y_axis.scaling.min = 0
-        line.y_axis.scaling.max = 1
-        line.y_axis.majorGridlines = None
-        line.y_axis.delete = False
-        chart.legend.position = "b"
-        chart += line
-        chart.anchor = f"D{max(last, bottom) + 2}"
-        s.ws.add_chart(chart)
-        return max(last, bottom) + 2 + 19
-    return max(last, bottom)
+        s.text(rr, 15, ", ".join(marks) or None, "text_wrap")
+    if last < first:
+        return bottom
+    s.fill_rule(f"J{first}:N{last}", "TRUE", tint(palette.GREY, 0.8), light=0)
+    s.fill_rule(f"O{first}:O{last}", f'$O{first}<>""', palette.GREY, bold=True, light=0.6)
+    # the recommended row, live: green where K equals the recommendation cell
+    s.fill_rule(f"D{first}:H{last}", f"$D{first}={s.ref(rec_row, 2)}", palette.BLUISH_GREEN, bold=True)
+    s.text(last + 1, 4, "Green row: the recommended level (the least cost in the formula column; it moves "
+                        "when you edit an input).", "note")
+    s.merge(last + 1, 4, last + 1, 15)
+    s.row_height(last + 1, 28)
+    chart = _renewal_chart(s, a.currency, sc.vendor, hr, first, last, n)
+    chart.anchor = f"D{max(last + 1, bottom) + 2}"
+    s.ws.add_chart(chart)
+    return max(last + 1, bottom) + 2 + 19
+
+
+def _renewal_chart(s: Sheet, currency: str, vendor: str, hr: int, first: int, last: int, n: int) -> BarChart:
+    """Two series, both axes from zero, straight lines: the cost on the expected path per commit
+    level (bars, the formula column) and the simulated P(shortfall) on a 0-100 % right axis."""
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = f"{vendor}: cost and P(shortfall) by commit level"
+    chart.y_axis.title = currency
+    chart.y_axis.number_format = "#,##0"
+    chart.y_axis.majorGridlines = ChartLines()
+    chart.y_axis.scaling.min = 0  # a cost axis from zero: bar heights compare
+    chart.x_axis.number_format = "#,##0"
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.height, chart.width = 10, 22
+    chart.add_data(Reference(s.ws, min_col=7, min_row=hr, max_row=last), titles_from_data=True)
+    bars = chart.series[-1]
+    bars.graphicalProperties.solidFill = palette.normalize_hex(palette.BLUE)[1:]
+    bars.graphicalProperties.line.solidFill = palette.normalize_hex(palette.BLUE)[1:]
+    chart.set_categories(Reference(s.ws, min_col=4, min_row=first, max_row=last))
+    line = LineChart()
+    line.add_data(Reference(s.ws, min_col=12, min_row=hr, max_row=last), titles_from_data=True)
+    ls = line.series[-1]
+    ls.graphicalProperties.line.solidFill = palette.normalize_hex(palette.VERMILLION)[1:]
+    ls.graphicalProperties.line.width = 22000
+    ls.smooth = False  # straight segments: a smoothed line overshoots 100 % between points
+    ls.marker.symbol = "circle"
+    line.y_axis.axId = 200 + n
+    line.y_axis.title = "P(shortfall)"
+    line.y_axis.number_format = "0%"
+    line.y_axis.crosses = "max"
+    line.y_axis.scaling.min = 0
+    line.y_axis.scaling.max = 1
+    line.y_axis.majorGridlines = None
+    line.y_axis.delete = False
+    chart.legend.position = "b"
+    chart += line
+    return chart
 
 
 # --- Actions ------------------------------------------------------------------------------------
+ACTIONS_PRINTED = 10  # columns A..J print (Action .. Detail); the resolution record beside them does not
+
+
 def actions(book: Book, ctx: Context) -> Sheet:
+    """The checklist, printed at a readable size: the ten columns a reader acts on (A..J, wrapped,
+    rows as tall as their text) fit an A4 landscape page at about 75 %; the resolution record
+    (holds at, opened, resolved, days, how and why resolved) sits to the right, outside the print
+    area."""
     a = ctx.analysis
     s = book.sheet("Actions")
     _heading(s, "Actions checklist", ctx, "set Status with the drop-down; overdue open rows are highlighted")
@@ -711,23 +775,22 @@ def actions(book: Book, ctx: Context) -> Sheet:
     asof = s.ref(3, 3)
     holding = {f.key for f in a.findings}
     cols = [
-        Col("Action", "text_wrap", 46, lambda x: x.title),
+        Col("Action", "text_wrap", 40, lambda x: x.title),
         Col("Kind", "text", 10, lambda x: label(x.kind)),
         Col("Severity", "text", 9, lambda x: label(x.severity)),
-        Col("At stake", "money", 13, lambda x: x.at_stake),
-        Col("Owner", "text", 14, lambda x: x.owner),
+        Col("At stake", "money", 12, lambda x: x.at_stake),
+        Col("Owner", "text_wrap", 16, lambda x: x.owner),
         Col("Due", "date", 11, lambda x: x.due),
-        Col("Status", "text", 12, lambda x: x.status),
+        Col("Status", "text", 11, lambda x: label(x.status)),
         Col("Overdue", "text", 9, lambda x: None),
-        Col("Notes", "text_wrap", 30, lambda x: x.notes or None),
-        Col("Detail", "text_wrap", 60, lambda x: x.detail or None),
+        Col("Notes", "text_wrap", 22, lambda x: x.notes or None),
+        Col("Detail", "text_wrap", 44, lambda x: x.detail or None),
         Col(f"Holds at {a.as_of:%Y-%m-%d}", "text", 12, lambda x: "yes" if x.key in holding else "no"),
         Col("Opened (data date)", "date", 12, lambda x: x.opened_at),
         Col("Resolved (data date)", "date", 12, lambda x: x.resolved_at),
         Col("Days to resolve", "int", 9, lambda x: x.days_to_resolve),
-        Col("Resolution", "text", 10, lambda x: x.resolution),
+        Col("Resolution", "text", 14, lambda x: label(x.resolution) or None),
         Col("Why resolved", "text_wrap", 40, lambda x: x.resolution_reason or None),
-        Col("Key", "text_wrap", 36, lambda x: x.key),
     ]
     c_due, c_status, c_over = (_col_of(cols, h) for h in ("Due", "Status", "Overdue"))
     c_res, c_sev = (_col_of(cols, h) for h in ("Resolution", "Severity"))
@@ -739,28 +802,32 @@ def actions(book: Book, ctx: Context) -> Sheet:
     first, last = s.table("Actions", hr, 1, headers, rows, kinds, empty_note="no actions")
     if (L(c_over), first) != (ACTIONS_OVERDUE_COL, ACTIONS_FIRST_ROW):
         raise AssertionError("the Summary's overdue count points at another column or row")
+    is_open = ",".join(f'{{st}}="{label(k)}"' for k in OPEN_ACTION_STATUSES)  # a Status cell's label
+    is_closed = ",".join(f'{{st}}="{label(k)}"' for k in CLOSED_ACTION_STATUSES)
     for i, x in enumerate(ctx.actions):
         r = first + i
         f = s.ref(r, c_due, absolute=False)
         st = s.ref(r, c_status, absolute=False)
         res = s.ref(r, c_res, absolute=False)
-        s.formula(r, c_over, f'=IF(AND({f}<>"",{f}<{asof},OR({st}="open",{st}="in_progress"),{res}=""),'
+        s.formula(r, c_over, f'=IF(AND({f}<>"",{f}<{asof},OR({is_open.format(st=st)}),{res}=""),'
                              '"overdue","")', "overdue" if x.overdue(ctx.today) else "", "text")
     s.widths([c.width for c in cols])
     s.freeze(hr + 1, 2)
     s.print_setup((hr, hr))
+    s.ws.print_area = f"A1:{L(ACTIONS_PRINTED)}{max(last, first)}"
     if ctx.actions:
-        dv = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"', allow_blank=False,
+        choices = [label(k) for k in STATUSES]
+        dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=False,
                             showErrorMessage=True, errorTitle="Status",
-                            error="Choose open, in_progress, done or wont_fix.",
-                            promptTitle="Status", prompt="open, in_progress, done or wont_fix")
+                            error=f"Choose {', '.join(choices[:-1])} or {choices[-1]}.",
+                            promptTitle="Status", prompt=f"{', '.join(choices[:-1])} or {choices[-1]}")
         dv.add(f"{L(c_status)}{first}:{L(c_status)}{last}")
         s.ws.data_validations.append(dv)
         due, st, res = f"${L(c_due)}{first}", f"${L(c_status)}{first}", f"${L(c_res)}{first}"
         whole = f"A{first}:{L(len(cols))}{last}"
-        s.fill_rule(whole, f'AND({due}<>"",{due}<{asof},OR({st}="open",{st}="in_progress"),{res}="")',
+        s.fill_rule(whole, f'AND({due}<>"",{due}<{asof},OR({is_open.format(st=st)}),{res}="")',
                     palette.VERMILLION, light=0.7)
-        s.fill_rule(whole, f'OR({st}="done",{st}="wont_fix",{res}<>"")', palette.GREY, light=0.75)
+        s.fill_rule(whole, f'OR({is_closed.format(st=st)},{res}<>"")', palette.GREY, light=0.75)
         s.category_rules(c_sev, first, last, colours({k: v for k, v in palette.SEVERITY_COLORS.items()
                                                       if k in ACTION_SEVERITIES}))
     return s
@@ -877,20 +944,20 @@ def burn_by_month(book: Book, ctx: Context) -> Sheet:
 # --- Assumptions --------------------------------------------------------------------------------
 SETTING_MEANINGS = {
     "reporting_currency": "Currency every amount is converted to",
-    "band_shortfall_risk_below": "Pacing ratio below this: shortfall_risk",
-    "band_shortfall_watch_below": "Pacing ratio below this (and above the risk line): shortfall_watch",
-    "band_on_pace_max": "Pacing ratio up to this: on_pace",
-    "band_overage_watch_max": "Pacing ratio up to this: overage_watch; above: overage_risk",
+    "band_shortfall_risk_below": "Pacing ratio below this: shortfall risk",
+    "band_shortfall_watch_below": "Pacing ratio below this (and above the risk line): shortfall watch",
+    "band_on_pace_max": "Pacing ratio up to this: on pace",
+    "band_overage_watch_max": "Pacing ratio up to this: overage watch; above: overage risk",
     "run_rate_days": "Days in the run-rate window (T-13..T)",
     "smoothing_alpha": "Exponential smoothing factor of the smoothed run rate",
     "invoice_tolerance_pct": "Invoice variance within this share of expected is within tolerance",
     "invoice_tolerance_abs": "... or within this amount, whichever is larger",
-    "premium_rate_tolerance_pct": "Unit price above contracted price by more than this: premium_rate",
+    "premium_rate_tolerance_pct": "Unit price above contracted price by more than this: premium rate",
     "severity_high": "Budget variance % at or above this: high",
     "severity_medium": "Budget variance % at or above this: medium",
     "severity_under": "Budget variance % at or below this: under (money to reallocate)",
-    "tier_hard_cap": "Utilization at or above this: hard_cap",
-    "tier_hard_stop": "Utilization at or above this: hard_stop",
+    "tier_hard_cap": "Utilization at or above this: hard cap",
+    "tier_hard_stop": "Utilization at or above this: hard stop",
     "tier_critical": "Utilization at or above this: critical",
     "tier_warning": "Utilization at or above this: warning",
     "tier_info": "Utilization at or above this: info",
@@ -912,11 +979,15 @@ SETTING_MEANINGS = {
 
 
 def _setting_rows(settings: Any) -> list[tuple[str, Any, str]]:
+    """(label, value, meaning) per setting; a value that is a vocabulary key shows its label."""
     if settings is None:
         settings = Settings()
     rows = []
     for f in dataclasses.fields(settings):
-        rows.append((f.name, getattr(settings, f.name), SETTING_MEANINGS.get(f.name, "")))
+        value = getattr(settings, f.name)
+        if isinstance(value, str) and value in LABELS:
+            value = LABELS[value]
+        rows.append((SETTINGS.label(f.name), value, SETTING_MEANINGS.get(f.name, "")))
     return rows
 
 
@@ -951,7 +1022,7 @@ def assumptions(book: Book, ctx: Context) -> Sheet:
     r += 1
     icols = [
         Col("File", "text", 0, lambda x: x.file),
-        Col("Kind", "text", 0, lambda x: x.kind),
+        Col("Table", "text", 0, lambda x: label(x.kind)),
         Col("Format", "text", 0, lambda x: x.format),
         Col("Why this format", "text", 0, lambda x: x.format_reason or None),
         Col("Rows read", "int", 0, lambda x: x.rows_read),
@@ -981,7 +1052,7 @@ def assumptions(book: Book, ctx: Context) -> Sheet:
     r = last + 3
     _section(s, r, "Warnings of the analysis", 12)
     r += 1
-    for w in a.warnings or ("none",):
+    for w in a.warnings or ("no warnings",):
         s.text(r, 1, w, "text_wrap")
         s.merge(r, 1, r, 12)
         r += 1

@@ -74,6 +74,7 @@ from desktop.domain.settings import Settings
 from desktop.domain.usage_index import match_key
 from desktop.domain.vocabulary import (
     ACTION_STATUSES,
+    ALERT_TIERS,
     CLOSED_ACTION_STATUSES,
     OPEN_ACTION_STATUSES,
     RISK_BANDS,
@@ -131,7 +132,8 @@ def _budget_finding(b: BudgetResult, as_of: date, currency: str) -> Finding | No
         due = as_of + timedelta(days=MEDIUM_BUDGET_DAYS)
     if due is None:
         due = as_of + timedelta(days=1)
-    title = f"Budget '{b.allocation}' {month_label(b.month)} at {_pct(b.utilization)} ({b.alert_tier})"
+    title = (f"Budget '{b.allocation}' {month_label(b.month)} at {_pct(b.utilization)} "
+             f"({ALERT_TIERS.label(b.alert_tier).lower()})")
     if b.severity in ("high", "medium") and b.variance_pct is not None:
         title += f", forecast {_pct(b.variance_pct)} over budget"
     detail = (f"Actual {_money(b.actual, currency)} of {_money(b.budget, currency)}; forecast "

@@ -123,6 +123,19 @@ def cost_for_level(ri: RenewalInputs, level: Decimal, discount: float, monthly_g
     return _frac_cents(_cost(s, _fr(level), _fr(ri.shortfall_penalty_pct), _fr(ri.overage_multiplier)))
 
 
+def least_cost_on_path(ri: RenewalInputs, monthly_growth: float) -> Decimal | None:
+    """The commit level of ``ri.discount_tiers`` (in the order given) whose cost on the expected
+    growth path (``cost_for_level``, in cents) is least; of equal costs the first. None without
+    levels. The Excel brief's Renewal sheet recommends the same level live, next to its cost
+    formulas: ``INDEX(K, MATCH(MIN(cost), cost, 0))``, so editing an input there moves it."""
+    best: tuple[Decimal, Decimal] | None = None
+    for k, d in ri.discount_tiers:
+        cost = cost_for_level(ri, Decimal(k), float(d), monthly_growth)
+        if best is None or cost < best[0]:
+            best = (cost, cents(Decimal(k)))
+    return None if best is None else best[1]
+
+
 def _frac_cents(x: Fraction) -> Decimal:
     with localcontext() as ctx:
         ctx.prec = 50
@@ -359,5 +372,6 @@ def default_renewal_inputs(usage: pd.DataFrame | UsageIndex | None, commitments:
 
 __all__ = [
     "RenewalInputs", "SCENARIOS", "cost_for_level", "default_renewal_inputs", "default_tiers",
-    "estimate_growth", "list_spend", "run_renewal", "run_scenarios", "simulate_list_spend_micros",
+    "estimate_growth", "least_cost_on_path", "list_spend", "run_renewal", "run_scenarios",
+    "simulate_list_spend_micros",
 ]

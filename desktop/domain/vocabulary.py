@@ -200,6 +200,8 @@ ACTION_STATUSES = _v("action status", ("open", "Open"), ("in_progress", "In prog
                      ("done", "Done"), ("wont_fix", "Won't fix"))
 OPEN_ACTION_STATUSES = ("open", "in_progress")
 CLOSED_ACTION_STATUSES = ("done", "wont_fix")
+# how a closed action was resolved (Action.resolution): newer data no longer shows the finding, or a person closed it
+RESOLUTIONS = _v("resolution", ("data", "By newer data"), ("analyst", "By a person"))
 
 # --- workspace and import ----------------------------------------------------------------------
 AS_OF_MODES = _v("as-of mode", ("latest_usage", "Latest usage date"), ("today", "Today"),
@@ -211,10 +213,46 @@ TABLES = _v("table", ("commitments", "Commit schedule"), ("usage", "Usage"), ("i
 REFERENCE_TABLES = ("commitments", "budgets", "rate_card", "org_map", "fx_rates")
 FOCUS_COST_BASES = _v("FOCUS cost basis", ("EffectiveCost", "Effective cost"), ("BilledCost", "Billed cost"))
 
+# the settings (desktop.domain.settings.Settings fields) by name, as a reader sees them (the brief's
+# Assumptions sheet); not an enumeration of values, so not part of VOCABULARIES below
+SETTINGS = _v("setting",
+              ("reporting_currency", "Reporting currency"),
+              ("band_shortfall_risk_below", "Shortfall risk: pacing below"),
+              ("band_shortfall_watch_below", "Shortfall watch: pacing below"),
+              ("band_on_pace_max", "On pace: pacing up to"),
+              ("band_overage_watch_max", "Overage watch: pacing up to"),
+              ("run_rate_days", "Run-rate window (days)"),
+              ("smoothing_alpha", "Smoothed run rate: smoothing factor"),
+              ("invoice_tolerance_pct", "Invoice tolerance (share of expected)"),
+              ("invoice_tolerance_abs", "Invoice tolerance (amount)"),
+              ("premium_rate_tolerance_pct", "Premium-rate tolerance above the contracted price"),
+              ("severity_high", "High severity: forecast over budget by"),
+              ("severity_medium", "Medium severity: forecast over budget by"),
+              ("severity_under", "Under budget (reallocate): variance at most"),
+              ("tier_hard_cap", "Hard cap tier: utilization from"),
+              ("tier_hard_stop", "Hard stop tier: utilization from"),
+              ("tier_critical", "Critical tier: utilization from"),
+              ("tier_warning", "Warning tier: utilization from"),
+              ("tier_info", "Info tier: utilization from"),
+              ("spike_pct", "Spike: forecast above last month by"),
+              ("rca_high_hours", "Root-cause analysis due, high (hours)"),
+              ("rca_medium_hours", "Root-cause analysis due, medium (hours)"),
+              ("monitoring_recovery_days", "Days back under pace to end daily monitoring"),
+              ("anomaly_min_history", "Anomalies: days of history needed"),
+              ("anomaly_window", "Anomalies: window (days)"),
+              ("anomaly_z", "Anomalies: flag above z-score"),
+              ("renewal_baseline_days", "Renewal baseline: trailing days of usage"),
+              ("renewal_days_per_month", "Renewal: days per month"),
+              ("renewal_paths", "Renewal: simulated growth paths"),
+              ("renewal_seed", "Renewal: simulation seed"),
+              ("renewal_max_shortfall_probability", "Renewal safe level: P(shortfall) at most"),
+              ("focus_cost_basis", "FOCUS cost basis"),
+              ("schema_version", "Settings schema version"))
+
 VOCABULARIES: tuple[Vocabulary, ...] = (
     BANDS, OUTCOMES, PERIOD_STATUSES, SEVERITIES, ALERT_TIERS, BUDGET_DIMENSIONS, INVOICE_STATUSES, LINE_FLAGS,
     EXPECTED_BASES, LINE_TYPES, TOKEN_KINDS, SERVICE_TIERS, ANOMALY_DIMENSIONS, SHIFT_BASES, FINDING_KINDS, STAKE_KINDS, ACTION_SEVERITIES,
-    ACTION_STATUSES,
+    ACTION_STATUSES, RESOLUTIONS,
     AS_OF_MODES, TABLES, FOCUS_COST_BASES,
 )
 

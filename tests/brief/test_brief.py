@@ -65,16 +65,17 @@ def test_exposure_money_cells_equal_the_analysis(wb, analysis):
         assert money(r["Shortfall exposure"]) == c.shortfall_exposure
         assert money(r["Overage"]) == c.overage
         assert money(r["Overage premium"]) == c.overage_premium
-        assert money(r["Run rate / day"]) == c.run_rate
         assert r["Pacing"] == pytest.approx(c.pacing_ratio)
-        assert r["Band"] == c.band
+        assert r["Band"] == {"shortfall_risk": "Shortfall risk", "overage_risk": "Overage risk"}[c.band]
         assert r["Term start"] == datetime.combine(c.term_start, datetime.min.time())
         assert r["Commitment@cell"].number_format == "#,##0.00;-#,##0.00"
         assert r["Pacing@cell"].number_format == "0.0%"
         assert r["Term start@cell"].number_format == "yyyy-mm-dd"
+    rates = table(wb["Exposure"], "ExposureRates")  # run rates, owners and the clause below the figures
+    assert [(r["Contract"], money(r["Run rate / day"]), r["Owner"]) for r in rates] == [
+        (c.contract_id, c.run_rate, c.owner) for c in analysis.contracts]
     # an undefined figure is an empty cell, not 0 or "None"
-    ant = rows[0]
-    assert ant["Smoothed run rate / day"] is None
+    assert rates[0]["Smoothed run rate / day"] is None
     assert table(wb["Exposure"], "WorkloadShift")[0]["Covers"] == pytest.approx(126232.05)
 
 
@@ -101,15 +102,16 @@ def test_invoices_and_flagged_lines(wb, analysis):
         assert money(r["Variance"]) == i.variance
         assert money(r["Tax"]) == i.tax
         assert money(r["Premium leakage"]) == i.premium_leakage
-        assert r["Status"] == i.status
+        assert r["Status"] == {"within_tolerance": "Within tolerance", "overbilled": "Overbilled",
+                               "underbilled": "Underbilled", "no_usage_period": "No usage in the period"}[i.status]
     # "=OAI-2026-10" is an invoice id, not a formula
     cell = rows[1]["Invoice@cell"]
     assert cell.data_type == "s" and cell.value == "=OAI-2026-10" and cell.quotePrefix
     assert rows[1]["Period inferred"] == "yes"
     flags = table(wb["Invoices"], "FlaggedLines")
     assert [(f["Invoice"], f["Line"], f["Flag"], money(f["Leakage"]), f["Owner"]) for f in flags] == [
-        ("=OAI-2026-10", 199, "duplicate_line", Decimal("23703.29"), "Priya Raman"),
-        ("=OAI-2026-10", 225, "premium_rate", Decimal("2015.50"), "#N/A"),
+        ("=OAI-2026-10", 199, "Duplicate line", Decimal("23703.29"), "Priya Raman"),
+        ("=OAI-2026-10", 225, "Premium rate", Decimal("2015.50"), "#N/A"),
     ]
     assert flags[1]["Owner@cell"].data_type == "s"  # "#N/A" from data is text, not an error
 
@@ -121,7 +123,8 @@ def test_budgets_anomalies_chargeback(wb, analysis):
                      ("Variance", b.variance), ("Run rate / day", b.run_rate)):
             assert money(r[h]) == v
         assert r["Utilization"] == pytest.approx(b.utilization)
-        assert (r["Severity"], r["Alert tier"]) == (b.severity, b.alert_tier)
+
+    assert [(r["Severity"], r["Alert tier"]) for r in rows] == [("High", "Warning"), ("Under", "None")]
     assert rows[0]["RCA due"] == datetime(2026, 11, 16)
     assert rows[0]["Containment owner"] == "=Jon Okafor"
     assert rows[0]["Containment owner@cell"].quotePrefix
@@ -206,9 +209,9 @@ def test_no_cell_is_an_error_and_formulas_only_where_analysts_edit(wb):
                 elif isinstance(c.value, str) and c.data_type == "s":
                     assert bool(c.quotePrefix) == needs_quote_prefix(c.value.replace("_x000D_", "\r")), \
                         (ws.title, c.coordinate, c.value)
-    # renewal: 2 list-spend cells + 3 columns x (3 + 2) rows; actions: TODAY() and 3 overdue
-    # cells; the Summary's overdue count
-    assert n_formulas == 2 + 3 * 5 + 1 + 3 + 1
+    # renewal: 2 list-spend cells, 2 x (recommendation + its cost), 3 columns x (3 + 2) rows;
+    # actions: TODAY() and 3 overdue cells; the Summary's overdue count
+    assert n_formulas == 2 + 2 * 2 + 3 * 5 + 1 + 3 + 1
 
 
 def test_every_payload_in_the_data_stays_text(book_bytes, analysis):
@@ -255,6 +258,46 @@ def test_renewal_formulas_carry_the_domain_values(book_bytes, analysis):
     assert formulas["G7"].value == "=ROUND(IF(F7<=D7,F7+(D7-F7)*$B$11/100,D7+(F7-D7)*$B$10),2)"
 
 
+def test_renewal_recommendation_is_the_live_least_cost(book_bytes):
+    """The recommended level is a formula over the cost column beside it (so an edited input moves
+    it), cached with the domain's pick. OpenAI (tests/domain/test_renewal.py by hand): costs
+    607,957.16 / 567,566.78 / 600,000.00 -> 500,000. Anthropic (33,333.33 a month, no growth,
+    penalty 80 %): L = 399,999.96; 400,000 at 8 %: S = 367,999.96 -> 367,999.96 + 32,000.04 x 0.8
+    = 393,599.99; 500,000 at 10 %: S = 359,999.96 -> 471,999.99 -> 400,000."""
+    formulas = load(book_bytes)["Renewal"]
+    cached = load(book_bytes, data_only=True)["Renewal"]
+    rec = [r for r in range(1, formulas.max_row + 1)
+           if formulas.cell(r, 1).value == "Recommended commit level (least cost on the expected path)"]
+    assert rec[0] == 13 and len(rec) == 2
+    assert formulas["B13"].value == "=INDEX($D$7:$D$9,MATCH(MIN($G$7:$G$9),$G$7:$G$9,0))"
+    assert (cached["B13"].value, cached["B14"].value) == (500000, 567566.78)
+    assert formulas["B14"].value == "=MIN($G$7:$G$9)"
+    second = rec[1]
+    assert cached.cell(second, 2).value == 400000 and cached.cell(second + 1, 2).value == 393599.99
+    # the simulated recommendations stay values, under their own heading
+    assert cached["A16"].value.startswith("Seeded simulation (values; they do not change")
+    assert (cached["A19"].value, cached["B19"].value) == ("Least expected cost (simulated) at K", 500000)
+    assert formulas["B19"].data_type == "n"
+    # the recommended row is highlighted live: the rule compares K with the recommendation cell
+    rules = [r.formula[0] for cf in formulas.conditional_formatting for r in cf.rules]
+    assert "$D7=$B$13" in rules
+
+
+def test_renewal_chart_from_zero_without_smoothing(wb):
+    """Two series (cost on the expected path, P(shortfall)), the cost axis from 0, the P(shortfall)
+    axis 0..100 %, straight lines (a smoothed line overshoots 100 % between points)."""
+    charts = wb["Renewal"]._charts
+    assert len(charts) == 2
+    for chart in charts:
+        bar = chart
+        line = chart._charts[1]
+        assert all(s.val.numRef.f.startswith("'Renewal'!$G$") for s in bar.series)  # the formula column
+        assert len(bar.series) + len(line.series) == 2
+        assert bar.y_axis.scaling.min == 0
+        assert (line.y_axis.scaling.min, line.y_axis.scaling.max) == (0, 1)
+        assert all(s.smooth is False for s in line.series)
+
+
 def test_renewal_terms_fall_back_to_the_vendor_commitments(analysis):
     import dataclasses
 
@@ -288,19 +331,24 @@ def test_actions_checklist_from_workspace(analysis):
     ws = load(data)["Actions"]
     cached = load(data, data_only=True)["Actions"]
     rows = table(ws, "Actions")
-    assert [r["Key"] for r in rows] == ["k1", "k3", "k2", "k4"]  # open first, then by due date
-    assert [r["Status"] for r in rows] == ["in_progress", "open", "done", "in_progress"]
+    # open first, then by due date; statuses as a reader says them
+    assert [r["Action"] for r in rows] == ["Recover duplicate line", "Renewal prep", "Budget RCA", "Spike"]
+    assert [r["Status"] for r in rows] == ["In progress", "Open", "Done", "In progress"]
     assert rows[0]["Notes"] == "=call vendor" and rows[0]["Notes@cell"].quotePrefix
     assert rows[0]["Opened (data date)"] == datetime(2026, 11, 1)
     assert (rows[2]["Resolved (data date)"], rows[2]["Days to resolve"]) == (datetime(2026, 10, 30), 10)
-    assert (rows[3]["Resolution"], rows[3]["Days to resolve"]) == ("data", 18)  # 2026-10-28 -> 11-15
+    assert (rows[3]["Resolution"], rows[3]["Days to resolve"]) == ("By newer data", 18)  # 2026-10-28 -> 11-15
     assert rows[3]["Why resolved"] == "resolved by data of 2026-11-15: no longer an anomaly"
     over = [cached.cell(r["Overdue@cell"].row, r["Overdue@cell"].column).value for r in rows]
     assert over[0] == "overdue" and all(v in ("", None) for v in over[1:])
     assert rows[0]["Overdue@cell"].value.startswith("=IF(AND(F6<>\"\",F6<$C$3,")
     dv = ws.data_validations.dataValidation
     assert len(dv) == 1 and dv[0].type == "list"
-    assert dv[0].formula1 == '"open,in_progress,done,wont_fix"' and str(dv[0].sqref) == "G6:G9"
+    assert dv[0].formula1 == '"Open,In progress,Done,Won\'t fix"' and str(dv[0].sqref) == "G6:G9"
+    assert rows[0]["Overdue@cell"].value == ('=IF(AND(F6<>"",F6<$C$3,OR(G6="Open",G6="In progress"),O6=""),'
+                                             '"overdue","")')
+    # the ten columns a reader acts on print (A..J); the resolution record beside them does not
+    assert ws.print_area == "'Actions'!$A$1:$J$9"
     rules = [r for cf in ws.conditional_formatting for r in cf.rules]
     assert any("$F6<$C$3" in r.formula[0] for r in rules)  # overdue rows highlighted vs today
     # C3 is TODAY(): overdue is judged on the day the file is opened; cached: the day written
@@ -310,9 +358,8 @@ def test_actions_checklist_from_workspace(analysis):
 
 def test_actions_derived_from_findings(wb, analysis):
     rows = table(wb["Actions"], "Actions")
-    assert [r["Key"] for r in rows] == ["anomaly:team:x:2026-10-28", "budget:Search AI:2026-11",
-                                        "contract:OAI-2026:overage"]
-    assert all(r["Status"] == "open" for r in rows)
+    assert [r["Kind"] for r in rows] == ["Anomaly", "Budget", "Contract"]
+    assert all(r["Status"] == "Open" for r in rows)
     assert rows[2]["Action"] == "=OAI-2026 pacing at 128%" and rows[2]["Action@cell"].quotePrefix
 
 
@@ -327,9 +374,9 @@ def test_quality_layout_and_properties(wb):
         assert all(t.autoFilter is not None or t.headerRowCount for t in ws.tables.values())
     assert wb["Pacing"].column_dimensions["A"].width >= 10
     bands = [r for cf in wb["Pacing"].conditional_formatting for r in cf.rules]
-    assert {r.formula[0].split("=")[1] for r in bands} >= {'"shortfall_risk"', '"overage_risk"', '"on_pace"'}
+    assert {r.formula[0].split("=")[1] for r in bands} >= {'"Shortfall risk"', '"Overage risk"', '"On pace"'}
     sev = [r.formula[0] for cf in wb["Budgets"].conditional_formatting for r in cf.rules]
-    assert any('"high"' in f for f in sev) and any('"hard_cap"' in f for f in sev)
+    assert any('"High"' in f for f in sev) and any('"Hard cap"' in f for f in sev)
     p = wb.properties
     assert p.title == "CommitDesk working brief as of 2026-11-15" and p.creator == "CommitDesk"
     assert "OAI-2026" in p.description
@@ -351,13 +398,15 @@ def test_assumptions_list_every_setting_and_import(wb, analysis):
 
     ws = wb["Assumptions"]
     settings = table(ws, "Settings")
-    assert [r["Setting"] for r in settings] == [f.name for f in dataclasses.fields(analysis.settings)]
+    # every setting, by its label (desktop.domain.vocabulary.SETTINGS), never its field name
+    assert len(settings) == len(dataclasses.fields(analysis.settings))
     by = {r["Setting"]: r["Value"] for r in settings}
-    assert by["band_shortfall_risk_below"] == 0.8 and by["anomaly_window"] == 30
-    assert by["reporting_currency"] == "USD"
-    assert by["premium_rate_tolerance_pct"] == 0.005  # shown as set, not rounded by a format
-    cell = next(r["Value@cell"] for r in settings if r["Setting"] == "premium_rate_tolerance_pct")
+    assert by["Shortfall risk: pacing below"] == 0.8 and by["Anomalies: window (days)"] == 30
+    assert by["Reporting currency"] == "USD" and by["FOCUS cost basis"] == "Effective cost"
+    assert by["Premium-rate tolerance above the contracted price"] == 0.005  # as set, not rounded
+    cell = next(r["Value@cell"] for r in settings if r["Setting"].startswith("Premium-rate tolerance"))
     assert cell.number_format == "General"
+    assert not any("_" in r["Setting"] or "_" in (r["Meaning"] or "") for r in settings)
     imports = table(ws, "Imports")
     assert [(r["File"], r["Rows read"], r["Rejected"], r["Delimiter"]) for r in imports] == [
         ("usage.csv", 280, 2, "comma"), ("invoices.csv", 12, 0, "semicolon")]
@@ -493,9 +542,9 @@ def test_actions_from_the_workspace_store_records(analysis):
     ]
     ws = load(write_brief(analysis, sections=["actions", "summary"], actions=acts, today=fx.AS_OF), data_only=True)
     rows = table(ws["Actions"], "Actions")
-    assert [(r["Key"], r["Status"], r["Notes"], r["Resolution"], r["Owner"]) for r in rows] == [
-        (f0.key, "open", None, None, "Priya Raman"),
-        ("budget:Support AI:2026-10", "done", "@cap raised", "analyst", "Sam")]
+    assert [(r["Action"], r["Status"], r["Notes"], r["Resolution"], r["Owner"]) for r in rows] == [
+        ("Invoice =OAI-2026-10 overbilled", "Open", None, None, "Priya Raman"),
+        ("Support AI over", "Done", "@cap raised", "By a person", "Sam")]
     # which findings hold at the brief's as-of date (the first action's does; the other not)
     assert [r["Holds at 2026-11-15"] for r in rows] == ["yes", "no"]
     assert rows[0]["Detail"] == "Invoiced 125,803.29 USD vs expected 102,100.00 USD"

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 
 import pytest
 
 from desktop.brief import write_brief
+from desktop.domain import vocabulary
 from desktop.domain.report import to_json
+from desktop.domain.settings import Settings
 
 from .readback import label_values, load, money, table
 
@@ -30,17 +33,19 @@ def _m(v) -> Decimal | None:
 def test_contracts_and_periods_equal_the_json(demo):
     a, js, wb = demo
     rows = table(wb["Exposure"], "Exposure")
-    assert [r["Contract"] for r in rows] == [c["contract_id"] for c in js["contracts"]]
+    rates = table(wb["Exposure"], "ExposureRates")
+    assert [r["Contract"] for r in rows] == [r["Contract"] for r in rates] == [c["contract_id"] for c in js["contracts"]]
     assert len(rows) >= 2
-    for r, c in zip(rows, js["contracts"], strict=True):
+    for r, rr, c in zip(rows, rates, js["contracts"], strict=True):
         for h, k in (("Commitment", "commitment"), ("Consumed to date", "consumed_to_date"),
-                     ("Expected to date", "expected_to_date"), ("Run rate / day", "run_rate"),
-                     ("Required run rate / day", "required_run_rate"),
+                     ("Expected to date", "expected_to_date"),
                      ("Projected consumption", "projected_consumption"),
                      ("Shortfall exposure", "shortfall_exposure"), ("Overage", "overage"),
                      ("Overage premium", "overage_premium")):
             assert _m(r[h]) == _d(c[k]), (c["contract_id"], k)
-        assert r["Band"] == c["band"]
+        for h, k in (("Run rate / day", "run_rate"), ("Required run rate / day", "required_run_rate")):
+            assert _m(rr[h]) == _d(c[k]), (c["contract_id"], k)
+        assert r["Band"] == (vocabulary.BANDS.labels[c["band"]] if c["band"] else None)
         assert (r["Pacing"] is None) == (c["pacing_ratio"] is None)
         if r["Pacing"] is not None:
             assert r["Pacing"] == pytest.approx(c["pacing_ratio"], abs=5e-7)
@@ -64,22 +69,25 @@ def test_invoices_budgets_anomalies_equal_the_json(demo):
         for h, k in (("Invoiced (excl. tax)", "invoiced"), ("Expected (usage)", "expected"),
                      ("Variance", "variance"), ("Tax", "tax"), ("Premium leakage", "premium_leakage")):
             assert _m(r[h]) == _d(i[k]), (i["invoice_id"], k)
-        assert r["Status"] == i["status"]
+        assert r["Status"] == vocabulary.INVOICE_STATUSES.labels[i["status"]]
     flags = table(wb["Invoices"], "FlaggedLines")
     jflags = [(i["invoice_id"], f) for i in js["invoices"] for f in i["flags"]]
     assert len(flags) == len(jflags) > 0
     for r, (iid, f) in zip(flags, jflags, strict=True):
-        assert (r["Invoice"], r["Line"], r["Flag"], r["Owner"]) == (iid, f["line"], f["flag"], f["owner"])
+        assert (r["Invoice"], r["Line"], r["Flag"], r["Owner"]) == (
+            iid, f["line"], vocabulary.LINE_FLAGS.labels[f["flag"]], f["owner"])
         assert money(r["Leakage"]) == Decimal(f["leakage"])
     bud = table(wb["Budgets"], "Budgets")
     assert [(r["Allocation"], r["Month"]) for r in bud] == [(b["allocation"], b["month"]) for b in js["budgets"]]
     for r, b in zip(bud, js["budgets"], strict=True):
         for h, k in (("Budget", "budget"), ("Actual", "actual"), ("Forecast", "forecast"), ("Variance", "variance")):
             assert _m(r[h]) == _d(b[k]), (b["allocation"], b["month"], k)
-        assert (r["Severity"], r["Alert tier"]) == (b["severity"], b["alert_tier"])
+        assert (r["Severity"], r["Alert tier"]) == (vocabulary.SEVERITIES.labels[b["severity"]],
+                                                    vocabulary.ALERT_TIERS.labels[b["alert_tier"]])
     an = table(wb["Anomalies"], "Anomalies")
     assert [(r["Dimension"], r["Value"], r["Date"].date().isoformat(), money(r["Spend"])) for r in an] == [
-        (x["dimension"], x["value"], x["date"], Decimal(x["spend"])) for x in js["anomalies"]]
+        (vocabulary.ANOMALY_DIMENSIONS.labels[x["dimension"]], x["value"], x["date"], Decimal(x["spend"]))
+        for x in js["anomalies"]]
 
 
 def test_summary_totals_are_sums_of_the_json(demo):
@@ -246,3 +254,49 @@ def test_sources_block_names_each_file_with_its_hash_rows_and_dates(demo_analysi
     # without hashes the block says so rather than leaving it blank
     plain = table(load(write_brief(demo_analysis, sections=["summary"]))["Summary"], "SummarySources")
     assert {r["SHA-256"] for r in plain} == {"not recorded"}
+
+
+_FILE_NAME = re.compile(r"\S+\.(?:csv|xlsx|json|parquet)\b", re.IGNORECASE)
+
+
+def _internal_keys(wb) -> list[tuple[str, str, str]]:
+    """(sheet, cell, key) for every vocabulary key a reader would see: a snake_case key
+    (shortfall_risk, in_progress, rate_card ...) anywhere in a text cell (file names aside: a
+    file may be called rate_card.csv), a cell that is exactly a key whose label differs ('open',
+    'ended', 'team', 'EffectiveCost'), any settings field name, or a docs/ path."""
+    keys = {k for voc in vocabulary.VOCABULARIES for k in voc} | set(vocabulary.SETTINGS)
+    snake = sorted(k for k in keys if "_" in k)
+    pattern = re.compile(r"(?<![A-Za-z0-9])(" + "|".join(map(re.escape, snake)) + r")(?![A-Za-z0-9])")
+    whole = {k for k in keys if vocabulary.label(k) != k} | set(vocabulary.SETTINGS)
+    found = []
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if not isinstance(c.value, str) or c.data_type != "s":
+                    continue
+                text = _FILE_NAME.sub("", c.value)
+                hits = set(pattern.findall(text)) | ({c.value} & whole)
+                if "docs/" in c.value:
+                    hits.add("docs/")
+                found += [(ws.title, c.coordinate, h) for h in sorted(hits)]
+    return found
+
+
+def test_no_internal_key_in_any_cell(demo):
+    """Human labels everywhere (desktop/domain/vocabulary.py): band, status, flag, severity,
+    tier, dimension, basis, resolution, table and setting names as a reader says them."""
+    a, js, wb = demo
+    assert _internal_keys(wb) == []
+    # the scan finds what it looks for: a brief with a raw key in it fails
+    wb["Pacing"]["A1"].value = "on_pace"
+    wb["Budgets"]["A1"].value = "open"
+    wb["Assumptions"]["A1"].value = "see docs/domain.md; tier hard_cap"
+    assert sorted(h for _, _, h in _internal_keys(wb)) == ["docs/", "hard_cap", "on_pace", "open"]
+
+
+def test_every_setting_has_a_label():
+    import dataclasses
+
+    names = [f.name for f in dataclasses.fields(Settings())]
+    assert list(vocabulary.SETTINGS) == names
+    assert all(vocabulary.SETTINGS.labels[n] and "_" not in vocabulary.SETTINGS.labels[n] for n in names)

@@ -14,7 +14,8 @@ import pytest
 
 from desktop.brief import write_brief
 from desktop.brief.book import Book
-from desktop.domain.renewal import RenewalInputs, cost_for_level
+from desktop.brief.sheets import _renewal_terms
+from desktop.domain.renewal import RenewalInputs, cost_for_level, least_cost_on_path
 
 from . import fixtures as fx
 from .conftest import need_soffice, soffice_convert_many
@@ -43,10 +44,19 @@ def _edited(a) -> tuple[bytes, int]:
     acts = wb["Actions"]
     row = next(r for r in range(6, acts.max_row + 1) if acts[f"F{r}"].value is not None
                and acts[f"F{r}"].value.date() < fx.AS_OF)
-    acts[f"G{row}"].value = "done"
+    acts[f"G{row}"].value = "Done"  # the drop-down offers the statuses' labels
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue(), row
+
+
+def _regrown(a) -> bytes:
+    """The brief after an analyst expects 5 % growth a month instead of 2 % (OpenAI, B8)."""
+    wb = openpyxl.load_workbook(io.BytesIO(write_brief(a, sections=["renewal"])))
+    wb["Renewal"]["B8"].value = 0.05
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +66,7 @@ def converted(tmp_path_factory, lo_profile, demo_analysis):
     a = fx.analysis()
     edited, row = _edited(a)
     inputs = {"harness": _harness(), "fixture": write_brief(a, raw_usage=True), "demo": write_brief(demo_analysis),
-              "edited": edited}
+              "edited": edited, "regrown": _regrown(a)}
     # the demo brief printed: LibreOffice's PDF of it (the print setup of every sheet)
     demo_src = tmp / "demo-print.xlsx"
     demo_src.write_bytes(inputs["demo"])
@@ -180,3 +190,32 @@ def test_demo_brief_prints_in_at_most_20_pages(converted):
     wb = converted["demo"][1]
     assert wb["Data"].sheet_state == "hidden"
     assert all(ws.sheet_state == "visible" for ws in wb.worksheets if ws.title != "Data")
+
+
+def _recommendations(ws) -> list[tuple[int, object]]:
+    """(row, value) of each scenario's recommended commit level on a Renewal sheet."""
+    return [(r, ws.cell(r, 2).value) for r in range(1, ws.max_row + 1)
+            if ws.cell(r, 1).value == "Recommended commit level (least cost on the expected path)"]
+
+
+def test_recalculated_recommendation_is_the_domain_least_cost(converted, demo_analysis):
+    """LibreOffice recalculates the Renewal sheet's INDEX/MATCH recommendation: on the demo's
+    default inputs it is the level desktop.domain.renewal.least_cost_on_path picks for every
+    scenario; after an analyst changes the growth input it moves with the formulas beside it."""
+    a = demo_analysis
+    recs = _recommendations(converted["demo"][1]["Renewal"])
+    assert len(recs) == len(a.renewal) >= 1
+    for (_, got), sc in zip(recs, a.renewal, strict=True):
+        mult, pen = _renewal_terms(a, sc)
+        ri = RenewalInputs(name=sc.name, vendor=sc.vendor, baseline_monthly=sc.baseline_monthly,
+                           term_months=sc.term_months, overage_multiplier=mult, shortfall_penalty_pct=pen,
+                           discount_tiers=[(r.commit_level, r.discount_pct) for r in sc.rows])
+        assert Decimal(repr(got)).quantize(Decimal("0.01")) == least_cost_on_path(ri, sc.growth)
+    # the fixture's OpenAI scenario: 500,000 at 2 % growth (written), 600,000 at 5 % (edited and
+    # recalculated; costs 764,896.86 / 721,094.76 / 672,592.12, tests/domain/test_renewal.py)
+    fixture = _recommendations(converted["fixture"][1]["Renewal"])
+    regrown = _recommendations(converted["regrown"][1]["Renewal"])
+    assert fixture[0] == (13, 500000) and regrown[0] == (13, 600000)
+    ws = converted["regrown"][1]["Renewal"]
+    assert [ws[f"G{r}"].value for r in (7, 8, 9)] == [764896.86, 721094.76, 672592.12]
+    assert ws["B14"].value == 672592.12

@@ -99,7 +99,7 @@ def test_findings_keys_severities_owners_and_due_dates():
     }
     b = got["budget:Search team:2026-11"]
     assert (b.severity, b.owner, b.due, b.kind) == ("high", "cara", date(2026, 11, 21), "budget")
-    assert b.title == "Budget 'Search team' Nov 2026 at 97% (hard_stop)"
+    assert b.title == "Budget 'Search team' Nov 2026 at 97% (hard stop)"
     assert (got["budget:Ads:2026-11"].severity, got["budget:Ads:2026-11"].due) == ("medium", date(2026, 11, 23))
     infra = got["budget:Infra:2026-11"]  # critical tier without an RCA date: T + 72 h
     assert (infra.severity, infra.due) == ("medium", date(2026, 11, 23))
@@ -169,7 +169,7 @@ def test_closed_budget_months_are_history_not_alerts():
     assert {"budget:Search team:2026-11", "budget:Search team:2026-12"} <= keys
     assert "anomaly:team:Search:2026-10-21" not in keys and "anomaly:team:Search:2026-10-22" in keys
     title = [f.title for f in build_findings(a, Settings()) if f.key == "budget:Search team:2026-11"][0]
-    assert title == "Budget 'Search team' Nov 2026 at 105% (hard_cap), forecast 20% over budget"
+    assert title == "Budget 'Search team' Nov 2026 at 105% (hard cap), forecast 20% over budget"
 
 
 def test_invoice_for_a_period_without_usage_is_high():

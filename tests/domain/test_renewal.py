@@ -19,6 +19,7 @@ from desktop.domain.renewal import (
     default_renewal_inputs,
     default_tiers,
     estimate_growth,
+    least_cost_on_path,
     list_spend,
     run_renewal,
     run_scenarios,
@@ -117,6 +118,31 @@ def test_no_level_safe_enough_gives_no_safe_recommendation():
     assert res.rows[0].p_shortfall == 1.0
     assert res.recommended_safe is None and not res.rows[0].safe_max
     assert res.recommended_least_cost == Decimal("50000.00")
+
+
+def test_least_cost_on_the_expected_path_by_hand():
+    """The level the brief's Renewal sheet recommends live (INDEX/MATCH over its cost formulas).
+    45,000/month growing 2 %: L = 45,000 x sum 1.02^t (t = 1..12) = 615,614.9185...
+    K 400,000 at 8 %: S = 566,365.73 > K -> 400,000 + 166,365.73 x 1.25 = 607,957.16
+    K 500,000 at 10 %: S = 554,053.43 > K -> 500,000 + 54,053.43 x 1.25 = 567,566.78 (least)
+    K 600,000 at 12.5 %: S = 538,663.05 <= K -> the whole 600,000.00 (penalty 100 %)"""
+    ri = RenewalInputs(name="r", vendor="OpenAI", baseline_monthly=Decimal("45000.00"), term_months=12,
+                       discount_tiers=[(Decimal(400000), 8.0), (Decimal(500000), 10.0), (Decimal(600000), 12.5)],
+                       overage_multiplier=1.25, shortfall_penalty_pct=100.0)
+    assert [cost_for_level(ri, k, d, 0.02) for k, d in ri.discount_tiers] == [
+        Decimal("607957.16"), Decimal("567566.78"), Decimal("600000.00")]
+    assert least_cost_on_path(ri, 0.02) == Decimal("500000.00")
+    # 5 % a month: L = 752,084.23; 600,000 at 12.5 %: S = 658,073.70 -> 600,000 + 58,073.70 x 1.25
+    # = 672,592.12 beats 500,000's 721,094.76 and 400,000's 764,896.86
+    assert [cost_for_level(ri, k, d, 0.05) for k, d in ri.discount_tiers] == [
+        Decimal("764896.86"), Decimal("721094.76"), Decimal("672592.12")]
+    assert least_cost_on_path(ri, 0.05) == Decimal("600000.00")
+    # equal costs: the first level given (as MATCH finds the first); 1,200 list spend over both
+    flat = RenewalInputs(name="r", vendor="v", baseline_monthly=Decimal("100"), term_months=12,
+                         discount_tiers=[(Decimal(500), 0.0), (Decimal(300), 0.0)], overage_multiplier=1.0)
+    assert [cost_for_level(flat, k, d, 0.0) for k, d in flat.discount_tiers] == [Decimal("1200.00")] * 2
+    assert least_cost_on_path(flat, 0.0) == Decimal("500.00")
+    assert least_cost_on_path(RenewalInputs(name="r", vendor="v", baseline_monthly=Decimal(1)), 0.0) is None
 
 
 def test_run_scenarios_in_standard_order_and_progress_cancel():

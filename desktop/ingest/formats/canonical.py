@@ -13,6 +13,7 @@ import pandas as pd
 
 from desktop.domain import tables
 from desktop.domain.results import ImportIssue
+from desktop.domain.vocabulary import TABLES
 from desktop.ingest import build, mapping, parse, sniff
 from desktop.ingest.formats.base import Context, Match, matched_reason
 from desktop.ingest.reader import RawTable
@@ -110,7 +111,7 @@ class Canonical:
                 if s not in cols and c not in cols.values():
                     cols[s] = c
             n = len(cols)
-            label = f"canonical {k} {table.container.upper()}"
+            label = f"canonical {TABLES.label(k).lower()} {table.container.upper()}"
             out.append(Match(f"canonical-{table.container}", k, n, len([c for c in table.columns if c]),
                              matched_reason(label, n, len(tables.SPECS[k].columns)),
                              self, cols, score=1.0 + n / 100.0))
