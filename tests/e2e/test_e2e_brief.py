@@ -14,6 +14,8 @@ import openpyxl
 import pytest
 from openpyxl.utils import range_boundaries
 
+from desktop.domain import vocabulary
+
 from .helpers import CENT, analyze, cents, run
 
 PAYLOADS = [
@@ -98,7 +100,7 @@ def test_pacing_money_equals_json(demo_brief, demo_json):
 
 def test_exposure_money_equals_json(demo_brief, demo_json):
     cols = {"Commitment": "commitment", "Consumed to date": "consumed_to_date",
-            "Expected to date": "expected_to_date", "Run rate / day": "run_rate",
+            "Expected to date": "expected_to_date",
             "Projected consumption": "projected_consumption", "Shortfall exposure": "shortfall_exposure",
             "Overage": "overage", "Overage premium": "overage_premium"}
     got = {r["Contract"].value: r for r in table(demo_brief, "Exposure")}
@@ -107,6 +109,11 @@ def test_exposure_money_equals_json(demo_brief, demo_json):
     for k, r in got.items():
         for col, key in cols.items():
             assert money(r[col]) == dec(want[k][key]), (k, col)
+    # run rates sit in the second table (with the owners and the clause)
+    rates = {r["Contract"].value: r for r in table(demo_brief, "ExposureRates")}
+    assert rates.keys() == want.keys()
+    for k, r in rates.items():
+        assert money(r["Run rate / day"]) == dec(want[k]["run_rate"]), k
         rr = want[k]["required_run_rate"]
         assert (r["Required run rate / day"].value is None) if rr is None else money(r["Required run rate / day"]) == dec(rr)
 
@@ -120,10 +127,10 @@ def test_invoice_money_equals_json(demo_brief, demo_json):
     for k, r in got.items():
         for col, key in cols.items():
             assert money(r[col]) == dec(want[k][key]), (k, col)
-        assert r["Status"].value == want[k]["status"]
+        assert r["Status"].value == vocabulary.INVOICE_STATUSES.label(want[k]["status"])
     flags = sorted((r["Invoice"].value, r["Line"].value, r["Flag"].value, money(r["Leakage"]))
                    for r in table(demo_brief, "FlaggedLines"))
-    assert flags == sorted((i["invoice_id"], f["line"], f["flag"], dec(f["leakage"]))
+    assert flags == sorted((i["invoice_id"], f["line"], vocabulary.LINE_FLAGS.label(f["flag"]), dec(f["leakage"]))
                            for i in demo_json["invoices"] for f in i["flags"])
     assert flags, "the demo has flagged lines"
 
@@ -136,7 +143,8 @@ def test_budget_money_equals_json(demo_brief, demo_json):
     for k, r in got.items():
         for col, key in cols.items():
             assert money(r[col]) == dec(want[k][key]), (k, col)
-        assert (r["Severity"].value, r["Alert tier"].value) == (want[k]["severity"], want[k]["alert_tier"])
+        assert (r["Severity"].value, r["Alert tier"].value) == (vocabulary.SEVERITIES.label(want[k]["severity"]),
+                                                                vocabulary.ALERT_TIERS.label(want[k]["alert_tier"]))
 
 
 def test_no_formula_outside_the_briefs_own(demo_brief):
@@ -350,12 +358,13 @@ def test_brief_money_equals_json_from_a_workspace(tmp_path, capsys):
 def test_brief_from_fresh_workspace_has_the_actions(tmp_path, capsys):
     w = _demo_workspace(tmp_path, capsys)
     wb = openpyxl.load_workbook(_write_brief(capsys, tmp_path / "fresh.xlsx", w))
-    before = {r["Key"].value for r in table(wb, "Actions")}
+    # the brief names actions by their titles (the CLI lists key, severity, owner, due, title)
+    before = {r["Action"].value for r in table(wb, "Actions")}
     status, out, _ = run(capsys, "actions", "--workspace", w)
-    keys = {line.split("\t")[0] for line in out.strip().splitlines()[1:-1]}
+    keys = {line.split("\t")[4] for line in out.strip().splitlines()[1:-1]}
     assert keys and None not in keys
-    after = {r["Key"].value for r in table(openpyxl.load_workbook(_write_brief(capsys, tmp_path / "after.xlsx", w)),
-                                              "Actions")}
+    after = {r["Action"].value for r in table(openpyxl.load_workbook(_write_brief(capsys, tmp_path / "after.xlsx", w)),
+                                                 "Actions")}
     assert after == keys  # passes today: once `actions` ran, the brief has them
     assert before == keys  # fails today: {None} ("no actions")
 

@@ -466,7 +466,9 @@ def test_demo_workload_shift_by_hand(demo, tmp_path_factory):
                 take = min(rate * left, remaining[p["period_start"]])
                 remaining[p["period_start"]] -= take
                 covers += take
-            want.append((c["contract_id"], label, basis, vendor, rate, days_left, rate * days_left, cents(covers)))
+            # the brief shows the basis as a reader says it ("Workload")
+            want.append((c["contract_id"], label, basis.capitalize(), vendor, rate, days_left, rate * days_left,
+                         cents(covers)))
     rows = [(g["Contract"], g["Workload"], g["Basis"], g["Vendor"], cents(Decimal(repr(g["Run rate / day"]))),
              g["Days left"], cents(Decimal(repr(g["Movable spend"]))), cents(Decimal(repr(g["Covers"])))) for g in got]
     assert rows == want

@@ -128,8 +128,8 @@ def test_brief_from_workspace(tmp_path, capsys, workspace):
     wb = openpyxl.load_workbook(out)
     assert {"Summary", "Pacing", "Invoices", "Budgets", "Actions"} <= set(wb.sheetnames)
     ws = wb["Actions"]
-    keys = {ws.cell(r, c).value for r in range(1, ws.max_row + 1) for c in range(1, ws.max_column + 1)}
-    assert "contract:OAI-2026-RAMP:overage" in keys
+    cells = {ws.cell(r, c).value for r in range(1, ws.max_row + 1) for c in range(1, ws.max_column + 1)}
+    assert "Contract OAI-2026-RAMP (OpenAI) pacing at 130%: overage risk" in cells
 
 
 def test_missing_workspace_is_not_created(tmp_path, capsys):
