@@ -29,6 +29,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.datetime import to_excel
+from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.table import Table, TableStyleInfo
@@ -235,6 +236,11 @@ class Book:
         self._table_names: set[str] = set()
         self._styles: _Styles | None = None
         self.wb.calculation.fullCalcOnLoad = True
+        # the workbook's own default (empty cells, the column width unit) is Arial 10 too, not
+        # openpyxl's Calibri 11: one named font throughout, and column widths measured in it
+        default = Font(name=FONT_NAME, size=BASE_SIZE, family=2)
+        self.wb._fonts = IndexedList([default])
+        self.wb._named_styles["Normal"].font = copy(default)
 
     def styles(self, ws: WriteOnlyWorksheet) -> _Styles:
         if self._styles is None:
@@ -301,26 +307,48 @@ def _number(value: Any) -> Any:
 LINE_HEIGHT = 13.0  # points per line of 10 pt Arial (Liberation Sans), with leading
 
 
+def _char_width(ch: str) -> float:
+    """A character's advance in digit widths (Excel's column width unit is the width of the
+    font's widest digit), as in Arial and its metric twin Liberation Sans, and close enough for
+    DejaVu Sans, LibreOffice's fallback (both fonts are in the same proportions)."""
+    if ch.isdigit():
+        return 1.0
+    if ch == " ":
+        return 0.5
+    if ch in "iljtf.,;:'!|()[]/-":
+        return 0.55
+    if ch in "mwMW@%":
+        return 1.55
+    if ch.isupper():
+        return 1.2
+    return 0.95
+
+
+def _text_width(text: str) -> float:
+    return sum(_char_width(ch) for ch in text)
+
+
 def wrapped_lines(text: str, width: float) -> int:
-    """Lines ``text`` takes when wrapped at word boundaries in a column ``width`` characters wide
-    (Excel width units; one indent and the cell padding taken off). Greedy, like Excel and
-    LibreOffice; a word longer than a line is broken. Generous rather than tight: a row a line
-    too tall is whitespace, a line too short is clipped text."""
-    cap = max(1, int((width - 2) * 1.15))  # Arial 10 fits ~1.2 average characters per width unit
+    """Lines ``text`` takes when wrapped at word boundaries in a column ``width`` units wide (the
+    indent and the cell padding taken off). Greedy, like Excel and LibreOffice; a word longer
+    than a line is broken. Generous rather than tight: a row a line too tall is whitespace, a
+    line too short is clipped text."""
+    cap = max(1.0, width - 2.0)
+    space = _char_width(" ")
     total = 0
     for para in str(text).split("\n"):
-        n, used = 1, 0
+        n, used = 1, 0.0
         for word in para.split():
-            w = len(word)
+            w = _text_width(word)
             while w > cap:  # a long word (a path, an id) breaks across lines
                 if used:
-                    n, used = n + 1, 0
+                    n, used = n + 1, 0.0
                 w -= cap
                 n += 1
             if used == 0:
                 used = w
-            elif used + 1 + w <= cap:
-                used += 1 + w
+            elif used + space + w <= cap:
+                used += space + w
             else:
                 n, used = n + 1, w
         total += n

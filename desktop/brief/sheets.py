@@ -24,7 +24,7 @@ from desktop.brief.data import BurnRow
 from desktop.brief.labels import colours, label
 from desktop.brief.labels import pace as pace_label
 from desktop.domain import palette
-from desktop.domain.actions import Action
+from desktop.domain.actions import Action, closed_month
 from desktop.domain.burn_months import burn_table
 from desktop.domain.page_one import page_one
 from desktop.domain.portfolio import contract_stake
@@ -95,14 +95,15 @@ def _col_table(sheet: Sheet, name: str, row: int, cols: list[Col], items: Any, e
 
 
 def _list_sheet(book: Book, ctx: Context, title: str, heading: str, table: str, cols: list[Col],
-                items: list[Any], note: str = "", empty_note: str = "nothing to list") -> tuple[Sheet, int, int]:
+                items: list[Any], note: str = "", empty_note: str = "nothing to list",
+                landscape: bool = True) -> tuple[Sheet, int, int]:
     sheet = book.sheet(title)
     _heading(sheet, heading, ctx, note)
     first, last = _col_table(sheet, table, HEADER_ROW, cols, items, empty_note)
     sheet.widths([c.width for c in cols])
     sheet.row_height(HEADER_ROW, 30)
     sheet.freeze(HEADER_ROW + 1, 2)
-    sheet.print_setup((HEADER_ROW, HEADER_ROW))
+    sheet.print_setup((HEADER_ROW, HEADER_ROW), landscape=landscape)
     return sheet, first, last if items else first - 1
 
 
@@ -376,7 +377,7 @@ def _burn_chart(book: Book, ctx: Context, contract_id: str, span: tuple[int, int
     chart.y_axis.title = ctx.analysis.currency
     chart.y_axis.number_format = "#,##0"
     chart.y_axis.majorGridlines = ChartLines()
-    chart.x_axis.number_format = "yyyy-mm-dd"
+    chart.x_axis.number_format = "yyyy-mm"  # seven day labels overlap at this size; months do not
     chart.x_axis.title = None
     chart.x_axis.tickLblSkip = max(1, (last - first + 1) // 6)
     chart.x_axis.tickMarkSkip = chart.x_axis.tickLblSkip
@@ -477,17 +478,17 @@ def invoices(book: Book, ctx: Context) -> Sheet:
         Col("Invoice date", "date", 11, lambda i: i.invoice_date),
         Col("Contract", "text", 12, lambda i: i.contract_id),
         Col("Period start", "date", 11, lambda i: i.period_start),
-        Col("Period end", "date", 11, lambda i: i.period_end),
+        Col("Period end", "date", 14, lambda i: i.period_end),  # the flagged lines' Owner wraps here
         Col("Period inferred", "bool", 9, lambda i: i.period_inferred),
         Col("Invoiced (excl. tax)", "money", 14, lambda i: i.invoiced),
-        Col("Expected (usage)", "money", 24, lambda i: i.expected),
-        Col("Variance", "money", 34, lambda i: i.variance),
+        Col("Expected (usage)", "money", 16, lambda i: i.expected),  # Description below
+        Col("Variance", "money", 26, lambda i: i.variance),  # Detail below
         Col("Variance %", "pct", 9, lambda i: i.variance_pct),
         Col("Status", "text", 15, lambda i: label(i.status)),
         Col("Tax", "money", 11, lambda i: i.tax),
         Col("Premium leakage", "money", 13, lambda i: i.premium_leakage),
         Col("Flagged lines", "int", 8, lambda i: len(i.flags)),
-        Col("Notes", "text_wrap", 36, lambda i: "; ".join(i.notes) if i.notes else None),
+        Col("Notes", "text_wrap", 26, lambda i: "; ".join(i.notes) if i.notes else None),
     ]
     sheet, first, last = _list_sheet(book, ctx, "Invoices", "Invoice variance", "Invoices", cols,
                                      list(a.invoices), "tolerance: max(1% of expected, 1.00)",
@@ -497,14 +498,14 @@ def invoices(book: Book, ctx: Context) -> Sheet:
     _section(sheet, r, "Flagged lines (leakage to recover, with the clause owner)", 9)
     r += 1
     items = [(inv, f) for inv in a.invoices for f in inv.flags]
-    # long texts (description, detail) wrap in columns 9 and 10, which are widened for them
+    # long texts (owner, description, detail) wrap in the columns of the invoice table above
     fcols = [
         Col("Invoice", "text", 0, lambda t: t[0].invoice_id),
         Col("Vendor", "text", 0, lambda t: t[0].vendor),
         Col("Line", "int", 0, lambda t: t[1].line),
         Col("Flag", "text", 0, lambda t: label(t[1].flag)),
         Col("Leakage", "money", 0, lambda t: t[1].leakage),
-        Col("Owner", "text", 0, lambda t: t[1].owner),
+        Col("Owner", "text_wrap", 0, lambda t: t[1].owner),
         Col("Amount", "money", 0, lambda t: t[1].amount),
         Col("File", "text", 0, lambda t: t[1].file or None),
         Col("Description", "text_wrap", 0, lambda t: t[1].description),
@@ -536,11 +537,11 @@ def budgets(book: Book, ctx: Context) -> Sheet:
         Col("Spike", "bool", 7, lambda b: b.spike),
         # a month that has ended is history: no root-cause deadline, no monitoring, no response
         Col("RCA due", "date", 11, lambda b: None if closed_month(b.month, a.as_of) else b.rca_due),
-        Col("Owner", "text_wrap", 15, lambda b: b.owner),
-        Col("Containment owner", "text_wrap", 16, lambda b: b.containment_owner),
-        Col("Escalation owner", "text_wrap", 15, lambda b: b.escalation_owner),
+        Col("Owner", "text", 12, lambda b: b.owner),
+        Col("Containment owner", "text", 14, lambda b: b.containment_owner),
+        Col("Escalation owner", "text", 14, lambda b: b.escalation_owner),
         Col("Daily monitoring", "bool", 10, lambda b: False if closed_month(b.month, a.as_of) else b.monitoring),
-        Col("Response", "text_wrap", 40, lambda b: ("Month ended: history, no response due"
+        Col("Response", "text_free", 40, lambda b: ("Month ended: history, no response due"
                                                      if closed_month(b.month, a.as_of) else b.response or None)),
     ]
     sheet, first, last = _list_sheet(book, ctx, "Budgets", "Budget variance", "Budgets", cols,
@@ -548,6 +549,31 @@ def budgets(book: Book, ctx: Context) -> Sheet:
                                      empty_note="no budgets")
     _band_colours(sheet, cols, "Severity", first, last, palette.SEVERITY_COLORS)
     _band_colours(sheet, cols, "Alert tier", first, last, palette.TIER_COLORS)
+    # the figures (A..N) print; who responds to the open months prints below them, one wrapped
+    # line per month, so the page stays readable; the per-row owner columns (O..T) stay on screen
+    printed = _col_of(cols, "Spike")
+    r = max(last, first) + 2
+    _section(sheet, r, "Open months that need a response: who acts, by when, and what to do", printed)
+    todo = [b for b in a.budgets if not closed_month(b.month, a.as_of) and b.response]
+    if not todo:
+        r += 1
+        sheet.text(r, 1, "no open month needs a response", "note")
+    for b in todo:
+        r += 1
+        who = "; ".join(f"{role} {name}" for role, name in (
+            ("owner", b.owner), ("containment", b.containment_owner), ("escalation", b.escalation_owner)) if name)
+        grade = [f"{label(k).lower()} {what}" for k, what in ((b.severity, "severity"), (b.alert_tier, "tier"))
+                 if k and k != "none"]
+        parts = [f"{b.allocation} {b.month}" + (f": {', '.join(grade)}" if grade else "")]
+        if b.rca_due is not None:
+            parts.append(f"root-cause analysis due {b.rca_due:%Y-%m-%d}")
+        if who:
+            parts.append(who)
+        if b.monitoring:
+            parts.append("daily monitoring")
+        sheet.text(r, 1, "; ".join(parts) + ". " + b.response, "text_wrap")
+        sheet.merge(r, 1, r, printed)
+    sheet.ws.print_area = f"A1:{get_column_letter(printed)}{r}"
     return sheet
 
 
@@ -600,7 +626,7 @@ def renewal(book: Book, ctx: Context) -> Sheet:
     s = book.sheet("Renewal")
     _heading(s, "Renewal scenarios", ctx,
              "yellow cells are inputs: change them and the formula columns recalculate")
-    s.widths([32, 16, 3, 15, 10, 17, 16, 16, 3, 15, 15, 12, 14, 17, 16])
+    s.widths([32, 16, 3, 15, 10, 17, 16, 16, 3, 15, 15, 12, 14, 17, 22])
     s.text(3, 1, "Formula columns (bordered) follow the expected growth path (month t spends "
                  "baseline x (1 + growth)^t); grey columns come from CommitDesk's seeded simulation "
                  "of growth paths and do not change when you edit the inputs.", "note")
@@ -764,27 +790,27 @@ ACTIONS_PRINTED = 10  # columns A..J print (Action .. Detail); the resolution re
 
 def actions(book: Book, ctx: Context) -> Sheet:
     """The checklist, printed at a readable size: the ten columns a reader acts on (A..J, wrapped,
-    rows as tall as their text) fit an A4 landscape page at about 75 %; the resolution record
+    rows as tall as their text) fit an A4 landscape page at about 80 %; the resolution record
     (holds at, opened, resolved, days, how and why resolved) sits to the right, outside the print
     area."""
     a = ctx.analysis
     s = book.sheet("Actions")
     _heading(s, "Actions checklist", ctx, "set Status with the drop-down; overdue open rows are highlighted")
-    s.text(3, 1, "Today (overdue = due before the day the file is opened)", "label_free")
+    s.text(3, 1, "Today (the day the file is opened)", "label_free")
     s.formula(3, 3, "=TODAY()", ctx.today, "date")
     asof = s.ref(3, 3)
     holding = {f.key for f in a.findings}
     cols = [
-        Col("Action", "text_wrap", 40, lambda x: x.title),
-        Col("Kind", "text", 10, lambda x: label(x.kind)),
+        Col("Action", "text_wrap", 36, lambda x: x.title),
+        Col("Kind", "text_wrap", 10, lambda x: label(x.kind)),
         Col("Severity", "text", 9, lambda x: label(x.severity)),
         Col("At stake", "money", 12, lambda x: x.at_stake),
-        Col("Owner", "text_wrap", 16, lambda x: x.owner),
+        Col("Owner", "text_wrap", 14, lambda x: x.owner),
         Col("Due", "date", 11, lambda x: x.due),
         Col("Status", "text", 11, lambda x: label(x.status)),
         Col("Overdue", "text", 9, lambda x: None),
-        Col("Notes", "text_wrap", 22, lambda x: x.notes or None),
-        Col("Detail", "text_wrap", 44, lambda x: x.detail or None),
+        Col("Notes", "text_wrap", 18, lambda x: x.notes or None),
+        Col("Detail", "text_wrap", 38, lambda x: x.detail or None),
         Col(f"Holds at {a.as_of:%Y-%m-%d}", "text", 12, lambda x: "yes" if x.key in holding else "no"),
         Col("Opened (data date)", "date", 12, lambda x: x.opened_at),
         Col("Resolved (data date)", "date", 12, lambda x: x.resolved_at),
@@ -848,7 +874,7 @@ def chargeback(book: Book, ctx: Context) -> Sheet:
     sheet, first, last = _list_sheet(book, ctx, "Chargeback", "Chargeback journal", "Chargeback", cols,
                                      list(a.chargeback),
                                      "spend with no cost center is its own 'unallocated' line",
-                                     empty_note="no usage to charge back")
+                                     empty_note="no usage to charge back", landscape=False)
     sheet.text(3, 3, "Total", "label")
     sheet.money(3, 4, total, "money_bold")
     sheet.fill_rule(f"C{first}:C{max(last, first)}", f'$C{first}="unallocated"', palette.ORANGE)
@@ -995,7 +1021,7 @@ def assumptions(book: Book, ctx: Context) -> Sheet:
     a = ctx.analysis
     s = book.sheet("Assumptions")
     _heading(s, "Assumptions: settings and imported files", ctx)
-    s.widths([30, 16, 20, 26, 10, 10, 10, 10, 10, 10, 9, 50])
+    s.widths([30, 16, 20, 30, 10, 10, 10, 10, 10, 10, 9, 40])
     r = HEADER_ROW
     rows = []
     for name, value, meaning in _setting_rows(a.settings):
@@ -1024,7 +1050,7 @@ def assumptions(book: Book, ctx: Context) -> Sheet:
         Col("File", "text", 0, lambda x: x.file),
         Col("Table", "text", 0, lambda x: label(x.kind)),
         Col("Format", "text", 0, lambda x: x.format),
-        Col("Why this format", "text", 0, lambda x: x.format_reason or None),
+        Col("Why this format", "text_wrap", 0, lambda x: x.format_reason or None),
         Col("Rows read", "int", 0, lambda x: x.rows_read),
         Col("Imported", "int", 0, lambda x: x.rows_imported),
         Col("Rejected", "int", 0, lambda x: x.rows_rejected),
@@ -1032,7 +1058,7 @@ def assumptions(book: Book, ctx: Context) -> Sheet:
         Col("Duplicates flagged", "int", 0, lambda x: x.duplicates_flagged),
         Col("Encoding", "text", 0, lambda x: x.encoding),
         Col("Delimiter", "text", 0, lambda x: _delimiter(x.delimiter)),
-        Col("Warnings", "text", 0, lambda x: "; ".join(x.warnings) if x.warnings else None),
+        Col("Warnings", "text_wrap", 0, lambda x: "; ".join(x.warnings) if x.warnings else None),
     ]
     first, last = _col_table(s, "Imports", r, icols, a.imports, "no import reports (figures built from in-memory tables)")
     if a.imports:
@@ -1045,7 +1071,7 @@ def assumptions(book: Book, ctx: Context) -> Sheet:
         Col("File", "text", 0, lambda t: t[0].file),
         Col("Row", "int", 0, lambda t: t[1].row),
         Col("Column", "text", 0, lambda t: t[1].column),
-        Col("Message", "text", 0, lambda t: t[1].message),
+        Col("Message", "text_wrap", 0, lambda t: t[1].message),
         Col("Value", "text", 0, lambda t: t[1].value),
     ]
     first, last = _col_table(s, "ImportIssues", r, ecols, issues, "no issues")

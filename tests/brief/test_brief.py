@@ -10,6 +10,7 @@ import pytest
 import desktop.brief as brief
 from desktop.brief import SECTIONS, BriefError, write_brief
 from desktop.brief.actions import normalize
+from desktop.brief.book import Book
 from desktop.brief.cells import needs_quote_prefix
 from desktop.brief.data import burn_up
 from desktop.brief.narrative import sentences, short_money
@@ -367,7 +368,8 @@ def test_quality_layout_and_properties(wb):
     for title in ("Pacing", "Exposure", "Invoices", "Budgets", "Anomalies", "Chargeback", "Data"):
         ws = wb[title]
         assert ws.freeze_panes in ("B5", "A5"), title
-        assert ws.page_setup.orientation == "landscape"
+        # the journal's six columns read better upright: two pages of it instead of three
+        assert ws.page_setup.orientation == ("portrait" if title == "Chargeback" else "landscape")
         assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
         assert ws.print_title_rows == "$4:$4"
         assert ws.tables, title
@@ -613,3 +615,56 @@ def test_narrative_judges_overdue_and_next_due_against_the_day_written(analysis)
     acts = normalize(None, analysis)  # due 2026-11-10, 11-16 and 11-22 (T = 2026-11-15)
     assert said(analysis, acts, date(2026, 11, 20))[-1].startswith("Actions: 3 open, 2 overdue; next due 2026-11-22")
     assert said(analysis, acts, date(2026, 12, 7))[-1] == "Actions: 3 open, 3 overdue."
+
+
+def _print_scale(ws) -> float:
+    """The scale Excel prints a fit-to-width sheet at: A4 less the margins over the printed
+    columns' width (a column of width w is w x 7 + 5 pixels at 96 dpi in the 10 pt Arial default
+    font, whose digits are 7 pixels wide), never above 100 %."""
+    from openpyxl.utils import column_index_from_string, range_boundaries
+
+    landscape = ws.page_setup.orientation == "landscape"
+    page_pt = (841.89 if landscape else 595.28) - 72 * (ws.page_margins.left + ws.page_margins.right)
+    if ws.print_area:
+        c1, _, c2, _ = range_boundaries(ws.print_area.split("!")[1].replace("$", ""))
+    else:
+        c1, c2 = 1, max(column_index_from_string(k) for k in ws.column_dimensions)
+    from openpyxl.utils import get_column_letter
+
+    px = sum(ws.column_dimensions[get_column_letter(c)].width * 7 + 5 for c in range(c1, c2 + 1))
+    return min(1.0, page_pt / (px * 0.75))
+
+
+def test_sheets_print_at_a_readable_size(demo_analysis):
+    """Actions: the ten columns a reader acts on print at 70 % or more (the resolution record
+    beside them is outside the print area); Budgets prints its figures and, below them, who
+    responds to the open months; every sheet's default font is the named Arial 10."""
+    wb = load(write_brief(demo_analysis))
+    assert wb._fonts[0].name == "Arial" and wb._fonts[0].sz == 10
+    acts = wb["Actions"]
+    assert acts.print_area.startswith("'Actions'!$A$1:$J$")
+    assert _print_scale(acts) >= 0.70
+    assert acts.page_setup.orientation == "landscape" and acts.print_title_rows == "$5:$5"
+    bud = wb["Budgets"]
+    assert bud.print_area.startswith("'Budgets'!$A$1:$N$") and _print_scale(bud) >= 0.70
+    texts = [c.value for row in bud.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(t.startswith("Growth AI 2026-11: high severity, critical tier; root-cause analysis due 2026-11-16")
+               for t in texts)
+    for title in ("Exposure", "Invoices", "Summary"):
+        assert _print_scale(wb[title]) >= 0.55, title
+
+
+def test_wrapped_row_heights_by_hand():
+    from desktop.brief.book import LINE_HEIGHT, wrapped_lines
+
+    # width 16 leaves 14 digit widths: "Leo Varga" 8.6 + space 0.5 + "(Growth" 6.7 = 15.8 does not fit
+    assert wrapped_lines("Leo Varga (Growth Eng lead)", 16) == 3
+    assert wrapped_lines("Leo Varga (Growth Eng lead)", 30) == 1
+    assert wrapped_lines("2026-11-16", 12) == 1 and wrapped_lines("one\ntwo", 20) == 2
+    assert wrapped_lines("x" * 40, 12) == 4  # 38 widths of x over lines of 10: a long word breaks
+    book = Book()
+    s = book.sheet("T")
+    s.widths([16])
+    s.text(1, 1, "Leo Varga (Growth Eng lead)", "text_wrap")
+    s._layout()  # column widths, then the heights of rows whose text wraps
+    assert s.ws.row_dimensions[1].height == LINE_HEIGHT * 3 + 3

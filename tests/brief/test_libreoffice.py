@@ -219,3 +219,50 @@ def test_recalculated_recommendation_is_the_domain_least_cost(converted, demo_an
     ws = converted["regrown"][1]["Renewal"]
     assert [ws[f"G{r}"].value for r in (7, 8, 9)] == [764896.86, 721094.76, 672592.12]
     assert ws["B14"].value == 672592.12
+
+
+def _pages_by_sheet(pdf) -> dict[str, list[int]]:
+    """Sheet name -> its printed pages, from the "<sheet> - page n of m" footers."""
+    import re
+    import shutil
+    import subprocess
+
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        need_soffice()
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    text = subprocess.run([exe, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    out: dict[str, list[int]] = {}
+    for body in text.split("\f"):
+        m = re.search(r"(\S[^\n]*?) - page (\d+) of \d+", body)
+        if m:
+            out.setdefault(m.group(1).strip(), []).append(int(m.group(2)))
+    return out
+
+
+def _median_word_height(pdf, page: int) -> float:
+    import re
+    import shutil
+    import statistics
+    import subprocess
+
+    exe = shutil.which("pdftotext")
+    html = subprocess.run([exe, "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    boxes = re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', html)
+    return statistics.median(float(y2) - float(y1) for y1, y2 in boxes)
+
+
+def test_demo_brief_pages_footers_and_actions_print_size(converted):
+    """Every printed page says its sheet and "page n of m"; the Actions checklist prints at 70 %
+    or more of the size of the Anomalies sheet, which fits a page at 100 % (same 10 pt text).
+    LibreOffice here may substitute DejaVu Sans for Arial (wider), which prints every sheet a
+    little smaller than Excel would (see _print_scale in test_brief.py: 83 % there)."""
+    pdf = converted["pdf"]
+    pages = _pages_by_sheet(pdf)
+    assert list(pages) == ["Summary", "Pacing", "Burn by month", "Exposure", "Invoices", "Budgets", "Anomalies",
+                           "Renewal", "Actions", "Chargeback", "Reconciliation", "Assumptions"]
+    assert pages["Summary"] == [1, 2]  # page 2: key figures, sources and the sign-off
+    assert sum(len(p) for p in pages.values()) <= 20
+    ratio = _median_word_height(pdf, pages["Actions"][0]) / _median_word_height(pdf, pages["Anomalies"][0])
+    assert ratio >= 0.70, ratio
