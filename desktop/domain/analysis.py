@@ -45,6 +45,8 @@ from desktop.domain.progress import Progress
 from desktop.domain.renewal import default_renewal_inputs, run_renewal
 from desktop.domain.results import Analysis
 from desktop.domain.settings import DEFAULT_SETTINGS, Settings
+from desktop.domain.snapshots import latest_snapshots, with_snapshot_warnings
+from desktop.domain.tieout import tie_outs
 from desktop.domain.usage_index import UsageIndex, frame_key
 from desktop.domain.workload_shift import workload_shift_candidates
 
@@ -132,9 +134,13 @@ def table_key(inputs: Inputs, name: str, columns: tuple[str, ...] | None = None)
     return (name, frame_key(frame, columns))
 
 
-def prepare_usage(inputs: Inputs, settings: Settings | None = None) -> tuple[pd.DataFrame, list[str]]:
+def prepare_usage(inputs: Inputs, settings: Settings | None = None,
+                  snapshots: list | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Usage in the reporting currency plus column ``_contract`` (the contract each row draws
     down, NA when none), and the warnings for rows left out for want of an FX rate.
+
+    Earlier snapshots of a re-delivered provider export are left out first
+    (snapshots.latest_snapshots), each named in the warnings and appended to ``snapshots``.
 
     Validates the commitments first (overlapping or reversed periods of one contract raise
     InputError); a usage row that fits two contracts of its vendor draws down the newer one, with
@@ -142,13 +148,20 @@ def prepare_usage(inputs: Inputs, settings: Settings | None = None) -> tuple[pd.
     """
     settings = settings or DEFAULT_SETTINGS
     validate_commitments(inputs.commitments)
+    keep, drops = latest_snapshots(inputs.usage)
+    raw = inputs.usage.reset_index(drop=True)
+    if drops:
+        raw = raw[keep].reset_index(drop=True)
+        if snapshots is not None:
+            snapshots.extend(drops)
     # the cost as billed is kept when any row is in another currency (invoices compare in it)
-    native = fx.keep_native(inputs.usage.reset_index(drop=True), "cost", settings.reporting_currency)
+    native = fx.keep_native(raw, "cost", settings.reporting_currency)
     usage, warnings = fx.convert_frame(native, inputs.fx_rates,
                                        money_columns=("cost",), date_column="date",
                                        reporting_currency=settings.reporting_currency, kind="usage")
     usage = usage.reset_index(drop=True)
     usage["_contract"] = assign_contracts(usage, inputs.commitments)
+    warnings[:0] = [d.detail for d in drops]
     warnings.extend(unknown_contract_warnings(usage, inputs.commitments))
     warnings.extend(overlap_warnings(usage, inputs.commitments, settings.reporting_currency))
     return usage, warnings
@@ -255,11 +268,12 @@ def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date
     usage_k = table_key(inputs, "usage")
     prep_key = (usage_k, table_key(inputs, "fx_rates"), table_key(inputs, "commitments", _ASSIGNMENT_COLUMNS), cur)
 
-    def prepare() -> tuple[pd.DataFrame, list[str], UsageIndex, Inputs]:
-        usage, notes = prepare_usage(inputs, settings)
-        return usage, notes, UsageIndex(usage), inputs  # inputs: keeps the keyed frames alive
+    def prepare() -> tuple[pd.DataFrame, list[str], UsageIndex, Inputs, tuple]:
+        drops: list = []
+        usage, notes = prepare_usage(inputs, settings, drops)
+        return usage, notes, UsageIndex(usage), inputs, tuple(drops)  # inputs: keeps the keyed frames alive
 
-    usage, usage_notes, index, _ = cache.get("usage", prep_key, prepare)
+    usage, usage_notes, index, _, snapshots = cache.get("usage", prep_key, prepare)
     warnings = as_of_notes + list(usage_notes)
     com_k = table_key(inputs, "commitments")
     fx_k = table_key(inputs, "fx_rates")
@@ -295,6 +309,7 @@ def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date
         lambda st: rate_audit.unit_prices(index, inputs.rate_card, inputs.fx_rates, as_of, st))
     invoices, partial = rejected_invoice_line_warnings(inputs, invoices)
     warnings.extend(partial)
+    ties = cache.get("tie_outs", (prep_key, inv_k, fx_k, cur), lambda: tie_outs(usage, lines[0], invoices))
 
     step(0.45, "budgets")
     budgets = cache.get_with_settings("budgets", (prep_key, table_key(inputs, "budgets"), table_key(inputs, "org_map"),
@@ -321,14 +336,17 @@ def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date
                       for i, ri in enumerate(renewal))
 
     step(0.9, "import reports")
-    imports = cache.get("imports", (usage_k, tuple(inputs.imports)),
-                        lambda: with_overlap_warnings(inputs.usage, tuple(inputs.imports)))
+    # overlaps among the rows analysed: an earlier snapshot left out double-counts nothing
+    imports = cache.get("imports", (prep_key, tuple(inputs.imports)),
+                        lambda: with_snapshot_warnings(with_overlap_warnings(usage, tuple(inputs.imports)),
+                                                       snapshots))
 
     step(0.95, "findings")
     analysis = Analysis(
         as_of=as_of, currency=cur, contracts=contracts, invoices=invoices,
         budgets=budgets, anomalies=anomalies, imports=imports, workload_shift=shift,
-        chargeback=chargeback, renewal=scenarios, warnings=tuple(warnings), settings=settings,
+        chargeback=chargeback, renewal=scenarios, warnings=tuple(warnings), snapshots=snapshots,
+        tie_outs=ties, settings=settings,
         rate_audit=audit, unit_prices=unit_prices,
         usage=usage, inputs=inputs, index=index, invoice_lines=lines[0],
         renewal_inputs=tuple(renewal))

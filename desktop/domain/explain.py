@@ -18,6 +18,8 @@ Kinds and keys:
 * ``anomaly``: key = "dimension|value|YYYY-MM-DD"; fields spend, mean, std.
 * ``workload_shift``: key = "contract_id|basis|workload|vendor"; fields run_rate, movable_spend,
   covers.
+* ``tie_out``: key = the TieOut's key (the export's InvoiceId, or "vendor|YYYY-MM-DD"); fields
+  billed, invoiced, residual (in the billing currency, desktop/domain/tieout.py).
 * ``renewal``: key = the scenario table's name (baseline_monthly, on_demand_cost) or
   "name|commit level" (expected_cost, savings, expected_shortfall, expected_overage_premium).
 
@@ -53,6 +55,7 @@ from desktop.domain.results import (
     RenewalRow,
     RenewalScenarioResult,
     SourceRef,
+    TieOut,
     WorkloadShiftCandidate,
 )
 
@@ -69,9 +72,10 @@ ANOMALY_FIELDS = ("spend", "mean", "std")
 SHIFT_FIELDS = ("run_rate", "movable_spend", "covers")
 RENEWAL_FIELDS = ("baseline_monthly", "on_demand_cost", "expected_cost", "savings", "expected_shortfall",
                   "expected_overage_premium")
+TIE_OUT_FIELDS = ("billed", "invoiced", "residual")
 KINDS = {"contract": CONTRACT_FIELDS, "period": PERIOD_FIELDS, "invoice": INVOICE_FIELDS,
          "budget": BUDGET_FIELDS, "chargeback": CHARGEBACK_FIELDS, "anomaly": ANOMALY_FIELDS,
-         "workload_shift": SHIFT_FIELDS, "renewal": RENEWAL_FIELDS,
+         "workload_shift": SHIFT_FIELDS, "renewal": RENEWAL_FIELDS, "tie_out": TIE_OUT_FIELDS,
          "rate_audit": ("vendor_cost", "expected", "invoiced", "difference", "leakage"), "unit_price": ("cost",)}
 
 
@@ -308,6 +312,50 @@ def _explain_invoice(ctx: _Ctx, inv: InvoiceResult, fld: str) -> Explanation:
     else:
         raise InputError(f"cannot explain invoice field {fld!r}")
     return ctx.done(title, value, formula, steps, rows, total)
+
+
+def _explain_tie_out(ctx: _Ctx, tie: TieOut, fld: str) -> Explanation:
+    """An export's BilledCost per invoice against the imported invoice, in the billing currency
+    (desktop/domain/tieout.py)."""
+    cur = tie.currency or "(mixed currencies)"
+
+    def m(x: Decimal | None) -> str:
+        return "n/a" if x is None else f"{cents(x):,.2f} {cur}"
+
+    ids = ", ".join(tie.focus_invoice_ids)
+    invoices = ", ".join(tie.invoice_ids) or "none imported"
+    title = f"Export tie-out {tie.key} ({tie.vendor}): {fld}"
+    how = {"invoice_id": "by invoice id", "vendor_period": "by vendor and billing period (no invoice has the id)",
+           "unmatched": "no invoice found"}[tie.matched_by]
+    steps: list[tuple[str, str]] = [("Export InvoiceId(s)", ids), ("Tied to", f"{invoices} ({how})")]
+    if tie.billing_period is not None:
+        steps.append(("Billing period starting", tie.billing_period.isoformat()))
+    total = None
+    if fld == "billed":
+        rows = ctx.rows("tie_out", tie.key, "billed")
+        formula = ("billed = sum of BilledCost over the export's rows with these InvoiceIds (latest snapshot "
+                   "only; every charge category, tax and credits too), as billed")
+        total = ctx.total(rows)
+        steps.append((f"{len(rows)} export rows", m(tie.billed)))
+        value = tie.billed
+    elif fld == "invoiced":
+        rows = ctx.rows("tie_out", tie.key, "invoiced")
+        formula = "invoiced = sum of amount over every line of the tied invoices (tax too), as billed"
+        total = ctx.total(rows) if tie.invoice_ids else None
+        steps.append((f"{len(rows)} invoice lines", m(tie.invoiced)))
+        value = tie.invoiced
+    else:
+        rows = ctx.rows("tie_out", tie.key, "billed")
+        formula = "residual = invoiced - billed (what the invoice bills beyond the export's BilledCost)"
+        steps += [("Invoiced (every line)", m(tie.invoiced)), ("Export BilledCost", m(tie.billed)),
+                  ("Residual", m(tie.residual))]
+        value = tie.residual
+    if tie.note:
+        steps.append(("Note", tie.note))
+    refs, count = prov.refs(ctx.a, rows, ctx.max)
+    if total is not None:
+        steps.append((f"Sum of the {count} source rows", m(total)))
+    return Explanation(title, m(value), formula, steps, refs, count, total)
 
 
 def _explain_budget(ctx: _Ctx, b: BudgetResult, fld: str) -> Explanation:
@@ -556,4 +604,6 @@ def explain(analysis: Analysis, kind: str, key: str, field: str, max_sources: in
         return _explain_rate_audit(ctx, prov.audit_line(analysis, key), field)
     if kind == "unit_price":
         return _explain_unit_price(ctx, prov.unit_price(analysis, key))
+    if kind == "tie_out":
+        return _explain_tie_out(ctx, prov.tie_out(analysis, key), field)
     return _explain_budget(ctx, prov.budget(analysis, key), field)

@@ -39,6 +39,7 @@ from desktop.domain import invoices as invoices_mod
 from desktop.domain import rate_audit as audit_mod
 from desktop.domain import renewal as renewal_mod
 from desktop.domain import roi as roi_mod
+from desktop.domain import tieout as tieout_mod
 from desktop.domain import workload_shift as shift_mod
 from desktop.domain.errors import InputError
 from desktop.domain.money import cents, from_micros, money_sum
@@ -51,6 +52,7 @@ from desktop.domain.results import (
     InvoiceResult,
     PeriodResult,
     SourceRef,
+    TieOut,
     WorkloadShiftCandidate,
 )
 from desktop.domain.settings import DEFAULT_SETTINGS
@@ -66,6 +68,11 @@ class Rows:
 
     table: str
     positions: np.ndarray
+    money: str | None = None  # the money column of their total when not the table's (MONEY_COLUMN)
+
+    @property
+    def money_column(self) -> str | None:
+        return self.money or MONEY_COLUMN.get(self.table)
 
     def __len__(self) -> int:
         return len(self.positions)
@@ -127,7 +134,7 @@ def frame(analysis: Analysis, rows: Rows) -> pd.DataFrame:
 
 def total(analysis: Analysis, rows: Rows) -> Decimal | None:
     """The rows' money total rounded half-up to cents once (None for tables without money)."""
-    col = MONEY_COLUMN.get(rows.table)
+    col = rows.money_column
     if col is None:
         return None
     t = table(analysis, rows.table)
@@ -150,7 +157,7 @@ def sources(analysis: Analysis, rows: Rows) -> list[dict]:
     """[{file, row, amount}] for every row (amount: the row's money in the reporting currency,
     two decimals as text, or None), in file/row order."""
     t = table(analysis, rows.table).iloc[rows.positions]
-    col = MONEY_COLUMN.get(rows.table)
+    col = rows.money_column
     out = []
     for f, r, m in zip(t["_file"], t["_row"], t[col] if col in t.columns else [None] * len(t), strict=True):
         out.append({"file": str(f), "row": int(r),
@@ -194,6 +201,13 @@ def unit_price(analysis: Analysis, key: str):
         if audit_mod.unit_price_key(u) == key:
             return u
     raise InputError(f"no unit-price row {key!r}")
+
+
+def tie_out(analysis: Analysis, key: str) -> TieOut:
+    for t in analysis.tie_outs:
+        if t.key == key:
+            return t
+    raise InputError(f"no export tie-out {key!r} in this analysis")
 
 
 def budget(analysis: Analysis, key: str) -> BudgetResult:
@@ -303,6 +317,13 @@ def figure_rows(analysis: Analysis, kind: str, key: str, field: str) -> Rows:
         return usage(audit_mod.audit_rows(ix, line))
     if kind == "unit_price":
         return usage(audit_mod.unit_price_rows(ix, unit_price(analysis, key), t))
+    if kind == "tie_out":
+        tie = tie_out(analysis, key)
+        if field == "invoiced":
+            return Rows("invoice_lines", tieout_mod.invoiced_rows(table(analysis, "invoice_lines"), tie),
+                        tieout_mod.INVOICED_MONEY)
+        billed = Rows("usage", tieout_mod.billed_rows(ix.frame, tie), tieout_mod.BILLED_MONEY)
+        return billed  # billed, and the residual's export side (its invoice side: field invoiced)
     if kind == "budget":
         b = budget(analysis, key)
         if field == "actual":
@@ -370,6 +391,12 @@ def row_figures(analysis: Analysis) -> Iterator[Figure]:
         key = audit_mod.unit_price_key(u)
         yield Figure("unit_prices", key.replace("|", "/"), "unit_price", key, "cost", u.cost,
                      Rows("usage", audit_mod.unit_price_rows(ix, u, t)))
+    for tie in analysis.tie_outs:
+        yield Figure("tie_outs", tie.key, "tie_out", tie.key, "billed", tie.billed,
+                     Rows("usage", tieout_mod.billed_rows(ix.frame, tie), tieout_mod.BILLED_MONEY))
+        if tie.invoiced is not None:
+            yield Figure("tie_outs", tie.key, "tie_out", tie.key, "invoiced", tie.invoiced,
+                         Rows("invoice_lines", tieout_mod.invoiced_rows(lines, tie), tieout_mod.INVOICED_MONEY))
     for b in analysis.budgets:
         key = f"{b.allocation}|{b.month}"
         yield Figure("budgets", f"{b.allocation}/{b.month}", "budget", key, "actual", b.actual,

@@ -268,6 +268,44 @@ class RenewalScenarioResult:
 
 
 @dataclass(frozen=True)
+class SnapshotDrop:
+    """An earlier snapshot of a provider export left out because a later delivery of the same
+    billing period replaces it (desktop/domain/snapshots.py, docs/domain.md "Export snapshots")."""
+
+    file: str  # the superseded file: its rows of this billing period are left out
+    kept_file: str  # the later delivery whose rows are kept
+    vendor: str
+    billing_account: str | None
+    billing_period: date  # the first day of the billing period
+    rows: int  # rows left out
+    amount: Decimal | None  # their cost (the analysis cost basis) as billed, in ``currency`` (None: several)
+    currency: str | None
+    decided_by: str  # export_time | later_data | import_order (vocabulary.SNAPSHOT_RULES)
+    detail: str  # the whole story in words (also in the warnings and the file's import report)
+
+
+@dataclass(frozen=True)
+class TieOut:
+    """A provider export's BilledCost per invoice tied to the imported invoice
+    (desktop/domain/tieout.py, docs/domain.md "Export tie-out")."""
+
+    key: str  # the export's InvoiceId; "vendor|YYYY-MM-DD" for a vendor-period of unmatched ids
+    vendor: str
+    billing_period: date | None  # first day of the export's billing period (None: not given)
+    focus_invoice_ids: tuple[str, ...]  # the export's InvoiceIds behind it
+    invoice_ids: tuple[str, ...]  # the imported invoices it is tied to
+    matched_by: str  # invoice_id | vendor_period | none (vocabulary.TIE_MATCHES)
+    currency: str | None  # the billing currency both sides are compared in (None: mixed)
+    billed: Decimal  # sum of the export rows' BilledCost (as billed)
+    rows: int
+    invoiced: Decimal | None  # every line of the tied invoices (tax too), as billed
+    residual: Decimal | None  # invoiced - billed; None without an invoice or in mixed currencies
+    status: str  # tied | residual | no_invoice | mixed_currency (vocabulary.TIE_STATUSES)
+    note: str = ""
+    files: tuple[str, ...] = ()  # the export files of its rows
+
+
+@dataclass(frozen=True)
 class Finding:
     """Something that needs a person. The store turns findings into actions (issue 4)."""
 
@@ -322,3 +360,7 @@ class Analysis:
     # converted commitments and the usage, or what the caller passed): the Renewal page edits
     # these instead of deriving them again
     renewal_inputs: tuple = field(default=(), compare=False, repr=False)
+    # earlier snapshots of a provider export left out, and the export's BilledCost per invoice tied
+    # to the imported invoices (docs/domain.md "Export snapshots", "Export tie-out")
+    snapshots: tuple[SnapshotDrop, ...] = ()
+    tie_outs: tuple[TieOut, ...] = ()

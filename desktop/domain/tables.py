@@ -65,6 +65,10 @@ class TableSpec:
         raise KeyError(name)
 
 
+# an optional column that, when a file does not give it, takes another column's values
+SAME_AS: dict[tuple[str, str], str] = {("usage", "billed_cost"): "cost"}
+
+
 def _c(name: str, kind: Kind, required: bool = False, default: Any = None, doc: str = "") -> Column:
     return Column(name, kind, required, default, doc)
 
@@ -111,6 +115,14 @@ USAGE = TableSpec(
         # token-level rate cards (docs/domain.md "Rate audit"): what the quantity counts
         _c("token_kind", "str", doc="input | cached_input | cache_write | cache_write_1h | output"),
         _c("service_tier", "str", doc="standard | batch | flex | priority | provisioned"),
+        # what the provider's export says about billing (FOCUS; docs/formats.md): the invoice the
+        # row is billed on, its BilledCost (absent: the row's cost), and what tells two snapshots
+        # of one export apart (desktop/domain/snapshots.py)
+        _c("invoice_id", "str"),
+        _c("billed_cost", "money", doc="absent = cost (SAME_AS)"),
+        _c("billing_account", "str"),
+        _c("billing_period", "date", doc="first day of the provider's billing period"),
+        _c("exported_at", "str", doc="when the provider wrote the export: ISO 8601 UTC, as sortable text"),
     ),
 )
 
@@ -237,6 +249,8 @@ def conform(df: pd.DataFrame, spec: TableSpec | str) -> pd.DataFrame:
     for c in spec.columns:
         if c.name in df.columns:
             s = df[c.name].reset_index(drop=True)
+        elif (spec.name, c.name) in SAME_AS:
+            s = out[SAME_AS[(spec.name, c.name)]]
         elif c.required:
             raise KeyError(c.name)
         else:

@@ -212,6 +212,13 @@ TABLES = _v("table", ("commitments", "Commit schedule"), ("usage", "Usage"), ("i
 # tables whose every row matters: a file of one of them with a rejected row is refused whole
 REFERENCE_TABLES = ("commitments", "budgets", "rate_card", "org_map", "fx_rates")
 FOCUS_COST_BASES = _v("FOCUS cost basis", ("EffectiveCost", "Effective cost"), ("BilledCost", "Billed cost"))
+# provider exports (desktop/domain/snapshots.py, desktop/domain/tieout.py)
+SNAPSHOT_RULES = _v("snapshot rule", ("export_time", "Later export time"),
+                    ("later_data", "Data running to a later day"), ("import_order", "Imported later"))
+TIE_MATCHES = _v("tie-out match", ("invoice_id", "Invoice id"), ("vendor_period", "Vendor and billing period"),
+                 ("unmatched", "No invoice found"))
+TIE_STATUSES = _v("tie-out status", ("tied", "Ties out"), ("residual", "Residual"),
+                  ("no_invoice", "No invoice imported"), ("mixed_currency", "Currencies differ"))
 
 # the settings (desktop.domain.settings.Settings fields) by name, as a reader sees them (the brief's
 # Assumptions sheet); not an enumeration of values, so not part of VOCABULARIES below
@@ -253,7 +260,7 @@ VOCABULARIES: tuple[Vocabulary, ...] = (
     BANDS, OUTCOMES, PERIOD_STATUSES, SEVERITIES, ALERT_TIERS, BUDGET_DIMENSIONS, INVOICE_STATUSES, LINE_FLAGS,
     EXPECTED_BASES, LINE_TYPES, TOKEN_KINDS, SERVICE_TIERS, ANOMALY_DIMENSIONS, SHIFT_BASES, FINDING_KINDS, STAKE_KINDS, ACTION_SEVERITIES,
     ACTION_STATUSES, RESOLUTIONS,
-    AS_OF_MODES, TABLES, FOCUS_COST_BASES,
+    AS_OF_MODES, TABLES, FOCUS_COST_BASES, SNAPSHOT_RULES, TIE_MATCHES, TIE_STATUSES,
 )
 
 LABELS: dict[str, str] = {}

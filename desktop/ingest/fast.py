@@ -380,7 +380,9 @@ def _run(path, info, delimiter, types, header, mapping, file, ctx, ticker) -> tu
     for c in spec.columns:
         if c.name in out:
             continue
-        if c.kind == "str":
+        if (spec.name, c.name) in tables.SAME_AS:
+            out[c.name] = out[tables.SAME_AS[(spec.name, c.name)]]
+        elif c.kind == "str":
             out[c.name] = (pa.nulls(n, pa.large_string()) if c.default is None
                            else pa.array([c.default] * n, pa.large_string()))
         elif c.kind == "float":

@@ -255,18 +255,23 @@ class Batches:
     def _decode(self, batch_id: int) -> pd.DataFrame:
         path = self._db.path
         with self._db.mutex:
-            row = self._db.read("SELECT columns, chunk_count, row_count FROM batches WHERE id = ?",
+            row = self._db.read("SELECT columns, chunk_count, row_count, kind FROM batches WHERE id = ?",
                                 (batch_id,))
             if not row:
                 raise WorkspaceError(f"There is no import batch {batch_id}.", path=str(path))
-            columns, chunk_count, row_count = row[0]
+            columns, chunk_count, row_count, kind = row[0]
             blobs = self._db.read("SELECT nrows, data FROM batch_chunks WHERE batch_id = ? "
                                   "ORDER BY chunk", (batch_id,))
         if len(blobs) != chunk_count or sum(n for n, _ in blobs) != row_count:
             raise WorkspaceCorrupt(f"Import batch {batch_id} in {path.name} is incomplete.",
                                    path=str(path))
         try:
-            return frames.decode_chunks([b for _, b in blobs], columns)
+            frame = frames.decode_chunks([b for _, b in blobs], columns)
+            spec = tables.SPECS.get(kind)
+            if spec is not None and list(frame.columns) != spec.names + ["_file", "_row"]:
+                # stored before the table gained a column: its default (or SAME_AS) fills it
+                frame = tables.conform(frame, spec)
+            return frame
         except (frames.DecodeError, ValueError, KeyError) as exc:
             raise WorkspaceCorrupt(f"Import batch {batch_id} in {path.name} cannot be read "
                                    f"({exc}). Remove it and import its file again.",

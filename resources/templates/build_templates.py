@@ -53,6 +53,11 @@ MEANING = {
         "token_kind": "What the quantity counts: input, cached_input, cache_write, cache_write_1h or output "
                       "(empty: read from the meter, e.g. 'cached input').",
         "service_tier": "standard, batch, flex, priority or provisioned (empty: standard).",
+        "invoice_id": "Invoice the row is billed on (FOCUS InvoiceId); tied out to that invoice.",
+        "billed_cost": "What the provider bills for the row (FOCUS BilledCost; empty: the cost).",
+        "billing_account": "Billing account (FOCUS BillingAccountId).",
+        "billing_period": "First day of the provider's billing period (FOCUS BillingPeriodStart).",
+        "exported_at": "When the provider wrote the export (tells re-delivered snapshots apart).",
     },
     "invoices": {
         "invoice_id": "Invoice number.", "vendor": "Vendor name.", "invoice_date": "Invoice date.",

@@ -267,10 +267,16 @@ class FocusCostUsage:
             "token_kind": token_kind,
         }
         columns.update(tagcols)
+        columns.update(_billing_columns(table, order))
         names = {"date": name("ChargePeriodStart"), "vendor": vendor_name, "cost": name(basis),
                  "currency": name("BillingCurrency"), "model": name("SkuPriceDetails"),
                  "meter": name("SkuMeter"), "quantity": name("ConsumedQuantity"),
-                 "unit": name("ConsumedUnit"), "contract_id": name("ContractApplied")}
+                 "unit": name("ConsumedUnit"), "contract_id": name("ContractApplied"),
+                 "invoice_id": name("InvoiceId"), "billed_cost": name("BilledCost"),
+                 "billing_account": name("BillingAccountId"), "billing_period": name("BillingPeriodStart")}
+        export_col = _export_time_column(table)
+        if export_col is not None:
+            names["exported_at"] = export_col
         for c in tagcols:
             names[c] = name("Tags")
         columns = {k: v for k, v in columns.items() if v is not None}
@@ -329,6 +335,37 @@ def _token_kinds(details, meter) -> pd.Series | None:
         words = per_unique(meter, lambda v: token_kind_of(v) if isinstance(v, str) else None)
         kinds = words if kinds is None else np.where(pd.isna(kinds), words, kinds)
     return None if kinds is None else pd.Series(kinds, dtype=object)
+
+
+# columns a provider adds to say when it wrote the export (FOCUS has none of its own; x_ is the
+# spec's prefix for provider columns), compared casefolded without punctuation
+EXPORT_TIME_COLUMNS = ("x_ExportTime", "x_ExportedAt", "x_ExportTimestamp", "x_ExportDate",
+                       "x_SnapshotTime", "x_SnapshotDate", "x_DeliveryTime", "x_DeliveredAt")
+
+
+def _squash(name: str) -> str:
+    return "".join(ch for ch in str(name).casefold() if ch.isalnum())
+
+
+def _export_time_column(table: RawTable) -> str | None:
+    """The file's own column saying when the export was written, if it has one."""
+    wanted = {_squash(c) for c in EXPORT_TIME_COLUMNS}
+    return next((c for c in table.columns if _squash(c) in wanted), None)
+
+
+def _billing_columns(table: RawTable, order: str | None) -> dict[str, object]:
+    """What the usage rows keep of the export's billing (docs/formats.md, FOCUS): InvoiceId
+    (1.2+), BilledCost (whatever the cost basis), BillingAccountId, BillingPeriodStart and the
+    export time of an x_ export-time column, as ISO 8601 UTC text that sorts in time order."""
+    out: dict[str, object] = {"invoice_id": _col(table, "InvoiceId"), "billed_cost": _col(table, "BilledCost"),
+                              "billing_account": _col(table, "BillingAccountId"),
+                              "billing_period": _col(table, "BillingPeriodStart")}
+    export_col = _export_time_column(table)
+    if export_col is not None:
+        stamps = _instants(table.data[export_col], order)
+        text = pd.Series(np.char.add(np.datetime_as_string(stamps, unit="s"), "Z"), dtype=object)
+        out["exported_at"] = text.where(~np.isnat(stamps), None)
+    return {k: v for k, v in out.items() if v is not None}
 
 
 def _model_from_details(obj) -> str | None:

@@ -1,0 +1,175 @@
+"""Re-delivered provider exports: keep the latest snapshot of each billing period.
+
+A FOCUS export is delivered again and again while a billing period runs (and sometimes after it
+closed, restated). Two files carrying rows of one **snapshot group** (provider by alias key,
+BillingAccountId, BillingPeriodStart) whose charge days overlap are two deliveries of one
+export: summing them counts the period twice. ``latest_snapshots`` keeps the rows of the latest
+delivery and leaves the earlier one's rows of that group out, reporting each drop
+(``SnapshotDrop``: file, rows, amount, the file kept and the rule that decided).
+
+Which delivery is later (docs/domain.md "Export snapshots"), first rule that tells them apart:
+
+1. ``export_time``: both files carry an export time (an x_ export-time column, usage column
+   ``exported_at``): the later one;
+2. ``later_data``: the file whose rows run to a later charge day (a snapshot written later holds
+   more of the period);
+3. ``import_order``: the file imported (or given on the command line) later.
+
+A file whose days in the group do not overlap the kept files' (a period split by days into two
+files) is kept too. Rows without ``billing_period`` (every non-FOCUS file) are never touched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from desktop.domain.money import fmt_money_human, micros_to_cents, money_sum
+from desktop.domain.results import SnapshotDrop
+from desktop.domain.tables import vendor_key
+
+
+@dataclass(frozen=True)
+class _Delivery:
+    file: str
+    first: int  # position of its first row: the import order
+    last_day: np.datetime64
+    exported_at: str | None
+    days: frozenset
+    positions: np.ndarray
+
+
+def _rank(d: _Delivery, by_time: bool) -> tuple:
+    return ((d.exported_at or "") if by_time else "", d.last_day, d.first)
+
+
+def _rule(kept: _Delivery, dropped: _Delivery, by_time: bool) -> str:
+    if by_time and kept.exported_at != dropped.exported_at:
+        return "export_time"
+    if kept.last_day != dropped.last_day:
+        return "later_data"
+    return "import_order"
+
+
+def _why(rule: str, kept: _Delivery, dropped: _Delivery) -> str:
+    if rule == "export_time":
+        return f"exported {kept.exported_at}, after {dropped.exported_at}"
+    if rule == "later_data":
+        return (f"its rows run to {pd.Timestamp(kept.last_day).date()}, "
+                f"this file's to {pd.Timestamp(dropped.last_day).date()}")
+    return "imported later (neither file says when it was exported and both run to the same day)"
+
+
+def deliveries_of(usage: pd.DataFrame) -> np.ndarray:
+    """The file each row was delivered in, by name: a frame holds the files' rows one file after
+    the other, each in row order, so a new file starts where the name changes or the row number
+    does not increase (two deliveries both named focus.csv from two folders are told apart:
+    "focus.csv (import 2 of that name)")."""
+    f = usage["_file"].astype("string").fillna("").to_numpy(dtype=object)
+    r = usage["_row"].to_numpy(dtype=np.int64)
+    if len(f) == 0:
+        return f
+    start = np.r_[True, (f[1:] != f[:-1]) | (r[1:] <= r[:-1])]
+    ids = np.cumsum(start) - 1
+    first_rows = np.flatnonzero(start)
+    label: list[str] = []
+    seen: dict[str, int] = {}
+    total = pd.Series(f[first_rows]).value_counts().to_dict()
+    for name in f[first_rows]:
+        seen[name] = seen.get(name, 0) + 1
+        label.append(name if total[name] == 1 else f"{name} (import {seen[name]} of that name)")
+    return np.array(label, dtype=object)[ids]
+
+
+def latest_snapshots(usage: pd.DataFrame) -> tuple[np.ndarray, tuple[SnapshotDrop, ...]]:
+    """(mask of the rows to keep, the snapshots left out) for a canonical usage frame in import
+    order (the order of the files' first rows is their import order)."""
+    n = len(usage)
+    keep = np.ones(n, dtype=bool)
+    if n == 0 or "billing_period" not in usage.columns:
+        return keep, ()
+    period = usage["billing_period"].to_numpy(dtype="datetime64[ns]")
+    has = ~np.isnat(period)
+    if not has.any():
+        return keep, ()
+    names = deliveries_of(usage)
+    pos = np.flatnonzero(has)
+    sub = usage.iloc[pos]
+    files = names[pos]
+    if len(set(files.tolist())) < 2:
+        return keep, ()
+    vendors = sub["vendor"].astype("string").fillna("")
+    vkeys = {v: vendor_key(v) for v in vendors.unique()}
+    accounts = sub["billing_account"].astype("string").str.strip().fillna("").to_numpy(dtype=object)
+    exported = (sub["exported_at"].astype("string").to_numpy(dtype=object, na_value=None)
+                if "exported_at" in sub.columns else np.full(len(sub), None, dtype=object))
+    days = sub["date"].to_numpy(dtype="datetime64[D]")
+    frame = pd.DataFrame({"v": vendors.map(vkeys).to_numpy(dtype=object), "a": accounts,
+                          "p": period[pos], "f": files, "i": np.arange(len(pos))})
+    drops: list[SnapshotDrop] = []
+    for (vk, account, bp), grp in frame.groupby(["v", "a", "p"], sort=True):
+        if grp["f"].nunique() < 2:
+            continue
+        deliveries = []
+        for f, rows in grp.groupby("f", sort=False):
+            i = rows["i"].to_numpy()
+            stamps = [x for x in exported[i] if x]
+            deliveries.append(_Delivery(str(f), int(pos[i[0]]), days[i].max(), max(stamps) if stamps else None,
+                                        frozenset(days[i].tolist()), pos[i]))
+        by_time = all(d.exported_at for d in deliveries)
+        deliveries.sort(key=lambda d: _rank(d, by_time), reverse=True)
+        kept = [deliveries[0]]
+        covered = set(deliveries[0].days)
+        for d in deliveries[1:]:
+            if not covered & d.days:
+                kept.append(d)
+                covered |= d.days
+                continue
+            keep[d.positions] = False
+            drops.append(_drop(usage, d, deliveries[0], by_time, str(sub["vendor"].iloc[int(grp["i"].iloc[0])]),
+                               account or None, pd.Timestamp(bp).date()))
+    return keep, tuple(drops)
+
+
+def _drop(usage: pd.DataFrame, d: _Delivery, kept: _Delivery, by_time: bool, vendor: str,
+          account: str | None, period) -> SnapshotDrop:
+    rows = usage.iloc[d.positions]
+    curs = rows["currency"].astype("string").str.strip().str.upper().dropna().unique().tolist()
+    currency = curs[0] if len(curs) == 1 else None
+    amount: Decimal | None = micros_to_cents(money_sum(rows["cost"])) if currency else None
+    rule = _rule(kept, d, by_time)
+    money = fmt_money_human(amount, currency) if currency else "in several currencies"
+    acct = f" billing account {account}," if account else ""
+    detail = (f"{d.file}: {len(rows)} row{'s' if len(rows) != 1 else ''} ({money}) of {vendor},{acct} "
+              f"billing period starting {period} left out: an earlier snapshot of the export in "
+              f"{kept.file}, which is kept ({_why(rule, kept, d)})")
+    return SnapshotDrop(file=d.file, kept_file=kept.file, vendor=vendor, billing_account=account,
+                        billing_period=period, rows=len(rows), amount=amount, currency=currency,
+                        decided_by=rule, detail=detail)
+
+
+def with_snapshot_warnings(reports: tuple, drops: tuple[SnapshotDrop, ...]) -> tuple:
+    """The import reports with each drop's story added to the report of the file it left out
+    (reports of usage files in import order, named as ``deliveries_of`` names them)."""
+    if not drops:
+        return reports
+    from dataclasses import replace
+
+    total: dict[str, int] = {}
+    for r in reports:
+        if r.kind == "usage":
+            total[r.file] = total.get(r.file, 0) + 1
+    seen: dict[str, int] = {}
+    out = []
+    for r in reports:
+        if r.kind != "usage":
+            out.append(r)
+            continue
+        seen[r.file] = seen.get(r.file, 0) + 1
+        name = r.file if total[r.file] == 1 else f"{r.file} (import {seen[r.file]} of that name)"
+        notes = tuple(d.detail for d in drops if d.file == name)
+        out.append(replace(r, warnings=r.warnings + notes) if notes else r)
+    return tuple(out)
