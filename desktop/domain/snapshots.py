@@ -110,7 +110,7 @@ def latest_snapshots(usage: pd.DataFrame) -> tuple[np.ndarray, tuple[SnapshotDro
     frame = pd.DataFrame({"v": vendors.map(vkeys).to_numpy(dtype=object), "a": accounts,
                           "p": period[pos], "f": files, "i": np.arange(len(pos))})
     drops: list[SnapshotDrop] = []
-    for (vk, account, bp), grp in frame.groupby(["v", "a", "p"], sort=True):
+    for (_vk, account, bp), grp in frame.groupby(["v", "a", "p"], sort=True):
         if grp["f"].nunique() < 2:
             continue
         deliveries = []
