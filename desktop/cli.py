@@ -85,6 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--workspace", type=Path, required=True)
     i.add_argument("--kind", help="table kind for all files (default: detect)")
     i.add_argument("--replace", action="store_true", help="replace a batch with the same content")
+    i.add_argument("--on-overlap", choices=("refuse", "replace", "keep"), default="refuse",
+                   help="a file overlapping an earlier import (usage of a vendor on the same days, or the same "
+                   "invoice ids): refuse it and say what overlaps (default), replace the earlier import, or keep "
+                   "both (counted twice unless they are snapshots of one provider export)")
     i.add_argument("files", nargs="+", type=Path)
 
     d = sub.add_parser("dispute", help="write the dispute pack of an invoice's vendor-period")

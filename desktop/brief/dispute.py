@@ -100,6 +100,43 @@ def _day(v) -> date | None:
     return None if v is None or pd.isna(v) else pd.Timestamp(v).date()
 
 
+def _tie_out_sheet(book: Book, analysis: Analysis, ties: list, first: InvoiceResult, period: str) -> None:
+    """The provider export's BilledCost per InvoiceId against these invoices (desktop/domain/
+    tieout.py), the export rows behind it, and the earlier snapshots of the export left out."""
+    t = book.sheet("Export tie-out")
+    t.text(1, 1, "The provider's export tied out to the invoice (money as billed, in the billing currency)", "title")
+    t.text(2, 1, "billed = BilledCost of the export's rows with the InvoiceId (latest snapshot only); invoiced = "
+                 "every line of the invoice, tax too; residual = invoiced - billed", "subtitle")
+    hdr = ["Export InvoiceId", "Tied to invoice", "Matched by", "Currency", "Export BilledCost", "Export rows",
+           "Invoiced (every line)", "Residual", "Status", "Note", "Export files"]
+    kinds = ["text", "text", "text", "text", "money", "int", "money", "money", "text", "text_wrap", "text"]
+    rows = [[", ".join(x.focus_invoice_ids), ", ".join(x.invoice_ids), x.matched_by.replace("_", " "), x.currency,
+             x.billed, x.rows, x.invoiced, x.residual, x.status.replace("_", " "), x.note, ", ".join(x.files)]
+            for x in ties]
+    t.table("TieOut", 4, 1, hdr, rows, kinds)
+    usage = provenance.table(analysis, "usage")
+    pos = np.unique(np.concatenate([provenance.figure_rows(analysis, "tie_out", x.key, "billed").positions
+                                    for x in ties])).astype(np.int64)
+    sub = usage.iloc[pos]
+    start = 4 + len(rows) + 3
+    t.text(start - 1, 1, "The export rows behind the BilledCost", "section")
+    cur_col = "_native_currency" if "_native_currency" in sub.columns else "currency"
+    rows = [[_text(r["_file"]), int(r["_row"]), _day(r["date"]), _text(r["invoice_id"]), _text(r["model"]),
+             _text(r["meter"]), _text(r[cur_col]), _c(r["billed_cost"])] for r in sub.to_dict("records")]
+    t.table("TieOutRows", start, 1, ["File", "Row", "Date", "InvoiceId", "Model", "Meter", "Currency", "BilledCost"],
+            rows, ["text", "int", "date", "text", "text", "text", "text", "money"], empty_note="no export row")
+    vk = match_key("vendor", first.vendor)
+    drops = [d for d in analysis.snapshots if match_key("vendor", d.vendor) == vk
+             and first.period_start <= d.billing_period <= first.period_end]
+    start += len(rows) + 3
+    t.text(start - 1, 1, f"Earlier snapshots of the export left out ({period})", "section")
+    t.table("Snapshots", start, 1, ["File left out", "Rows", "Amount", "Currency", "Kept file", "Decided by", "Detail"],
+            [[d.file, d.rows, d.amount, d.currency, d.kept_file, d.decided_by.replace("_", " "), d.detail]
+             for d in drops], ["text", "int", "money", "text", "text", "text", "text_wrap"],
+            empty_note="no earlier snapshot of this billing period")
+    t.widths([22, 18, 16, 10, 16, 10, 18, 14, 12, 60, 30])
+
+
 def write_dispute_pack(analysis: Analysis, invoice_ids: list[str], out: Path | str,
                        hashes: Mapping[str, str] | None = None) -> Path:
     """Write the pack of the vendor-period of ``invoice_ids`` to ``out`` (.xlsx). ``hashes``: the
@@ -255,6 +292,11 @@ def write_dispute_pack(analysis: Analysis, invoice_ids: list[str], out: Path | s
                          _text(rec.get("currency")) or cur, _text(rec["unit"]), ef, et, _text(rec["owner"])])
     rc.table("RateCard", 3, 1, hdr, rows, kinds, empty_note="no rate card row of this vendor in the period")
     rc.widths([16, 7, 16, 12, 12, 10, 12, 12, 10, 10, 13, 13, 16])
+
+    # --- Export tie-out (only when a provider export names these invoices) -------------------------
+    ties = [t for t in analysis.tie_outs if set(t.invoice_ids) & {i.invoice_id for i in invs}]
+    if ties:
+        _tie_out_sheet(book, analysis, ties, first, period)
 
     # --- Sources ----------------------------------------------------------------------------------
     so = book.sheet("Sources")

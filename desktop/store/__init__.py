@@ -8,6 +8,7 @@ from desktop.store.errors import (
     DiskFull,
     DuplicateImport,
     NotAWorkspace,
+    OverlapRefused,
     WorkspaceBusy,
     WorkspaceCorrupt,
     WorkspaceError,
@@ -27,7 +28,7 @@ from desktop.store.workspace import (
 
 __all__ = [
     "ACTION_STATUSES", "SUFFIX", "Action", "BatchRecord", "DiskFull", "DuplicateImport",
-    "NotAWorkspace", "ResolutionReport", "Workspace", "WorkspaceBusy", "WorkspaceCorrupt",
+    "NotAWorkspace", "OverlapRefused", "ResolutionReport", "Workspace", "WorkspaceBusy", "WorkspaceCorrupt",
     "WorkspaceError", "WorkspaceLocked", "WorkspaceNotFound", "WorkspaceReadOnly",
     "WorkspaceTooNew", "create_demo_workspace",
 ]

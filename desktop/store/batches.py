@@ -9,7 +9,9 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +20,13 @@ import pandas as pd
 from desktop.domain import fx, tables, validation
 from desktop.domain.errors import InputError
 from desktop.domain.inputs import Inputs
+from desktop.domain.money import fmt_money_human, micros_to_cents, money_sum
 from desktop.domain.progress import Progress, sub
 from desktop.domain.results import ImportReport
 from desktop.domain.settings import Settings
 from desktop.store import frames
 from desktop.store.db import Database
-from desktop.store.errors import DuplicateImport, WorkspaceCorrupt, WorkspaceError
+from desktop.store.errors import DuplicateImport, OverlapRefused, WorkspaceCorrupt, WorkspaceError
 from desktop.store.profiles import Profiles
 from desktop.store.records import BatchRecord, now_iso, report_from_json, report_to_json
 
@@ -53,6 +56,62 @@ def _usage_days(frame: pd.DataFrame) -> list[tuple[str, str, str]]:
     return [(k, v, d) for (k, d), v in out.items()]
 
 
+ON_OVERLAP = ("replace", "keep", "refuse")  # what an import does about an Overlap (docs/workspace.md)
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """An earlier import batch of the same kind of data that a file about to be imported
+    overlaps: usage of one vendor on the same days, or invoices with the same ids. Found by
+    ``Batches.overlaps`` (the one query: the import wizard asks with it, the CLI warns or refuses
+    with it); amounts are the cost (usage) or amount (invoices) on the overlapping days / of
+    those invoices, per currency, in the earlier batch and in the incoming file."""
+
+    batch_id: int
+    file_name: str
+    imported_at: str
+    batch_rows: int  # rows of the earlier batch in all (replacing it removes all of them)
+    kind: str
+    vendor: str
+    days: int  # overlapping days (usage); days of the invoices' billing periods (invoices)
+    first: str  # YYYY-MM-DD
+    last: str
+    earlier: tuple[tuple[str, Decimal], ...]  # (currency, amount) in the earlier batch
+    incoming: tuple[tuple[str, Decimal], ...]  # (currency, amount) in the file being imported
+    invoice_ids: tuple[str, ...] = ()
+    snapshot: bool = False  # both are snapshots of a provider export's billing period (usage)
+
+    @staticmethod
+    def money(amounts: tuple[tuple[str, Decimal], ...]) -> str:
+        return " + ".join(fmt_money_human(a, c) for c, a in amounts) or "0.00"
+
+    @property
+    def span(self) -> str:
+        return self.first if self.first == self.last else f"{self.first}..{self.last}"
+
+    @property
+    def text(self) -> str:
+        when = self.imported_at[:16].replace("T", " ")
+        if self.kind == "invoices":
+            what = (f"invoice{'s' if len(self.invoice_ids) != 1 else ''} {', '.join(self.invoice_ids)} of "
+                    f"{self.vendor} ({self.span})")
+        else:
+            what = f"usage of {self.vendor} on {self.days} day{'s' if self.days != 1 else ''} ({self.span})"
+        out = (f"{what} is already imported from {self.file_name} (batch {self.batch_id}, {self.batch_rows:,} rows, "
+               f"on {when} UTC): {self.money(self.earlier)} there, {self.money(self.incoming)} in this file")
+        if self.snapshot:
+            out += ("; both are snapshots of the provider's export for that billing period, so the analysis "
+                    "keeps only the later one")
+        return out
+
+
+def _amounts(frame: pd.DataFrame, column: str) -> tuple[tuple[str, Decimal], ...]:
+    if frame.empty:
+        return ()
+    cur = frame["currency"].astype("string").str.strip().str.upper().fillna("?")
+    return tuple((str(c), micros_to_cents(money_sum(g))) for c, g in frame[column].groupby(cur, sort=True))
+
+
 def _delete_batch(conn: sqlite3.Connection, batch_id: int) -> None:
     conn.execute("DELETE FROM batch_chunks WHERE batch_id = ?", (batch_id,))
     conn.execute("DELETE FROM usage_days WHERE batch_id = ?", (batch_id,))
@@ -80,9 +139,11 @@ class Batches:
     def import_file(self, path: str | os.PathLike[str], kind: str | None = None, *,
                     replace: bool = False, profile: dict | str | None = None,
                     progress: Progress | None = None,
-                    refuse_rejected: bool = False) -> ImportReport:
+                    refuse_rejected: bool = False, on_overlap: str = "keep") -> ImportReport:
         from desktop.ingest import read_file
 
+        if on_overlap not in ON_OVERLAP:
+            raise ValueError(f"on_overlap must be one of {', '.join(ON_OVERLAP)}")
         self._db.require_writable("import a file")
         src = Path(path)
         try:
@@ -107,16 +168,31 @@ class Batches:
         fmt = result.report.format
         if profile_dict is None and fmt.startswith("profile:") and fmt[8:] in saved:
             profile_name, profile_dict = fmt[8:], saved[fmt[8:]]  # recognised by its signature
+        found = self.overlaps(result, except_hash=content_hash)
+        supersede: tuple[int, ...] = ()
+        if found and on_overlap == "refuse":
+            refused = validation.import_refusal(result.report, strict=refuse_rejected is True)
+            if refused is not None:  # a file the import rules refuse anyway says why first
+                raise refused
+            raise OverlapRefused(
+                f"{src.name} was not imported: " + "; ".join(o.text for o in found) + ". Importing it as well "
+                "would count that twice: choose --on-overlap replace (the earlier import is removed) or "
+                "--on-overlap keep (both are kept).", path=str(self._db.path), overlaps=tuple(found))
+        if found and on_overlap == "replace":
+            supersede = tuple(dict.fromkeys(o.batch_id for o in found))
         return self.store_result(self.with_import_notes(result), src, content_hash=content_hash,
                                  file_size=size, replace=replace, profile_name=profile_name,
                                  profile=profile_dict, progress=sub(progress, 0.8, 1.0),
-                                 strict=refuse_rejected is True)
+                                 strict=refuse_rejected is True, supersede=supersede)
 
     def store_result(self, result: Any, src: str | os.PathLike[str], *,
                      content_hash: str | None = None, file_size: int | None = None,
                      replace: bool = False, profile_name: str | None = None,
                      profile: dict | None = None, progress: Progress | None = None,
-                     strict: bool = False) -> ImportReport:
+                     strict: bool = False, supersede: Sequence[int] = ()) -> ImportReport:
+        """Store ``result`` as one batch. ``supersede``: earlier batches this file replaces (the
+        answer to an Overlap), removed in the same transaction: the workspace never holds both,
+        nor neither."""
         self._db.require_writable("import a file")
         src = Path(src)
         if content_hash is None or file_size is None:
@@ -141,6 +217,14 @@ class Batches:
                 raise self._duplicate(src.name, self._batch_by_hash(content_hash) or {
                     "id": old[0], "file_name": "?", "kind": "?", "row_count": "?",
                     "imported_at": "?"})
+            replaced = []
+            for gone in supersede:
+                name = conn.execute("SELECT file_name FROM batches WHERE id = ?", (gone,)).fetchone()
+                if name is None:
+                    raise WorkspaceError(f"There is no import batch {gone} in {self._db.path.name} to replace; "
+                                         "nothing was imported.", path=str(self._db.path))
+                replaced.append(f"replaces {name[0]} (batch {gone}), removed in the same import")
+                _delete_batch(conn, gone)
             if old is not None:
                 seq = old[1]
                 _delete_batch(conn, old[0])
@@ -162,11 +246,95 @@ class Batches:
                 conn.executemany(
                     "INSERT INTO usage_days(batch_id, vendor_key, vendor, day) VALUES (?,?,?,?)",
                     [(batch_id, k, v, d) for k, v, d in days])
-        overlaps = self._overlaps(batch_id)
+        overlaps = tuple(replaced) + self._overlaps(batch_id)
         p.step(1.0, f"imported {src.name}")
         if overlaps:
             report = dataclasses.replace(report, warnings=report.warnings + overlaps)
         return report
+
+    def overlaps(self, result: Any, *, except_hash: str | None = None) -> list[Overlap]:
+        """The earlier batches a file about to be imported (an ingest ImportResult) overlaps:
+        usage of the same vendor (alias key) on the same days, or invoices with the same
+        (vendor, invoice_id). ``except_hash``: the file's own content hash (a batch of the same
+        content is a duplicate, not an overlap). In batch order, then vendor."""
+        kind, frame = result.kind, result.frame
+        if kind not in ("usage", "invoices") or frame.empty:
+            return []
+        if kind == "usage":
+            return self._usage_overlaps(frame, except_hash)
+        return self._invoice_overlaps(frame, except_hash)
+
+    def _batch_info(self, kind: str, except_hash: str | None) -> dict[int, tuple]:
+        return {r[0]: r[1:] for r in self._db.read(
+            "SELECT id, file_name, imported_at, row_count, content_hash FROM batches WHERE kind = ? "
+            "ORDER BY seq", (kind,)) if r[4] != except_hash}
+
+    def _usage_overlaps(self, frame: pd.DataFrame, except_hash: str | None) -> list[Overlap]:
+        mine = _usage_days(frame)
+        info = self._batch_info("usage", except_hash)
+        if not mine or not info:
+            return []
+        keys = sorted({k for k, _, _ in mine})
+        wanted = {(k, d) for k, _, d in mine}
+        names = {k: v for k, v, _ in mine}
+        found: dict[tuple[int, str], set[str]] = {}
+        marks = ",".join("?" * len(keys))
+        for batch_id, key, day in self._db.read(
+                f"SELECT batch_id, vendor_key, day FROM usage_days WHERE vendor_key IN ({marks})", tuple(keys)):
+            if batch_id in info and (key, day) in wanted:
+                found.setdefault((batch_id, key), set()).add(day)
+        out = []
+        new_keys = frame["vendor"].astype("string").map(lambda v: tables.vendor_key(v) if pd.notna(v) else None)
+        new_days = frame["date"].dt.strftime("%Y-%m-%d")
+        order = list(info)
+        for (batch_id, key), days in sorted(found.items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1])):
+            old = self.frame(batch_id)
+            old_keys = old["vendor"].astype("string").map(lambda v: tables.vendor_key(v) if pd.notna(v) else None)
+            old_sel = old[(old_keys == key).fillna(False).to_numpy(dtype=bool)
+                          & old["date"].dt.strftime("%Y-%m-%d").isin(days).to_numpy(dtype=bool)]
+            new_sel = frame[(new_keys == key).fillna(False).to_numpy(dtype=bool)
+                            & new_days.isin(days).to_numpy(dtype=bool)]
+            snapshot = bool("billing_period" in old_sel.columns and "billing_period" in new_sel.columns
+                            and old_sel["billing_period"].notna().all() and new_sel["billing_period"].notna().all()
+                            and set(old_sel["billing_period"]) & set(new_sel["billing_period"]))
+            file_name, imported_at, rows, _ = info[batch_id]
+            out.append(Overlap(batch_id, file_name, imported_at, int(rows), "usage", names[key], len(days),
+                               min(days), max(days), _amounts(old_sel, "cost"), _amounts(new_sel, "cost"),
+                               snapshot=snapshot))
+        return out
+
+    def _invoice_overlaps(self, frame: pd.DataFrame, except_hash: str | None) -> list[Overlap]:
+        info = self._batch_info("invoices", except_hash)
+        if not info:
+            return []
+
+        def ids(f: pd.DataFrame) -> pd.Series:
+            v = f["vendor"].astype("string").map(lambda x: tables.vendor_key(x) if pd.notna(x) else "")
+            return v + "\x1f" + f["invoice_id"].astype("string").str.strip()
+
+        new_ids = ids(frame)
+        wanted = set(new_ids.dropna())
+        out = []
+        for batch_id, (file_name, imported_at, rows, _) in info.items():
+            old = self.frame(batch_id)
+            old_ids = ids(old)
+            both = wanted & set(old_ids.dropna())
+            if not both:
+                continue
+            by_vendor: dict[str, set[str]] = {}
+            for k in both:
+                by_vendor.setdefault(k.split("\x1f")[0], set()).add(k)
+            for _vk, keys in sorted(by_vendor.items()):
+                old_sel = old[old_ids.isin(keys).fillna(False).to_numpy(dtype=bool)]
+                new_sel = frame[new_ids.isin(keys).fillna(False).to_numpy(dtype=bool)]
+                start = new_sel["period_start"].fillna(new_sel["invoice_date"]).min()
+                end = new_sel["period_end"].fillna(new_sel["invoice_date"]).max()
+                out.append(Overlap(batch_id, file_name, imported_at, int(rows), "invoices",
+                                   str(new_sel["vendor"].iloc[0]), int((end - start).days) + 1,
+                                   f"{start:%Y-%m-%d}", f"{end:%Y-%m-%d}", _amounts(old_sel, "amount"),
+                                   _amounts(new_sel, "amount"),
+                                   invoice_ids=tuple(sorted(k.split("\x1f")[1] for k in keys))))
+        return out
 
     def _stored_frames(self, kind: str, except_hash: str | None = None) -> list[pd.DataFrame]:
         return [self.frame(b) for b, h in self._db.read(

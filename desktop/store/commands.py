@@ -1,6 +1,7 @@
 """The workspace side of the CLI (wired into desktop/cli.py):
 
     python -m desktop import --workspace W.commitdesk FILE ...   [--kind K] [--replace]
+                                                                 [--on-overlap refuse|replace|keep]
     python -m desktop actions --workspace W.commitdesk            [--all] [--as-of YYYY-MM-DD (a view)]
     python -m desktop analyze|brief --workspace W.commitdesk ...  (load_workspace)
 
@@ -67,7 +68,8 @@ def cmd_import(args: argparse.Namespace, out: TextIO | None = None, err: TextIO 
             try:
                 report = ws.import_file(path, getattr(args, "kind", None),
                                         replace=bool(getattr(args, "replace", False)),
-                                        refuse_rejected=bool(strict))
+                                        refuse_rejected=bool(strict),
+                                        on_overlap=getattr(args, "on_overlap", None) or "refuse")
             except DuplicateImport as exc:
                 failures += 1
                 print(f"commitdesk: {exc}", file=err)

@@ -65,6 +65,16 @@ class DuplicateImport(WorkspaceError):
         self.batch_id = batch_id
 
 
+class OverlapRefused(DuplicateImport):
+    """The file overlaps an earlier import of the same kind of data (vendor and days, or invoice
+    ids) and the caller chose to refuse such a file (CLI ``--on-overlap refuse``, the default):
+    nothing was imported. ``overlaps`` lists them (desktop.store.batches.Overlap)."""
+
+    def __init__(self, message: str, *, path: str | None = None, overlaps: tuple = ()):
+        super().__init__(message, path=path, batch_id=overlaps[0].batch_id if overlaps else None)
+        self.overlaps = overlaps
+
+
 # --- errors -----------------------------------------------------------------------------------
 
 def translate_sqlite_error(exc: sqlite3.Error, path: Path, doing: str) -> WorkspaceError:
@@ -91,3 +101,4 @@ def translate_sqlite_error(exc: sqlite3.Error, path: Path, doing: str) -> Worksp
         return WorkspaceError(f"Cannot {doing}: the disk reported an error writing {path.name} "
                               f"({text}). {kept}", path=str(path))
     return WorkspaceError(f"Cannot {doing} in {path.name}: {text}. {kept}", path=str(path))
+

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -136,8 +136,12 @@ class Workspace:
     def import_file(self, path: str | os.PathLike[str], kind: str | None = None, *,
                     replace: bool = False, profile: dict | str | None = None,
                     progress: Progress | None = None,
-                    refuse_rejected: bool = False) -> ImportReport:
+                    refuse_rejected: bool = False, on_overlap: str = "keep") -> ImportReport:
         """Read ``path`` with desktop.ingest and store it as one batch (all or nothing).
+
+        A file overlapping an earlier batch of the same kind of data (``overlaps``): ``on_overlap``
+        "keep" stores it beside (with a warning), "replace" removes those batches in the same
+        transaction, "refuse" raises OverlapRefused naming them (nothing stored).
 
         Same content as an earlier batch -> DuplicateImport, unless ``replace`` (the old batch is
         replaced in place, keeping its position in import order). The returned report carries
@@ -148,14 +152,21 @@ class Workspace:
         InputError names its first rejected row.
         """
         return self._batches.import_file(path, kind, replace=replace, profile=profile,
-                                         progress=progress, refuse_rejected=refuse_rejected)
+                                         progress=progress, refuse_rejected=refuse_rejected,
+                                         on_overlap=on_overlap)
+
+    def overlaps(self, result: Any, *, except_hash: str | None = None) -> list:
+        """The earlier batches an ImportResult about to be stored overlaps (desktop.store.batches
+        Overlap: usage of a vendor on the same days, invoices with the same ids)."""
+        return self._batches.overlaps(result, except_hash=except_hash)
 
     def store_result(self, result: Any, src: str | os.PathLike[str], *,
                      content_hash: str | None = None, file_size: int | None = None,
                      replace: bool = False, profile_name: str | None = None,
                      profile: dict | None = None, progress: Progress | None = None,
-                     strict: bool = False) -> ImportReport:
-        """Store an ingest ImportResult (kind, frame, report) as one batch in one transaction.
+                     strict: bool = False, supersede: Sequence[int] = ()) -> ImportReport:
+        """Store an ingest ImportResult (kind, frame, report) as one batch in one transaction;
+        the batches in ``supersede`` (an answer to an overlap) are removed in that transaction.
 
         For an import dialog that has already read (previewed) the file: the content hash is
         computed from ``src`` unless given. A result the import rules refuse (see import_file)
@@ -164,7 +175,7 @@ class Workspace:
         return self._batches.store_result(result, src, content_hash=content_hash,
                                           file_size=file_size, replace=replace,
                                           profile_name=profile_name, profile=profile,
-                                          progress=progress, strict=strict)
+                                          progress=progress, strict=strict, supersede=supersede)
 
     def with_import_notes(self, result: Any) -> Any:
         """``result`` with notes on rows that have no FX rate in this workspace (for a preview)."""

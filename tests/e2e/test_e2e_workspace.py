@@ -100,6 +100,9 @@ def test_overlapping_usage_flagged_as_double_counting(tmp_path, capsys, demo):
     part = tmp_path / "usage_part.csv"
     part.write_text("".join(demo["usage"].read_text(encoding="utf-8").splitlines(True)[:51]), encoding="utf-8")
     status, out, err = run(capsys, "import", "--workspace", w, part)
+    assert status == 2  # refused by default: it would count those days twice
+    assert "usage_part.csv was not imported" in err and "--on-overlap" in err
+    status, out, err = run(capsys, "import", "--workspace", w, "--on-overlap", "keep", part)
     assert status == 0, err
     assert "double counting" in out
 
@@ -231,7 +234,8 @@ def test_action_closes_when_its_finding_disappears(tmp_path, capsys):
     out = run(capsys, "actions", "--workspace", w)[1].splitlines()
     assert out[1].split("\t")[:3] == ["contract:C1:shortfall", "high", "Bob"]  # 50% of pace: escalate
     assert out[-1] == "1 open actions"
-    assert run(capsys, "import", "--workspace", w, u2)[0] == 0
+    # the same vendor on the same days: another team's usage, so both are kept (the default refuses)
+    assert run(capsys, "import", "--workspace", w, "--on-overlap", "keep", u2)[0] == 0
     assert run(capsys, "actions", "--workspace", w)[1].splitlines()[-1] == "0 open actions"
     every = run(capsys, "actions", "--workspace", w, "--all")[1].splitlines()
     # resolved by the newer data, with its date and why; the status stays what people set (open)

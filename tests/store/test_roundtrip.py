@@ -169,7 +169,8 @@ def test_cli_import_overlap_and_rejected_reference_rows(tmp_path, capsys):
     bad.write_text("contract_id,vendor,period_start,period_end,commitment\n"
                    "C-1,OpenAI,2026-01-01,2026-12-31,100000\n"
                    "C-2,OpenAI,2026-01-01,2026-12-31,lots\n")
-    code, out, err = run_cli(["import", "--workspace", str(w), str(a), str(b), str(bad)], capsys)
+    code, out, err = run_cli(["import", "--workspace", str(w), "--on-overlap", "keep", str(a), str(b), str(bad)],
+                             capsys)
     assert code == 2
     assert ("warning: possible double counting: usage of OpenAI on 1 day (2026-01-02) also "
             "comes from a.csv (batch 1)") in out

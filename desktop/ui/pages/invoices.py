@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain import palette
+from desktop.domain import palette, tieout
 from desktop.ui import fmt
 from desktop.ui.models.table import Col
 from desktop.ui.pages.base import Page
@@ -26,6 +26,7 @@ from desktop.ui.workers import TaskRunner
 AUDIT_FIELDS = ("vendor_cost", "expected", "invoiced", "leakage")
 MONEY_FIELDS = {"Invoiced": "invoiced", "Expected": "expected", "Variance": "variance", "Tax": "tax",
                 "Leakage": "premium_leakage"}
+TIE_COLUMN = "Export residual"  # the provider export's tie-out (desktop/domain/tieout.py)
 
 
 class InvoicesPage(Page):
@@ -68,7 +69,8 @@ class InvoicesPage(Page):
         self.dispute_runner.failed.connect(self._dispute_failed)
         session.register_runner(self.dispute_runner)
         self.last_dispute = None
-        self.table = DataTable(explain_columns=lambda c: self.table.table_model.columns[c].title in MONEY_FIELDS)
+        self.table = DataTable(explain_columns=lambda c: self.table.table_model.columns[c].title in MONEY_FIELDS
+                               or self.table.table_model.columns[c].title == TIE_COLUMN)
         self.table.explainRequested.connect(self._explain)
         self.table.doubleClicked.connect(lambda *_: self.drill_usage())
         self.table.selectionModel().selectionChanged.connect(self._selected)
@@ -104,6 +106,7 @@ class InvoicesPage(Page):
         split.setSizes([300, 240, 300])
         lay.addWidget(split)
         self._invoices: list = []
+        self._ties: list = []
         self._flag_rows: list = []
         self._audit_keys: list[str] = []
         self._audit_lines: list = []
@@ -126,6 +129,12 @@ class InvoicesPage(Page):
         # showed as a blank, headerless gap between Vendor and Invoice date)
         contract = ([Col.text("Contract", [i.contract_id or "" for i in inv])]
                     if any(i.contract_id for i in inv) else [])
+        # the export tie-out (invoice minus the export's BilledCost), when an export names invoices
+        ties = [tieout.for_invoice(a.tie_outs, i.invoice_id) for i in inv]
+        self._ties = ties
+        tie_cols = ([Col.money(TIE_COLUMN, [t.residual if t is not None else None for t in ties]),
+                     Col.text("Ties out", [fmt.label(t.status) if t is not None else "" for t in ties])]
+                    if any(t is not None for t in ties) else [])
         m.set_columns([
             Col.text("Invoice", [i.invoice_id for i in inv]),
             Col.text("Vendor", [i.vendor for i in inv]),
@@ -141,6 +150,7 @@ class InvoicesPage(Page):
             Col.money("Tax", [i.tax for i in inv]),
             Col.money("Leakage", [i.premium_leakage for i in inv]),
             Col.ints("Flags", [len(i.flags) for i in inv]),
+            *tie_cols,
         ])
         statuses = [i.status for i in inv]
         m.cell_colors = {m.column_index("Status"): lambda r: tint(palette.invoice_status_color(statuses[r]), 110)}
@@ -246,7 +256,7 @@ class InvoicesPage(Page):
             f"{i.invoice_id}: invoiced {fmt.money(i.invoiced, i.currency)} (tax {fmt.money(i.tax)} apart) against "
             f"{fmt.money(i.expected, i.currency)} of usage in {i.period_start} to {i.period_end}; "
             f"variance {fmt.money(i.variance)} ({fmt.pct(i.variance_pct, 2)}), {fmt.label(i.status).lower()}."
-            f"{inferred} {notes}")
+            f"{inferred} {notes}{self._tie_text(i)}")
         src = [k for k, (inv, _) in enumerate(self._flag_rows) if inv.invoice_id == i.invoice_id]
         if src:
             self.flags.select_source_rows(src)
@@ -255,6 +265,16 @@ class InvoicesPage(Page):
         audit = [k for k, x in enumerate(self._audit_lines) if x.invoice_id in period]
         if audit:
             self.audit.select_source_rows(audit)
+
+    def _tie_text(self, i) -> str:
+        """What the provider export says about the invoice (the TieOut, as computed)."""
+        t = tieout.for_invoice(self.analysis.tie_outs, i.invoice_id) if self.analysis is not None else None
+        if t is None:
+            return ""
+        cur = t.currency or ""
+        return (f" Export tie-out: the export bills {fmt.money(t.billed, cur)} on {t.rows} rows "
+                f"({', '.join(t.files)}), the invoice {fmt.money(t.invoiced, cur)}: residual "
+                f"{fmt.money(t.residual, cur)} ({fmt.label(t.status).lower()}); {t.note}.")
 
     def drill_usage(self) -> None:
         """The usage rows behind the selected invoice's expected, as the invoices module selects them."""
@@ -294,6 +314,11 @@ class InvoicesPage(Page):
 
     def _explain(self, src: int, column: int) -> None:
         title = self.table.table_model.columns[column].title
+        if title == TIE_COLUMN:
+            t = self._ties[src]
+            if t is not None:
+                self.explain("tie_out", t.key, "residual")
+            return
         self.explain("invoice", self._invoices[src].invoice_id, MONEY_FIELDS[title])
 
     def _chart_points(self, refs) -> None:

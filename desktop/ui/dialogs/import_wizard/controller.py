@@ -37,6 +37,7 @@ from desktop.store.batches import file_sha256
 from desktop.ui.dialogs.import_wizard import files as file_model
 from desktop.ui.dialogs.import_wizard.files import FileList, FileState
 from desktop.ui.dialogs.import_wizard.mapping import MappingEditor
+from desktop.ui.dialogs.import_wizard.overlap import OverlapQuestion
 from desktop.ui.dialogs.import_wizard.preview import PreviewPane, write_errors_csv
 from desktop.ui.widgets import note
 from desktop.ui.workers import TaskRunner
@@ -96,6 +97,9 @@ class ImportWizard(QDialog):
         self.errors = self.pane.errors
         self.pane.export_btn.clicked.connect(lambda: self.export_errors())
         rl.addWidget(self.pane.header)
+        self.overlap = OverlapQuestion()
+        self.overlap.answered.connect(lambda _c: self._overlap_answered())
+        rl.addWidget(self.overlap)
         krow = QHBoxLayout()
         krow.addWidget(QLabel("Import as"))
         self.kind = QComboBox()
@@ -228,20 +232,21 @@ class ImportWizard(QDialog):
                 res = file_model.read_preview(path, kind, profile.to_dict() if profile else None,
                                               settings, profiles, sub(p, 0.0, 1.0))
                 res = ws.with_import_notes(res)  # e.g. rows in a currency without an FX rate
-            except (InputError, WorkspaceError) as exc:
-                return file_id, cols, None, str(exc)
-            return file_id, cols, res, None
+                overlaps = ws.overlaps(res, except_hash=file_sha256(path)[0])  # asked before Import
+            except (InputError, WorkspaceError, OSError) as exc:
+                return file_id, cols, None, str(exc), []
+            return file_id, cols, res, None, overlaps
 
         self.status.setText(f"Reading {path.name}…")
         self.cancel_btn.setEnabled(True)
         self.reader.start(job, label=f"Reading {path.name}")
 
     def _read_done(self, payload) -> None:
-        file_id, cols, res, err = payload
+        file_id, cols, res, err, overlaps = payload
         self._reading = None
         f = self.files.get(file_id)
         if f is not None:
-            f.columns, f.result, f.error = cols, res, err
+            f.columns, f.result, f.error, f.overlaps = cols, res, err, overlaps
         self.cancel_btn.setEnabled(self.committer.busy)
         self.status.setText("")
         self.bar.setValue(1000)
@@ -275,6 +280,7 @@ class ImportWizard(QDialog):
         self.replace.setChecked(f.replace)
         self.replace.blockSignals(False)
         self.tabs.setTabText(0, self.pane.show_file(f))
+        self.overlap.show_file(f)
         self.editor.show_file(f)
 
     # --- mapping -----------------------------------------------------------------------------
@@ -343,25 +349,42 @@ class ImportWizard(QDialog):
             f.import_error = None
             self._refresh_list()
 
+    def _overlap_answered(self) -> None:
+        self.status.setText("")
+        self._refresh_list()
+
     # --- commit ------------------------------------------------------------------------------
     def commit(self) -> None:
         todo = self.files.pending()
         if not todo or self.committer.busy:
             return
+        ask = next((f for f in todo if f.undecided), None)
+        if ask is not None:  # never double count by default: the question is answered first
+            for r in range(self.list.count()):
+                if self.list.item(r).data(_ID) == ask.id:
+                    self.list.setCurrentRow(r)
+            self._show(ask)
+            self.status.setText(f"{ask.path.name} overlaps an earlier import: choose what to do with it, "
+                                "then Import.")
+            return
         ws = self.ws
-        jobs = [(f.id, f.path, f.result, f.replace, f.profile) for f in todo]
+        jobs = [(f.id, f.path, f.result, f.replace, f.profile, f.overlap_choice == "replace") for f in todo]
 
         def job(p):
             done = []
             n = len(jobs)
-            for k, (file_id, path, result, replace, profile) in enumerate(jobs):
+            for k, (file_id, path, result, replace, profile, supersede) in enumerate(jobs):
                 part = sub(p, k / n, (k + 1) / n)
                 part.step(0.0, f"Importing {path.name}")
                 try:
                     h, size = file_sha256(path)
+                    # the earlier batches it overlaps now (the query again: files stored meanwhile count)
+                    gone = tuple(dict.fromkeys(o.batch_id for o in ws.overlaps(result, except_hash=h))) \
+                        if supersede else ()
                     rep = ws.store_result(result, path, content_hash=h, file_size=size, replace=replace,
                                           profile_name=profile.name if profile else None,
-                                          profile=profile.to_dict() if profile else None, progress=part)
+                                          profile=profile.to_dict() if profile else None, progress=part,
+                                          supersede=gone)
                     done.append((file_id, rep, None))
                 except Cancelled:
                     raise

@@ -12,6 +12,9 @@ from desktop.domain import tables
 from desktop.domain.validation import import_refusal
 from desktop.ingest import MappingProfile, read_file, source_columns
 
+# answers to "this file overlaps an earlier import" (import_wizard/overlap.py)
+OVERLAP_CHOICES = ("replace", "keep", "cancel")
+
 
 @dataclass
 class FileState:
@@ -25,6 +28,8 @@ class FileState:
     replace: bool = False
     imported: bool = False
     import_error: str | None = None
+    overlaps: list = field(default_factory=list)  # desktop.store.batches.Overlap found by the preview read
+    overlap_choice: str | None = None  # OVERLAP_CHOICES; None: not answered yet
 
     @property
     def status(self) -> str:
@@ -32,6 +37,10 @@ class FileState:
             return "imported"
         if self.import_error:
             return "not imported"
+        if self.result is not None and self.overlaps:
+            return {None: "overlaps an earlier import: choose", "replace": "will replace an earlier import",
+                    "keep": "kept beside an earlier import", "cancel": "will not be imported (cancelled)"}[
+                self.overlap_choice]
         if self.error:
             return "cannot read"
         if self.result is None:
@@ -52,8 +61,13 @@ class FileState:
 
     @property
     def pending(self) -> bool:
-        """Read and not yet imported."""
-        return self.result is not None and not self.imported
+        """Read, not yet imported, and not cancelled in answer to an overlap."""
+        return self.result is not None and not self.imported and self.overlap_choice != "cancel"
+
+    @property
+    def undecided(self) -> bool:
+        """Pending with an overlap nobody has answered yet (the wizard asks before importing)."""
+        return self.pending and bool(self.overlaps) and self.overlap_choice is None
 
 
 class FileList:
@@ -108,7 +122,7 @@ class FileList:
         while self._queue:
             f = self.get(self._queue.pop(0))
             if f is not None:
-                f.result, f.error = None, None
+                f.result, f.error, f.overlaps, f.overlap_choice = None, None, [], None
                 return f
         return None
 
