@@ -267,7 +267,7 @@ class FocusCostUsage:
             "token_kind": token_kind,
         }
         columns.update(tagcols)
-        columns.update(_billing_columns(table, order))
+        columns.update(_billing_columns(table, order, warnings))
         names = {"date": name("ChargePeriodStart"), "vendor": vendor_name, "cost": name(basis),
                  "currency": name("BillingCurrency"), "model": name("SkuPriceDetails"),
                  "meter": name("SkuMeter"), "quantity": name("ConsumedQuantity"),
@@ -353,13 +353,22 @@ def _export_time_column(table: RawTable) -> str | None:
     return next((c for c in table.columns if _squash(c) in wanted), None)
 
 
-def _billing_columns(table: RawTable, order: str | None) -> dict[str, object]:
+def _billing_columns(table: RawTable, order: str | None, warnings: list[str]) -> dict[str, object]:
     """What the usage rows keep of the export's billing (docs/formats.md, FOCUS): InvoiceId
     (1.2+), BilledCost (whatever the cost basis), BillingAccountId, BillingPeriodStart and the
     export time of an x_ export-time column, as ISO 8601 UTC text that sorts in time order."""
     out: dict[str, object] = {"invoice_id": _col(table, "InvoiceId"), "billed_cost": _col(table, "BilledCost"),
-                              "billing_account": _col(table, "BillingAccountId"),
-                              "billing_period": _col(table, "BillingPeriodStart")}
+                              "billing_account": _col(table, "BillingAccountId")}
+    bp = _col(table, "BillingPeriodStart")
+    if bp is not None:  # an instant in the file's date order, as the charge periods; unreadable: not given
+        inst = _instants(bp, order)
+        blank = parse.blank_mask(bp)
+        out["billing_period"] = build.Parsed(inst.astype("datetime64[D]").astype("datetime64[ns]"),
+                                             np.ones(len(inst), dtype=bool), blank | np.isnat(inst), bp, "")
+        bad = int((np.isnat(inst) & ~blank).sum())
+        if bad:
+            warnings.append(f"{bad} row(s) have a BillingPeriodStart that cannot be read as a date: they are "
+                            "not compared with other deliveries of the export (snapshots)")
     export_col = _export_time_column(table)
     if export_col is not None:
         stamps = _instants(table.data[export_col], order)

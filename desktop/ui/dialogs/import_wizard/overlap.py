@@ -38,7 +38,7 @@ class OverlapQuestion(QFrame):
         self.setObjectName("overlapQuestion")
         edge = palette.ORANGE
         self.setStyleSheet(f"QFrame#overlapQuestion {{ border: 1px solid {edge}; border-left: 6px solid {edge};"
-                           " border-radius: 3px; }} QFrame#overlapQuestion QLabel, QFrame#overlapQuestion "
+                           " border-radius: 3px; } QFrame#overlapQuestion QLabel, QFrame#overlapQuestion "
                            "QRadioButton { border: none; }")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(12, 8, 10, 8)
