@@ -38,7 +38,7 @@ class _Delivery:
     first: int  # position of its first row: the import order
     last_day: np.datetime64
     exported_at: str | None
-    days: frozenset
+    days: np.ndarray  # its distinct charge days, sorted
     positions: np.ndarray
 
 
@@ -97,47 +97,56 @@ def latest_snapshots(usage: pd.DataFrame) -> tuple[np.ndarray, tuple[SnapshotDro
         return keep, ()
     names = deliveries_of(usage)
     pos = np.flatnonzero(has)
-    sub = usage.iloc[pos]
     files = names[pos]
-    if len(set(files.tolist())) < 2:
+    if len(pd.unique(files)) < 2:
         return keep, ()
-    vendors = sub["vendor"].astype("string").fillna("")
-    vkeys = {v: vendor_key(v) for v in vendors.unique()}
-    accounts = sub["billing_account"].astype("string").str.strip().fillna("").to_numpy(dtype=object)
+    cols = [c for c in ("vendor", "billing_account", "exported_at", "date") if c in usage.columns]
+    sub = usage[cols].iloc[pos]  # only the columns it reads (a 1M-row frame has two dozen)
+    vcodes, vuniq = pd.factorize(sub["vendor"].astype("string"), use_na_sentinel=True)
+    vendors = np.array([str(v) for v in vuniq] + [""], dtype=object)[vcodes]
+    vkey_codes, _ = pd.factorize(np.array([vendor_key(v) for v in vuniq] + [""], dtype=object))
+    acodes, auniq = pd.factorize(sub["billing_account"].astype("string"), use_na_sentinel=True)
+    accounts = np.array([str(a).strip() for a in auniq] + [""], dtype=object)[acodes]
+    aclean, _ = pd.factorize(accounts)
     exported = (sub["exported_at"].astype("string").to_numpy(dtype=object, na_value=None)
                 if "exported_at" in sub.columns else np.full(len(sub), None, dtype=object))
     days = sub["date"].to_numpy(dtype="datetime64[D]")
-    frame = pd.DataFrame({"v": vendors.map(vkeys).to_numpy(dtype=object), "a": accounts,
-                          "p": period[pos], "f": files, "i": np.arange(len(pos))})
+    # one integer code per (vendor, account, period) group and per file: no per-row Python
+    pcodes, _ = pd.factorize(period[pos])
+    vk = vkey_codes[vcodes]
+    group = (vk.astype(np.int64) * (aclean.max() + 1) + aclean) * (pcodes.max() + 1) + pcodes
+    fcode, fnames = pd.factorize(pd.Series(files, dtype=object))
+    pairs = pd.DataFrame({"g": group, "f": fcode})
+    multi = pairs.drop_duplicates().groupby("g")["f"].size()
+    multi = multi[multi > 1].index.to_numpy()
     drops: list[SnapshotDrop] = []
-    for (_vk, account, bp), grp in frame.groupby(["v", "a", "p"], sort=True):
-        if grp["f"].nunique() < 2:
-            continue
+    for g in multi:
+        in_group = np.flatnonzero(group == g)
         deliveries = []
-        for f, rows in grp.groupby("f", sort=False):
-            i = rows["i"].to_numpy()
-            stamps = [x for x in exported[i] if x]
-            deliveries.append(_Delivery(str(f), int(pos[i[0]]), days[i].max(), max(stamps) if stamps else None,
-                                        frozenset(days[i].tolist()), pos[i]))
+        for f in pd.unique(fcode[in_group]):
+            i = in_group[fcode[in_group] == f]
+            stamps = pd.Series(exported[i], dtype=object).dropna()
+            deliveries.append(_Delivery(str(fnames[f]), int(pos[i[0]]), days[i].max(),
+                                        str(stamps.max()) if len(stamps) else None, np.unique(days[i]), pos[i]))
         by_time = all(d.exported_at for d in deliveries)
         deliveries.sort(key=lambda d: _rank(d, by_time), reverse=True)
-        kept = [deliveries[0]]
-        covered = set(deliveries[0].days)
+        i0 = in_group[0]
+        account, bp = accounts[i0], period[pos[i0]]
+        covered = deliveries[0].days
         for d in deliveries[1:]:
-            if not covered & d.days:
-                kept.append(d)
-                covered |= d.days
+            if not np.isin(d.days, covered).any():
+                covered = np.union1d(covered, d.days)
                 continue
             keep[d.positions] = False
-            drops.append(_drop(usage, d, deliveries[0], by_time, str(sub["vendor"].iloc[int(grp["i"].iloc[0])]),
-                               account or None, pd.Timestamp(bp).date()))
-    return keep, tuple(drops)
+            drops.append(_drop(usage, d, deliveries[0], by_time, str(vendors[i0]), account or None,
+                               pd.Timestamp(bp).date()))
+    return keep, tuple(sorted(drops, key=lambda d: (d.billing_period, d.vendor, d.billing_account or "", d.file)))
 
 
 def _drop(usage: pd.DataFrame, d: _Delivery, kept: _Delivery, by_time: bool, vendor: str,
           account: str | None, period) -> SnapshotDrop:
-    rows = usage.iloc[d.positions]
-    curs = rows["currency"].astype("string").str.strip().str.upper().dropna().unique().tolist()
+    rows = usage[["cost", "currency"]].iloc[d.positions]
+    curs = sorted({str(c).strip().upper() for c in rows["currency"].dropna().unique()})
     currency = curs[0] if len(curs) == 1 else None
     amount: Decimal | None = micros_to_cents(money_sum(rows["cost"])) if currency else None
     rule = _rule(kept, d, by_time)

@@ -35,9 +35,12 @@ _NONE = np.zeros(0, dtype=np.int64)
 
 
 def _ids(frame: pd.DataFrame) -> pd.Series:
+    """The invoice ids trimmed (per distinct value: a 1M-row export has a handful)."""
     if frame is None or frame.empty or "invoice_id" not in frame.columns:
         return pd.Series([], dtype="string")
-    return frame["invoice_id"].astype("string").str.strip()
+    codes, uniques = pd.factorize(frame["invoice_id"].astype("string"), use_na_sentinel=True)
+    trimmed = np.array([str(u).strip() for u in uniques] + [None], dtype=object)
+    return pd.Series(trimmed[codes], index=frame.index, dtype="string")
 
 
 def billed_rows(usage: pd.DataFrame, tie: TieOut) -> np.ndarray:
@@ -57,7 +60,7 @@ def invoiced_rows(lines: pd.DataFrame, tie: TieOut) -> np.ndarray:
 
 
 def _currencies(frame: pd.DataFrame, column: str) -> list[str]:
-    return sorted(frame[column].astype("string").str.strip().str.upper().dropna().unique().tolist())
+    return sorted({str(c).strip().upper() for c in frame[column].dropna().unique()})
 
 
 def _usage_currency(rows: pd.DataFrame) -> list[str]:
@@ -68,11 +71,14 @@ def tie_outs(usage: pd.DataFrame, lines: pd.DataFrame | None,
              invoices: tuple[InvoiceResult, ...]) -> tuple[TieOut, ...]:
     """One TieOut per InvoiceId of the export (per vendor-period for ids no invoice carries),
     ordered by key."""
+    if usage is None or usage.empty or "invoice_id" not in usage.columns or not usage["invoice_id"].notna().any():
+        return ()  # no export names an invoice (every non-FOCUS usage): nothing to tie out
     ids = _ids(usage)
     has = ids.notna() & (ids != "")
     if not has.any():
         return ()
-    rows = usage[has.to_numpy(dtype=bool)]
+    cols = [c for c in ("vendor", "billing_period") if c in usage.columns]
+    rows = usage[cols][has.to_numpy(dtype=bool)]  # only the columns it reads
     line_ids = set(_ids(lines).dropna().tolist()) if lines is not None else set()
     groups: list[tuple[str, tuple[str, ...], str, tuple[str, ...], str]] = []  # key, ids, how, invoices, vendor
     unmatched: dict[tuple[str, object], list[str]] = {}
@@ -110,12 +116,13 @@ def _tie(usage: pd.DataFrame, lines: pd.DataFrame | None, key: str, fids: tuple[
     probe = TieOut(key=key, vendor=vendor, billing_period=None, focus_invoice_ids=fids, invoice_ids=found,
                    matched_by=how, currency=None, billed=Decimal("0.00"), rows=0, invoiced=None,
                    residual=None, status="no_invoice")
-    mine = usage.iloc[billed_rows(usage, probe)]
+    cols = [c for c in (BILLED_MONEY, "billing_period", "currency", "_native_currency", "_file") if c in usage.columns]
+    mine = usage[cols].iloc[billed_rows(usage, probe)]
     bp = mine["billing_period"].min() if "billing_period" in mine.columns else pd.NaT
     period = None if pd.isna(bp) else pd.Timestamp(bp).date()
     billed = micros_to_cents(money_sum(mine[BILLED_MONEY]))
     ucur = _usage_currency(mine)
-    files = tuple(dict.fromkeys(mine["_file"].astype(str).tolist()))
+    files = tuple(str(f) for f in pd.unique(mine["_file"].to_numpy(dtype=object)))
     theirs = lines.iloc[invoiced_rows(lines, probe)] if lines is not None and found else None
     ids_text = ", ".join(fids)
     if theirs is None or theirs.empty:
