@@ -202,6 +202,8 @@ def _analyze_value(report: dict, section: str, ident: str, field: str) -> str:
     if section == "unit_prices":
         return next(x for x in report["unit_prices"] if "/".join(
             (x["vendor"], x["model_key"], x["token_kind"], x["service_tier"])) == ident)[field]
+    if section == "tie_outs":
+        return next(t for t in report["tie_outs"] if t["key"] == ident)[field]
     raise AssertionError(section)
 
 

@@ -104,6 +104,21 @@ def test_explain_reads_the_tie_out_rows(delivered_twice):
     assert figures[("tie_outs", "invoiced")] == (Decimal("476.75"), Decimal("476.75"))
 
 
+def test_explain_command_prints_the_tie_out_as_analyze_does(delivered_twice, capsys):
+    from tests.test_cli import _analyze_value
+
+    early, late, inv = delivered_twice
+    args = ["--usage", str(early), str(late), "--invoices", str(inv), "--format", "json"]
+    assert main(["analyze", *args]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert main(["explain", *args]) == 0
+    figs = [f for f in json.loads(capsys.readouterr().out)["figures"] if f["section"] == "tie_outs"]
+    assert [(f["id"], f["field"], f["value"], f["rows"], f["rows_total"]) for f in figs] == [
+        ("INV-0601", "billed", "475.50", 4, "475.50"), ("INV-0601", "invoiced", "476.75", 3, "476.75")]
+    for f in figs:
+        assert _analyze_value(report, f["section"], f["id"], f["field"]) == f["value"]
+
+
 def test_billed_cost_is_kept_whatever_the_cost_basis(tmp_path):
     r = read_file(focus(tmp_path / "f.csv", EARLY))
     assert r.frame["cost"].tolist() == [90_000_000, 150_000_000]  # EffectiveCost (default basis)
