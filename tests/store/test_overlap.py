@@ -112,3 +112,20 @@ def test_cli_refuses_by_default_and_lets_you_choose(tmp_path, files, capsys):
     assert "warning: replaces a.csv (batch 1), removed in the same import" in capsys.readouterr().out
     with Workspace.open(w, readonly=True) as ws:
         assert [r.file_name for r in ws.batches()] == ["b.csv"]
+
+
+def test_a_batch_stored_before_usage_had_the_billing_columns_reads_with_them(tmp_path, files):
+    import dataclasses
+
+    a, _ = files
+    old = read_file(a)
+    old = dataclasses.replace(old, frame=old.frame.drop(columns=["invoice_id", "billed_cost", "billing_account",
+                                                                 "billing_period", "exported_at"]))
+    with Workspace.open(tmp_path / "w.commitdesk", create=True) as ws:
+        ws.store_result(old, a)
+        ws._batches.clear_cache()
+        frame = ws.inputs().usage
+        assert list(frame.columns)[-7:] == ["invoice_id", "billed_cost", "billing_account", "billing_period",
+                                            "exported_at", "_file", "_row"]
+        assert frame["billed_cost"].tolist() == frame["cost"].tolist() == [10_000_000, 12_500_000, 5_000_000]
+        assert frame["invoice_id"].isna().all()
