@@ -44,7 +44,8 @@ def test_analyze_workspace_mentions_double_counting(tmp_path, capsys):
     a = write(tmp_path / "a.csv", "date,vendor,cost\n2026-02-01,OpenAI,1.00\n2026-02-02,OpenAI,2.00\n")
     b = write(tmp_path / "b.csv", "date,vendor,cost,project\n2026-02-01,OpenAI,1.00,x\n")
     w = tmp_path / "w.commitdesk"
-    assert run(capsys, "import", "--workspace", w, a, b)[0] == 0
+    assert run(capsys, "import", "--workspace", w, a, b)[0] == 2  # b overlaps a: refused by default
+    assert run(capsys, "import", "--workspace", w, "--on-overlap", "keep", b)[0] == 0
     status, out, err = run(capsys, "analyze", "--workspace", w, "--format", "text")
     assert status == 0, err
     assert "double counting" in out

@@ -100,6 +100,8 @@ def test_the_event_loop_keeps_turning_during_a_large_import(qtbot, window, tmp_p
         wiz = window.wizard
         qtbot.waitUntil(lambda: wiz.ready, timeout=120000)
         assert wiz.files[0].result.report.rows_imported == 200_000
+        assert wiz.files[0].overlaps  # the demo's usage on those days: answered before importing
+        wiz.overlap.choose("keep")
         with qtbot.waitSignal(wiz.imported, timeout=120000):
             wiz.commit()
     finally:
@@ -118,6 +120,7 @@ def test_cancelling_an_import_stores_nothing(qtbot, window, tmp_path):
     window.import_dialog([str(src)])
     wiz = window.wizard
     qtbot.waitUntil(lambda: wiz.ready, timeout=120000)
+    wiz.overlap.choose("keep")  # it overlaps the demo's usage: answered, so Import starts
     with qtbot.waitSignal(wiz.committer.cancelled, timeout=30000):
         wiz.commit()
         wiz.cancel()

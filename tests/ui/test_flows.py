@@ -62,6 +62,9 @@ def test_import_through_the_wizard_lists_the_bad_row_and_changes_the_figures(qtb
     assert pm.rowCount() == 3
     assert pm.data(pm.index(1, pm.column_index("cost"))) == "1,310.50"
 
+    # the demo has usage of these vendors on those days: the wizard asks first; these are new rows
+    assert f.overlaps and "overlaps an earlier import" in wiz.overlap.label.text()
+    wiz.overlap.choose("keep")
     before = win.session.computations
     with qtbot.waitSignal(wiz.imported, timeout=30000):
         wiz.commit()

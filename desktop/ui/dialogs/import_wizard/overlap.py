@@ -21,7 +21,7 @@ LABELS = {"replace": "Replace the earlier import (it is removed when this file i
 
 def question_text(f: FileState) -> str:
     """What the question says about ``f``'s overlaps (rich text)."""
-    n = len(f.overlaps)
+    n = len({o.batch_id for o in f.overlaps})  # one batch may overlap for several vendors
     head = (f"<b>{html.escape(f.path.name)} overlaps {'an earlier import' if n == 1 else f'{n} earlier imports'}"
             "</b>: importing it as well would count the overlap twice.")
     items = "".join(f"<li>{html.escape(o.text)}</li>" for o in f.overlaps)
