@@ -21,8 +21,7 @@ def test_the_pack_ties_the_export_out(tmp_path):
     a = build_analysis(load_inputs({"usage": [early, late], "invoices": [inv]}))
     out = write_dispute_pack(a, ["INV-0601"], tmp_path / "pack.xlsx")
     wb = load_workbook(out)
-    assert wb.sheetnames == ["Summary", "Flags", "Invoice lines", "Usage rows", "Rate card", "Export tie-out",
-                             "Sources"]
+    assert wb.sheetnames[-2:] == ["Export tie-out", "Sources"]
     rows = [tuple(r) for r in wb["Export tie-out"].iter_rows(values_only=True)]
     head = rows.index(("Export InvoiceId", "Tied to invoice", "Matched by", "Currency", "Export BilledCost",
                        "Export rows", "Invoiced (every line)", "Residual", "Status", "Note", "Export files"))
