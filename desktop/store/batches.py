@@ -300,6 +300,13 @@ class Batches:
         for (batch_id, key), days in sorted(found.items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1])):
             old_sel = _rows_on(self.frame(batch_id), key, days)
             new_sel = _rows_on(frame, key, days)
+            # only rows carrying money count twice (a token report, cost 0, beside its cost report
+            # does not), as in the analysis' "possible double counting" (domain/inputs.py)
+            days = (set(old_sel.loc[old_sel["cost"] != 0, "date"].dt.strftime("%Y-%m-%d"))
+                    & set(new_sel.loc[new_sel["cost"] != 0, "date"].dt.strftime("%Y-%m-%d")))
+            if not days:
+                continue
+            old_sel, new_sel = _rows_on(old_sel, key, days), _rows_on(new_sel, key, days)
             snapshot = bool("billing_period" in old_sel.columns and "billing_period" in new_sel.columns
                             and old_sel["billing_period"].notna().all() and new_sel["billing_period"].notna().all()
                             and set(old_sel["billing_period"]) & set(new_sel["billing_period"]))

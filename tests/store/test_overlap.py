@@ -129,3 +129,14 @@ def test_a_batch_stored_before_usage_had_the_billing_columns_reads_with_them(tmp
                                             "exported_at", "_file", "_row"]
         assert frame["billed_cost"].tolist() == frame["cost"].tolist() == [10_000_000, 12_500_000, 5_000_000]
         assert frame["invoice_id"].isna().all()
+
+
+def test_a_token_report_beside_its_cost_report_is_no_overlap(tmp_path, files):
+    a, _ = files
+    tokens = tmp_path / "tokens.csv"  # cost 0: token counts for the rate audit, not spend
+    tokens.write_text("date,vendor,cost,quantity,unit\n2026-01-02,OpenAI,0,1000,tokens\n", encoding="utf-8")
+    with Workspace.open(tmp_path / "w.commitdesk", create=True) as ws:
+        ws.import_file(a)
+        assert ws.overlaps(read_file(tokens)) == []
+        ws.import_file(tokens, on_overlap="refuse")  # not refused
+        assert [r.file_name for r in ws.batches()] == ["a.csv", "tokens.csv"]
