@@ -134,7 +134,7 @@ def _tie_out_sheet(book: Book, analysis: Analysis, ties: list, first: InvoiceRes
             [[d.file, d.rows, d.amount, d.currency, d.kept_file, d.decided_by.replace("_", " "), d.detail]
              for d in drops], ["text", "int", "money", "text", "text", "text", "text_wrap"],
             empty_note="no earlier snapshot of this billing period")
-    t.widths([22, 18, 16, 10, 16, 10, 18, 14, 12, 60, 30])
+    t.widths([22, 18, 16, 10, 16, 10, 40, 14, 12, 60, 30])
 
 
 def write_dispute_pack(analysis: Analysis, invoice_ids: list[str], out: Path | str,

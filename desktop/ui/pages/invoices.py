@@ -147,10 +147,10 @@ class InvoicesPage(Page):
             Col.money("Variance", [i.variance for i in inv]),
             Col.num("Variance %", [i.variance_pct for i in inv], kind="pct", digits=3),
             Col.text("Status", [fmt.label(i.status) for i in inv]),
+            *tie_cols,
             Col.money("Tax", [i.tax for i in inv]),
             Col.money("Leakage", [i.premium_leakage for i in inv]),
             Col.ints("Flags", [len(i.flags) for i in inv]),
-            *tie_cols,
         ])
         statuses = [i.status for i in inv]
         m.cell_colors = {m.column_index("Status"): lambda r: tint(palette.invoice_status_color(statuses[r]), 110)}
