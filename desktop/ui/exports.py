@@ -57,6 +57,7 @@ from desktop.ui.workers import TaskRunner
 
 LAST_FOLDER_KEY = "exports/lastFolder"
 EXCEL_MAX_ROWS = 1_048_576
+COPY_MAX_ROWS = 100_000  # more than this goes to a file, not the clipboard
 MONEY_KINDS = ("micros", "money")
 _NS = ('xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
@@ -526,6 +527,16 @@ def copy_cells(table, whole: bool = False) -> tuple[str, str] | None:
     m = table.table_model
     cols_all = m.columns
     idx = [] if whole else table.selectionModel().selectedIndexes()
+    count = len({i.row() for i in idx}) if idx else m.rowCount()
+    if count > COPY_MAX_ROWS:
+        box = QMessageBox(QMessageBox.Icon.Information, "Too many rows to copy",
+                          f"{count:,} rows are more than the clipboard should carry (at most {COPY_MAX_ROWS:,}). "
+                          "Filter the table, or use Export to Excel or Export as CSV.",
+                          QMessageBox.StandardButton.Close, table)
+        box.setObjectName("copyTooBigBox")
+        table._copy_box = box
+        box.open()
+        return None
     if idx:
         view_rows = sorted({i.row() for i in idx})
         col_ix = sorted({i.column() for i in idx if not table.isColumnHidden(i.column())})

@@ -83,6 +83,11 @@ class Summary:
     stale: str | None = None  # "OUT OF DATE: ..." when the figures no longer match the workspace
 
     @property
+    def charts_left_out(self) -> int:
+        """Contracts whose burn-up is not drawn (beyond MAX_BURN_UPS)."""
+        return max(0, len(self.analysis.contracts) - MAX_BURN_UPS)
+
+    @property
     def title(self) -> str:
         return f"CommitDesk summary as of {self.analysis.as_of:%Y-%m-%d}"
 
@@ -406,6 +411,12 @@ def paint(s: Summary, images: list[QImage], device: QPagedPaintDevice) -> int:
                 painter.drawText(QRectF(0, 0, w, 6 * mm), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                                  "Charts" if n == 0 else "Charts (continued)")
                 _footer(painter, s, page, total, w, h, footer_h)
+            if n == len(images) - 1 and s.charts_left_out:
+                painter.setFont(_font(8))
+                painter.setPen(QColor(palette.DARK_GREY))
+                painter.drawText(QRectF(0, body_h - 5 * mm, w, 5 * mm),
+                                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                                 f"{s.charts_left_out} more contracts' burn-ups are on the brief's Pacing sheet.")
             top = 6 * mm + slot * slot_h
             painter.setFont(_font(10, True))
             painter.setPen(QColor(palette.BLACK))

@@ -314,3 +314,39 @@ def test_excel_refuses_more_rows_than_a_sheet_holds(tmp_path):
     with pytest.raises(BriefError, match="do not fit on one Excel sheet"):
         exports.write_xlsx(tmp_path / "x.xlsx", cols, np.zeros(exports.EXCEL_MAX_ROWS, dtype=np.int64))
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_an_out_of_date_summary_says_so_on_page_one(qtbot):
+    from desktop.ui.charts.screenshots import demo_analysis
+    from desktop.ui.summary_pdf import summary, summary_html
+
+    a = demo_analysis()
+    s = summary(a, stale="importing overlap.csv failed", today=date(2026, 11, 20))
+    assert s.stale == "OUT OF DATE: importing overlap.csv failed"
+    page = summary_html(s)
+    assert page.index("OUT OF DATE: importing overlap.csv failed") < page.index("Money at stake")
+    assert "OUT OF DATE" not in summary_html(summary(a, today=date(2026, 11, 20)))
+
+
+def test_copying_more_rows_than_the_clipboard_should_carry_says_so(qtbot, home, monkeypatch):
+    t = _table(qtbot)
+    monkeypatch.setattr(exports, "COPY_MAX_ROWS", 3)
+    QGuiApplication.clipboard().setText("before")
+    assert exports.copy_cells(t, whole=True) is None
+    assert QGuiApplication.clipboard().text() == "before"
+    assert t._copy_box.isVisible() and "4 rows" in t._copy_box.text()
+    t._copy_box.close()
+    t.selectRow(0)
+    assert exports.copy_cells(t) is not None  # a selection below the limit copies
+
+
+def test_burn_ups_left_out_of_the_pdf_are_named(qtbot, tmp_path, monkeypatch):
+    from desktop.ui import summary_pdf
+    from desktop.ui.charts.screenshots import demo_analysis
+
+    monkeypatch.setattr(summary_pdf, "MAX_BURN_UPS", 1)
+    a = demo_analysis()
+    s = summary_pdf.summary(a, today=date(2026, 11, 20))
+    assert [d.kind for d in s.charts].count("burn_up") == 1 and s.charts_left_out == len(a.contracts) - 1 == 2
+    out = summary_pdf.write_pdf(s, tmp_path / "s.pdf")
+    assert "2 more contracts' burn-ups are on the brief's Pacing sheet." in " ".join(_pdf_text(out).split())
