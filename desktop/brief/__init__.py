@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from desktop.brief.actions import normalize as normalize_actions
 from desktop.brief.book import MAX_ROWS, Book
 from desktop.brief.cells import BriefError
 from desktop.brief.data import burn_up, raw_kinds
+from desktop.brief.files import publish, temp_beside
 from desktop.brief.raw import add_raw_usage
 from desktop.domain.progress import Progress, ensure, sub
 from desktop.domain.results import Analysis
@@ -86,7 +86,7 @@ def write_brief(analysis: Analysis, out: Path | str | None = None, *, sections: 
     prog = ensure(progress)
     stale = _stale_text(stale)
     wanted = _sections(sections, stale is not None)
-    tmp = _temporary(Path(out)) if out is not None else None  # fail fast on a bad destination
+    tmp = temp_beside(Path(out), ".brief-", ".xlsx") if out is not None else None  # fail fast on a bad destination
     book = Book()
     try:
         prog.step(0.0, "Preparing the brief")
@@ -97,7 +97,7 @@ def write_brief(analysis: Analysis, out: Path | str | None = None, *, sections: 
             prog.step(1.0, "Done")
             return buf.getvalue()
         book.wb.save(tmp)
-        _replace(tmp, Path(out))
+        publish(tmp, Path(out))
     except BaseException:
         _discard(book)
         if tmp is not None and os.path.exists(tmp):
@@ -141,25 +141,6 @@ def _build(book: Book, analysis: Analysis, wanted: list[str], actions: list | No
     for s in built:
         s.flush()
     prog.step(0.35 if raw_usage else 0.85, "Saving")
-
-
-def _temporary(out: Path) -> str:
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".brief-", suffix=".xlsx", dir=out.parent)
-    except OSError as exc:
-        raise BriefError(f"cannot write the brief into {out.parent}: {exc.strerror or exc}", file=str(out)) from exc
-    os.close(fd)
-    return tmp
-
-
-def _replace(tmp: str, out: Path) -> None:
-    try:
-        os.replace(tmp, out)
-    except PermissionError as exc:
-        raise BriefError(f"cannot replace {out.name}: {exc.strerror or exc} (is it open in Excel?)",
-                         file=str(out)) from exc
-    except OSError as exc:
-        raise BriefError(f"cannot write {out.name}: {exc.strerror or exc}", file=str(out)) from exc
 
 
 def _discard(book: Book) -> None:

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from desktop.brief.book import Book
+from desktop.brief.files import publish, temp_beside
 from desktop.domain import invoices as invoices_mod
 from desktop.domain import provenance
 from desktop.domain.errors import InputError
@@ -333,11 +334,10 @@ def write_dispute_pack(analysis: Analysis, invoice_ids: list[str], out: Path | s
     for sheet in book.sheets:
         sheet.print_setup(landscape=True)
         sheet.flush()
-    tmp = out.with_name(f".{out.name}.tmp")
+    tmp = temp_beside(out, ".dispute-", ".xlsx")
     try:
         book.wb.save(tmp)
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return out
+    except BaseException:
+        os.remove(tmp)
+        raise
+    return publish(tmp, out)

@@ -28,7 +28,6 @@ import html
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -50,6 +49,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from desktop.brief.book import DATE_FMT, INT_FMT, MONEY_FMT, PCT_FMT, RATIO_FMT, argb
 from desktop.brief.cells import BriefError, needs_quote_prefix, text_fragments
+from desktop.brief.files import publish, temp_beside
 from desktop.domain import palette
 from desktop.domain.progress import Progress, ensure
 from desktop.ui.models.table import Col
@@ -154,33 +154,11 @@ def cell_text(c: Col, i: int) -> str:
 
 
 # --- writers (pure of widgets: they run in a worker) ---------------------------------------------
-def _temp_beside(out: Path, suffix: str) -> str:
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".export-", suffix=suffix, dir=out.parent)
-    except OSError as exc:
-        raise BriefError(f"cannot write into {out.parent}: {exc.strerror or exc}", file=str(out)) from exc
-    os.close(fd)
-    return tmp
-
-
-def _finish(tmp: str, out: Path) -> Path:
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes a file only its owner can read
-    try:
-        os.replace(tmp, out)
-    except OSError as exc:
-        os.remove(tmp)
-        raise BriefError(f"cannot write {out.name}: {exc.strerror or exc} (is it open in another program?)",
-                         file=str(out)) from exc
-    return out
-
-
 def write_csv(out: Path | str, cols: Sequence[Col], rows: np.ndarray, progress: Progress | None = None) -> Path:
     """``rows`` (source rows, in order) of ``cols`` as CSV; written beside, then renamed."""
     out = Path(out)
     prog = ensure(progress)
-    tmp = _temp_beside(out, ".csv")
+    tmp = temp_beside(out, ".export-", ".csv")
     try:
         with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
             w = csv.writer(fh)
@@ -193,7 +171,7 @@ def write_csv(out: Path | str, cols: Sequence[Col], rows: np.ndarray, progress: 
     except BaseException:
         os.remove(tmp)
         raise
-    return _finish(tmp, out)
+    return publish(tmp, out)
 
 
 def _sheet_title(name: str) -> str:
@@ -363,13 +341,13 @@ def write_xlsx(out: Path | str, cols: Sequence[Col], rows: np.ndarray, sheet: st
     ws = TableSheet(wb, _sheet_title(sheet), cols, np.asarray(rows, dtype=np.int64), widths, prog)
     wb._add_sheet(ws)
     prog.step(0.0, "Writing the workbook")
-    tmp = _temp_beside(out, ".xlsx")
+    tmp = temp_beside(out, ".export-", ".xlsx")
     try:
         wb.save(tmp)  # the sheet's rows are written here (TableSheet.close)
     except BaseException:
         os.remove(tmp)
         raise
-    return _finish(tmp, out)
+    return publish(tmp, out)
 
 
 def clipboard_payload(cols: Sequence[Col], rows: Sequence[int], header: bool = True) -> tuple[str, str]:
