@@ -86,7 +86,7 @@ def write_brief(analysis: Analysis, out: Path | str | None = None, *, sections: 
     prog = ensure(progress)
     stale = _stale_text(stale)
     wanted = _sections(sections, stale is not None)
-    tmp = temp_beside(Path(out), ".brief-", ".xlsx") if out is not None else None  # fail fast on a bad destination
+    tmp = temp_beside(Path(out), ".brief-", ".xlsx", "the brief") if out is not None else None  # fail fast on a bad destination
     book = Book()
     try:
         prog.step(0.0, "Preparing the brief")

@@ -20,12 +20,13 @@ _UMASK = os.umask(0)  # read once, at import (setting it back at once; nothing e
 os.umask(_UMASK)
 
 
-def temp_beside(out: Path, prefix: str, suffix: str) -> str:
-    """A new empty temporary file in ``out``'s folder (BriefError when the folder is not writable)."""
+def temp_beside(out: Path, prefix: str, suffix: str, what: str = "the file") -> str:
+    """A new empty temporary file in ``out``'s folder (BriefError naming ``what`` when the folder
+    is not writable)."""
     try:
         fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=out.parent)
     except OSError as exc:
-        raise BriefError(f"cannot write into {out.parent}: {exc.strerror or exc}", file=str(out)) from exc
+        raise BriefError(f"cannot write {what} into {out.parent}: {exc.strerror or exc}", file=str(out)) from exc
     os.close(fd)
     return tmp
 
