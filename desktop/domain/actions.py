@@ -344,10 +344,11 @@ RESOLUTIONS = ("data", "analyst")
 class Action:
     """One item of the checklist: a finding (the app's) and what people set (theirs).
 
-    The app owns kind, severity, title, finding_owner, due, detail, ref (the finding as last
-    seen), opened_at / last_seen and a resolution by data. A person owns status, notes and
-    assigned_owner, and closing (done / won't fix). Every date is a data date (an as-of date of
-    the analysis), never the wall clock.
+    The app owns kind, severity, title, finding_owner, finding_due, detail, ref (the finding as
+    last seen), opened_at / last_seen and a resolution by data. A person owns status, notes,
+    assigned_owner and assigned_due, and closing (done / won't fix). Every date is a data date
+    (an as-of date of the analysis), never the wall clock, except ``assigned_due``: the day a
+    person wrote.
     """
 
     key: str
@@ -355,7 +356,7 @@ class Action:
     severity: str
     title: str
     finding_owner: str | None  # the owner the finding names
-    due: date | None
+    finding_due: date | None  # the due date the finding names
     status: str  # ACTION_STATUSES, set by a person (a new action is open)
     notes: str  # set by a person
     opened_at: date  # data date the finding was first seen
@@ -368,11 +369,17 @@ class Action:
     assigned_owner: str | None = None  # set by a person; wins over the finding's owner
     at_stake: Decimal = _ZERO  # the finding's money at stake as last seen (Finding.at_stake)
     stake_kind: str = ""
+    assigned_due: date | None = None  # set by a person; wins over the finding's due date
 
     @property
     def owner(self) -> str | None:
         """The owner in charge: the person assigned, else the finding's owner."""
         return self.assigned_owner or self.finding_owner
+
+    @property
+    def due(self) -> date | None:
+        """The due date in force: the one a person set, else the finding's."""
+        return self.assigned_due or self.finding_due
 
     @property
     def is_open(self) -> bool:
@@ -391,7 +398,7 @@ class Action:
     @classmethod
     def from_finding(cls, f: Finding, as_of: date) -> Action:
         return cls(key=f.key, kind=f.kind, severity=f.severity, title=f.title, finding_owner=f.owner,
-                   due=f.due, status="open", notes="", opened_at=as_of, detail=f.detail or "",
+                   finding_due=f.due, status="open", notes="", opened_at=as_of, detail=f.detail or "",
                    last_seen=as_of, ref=dict(f.ref or {}), at_stake=f.at_stake, stake_kind=f.stake_kind)
 
 
@@ -462,7 +469,7 @@ def reconcile(existing: Mapping[str, Action], findings: Iterable[Finding], as_of
             changed.append(Action.from_finding(f, as_of))
             continue
         new = dataclasses.replace(a, kind=f.kind, severity=f.severity, title=f.title, finding_owner=f.owner,
-                                  due=f.due, detail=f.detail or "", ref=dict(f.ref or {}), last_seen=as_of,
+                                  finding_due=f.due, detail=f.detail or "", ref=dict(f.ref or {}), last_seen=as_of,
                                   at_stake=f.at_stake, stake_kind=f.stake_kind)
         if a.resolution == "data":  # it is back in the data
             if a.status in CLOSED_STATUSES:  # a person closed it meanwhile: that decision stays
@@ -481,12 +488,18 @@ def reconcile(existing: Mapping[str, Action], findings: Iterable[Finding], as_of
     return changed, as_of
 
 
+# ``person_change(due=CLEAR_DUE)`` gives the due date back to the finding
+CLEAR_DUE = "clear"
+
+
 def person_change(a: Action, checklist_date: date | None, *, status: str | None = None,
-                  notes: str | None = None, owner: str | None = None) -> Action:
+                  notes: str | None = None, owner: str | None = None,
+                  due: date | str | None = None) -> Action:
     """What a person's change makes of an action. Closing (done / won't fix) an open action
     resolves it as 'analyst' on the checklist's data date (never before it was opened);
     reopening an action a person had closed clears that; a resolution by data stays (the data
-    says so) until the finding comes back. ``owner`` '' clears the assignment."""
+    says so) until the finding comes back. ``owner`` '' clears the assignment; ``due`` a date
+    sets the due date in force, CLEAR_DUE gives it back to the finding."""
     if status is not None and status not in ACTION_STATUSES:
         raise ValueError(f"unknown action status {status!r}; one of {', '.join(ACTION_STATUSES)}")
     new = a
@@ -494,6 +507,13 @@ def person_change(a: Action, checklist_date: date | None, *, status: str | None 
         new = dataclasses.replace(new, notes=str(notes))
     if owner is not None:
         new = dataclasses.replace(new, assigned_owner=" ".join(str(owner).split()) or None)
+    if due is not None:
+        if due == CLEAR_DUE:
+            new = dataclasses.replace(new, assigned_due=None)
+        elif isinstance(due, date):
+            new = dataclasses.replace(new, assigned_due=due.date() if hasattr(due, "hour") else due)
+        else:
+            raise ValueError(f"not a due date: {due!r}")
     if status is not None and status != a.status:
         new = dataclasses.replace(new, status=status)
         if status in CLOSED_STATUSES and a.resolution is None:

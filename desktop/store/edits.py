@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from desktop.domain import validation
+from desktop.domain import schedule, validation
 from desktop.domain.errors import InputError
 from desktop.domain.inputs import Inputs
 from desktop.domain.settings import Settings
@@ -123,6 +123,31 @@ def _store_commitment_edit(conn: sqlite3.Connection, key: tuple[str, str], chang
             (*key, json.dumps(changes, sort_keys=True), now_iso()))
 
 
+def _schedule_json(periods: list[dict] | None) -> str | None:
+    """A schedule as stored: dates ISO, money micros, the rest as is."""
+    if periods is None:
+        return None
+    return json.dumps([{k: (v.isoformat() if isinstance(v, _dt.date) else v) for k, v in p.items()}
+                       for p in periods], sort_keys=True)
+
+
+def _schedule_from_json(text: str) -> list[dict]:
+    out = []
+    for p in json.loads(text):
+        out.append({k: (_dt.date.fromisoformat(v) if k in ("period_start", "period_end") and v else v)
+                    for k, v in p.items()})
+    return out
+
+
+def _store_schedule(conn: sqlite3.Connection, contract_id: str, periods_json: str | None) -> None:
+    if periods_json is None:
+        conn.execute("DELETE FROM schedule_overrides WHERE contract_id = ?", (contract_id,))
+    else:
+        conn.execute("INSERT INTO schedule_overrides(contract_id, periods, edited_at) VALUES (?,?,?) "
+                     "ON CONFLICT(contract_id) DO UPDATE SET periods = excluded.periods, "
+                     "edited_at = excluded.edited_at", (contract_id, periods_json, now_iso()))
+
+
 def _store_as_of(conn: sqlite3.Connection, state: dict) -> None:
     conn.execute("INSERT INTO meta(key, value) VALUES ('as_of_mode', ?) ON CONFLICT(key) "
                  "DO UPDATE SET value = excluded.value", (state["mode"],))
@@ -144,6 +169,7 @@ class Edits:
         undo.register("settings", lambda conn, _key, state: _store_settings(conn, state))
         undo.register("commitment", _store_commitment_edit)
         undo.register("as_of", lambda conn, _key, state: _store_as_of(conn, state))
+        undo.register("schedule", _store_schedule)
 
     # -- settings ----------------------------------------------------------------------------
 
@@ -172,6 +198,21 @@ class Edits:
         if not changes:
             return
         start = to_date(period_start)
+        if "period_start" in changes or contract_id in self.schedule_overrides():
+            # a period's first day is the key of a cell edit: moving it (or editing a schedule
+            # set by hand) edits the contract's whole schedule
+            clean = {}
+            for k, v in changes.items():
+                if k == "period_start":
+                    clean[k] = validation.require("commitments", k, v)
+                else:
+                    stored = validate_commitment_change(k, v, start)
+                    clean[k] = _dt.date.fromisoformat(stored) if EDITABLE_COMMITMENT[k] == "date" and stored \
+                        else stored
+            periods = self.schedule(contract_id)
+            self._set_schedule(contract_id, schedule.change(periods, start, clean),
+                               f"edit {contract_id} {start}")
+            return
         commitments = self._commitments()
         mask = (commitments["contract_id"] == contract_id).fillna(False) & (
             commitments["period_start"].dt.date == start)
@@ -199,6 +240,66 @@ class Edits:
             _store_commitment_edit(conn, key, after)
         self._undo.push(Edit(f"edit {contract_id} {start}", "commitment", key, before, after))
 
+    # -- the commit schedule of a contract, set by hand (domain desktop.domain.schedule) -------
+
+    def schedule_overrides(self) -> dict[str, list[dict]]:
+        """contract id -> the periods a person set (replacing that contract's imported periods)."""
+        return {c: _schedule_from_json(p) for c, p in
+                self._db.read("SELECT contract_id, periods FROM schedule_overrides ORDER BY 1")}
+
+    def schedule(self, contract_id: str) -> list[dict]:
+        """The periods of ``contract_id`` in force (imported with cell edits, or set by hand)."""
+        over = self.schedule_overrides().get(contract_id)
+        return over if over is not None else schedule.from_frame(self._commitments(), contract_id)
+
+    def _set_schedule(self, contract_id: str, periods: list[dict] | None, label: str) -> None:
+        """Store the schedule of ``contract_id`` (already checked by the domain), undoably; None
+        goes back to the imported periods."""
+        self._db.require_writable("edit the commit schedule")
+        rows = self._db.read("SELECT periods FROM schedule_overrides WHERE contract_id = ?", (contract_id,))
+        before = rows[0][0] if rows else None
+        after = _schedule_json(periods)
+        if before == after:
+            return
+        with self._db.write("save the commit schedule") as conn:
+            _store_schedule(conn, contract_id, after)
+        self._undo.push(Edit(label, "schedule", contract_id, before, after))
+
+    def split_period(self, contract_id: str, period_start: Any, at: Any) -> None:
+        start, day = to_date(period_start), validation.require("commitments", "period_start", at)
+        self._set_schedule(contract_id, schedule.split(self._require(contract_id), start, day),
+                           f"split {contract_id} {start} at {day}")
+
+    def add_period(self, contract_id: str, period: dict[str, Any] | None = None) -> None:
+        """Add a period: ``period`` (canonical values) or, None, the one after the last."""
+        periods = self._require(contract_id)
+        self._set_schedule(contract_id, schedule.add(periods, period), f"add a period to {contract_id}")
+
+    def remove_period(self, contract_id: str, period_start: Any) -> None:
+        start = to_date(period_start)
+        self._set_schedule(contract_id, schedule.remove(self._require(contract_id), start),
+                           f"remove {contract_id} {start}")
+
+    def new_contract(self, contract_id: str, vendor: str, period_start: Any, period_end: Any,
+                     commitment: Any, **terms: Any) -> str:
+        """Create a contract with one period (validated); returns its id."""
+        existing = set(self._commitments()["contract_id"].dropna().astype(str)) | set(self.schedule_overrides())
+        periods = schedule.new_contract(contract_id, vendor, period_start, period_end, commitment,
+                                        existing=existing, **terms)
+        cid = periods[0]["contract_id"]
+        self._set_schedule(cid, periods, f"create contract {cid}")
+        return cid
+
+    def revert_schedule(self, contract_id: str) -> None:
+        """Back to the imported periods of ``contract_id`` (undoable)."""
+        self._set_schedule(contract_id, None, f"restore the imported schedule of {contract_id}")
+
+    def _require(self, contract_id: str) -> list[dict]:
+        periods = self.schedule(contract_id)
+        if not periods:
+            raise InputError(f"no contract {contract_id!r}", column="contract_id")
+        return periods
+
     def commitment_edits(self) -> dict[tuple[str, _dt.date], dict]:
         return {(c, _dt.date.fromisoformat(s)): json.loads(ch) for c, s, ch in self._db.read(
             "SELECT contract_id, period_start, changes FROM commitment_edits ORDER BY 1, 2")}
@@ -206,9 +307,17 @@ class Edits:
     def overlay(self, inputs: Inputs) -> Inputs:
         """``inputs`` with the stored commitment edits applied."""
         edits = self._db.read("SELECT contract_id, period_start, changes FROM commitment_edits")
-        if not edits or inputs.commitments.empty:
+        overrides = self.schedule_overrides()
+        frame = inputs.commitments
+        if edits and not frame.empty:
+            frame = apply_commitment_edits(frame, edits)
+        if overrides:
+            kept = frame[~frame["contract_id"].isin(list(overrides)).fillna(False)] if not frame.empty else None
+            parts = [schedule.to_frame(p) for p in overrides.values()]
+            frame = pd.concat(([kept] if kept is not None and not kept.empty else []) + parts, ignore_index=True)
+        if frame is inputs.commitments:
             return inputs
-        return inputs.with_table("commitments", apply_commitment_edits(inputs.commitments, edits))
+        return inputs.with_table("commitments", frame)
 
     # -- as-of mode ---------------------------------------------------------------------------
 

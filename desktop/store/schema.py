@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 APPLICATION_ID = 0x43444B31  # "CDK1"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 CREATE_VERSION = 1  # version of SCHEMA_V1 (new workspaces are then migrated up to SCHEMA_VERSION)
 
 SCHEMA_V1 = """
@@ -118,8 +118,18 @@ def _v2_to_v3(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE actions ADD COLUMN stake_kind TEXT NOT NULL DEFAULT ''")
 
 
+def _v3_to_v4(conn: sqlite3.Connection) -> None:
+    """A person can set an action's due date (``assigned_due``, winning over the finding's, which
+    stays in ``due``), and the commit schedule of a contract can be set by hand (periods added,
+    removed or split, contracts created: ``schedule_overrides``, one row per contract, which
+    replaces the imported periods of that contract; docs/workspace.md)."""
+    conn.execute("ALTER TABLE actions ADD COLUMN assigned_due TEXT")
+    conn.execute("CREATE TABLE schedule_overrides (contract_id TEXT PRIMARY KEY, "
+                 "periods TEXT NOT NULL, edited_at TEXT NOT NULL)")
+
+
 # MIGRATIONS[v] turns schema v into v + 1. Version 1 is the first released schema.
-MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3}
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def create_schema(conn: sqlite3.Connection) -> None:

@@ -210,6 +210,34 @@ class Workspace:
     def commitment_edits(self) -> dict[tuple[str, _dt.date], dict]:
         return self._edits.commitment_edits()
 
+    # the commit schedule set by hand (desktop.domain.schedule; each change validated, undoable)
+    def schedule(self, contract_id: str) -> list[dict]:
+        return self._edits.schedule(contract_id)
+
+    def schedule_overrides(self) -> dict[str, list[dict]]:
+        return self._edits.schedule_overrides()
+
+    def split_period(self, contract_id: str, period_start: Any, at: Any) -> None:
+        with self._db.mutex:
+            self._edits.split_period(contract_id, period_start, at)
+
+    def add_period(self, contract_id: str, period: dict[str, Any] | None = None) -> None:
+        with self._db.mutex:
+            self._edits.add_period(contract_id, period)
+
+    def remove_period(self, contract_id: str, period_start: Any) -> None:
+        with self._db.mutex:
+            self._edits.remove_period(contract_id, period_start)
+
+    def new_contract(self, contract_id: str, vendor: str, period_start: Any, period_end: Any,
+                     commitment: Any, **terms: Any) -> str:
+        with self._db.mutex:
+            return self._edits.new_contract(contract_id, vendor, period_start, period_end, commitment, **terms)
+
+    def revert_schedule(self, contract_id: str) -> None:
+        with self._db.mutex:
+            self._edits.revert_schedule(contract_id)
+
     def as_of_mode(self) -> tuple[str, _dt.date | None]:
         """(mode, date): 'latest_usage' (T = the latest usage date; the default), 'today', or
         'fixed' with its date."""
@@ -285,9 +313,14 @@ class Workspace:
         return self._actions.inputs_stamp(reporting_as_of)
 
     def set_action(self, key: str, status: str | None = None, notes: str | None = None, *,
-                   owner: str | None = None) -> Action:
+                   owner: str | None = None, due: Any = None) -> Action:
         """A person's change of an action (undoable); see ActionStore.set."""
-        return self._actions.set(key, status, notes, owner)
+        return self._actions.set(key, status, notes, owner, due)
+
+    def set_actions(self, keys: list[str], status: str | None = None, notes: str | None = None, *,
+                    owner: str | None = None, due: Any = None) -> int:
+        """The same change of several actions: one transaction, one undo step (ActionStore.set_many)."""
+        return self._actions.set_many(keys, status, notes, owner, due)
 
     def resolution_times(self) -> ResolutionReport:
         return self._actions.report()

@@ -216,7 +216,7 @@ def test_reconcile_and_a_persons_change_by_hand():
     assert day == date(2026, 11, 20)
     acts = {a.key: a for a in changed}
     assert acts[f1.key] == Action(key=f1.key, kind="budget", severity="high", title="A over", finding_owner="ana",
-                                  due=date(2026, 11, 21), status="open", notes="", opened_at=date(2026, 11, 20),
+                                  finding_due=date(2026, 11, 21), status="open", notes="", opened_at=date(2026, 11, 20),
                                   last_seen=date(2026, 11, 20))
     # a person: in progress, assigned to Jon; then closes C on the checklist's date
     acts[f1.key] = person_change(acts[f1.key], day, status="in_progress", notes="n", owner=" Jon  ")
