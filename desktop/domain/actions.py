@@ -291,6 +291,17 @@ def _team_owners(analysis: Analysis) -> dict[str, str]:
     return out
 
 
+def owner_choices(analysis: Analysis | None, actions: Iterable[Action] = ()) -> list[str]:
+    """The owners to offer when a person assigns an action: the org map's team owners first (in
+    the map's order), then every other owner the checklist names, each once (case-insensitive)."""
+    seen: dict[str, str] = {}
+    for owner in _team_owners(analysis).values() if analysis is not None else ():
+        seen.setdefault(owner.casefold(), owner)
+    for name in sorted({x for a in actions for x in (a.assigned_owner, a.finding_owner) if x}, key=str.casefold):
+        seen.setdefault(name.casefold(), name)
+    return list(seen.values())
+
+
 def build_findings(analysis: Analysis, settings: Settings | None = None) -> tuple[Finding, ...]:
     settings = settings or analysis.settings or Settings()
     as_of = analysis.as_of

@@ -26,9 +26,9 @@ from desktop.domain.actions import (
     resolution_report,
 )
 from desktop.domain.errors import InputError
+from desktop.domain.results import Finding
 from desktop.domain.tables import FIRST_YEAR, LAST_YEAR
 from desktop.domain.validation import YEARS
-from desktop.domain.results import Finding
 from desktop.store.db import Database
 from desktop.store.edits import UndoStack
 from desktop.store.records import Edit, date_or_none, iso_or_none, to_date

@@ -313,13 +313,28 @@ class Session(QObject):
             return None
 
     def set_action(self, key: str, status: str | None = None, notes: str | None = None,
-                   owner: str | None = None) -> None:
-        """A person's change of an action (status, notes, assigned owner)."""
-        if self._guard(lambda: self.workspace.set_action(key, status=status, notes=notes, owner=owner)):
+                   owner: str | None = None, due: Any = None) -> bool:
+        """A person's change of an action (status, notes, assigned owner, due date)."""
+        if self._guard(lambda: self.workspace.set_action(key, status=status, notes=notes, owner=owner, due=due)):
             self._actions = self._load_actions()
             self.actionsChanged.emit()
             self.undoChanged.emit()
             self.message.emit(f"Action updated: {key}")
+            return True
+        return False
+
+    def set_actions(self, keys: list[str], status: str | None = None, notes: str | None = None,
+                    owner: str | None = None, due: Any = None) -> bool:
+        """The same change of a selection of actions (one undo step)."""
+        out: list[int] = []
+        if self._guard(lambda: out.append(self.workspace.set_actions(keys, status=status, notes=notes,
+                                                                     owner=owner, due=due))):
+            self._actions = self._load_actions()
+            self.actionsChanged.emit()
+            self.undoChanged.emit()
+            self.message.emit(f"{out[0]} action(s) updated" if out and out[0] else "Nothing to change")
+            return True
+        return False
 
     # --- edits (undoable in the workspace) ----------------------------------------------------
     def set_settings(self, settings) -> bool:
