@@ -1,8 +1,11 @@
 """The desktop application: QApplication, palette, excepthook, workspace, MainWindow. No logic.
 
-``python -m desktop`` (no subcommand) calls ``main``. Options: ``--workspace PATH`` (default:
-the demo workspace, created on first run), ``--as-of YYYY-MM-DD``,
-``--quit-after-ms N`` (start, paint, quit cleanly: smoke tests).
+``python -m desktop`` (no subcommand) calls ``main``. Options: ``--workspace PATH``, ``--demo``
+(the demo workspace, sample data, built on first use), ``--as-of YYYY-MM-DD``,
+``--quit-after-ms N`` (start, paint, quit cleanly: smoke tests). Without ``--workspace`` or
+``--demo`` it reopens the last workspace opened (the preference ``open_last_workspace``; the
+workspace is remembered the moment it is opened, so a killed app reopens it too), else it shows
+the start page (desktop/ui/start.py).
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ def _date(text: str) -> date:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m desktop", description="CommitDesk desktop app")
-    p.add_argument("--workspace", type=Path, help="workspace to open (default: the demo workspace)")
+    p.add_argument("--workspace", type=Path, help="workspace to open (default: the last one opened)")
+    p.add_argument("--demo", action="store_true", help="open the demo workspace (sample data)")
     p.add_argument("--as-of", type=_date, help="as-of date (default: the latest usage date)")
     p.add_argument("--quit-after-ms", type=int, default=None, help="quit after N ms (smoke tests)")
     p.add_argument("--readonly", action="store_true", help="open the workspace read-only")
@@ -139,30 +143,46 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def open_workspace(path: Path | None, readonly: bool = False):
-    """The workspace to show: ``path``, else the demo workspace (built on first run).
-    A workspace another CommitDesk holds is opened read-only after asking."""
+def open_workspace(path: Path | str | None, readonly: bool = False):
+    """The workspace to show: ``path``, "new:<path>" (created), else the demo workspace (built on
+    first use). A workspace another CommitDesk holds is opened read-only after asking. The
+    workspace is remembered as the last one at once (recent list and preferences), so a start
+    after a crash reopens it."""
     from desktop.store import Workspace, WorkspaceLocked, create_demo_workspace
 
-    if path is None:  # the demo (README: the run command opens the demo); others via File > Recent
+    if path is None:  # the demo
         path = create_demo_workspace()
-    elif str(path).startswith("new:"):
-        path = Path(str(path)[4:])
-        ws = Workspace.open(path, create=True)
-        config.add_recent(ws.path)
-        return ws
-    try:
-        ws = Workspace.open(path, readonly=readonly)
-    except WorkspaceLocked as exc:
-        answer = QMessageBox.question(None, "Workspace in use", f"{exc}\n\nOpen it read-only?")
-        if answer != QMessageBox.StandardButton.Yes:
-            raise
-        ws = Workspace.open(path, readonly=True)
-    config.add_recent(ws.path)
-    prefs = config.load_preferences()
-    prefs["last_workspace"] = str(ws.path)
-    config.save_preferences(prefs)
+    if str(path).startswith("new:"):
+        ws = Workspace.open(Path(str(path)[4:]), create=True)
+    else:
+        try:
+            ws = Workspace.open(Path(path), readonly=readonly)
+        except WorkspaceLocked as exc:
+            answer = QMessageBox.question(None, "Workspace in use", f"{exc}\n\nOpen it read-only?")
+            if answer != QMessageBox.StandardButton.Yes:
+                raise
+            ws = Workspace.open(Path(path), readonly=True)
+    remember(ws.path)
     return ws
+
+
+def remember(path: Path) -> None:
+    """Make ``path`` the last workspace (preferences) and the first recent one."""
+    config.add_recent(path)
+    prefs = config.load_preferences()
+    prefs["last_workspace"] = str(path)
+    config.save_preferences(prefs)
+
+
+def last_workspace() -> Path | None:
+    """The workspace to reopen at start-up: the last one opened, when the preference says to
+    reopen it and it still exists."""
+    prefs = config.load_preferences()
+    last = prefs.get("last_workspace")
+    if not prefs.get("open_last_workspace", True) or not isinstance(last, str) or not last:
+        return None
+    p = Path(last)
+    return p if p.exists() else None
 
 
 def build_window(ws, as_of: date | None = None):
@@ -177,19 +197,72 @@ def build_window(ws, as_of: date | None = None):
     return win
 
 
+def show_start(reason: str = ""):
+    """The start page (no workspace yet); what the analyst picks there is opened in its place."""
+    from desktop.ui.start import StartWindow
+
+    start = StartWindow(reason)
+    start.chosen.connect(lambda what, w=start: _start_chosen(w, what))
+    _windows.append(start)
+    return start
+
+
+def _start_chosen(start, what: str):
+    """Open what was picked on the start page; the start page closes once a window shows."""
+    from desktop.store import WorkspaceError
+
+    importing = what.startswith("import:")
+    target = None if what == "demo" else ("new:" + what[7:] if importing else what)
+    try:
+        ws = open_workspace(target)  # type: ignore[arg-type]
+    except WorkspaceError as exc:
+        QMessageBox.warning(start, "Cannot open workspace", str(exc))
+        return None
+    win = build_window(ws)
+    win.show()
+    start.close()
+    if start in _windows:
+        _windows.remove(start)
+    if importing:
+        QTimer.singleShot(0, win.import_dialog)
+    return win
+
+
 def _switch(win, path: str) -> None:
     from desktop.store import WorkspaceError
 
-    if not path.startswith("new:") and Path(path).absolute() == win.session.workspace.path:
+    if path == "demo":
+        target: Path | str | None = None if not config.demo_workspace_path().exists() else config.demo_workspace_path()
+    else:
+        target = path if path.startswith("new:") else Path(path)
+    if isinstance(target, Path) and target.absolute() == win.session.workspace.path:
         return  # already open here
     try:
-        ws = open_workspace(Path(path) if not path.startswith("new:") else path)  # type: ignore[arg-type]
+        ws = open_workspace(target)
     except WorkspaceError as exc:
         QMessageBox.warning(win, "Cannot open workspace", str(exc))
         return
     new = build_window(ws, win.session.as_of)
     new.show()
     win.close()
+
+
+def start_window(args: argparse.Namespace):
+    """The first window: the workspace asked for, else the last one, else the start page."""
+    from desktop.store import WorkspaceError
+
+    if args.workspace is not None or args.demo:
+        ws = open_workspace(None if args.demo else args.workspace, readonly=args.readonly)
+        return build_window(ws, args.as_of)
+    last = last_workspace()
+    if last is None:
+        return show_start()
+    try:
+        ws = open_workspace(last, readonly=args.readonly)
+    except WorkspaceError as exc:
+        log.warning("cannot reopen the last workspace %s: %s", last, exc)
+        return show_start(f"The last workspace, {last.name}, could not be opened: {exc}")
+    return build_window(ws, args.as_of)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -200,11 +273,10 @@ def main(argv: list[str] | None = None) -> int:
     from desktop.store import WorkspaceError
 
     try:
-        ws = open_workspace(args.workspace, readonly=args.readonly)
+        win = start_window(args)
     except WorkspaceError as exc:
         QMessageBox.critical(None, "CommitDesk", str(exc))
         return 2
-    win = build_window(ws, args.as_of)
     win.show()
     if args.quit_after_ms is not None:
         # a local event loop, so a smoke run (or a test) never puts the application itself into
@@ -222,7 +294,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         rc = app.exec()
     for w in list(_windows):
-        w.session.shutdown()
-        w.session.workspace.close()
+        session = getattr(w, "session", None)
+        if session is not None:
+            session.shutdown()
+            session.workspace.close()
     _windows.clear()
     return int(rc)

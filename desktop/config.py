@@ -87,6 +87,13 @@ def demo_workspace_path() -> Path:
     return data_dir() / DEMO_WORKSPACE_NAME
 
 
+def templates_dir() -> Path | None:
+    """The import templates (resources/templates: next to the package in a source tree and in
+    the bundle), or None when this installation has none."""
+    p = Path(__file__).resolve().parent.parent / "resources" / "templates"
+    return p if p.is_dir() else None
+
+
 def preferences_path() -> Path:
     return config_dir() / "preferences.json"
 

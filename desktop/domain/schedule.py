@@ -179,8 +179,9 @@ def new_contract(contract_id: str, vendor: str, period_start: Any, period_end: A
     """The schedule of a new contract with one period, every value read and checked by the
     validation layer (``existing``: the contract ids already in use)."""
     cid = validation.require("commitments", "contract_id", contract_id)
-    if any(str(x).strip().casefold() == cid.casefold() for x in existing):
-        raise InputError(f"a contract {cid} already exists; pick another id or edit its schedule",
+    same = next((str(x).strip() for x in existing if str(x).strip().casefold() == cid.casefold()), None)
+    if same is not None:
+        raise InputError(f"a contract {same} already exists; pick another id or edit its schedule",
                          column="contract_id")
     row = {"contract_id": cid}
     raw = {"vendor": vendor, "period_start": period_start, "period_end": period_end,

@@ -213,6 +213,7 @@ def _blank_row(r: list) -> bool:
     return r.count("") + r.count(None) == len(r)
 
 
+DOC_SHEETS = ("readme", "about", "read me")  # sheet names that document a workbook (read last)
 HEAD_ROWS = 256  # rows read first from each sheet to find its header (the scan looks at 200)
 CHUNK_ROWS = 512  # rows turned into columns at once, while their cells are still in the CPU cache
 
@@ -236,7 +237,9 @@ def read_xlsx(path: Path, facts: XlsxFacts, known: set[str], ticker: Ticker,
         visible = [m.name for m in wb.sheets_metadata
                    if str(getattr(m, "visible", "Visible")).endswith("Visible")
                    and str(getattr(m, "typ", "WorkSheet")).endswith("WorkSheet")]
-        order = [sheet] if sheet else (visible or names)
+        # a sheet that documents the others (the templates' README) is read last: its rows name
+        # columns too, but it is never the data
+        order = [sheet] if sheet else sorted(visible or names, key=lambda n: n.strip().casefold() in DOC_SHEETS)
         best = None
         for sname in order:
             ticker.check()

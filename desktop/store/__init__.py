@@ -3,7 +3,7 @@
 See docs/workspace.md for the file format and its guarantees.
 """
 
-from desktop.store.demo import create_demo_workspace
+from desktop.store.demo import create_demo_workspace, is_sample_data
 from desktop.store.errors import (
     DiskFull,
     DuplicateImport,
@@ -30,5 +30,5 @@ __all__ = [
     "ACTION_STATUSES", "SUFFIX", "Action", "BatchRecord", "DiskFull", "DuplicateImport",
     "NotAWorkspace", "OverlapRefused", "ResolutionReport", "Workspace", "WorkspaceBusy", "WorkspaceCorrupt",
     "WorkspaceError", "WorkspaceLocked", "WorkspaceNotFound", "WorkspaceReadOnly",
-    "WorkspaceTooNew", "create_demo_workspace",
+    "WorkspaceTooNew", "create_demo_workspace", "is_sample_data",
 ]

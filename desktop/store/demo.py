@@ -11,6 +11,19 @@ from desktop.resources import DEMO_KINDS, demo_files
 from desktop.store.errors import WorkspaceError
 from desktop.store.workspace import Workspace
 
+SAMPLE_KEY = "sample_data"  # meta key of a workspace built from the bundled demo data
+
+
+def is_sample_data(ws: Workspace) -> bool:
+    """Whether ``ws`` holds the bundled sample data (the demo): marked so when it was built, or,
+    built before the mark existed, the demo workspace's own file."""
+    try:
+        if ws._read(f"SELECT 1 FROM meta WHERE key = '{SAMPLE_KEY}' AND value = '1'"):
+            return True
+    except Exception:  # a closed or damaged workspace is not called sample data
+        return False
+    return ws.path.resolve() == config.demo_workspace_path().resolve()
+
 
 def create_demo_workspace(path: str | os.PathLike[str] | None = None, *,
                           progress: Progress | None = None) -> Path:
@@ -31,6 +44,8 @@ def create_demo_workspace(path: str | os.PathLike[str] | None = None, *,
         Path(str(tmp) + extra).unlink(missing_ok=True)
     try:
         with Workspace.open(tmp, create=True) as ws:
+            with ws._write("mark the workspace as sample data") as conn:
+                conn.execute(f"INSERT INTO meta(key, value) VALUES ('{SAMPLE_KEY}', '1')")
             kinds = [k for k in DEMO_KINDS if k in files]
             for i, kind in enumerate(kinds):
                 ws.import_file(files[kind], kind,

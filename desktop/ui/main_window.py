@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from desktop import config
 from desktop.domain import palette
+from desktop.store import is_sample_data
 from desktop.ui.date_edit import DateEdit
 from desktop.ui.pages.actions import ActionsPage
 from desktop.ui.pages.budgets import BudgetsPage
@@ -65,8 +66,9 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.session = session
         self.setAcceptDrops(True)
-        # Qt appends the application display name ("… — CommitDesk"): the title names the workspace
-        self._title = session.workspace.path.name
+        self.sample_data = is_sample_data(session.workspace)
+        # the platform adds " — CommitDesk" (the application display name) to the title
+        self._title = session.workspace.path.name + (" — Sample data" if self.sample_data else "")
         self.setWindowTitle(self._title)
         self.pages = [cls(session) for cls in PAGE_CLASSES]
         self.page_by_key = {p.key: p for p in self.pages}
@@ -85,11 +87,17 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(self._frame(p))
         self.nav.currentRowChanged.connect(self._page_changed)
         central = QWidget()
-        row = QHBoxLayout(central)
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        self.sample_banner = self._sample_banner()
+        outer.addWidget(self.sample_banner)
+        row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(0)
         row.addWidget(self.nav)
         row.addWidget(self.stack, 1)
+        outer.addLayout(row, 1)
         self.setCentralWidget(central)
 
         self._pending_export: Path | None = None
@@ -145,6 +153,27 @@ class MainWindow(QMainWindow):
         lay.addWidget(faces, 1)
         return frame
 
+    def _sample_banner(self) -> QWidget:
+        """A band above every page while the demo's sample data is open (never exported by mistake
+        as the analyst's own numbers): what it is and the way to one's own workspace."""
+        band = QWidget()
+        band.setObjectName("sampleBanner")
+        band.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        band.setStyleSheet(f"QWidget#sampleBanner {{ background: {palette.ORANGE}; }} "
+                           "QWidget#sampleBanner QLabel { color: black; }")
+        lay = QHBoxLayout(band)
+        lay.setContentsMargins(14, 6, 10, 6)
+        self.sample_label = QLabel("<b>Sample data</b> — this is the demo workspace: every figure is made up. "
+                                   "Create or open a workspace to work on your own data.")
+        lay.addWidget(self.sample_label, 1)
+        for text, slot in (("Create a workspace…", lambda: self.new_workspace_dialog()),
+                           ("Open a workspace…", lambda: self.open_workspace_dialog())):
+            b = QPushButton(text)
+            b.clicked.connect(slot)
+            lay.addWidget(b)
+        band.setVisible(self.sample_data)
+        return band
+
     def _act(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         a = QAction(text, self)
         if shortcut is not None:
@@ -180,6 +209,8 @@ class MainWindow(QMainWindow):
         f.addAction(self.a_new)
         self.recent_menu = f.addMenu("Recent workspaces")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.a_demo = self._act("Open the &demo (sample data)", lambda: self.openWorkspaceRequested.emit("demo"))
+        f.addAction(self.a_demo)
         f.addSeparator()
         f.addAction(self.a_import)
         f.addAction(self.a_export)

@@ -352,6 +352,23 @@ class Session(QObject):
             self.recompute(f"the edit of {contract_id} {period_start}")
         return ok
 
+    def edit_schedule(self, change: str, fn) -> str | None:
+        """A change of a commit schedule (split, add or remove a period, a new contract, back to
+        the imported periods): ``fn(workspace)`` writes it. Returns None when done (a recompute
+        follows), else the reason it was refused, in the validation layer's words (the page shows
+        it beside the schedule; no dialog)."""
+        try:
+            fn(self.workspace)
+        except InputError as exc:
+            return exc.message
+        except WorkspaceError as exc:
+            self.failed.emit(exc)
+            return str(exc)
+        self.undoChanged.emit()
+        self.message.emit(f"Schedule changed: {change}; recomputing")
+        self.recompute(f"the edit of {change}")
+        return None
+
     def undo(self) -> str | None:
         return self._undo_redo(self.workspace.undo, "Undone")
 

@@ -3,10 +3,11 @@ plus README.md. Run from the repository root:
 
     .venv/bin/python resources/templates/build_templates.py
 
-The CSV holds the header row only. The xlsx holds the same header on the first sheet (bold,
-frozen, required columns marked in the cell comment) and an "About" sheet that documents every
-column: required or optional, type, default and meaning. Both import back as an empty table of
-their kind (tests/ingest/test_templates.py).
+The CSV holds the header row and two example rows (replace them with your own). The xlsx holds
+the same on its first sheet (header bold and frozen, required columns highlighted and marked in
+the cell comment) and a "README" sheet that explains every column: required or optional, type,
+default, meaning and the example. Both import as their two example rows; the README sheet is
+not read (tests/ingest/test_templates.py).
 """
 
 from __future__ import annotations
@@ -103,6 +104,84 @@ MEANING = {
 }
 
 
+# two example rows per table (columns left out stay empty); they import as they are
+EXAMPLES = {
+    "commitments": [
+        {"contract_id": "OAI-2026", "vendor": "OpenAI", "period_start": "2026-01-01", "period_end": "2026-06-30",
+         "commitment": "60000.00", "currency": "USD", "discount_pct": "10", "overage_multiplier": "1.25",
+         "shortfall_penalty_pct": "100", "rollover_pct": "50", "clause": "Order form 2, section 4.2",
+         "owner": "Priya Raman", "escalation_owner": "Leo Chen", "notes": "example row: replace it"},
+        {"contract_id": "OAI-2026", "vendor": "OpenAI", "period_start": "2026-07-01", "period_end": "2026-12-31",
+         "commitment": "60000.00", "currency": "USD", "discount_pct": "10", "overage_multiplier": "1.25",
+         "shortfall_penalty_pct": "100", "rollover_pct": "0", "clause": "Order form 2, section 4.2",
+         "owner": "Priya Raman", "escalation_owner": "Leo Chen", "notes": "example row: replace it"},
+    ],
+    "usage": [
+        {"date": "2026-03-01", "vendor": "OpenAI", "cost": "412.50", "currency": "USD", "model": "gpt-4.1",
+         "meter": "input_tokens", "quantity": "206250", "unit": "1K tokens", "team": "Search",
+         "project": "ranking", "cost_center": "CC-4100", "environment": "prod", "api_key": "key-search-01",
+         "workload": "query rewrite", "contract_id": "OAI-2026", "commit_eligible": "true"},
+        {"date": "2026-03-01", "vendor": "Anthropic", "cost": "128.40", "currency": "USD",
+         "model": "claude-sonnet-4", "meter": "output_tokens", "quantity": "8560", "unit": "1K tokens",
+         "team": "Support", "project": "assist", "cost_center": "CC-4200", "environment": "prod",
+         "api_key": "key-support-02", "workload": "ticket summaries", "commit_eligible": "true"},
+    ],
+    "invoices": [
+        {"invoice_id": "INV-2026-03", "vendor": "OpenAI", "invoice_date": "2026-04-03", "amount": "11840.00",
+         "period_start": "2026-03-01", "period_end": "2026-03-31", "description": "gpt-4.1 input tokens",
+         "model": "gpt-4.1", "meter": "input_tokens", "quantity": "5920000", "unit_price": "0.002",
+         "line_type": "usage", "currency": "USD", "contract_id": "OAI-2026"},
+        {"invoice_id": "INV-2026-03", "vendor": "OpenAI", "invoice_date": "2026-04-03", "amount": "-500.00",
+         "period_start": "2026-03-01", "period_end": "2026-03-31", "description": "service credit",
+         "line_type": "credit", "currency": "USD", "contract_id": "OAI-2026"},
+    ],
+    "budgets": [
+        {"allocation": "Search AI", "month": "2026-03", "budget": "33000.00", "dimension": "team",
+         "value": "Search", "owner": "Elena Park", "containment_owner": "Jon Okafor",
+         "escalation_owner": "Ravi Menon", "category": "AI APIs", "cost_center": "CC-4100", "gl_account": "6420"},
+        {"allocation": "Support AI", "month": "2026-03", "budget": "12000.00", "dimension": "team",
+         "value": "Support", "vendor": "Anthropic", "owner": "Grace Liu", "containment_owner": "Grace Liu",
+         "escalation_owner": "Ravi Menon", "category": "AI APIs", "cost_center": "CC-4200", "gl_account": "5120"},
+    ],
+    "rate_card": [
+        {"vendor": "OpenAI", "model": "gpt-4.1", "meter": "input_tokens", "contracted_price": "0.0018",
+         "unit": "1K tokens", "list_price": "0.002", "effective_from": "2026-01-01", "effective_to": "2026-12-31",
+         "owner": "Marcus Oyelaran", "currency": "USD"},
+        {"vendor": "Anthropic", "model": "claude-sonnet-4", "meter": "output_tokens", "contracted_price": "0.0135",
+         "unit": "1K tokens", "list_price": "0.015", "owner": "Marcus Oyelaran", "currency": "USD"},
+    ],
+    "org_map": [
+        {"team": "Search", "cost_center": "CC-4100", "gl_account": "6420", "owner": "Elena Park"},
+        {"team": "Support", "cost_center": "CC-4200", "gl_account": "5120", "owner": "Grace Liu"},
+    ],
+    "fx_rates": [
+        {"currency": "EUR", "rate": "1.08", "valid_from": "2026-01-01", "valid_to": "2026-06-30"},
+        {"currency": "GBP", "rate": "1.27"},
+    ],
+}
+
+
+def examples(spec: tables.TableSpec) -> list[list[str]]:
+    """The example rows of ``spec`` in its column order (empty text for a column left out)."""
+    return [[row.get(c, "") for c in spec.names] for row in EXAMPLES.get(spec.name, [])]
+
+
+def _typed(spec: tables.TableSpec, name: str, text: str):
+    """An example value as a spreadsheet cell holds it: numbers as numbers, dates as dates."""
+    import datetime as dt
+
+    if text == "":
+        return None
+    kind = spec.column(name).kind
+    if kind in ("money", "float"):
+        return float(text)
+    if kind == "date":
+        return dt.date.fromisoformat(text)
+    if kind == "bool":
+        return text == "true"
+    return text
+
+
 def describe(spec: tables.TableSpec, col: tables.Column) -> tuple[str, str, str, str, str]:
     one_of = next((g for g in spec.one_of if col.name in g), None)
     req = "required" if col.required else ("one of " + " / ".join(one_of) if one_of else "optional")
@@ -114,7 +193,9 @@ def describe(spec: tables.TableSpec, col: tables.Column) -> tuple[str, str, str,
 
 def write_csv(spec: tables.TableSpec, path: Path) -> None:
     with open(path, "w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerow(spec.names)
+        w = csv.writer(fh)
+        w.writerow(spec.names)
+        w.writerows(examples(spec))
 
 
 def write_xlsx(spec: tables.TableSpec, path: Path) -> None:
@@ -138,27 +219,41 @@ def write_xlsx(spec: tables.TableSpec, path: Path) -> None:
         cell.comment = Comment(f"{req}; {kind}" + (f"; default {default}" if default else "") + f"\n{meaning}",
                                "CommitDesk")
         ws.column_dimensions[get_column_letter(j)].width = max(12, len(col.name) + 4)
+    for i, row in enumerate(examples(spec), start=2):
+        for j, (name, text) in enumerate(zip(spec.names, row, strict=True), start=1):
+            cell = ws.cell(row=i, column=j, value=_typed(spec, name, text))
+            if spec.column(name).kind == "date" and cell.value is not None:
+                cell.number_format = "yyyy-mm-dd"
+            elif isinstance(cell.value, str):
+                cell.data_type = "s"
     ws.freeze_panes = "A2"
-    about = wb.create_sheet("About")
-    about.append([f"CommitDesk import template: {spec.name}"])
-    about["A1"].font = Font(bold=True, size=13)
-    about.append(["Fill the first sheet, one row per line; keep the header row. Highlighted columns are "
-                  "required. Column names are matched ignoring case, spaces and punctuation."])
-    about.append([])
-    about.append(["column", "required", "type", "default", "meaning"])
-    for c in about[4]:
+    readme = wb.create_sheet("README")
+    readme.append([f"CommitDesk import template: {spec.name}"])
+    readme["A1"].font = Font(bold=True, size=13)
+    readme.append([f"Fill the first sheet ({spec.name}), one row per line, and keep its header row. Rows 2 "
+                   "and 3 are examples: replace them with your own (imported as they are, they become data). "
+                   "Highlighted columns are required. Column names are matched ignoring case, spaces and "
+                   "punctuation. CommitDesk reads the first sheet; this README sheet is not imported."])
+    readme.append([])
+    readme.append(["column", "required", "type", "default", "meaning", "example"])
+    for c in readme[4]:
         c.font = bold
-    for col in spec.columns:
-        about.append(list(describe(spec, col)))
-    for letter, width in zip("ABCDE", (22, 14, 40, 10, 80), strict=True):
-        about.column_dimensions[letter].width = width
+    first = examples(spec)[0] if examples(spec) else [""] * len(spec.columns)
+    for col, example in zip(spec.columns, first, strict=True):
+        readme.append([*describe(spec, col), example])
+    for row in readme.iter_rows(min_row=5):
+        for c in row:
+            c.data_type = "s"
+    for letter, width in zip("ABCDEF", (22, 14, 40, 10, 70, 26), strict=True):
+        readme.column_dimensions[letter].width = width
     wb.save(path)
 
 
 def write_readme(path: Path) -> None:
     lines = ["# Import templates", "",
-             "Blank templates for each table CommitDesk reads (docs/domain.md, docs/formats.md).",
-             "Generated by `build_templates.py`; each `.xlsx` has an About sheet with the same table.", ""]
+             "Templates for each table CommitDesk reads (docs/domain.md, docs/formats.md), each with two",
+             "example rows to replace with your own. Generated by `build_templates.py`; each `.xlsx` has a",
+             "README sheet with the same table (CommitDesk reads the first sheet only).", ""]
     for spec in tables.SPECS.values():
         lines += [f"## {spec.name} (`{spec.name}.csv`, `{spec.name}.xlsx`)", "",
                   "| column | required | type | default | meaning |", "|---|---|---|---|---|"]

@@ -45,14 +45,14 @@ def test_an_owner_edit_in_place_persists_undoes_and_survives_a_reimport(qtbot, d
         _commit(page.table, box)
         a = s.workspace.action(key)
         assert (a.owner, a.assigned_owner) == ("Dana Reyes", "Dana Reyes")
-        assert page.table.table_model.data(_cell(page, key, "Owner")) == "Dana Reyes"
+        qtbot.waitUntil(lambda: page.table.table_model.data(_cell(page, key, "Owner")) == "Dana Reyes", timeout=5000)
         # due date through its date editor
         page.table.edit(_cell(page, key, "Due"))
         de = page.table.findChildren(QDateEdit)[-1]
         de.setDate(QDate(2027, 2, 1))
         _commit(page.table, de)
         assert s.workspace.action(key).due == date(2027, 2, 1)
-        assert page.table.table_model.data(_cell(page, key, "Due")) == "2027-02-01"
+        qtbot.waitUntil(lambda: page.table.table_model.data(_cell(page, key, "Due")) == "2027-02-01", timeout=5000)
         # Edit > Undo takes back the due date, then the owner
         win.a_undo.trigger()
         assert s.workspace.action(key).due == before.due
@@ -92,6 +92,7 @@ def test_a_bulk_status_edit_of_a_selection_is_one_undo_step(qtbot, window):
     window.a_undo.trigger()
     window.a_undo.trigger()
     assert {a.status for a in s.actions() if a.key in keys} == {"open"}
+    qtbot.wait(10)  # the table rebuilt after the last change
     # the status column is edited in place too
     page.table.edit(_cell(page, keys[0], "Status"))
     box = page.table.findChildren(QComboBox)[-1]

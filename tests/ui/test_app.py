@@ -20,7 +20,7 @@ def test_main_opens_the_demo_workspace_and_quits_cleanly(qtbot, home):
     app = QApplication.instance()
     style, sheet, pal = app.style().name(), app.styleSheet(), app.palette()
     try:
-        rc = desktop_app.main(["--quit-after-ms", "300"])
+        rc = desktop_app.main(["--demo", "--quit-after-ms", "300"])
     finally:
         sys.excepthook = old
         app.setStyleSheet(sheet)  # leave the shared QApplication as the other tests know it

@@ -5,7 +5,7 @@ resolution times."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -212,11 +212,19 @@ class ActionsPage(Page):
         split.setStretchFactor(1, 1)
         lay.addWidget(split)
         self._actions: list = []
-        session.actionsChanged.connect(self._reload)
+        self._in_edit = False
+        session.actionsChanged.connect(self._actions_changed)
 
     # ------------------------------------------------------------------------------------------
     def refresh(self, a) -> None:
         self._reload()
+
+    def _actions_changed(self) -> None:
+        # a change made from a cell editor: the table is rebuilt once the editor has closed
+        if self._in_edit:
+            QTimer.singleShot(0, self._reload)
+        else:
+            self._reload()
 
     def _reload(self) -> None:
         keep = self.table.selected_source_rows()
@@ -340,7 +348,11 @@ class ActionsPage(Page):
         if what is None or not 0 <= src_row < len(self._actions):
             return False
         key = self._actions[src_row].key
-        return self.session.set_action(key, **{what: text.strip() if what != "notes" else text})
+        self._in_edit = True
+        try:
+            return self.session.set_action(key, **{what: text.strip() if what != "notes" else text})
+        finally:
+            self._in_edit = False
 
     def _selected(self, *_):
         keys = self._selected_keys()

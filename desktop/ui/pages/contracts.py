@@ -1,14 +1,16 @@
 """Contracts: the contracts, per contract its periods, burn-up, exposure, workload-shift
-candidates and the commit schedule (editable in place, validated, undoable)."""
+candidates and the commit schedule editor: cells (dates included) edited in place, periods
+added, removed and split, contracts created; each change validated by the domain's validation
+layer, undoable, stored in the workspace, shown at once and marked pending until its recompute
+lands."""
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from desktop.domain import palette, validation
+from desktop.domain import palette, schedule, validation
 from desktop.domain.money import from_micros
 from desktop.domain.vocabulary import SHORTFALL_BANDS
 from desktop.ui import fmt
@@ -30,6 +32,8 @@ MONEY_FIELDS_PERIOD = {
 }
 # editable commit-schedule columns: canonical column -> title
 SCHEDULE_EDITABLE = {
+    "period_start": "Period start",
+    "period_end": "Period end",
     "commitment": "Commitment",
     "rollover_pct": "Rollover %",
     "shortfall_penalty_pct": "Shortfall penalty %",
@@ -61,7 +65,14 @@ class ContractsPage(Page):
         top = QWidget()
         tl = QVBoxLayout(top)
         tl.setContentsMargins(0, 0, 0, 0)
-        tl.addWidget(heading("Contracts — select one to see its periods, burn-up and schedule"))
+        head = QHBoxLayout()
+        head.addWidget(heading("Contracts — select one to see its periods, burn-up and schedule"))
+        head.addStretch(1)
+        self.new_contract_button = QPushButton("New contract…")
+        self.new_contract_button.setToolTip("Create a contract from scratch: id, vendor, first period, minimum")
+        self.new_contract_button.clicked.connect(lambda: self.new_contract())
+        head.addWidget(self.new_contract_button)
+        tl.addLayout(head)
         self.table = DataTable(explain_columns=lambda c: self.table.table_model.columns[c].title
                                in MONEY_FIELDS_CONTRACT)
         self.table.explainRequested.connect(self._explain_contract)
@@ -112,8 +123,28 @@ class ContractsPage(Page):
         sw = QWidget()
         sl = QVBoxLayout(sw)
         sl.setContentsMargins(4, 4, 4, 4)
-        sl.addWidget(note("Double-click a cell to edit the commit schedule. Every change is validated, "
-                          "recomputed at once and can be undone with Ctrl+Z."))
+        sl.addWidget(note("Double-click a cell to edit the commit schedule, dates included; add, split or "
+                          "remove periods with the buttons. Every change is validated, shown at once (marked "
+                          "pending until the figures are recomputed) and can be undone with Ctrl+Z."))
+        bar = QHBoxLayout()
+        self.schedule_buttons: dict[str, QPushButton] = {}
+        for key, text, tip, slot in (
+                ("add", "Add period", "Add the period after the last one (same length, minimum and terms)",
+                 lambda: self.add_period()),
+                ("split", "Split period…", "Split the selected period in two on a day you pick",
+                 lambda: self.split_period()),
+                ("remove", "Remove period", "Remove the selected period", lambda: self.remove_period()),
+                ("revert", "Restore imported schedule", "Drop the schedule set here and use the imported "
+                 "periods again", lambda: self.revert_schedule())):
+            b = QPushButton(text)
+            b.setToolTip(tip)
+            b.clicked.connect(slot)
+            bar.addWidget(b)
+            self.schedule_buttons[key] = b
+        bar.addStretch(1)
+        sl.addLayout(bar)
+        self.schedule_state = note("")
+        sl.addWidget(self.schedule_state)
         self.schedule = DataTable()
         self.schedule.setEditTriggers(self.schedule.EditTrigger.DoubleClicked
                                       | self.schedule.EditTrigger.EditKeyPressed)
@@ -142,7 +173,8 @@ class ContractsPage(Page):
         self._current: str | None = None
         self._showing = None
         self._sized = False
-        self._schedule_rows: pd.DataFrame | None = None
+        self._schedule_rows: list[dict] | None = None
+        self._pending: list[dict] | None = None  # the schedule as edited, until its recompute lands
 
     # ------------------------------------------------------------------------------------------
     def refresh(self, a) -> None:
@@ -198,7 +230,7 @@ class ContractsPage(Page):
             self.title_label.setText("No contract")
             self.band_badge.set("", palette.GREY)
             self.periods.table_model.set_columns([])
-            self.schedule.table_model.set_columns([])
+            self._show_schedule([])
             self.shift.table_model.set_columns([])
             return
         self._current = c.contract_id
@@ -244,59 +276,212 @@ class ContractsPage(Page):
         feed_chart(self.burnup, "burnup", a, c.contract_id)
         feed_chart(self.exposure, "exposure", a, c.contract_id)
 
-    def _fill_schedule(self, c) -> None:
-        a = self.analysis
-        inputs = getattr(a, "inputs", None)
-        m = self.schedule.table_model
+    def _imported_schedule(self, contract_id: str) -> list[dict]:
+        """The periods of ``contract_id`` the figures on screen were computed from, with their
+        source (file and row)."""
+        inputs = getattr(self.analysis, "inputs", None)
         if inputs is None or inputs.commitments.empty:
-            m.set_columns([])
-            self._schedule_rows = None
-            return
+            return []
         df = inputs.commitments
-        rows = df[df["contract_id"] == c.contract_id].sort_values("period_start").reset_index(drop=True)
-        self._schedule_rows = rows
+        rows = df[(df["contract_id"] == contract_id).fillna(False)].sort_values("period_start")
+        out = schedule.from_frame(rows, contract_id)
+        for p, f, r in zip(out, rows["_file"].tolist(), rows["_row"].tolist(), strict=True):
+            p["_source"] = f if f == schedule.EDITED_SOURCE else f"{f} row {r}"
+        return out
+
+    def _fill_schedule(self, c) -> None:
+        if self._pending is not None and self.schedule_msg.text().endswith("Recomputing the figures…"):
+            self.schedule_msg.setText(self.schedule_msg.text().replace("Recomputing the figures…",
+                                                                       "The figures are updated."))
+        self._pending = None
+        self._show_schedule(self._imported_schedule(c.contract_id) if c is not None else [])
+
+    def _show_schedule(self, periods: list[dict], pending: list[dict] | None = None) -> None:
+        """The schedule table: ``periods`` (as the figures know them) or, while a change is being
+        recomputed, ``pending`` (the schedule as stored) with what changed marked."""
+        m = self.schedule.table_model
+        shown = pending if pending is not None else periods
+        self._schedule_rows = shown
+        cid = self._current
+        over = cid is not None and self._schedule_overridden(cid)
+        self.schedule_buttons["revert"].setEnabled(over)
+        self.schedule_state.setText(
+            f"The schedule of {cid} was set here: it replaces the imported periods of this contract, also "
+            "after a re-import, until you restore them." if over else "")
+        for key in ("add", "split", "remove"):
+            self.schedule_buttons[key].setEnabled(bool(shown) and not self.session.workspace.readonly)
+        if not shown:
+            m.set_columns([])
+            return
+        before = {p["period_start"]: p for p in periods}
+        changed: dict[int, set[str] | None] = {}  # row -> changed columns (None: a new period)
+        if pending is not None:
+            same_count = len(periods) == len(shown)  # a period changed in place (its start too)
+            for i, p in enumerate(shown):
+                old = periods[i] if same_count else before.get(p["period_start"])
+                if old is None:
+                    changed[i] = None
+                else:
+                    diff = {k for k in schedule.COLUMNS if old.get(k) != p.get(k)}
+                    if diff:
+                        changed[i] = diff
+        self._changed = changed
+
+        def col_values(name):
+            return [p.get(name) for p in shown]
+
         cols = [
-            Col.date("Period start", rows["period_start"].to_numpy()),
-            Col.date("Period end", rows["period_end"].to_numpy()),
-            Col.money("Commitment", [from_micros(v) for v in rows["commitment"].tolist()], key="commitment",
-                      editable=True),
-            Col.text("Currency", rows["currency"].fillna("")),
+            Col.date("Period start", col_values("period_start"), key="period_start", editable=True),
+            Col.date("Period end", col_values("period_end"), key="period_end", editable=True),
+            Col.money("Commitment", [from_micros(v) if v is not None else None for v in col_values("commitment")],
+                      key="commitment", editable=True),
+            Col.text("Currency", [v or "" for v in col_values("currency")]),
         ]
-        for name, title in list(SCHEDULE_EDITABLE.items())[1:]:
+        for name, title in list(SCHEDULE_EDITABLE.items())[3:]:
             if name in ("owner", "escalation_owner"):
-                cols.append(Col.text(title, rows[name].fillna(""), key=name, editable=True))
+                cols.append(Col.text(title, [v or "" for v in col_values(name)], key=name, editable=True))
             else:
-                cols.append(Col.num(title, rows[name].to_numpy(), key=name, editable=True))
+                cols.append(Col.num(title, col_values(name), key=name, editable=True))
                 cols[-1].digits = 2
-        cols.append(Col.text("Source", [f"{f} row {r}" for f, r in zip(rows["_file"], rows["_row"], strict=True)]))
+        cols.append(Col.text("Source", ["pending recompute" if i in changed else p.get("_source", "")
+                                        for i, p in enumerate(shown)]))
         m.set_columns(cols)
+        pend = tint(palette.YELLOW, 120)
+        m.cell_colors = {j: (lambda r, key=col.key: pend if r in changed and (changed[r] is None or key in changed[r])
+                             else None) for j, col in enumerate(cols)}
+        m.row_tooltips = (lambda r: "Pending: the figures are being recomputed with this change"
+                          if r in changed else None)
+
+    def _schedule_overridden(self, contract_id: str) -> bool:
+        try:
+            return contract_id in self.session.workspace.schedule_overrides()
+        except Exception:  # a closed workspace: nothing to say
+            return False
+
+    def _after_schedule_change(self, contract_id: str, done: str) -> None:
+        """Show the schedule as stored at once, its changes marked pending until the recompute
+        that brings them into the figures lands (``refresh`` then shows the new figures)."""
+        periods = self.session.workspace.schedule(contract_id)
+        overridden = self._schedule_overridden(contract_id)
+        for p in periods:
+            p.setdefault("_source", schedule.EDITED_SOURCE if overridden else "")
+        self._pending = periods
+        known = self._imported_schedule(contract_id)
+        if contract_id != self._current:  # a new contract: no figures for it yet
+            self._current = contract_id
+            self.title_label.setText(f"{contract_id} · new contract, figures pending")
+            self.tabs.setCurrentIndex(self.tabs.indexOf(self.schedule.parentWidget()))
+        self._show_schedule(known, pending=periods)
+        self.schedule_msg.setText(f"{done}. Recomputing the figures…")
 
     def _edit_schedule(self, src_row: int, column: int, text: str) -> bool:
         rows = self._schedule_rows
-        if rows is None:
+        if rows is None or self._current is None:
             return False
         col = self.schedule.table_model.columns[column]
         name = col.key
         if name not in SCHEDULE_EDITABLE:
             return False
-        start = pd.Timestamp(rows["period_start"].iloc[src_row]).date()
+        start = rows[src_row]["period_start"]
+        row = {"period_start": start, "period_end": rows[src_row]["period_end"]}
         try:
-            value = parse_edit(name, text, {"period_start": start})
+            value = parse_edit(name, text, row)
         except ValueError as exc:
             self.schedule_msg.setText(f"Not changed: {exc}.")
             return False
-        refused: list = []  # what the store said when it refuses (a rule across periods, e.g. overlap)
-        self.session.failed.connect(refused.append)
-        try:
-            ok = self.session.update_commitment(self._current, start, **{name: value})
-        finally:
-            self.session.failed.disconnect(refused.append)
-        if not ok:
-            why = getattr(refused[0], "message", str(refused[0])) if refused else "the workspace refused the change"
+        cid = self._current
+        why = self.session.edit_schedule(f"{cid} {start}",
+                                         lambda ws: ws.update_commitment(cid, start, **{name: value}))
+        if why is not None:
             self.schedule_msg.setText(f"Not changed: {why}.")
             return False
-        self.schedule_msg.setText(f"{self._current} {start}: {SCHEDULE_EDITABLE[name]} set to {text.strip()}.")
+        # shown once the cell editor has closed (the table is rebuilt)
+        QTimer.singleShot(0, lambda: self._after_schedule_change(
+            cid, f"{cid} {start}: {SCHEDULE_EDITABLE[name]} set to {text.strip()}"))
         return True
+
+    def _selected_period(self) -> dict | None:
+        rows = self.schedule.selected_source_rows()
+        if rows and self._schedule_rows:
+            return self._schedule_rows[rows[0]]
+        if self._schedule_rows and len(self._schedule_rows) == 1:
+            return self._schedule_rows[0]
+        self.schedule_msg.setText("Select a period in the schedule first.")
+        return None
+
+    def add_period(self) -> None:
+        cid = self._current
+        if cid is None:
+            return
+        why = self.session.edit_schedule(f"{cid}: a period added", lambda ws: ws.add_period(cid))
+        if why is not None:
+            self.schedule_msg.setText(f"Not added: {why}.")
+            return
+        self._after_schedule_change(cid, f"{cid}: period added after the last one")
+
+    def remove_period(self) -> None:
+        cid, p = self._current, self._selected_period()
+        if cid is None or p is None:
+            return
+        start = p["period_start"]
+        why = self.session.edit_schedule(f"{cid} {start} removed", lambda ws: ws.remove_period(cid, start))
+        if why is not None:
+            self.schedule_msg.setText(f"Not removed: {why}.")
+            return
+        self._after_schedule_change(cid, f"{cid}: period {start} to {p['period_end']} removed")
+
+    def split_period(self, at=None) -> None:
+        """Split the selected period on ``at`` (None: ask with SplitDialog)."""
+        from desktop.ui.dialogs.schedule import SplitDialog
+
+        cid, p = self._current, self._selected_period()
+        if cid is None or p is None:
+            return
+        start = p["period_start"]
+        if at is None:
+            dlg = SplitDialog(self.session.workspace.schedule(cid), start, self)
+            if not dlg.exec():
+                return
+            at = dlg.at()
+        why = self.session.edit_schedule(f"{cid} {start} split", lambda ws: ws.split_period(cid, start, at))
+        if why is not None:
+            self.schedule_msg.setText(f"Not split: {why}.")
+            return
+        self._after_schedule_change(cid, f"{cid}: period {start} split on {at}")
+
+    def revert_schedule(self) -> None:
+        cid = self._current
+        if cid is None:
+            return
+        why = self.session.edit_schedule(f"{cid} restored", lambda ws: ws.revert_schedule(cid))
+        if why is not None:
+            self.schedule_msg.setText(f"Not restored: {why}.")
+            return
+        self._after_schedule_change(cid, f"{cid}: the imported schedule restored")
+
+    def new_contract(self, values: dict | None = None) -> str | None:
+        """Create a contract (``values`` as NewContractDialog answers; None: ask). Returns the
+        reason it was refused, or None."""
+        from desktop.ui.dialogs.schedule import NewContractDialog
+
+        ws = self.session.workspace
+        if values is None:
+            existing = [c.contract_id for c in self._contracts] + list(ws.schedule_overrides())
+            vendors = sorted({c.vendor for c in self._contracts if c.vendor}, key=str.casefold)
+            dlg = NewContractDialog(existing, vendors, self)
+            if not dlg.exec() or dlg.values is None:
+                return None
+            values = dlg.values
+        v = dict(values)
+        cid = str(v.pop("contract_id")).strip()
+        args = [v.pop(k) for k in ("vendor", "period_start", "period_end", "commitment")]
+        terms = {k: x for k, x in v.items() if x not in (None, "")}
+        why = self.session.edit_schedule(f"contract {cid} created", lambda w: w.new_contract(cid, *args, **terms))
+        if why is not None:
+            self.schedule_msg.setText(f"Not created: {why}.")
+            return why
+        self._after_schedule_change(cid, f"Contract {cid} created")
+        return None
 
     def _fill_shift(self, c) -> None:
         a = self.analysis
