@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Bootstrap and run CommitDesk from a fresh clone with nothing but Python >= 3.11.
 
-    python3 .ci/dev.py app [ARGS]    start CommitDesk (the demo workspace unless --workspace is given)
+    python3 .ci/dev.py app [ARGS]    start CommitDesk (the last workspace, else the start page; --demo,
+                                     --workspace PATH)
     python3 .ci/dev.py test [ARGS]   run the whole test suite in parallel (pytest -n auto, one worker per
                                      core; extra ARGS go to pytest, -n 0 runs it in one process)
     python3 .ci/dev.py cli ARGS      run `python -m desktop ARGS` (analyze, brief, import, actions)

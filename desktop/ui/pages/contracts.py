@@ -135,7 +135,8 @@ class ContractsPage(Page):
                  lambda: self.split_period()),
                 ("remove", "Remove period", "Remove the selected period", lambda: self.remove_period()),
                 ("revert", "Restore imported schedule", "Drop the schedule set here and use the imported "
-                 "periods again", lambda: self.revert_schedule())):
+                 "periods again (a contract created here is removed; Ctrl+Z brings it back)",
+                 lambda: self.revert_schedule())):
             b = QPushButton(text)
             b.setToolTip(tip)
             b.clicked.connect(slot)
@@ -370,6 +371,8 @@ class ContractsPage(Page):
         if contract_id != self._current:  # a new contract: no figures for it yet
             self._current = contract_id
             self.title_label.setText(f"{contract_id} · new contract, figures pending")
+            self.band_badge.set("", palette.GREY)
+            self.summary.setText(f"The figures of {contract_id} are being computed.")
             self.tabs.setCurrentIndex(self.tabs.indexOf(self.schedule.parentWidget()))
         self._show_schedule(known, pending=periods)
         self.schedule_msg.setText(f"{done}. Recomputing the figures…")
