@@ -351,6 +351,9 @@ CLOSED_STATUSES = CLOSED_ACTION_STATUSES
 RESOLUTIONS = ("data", "analyst")
 
 
+_GIVEN_AS_DUE: Any = object()  # Action(finding_due=...) not given: the finding's due date is ``due``
+
+
 @dataclass(frozen=True)
 class Action:
     """One item of the checklist: a finding (the app's) and what people set (theirs).
@@ -367,7 +370,7 @@ class Action:
     severity: str
     title: str
     finding_owner: str | None  # the owner the finding names
-    finding_due: date | None  # the due date the finding names
+    due: date | None  # the due date in force: the one a person set, else the finding's (__post_init__)
     status: str  # ACTION_STATUSES, set by a person (a new action is open)
     notes: str  # set by a person
     opened_at: date  # data date the finding was first seen
@@ -381,16 +384,19 @@ class Action:
     at_stake: Decimal = _ZERO  # the finding's money at stake as last seen (Finding.at_stake)
     stake_kind: str = ""
     assigned_due: date | None = None  # set by a person; wins over the finding's due date
+    # the due date the finding names; a record built with ``due`` alone takes that one
+    finding_due: date | None = _GIVEN_AS_DUE  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        # ``due`` is derived here only, so every replace() keeps it true
+        if self.finding_due is _GIVEN_AS_DUE:
+            object.__setattr__(self, "finding_due", self.due)
+        object.__setattr__(self, "due", self.assigned_due or self.finding_due)
 
     @property
     def owner(self) -> str | None:
         """The owner in charge: the person assigned, else the finding's owner."""
         return self.assigned_owner or self.finding_owner
-
-    @property
-    def due(self) -> date | None:
-        """The due date in force: the one a person set, else the finding's."""
-        return self.assigned_due or self.finding_due
 
     @property
     def is_open(self) -> bool:
@@ -409,7 +415,7 @@ class Action:
     @classmethod
     def from_finding(cls, f: Finding, as_of: date) -> Action:
         return cls(key=f.key, kind=f.kind, severity=f.severity, title=f.title, finding_owner=f.owner,
-                   finding_due=f.due, status="open", notes="", opened_at=as_of, detail=f.detail or "",
+                   due=f.due, finding_due=f.due, status="open", notes="", opened_at=as_of, detail=f.detail or "",
                    last_seen=as_of, ref=dict(f.ref or {}), at_stake=f.at_stake, stake_kind=f.stake_kind)
 
 

@@ -44,7 +44,7 @@ _PERSON = ("status", "notes", "assigned_owner", "assigned_due", "resolution", "r
 
 def _from_row(r: tuple) -> Action:
     return Action(key=r[0], kind=r[1], severity=r[2], title=r[3], finding_owner=r[4],
-                  finding_due=date_or_none(r[5]), status=r[6], notes=r[7], opened_at=date_or_none(r[8]),
+                  due=None, finding_due=date_or_none(r[5]), status=r[6], notes=r[7], opened_at=date_or_none(r[8]),
                   resolved_at=date_or_none(r[9]), detail=r[10], resolution=r[11],
                   resolution_reason=r[12] or "", last_seen=date_or_none(r[13]),
                   ref=json.loads(r[14]) if r[14] else {}, assigned_owner=r[15],

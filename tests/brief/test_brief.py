@@ -315,16 +315,16 @@ def test_actions_checklist_from_workspace(analysis):
 
     acts = [
         Action(key="k1", title="Recover duplicate line", kind="invoice_flag", severity="high",
-               finding_owner="Priya Raman", finding_due=date(2026, 11, 10), status="in_progress", notes="=call vendor",
+               finding_owner="Priya Raman", due=date(2026, 11, 10), status="in_progress", notes="=call vendor",
                opened_at=date(2026, 11, 1)),
         Action(key="k2", title="Budget RCA", kind="budget", severity="medium", finding_owner="Elena Park",
-               finding_due=date(2026, 11, 1), status="done", notes="", opened_at=date(2026, 10, 20),
+               due=date(2026, 11, 1), status="done", notes="", opened_at=date(2026, 10, 20),
                resolved_at=date(2026, 10, 30), resolution="analyst"),
         Action(key="k3", title="Renewal prep", kind="contract", severity="low", finding_owner=None,
-               finding_due=date(2026, 12, 1), status="open", notes="", opened_at=date(2026, 11, 2)),
+               due=date(2026, 12, 1), status="open", notes="", opened_at=date(2026, 11, 2)),
         # resolved by newer data while a person had it in progress: not open, not overdue
         Action(key="k4", title="Spike", kind="anomaly", severity="high", finding_owner=None,
-               finding_due=date(2026, 11, 3), status="in_progress", notes="asked Leo", opened_at=date(2026, 10, 28),
+               due=date(2026, 11, 3), status="in_progress", notes="asked Leo", opened_at=date(2026, 10, 28),
                resolved_at=date(2026, 11, 15), resolution="data",
                resolution_reason="resolved by data of 2026-11-15: no longer an anomaly"),
     ]
@@ -534,11 +534,11 @@ def test_actions_from_the_workspace_store_records(analysis):
     f0 = analysis.findings[0]
     acts = [
         Action(key=f0.key, kind="invoice_variance", severity="high",
-               title="Invoice =OAI-2026-10 overbilled", finding_owner="Priya Raman", finding_due=date(2026, 11, 12),
+               title="Invoice =OAI-2026-10 overbilled", finding_owner="Priya Raman", due=date(2026, 11, 12),
                status="open", notes="", opened_at=date(2026, 11, 5),
                detail="Invoiced 125,803.29 USD vs expected 102,100.00 USD"),
         Action(key="budget:Support AI:2026-10", kind="budget", severity="medium", title="Support AI over",
-               finding_owner=None, assigned_owner="Sam", finding_due=date(2026, 10, 20), status="done",
+               finding_owner=None, assigned_owner="Sam", due=date(2026, 10, 20), status="done",
                notes="@cap raised", opened_at=date(2026, 10, 18), resolved_at=date(2026, 10, 25),
                resolution="analyst"),
     ]

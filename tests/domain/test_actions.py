@@ -216,7 +216,7 @@ def test_reconcile_and_a_persons_change_by_hand():
     assert day == date(2026, 11, 20)
     acts = {a.key: a for a in changed}
     assert acts[f1.key] == Action(key=f1.key, kind="budget", severity="high", title="A over", finding_owner="ana",
-                                  finding_due=date(2026, 11, 21), status="open", notes="", opened_at=date(2026, 11, 20),
+                                  due=date(2026, 11, 21), status="open", notes="", opened_at=date(2026, 11, 20),
                                   last_seen=date(2026, 11, 20))
     # a person: in progress, assigned to Jon; then closes C on the checklist's date
     acts[f1.key] = person_change(acts[f1.key], day, status="in_progress", notes="n", owner=" Jon  ")
@@ -291,3 +291,22 @@ def test_ranked_by_stake_puts_the_largest_money_first():
     assert ranked[1].action.key == "anomaly:team:Search:2026-11-18" and ranked[1].at_stake == D("800.00")
     assert [r.at_stake for r in ranked] == sorted((r.at_stake for r in ranked), reverse=True)
     assert closed.key not in {r.action.key for r in ranked}
+
+
+def test_the_due_date_in_force_is_the_persons_else_the_findings():
+    import dataclasses
+
+    from desktop.domain.actions import CLEAR_DUE, Action, person_change
+
+    a = Action(key="k", kind="budget", severity="high", title="t", finding_owner="ana", due=date(2026, 11, 21),
+               status="open", notes="", opened_at=date(2026, 11, 20))
+    assert (a.due, a.finding_due, a.assigned_due) == (date(2026, 11, 21), date(2026, 11, 21), None)
+    b = person_change(a, date(2026, 11, 20), due=date(2026, 12, 5))
+    assert (b.due, b.finding_due, b.assigned_due) == (date(2026, 12, 5), date(2026, 11, 21), date(2026, 12, 5))
+    c = dataclasses.replace(b, finding_due=date(2026, 11, 25))  # newer data moves the finding's date
+    assert c.due == date(2026, 12, 5)
+    d = person_change(c, date(2026, 11, 20), due=CLEAR_DUE)
+    assert (d.due, d.assigned_due) == (date(2026, 11, 25), None)
+    # a finding without a due date: clearing the person's date leaves none (not the person's)
+    e = person_change(dataclasses.replace(d, finding_due=None), None, due=date(2027, 1, 4))
+    assert person_change(e, None, due=CLEAR_DUE).due is None

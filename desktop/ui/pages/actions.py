@@ -83,7 +83,7 @@ class CellEditor(QStyledItemDelegate):
         text = index.data() or ""
         if self.what == "owner":
             a = self.page.action_at(index)
-            editor.setEditText(a.assigned_owner or "" if a is not None else text)
+            editor.setEditText((a.assigned_owner or "") if a is not None else text)
         elif self.what == "due":
             d = QDate.fromString(text, "yyyy-MM-dd")
             editor.setDate(d if d.isValid() else QDate.currentDate())

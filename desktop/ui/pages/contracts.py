@@ -277,7 +277,7 @@ class ContractsPage(Page):
         feed_chart(self.burnup, "burnup", a, c.contract_id)
         feed_chart(self.exposure, "exposure", a, c.contract_id)
 
-    def _imported_schedule(self, contract_id: str) -> list[dict]:
+    def _computed_schedule(self, contract_id: str) -> list[dict]:
         """The periods of ``contract_id`` the figures on screen were computed from, with their
         source (file and row)."""
         inputs = getattr(self.analysis, "inputs", None)
@@ -295,7 +295,7 @@ class ContractsPage(Page):
             self.schedule_msg.setText(self.schedule_msg.text().replace("Recomputing the figures…",
                                                                        "The figures are updated."))
         self._pending = None
-        self._show_schedule(self._imported_schedule(c.contract_id) if c is not None else [])
+        self._show_schedule(self._computed_schedule(c.contract_id) if c is not None else [])
 
     def _show_schedule(self, periods: list[dict], pending: list[dict] | None = None) -> None:
         """The schedule table: ``periods`` (as the figures know them) or, while a change is being
@@ -367,7 +367,7 @@ class ContractsPage(Page):
         for p in periods:
             p.setdefault("_source", schedule.EDITED_SOURCE if overridden else "")
         self._pending = periods
-        known = self._imported_schedule(contract_id)
+        known = self._computed_schedule(contract_id)
         if contract_id != self._current:  # a new contract: no figures for it yet
             self._current = contract_id
             self.title_label.setText(f"{contract_id} · new contract, figures pending")
