@@ -155,22 +155,18 @@ class MainWindow(QMainWindow):
 
     def _sample_banner(self) -> QWidget:
         """A band above every page while the demo's sample data is open (never exported by mistake
-        as the analyst's own numbers): what it is and the way to one's own workspace."""
-        band = QWidget()
+        as the analyst's own numbers): what it is and the way to one's own workspace. One line, so
+        it costs the pages no room (a 1280x720 screen)."""
+        band = QLabel()
         band.setObjectName("sampleBanner")
-        band.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        band.setStyleSheet(f"QWidget#sampleBanner {{ background: {palette.ORANGE}; }} "
-                           "QWidget#sampleBanner QLabel { color: black; }")
-        lay = QHBoxLayout(band)
-        lay.setContentsMargins(14, 6, 10, 6)
-        self.sample_label = QLabel("<b>Sample data</b> — this is the demo workspace: every figure is made up. "
-                                   "Create or open a workspace to work on your own data.")
-        lay.addWidget(self.sample_label, 1)
-        for text, slot in (("Create a workspace…", lambda: self.new_workspace_dialog()),
-                           ("Open a workspace…", lambda: self.open_workspace_dialog())):
-            b = QPushButton(text)
-            b.clicked.connect(slot)
-            lay.addWidget(b)
+        band.setStyleSheet(f"QLabel#sampleBanner {{ background: {palette.ORANGE}; color: black; padding: 2px 12px; }}")
+        band.setText("<b>Sample data</b> — the demo workspace: every figure is made up. "
+                     "<a href='new' style='color: black'>Create a workspace</a> or "
+                     "<a href='open' style='color: black'>open one</a> for your own data.")
+        band.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
+        band.linkActivated.connect(lambda link: self.new_workspace_dialog() if link == "new"
+                                   else self.open_workspace_dialog())
+        self.sample_label = band
         band.setVisible(self.sample_data)
         return band
 

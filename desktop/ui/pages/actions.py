@@ -167,7 +167,13 @@ class ActionsPage(Page):
             b.clicked.connect(lambda _=False, s=s: self.set_status(s))
             row.addWidget(b)
             self.buttons[s] = b
+        goto = QPushButton("Open source rows")
+        goto.clicked.connect(lambda: self._open_source(None))
         row.addSpacing(12)
+        row.addWidget(goto)
+        row.addStretch(1)
+        el.addLayout(row)
+        row = QHBoxLayout()  # a second row: the page fits a 1280 px screen
         row.addWidget(QLabel("Owner"))
         self.assign = owner_box()
         self.assign.setMinimumContentsLength(16)
@@ -189,9 +195,6 @@ class ActionsPage(Page):
         clear_due.setToolTip("Give the selected actions back the due date their finding names")
         clear_due.clicked.connect(self.clear_due)
         row.addWidget(clear_due)
-        goto = QPushButton("Open source rows")
-        goto.clicked.connect(lambda: self._open_source(None))
-        row.addWidget(goto)
         row.addStretch(1)
         el.addLayout(row)
         nrow = QHBoxLayout()
