@@ -12,6 +12,7 @@ Makes its own data (usage CSV of 10k, 100k and 1M rows; usage xlsx of 10k and 10
     bench/bench_brief.py    Excel brief export
     bench/bench_charts.py   chart repaint after a pan, offscreen
     bench/bench_filter.py   the GUI thread during the Usage page's filter and chart at 1M rows
+    bench/bench_offers.py   3 vendor offers x 10,000 paths x 36 months against numpy on the same draws
 
 Each module exposes ``run(sizes, quick) -> list[dict]``. Every measurement is printed on stdout
 as one JSON line {"name", "n", "seconds", "baseline", "baseline_seconds", "ratio",
@@ -37,7 +38,7 @@ if __package__ in (None, ""):  # `python bench/run.py`
 
 from bench import common
 
-MODULES = ("import", "core", "charts", "filter", "brief")
+MODULES = ("import", "core", "charts", "filter", "brief", "offers")
 CSV_SIZES = (10_000, 100_000, 1_000_000)
 XLSX_SIZES = (10_000, 100_000)
 QUICK_CSV_SIZES = (10_000, 100_000)

@@ -1,4 +1,4 @@
-"""Headless CommitDesk: ``python -m desktop analyze | explain | brief | dispute | import | actions``.
+"""Headless CommitDesk: ``python -m desktop analyze | explain | brief | dispute | import | actions | renewal``.
 
 The same code the GUI uses: ingest -> domain (build_analysis) -> report / brief.
 Exit status: 0 success (rows rejected from usage or invoice files are listed, not fatal);
@@ -13,7 +13,8 @@ import argparse
 import logging
 import os
 import sys
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from desktop.domain.errors import InputError
@@ -102,6 +103,20 @@ def build_parser() -> argparse.ArgumentParser:
     act.add_argument("--all", action="store_true", help="also done / won't fix actions")
     act.add_argument("--as-of", type=_date, help="also say which findings hold at this date (a view: the "
                      "checklist follows the workspace's as-of mode)")
+
+    r = sub.add_parser("renewal", help="compare vendor offers period by period on simulated spend (JSON)")
+    r.add_argument("--offers", type=Path, required=True, metavar="FILE",
+                   help="offer file: the commitments template columns plus offer, fulfilment, rollover_cap, "
+                   "rollover_expiry_periods, shortfall_treatment, notice_days (CSV or xlsx)")
+    r.add_argument("--vendor", metavar="NAME", help="only this vendor's offers")
+    r.add_argument("--baseline-monthly", type=Decimal, required=True, metavar="X",
+                   help="list-price spend in the as-of month")
+    r.add_argument("--growth", type=float, required=True, metavar="G", help="mean monthly growth (0.02 = 2 %%)")
+    r.add_argument("--growth-sd", type=float, required=True, metavar="SD", help="sd of monthly growth (0: one path)")
+    r.add_argument("--paths", type=int, help="simulated paths (default: the renewal_paths setting)")
+    r.add_argument("--seed", type=int, help="random seed (default: the renewal_seed setting)")
+    r.add_argument("--as-of", type=_date, help="as-of date (default: the day before the first offer starts)")
+    r.add_argument("--format", choices=("json",), default="json")
     return parser
 
 
@@ -311,8 +326,41 @@ def cmd_actions(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def _offer_rows(path: Path):
+    import pandas as pd
+
+    from desktop.ingest.core import check_input_size
+
+    if not path.is_file():
+        raise Fatal(f"{path}: no such file")
+    check_input_size(path)
+    if path.suffix.casefold() in (".xlsx", ".xlsm"):
+        frame = pd.read_excel(path, dtype=object, engine="calamine")
+    else:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    frame.columns = [str(c).strip().casefold() for c in frame.columns]
+    frame["_row"] = range(2, len(frame) + 2)  # the header is row 1
+    return frame
+
+
+def cmd_renewal(args: argparse.Namespace) -> int:
+    import json
+
+    from desktop.domain.offers import SpendModel, offers_from_rows, simulate_offers, to_json
+    from desktop.domain.settings import Settings
+
+    offers = offers_from_rows(_offer_rows(args.offers), file=args.offers.name, vendor=args.vendor)
+    settings = Settings()
+    model = SpendModel(args.baseline_monthly, args.growth, args.growth_sd,
+                       paths=args.paths if args.paths is not None else settings.renewal_paths,
+                       seed=args.seed if args.seed is not None else settings.renewal_seed)
+    as_of = args.as_of or min(o.term_start for o in offers) - timedelta(days=1)
+    sys.stdout.write(json.dumps(to_json(simulate_offers(offers, model, as_of)), indent=2) + "\n")
+    return 0
+
+
 COMMANDS = {"analyze": cmd_analyze, "explain": cmd_explain, "brief": cmd_brief, "dispute": cmd_dispute,
-            "import": cmd_import, "actions": cmd_actions}
+            "import": cmd_import, "actions": cmd_actions, "renewal": cmd_renewal}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,3 +32,12 @@ def test_filter_benchmark_runs_on_a_small_table(qapp):
     assert [ln["name"] for ln in lines] == ["filter_gui_block", "filter_gui_block_before", "filter_keystroke_return",
                                             "filter_result_ready", "daily_spend_gui_block"]
     assert all(isinstance(ln["ratio"], float) and ln["ratio"] > 0 for ln in lines)
+
+
+def test_offers_benchmark_runs_on_few_paths():
+    from bench import bench_offers
+
+    lines = bench_offers.bench_simulation(50, 1)
+    assert [ln.get("error") for ln in lines] == [None]
+    assert lines[0]["name"] == "offers_simulation_3x36m" and lines[0]["n"] == 50
+    assert [len(o.periods) for o in bench_offers.offers()] == [3, 12, 36]

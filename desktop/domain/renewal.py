@@ -144,6 +144,13 @@ def _frac_cents(x: Fraction) -> Decimal:
 
 # --- the simulation ---------------------------------------------------------------------------------
 
+def growth_factors(draws: np.ndarray, growth: float, sd: float) -> np.ndarray:
+    """Cumulative growth factors (1 + g_1) ... (1 + g_t) along the last axis, with
+    g_t = growth + sd x draw and every factor (1 + g_t) below 0 cut to 0 (float64). Shared by the
+    renewal scenarios and the offers simulation (desktop/domain/offers.py)."""
+    return np.cumprod(np.maximum(1.0 + growth + sd * draws, 0.0), axis=-1)
+
+
 def simulate_list_spend_micros(ri: RenewalInputs, growth: float, sd: float, settings: Settings) -> list[int]:
     """List spend over the term per simulated path, in integer micros (see module docstring)."""
     n = int(settings.renewal_paths)
@@ -152,8 +159,7 @@ def simulate_list_spend_micros(ri: RenewalInputs, growth: float, sd: float, sett
     m = int(ri.term_months)
     rng = np.random.default_rng(int(settings.renewal_seed))
     draws = rng.standard_normal(size=(n, m))
-    factors = np.maximum(1.0 + growth + sd * draws, 0.0)
-    totals = np.cumprod(factors, axis=1).sum(axis=1)
+    totals = growth_factors(draws, growth, sd).sum(axis=1)
     base = float(to_micros(ri.baseline_monthly))
     micros = np.rint(base * totals)
     return [int(v) for v in micros.tolist()]
@@ -372,6 +378,6 @@ def default_renewal_inputs(usage: pd.DataFrame | UsageIndex | None, commitments:
 
 __all__ = [
     "RenewalInputs", "SCENARIOS", "cost_for_level", "default_renewal_inputs", "default_tiers",
-    "estimate_growth", "least_cost_on_path", "list_spend", "run_renewal", "run_scenarios",
+    "estimate_growth", "growth_factors", "least_cost_on_path", "list_spend", "run_renewal", "run_scenarios",
     "simulate_list_spend_micros",
 ]

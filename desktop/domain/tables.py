@@ -209,6 +209,22 @@ SPECS: dict[str, TableSpec] = {
     s.name: s for s in (COMMITMENTS, USAGE, INVOICES, BUDGETS, RATE_CARD, ORG_MAP, FX_RATES)
 }
 
+# A vendor's offer file (docs/domain.md "Offers"): the commitments columns plus the offer terms,
+# one row per commit period, rows grouped by `offer`. Read by desktop/domain/offers.py for the
+# `renewal` command; not a workspace table (not in SPECS), validated by the same layer.
+OFFERS = TableSpec(
+    "offers",
+    (
+        _c("offer", "str", True, doc="the offer's name; its rows are its commit periods"),
+        *COMMITMENTS.columns,
+        _c("fulfilment", "str", default="period", doc="period | term"),
+        _c("rollover_cap", "money", doc="money cap on the shortfall carried out of one period"),
+        _c("rollover_expiry_periods", "float", default=1.0, doc="following periods a carry stays open"),
+        _c("shortfall_treatment", "str", default="penalty", doc="penalty | credit"),
+        _c("notice_days", "float", doc="renewal notice period in days"),
+    ),
+)
+
 
 _PANDAS_DTYPES = {
     "str": "string",

@@ -224,7 +224,39 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+FULFILMENTS = ("period", "term")
+SHORTFALL_TREATMENTS = ("penalty", "credit")
+
+
+def _not_whole_at_least(lo: int):
+    def broken(v):
+        x = _f(v)
+        with np.errstate(invalid="ignore"):
+            return ~np.isnan(x) & ((x < lo) | (np.floor(x) != x))
+    return broken
+
+
+# an offer file (tables.OFFERS): the commitments rules plus these
+OFFER_RULES: tuple[Rule, ...] = (
+    Rule("offers", ("fulfilment",), "fulfilment must be one of " + ", ".join(FULFILMENTS), _not_in(FULFILMENTS),
+         "one of " + ", ".join(FULFILMENTS)),
+    Rule("offers", ("shortfall_treatment",), "shortfall_treatment must be one of " + ", ".join(SHORTFALL_TREATMENTS),
+         _not_in(SHORTFALL_TREATMENTS), "one of " + ", ".join(SHORTFALL_TREATMENTS)),
+    Rule("offers", ("rollover_cap",), "a rollover cap cannot be negative", _negative_money, "rollover_cap >= 0"),
+    Rule("offers", ("rollover_expiry_periods",), "rollover_expiry_periods must be a whole number of at least 1",
+         _not_whole_at_least(1), "whole number >= 1"),
+    Rule("offers", ("notice_days",), "notice_days must be a whole number of at least 0", _not_whole_at_least(0),
+         "whole number >= 0"),
+)
+
+
+def _spec(table: str) -> tables.TableSpec:
+    return tables.OFFERS if table == "offers" else tables.SPECS[table]
+
+
 def rules(table: str) -> tuple[Rule, ...]:
+    if table == "offers":
+        return rules("commitments") + OFFER_RULES
     return tuple(r for r in RULES if r.table == table)
 
 
@@ -247,7 +279,7 @@ def column_problems(table: str, columns: Mapping[str, Any], n: int) -> list[tupl
             v = columns[c]
             if np.ndim(v) == 0 and not isinstance(v, pd.Series):
                 v = [v] * n
-            arrays.append(v.to_numpy() if isinstance(v, pd.Series) and tables.SPECS[table].column(c).kind != "str"
+            arrays.append(v.to_numpy() if isinstance(v, pd.Series) and _spec(table).column(c).kind != "str"
                           else v)
         mask = np.asarray(r.broken(*arrays), dtype=bool)
         if mask.any():
@@ -269,7 +301,7 @@ def validate_frame(table: str, frame: pd.DataFrame) -> list[Problem]:
     for commitments, overlapping periods of one contract), in (row position, rule) order."""
     if frame is None or frame.empty:
         return []
-    spec = tables.SPECS[table]
+    spec = _spec(table)
     n = len(frame)
     files = frame["_file"].astype("string").fillna("").tolist() if "_file" in frame else [""] * n
     rows = frame["_row"].astype("int64").tolist() if "_row" in frame else list(range(2, n + 2))
@@ -342,7 +374,7 @@ def parse_value(table: str, column: str, value: Any) -> Any:
     """``value`` in the column's natural type: money Decimal (currency units), date
     ``datetime.date``, float, bool, stripped text (spaces collapsed; currencies upper case) or
     None for a blank. Raises InputError(UNREADABLE[kind]) when it cannot be read."""
-    kind = tables.SPECS[table].column(column).kind
+    kind = _spec(table).column(column).kind
     if value is None or value is pd.NA or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, float) and np.isnan(value):
@@ -399,7 +431,7 @@ def check_row(table: str, column: str, value: Any, row: Mapping[str, Any] | None
         v = parse_value(table, column, value)
     except InputError as exc:
         return exc.message
-    spec = tables.SPECS[table]
+    spec = _spec(table)
     if v is None and spec.column(column).required:
         return REQUIRED
     for r in rules(table):
