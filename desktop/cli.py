@@ -44,6 +44,18 @@ def _date(text: str) -> date:
     return value
 
 
+def _amount(text: str) -> Decimal:
+    from decimal import InvalidOperation
+
+    try:
+        value = Decimal(text.strip().replace(",", ""))
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite():
+        raise argparse.ArgumentTypeError(f"not an amount: {text!r}")
+    return value
+
+
 def _add_input_flags(p: argparse.ArgumentParser) -> None:
     src = p.add_argument_group("inputs (files, a workspace, or --demo)")
     for flag, _kind, help_text in FILE_FLAGS:
@@ -109,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="offer file: the commitments template columns plus offer, fulfilment, rollover_cap, "
                    "rollover_expiry_periods, shortfall_treatment, notice_days (CSV or xlsx)")
     r.add_argument("--vendor", metavar="NAME", help="only this vendor's offers")
-    r.add_argument("--baseline-monthly", type=Decimal, required=True, metavar="X",
+    r.add_argument("--baseline-monthly", type=_amount, required=True, metavar="X",
                    help="list-price spend in the as-of month")
     r.add_argument("--growth", type=float, required=True, metavar="G", help="mean monthly growth (0.02 = 2 %%)")
     r.add_argument("--growth-sd", type=float, required=True, metavar="SD", help="sd of monthly growth (0: one path)")

@@ -74,3 +74,16 @@ def test_renewal_bad_offer_term_exits_2_naming_row_and_column(tmp_path: Path, ca
     status, out, err = run(capsys, "renewal", "--offers", str(f), *FLAGS)
     assert status == 2 and out == ""
     assert "offers.csv" in err and "row 5" in err and "fulfilment" in err and "period, term" in err
+
+
+def test_renewal_unreadable_baseline_is_a_usage_error(tmp_path: Path, capsys):
+    f = tmp_path / "offers.csv"
+    f.write_text(HEADER + ROWS, encoding="utf-8")
+    for bad in ("abc", "nan"):
+        argv = ["renewal", "--offers", str(f), "--baseline-monthly", bad, "--growth", "0", "--growth-sd", "0"]
+        try:
+            status = main(argv)
+        except SystemExit as exc:  # argparse: exit 2 with the message
+            status = exc.code
+        err = capsys.readouterr().err
+        assert status == 2 and "not an amount" in err
