@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from desktop.domain import commitment_discounts as discounts_mod
 from desktop.domain import fx, rate_audit
 from desktop.domain.actions import build_findings
 from desktop.domain.anomalies import anomalies as anomaly_results
@@ -263,6 +264,10 @@ def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date
         as_of = default_as_of(inputs)
         as_of_notes = as_of_warnings(inputs, as_of)
     cur = settings.reporting_currency
+    # commitment discounts (RIs, savings plans) named by usage are utilization, not contracts:
+    # the contract engine sees the inputs without them (commitment_discounts.contract_inputs)
+    original = inputs
+    inputs, discount_notes = discounts_mod.contract_inputs(inputs, cache=cache.get)
     # validation raises on a bad schedule (nothing is cached then); a valid one is not re-checked
     cache.get("validated", table_key(inputs, "commitments"), lambda: validate_commitments(inputs.commitments))
     usage_k = table_key(inputs, "usage")
@@ -274,7 +279,7 @@ def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date
         return usage, notes, UsageIndex(usage), inputs, tuple(drops)  # inputs: keeps the keyed frames alive
 
     usage, usage_notes, index, _, snapshots = cache.get("usage", prep_key, prepare)
-    warnings = as_of_notes + list(usage_notes)
+    warnings = as_of_notes + list(discount_notes) + list(usage_notes)
     com_k = table_key(inputs, "commitments")
     fx_k = table_key(inputs, "fx_rates")
     commitments, fx_notes = cache.get("commitments", (com_k, fx_k, cur),
@@ -310,6 +315,9 @@ def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date
     invoices, partial = rejected_invoice_line_warnings(inputs, invoices)
     warnings.extend(partial)
     ties = cache.get("tie_outs", (prep_key, inv_k, fx_k, cur), lambda: tie_outs(usage, lines[0], invoices))
+
+    discounts = cache.get("commitment_discounts", (prep_key,),
+                          lambda: discounts_mod.utilization(index, cur))
 
     step(0.45, "budgets")
     budgets = cache.get_with_settings("budgets", (prep_key, table_key(inputs, "budgets"), table_key(inputs, "org_map"),
@@ -348,8 +356,8 @@ def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date
         chargeback=chargeback, renewal=scenarios, warnings=tuple(warnings), snapshots=snapshots,
         tie_outs=ties, settings=settings,
         rate_audit=audit, unit_prices=unit_prices,
-        usage=usage, inputs=inputs, index=index, invoice_lines=lines[0],
-        renewal_inputs=tuple(renewal))
+        usage=usage, inputs=original, index=index, invoice_lines=lines[0],
+        renewal_inputs=tuple(renewal), commitment_discounts=discounts)
     analysis = dataclasses.replace(analysis, findings=tuple(build_findings(analysis, settings)))
     step(1.0, "done")
     return analysis

@@ -11,7 +11,7 @@ projection, so every projected figure can be re-computed by hand from the figure
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 
@@ -20,8 +20,9 @@ import pandas as pd
 
 from desktop.domain import fx, validation
 from desktop.domain.daily import Daily
-from desktop.domain.money import CENT, ZERO, cents, from_micros, micros_to_cents, money_sum
-from desktop.domain.results import ContractResult, PeriodResult
+from desktop.domain.errors import InputError
+from desktop.domain.money import CENT, ZERO, cents, from_micros, micros_to_cents, money_sum, to_micros
+from desktop.domain.results import ContractResult, PeriodResult, Quantities
 from desktop.domain.settings import DEFAULT_SETTINGS, Settings
 from desktop.domain.usage_index import UsageIndex, as_index, match_key, match_keys
 
@@ -391,7 +392,8 @@ def contract_results(usage: pd.DataFrame | UsageIndex, commitments: pd.DataFrame
     run_rate_rows below (the same index, the same masks)."""
     if commitments.empty:
         return ()
-    daily = as_index(usage).daily_by("_contract")
+    index = as_index(usage)
+    daily = index.daily_by("_contract")
     results = []
     com = commitments.sort_values(["contract_id", "period_start"], kind="mergesort")
     for contract_id, grp in com.groupby(com["contract_id"].astype(str), sort=True):
@@ -401,11 +403,116 @@ def contract_results(usage: pd.DataFrame | UsageIndex, commitments: pd.DataFrame
             "shortfall_penalty_pct": _num(r["shortfall_penalty_pct"], 100.0),
             "overage_multiplier": _num(r["overage_multiplier"], 1.0),
             "owner": r["owner"], "escalation_owner": r["escalation_owner"], "clause": r["clause"],
-            "vendor": r["vendor"],
+            "vendor": r["vendor"], "category": _category(r.get("commitment_category")),
+            "quantity": r.get("committed_quantity"), "unit": _str_or_none(r.get("unit")),
         } for r in grp.to_dict("records")]
-        results.append(_one_contract(str(contract_id), periods, daily.get(str(contract_id), Daily.empty()),
-                                     as_of, settings))
+        money = _one_contract(str(contract_id), periods, daily.get(str(contract_id), Daily.empty()),
+                              as_of, settings)
+        unit = _usage_unit(str(contract_id), periods)
+        if unit is not None:
+            money = _measured_in_unit(money, periods, unit, quantity_daily(index, str(contract_id), unit),
+                                      as_of, settings)
+        results.append(money)
     return tuple(results)
+
+
+# --- usage commitments: measured in their unit -------------------------------------------------
+
+def _category(v) -> str:
+    s = _str_or_none(v)
+    return s.casefold() if s else "spend"
+
+
+def _usage_unit(contract_id: str, periods: list[dict]) -> str | None:
+    """The unit a usage contract is measured in; None for a spend contract. A contract whose
+    periods mix spend and usage, or two units, cannot be paced (InputError naming it)."""
+    cats = {p["category"] for p in periods}
+    if cats == {"spend"}:
+        return None
+    units = {(p["unit"] or "").casefold() for p in periods}
+    if cats != {"usage"} or len(units) != 1:
+        raise InputError(f"contract {contract_id} mixes spend and usage commit periods, or units "
+                         f"({', '.join(sorted(cats))}; {', '.join(sorted(u or '?' for u in units))}): "
+                         "give every period of a contract the same commitment_category and unit")
+    return next(p["unit"] for p in periods if p["unit"])
+
+
+def quantity_daily(index: UsageIndex, contract_id: str, unit: str) -> Daily:
+    """The daily quantity (in millionths of ``unit``, exact integers) of the rows drawing down
+    ``contract_id`` whose unit is ``unit`` (compared trimmed, casefolded); rows in another unit
+    or without a quantity add nothing (their money still counts as the contract's spend)."""
+    rows = quantity_rows(index, contract_id, unit)
+    if not len(rows):
+        return Daily.empty()
+    q = index.frame["quantity"].to_numpy(dtype=np.float64)[rows]
+    units = np.rint(np.nan_to_num(q) * 1_000_000).astype(np.int64)
+    return Daily(index.day[rows].astype("datetime64[D]"), units)
+
+
+def quantity_rows(index: UsageIndex, contract_id: str, unit: str, start: date | None = None,
+                  end: date | None = None) -> np.ndarray:
+    """Positions of the rows whose quantity a usage contract counts: drawing down ``contract_id``,
+    in ``unit``, with a quantity, dated start..end when given."""
+    if "quantity" not in index.frame.columns or "unit" not in index.frame.columns:
+        return np.zeros(0, dtype=np.int64)
+    mask = index.mask("_contract", contract_id) & index.mask("unit", unit) & index.dated(start, end)
+    mask &= ~np.isnan(index.frame["quantity"].to_numpy(dtype=np.float64))
+    return index.positions(mask)
+
+
+def _qty(x: Decimal) -> float:
+    """A quantity figure (the engine's 2-decimal Decimal in units) as shown."""
+    return float(x)
+
+
+def _measured_in_unit(money: ContractResult, periods: list[dict], unit: str, qdaily: Daily, as_of: date,
+                      settings: Settings) -> ContractResult:
+    """A usage contract: the same engine run on quantities (committed_quantity per period
+    against the daily quantity of its rows in ``unit``) decides pacing, band, shortfall and
+    overage; those quantities are valued at the period's price per unit (commitment /
+    committed_quantity, exact) for the money figures of shortfall, carry, penalty, overage and
+    premium (a period committing 0 units is valued at 0). consumed / expected / projected / run
+    rate stay the money of the rows (spend)."""
+    qperiods = [dict(p, micros=to_micros(Decimal(repr(float(p["quantity"]))))) for p in periods]
+    q = _one_contract(money.contract_id, qperiods, qdaily, as_of, settings)
+    out = []
+    for p, mp, qp in zip(periods, money.periods, q.periods, strict=True):
+        committed = Decimal(repr(float(p["quantity"])))
+        # a tier that commits nothing (0 units) has no price: nothing of it is owed or premium
+        price = from_micros(p["micros"]) / committed if committed else ZERO
+
+        def val(x: Decimal, price=price) -> Decimal:
+            return cents(x * price)
+
+        shortfall, overage = val(qp.shortfall), val(qp.overage)
+        penalty, premium = val(qp.shortfall_penalty), val(qp.overage_premium)
+        carry_out = val(qp.carry_out)
+        outcome, outcome_text = (term_outcome(shortfall, carry_out, penalty, overage, premium)
+                                 if qp.status == "ended" else (None, None))
+        out.append(replace(
+            mp, pacing_ratio=qp.pacing_ratio, band=qp.band, carry_in=val(qp.carry_in), shortfall=shortfall,
+            carry_out=carry_out, shortfall_penalty=penalty, overage=overage, overage_premium=premium,
+            outcome=outcome, outcome_text=outcome_text, measure="usage",
+            quantity=Quantities(unit, _qty(qp.commitment), _qty(qp.consumed), _qty(qp.expected),
+                                _qty(qp.projected), _qty(qp.shortfall), _qty(qp.overage), _qty(qp.carry_in),
+                                _qty(qp.carry_out))))
+    shortfall_exposure = sum((r.shortfall_penalty for r in out), ZERO)
+    overage = sum((r.overage for r in out), ZERO)
+    overage_premium = sum((r.overage_premium for r in out), ZERO)
+    if all(r.status == "ended" for r in out):
+        outcome, outcome_text = term_outcome(sum((r.shortfall - r.carry_out for r in out), ZERO), ZERO,
+                                             shortfall_exposure, overage, overage_premium)
+    else:
+        outcome = outcome_text = None
+    return replace(
+        money, periods=tuple(out), pacing_ratio=q.pacing_ratio, band=q.band,
+        shortfall_exposure=shortfall_exposure, overage=overage, overage_premium=overage_premium,
+        escalation_to=escalation_target(q.band, money.owner, money.escalation_owner),
+        outcome=outcome, outcome_text=outcome_text, measure="usage",
+        quantity=Quantities(unit, _qty(q.commitment), _qty(q.consumed_to_date), _qty(q.expected_to_date),
+                            _qty(q.projected_consumption), _qty(sum((x.shortfall for x in q.periods), ZERO)),
+                            _qty(q.overage), run_rate=_qty(q.run_rate),
+                            required_run_rate=None if q.required_run_rate is None else _qty(q.required_run_rate)))
 
 
 # --- the rows behind the figures (explain, drill-downs, charts, the JSON) ----------------------

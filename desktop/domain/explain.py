@@ -20,6 +20,9 @@ Kinds and keys:
   covers.
 * ``tie_out``: key = the TieOut's key (the export's InvoiceId, or "vendor|YYYY-MM-DD"); fields
   billed, invoiced, residual (in the billing currency, desktop/domain/tieout.py).
+* ``commitment_discount``: key = "commitment discount id|YYYY-MM"; fields used_cost,
+  unused_cost, other_cost, cost_utilization, used_quantity, unused_quantity,
+  quantity_utilization.
 * ``renewal``: key = the scenario table's name (baseline_monthly, on_demand_cost) or
   "name|commit level" (expected_cost, savings, expected_shortfall, expected_overage_premium).
 
@@ -72,11 +75,14 @@ ANOMALY_FIELDS = ("spend", "mean", "std")
 SHIFT_FIELDS = ("run_rate", "movable_spend", "covers")
 RENEWAL_FIELDS = ("baseline_monthly", "on_demand_cost", "expected_cost", "savings", "expected_shortfall",
                   "expected_overage_premium")
+DISCOUNT_FIELDS = ("used_cost", "unused_cost", "other_cost", "cost_utilization", "used_quantity",
+                   "unused_quantity", "quantity_utilization")
 TIE_OUT_FIELDS = ("billed", "invoiced", "residual")
 KINDS = {"contract": CONTRACT_FIELDS, "period": PERIOD_FIELDS, "invoice": INVOICE_FIELDS,
          "budget": BUDGET_FIELDS, "chargeback": CHARGEBACK_FIELDS, "anomaly": ANOMALY_FIELDS,
          "workload_shift": SHIFT_FIELDS, "renewal": RENEWAL_FIELDS, "tie_out": TIE_OUT_FIELDS,
-         "rate_audit": ("vendor_cost", "expected", "invoiced", "difference", "leakage"), "unit_price": ("cost",)}
+         "rate_audit": ("vendor_cost", "expected", "invoiced", "difference", "leakage"), "unit_price": ("cost",),
+         "commitment_discount": DISCOUNT_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -203,6 +209,20 @@ def _projected_step(ctx: _Ctx, c: ContractResult, p: PeriodResult) -> tuple[str,
 
 def _exposure_steps(ctx: _Ctx, p: PeriodResult, pfield: str) -> list[tuple[str, str]]:
     label = f"{p.period_start:%Y-%m-%d}..{p.period_end:%Y-%m-%d}"
+    q = p.quantity
+    if q is not None:  # a usage commitment: measured in its unit, valued at its price per unit
+        u = q.unit
+        price = f"{ctx.m(p.commitment)} / {q.committed:,.2f} {u}"
+        if pfield == "shortfall_penalty":
+            return [(f"{label}: committed {q.committed:,.2f} {u} + carry in {q.carry_in:,.2f} - projected "
+                     f"{q.projected:,.2f} {u} (consumed {q.consumed:,.2f} + run rate to the end)",
+                     f"shortfall {q.shortfall:,.2f} {u}"),
+                    (f"{label}: carry out", f"{q.carry_out:,.2f} {u}"),
+                    (f"{label}: (shortfall - carry out) x penalty %, at {price}", ctx.m(p.shortfall_penalty))]
+        if pfield == "overage":
+            return [(f"{label}: max(0, projected {q.projected:,.2f} - committed {q.committed:,.2f} + carry in) "
+                     f"= {q.overage:,.2f} {u}, at {price}", ctx.m(p.overage))]
+        return [(f"{label}: overage {ctx.m(p.overage)} x (multiplier - 1)", ctx.m(p.overage_premium))]
     c_eff = p.commitment + p.carry_in
     if pfield == "shortfall_penalty":
         return [(f"{label}: C' = {ctx.m(p.commitment)} + carry in {ctx.m(p.carry_in)}", ctx.m(c_eff)),
@@ -442,6 +462,54 @@ def _explain_anomaly(ctx: _Ctx, a: AnomalyResult, fld: str) -> Explanation:
     return ctx.done(title, value, formula, steps, rows, total)
 
 
+def _pct_text(x: float | None) -> str:
+    return "n/a" if x is None else f"{x * 100:.1f}%"
+
+
+def _qty_text(x: float | None, unit: str | None) -> str:
+    return "n/a" if x is None else f"{x:,.6g} {unit or ''}".rstrip()
+
+
+def _explain_discount(ctx: _Ctx, d, fld: str) -> Explanation:
+    """A commitment discount's utilization in one month (desktop/domain/commitment_discounts.py)."""
+    key = f"{d.commitment_discount_id}|{d.month}"
+    rows = ctx.rows("commitment_discount", key, fld)
+    what = " ".join(x for x in (d.type, "commitment discount") if x)
+    title = f"{what} {d.commitment_discount_id} ({d.vendor}), {d.month}: {fld.replace('_', ' ')}"
+    used_n, unused_n = d.used_rows, d.unused_rows
+    total = None
+    if fld in ("used_cost", "unused_cost", "other_cost"):
+        status = {"used_cost": "Used", "unused_cost": "Unused",
+                  "other_cost": "neither Used nor Unused (its purchase, fees)"}[fld]
+        formula = (f"{fld} = cost of the usage rows whose CommitmentDiscountId is {d.commitment_discount_id} "
+                   f"and whose CommitmentDiscountStatus is {status}, dated in {d.month}")
+        total = ctx.total(rows)
+        steps = [(f"{len(rows)} usage rows", ctx.m(getattr(d, fld)))]
+        if fld == "unused_cost":
+            steps.append(("This is what the discount cost without covering usage: unused, "
+                          "not a shortfall of a contract", ctx.m(d.unused_cost)))
+        value = getattr(d, fld)
+        return ctx.done(title, value, formula, steps, rows, total)
+    if fld == "cost_utilization":
+        formula = "cost_utilization = used_cost / (used_cost + unused_cost)"
+        steps = [(f"Used ({used_n} rows)", ctx.m(d.used_cost)), (f"Unused ({unused_n} rows)", ctx.m(d.unused_cost)),
+                 ("Utilization", _pct_text(d.cost_utilization))]
+    elif fld == "quantity_utilization":
+        formula = "quantity_utilization = used_quantity / (used_quantity + unused_quantity) (CommitmentDiscountQuantity)"
+        steps = [(f"Used ({used_n} rows)", _qty_text(d.used_quantity, d.unit)),
+                 (f"Unused ({unused_n} rows)", _qty_text(d.unused_quantity, d.unit)),
+                 ("Utilization", _pct_text(d.quantity_utilization))]
+    else:
+        status = "Used" if fld == "used_quantity" else "Unused"
+        formula = (f"{fld} = CommitmentDiscountQuantity of the usage rows whose CommitmentDiscountStatus is "
+                   f"{status}, in the discount's unit")
+        steps = [(f"{len(rows)} usage rows", _qty_text(getattr(d, fld), d.unit))]
+    refs, count = prov.refs(ctx.a, rows, ctx.max)
+    value_text = (_pct_text(getattr(d, fld)) if fld.endswith("utilization")
+                  else _qty_text(getattr(d, fld), d.unit))
+    return Explanation(title, value_text, formula, steps, refs, count, None)
+
+
 def _explain_shift(ctx: _Ctx, w: WorkloadShiftCandidate, fld: str) -> Explanation:
     t = ctx.a.as_of
     days = ctx.window
@@ -606,4 +674,6 @@ def explain(analysis: Analysis, kind: str, key: str, field: str, max_sources: in
         return _explain_unit_price(ctx, prov.unit_price(analysis, key))
     if kind == "tie_out":
         return _explain_tie_out(ctx, prov.tie_out(analysis, key), field)
+    if kind == "commitment_discount":
+        return _explain_discount(ctx, prov.discount(analysis, key), field)
     return _explain_budget(ctx, prov.budget(analysis, key), field)

@@ -15,7 +15,8 @@ line is within a cent of its rows (docs/domain.md "Explain: the rows behind a fi
 Kinds and keys are those of desktop/domain/explain.py: contract (contract_id), period
 (contract_id|YYYY-MM-DD), invoice (invoice_id), budget (allocation|YYYY-MM), chargeback
 (YYYY-MM|cost_center|gl_account), anomaly (dimension|value|YYYY-MM-DD), workload_shift
-(contract_id|basis|workload|vendor), renewal (scenario name).
+(contract_id|basis|workload|vendor), renewal (scenario name), commitment_discount
+(commitment discount id|YYYY-MM).
 
 Tables: ``usage`` (positions in analysis.usage, money column cost), ``invoice_lines`` (in
 analysis.invoice_lines, amount), ``commitments`` and ``budgets`` (in analysis.inputs' tables,
@@ -34,6 +35,7 @@ import pandas as pd
 from desktop.domain import anomalies as anomalies_mod
 from desktop.domain import budgets as budgets_mod
 from desktop.domain import chargeback as chargeback_mod
+from desktop.domain import commitment_discounts as discounts_mod
 from desktop.domain import contracts as contracts_mod
 from desktop.domain import invoices as invoices_mod
 from desktop.domain import rate_audit as audit_mod
@@ -247,6 +249,15 @@ def shift_candidate(analysis: Analysis, key: str) -> WorkloadShiftCandidate:
     raise InputError(f"no workload-shift candidate {key!r}")
 
 
+def discount(analysis: Analysis, key: str):
+    """The DiscountUtilization of 'commitment discount id|YYYY-MM'."""
+    did, _, month = key.rpartition("|")
+    for d in analysis.commitment_discounts:
+        if d.commitment_discount_id == did and d.month == month:
+            return d
+    raise InputError(f"no commitment discount {did!r} in {month}")
+
+
 def _commitment_rows(analysis: Analysis, cid: str, start=None) -> Rows:
     com = table(analysis, "commitments")
     if com.empty:
@@ -345,6 +356,9 @@ def figure_rows(analysis: Analysis, kind: str, key: str, field: str) -> Rows:
         return usage(anomalies_mod.anomaly_rows(ix, a, start, end))
     if kind == "workload_shift":
         return usage(shift_mod.candidate_rows(ix, shift_candidate(analysis, key), t, analysis.settings))
+    if kind == "commitment_discount":
+        d = discount(analysis, key)
+        return usage(discounts_mod.utilization_rows(ix, d.commitment_discount_id, d.month, field))
     if kind == "renewal":
         name = key.rpartition("|")[0] if "|" in key and field not in ("baseline_monthly", "on_demand_cost") else key
         for r in analysis.renewal:
@@ -406,6 +420,12 @@ def row_figures(analysis: Analysis) -> Iterator[Figure]:
         yield Figure("chargeback", f"{line.month}/{line.cost_center}/{line.gl_account}", "chargeback",
                      f"{line.month}|{line.cost_center}|{line.gl_account}", "amount", line.amount,
                      Rows("usage", chargeback_mod.line_rows(ix, org, line, t)), exact=False)
+    for d in analysis.commitment_discounts:
+        key = f"{d.commitment_discount_id}|{d.month}"
+        for fld in ("used_cost", "unused_cost", "other_cost"):
+            yield Figure("commitment_discounts", f"{d.commitment_discount_id}/{d.month}", "commitment_discount",
+                         key, fld, getattr(d, fld),
+                         Rows("usage", discounts_mod.utilization_rows(ix, d.commitment_discount_id, d.month, fld)))
     for a in analysis.anomalies:
         yield Figure("anomalies", f"{a.dimension}/{a.value}/{a.date.isoformat()}", "anomaly",
                      f"{a.dimension}|{a.value}|{a.date.isoformat()}", "spend", a.spend,

@@ -26,6 +26,25 @@ class SourceRef:
 
 
 @dataclass(frozen=True)
+class Quantities:
+    """A usage commitment's figures in its own unit (desktop/domain/contracts.py): committed
+    quantity, consumed (the rows drawing it down that are in ``unit``), expected, projected,
+    shortfall and overage, rounded to 2 decimals; run_rate per day (contracts only)."""
+
+    unit: str
+    committed: float
+    consumed: float
+    expected: float
+    projected: float
+    shortfall: float
+    overage: float
+    carry_in: float = 0.0
+    carry_out: float = 0.0
+    run_rate: float | None = None  # per day (contracts only)
+    required_run_rate: float | None = None  # per day to meet the commitment (contracts only)
+
+
+@dataclass(frozen=True)
 class PeriodResult:
     period_start: date
     period_end: date
@@ -47,6 +66,11 @@ class PeriodResult:
     band: str | None = None  # None once the period has ended: its outcome says what it came to
     outcome: str | None = None  # vocabulary.OUTCOMES; None while the period runs
     outcome_text: str | None = None  # "ended: shortfall 27,903.38 owed", "ended: met" ...
+    # "spend": measured in money; "usage": in ``quantity.unit`` (pacing, band, shortfall and
+    # overage from quantities; the money figures of shortfall/overage are those quantities at
+    # the commitment's price per unit; consumed/expected/projected stay the money of the rows)
+    measure: str = "spend"
+    quantity: Quantities | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +102,8 @@ class ContractResult:
     # once the term has ended (every period ended): band None, and what the term came to
     outcome: str | None = None  # vocabulary.OUTCOMES
     outcome_text: str | None = None
+    measure: str = "spend"  # spend | usage (see PeriodResult.measure)
+    quantity: Quantities | None = None
 
 
 @dataclass(frozen=True)
@@ -364,3 +390,6 @@ class Analysis:
     # to the imported invoices (docs/domain.md "Export snapshots", "Export tie-out")
     snapshots: tuple[SnapshotDrop, ...] = ()
     tie_outs: tuple[TieOut, ...] = ()
+    # utilization of commitment discounts (RIs, savings plans) per discount and month
+    # (desktop/domain/commitment_discounts.py DiscountUtilization)
+    commitment_discounts: tuple = ()

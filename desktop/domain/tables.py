@@ -90,6 +90,11 @@ COMMITMENTS = TableSpec(
         _c("owner", "str"),
         _c("escalation_owner", "str"),
         _c("notes", "str"),
+        # spend (money, the default) or usage (committed_quantity of ``unit``: consumed
+        # quantity against committed quantity; desktop/domain/contracts.py)
+        _c("commitment_category", "str", default="spend"),
+        _c("committed_quantity", "float"),
+        _c("unit", "str"),
     ),
 )
 
@@ -123,6 +128,15 @@ USAGE = TableSpec(
         _c("billing_account", "str"),
         _c("billing_period", "date", doc="first day of the provider's billing period"),
         _c("exported_at", "str", doc="when the provider wrote the export: ISO 8601 UTC, as sortable text"),
+        # a commitment discount (reserved instance, savings plan) that covered the row (FOCUS
+        # CommitmentDiscount*): its id, Used/Unused, Spend/Usage, type, and the quantity of the
+        # discount the row used or left unused, in its unit (desktop/domain/commitment_discounts.py)
+        _c("commitment_discount_id", "str"),
+        _c("commitment_discount_status", "str"),
+        _c("commitment_discount_category", "str"),
+        _c("commitment_discount_type", "str"),
+        _c("commitment_discount_quantity", "float"),
+        _c("commitment_discount_unit", "str"),
     ),
 )
 
@@ -269,6 +283,11 @@ def conform(df: pd.DataFrame, spec: TableSpec | str) -> pd.DataFrame:
             s = out[SAME_AS[(spec.name, c.name)]]
         elif c.required:
             raise KeyError(c.name)
+        elif c.default is None and c.kind in ("str", "float"):
+            # an absent optional column: typed blanks at once (no per-row work)
+            out[c.name] = pd.Series(pd.NA if c.kind == "str" else np.nan, index=index,
+                                    dtype=pandas_dtype(c.kind))
+            continue
         else:
             s = pd.Series([c.default] * n, index=index, dtype=object)
         dt = pandas_dtype(c.kind)

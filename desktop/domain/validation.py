@@ -174,6 +174,23 @@ def _token_rules(table: str) -> tuple[Rule, ...]:
                  _not_in(SERVICE_TIERS), "one of " + ", ".join(SERVICE_TIERS)))
 
 
+COMMITMENT_CATEGORIES = ("spend", "usage")
+
+
+def _is_usage(category) -> np.ndarray:
+    return (_text(category).str.casefold() == "usage").fillna(False).to_numpy(dtype=bool)
+
+
+def _usage_without_quantity(quantity, category) -> np.ndarray:
+    q = _f(quantity)
+    with np.errstate(invalid="ignore"):
+        return _is_usage(category) & ~(q >= 0)  # 0 is a tier that commits nothing (FOCUS overage tiers)
+
+
+def _usage_without_unit(unit, category) -> np.ndarray:
+    return _is_usage(category) & (_text(unit).fillna("") == "").to_numpy(dtype=bool)
+
+
 def _pct_rule(table: str, column: str) -> Rule:
     return Rule(table, (column,), f"{column} must be between 0 and 100", _outside(0.0, 100.0),
                 "0 <= value <= 100")
@@ -194,6 +211,13 @@ RULES: tuple[Rule, ...] = (
     Rule("commitments", ("period_end",), f"period_end {YEARS}", _out_of_years, f"year {FIRST_YEAR}-{LAST_YEAR}"),
     Rule("commitments", ("period_end", "period_start"), "period_end is before period_start", _before,
          "period_end >= period_start"),
+    Rule("commitments", ("commitment_category",), "commitment_category must be spend or usage",
+         _not_in(COMMITMENT_CATEGORIES), "spend or usage"),
+    Rule("commitments", ("committed_quantity", "commitment_category"),
+         "a usage commitment needs committed_quantity (0 or more)", _usage_without_quantity,
+         "category usage: committed_quantity >= 0"),
+    Rule("commitments", ("unit", "commitment_category"), "a usage commitment needs the unit it is measured in",
+         _usage_without_unit, "category usage: unit given"),
     # usage and invoices
     Rule("usage", ("currency",), CURRENCY, _bad_currency, "three letters"),
     Rule("invoices", ("currency",), CURRENCY, _bad_currency, "three letters"),

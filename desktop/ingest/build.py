@@ -108,7 +108,8 @@ def _shown(text: str) -> str:
     says so (and how long the cell was)."""
     if len(text) <= ISSUE_VALUE_CHARS:
         return text
-    return f"{text[:ISSUE_VALUE_CHARS]}… ({len(text):,} characters)"
+    # a value cut while it was read (desktop/ingest/json_stream.Cut) says how long it was
+    return f"{text[:ISSUE_VALUE_CHARS]}… ({getattr(text, 'length', len(text)):,} characters)"
 
 
 def _cell_text(v) -> str | None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
-import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +22,7 @@ from desktop.ingest import build, fast, isolate, mapping, parse, reader, safety,
 from desktop.ingest.errors import UnreadableFile, VendorNeeded
 from desktop.ingest.formats import registry
 from desktop.ingest.formats.base import Context, Match
+from desktop.ingest.json_stream import Pages
 
 KINDS = ("commitments", "usage", "invoices", "budgets", "rate_card", "org_map", "fx_rates")
 
@@ -106,7 +108,7 @@ def _read_file(path, kind: str | None, *, settings: Settings | None,
                 raise UnreadableFile(f"the workbook cannot be read: {exc}", file=name) from exc
         elif what == "json":
             safety.check_size(path, limits, kind="json")
-            table, match = _read_json(path, kind, ticker)
+            table, match = _read_json(path, kind, ticker, limits.max_cell_chars)
             return _finish(table, match, ctx, ticker, name)
         else:
             quick = _read_text_fast(path, head, ticker, kind, ctx, profiles, limits)
@@ -605,27 +607,55 @@ def _read_text(path: Path, head: bytes, ticker: reader.Ticker, limits: safety.Li
     return t
 
 
-def _read_json(path: Path, kind: str | None, ticker: reader.Ticker | None = None) -> tuple[reader.RawTable, Match]:
-    """An API page (or a list of them) as a RawTable. Parsing and flattening run in a worker
-    thread (``with_heartbeat``): a 16 MiB page takes about a second, and progress and cancel
-    keep working meanwhile."""
+def _read_json(path: Path, kind: str | None, ticker: reader.Ticker | None = None,
+               max_chars: int = 4_096) -> tuple[reader.RawTable, Match]:
+    """An API page (or a list of them) as a RawTable, streamed (desktop/ingest/json_stream.py):
+    the format is told from the first buckets (up to 1,000 results), then the file is walked
+    once more and flattened bucket by bucket, every string and number bounded to ``max_chars``
+    while it is read. Runs in a worker thread (``with_heartbeat``) so progress and cancel keep
+    working."""
     name = path.name
 
     def parse_and_flatten():
         try:
-            with open(path, "rb") as f:
-                obj = json.load(f, parse_float=Decimal)
-        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            pages = Pages.open(path, max_chars)
+            sample, complete = _sample(pages)
+        except (ValueError, RecursionError) as exc:
             raise UnreadableFile(f"not valid JSON ({exc})", file=name) from exc
         for fmt in registry.JSON:
-            m = fmt.identify_json(obj, kind)
-            if m is not None:
-                return fmt.table_from_json(obj, name), m
+            m = fmt.identify_json(sample, kind)
+            if m is None:
+                continue
+            try:
+                t = fmt.table_from_json(pages, name)
+            except (ValueError, RecursionError) as exc:
+                raise UnreadableFile(f"not valid JSON ({exc})", file=name) from exc
+            if not complete:  # the reason counted the sample: say what the whole file holds
+                m = dataclasses.replace(m, matched=len(t.data), total=len(t.data), reason=re.sub(
+                    r"\d+ bucket\(s\), \d+ result\(s\)",
+                    f"{pages.n_buckets} bucket(s), {pages.n_results} result(s)", m.reason))
+            return t, m
         raise UnreadableFile(
             "JSON file of an unknown shape (expected an OpenAI Costs/Usage API or Anthropic cost/usage "
             "report page)", file=name)
 
     return reader.with_heartbeat(parse_and_flatten, ticker or reader.Ticker(None), 0.1, "reading JSON")
+
+
+def _sample(pages: Pages, max_results: int = 1_000) -> tuple[dict, bool]:
+    """The first buckets of the file as one page ({"data": [...]}) for telling its format, and
+    whether that is all of it."""
+    data = []
+    n = 0
+    it = pages.buckets()
+    for b in it:
+        data.append(b)
+        n += len(b.get("results") or []) if isinstance(b.get("results"), list) else 0
+        if n >= max_results:
+            complete = next(it, None) is None
+            it.close()
+            return {"data": data}, complete
+    return {"data": data}, True
 
 
 def load_inputs(files, settings: Settings | None = None, progress: Progress | None = None,

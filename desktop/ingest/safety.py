@@ -56,9 +56,9 @@ class Limits:
     max_cell_chars: int = 4_096
     # one physical line of a text file: longer lines are rejected as rows, never held whole
     max_line_bytes: int = 8 * 1024 * 1024
-    # a JSON page is parsed whole: ~10x the file in memory and ~70 ms a MiB, so 16 MiB stays
-    # under 300 MB and 2 s (an API page is a few MB; a bigger export is split into pages)
-    max_json_bytes: int = 16 * 1024 * 1024
+    # a JSON page is read result by result, every value bounded (desktop/ingest/json_stream.py):
+    # about 4x the file in memory at its peak (its bytes and text while decoding, then columns)
+    max_json_bytes: int = 128 * 1024 * 1024
     # the child process that parses a workbook (desktop/ingest/isolate.py): address space it may
     # add to what it has mapped at its start, and CPU seconds
     xlsx_child_memory_bytes: int = 6 * 1024**3

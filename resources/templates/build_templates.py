@@ -41,6 +41,9 @@ MEANING = {
         "rollover_pct": "Share of an unused commitment that carries into the next period, in percent.",
         "clause": "Contract clause reference.", "owner": "Who owns the contract.",
         "escalation_owner": "Who is escalated to when pacing is off.", "notes": "Free text.",
+        "commitment_category": "spend (money, the default) or usage (a quantity of a unit).",
+        "committed_quantity": "For a usage commitment: the quantity committed (e.g. 5000).",
+        "unit": "For a usage commitment: its unit (GPU-Hours, Seats, tokens ...).",
     },
     "usage": {
         "date": "Day of the spend (a timestamp is cut to its UTC day).",
@@ -59,6 +62,12 @@ MEANING = {
         "billing_account": "Billing account (FOCUS BillingAccountId).",
         "billing_period": "First day of the provider's billing period (FOCUS BillingPeriodStart).",
         "exported_at": "When the provider wrote the export (tells re-delivered snapshots apart).",
+        "commitment_discount_id": "Reserved instance / savings plan that covered the row (FOCUS CommitmentDiscountId).",
+        "commitment_discount_status": "Used (usage it covered) or Unused (the part no usage took).",
+        "commitment_discount_category": "Spend or Usage (FOCUS CommitmentDiscountCategory).",
+        "commitment_discount_type": "e.g. Reservation, Savings Plan.",
+        "commitment_discount_quantity": "Quantity of the discount used or unused, in its unit.",
+        "commitment_discount_unit": "Unit of that quantity (Hours, USD ...).",
     },
     "invoices": {
         "invoice_id": "Invoice number.", "vendor": "Vendor name.", "invoice_date": "Invoice date.",

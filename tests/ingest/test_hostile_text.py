@@ -67,21 +67,20 @@ def test_csv_amount_cell_over_the_cell_limit_rejects_its_row(tmp_path):
     assert [e.message for e in rep.errors] == ["value is longer than 4,096 characters"]
 
 
-def test_json_page_over_16_mib_is_refused_by_its_size_before_parsing(tmp_path, monkeypatch):
-    """A valid 20 MB Costs API page would take ~10x its size to parse whole: refused by size,
-    with what to do, before the parser runs."""
+def test_json_page_over_128_mib_is_refused_by_its_size_before_reading(tmp_path, monkeypatch):
+    """A JSON file over the limit is refused by its size, with what to do, before it is read."""
     import desktop.ingest.core as core
 
     p = tmp_path / "costs.json"
-    with open(p, "w") as f:
-        f.write('{"object": "page", "data": []}')
-        f.write(" " * 20_000_000)
+    with open(p, "wb") as f:
+        f.write(b'{"object": "page", "data": []}')
+        f.truncate(129 * 1024 * 1024)  # sparse: nothing written
 
-    def no_parse(*a, **k):
-        raise AssertionError("parsed")
+    def no_read(*a, **k):
+        raise AssertionError("read")
 
-    monkeypatch.setattr(core.json, "load", no_parse)
-    with pytest.raises(UnsafeFile, match=r"the limit for this kind of file is 16 MiB \(save the API's pages"):
+    monkeypatch.setattr(core.Pages, "open", no_read)
+    with pytest.raises(UnsafeFile, match=r"the limit for this kind of file is 128 MiB \(save the API's pages"):
         read_file(p)
 
 

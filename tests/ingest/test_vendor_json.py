@@ -152,14 +152,14 @@ def test_a_slow_json_page_reports_progress_and_honours_cancel(tmp_path, monkeypa
     p = dump(tmp_path, "costs.json", page)
     release = threading.Event()
     finished = []
-    real = json.load
+    real = core.Pages.open
 
-    def slow_load(f, **kw):
+    def slow_open(path, max_chars):
         release.wait(30)  # as long as a huge page would take, until the test lets it go
         finished.append(True)
-        return real(f, **kw)
+        return real(path, max_chars)
 
-    monkeypatch.setattr(core.json, "load", slow_load)
+    monkeypatch.setattr(core.Pages, "open", slow_open)
     seen = []
 
     def cb(f, t):
@@ -173,3 +173,65 @@ def test_a_slow_json_page_reports_progress_and_honours_cancel(tmp_path, monkeypa
     assert "reading JSON" in seen and not finished  # returned while the parser still worked
     release.set()
     assert read_file(p).report.rows_imported == 1
+
+
+# --- streamed and bounded (issue 18) ------------------------------------------------------------
+
+def _costs_page(results, day=DAY1):
+    return {"object": "page", "has_more": False, "data": [
+        {"object": "bucket", "start_time": day, "end_time": day + 86400, "results": results}]}
+
+
+def _result(value, line_item="gpt-4o, input"):
+    return {"object": "organization.costs.result", "amount": {"value": value, "currency": "usd"},
+            "line_item": line_item, "project_id": "proj_1"}
+
+
+def test_an_over_long_amount_string_rejects_its_row_not_the_file(tmp_path):
+    """Once 40 s of CPU before the row was rejected (and a 50 MB page is no longer refused by
+    its size): the string is cut while the page is read and its row rejected by the cell check."""
+    page = _costs_page([_result("1" * 5_000_000), _result(1.5, "gpt-4o, output")])
+    r = read_file(dump(tmp_path, "costs.json", page))
+    assert r.report.rows_imported == 1 and r.report.rows_rejected == 1
+    (issue,) = r.report.errors
+    assert (issue.row, issue.column) == (1, "amount.value")
+    assert issue.message == "value is longer than 4,096 characters"
+    assert issue.value == "1" * 200 + "… (5,000,000 characters)"
+    assert r.frame["cost"].tolist() == [1_500_000]
+
+
+def test_an_over_long_number_rejects_its_row_not_the_file(tmp_path):
+    """A 5-million-digit JSON number: once "not valid JSON (Exceeds the limit (4300 digits) for
+    integer string conversion ...)" for the whole file; now its row is rejected."""
+    p = tmp_path / "costs.json"
+    text = json.dumps(_costs_page([_result(0), _result(2.25, "gpt-4o, output")]))
+    p.write_text(text.replace('"value": 0,', '"value": ' + "7" * 5_000_000 + ",", 1))
+    r = read_file(p)
+    assert r.report.rows_imported == 1 and r.report.rows_rejected == 1
+    assert r.report.errors[0].message == "value is longer than 4,096 characters"
+    assert r.frame["cost"].tolist() == [2_250_000]
+
+
+@pytest.mark.parametrize("shape", ["page", "list", "pages", "pretty"])
+def test_streamed_pages_read_like_the_whole_document(tmp_path, shape):
+    """Every page shape gives the rows json.load of the whole file gave, exact decimals kept;
+    more than the 1,000 results the format is told from, counted in the reason."""
+    pages = [_costs_page([_result(f"{i}.123456", f"m{i % 3}, input") for i in range(700)], day=DAY1 + d * 86400)
+             for d in range(2)]
+    doc = {"page": pages[0] | {"data": pages[0]["data"] + pages[1]["data"]}, "list": pages,
+           "pages": {"pages": pages}, "pretty": pages}[shape]
+    p = tmp_path / "costs.json"
+    p.write_text(json.dumps(doc, indent=2 if shape == "pretty" else None))
+    r = read_file(p)
+    assert r.report.rows_imported == 1400 and r.report.rows_rejected == 0
+    assert "2 bucket(s), 1400 result(s)" in r.report.format_reason
+    assert r.frame["cost"].iloc[:3].tolist() == [123_456, 1_123_456, 2_123_456]
+    assert r.frame["model"].iloc[:3].tolist() == ["m0", "m1", "m2"]
+
+
+@pytest.mark.parametrize("text", ['{"data": [{"start_time": 1, "results": [', '{"data": [] } x', '{"data": [1,]}'])
+def test_broken_json_is_refused_with_the_decoders_position(tmp_path, text):
+    p = tmp_path / "bad.json"
+    p.write_text(text)
+    with pytest.raises(UnreadableFile, match="not valid JSON"):
+        read_file(p)

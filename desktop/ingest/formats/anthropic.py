@@ -21,11 +21,14 @@ import pandas as pd
 from desktop.domain.vocabulary import service_tier_of, token_kind_of
 from desktop.ingest import build
 from desktop.ingest.formats.base import Context, Match
-from desktop.ingest.formats.openai import _num_text, _pages, _table
+from desktop.ingest.formats.openai import Rows, _num_text, _pages, _table
+from desktop.ingest.json_stream import Pages
 from desktop.ingest.reader import RawTable
 
 
 def _buckets(obj) -> list[dict]:
+    if isinstance(obj, Pages):  # streamed: one bucket at a time
+        return (b for b in obj.buckets() if "starting_at" in b)
     out = []
     for page in _pages(obj):
         data = page.get("data")
@@ -35,7 +38,8 @@ def _buckets(obj) -> list[dict]:
 
 
 def _results(buckets):
-    return [(b, r) for b in buckets for r in (b.get("results") or []) if isinstance(r, dict)]
+    pairs = ((b, r) for b in buckets for r in (b.get("results") or []) if isinstance(r, dict))
+    return list(pairs) if isinstance(buckets, list) else pairs
 
 
 class AnthropicCostReport:
@@ -57,7 +61,7 @@ class AnthropicCostReport:
                      "amounts in cents", self, score=2.0)
 
     def table_from_json(self, obj, file: str) -> RawTable:
-        rows = []
+        rows = Rows()
         for b, r in _results(_buckets(obj)):
             rows.append({
                 "starting_at": b.get("starting_at"), "amount": _num_text(r.get("amount")),
@@ -132,7 +136,7 @@ class AnthropicUsageReport:
                      self, score=2.0)
 
     def table_from_json(self, obj, file: str) -> RawTable:
-        rows = []
+        rows = Rows()
         for b, r in _results(_buckets(obj)):
             for path, meter in TOKEN_KINDS:
                 q = _dig(r, path)

@@ -17,11 +17,15 @@ Cost and Usage -> usage (and -> invoices when asked for and InvoiceId is present
   rejects the row.
 * ContractApplied (1.3): the ContractCommitmentId of the element with the largest applied cost
   becomes contract_id.
+* CommitmentDiscountId / Status / Category / Type / Quantity / Unit -> the usage columns
+  commitment_discount_* (utilization of reserved instances and savings plans:
+  desktop/domain/commitment_discounts.py).
 
 Contract Commitment (1.3 dataset) -> commitments: contract_id = ContractCommitmentId,
 commitment = ContractCommitmentCost in BillingCurrency, period = ContractCommitmentPeriodStart ..
 ContractCommitmentPeriodEnd (exclusive, so the inclusive end is the day before),
-discount_pct = ContractCommitmentDiscountPercentage x 100.
+discount_pct = ContractCommitmentDiscountPercentage x 100, commitment_category = ContractCommitmentCategory
+(spend / usage), committed_quantity / unit = ContractCommitmentQuantity / ContractCommitmentUnit.
 """
 
 from __future__ import annotations
@@ -70,6 +74,16 @@ CONTRACT_COLUMNS = (
     "PricingCurrencyContractCommitmentCost", "ServiceProviderName",
 )
 _CONTRACT_KEYS = {c.casefold() for c in CONTRACT_COLUMNS}
+
+# commitment discounts (reserved instances, savings plans): the usage columns they are read into
+_DISCOUNT_COLUMNS = (
+    ("commitment_discount_id", "CommitmentDiscountId"),
+    ("commitment_discount_status", "CommitmentDiscountStatus"),
+    ("commitment_discount_category", "CommitmentDiscountCategory"),
+    ("commitment_discount_type", "CommitmentDiscountType"),
+    ("commitment_discount_quantity", "CommitmentDiscountQuantity"),
+    ("commitment_discount_unit", "CommitmentDiscountUnit"),
+)
 
 CATEGORIES = {"usage": "usage", "purchase": "commitment", "tax": "tax", "credit": "credit",
               "adjustment": "adjustment"}
@@ -268,6 +282,10 @@ class FocusCostUsage:
         }
         columns.update(tagcols)
         columns.update(_billing_columns(table, order, warnings))
+        for canon, focus_name in _DISCOUNT_COLUMNS:
+            s = _col(table, focus_name)
+            if s is not None:
+                columns[canon] = s
         names = {"date": name("ChargePeriodStart"), "vendor": vendor_name, "cost": name(basis),
                  "currency": name("BillingCurrency"), "model": name("SkuPriceDetails"),
                  "meter": name("SkuMeter"), "quantity": name("ConsumedQuantity"),
@@ -279,6 +297,7 @@ class FocusCostUsage:
             names["exported_at"] = export_col
         for c in tagcols:
             names[c] = name("Tags")
+        names.update({canon: name(focus_name) for canon, focus_name in _DISCOUNT_COLUMNS})
         columns = {k: v for k, v in columns.items() if v is not None}
         return build.Source(
             kind="usage", columns=columns, names=names, rows=rows, raw=table.data, reject=reject,
@@ -504,7 +523,14 @@ class FocusContractCommitment:
                 "; ".join(x for x in (f"status {a}" if a and not parse.is_blank(a) else "",
                                       f"contract {b}" if b and not parse.is_blank(b) else "") if x) or None
                 for a, b in zip(st, ct, strict=True)], dtype=object)
+        category = _col(table, "ContractCommitmentCategory")
+        if category is not None:  # Spend / Usage -> spend / usage (other words are rejected by the rule)
+            category = pd.Series(per_unique(category, lambda v: None if v is None or parse.is_blank(v)
+                                            else str(v).strip().casefold()), dtype=object)
         columns = {
+            "commitment_category": category,
+            "committed_quantity": _col(table, "ContractCommitmentQuantity"),
+            "unit": _col(table, "ContractCommitmentUnit"),
             "contract_id": _col(table, "ContractCommitmentId"), "vendor": vendor,
             "period_start": _col(table, "ContractCommitmentPeriodStart"),
             "period_end": build.Parsed(end_days, end_ok | parse.blank_mask(end_raw), parse.blank_mask(end_raw),
@@ -518,14 +544,16 @@ class FocusContractCommitment:
                  "period_start": name("ContractCommitmentPeriodStart"),
                  "period_end": name("ContractCommitmentPeriodEnd"),
                  "commitment": name("ContractCommitmentCost"), "currency": name("BillingCurrency"),
-                 "discount_pct": name("ContractCommitmentDiscountPercentage")}
+                 "discount_pct": name("ContractCommitmentDiscountPercentage"),
+                 "commitment_category": name("ContractCommitmentCategory"),
+                 "committed_quantity": name("ContractCommitmentQuantity"), "unit": name("ContractCommitmentUnit")}
         warnings = list(table.warnings)
-        cat = _col(table, "ContractCommitmentCategory")
-        if cat is not None:
-            non_spend = int((cat.astype(str).str.casefold() != "spend").sum())
-            if non_spend:
-                warnings.append(f"{non_spend} commitment(s) are not spend commitments (e.g. usage "
-                                "or capacity); they are tracked by their ContractCommitmentCost")
+        if category is not None:
+            n_usage = int((category == "usage").sum())
+            if n_usage:
+                warnings.append(f"{n_usage} commitment(s) are usage commitments: measured in their unit "
+                                "(ContractCommitmentQuantity of ContractCommitmentUnit: the quantity "
+                                "consumed against the quantity committed), valued at ContractCommitmentCost")
         return build.Source(kind="commitments", columns=columns, names=names, rows=table.rows,
                             raw=table.data, totals=np.zeros(n, bool), warnings=warnings,
                             max_cell_chars=ctx.max_cell_chars, date_order=order)

@@ -20,6 +20,8 @@ JSON rows are numbered 1, 2, ... in the order the results appear in the file.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import numpy as np
 import pandas as pd
 
@@ -27,6 +29,7 @@ from desktop.domain.vocabulary import service_tier_of, tier_in, token_kind_of
 from desktop.ingest import build, parse
 from desktop.ingest.formats.base import Context, Match, matched_reason
 from desktop.ingest.formats.util import lookup, per_unique
+from desktop.ingest.json_stream import Pages
 from desktop.ingest.reader import RawTable
 
 EXPORT_COLUMNS = (
@@ -192,6 +195,10 @@ def _pages(obj) -> list[dict]:
 
 
 def _buckets(obj) -> list[dict]:
+    """The buckets of a page (or of a list of pages); a streamed file (json_stream.Pages) gives
+    them one at a time."""
+    if isinstance(obj, Pages):
+        return obj.buckets()
     out = []
     for page in _pages(obj):
         data = page.get("data")
@@ -221,7 +228,7 @@ class OpenAICostsApi:
                      score=2.0)
 
     def table_from_json(self, obj, file: str) -> RawTable:
-        rows = []
+        rows = Rows()
         for b in _buckets(obj):
             for r in b.get("results") or []:
                 if not isinstance(r, dict):
@@ -282,7 +289,7 @@ class OpenAIUsageApi:
                      f"{len(buckets)} bucket(s), {len(results)} result(s)", self, score=2.0)
 
     def table_from_json(self, obj, file: str) -> RawTable:
-        rows = []
+        rows = Rows()
         odd = 0
         for b in _buckets(obj):
             for r in b.get("results") or []:
@@ -333,14 +340,49 @@ class OpenAIUsageApi:
 
 
 def _num_text(v):
-    """JSON numbers keep their exact decimal spelling through repr (floats) or str."""
-    if v is None:
-        return None
+    """A JSON amount as the builder reads it: the exact Decimal / int the page was decoded to
+    (desktop/ingest/json_stream.py: parsed once, never spelled out and tokenized again), a
+    float by its repr, a string (an API that quotes amounts) as written."""
+    if v is None or isinstance(v, (Decimal, str)) or (isinstance(v, int) and not isinstance(v, bool)):
+        return v
     if isinstance(v, float):
         return repr(v)
     return str(v)
 
 
-def _table(file: str, rows: list[dict], columns: list[str]) -> RawTable:
-    data = pd.DataFrame({c: pd.Series([r.get(c) for r in rows], dtype=object) for c in columns})
-    return RawTable(file, columns, data, np.arange(1, len(rows) + 1, dtype=np.int64), "json")
+class Rows:
+    """The flattened rows of a JSON file as columns, filled one row (a dict) at a time: no dict
+    per row is kept, and equal strings (a currency, a line item, a project repeated on every
+    result) are kept once."""
+
+    def __init__(self) -> None:
+        self.cols: dict[str, list] = {}
+        self.n = 0
+        self._seen: dict[str, str] = {}
+
+    def append(self, row: dict) -> None:
+        seen = self._seen
+        cols = self.cols
+        for k, v in row.items():
+            col = cols.get(k)
+            if col is None:
+                col = cols[k] = [None] * self.n
+            col.append(seen.setdefault(v, v) if v.__class__ is str and len(v) <= 64 else v)
+        self.n += 1
+        if len(row) != len(cols):  # a key this row lacks is None there
+            for col in cols.values():
+                if len(col) < self.n:
+                    col.append(None)
+
+    def __len__(self) -> int:
+        return self.n
+
+
+def _table(file: str, rows: Rows | list[dict], columns: list[str]) -> RawTable:
+    if not isinstance(rows, Rows):
+        acc = Rows()
+        for r in rows:
+            acc.append(r)
+        rows = acc
+    data = pd.DataFrame({c: pd.Series(rows.cols.get(c, [None] * rows.n), dtype=object) for c in columns})
+    return RawTable(file, columns, data, np.arange(1, rows.n + 1, dtype=np.int64), "json")

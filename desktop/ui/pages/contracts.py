@@ -30,6 +30,13 @@ MONEY_FIELDS_PERIOD = {
     "Projected": "projected", "Shortfall": "shortfall", "Carry out": "carry_out",
     "Penalty": "shortfall_penalty", "Overage": "overage", "Premium": "overage_premium",
 }
+# commitment discounts (RIs, savings plans): utilization per discount and month
+# (desktop/domain/commitment_discounts.py); title -> explain field
+DISCOUNT_FIELDS = {
+    "Used": "used_cost", "Unused": "unused_cost", "Utilization (cost)": "cost_utilization",
+    "Used quantity": "used_quantity", "Unused quantity": "unused_quantity",
+    "Utilization (quantity)": "quantity_utilization", "Other charges": "other_cost",
+}
 # editable commit-schedule columns: canonical column -> title
 SCHEDULE_EDITABLE = {
     "period_start": "Period start",
@@ -163,6 +170,18 @@ class ContractsPage(Page):
         self.shift = DataTable()
         wl.addWidget(self.shift)
         self.tabs.addTab(ww, "Workload-shift candidates")
+        # commitment discounts: utilization, not contracts
+        dw = QWidget()
+        dl = QVBoxLayout(dw)
+        dl.setContentsMargins(4, 4, 4, 4)
+        self.discount_note = note("")
+        dl.addWidget(self.discount_note)
+        self.discounts = DataTable(explain_columns=lambda c: self.discounts.table_model.columns[c].title
+                                   in DISCOUNT_FIELDS)
+        self.discounts.explainRequested.connect(self._explain_discount)
+        dl.addWidget(self.discounts)
+        self.tabs.addTab(dw, "Commitment discounts")
+        self._discounts: list = []
         bl.addWidget(self.tabs)
         split.addWidget(bottom)
         split.setStretchFactor(0, 0)
@@ -189,11 +208,15 @@ class ContractsPage(Page):
             Col.date("Term end", [c.term_end for c in cs]),
             Col.text("Band / outcome", [fmt.pace(c) for c in cs]),
             Col.num("Pacing", [c.pacing_ratio for c in cs], kind="pct"),
+            # a usage commitment is paced in its unit (desktop/domain/contracts.py)
+            Col.text("Measured in", [f"{c.quantity.unit}: {c.quantity.consumed:,.2f} of {c.quantity.committed:,.2f}"
+                                     if c.quantity is not None else c.currency for c in cs]),
             *[Col.money(t, [getattr(c, f) for c in cs]) for t, f in MONEY_FIELDS_CONTRACT.items()],
             Col.ints("Days left", [c.days_left for c in cs]),
             Col.text("Owner", [c.owner or "" for c in cs]),
             Col.text("Escalates to", [c.escalation_to or "" for c in cs]),
         ])
+        self._fill_discounts(a)
         band_col = m.column_index("Band / outcome")
         colors = [palette.pace_color(c) for c in cs]
         m.cell_colors = {band_col: lambda r: tint(colors[r], 110)}
@@ -249,10 +272,22 @@ class ContractsPage(Page):
                     f"{fmt.money(c.expected_to_date, cur)} ({fmt.pct(c.pacing_ratio)}). Run rate "
                     f"{fmt.money(c.run_rate, cur)}/day{smooth}; meeting the commitment needs {req}/day for "
                     f"the {c.days_left} days left. ")
-        self.summary.setText(
-            pace + f"Projected {fmt.money(c.projected_consumption, cur)} against {fmt.money(c.commitment, cur)}: "
-            f"shortfall penalty {fmt.money(c.shortfall_exposure, cur)}, overage premium "
-            f"{fmt.money(c.overage_premium, cur)}." + (f" Clause: {c.clause}." if c.clause else ""))
+        q = c.quantity
+        if q is not None and not c.outcome_text:  # a usage commitment: paced in its unit
+            need = f"{q.required_run_rate:,.2f} {q.unit}" if q.required_run_rate is not None else "—"
+            pace = (f"Measured in {q.unit}: consumed {q.consumed:,.2f} of an expected {q.expected:,.2f} "
+                    f"({fmt.pct(c.pacing_ratio)}; spend {fmt.money(c.consumed_to_date, cur)}). Run rate "
+                    f"{q.run_rate:,.2f} {q.unit}/day; meeting the commitment needs {need}/day for the "
+                    f"{c.days_left} days left. Projected {q.projected:,.2f} of {q.committed:,.2f} {q.unit}: ")
+            self.summary.setText(
+                pace + f"shortfall penalty {fmt.money(c.shortfall_exposure, cur)}, overage premium "
+                f"{fmt.money(c.overage_premium, cur)} (at {fmt.money(c.commitment, cur)} for {q.committed:,.2f} "
+                f"{q.unit})." + (f" Clause: {c.clause}." if c.clause else ""))
+        else:
+            self.summary.setText(
+                pace + f"Projected {fmt.money(c.projected_consumption, cur)} against {fmt.money(c.commitment, cur)}: "
+                f"shortfall penalty {fmt.money(c.shortfall_exposure, cur)}, overage premium "
+                f"{fmt.money(c.overage_premium, cur)}." + (f" Clause: {c.clause}." if c.clause else ""))
         ps = list(c.periods)
         pm = self.periods.table_model
         pm.set_columns([
@@ -510,7 +545,37 @@ class ContractsPage(Page):
             Col.num("Share of shortfall", [w.covers_pct for w in cands], kind="pct"),
         ])
 
+    def _fill_discounts(self, a) -> None:
+        ds = list(getattr(a, "commitment_discounts", ()) or ())
+        self._discounts = ds
+        ids = {d.commitment_discount_id for d in ds}
+        self.discount_note.setText(
+            f"{len(ids)} commitment discount{'s' if len(ids) != 1 else ''} (reserved instances, savings plans) "
+            "named by usage through CommitmentDiscountId, per month: what was used and what was left unused. "
+            "Unused is the cost of the discount no usage took, not a contract shortfall."
+            if ds else "No usage names a commitment discount (reserved instance or savings plan).")
+        self.discounts.table_model.set_columns([
+            Col.text("Commitment discount", [d.commitment_discount_id for d in ds]),
+            Col.text("Type", [d.type or "" for d in ds]),
+            Col.text("Category", [d.category or "" for d in ds]),
+            Col.text("Vendor", [d.vendor for d in ds]),
+            Col.text("Month", [d.month for d in ds]),
+            Col.money("Used", [d.used_cost for d in ds]),
+            Col.money("Unused", [d.unused_cost for d in ds]),
+            Col.num("Utilization (cost)", [d.cost_utilization for d in ds], kind="pct"),
+            Col.num("Used quantity", [d.used_quantity for d in ds]),
+            Col.num("Unused quantity", [d.unused_quantity for d in ds]),
+            Col.text("Unit", [d.unit or "" for d in ds]),
+            Col.num("Utilization (quantity)", [d.quantity_utilization for d in ds], kind="pct"),
+            Col.money("Other charges", [d.other_cost for d in ds]),
+        ])
+
     # ------------------------------------------------------------------------------------------
+    def _explain_discount(self, src: int, column: int) -> None:
+        d = self._discounts[src]
+        title = self.discounts.table_model.columns[column].title
+        self.explain("commitment_discount", f"{d.commitment_discount_id}|{d.month}", DISCOUNT_FIELDS[title])
+
     def _explain_contract(self, src: int, column: int) -> None:
         title = self.table.table_model.columns[column].title
         self.explain("contract", self._contracts[src].contract_id, MONEY_FIELDS_CONTRACT[title])

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QProgressBar,
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
 from desktop.domain.errors import InputError
 from desktop.domain.progress import Cancelled, sub
 from desktop.ingest import KINDS, MappingProfile
+from desktop.ingest.errors import VendorNeeded
 from desktop.store import DuplicateImport, WorkspaceError
 from desktop.store.batches import file_sha256
 from desktop.ui.dialogs.import_wizard import files as file_model
@@ -113,6 +115,23 @@ class ImportWizard(QDialog):
         krow.addWidget(self.replace)
         krow.addStretch(1)
         rl.addLayout(krow)
+        # a FOCUS commitments file that names no provider (and no imported usage names its
+        # commitments): ask the vendor, then read it again with it
+        self.vendor_row = QWidget()
+        vrow = QHBoxLayout(self.vendor_row)
+        vrow.setContentsMargins(0, 0, 0, 0)
+        self.vendor_label = QLabel("")
+        self.vendor_label.setWordWrap(True)
+        vrow.addWidget(self.vendor_label, 1)
+        self.vendor_edit = QLineEdit()
+        self.vendor_edit.setPlaceholderText("Vendor, e.g. Microsoft")
+        self.vendor_edit.returnPressed.connect(self.use_vendor)
+        vrow.addWidget(self.vendor_edit)
+        self.vendor_btn = QPushButton("Use this vendor")
+        self.vendor_btn.clicked.connect(self.use_vendor)
+        vrow.addWidget(self.vendor_btn)
+        self.vendor_row.hide()
+        rl.addWidget(self.vendor_row)
         self.editor = MappingEditor()
         self.editor.applyRequested.connect(self.apply_mapping)
         self.editor.saveRequested.connect(self.save_mapping_profile)
@@ -221,7 +240,7 @@ class ImportWizard(QDialog):
             profiles = list(self.ws.profiles().values())
         except WorkspaceError:
             profiles = []
-        file_id, path, kind, profile, ws = f.id, f.path, f.kind, f.profile, self.ws
+        file_id, path, kind, profile, ws, vendor = f.id, f.path, f.kind, f.profile, self.ws, f.vendor
 
         def job(p):
             try:
@@ -230,23 +249,27 @@ class ImportWizard(QDialog):
                 cols = []
             try:
                 res = file_model.read_preview(path, kind, profile.to_dict() if profile else None,
-                                              settings, profiles, sub(p, 0.0, 1.0))
+                                              settings, profiles, sub(p, 0.0, 1.0), vendor,
+                                              lambda: ws.inputs().usage)
                 res = ws.with_import_notes(res)  # e.g. rows in a currency without an FX rate
                 overlaps = ws.overlaps(res, except_hash=file_sha256(path)[0])  # asked before Import
+            except VendorNeeded as exc:
+                return file_id, cols, None, str(exc), [], exc.contract_ids
             except (InputError, WorkspaceError, OSError) as exc:
-                return file_id, cols, None, str(exc), []
-            return file_id, cols, res, None, overlaps
+                return file_id, cols, None, str(exc), [], ()
+            return file_id, cols, res, None, overlaps, ()
 
         self.status.setText(f"Reading {path.name}…")
         self.cancel_btn.setEnabled(True)
         self.reader.start(job, label=f"Reading {path.name}")
 
     def _read_done(self, payload) -> None:
-        file_id, cols, res, err, overlaps = payload
+        file_id, cols, res, err, overlaps, needed = payload
         self._reading = None
         f = self.files.get(file_id)
         if f is not None:
             f.columns, f.result, f.error, f.overlaps = cols, res, err, overlaps
+            f.vendor_needed = needed
         self.cancel_btn.setEnabled(self.committer.busy)
         self.status.setText("")
         self.bar.setValue(1000)
@@ -282,6 +305,23 @@ class ImportWizard(QDialog):
         self.tabs.setTabText(0, self.pane.show_file(f))
         self.overlap.show_file(f)
         self.editor.show_file(f)
+        self.vendor_row.setVisible(bool(f.vendor_needed))
+        if f.vendor_needed:
+            ids = ", ".join(f.vendor_needed[:5]) + (" …" if len(f.vendor_needed) > 5 else "")
+            self.vendor_label.setText(f"{f.path.name} names no provider for its commitments ({ids}), and no "
+                                      "imported usage names them. Which vendor are they with?")
+
+    def use_vendor(self) -> None:
+        """Read the file shown again with the vendor typed in the vendor row."""
+        f = self._current()
+        name = " ".join(self.vendor_edit.text().split())
+        if f is None or not name:
+            return
+        f.vendor, f.vendor_needed = name, ()
+        self.files.queue_read(f.id)
+        self._refresh_list()
+        self._show(f)
+        self._next_read()
 
     # --- mapping -----------------------------------------------------------------------------
     def current_mapping(self) -> dict[str, str]:

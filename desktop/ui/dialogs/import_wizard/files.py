@@ -11,6 +11,8 @@ from pathlib import Path
 from desktop.domain import tables
 from desktop.domain.validation import import_refusal
 from desktop.ingest import MappingProfile, read_file, source_columns
+from desktop.ingest.core import vendors_from_usage
+from desktop.ingest.errors import VendorNeeded
 
 # answers to "this file overlaps an earlier import" (import_wizard/overlap.py)
 OVERLAP_CHOICES = ("replace", "keep", "cancel")
@@ -30,6 +32,10 @@ class FileState:
     import_error: str | None = None
     overlaps: list = field(default_factory=list)  # desktop.store.batches.Overlap found by the preview read
     overlap_choice: str | None = None  # OVERLAP_CHOICES; None: not answered yet
+    # a FOCUS commitments file naming no provider: the vendor the analyst gave, and the
+    # commitments that still need one (desktop.ingest.errors.VendorNeeded)
+    vendor: str | None = None
+    vendor_needed: tuple[str, ...] = ()
 
     @property
     def status(self) -> str:
@@ -136,9 +142,22 @@ class FileList:
 
 
 def read_preview(path: Path, kind: str | None, profile: dict | None, settings, profiles,
-                 progress) -> object:
-    """The file read as it will be imported (an ingest ImportResult)."""
-    return read_file(path, kind, settings=settings, profile=profile, progress=progress, profiles=profiles)
+                 progress, vendor: str | None = None, usage=None) -> object:
+    """The file read as it will be imported (an ingest ImportResult). A FOCUS commitments file
+    that names no provider takes ``vendor`` (what the analyst typed), else the vendors of the
+    workspace usage whose ContractApplied names its commitments (``usage()``: that usage table);
+    else VendorNeeded is raised for the wizard to ask."""
+    try:
+        return read_file(path, kind, settings=settings, profile=profile, progress=progress, profiles=profiles,
+                         vendors=vendor or None)
+    except VendorNeeded as exc:
+        if vendor or usage is None:
+            raise
+        found = vendors_from_usage(usage(), exc.contract_ids)
+        if not found:
+            raise
+        return read_file(path, kind, settings=settings, profile=profile, progress=progress, profiles=profiles,
+                         vendors=found)
 
 
 def peek_columns(path: Path) -> list[str]:

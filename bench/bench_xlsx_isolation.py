@@ -1,0 +1,78 @@
+"""Where the time of a 100k-row xlsx import goes, with the reader isolated in a child process.
+
+    python bench/bench_xlsx_isolation.py [--n 100000] [--repeat 7]
+
+Each part is timed on its own (best of ``repeat``, the parts interleaved so load from
+neighbours lands on all of them), on the bench's usage sheet (bench/common.py):
+
+* ``calamine``: bare python-calamine, open + ``to_python`` (the benchmark's baseline);
+* ``scan``: the safety scan (``safety.check_xlsx``), which runs in the parent alongside the child;
+* ``read_xlsx``: ``reader.read_xlsx`` in this process (calamine + the rows into columns);
+* ``child``: ``isolate.read_xlsx_isolated`` with a no-op scan: the child's read plus starting it
+  (a fork of the forkserver), pickling the RawTable and handing it back through the pipe;
+* ``child_cost`` = child - read_xlsx: what the isolation itself costs;
+* ``import``: ``read_file`` end to end (scan || child, then the checks and the frame);
+* ``ratio`` = import / calamine (the benchmark's target: 1.2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):  # `python bench/bench_xlsx_isolation.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import common
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--repeat", type=int, default=7)
+    args = ap.parse_args(argv)
+
+    from python_calamine import CalamineWorkbook
+
+    from desktop.ingest import isolate, read_file, reader, safety
+    from desktop.ingest.core import known_names
+    from desktop.ingest.safety import XlsxFacts
+
+    path = common.usage_xlsx(args.n)
+    known = known_names()
+
+    def calamine():
+        wb = CalamineWorkbook.from_path(str(path))
+        try:
+            return wb.get_sheet_by_index(0).to_python()
+        finally:
+            wb.close()
+
+    parts = {
+        "calamine": calamine,
+        "scan": lambda: safety.check_xlsx(path, safety.DEFAULT_LIMITS),
+        "read_xlsx": lambda: reader.read_xlsx(path, XlsxFacts(), known, reader.Ticker(None)),
+        "child": lambda: isolate.read_xlsx_isolated(path, XlsxFacts, known, reader.Ticker(None)),
+        "import": lambda: read_file(path, "usage"),
+    }
+    for fn in parts.values():  # warm: imports, the page cache, the forkserver
+        fn()
+    best = {k: float("inf") for k in parts}
+    for _ in range(args.repeat):
+        for k, fn in parts.items():
+            t0 = time.perf_counter()
+            fn()
+            best[k] = min(best[k], time.perf_counter() - t0)
+    out = {"bench": "xlsx_isolation", "n": args.n, "repeat": args.repeat,
+           **{k: round(v, 3) for k, v in best.items()}}
+    out["child_cost"] = round(best["child"] - best["read_xlsx"], 3)
+    out["ratio"] = round(best["import"] / best["calamine"], 3)
+    print(json.dumps(out), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
