@@ -25,8 +25,8 @@ from typing import Any
 
 import pandas as pd
 
+from desktop.domain import ai_services, fx, rate_audit
 from desktop.domain import commitment_discounts as discounts_mod
-from desktop.domain import fx, rate_audit
 from desktop.domain.actions import build_findings
 from desktop.domain.anomalies import anomalies as anomaly_results
 from desktop.domain.budgets import budget_results
@@ -137,8 +137,10 @@ def table_key(inputs: Inputs, name: str, columns: tuple[str, ...] | None = None)
 
 def prepare_usage(inputs: Inputs, settings: Settings | None = None,
                   snapshots: list | None = None) -> tuple[pd.DataFrame, list[str]]:
-    """Usage in the reporting currency plus column ``_contract`` (the contract each row draws
-    down, NA when none), and the warnings for rows left out for want of an FX rate.
+    """Usage in the reporting currency plus columns ``_ai`` (the row counts as AI spend under the
+    setting ``ai_services``: desktop/domain/ai_services.py) and ``_contract`` (the contract each
+    row draws down, NA when none), and the warnings for rows left out for want of an FX rate and
+    for rows that are not AI spend.
 
     Earlier snapshots of a re-delivered provider export are left out first
     (snapshots.latest_snapshots), each named in the warnings and appended to ``snapshots``.
@@ -161,10 +163,14 @@ def prepare_usage(inputs: Inputs, settings: Settings | None = None,
                                        money_columns=("cost",), date_column="date",
                                        reporting_currency=settings.reporting_currency, kind="usage")
     usage = usage.reset_index(drop=True)
+    usage["_ai"] = ai_services.ai_mask(usage, settings.ai_services)  # before the assignment reads it
     usage["_contract"] = assign_contracts(usage, inputs.commitments)
     warnings[:0] = [d.detail for d in drops]
     warnings.extend(unknown_contract_warnings(usage, inputs.commitments))
     warnings.extend(overlap_warnings(usage, inputs.commitments, settings.reporting_currency))
+    note = ai_services.split_note(ai_services.split(usage, settings.ai_services))
+    if note:
+        warnings.append(f"usage: {note}")
     return usage, warnings
 
 
@@ -271,7 +277,8 @@ def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date
     # validation raises on a bad schedule (nothing is cached then); a valid one is not re-checked
     cache.get("validated", table_key(inputs, "commitments"), lambda: validate_commitments(inputs.commitments))
     usage_k = table_key(inputs, "usage")
-    prep_key = (usage_k, table_key(inputs, "fx_rates"), table_key(inputs, "commitments", _ASSIGNMENT_COLUMNS), cur)
+    prep_key = (usage_k, table_key(inputs, "fx_rates"), table_key(inputs, "commitments", _ASSIGNMENT_COLUMNS), cur,
+                ai_services.parse_rule(settings.ai_services))
 
     def prepare() -> tuple[pd.DataFrame, list[str], UsageIndex, Inputs, tuple]:
         drops: list = []

@@ -5,7 +5,8 @@ Daily spend of each value is zero-filled from the first day the value is seen up
 at least ``anomaly_min_history`` earlier days gets the mean and sample standard deviation of the
 up to ``anomaly_window`` days before it; it is flagged when std > 0 and z > ``anomaly_z``.
 Floats only screen candidates; the flag decision is made exactly on integer micros, and the
-reported mean, std (cents) and z come from Decimal arithmetic.
+reported mean, std (cents) and z come from Decimal arithmetic. Only rows that count as AI spend
+(``UsageIndex.ai``, desktop/domain/ai_services.py) make a series.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def anomalies(usage: pd.DataFrame | UsageIndex, as_of: date, settings: Settings 
     for k, dim in enumerate(DIMENSIONS):
         if progress is not None:
             progress.step(k / len(DIMENSIONS), f"anomalies per {dim}")
-        for key, daily in index.daily_by(dim).items():
+        for key, daily in index.ai_daily_by(dim).items():
             if not len(daily.days) or daily.days[0] > np.datetime64(as_of, "D"):
                 continue
             first = pd.Timestamp(daily.days[0]).date()
@@ -111,14 +112,14 @@ def anomaly_rows(index: UsageIndex, a: AnomalyResult, start: date | None = None,
                  end: date | None = None) -> np.ndarray:
     """The usage rows of an anomaly's series (its dimension value), on its day unless a range is
     given (the window behind mean and std)."""
-    return index.positions(index.mask(a.dimension, a.value)
+    return index.positions(index.mask(a.dimension, a.value) & index.ai()
                            & index.dated(start or a.date, end or a.date))
 
 
 def window_bounds(index: UsageIndex, a: AnomalyResult, settings: Settings = DEFAULT_SETTINGS) -> tuple[date, date]:
     """(first, last day) of the window behind an anomaly's mean and std: the up to
     ``anomaly_window`` days before its day, from the series' first day."""
-    daily = index.daily_by(a.dimension).get(match_key(a.dimension, a.value))
+    daily = index.ai_daily_by(a.dimension).get(match_key(a.dimension, a.value))
     first = pd.Timestamp(daily.days[0]).date() if daily is not None and len(daily.days) else a.date
     return max(first, a.date - timedelta(days=settings.anomaly_window)), a.date - timedelta(days=1)
 
@@ -135,4 +136,4 @@ def anomalous_rows(index: UsageIndex, found: tuple[AnomalyResult, ...] | list[An
         want = np.array([index.key_code(dim, a.value) * 1_000_000 + (a.date - date(1970, 1, 1)).days
                          for a in hits], dtype=np.int64)
         mask |= (codes >= 0) & np.isin(codes * 1_000_000 + index.day, want)
-    return mask
+    return mask & index.ai()

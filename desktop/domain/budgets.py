@@ -105,12 +105,13 @@ def line_mask(index: UsageIndex, dimension: str, value: str, vendor: str | None,
     """The usage rows of an allocation line: its dimension column matches its value
     (usage_index.match_key) and, when the line names a vendor, of that vendor. cost_center and
     gl_account are the ones the chargeback journal books the row to (the row's cost_center, else
-    its team's in the org map; the GL account from the org map: chargeback.resolved_codes)."""
+    its team's in the org map; the GL account from the org map: chargeback.resolved_codes).
+    Only rows that count as AI spend (``UsageIndex.ai``, desktop/domain/ai_services.py)."""
     if dimension in ORG_DIMENSIONS:
         codes, keys = resolved_codes(index, org_map, dimension)
-        mask = codes == keys.get(match_key(dimension, value), -2)
+        mask = (codes == keys.get(match_key(dimension, value), -2)) & index.ai()
     else:
-        mask = index.mask(dimension, value)
+        mask = index.mask(dimension, value) & index.ai()
     if vendor:
         mask &= index.mask("vendor", vendor)
     return mask

@@ -17,6 +17,8 @@ center and GL account:
   Billing period = min(period_start)..max(period_end) of the invoice's lines; an invoice
   without one takes the calendar month before its invoice_date (as in invoice variance).
 * Order: by month, then cost center (``unallocated`` last within its month), then GL account.
+* Only rows that count as AI spend (``UsageIndex.ai``, desktop/domain/ai_services.py): the
+  cloud's other services are charged back by the cloud's own process, not by this journal.
 """
 
 from __future__ import annotations
@@ -168,7 +170,7 @@ def _pair_vendor_daily(index: UsageIndex, org_map: pd.DataFrame | None,
         codes, _ = _pair_codes(index, org_map)
         v_codes, _, v_keys = index.codes("vendor")
         nv = len(v_keys) + 1
-        combo = np.where(codes >= 0, codes * nv + (v_codes + 1), -1)
+        combo = np.where((codes >= 0) & index.ai(), codes * nv + (v_codes + 1), -1)  # AI spend only
         got = daily_groups(combo, index.day.astype("datetime64[D]"), index.cost, counts=counts)
         return {(c // nv, c % nv - 1): d for c, d in got.items()}
     return index.memo(("chargeback_daily", counts, frame_key(org_map)), build)
@@ -186,7 +188,7 @@ def line_rows(index: UsageIndex, org_map: pd.DataFrame | None, line: ChargebackL
         return np.zeros(0, dtype=np.int64)
     codes, pairs = _pair_codes(index, org_map)
     want = [i for i, p in enumerate(pairs) if p == (line.cost_center, line.gl_account)]
-    return index.positions(np.isin(codes, want) & index.dated(m_start, min(m_end, as_of)))
+    return index.positions(np.isin(codes, want) & index.ai() & index.dated(m_start, min(m_end, as_of)))
 
 
 def chargeback_journal(

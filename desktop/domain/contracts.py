@@ -24,7 +24,7 @@ from desktop.domain.errors import InputError
 from desktop.domain.money import CENT, ZERO, cents, from_micros, micros_to_cents, money_sum, to_micros
 from desktop.domain.results import ContractResult, PeriodResult, Quantities
 from desktop.domain.settings import DEFAULT_SETTINGS, Settings
-from desktop.domain.usage_index import UsageIndex, as_index, match_key, match_keys
+from desktop.domain.usage_index import UsageIndex, as_index, commit_mask, match_key, match_keys
 
 _ONE_DAY = timedelta(days=1)
 
@@ -77,7 +77,7 @@ def assign_contracts(usage: pd.DataFrame, commitments: pd.DataFrame) -> pd.Serie
     out = pd.Series(pd.NA, index=usage.index, dtype="string")
     if usage.empty or commitments.empty:
         return out
-    eligible = usage["commit_eligible"].to_numpy(dtype=bool)
+    eligible = commit_mask(usage)  # commit-eligible and AI spend (usage_index: the one rule)
     cid = usage["contract_id"].astype("string").str.strip()
     named = cid.notna().to_numpy() & (cid.fillna("") != "").to_numpy()
     known = set(commitments["contract_id"].astype(str))

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from desktop.domain.ai_services import DEFAULT_RULE as _AI_RULE
+
 SETTINGS_SCHEMA_VERSION = 1
 
 
@@ -50,6 +52,8 @@ class Settings:
     renewal_max_shortfall_probability: float = 0.10
     # FOCUS import
     focus_cost_basis: str = "EffectiveCost"  # or "BilledCost"
+    # which cloud-export rows are AI spend (desktop/domain/ai_services.py; "*" = every row)
+    ai_services: str = _AI_RULE
     schema_version: int = field(default=SETTINGS_SCHEMA_VERSION)
 
     def replace(self, **changes: Any) -> Settings:

@@ -137,6 +137,8 @@ USAGE = TableSpec(
         _c("commitment_discount_type", "str"),
         _c("commitment_discount_quantity", "float"),
         _c("commitment_discount_unit", "str"),
+        _c("service", "str", doc="the cloud service a cloud-export row bills (Azure MeterCategory / "
+                                 "MeterSubCategory, FOCUS ServiceName); judged by the AI-service rule"),
     ),
 )
 

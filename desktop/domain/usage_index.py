@@ -59,6 +59,23 @@ def match_keys(column: str, s: pd.Series) -> np.ndarray:
     return keys[codes]
 
 
+def ai_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Rows that count as AI spend: column ``_ai`` of the prepared usage (set by
+    desktop/domain/analysis.prepare_usage from ai_services.ai_mask under the workspace's rule);
+    every row when the frame has no such column."""
+    if "_ai" not in frame.columns:
+        return np.ones(len(frame), dtype=bool)
+    return frame["_ai"].fillna(True).to_numpy(dtype=bool)
+
+
+def commit_mask(frame: pd.DataFrame) -> np.ndarray:
+    """Rows that may draw down a commitment: commit_eligible and AI spend. The one rule the
+    contract assignment (contracts.assign_contracts) and ``UsageIndex.eligible`` share."""
+    if "commit_eligible" not in frame.columns:
+        return ai_rows(frame)
+    return frame["commit_eligible"].fillna(False).to_numpy(dtype=bool) & ai_rows(frame)
+
+
 def day_number(d: date | pd.Timestamp | np.datetime64) -> int:
     """Days since 1970-01-01 (the index's day axis)."""
     return int((np.datetime64(pd.Timestamp(d).date(), "D") - _EPOCH).astype(np.int64))
@@ -113,12 +130,22 @@ class UsageIndex:
         return self._labels.get(column, [])[index[key]] if key in index else key
 
     def eligible(self) -> np.ndarray:
-        """Commit-eligible rows (all rows when the frame has no commit_eligible column)."""
-        def build() -> np.ndarray:
-            if "commit_eligible" not in self.frame.columns:
-                return np.ones(self.size, dtype=bool)
-            return self.frame["commit_eligible"].fillna(False).to_numpy(dtype=bool)
-        return self.memo("eligible", build)
+        """Rows that may draw down a commitment (``commit_mask``: commit-eligible AI spend)."""
+        return self.memo("eligible", lambda: commit_mask(self.frame))
+
+    def ai(self) -> np.ndarray:
+        """Rows that count as AI spend (``ai_rows``): what budgets, chargeback and anomalies
+        select from. Invoices read every row of a vendor-period (billing is billing)."""
+        return self.memo("ai", lambda: ai_rows(self.frame))
+
+    def ai_daily_by(self, column: str) -> dict[str, Daily]:
+        """``daily_by`` over the AI-spend rows only."""
+        def build() -> dict[str, Daily]:
+            codes, _, keys = self.codes(column)
+            codes = np.where(self.ai(), codes, -1)
+            sums, _ = daily_sums_and_counts(codes, self.day.astype("datetime64[D]"), self.cost)
+            return {keys[c]: d for c, d in sums.items()}
+        return self.memo(("ai_daily_by", column), build)
 
     def key_code(self, column: str, value: Any) -> int:
         """The code of ``value``'s match key in ``column`` (-2 when no row has it)."""

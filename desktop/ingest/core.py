@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from desktop.domain import tables
+from desktop.domain import ai_services, tables
 from desktop.domain.inputs import Inputs
 from desktop.domain.progress import Cancelled, Progress
 from desktop.domain.results import ImportIssue, ImportReport
@@ -445,7 +445,7 @@ def _build(table: reader.RawTable, match: Match, ctx: Context, ticker: reader.Ti
         rows_imported=built.rows_imported, rows_rejected=built.rows_rejected, errors=built.errors,
         format_reason=match.reason, totals_excluded=built.totals_excluded,
         duplicates_flagged=built.duplicates_flagged, encoding=table.encoding,
-        delimiter=table.delimiter, warnings=built.warnings,
+        delimiter=table.delimiter, warnings=tuple(built.warnings) + ai_note(frame, match.kind, ctx.settings),
     )
     ticker(1.0, "done", force=True)
     return ImportResult(match.kind, frame, report)
@@ -481,9 +481,19 @@ def _read_text_fast(path: Path, head: bytes, ticker: reader.Ticker, kind: str | 
     report = ImportReport(
         file=path.name, kind="usage", format=match.format, rows_read=n, rows_imported=n, rows_rejected=0,
         errors=(), format_reason=match.reason, totals_excluded=0, duplicates_flagged=len(dups),
-        encoding=info.label, delimiter=delim, warnings=tuple(warnings))
+        encoding=info.label, delimiter=delim, warnings=tuple(warnings) + ai_note(frame, "usage", ctx.settings))
     ticker(1.0, "done", force=True)
     return ImportResult("usage", frame, report)
+
+
+def ai_note(frame: pd.DataFrame, kind: str, settings: Settings | None) -> tuple[str, ...]:
+    """The import report's line on the rows that are not AI spend under the workspace's
+    AI-service rule (desktop/domain/ai_services.py), if any."""
+    if kind != "usage" or "service" not in frame.columns:
+        return ()
+    rule = (settings or Settings()).ai_services
+    note = ai_services.split_note(ai_services.split(frame, rule))
+    return (note,) if note else ()
 
 
 def _sample_rows(sample: str, delim: str, name: str, limits: safety.Limits) -> list[list[str]]:

@@ -30,38 +30,54 @@ def _dec(text: str) -> Decimal:
     return Decimal(0) if t in ("", "NULL") else Decimal(t)
 
 
+def _focus_ai(r) -> bool:
+    """The default AI-service rule judged by hand for these FOCUS files: their AI rows are all in
+    the specification's ServiceCategory "AI and Machine Learning" (no other row names Bedrock,
+    Vertex AI, OpenAI, Cognitive Services, Foundry or Gemini)."""
+    return r.get("ServiceCategory") == "AI and Machine Learning"
+
+
 def _focus_expected(path: Path):
+    """(rows, spend per vendor and month over every row, the same over the AI-service rows)."""
     rows = read_rows(path)
 
     def key(r):
         vendor = r.get("ServiceProviderName") or r.get("ProviderName")
         return vendor, _utc_day(r["ChargePeriodStart"])[:7]
 
-    return rows, group(rows, key, lambda r: _dec(r["EffectiveCost"]))
+    return (rows, group(rows, key, lambda r: _dec(r["EffectiveCost"])),
+            group([r for r in rows if _focus_ai(r)], key, lambda r: _dec(r["EffectiveCost"])))
 
 
-def _check_usage_file(tmp_path, capsys, path: Path, expected, rows_read: int):
+def _check_usage_file(tmp_path, capsys, path: Path, expected, rows_read: int, counted=None):
+    """Budget lines on every (vendor, month) of ``expected``; their actuals are ``counted`` (the
+    AI-service rows' spend; default: all of ``expected``), 0.00 for a line of other services only."""
     b = budgets_for(tmp_path / "b.csv", expected)
     d = analyze(capsys, "--usage", path, "--budgets", b)
     check_accounting(d)
     usage = [r for r in d["imports"] if r["kind"] == "usage"]
     assert len(usage) == 1 and usage[0]["rows_read"] == rows_read, usage
     assert usage[0]["rows_rejected"] == 0, usage[0]["errors"][:5]
-    assert actuals(d) == expected
+    counted = expected if counted is None else counted
+    assert actuals(d) == {k: counted.get(k, Decimal("0.00")) for k in expected}
     return d
 
 
 def test_focus_10_sample_totals_per_provider_and_month(tmp_path, capsys):
     path = DATA / "focus" / "focus-1.0_sample.csv"
-    rows, expected = _focus_expected(path)
+    rows, expected, ai = _focus_expected(path)
     assert len(rows) == 1000 and len(expected) >= 3
-    d = _check_usage_file(tmp_path, capsys, path, expected, 1000)
+    # 9 Azure Machine Learning rows are AI and Machine Learning; EC2, S3, Oracle ... are kept, not counted
+    assert sum(1 for r in rows if _focus_ai(r)) == 9 and len(ai) == 1
+    d = _check_usage_file(tmp_path, capsys, path, expected, 1000, ai)
+    assert d["imports"][0]["rows_imported"] == 1000
     assert d["imports"][0]["format"].startswith("focus")
 
 
 @pytest.mark.parametrize("path", USAGE_SPECS, ids=lambda p: p.stem)
 def test_focus_spec_ai_billing_examples(tmp_path, capsys, path):
-    rows, expected = _focus_expected(path)
+    rows, expected, ai = _focus_expected(path)
+    assert ai == expected  # every row of the specification's AI billing examples is an AI service
     _check_usage_file(tmp_path, capsys, path, expected, len(rows))
 
 
@@ -79,8 +95,12 @@ def test_azure_ea_exports(tmp_path, capsys, name):
 
     cost_col = "CostInBillingCurrency" if "CostInBillingCurrency" in rows[0] else "Cost"
     expected = group(rows, key, lambda r: _dec(r[cost_col]))
-    d = _check_usage_file(tmp_path, capsys, path, expected, len(rows))
+    # virtual machines, storage, SQL, networking: no AI service in these exports, so every row is
+    # imported and every budget line on them stays at 0.00 (kept, not counted as AI spend)
+    assert not any(r["MeterCategory"] in ("Azure OpenAI", "Cognitive Services") for r in rows)
+    d = _check_usage_file(tmp_path, capsys, path, expected, len(rows), counted={})
     assert d["imports"][0]["format"].startswith("azure")
+    assert d["imports"][0]["rows_imported"] == len(rows)
 
 
 def test_openai_dashboard_export_with_its_short_row(tmp_path, capsys):
@@ -382,15 +402,16 @@ def test_azure_mca_camelcase_export(tmp_path, capsys):
         w = _csv.DictWriter(fh, cols, restval="")
         w.writeheader()
         w.writerows({**base, **r} for r in rows)
+    # the virtual machine and the Databricks Marketplace row are not AI services: their lines stay 0.00
     want = {("Azure OpenAI", "2026-02"): cents(Decimal("123.456789") + Decimal("0.004") + Decimal("1000.00")),
-            ("Microsoft", "2026-02"): Decimal("45.10"), ("Databricks", "2026-03"): Decimal("10.00")}
+            ("Microsoft", "2026-02"): Decimal("0.00"), ("Databricks", "2026-03"): Decimal("0.00")}
     contracts = write(tmp_path / "c.csv", "contract_id,vendor,period_start,period_end,commitment\n"
                       "AZ,Azure OpenAI,2026-01-01,2026-12-31,100000\n")
     d = analyze(capsys, "--usage", path, "--budgets", budgets_for(tmp_path / "b.csv", want), "--contracts", contracts)
     assert {r["file"]: r["format"] for r in d["imports"]}["mca.csv"] == "azure-mca"
     assert actuals(d) == want
     assert d["contracts"][0]["consumed_to_date"] == str(cents(Decimal("123.456789") + Decimal("0.004")))
-    teams = {("Search", "2026-02"): cents(Decimal("123.460789")), ("Data Platform", "2026-03"): Decimal("10.00")}
+    teams = {("Search", "2026-02"): cents(Decimal("123.460789")), ("Data Platform", "2026-03"): Decimal("0.00")}
     d = analyze(capsys, "--usage", path, "--budgets", budgets_for(tmp_path / "t.csv", teams, dimension="team"))
     assert actuals(d) == teams
 
@@ -414,10 +435,11 @@ def test_focus_sample_tags_to_team_environment_cost_center(tmp_path, capsys, dim
         return None if value is None else (value, _utc_day(r["ChargePeriodStart"])[:7])
 
     expected = group(rows, key, lambda r: _dec(r["EffectiveCost"]))
+    counted = group([r for r in rows if _focus_ai(r)], key, lambda r: _dec(r["EffectiveCost"]))
     assert expected
     b = budgets_for(tmp_path / "b.csv", expected, dimension=dimension)
     d = analyze(capsys, "--usage", path, "--budgets", b)
-    assert actuals(d) == expected
+    assert actuals(d) == {k: counted.get(k, Decimal("0.00")) for k in expected}
 
 
 def test_demo_workload_shift_by_hand(demo, tmp_path_factory):

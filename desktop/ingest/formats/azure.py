@@ -5,7 +5,8 @@ otherwise); cost = CostInBillingCurrency / costInBillingCurrency, else Cost (old
 currency = BillingCurrency / BillingCurrencyCode; meter = MeterName; quantity/unit =
 Quantity/UnitOfMeasure; cost_center = CostCenter (else the tag); Tags (JSON, with or without
 the outer braces, as EA writes them) -> team/project/cost_center/environment/workload through
-the tag-key mapping. vendor: "Azure OpenAI" for rows whose meter category, subcategory, meter
+the tag-key mapping; service = "MeterCategory / MeterSubCategory" (the category alone when the
+subcategory is empty), which the AI-service rule (desktop/domain/ai_services.py) judges. vendor: "Azure OpenAI" for rows whose meter category, subcategory, meter
 or product names OpenAI; the publisher for Marketplace rows; "Microsoft" otherwise. Only
 ChargeType "Usage" rows are commit-eligible (Purchase, Refund, UnusedReservation ... are spend,
 not consumption).
@@ -114,15 +115,31 @@ class AzureCostDetails:
                 warnings.append("imported as not commit-eligible (spend, not consumption): " +
                                 ", ".join(f"{int(v)} {k}" for k, v in other.items()))
             eligible = pd.Series(eligible, dtype=object)
+        service, service_name = _service(col("metercategory"), col("metersubcategory"))
         columns = {"date": date, "vendor": vendor, "cost": cost, "currency": cur, "meter": meter,
-                   "quantity": qty, "unit": unit, "model": model, "commit_eligible": eligible}
+                   "quantity": qty, "unit": unit, "model": model, "commit_eligible": eligible,
+                   "service": service}
         columns.update(tagcols)
         columns = {k: v for k, v in columns.items() if v is not None}
         names = {"date": date_name, "cost": cost_name, "currency": cur_name, "meter": meter_name,
-                 "cost_center": cc_name or tags_name}
+                 "cost_center": cc_name or tags_name, "service": service_name}
         for c in tagcols:
             names.setdefault(c, tags_name)
         names = {k: v for k, v in names.items() if v}
         return build.Source(kind="usage", columns=columns, names=names, rows=table.rows, raw=table.data,
                             totals=np.zeros(n, bool), warnings=warnings, date_order="MDY",
                             date1904=table.date1904, max_cell_chars=ctx.max_cell_chars)
+
+
+def _service(category: tuple, subcategory: tuple) -> tuple[pd.Series | None, str | None]:
+    """The usage column ``service``: "MeterCategory / MeterSubCategory" ("Cognitive Services /
+    Azure OpenAI", "Virtual Machines / Dv3/DSv3 Series"), the category alone without a
+    subcategory; None without a MeterCategory column."""
+    cat, cat_name = category
+    if cat is None:
+        return None, None
+    c = cat.astype("string").str.strip().fillna("")
+    if subcategory[0] is not None:
+        s = subcategory[0].astype("string").str.strip().fillna("")
+        c = c.where(s.eq("") | c.eq(""), c + " / " + s)
+    return c.astype(object).where(c.ne(""), None), cat_name

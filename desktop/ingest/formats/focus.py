@@ -279,6 +279,7 @@ class FocusCostUsage:
             "model": model, "meter": meter, "quantity": _col(table, "ConsumedQuantity"),
             "unit": _col(table, "ConsumedUnit"), "contract_id": contract, "commit_eligible": eligible,
             "token_kind": token_kind,
+            "service": _service(table),  # judged by the AI-service rule (domain/ai_services.py)
         }
         columns.update(tagcols)
         columns.update(_billing_columns(table, order, warnings))
@@ -291,7 +292,8 @@ class FocusCostUsage:
                  "meter": name("SkuMeter"), "quantity": name("ConsumedQuantity"),
                  "unit": name("ConsumedUnit"), "contract_id": name("ContractApplied"),
                  "invoice_id": name("InvoiceId"), "billed_cost": name("BilledCost"),
-                 "billing_account": name("BillingAccountId"), "billing_period": name("BillingPeriodStart")}
+                 "billing_account": name("BillingAccountId"), "billing_period": name("BillingPeriodStart"),
+                 "service": name("ServiceName")}
         export_col = _export_time_column(table)
         if export_col is not None:
             names["exported_at"] = export_col
@@ -558,3 +560,19 @@ class FocusContractCommitment:
                             raw=table.data, totals=np.zeros(n, bool), warnings=warnings,
                             max_cell_chars=ctx.max_cell_chars, date_order=order)
 
+
+
+def _service(table: RawTable) -> pd.Series | None:
+    """The usage column ``service``: "ServiceCategory / ServiceName" ("AI and Machine Learning /
+    Amazon Bedrock", "Compute / Amazon Elastic Compute Cloud"); either alone when the other is
+    missing or empty. The AI-service rule (desktop/domain/ai_services.py) judges it."""
+    cat, name = _col(table, "ServiceCategory"), _col(table, "ServiceName")
+    if cat is None and name is None:
+        return None
+    n = len(table.data)
+    blank = pd.Series([""] * n, dtype="string")
+    c = cat.astype("string").str.strip().fillna("").reset_index(drop=True) if cat is not None else blank
+    s = name.astype("string").str.strip().fillna("").reset_index(drop=True) if name is not None else blank
+    both = c.ne("") & s.ne("")
+    out = c.where(c.ne(""), s).where(~both, c + " / " + s)
+    return out.astype(object).where(out.ne(""), None)
