@@ -157,6 +157,14 @@ def amounts_text(amounts: tuple[tuple[str, int], ...]) -> str:
     return " + ".join(f"{c + ' ' if c else ''}{micros_to_cents(m):,}" for c, m in amounts) or "0.00"
 
 
+SPLIT_NOTE_MARK = "rows are not AI services under the AI-service rule"
+
+
+def is_split_note(text: str) -> bool:
+    """Is this report line the one ``split_note`` wrote (the wizard shows the live split instead)?"""
+    return SPLIT_NOTE_MARK in text
+
+
 def split_note(s: Split, *, limit: int = 4) -> str | None:
     """'10 of 12 rows are not AI services under the AI-service rule (Storage 4, Virtual
     Machines 3, ...; USD 8.55): ...' (None when every row counts)."""
@@ -166,6 +174,6 @@ def split_note(s: Split, *, limit: int = 4) -> str | None:
     if len(s.other_services) > limit:
         names += f" and {len(s.other_services) - limit} more"
     total = s.ai_rows + s.other_rows
-    return (f"{s.other_rows:,} of {total:,} rows are not AI services under the AI-service rule "
+    return (f"{s.other_rows:,} of {total:,} {SPLIT_NOTE_MARK} "
             f"({names}; {amounts_text(s.other_amounts)}): imported and shown on the Usage page and in "
             "invoice checks, not counted as AI spend (commitments, budgets, chargeback, anomalies)")

@@ -80,6 +80,32 @@ class Source:
     max_cell_chars: int = 4096
     money_scale: dict[str, int] = field(default_factory=dict)  # e.g. cents -> 2
     sealed: set[int] = field(default_factory=set)  # positions in ``reject`` that need no other issue
+    # source column -> what the importer does with it, in words, beyond ``names`` (e.g. Azure
+    # Tags -> "team, project, cost_center, environment, workload (by tag key)"); see roles()
+    roles: dict[str, list[str]] = field(default_factory=dict)
+
+    def role(self, source_column: str | None, text: str) -> None:
+        """Say what a source column is used for (several uses are listed in order)."""
+        if source_column:
+            got = self.roles.setdefault(source_column, [])
+            if text not in got:
+                got.append(text)
+
+
+def roles(src: Source) -> dict[str, str]:
+    """Source column -> what CommitDesk does with it: the canonical columns it feeds (from
+    ``names``, for the columns actually read) and the format's own ``roles``. The wizard's
+    mapping view shows this for a detected format (a column not listed is not used)."""
+    out: dict[str, list[str]] = {}
+    for canon, source in src.names.items():
+        if source and canon in src.columns:
+            said = src.roles.get(source, ())
+            if canon not in out.get(source, []) and not any(canon in t for t in said):
+                out.setdefault(source, []).append(canon)
+    for source, texts in src.roles.items():
+        got = out.setdefault(source, [])
+        got.extend(t for t in texts if t not in got)
+    return {k: "; ".join(v) for k, v in out.items()}
 
 
 @dataclass

@@ -6,7 +6,7 @@ import csv
 import dataclasses
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -32,6 +32,8 @@ class ImportResult:
     kind: str
     frame: pd.DataFrame
     report: ImportReport
+    # source column -> what the importer did with it (build.roles); the wizard's mapping view
+    roles: dict[str, str] = field(default_factory=dict)
 
 
 _KNOWN: set[str] | None = None
@@ -394,10 +396,19 @@ def _missing_columns_error(table: reader.RawTable, kind: str | None) -> Unreadab
             "in the app, map its columns in the import wizard (and save a mapping profile, which "
             "`python -m desktop import --workspace W` then recognises); on the command line, "
             "rename the columns to the canonical names (docs/formats.md), or pass --kind K to "
-            "be told which columns that table kind needs", file=table.file)
+            "be told which columns that table kind needs", file=table.file,
+            in_app=f"CommitDesk does not recognise this file: it is none of the formats it knows and "
+                   f"none of its column names ({shown}) is one it knows. Choose what the file holds "
+                   "in 'Import as', then tell which column is which in the Column mapping tab (the "
+                   "file's first lines are shown in the preview); save the mapping as a profile and "
+                   "files of this shape are read by themselves from then on.")
+    what = k.replace("_", " ")
     return UnreadableFile(
         f"missing required column(s) for {k}: {', '.join(miss)} (columns found: {shown})",
-        file=table.file, column=miss[0] if miss else None)
+        file=table.file, column=miss[0] if miss else None,
+        in_app=f"Read as {what}, this file lacks {', '.join(miss)} (columns found: {shown}). In the "
+               f"Column mapping tab, pick the file's column for each of them (marked *), then Apply "
+               "mapping; or choose another kind of table in 'Import as'.")
 
 
 def _finish(table: reader.RawTable, match: Match, ctx: Context, ticker: reader.Ticker,
@@ -448,7 +459,7 @@ def _build(table: reader.RawTable, match: Match, ctx: Context, ticker: reader.Ti
         delimiter=table.delimiter, warnings=tuple(built.warnings) + ai_note(frame, match.kind, ctx.settings),
     )
     ticker(1.0, "done", force=True)
-    return ImportResult(match.kind, frame, report)
+    return ImportResult(match.kind, frame, report, build.roles(src))
 
 
 def _read_text_fast(path: Path, head: bytes, ticker: reader.Ticker, kind: str | None,
@@ -483,7 +494,7 @@ def _read_text_fast(path: Path, head: bytes, ticker: reader.Ticker, kind: str | 
         errors=(), format_reason=match.reason, totals_excluded=0, duplicates_flagged=len(dups),
         encoding=info.label, delimiter=delim, warnings=tuple(warnings) + ai_note(frame, "usage", ctx.settings))
     ticker(1.0, "done", force=True)
-    return ImportResult("usage", frame, report)
+    return ImportResult("usage", frame, report, {s: c for s, c in match.mapping.items()})
 
 
 def ai_note(frame: pd.DataFrame, kind: str, settings: Settings | None) -> tuple[str, ...]:

@@ -126,9 +126,30 @@ class AzureCostDetails:
         for c in tagcols:
             names.setdefault(c, tags_name)
         names = {k: v for k, v in names.items() if v}
-        return build.Source(kind="usage", columns=columns, names=names, rows=table.rows, raw=table.data,
-                            totals=np.zeros(n, bool), warnings=warnings, date_order="MDY",
-                            date1904=table.date1904, max_cell_chars=ctx.max_cell_chars)
+        src = build.Source(kind="usage", columns=columns, names=names, rows=table.rows, raw=table.data,
+                           totals=np.zeros(n, bool), warnings=warnings, date_order="MDY",
+                           date1904=table.date1904, max_cell_chars=ctx.max_cell_chars)
+        # what the other columns read here are used for (the wizard's mapping view)
+        for key, canon in (("quantity", "quantity"), ("unitofmeasure", "unit"), ("model", "model")):
+            if key in look:
+                names_ = src.names.setdefault(canon, look[key])
+                src.role(names_, canon)
+        if tags_name:
+            found = [c for c in tagcols if c != "cost_center" or not cc_name]
+            src.role(tags_name, "team, project, cost_center, environment, workload by tag key" +
+                     (f" (in this file: {', '.join(found)})" if found else " (none in this file)"))
+        for key in ("metercategory", "metersubcategory"):
+            if key in look:
+                src.role(look[key], "service (judged by the AI-service rule)")
+        for key in ("metercategory", "metersubcategory", "metername", "product", "productname", "servicename"):
+            if key in look:
+                src.role(look[key], "vendor: Azure OpenAI when it names OpenAI")
+        for key in ("publishertype", "publishername"):
+            if key in look:
+                src.role(look[key], "vendor: the publisher of Marketplace rows")
+        if "chargetype" in look:
+            src.role(look["chargetype"], "commit_eligible: only Usage rows draw down a commitment")
+        return src
 
 
 def _service(category: tuple, subcategory: tuple) -> tuple[pd.Series | None, str | None]:

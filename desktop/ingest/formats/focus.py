@@ -301,10 +301,12 @@ class FocusCostUsage:
             names[c] = name("Tags")
         names.update({canon: name(focus_name) for canon, focus_name in _DISCOUNT_COLUMNS})
         columns = {k: v for k, v in columns.items() if v is not None}
-        return build.Source(
+        src = build.Source(
             kind="usage", columns=columns, names=names, rows=rows, raw=table.data, reject=reject,
             totals=np.zeros(n, bool), warnings=warnings, date1904=table.date1904,
             max_cell_chars=ctx.max_cell_chars, date_order=order)
+        _usage_roles(src, look)  # the wizard's mapping view
+        return src
 
     def _invoices(self, table, match, ctx, cat, reject, warnings, vendor, model, meter, look):
         n = len(table.data)
@@ -576,3 +578,15 @@ def _service(table: RawTable) -> pd.Series | None:
     both = c.ne("") & s.ne("")
     out = c.where(c.ne(""), s).where(~both, c + " / " + s)
     return out.astype(object).where(out.ne(""), None)
+
+
+def _usage_roles(src: build.Source, look: dict[str, str]) -> None:
+    """What the FOCUS columns read beside ``names`` are used for (build.roles)."""
+    for key, text in (("servicecategory", "service (judged by the AI-service rule)"),
+                      ("servicename", "service (judged by the AI-service rule)"),
+                      ("chargecategory", "commit_eligible: only Usage rows draw down a commitment"),
+                      ("chargeperiodend", "checked: must be after ChargePeriodStart"),
+                      ("tags", "team, project, cost_center, environment, workload by tag key"),
+                      ("servicename", "meter when SkuMeter is empty")):
+        if key in look:
+            src.role(look[key], text)

@@ -67,6 +67,7 @@ GROUPS: dict[str, list[tuple[str, str, str]]] = {
     "Data": [
         ("reporting_currency", "Reporting currency", "str"),
         ("focus_cost_basis", "FOCUS cost basis", "choice:EffectiveCost|BilledCost"),
+        ("ai_services", "AI services in cloud exports (rule; * = every row)", "str"),
     ],
 }
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.domain import ai_services
 from desktop.domain.errors import InputError
 from desktop.domain.progress import Cancelled, sub
 from desktop.ingest import KINDS, MappingProfile
@@ -98,6 +99,10 @@ class ImportWizard(QDialog):
         self.preview = self.pane.table
         self.errors = self.pane.errors
         self.pane.export_btn.clicked.connect(lambda: self.export_errors())
+        self._rule = self.ws.settings().ai_services  # the workspace's AI-service rule
+        self.pane.ai_apply.clicked.connect(lambda: self.set_ai_rule(self.pane.ai_rule.text()))
+        self.pane.ai_rule.returnPressed.connect(lambda: self.set_ai_rule(self.pane.ai_rule.text()))
+        self.pane.ai_default.clicked.connect(lambda: self.set_ai_rule(ai_services.DEFAULT_RULE))
         rl.addWidget(self.pane.header)
         self.overlap = OverlapQuestion()
         self.overlap.answered.connect(lambda _c: self._overlap_answered())
@@ -249,26 +254,35 @@ class ImportWizard(QDialog):
                 cols = []
             try:
                 res = file_model.read_preview(path, kind, profile.to_dict() if profile else None,
-                                              settings, profiles, sub(p, 0.0, 1.0), vendor,
+                                              settings, profiles, sub(p, 0.0, 0.95), vendor,
                                               lambda: ws.inputs().usage)
                 res = ws.with_import_notes(res)  # e.g. rows in a currency without an FX rate
-                overlaps = ws.overlaps(res, except_hash=file_sha256(path)[0])  # asked before Import
             except VendorNeeded as exc:
-                return file_id, cols, None, str(exc), [], exc.contract_ids
-            except (InputError, WorkspaceError, OSError) as exc:
-                return file_id, cols, None, str(exc), [], ()
-            return file_id, cols, res, None, overlaps, ()
+                return file_id, cols, None, str(exc), None, None, [], exc.contract_ids
+            except (InputError, WorkspaceError) as exc:
+                # what the file holds, as text, so the analyst can map it
+                return (file_id, cols, None, file_model.in_app_message(exc), None, file_model.raw_preview(path), [],
+                        ())
+            try:
+                h = file_sha256(path)[0]
+                # the same content imported before: said now, not only when Import is pressed
+                dup = file_model.duplicate_of(ws.batches(), h)
+                overlaps = ws.overlaps(res, except_hash=h)  # asked before Import
+            except (OSError, WorkspaceError) as exc:
+                return file_id, cols, None, str(exc), None, None, [], ()
+            return file_id, cols, res, None, dup, None, overlaps, ()
 
         self.status.setText(f"Reading {path.name}…")
         self.cancel_btn.setEnabled(True)
         self.reader.start(job, label=f"Reading {path.name}")
 
     def _read_done(self, payload) -> None:
-        file_id, cols, res, err, overlaps, needed = payload
+        file_id, cols, res, err, dup, raw, overlaps, needed = payload
         self._reading = None
         f = self.files.get(file_id)
         if f is not None:
-            f.columns, f.result, f.error, f.overlaps = cols, res, err, overlaps
+            f.columns, f.result, f.error, f.duplicate, f.raw = cols, res, err, dup, raw
+            f.overlaps = overlaps
             f.vendor_needed = needed
         self.cancel_btn.setEnabled(self.committer.busy)
         self.status.setText("")
@@ -302,7 +316,7 @@ class ImportWizard(QDialog):
         self.replace.blockSignals(True)
         self.replace.setChecked(f.replace)
         self.replace.blockSignals(False)
-        self.tabs.setTabText(0, self.pane.show_file(f))
+        self.tabs.setTabText(0, self.pane.show_file(f, self._rule))
         self.overlap.show_file(f)
         self.editor.show_file(f)
         self.vendor_row.setVisible(bool(f.vendor_needed))
@@ -322,6 +336,26 @@ class ImportWizard(QDialog):
         self._refresh_list()
         self._show(f)
         self._next_read()
+
+    # --- the AI-service rule -----------------------------------------------------------------
+    @property
+    def ai_rule(self) -> str:
+        return self._rule
+
+    def set_ai_rule(self, text: str) -> bool:
+        """Save the AI-service rule in the workspace (undoable; the figures are recomputed from
+        the stored rows) and show what it makes of the current file."""
+        text = ai_services.rule_text(ai_services.parse_rule(text))
+        if text == ai_services.rule_text(ai_services.parse_rule(self._rule)):
+            self.pane.ai_rule.setText(text)
+            return True
+        if not self.session.set_settings(self.ws.settings().replace(ai_services=text)):
+            return False
+        self._rule = text
+        self.pane.ai_rule.setText(text)
+        self.status.setText("AI-service rule saved in the workspace; figures are being recomputed (Undo reverts it).")
+        self._show_current()
+        return True
 
     # --- mapping -----------------------------------------------------------------------------
     def current_mapping(self) -> dict[str, str]:
@@ -388,6 +422,7 @@ class ImportWizard(QDialog):
             f.replace = on
             f.import_error = None
             self._refresh_list()
+            self._show(f)
 
     def _overlap_answered(self) -> None:
         self.status.setText("")

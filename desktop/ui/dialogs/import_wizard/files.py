@@ -10,9 +10,9 @@ from pathlib import Path
 
 from desktop.domain import tables
 from desktop.domain.validation import import_refusal
-from desktop.ingest import MappingProfile, read_file, source_columns
+from desktop.ingest import MappingProfile, read_file, sniff, source_columns
 from desktop.ingest.core import vendors_from_usage
-from desktop.ingest.errors import VendorNeeded
+from desktop.ingest.errors import UnreadableFile, VendorNeeded
 
 # answers to "this file overlaps an earlier import" (import_wizard/overlap.py)
 OVERLAP_CHOICES = ("replace", "keep", "cancel")
@@ -36,6 +36,9 @@ class FileState:
     # commitments that still need one (desktop.ingest.errors.VendorNeeded)
     vendor: str | None = None
     vendor_needed: tuple[str, ...] = ()
+    profile_name: str | None = None  # the name the analyst typed for this file's mapping profile
+    duplicate: str | None = None  # the earlier import of the same content, said in words
+    raw: RawPreview | None = None  # the first lines as text, for a file that cannot be read
 
     @property
     def status(self) -> str:
@@ -48,12 +51,17 @@ class FileState:
                     "keep": "kept beside an earlier import", "cancel": "will not be imported (cancelled)"}[
                 self.overlap_choice]
         if self.error:
-            return "cannot read"
+            return "not recognised — map its columns" if self.raw is not None and self.raw.rows else "cannot read"
         if self.result is None:
             return "reading…"
         rep = self.result.report
+        if self.duplicate and not self.replace:
+            return "already imported"
+        if rep.rows_read == 0:
+            return "no rows (header only)"
         return f"{rep.rows_imported:,} rows" + (f", {rep.rows_rejected:,} rejected" if rep.rows_rejected else "") + \
-            (" — will not be imported" if import_refusal(rep) is not None else "")
+            (" — will not be imported" if import_refusal(rep) is not None else "") + \
+            (" — replaces the earlier import" if self.duplicate and self.replace else "")
 
     @property
     def target_kind(self) -> str | None:
@@ -128,7 +136,7 @@ class FileList:
         while self._queue:
             f = self.get(self._queue.pop(0))
             if f is not None:
-                f.result, f.error, f.overlaps, f.overlap_choice = None, None, [], None
+                f.result, f.error, f.raw, f.overlaps, f.overlap_choice = None, None, None, [], None
                 return f
         return None
 
@@ -176,3 +184,72 @@ def check_mapping(kind: str, mapping: dict[str, str]) -> str | None:
     if miss:
         return f"Required for {kind.replace('_', ' ')}: {', '.join(miss)}."
     return None
+
+
+def in_app_message(exc: BaseException) -> str:
+    """An import problem as the wizard says it: the importer's wording for the app when it has
+    one (``UnreadableFile.in_app``), else its message; never a command-line flag."""
+    said = getattr(exc, "in_app", None) if isinstance(exc, UnreadableFile) else None
+    return said or str(exc)
+
+
+def duplicate_of(batches, content_hash: str) -> str | None:
+    """The earlier import batch with the same content (``Workspace.batches()`` records), said
+    in words; None when the file was never imported."""
+    for b in batches:
+        if b.content_hash == content_hash:
+            when = str(b.imported_at)[:16].replace("T", " ")
+            return (f"the same file (identical content) was imported on {when} UTC as {b.file_name} "
+                    f"({b.kind.replace('_', ' ')}, {b.row_count:,} rows)")
+    return None
+
+
+@dataclass
+class RawPreview:
+    """The first lines of a file CommitDesk cannot read, split into cells as a spreadsheet
+    would (so the analyst sees what the file holds and can map its columns), or why not."""
+
+    rows: list[list[str]]
+    note: str
+
+
+RAW_LINES = 200
+RAW_COLUMNS = 60
+RAW_CELL = 200
+
+
+def raw_preview(path: Path, limit_bytes: int = 64 * 1024) -> RawPreview:
+    """The file's first lines as a grid (a text file split at its delimiter), or a note saying
+    why there is none (binary data, a workbook, unreadable)."""
+    import csv
+    import io
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(limit_bytes)
+    except OSError as exc:
+        return RawPreview([], f"The file cannot be opened: {exc.strerror or exc}.")
+    if head.startswith(b"PK\x03\x04"):
+        return RawPreview([], "This is a workbook (a zip container) whose sheets cannot be shown as text.")
+    info = sniff.detect_encoding(head)
+    text = head[info.bom:].decode(info.encoding, errors="replace")
+    if "\x00" in text or sniff.looks_binary(text):
+        return RawPreview([], "This file holds binary data, not text: it is not a table CommitDesk can read.")
+    if len(head) == limit_bytes and "\n" in text:
+        text = text[: text.rfind("\n") + 1]  # no half line at the end
+    delim = sniff.detect_delimiter(text, complete=len(head) < limit_bytes)
+    rows: list[list[str]] = []
+    try:
+        for rec in csv.reader(io.StringIO(text, newline=""), delimiter=delim):
+            rows.append([c[:RAW_CELL] for c in rec[:RAW_COLUMNS]])
+            if len(rows) >= RAW_LINES:
+                break
+    except csv.Error:
+        rows = [[line[:RAW_CELL]] for line in text.splitlines()[:RAW_LINES]]
+        delim = ""
+    width = max((len(r) for r in rows), default=0)
+    what = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}.get(delim)
+    note = (f"The first {len(rows):,} line{'s' if len(rows) != 1 else ''} of the file as text"
+            + (f", split at {what} into {width} column{'s' if width != 1 else ''}" if what and width > 1 else "")
+            + ".")
+    return RawPreview(rows, note)

@@ -4,12 +4,13 @@ the rejected rows with row and column (exportable as CSV)."""
 from __future__ import annotations
 
 import csv
+import html
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from desktop.domain import tables
+from desktop.domain import ai_services, tables
 from desktop.domain.validation import import_refusal
 from desktop.ui.dialogs.import_wizard.files import FileState
 from desktop.ui.models.table import Col
@@ -21,14 +22,25 @@ PREVIEW_ROWS = 500
 def describe(f: FileState) -> str:
     """The detection line (format, kind, reason), the row counts, encoding and warnings."""
     if f.error:
-        return f"<b>This file cannot be read:</b> {f.error}"
+        raw = f.raw.note + " Map its columns in the Column mapping tab." if f.raw is not None and f.raw.rows \
+            else (f.raw.note if f.raw is not None else "")
+        return f"<b>This file cannot be read as it is:</b> {html.escape(f.error)}" + (f"<br>{raw}" if raw else "")
     if f.result is None:
         return "Reading…"
     rep = f.result.report
     bits = [f"<b>{rep.format}</b> as <b>{f.result.kind.replace('_', ' ')}</b> — {rep.format_reason}"]
-    bits.append(f"{rep.rows_read:,} rows read: {rep.rows_imported:,} to import, {rep.rows_rejected:,} rejected"
-                + (f", {rep.totals_excluded:,} total rows excluded" if rep.totals_excluded else "")
-                + (f", {rep.duplicates_flagged:,} duplicates flagged" if rep.duplicates_flagged else ""))
+    if f.duplicate:
+        bits.append(f"<b>Already imported:</b> {html.escape(f.duplicate)}. " +
+                    ("It will replace that import." if f.replace else
+                     "Importing it again is refused unless you tick 'Replace an earlier import of the same "
+                     "file' (the earlier rows are then replaced, not added twice)."))
+    if rep.rows_read == 0:
+        bits.append("<b>This file has a header and no rows:</b> importing it adds nothing. Fill in rows "
+                    "under the header (the blank templates ship that way) and add the file again.")
+    else:
+        bits.append(f"{rep.rows_read:,} rows read: {rep.rows_imported:,} to import, {rep.rows_rejected:,} rejected"
+                    + (f", {rep.totals_excluded:,} total rows excluded" if rep.totals_excluded else "")
+                    + (f", {rep.duplicates_flagged:,} duplicates flagged" if rep.duplicates_flagged else ""))
     enc = ", ".join(x for x in (rep.encoding, f"delimiter {rep.delimiter!r}" if rep.delimiter else None) if x)
     if enc:
         bits.append(enc)
@@ -37,7 +49,30 @@ def describe(f: FileState) -> str:
         bits.append(f"<b>Not imported:</b> {f.import_error}")
     elif refused is not None:
         bits.append(f"<b>Will not be imported:</b> {refused}")
-    return "<br>".join(bits + list(rep.warnings))
+    # the AI-service split is shown live under the rule (ai_split_text), not as read
+    return "<br>".join(bits + [w for w in rep.warnings if not ai_services.is_split_note(w)])
+
+
+def has_services(f: FileState) -> bool:
+    """A usage file whose rows name a cloud service (the AI-service rule applies to it)."""
+    if f.result is None or f.result.kind != "usage" or "service" not in f.result.frame.columns:
+        return False
+    s = f.result.frame["service"]
+    return bool(s.notna().any() and s.astype("string").str.strip().ne("").fillna(False).any())
+
+
+def ai_split_text(f: FileState, rule: str) -> str:
+    """What the rule makes of the file's rows: AI spend, and the rows kept but not counted."""
+    s = ai_services.split(f.result.frame, rule)
+    out = (f"<b>AI spend:</b> {s.ai_rows:,} row{'s' if s.ai_rows != 1 else ''} "
+           f"({ai_services.amounts_text(s.ai_amounts)})")
+    if s.other_rows:
+        names = ", ".join(f"{html.escape(k)} {v}" for k, v in s.other_services[:6])
+        more = f" and {len(s.other_services) - 6} more" if len(s.other_services) > 6 else ""
+        out += (f" · <b>not AI services</b> (imported and shown, not counted in commitments, budgets, "
+                f"chargeback or anomalies): {s.other_rows:,} rows ({ai_services.amounts_text(s.other_amounts)})"
+                f" — {names}{more}")
+    return out
 
 
 def preview_columns(result) -> list[Col]:
@@ -56,6 +91,17 @@ def preview_columns(result) -> list[Col]:
             cols.append(Col.text(c.name, s.map({True: "yes", False: "no"})))
         elif not s.isna().all():
             cols.append(Col.text(c.name, s))
+    return cols
+
+
+def raw_columns(rows: list[list[str]]) -> list[Col]:
+    """A file's first lines as grid columns: Line, then A, B, C ... as a spreadsheet names them."""
+    from desktop.ingest.reader import from_sheet_col
+
+    width = max((len(r) for r in rows), default=0)
+    cols = [Col.ints("Line", list(range(1, len(rows) + 1)))]
+    for j in range(width):
+        cols.append(Col.text(from_sheet_col(j), [r[j] if j < len(r) else "" for r in rows]))
     return cols
 
 
@@ -79,6 +125,28 @@ class PreviewPane:
         hl.addWidget(self.title)
         self.detected = note("")
         hl.addWidget(self.detected)
+        # the AI-service rule (a workspace setting): shown for usage files that name cloud services
+        self.ai_box = QWidget()
+        al = QVBoxLayout(self.ai_box)
+        al.setContentsMargins(0, 4, 0, 0)
+        arow = QHBoxLayout()
+        arow.addWidget(QLabel("AI services:"))
+        self.ai_rule = QLineEdit()
+        self.ai_rule.setToolTip("Terms separated by ';'. A row of a cloud export counts as AI spend when its "
+                                "service names one of them (case does not matter); 'not X' leaves out services "
+                                "naming X; '*' counts every row. Saved in this workspace (undoable).")
+        arow.addWidget(self.ai_rule, 1)
+        self.ai_apply = QPushButton("Apply rule")
+        arow.addWidget(self.ai_apply)
+        self.ai_default = QPushButton("Default rule")
+        arow.addWidget(self.ai_default)
+        al.addLayout(arow)
+        self.ai_rule_text = note("")
+        al.addWidget(self.ai_rule_text)
+        self.ai_split = note("")
+        al.addWidget(self.ai_split)
+        hl.addWidget(self.ai_box)
+        self.ai_box.setVisible(False)
         self.table = DataTable()
         self.rejected = QWidget()
         el = QVBoxLayout(self.rejected)
@@ -93,12 +161,27 @@ class PreviewPane:
         erow.addStretch(1)
         el.addLayout(erow)
 
-    def show_file(self, f: FileState) -> str:
+    def show_rule(self, f: FileState | None, rule: str) -> None:
+        """The AI-service rule and what it makes of ``f``'s rows (hidden for other files)."""
+        show = f is not None and has_services(f)
+        self.ai_box.setVisible(show)
+        if not show:
+            return
+        if not self.ai_rule.hasFocus():
+            self.ai_rule.setText(rule)
+        self.ai_rule_text.setText(html.escape(ai_services.describe(rule)))
+        self.ai_split.setText(ai_split_text(f, rule))
+
+    def show_file(self, f: FileState, rule: str = ai_services.DEFAULT_RULE) -> str:
         """Fill the pane for ``f``; returns the preview tab's title."""
         self.title.setText(f.path.name)
         self.detected.setText(describe(f))
+        self.show_rule(f, rule)
         m = self.table.table_model
-        if f.result is None:
+        if f.result is None and f.raw is not None and f.raw.rows:
+            m.set_columns(raw_columns(f.raw.rows))
+            tab = f"Raw text (first {len(f.raw.rows):,} lines)"
+        elif f.result is None:
             m.set_columns([])
             tab = "Preview"
         else:
