@@ -44,7 +44,7 @@ EVERYTHING = "*"
 
 @dataclass(frozen=True)
 class AiRule:
-    include: tuple[str, ...]  # casefolded terms; empty: every row counts
+    include: tuple[str, ...]  # terms as written (blanks collapsed); empty: every row counts
     exclude: tuple[str, ...] = ()
 
     @property
@@ -56,19 +56,18 @@ def parse_rule(text: str | None) -> AiRule:
     """The rule written as text -> AiRule (blank terms and repeats dropped, order kept)."""
     include: list[str] = []
     exclude: list[str] = []
+    seen: set[tuple[bool, str]] = set()  # terms compare case-insensitively
     for raw in str(text or "").replace("\n", ";").split(";"):
         term = " ".join(raw.split())
         if not term:
             continue
-        low = term.casefold()
-        if low == EVERYTHING:
+        if term == EVERYTHING:
             return AiRule(())
-        if low.startswith("not "):
-            t = low[4:].strip()
-            if t and t not in exclude:
-                exclude.append(t)
-        elif low not in include:
-            include.append(low)
+        negated = term.casefold().startswith("not ")
+        t = term[4:].strip() if negated else term
+        if t and (negated, t.casefold()) not in seen:
+            seen.add((negated, t.casefold()))
+            (exclude if negated else include).append(t)
     return AiRule(tuple(include), tuple(exclude))
 
 
@@ -95,7 +94,7 @@ def _names(service: pd.Series, terms: tuple[str, ...]) -> np.ndarray:
     low = service.str.casefold()
     hit = np.zeros(len(service), dtype=bool)
     for t in terms:
-        hit |= low.str.contains(t, regex=False).fillna(False).to_numpy(dtype=bool)
+        hit |= low.str.contains(t.casefold(), regex=False).fillna(False).to_numpy(dtype=bool)
     return hit
 
 

@@ -28,9 +28,9 @@ def usage(rows) -> pd.DataFrame:
 
 
 def test_rule_text():
-    r = ai_services.parse_rule(" Cognitive  Services;;azure openai\nnot Translator; cognitive services ")
-    assert r.include == ("cognitive services", "azure openai") and r.exclude == ("translator",)
-    assert ai_services.rule_text(r) == "cognitive services; azure openai; not translator"
+    r = ai_services.parse_rule(" Cognitive  Services;;azure openai\nNOT Translator; cognitive services ")
+    assert r.include == ("Cognitive Services", "azure openai") and r.exclude == ("Translator",)
+    assert ai_services.rule_text(r) == "Cognitive Services; azure openai; not Translator"
     assert ai_services.parse_rule("").counts_everything and ai_services.parse_rule("x; *").counts_everything
     assert "every usage row counts" in ai_services.describe("*").casefold()
 

@@ -118,7 +118,7 @@ def test_an_unrecognised_file_shows_its_lines_and_says_what_to_do_in_the_wizard(
             for c in range(m.columnCount())] == ["Line", "A", "B", "C"]
     assert [m.data(m.index(1, c)) for c in range(4)] == ["2", "1", "2", "3"]
     assert "split at semicolons into 3 columns" in describe(f)
-    assert f.status == "not recognised — map its columns"
+    assert f.status == "not recognised: see preview"
     # the analyst maps it from there: the columns are offered
     assert f.columns == ["foo", "bar", "baz"]
 
@@ -151,8 +151,9 @@ def test_a_header_only_template_says_it_adds_nothing(wizard):
     wiz = wizard([TEMPLATES / "commitments.csv"])
     f = wiz.files[0]
     assert f.result.report.rows_read == 0
-    assert "has a header and no rows" in describe(f)
-    assert f.status == "no rows (header only)"
+    assert "has a header and no rows" in describe(f) and "Import leaves it out" in describe(f)
+    assert f.status == "no rows (header only): nothing to import"
+    assert not f.pending and wiz.commit_btn.text() == "Import 0 files" and not wiz.commit_btn.isEnabled()
 
 
 def test_the_ai_service_rule_is_shown_and_changes_the_ai_spend(qtbot, wizard, ws, tmp_path):
@@ -195,3 +196,18 @@ def test_the_ai_service_rule_is_shown_and_changes_the_ai_spend(qtbot, wizard, ws
     qtbot.waitUntil(lambda: session.computations > before and not session.refreshing, timeout=60000)
     assert ws.settings().ai_services == ai_services.DEFAULT_RULE
     assert consumed()["MACC"] == Decimal("0.00")
+
+
+def test_enter_in_the_rule_field_applies_the_rule_and_imports_nothing(qtbot, wizard, ws, tmp_path):
+    wiz = wizard([ea_with_openai(tmp_path)])
+    wiz.show()  # the dialog's default button (Import) only answers Enter when shown
+    qtbot.waitExposed(wiz)
+    f = wiz.files[0]
+    wiz.pane.ai_rule.clear()
+    qtbot.keyClicks(wiz.pane.ai_rule, "Cognitive Services; Virtual Machines")
+    qtbot.keyClick(wiz.pane.ai_rule, Qt.Key.Key_Return)
+    assert ws.settings().ai_services == "Cognitive Services; Virtual Machines"
+    # 12.50 + 7.25 (Azure OpenAI) + 3.25 + 2.64 (the two virtual machines) = 25.64
+    assert "<b>AI spend:</b> 4 rows (USD 25.64)" in wiz.pane.ai_split.text()
+    assert not wiz.committer.busy and not f.imported and f.import_error is None
+    assert ws.batches() == []

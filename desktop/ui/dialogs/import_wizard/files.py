@@ -51,14 +51,14 @@ class FileState:
                     "keep": "kept beside an earlier import", "cancel": "will not be imported (cancelled)"}[
                 self.overlap_choice]
         if self.error:
-            return "not recognised — map its columns" if self.raw is not None and self.raw.rows else "cannot read"
+            return "not recognised: see preview" if self.raw is not None and self.raw.rows else "cannot read"
         if self.result is None:
             return "reading…"
         rep = self.result.report
         if self.duplicate and not self.replace:
             return "already imported"
         if rep.rows_read == 0:
-            return "no rows (header only)"
+            return "no rows (header only): nothing to import"
         return f"{rep.rows_imported:,} rows" + (f", {rep.rows_rejected:,} rejected" if rep.rows_rejected else "") + \
             (" — will not be imported" if import_refusal(rep) is not None else "") + \
             (" — replaces the earlier import" if self.duplicate and self.replace else "")
@@ -75,8 +75,10 @@ class FileState:
 
     @property
     def pending(self) -> bool:
-        """Read, not yet imported, and not cancelled in answer to an overlap."""
-        return self.result is not None and not self.imported and self.overlap_choice != "cancel"
+        """Read, with rows, not yet imported, and not cancelled in answer to an overlap (a
+        header-only file adds nothing: it is said so and left out of Import)."""
+        return (self.result is not None and not self.imported and self.overlap_choice != "cancel"
+                and self.result.report.rows_read > 0)
 
     @property
     def undecided(self) -> bool:

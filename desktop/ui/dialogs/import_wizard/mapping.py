@@ -24,6 +24,11 @@ from desktop.ui.widgets import note
 
 UNMAPPED = "(ignore)"
 _ROLE_HEADER = "What CommitDesk does with it"
+_INTRO_EDIT = ("Which column of the file feeds which CommitDesk column. Change a choice, then Apply to read the "
+               "file again with it; save it as a profile and it is used by itself the next time a file of the "
+               "same shape comes.")
+_INTRO_ROLES = ("This file's format was recognised: CommitDesk's importer for it reads the columns listed first, "
+                "as shown; the others are not used.")
 NOT_USED = "not used"
 
 
@@ -44,9 +49,8 @@ class MappingEditor(QWidget):
         super().__init__(parent)
         ml = QVBoxLayout(self)
         ml.setContentsMargins(4, 4, 4, 4)
-        ml.addWidget(note("Which column of the file feeds which CommitDesk column. Change a choice, then "
-                          "Apply to read the file again with it; save it as a profile and it is used by "
-                          "itself the next time a file of the same shape comes."))
+        self.intro = note(_INTRO_EDIT)
+        ml.addWidget(self.intro)
         self.table = QTableWidget(0, 2)
         self.table.setHorizontalHeaderLabels(["Column in the file", "CommitDesk column"])
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -99,6 +103,7 @@ class MappingEditor(QWidget):
             self._show_roles(f)
             return
         self.table.setHorizontalHeaderLabels(["Column in the file", "CommitDesk column"])
+        self.intro.setText(_INTRO_EDIT)
         self.manual_btn.setVisible(False)
         spec = tables.SPECS[kind]
         if f.profile is not None and f.profile.kind == kind:
@@ -125,13 +130,21 @@ class MappingEditor(QWidget):
         self.apply_btn.setEnabled(bool(f.columns))
         self.save_btn.setEnabled(bool(f.columns))
         self.profile_name.setEnabled(True)
-        self.message.setText("" if f.columns else "This format is read by its own importer; no mapping needed.")
+        if f.columns:
+            self.message.setText("")
+        elif f.error:
+            self.message.setText("CommitDesk found no columns in this file to map.")
+        else:
+            self.message.setText("This format is read by its own importer; no mapping needed.")
 
     def _show_roles(self, f: FileState) -> None:
         roles = f.result.roles
         self.table.setHorizontalHeaderLabels(["Column in the file", _ROLE_HEADER])
+        self.intro.setText(_INTRO_ROLES)
         self.table.setRowCount(len(f.columns))
-        for r, col in enumerate(f.columns):
+        # the columns read first (in file order), then the ones not used
+        order = [c for c in f.columns if c in roles] + [c for c in f.columns if c not in roles]
+        for r, col in enumerate(order):
             self.table.removeCellWidget(r, 1)
             for c, text in ((0, col), (1, roles.get(col, NOT_USED))):
                 item = QTableWidgetItem(text)

@@ -8,7 +8,8 @@ import html
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop.domain import ai_services, tables
 from desktop.domain.validation import import_refusal
@@ -23,20 +24,22 @@ def describe(f: FileState) -> str:
     """The detection line (format, kind, reason), the row counts, encoding and warnings."""
     if f.error:
         raw = f.raw.note + " Map its columns in the Column mapping tab." if f.raw is not None and f.raw.rows \
-            else (f.raw.note if f.raw is not None else "")
-        return f"<b>This file cannot be read as it is:</b> {html.escape(f.error)}" + (f"<br>{raw}" if raw else "")
+            else (f.raw.note if f.raw is not None and "binary" not in f.error else "")
+        return f"<b>This file cannot be read as it is:</b> {html.escape(f.error, quote=False)}" + (f"<br>{raw}" if raw else "")
     if f.result is None:
         return "Reading…"
     rep = f.result.report
-    bits = [f"<b>{rep.format}</b> as <b>{f.result.kind.replace('_', ' ')}</b> — {rep.format_reason}"]
+    bits = [f"<b>{html.escape(rep.format, quote=False)}</b> as <b>{f.result.kind.replace('_', ' ')}</b> — "
+            f"{html.escape(rep.format_reason, quote=False)}"]
     if f.duplicate:
-        bits.append(f"<b>Already imported:</b> {html.escape(f.duplicate)}. " +
+        bits.append(f"<b>Already imported:</b> {html.escape(f.duplicate, quote=False)}. " +
                     ("It will replace that import." if f.replace else
                      "Importing it again is refused unless you tick 'Replace an earlier import of the same "
                      "file' (the earlier rows are then replaced, not added twice)."))
     if rep.rows_read == 0:
-        bits.append("<b>This file has a header and no rows:</b> importing it adds nothing. Fill in rows "
-                    "under the header (the blank templates ship that way) and add the file again.")
+        bits.append("<b>This file has a header and no rows:</b> there is nothing to import, so Import leaves "
+                    "it out. Fill in rows under the header (the blank templates ship that way) and add the "
+                    "file again.")
     else:
         bits.append(f"{rep.rows_read:,} rows read: {rep.rows_imported:,} to import, {rep.rows_rejected:,} rejected"
                     + (f", {rep.totals_excluded:,} total rows excluded" if rep.totals_excluded else "")
@@ -46,11 +49,11 @@ def describe(f: FileState) -> str:
         bits.append(enc)
     refused = import_refusal(rep)  # the verdict the store and the CLI give
     if f.import_error:
-        bits.append(f"<b>Not imported:</b> {f.import_error}")
+        bits.append(f"<b>Not imported:</b> {html.escape(f.import_error, quote=False)}")
     elif refused is not None:
-        bits.append(f"<b>Will not be imported:</b> {refused}")
+        bits.append(f"<b>Will not be imported:</b> {html.escape(str(refused), quote=False)}")
     # the AI-service split is shown live under the rule (ai_split_text), not as read
-    return "<br>".join(bits + [w for w in rep.warnings if not ai_services.is_split_note(w)])
+    return "<br>".join(bits + [html.escape(w, quote=False) for w in rep.warnings if not ai_services.is_split_note(w)])
 
 
 def has_services(f: FileState) -> bool:
@@ -67,16 +70,16 @@ def ai_split_text(f: FileState, rule: str) -> str:
     out = (f"<b>AI spend:</b> {s.ai_rows:,} row{'s' if s.ai_rows != 1 else ''} "
            f"({ai_services.amounts_text(s.ai_amounts)})")
     if s.other_rows:
-        names = ", ".join(f"{html.escape(k)} {v}" for k, v in s.other_services[:6])
-        more = f" and {len(s.other_services) - 6} more" if len(s.other_services) > 6 else ""
-        out += (f" · <b>not AI services</b> (imported and shown, not counted in commitments, budgets, "
-                f"chargeback or anomalies): {s.other_rows:,} rows ({ai_services.amounts_text(s.other_amounts)})"
-                f" — {names}{more}")
+        names = ", ".join(f"{html.escape(k, quote=False)} {v}" for k, v in s.other_services[:3])
+        more = f" and {len(s.other_services) - 3} more" if len(s.other_services) > 3 else ""
+        out += (f" · <b>not AI services</b>, imported but not counted in commitments, budgets, chargeback "
+                f"or anomalies: {s.other_rows:,} rows ({ai_services.amounts_text(s.other_amounts)}): {names}{more}")
     return out
 
 
-def preview_columns(result) -> list[Col]:
-    """The first PREVIEW_ROWS canonical rows as table columns (text columns with no value left out)."""
+def preview_columns(result, rule: str | None = None) -> list[Col]:
+    """The first PREVIEW_ROWS canonical rows as table columns (text columns with no value left
+    out); with ``rule``, an "AI spend" column after ``service`` (yes/no under the AI-service rule)."""
     frame = result.frame.head(PREVIEW_ROWS)
     cols = [Col.ints("Row", frame["_row"].to_numpy(dtype=np.int64))]
     for c in tables.SPECS[result.kind].columns:
@@ -91,6 +94,11 @@ def preview_columns(result) -> list[Col]:
             cols.append(Col.text(c.name, s.map({True: "yes", False: "no"})))
         elif not s.isna().all():
             cols.append(Col.text(c.name, s))
+            if c.name == "service" and rule is not None:
+                ai = Col.text("AI spend", ["yes" if x else "no" for x in ai_services.ai_mask(frame, rule)])
+                # beside the cost, where the analyst reads it
+                at = next((i + 1 for i, col in enumerate(cols) if col.title == "currency"), len(cols) - 1)
+                cols[at:at] = [cols.pop(), ai]
     return cols
 
 
@@ -113,37 +121,47 @@ def write_errors_csv(f: FileState, path: str | Path) -> None:
             w.writerow([f.path.name, e.row if e.row is not None else "", e.column or "", e.value or "", e.message])
 
 
+class _RuleEdit(QLineEdit):
+    """The rule's line edit: Enter applies the rule (returnPressed) and goes no further, so it
+    never presses the dialog's default button (Import)."""
+
+    def keyPressEvent(self, event) -> None:
+        super().keyPressEvent(event)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+
+
 class PreviewPane:
     """The preview's widgets, placed by the wizard: ``header`` (file name and what was
     detected), ``table`` (the rows to import), ``rejected`` (the rejected rows and Export)."""
 
     def __init__(self) -> None:
         self.header = QWidget()
+        self.header.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         hl = QVBoxLayout(self.header)
         hl.setContentsMargins(0, 0, 0, 0)
         self.title = heading("")
         hl.addWidget(self.title)
         self.detected = note("")
+        self.detected.setTextFormat(Qt.TextFormat.RichText)
         hl.addWidget(self.detected)
         # the AI-service rule (a workspace setting): shown for usage files that name cloud services
         self.ai_box = QWidget()
         al = QVBoxLayout(self.ai_box)
         al.setContentsMargins(0, 4, 0, 0)
         arow = QHBoxLayout()
-        arow.addWidget(QLabel("AI services:"))
-        self.ai_rule = QLineEdit()
-        self.ai_rule.setToolTip("Terms separated by ';'. A row of a cloud export counts as AI spend when its "
-                                "service names one of them (case does not matter); 'not X' leaves out services "
-                                "naming X; '*' counts every row. Saved in this workspace (undoable).")
+        lab = QLabel("AI services:")
+        lab.setToolTip("Which rows of a cloud export count as AI spend (the AI-service rule of this workspace)")
+        arow.addWidget(lab)
+        self.ai_rule = _RuleEdit()
         arow.addWidget(self.ai_rule, 1)
         self.ai_apply = QPushButton("Apply rule")
         arow.addWidget(self.ai_apply)
         self.ai_default = QPushButton("Default rule")
         arow.addWidget(self.ai_default)
         al.addLayout(arow)
-        self.ai_rule_text = note("")
-        al.addWidget(self.ai_rule_text)
         self.ai_split = note("")
+        self.ai_split.setTextFormat(Qt.TextFormat.RichText)
         al.addWidget(self.ai_split)
         hl.addWidget(self.ai_box)
         self.ai_box.setVisible(False)
@@ -169,7 +187,9 @@ class PreviewPane:
             return
         if not self.ai_rule.hasFocus():
             self.ai_rule.setText(rule)
-        self.ai_rule_text.setText(html.escape(ai_services.describe(rule)))
+            self.ai_rule.setCursorPosition(0)
+        self.ai_rule.setToolTip(ai_services.describe(rule) + " Terms are separated by ';'; 'not X' leaves out "
+                                "services naming X; '*' counts every row. Saved in this workspace (undoable).")
         self.ai_split.setText(ai_split_text(f, rule))
 
     def show_file(self, f: FileState, rule: str = ai_services.DEFAULT_RULE) -> str:
@@ -185,7 +205,7 @@ class PreviewPane:
             m.set_columns([])
             tab = "Preview"
         else:
-            m.set_columns(preview_columns(f.result))
+            m.set_columns(preview_columns(f.result, rule if has_services(f) else None))
             n = len(f.result.frame)
             tab = f"Preview ({min(n, PREVIEW_ROWS):,} of {n:,} rows)"
         errs = list(f.result.report.errors) if f.result is not None else []
