@@ -211,3 +211,19 @@ def test_enter_in_the_rule_field_applies_the_rule_and_imports_nothing(qtbot, wiz
     assert "<b>AI spend:</b> 4 rows (USD 25.64)" in wiz.pane.ai_split.text()
     assert not wiz.committer.busy and not f.imported and f.import_error is None
     assert ws.batches() == []
+
+
+def test_the_usage_page_shows_the_service_and_whether_it_is_ai_spend(tmp_path):
+    from desktop.domain.analysis import build_analysis
+    from desktop.domain.inputs import Inputs
+    from desktop.ingest import read_file
+    from desktop.ui.pages.usage import usage_columns
+
+    f = read_file(ea_with_openai(tmp_path)).frame
+    a = build_analysis(Inputs().with_table("usage", f))
+    cols = {c.title: c for c in usage_columns(a.usage)}
+    ai = cols["AI spend"]
+    shown = [ai.uniques[k] for k in ai.values]
+    service = [cols["Service"].uniques[k] for k in cols["Service"].values]
+    assert [s for s, y in zip(service, shown, strict=True) if y == "yes"] == ["Cognitive Services / Azure OpenAI"] * 2
+    assert shown.count("no") == 11  # VMs, storage, SQL ... listed, not counted

@@ -50,6 +50,12 @@ def usage_columns(df: pd.DataFrame) -> list[Col]:
     cols.append(Col.micros("Cost", df["cost"].to_numpy(dtype=np.int64), key="cost"))
     if "quantity" in df.columns:
         cols.append(Col.num("Quantity", df["quantity"].to_numpy(dtype=np.float64), kind="qty", key="quantity"))
+    if "service" in df.columns and df["service"].astype("string").str.strip().ne("").fillna(False).any():
+        # cloud exports: the service and whether the AI-service rule counts it (domain/ai_services.py)
+        cols.append(Col.text("Service", df["service"], key="service"))
+        if "_ai" in df.columns:
+            codes = np.where(df["_ai"].to_numpy(dtype=bool), 0, 1).astype(np.int32)
+            cols.append(Col("AI spend", "text", codes, np.array(["yes", "no"], dtype=object), key="_ai"))
     for name, title in TEXT_COLUMNS[3:]:
         if name in df.columns:
             cols.append(Col.text(title, df[name], key=name))
