@@ -4,7 +4,6 @@ the rejected rows with row and column (exportable as CSV)."""
 from __future__ import annotations
 
 import csv
-import html
 from pathlib import Path
 
 import numpy as np
@@ -20,19 +19,24 @@ from desktop.ui.widgets import DataTable, heading, note
 PREVIEW_ROWS = 500
 
 
+def _esc(text: str) -> str:
+    """File text inside the rich-text lines: '&' and '<' escaped (a '>' shows as itself)."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;")
+
+
 def describe(f: FileState) -> str:
     """The detection line (format, kind, reason), the row counts, encoding and warnings."""
     if f.error:
         raw = f.raw.note + " Map its columns in the Column mapping tab." if f.raw is not None and f.raw.rows \
             else (f.raw.note if f.raw is not None and "binary" not in f.error else "")
-        return f"<b>This file cannot be read as it is:</b> {html.escape(f.error, quote=False)}" + (f"<br>{raw}" if raw else "")
+        return f"<b>This file cannot be read as it is:</b> {_esc(f.error)}" + (f"<br>{raw}" if raw else "")
     if f.result is None:
         return "Reading…"
     rep = f.result.report
-    bits = [f"<b>{html.escape(rep.format, quote=False)}</b> as <b>{f.result.kind.replace('_', ' ')}</b> — "
-            f"{html.escape(rep.format_reason, quote=False)}"]
+    bits = [f"<b>{_esc(rep.format)}</b> as <b>{f.result.kind.replace('_', ' ')}</b> — "
+            f"{_esc(rep.format_reason)}"]
     if f.duplicate:
-        bits.append(f"<b>Already imported:</b> {html.escape(f.duplicate, quote=False)}. " +
+        bits.append(f"<b>Already imported:</b> {_esc(f.duplicate)}. " +
                     ("It will replace that import." if f.replace else
                      "Importing it again is refused unless you tick 'Replace an earlier import of the same "
                      "file' (the earlier rows are then replaced, not added twice)."))
@@ -49,11 +53,11 @@ def describe(f: FileState) -> str:
         bits.append(enc)
     refused = import_refusal(rep)  # the verdict the store and the CLI give
     if f.import_error:
-        bits.append(f"<b>Not imported:</b> {html.escape(f.import_error, quote=False)}")
+        bits.append(f"<b>Not imported:</b> {_esc(f.import_error)}")
     elif refused is not None:
-        bits.append(f"<b>Will not be imported:</b> {html.escape(str(refused), quote=False)}")
+        bits.append(f"<b>Will not be imported:</b> {_esc(str(refused))}")
     # the AI-service split is shown live under the rule (ai_split_text), not as read
-    return "<br>".join(bits + [html.escape(w, quote=False) for w in rep.warnings if not ai_services.is_split_note(w)])
+    return "<br>".join(bits + [_esc(w) for w in rep.warnings if not ai_services.is_split_note(w)])
 
 
 def has_services(f: FileState) -> bool:
@@ -70,7 +74,7 @@ def ai_split_text(f: FileState, rule: str) -> str:
     out = (f"<b>AI spend:</b> {s.ai_rows:,} row{'s' if s.ai_rows != 1 else ''} "
            f"({ai_services.amounts_text(s.ai_amounts)})")
     if s.other_rows:
-        names = ", ".join(f"{html.escape(k, quote=False)} {v}" for k, v in s.other_services[:3])
+        names = ", ".join(f"{_esc(k)} {v}" for k, v in s.other_services[:3])
         more = f" and {len(s.other_services) - 3} more" if len(s.other_services) > 3 else ""
         out += (f" · <b>not AI services</b>, imported but not counted in commitments, budgets, chargeback "
                 f"or anomalies: {s.other_rows:,} rows ({ai_services.amounts_text(s.other_amounts)}): {names}{more}")
