@@ -68,6 +68,10 @@ def _add_input_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--vendor", metavar="NAME",
                    help="vendor of the commitments in a FOCUS contract commitment file that names no "
                    "provider and whose commitments no usage row's ContractApplied names")
+    p.add_argument("--ai-services", metavar="RULE",
+                   help="which cloud-export rows are AI spend: terms separated by ';' matched in the row's "
+                   "service, 'not X' to leave X out, '*' for every row (default: docs/domain.md 'AI spend in "
+                   "cloud exports'; a workspace keeps its own rule)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -140,6 +144,7 @@ class Fatal(Exception):
 
 def _file_inputs(args: argparse.Namespace):
     from desktop.domain.inputs import Inputs
+    from desktop.domain.settings import Settings
     from desktop.ingest import read_file
     from desktop.ingest.core import check_input_size, file_digest, vendors_from_usage
     from desktop.ingest.errors import VendorNeeded
@@ -153,6 +158,8 @@ def _file_inputs(args: argparse.Namespace):
     if not files:
         raise Fatal("no input: give --workspace, --demo, or file flags such as --contracts and --usage")
     inputs = Inputs()
+    rule = getattr(args, "ai_services", None)
+    settings = Settings(ai_services=rule) if rule is not None else None  # the one setting files carry
     hashes: dict[tuple[str, str], Path] = {}
     later: list[tuple[str, Path, VendorNeeded]] = []
     for kind, path in files:
@@ -169,7 +176,7 @@ def _file_inputs(args: argparse.Namespace):
             hashes[digest] = path
             args.source_hashes = {**getattr(args, "source_hashes", {}), path.name: digest[1]}
         try:
-            result = read_file(path, kind)
+            result = read_file(path, kind, settings=settings)
         except VendorNeeded as exc:  # read after the usage, whose ContractApplied names the vendor
             later.append((kind, path, exc))
             continue
@@ -179,7 +186,7 @@ def _file_inputs(args: argparse.Namespace):
         vendor = getattr(args, "vendor", None)
         if vendor:  # the commitments no usage names
             found.update({c: vendor for c in exc.contract_ids if c not in found})
-        inputs = _add_read(args, inputs, read_file(path, kind, vendors=found))
+        inputs = _add_read(args, inputs, read_file(path, kind, vendors=found, settings=settings))
     empty = [rep for rep in inputs.imports if rep.rows_read == 0]
     if empty and getattr(args, "as_of", None) is None and inputs.usage.empty and inputs.commitments.empty:
         # say why there is nothing to date the analysis by (once "no as-of date")
@@ -187,7 +194,7 @@ def _file_inputs(args: argparse.Namespace):
         raise Fatal(f"{rep.file}: the file has a header ({rep.format_reason or rep.format}) but no data "
                     "rows, so there is no usage to analyse: was the export cut short, or filtered to "
                     "nothing? (give --as-of to analyse the other files anyway)")
-    return inputs, None
+    return inputs, settings
 
 
 def _add_read(args: argparse.Namespace, inputs, result):
@@ -212,6 +219,9 @@ def _analysis(args: argparse.Namespace):
         from desktop.store import Workspace
 
         _reject_mixed_sources(args)
+        if getattr(args, "ai_services", None) is not None:
+            raise Fatal("a workspace keeps its own AI-service rule (Settings, or the import wizard); "
+                        "--ai-services is for files")
         from desktop.workspace_analysis import analyse_workspace
 
         with Workspace.open(args.workspace, readonly=True) as ws:

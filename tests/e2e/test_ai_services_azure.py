@@ -78,3 +78,28 @@ def test_ea_export_vms_storage_sql_kept_not_counted(tmp_path):
                                                                         "MACC": Decimal("5.30")}
     assert b.budgets[0].actual == Decimal("8.55")  # budgets count every eligibility: Purchase too
     assert ai_services.split(a.usage, "*").other_rows == 0
+
+
+def test_cli_ai_services_rule(tmp_path, capsys):
+    from .helpers import analyze, run, write
+
+    usage = ea_with_openai(tmp_path)
+    contracts = write(tmp_path / "c.csv", "contract_id,vendor,period_start,period_end,commitment\n"
+                      "AOAI,Azure OpenAI,2023-09-01,2023-12-31,1000\nMACC,Microsoft,2023-09-01,2023-12-31,1000\n")
+
+    def consumed(*extra):
+        d = analyze(capsys, "--usage", usage, "--contracts", contracts, "--as-of", "2023-09-30", *extra)
+        return {c["contract_id"]: c["consumed_to_date"] for c in d["contracts"]}, d
+
+    got, d = consumed()
+    assert got == {"AOAI": "19.75", "MACC": "0.00"}
+    rep = next(r for r in d["imports"] if r["kind"] == "usage")
+    assert [w[:40] for w in rep["warnings"] if "AI services" in w] == ["11 of 13 rows are not AI services under "]
+    assert [w[:47] for w in d["warnings"] if "AI services" in w] == ["usage: 11 of 13 rows are not AI services under "]
+    got, d = consumed("--ai-services", "*")
+    assert got == {"AOAI": "19.75", "MACC": "5.30"}  # the 10 Usage rows: 8.5450077867 - 3.25 (Purchase)
+    assert not [w for w in d["warnings"] if "AI services" in w]
+    got, _ = consumed("--ai-services", "Cognitive Services; Virtual Machines")
+    assert got == {"AOAI": "19.75", "MACC": "2.64"}  # the D2 v3 Usage row (the B1s row is a Purchase)
+    status, _, err = run(capsys, "analyze", "--workspace", tmp_path / "none.commitdesk", "--ai-services", "*")
+    assert status == 2 and "keeps its own AI-service rule" in err
