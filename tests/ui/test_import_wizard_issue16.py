@@ -227,3 +227,24 @@ def test_the_usage_page_shows_the_service_and_whether_it_is_ai_spend(tmp_path):
     service = [cols["Service"].uniques[k] for k in cols["Service"].values]
     assert [s for s, y in zip(service, shown, strict=True) if y == "yes"] == ["Cognitive Services / Azure OpenAI"] * 2
     assert shown.count("no") == 11  # VMs, storage, SQL ... listed, not counted
+
+
+def test_a_file_it_cannot_read_is_mapped_from_its_raw_lines(qtbot, wizard, tmp_path):
+    p = tmp_path / "kosten.txt"
+    p.write_text("Kostenbericht November 2026\nTag|Firma|Summe netto|Abteilung\n"
+                 "14.11.2026|OpenAI|100,50|Suche\n15.11.2026|Anthropic|80,25|Support\n", encoding="utf-8")
+    wiz = wizard([p])
+    f = wiz.files[0]
+    assert f.result is None and "lacks vendor, cost" in f.error and "Column mapping tab" in f.error
+    m = wiz.preview.table_model
+    assert m.rowCount() == 4 and m.data(m.index(1, 3)) == "Summe netto"  # line 2, column C
+    assert f.columns == ["Tag", "Firma", "Summe netto", "Abteilung"]  # the header below the title
+    wiz.set_mapping("Firma", "vendor")
+    wiz.set_mapping("Summe netto", "cost")
+    wiz.set_mapping("Abteilung", "team")
+    wiz.apply_mapping()
+    qtbot.waitUntil(lambda: wiz.ready and wiz.files[0].result is not None, timeout=60000)
+    frame = wiz.files[0].result.frame
+    assert frame["cost"].tolist() == [100_500_000, 80_250_000]  # decimal commas
+    assert frame["vendor"].tolist() == ["OpenAI", "Anthropic"] and frame["team"].tolist() == ["Suche", "Support"]
+    assert wiz.tabs.tabText(0) == "Preview (2 of 2 rows)"
