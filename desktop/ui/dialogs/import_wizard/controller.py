@@ -68,8 +68,11 @@ class ImportWizard(QDialog):
         self.committer.failed.connect(self._commit_failed)
         self.committer.cancelled.connect(self._commit_cancelled)
         self.committer.progress.connect(self._progress)
+        self.splitter = TaskRunner("import-ai-split", self)  # AI spend under a changed rule
+        self.splitter.finished.connect(self._recounted)
         session.register_runner(self.reader)
         session.register_runner(self.committer)
+        session.register_runner(self.splitter)
         self._reading: int | None = None  # id of the file being read
 
         lay = QVBoxLayout(self)
@@ -245,7 +248,8 @@ class ImportWizard(QDialog):
             profiles = list(self.ws.profiles().values())
         except WorkspaceError:
             profiles = []
-        file_id, path, kind, profile, ws, vendor = f.id, f.path, f.kind, f.profile, self.ws, f.vendor
+        file_id, path, kind, profile, ws = f.id, f.path, f.kind, f.profile, self.ws
+        vendor, rule = f.vendor, self._rule
 
         def job(p):
             try:
@@ -258,32 +262,35 @@ class ImportWizard(QDialog):
                                               lambda: ws.inputs().usage)
                 res = ws.with_import_notes(res)  # e.g. rows in a currency without an FX rate
             except VendorNeeded as exc:
-                return file_id, cols, None, str(exc), None, None, [], exc.contract_ids
+                return file_id, cols, None, str(exc), None, None, [], exc.contract_ids, (rule, None)
             except (InputError, WorkspaceError) as exc:
                 # what the file holds, as text, so the analyst can map it
                 return (file_id, cols, None, file_model.in_app_message(exc), None, file_model.raw_preview(path), [],
-                        ())
+                        (), (rule, None))
             try:
                 h = file_sha256(path)[0]
                 # the same content imported before: said now, not only when Import is pressed
                 dup = file_model.duplicate_of(ws.batches(), h)
                 overlaps = ws.overlaps(res, except_hash=h)  # asked before Import
             except (OSError, WorkspaceError) as exc:
-                return file_id, cols, None, str(exc), None, None, [], ()
-            return file_id, cols, res, None, dup, None, overlaps, ()
+                return file_id, cols, None, str(exc), None, None, [], (), (rule, None)
+            return file_id, cols, res, None, dup, None, overlaps, (), (rule, file_model.ai_split(res, rule))
 
         self.status.setText(f"Reading {path.name}…")
         self.cancel_btn.setEnabled(True)
         self.reader.start(job, label=f"Reading {path.name}")
 
     def _read_done(self, payload) -> None:
-        file_id, cols, res, err, dup, raw, overlaps, needed = payload
+        file_id, cols, res, err, dup, raw, overlaps, needed, (rule, split) = payload
         self._reading = None
         f = self.files.get(file_id)
         if f is not None:
             f.columns, f.result, f.error, f.duplicate, f.raw = cols, res, err, dup, raw
             f.overlaps = overlaps
             f.vendor_needed = needed
+            f.ai_split_rule, f.ai_split = rule, split
+            if split is not None and rule != self._rule:  # the rule changed while it was read
+                self._recount()
         self.cancel_btn.setEnabled(self.committer.busy)
         self.status.setText("")
         self.bar.setValue(1000)
@@ -354,8 +361,35 @@ class ImportWizard(QDialog):
         self._rule = text
         self.pane.ai_rule.setText(text)
         self.status.setText("AI-service rule saved in the workspace; figures are being recomputed (Undo reverts it).")
+        self._recount()
         self._show_current()
         return True
+
+    def _recount(self) -> None:
+        """Count every cloud export's rows under the current rule again, in the background."""
+        todo = [(f.id, f.result) for f in self.files if f.ai_split is not None and f.ai_split_rule != self._rule]
+        if not todo:
+            return
+        rule = self._rule
+
+        def job(p):
+            out = []
+            for k, (file_id, result) in enumerate(todo):
+                p.step(k / len(todo), "counting AI spend under the rule")
+                out.append((file_id, file_model.ai_split(result, rule)))
+            return rule, out
+
+        self.splitter.start(job, label="Counting AI spend under the rule")
+
+    def _recounted(self, payload) -> None:
+        rule, out = payload
+        for file_id, split in out:
+            f = self.files.get(file_id)
+            if f is not None and f.ai_split is not None:
+                f.ai_split_rule, f.ai_split = rule, split
+        if rule != self._rule:
+            self._recount()
+        self._show_current()
 
     # --- mapping -----------------------------------------------------------------------------
     def current_mapping(self) -> dict[str, str]:
@@ -524,8 +558,10 @@ class ImportWizard(QDialog):
 
     def closeEvent(self, event) -> None:
         self.reader.shutdown()
+        self.splitter.shutdown()
         if self.committer.busy:
             self.committer.wait()  # a commit in flight finishes (it is one transaction)
         self.session.unregister_runner(self.reader)
         self.session.unregister_runner(self.committer)
+        self.session.unregister_runner(self.splitter)
         super().closeEvent(event)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from desktop.domain import tables
+from desktop.domain import ai_services, tables
 from desktop.domain.validation import import_refusal
 from desktop.ingest import MappingProfile, read_file, sniff, source_columns
 from desktop.ingest.core import vendors_from_usage
@@ -39,6 +39,10 @@ class FileState:
     profile_name: str | None = None  # the name the analyst typed for this file's mapping profile
     duplicate: str | None = None  # the earlier import of the same content, said in words
     raw: RawPreview | None = None  # the first lines as text, for a file that cannot be read
+    # a cloud export's rows under the AI-service rule (ai_services.Split), counted off the GUI
+    # thread when the file is read and again when the rule changes; None: no row names a service
+    ai_split: object | None = None
+    ai_split_rule: str | None = None  # the rule ai_split was counted under
 
     @property
     def status(self) -> str:
@@ -138,7 +142,8 @@ class FileList:
         while self._queue:
             f = self.get(self._queue.pop(0))
             if f is not None:
-                f.result, f.error, f.raw, f.overlaps, f.overlap_choice = None, None, None, [], None
+                f.result, f.error, f.raw, f.ai_split = None, None, None, None
+                f.overlaps, f.overlap_choice = [], None
                 return f
         return None
 
@@ -255,3 +260,14 @@ def raw_preview(path: Path, limit_bytes: int = 64 * 1024) -> RawPreview:
             + (f", split at {what} into {width} column{'s' if width != 1 else ''}" if what and width > 1 else "")
             + ".")
     return RawPreview(rows, note)
+
+
+def ai_split(result, rule: str):
+    """A usage result's rows under the AI-service rule (ai_services.Split), or None when no row
+    names a cloud service (the rule does not apply). Runs in the wizard's workers."""
+    if result is None or result.kind != "usage" or "service" not in result.frame.columns:
+        return None
+    s = result.frame["service"].astype("string").str.strip()
+    if not s.ne("").fillna(False).any():
+        return None
+    return ai_services.split(result.frame, rule)

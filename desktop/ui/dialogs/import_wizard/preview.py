@@ -62,15 +62,15 @@ def describe(f: FileState) -> str:
 
 def has_services(f: FileState) -> bool:
     """A usage file whose rows name a cloud service (the AI-service rule applies to it)."""
-    if f.result is None or f.result.kind != "usage" or "service" not in f.result.frame.columns:
-        return False
-    s = f.result.frame["service"]
-    return bool(s.notna().any() and s.astype("string").str.strip().ne("").fillna(False).any())
+    return f.result is not None and f.ai_split is not None
 
 
 def ai_split_text(f: FileState, rule: str) -> str:
-    """What the rule makes of the file's rows: AI spend, and the rows kept but not counted."""
-    s = ai_services.split(f.result.frame, rule)
+    """What the rule makes of the file's rows: AI spend, and the rows kept but not counted
+    (counted in the wizard's worker: files.ai_split)."""
+    if f.ai_split_rule != rule:
+        return "Counting the rows under the new rule…"
+    s = f.ai_split
     out = (f"<b>AI spend:</b> {s.ai_rows:,} row{'s' if s.ai_rows != 1 else ''} "
            f"({ai_services.amounts_text(s.ai_amounts)})")
     if s.other_rows:
