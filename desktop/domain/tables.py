@@ -120,6 +120,9 @@ USAGE = TableSpec(
         # token-level rate cards (docs/domain.md "Rate audit"): what the quantity counts
         _c("token_kind", "str", doc="input | cached_input | cache_write | cache_write_1h | output"),
         _c("service_tier", "str", doc="standard | batch | flex | priority | provisioned"),
+        _c("service", "str", doc="the cloud service a cloud-export row bills (Azure \"MeterCategory / "
+                                 "MeterSubCategory\", FOCUS \"ServiceCategory / ServiceName\"); judged by "
+                                 "the AI-service rule (domain/ai_services.py)"),
         # what the provider's export says about billing (FOCUS; docs/formats.md): the invoice the
         # row is billed on, its BilledCost (absent: the row's cost), and what tells two snapshots
         # of one export apart (desktop/domain/snapshots.py)

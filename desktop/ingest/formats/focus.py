@@ -569,7 +569,7 @@ def _service(table: RawTable) -> pd.Series | None:
     Amazon Bedrock", "Compute / Amazon Elastic Compute Cloud"); either alone when the other is
     missing or empty. The AI-service rule (desktop/domain/ai_services.py) judges it."""
     cat, name = _col(table, "ServiceCategory"), _col(table, "ServiceName")
-    if cat is None and name is None:
+    if cat is None:  # not a cloud's cost export (FOCUS 1.0+ requires ServiceCategory): an AI vendor's own
         return None
     n = len(table.data)
     blank = pd.Series([""] * n, dtype="string")
