@@ -140,9 +140,6 @@ USAGE = TableSpec(
         _c("commitment_discount_type", "str"),
         _c("commitment_discount_quantity", "float"),
         _c("commitment_discount_unit", "str"),
-        _c("service", "str", doc="the cloud service a cloud-export row bills (Azure \"MeterCategory / "
-                                 "MeterSubCategory\", FOCUS \"ServiceCategory / ServiceName\"); judged by "
-                                 "the AI-service rule (domain/ai_services.py)"),
     ),
 )
 
