@@ -206,7 +206,7 @@ def test_burn_up_readout_and_pick(analysis):
     noon = x(date(2026, 1, 12)) + DAY / 2
     assert charts.readout_text(d, noon) == (
         "2026-01-12 · Consumed (cumulative): 90.00 (that day 25.00) · Expected (linear): 140.00"
-        " · Commitment to meet (incl. carry): 285.00 (P2: 200.00 + carry 20.00)"
+        " · Commitment to meet (cumulative, incl. carry): 285.00 (P2: 200.00 + carry 20.00 on top of 65.00 consumed in P1 (cumulative 285.00))"
     )
     t = charts.readout_text(d, x(date(2026, 1, 15)) + 10)
     assert "Consumed" not in t  # after T
@@ -286,13 +286,15 @@ def test_period_exposure(analysis):
     assert pre.y.tolist() == [0.0, 0.0]
     assert pen.lo.tolist() == [x(date(2026, 1, 1)), x(date(2026, 1, 11))]
     assert pen.hi.tolist() == [x(date(2026, 1, 11)), x(date(2026, 1, 21))]
-    # two bars in the middle of each period (10 days -> width 2.5 days, centre Jan 16 00:00)
-    assert pen.width[1] == pytest.approx(2.5 * DAY)
-    assert pre.x[1] == pytest.approx(x(date(2026, 1, 16)) + 1.375 * DAY)
-    assert pen.x[1] == pytest.approx(x(date(2026, 1, 16)) - 1.375 * DAY)
+    # each bar spans its whole period: P2 is Jan 11..Jan 20, 10 days wide, centred on Jan 16 00:00
+    assert pen.width[1] == 10 * DAY and pre.width[1] == 10 * DAY
+    assert pen.x[1] == pre.x[1] == x(date(2026, 1, 16))
+    assert (pen.x - pen.width / 2).tolist() == pen.lo.tolist()
+    assert (pen.x + pen.width / 2).tolist() == pen.hi.tolist()
     assert pen.point_pale == (False, True)  # P2 is projected
     assert charts.readout_text(d, x(date(2026, 1, 5))) == (
-        "2026-01-05 · Shortfall penalty: 15.00 (P1 ended; projected 65.00 vs 100.00) · Overage premium: 0.00"
+        "2026-01-05 · Shortfall penalty: 15.00 (P1 Jan 1 – Jan 10 2026 ended; projected 65.00 vs 100.00)"
+        " · Overage premium: 0.00"
     )
     # rows behind P2: eligible C1 usage Jan 11..T
     assert pen.refs.at(1) == [SourceRef("usage.csv", 6), SourceRef("usage.csv", 7)]
@@ -377,9 +379,20 @@ def test_invoice_variance(analysis):
         " · Premium leakage: 10.00 · Variance %: 15.4%"
     )
     vp = d.get("variance_pct")
-    assert vp.axis == "right" and vp.y.tolist() == pytest.approx([10 / 65, 0.0])
-    assert vp.point_colors == (palette.VERMILLION, palette.BLUISH_GREEN)
-    assert ("Status: overbilled", palette.VERMILLION) in d.swatches
+    assert vp.axis == "right" and vp.y.tolist() == pytest.approx([10 / 65, 0.0]) and not vp.draw
+    # drawn per status: one colour (used by nothing else), the status in the marker's shape
+    over, within = d.get("vp:overbilled"), d.get("vp:within_tolerance")
+    assert over.x.tolist() == [0.0] and over.symbol == "t1" and over.refs.at(0) == d.get("invoiced").refs.at(0)
+    assert within.x.tolist() == [1.0] and within.symbol == "o"
+    assert over.legend_label == "Variance % (right axis), overbilled"
+    # one colour means one thing: every drawn series and legend swatch of a colour has one meaning
+    meaning: dict[str, set[str]] = {}
+    for s in d.series:
+        if s.draw:
+            meaning.setdefault(s.color, set()).add(s.label.split(" (")[0])
+    for label, color in d.swatches:
+        meaning.setdefault(color, set()).add(label)
+    assert all(len(v) == 1 for v in meaning.values()), meaning
     # click on the leakage part of INV-1's invoiced bar (x = 0.2, y 65..75)
     assert charts.pick(d, 0.2, 70, 100, 1) == ("leakage", 0)
     assert charts.pick(d, 0.2, 30, 100, 1) == ("invoiced", 0)
@@ -446,6 +459,8 @@ def test_renewal():
     od = d.get("od:expected")
     assert od.y.tolist() == [1400, 1400, 1400] and od.style == "dot" and not od.legend
     assert d.extra["legend_notes"] == (("dotted: on-demand cost (no commitment)", palette.GREY, "dot"),)
+    assert p.draw and od.draw  # one scenario: its P(shortfall) and on-demand lines are drawn
+    assert rec.legend_label == "Star: recommended level (least expected cost / safe max)"
     assert cost.refs.at(1) == ["renewal:expected:1200.00"]
     assert cost.legend_label == "Expected · expected cost"
     assert p.legend_label == "Expected · P(shortfall), right axis"
@@ -469,7 +484,13 @@ def test_renewal():
     assert d2.get("od:OpenAI renewal: conservative").color == c.color
     assert not d2.has("od:OpenAI renewal: aggressive")  # no on-demand cost, no line
     assert d2.extra["caption"] == ("Recommended · Conservative: least expected cost & safe max 1,200.00; "
-                                   "Aggressive: least expected cost & safe max 1,200.00")
+                                   "Aggressive: least expected cost & safe max 1,200.00"
+                                   " (P(shortfall) and on-demand cost: hover a level)")
+    # several scenarios: one drawn line each (+ the stars); P(shortfall) and on-demand in the readout
+    assert [s.name for s in d2.series if s.draw] == [
+        "cost:OpenAI renewal: conservative", "cost:OpenAI renewal: aggressive", "rec"]
+    assert "Conservative · P(shortfall): 8.0%" in charts.readout_text(d2, 1210)
+    assert "legend_notes" not in d2.extra
     assert d2.get("rec").point_colors == (c.color, a.color)
     assert charts.scenario_label("Anthropic renewal: expected") == "Expected"
     assert charts.scenario_label("OpenAI base", "OpenAI") == "Base"
@@ -542,9 +563,9 @@ def test_bounds_cover_bars_bands_markers_and_zero(analysis):
     b = charts.bounds(charts.period_exposure(analysis, "C1"))
     pen = charts.period_exposure(analysis, "C1").get("shortfall_penalty")
     assert b["x"][0] == x(date(2026, 1, 1))  # the P1 boundary marker
-    # the end of P2 (the period its bars stand for), past the premium bar's right edge
+    # the end of P2 (the period its bar spans)
     assert b["x"][1] == float(pen.hi[1]) == x(date(2026, 1, 21))
-    assert float(pen.hi[1]) > float(pen.x[1]) + 2.2 * 2.5 * DAY
+    assert float(pen.x[1]) + float(pen.width[1]) / 2 == x(date(2026, 1, 21))
     assert b["y"] == (0.0, 123.44)
     bu = charts.bounds(charts.burn_up(analysis, "C1"))
     assert bu["x"] == (x(date(2026, 1, 1)), x(date(2026, 1, 21)))  # the step covers Jan 20 entirely

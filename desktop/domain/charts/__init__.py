@@ -39,7 +39,16 @@ from desktop.domain.charts.daily_spend import (
 )
 from desktop.domain.charts.export import to_csv
 from desktop.domain.charts.exposure import exposure_point_rows, period_exposure
-from desktop.domain.charts.interaction import bounds, pick, point_at, readout, readout_text, selection
+from desktop.domain.charts.interaction import (
+    bounds,
+    pick,
+    point_at,
+    point_label,
+    readout,
+    readout_text,
+    selection,
+    y_extent,
+)
 from desktop.domain.charts.invoices import invoice_point_rows, invoice_variance
 from desktop.domain.charts.model import (
     DAY,
@@ -72,6 +81,7 @@ __all__ = [
     "ChartData", "Marker", "RefIndex", "Series", "Threshold", "anomaly_point_rows", "bounds", "budget_point_rows",
     "budget_utilization", "burn_up", "burn_up_days", "burn_up_point_rows", "contract_rows", "daily_spend",
     "daily_spend_rows", "date_of", "epoch_array", "epoch_seconds", "exposure_point_rows", "fmt_money", "fmt_value",
-    "invoice_point_rows", "invoice_variance", "period_exposure", "pick", "point_at", "readout", "readout_text",
-    "renewal", "renewal_vendors", "restack", "scenario_label", "selection", "to_csv", "to_float",
+    "invoice_point_rows", "invoice_variance", "period_exposure", "pick", "point_at", "point_label", "readout",
+    "readout_text", "renewal", "renewal_vendors", "restack", "scenario_label", "selection", "to_csv", "to_float",
+    "y_extent",
 ]

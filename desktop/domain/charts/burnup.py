@@ -182,17 +182,28 @@ def burn_up(analysis: Analysis, contract_id: str) -> ChartData:
     series.append(Series("expected", "Expected (linear)", x_term, expected,
                          palette.ROLE_COLORS["expected"], "dash"))
 
-    # commitment steps including carry
+    # commitment steps including carry: cumulative levels, each period's minimum on top of what
+    # the earlier periods consumed (projected for periods not ended), since a period's overage
+    # does not count toward the next one
     step_x: list[float] = []
     step_y: list[float] = []
     step_notes: list[str] = []
     base = Decimal(0)
+    total = sum((p.commitment for p in c.periods), Decimal(0))
     markers: list[Marker] = []
+    periods: list[tuple[float, float, str, str]] = []  # the period strip above the plot
+    above: list[str] = []
     for k, p in enumerate(c.periods, start=1):
         level = base + p.commitment + p.carry_in
         note = f"P{k}: {fmt_money(float(p.commitment))}"
         if p.carry_in:
             note += f" + carry {fmt_money(float(p.carry_in))}"
+        if base:
+            note += (f" on top of {fmt_money(float(base))} consumed in P1" + (f"–P{k - 1}" if k > 2 else "")
+                     + f" (cumulative {fmt_money(float(level))})")
+        if level > total:
+            note += f"; above the {fmt_money(float(total))} contract total: earlier overage does not count toward P{k}"
+            above.append(f"P{k}")
         step_x += [epoch_seconds(p.period_start), epoch_seconds(p.period_end)]
         step_y += [float(level), float(level)]
         step_notes += [note, note]
@@ -202,13 +213,20 @@ def burn_up(analysis: Analysis, contract_id: str) -> ChartData:
             label += f" + carry {fmt_money(float(p.carry_in))}"
         markers.append(Marker(epoch_seconds(p.period_start), label, palette.GREY, "boundary",
                               f"P{k} · {fmt_money(float(p.commitment))}"))
+        periods.append((epoch_seconds(p.period_start), epoch_seconds(p.period_end) + DAY, label,
+                        f"P{k} · {fmt_money(float(p.commitment))}"))
     markers.append(Marker(epoch_seconds(end) + DAY, f"Term end {end:%b} {end.day} {end.year}", palette.GREY,
-                          "term_end"))
-    series.append(Series("commitment", "Commitment to meet (incl. carry)", np.asarray(step_x),
+                          "term_end", "Term end"))
+    series.append(Series("commitment", "Commitment to meet (cumulative, incl. carry)", np.asarray(step_x),
                          np.asarray(step_y), palette.ROLE_COLORS["commitment"], "step",
                          notes=tuple(step_notes), connect="pairs",
                          lo=np.asarray(step_x[0::2]).repeat(2),
                          hi=(np.asarray(step_x[1::2]) + DAY).repeat(2)))
+    caption = ""
+    if above:
+        caption = (f"Commitment steps are cumulative; {', '.join(above)} ends above the {fmt_money(float(total))} "
+                   f"contract total because earlier overage does not count toward "
+                   f"{above[0] if len(above) == 1 else 'those periods'}.")
 
     # forecast cone
     rate = float(c.run_rate)
@@ -238,7 +256,7 @@ def burn_up(analysis: Analysis, contract_id: str) -> ChartData:
     k_edges = [0.0, st.band_shortfall_risk_below, st.band_shortfall_watch_below,
                st.band_on_pace_max, st.band_overage_watch_max]
     names = tuple(BANDS)
-    labels = (f"Shortfall risk (under {k_edges[1]:.0%} of expected)",
+    labels = (f"Shortfall risk (under {k_edges[1]:.0%})",
               f"Shortfall watch ({k_edges[1]:.0%}–{k_edges[2]:.0%})",
               f"On pace ({k_edges[2]:.0%}–{k_edges[3]:.0%})", f"Overage watch ({k_edges[3]:.0%}–{k_edges[4]:.0%})",
               f"Overage risk (over {k_edges[4]:.0%})")
@@ -268,5 +286,5 @@ def burn_up(analysis: Analysis, contract_id: str) -> ChartData:
         "date", "Date", f"Cumulative eligible spend ({analysis.currency})",
         bands=tuple(bands), markers=tuple(markers), currency=analysis.currency, notes=notes,
         extra={"run_rate": rate, "sigma": sigma, "low_rate": low_rate, "surge_rate": surge_rate,
-               "window_days": window},
+               "window_days": window, "caption": caption, "periods": tuple(periods)},
     )

@@ -30,11 +30,14 @@ NONE_LABEL = "(none)"
 OTHER_LABEL = "Other"
 
 
-def daily_spend_rows(analysis: Analysis, by: str) -> pd.DataFrame:
+def daily_spend_rows(analysis: Analysis, by: str, rows: np.ndarray | None = None) -> pd.DataFrame:
     """The usage rows the daily-spend chart covers: every row (eligible or not) dated up to T
-    (only the columns the chart reads: date, ``by``, cost, _file, _row)."""
+    (only the columns the chart reads: date, ``by``, cost, _file, _row); with ``rows`` (positions
+    in the analysed usage rows: the rows a page's filters leave) only those."""
     u = usage_of(analysis)
     u = u[[c for c in dict.fromkeys(("date", by, "cost", "_file", "_row")) if c in u.columns]]
+    if rows is not None:
+        u = u.iloc[np.sort(np.asarray(rows, dtype=np.int64))]
     d_all = u["date"].to_numpy(dtype="datetime64[D]")
     return u[d_all <= np.datetime64(analysis.as_of, "D")]
 
@@ -46,16 +49,22 @@ def anomaly_point_rows(analysis: Analysis, a: AnomalyResult) -> list[SourceRef]:
     return provenance.refs(analysis, rows)[0]
 
 
-def daily_spend(analysis: Analysis, by: str = "team", stacked: bool = True) -> ChartData:
+def daily_spend(analysis: Analysis, by: str = "team", stacked: bool = True,
+                rows: np.ndarray | None = None, scope: str = "") -> ChartData:
     """Daily spend per team / vendor / model, stacked or as lines, anomalies marked, and the
-    trailing 7-day average of the total."""
+    trailing 7-day average of the total. ``rows`` (positions in the analysed usage rows) limits
+    the chart to the rows a page's filters leave, ``scope`` says which in the title ("filtered:
+    vendor = OpenAI"); an anomaly is then marked only where its group still has spend that day."""
     if by not in DAILY_DIMENSIONS:
         raise InputError(f"daily spend is by team, vendor or model, not {by!r}", column=by)
     T = analysis.as_of
-    u = daily_spend_rows(analysis, by)
+    u = daily_spend_rows(analysis, by, rows)
+    suffix = f" · {scope}" if scope else ""
+    extra_base = {"by": by, "stacked": stacked, "scope": scope, "rows": None if rows is None else len(rows)}
     if u.empty:
-        return ChartData("daily_spend", f"Daily spend by {by}", (), "date", "Date",
-                         f"Spend per day ({analysis.currency})", currency=analysis.currency)
+        return ChartData("daily_spend", f"Daily spend by {by}{suffix}", (), "date", "Date",
+                         f"Spend per day ({analysis.currency})", currency=analysis.currency,
+                         extra={**extra_base, "anomaly_groups": ()})
     dates = u["date"].to_numpy(dtype="datetime64[D]")
     first = dates.min()
     n = int((dates.max() - first).astype(np.int64)) + 1
@@ -120,6 +129,8 @@ def daily_spend(analysis: Analysis, by: str = "team", stacked: bool = True) -> C
             if not 0 <= i < n or g not in drawn:
                 continue
             s = drawn[g]
+            if rows is not None and not float(s.value[i]) > 0:
+                continue  # the filters leave none of the group's spend on that day
             ax.append(x[i])
             ay.append(float(s.y[i]) if stacked else float(a.spend))
             owners.append((s.name, float(a.spend)))
@@ -130,10 +141,10 @@ def daily_spend(analysis: Analysis, by: str = "team", stacked: bool = True) -> C
                                  np.asarray(ax), np.asarray(ay), palette.ROLE_COLORS["anomaly"], "scatter",
                                  refs=RefIndex.from_refs(refs_list), notes=tuple(notes), symbol="t",
                                  readout_value=False))
-    return ChartData("daily_spend", f"Daily spend by {by}" + (" (stacked)" if stacked else ""),
+    return ChartData("daily_spend", f"Daily spend by {by}" + (" (stacked)" if stacked else "") + suffix,
                      tuple(series), "date", "Date", f"Spend per day ({analysis.currency})",
                      currency=analysis.currency,
-                     extra={"by": by, "stacked": stacked, "anomaly_groups": tuple(owners) if an else ()})
+                     extra={**extra_base, "anomaly_groups": tuple(owners) if an else ()})
 
 
 def restack(data: ChartData, stacked: bool) -> ChartData:
@@ -168,5 +179,7 @@ def restack(data: ChartData, stacked: bool) -> ChartData:
         else:
             out.append(s)
     by = data.extra.get("by", "")
-    return replace(data, series=tuple(out), title=f"Daily spend by {by}" + (" (stacked)" if stacked else ""),
+    scope = data.extra.get("scope", "")
+    return replace(data, series=tuple(out), title=f"Daily spend by {by}" + (" (stacked)" if stacked else "")
+                   + (f" · {scope}" if scope else ""),
                    extra={**data.extra, "stacked": stacked})

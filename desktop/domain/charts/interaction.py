@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from desktop.domain.charts.model import DAY, ChartData, Series, fmt_value
+from desktop.domain.charts.model import DAY, ChartData, Series, date_of, fmt_value
 
 
 def point_at(s: Series, x: float, x_kind: str) -> int | None:
@@ -182,3 +182,65 @@ def bounds(data: ChartData, hidden: Iterable[str] = ()) -> dict:
 def selection(data: ChartData, name: str, index: int) -> list:
     s = data.get(name)
     return [] if s.refs is None else s.refs.at(index)
+
+
+def y_extent(data: ChartData, x0: float, x1: float, hidden: Iterable[str] = (),
+             axis: str = "left") -> tuple[float, float] | None:
+    """The y-range the view follows while the x-range is [x0, x1] (wheel zoom and pan move x
+    only): from 0 (or the lowest visible value when it is negative) to the highest value of the
+    drawn, visible series whose points (or bars, steps: their spans) lie in the x-range, and of
+    the thresholds. Pacing bands are backgrounds and do not stretch it. None when nothing is
+    visible on that axis."""
+    hidden = set(hidden)
+    vals: list[float] = []
+
+    def add(arr) -> None:
+        a = np.asarray(arr, dtype=np.float64)
+        a = a[np.isfinite(a)]
+        if a.size:
+            vals.extend((float(a.min()), float(a.max())))
+
+    for s in data.series:
+        if not s.draw or s.name in hidden or s.n == 0 or s.axis != axis:
+            continue
+        if s.lo is not None and s.hi is not None and s.style in ("bar", "bar_outline", "step"):
+            inside = (s.hi > x0) & (s.lo < x1)
+        elif s.style in ("bar", "bar_outline"):
+            w = s.width if s.width is not None else np.full(s.n, 0.8)
+            inside = (s.x + w / 2 > x0) & (s.x - w / 2 < x1)
+        else:
+            inside = (s.x >= x0) & (s.x <= x1)
+            if data.x_kind == "date":  # the day before the range still draws into it
+                inside |= (s.x + DAY > x0) & (s.x < x0)
+            if s.style in ("line", "dash", "dot", "area", "step") and s.n > 1:
+                # a line crossing the range from outside: its neighbours define the edge values
+                idx = np.nonzero(inside)[0]
+                if idx.size:
+                    inside[max(0, idx[0] - 1)] = True
+                    inside[min(s.n - 1, idx[-1] + 1)] = True
+        if not inside.any():
+            continue
+        add(s.y[inside])
+        if s.y0 is not None:
+            add(s.y0[inside])
+    for t in data.thresholds:
+        if t.axis == axis:
+            vals.append(float(t.y))
+    if not vals:
+        return None
+    lo, hi = min(vals), max(vals)
+    if data.x_kind in ("date", "category") and axis == "left":
+        lo, hi = min(lo, 0.0), max(hi, 0.0)
+    return lo, hi
+
+
+def point_label(data: ChartData, name: str, index: int) -> str:
+    """What a clicked point is, in words, for the filter chip it leaves: 'Consumed (cumulative),
+    2026-05-02', 'Shortfall penalty, 2026-04-01 to 2026-06-30', 'Invoiced (excl. tax), INV-7'."""
+    s = data.get(name)
+    if data.x_kind == "date" and s.lo is not None and s.hi is not None:
+        a, b = date_of(float(s.lo[index])), date_of(float(s.hi[index]) - DAY)
+        where = a.isoformat() if a == b else f"{a.isoformat()} to {b.isoformat()}"
+    else:
+        where = data.x_text(float(s.x[index]))
+    return f"{s.label}, {where}"

@@ -12,6 +12,9 @@ from desktop.domain import palette, provenance
 from desktop.domain.charts.model import ChartData, RefIndex, Series, fmt_money, to_float
 from desktop.domain.results import Analysis, SourceRef
 
+# the variance marker's shape per invoice status (results.INVOICE_STATUSES)
+STATUS_SYMBOLS = {"within_tolerance": "o", "overbilled": "t1", "underbilled": "t", "no_usage_period": "x"}
+
 
 def invoice_point_rows(analysis: Analysis) -> tuple[list[list[SourceRef]], list[list[SourceRef]]]:
     """Per invoice of the analysis: (its invoice lines, the lines flagged on it), as the invoices
@@ -53,16 +56,25 @@ def invoice_variance(analysis: Analysis) -> ChartData:
                width=w, lo=xs - 0.5, hi=xs + 0.5, y0=invoiced - leak, refs=RefIndex.from_refs(flag_refs)),
     )
     vpct = np.asarray([to_float(i.variance_pct) for i in inv])
+    status = [i.status for i in inv]
+    vrefs = RefIndex.from_refs(line_refs)
+    # one colour, one meaning: the variance markers are all one colour (none of the bars'), their
+    # shape says the status (the readout and the legend spell it out)
     series = series + (
         Series("variance_pct", "Variance %", xs, vpct, palette.BLACK, "scatter", unit="ratio", axis="right",
-               refs=RefIndex.from_refs(line_refs), symbol="d",
-               point_colors=tuple(palette.invoice_status_color(i.status) for i in inv),
-               legend_label="Variance % (right axis; colour = status)"),
+               refs=vrefs, draw=False),
     )
+    for st in dict.fromkeys(status):
+        idx = [k for k, v in enumerate(status) if v == st]
+        text = st.replace("_", " ")
+        series = series + (
+            Series(f"vp:{st}", f"Variance % ({text})", xs[idx], vpct[idx], palette.BLACK, "scatter",
+                   unit="ratio", axis="right", refs=RefIndex.from_refs([line_refs[k] for k in idx]),
+                   symbol=STATUS_SYMBOLS.get(st, "o"), readout=False,
+                   legend_label=f"Variance % (right axis), {text}"),
+        )
     total_leak = sum((i.premium_leakage for i in inv), Decimal(0))
     return ChartData("invoice_variance", f"Invoice variance · premium leakage {fmt_money(float(total_leak))}",
                      series, "category", "Invoice", f"Amount ({analysis.currency})", "Variance % of expected",
                      categories=cats, currency=analysis.currency,
-                     swatches=tuple((f"Status: {st.replace('_', ' ')}", palette.invoice_status_color(st))
-                                    for st in dict.fromkeys(i.status for i in inv)),
                      extra={"status": tuple(i.status for i in inv)})

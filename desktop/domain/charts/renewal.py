@@ -29,10 +29,11 @@ def scenario_label(name: str, vendor: str | None = None) -> str:
 def renewal(scenario_results: Sequence[RenewalScenarioResult], currency: str = "USD",
             vendor: str | None = None) -> ChartData:
     """Expected cost against commit level per scenario of one vendor (default: the first):
-    one colour per scenario, solid line = expected cost (left axis), dashed = P(shortfall)
-    (right axis), dotted = the scenario's on-demand cost; the recommended levels (least
-    expected cost, safe maximum) are stars in the scenario's colour, spelled out in the
-    caption rather than as labels on the plot. Points carry keys
+    one colour per scenario, solid line = expected cost (left axis); with one scenario also
+    dashed = P(shortfall) (right axis) and dotted = its on-demand cost; with several those two
+    are in the readout (hover) only, so the plot keeps one line per scenario. The recommended
+    levels (least expected cost, safe maximum) are stars in the scenario's colour, spelled out in
+    the legend and the caption rather than as labels on the plot. Points carry keys
     'renewal:<scenario>:<commit level>'."""
     vendors = renewal_vendors(scenario_results)
     if vendor is None and vendors:
@@ -47,6 +48,7 @@ def renewal(scenario_results: Sequence[RenewalScenarioResult], currency: str = "
     rec_notes: list[str] = []
     rec_colors: list[str] = []
     caption: list[str] = []
+    single = len(chosen) <= 1
     for k, sc in enumerate(chosen):
         color = palette.SERIES_LIGHT[k % len(palette.SERIES_LIGHT)]
         short = scenario_label(sc.name, vendor)
@@ -60,7 +62,8 @@ def renewal(scenario_results: Sequence[RenewalScenarioResult], currency: str = "
         p_color = palette.ROLE_COLORS["probability"] if len(chosen) == 1 else color
         p_series.append(Series(f"p:{sc.name}", f"{short} · P(shortfall)", kx,
                                np.asarray([r.p_shortfall for r in rows]), p_color, "dash", unit="probability",
-                               axis="right", refs=keys, legend_label=f"{short} · P(shortfall), right axis"))
+                               axis="right", refs=keys, legend_label=f"{short} · P(shortfall), right axis",
+                               draw=single))
         parts = []
         for r in rows:
             what = [w for w, on in (("least expected cost", r.least_cost), ("safe max", r.safe_max)) if on]
@@ -73,19 +76,25 @@ def renewal(scenario_results: Sequence[RenewalScenarioResult], currency: str = "
                 parts.append(f"{' & '.join(what)} {fmt_money(float(r.commit_level))}")
         if sc.on_demand_cost:
             od_series.append(Series(f"od:{sc.name}", f"{short} · on-demand cost", kx,
-                                    np.full(len(kx), float(sc.on_demand_cost)), color, "dot", legend=False))
+                                    np.full(len(kx), float(sc.on_demand_cost)), color, "dot", legend=False,
+                                    draw=single))
         caption.append(f"{short}: " + (" · ".join(parts) if parts else "no recommendation"))
     series = cost_series + p_series
     if rec_x:
         series.append(Series("rec", "Recommended commit level", np.asarray(rec_x), np.asarray(rec_y),
                              palette.ROLE_COLORS["recommended"], "scatter", symbol="star",
                              refs=RefIndex.from_keys(rec_keys), notes=tuple(rec_notes), readout=False,
-                             point_colors=tuple(rec_colors), legend_label="Recommended commit level"))
+                             point_colors=tuple(rec_colors),
+                             legend_label="Star: recommended level (least expected cost / safe max)"
+                             + ("" if single else ", scenario's colour")))
     series += od_series
     title = "Renewal scenarios" + (f" · {vendor}" if vendor else "")
-    extra: dict = {"vendor": vendor, "vendors": vendors, "legend_columns": max(1, len(chosen)) + 1,
-                   "caption": ("Recommended · " + "; ".join(caption)) if caption else ""}
-    if od_series:
+    text = ("Recommended · " + "; ".join(caption)) if caption else ""
+    if not single:
+        text += " (P(shortfall) and on-demand cost: hover a level)"
+    extra: dict = {"vendor": vendor, "vendors": vendors, "legend_columns": 2 if single else len(chosen) + 1,
+                   "caption": text}
+    if od_series and single:
         extra["legend_notes"] = (("dotted: on-demand cost (no commitment)", palette.GREY, "dot"),)
     return ChartData("renewal", title, tuple(series), "money", "Commit level", f"Expected cost ({currency})",
                      "P(shortfall)", currency=currency, y2_range=(0.0, 1.0), extra=extra)

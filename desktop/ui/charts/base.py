@@ -143,6 +143,145 @@ class CategoryAxis(pg.AxisItem):
         return out
 
 
+_MONTH = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+class DateAxis(pg.AxisItem):
+    """Calendar ticks on one level only, at the finest step whose widest label still fits:
+    days ("Mar 5"), weeks (Mondays), months ("Mar"; January as its year "2027") or years, so
+    two labels never meet (pyqtgraph's DateAxisItem draws several levels on one line, which
+    read as "May02" or "31Aug")."""
+
+    # (unit, step): candidate tick steps, finest first
+    STEPS = (("day", 1), ("day", 2), ("week", 1), ("week", 2), ("month", 1), ("month", 2), ("month", 3),
+             ("month", 6), ("year", 1), ("year", 2), ("year", 5), ("year", 10), ("year", 25))
+    MIN_DAYS = {"day": 1, "week": 7, "month": 28, "year": 365}
+    GAP = 14.0  # pixels between two labels at least
+
+    def __init__(self, orientation: str = "bottom", **kw):
+        super().__init__(orientation, **kw)
+        self.enableAutoSIPrefix(False)
+        self.unit = ("month", 1)
+
+    def _metrics(self) -> QtGui.QFontMetricsF:
+        return QtGui.QFontMetricsF(self.style.get("tickFont") or self.font())
+
+    def label_width(self, unit: str) -> float:
+        fm = self._metrics()
+        samples = {"day": ("May 30", "Sep 30", "Dec 31"), "week": ("May 30", "Sep 30", "Dec 31"),
+                   "month": ("2027", "May", "Sep"), "year": ("2027",)}[unit]
+        return max(fm.horizontalAdvance(t) for t in samples)
+
+    def choose(self, lo: float, hi: float, size: float) -> tuple[str, int]:
+        """The finest step whose labels do not meet on ``size`` pixels for [lo, hi] seconds."""
+        if hi <= lo or size <= 0:
+            return ("month", 1)
+        px_per_day = size / ((hi - lo) / DAY)
+        for unit, step in self.STEPS:
+            if self.MIN_DAYS[unit] * step * px_per_day >= self.label_width(unit) + self.GAP:
+                return (unit, step)
+        return self.STEPS[-1]
+
+    @staticmethod
+    def ticks(lo: float, hi: float, unit: str, step: int) -> list[float]:
+        import datetime as _dt
+
+        d0 = charts.date_of(lo)
+        d1 = charts.date_of(hi)
+        out: list[float] = []
+        if unit in ("day", "week"):
+            d = int(np.ceil(lo / DAY))
+            if unit == "week":  # Mondays (1970-01-01, day 0, was a Thursday); every other one for 2
+                while (d + 3) % 7 or ((d + 3) // 7) % step:
+                    d += 1
+            else:
+                while d % step:
+                    d += 1
+            days = step * (7 if unit == "week" else 1)
+            while d * DAY <= hi:
+                out.append(d * DAY)
+                d += days
+            return out
+        if unit == "month":
+            y, m = d0.year, d0.month
+            while (y, m) <= (d1.year, d1.month):
+                if (m - 1) % step == 0:
+                    x = charts.epoch_seconds(_dt.date(y, m, 1))
+                    if lo <= x <= hi:
+                        out.append(x)
+                y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+            return out
+        for y in range(d0.year, d1.year + 1):
+            if y % step == 0:
+                x = charts.epoch_seconds(_dt.date(y, 1, 1))
+                if lo <= x <= hi:
+                    out.append(x)
+        return out
+
+    def tickValues(self, minVal, maxVal, size):  # Qt naming
+        self.unit = self.choose(minVal, maxVal, size)
+        vals = self.ticks(minVal, maxVal, *self.unit)
+        days = {"day": 1, "week": 7, "month": 30, "year": 365}[self.unit[0]] * self.unit[1]
+        return [(days * DAY, vals)]
+
+    def tickStrings(self, values, scale, spacing):
+        out = []
+        for v in values:
+            d = charts.date_of(v)
+            if self.unit[0] == "year" or (self.unit[0] == "month" and d.month == 1):
+                out.append(str(d.year))
+            elif self.unit[0] == "month":
+                out.append(_MONTH[d.month - 1])
+            else:
+                out.append(f"{_MONTH[d.month - 1]} {d.day}")
+        return out
+
+
+class PeriodAxis(pg.AxisItem):
+    """A strip above the plot naming the commit periods: each label is centred on the visible
+    part of its period and is the longest of (label, short, "P<k>") that fits inside that part,
+    or nothing (the readout names it on hover). Labels stay inside their own periods, so they
+    never overlap each other, the data or the axis labels."""
+
+    def __init__(self, orientation: str = "top", **kw):
+        super().__init__(orientation, **kw)
+        self.periods: tuple[tuple[float, float, str, str], ...] = ()  # (start, end, label, short)
+        self._shown: dict[float, str] = {}
+        self.setStyle(tickLength=0)
+        self.enableAutoSIPrefix(False)
+
+    def set_periods(self, periods) -> None:
+        self.periods = tuple(periods)
+        self.picture = None
+        self.update()
+
+    def fitted(self, lo: float, hi: float, size: float) -> list[tuple[float, str]]:
+        """(x, text) of each label shown for the view [lo, hi] on ``size`` pixels."""
+        if hi <= lo or size <= 0:
+            return []
+        fm = QtGui.QFontMetricsF(self.style.get("tickFont") or self.font())
+        px = size / (hi - lo)
+        out = []
+        for k, (a, b, label, short) in enumerate(self.periods, start=1):
+            a2, b2 = max(a, lo), min(b, hi)
+            if b2 <= a2:
+                continue
+            room = (b2 - a2) * px - 8
+            for text in (label, short, f"P{k}"):
+                if text and fm.horizontalAdvance(text) <= room:
+                    out.append(((a2 + b2) / 2, text))
+                    break
+        return out
+
+    def tickValues(self, minVal, maxVal, size):  # Qt naming
+        shown = self.fitted(minVal, maxVal, size)
+        self._shown = dict(shown)
+        return [(1.0, [x for x, _t in shown])]
+
+    def tickStrings(self, values, scale, spacing):
+        return [self._shown.get(v, "") for v in values]
+
+
 class Sample(pg.ItemSample):
     """A legend sample: filled items (areas, bands, tier swatches) as a plain square,
     everything else as pyqtgraph draws it (line, dash, symbol, bar)."""
@@ -177,15 +316,26 @@ class RowLegend(pg.LegendItem):
 
         return max((20 + w(lab) + 14 for _s, lab in self.items), default=0.0)
 
+    def entry_widths(self) -> list[float]:
+        def w(lab) -> float:
+            return lab.effectiveSizeHint(QtCore.Qt.SizeHint.PreferredSize).width()
+
+        return [20 + w(lab) + 14 for _s, lab in self.items]
+
     def fit_width(self, avail: float) -> None:
         """Re-flow the entries into as many columns as ``avail`` pixels hold."""
         self._avail = float(avail)
         n = len(self.items)
         if n == 0:
             return
-        cols = max(1, min(n, int(self._avail // max(self.entry_width(), 1.0))))
-        if self.max_columns:
-            cols = min(cols, self.max_columns)
+        widths = self.entry_widths()
+        cols = 1
+        for c in range(min(n, self.max_columns or n), 0, -1):
+            # entries fill row by row: column j holds entries j, j + c, ...; a column is as wide
+            # as its widest entry
+            if sum(max(widths[j::c]) for j in range(c)) <= self._avail:
+                cols = c
+                break
         if cols != self.columnCount:
             self.setColumnCount(cols)
         else:
@@ -271,6 +421,8 @@ class ChartWidget(QtWidgets.QWidget):
         self.toolbar.addWidget(self.reset_button)
 
         axes = {"bottom": self._make_x_axis(), "left": self._make_y_axis("left")}
+        if self.x_kind == "date":
+            axes["top"] = PeriodAxis("top")
         self.plot = pg.PlotWidget(self, axisItems=axes)
         self.plot.setMinimumHeight(180)
         pi = self.plot.getPlotItem()
@@ -280,19 +432,25 @@ class ChartWidget(QtWidgets.QWidget):
         pi.setClipToView(True)
         pi.showGrid(x=True, y=True, alpha=0.25)
         pi.setMenuEnabled(True)
-        self.view_box.setMouseEnabled(x=True, y=True)
+        # wheel zoom and drag pan move x only; y follows the visible data from zero (_follow_y).
+        # The view's context menu can still enable the y axis for the mouse.
+        self.view_box.setMouseEnabled(x=True, y=False)
+        self.view_box.sigXRangeChanged.connect(self._follow_y)
+        if self.x_kind == "date":
+            pi.showAxis("top")
+            pi.getAxis("top").setHeight(0)
         # the legend has its own row under the x axis (never over the data)
         self.legend = RowLegend(labelTextSize="8pt", colCount=1)
         pi.layout.addItem(self.legend, 4, 0, 1, 3)
         pi.layout.setAlignment(self.legend, QtCore.Qt.AlignmentFlag.AlignHCenter)
+        self._legend_pad = QtWidgets.QGraphicsWidget()
+        self._legend_pad.setMinimumHeight(0)
+        self._legend_pad.setMaximumHeight(0)
+        pi.layout.addItem(self._legend_pad, 5, 0, 1, 3)
         pi.geometryChanged.connect(self._fit_legend)
         self.legend.sigSampleClicked.connect(self._legend_clicked)
         self._threshold_lines: list[pg.InfiniteLine] = []
         self._legend_peers: list[ChartWidget] = []
-        self._y2_map: tuple[float, float, float, float] | None = None
-        self.view_box.sigResized.connect(self._place_threshold_labels)
-        self.view_box.sigYRangeChanged.connect(self._place_threshold_labels)
-        self.view_box.sigYRangeChanged.connect(self._follow_y2)
 
         self.crosshair = pg.InfiniteLine(angle=90, movable=False)
         self.crosshair.setZValue(1000)
@@ -319,7 +477,7 @@ class ChartWidget(QtWidgets.QWidget):
 
     def _make_x_axis(self) -> pg.AxisItem:
         if self.x_kind == "date":
-            return pg.DateAxisItem(orientation="bottom", utcOffset=0)
+            return DateAxis("bottom")
         if self.x_kind == "category":
             return CategoryAxis("bottom")
         return MoneyAxis("bottom")
@@ -344,7 +502,9 @@ class ChartWidget(QtWidgets.QWidget):
         self._dark = dark
         th = palette.theme(dark)
         self.plot.setBackground(th.background)
-        for name in ("left", "bottom", "right"):
+        for name in ("left", "bottom", "right", "top"):
+            if name not in self.plot_item.axes:
+                continue
             ax = self.plot_item.getAxis(name)
             ax.setPen(pg.mkPen(th.foreground))
             ax.setTextPen(pg.mkPen(th.foreground))
@@ -352,6 +512,13 @@ class ChartWidget(QtWidgets.QWidget):
         self.legend.setLabelTextColor(th.foreground)
         if self.data is not None:
             self.set_data(self.data)
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # Qt naming
+        """The application's palette changed (Settings > Appearance, or the system's scheme):
+        redraw in the matching chart theme."""
+        if event.type() == QtCore.QEvent.Type.PaletteChange and is_dark(self) != self._dark:
+            self.apply_theme(is_dark(self))
+        super().changeEvent(event)
 
     def line_color(self, color: str) -> str:
         return palette.line_color(color, self._dark)
@@ -394,15 +561,26 @@ class ChartWidget(QtWidgets.QWidget):
                 ax.set_categories(data.categories)
         pi.setLabel("left", data.y_label)
         pi.setLabel("bottom", data.x_label)
+        empty = not any(s.n for s in data.series)
+        # an empty chart shows no tick labels at all (no "0.1" / "00.100" over nothing)
+        for name in ("left", "bottom", "right"):
+            if name in pi.axes:
+                pi.getAxis(name).setStyle(showValues=not empty)
+        if self.x_kind == "date":
+            top = pi.getAxis("top")
+            periods = tuple(data.extra.get("periods", ())) if not empty else ()
+            top.set_periods(periods)
+            top.setHeight(int(QtGui.QFontMetricsF(self.font()).height() + 6) if periods else 0)
         if any(s.axis == "right" for s in data.series):
             self._right_view()
         if self._vb2 is not None:
             pi.setLabel("right", data.y2_label)
+            # no drawn series on the right axis (several renewal scenarios): no empty axis
+            pi.getAxis("right").setVisible(any(s.axis == "right" and s.draw for s in data.series))
         self._draw_bands(data)
         self._draw_series(data)
         self._draw_lines(data)
         self._rebuild_legend(data)
-        empty = not any(s.n for s in data.series)
         self.readout_label.setText(self.empty_text if empty else self._caption())
         self.reset_view()
 
@@ -629,82 +807,45 @@ class ChartWidget(QtWidgets.QWidget):
             self._bands[b.name] = (lo, hi, fill, sample)
 
     def _draw_lines(self, data: ChartData) -> None:
+        """Markers (as-of, period boundaries, term end) and thresholds as lines without text on
+        the plot: their words are in the legend (as-of, term end, thresholds) or in the period
+        strip above the plot (PeriodAxis), so no label ever sits on another one or on the data."""
         for ln in self._lines:
             vb = ln.getViewBox()
             self.plot_item.removeItem(ln) if vb is self.view_box else (vb.removeItem(ln) if vb else None)
         self._lines = []
-        th = palette.theme(self._dark)
-        xb = charts.bounds(data)["x"] if data.markers else None
-        for k, m in enumerate(data.markers):
+        for m in data.markers:
             color = self.line_color(m.color)
             style = "solid" if m.kind == "as_of" else "dash"
             width = 2.0 if m.kind == "as_of" else 1.0
-            # as-of label at the top, recommendations mid-height, boundaries low and alternating
-            # so neighbours do not collide; labels in the right quarter go on the line's left
-            if m.kind == "as_of":
-                pos = 0.96
-            elif m.kind == "recommended":
-                pos = 0.55 - 0.07 * (k % 2)
-            else:  # boundary, term_end
-                pos = 0.05 + 0.07 * (k % 2)
-            right = xb is not None and xb[1] > xb[0] and m.x > xb[0] + 0.75 * (xb[1] - xb[0])
-            text = m.label
-            if m.kind == "boundary":
-                # a period's label stays right of its start line (inside its period), shortened
-                # near the right edge
-                anchor = (0, 0.5)
-                if right and m.short:
-                    text = m.short
-            else:
-                anchor = (1, 0.5) if right else (0, 0.5)
-            ln = pg.InfiniteLine(pos=m.x, angle=90, movable=False, pen=_pen(color, width, style),
-                                 label=text, labelOpts={"position": pos, "color": th.foreground,
-                                                           "fill": palette.rgba(th.background, 200),
-                                                           "anchors": [anchor, anchor]})
+            ln = pg.InfiniteLine(pos=m.x, angle=90, movable=False, pen=_pen(color, width, style))
             ln.setZValue(8)
             self.plot_item.addItem(ln, ignoreBounds=True)
             self._lines.append(ln)
         self._threshold_lines = []
         for t in data.thresholds:
             color = self.line_color(t.color)
-            ln = pg.InfiniteLine(pos=t.y, angle=0, movable=False, pen=_pen(color, 1.5, "dash"),
-                                 label=t.label, labelOpts={"position": 0.985, "color": color,
-                                                           "fill": palette.rgba(th.background, 220),
-                                                           "anchors": [(1, 1), (1, 1)]})
+            ln = pg.InfiniteLine(pos=t.y, angle=0, movable=False, pen=_pen(color, 1.5, "dash"))
             ln.setZValue(8)
             self.plot_item.addItem(ln)
             self._lines.append(ln)
             self._threshold_lines.append(ln)
-        self._place_threshold_labels()
 
-    def _place_threshold_labels(self, *_args) -> None:
-        """Threshold labels sit above their line at the right edge; a label whose line is
-        closer than a text height to one already placed moves left past it, so labels of
-        close thresholds (90 / 95 / 100%) stand side by side instead of on top of each other."""
-        lines = getattr(self, "_threshold_lines", [])
-        if not lines:
-            return
-        vb = self.view_box
-        width = max(vb.width(), 1.0)
-        _sx, sy = vb.viewPixelSize()
-        fm = QtGui.QFontMetricsF(self.font())
-        text_h = fm.height() + 2
-        placed: list[tuple[float, float, float]] = []  # (pixel y, from, to): px left of the right edge
-        for ln in sorted(lines, key=lambda item: item.value()):
-            y_px = ln.value() / sy if sy else 0.0
-            w = fm.horizontalAdvance(ln.label.toPlainText()) + 12
-            right = 0.015 * width
-            moved = True
-            while moved:
-                moved = False
-                for py, a, b in placed:
-                    if abs(py - y_px) < text_h and right < b and right + w > a:
-                        right, moved = b + 6, True
-            placed.append((y_px, right, right + w))
-            ln.label.setPosition(max(0.0, 1.0 - right / width))
+    def line_notes(self, data: ChartData) -> list[tuple[str, str, str, float]]:
+        """The legend entries of the lines drawn without text: (label, colour, style, width)."""
+        out = []
+        for m in data.markers:
+            if m.kind != "boundary":
+                out.append((m.label, m.color, "solid" if m.kind == "as_of" else "dash", 2.0 if m.kind == "as_of" else 1.2))
+        if any(m.kind == "boundary" for m in data.markers) and not data.extra.get("periods"):
+            out.append(("Period boundary", palette.GREY, "dash", 1.2))
+        for t in data.thresholds:
+            out.append((t.label, t.color, "dash", 1.6))
+        return out
 
     def _fit_legend(self) -> None:
-        self.legend.fit_width(self.plot_item.width() - 16)
+        # the widget's own width: the plot item grows with a too-wide legend, the viewport does not
+        self.legend.fit_width(min(self.plot_item.width(), self.plot.viewport().width()) - 16)
         self._align_legends()
 
     def _align_legends(self) -> None:
@@ -713,12 +854,17 @@ class ChartWidget(QtWidgets.QWidget):
         group = [w for w in self._legend_peers if w is not None] + [self]
         if len(group) < 2:
             return
-        want = max(w.legend.layout.effectiveSizeHint(QtCore.Qt.SizeHint.PreferredSize).height()
-                   if w.legend.items else 0.0 for w in group)
+        def own(w) -> float:
+            return w.legend.layout.effectiveSizeHint(QtCore.Qt.SizeHint.PreferredSize).height() \
+                if w.legend.items else 0.0
+
+        want = max(own(w) for w in group)
         for w in group:
-            if abs(w.legend.minimumHeight() - want) > 0.5:
-                w.legend.setMinimumHeight(want)
-                w.legend.setMaximumHeight(want)
+            # the shorter legends get a blank row under them (their entries keep their spacing)
+            pad = max(0.0, want - own(w))
+            if abs(w._legend_pad.minimumHeight() - pad) > 0.5:
+                w._legend_pad.setMinimumHeight(pad)
+                w._legend_pad.setMaximumHeight(pad)
 
     def _rebuild_legend(self, data: ChartData) -> None:
         self.legend.clear()
@@ -735,18 +881,22 @@ class ChartWidget(QtWidgets.QWidget):
             sample.opts["fillBrush"] = pg.mkBrush(color)
             self._swatches.append(sample)
             self.legend.addItem(sample, label)
-        # line-style notes (e.g. "dotted = on-demand cost"): a grey sample of that pen
-        for label, color, style in data.extra.get("legend_notes", ()):
-            sample = pg.PlotDataItem([], [], pen=_pen(self.line_color(color), 1.6, style))
+        # line-style notes (e.g. "dotted = on-demand cost"): a grey sample of that pen; then the
+        # lines drawn without text (as-of, term end, thresholds)
+        notes = [(label, color, style, 1.6) for label, color, style in data.extra.get("legend_notes", ())]
+        for label, color, style, width in notes + self.line_notes(data):
+            sample = pg.PlotDataItem([], [], pen=_pen(self.line_color(color), width, style))
             self._swatches.append(sample)
             self.legend.addItem(sample, label)
         self._fit_legend()
 
     # ---------------------------------------------------------------- view
     def reset_view(self) -> None:
-        """Show all the data again (after wheel zoom / drag pan). The range comes from the
-        ChartData itself: pyqtgraph's auto-range would see only the clipped-to-view data."""
-        if self.data is None:
+        """Show all the data again (after wheel zoom / drag pan). The x-range comes from the
+        ChartData itself (pyqtgraph's auto-range would see only the clipped-to-view data); the
+        y-range follows it (_follow_y)."""
+        if self.data is None or not any(s.n for s in self.data.series):
+            self.view_box.setRange(xRange=(0.0, 1.0), yRange=(0.0, 1.0), padding=0)
             return
         b = charts.bounds(self.data, self._hidden)
         if b["x"] is None:
@@ -754,34 +904,39 @@ class ChartWidget(QtWidgets.QWidget):
         (x0, x1) = b["x"]
         if x1 <= x0:
             x0, x1 = x0 - (DAY if self.x_kind == "date" else 1.0), x1 + (DAY if self.x_kind == "date" else 1.0)
-        y0, y1 = b["y"] or (0.0, 1.0)
-        if y1 <= y0:
-            y0, y1 = y0 - 1.0, y1 + 1.0
-        self._y2_map = None
         pad_x = 0.0 if self.x_kind == "date" and not self.pad_dates else 0.03
         self.view_box.setRange(xRange=(x0, x1), padding=pad_x)
-        if self._vb2 is not None:
-            lo, hi = b["y2"] or self.data.y2_range or (0.0, 1.0)
-            if hi <= lo:
-                lo, hi = lo - 0.05, hi + 0.05
-            self._vb2.setYRange(lo, hi, padding=0.05)
-        # markers (renewal stars) at the extremes of a money-x chart need a little more room
-        self.view_box.setRange(yRange=(y0, y1), padding=0.06 if self.x_kind == "money" else 0.03)
-        if self._vb2 is not None:
-            (a0, a1), (b0, b1) = self.view_box.viewRange()[1], self._vb2.viewRange()[1]
-            self._y2_map = (a0, a1, b0, b1)
+        self._follow_y()
 
-    def _follow_y2(self, *_args) -> None:
-        """Wheel zoom and drag pan move the right axis with the left one: the right view's
-        y-range is the same affine image of the left range as after the last reset."""
-        if self._vb2 is None or self._y2_map is None:
+    def y_follows(self) -> bool:
+        """True while the y axis follows the data (the mouse moves x only: the default)."""
+        return not self.view_box.state["mouseEnabled"][1]
+
+    def _follow_y(self, *_args) -> None:
+        """Fit y to what the x-range shows, from zero (charts.y_extent): a wheel zoom or a pan
+        never leaves stacked areas or bars without their baseline. The right axis follows its own
+        series, within its fixed range (probabilities 0-100%) when the chart has one."""
+        if self.data is None or not self.y_follows() or not any(s.n for s in self.data.series):
             return
-        a0, a1, b0, b1 = self._y2_map
-        if a1 == a0:
-            return
-        y0, y1 = self.view_box.viewRange()[1]
-        k = (b1 - b0) / (a1 - a0)
-        self._vb2.setYRange(b0 + (y0 - a0) * k, b0 + (y1 - a0) * k, padding=0)
+        (x0, x1), _ = self.view_box.viewRange()
+        ext = charts.y_extent(self.data, x0, x1, self._hidden)
+        if ext is None:
+            b = charts.bounds(self.data, self._hidden)
+            ext = b["y"] or (0.0, 1.0)
+        lo, hi = ext
+        if hi <= lo:
+            lo, hi = (lo - 1.0, hi + 1.0) if lo else (0.0, 1.0)
+        pad = (hi - lo) * (0.08 if self.x_kind == "money" else 0.05)
+        self.view_box.setYRange(lo if (lo == 0.0 and self.x_kind != "money") else lo - pad, hi + pad, padding=0)
+        if self._vb2 is not None:
+            e2 = charts.y_extent(self.data, x0, x1, self._hidden, axis="right")
+            lo2, hi2 = self.data.y2_range or e2 or (0.0, 1.0)
+            if e2 is not None:
+                lo2, hi2 = min(lo2, e2[0]), max(hi2, e2[1])
+            if hi2 <= lo2:
+                lo2, hi2 = lo2 - 0.05, hi2 + 0.05
+            p2 = (hi2 - lo2) * 0.05
+            self._vb2.setYRange(lo2 - p2, hi2 + p2, padding=0)
 
     def set_series_visible(self, name: str, visible: bool) -> None:
         """Show/hide a series or band by name (the legend does the same on click)."""
@@ -794,6 +949,7 @@ class ChartWidget(QtWidgets.QWidget):
             self._bands[name][2].setVisible(visible)
             self._bands[name][3].setVisible(visible)
         self.legend.update()
+        self._follow_y()
 
     def hidden(self) -> set[str]:
         return set(self._hidden)
