@@ -101,9 +101,11 @@ class _Session:
 
         class S(QtCore.QObject):
             analysisChanged = QtCore.Signal(object)
+            clearFiltersRequested = QtCore.Signal()
 
         self._s = S()
         self.analysisChanged = self._s.analysisChanged
+        self.clearFiltersRequested = self._s.clearFiltersRequested
         self.preparers: dict = {}
         self.prepared: dict = {}
         self.analysis = None

@@ -112,6 +112,8 @@ def apply_palette(app: QApplication, dark: bool | None = None) -> bool:
         pal.setColor(QPalette.ColorRole.HighlightedText, QColor("#FFFFFF"))
         pal.setColor(QPalette.ColorRole.PlaceholderText, QColor("#8A8A8A"))
         pal.setColor(QPalette.ColorRole.Link, QColor("#56B4E9"))
+        for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+            pal.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7A7A7A"))  # disabled reads as disabled
         app.setPalette(pal)
     else:
         app.setPalette(app.style().standardPalette())
@@ -138,8 +140,10 @@ def make_app(argv: list[str] | None = None) -> QApplication:
         for png in sorted(icons.glob("commitdesk-*.png")):
             icon.addFile(str(png))
         app.setWindowIcon(icon)
-    apply_palette(app)
-    QGuiApplication.styleHints().colorSchemeChanged.connect(lambda *_: apply_palette(app))
+    from desktop.ui import appearance  # light / dark / system, as the analyst chose (Settings)
+
+    appearance.apply(app)
+    QGuiApplication.styleHints().colorSchemeChanged.connect(lambda *_: appearance.follow_system(app))
     return app
 
 

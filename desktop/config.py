@@ -37,6 +37,7 @@ DEFAULT_PREFERENCES: dict[str, Any] = {
     "open_last_workspace": True,
     "as_of_mode": "latest_usage",  # or "today" or "fixed"
     "window_geometry": None,
+    "appearance": "system",  # or "light" or "dark" (desktop/ui/appearance.py)
 }
 
 

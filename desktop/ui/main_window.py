@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QDate, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QFileDialog,
     QHBoxLayout,
@@ -40,7 +41,7 @@ from desktop.ui.pages.renewal import RenewalPage
 from desktop.ui.pages.roi import RoiPage
 from desktop.ui.pages.usage import UsagePage
 from desktop.ui.session import Session
-from desktop.ui.widgets import Banner, InputsPanel
+from desktop.ui.widgets import Banner, FilterChips, InputsPanel
 from desktop.ui.workers import TaskRunner
 
 PAGE_CLASSES = (OverviewPage, ContractsPage, UsagePage, InvoicesPage, BudgetsPage, RenewalPage, ActionsPage,
@@ -142,6 +143,9 @@ class MainWindow(QMainWindow):
         self.banners[page.key] = banner
         page.banner = banner  # the page's own banner (tests and screenshots look at it)
         lay.addWidget(banner)
+        page.chips = FilterChips(page, frame)  # the page's filters, always visible, removable
+        lay.addWidget(page.chips)
+        page.filtersChanged.connect(lambda p=page: self._sync_filter_box(p))
         faces = QStackedWidget()
         faces.addWidget(page)
         view = UNANALYSED_VIEWS.get(page.key)
@@ -231,6 +235,9 @@ class MainWindow(QMainWindow):
         e.addAction(self.a_redo)
         e.addSeparator()
         e.addAction(self.a_find)
+        self.a_clear_filters = self._act("&Clear filters on every page", self.session.clear_all_filters,
+                                         "Ctrl+Shift+F", "Remove the filters of every page")
+        e.addAction(self.a_clear_filters)
         v = mb.addMenu("&View")
         v.addAction(self.a_recompute)
         v.addSeparator()
@@ -361,8 +368,14 @@ class MainWindow(QMainWindow):
         if index < 0:
             return
         self.stack.setCurrentIndex(index)
-        if self.filter.text():
-            self.current_view().apply_filter(self.filter.text())
+        # each page keeps its own filter: the box shows the new page's text (never a hidden one)
+        self._sync_filter_box(self.current_page())
+
+    def _sync_filter_box(self, page) -> None:
+        if page is self.current_page() and self.filter.text() != page.text_filter:
+            self.filter.blockSignals(True)
+            self.filter.setText(page.text_filter)
+            self.filter.blockSignals(False)
 
     def navigate(self, key: str, ref: dict) -> None:
         page = self.page_by_key.get(key)
@@ -667,11 +680,24 @@ class MainWindow(QMainWindow):
         self._update_last_import()
 
     def settings_dialog(self) -> None:
+        from desktop.ui import appearance
         from desktop.ui.dialogs.settings import SettingsDialog
 
-        dlg = SettingsDialog(self.session.workspace.settings(), self)
+        current = self.session.workspace.settings()
+        dlg = SettingsDialog(current, self, appearance=appearance.current_mode())
         if dlg.exec() and dlg.result_settings is not None:
-            self.session.set_settings(dlg.result_settings)
+            if dlg.appearance != appearance.current_mode():
+                self.set_appearance(dlg.appearance)
+            if dlg.result_settings != current:
+                self.session.set_settings(dlg.result_settings)
+
+    def set_appearance(self, mode: str) -> None:
+        """Light / dark / system: the palette now (charts follow it), saved for the next start;
+        the pages redraw their tints and tiles for the new background."""
+        from desktop.ui import appearance
+
+        appearance.set_mode(QApplication.instance(), mode)
+        self.session.redraw()
 
     def open_workspace_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open workspace", str(config.default_workspace_dir()),

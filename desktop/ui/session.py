@@ -98,6 +98,7 @@ class Session(QObject):
     failed = Signal(object)  # an exception to show in the error dialog
     undoChanged = Signal()
     runnerAdded = Signal(object)
+    clearFiltersRequested = Signal()  # every page drops its filters (Edit > Clear filters on every page)
 
     def __init__(self, workspace: Workspace, as_of: date | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -398,6 +399,16 @@ class Session(QObject):
         return True
 
     # --- navigation / explain -----------------------------------------------------------------
+    def redraw(self) -> None:
+        """Show the current figures again (after the appearance changed: tints and tiles are
+        computed for the background when a page refreshes). No recompute."""
+        if self.analysis is not None:
+            self.analysisChanged.emit(self.analysis)
+
+    def clear_all_filters(self) -> None:
+        """Every page clears its own filters (each page holds one filter state of its own)."""
+        self.clearFiltersRequested.emit()
+
     def navigate(self, page: str, ref: dict | None = None) -> None:
         self.navigateRequested.emit(page, dict(ref or {}))
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -434,3 +435,62 @@ class InputsPanel(QWidget):
     def apply_filter(self, text: str) -> None:
         if self.table is not None:
             self.table.table_model.set_text_filter(text)
+
+
+class FilterChips(QWidget):
+    """The filters of one page as chips, always visible above it: "Vendor: OpenAI ×", "Text
+    contains “gpt” ×", "Chart point: … ×"; a chip's × removes that filter, "Clear page" all of
+    this page's, "Clear all pages" every page's (Session.clear_all_filters). Without filters it
+    says that everything is shown."""
+
+    def __init__(self, page, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("filterChips")
+        self.page = page
+        self.row = QHBoxLayout(self)
+        self.row.setContentsMargins(0, 4, 0, 4)
+        self.row.setSpacing(6)
+        self.label = QLabel("Filters:")
+        self.row.addWidget(self.label)
+        self.none = QLabel("none: everything is shown")
+        self.none.setEnabled(False)
+        self.row.addWidget(self.none)
+        self.chips: dict[str, QToolButton] = {}
+        self._chip_row = QHBoxLayout()
+        self._chip_row.setSpacing(6)
+        self.row.addLayout(self._chip_row)
+        self.row.addStretch(1)
+        self.clear_page = QPushButton("Clear page")
+        self.clear_page.setToolTip("Remove every filter of this page")
+        self.clear_page.clicked.connect(page.clear_filters)
+        self.clear_all = QPushButton("Clear all pages")
+        self.clear_all.setToolTip("Remove the filters of every page (Edit > Clear filters on every page)")
+        self.clear_all.clicked.connect(page.session.clear_all_filters)
+        for b in (self.clear_page, self.clear_all):
+            b.setFlat(True)
+            self.row.addWidget(b)
+        page.filtersChanged.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        items = self.page.filters()
+        for chip in self.chips.values():
+            chip.deleteLater()
+        self.chips = {}
+        for key, text in items:
+            chip = QToolButton()
+            chip.setObjectName("filterChip")
+            shown = text if len(text) <= 80 else text[:79] + "…"
+            chip.setText(f"{shown}  ✕")
+            chip.setToolTip(f"{text}\nClick to remove this filter")
+            chip.setAccessibleName(f"Remove filter: {text}")
+            chip.setAutoRaise(False)
+            chip.clicked.connect(lambda _=False, k=key: self.page.remove_filter(k))
+            self._chip_row.addWidget(chip)
+            self.chips[key] = chip
+        self.none.setVisible(not items)
+        self.clear_page.setEnabled(bool(items))
+
+    def texts(self) -> list[str]:
+        """The chips' texts, in order (what the analyst reads)."""
+        return [text for _key, text in self.page.filters()]

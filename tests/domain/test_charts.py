@@ -418,6 +418,10 @@ def test_budget_utilization(analysis):
         "Team Ads · Utilization (actual / budget): 70.0% (7.00 of 10.00, warning)"
         " · Forecast / budget: 90.0% (forecast 9.00, severity none)"
     )
+    # one colour, one meaning: the forecast outline shares no colour with a tier (bars, swatches, lines)
+    tier_colours = set(palette.TIER_COLORS.values())
+    assert d.get("forecast").color not in tier_colours
+    assert {c for _l, c in d.swatches} <= tier_colours and {t.color for t in d.thresholds} <= tier_colours
     d0 = charts.budget_utilization(analysis, month="2025-12")
     assert d0.categories == ("Team Ads",) and d0.get("utilization").refs.at(0) == []
 

@@ -279,7 +279,7 @@ def test_roi_preset_is_the_seed_example(qtbot, shared_window):
     assert page.t_payback.value.text() == "1.82 months"
 
 
-def test_chart_clicks_select_the_rows_behind_them(qtbot, shared_window):
+def test_chart_clicks_filter_to_the_rows_behind_them(qtbot, shared_window):
     from desktop.domain.results import SourceRef
 
     win = shared_window
@@ -288,17 +288,22 @@ def test_chart_clicks_select_the_rows_behind_them(qtbot, shared_window):
     usage.clear_filters()
     df = usage._df
     refs = [SourceRef(str(df["_file"].iloc[i]), int(df["_row"].iloc[i])) for i in (5, 17)]
-    usage.chart.pointsSelected.emit(refs)
-    assert sorted(usage.table.selected_source_rows()) == [5, 17]
+    usage.chart.pointPicked.emit(refs, "a point")
+    qtbot.waitUntil(lambda: not usage.model.filter_busy, timeout=30000)
+    assert sorted(usage.model.visible_source_rows().tolist()) == [5, 17]
+    assert "Chart point: a point (2 rows)" in usage.chips.texts()
+    usage.clear_filters()
 
     win.navigate("invoices", {})
     inv = win.page_by_key["invoices"]
     lines = win.session.analysis.inputs.invoices
     mine = lines[lines["invoice_id"] == "OAI-2026-08"]
-    inv.chart.pointsSelected.emit([SourceRef(str(f), int(r)) for f, r in zip(mine["_file"], mine["_row"], strict=True)])
-    sel = inv.table.selected_source_rows()
-    assert [inv._invoices[i].invoice_id for i in sel] == ["OAI-2026-08"]
-    assert [inv._flag_rows[i][0].invoice_id for i in inv.flags.selected_source_rows()] == ["OAI-2026-08"]
+    inv.chart.pointPicked.emit([SourceRef(str(f), int(r)) for f, r in zip(mine["_file"], mine["_row"], strict=True)],
+                               "OAI-2026-08")
+    shown = inv.table.table_model.visible_source_rows()
+    assert [inv._invoices[i].invoice_id for i in shown] == ["OAI-2026-08"]
+    assert [inv._flag_rows[i][0].invoice_id for i in inv.flags.table_model.visible_source_rows()] == ["OAI-2026-08"]
+    inv.clear_filters()
 
 
 def test_as_of_date_from_the_toolbar(qtbot, window):

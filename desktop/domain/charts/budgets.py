@@ -56,7 +56,8 @@ def budget_utilization(analysis: Analysis, month: str | None = None) -> ChartDat
         Series("utilization", "Utilization (actual / budget)", xs - 0.2, util, palette.ROLE_COLORS["actual"],
                "bar", unit="ratio", width=w, lo=xs - 0.5, hi=xs + 0.5, refs=ref_index, notes=notes,
                point_colors=tuple(palette.tier_color(b.alert_tier) for b in rows), legend=False),
-        Series("forecast", "Forecast / budget", xs + 0.2, fc, palette.ROLE_COLORS["forecast"], "bar_outline",
+        # blue, the one colour no tier uses: one colour, one meaning in this chart
+        Series("forecast", "Forecast / budget", xs + 0.2, fc, palette.BLUE, "bar_outline",
                unit="ratio", width=w, lo=xs - 0.5, hi=xs + 0.5, refs=ref_index, notes=fnotes),
     )
     thresholds = tuple(

@@ -64,7 +64,8 @@ def daily_spend(analysis: Analysis, by: str = "team", stacked: bool = True,
     if u.empty:
         return ChartData("daily_spend", f"Daily spend by {by}{suffix}", (), "date", "Date",
                          f"Spend per day ({analysis.currency})", currency=analysis.currency,
-                         extra={**extra_base, "anomaly_groups": ()})
+                         extra={**extra_base, "anomaly_groups": (),
+                                "empty_text": "No usage rows match the filters (see the chips above)." if scope else ""})
     dates = u["date"].to_numpy(dtype="datetime64[D]")
     first = dates.min()
     n = int((dates.max() - first).astype(np.int64)) + 1

@@ -333,7 +333,7 @@ class RowLegend(pg.LegendItem):
         for c in range(min(n, self.max_columns or n), 0, -1):
             # entries fill row by row: column j holds entries j, j + c, ...; a column is as wide
             # as its widest entry
-            if sum(max(widths[j::c]) for j in range(c)) <= self._avail:
+            if sum(max(widths[j::c]) for j in range(c)) + 8 * c + 12 <= self._avail:
                 cols = c
                 break
         if cols != self.columnCount:
@@ -358,6 +358,35 @@ class RowLegend(pg.LegendItem):
         ev.ignore()
 
 
+def _sample_icon(item) -> QtGui.QIcon:
+    """A 16 x 16 picture of a legend sample: a filled square for areas, bands and bars, a dot
+    for symbols, else the line with its pen."""
+    pm = QtGui.QPixmap(16, 16)
+    pm.fill(QtCore.Qt.GlobalColor.transparent)
+    p = QtGui.QPainter(pm)
+    try:
+        opts = getattr(item, "opts", {})
+        if isinstance(item, pg.BarGraphItem) or (opts.get("fillLevel") is not None and opts.get("fillBrush") is not None
+                                                 and not isinstance(item, pg.ScatterPlotItem)):
+            brush = opts.get("brush") if isinstance(item, pg.BarGraphItem) else opts.get("fillBrush")
+            p.setBrush(pg.mkBrush(brush))
+            p.setPen(pg.mkPen(opts.get("pen")))
+            p.drawRect(2, 2, 12, 12)
+        elif isinstance(item, pg.ScatterPlotItem) or opts.get("symbol"):
+            brush = opts.get("brush") or opts.get("symbolBrush")
+            p.setBrush(pg.mkBrush(brush if not isinstance(brush, list) else brush[0]))
+            p.setPen(pg.mkPen(opts.get("pen") or opts.get("symbolPen")))
+            p.drawEllipse(3, 3, 10, 10)
+        else:
+            pen = QtGui.QPen(pg.mkPen(opts.get("pen")))
+            pen.setWidthF(2.0)
+            p.setPen(pen)
+            p.drawLine(1, 8, 15, 8)
+    finally:
+        p.end()
+    return QtGui.QIcon(pm)
+
+
 def _pen(color: str, width: float = 2.0, style: str = "solid"):
     pen = pg.mkPen(color=color, width=width)
     if style == "dash":
@@ -373,6 +402,7 @@ class ChartWidget(QtWidgets.QWidget):
     ``y_unit`` ("money" | "ratio") and may add controls."""
 
     pointsSelected = QtCore.Signal(list)  # list[SourceRef] or list[str] keys
+    pointPicked = QtCore.Signal(list, str)  # the same, with what the point is in words (drill-down chips)
     readoutChanged = QtCore.Signal(str)
     built = QtCore.Signal()  # the ChartData of a ``build`` landed and is drawn
 
@@ -418,6 +448,18 @@ class ChartWidget(QtWidgets.QWidget):
         self.toolbar.setContentsMargins(0, 0, 0, 0)
         self.toolbar.addWidget(self.title_label, 1)
         self._add_controls(self.toolbar)
+        # when the legend would take more than a third of the chart's height (small windows), it
+        # folds into this button: the same entries, the same click-to-hide toggles
+        self.legend_button = QtWidgets.QToolButton(self)
+        self.legend_button.setText("Legend")
+        self.legend_button.setToolTip("What each colour and line means (click an entry to hide or show it)")
+        self.legend_button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.legend_menu = QtWidgets.QMenu(self.legend_button)
+        self.legend_button.setMenu(self.legend_menu)
+        self.legend_menu.aboutToShow.connect(self._fill_legend_menu)
+        self.legend_button.hide()
+        self.legend_folded = False
+        self.toolbar.addWidget(self.legend_button)
         self.toolbar.addWidget(self.reset_button)
 
         axes = {"bottom": self._make_x_axis(), "left": self._make_y_axis("left")}
@@ -432,6 +474,7 @@ class ChartWidget(QtWidgets.QWidget):
         pi.setClipToView(True)
         pi.showGrid(x=True, y=True, alpha=0.25)
         pi.setMenuEnabled(True)
+        pi.hideButtons()  # pyqtgraph's "A" (auto-range both axes) would undo y following x; Reset view does it
         # wheel zoom and drag pan move x only; y follows the visible data from zero (_follow_y).
         # The view's context menu can still enable the y axis for the mouse.
         self.view_box.setMouseEnabled(x=True, y=False)
@@ -448,6 +491,9 @@ class ChartWidget(QtWidgets.QWidget):
         self._legend_pad.setMaximumHeight(0)
         pi.layout.addItem(self._legend_pad, 5, 0, 1, 3)
         pi.geometryChanged.connect(self._fit_legend)
+        # the plot item cannot shrink below a legend laid out for a wider view: the viewport's
+        # own resize re-flows the legend too
+        self.plot.viewport().installEventFilter(self)
         self.legend.sigSampleClicked.connect(self._legend_clicked)
         self._threshold_lines: list[pg.InfiniteLine] = []
         self._legend_peers: list[ChartWidget] = []
@@ -470,6 +516,9 @@ class ChartWidget(QtWidgets.QWidget):
         lay.addWidget(self.readout_label)
         lay.addWidget(self.plot, 1)
         self.apply_theme(self._dark)
+        for name in ("left", "bottom", "right"):  # no ticks over nothing until data arrives
+            if name in pi.axes:
+                pi.getAxis(name).setStyle(showValues=False)
 
     # ---------------------------------------------------------------- construction hooks
     def _add_controls(self, bar: QtWidgets.QHBoxLayout) -> None:
@@ -512,6 +561,11 @@ class ChartWidget(QtWidgets.QWidget):
         self.legend.setLabelTextColor(th.foreground)
         if self.data is not None:
             self.set_data(self.data)
+
+    def eventFilter(self, obj, event) -> bool:  # Qt naming
+        if event.type() == QtCore.QEvent.Type.Resize and obj is self.plot.viewport():
+            self._fit_legend()
+        return False
 
     def changeEvent(self, event: QtCore.QEvent) -> None:  # Qt naming
         """The application's palette changed (Settings > Appearance, or the system's scheme):
@@ -581,7 +635,7 @@ class ChartWidget(QtWidgets.QWidget):
         self._draw_series(data)
         self._draw_lines(data)
         self._rebuild_legend(data)
-        self.readout_label.setText(self.empty_text if empty else self._caption())
+        self.readout_label.setText((data.extra.get("empty_text") or self.empty_text) if empty else self._caption())
         self.reset_view()
 
     def _target_vb(self, s: Series) -> pg.ViewBox:
@@ -843,9 +897,20 @@ class ChartWidget(QtWidgets.QWidget):
             out.append((t.label, t.color, "dash", 1.6))
         return out
 
+    LEGEND_SHARE = 1 / 3  # the most of the chart's height the legend row may take
+
     def _fit_legend(self) -> None:
         # the widget's own width: the plot item grows with a too-wide legend, the viewport does not
         self.legend.fit_width(min(self.plot_item.width(), self.plot.viewport().width()) - 16)
+        need = self.legend.layout.effectiveSizeHint(QtCore.Qt.SizeHint.PreferredSize).height() \
+            if self.legend.items else 0.0
+        fold = need > self.LEGEND_SHARE * max(self.plot.viewport().height(), 1)
+        if fold != self.legend_folded:
+            self.legend_folded = fold
+            self.legend.setVisible(not fold)
+            self.legend.setMaximumHeight(0 if fold else 16_777_215)
+            self.legend.setMinimumHeight(0)
+        self.legend_button.setVisible(fold and bool(self.legend.items))
         self._align_legends()
 
     def _align_legends(self) -> None:
@@ -856,7 +921,7 @@ class ChartWidget(QtWidgets.QWidget):
             return
         def own(w) -> float:
             return w.legend.layout.effectiveSizeHint(QtCore.Qt.SizeHint.PreferredSize).height() \
-                if w.legend.items else 0.0
+                if w.legend.items and not w.legend_folded else 0.0
 
         want = max(own(w) for w in group)
         for w in group:
@@ -889,6 +954,20 @@ class ChartWidget(QtWidgets.QWidget):
             self._swatches.append(sample)
             self.legend.addItem(sample, label)
         self._fit_legend()
+
+    def _fill_legend_menu(self) -> None:
+        """The folded legend: one menu entry per legend entry, with its colour; series and bands
+        are checkable (shown / hidden), like a click on the legend."""
+        self.legend_menu.clear()
+        toggles = {id(it): name for name, (_k, it) in self._items.items()}
+        toggles.update({id(b[3]): name for name, b in self._bands.items()})
+        for sample, label in self.legend.items:
+            act = self.legend_menu.addAction(_sample_icon(sample.item), label.text)
+            name = toggles.get(id(sample.item))
+            if name is not None:
+                act.setCheckable(True)
+                act.setChecked(name not in self._hidden)
+                act.toggled.connect(lambda on, n=name: self.set_series_visible(n, on))
 
     # ---------------------------------------------------------------- view
     def reset_view(self) -> None:
@@ -1022,6 +1101,7 @@ class ChartWidget(QtWidgets.QWidget):
         refs = charts.selection(self.data, *hit)
         self.last_selection = refs
         self.pointsSelected.emit(refs)
+        self.pointPicked.emit(refs, charts.point_label(self.data, *hit))
         return refs
 
     # ---------------------------------------------------------------- export

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from desktop.domain import charts
@@ -50,7 +51,15 @@ class DailySpendChart(ChartWidget):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         self._analysis: Analysis | None = None
+        self._rows = None  # positions of the usage rows the page's filters leave (None: all)
+        self._scope = ""
         super().__init__(parent)
+
+    def set_scope(self, rows, scope: str) -> None:
+        """Draw only the usage rows at ``rows`` (positions in the analysed usage rows; None: all),
+        ``scope`` saying which in the title; takes effect with the next build."""
+        self._rows = None if rows is None else np.asarray(rows, dtype=np.int64)
+        self._scope = scope
 
     def _add_controls(self, bar: QtWidgets.QHBoxLayout) -> None:
         self.by_combo = QtWidgets.QComboBox(self)
@@ -77,7 +86,7 @@ class DailySpendChart(ChartWidget):
             self.stacked_box.setChecked(stacked)
             self.stacked_box.blockSignals(False)
         self.by_combo.setEnabled(True)
-        self.build(charts.daily_spend, analysis, self.by(), self.stacked())
+        self.build(charts.daily_spend, analysis, self.by(), self.stacked(), self._rows, self._scope)
 
     def set_data(self, data: ChartData | None) -> None:
         if data is not None and data.kind == "daily_spend":
@@ -112,7 +121,7 @@ class DailySpendChart(ChartWidget):
 
     def _by_changed(self, _index: int) -> None:
         if self._analysis is not None:
-            self.build(charts.daily_spend, self._analysis, self.by(), self.stacked())
+            self.build(charts.daily_spend, self._analysis, self.by(), self.stacked(), self._rows, self._scope)
         self.byChanged.emit(self.by())
 
 

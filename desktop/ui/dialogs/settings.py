@@ -73,9 +73,12 @@ GROUPS: dict[str, list[tuple[str, str, str]]] = {
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: Settings, parent=None):
+    """The thresholds of the workspace (undoable, saved in it) and, on the Appearance tab, the
+    analyst's own light / dark / system choice (saved in the preferences)."""
+
+    def __init__(self, settings: Settings, parent=None, appearance: str = "system"):
         super().__init__(parent)
-        self.setWindowTitle("Settings — thresholds of this workspace")
+        self.setWindowTitle("Settings — thresholds of this workspace, and appearance")
         self.resize(620, 560)
         self.original = settings
         self.editors: dict[str, tuple[str, QWidget]] = {}
@@ -107,6 +110,22 @@ class SettingsDialog(QDialog):
                 self.editors[name] = (kind, w)
                 form.addRow(name.replace("_", " "), w)
             tabs.addTab(page, "Other")
+        from desktop.ui import appearance as look
+
+        page = QWidget()
+        form = QFormLayout(page)
+        self.appearance_combo = QComboBox()
+        self.appearance_combo.setObjectName("appearance")
+        for mode in look.MODES:
+            self.appearance_combo.addItem(look.LABELS[mode], mode)
+        self.appearance_combo.setCurrentIndex(max(0, self.appearance_combo.findData(appearance)))
+        form.addRow("Colours", self.appearance_combo)
+        hint = QLabel("Light or dark windows and charts, or the system's choice. Kept for you, not in the "
+                      "workspace.")
+        hint.setWordWrap(True)
+        form.addRow(hint)
+        tabs.addTab(page, "Appearance")
+        self.tabs = tabs
         lay.addWidget(tabs)
         self.msg = QLabel("")
         self.msg.setWordWrap(True)
@@ -118,6 +137,11 @@ class SettingsDialog(QDialog):
         bb.button(QDialogButtonBox.StandardButton.RestoreDefaults).clicked.connect(self.restore_defaults)
         lay.addWidget(bb)
         self.result_settings: Settings | None = None
+
+    @property
+    def appearance(self) -> str:
+        """The appearance chosen: system, light or dark."""
+        return self.appearance_combo.currentData()
 
     @staticmethod
     def _editor(kind: str, value) -> QWidget:

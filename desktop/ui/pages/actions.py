@@ -423,7 +423,7 @@ class ActionsPage(Page):
             self.status.setCurrentIndex(1)
             self.table.select_source_rows([i for i, x in enumerate(self._actions) if x.key == key])
 
-    def apply_filter(self, text: str) -> None:
+    def _apply_text(self, text: str) -> None:
         self.table.table_model.set_text_filter(text)
 
     def visible_titles(self) -> list[str]:

@@ -1,11 +1,13 @@
-"""What every page has: a title, the session it shows, a filter hook, a way to be opened on
-particular rows (from an Overview tile or alert) and its tables' exports (desktop.ui.exports:
-every DataTable the page holds exports to Excel, CSV and the clipboard under its name)."""
+"""What every page has: a title, the session it shows, one filter state (shown as removable chips
+above the page, see widgets.FilterChips), a way to be opened on particular rows (from an
+Overview tile or alert) and its tables' exports (desktop.ui.exports: every DataTable the page
+holds exports to Excel, CSV and the clipboard under its name)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 # names of the tables pages hold (attribute -> name in file names and sheet titles; "" for the
@@ -18,12 +20,15 @@ TABLE_TITLES = {"table": "", "periods": "periods", "schedule": "commit schedule"
 class Page(QWidget):
     title = "Page"
     key = "page"
+    filtersChanged = Signal()  # the page's filter state changed (chips, the toolbar box follow)
 
     def __init__(self, session, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
         self.analysis = None
+        self.text_filter = ""
         session.analysisChanged.connect(self._on_analysis)
+        session.clearFiltersRequested.connect(self.clear_filters)
 
     _dirty = False
 
@@ -50,8 +55,32 @@ class Page(QWidget):
     def refresh(self, analysis) -> None:  # pragma: no cover - every page implements it
         raise NotImplementedError
 
+    # ---------------------------------------------------------------- the page's filter state
     def apply_filter(self, text: str) -> None:
-        """The toolbar's filter box: narrow the page's main table."""
+        """The toolbar's filter box: this page's text filter (kept per page; the box shows the
+        current page's text)."""
+        if text == self.text_filter:
+            return
+        self.text_filter = text
+        self._apply_text(text)
+        self.filtersChanged.emit()
+
+    def _apply_text(self, text: str) -> None:
+        """Narrow the page's tables to rows containing ``text`` (pages with tables implement it)."""
+
+    def filters(self) -> list[tuple[str, str]]:
+        """The filters in force on this page as (key, chip text); the text filter first."""
+        return [("text", f"Text contains “{self.text_filter}”")] if self.text_filter else []
+
+    def remove_filter(self, key: str) -> None:
+        """Drop one filter (its chip's ×)."""
+        if key == "text":
+            self.apply_filter("")
+
+    def clear_filters(self) -> None:
+        """Drop every filter of this page."""
+        for key, _text in self.filters():
+            self.remove_filter(key)
 
     def show_ref(self, ref: dict[str, Any]) -> None:
         """Open on the rows a finding / tile points at (keys depend on the page)."""

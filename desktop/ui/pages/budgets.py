@@ -50,7 +50,7 @@ class BudgetsPage(Page):
         top = QSplitter(Qt.Orientation.Horizontal)
         self.chart = make_chart("BudgetUtilizationChart", min_height=400)
         session.register_runner(self.chart.runner)  # the chart is built off the GUI thread
-        self.chart.pointsSelected.connect(self._chart_points)
+        self.chart.pointPicked.connect(self._chart_points)
         self.chart.monthChanged.connect(self._chart_month)
         top.addWidget(self.chart)
         box = QGroupBox("Thresholds")
@@ -168,6 +168,24 @@ class BudgetsPage(Page):
         m.set_filter("sel", mask if len(self._lines) else None)
         if self.analysis is not None and self.sender() is self.month:
             feed_chart(self.chart, "budget_utilization", self.analysis, month if month != "All" else None)
+        self.filtersChanged.emit()
+
+    def filters(self) -> list[tuple[str, str]]:
+        out = super().filters()
+        for key, cb, title in (("month", self.month, "Month"), ("tier", self.tier, "Tier")):
+            v = cb.currentText()
+            if v and v != "All":
+                out.append((key, f"{title}: {v}"))
+        return out
+
+    def remove_filter(self, key: str) -> None:
+        cb = {"month": self.month, "tier": self.tier}.get(key)
+        if cb is not None:
+            cb.setCurrentIndex(max(0, cb.findText("All")))
+            if key == "month" and self.analysis is not None:  # the chart shows the month of As-of again
+                feed_chart(self.chart, "budget_utilization", self.analysis, None)
+        else:
+            super().remove_filter(key)
 
     def _selected(self, *_):
         rows = self.table.selected_source_rows()
@@ -224,10 +242,10 @@ class BudgetsPage(Page):
             self.month.blockSignals(False)
             self._filter()
 
-    def _chart_points(self, refs) -> None:
-        """A bar was clicked: show the usage rows behind that allocation line."""
+    def _chart_points(self, refs, label: str = "") -> None:
+        """A bar was clicked: Usage filtered to exactly the rows behind that allocation line."""
         if refs:
-            self.session.navigate("usage", {"select_refs": list(refs)})
+            self.session.navigate("usage", {"rows": list(refs), "label": label})
 
     def show_ref(self, ref) -> None:
         alloc = ref.get("allocation")
@@ -240,5 +258,5 @@ class BudgetsPage(Page):
             src = [k for k, b in enumerate(self._lines) if b.allocation == alloc and (not month or b.month == month)]
             self.table.select_source_rows(src)
 
-    def apply_filter(self, text: str) -> None:
+    def _apply_text(self, text: str) -> None:
         self.table.table_model.set_text_filter(text)

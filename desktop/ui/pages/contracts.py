@@ -110,7 +110,7 @@ class ContractsPage(Page):
         for ch in (self.burnup, self.exposure):  # the charts are built off the GUI thread
             session.register_runner(ch.runner)
         for ch in (self.burnup, self.exposure):
-            ch.pointsSelected.connect(self._usage_rows)
+            ch.pointPicked.connect(self._usage_rows)
         link_x(self.burnup, self.exposure)  # one date range across the page's charts
         charts.addWidget(self.burnup)
         charts.addWidget(self.exposure)
@@ -586,10 +586,10 @@ class ContractsPage(Page):
         p = c.periods[src]
         self.explain("period", f"{c.contract_id}|{p.period_start.isoformat()}", MONEY_FIELDS_PERIOD[title])
 
-    def _usage_rows(self, refs) -> None:
-        """A chart point was clicked: show the usage rows behind it."""
+    def _usage_rows(self, refs, label: str = "") -> None:
+        """A chart point was clicked: Usage filtered to exactly the rows behind it (a chip)."""
         if refs:
-            self.session.navigate("usage", {"select_refs": list(refs)})
+            self.session.navigate("usage", {"rows": list(refs), "label": label})
 
     def show_ref(self, ref) -> None:
         cid = ref.get("contract_id")
@@ -606,6 +606,6 @@ class ContractsPage(Page):
                 self.table.select_source_rows(hit)
                 self._show(self._contracts[hit[0]])
 
-    def apply_filter(self, text: str) -> None:
+    def _apply_text(self, text: str) -> None:
         self.table.table_model.set_text_filter(text)
 

@@ -40,7 +40,7 @@ class InvoicesPage(Page):
         split = QSplitter(Qt.Orientation.Vertical)
         self.chart = make_chart("InvoiceVarianceChart", min_height=200)
         session.register_runner(self.chart.runner)  # the chart is built off the GUI thread
-        self.chart.pointsSelected.connect(self._chart_points)
+        self.chart.pointPicked.connect(self._chart_points)
         split.addWidget(self.chart)
 
         mid = QWidget()
@@ -111,6 +111,7 @@ class InvoicesPage(Page):
         self._audit_keys: list[str] = []
         self._audit_lines: list = []
         self._unit_keys: list[str] = []
+        self._point: tuple[set, set, str] | None = None  # a clicked bar: (invoice ids, flagged lines, label)
 
     @staticmethod
     def _pane(title: str, table) -> QWidget:
@@ -237,6 +238,30 @@ class InvoicesPage(Page):
             self.table.table_model.set_filter("problems", mask)
         else:
             self.table.table_model.set_filter("problems", None)
+        ids, keys = (self._point[0], self._point[1]) if self._point is not None else (None, None)
+        self.table.table_model.set_filter(
+            "point", None if ids is None else np.array([i.invoice_id in ids for i in inv], dtype=bool))
+        self.flags.table_model.set_filter(
+            "point", None if keys is None else np.array([(f.file, f.line) in keys for _i, f in self._flag_rows],
+                                                        dtype=bool))
+        self.filtersChanged.emit()
+
+    def filters(self) -> list[tuple[str, str]]:
+        out = super().filters()
+        if self.only_problems.isChecked():
+            out.append(("problems", "Only invoices outside tolerance or with flagged lines"))
+        if self._point is not None:
+            out.append(("point", f"Chart point: {self._point[2]}"))
+        return out
+
+    def remove_filter(self, key: str) -> None:
+        if key == "problems":
+            self.only_problems.setChecked(False)
+        elif key == "point":
+            self._point = None
+            self._filter()
+        else:
+            super().remove_filter(key)
 
     def _current(self):
         rows = self.table.selected_source_rows()
@@ -321,20 +346,21 @@ class InvoicesPage(Page):
             return
         self.explain("invoice", self._invoices[src].invoice_id, MONEY_FIELDS[title])
 
-    def _chart_points(self, refs) -> None:
-        """A bar was clicked: select its invoice (refs are its invoice lines) and flagged lines."""
+    def _chart_points(self, refs, label: str = "") -> None:
+        """A bar was clicked: the invoices table shows exactly its invoice (refs are its invoice
+        lines, as the invoices module selects them) and the flagged lines among them; a chip
+        names the point and removes the filter."""
         keys = {(str(r.file), int(r.row)) for r in refs if hasattr(r, "file")}
         if not keys or self.analysis is None or self.analysis.inputs is None:
             return
         lines = self.analysis.inputs.invoices
         hit = [(str(f), int(r)) in keys for f, r in zip(lines["_file"], lines["_row"], strict=True)]
         ids = set(lines.loc[hit, "invoice_id"].astype(str))
+        self._point = (ids, keys, label or ", ".join(sorted(ids)))
+        self._filter()
         src = [k for k, i in enumerate(self._invoices) if i.invoice_id in ids]
         if src:
             self.table.select_source_rows(src)
-        fl = [k for k, (_, f) in enumerate(self._flag_rows) if (f.file, f.line) in keys]
-        if fl:
-            self.flags.select_source_rows(fl)
 
     def show_ref(self, ref) -> None:
         if ref.get("flagged"):
@@ -347,7 +373,7 @@ class InvoicesPage(Page):
             src = [k for k, i in enumerate(self._invoices) if i.invoice_id == iid]
             self.table.select_source_rows(src)
 
-    def apply_filter(self, text: str) -> None:
+    def _apply_text(self, text: str) -> None:
         self.table.table_model.set_text_filter(text)
         self.flags.table_model.set_text_filter(text)
         self.audit.table_model.set_text_filter(text)

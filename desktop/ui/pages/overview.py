@@ -181,6 +181,6 @@ class OverviewPage(Page):
         ref.setdefault("finding", f.key)
         self.session.navigate(page, ref)
 
-    def apply_filter(self, text: str) -> None:
+    def _apply_text(self, text: str) -> None:
         self.alerts.table_model.set_text_filter(text)
 

@@ -417,5 +417,5 @@ class RenewalPage(Page):
     def saved(self) -> list[dict]:
         return list(self._saved)
 
-    def apply_filter(self, text: str) -> None:
+    def _apply_text(self, text: str) -> None:
         self.table.table_model.set_text_filter(text)

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -162,15 +161,12 @@ class UsagePage(Page):
         self.anom_only = QCheckBox("Anomalous days only")
         self.anom_only.toggled.connect(self._apply)
         bar.addWidget(self.anom_only)
-        clear = QPushButton("Clear filters")
-        clear.clicked.connect(self.clear_filters)
-        bar.addWidget(clear)
         bar.addStretch(1)
         lay.addLayout(bar)
 
         split = QSplitter(Qt.Orientation.Vertical)
         self.chart = make_chart("DailySpendChart", min_height=300)
-        self.chart.pointsSelected.connect(self.select_refs)
+        self.chart.pointPicked.connect(self.filter_to_point)  # drill-down: the table shows that point's rows
         self.chart.byChanged.connect(self._chart_by)
         split.addWidget(self.chart)
         lower = QSplitter(Qt.Orientation.Horizontal)
@@ -211,6 +207,10 @@ class UsagePage(Page):
         self._figure: tuple[tuple[str, str, str], str] | None = None
         self._figure_mask: np.ndarray | None = None
         self._figure_label = ""
+        # a chart point clicked (drill-down): its source rows and what it is; its rows as a mask
+        self._point: tuple[tuple, str] | None = None
+        self._point_mask: np.ndarray | None = None
+        self._chart_scope: tuple | None = None  # the filters the chart was last built under
         self._anom = np.zeros(0, dtype=bool)
         self._ref_index: dict[tuple[str, int], int] = {}
         self._updating = False
@@ -221,6 +221,7 @@ class UsagePage(Page):
         # newer request cancels the one in flight and the result lands on the GUI thread
         self.model.filterApplied.connect(self._breakdown)
         self.model.filterApplied.connect(self._select_pending)
+        self.model.filterApplied.connect(self._scope_chart)
         self._pending_select: list[int] | None = None
         self.model.runner.started.connect(self._filtering)
         self.model.runner.cancelled.connect(self._breakdown)  # Cancel in the status bar: the rows shown stay
@@ -240,8 +241,10 @@ class UsagePage(Page):
             pre = prepare(a)
         df, cols, self._anom = pre
         self._df = df
+        self._chart_scope = None  # a new analysis: the chart is built again, under the filters in force
         self._ref_index = {}
         self._select_figure_rows()
+        self._select_point_rows()
         self._updating = True
         try:
             self.model.set_columns(cols)
@@ -270,11 +273,11 @@ class UsagePage(Page):
                     self.d_to.setDate(QDate(d1.year, d1.month, d1.day))
         finally:
             self._updating = False
-        self._apply()  # (the columns were fitted on set_columns: DataTable follows columnsChanged)
+        self._apply(keep_point=True)  # (the columns were fitted on set_columns: DataTable follows columnsChanged)
         if self._first:
             self._first = False
             self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
-        feed_chart(self.chart, "daily_spend", a)
+        self._scope_chart()
 
     def _dates_changed(self, *_):
         if not self._updating and not self.use_dates.isChecked():
@@ -282,9 +285,12 @@ class UsagePage(Page):
         else:
             self._apply()
 
-    def _apply(self, *_):
+    def _apply(self, *_, keep_point: bool = False):
         if self._updating or self._df is None:
             return
+        if not keep_point and self._point is not None:
+            # another filter changed: the point was clicked in the chart as it was before
+            self._point, self._point_mask = None, None
         m = self.model
         masks: dict[str, np.ndarray | None] = {}
         for dim, cb in self.combos.items():
@@ -299,7 +305,9 @@ class UsagePage(Page):
             masks["dates"] = None
         masks["anomalies"] = self._anom if self.anom_only.isChecked() else None
         masks["figure"] = self._figure_mask
-        m.set_filters(masks)  # the breakdown follows on filterApplied
+        masks["point"] = self._point_mask
+        m.set_filters(masks)  # the breakdown and the chart follow on filterApplied
+        self.filtersChanged.emit()
 
     def _filtering(self, *_):
         m = self.model
@@ -338,10 +346,14 @@ class UsagePage(Page):
         ])
         self.breakdown.table_model.sort(2, Qt.SortOrder.DescendingOrder)
         cur = self.analysis.currency if self.analysis is not None else ""
+        filtered = bool(self.filters())
         behind = f"Rows behind {self._figure_label}: " if self._figure_mask is not None else ""
-        self.count.setText(f"{behind}{n_rows:,} of {self.model.total_rows:,} rows · total {fmt.micros(total)} {cur}"
+        cover = (f"{n_rows:,} of {self.model.total_rows:,} rows (filtered, see the chips above)" if filtered
+                 else f"all {self.model.total_rows:,} rows")
+        self.count.setText(f"{behind}Total {fmt.micros(total)} {cur} over {cover}"
                            f" · {n_anom:,} rows on anomalous days (shaded)")
-        self.total.setText(f"Total {fmt.micros(total)} {cur} over {len(g)} {dim} values")
+        self.total.setText(f"Total {fmt.micros(total)} {cur} over {len(g)} {dim} values"
+                           + (" of the filtered rows" if filtered else ""))
 
     def _chart_by(self, by: str) -> None:
         """The chart's team / vendor / model switch: the breakdown follows."""
@@ -372,16 +384,110 @@ class UsagePage(Page):
             label += " (not in the figures as of " + self.analysis.as_of.isoformat() + ")"
         self._figure_mask, self._figure_label = mask, label
 
+    # ---------------------------------------------------------------- the page's filter state
+    def filters(self) -> list[tuple[str, str]]:
+        out = super().filters()
+        for dim, cb in self.combos.items():
+            v = cb.currentText()
+            if v and v != ALL:
+                out.append((f"combo:{dim}", f"{FILTERS[dim]}: {v}"))
+        if self.use_dates.isChecked():
+            out.append(("dates", f"Dates {self.d_from.date().toString('yyyy-MM-dd')} to "
+                                 f"{self.d_to.date().toString('yyyy-MM-dd')}"))
+        if self.anom_only.isChecked():
+            out.append(("anomalies", "Anomalous days only"))
+        if self._figure is not None:
+            out.append(("figure", f"Rows behind {self._figure_label}"))
+        if self._point is not None:
+            n = int(self._point_mask.sum()) if self._point_mask is not None else 0
+            out.append(("point", f"Chart point: {self._point[1]} ({n:,} rows)"))
+        return out
+
+    def remove_filter(self, key: str) -> None:
+        if key == "text":
+            super().remove_filter(key)
+            return
+        if key.startswith("combo:"):
+            self.combos[key[6:]].setCurrentIndex(0)  # _apply follows
+        elif key == "dates":
+            self.use_dates.setChecked(False)
+        elif key == "anomalies":
+            self.anom_only.setChecked(False)
+        elif key == "figure":
+            self._figure = None
+            self._figure_mask, self._figure_label = None, ""
+            self._apply(keep_point=True)
+        elif key == "point":
+            self._point, self._point_mask = None, None
+            self._apply(keep_point=True)
+
     def clear_filters(self) -> None:
         self._figure = None
         self._figure_mask, self._figure_label = None, ""
+        self._point, self._point_mask = None, None
         self._updating = True
         for cb in self.combos.values():
             cb.setCurrentIndex(0)
         self.use_dates.setChecked(False)
         self.anom_only.setChecked(False)
         self._updating = False
+        if self.text_filter:
+            self.apply_filter("")
         self._apply()
+
+    def _scope_text(self) -> str:
+        """The filters behind the chart, in words, for its title."""
+        parts = [t for k, t in self.filters() if k != "point"]
+        return ("filtered: " + "; ".join(parts)) if parts else ""
+
+    def _scope_chart(self) -> None:
+        """The chart shows the rows the page's filters leave (the same rows as the table and the
+        breakdown). A clicked point does not narrow the chart it was clicked in."""
+        if self.analysis is None or self._df is None or self.model.filter_busy:
+            return
+        scope = tuple((k, t) for k, t in self.filters() if k != "point")
+        if scope == self._chart_scope or self._point is not None:
+            return  # (with a point clicked the chart stays as it was when clicked)
+        self._chart_scope = scope
+        if not scope:
+            self.chart.set_scope(None, "")
+        else:
+            self.chart.set_scope(self.model.visible_source_rows(), self._scope_text())
+        feed_chart(self.chart, "daily_spend", self.analysis)
+
+    # ---------------------------------------------------------------- drill-down from the chart
+    def _positions(self, refs) -> np.ndarray:
+        """Positions in the analysed usage rows of source refs [(file, row)] or SourceRefs."""
+        if self._df is None:
+            return np.zeros(0, np.int64)
+        if not self._ref_index:
+            files = self._df["_file"].astype(str).tolist()
+            self._ref_index = {(f, int(r)): i for i, (f, r) in enumerate(zip(files, self._df["_row"].tolist(),
+                                                                               strict=True))}
+        out = []
+        for ref in refs:
+            key = (ref.file, int(ref.row)) if hasattr(ref, "file") else (str(ref[0]), int(ref[1]))
+            i = self._ref_index.get(key)
+            if i is not None:
+                out.append(i)
+        return np.asarray(sorted(set(out)), dtype=np.int64)
+
+    def _select_point_rows(self) -> None:
+        if self._point is None or self._df is None:
+            self._point_mask = None
+            return
+        mask = np.zeros(len(self._df), dtype=bool)
+        mask[self._positions(self._point[0])] = True
+        self._point_mask = mask
+
+    def filter_to_point(self, refs, label: str = "") -> None:
+        """A chart point was clicked: the table (and the breakdown) show exactly its rows, the
+        rows its builder's selector names; a chip says which point and removes it."""
+        if self._df is None:
+            return
+        self._point = (tuple(refs), label or "a chart point")
+        self._select_point_rows()
+        self._apply(keep_point=True)
 
     # ------------------------------------------------------------------------------------------
     def show_ref(self, ref) -> None:
@@ -389,9 +495,11 @@ class UsagePage(Page):
         (start, end or date) and the contract (contract_id)."""
         if self._df is None:
             return
-        if ref.get("select_refs") is not None:
+        if ref.get("rows") is not None or ref.get("select_refs") is not None:
+            # the rows behind a chart point or an explained figure: filtered to exactly them
             self.clear_filters()
-            self.select_refs(ref["select_refs"])
+            rows = ref.get("rows") if ref.get("rows") is not None else ref["select_refs"]
+            self.filter_to_point(rows, str(ref.get("label") or "the rows behind a figure"))
             return
         if ref.get("figure") is None and ref.get("dimension") and ref.get("value") and ref.get("date"):
             # an anomaly (an alert double-clicked on Overview): the rows of its spike
@@ -448,7 +556,7 @@ class UsagePage(Page):
         if src is not None:
             self.table.select_source_rows(src)
 
-    def apply_filter(self, text: str) -> None:
+    def _apply_text(self, text: str) -> None:
         """The toolbar filter: rows whose text contains ``text``; at 1M rows the match runs in the
         model's worker and each keystroke cancels the previous one."""
         self.model.set_text_filter(text)

@@ -293,6 +293,8 @@ def test_link_x_and_reset_view(qtbot, hand):
     feed(qtbot, a, "set_analysis", hand, "C1")
     b = show(qtbot, ExposureChart())
     feed(qtbot, b, "set_analysis", hand, "C1")
+    b.move(a.geometry().right() + 20, a.y())  # side by side, as on the Contracts page
+    QtWidgets.QApplication.processEvents()
     link_x(a, b)
     lo, hi = x(date(2026, 1, 5)), x(date(2026, 1, 9))
     a.view_box.setXRange(lo, hi, padding=0)
@@ -510,10 +512,10 @@ def test_a_new_build_replaces_the_one_in_flight(qtbot, hand, monkeypatch):
     release = threading.Event()
     real = charts.daily_spend
 
-    def slow(analysis, by, stacked):
+    def slow(analysis, by, stacked, rows=None, scope=""):
         if by == "vendor":
             release.wait(20)
-        return real(analysis, by, stacked)
+        return real(analysis, by, stacked, rows, scope)
 
     monkeypatch.setattr(charts, "daily_spend", slow)
     w = DailySpendChart()
