@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QFontMetrics, QGuiApplication, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLayout,
     QMenu,
     QPushButton,
     QSizePolicy,
@@ -437,6 +438,62 @@ class InputsPanel(QWidget):
             self.table.table_model.set_text_filter(text)
 
 
+class FlowLayout(QLayout):
+    """Widgets left to right, wrapping onto the next line when the width runs out (the filter
+    chips: many chips never widen the window, they take another line)."""
+
+    def __init__(self, parent: QWidget | None = None, spacing: int = 6):
+        super().__init__(parent)
+        self._items: list = []
+        self._spacing = spacing
+        self.setContentsMargins(0, 0, 0, 0)
+
+    def addItem(self, item) -> None:  # Qt naming
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int):  # Qt naming
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int):  # Qt naming
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def expandingDirections(self):  # Qt naming
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:  # Qt naming
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # Qt naming
+        return self._place(QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect) -> None:  # Qt naming
+        super().setGeometry(rect)
+        self._place(rect, move=True)
+
+    def sizeHint(self):  # Qt naming
+        return self.minimumSize()
+
+    def minimumSize(self):  # Qt naming
+        w = max((it.minimumSize().width() for it in self._items), default=0)
+        h = max((it.sizeHint().height() for it in self._items), default=0)
+        return QSize(w, h)
+
+    def _place(self, rect, move: bool) -> int:
+        x, y, line = rect.x(), rect.y(), 0
+        for it in self._items:
+            hint = it.sizeHint()
+            if x + hint.width() > rect.right() + 1 and line > 0:
+                x, y, line = rect.x(), y + line + self._spacing, 0
+            if move:
+                it.setGeometry(QRect(QPoint(x, y), hint))
+            x += hint.width() + self._spacing
+            line = max(line, hint.height())
+        return y + line - rect.y()
+
+
 class FilterChips(QWidget):
     """The filters of one page as chips, always visible above it: "Vendor: OpenAI ×", "Text
     contains “gpt” ×", "Chart point: … ×"; a chip's × removes that filter, "Clear page" all of
@@ -456,10 +513,13 @@ class FilterChips(QWidget):
         self.none.setEnabled(False)
         self.row.addWidget(self.none)
         self.chips: dict[str, QToolButton] = {}
-        self._chip_row = QHBoxLayout()
-        self._chip_row.setSpacing(6)
-        self.row.addLayout(self._chip_row)
-        self.row.addStretch(1)
+        box = QWidget()
+        box.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        pol = box.sizePolicy()
+        pol.setHeightForWidth(True)
+        box.setSizePolicy(pol)
+        self._chip_row = FlowLayout(box)
+        self.row.addWidget(box, 1)
         self.clear_page = QPushButton("Clear page")
         self.clear_page.setToolTip("Remove every filter of this page")
         self.clear_page.clicked.connect(page.clear_filters)

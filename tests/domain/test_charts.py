@@ -307,6 +307,19 @@ def test_period_exposure(analysis):
 # daily spend
 
 
+def test_daily_spend_colours_mean_one_thing_each(analysis):
+    d = charts.daily_spend(analysis, by="team", stacked=True)
+    groups = [s.color for s in d.series if s.name.startswith("g:")]
+    others = {d.get(n).color for n in ("total", "avg7", "anomalies") if d.has(n)}
+    assert len(groups) == len(set(groups)) and not set(groups) & others
+    assert d.has("anomalies") is False or d.get("anomalies").color == palette.VERMILLION
+    # eight groups (seven and "Other") still never take the anomaly, average or total colour
+    from desktop.domain.charts.daily_spend import GROUP_COLORS
+
+    assert len(set(GROUP_COLORS)) == charts.MAX_GROUPS and not set(GROUP_COLORS) & {
+        palette.VERMILLION, palette.BLACK, palette.DARK_GREY}
+
+
 def test_daily_spend_stacked_by_vendor(analysis):
     d = charts.daily_spend(analysis, by="vendor", stacked=True)
     oa, an = d.get("g:OpenAI"), d.get("g:Anthropic")  # largest total first
@@ -578,3 +591,20 @@ def test_bounds_cover_bars_bands_markers_and_zero(analysis):
     assert bud["x"] == (-0.5, 1.5) and bud["y"] == (0.0, 1.1)
     r = charts.bounds(charts.renewal(scenarios()))
     assert r["x"] == (1000, 1500) and r["y"] == (1250, 1500) and r["y2"] == (0.0, 1.0)
+
+
+def test_daily_spend_of_the_rows_a_filter_leaves(analysis):
+    """Rows 0-5 of the hand-built frame (the C1 rows of Jan 1-13, team search): the chart holds
+    only them: Jan 1 10 + 5, Jan 3 20, Jan 10 30, Jan 12 25, Jan 13 15; the ineligible Jan 2
+    spike of 99 and the ads row are out, and so is its anomaly marker (no spend left that day)."""
+    d = charts.daily_spend(analysis, "team", True, rows=np.array([5, 4, 3, 2, 1, 0]), scope="filtered: test")
+    assert [s.name for s in d.series if s.name.startswith("g:")] == ["g:search"]
+    g = d.get("g:search")
+    assert g.x[0] == x(date(2026, 1, 1)) and g.n == 13
+    assert g.value.tolist() == [15, 0, 20, 0, 0, 0, 0, 0, 0, 30, 0, 25, 15]
+    assert g.refs.at(0) == [SourceRef("usage.csv", 2), SourceRef("usage.csv", 3)]
+    assert not d.has("anomalies")
+    assert d.title == "Daily spend by team (stacked) · filtered: test"
+    assert charts.restack(d, False).title == "Daily spend by team · filtered: test"
+    empty = charts.daily_spend(analysis, "team", True, rows=np.array([], dtype=np.int64), scope="filtered: x")
+    assert empty.series == () and "filters" in empty.extra["empty_text"]

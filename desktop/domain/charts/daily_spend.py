@@ -25,6 +25,10 @@ from desktop.domain.errors import InputError
 from desktop.domain.results import Analysis, AnomalyResult, SourceRef
 
 DAILY_DIMENSIONS = ("team", "vendor", "model")
+# the groups' colours: none of the anomaly markers' (vermillion), the 7-day average's (black) or
+# the total line's (dark grey), so one colour means one thing; "Other" last, light grey
+GROUP_COLORS = (palette.BLUE, palette.ORANGE, palette.BLUISH_GREEN, palette.REDDISH_PURPLE, palette.SKY_BLUE,
+                palette.YELLOW, palette.GREY, palette.LIGHT_GREY)
 MAX_GROUPS = 8
 NONE_LABEL = "(none)"
 OTHER_LABEL = "Other"
@@ -100,7 +104,7 @@ def daily_spend(analysis: Analysis, by: str = "team", stacked: bool = True,
         total += daily
         vals = daily / 1e6
         refs = RefIndex.from_codes(fcodes[m], files, row_no[m], off[m], n)
-        color = palette.SERIES_LIGHT[k % len(palette.SERIES_LIGHT)]
+        color = GROUP_COLORS[k % len(GROUP_COLORS)]
         if stacked:
             top = base + vals
             series.append(Series(f"g:{g}", str(g), x, top, color, "area", refs=refs, y0=base.copy()))

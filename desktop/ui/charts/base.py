@@ -434,6 +434,9 @@ class ChartWidget(QtWidgets.QWidget):
         f = self.title_label.font()
         f.setBold(True)
         self.title_label.setFont(f)
+        # a long title wraps instead of widening the chart (and with it the window) past the screen
+        self.title_label.setWordWrap(True)
+        self.title_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         self.readout_label = QtWidgets.QLabel(" ", self)
         self.readout_label.setWordWrap(True)
         self.readout_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
