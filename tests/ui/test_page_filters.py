@@ -197,3 +197,45 @@ def test_appearance_dark_is_applied_to_charts_and_remembered(qtbot, win, home):
         assert config.load_preferences()["appearance"] == "light"
     finally:
         appearance.apply(app, "light")
+
+
+def test_many_chips_wrap_instead_of_widening_the_window(qtbot, win):
+    usage = win.page_by_key["usage"]
+    win.navigate("usage", {})
+    settle(qtbot, usage)
+    for dim in ("vendor", "team", "model", "project"):
+        usage.combos[dim].setCurrentIndex(1)
+    usage.use_dates.setChecked(True)
+    usage.anom_only.setChecked(True)
+    qtbot.keyClicks(win.filter, "a fairly long piece of text to look for")
+    settle(qtbot, usage)
+    assert len(usage.chips.chips) == 7
+    assert usage.chips.minimumSizeHint().width() < 600
+    win.resize(1280, 720)
+    QApplication.processEvents()
+    assert win.width() <= 1280
+    tops = {c.geometry().top() for c in usage.chips.chips.values()}
+    assert len(tops) > 1  # on more than one line
+    assert all(c.geometry().right() <= c.parentWidget().width() for c in usage.chips.chips.values())
+
+
+def test_invoice_filters_apply_to_the_invoice_chart(qtbot, win):
+    inv = win.page_by_key["invoices"]
+    win.navigate("invoices", {})
+    qtbot.waitUntil(lambda: inv.chart.data is not None and not inv.chart.runner.busy, timeout=60000)
+    everything = inv.chart.data.categories
+    with qtbot.waitSignal(inv.chart.built, timeout=60000):
+        inv.only_problems.setChecked(True)
+    problems = tuple(i.invoice_id for i in inv._invoices if i.status != "within_tolerance" or i.flags)
+    assert 0 < len(problems) < len(everything)
+    assert inv.chart.data.categories == problems
+    assert "filtered: Only invoices outside tolerance or with flagged lines" in inv.chart.data.title
+    # a bar clicked in the filtered chart narrows the table, not the chart
+    d = inv.chart.data
+    inv.chart.pointPicked.emit(d.get("invoiced").refs.at(0), charts.point_label(d, "invoiced", 0))
+    QApplication.processEvents()
+    assert not inv.chart.runner.busy and inv.chart.data.categories == problems
+    assert [inv._invoices[i].invoice_id for i in inv.table.table_model.visible_source_rows()] == [problems[0]]
+    with qtbot.waitSignal(inv.chart.built, timeout=60000):
+        inv.chips.clear_page.click()
+    assert inv.chart.data.categories == everything and inv.filters() == []

@@ -16,29 +16,31 @@ from desktop.domain.results import Analysis, SourceRef
 STATUS_SYMBOLS = {"within_tolerance": "o", "overbilled": "t1", "underbilled": "t", "no_usage_period": "x"}
 
 
-def invoice_point_rows(analysis: Analysis) -> tuple[list[list[SourceRef]], list[list[SourceRef]]]:
-    """Per invoice of the analysis: (its invoice lines, the lines flagged on it), as the invoices
-    module selects them (provenance.figure_rows)."""
+def invoice_point_rows(analysis: Analysis, invoices=None) -> tuple[list[list[SourceRef]], list[list[SourceRef]]]:
+    """Per invoice of the analysis (or of ``invoices``, some of them): (its invoice lines, the
+    lines flagged on it), as the invoices module selects them (provenance.figure_rows)."""
     line_refs: list[list[SourceRef]] = []
     flag_refs: list[list[SourceRef]] = []
-    for i in analysis.invoices:
+    for i in (analysis.invoices if invoices is None else invoices):
         flag_refs.append(sorted({SourceRef(f.file, f.line) for f in i.flags}, key=lambda r: (r.file, r.row)))
         lines = provenance.figure_rows(analysis, "invoice", i.invoice_id, "variance")
         line_refs.append(provenance.refs(analysis, lines)[0] if len(lines) else flag_refs[-1])
     return line_refs, flag_refs
 
 
-def invoice_variance(analysis: Analysis) -> ChartData:
+def invoice_variance(analysis: Analysis, invoice_ids=None, scope: str = "") -> ChartData:
     """Invoiced against expected per invoice (bars), premium leakage highlighted as the top part
-    of the invoiced bar."""
-    inv = analysis.invoices
+    of the invoiced bar. ``invoice_ids`` limits the chart to those invoices (the ones a page's
+    filters leave), ``scope`` says which in the title."""
+    inv = analysis.invoices if invoice_ids is None else tuple(i for i in analysis.invoices
+                                                               if i.invoice_id in set(invoice_ids))
     n = len(inv)
     cats = tuple(i.invoice_id for i in inv)
     xs = np.arange(n, dtype=np.float64)
     expected = np.asarray([float(i.expected) for i in inv])
     invoiced = np.asarray([float(i.invoiced) for i in inv])
     leak = np.asarray([float(i.premium_leakage) for i in inv])
-    line_refs, flag_refs = invoice_point_rows(analysis)
+    line_refs, flag_refs = invoice_point_rows(analysis, inv)
     notes = tuple(
         f"variance {fmt_money(float(i.variance))}"
         + ("" if i.variance_pct is None else f" ({i.variance_pct:+.1%})")
@@ -74,7 +76,8 @@ def invoice_variance(analysis: Analysis) -> ChartData:
                    legend_label=f"Variance % (right axis), {text}"),
         )
     total_leak = sum((i.premium_leakage for i in inv), Decimal(0))
-    return ChartData("invoice_variance", f"Invoice variance · premium leakage {fmt_money(float(total_leak))}",
+    return ChartData("invoice_variance", f"Invoice variance · premium leakage {fmt_money(float(total_leak))}"
+                     + (f" · {scope}" if scope else ""),
                      series, "category", "Invoice", f"Amount ({analysis.currency})", "Variance % of expected",
                      categories=cats, currency=analysis.currency,
                      extra={"status": tuple(i.status for i in inv)})

@@ -988,17 +988,17 @@ class ChartWidget(QtWidgets.QWidget):
             x0, x1 = x0 - (DAY if self.x_kind == "date" else 1.0), x1 + (DAY if self.x_kind == "date" else 1.0)
         pad_x = 0.0 if self.x_kind == "date" and not self.pad_dates else 0.03
         self.view_box.setRange(xRange=(x0, x1), padding=pad_x)
-        self._follow_y()
+        self._follow_y(force=True)
 
     def y_follows(self) -> bool:
         """True while the y axis follows the data (the mouse moves x only: the default)."""
         return not self.view_box.state["mouseEnabled"][1]
 
-    def _follow_y(self, *_args) -> None:
+    def _follow_y(self, *_args, force: bool = False) -> None:
         """Fit y to what the x-range shows, from zero (charts.y_extent): a wheel zoom or a pan
         never leaves stacked areas or bars without their baseline. The right axis follows its own
         series, within its fixed range (probabilities 0-100%) when the chart has one."""
-        if self.data is None or not self.y_follows() or not any(s.n for s in self.data.series):
+        if self.data is None or not (force or self.y_follows()) or not any(s.n for s in self.data.series):
             return
         (x0, x1), _ = self.view_box.viewRange()
         ext = charts.y_extent(self.data, x0, x1, self._hidden)

@@ -132,8 +132,19 @@ class InvoiceVarianceChart(ChartWidget):
     y_unit = "money"
     empty_text = "No invoices."
 
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        self._ids: tuple[str, ...] | None = None  # the invoices the page's filters leave (None: all)
+        self._scope = ""
+        super().__init__(parent)
+
+    def set_scope(self, invoice_ids, scope: str) -> None:
+        """Draw only ``invoice_ids`` (None: every invoice), ``scope`` saying which in the title;
+        takes effect with the next build."""
+        self._ids = None if invoice_ids is None else tuple(invoice_ids)
+        self._scope = scope
+
     def set_analysis(self, analysis: Analysis) -> None:
-        self.build(charts.invoice_variance, analysis)
+        self.build(charts.invoice_variance, analysis, self._ids, self._scope)
 
 
 class BudgetUtilizationChart(ChartWidget):

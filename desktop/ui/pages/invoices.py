@@ -49,7 +49,7 @@ class InvoicesPage(Page):
         bar = QHBoxLayout()
         bar.addWidget(heading("Invoices"))
         self.only_problems = QCheckBox("Only invoices outside tolerance or with flagged lines")
-        self.only_problems.toggled.connect(self._filter)
+        self.only_problems.toggled.connect(self._problems_toggled)
         bar.addWidget(self.only_problems)
         bar.addStretch(1)
         self.drill = QPushButton("Show usage behind expected")
@@ -112,6 +112,11 @@ class InvoicesPage(Page):
         self._audit_lines: list = []
         self._unit_keys: list[str] = []
         self._point: tuple[set, set, str] | None = None  # a clicked bar: (invoice ids, flagged lines, label)
+        # the chart shows the invoices the filters leave (not narrowed by a bar clicked in it)
+        self._chart_scope: tuple | None = None
+        self._chart_ids: list[str] | None = None
+        self._refreshing = False
+        self.table.table_model.filterApplied.connect(self._scope_chart)
 
     @staticmethod
     def _pane(title: str, table) -> QWidget:
@@ -176,8 +181,12 @@ class InvoicesPage(Page):
         flags = [f.flag for _, f in rows]
         fm.cell_colors = {2: lambda r: tint(palette.FLAG_COLORS.get(flags[r], palette.GREY), 110)}
         self._refresh_audit(a)
-        self._filter()
-        feed_chart(self.chart, "invoice_variance", a)
+        self._refreshing = True
+        try:
+            self._filter()
+        finally:
+            self._refreshing = False
+        self._scope_chart(force=True)
 
     def _refresh_audit(self, a) -> None:
         """The three-way audit and the unit-economics table, as rate_audit computed them."""
@@ -231,6 +240,10 @@ class InvoicesPage(Page):
     def _explain_audit(self, src: int, column: int) -> None:
         self.explain("rate_audit", self._audit_keys[src], self.audit.table_model.columns[column].key)
 
+    def _problems_toggled(self, _on: bool) -> None:
+        self._point = None  # the bar was clicked in the chart as it was before
+        self._filter()
+
     def _filter(self, *_):
         inv = self._invoices
         if self.only_problems.isChecked():
@@ -253,6 +266,19 @@ class InvoicesPage(Page):
         if self._point is not None:
             out.append(("point", f"Chart point: {self._point[2]}"))
         return out
+
+    def _scope_chart(self, *_, force: bool = False) -> None:
+        if self.analysis is None or self._refreshing or (self._point is not None and not force):
+            return
+        scope = tuple((k, t) for k, t in self.filters() if k != "point")
+        if scope == self._chart_scope and not force:
+            return
+        self._chart_scope = scope
+        if self._point is None:
+            rows = self.table.table_model.visible_source_rows()
+            self._chart_ids = [self._invoices[i].invoice_id for i in rows] if scope else None
+        self.chart.set_scope(self._chart_ids, ("filtered: " + "; ".join(t for _k, t in scope)) if scope else "")
+        feed_chart(self.chart, "invoice_variance", self.analysis)
 
     def remove_filter(self, key: str) -> None:
         if key == "problems":

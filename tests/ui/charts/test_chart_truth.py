@@ -182,3 +182,32 @@ def test_dark_palette_changes_the_chart_background(qtbot):
         QtWidgets.QApplication.processEvents()
     assert not w._dark
     assert np.isfinite(w.view_box.viewRange()[1][1])
+
+
+def test_legend_folds_into_a_button_on_a_small_chart(qtbot):
+    w = show(qtbot, BurnUpChart(), size=(460, 300))
+    feed(qtbot, w, "set_analysis", make_analysis(), "C1")
+    QtWidgets.QApplication.processEvents()
+    assert w.legend_folded and w.legend_button.isVisibleTo(w) and not w.legend.isVisible()
+    # the plot keeps the height the legend would have taken
+    assert w.view_box.height() > 0.4 * w.plot.viewport().height()
+    w.legend_menu.aboutToShow.emit()
+    texts = [a.text() for a in w.legend_menu.actions()]
+    assert texts == [label.text for _s, label in w.legend.items]
+    act = next(a for a in w.legend_menu.actions() if a.text() == "Expected (linear)")
+    assert act.isCheckable() and act.isChecked()
+    act.setChecked(False)  # the same as a click on the legend entry
+    assert "expected" in w.hidden() and not w._items["expected"][1].isVisible()
+    # a tall chart shows the legend in its row again
+    w.resize(900, 700)
+    QtWidgets.QApplication.processEvents()
+    assert not w.legend_folded and w.legend.isVisible() and not w.legend_button.isVisibleTo(w)
+
+
+def test_reset_view_sets_y_even_when_the_mouse_owns_it(qtbot):
+    w = show(qtbot, ExposureChart())
+    feed(qtbot, w, "set_analysis", make_analysis(), "C1")
+    w.view_box.setMouseEnabled(x=True, y=True)  # the context menu's "Mouse enabled" for y
+    w.view_box.setYRange(40.0, 50.0, padding=0)
+    w.reset_view()
+    assert w.view_box.viewRange()[1][0] == 0.0 and w.view_box.viewRange()[1][1] >= 123.44
