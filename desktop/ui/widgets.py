@@ -505,7 +505,7 @@ class FilterChips(QWidget):
         self.setObjectName("filterChips")
         self.page = page
         self.row = QHBoxLayout(self)
-        self.row.setContentsMargins(0, 4, 0, 4)
+        self.row.setContentsMargins(0, 0, 0, 0)
         self.row.setSpacing(6)
         self.label = QLabel("Filters:")
         self.row.addWidget(self.label)
@@ -520,14 +520,16 @@ class FilterChips(QWidget):
         box.setSizePolicy(pol)
         self._chip_row = FlowLayout(box)
         self.row.addWidget(box, 1)
-        self.clear_page = QPushButton("Clear page")
+        self.clear_page = QToolButton()
+        self.clear_page.setText("Clear page")
         self.clear_page.setToolTip("Remove every filter of this page")
         self.clear_page.clicked.connect(page.clear_filters)
-        self.clear_all = QPushButton("Clear all pages")
+        self.clear_all = QToolButton()
+        self.clear_all.setText("Clear all pages")
         self.clear_all.setToolTip("Remove the filters of every page (Edit > Clear filters on every page)")
         self.clear_all.clicked.connect(page.session.clear_all_filters)
         for b in (self.clear_page, self.clear_all):
-            b.setFlat(True)
+            b.setAutoRaise(True)  # a line of text as high as a chip, not a full button
             self.row.addWidget(b)
         page.filtersChanged.connect(self.refresh)
         self.refresh()
