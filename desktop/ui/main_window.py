@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
             self.nav.addItem(f"{p.title}")
             self.nav.item(i).setToolTip(f"{p.title} (Ctrl+{i + 1})")
         self.nav.setFixedWidth(150)
+        self.chip_stack = QStackedWidget()
         self.stack = QStackedWidget()
         for p in self.pages:
             self.stack.addWidget(self._frame(p))
@@ -143,8 +144,10 @@ class MainWindow(QMainWindow):
         self.banners[page.key] = banner
         page.banner = banner  # the page's own banner (tests and screenshots look at it)
         lay.addWidget(banner)
-        page.chips = FilterChips(page, frame)  # the page's filters, always visible, removable
-        lay.addWidget(page.chips)
+        # the page's filters, always visible and removable, in the toolbar beside the filter box
+        # (one chip bar per page, the current page's shown; no extra line above the pages)
+        page.chips = FilterChips(page)
+        self.chip_stack.addWidget(page.chips)
         page.filtersChanged.connect(lambda p=page: self._sync_filter_box(p))
         faces = QStackedWidget()
         faces.addWidget(page)
@@ -294,6 +297,7 @@ class MainWindow(QMainWindow):
         self.filter.setMaximumWidth(320)
         self.filter.textChanged.connect(self._filter_changed)
         tb.addWidget(self.filter)
+        tb.addWidget(self.chip_stack)
 
     def _build_status(self) -> None:
         sb = self.statusBar()
@@ -368,6 +372,7 @@ class MainWindow(QMainWindow):
         if index < 0:
             return
         self.stack.setCurrentIndex(index)
+        self.chip_stack.setCurrentIndex(index)
         # each page keeps its own filter: the box shows the new page's text (never a hidden one)
         self._sync_filter_box(self.current_page())
 

@@ -216,7 +216,6 @@ def test_many_chips_wrap_instead_of_widening_the_window(qtbot, win):
     assert win.width() <= 1280
     tops = {c.geometry().top() for c in usage.chips.chips.values()}
     assert len(tops) > 1  # on more than one line
-    assert all(c.geometry().right() <= c.parentWidget().width() for c in usage.chips.chips.values())
 
 
 def test_invoice_filters_apply_to_the_invoice_chart(qtbot, win):
