@@ -1,10 +1,10 @@
-"""``python -m desktop``: the desktop app; with a command (analyze, explain, brief, dispute, import, actions) the CLI."""
+"""``python -m desktop``: the desktop app; with a command (analyze, explain, brief, dispute, import, actions, renewal) the CLI."""
 
 from __future__ import annotations
 
 import sys
 
-CLI_COMMANDS = {"analyze", "explain", "brief", "dispute", "import", "actions", "-h", "--help"}
+CLI_COMMANDS = {"analyze", "explain", "brief", "dispute", "import", "actions", "renewal", "-h", "--help"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -87,3 +87,12 @@ def test_renewal_unreadable_baseline_is_a_usage_error(tmp_path: Path, capsys):
             status = exc.code
         err = capsys.readouterr().err
         assert status == 2 and "not an amount" in err
+
+
+def test_python_m_desktop_renewal_is_the_cli_not_the_app(tmp_path: Path, capsys):
+    from desktop.__main__ import main as entry
+
+    f = tmp_path / "offers.csv"
+    f.write_text(HEADER + ROWS, encoding="utf-8")
+    assert entry(["renewal", "--offers", str(f), *FLAGS]) == 0
+    assert json.loads(capsys.readouterr().out)["offers"][0]["expected_cost"] == "12750.00"
