@@ -1000,6 +1000,7 @@ SETTING_MEANINGS = {
     "renewal_seed": "Seed of the renewal simulation (same inputs, same table)",
     "renewal_max_shortfall_probability": "Largest acceptable probability of shortfall",
     "focus_cost_basis": "FOCUS column used as cost",
+    "ai_services": "Which cloud-export rows count as AI spend (rule)",
     "schema_version": "Version of the settings schema",
 }
 

@@ -254,6 +254,7 @@ SETTINGS = _v("setting",
               ("renewal_seed", "Renewal: simulation seed"),
               ("renewal_max_shortfall_probability", "Renewal safe level: P(shortfall) at most"),
               ("focus_cost_basis", "FOCUS cost basis"),
+              ("ai_services", "AI services: rule for cloud exports"),
               ("schema_version", "Settings schema version"))
 
 VOCABULARIES: tuple[Vocabulary, ...] = (
