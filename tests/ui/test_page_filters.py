@@ -238,3 +238,26 @@ def test_invoice_filters_apply_to_the_invoice_chart(qtbot, win):
     with qtbot.waitSignal(inv.chart.built, timeout=60000):
         inv.chips.clear_page.click()
     assert inv.chart.data.categories == everything and inv.filters() == []
+
+
+def test_the_budget_tier_filter_applies_to_the_budget_chart(qtbot, win):
+    page = win.page_by_key["budgets"]
+    win.navigate("budgets", {})
+    qtbot.waitUntil(lambda: page.chart.data is not None and not page.chart.runner.busy, timeout=60000)
+    month = page.chart.data.extra.get("month")
+    every = [b for b in win.session.analysis.budgets if b.month == month]
+    tiers = {b.alert_tier for b in every}
+    assert len(tiers) > 1  # the demo's month has lines in several tiers
+    from desktop.domain.vocabulary import ALERT_TIERS
+    from desktop.ui import fmt
+
+    pick = next(t for t in ALERT_TIERS if t in tiers)
+    with qtbot.waitSignal(page.chart.built, timeout=60000):
+        page.tier.setCurrentText(fmt.label(pick))
+    kept = [b.allocation for b in every if b.alert_tier == pick]
+    # the chart now shows exactly the table's lines of that tier (was: every line of the month)
+    assert list(page.chart.data.categories) == kept
+    assert ("tier", f"Tier: {fmt.label(pick)}") in page.filters()
+    with qtbot.waitSignal(page.chart.built, timeout=60000):
+        page.remove_filter("tier")
+    assert len(page.chart.data.categories) == len(every)

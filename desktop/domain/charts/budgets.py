@@ -29,16 +29,17 @@ def budget_point_rows(analysis: Analysis, rows: Sequence[BudgetResult], month: s
     return out
 
 
-def budget_utilization(analysis: Analysis, month: str | None = None) -> ChartData:
+def budget_utilization(analysis: Analysis, month: str | None = None, tiers: frozenset[str] | None = None) -> ChartData:
     """Utilization (actual / budget) and forecast / budget per allocation line of one month,
-    bars coloured by alert tier, the tier thresholds drawn."""
+    bars coloured by alert tier, the tier thresholds drawn. ``tiers`` (alert-tier keys) keeps
+    only those lines, as the Budgets page's Tier filter does for its table."""
     st = settings_of(analysis)
     T = analysis.as_of
     months = sorted({b.month for b in analysis.budgets})
     if month is None:
         tm = f"{T:%Y-%m}"
         month = tm if tm in months else (months[-1] if months else tm)
-    rows = [b for b in analysis.budgets if b.month == month]
+    rows = [b for b in analysis.budgets if b.month == month and (tiers is None or b.alert_tier in tiers)]
     n = len(rows)
     xs = np.arange(n, dtype=np.float64)
     util = np.asarray([to_float(b.utilization) for b in rows])

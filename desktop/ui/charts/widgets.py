@@ -166,9 +166,11 @@ class BudgetUtilizationChart(ChartWidget):
         self.month_combo.currentIndexChanged.connect(self._month_changed)
         bar.addWidget(self.month_combo)
 
-    def set_analysis(self, analysis: Analysis, month: str | None = None) -> None:
+    def set_analysis(self, analysis: Analysis, month: str | None = None,
+                     tiers: frozenset[str] | None = None) -> None:
         self._analysis = analysis
-        self.build(charts.budget_utilization, analysis, month)
+        self._tiers = tiers
+        self.build(charts.budget_utilization, analysis, month, tiers)
 
     def set_data(self, data: ChartData | None) -> None:
         super().set_data(data)
@@ -185,7 +187,7 @@ class BudgetUtilizationChart(ChartWidget):
     def _month_changed(self, _index: int) -> None:
         month = self.month_combo.currentData()
         if self._analysis is not None and month:
-            self.build(charts.budget_utilization, self._analysis, month)
+            self.build(charts.budget_utilization, self._analysis, month, getattr(self, "_tiers", None))
             self.monthChanged.emit(month)
 
 

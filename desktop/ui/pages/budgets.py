@@ -154,7 +154,7 @@ class BudgetsPage(Page):
             cb.blockSignals(False)
         self._filter()
         feed_chart(self.chart, "budget_utilization", a, self.month.currentText()
-                   if self.month.currentText() != "All" else None)
+                   if self.month.currentText() != "All" else None, self._chart_tiers())
 
     def _filter(self, *_):
         m = self.table.table_model
@@ -166,9 +166,17 @@ class BudgetsPage(Page):
         if tier and tier != "All":
             mask &= np.array([fmt.label(b.alert_tier) == tier for b in self._lines], dtype=bool)
         m.set_filter("sel", mask if len(self._lines) else None)
-        if self.analysis is not None and self.sender() is self.month:
-            feed_chart(self.chart, "budget_utilization", self.analysis, month if month != "All" else None)
+        if self.analysis is not None and self.sender() in (self.month, self.tier):
+            feed_chart(self.chart, "budget_utilization", self.analysis, month if month != "All" else None,
+                       self._chart_tiers())
         self.filtersChanged.emit()
+
+    def _chart_tiers(self) -> frozenset[str] | None:
+        """The Tier filter as alert-tier keys for the chart (None: every tier)."""
+        tier = self.tier.currentText()
+        if not tier or tier == "All":
+            return None
+        return frozenset(t for t in ALERT_TIERS if fmt.label(t) == tier)
 
     def filters(self) -> list[tuple[str, str]]:
         out = super().filters()
@@ -183,7 +191,7 @@ class BudgetsPage(Page):
         if cb is not None:
             cb.setCurrentIndex(max(0, cb.findText("All")))
             if key == "month" and self.analysis is not None:  # the chart shows the month of As-of again
-                feed_chart(self.chart, "budget_utilization", self.analysis, None)
+                feed_chart(self.chart, "budget_utilization", self.analysis, None, self._chart_tiers())
         else:
             super().remove_filter(key)
 
