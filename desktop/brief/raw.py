@@ -53,7 +53,34 @@ class _Writer:
             ALL_TEMP_FILES.remove(self.out)
 
 
-class RawUsageSheet(WriteOnlyWorksheet):
+class StreamedSheet(WriteOnlyWorksheet):
+    """A write-only sheet whose XML a subclass writes itself (``_write(fh)``) when the workbook
+    is saved: openpyxl copies the temporary file into the package. Used for the brief's raw
+    usage and the app's table exports; a failed or cancelled write leaves no temporary file."""
+
+    _closed = False
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        path = create_temporary_file(suffix=".xml")
+        writer = _Writer(path)
+        try:
+            with open(path, "w", encoding="utf-8", newline="") as fh:
+                self._write(fh)
+        except BaseException:  # Cancelled or a BriefError: leave no temporary file behind
+            writer.cleanup()
+            raise
+        self._writer = writer
+        self._closed = True
+
+    def _write(self, fh) -> None:
+        raise NotImplementedError
+
+
+class RawUsageSheet(StreamedSheet):
     """Rows ``lo..hi-1`` of ``usage`` (columns ``cols`` = [(name, kind)]) with a header row."""
 
     def __init__(self, parent, title: str, usage: pd.DataFrame, cols: list[tuple[str, str]], lo: int, hi: int,
@@ -82,21 +109,8 @@ class RawUsageSheet(WriteOnlyWorksheet):
         self._sid = {"date": date.style_id, "money": money.style_id, "quoted": quoted.style_id,
                      "header": header.style_id}
 
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
     def close(self) -> None:
-        path = create_temporary_file(suffix=".xml")
-        writer = _Writer(path)
-        try:
-            with open(path, "w", encoding="utf-8", newline="") as fh:
-                self._write(fh)
-        except BaseException:  # Cancelled or a BriefError: leave no temporary file behind
-            writer.cleanup()
-            raise
-        self._writer = writer
-        self._closed = True
+        super().close()
         self._usage = None
 
     # --- XML -----------------------------------------------------------------------------------

@@ -38,11 +38,8 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.packaging.relationship import RelationshipList
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-from openpyxl.worksheet._writer import ALL_TEMP_FILES, create_temporary_file
 from PySide6.QtCore import QMimeData, QObject, QProcess, QSettings, QStandardPaths, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
@@ -50,6 +47,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 from desktop.brief.book import DATE_FMT, INT_FMT, MONEY_FMT, PCT_FMT, RATIO_FMT, argb
 from desktop.brief.cells import BriefError, needs_quote_prefix, text_fragments
 from desktop.brief.files import publish, temp_beside
+from desktop.brief.raw import StreamedSheet
 from desktop.domain import palette
 from desktop.domain.progress import Progress, ensure
 from desktop.ui.models.table import Col
@@ -179,20 +177,7 @@ def _sheet_title(name: str) -> str:
     return t or "Table"
 
 
-class _SheetFile:
-    """What openpyxl's ExcelWriter needs from a worksheet writer: the XML file it copies in."""
-
-    def __init__(self, out: str):
-        self.out = out
-        self._rels = RelationshipList()
-
-    def cleanup(self) -> None:
-        os.remove(self.out)
-        if self.out in ALL_TEMP_FILES:
-            ALL_TEMP_FILES.remove(self.out)
-
-
-class TableSheet(WriteOnlyWorksheet):
+class TableSheet(StreamedSheet):
     """A table as SpreadsheetML, written column-wise a chunk of rows at a time (openpyxl's cell
     writer spends ~30 us a cell: a 100,000-row table took over a minute). Text goes through
     ``desktop.brief.cells.text_fragments``: the same rules as ``set_text`` (inline strings,
@@ -235,22 +220,6 @@ class TableSheet(WriteOnlyWorksheet):
             if c.kind == "date":
                 t.alignment = Alignment(horizontal="left")
             self._style.append(t.style_id)
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
-    def close(self) -> None:
-        path = create_temporary_file(suffix=".xml")
-        writer = _SheetFile(path)
-        try:
-            with open(path, "w", encoding="utf-8", newline="") as fh:
-                self._write(fh)
-        except BaseException:  # Cancelled or a BriefError: no temporary file left behind
-            writer.cleanup()
-            raise
-        self._writer = writer
-        self._closed = True
 
     def _write(self, fh) -> None:
         cols, n = self._cols, len(self._rows)

@@ -447,26 +447,28 @@ class ContractsPage(Page):
         self.schedule_msg.setText("Select a period in the schedule first.")
         return None
 
+    def _schedule_edit(self, cid: str, undo_label: str, change, verb: str, done: str) -> None:
+        """Apply one schedule change (one undo step); its refusal is said in the page."""
+        why = self.session.edit_schedule(undo_label, change)
+        if why is not None:
+            self.schedule_msg.setText(f"Not {verb}: {why}.")
+            return
+        self._after_schedule_change(cid, done)
+
     def add_period(self) -> None:
         cid = self._current
         if cid is None:
             return
-        why = self.session.edit_schedule(f"{cid}: a period added", lambda ws: ws.add_period(cid))
-        if why is not None:
-            self.schedule_msg.setText(f"Not added: {why}.")
-            return
-        self._after_schedule_change(cid, f"{cid}: period added after the last one")
+        self._schedule_edit(cid, f"{cid}: a period added", lambda ws: ws.add_period(cid), "added",
+                            f"{cid}: period added after the last one")
 
     def remove_period(self) -> None:
         cid, p = self._current, self._selected_period()
         if cid is None or p is None:
             return
         start = p["period_start"]
-        why = self.session.edit_schedule(f"{cid} {start} removed", lambda ws: ws.remove_period(cid, start))
-        if why is not None:
-            self.schedule_msg.setText(f"Not removed: {why}.")
-            return
-        self._after_schedule_change(cid, f"{cid}: period {start} to {p['period_end']} removed")
+        self._schedule_edit(cid, f"{cid} {start} removed", lambda ws: ws.remove_period(cid, start), "removed",
+                            f"{cid}: period {start} to {p['period_end']} removed")
 
     def split_period(self, at=None) -> None:
         """Split the selected period on ``at`` (None: ask with SplitDialog)."""
@@ -481,21 +483,15 @@ class ContractsPage(Page):
             if not dlg.exec():
                 return
             at = dlg.at()
-        why = self.session.edit_schedule(f"{cid} {start} split", lambda ws: ws.split_period(cid, start, at))
-        if why is not None:
-            self.schedule_msg.setText(f"Not split: {why}.")
-            return
-        self._after_schedule_change(cid, f"{cid}: period {start} split on {at}")
+        self._schedule_edit(cid, f"{cid} {start} split", lambda ws: ws.split_period(cid, start, at), "split",
+                            f"{cid}: period {start} split on {at}")
 
     def revert_schedule(self) -> None:
         cid = self._current
         if cid is None:
             return
-        why = self.session.edit_schedule(f"{cid} restored", lambda ws: ws.revert_schedule(cid))
-        if why is not None:
-            self.schedule_msg.setText(f"Not restored: {why}.")
-            return
-        self._after_schedule_change(cid, f"{cid}: the imported schedule restored")
+        self._schedule_edit(cid, f"{cid} restored", lambda ws: ws.revert_schedule(cid), "restored",
+                            f"{cid}: the imported schedule restored")
 
     def new_contract(self, values: dict | None = None) -> str | None:
         """Create a contract (``values`` as NewContractDialog answers; None: ask). Returns the
