@@ -120,18 +120,21 @@ def build_parser() -> argparse.ArgumentParser:
     act.add_argument("--as-of", type=_date, help="also say which findings hold at this date (a view: the "
                      "checklist follows the workspace's as-of mode)")
 
-    r = sub.add_parser("renewal", help="compare vendor offers period by period on simulated spend (JSON)")
-    r.add_argument("--offers", type=Path, required=True, metavar="FILE",
+    r = sub.add_parser("renewal", help="the negotiation desk: vendor offers compared on simulated spend, frontier, "
+                       "priced asks, walk-away (JSON)")
+    _add_input_flags(r)  # the history the forecast is fitted on and the walk-away priced from (optional)
+    r.add_argument("--offers", type=Path, metavar="FILE",
                    help="offer file: the commitments template columns plus offer, fulfilment, rollover_cap, "
                    "rollover_expiry_periods, shortfall_treatment, notice_days (CSV or xlsx)")
-    r.add_argument("--vendor", metavar="NAME", help="only this vendor's offers")
-    r.add_argument("--baseline-monthly", type=_amount, required=True, metavar="X",
-                   help="list-price spend in the as-of month")
-    r.add_argument("--growth", type=float, required=True, metavar="G", help="mean monthly growth (0.02 = 2 %%)")
-    r.add_argument("--growth-sd", type=float, required=True, metavar="SD", help="sd of monthly growth (0: one path)")
+    r.add_argument("--baseline-monthly", type=_amount, metavar="X",
+                   help="list-price spend in the as-of month (with --growth and --growth-sd: instead of the "
+                   "forecast fitted on the usage)")
+    r.add_argument("--growth", type=float, metavar="G", help="mean monthly growth (0.02 = 2 %%)")
+    r.add_argument("--growth-sd", type=float, metavar="SD", help="sd of monthly growth (0: one path)")
     r.add_argument("--paths", type=int, help="simulated paths (default: the renewal_paths setting)")
     r.add_argument("--seed", type=int, help="random seed (default: the renewal_seed setting)")
-    r.add_argument("--as-of", type=_date, help="as-of date (default: the day before the first offer starts)")
+    r.add_argument("--select", metavar="OFFER", help="the offer whose asks are priced (default: the least expected "
+                   "cost)")
     r.add_argument("--format", choices=("json",), default="json")
     return parser
 
@@ -365,19 +368,50 @@ def _offer_rows(path: Path):
     return frame
 
 
+def _has_inputs(args: argparse.Namespace) -> bool:
+    return bool(args.workspace is not None or args.demo or any(getattr(args, f) for f, _, _ in FILE_FLAGS))
+
+
 def cmd_renewal(args: argparse.Namespace) -> int:
     import json
 
-    from desktop.domain.offers import SpendModel, offers_from_rows, simulate_offers, to_json
+    from desktop.domain.negotiation import build_negotiation, merge_json
+    from desktop.domain.offers import offers_from_rows
     from desktop.domain.settings import Settings
+    from desktop.domain.usage_index import match_key
 
+    given = [args.baseline_monthly is not None, args.growth is not None, args.growth_sd is not None]
+    if any(given) and not all(given):
+        raise Fatal("give --baseline-monthly, --growth and --growth-sd together (or none: the forecast is fitted "
+                    "on the usage)")
+    if args.offers is None:
+        raise Fatal("renewal: give --offers FILE (the vendor's offers)")
+    analysis = _analysis(args) if _has_inputs(args) else None
+    if analysis is None and not all(given):
+        raise Fatal("renewal: without usage (file flags, --workspace or --demo) give --baseline-monthly, --growth "
+                    "and --growth-sd")
     offers = offers_from_rows(_offer_rows(args.offers), file=args.offers.name, vendor=args.vendor)
-    settings = Settings()
-    model = SpendModel(args.baseline_monthly, args.growth, args.growth_sd,
-                       paths=args.paths if args.paths is not None else settings.renewal_paths,
-                       seed=args.seed if args.seed is not None else settings.renewal_seed)
-    as_of = args.as_of or min(o.term_start for o in offers) - timedelta(days=1)
-    sys.stdout.write(json.dumps(to_json(simulate_offers(offers, model, as_of)), indent=2) + "\n")
+    currencies = sorted({o.currency for o in offers})
+    if len(currencies) > 1:
+        raise Fatal("offers in more than one currency (" + ", ".join(currencies) + ") cannot be compared")
+    settings = analysis.settings if analysis is not None else Settings()
+    if args.as_of is not None:
+        as_of = args.as_of
+    elif analysis is not None:
+        as_of = analysis.as_of
+    else:
+        as_of = min(o.term_start for o in offers) - timedelta(days=1)
+    spend = (args.baseline_monthly, args.growth, args.growth_sd) if all(given) else None
+    vendors: dict[str, list] = {}  # per vendor, in the order the file names them
+    for o in offers:
+        vendors.setdefault(match_key("vendor", o.vendor), []).append(o)
+    results = [build_negotiation(analysis, group, vendor=group[0].vendor, settings=settings, as_of=as_of,
+                                 paths=args.paths, seed=args.seed, spend=spend,
+                                 selected=args.select if any(o.name == args.select for o in group) else None)
+               for group in vendors.values()]
+    if args.select is not None and not any(o.name == args.select for o in offers):
+        raise Fatal(f"--select {args.select!r}: no offer of that name")
+    sys.stdout.write(json.dumps(merge_json(results), indent=2) + "\n")
     return 0
 
 

@@ -96,3 +96,70 @@ def test_python_m_desktop_renewal_is_the_cli_not_the_app(tmp_path: Path, capsys)
     f.write_text(HEADER + ROWS, encoding="utf-8")
     assert entry(["renewal", "--offers", str(f), *FLAGS]) == 0
     assert json.loads(capsys.readouterr().out)["offers"][0]["expected_cost"] == "12750.00"
+
+
+def test_renewal_negotiation_keys_by_hand(tmp_path: Path, capsys):
+    # the OpenAI offers of ROWS on the falling path (sd 0): annual 12750, quarterly 18500
+    f = tmp_path / "offers.csv"
+    f.write_text(HEADER + ROWS, encoding="utf-8")
+    status, out, err = run(capsys, "renewal", "--offers", str(f), "--vendor", "OpenAI", "--select", "quarterly",
+                           *FLAGS)
+    assert status == 0, err
+    doc = json.loads(out)
+    (fc,) = doc["forecast"]
+    assert (fc["vendor"], fc["source"], fc["months"][1]) == (
+        "OpenAI", "growth", {"month": "2027-01", "mean": "8000.00", "p10": "8000.00", "p90": "8000.00"})
+    # frontier of the annual offer at 20 % off: discounted spend 12600; K = 6300 -> 6300 + 1.25 x 6300
+    annual = {p["commitment"]: p for p in doc["frontier"] if p["offer"] == "annual"}
+    assert annual["6300.00"]["expected_cost"] == "14175.00" and annual["12000.00"]["offered"] is True
+    assert annual["13900.00"]["p_shortfall"] == 1.0
+    # recommended: the least cost with P(shortfall) <= 10 %: 12600 at 12600.00 for both offers' shapes
+    rec = {r["offer"]: r for r in doc["recommended"]}
+    assert (rec["annual"]["commitment"], rec["annual"]["expected_cost"], rec["annual"]["best"]) == (
+        "12600.00", "12600.00", True)
+    # the asks of the quarterly offer, ranked by money: annual minimums -5750, overage at list -1300, ...
+    asks = [(a["ask"], a["delta_cost"], a["rank"]) for a in doc["asks"]]
+    assert asks[:3] == [("annual_minimums", "-5750.00", 1), ("overage_at_list", "-1300.00", 2),
+                        ("discount_plus_2", "-350.00", 3)]
+    assert doc["selected"] == [{"vendor": "OpenAI", "offer": "quarterly"}]
+    # break-even: at the given growth (-50 %/month, the lowest searched) annual saves 3000 (always beats
+    # list in the range searched), quarterly loses 2750 (does not beat list at the expected growth)
+    assert [(o["offer"], o["break_even_growth"], o["break_even_status"]) for o in doc["offers"]] == [
+        ("annual", None, "always"), ("quarterly", None, "loses")]
+    assert doc["batna"] == [] and "no usage data" in doc["notes"][0]
+
+
+def test_renewal_flags_go_together_and_need_usage_or_a_baseline(tmp_path: Path, capsys):
+    f = tmp_path / "offers.csv"
+    f.write_text(HEADER + ROWS, encoding="utf-8")
+    status, out, err = run(capsys, "renewal", "--offers", str(f), "--baseline-monthly", "100")
+    assert status == 2 and out == "" and "together" in err
+    status, out, err = run(capsys, "renewal", "--offers", str(f))
+    assert status == 2 and "without usage" in err
+
+
+def test_renewal_on_the_demo_fits_the_forecast_and_prices_the_walk_away(tmp_path: Path, capsys):
+    f = tmp_path / "offers.csv"
+    f.write_text(HEADER + "annual,OAI-R1,OpenAI,2027-01-01,2027-12-31,900000,USD,15,1.2,,,period,,,penalty,60\n",
+                 encoding="utf-8")
+    status, out, err = run(capsys, "renewal", "--demo", "--offers", str(f), "--paths", "200", "--format", "json")
+    assert status == 0, err
+    doc = json.loads(out)
+    assert doc["as_of"] == "2026-11-15"  # the demo's latest usage date
+    (fc,) = doc["forecast"]
+    assert fc["source"] == "fitted" and 0 < fc["wape"] < 0.5 and fc["coverage_n"] >= 3
+    assert 0 <= fc["coverage80"] <= 1 and len(fc["history"]) >= 12
+    # the as-of month is fitted: the same on every path
+    assert fc["months"][0]["p10"] == fc["months"][0]["p90"] == fc["months"][0]["mean"]
+    assert fc["months"][2]["p10"] < fc["months"][2]["mean"] < fc["months"][2]["p90"]
+    # Azure OpenAI prices the gpt-4o volume of the last 90 days; o3 has no price there
+    totals = {t["alternative"]: t for t in doc["batna_totals"]}
+    assert doc["batna"][0]["window"] == ["2026-08-18", "2026-11-15"]
+    assert totals["Azure OpenAI"]["groups_priced"] == 3 and totals["Anthropic"]["groups_priced"] == 0
+    gpt4o = [b for b in doc["batna"] if b["alternative"] == "Azure OpenAI" and b["model"] == "gpt-4o"]
+    assert {b["token_kind"] for b in gpt4o} == {"input", "cached_input", "output"}
+    assert {b["alternative_per_million"] for b in gpt4o} == {"2.30", "1.15", "9.20"}  # the demo rate card
+    (rec,) = doc["recommended"]
+    assert rec["p_shortfall"] <= 0.10 and rec["best"] is True
+    ask = {a["ask"]: a for a in doc["asks"]}
+    assert ask["other_vendor_counts"]["applicable"] and "Anthropic" in ask["other_vendor_counts"]["detail"]

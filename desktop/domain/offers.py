@@ -10,6 +10,9 @@ drawn with numpy's PCG64 seeded with ``seed`` (factors below 0 cut to 0, as in r
 whose ``growth_factors`` this uses). The draws are made month-major (all paths of month 1,
 then of month 2, ...), so a month's draws do not depend on how far the horizon reaches: every
 offer is run on the same futures (common random numbers), whichever offers are compared.
+With a fitted forecast (``SpendModel.fitted``, desktop/domain/forecast.py) the months are the
+forecast's paths instead, from standard normals drawn month-major as well (row k = month k);
+scenario overlays (forecast.py) change either model's months after the draws.
 A period's list spend is the sum of its months, a month it covers in part counted by days
 (days covered / days in that month). Only this is float64: each path's period list spend is
 rounded half-to-even to integer micros once; everything after is integer micros per path
@@ -128,8 +131,20 @@ class SpendModel:
     growth_sd: float
     paths: int = 2000
     seed: int = 20261122
+    # a fitted forecast (desktop/domain/forecast.py MonthlyForecast) instead of baseline x growth
+    forecast: object | None = None
+    overlays: tuple = ()  # forecast.py overlays applied to every path's monthly spend
+
+    @classmethod
+    def fitted(cls, forecast, paths: int = 2000, seed: int = 20261122, overlays: tuple = ()) -> SpendModel:
+        """Paths from a fitted forecast with its backtest's residual distribution."""
+        return cls(Decimal(0), 0.0, 0.0, paths=paths, seed=seed, forecast=forecast, overlays=tuple(overlays))
 
     def validate(self) -> None:
+        from desktop.domain.forecast import validate_overlay
+
+        for o in self.overlays:
+            validate_overlay(o)
         if self.baseline_monthly < 0:
             raise InputError("baseline monthly spend must not be negative", column="baseline_monthly")
         if not (math.isfinite(self.growth) and math.isfinite(self.growth_sd)) or self.growth_sd < 0:
@@ -218,6 +233,24 @@ def monthly_factors(model: SpendModel, months: int) -> np.ndarray:
     return out
 
 
+def monthly_spend(model: SpendModel, as_of: date, months: int) -> np.ndarray:
+    """(paths, months) monthly list spend (float64, currency units), month 0 = T's month.
+    Growth model: baseline x monthly_factors. Fitted forecast: standard normals drawn
+    month-major, one row per month (month k uses row k), PCG64 seeded with ``seed``, run through
+    ``forecast.paths`` (desktop/domain/forecast.py). Overlays applied last (both models)."""
+    if model.forecast is None:
+        spend = float(model.baseline_monthly) * monthly_factors(model, months)
+    else:
+        rng = np.random.default_rng(int(model.seed))
+        z = rng.standard_normal(size=(months, int(model.paths))).T
+        spend = model.forecast.paths(_month_start(as_of, 0), z)
+    if model.overlays:
+        from desktop.domain.forecast import apply_overlays
+
+        spend = apply_overlays(spend, _month_start(as_of, 0), model.overlays)
+    return spend
+
+
 def period_list_spend(model: SpendModel, as_of: date, periods: list[tuple[date, date]]) -> np.ndarray:
     """(paths, periods) list spend in integer micros (int64), every period on the same futures."""
     if not periods:
@@ -225,9 +258,12 @@ def period_list_spend(model: SpendModel, as_of: date, periods: list[tuple[date, 
     if min(s for s, _ in periods) < _month_start(as_of, 0):
         raise InputError(f"a commit period starts before the as-of month ({as_of:%Y-%m})", column="period_start")
     months = max(_month_index(as_of, e) for _, e in periods) + 1
-    factors = monthly_factors(model, months)
     weights = np.stack([month_weights(as_of, s, e, months) for s, e in periods], axis=1)
-    lst = np.rint(float(to_micros(model.baseline_monthly)) * (factors @ weights))
+    if model.forecast is None and not model.overlays:  # the growth model as it always was
+        factors = monthly_factors(model, months)
+        lst = np.rint(float(to_micros(model.baseline_monthly)) * (factors @ weights))
+    else:
+        lst = np.rint((monthly_spend(model, as_of, months) * MICROS) @ weights)
     if not np.isfinite(lst).all() or lst.max(initial=0) >= _SAFE:
         raise InputError("simulated spend is too large to count in micros", column="growth")
     return lst.astype(np.int64)
@@ -496,5 +532,5 @@ def _or(v, default):
 
 __all__ = [
     "CVAR_LEVEL", "Offer", "OfferPeriod", "OfferResult", "OffersResult", "PeriodFigures", "SpendModel",
-    "month_weights", "monthly_factors", "offers_from_rows", "period_list_spend", "simulate_offers", "to_json",
+    "month_weights", "monthly_factors", "monthly_spend", "offers_from_rows", "period_list_spend", "simulate_offers", "to_json",
 ]

@@ -421,10 +421,11 @@ def with_audit_flags(invoices: Sequence[InvoiceResult], lines: Sequence[RateAudi
 # --- unit economics ------------------------------------------------------------------------------
 
 def unit_prices(index: UsageIndex, rate_card: pd.DataFrame | None, fx_rates: pd.DataFrame, as_of: date,
-                settings: Settings = DEFAULT_SETTINGS) -> tuple[UnitPrice, ...]:
+                settings: Settings = DEFAULT_SETTINGS, since: date | None = None) -> tuple[UnitPrice, ...]:
     """Effective price per million tokens by vendor x model x token kind x tier over the usage
-    dated up to ``as_of`` (tokens counted as in the audit), with the contracted and list token
-    price valid on ``as_of``; ordered by vendor, model, token kind, tier."""
+    dated up to ``as_of`` (from ``since`` when given: the negotiation's walk-away reads the last
+    90 days), tokens counted as in the audit, with the contracted and list token price valid on
+    ``as_of``; ordered by vendor, model, token kind, tier."""
     if not index.size:
         return ()
     card = invoices_mod.rate_card_of(rate_card)
@@ -433,7 +434,7 @@ def unit_prices(index: UsageIndex, rate_card: pd.DataFrame | None, fx_rates: pd.
     vcodes, _, vkeys = index.codes("vendor")
     model_keys = index.codes("model")[2]
     out: list[UnitPrice] = []
-    dated = index.dated(None, as_of)
+    dated = index.dated(since, as_of)
     for vc, vkey in sorted(enumerate(vkeys), key=lambda cv: index.label("vendor", cv[1]).casefold()):
         pos = np.flatnonzero(dated & (vcodes == vc)).astype(np.int64)
         vendor = index.label("vendor", vkey)
@@ -455,6 +456,32 @@ def unit_prices(index: UsageIndex, rate_card: pd.DataFrame | None, fx_rates: pd.
                 rate_card_file="" if price is None else price.row["_file"],
                 rate_card_row=None if price is None else price.row["_row"], model_key=mk))
     return tuple(out)
+
+
+class PriceBook:
+    """Token prices of any vendor on the rate card, in the reporting currency (the one lookup,
+    ``RateCard.token_price``): the negotiation prices volume at other vendors' rates with it."""
+
+    def __init__(self, rate_card: pd.DataFrame | None, fx_rates: pd.DataFrame, settings: Settings = DEFAULT_SETTINGS):
+        self.card = invoices_mod.rate_card_of(rate_card)
+        self.rates = invoices_mod._Rates(fx_rates, str(settings.reporting_currency).strip().upper())
+        self.names: dict[str, str] = {}
+        if rate_card is not None and not rate_card.empty:
+            for v in rate_card["vendor"].astype(object):
+                if isinstance(v, str) and v.strip():
+                    self.names.setdefault(match_key("vendor", v), " ".join(v.split()))
+
+    def token_vendors(self) -> list[str]:
+        """Vendor keys with at least one token price."""
+        return sorted(k for k, rows in self.card.by_vendor.items() if k and any(r["token_kind"] for r in rows))
+
+    def token_models(self, vendor_key: str) -> list[str]:
+        """Model keys the vendor has token prices for."""
+        return sorted({r["model"] for r in self.card.by_vendor.get(vendor_key, ()) if r["token_kind"] and r["model"]})
+
+    def price(self, vendor_key: str, model_key: str, kind: str, tier: str, day: date):
+        """The TokenPrice (per token, exact) valid on ``day``, or None."""
+        return self.card.token_price(vendor_key, model_key, kind, tier, day, day, self.rates)
 
 
 def _day(n) -> date:

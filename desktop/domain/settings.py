@@ -50,6 +50,7 @@ class Settings:
     renewal_paths: int = 2000
     renewal_seed: int = 20261122
     renewal_max_shortfall_probability: float = 0.10
+    renewal_shortfall_limit_pct: float = 10.0  # negotiation: recommend only levels with P(shortfall) <= this %
     # FOCUS import
     focus_cost_basis: str = "EffectiveCost"  # or "BilledCost"
     # which cloud-export rows are AI spend (desktop/domain/ai_services.py; "*" = every row)

@@ -253,6 +253,7 @@ SETTINGS = _v("setting",
               ("renewal_paths", "Renewal: simulated growth paths"),
               ("renewal_seed", "Renewal: simulation seed"),
               ("renewal_max_shortfall_probability", "Renewal safe level: P(shortfall) at most"),
+              ("renewal_shortfall_limit_pct", "Negotiation: recommended level's P(shortfall) at most (%)"),
               ("focus_cost_basis", "FOCUS cost basis"),
               ("ai_services", "AI services: rule for cloud exports"),
               ("schema_version", "Settings schema version"))
