@@ -1,12 +1,12 @@
 """Shared helpers of the benchmark suite: test data at any size, timing, peak memory, JSON lines.
 
-Every benchmark module (bench_core, bench_import, bench_brief, bench_charts) exposes
+Every benchmark module (bench/bench_<area>.py, listed in bench/run.py AREAS) exposes
 ``run(sizes: list[int], quick: bool) -> list[dict]``; ``sizes`` are usage row counts
 (10_000, 100_000, 1_000_000; ``--quick`` passes fewer). Each dict is one measurement made by
 :func:`measure`: {"name", "n", "seconds", "baseline", "baseline_seconds", "ratio", "peak_rss_mb"}
 where ``ratio = seconds / baseline_seconds`` (baseline measured in the same run).
 
-Data: :func:`usage_csv` / :func:`usage_xlsx` / :func:`usage_frame` make a usage table of n rows
+Data: :func:`usage_csv` / :func:`usage_csv_dirty` / :func:`usage_xlsx` / :func:`usage_frame` make a usage table of n rows
 in the canonical columns of docs/domain.md, shaped like the demo company (same vendors, models,
 teams, dates ending at the demo as-of date 2026-11-15), so the demo's contracts, budgets, rate
 card and org map apply to it (:func:`demo_tables`). Files are cached in bench/data/ (git-ignored)
@@ -125,6 +125,36 @@ def _cached(name: str, make: Callable[[Path], None]) -> Path:
 def usage_csv(n: int) -> Path:
     """A canonical usage CSV of n rows (cached)."""
     return _cached(f"usage-{n}.csv", lambda p: usage_frame(n).to_csv(p, index=False))
+
+
+DIRTY_CELLS = 8  # messy cells in the dirty CSV (each a spelling an analyst's export really has)
+
+
+def usage_csv_dirty(n: int, cells: int = DIRTY_CELLS) -> Path:
+    """The rows of :func:`usage_csv` with ``cells`` cells respelled the way real exports write
+    them, every one still legal and meaning the same value: amounts as "$1,234.567890" (quoted,
+    thousands grouped), dates as 11/16/2025, quantities as "2,980"; spread evenly, the last near
+    the end of the file (where one such cell once sent the whole import to the careful reader).
+    Read, it gives the same rows as the clean file (bench_import checks)."""
+
+    def make(p: Path) -> None:
+        df = usage_frame(n)
+        at = np.linspace(n // (2 * cells), n - 100, cells).astype(np.int64)
+        cost = np.array(df["cost"].tolist(), dtype=object)
+        date = np.array(df["date"].tolist(), dtype=object)
+        qty = np.array(df["quantity"].tolist(), dtype=object)
+        for k, i in enumerate(at):
+            units, frac = str(cost[i]).split(".")
+            cost[i] = f"${int(units):,}.{frac}"
+            if k % 2:
+                y, m, d = str(date[i]).split("-")
+                date[i] = f"{int(m)}/{int(d)}/{y}"
+            if k % 3 == 0:
+                qty[i] = f"{int(qty[i]):,}"
+        df = df.assign(cost=cost, date=date, quantity=qty)
+        df.to_csv(p, index=False)
+
+    return _cached(f"usage-{n}-dirty{cells}.csv", make)
 
 
 def usage_xlsx(n: int) -> Path:

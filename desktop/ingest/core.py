@@ -483,15 +483,18 @@ def _read_text_fast(path: Path, head: bytes, ticker: reader.Ticker, kind: str | 
     got = fast.read_usage(path, head, info, delim, path.name, ctx, ticker, kind)
     if got is None:
         return None
-    match, frame, dups = got
+    match, frame, dups, issues, n_read = got
     warnings = []
     if dups:
         warnings.append(f"{len(dups)} row(s) repeat an earlier row exactly (flagged, kept): "
                         f"rows {build._rowlist(dups)}")
+    if len(issues) > build.MAX_ISSUES:
+        warnings.append(f"{len(issues):,} problems found; the first {build.MAX_ISSUES:,} are listed")
     n = len(frame)
     report = ImportReport(
-        file=path.name, kind="usage", format=match.format, rows_read=n, rows_imported=n, rows_rejected=0,
-        errors=(), format_reason=match.reason, totals_excluded=0, duplicates_flagged=len(dups),
+        file=path.name, kind="usage", format=match.format, rows_read=n_read, rows_imported=n,
+        rows_rejected=n_read - n, errors=tuple(issues[:build.MAX_ISSUES]), format_reason=match.reason,
+        totals_excluded=0, duplicates_flagged=len(dups),
         encoding=info.label, delimiter=delim, warnings=tuple(warnings) + ai_note(frame, "usage", ctx.settings))
     ticker(1.0, "done", force=True)
     return ImportResult("usage", frame, report, {s: c for s, c in match.mapping.items()})

@@ -9,10 +9,16 @@ decimal128(18, 6) (exact; the unscaled integers ARE the micros), ISO dates as ti
 numbers as float64, yes/no as bool. Strings are trimmed, blanks become NA, vendors are
 normalised per distinct value.
 
-The lane only returns a result when every row is clean. Anything else (a value arrow cannot
-type, an empty required cell, a bad currency code, an over-long cell ...) returns None and the
-careful reader reads the file again and reports row by row, so both lanes give the same
-result on a clean file (tests/ingest/test_fast.py checks that, and that
+Messy cells cost only their slice and column (per-slice fallback): a slice whose money,
+number, date or yes/no column pyarrow cannot type (a "$1,234.50", a "(12.00)", a blank
+required amount, 11/14/2026, a date out of range) is read again with just that column as
+text, and that column is read by desktop/ingest/messy.py (pyarrow for the common spellings,
+then the careful reader's parser for the cells left). A cell that cannot be read rejects its
+row with the careful reader's message (file, row, column, the value as written); the other
+slices keep their typed columns. Anything else (a bad currency code, an over-long cell, a
+blank spelled like a value, a total row, a decimal comma ...) returns None and the careful
+reader reads the file again and reports row by row, so both lanes give the same result
+(tests/ingest/test_fast.py and test_fast_fallback.py check that, and that
 ``tables.conform(frame)`` leaves the frame unchanged).
 """
 
@@ -26,8 +32,9 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
-from desktop.domain import tables
-from desktop.ingest import build, parse, sniff
+from desktop.domain import tables, validation
+from desktop.domain.results import ImportIssue
+from desktop.ingest import build, messy, parse, sniff
 from desktop.ingest.formats.canonical import Canonical, Mapped
 from desktop.ingest.reader import RawTable, Ticker
 
@@ -73,7 +80,8 @@ def _date_type(samples: list[str]):
 
 def read_usage(path, head: bytes, info: sniff.TextInfo, delimiter: str, file: str, ctx, ticker: Ticker,
                kind: str | None):
-    """(match, frame, duplicate row numbers) or None when the careful reader must take over."""
+    """(match, frame, duplicate row numbers, rejected cells as ImportIssues in row order, rows
+    read) or None when the careful reader must take over."""
     import pyarrow as pa
 
     if kind not in (None, "usage"):
@@ -110,13 +118,15 @@ def read_usage(path, head: bytes, info: sniff.TextInfo, delimiter: str, file: st
     for h in header:
         types.setdefault(h, pa.large_string())
     try:
-        frame, dups = _run(path, info, delimiter, types, header, mapping, file, ctx, ticker)
-    except (NotClean, KeyError, ValueError, TypeError, IndexError, UnicodeDecodeError, pa.ArrowException):
+        frame, dups, issues, n_read = _run(path, info, delimiter, types, header, mapping, file, ctx, ticker)
+    except (NotClean, messy.GiveUp, KeyError, ValueError, TypeError, IndexError, UnicodeDecodeError,
+            pa.ArrowException):
         return None  # the careful lanes read every file this lane cannot
-    return match, frame, dups
+    return match, frame, dups, issues, n_read
 
 
 LONG_LINE = 1 << 20
+_FAILED_COLUMN = re.compile(r"In CSV column #(\d+): ")
 SLICE_BYTES = 8 << 20  # one slice: ~25 ms to read and check on one core of the benchmark machine
 
 
@@ -135,9 +145,11 @@ def _line_end(buf, pos: int) -> int:
 class _Plan:
     """What each source column is and how a slice of it is checked."""
 
-    def __init__(self, header, mapping, ctx):
+    def __init__(self, header, mapping, ctx, types=None):
         spec = tables.USAGE
         self.header = header
+        self.types = types or {}  # source -> the Arrow type a clean slice reads it as
+        self.spec_pos = {h: spec.names.index(mapping[h]) for h in header if h in mapping}
         self.kind = {h: (spec.column(mapping[h]).kind if h in mapping else "str") for h in header}
         self.required = {h: bool(h in mapping and spec.column(mapping[h]).required) for h in header}
         by_canon = {c: s for s, c in mapping.items()}
@@ -149,8 +161,10 @@ class _Plan:
 
 class _Part:
     """One checked slice: its table, typed values, whether each text column is plain, the
-    distinct vendor/currency values and the row hashes (build.hash_fold)."""
-    __slots__ = ("table", "values", "plain", "uniques", "hash")
+    distinct vendor/currency values and the row hashes (build.hash_fold); for a slice read
+    again with some columns as text, those columns' cells (messy.Cells) and the required
+    text cells left blank."""
+    __slots__ = ("table", "values", "plain", "uniques", "hash", "cells", "blank_text")
 
     def __init__(self, table):
         self.table = table
@@ -158,6 +172,16 @@ class _Part:
         self.plain: dict[str, bool] = {}  # text source -> nothing to trim, no blank spelling
         self.uniques: dict[str, object] = {}  # source -> distinct values (vendor, currency)
         self.hash = np.zeros(table.num_rows, dtype=np.uint64)
+        self.cells: dict[str, messy.Cells] = {}  # source -> its cells, read from text
+        self.blank_text: dict[str, np.ndarray] = {}  # required text source -> blank cells
+
+
+class _AsText(Exception):
+    """A typed column of this slice must be read as text (messy.py reads it)."""
+
+    def __init__(self, src: str):
+        super().__init__(src)
+        self.src = src
 
 
 def _one_chunk(col):
@@ -189,7 +213,11 @@ def _upper3(arr) -> bool:
 _BLANK3 = np.array([(ord(w[1]) << 8) | ord(w[2]) for w in ("NAN", "NIL")], dtype=np.int32)  # after the N
 
 
-def _check_slice(table, plan: _Plan) -> _Part:
+def _check_slice(table, plan: _Plan, as_text: frozenset = frozenset()) -> _Part:
+    """Check one slice read with typed columns (``as_text``: the columns read as text instead,
+    handed to messy.py). Raises _AsText for a typed column whose cells the careful reader
+    would reject (a blank required amount or date, a date out of range), NotClean when the
+    careful reader must read the file."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -198,21 +226,23 @@ def _check_slice(table, plan: _Plan) -> _Part:
         kind = plan.kind[src]
         col = _one_chunk(table.column(src))
         nulls = col.null_count
-        if kind == "money":
+        if src in as_text:
+            _messy_column(part, src, col, plan)
+        elif kind == "money":
             if plan.required[src] and nulls:
-                raise NotClean("blank amount")
+                raise _AsText(src)  # messy.py names the rows
             micros, _ = parse.decimal_micros(col)
             part.values[src] = micros
             build.hash_fold(part.hash, micros)
         elif kind == "date":
             if nulls:
-                raise NotClean("blank date")  # the careful lanes name the rows
+                raise _AsText(src)  # messy.py names the rows
             if col.type.tz is not None:
                 col = pc.cast(col, pa.timestamp("us"))  # UTC wall clock
             us = col.to_numpy().view(np.int64)
             day = us // 86_400_000_000
             if len(day) and (day.min() < parse._DAY_LO or day.max() > parse._DAY_HI):
-                raise NotClean("date out of range")  # the careful lanes name the rows
+                raise _AsText(src)  # messy.py names the rows
             part.values[src] = (day * 86_400_000_000_000).view("datetime64[ns]")
             build.hash_fold(part.hash, us)
         elif kind == "float":
@@ -230,7 +260,7 @@ def _check_slice(table, plan: _Plan) -> _Part:
             build.hash_fold(part.hash, code)
         else:
             if plan.required[src] and nulls:
-                raise NotClean("blank required text")
+                part.blank_text[src] = np.asarray(col.is_null().to_numpy(zero_copy_only=False), dtype=bool)
             upper3 = src == plan.currency and not nulls and _upper3(col)
             plain, fp, maybe = parse.text_facts(col, plan.limit, tokens=not upper3)
             if not plain:
@@ -245,7 +275,76 @@ def _check_slice(table, plan: _Plan) -> _Part:
             if src in plan.unique_of:
                 part.uniques[src] = pc.unique(col)
     build.hash_finish(part.hash)
+    _odd_column(part)
     return part
+
+
+ODD = "\x00odd"  # an extra column of the read table: the raw text of a row's unplain cells
+_SALT = np.int64(0x2545F4914F6CDD1D)
+
+
+def _messy_column(part: _Part, src: str, col, plan: _Plan) -> None:
+    """A column of this slice read as text: its cells read as their kind (messy.py), the
+    typed column put back into the slice's table (so slices concatenate), the row hash fed
+    the same codes a typed read feeds for plain cells and the raw text's fingerprint for the
+    others (duplicates are rows equal as written, as the careful reader compares them)."""
+    import pyarrow as pa
+
+    kind = plan.kind[src]
+    cells = messy.read(kind, col)
+    part.cells[src] = cells
+    n = len(cells.ok)
+    plain = cells.ok & ~cells.odd
+    if kind == "money":
+        part.values[src] = np.where(cells.ok, cells.values, 0)
+        code = np.where(plain, cells.values, 0)
+        words = np.empty(2 * n, dtype=np.int64)
+        words[0::2], words[1::2] = code, code >> 63
+        typed = pa.Array.from_buffers(pa.decimal128(18, 6), n, [None, pa.py_buffer(words)])
+    elif kind == "date":
+        part.values[src] = cells.values  # the pending spellings are read in place (_finish_dates)
+        code = np.where(plain, cells.values.view(np.int64) // 1000, 0)  # microseconds, as read typed
+        typed = pa.array(code, pa.int64()).cast(pa.timestamp("us"))
+        want = plan.types.get(src)
+        if want is not None and want != typed.type:
+            typed = typed.cast(want)
+    elif kind == "float":
+        part.values[src] = cells.values
+        typed = pa.array(cells.values, pa.float64())
+        code = np.nan_to_num(cells.values, nan=-0.0).view(np.int64)
+    else:
+        default = bool(plan.default.get(src))
+        part.values[src] = np.where(cells.blank, default, cells.values)
+        typed = pa.array(np.asarray(cells.values, dtype=bool))
+        code = cells.values.astype(np.int64) + cells.blank * 2
+    if not plain.all():  # null where the cell is blank, unreadable or compared as written
+        bits = pa.py_buffer(np.packbits(plain, bitorder="little"))
+        typed = pa.Array.from_buffers(typed.type, n, [bits, *typed.buffers()[1:]], offset=typed.offset)
+    if cells.odd.any():
+        _, fp, _ = parse.text_facts(cells.raw, 1 << 30, tokens=False)
+        code = np.where(cells.odd, fp * _SALT + 1, code)
+    build.hash_fold(part.hash, code)
+    i = part.table.schema.get_field_index(src)
+    part.table = part.table.set_column(i, pa.field(src, typed.type), typed)
+
+
+def _odd_column(part: _Part) -> None:
+    """Append ODD: per row, the raw text of its cells that were not plain spellings (null when
+    none), so that the exact duplicate comparison sees them as written."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = part.table.num_rows
+    texts = [pc.if_else(pa.array(c.odd), c.raw, pa.scalar(None, pa.large_string()))
+             for c in part.cells.values() if c.odd.any()]
+    if not texts:
+        odd = pa.nulls(n, pa.large_string())
+    elif len(texts) == 1:
+        odd = texts[0]
+    else:
+        odd = pc.binary_join_element_wise(*texts, pa.scalar("\x1f", pa.large_string()), null_handling="replace",
+                                          null_replacement="")
+    part.table = part.table.append_column(ODD, odd)
 
 
 def _read_slices(path, info, delimiter, types, header, plan: _Plan, ticker) -> list[_Part]:
@@ -278,17 +377,36 @@ def _read_slices(path, info, delimiter, types, header, plan: _Plan, ticker) -> l
         raise NotClean("no data rows")
     parse_options = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False,
                                        ignore_empty_lines=False)
-    convert_options = pacsv.ConvertOptions(
-        column_types=types, null_values=NULLS, strings_can_be_null=True,
-        quoted_strings_can_be_null=True, true_values=TRUE, false_values=FALSE,
-        check_utf8=False)  # _check_slice: ASCII columns need none, the others are validated
+
+    def convert_options(as_text):
+        return pacsv.ConvertOptions(
+            column_types={**types, **{c: pa.large_string() for c in as_text}}, null_values=NULLS,
+            strings_can_be_null=True, quoted_strings_can_be_null=True, true_values=TRUE,
+            false_values=FALSE,
+            check_utf8=False)  # _check_slice: ASCII columns need none, the others are validated
+
+    typed = convert_options(())
 
     def job(se):
+        """Read and check one slice; a column pyarrow cannot type (or whose cells the careful
+        reader rejects) is read again as text, this slice only (per-slice fallback)."""
         s, e = se
         opts = pacsv.ReadOptions(use_threads=False, column_names=header, block_size=e - s + 1)
-        table = pacsv.read_csv(pa.BufferReader(buf.slice(s, e - s)), read_options=opts,
-                               parse_options=parse_options, convert_options=convert_options)
-        return _check_slice(table, plan)
+        as_text: set[str] = set()
+        while True:
+            try:
+                table = pacsv.read_csv(pa.BufferReader(buf.slice(s, e - s)), read_options=opts,
+                                       parse_options=parse_options,
+                                       convert_options=convert_options(as_text) if as_text else typed)
+                return _check_slice(table, plan, frozenset(as_text))
+            except pa.ArrowInvalid as exc:
+                m = _FAILED_COLUMN.match(str(exc))
+                failed = header[int(m.group(1))] if m and int(m.group(1)) < len(header) else None
+            except _AsText as exc:
+                failed = exc.src
+            if failed is None or failed in as_text or plan.kind.get(failed) not in messy.KINDS:
+                raise NotClean("a slice cannot be read column by column")
+            as_text.add(failed)
 
     workers = max(1, min(len(bounds), os.cpu_count() or 1, 8))
     parts: list[_Part] = []
@@ -311,21 +429,39 @@ def _read_slices(path, info, delimiter, types, header, plan: _Plan, ticker) -> l
     return parts
 
 
-def _run(path, info, delimiter, types, header, mapping, file, ctx, ticker) -> tuple[pd.DataFrame, list[int]]:
+def _run(path, info, delimiter, types, header, mapping, file, ctx, ticker
+         ) -> tuple[pd.DataFrame, list[int], list[ImportIssue], int]:
     import pyarrow as pa
+    import pyarrow.compute as pc
 
-    plan = _Plan(header, mapping, ctx)
+    plan = _Plan(header, mapping, ctx, types)
     parts = _read_slices(path, info, delimiter, types, header, plan, ticker)
     ticker(0.85, "checking values")
-    table = pa.concat_tables([p.table for p in parts])
-    # duplicates on a second core while the columns are assembled (numpy releases the GIL)
-    finder = ThreadPoolExecutor(max_workers=1)
-    dup_job = finder.submit(_duplicates, table, np.concatenate([p.hash for p in parts]))
-    finder.shutdown(wait=False)
-    n = table.num_rows
+    prof = ctx.profile
     spec = tables.USAGE
     by_canon = {canon: src for src, canon in mapping.items()}
-    prof = ctx.profile
+    messy_parts = [p for p in parts if p.cells or p.blank_text]
+    if messy_parts and prof is not None and prof.decimal == "," and any(
+            c.kind in ("money", "float") for p in messy_parts for c in p.cells.values()):
+        raise NotClean("the profile's decimal comma: the careful reader decides")
+    _finish_dates(messy_parts)
+    starts = np.concatenate([[0], np.cumsum([p.table.num_rows for p in parts])]).astype(np.int64)
+    table = pa.concat_tables([p.table for p in parts])
+    n = table.num_rows
+    found = _cell_issues(parts, starts, plan) if messy_parts else []
+    cell_cur = _cell_currency(parts, starts, plan, by_canon, table, found) if messy_parts else None
+    bad = np.zeros(n, dtype=bool)
+    if found:
+        bad[[f[0] for f in found]] = True
+        _no_totals(table, parts, starts, plan, np.flatnonzero(bad))
+    # duplicates on a second core while the columns are assembled (numpy releases the GIL)
+    finder = ThreadPoolExecutor(max_workers=1)
+    dup_job = finder.submit(_duplicates, table, np.concatenate([p.hash for p in parts]),
+                            ~bad if found else None)
+    finder.shutdown(wait=False)
+    blank_text = {src: np.concatenate([p.blank_text.get(src, np.zeros(p.table.num_rows, dtype=bool))
+                                       for p in parts])
+                  for src in {s for p in parts for s in p.blank_text}}
     out: dict[str, object] = {}
     dicts: dict[str, tuple] = {}
     for c in spec.columns:
@@ -355,7 +491,9 @@ def _run(path, info, delimiter, types, header, mapping, file, ctx, ticker) -> tu
             elif not plain:
                 col, _, _ = _strings(col, ctx.max_cell_chars)
             if c.required and col.null_count:
-                raise NotClean("blank required text")
+                null = np.asarray(col.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+                if (null & ~blank_text.get(src, np.zeros(n, dtype=bool))).any():
+                    raise NotClean("blank required text")  # spelled blank: the careful lanes decide
             out[c.name] = col
     if prof is not None:
         if prof.vendor and "vendor" not in out:
@@ -391,21 +529,126 @@ def _run(path, info, delimiter, types, header, mapping, file, ctx, ticker) -> tu
             out[c.name] = np.full(n, bool(c.default), dtype=bool)
         elif c.kind == "date":
             out[c.name] = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    if cell_cur is not None and "currency" in out:
+        pos, codes, blank = cell_cur
+        if blank.any():  # no currency in the column: the one written in the amount
+            cur = out["currency"]
+            cur = cur.combine_chunks() if isinstance(cur, pa.ChunkedArray) else cur
+            mask = np.zeros(n, dtype=bool)
+            mask[pos[blank]] = True
+            out["currency"] = pc.replace_with_mask(cur.cast(pa.large_string()), pa.array(mask),
+                                                   pa.array(codes[blank].tolist(), pa.large_string()))
     ticker(0.9, "checking values")
     dups = dup_job.result()
+    keep = np.flatnonzero(~bad) if found else None
+    m = n if keep is None else len(keep)
     data = {}
     for c in spec.columns:
         v = out[c.name]
         if c.kind == "str":
             if v.type != pa.large_string():
                 v = v.cast(pa.large_string())
+            if keep is not None:
+                v = v.take(pa.array(keep))
             data[c.name] = pd.Series(pd.arrays.ArrowStringArray(v))
         else:
-            data[c.name] = v
-    data["_file"] = pd.Series(pd.arrays.ArrowStringArray(pa.repeat(pa.scalar(file, pa.large_string()), n)))
-    data["_row"] = np.arange(2, n + 2, dtype=np.int64)
+            data[c.name] = v if keep is None else v[keep]
+    data["_file"] = pd.Series(pd.arrays.ArrowStringArray(pa.repeat(pa.scalar(file, pa.large_string()), m)))
+    data["_row"] = (np.arange(2, n + 2, dtype=np.int64) if keep is None else keep.astype(np.int64) + 2)
     frame = pd.DataFrame(data, copy=False)
-    return frame, (np.flatnonzero(dups) + 2).tolist()
+    issues = [ImportIssue(int(f[0]) + 2, f[3], f[4], None if parse.is_blank(f[5]) else build._shown(str(f[5])))
+              for f in sorted(found, key=lambda f: (f[0], f[1], f[2]))]
+    return frame, (np.flatnonzero(dups) + 2).tolist(), issues, n
+
+
+def _finish_dates(parts: list[_Part]) -> None:
+    """The date spellings left for the file's day/month order (messy.date_order)."""
+    cols = [c for p in parts for c in p.cells.values() if c.kind == "date" and len(c.pending)]
+    if cols:
+        order = messy.date_order(cols)
+        for c in cols:
+            messy.finish_dates(c, order)
+
+
+def _cell_issues(parts: list[_Part], starts: np.ndarray, plan: _Plan) -> list[tuple]:
+    """The careful reader's issues for the cells read as text: (row position, order within
+    the row, source column, message, the value as written); a row with one is rejected."""
+    import pyarrow as pa
+
+    found: list[tuple] = []
+    for k, p in enumerate(parts):
+        base = int(starts[k])
+        for src, c in p.cells.items():
+            checks = []
+            if c.kind == "date":
+                checks += [(c.far, parse.DATE_RANGE_MESSAGE), (~c.ok & ~c.blank & ~c.far, validation.UNREADABLE["date"])]
+            else:
+                checks.append((~c.ok & ~c.blank, validation.UNREADABLE[c.kind]))
+            if plan.required[src]:
+                checks.append((c.blank, validation.REQUIRED))
+            for j, (mask, message) in enumerate(checks):
+                idx = np.flatnonzero(mask)
+                if len(idx):
+                    for i, v in zip(idx.tolist(), c.raw.take(pa.array(idx)).to_pylist(), strict=True):
+                        found.append((base + i, plan.spec_pos[src] * 8 + j, 0, src, message, v))
+        for src, mask in p.blank_text.items():
+            for i in np.flatnonzero(mask).tolist():
+                found.append((base + i, plan.spec_pos[src] * 8, 0, src, validation.REQUIRED, None))
+    return found
+
+
+CLASH = "the amount names a different currency than the currency column"  # build._currencies
+
+
+def _cell_currency(parts, starts, plan: _Plan, by_canon: dict, table, found: list):
+    """A currency written in the amount ("$1,234.50"): the careful reader takes it from the last
+    money column it parses; a row whose currency column names another is rejected (an issue
+    on the first money column), a row without one takes it. Returns (row positions, codes,
+    currency column blank there) or None."""
+    import pyarrow as pa
+
+    money = [by_canon[c.name] for c in tables.USAGE.columns if c.kind == "money" and c.name in by_canon]
+    last = money[-1] if money else None
+    pos, codes = [], []
+    for k, p in enumerate(parts):
+        c = p.cells.get(last)
+        if c is None or c.currency is None:
+            continue
+        at = np.flatnonzero(pd.notna(pd.Series(c.currency, dtype=object)).to_numpy())
+        pos.extend((at + int(starts[k])).tolist())
+        codes.extend(c.currency[at].tolist())
+    if not pos:
+        return None
+    pos_a = np.asarray(pos, dtype=np.int64)
+    codes_a = np.asarray(codes, dtype=object)
+    if plan.currency is None:
+        return pos_a, codes_a, np.ones(len(pos_a), dtype=bool)
+    raw = table.column(plan.currency).take(pa.array(pos_a)).to_pylist()
+    blank = np.array([parse.is_blank(v) for v in raw], dtype=bool)
+    for i, (v, cc) in enumerate(zip(raw, codes, strict=True)):
+        if blank[i]:
+            continue
+        code = str(v).strip().upper()
+        if parse.CURRENCY_SYMBOLS.get(code, code) != cc:
+            found.append((int(pos_a[i]), 1 << 20, 0, money[0], CLASH, None))
+    return pos_a, codes_a, blank
+
+
+def _no_totals(table, parts, starts, plan: _Plan, rows: np.ndarray) -> None:
+    """A rejected row whose first cells say total/subtotal may be a totals row, which the
+    careful reader leaves out instead (build.totals_rows): it reads the file."""
+    import pyarrow as pa
+
+    for src in plan.header[:3]:
+        for r in rows.tolist():
+            k = int(np.searchsorted(starts, r, side="right")) - 1
+            c = parts[k].cells.get(src)
+            col = c.raw if c is not None else parts[k].table.column(src)
+            if not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
+                continue
+            v = col[r - int(starts[k])].as_py()
+            if v is not None and sniff.is_total_label(v):
+                raise NotClean("a rejected row may be a totals row")
 
 
 def _strings(col, max_chars: int):
@@ -445,14 +688,21 @@ def _recode(values: list, cds: np.ndarray, default):
     return pc.take(d, pa.array(idx))
 
 
-def _duplicates(table, h: np.ndarray) -> np.ndarray:
-    """Rows equal to an earlier row in every source column: the row hash (typed values and
-    text fingerprints) finds the candidates, an exact comparison of their values confirms."""
+def _duplicates(table, h: np.ndarray, good: np.ndarray | None = None) -> np.ndarray:
+    """Rows equal to an earlier row in every source column (among the ``good`` ones, rejected
+    rows left out): the row hash (typed values, text fingerprints, the raw text of unplain
+    cells) finds the candidates, an exact comparison of their values (and ODD) confirms."""
     import pyarrow as pa
 
+    at = None if good is None else np.flatnonzero(good)
+
     def confirm(idx):
-        sub = table.take(pa.array(idx)).to_pandas()
+        sub = table.take(pa.array(idx if at is None else at[idx])).to_pandas()
         sub.columns = range(sub.shape[1])
         return sub.astype(str).duplicated(keep="first").to_numpy()
 
-    return build.hash_duplicates(h, confirm)
+    if at is None:
+        return build.hash_duplicates(h, confirm)
+    out = np.zeros(len(h), dtype=bool)
+    out[at[build.hash_duplicates(h[at], confirm)]] = True
+    return out

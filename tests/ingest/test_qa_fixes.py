@@ -170,7 +170,9 @@ def _sci_csv(path, values: list[str], n: int):
 
 @pytest.mark.parametrize("values", [
     ["1.5E-02", "2.5e+03", "1.00", "3E0"],  # exact in micros: the fast lane takes them
-    ["1.5E-02", "1.25E-07", "7.5E-07"],  # finer than a micro: the fast lane hands over
+    # finer than a micro: pyarrow's typed read refuses them, the fast lane reads that column
+    # of those slices the careful reader's way (per-slice fallback, issue 19)
+    ["1.5E-02", "1.25E-07", "7.5E-07"],
 ])
 def test_all_lanes_agree_on_scientific_notation(tmp_path, monkeypatch, values):
     p = _sci_csv(tmp_path / "big.csv", values, 40_000)
@@ -185,7 +187,7 @@ def test_all_lanes_agree_on_scientific_notation(tmp_path, monkeypatch, values):
     with monkeypatch.context() as m:  # the careful lane: the stdlib csv reader
         m.setattr(fast, "MIN_BYTES", 1 << 60)
         slow = read_file(p)
-    assert (took[0] is not None) == (values[1] == "2.5e+03")
+    assert took[0] is not None  # the fast lane answered
     for other in (mid, slow):
         pd.testing.assert_frame_equal(quick.frame, other.frame)
         assert (other.report.rows_imported, other.report.rows_rejected) == (40_000, 0)
