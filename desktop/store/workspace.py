@@ -40,6 +40,7 @@ from desktop.store.actions import ActionStore
 from desktop.store.batches import Batches, file_sha256
 from desktop.store.db import SUFFIX, Database
 from desktop.store.edits import AS_OF_MODES, MAX_UNDO, Edits, UndoStack
+from desktop.store.overlays import Overlays
 from desktop.store.profiles import Profiles
 from desktop.store.records import BatchRecord, Edit, report_from_json, report_to_json
 from desktop.store.validate import validate_settings
@@ -65,6 +66,7 @@ class Workspace:
         self._edits = Edits(db, self._undo_stack, lambda: self.inputs().commitments)
         self._batches = Batches(db, self._profiles, self._edits.settings)
         self._actions = ActionStore(db, self._undo_stack)
+        self._overlays = Overlays(db, self._undo_stack)
 
     # -- opening / closing -------------------------------------------------------------------
 
@@ -250,6 +252,20 @@ class Workspace:
     def resolve_as_of(self, today: _dt.date | None = None) -> _dt.date | None:
         """The as-of date the mode gives (None = let the analysis take the latest usage date)."""
         return self._edits.resolve_as_of(today)
+
+    # -- forecast overlays of the renewal workbench (desktop/store/overlays.py; undoable) -------
+
+    def overlays(self, vendor: str | None = None) -> list[dict]:
+        """The stored overlay records (desktop.domain.overlays), ``vendor``'s only when given."""
+        return self._overlays.all(vendor)
+
+    def add_overlay(self, record: dict) -> dict:
+        with self._db.mutex:
+            return self._overlays.add(record)
+
+    def remove_overlay(self, overlay_id: str) -> bool:
+        with self._db.mutex:
+            return self._overlays.remove(overlay_id)
 
     # -- mapping profiles --------------------------------------------------------------------
 

@@ -11,6 +11,8 @@ which source rows stand behind a point:
     invoices.py     invoice_variance(analysis); invoice_point_rows
     budgets.py      budget_utilization(analysis, month); budget_point_rows
     renewal.py      renewal(scenarios, currency, vendor) (points carry keys, not rows)
+    negotiation.py  frontier(negotiation, current), asks_tornado(negotiation): the renewal
+                    workbench's charts, read from a Negotiation (points carry keys)
 
 and what they share:
 
@@ -65,6 +67,7 @@ from desktop.domain.charts.model import (
     fmt_value,
     to_float,
 )
+from desktop.domain.charts.negotiation import asks_tornado, frontier, offer_colors
 from desktop.domain.charts.renewal import renewal, renewal_vendors, scenario_label
 
 BUILDERS = {
@@ -74,10 +77,12 @@ BUILDERS = {
     "invoice_variance": invoice_variance,
     "budget_utilization": budget_utilization,
     "renewal": renewal,
+    "frontier": frontier,
+    "asks_tornado": asks_tornado,
 }
 
 __all__ = [
-    "BUILDERS", "DAILY_DIMENSIONS", "DAY", "MAX_GROUPS", "NONE_LABEL", "OTHER_LABEL", "Band", "BurnUpDays",
+    "BUILDERS", "DAILY_DIMENSIONS", "asks_tornado", "frontier", "offer_colors", "DAY", "MAX_GROUPS", "NONE_LABEL", "OTHER_LABEL", "Band", "BurnUpDays",
     "ChartData", "Marker", "RefIndex", "Series", "Threshold", "anomaly_point_rows", "bounds", "budget_point_rows",
     "budget_utilization", "burn_up", "burn_up_days", "burn_up_point_rows", "contract_rows", "daily_spend",
     "daily_spend_rows", "date_of", "epoch_array", "epoch_seconds", "exposure_point_rows", "fmt_money", "fmt_value",

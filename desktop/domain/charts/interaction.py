@@ -64,7 +64,7 @@ def readout_text(data: ChartData, x: float, hidden: Iterable[str] = ()) -> str:
     if not parts:
         return ""
     head = data.x_text(x)
-    if data.x_kind == "money":
+    if data.x_kind in ("money", "ratio"):
         # numeric axis: each series shows its nearest point; name the hovered level
         head = f"{data.x_label or 'x'} {head}"
     return " · ".join([head] + [f"{label}: {value}" for label, value in parts])
@@ -163,7 +163,7 @@ def bounds(data: ChartData, hidden: Iterable[str] = ()) -> dict:
             ext(b.upper, ys)
     for t in data.thresholds:
         (y2 if t.axis == "right" else ys).append(t.y)
-    if data.x_kind == "date" and xs:
+    if data.x_kind in ("date", "ratio") and xs:
         xs.extend(m.x for m in data.markers)
     if data.x_kind == "category" and data.categories:
         xs.extend((-0.5, len(data.categories) - 0.5))

@@ -219,7 +219,7 @@ class ChartData:
     kind: str
     title: str
     series: tuple[Series, ...]
-    x_kind: str = "date"  # date | category | money
+    x_kind: str = "date"  # date | category | money | ratio (0..1, shown as %)
     x_label: str = ""
     y_label: str = ""
     y2_label: str = ""  # right axis (probability)
@@ -252,4 +252,6 @@ class ChartData:
         if self.x_kind == "category":
             i = int(round(x))
             return self.categories[i] if 0 <= i < len(self.categories) else ""
+        if self.x_kind == "ratio":
+            return fmt_value(x, "ratio")
         return fmt_money(x)

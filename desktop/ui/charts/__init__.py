@@ -7,6 +7,7 @@ protect_none()  # PySide6 6.12 / Python 3.11 over-releases None on every paint (
 # ruff: noqa: E402
 
 from desktop.ui.charts.base import ChartWidget, link_x
+from desktop.ui.charts.negotiation import AsksTornadoChart, FrontierChart
 from desktop.ui.charts.widgets import (
     BudgetUtilizationChart,
     BurnUpChart,
@@ -17,11 +18,13 @@ from desktop.ui.charts.widgets import (
 )
 
 __all__ = [
+    "AsksTornadoChart",
     "BudgetUtilizationChart",
     "BurnUpChart",
     "ChartWidget",
     "DailySpendChart",
     "ExposureChart",
+    "FrontierChart",
     "InvoiceVarianceChart",
     "RenewalChart",
     "link_x",
