@@ -116,3 +116,15 @@ def test_offers_benchmark_runs_on_few_paths():
     assert [ln.get("error") for ln in lines] == [None]
     assert lines[0]["name"] == "offers_simulation_3x36m" and lines[0]["n"] == 50
     assert [len(o.periods) for o in bench_offers.offers()] == [3, 12, 36]
+
+
+def test_negotiation_benchmark_runs_on_few_paths():
+    from bench import bench_offers
+
+    lines = bench_offers.bench_negotiation(50, 1)
+    assert [ln["name"] for ln in lines] == ["negotiation_frontier_asks_3x36m", "negotiation_break_even_3x36m"]
+    # 12 frontier points per offer (11 around its spend, none of which is its own level) and the
+    # quarterly offer's applicable asks: rollover, annual, overage, discount, flatter (it already pays
+    # shortfalls as credit; no other vendor without usage)
+    assert lines[0]["variants"] == 3 * 12 + 5
+    assert all(isinstance(ln["ratio"], float) and ln["ratio"] > 0 for ln in lines)

@@ -12,6 +12,10 @@ equivalents=None) -> Negotiation``
 - ``tiers``: the vendor's tier table ``[(commitment, discount_pct)]``; without it the frontier
   levels are 50 %, 60 % ... 150 % of each offer's expected discounted spend.
 - ``selected``: the offer whose asks are priced (default: the least expected cost).
+- ``other_vendor``: whose spend the ``other_vendor_counts`` ask counts (default: the vendor with
+  the most eligible spend in the baseline window); ``equivalents``: {model family: another
+  vendor's family} for the walk-away; ``break_even=False`` leaves the break-even search out
+  (``break_even`` is then empty: a quick refresh).
 
 Negotiation fields:
 - ``vendor``, ``as_of``, ``currency``, ``paths``, ``seed``, ``limit_pct`` (the setting
@@ -56,9 +60,11 @@ from desktop.domain.offers import (
     OffersResult,
     SpendModel,
     _mean_cents,
+    growth_draws,
     month_weights,
     monthly_spend,
     simulate_offers,
+    summarize_offers,
 )
 from desktop.domain.offers import to_json as offers_json
 from desktop.domain.settings import Settings
@@ -459,29 +465,44 @@ def break_even_growth(offer: Offer, baseline: Decimal, expected_growth: float, s
     """The growth below which the offer stops beating list price: under the growth model
     (``baseline`` in T's month, monthly growth g ~ Normal(g, sd), the same draws for every g:
     common random numbers) the least g on a 0.01 %/month grid, between GROWTH_BOUNDS[0] and the
-    expected growth, such that the offer's expected savings vs list are >= 0 at g. Found by
-    bisection between the lower bound (checked first: savings >= 0 there -> status ``always``)
-    and the expected growth rounded to the grid (savings < 0 there -> status ``loses``: it does
-    not beat list price at the expected growth); bisection assumes savings do not fall as growth
-    rises below the expected growth (true when overage costs no more than list price,
-    multiplier x (1 - discount) <= 1; above it a premium can make high growth cost more)."""
-    def saves(i: int) -> bool:
+    expected growth, such that the offer's expected savings vs list are >= 0 at g. The expected
+    growth rounded to the grid is checked first (savings < 0 there -> status ``loses``: it does
+    not beat list price at the expected growth), then the lower bound (savings >= 0 there ->
+    status ``always``); between them a bracketing search on the grid (false position with the
+    Illinois step, the bracket always keeping savings < 0 at its low end and >= 0 at its high end)
+    until the two ends are one grid step apart. It assumes savings do not fall as growth rises
+    below the expected growth (true when overage costs no more than list price, multiplier x
+    (1 - discount) <= 1; above it a premium can make high growth cost more)."""
+    draws = growth_draws(SpendModel(baseline, 0.0, sd, paths=paths, seed=seed),
+                         fc.months_between(as_of, offer.term_end) + 1)  # drawn once, for every g
+
+    def savings(i: int) -> Decimal:
         model = SpendModel(baseline, float(GROWTH_STEP * i), sd, paths=paths, seed=seed)
-        return simulate_offers([offer], model, as_of).offers[0].savings_vs_list >= 0
+        return summarize_offers([offer], model, as_of, cvar=False, draws=draws)[0].savings_vs_list
 
     lo = GROWTH_BOUNDS[0]
     hi = int((Decimal(repr(float(expected_growth))) / GROWTH_STEP).to_integral_value(ROUND_HALF_UP))
     hi = min(max(hi, lo), GROWTH_BOUNDS[1])
-    if not saves(hi):
+    f_hi = savings(hi)
+    if f_hi < 0:
         return BreakEven(offer.name, None, "loses")
-    if saves(lo):
+    f_lo = savings(lo)
+    if f_lo >= 0:
         return BreakEven(offer.name, None, "always")
-    while hi - lo > 1:  # saves(hi), not saves(lo)
-        mid = (lo + hi) // 2
-        if saves(mid):
-            hi = mid
+    w_lo, w_hi = float(f_lo), float(f_hi)  # the values false position weighs (Illinois halves a stale one)
+    side = 0
+    while hi - lo > 1:  # savings(lo) < 0 <= savings(hi)
+        guess = lo + (hi - lo) * (-w_lo) / (w_hi - w_lo) if w_hi > w_lo else (lo + hi) / 2
+        mid = min(max(int(math.floor(guess)), lo + 1), hi - 1)
+        f = savings(mid)
+        if f >= 0:
+            hi, w_hi = mid, float(f)
+            w_lo = w_lo / 2 if side == 1 else w_lo
+            side = 1
         else:
-            lo = mid
+            lo, w_lo = mid, float(f)
+            w_hi = w_hi / 2 if side == -1 else w_hi
+            side = -1
     return BreakEven(offer.name, float(GROWTH_STEP * hi), "found")
 
 
@@ -563,7 +584,8 @@ def batna(analysis, vendor: str, as_of: date, settings: Settings,
 def build_negotiation(analysis, offers: list[Offer], *, vendor: str, settings: Settings, as_of: date,
                       overlays=(), paths: int | None = None, seed: int | None = None, progress=None,
                       spend: tuple[Decimal, float, float] | None = None, tiers=None, selected: str | None = None,
-                      other_vendor: str | None = None, equivalents: dict[str, str] | None = None) -> Negotiation:
+                      other_vendor: str | None = None, equivalents: dict[str, str] | None = None,
+                      break_even: bool = True) -> Negotiation:
     """The negotiation of ``vendor``'s offers (module docstring)."""
     step = progress.step if progress is not None else (lambda f, t="": None)
     offers = list(offers)
@@ -623,7 +645,7 @@ def build_negotiation(analysis, offers: list[Offer], *, vendor: str, settings: S
             variants.append(variant)
             plan.append(("ask", selected, (key, detail)))
     step(0.3, f"Negotiation {vendor}: frontier and asks")
-    run = simulate_offers(variants, model, as_of).offers if variants else ()
+    run = summarize_offers(variants, model, as_of) if variants else []
 
     frontier: list[FrontierPoint] = []
     asks: dict[str, Ask] = {}
@@ -669,7 +691,11 @@ def build_negotiation(analysis, offers: list[Offer], *, vendor: str, settings: S
     be_growth = float(spend[1]) if spend is not None else implied_growth(summary)
     be_sd = float(spend[2]) if spend is not None else 0.0
     be_paths = paths if be_sd > 0 else 1
-    breaks = tuple(break_even_growth(o, Decimal(be_base), be_growth, be_sd, be_paths, seed, as_of) for o in offers)
+    breaks = []
+    for i, o in enumerate(offers if break_even else ()):
+        step(0.6 + 0.25 * i / len(offers), f"Negotiation {vendor}: break-even growth of {o.name}")
+        breaks.append(break_even_growth(o, Decimal(be_base), be_growth, be_sd, be_paths, seed, as_of))
+    breaks = tuple(breaks)
 
     step(0.85, f"Negotiation {vendor}: walk-away")
     rows: tuple = ()

@@ -221,12 +221,21 @@ def month_weights(as_of: date, start: date, end: date, months: int) -> np.ndarra
     return w
 
 
-def monthly_factors(model: SpendModel, months: int) -> np.ndarray:
-    """(paths, months) growth factors: column 0 (the as-of month) is 1, column k the product of
-    the k growth factors drawn for months 1..k. Month-major draws (module docstring)."""
+def growth_draws(model: SpendModel, months: int) -> np.ndarray:
+    """(paths, months - 1) standard normals of months 1..months-1, drawn month-major from PCG64
+    seeded with ``model.seed``: the first k columns are the same whatever ``months`` is."""
     n = int(model.paths)
-    rng = np.random.default_rng(int(model.seed))
-    draws = rng.standard_normal(size=(months - 1, n)).T if months > 1 else np.zeros((n, 0))
+    if months <= 1:
+        return np.zeros((n, 0))
+    return np.random.default_rng(int(model.seed)).standard_normal(size=(months - 1, n)).T
+
+
+def monthly_factors(model: SpendModel, months: int, draws: np.ndarray | None = None) -> np.ndarray:
+    """(paths, months) growth factors: column 0 (the as-of month) is 1, column k the product of
+    the k growth factors drawn for months 1..k. Month-major draws (module docstring); ``draws``
+    (``growth_draws`` of this seed and paths, for at least ``months``) saves drawing again."""
+    n = int(model.paths)
+    draws = growth_draws(model, months) if draws is None else draws[:, :max(months - 1, 0)]
     out = np.ones((n, months), dtype=np.float64)
     if months > 1:
         out[:, 1:] = growth_factors(draws, model.growth, model.growth_sd)
@@ -251,8 +260,10 @@ def monthly_spend(model: SpendModel, as_of: date, months: int) -> np.ndarray:
     return spend
 
 
-def period_list_spend(model: SpendModel, as_of: date, periods: list[tuple[date, date]]) -> np.ndarray:
-    """(paths, periods) list spend in integer micros (int64), every period on the same futures."""
+def period_list_spend(model: SpendModel, as_of: date, periods: list[tuple[date, date]],
+                      draws: np.ndarray | None = None) -> np.ndarray:
+    """(paths, periods) list spend in integer micros (int64), every period on the same futures.
+    ``draws``: the growth model's ``growth_draws`` made once for many growth rates (break-even)."""
     if not periods:
         return np.zeros((int(model.paths), 0), dtype=np.int64)
     if min(s for s, _ in periods) < _month_start(as_of, 0):
@@ -260,7 +271,7 @@ def period_list_spend(model: SpendModel, as_of: date, periods: list[tuple[date, 
     months = max(_month_index(as_of, e) for _, e in periods) + 1
     weights = np.stack([month_weights(as_of, s, e, months) for s, e in periods], axis=1)
     if model.forecast is None and not model.overlays:  # the growth model as it always was
-        factors = monthly_factors(model, months)
+        factors = monthly_factors(model, months, draws)
         lst = np.rint(float(to_micros(model.baseline_monthly)) * (factors @ weights))
     else:
         lst = np.rint((monthly_spend(model, as_of, months) * MICROS) @ weights)
@@ -407,8 +418,7 @@ def _offer_result(offer: Offer, figs: list[_PathFigures]) -> OfferResult:
         periods=tuple(periods))
 
 
-def simulate_offers(offers: list[Offer], model: SpendModel, as_of: date) -> OffersResult:
-    """Every offer run on the same simulated futures (the module docstring has the rules)."""
+def _futures(offers: list[Offer], model: SpendModel, as_of: date, draws=None):
     model.validate()
     if not offers:
         raise InputError("no offer to simulate", column="offer")
@@ -419,13 +429,51 @@ def simulate_offers(offers: list[Offer], model: SpendModel, as_of: date) -> Offe
         raise InputError("offers in more than one currency (" + ", ".join(currencies) + ") cannot be compared",
                          column="currency")
     spans = sorted({(p.start, p.end) for o in offers for p in o.periods})
-    lst = period_list_spend(model, as_of, spans)
+    lst = period_list_spend(model, as_of, spans, draws)
     col = {s: j for j, s in enumerate(spans)}
-    results = []
-    for o in offers:
-        idx = [col[(p.start, p.end)] for p in o.periods]
-        results.append(_offer_result(o, _run_periods(o, lst[:, idx])))
-    return OffersResult(as_of=as_of, currency=currencies[0], paths=int(model.paths), offers=tuple(results))
+    return currencies[0], [lst[:, [col[(p.start, p.end)] for p in o.periods]] for o in offers]
+
+
+def simulate_offers(offers: list[Offer], model: SpendModel, as_of: date) -> OffersResult:
+    """Every offer run on the same simulated futures (the module docstring has the rules)."""
+    currency, lsts = _futures(offers, model, as_of)
+    results = [_offer_result(o, _run_periods(o, lst)) for o, lst in zip(offers, lsts, strict=True)]
+    return OffersResult(as_of=as_of, currency=currency, paths=int(model.paths), offers=tuple(results))
+
+
+@dataclass(frozen=True)
+class OfferSummary:
+    """An offer's totals only (the frontier's and the asks' many variants): the same figures,
+    rounded the same way, as its OfferResult."""
+
+    offer: str
+    expected_cost: Decimal
+    expected_list_spend: Decimal
+    savings_vs_list: Decimal
+    p_shortfall: float
+    cvar95_cost: Decimal | None  # None when not asked for
+
+
+def summarize_offers(offers: list[Offer], model: SpendModel, as_of: date, *, cvar: bool = True,
+                     draws: np.ndarray | None = None) -> list[OfferSummary]:
+    """``simulate_offers``' totals of every offer on the same futures, without the per-period
+    figures (and without CVaR when ``cvar`` is False): expected_cost and expected_list_spend are
+    the sums of the rounded period means, as in OfferResult."""
+    _, lsts = _futures(offers, model, as_of, draws)
+    out = []
+    for o, lst in zip(offers, lsts, strict=True):
+        figs = _run_periods(o, lst)
+        cost = sum((_mean_cents(f.cost) for f in figs), Decimal("0.00"))
+        listed = sum((_mean_cents(f.lst) for f in figs), Decimal("0.00"))
+        short = figs[0].charged > 0
+        total = figs[0].cost
+        for f in figs[1:]:
+            short = short | (f.charged > 0)
+            if cvar:
+                total = total + f.cost
+        out.append(OfferSummary(o.name, cost, listed, listed - cost, int(short.sum()) / len(short),
+                                _cvar_cents(total) if cvar else None))
+    return out
 
 
 # --- an offer file ------------------------------------------------------------------------------------
@@ -531,6 +579,7 @@ def _or(v, default):
 
 
 __all__ = [
-    "CVAR_LEVEL", "Offer", "OfferPeriod", "OfferResult", "OffersResult", "PeriodFigures", "SpendModel",
-    "month_weights", "monthly_factors", "monthly_spend", "offers_from_rows", "period_list_spend", "simulate_offers", "to_json",
+    "CVAR_LEVEL", "Offer", "OfferPeriod", "OfferResult", "OfferSummary", "OffersResult", "PeriodFigures",
+    "SpendModel", "growth_draws", "month_weights", "monthly_factors", "monthly_spend", "offers_from_rows",
+    "period_list_spend", "simulate_offers", "summarize_offers", "to_json",
 ]

@@ -273,3 +273,18 @@ def test_a_model_migration_is_priced_with_the_rate_card():
     with pytest.raises(InputError, match="no eligible spend"):
         build_negotiation(a, [sept], vendor="OpenAI", settings=Settings(), as_of=date(2026, 8, 31), paths=5,
                           overlays=[fc.ModelMigration(date(2026, 9, 1), "o3", 50.0, "gpt-4o-mini")])
+
+
+def test_break_even_on_many_paths_is_where_the_savings_change_sign():
+    # quarterly minimums with rollover on noisy spend: at the growth found the offer's savings (as
+    # simulate_offers reports them on the same seed) are >= 0 and one grid step lower they are < 0
+    offer = Offer("q", "V", tuple(per(s, e, "2500", discount_pct=15.0, rollover_pct=50.0)
+                                  for s, e in (("2027-01-01", "2027-03-31"), ("2027-04-01", "2027-06-30"),
+                                               ("2027-07-01", "2027-09-30"))))
+    be = break_even_growth(offer, D(1000), 0.05, 0.04, 300, 17, DEC)
+    assert be.status == "found"
+
+    def savings(g):
+        return simulate_offers([offer], SpendModel(D(1000), g, 0.04, paths=300, seed=17), DEC).offers[0].savings_vs_list
+
+    assert savings(be.growth) >= 0 > savings(round(be.growth - 0.0001, 4))
