@@ -288,3 +288,16 @@ def test_break_even_on_many_paths_is_where_the_savings_change_sign():
         return simulate_offers([offer], SpendModel(D(1000), g, 0.04, paths=300, seed=17), DEC).offers[0].savings_vs_list
 
     assert savings(be.growth) >= 0 > savings(round(be.growth - 0.0001, 4))
+
+
+def test_frontier_and_asks_share_the_offers_futures():
+    # noisy spend: the frontier point at the offer's own level costs exactly what the offer costs
+    # (expected cost, P(shortfall), CVaR), because every variant runs on the same paths (common
+    # random numbers); another seed gives other futures
+    n = neg([QUARTERLY, ANNUAL], spend=(D("16000"), -0.2, 0.1), paths=400, selected="annual")
+    for o in n.offers.offers:
+        (own,) = [p for p in n.frontier if p.offer == o.offer and p.offered]
+        assert (own.expected_cost, own.p_shortfall, own.cvar95_cost) == (o.expected_cost, o.p_shortfall,
+                                                                         o.cvar95_cost)
+    other_seed = neg([QUARTERLY, ANNUAL], spend=(D("16000"), -0.2, 0.1), paths=400, seed=99, selected="annual")
+    assert other_seed.offers.offers[0].expected_cost != n.offers.offers[0].expected_cost
