@@ -135,6 +135,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=int, help="random seed (default: the renewal_seed setting)")
     r.add_argument("--select", metavar="OFFER", help="the offer whose asks are priced (default: the least expected "
                    "cost)")
+    r.add_argument("--launch", action="append", default=[], metavar="DATE:AMOUNT",
+                   help="scenario: a workload launch adding AMOUNT of list spend a month from DATE (repeatable)")
+    r.add_argument("--migrate", action="append", default=[], metavar="DATE:MODEL:PCT:TO_MODEL[:RATIO]",
+                   help="scenario: PCT %% of MODEL's volume moves to TO_MODEL from DATE, priced with the rate card "
+                   "(or at RATIO x the old cost) (repeatable)")
+    r.add_argument("--price-change", action="append", default=[], metavar="DATE:PCT",
+                   help="scenario: the vendor's prices change by PCT %% from DATE (repeatable)")
     r.add_argument("--format", choices=("json",), default="json")
     return parser
 
@@ -372,6 +379,43 @@ def _has_inputs(args: argparse.Namespace) -> bool:
     return bool(args.workspace is not None or args.demo or any(getattr(args, f) for f, _, _ in FILE_FLAGS))
 
 
+def _overlays(args: argparse.Namespace) -> tuple:
+    """The scenario flags as forecast overlays (desktop/domain/forecast.py)."""
+    from desktop.domain import forecast as fc
+
+    forms = {"launch": "DATE:AMOUNT", "migrate": "DATE:MODEL:PCT:TO_MODEL[:RATIO]", "price-change": "DATE:PCT"}
+
+    def parts(text: str, flag: str, n: tuple[int, int]) -> list:
+        got: list = text.split(":")
+        if not n[0] <= len(got) <= n[1]:
+            raise Fatal(f"--{flag} {text!r}: expected {forms[flag]}")
+        try:
+            got[0] = _date(got[0])
+        except argparse.ArgumentTypeError as exc:
+            raise Fatal(f"--{flag}: {exc}") from None
+        return got
+
+    def number(text: str, flag: str) -> float:
+        try:
+            value = float(_amount(text))
+        except argparse.ArgumentTypeError as exc:
+            raise Fatal(f"--{flag}: {exc}") from None
+        return value
+
+    out: list = []
+    for text in args.launch:
+        d, amount = parts(text, "launch", (2, 2))
+        out.append(fc.WorkloadLaunch(d, Decimal(str(number(amount, "launch")))))
+    for text in args.migrate:
+        got = parts(text, "migrate", (4, 5))
+        ratio = number(got[4], "migrate") if len(got) == 5 else None
+        out.append(fc.ModelMigration(got[0], got[1], number(got[2], "migrate"), got[3], ratio))
+    for text in args.price_change:
+        d, pct = parts(text, "price-change", (2, 2))
+        out.append(fc.PriceChange(d, number(pct, "price-change")))
+    return tuple(out)
+
+
 def cmd_renewal(args: argparse.Namespace) -> int:
     import json
 
@@ -405,8 +449,9 @@ def cmd_renewal(args: argparse.Namespace) -> int:
     vendors: dict[str, list] = {}  # per vendor, in the order the file names them
     for o in offers:
         vendors.setdefault(match_key("vendor", o.vendor), []).append(o)
+    overlays = _overlays(args)
     results = [build_negotiation(analysis, group, vendor=group[0].vendor, settings=settings, as_of=as_of,
-                                 paths=args.paths, seed=args.seed, spend=spend,
+                                 paths=args.paths, seed=args.seed, spend=spend, overlays=overlays,
                                  selected=args.select if any(o.name == args.select for o in group) else None)
                for group in vendors.values()]
     if args.select is not None and not any(o.name == args.select for o in offers):

@@ -163,3 +163,20 @@ def test_renewal_on_the_demo_fits_the_forecast_and_prices_the_walk_away(tmp_path
     assert rec["p_shortfall"] <= 0.10 and rec["best"] is True
     ask = {a["ask"]: a for a in doc["asks"]}
     assert ask["other_vendor_counts"]["applicable"] and "Anthropic" in ask["other_vendor_counts"]["detail"]
+
+
+def test_renewal_scenario_flags_change_the_spend_by_hand(tmp_path: Path, capsys):
+    f = tmp_path / "offers.csv"
+    f.write_text(HEADER + "jan,X-1,OpenAI,2027-01-01,2027-01-31,0,USD,0,,,,,,,,\n", encoding="utf-8")
+    flat = ("--baseline-monthly", "1000", "--growth", "0", "--growth-sd", "0", "--paths", "1")
+    # January at 1000; a launch of 310 a month from 17 January adds 15/31 of it (150); prices +10 %
+    # from 1 January: (1000 + 150) x 1.1 = 1265
+    status, out, err = run(capsys, "renewal", "--offers", str(f), *flat, "--launch", "2027-01-17:310",
+                           "--price-change", "2027-01-01:10")
+    assert status == 0, err
+    assert json.loads(out)["offers"][0]["expected_list_spend"] == "1265.00"
+    # a migration at a given ratio needs the model's share of spend: without usage it cannot apply
+    status, out, err = run(capsys, "renewal", "--offers", str(f), *flat, "--migrate", "2027-01-01:gpt-4o:50:mini:0.5")
+    assert status == 2 and "needs the usage data" in err
+    status, out, err = run(capsys, "renewal", "--offers", str(f), *flat, "--launch", "2027-01-17")
+    assert status == 2 and "DATE:AMOUNT" in err
