@@ -17,10 +17,10 @@ Lines (JSON, one per measurement; ratio = seconds / baseline_seconds, both in th
   ``import_xlsx_vs_fastexcel``: the same time against fastexcel reading the sheet straight
   into Arrow (calamine's Arrow path; issue 19's target: ratio <= 1.2) and
   ``import_xlsx_vs_openpyxl``: against openpyxl read-only iterating every cell (target: ratio
-  <= 0.125, i.e. at least 8x faster).
+  <= 0.125, i.e. at least 8x faster; not in ``--quick``).
 
 The data comes from bench/common.py (cached in bench/data/, the 1M-row CSV is ~140 MB).
-``--quick`` (< 20 s): CSV 100k rows, xlsx 10k rows, one run each. ``run(sizes, quick)`` is what
+``--quick``: CSV at the largest size given (100k), xlsx 10k rows, one run each. ``run(sizes, quick)`` is what
 bench/run.py calls; ``sizes`` are CSV row counts, xlsx sizes are those <= 100k.
 """
 
@@ -90,7 +90,7 @@ def bench_csv_dirty(n: int, repeat: int) -> list[dict]:
     return [line, line2]
 
 
-def bench_xlsx(n: int, repeat: int) -> list[dict]:
+def bench_xlsx(n: int, repeat: int, quick: bool = False) -> list[dict]:
     from python_calamine import CalamineWorkbook
 
     from desktop.ingest import read_file
@@ -136,6 +136,8 @@ def bench_xlsx(n: int, repeat: int) -> list[dict]:
                            f_sec, line["peak_rss_mb"], target_ratio=1.2)
     except ImportError as exc:
         fx = {"name": "import_xlsx_vs_fastexcel", "n": n, "error": f"fastexcel not installed: {exc}"}
+    if quick:  # openpyxl alone takes 3 s at 10k rows on a quiet machine (15 s loaded)
+        return [line, fx]
     o_sec, _, _ = common.timed(openpyxl_ro, 1)
     line2 = common.record("import_xlsx_vs_openpyxl", n, line["seconds"], "openpyxl-read-only", o_sec,
                           line["peak_rss_mb"], target_ratio=0.125,
@@ -143,29 +145,24 @@ def bench_xlsx(n: int, repeat: int) -> list[dict]:
     return [line, fx, line2]
 
 
-def run(sizes: list[int] | None = None, quick: bool = False, xlsx_sizes: list[int] | None = None) -> list[dict]:
-    """All import measurements as result dicts (bench/common.py line format)."""
+def run(sizes: list[int] | None = None, quick: bool = False, xlsx_sizes: list[int] | None = None):
+    """All import measurements as result dicts (bench/common.py line format), yielded as each is
+    made (so an area cut by the --quick budget keeps what it measured). ``--quick``: the CSV
+    measurements at the largest of ``sizes`` only, one run each, xlsx 10k."""
     if sizes is None:
         sizes = list(QUICK_CSV if quick else DEFAULT_CSV)
+    elif quick:
+        sizes = [max(sizes)]
     if xlsx_sizes is None:
         xlsx_sizes = list(QUICK_XLSX) if quick else [n for n in sizes if n <= 100_000] or list(DEFAULT_XLSX)
     repeat = 1 if quick else 3
-    out: list[dict] = []
+    parts = []
     for n in sizes:
-        try:
-            out.append(bench_csv(n, repeat if n < 1_000_000 else 5))
-        except Exception as exc:  # one failing size must not hide the others
-            out.append({"name": "import_csv_rollup", "n": n, "error": f"{type(exc).__name__}: {exc}"})
-        try:
-            out.extend(bench_csv_dirty(n, max(repeat, 3) if n < 1_000_000 else 5))
-        except Exception as exc:
-            out.append({"name": "import_csv_dirty", "n": n, "error": f"{type(exc).__name__}: {exc}"})
+        parts.append(("import_csv_rollup", lambda n=n: [bench_csv(n, repeat if n < 1_000_000 else 5)]))
+        parts.append(("import_csv_dirty", lambda n=n: bench_csv_dirty(n, repeat if n < 1_000_000 else 5)))
     for n in xlsx_sizes:
-        try:
-            out.extend(bench_xlsx(n, repeat))
-        except Exception as exc:
-            out.append({"name": "import_xlsx", "n": n, "error": f"{type(exc).__name__}: {exc}"})
-    return out
+        parts.append(("import_xlsx", lambda n=n: bench_xlsx(n, repeat, quick)))
+    return common.run_parts(parts)
 
 
 def main(argv: list[str] | None = None) -> int:

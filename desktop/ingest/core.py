@@ -202,7 +202,9 @@ def _percent_cells(path: Path, table: reader.RawTable, match: Match, ticker: rea
             and s in table.columns]
     if not srcs or not len(table.rows):
         return
-    col0 = int(table.meta.get("col0", 0))
+    col0 = table.meta.get("col0", 0)
+    if col0 is None:  # read through fastexcel, which does not say where the table starts
+        col0 = reader.sheet_start_column(path, table.sheet)
     where = {table.columns.index(s) + col0: s for s in srcs}
     ticker(0.6, "reading cell formats", force=True)
 

@@ -4,8 +4,10 @@
   (blank lines and quoted line breaks make it fail, so row numbers are line numbers).
 * ``read_text_messy``: the careful lane. The stdlib csv reader over the decoded text (titles
   above the header, blank lines, quoted line breaks, ragged rows): exact physical line numbers.
-* ``read_xlsx``: python-calamine (after safety.check_xlsx measured every sheet), in a worker
-  thread so progress and cancel keep working.
+* ``read_xlsx``: after safety.check_xlsx measured every sheet, in the isolated child
+  (isolate.py): fastexcel (calamine straight into Arrow columns) when the sheet is a plain
+  table (``read_xlsx_arrow``: header on its first row, one type per column), else
+  python-calamine cell by cell; in a worker thread so progress and cancel keep working.
 
 (The fast lane for clean usage CSVs lives in desktop/ingest/fast.py.)
 """
@@ -213,6 +215,7 @@ def _blank_row(r: list) -> bool:
     return r.count("") + r.count(None) == len(r)
 
 
+ARROW_XLSX = True  # read plain sheets through fastexcel (read_xlsx_arrow); False: always cell by cell
 DOC_SHEETS = ("readme", "about", "read me")  # sheet names that document a workbook (read last)
 HEAD_ROWS = 256  # rows read first from each sheet to find its header (the scan looks at 200)
 CHUNK_ROWS = 512  # rows turned into columns at once, while their cells are still in the CPU cache
@@ -231,6 +234,10 @@ def read_xlsx(path: Path, facts: XlsxFacts, known: set[str], ticker: Ticker,
 
     from python_calamine import CalamineWorkbook
 
+    if row_limit is None and ARROW_XLSX:
+        t = read_xlsx_arrow(path, facts, known, ticker, sheet)
+        if t is not None:
+            return t
     wb = with_heartbeat(lambda: CalamineWorkbook.from_path(str(path)), ticker, 0.1, "opening workbook")
     try:
         names = wb.sheet_names
@@ -301,6 +308,141 @@ def read_xlsx(path: Path, facts: XlsxFacts, known: set[str], ticker: Ticker,
         return t
     finally:
         wb.close()
+
+
+def read_xlsx_arrow(path: Path, facts: XlsxFacts, known: set[str], ticker: Ticker,
+                    sheet: str | None = None) -> RawTable | None:
+    """The sheet through fastexcel (calamine's parser straight into Arrow: no Python object per
+    cell), as the same RawTable ``read_xlsx`` makes cell by cell; None when the sheet is not a
+    plain table and ``read_xlsx`` must look at its cells: the first sheet (or ``sheet``) is
+    hidden or is not the one the header search would choose, its header is not on its first
+    row (titles above it, a two-row header), a header cell is blank, repeated or a number, a
+    column mixes kinds of values (text and numbers, dates and numbers ...), or a cell holds
+    an error. Text cells stay Arrow strings, number columns float64 with NaN for blanks;
+    yes/no, date and time columns become the Python values calamine gives (a date when the
+    time is midnight), "" for a blank cell, as ``_Columns`` keeps them."""
+    import fastexcel
+
+    def load():
+        reader = fastexcel.read_excel(str(path))
+        names = reader.sheet_names
+        want = sheet if sheet is not None else next(
+            iter(sorted(names, key=lambda n: n.strip().casefold() in DOC_SHEETS)), None)
+        if want is None or want not in names:
+            return None
+        try:
+            sh = reader.load_sheet(want, header_row=0, schema_sample_rows=None, dtype_coercion="strict")
+        except fastexcel.FastExcelError:
+            # a column mixing kinds of values, or anything else fastexcel refuses: calamine reads
+            # the cells one by one (and says what is wrong with a damaged sheet)
+            return None
+        if str(getattr(sh, "visible", "visible")).lower() != "visible" and sheet is None:
+            return None
+        table, errors = sh.to_arrow_with_errors()
+        return None if errors is not None and len(getattr(errors, "errors", errors) or ()) else (want, table)
+
+    got = with_heartbeat(load, ticker, 0.2, "reading the workbook")
+    if got is None:
+        return None
+    sname, table = got
+    names = [str(n) for n in table.column_names]
+    if not names or any(n.startswith("__UNNAMED__") or not n.strip() or n != n.strip() for n in names):
+        return None
+    if any(_NUMBERISH.fullmatch(n) for n in names) or any(
+            re.fullmatch(r"(.+)_\d+", n) and re.fullmatch(r"(.+)_\d+", n).group(1) in names for n in names):
+        return None  # a number as a name, or a name fastexcel made unique: the cells decide
+    repeated: dict[str, list[int]] = {}
+    if sniff.header_names(None, names, len(names), repeated) != names or repeated:
+        return None
+    cols = [_arrow_column(table.column(j)) for j in range(table.num_columns)]
+    if any(c is None for c in cols):
+        return None
+    n = table.num_rows
+    blank = np.ones(n, dtype=bool)
+    for kind, v in cols:
+        blank &= _blank_cells(kind, v)
+    head = [names] + [[_head_value(kind, v, i) for kind, v in cols] for i in np.flatnonzero(~blank)[:HEAD_ROWS]]
+    sample = head[: sniff.HEADER_SCAN_ROWS]
+    h = sniff.find_header(sample, known)
+    hits = sum(1 for v in names if sniff.norm_name(v) in known)
+    if h != 0 or sniff.header_span(sample, 0)[0] is not None or (sheet is None and hits < 3):
+        return None  # titles above the header, a two-row header, or maybe another sheet's table
+    keep = np.flatnonzero(~blank)
+    series = []
+    for kind, v in cols:
+        if keep.size != n:
+            kind, v = _take(kind, v, keep)
+        if kind == "text":
+            series.append(pd.Series(pd.arrays.ArrowStringArray(v), copy=False))
+        else:
+            series.append(pd.Series(v, copy=False))
+    frame = pd.DataFrame(dict(enumerate(series)), copy=False)
+    frame.columns = names
+    t = RawTable(path.name, names, frame, keep.astype(np.int64) + 2, "xlsx", header_row=1)
+    t.sheet = sname
+    t.date1904 = facts.date1904
+    t.meta["col0"] = None  # where the table starts on the sheet: core._percent_cells asks calamine if needed
+    t.meta["repeated"] = {}
+    ticker(0.4, "reading rows")
+    return t
+
+
+def sheet_start_column(path: Path, sheet: str, max_rows: int = 1_000) -> int:
+    """The sheet column (0-based) where a table fastexcel read starts: its header is the first
+    row holding a value and names every column (read_xlsx_arrow), so the table starts at
+    that row's first value. openpyxl read-only (defusedxml active, after the safety scan, as
+    ``percent_formatted``); never calamine outside the isolated child."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        for row in wb[sheet].iter_rows(min_row=1, max_row=max_rows, values_only=True):
+            for j, v in enumerate(row):
+                if v is not None and v != "":
+                    return j
+    finally:
+        wb.close()
+    return 0
+
+
+_NUMBERISH = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
+
+
+def _arrow_column(col) -> tuple[str, object] | None:
+    """One fastexcel column as ``_convert`` makes a chunk: ("text", large strings, "" for blank
+    cells), ("number", float64 with NaN) or ("cells", the Python values calamine gives, "" for
+    blank cells); None for a kind ``_convert`` would see differently."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    t = col.type
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_null(t):
+        col = col.cast(pa.large_string())
+        return "text", (col.fill_null("") if col.null_count else col)
+    if pa.types.is_floating(t) or pa.types.is_integer(t):
+        return "number", col.cast(pa.float64()).to_numpy(zero_copy_only=False)
+    if pa.types.is_boolean(t) or pa.types.is_timestamp(t) or pa.types.is_date(t):
+        vals = col.to_pylist()
+        out = np.empty(len(vals), dtype=object)
+        for i, v in enumerate(vals):
+            if v is None:
+                v = ""
+            elif isinstance(v, dt.datetime):
+                v = v.replace(tzinfo=None)
+                if v.time() == dt.time(0):
+                    v = v.date()  # calamine gives a date for a midnight date-time
+            out[i] = v
+        return "cells", out
+    return None  # durations and anything else: calamine's cells
+
+
+def _head_value(kind: str, v, i: int):
+    if kind == "text":
+        return v[int(i)].as_py()
+    x = v[int(i)]
+    return "" if kind == "number" and np.isnan(x) else x
 
 
 class _Columns:

@@ -70,7 +70,10 @@ def test_progress_and_cancel_while_rows_become_columns(tmp_path, monkeypatch):
 
     monkeypatch.setattr(reader, "CHUNK_ROWS", 500)
     monkeypatch.setattr(reader.Ticker, "__call__", _every_step)
-    rows = [("date", "vendor", "cost")] + [(f"2026-01-{1 + i % 28:02d}", "OpenAI", i) for i in range(3000)]
+    # a title above the header: the sheet is read cell by cell, a chunk of rows at a time (a plain
+    # sheet is read by fastexcel in one call, with the parent's heartbeat every 0.1 s)
+    rows = [("Usage export",), ("date", "vendor", "cost")]
+    rows += [(f"2026-01-{1 + i % 28:02d}", "OpenAI", i) for i in range(3000)]
     p = workbook(tmp_path, rows)
     seen = []
     read_file(p, progress=Progress(lambda f, t: seen.append((f, t))))
