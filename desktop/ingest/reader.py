@@ -321,7 +321,10 @@ def read_xlsx_arrow(path: Path, facts: XlsxFacts, known: set[str], ticker: Ticke
     an error. Text cells stay Arrow strings, number columns float64 with NaN for blanks;
     yes/no, date and time columns become the Python values calamine gives (a date when the
     time is midnight), "" for a blank cell, as ``_Columns`` keeps them."""
-    import fastexcel
+    try:
+        import fastexcel
+    except ImportError:  # an environment without it reads every sheet cell by cell
+        return None
 
     def load():
         reader = fastexcel.read_excel(str(path))
