@@ -126,7 +126,8 @@ def _versions() -> dict:
     from importlib import metadata
 
     out = {}
-    for pkg in ("pandas", "numpy", "pyarrow", "python-calamine", "openpyxl", "PySide6-Essentials", "pyqtgraph"):
+    for pkg in ("pandas", "numpy", "pyarrow", "python-calamine", "fastexcel", "openpyxl", "PySide6-Essentials",
+                "pyqtgraph"):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
