@@ -6,6 +6,13 @@
 ``--demo`` it reopens the last workspace opened (the preference ``open_last_workspace``; the
 workspace is remembered the moment it is opened, so a killed app reopens it too), else it shows
 the start page (desktop/ui/start.py).
+
+Start-up to figures (``main``): a workspace whose last figures were saved (desktop.store.figures)
+is not opened before the window shows. The window is built on the figures read from the file
+(no lock, no pandas), paints them under a "Refreshing figures" banner, and the workspace opens in
+the background (``Session.open_workspace``: the store, pandas and the analysis load in the
+worker); then it recomputes as usual. Anything else (no saved figures, the demo still to build,
+another page in front) starts as before.
 """
 
 from __future__ import annotations
@@ -18,9 +25,9 @@ import traceback
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop import config
 
@@ -251,10 +258,15 @@ def _switch(win, path: str) -> None:
     win.close()
 
 
-def start_window(args: argparse.Namespace):
-    """The first window: the workspace asked for, else the last one, else the start page."""
+def start_window(args: argparse.Namespace, fast: bool = False):
+    """The first window: the workspace asked for, else the last one, else the start page.
+    ``fast`` (``main``): paint the workspace's last figures before it is opened (``_start_fast``)."""
     from desktop.store import WorkspaceError
 
+    if fast:
+        win = _start_fast(args)
+        if win is not None:
+            return win
     if args.workspace is not None or args.demo:
         ws = open_workspace(None if args.demo else args.workspace, readonly=args.readonly)
         return build_window(ws, args.as_of)
@@ -269,6 +281,111 @@ def start_window(args: argparse.Namespace):
     return build_window(ws, args.as_of)
 
 
+def _start_fast(args: argparse.Namespace):
+    """The main window on the workspace's last figures, the workspace opening in the background;
+    None when this start cannot paint figures before opening it (none saved, the demo not built
+    yet, a page other than Overview in front)."""
+    from PySide6.QtCore import QSettings
+
+    if args.demo:
+        path = config.demo_workspace_path()
+    elif args.workspace is not None:
+        path = Path(args.workspace)
+    else:
+        path = last_workspace()
+    if path is None or not path.exists() or QSettings().value("window/page", 0, type=int) != 0:
+        return None
+    from desktop.store.figures import peek_figures
+
+    saved = peek_figures(path)
+    if saved is None:
+        return None
+    from desktop.ui.main_window import MainWindow
+    from desktop.ui.session import Opening, Session
+
+    session = Session(Opening(path, args.readonly, saved), as_of=args.as_of)
+    win = MainWindow(session)
+    win.openWorkspaceRequested.connect(lambda p, w=win: _switch(w, p))
+    _windows.append(win)
+    explicit = args.workspace is not None or args.demo
+    session.workspaceOpened.connect(lambda s=session: remember(s.workspace.path))
+    session.openFailed.connect(lambda exc, w=win: _open_failed(w, exc, explicit))
+    # after the first paint: the worker's imports then never hold up the window
+    _after_first_paint(win, lambda: None if win.closed else session.open_workspace(_opener(path, args.readonly)))
+    return win
+
+
+class _FirstPaint(QObject):
+    """Calls ``fn`` once, just after ``win`` first painted (or after ``fallback_ms``, for a
+    window that is not shown)."""
+
+    def __init__(self, win, fn, fallback_ms: int):
+        super().__init__(win)
+        self._win, self._fn, self._done = win, fn, False
+        QApplication.instance().installEventFilter(self)
+        QTimer.singleShot(fallback_ms, self._fire)
+
+    def eventFilter(self, obj, event) -> bool:  # Qt naming
+        if not self._done and event.type() == QEvent.Type.Paint and isinstance(obj, QWidget) \
+                and obj.window() is self._win:
+            QTimer.singleShot(0, self._fire)  # once this paint has gone to the screen
+        return False
+
+    def _fire(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        QApplication.instance().removeEventFilter(self)
+        self._fn()
+
+
+def _after_first_paint(win, fn, fallback_ms: int = 1000) -> None:
+    win._first_paint_hook = _FirstPaint(win, fn, fallback_ms)
+
+
+def _opener(path: Path, readonly: bool):
+    """The background half of a fast start: open the workspace (in the worker)."""
+
+    def job(progress):
+        from desktop.domain.progress import Cancelled
+        from desktop.store import Workspace
+
+        ws = Workspace.open(path, readonly=readonly)
+        if progress.cancelled:  # the window closed meanwhile: nothing may keep the lock
+            ws.close()
+            raise Cancelled()
+        return ws
+
+    return job
+
+
+def _open_failed(win, exc: BaseException, explicit: bool) -> None:
+    """The workspace of a fast start could not be opened: as a start that opens it first does,
+    ask about a workspace in use, else say why (asked for by name) or show the start page
+    saying why (the last workspace)."""
+    from desktop.store import WorkspaceError, WorkspaceLocked
+    from desktop.ui.session import Opening
+
+    session = win.session
+    path = session.workspace.path
+    if isinstance(exc, WorkspaceLocked) and not session.workspace.readonly:
+        answer = QMessageBox.question(win, "Workspace in use", f"{exc}\n\nOpen it read-only?")
+        if answer == QMessageBox.StandardButton.Yes:
+            session.workspace = Opening(path, True, session.saved_figures)
+            session.open_workspace(_opener(path, True))
+            return
+    if not isinstance(exc, WorkspaceError):
+        log.error("cannot open %s", path, exc_info=exc)
+    win.close()
+    if win in _windows:
+        _windows.remove(win)
+    if explicit:
+        QMessageBox.critical(None, "CommitDesk", str(exc))
+        QCoreApplication.exit(2)
+        return
+    show_start(f"The last workspace, {path.name}, could not be opened: {exc}").show()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     setup_logging()
@@ -277,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     from desktop.store import WorkspaceError
 
     try:
-        win = start_window(args)
+        win = start_window(args, fast=True)
     except WorkspaceError as exc:
         QMessageBox.critical(None, "CommitDesk", str(exc))
         return 2

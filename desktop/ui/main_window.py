@@ -2,10 +2,16 @@
 
 Each page sits under a banner that shows the session's figures state (out of date, refreshing);
 a page whose figures could not be computed at all is replaced by the imported rows it is built
-from (``InputsPanel``) until a recompute succeeds."""
+from (``InputsPanel``) until a recompute succeeds.
+
+Pages are built when first shown or first asked for (``page(key)``, ``pages``, ``page_by_key``):
+a start-up builds the page in front only, so neither the other pages' modules nor pyqtgraph
+(loaded with the first chart) stand between the process start and the first paint."""
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QSettings, Qt, QTimer, Signal
@@ -30,22 +36,68 @@ from PySide6.QtWidgets import (
 
 from desktop import config
 from desktop.domain import palette
-from desktop.store import is_sample_data
 from desktop.ui.date_edit import DateEdit
-from desktop.ui.pages.actions import ActionsPage
-from desktop.ui.pages.budgets import BudgetsPage
-from desktop.ui.pages.contracts import ContractsPage
-from desktop.ui.pages.invoices import InvoicesPage
-from desktop.ui.pages.overview import OverviewPage
-from desktop.ui.pages.renewal import RenewalPage
-from desktop.ui.pages.roi import RoiPage
-from desktop.ui.pages.usage import UsagePage
+from desktop.ui.session import SAVED_FIGURES as SAVED_PAGE
 from desktop.ui.session import Session
 from desktop.ui.widgets import Banner, FilterChips, InputsPanel
 from desktop.ui.workers import TaskRunner
 
-PAGE_CLASSES = (OverviewPage, ContractsPage, UsagePage, InvoicesPage, BudgetsPage, RenewalPage, ActionsPage,
-                RoiPage)
+# the pages in navigation order: (key, title, module, class). A page's module is imported and the
+# page built when it is first shown or asked for; key and title are the class's own (a test holds
+# them equal), here so the navigation can list every page before any is built.
+PAGES = (
+    ("overview", "Overview", "desktop.ui.pages.overview", "OverviewPage"),
+    ("contracts", "Contracts", "desktop.ui.pages.contracts", "ContractsPage"),
+    ("usage", "Usage", "desktop.ui.pages.usage", "UsagePage"),
+    ("invoices", "Invoices", "desktop.ui.pages.invoices", "InvoicesPage"),
+    ("budgets", "Budgets", "desktop.ui.pages.budgets", "BudgetsPage"),
+    ("renewal", "Renewal", "desktop.ui.pages.renewal", "RenewalPage"),
+    ("actions", "Actions", "desktop.ui.pages.actions", "ActionsPage"),
+    ("roi", "ROI", "desktop.ui.pages.roi", "RoiPage"),
+)
+PAGE_KEYS = tuple(k for k, *_ in PAGES)
+
+
+def page_class(key: str) -> type:
+    """The page class of ``key`` (its module imported on first use)."""
+    _key, _title, module, name = PAGES[PAGE_KEYS.index(key)]
+    return getattr(importlib.import_module(module), name)
+
+
+class _Pages(Sequence):
+    """``MainWindow.pages``: every page in navigation order, each built when first read."""
+
+    def __init__(self, win: MainWindow):
+        self._win = win
+
+    def __len__(self) -> int:
+        return len(PAGES)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(len(PAGES))[i]]
+        return self._win.page(PAGE_KEYS[i])
+
+    def index(self, page, *args) -> int:  # type: ignore[override]
+        return PAGE_KEYS.index(page.key)
+
+
+class _PageMap(Mapping):
+    """``MainWindow.page_by_key``: key -> page, each built when first read."""
+
+    def __init__(self, win: MainWindow):
+        self._win = win
+
+    def __getitem__(self, key: str):
+        if key not in PAGE_KEYS:
+            raise KeyError(key)
+        return self._win.page(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(PAGE_KEYS)
+
+    def __len__(self) -> int:
+        return len(PAGES)
 
 # what a page shows when no figures could be computed: page key -> (heading, input table or
 # "batches" or None for a line only). Pages not listed (actions, ROI) need no figures.
@@ -67,26 +119,35 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.session = session
         self.setAcceptDrops(True)
-        self.sample_data = is_sample_data(session.workspace)
+        if session.opening:  # start-up: the workspace opens in the background (desktop/app.py)
+            self.sample_data = bool((session.saved_figures or {}).get("sample_data"))
+        else:
+            from desktop.store import is_sample_data
+
+            self.sample_data = is_sample_data(session.workspace)
         # the platform adds " — CommitDesk" (the application display name) to the title
         self._title = session.workspace.path.name + (" — Sample data" if self.sample_data else "")
         self.setWindowTitle(self._title)
-        self.pages = [cls(session) for cls in PAGE_CLASSES]
-        self.page_by_key = {p.key: p for p in self.pages}
+        self._built: dict[str, object] = {}  # page key -> page, for the pages built so far
+        # the Overview's figures are prepared (and kept for the next start) whichever page is shown
+        session.preparers.setdefault(SAVED_PAGE, page_class(SAVED_PAGE).preparer)
+        self.pages = _Pages(self)
+        self.page_by_key = _PageMap(self)
         self.banners: dict[str, Banner] = {}
         self.unanalysed_views: dict[str, InputsPanel] = {}
         self._faces: dict[str, QStackedWidget] = {}  # page key -> [page, its unanalysed view]
 
         self.nav = QListWidget()
         self.nav.setObjectName("nav")
-        for i, p in enumerate(self.pages):
-            self.nav.addItem(f"{p.title}")
-            self.nav.item(i).setToolTip(f"{p.title} (Ctrl+{i + 1})")
+        for i, (_key, title, *_rest) in enumerate(PAGES):
+            self.nav.addItem(title)
+            self.nav.item(i).setToolTip(f"{title} (Ctrl+{i + 1})")
         self.nav.setFixedWidth(150)
         self.chip_stack = QStackedWidget()
         self.stack = QStackedWidget()
-        for p in self.pages:
-            self.stack.addWidget(self._frame(p))
+        for _ in PAGES:  # a page takes its place here when it is built
+            self.stack.addWidget(QWidget())
+            self.chip_stack.addWidget(QWidget())
         self.nav.currentRowChanged.connect(self._page_changed)
         central = QWidget()
         outer = QVBoxLayout(central)
@@ -127,12 +188,72 @@ class MainWindow(QMainWindow):
         for r in session.runners:
             self._watch(r)
         session.runnerAdded.connect(self._watch)
+        session.workspaceOpened.connect(self._workspace_opened)
         self._restore()
+        if session.opening:
+            self._set_opening(True)
+            self._show_state()  # the last figures are on screen: said so from the first paint
         self.last_brief: Path | None = None
         self.wizard = None
         self.guide = None  # Help > User guide, created when first opened
 
+    # --- a workspace opening in the background (start-up) --------------------------------------
+    def _set_opening(self, opening: bool) -> None:
+        """While the workspace opens nothing can act on it: menus' actions, the toolbar and the
+        page list wait (the last figures show, marked as refreshing); then everything is as usual."""
+        if opening:
+            self._held = [a for a in self.actions() if a.isEnabled() and a is not self.a_quit]
+            for a in self._held:
+                a.setEnabled(False)
+        else:
+            for a in getattr(self, "_held", []):
+                a.setEnabled(True)
+            self._held = []
+        self.toolbar.setEnabled(not opening)
+        self.nav.setEnabled(not opening)
+        self.setAcceptDrops(not opening)
+
+    def _workspace_opened(self) -> None:
+        from desktop.store import is_sample_data
+
+        self._set_opening(False)
+        self.sample_data = is_sample_data(self.session.workspace)
+        self.sample_banner.setVisible(self.sample_data)
+        self._title = self.session.workspace.path.name + (" — Sample data" if self.sample_data else "")
+        self._show_state()
+        ws = self.session.workspace
+        self.s_workspace.setText(f"Workspace: {ws.path.name}" + (" (read-only)" if ws.readonly else ""))
+        self._update_last_import()
+        self._undo_state()
+
     # --- building ----------------------------------------------------------------------------
+    def page(self, key: str):
+        """The page ``key``, built now if it was not yet: put in its place in the stack, its
+        banner and imported-rows face showing the session's state, and handed the figures the
+        session already has."""
+        page = self._built.get(key)
+        if page is not None:
+            return page
+        page = page_class(key)(self.session)
+        self._built[key] = page
+        i = PAGE_KEYS.index(key)
+        for stack, widget in ((self.stack, self._frame(page)), (self.chip_stack, page.chips)):
+            current = stack.currentIndex()
+            old = stack.widget(i)
+            stack.insertWidget(i, widget)
+            stack.removeWidget(old)
+            old.deleteLater()
+            stack.setCurrentIndex(current)
+        kind, headline, text, buttons, detail = self._banner_content()
+        self.banners[key].show_state(kind, headline, text, buttons, detail)
+        self._show_faces()
+        page.catch_up()
+        return page
+
+    def built_pages(self) -> list:
+        """The pages built so far, in navigation order."""
+        return [self._built[k] for k in PAGE_KEYS if k in self._built]
+
     def _frame(self, page) -> QWidget:
         """The page under its banner; for a page that needs figures, a second face that shows
         the imported rows when there are none."""
@@ -147,7 +268,6 @@ class MainWindow(QMainWindow):
         # the page's filters, always visible and removable, in the toolbar beside the filter box
         # (one chip bar per page, the current page's shown; no extra line above the pages)
         page.chips = FilterChips(page)
-        self.chip_stack.addWidget(page.chips)
         page.filtersChanged.connect(lambda p=page: self._sync_filter_box(p))
         faces = QStackedWidget()
         faces.addWidget(page)
@@ -245,8 +365,8 @@ class MainWindow(QMainWindow):
         v.addAction(self.a_recompute)
         v.addSeparator()
         self.page_actions = []
-        for i, p in enumerate(self.pages):
-            a = self._act(p.title, lambda _=False, i=i: self.show_page(i), f"Ctrl+{i + 1}")
+        for i, (_key, title, *_rest) in enumerate(PAGES):
+            a = self._act(title, lambda _=False, i=i: self.show_page(i), f"Ctrl+{i + 1}")
             v.addAction(a)
             self.page_actions.append(a)
         h = mb.addMenu("&Help")
@@ -261,6 +381,7 @@ class MainWindow(QMainWindow):
 
     def _build_toolbar(self) -> None:
         tb = QToolBar("Main")
+        self.toolbar = tb
         tb.setObjectName("mainToolbar")
         tb.setMovable(False)
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -360,7 +481,7 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(index)
 
     def current_page(self):
-        return self.pages[self.stack.currentIndex()]
+        return self.page(PAGE_KEYS[max(0, self.stack.currentIndex())])
 
     def current_view(self):
         """What the current page shows: the page, or its imported rows when there are no figures."""
@@ -371,6 +492,7 @@ class MainWindow(QMainWindow):
     def _page_changed(self, index: int) -> None:
         if index < 0:
             return
+        self.page(PAGE_KEYS[index])  # built when first shown
         self.stack.setCurrentIndex(index)
         self.chip_stack.setCurrentIndex(index)
         # each page keeps its own filter: the box shows the new page's text (never a hidden one)
@@ -383,10 +505,10 @@ class MainWindow(QMainWindow):
             self.filter.blockSignals(False)
 
     def navigate(self, key: str, ref: dict) -> None:
-        page = self.page_by_key.get(key)
-        if page is None:
+        if key not in PAGE_KEYS:
             return
-        self.show_page(self.pages.index(page))
+        page = self.page(key)
+        self.show_page(PAGE_KEYS.index(key))
         page.ensure_fresh()
         if ref:
             page.show_ref(ref)
@@ -422,6 +544,10 @@ class MainWindow(QMainWindow):
 
     # --- figures state (the session decides; this only shows it) -----------------------------
     def _state_changed(self) -> None:
+        if self.session.refreshing and self.session.saved_figures and self.session.analysis is None:
+            self._refreshing_timer.stop()  # last figures on screen: said at once, from the first paint
+            self._show_state()
+            return
         if self.session.refreshing and self.session.stale_reason is None:
             # a quick recompute does not flash a band across every page: the status bar shows
             # its progress at once, the banner after REFRESHING_DELAY_MS
@@ -460,7 +586,7 @@ class MainWindow(QMainWindow):
         for banner in self.banners.values():
             banner.show_state(kind, headline, text, buttons, detail)
         self._show_faces()
-        self.a_export.setEnabled(s.analysis is not None or s.refreshing)
+        self.a_export.setEnabled((s.analysis is not None or s.refreshing) and not s.opening)
         self.a_summary_pdf.setEnabled(s.analysis is not None)
         self.a_print.setEnabled(s.analysis is not None)
 
@@ -469,6 +595,13 @@ class MainWindow(QMainWindow):
         s = self.session
         state = s.figures_state
         if state == "refreshing":
+            saved = s.saved_figures if s.analysis is None else None
+            if saved:
+                when = str(saved.get("computed_at", ""))[:16].replace("T", " at ")
+                return ("busy", "Refreshing figures…",
+                        f"The figures shown are the last ones computed{' on ' + when if when else ''}, "
+                        "before this start; they are replaced when the workspace has been analysed again.",
+                        [], "")
             if s.analysis is None:
                 return "busy", "Computing figures…", "", [], ""
             after = f" after {s.refreshing_after}" if s.refreshing_after else ""
@@ -790,14 +923,17 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1440, 900)
         page = s.value("window/page", 0, type=int)
-        self.show_page(page if 0 <= page < len(self.pages) else 0)
+        self.show_page(page if 0 <= page < len(PAGES) else 0)
 
     def save_state(self) -> None:
         s = QSettings()
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/page", self.stack.currentIndex())
 
+    closed = False  # closeEvent ran (a fast start's background open then never starts)
+
     def closeEvent(self, event) -> None:
+        self.closed = True
         self.save_state()
         if self.wizard is not None:
             self.wizard.close()

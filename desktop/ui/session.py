@@ -19,22 +19,27 @@ Pages and the main window only display this state; nothing else decides it.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.domain.actions import Action
-from desktop.domain.analysis import AnalysisCache
 from desktop.domain.errors import InputError
 from desktop.domain.progress import Cancelled, Progress, sub
-from desktop.store import Workspace, WorkspaceError
 from desktop.ui.workers import TaskRunner
-from desktop.workspace_analysis import analyse_workspace, sync_checklist
+
+if TYPE_CHECKING:  # the analysis and the store (pandas) load in the recompute's worker, not here
+    from desktop.domain.actions import Action
+    from desktop.domain.analysis import AnalysisCache
+    from desktop.store import Workspace
 
 log = logging.getLogger(__name__)
+_CACHE_LOCK = threading.Lock()
 
+# the page whose prepared figures are kept in the workspace (desktop.store.figures) for the next start
+SAVED_FIGURES = "overview"
 # the input tables a page can show as imported when no figures could be computed
 UNANALYSED_TABLES = ("commitments", "usage", "invoices", "budgets")
 
@@ -43,6 +48,8 @@ def compute(ws: Workspace, as_of: date | None, progress: Progress, cache: Analys
     """The analysis of the workspace as of ``as_of`` (None: its as-of mode), with the actions
     checklist synced to it. A new, empty workspace has no date to take "latest usage" from: it
     is shown as of today so the analyst sees the (empty) pages and can import."""
+    from desktop.workspace_analysis import analyse_workspace, sync_checklist
+
     explicit = as_of is not None
     try:
         analysis = analyse_workspace(ws, as_of, progress=progress, cache=cache)
@@ -56,6 +63,33 @@ def compute(ws: Workspace, as_of: date | None, progress: Progress, cache: Analys
         explicit = True
     sync_checklist(ws, analysis, as_of_given=explicit, cache=cache)
     return analysis
+
+
+class Opening:
+    """Stands for the workspace while it opens in the background at start-up (desktop/app.py
+    ``start_window(fast=True)``): its path, its mode and the last figures read from it without
+    opening it (desktop.store.figures.peek_figures). The window paints those figures and lets
+    nothing act on the workspace until ``Session.open_workspace`` has put the real one in place."""
+
+    can_undo = can_redo = False
+    undo_label = redo_label = None
+    closed = False
+
+    def __init__(self, path, readonly: bool = False, saved_figures: dict | None = None):
+        from pathlib import Path
+
+        self.path = Path(path).absolute()
+        self.readonly = readonly
+        self.saved_figures = saved_figures
+
+    def batches(self) -> list:
+        return []
+
+    def actions(self) -> list:
+        return []
+
+    def close(self) -> None:
+        """Nothing is open yet."""
 
 
 @dataclass
@@ -98,6 +132,8 @@ class Session(QObject):
     failed = Signal(object)  # an exception to show in the error dialog
     undoChanged = Signal()
     runnerAdded = Signal(object)
+    workspaceOpened = Signal()  # the workspace opened in the background is in place (start-up)
+    openFailed = Signal(object)  # ... or could not be opened: the exception
     clearFiltersRequested = Signal()  # every page drops its filters (Edit > Clear filters on every page)
 
     def __init__(self, workspace: Workspace, as_of: date | None = None, parent: QObject | None = None):
@@ -118,7 +154,7 @@ class Session(QObject):
         self.preparers: dict[str, Any] = {}
         self.prepared: dict[str, Any] = {}
         # what recomputes of this workspace reuse (prepared usage, daily series, unchanged results)
-        self.cache = AnalysisCache()
+        self._cache: AnalysisCache | None = None
         # whether the figures on screen are true (see the module docstring)
         self.refreshing = False
         self.refreshing_after: str | None = None  # what the running recompute brings in
@@ -130,6 +166,54 @@ class Session(QObject):
         self.stale_undoable = False  # the failed change was an edit that Undo takes back
         self.computed_at: datetime | None = None  # when the figures on screen were computed
         self.unanalysed: Unanalysed | None = None
+        # the last figures saved in the workspace (the Overview's, as display text): painted at
+        # start-up, marked as refreshing, until this run's first analysis lands (then dropped)
+        self.saved_figures: dict | None = None
+        self.open_runner: TaskRunner | None = None
+        if isinstance(workspace, Opening):
+            self.saved_figures = workspace.saved_figures
+            self.refreshing = True  # the figures shown are the last ones: they are being refreshed
+        else:
+            from desktop.store.figures import load_figures
+
+            self.saved_figures = load_figures(workspace)
+            self._actions = self._load_actions()  # the checklist's tile shows before the figures land
+
+    @property
+    def cache(self) -> AnalysisCache:
+        """What recomputes of this workspace reuse (made on first use: the analysis module, and
+        pandas with it, load in the first recompute's worker, not before the window shows)."""
+        with _CACHE_LOCK:  # the first recompute's worker makes it; a cancelled one may overlap
+            if self._cache is None:
+                from desktop.domain.analysis import AnalysisCache
+
+                self._cache = AnalysisCache()
+        return self._cache
+
+    @property
+    def opening(self) -> bool:
+        """The workspace is still being opened in the background (start-up)."""
+        return isinstance(self.workspace, Opening)
+
+    def open_workspace(self, opener) -> None:
+        """Open the workspace in the background: ``opener(progress)`` returns it (the store, and
+        pandas with it, load in the worker while the window paints the last figures). Once in
+        place the session says so (``workspaceOpened``), loads the checklist and recomputes; a
+        failure is handed back (``openFailed``), the window decides what to show."""
+        if self.open_runner is None:
+            self.open_runner = TaskRunner("open", self)
+            self.open_runner.finished.connect(self._opened)
+            self.open_runner.failed.connect(self.openFailed.emit)
+            self.register_runner(self.open_runner)
+        self.open_runner.start(opener, label="Opening the workspace")
+
+    def _opened(self, workspace) -> None:
+        self.workspace = workspace
+        self._actions = self._load_actions()
+        self.workspaceOpened.emit()
+        self.actionsChanged.emit()
+        self.undoChanged.emit()
+        self.recompute()
 
     # --- runners ------------------------------------------------------------------------------
     def register_runner(self, runner: TaskRunner) -> None:
@@ -151,13 +235,13 @@ class Session(QObject):
     def recompute(self, after: str | None = None) -> None:
         """Recompute in the background. ``after``: the change it brings in, in words ("the edit
         of OAI-2026-RAMP 2026-04-01", "importing usage.csv"), for the banner and the brief."""
-        ws, as_of, cache = self.workspace, self.as_of, self.cache
+        ws, as_of = self.workspace, self.as_of
         preparers = dict(self.preparers)
         bring_inputs = self.analysis is None
 
         def job(p):
             try:
-                analysis = compute(ws, as_of, sub(p, 0.0, 0.85), cache=cache)
+                analysis = compute(ws, as_of, sub(p, 0.0, 0.85), cache=self.cache)
             except Cancelled:
                 raise
             except Exception as exc:  # every failure becomes the banner's reason
@@ -174,6 +258,12 @@ class Session(QObject):
             for i, (name, fn) in enumerate(preparers.items()):
                 p.step(0.85 + 0.15 * i / max(1, len(preparers)), "Preparing tables")
                 prepared[name] = fn(analysis)
+            if SAVED_FIGURES in prepared:  # what the next start paints at once
+                from desktop.store import is_sample_data
+                from desktop.store.figures import save_figures
+
+                save_figures(ws, {**prepared[SAVED_FIGURES], "sample_data": is_sample_data(ws),
+                                  "computed_at": datetime.now().isoformat(timespec="seconds")})
             return analysis, prepared
 
         self.refreshing = True
@@ -204,6 +294,7 @@ class Session(QObject):
         analysis, prepared = payload
         self.prepared = prepared
         self.analysis = analysis
+        self.saved_figures = None
         self.computations += 1
         self.computed_at = datetime.now()
         self.refreshing = False
@@ -296,6 +387,8 @@ class Session(QObject):
 
     # --- actions ------------------------------------------------------------------------------
     def _load_actions(self) -> list[Action]:
+        from desktop.store import WorkspaceError
+
         try:
             return self.workspace.actions()
         except WorkspaceError as exc:
@@ -308,6 +401,8 @@ class Session(QObject):
     def checklist_date(self) -> date | None:
         """The data date the checklist follows (the latest reporting as-of date it was synced
         with); the As-of control beside it is a view."""
+        from desktop.store import WorkspaceError
+
         try:
             return self.workspace.actions_as_of()
         except WorkspaceError:
@@ -358,6 +453,8 @@ class Session(QObject):
         the imported periods): ``fn(workspace)`` writes it. Returns None when done (a recompute
         follows), else the reason it was refused, in the validation layer's words (the page shows
         it beside the schedule; no dialog)."""
+        from desktop.store import WorkspaceError
+
         try:
             fn(self.workspace)
         except InputError as exc:
@@ -390,6 +487,8 @@ class Session(QObject):
         return label
 
     def _guard(self, fn) -> bool:
+        from desktop.store import WorkspaceError
+
         try:
             fn()
         except (InputError, WorkspaceError) as exc:

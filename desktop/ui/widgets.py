@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QFontMetrics, QGuiApplication, QKeySequence, QPalette
 from PySide6.QtWidgets import (
@@ -27,8 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain import palette, tables
+from desktop.domain import palette
 from desktop.ui.models.table import Col, ColumnTableModel
+
+if TYPE_CHECKING:  # pandas loads with the first frame, not with the window (start-up)
+    import pandas as pd
 
 
 def is_dark(widget: QWidget | None = None) -> bool:
@@ -363,6 +366,10 @@ def frame_columns(frame: pd.DataFrame, table: str) -> list[Col]:
     """Display columns of a canonical input table as imported (desktop.domain.tables types:
     money as micros, dates, numbers, text), then the file and row each came from. Pure: runs in
     a worker for a million usage rows."""
+    import pandas as pd
+
+    from desktop.domain import tables
+
     spec = tables.SPECS[table]
     cols: list[Col] = []
     for c in spec.columns:

@@ -75,6 +75,22 @@ class PeakPyramid:
         return out_x, out_y
 
 
+def _band_path(x, lower, upper) -> QtGui.QPainterPath:
+    """The area between two edges as one closed path (upper edge forward, lower edge back),
+    straight from the arrays: what pyqtgraph's FillBetweenItem re-derived from both curves' paths
+    on every change of either (tens of ms per band on the GUI thread after each recompute)."""
+    x = np.asarray(x, dtype=np.float64)
+    lo = np.asarray(lower, dtype=np.float64)
+    hi = np.asarray(upper, dtype=np.float64)
+    ok = np.isfinite(x) & np.isfinite(lo) & np.isfinite(hi)
+    x, lo, hi = x[ok], lo[ok], hi[ok]
+    if not len(x):
+        return QtGui.QPainterPath()
+    path = pg.arrayToQPath(np.concatenate([x, x[::-1]]), np.concatenate([hi, lo[::-1]]), connect="all")
+    path.closeSubpath()
+    return path
+
+
 def is_dark(widget: QtWidgets.QWidget | None = None) -> bool:
     pal = widget.palette() if widget is not None else QtWidgets.QApplication.palette()
     return pal.color(QtGui.QPalette.ColorRole.Window).lightness() < 128
@@ -417,7 +433,9 @@ class ChartWidget(QtWidgets.QWidget):
         self._hidden: set[str] = set()
         self._items: dict[str, tuple[str, object]] = {}
         self._fills: dict[str, pg.FillBetweenItem] = {}
-        self._bands: dict[str, tuple[pg.PlotCurveItem, pg.PlotCurveItem, pg.FillBetweenItem, pg.PlotDataItem]] = {}
+        self._bands: dict[str, tuple[pg.PlotCurveItem, pg.PlotCurveItem, QtWidgets.QGraphicsPathItem,
+                                     pg.PlotDataItem]] = {}
+        self._legend_key: tuple | None = None  # what the legend shows (rebuilt only when it changes)
         self._lines: list[pg.InfiniteLine] = []
         self._vb2: pg.ViewBox | None = None
         self._swatches: list = []
@@ -833,6 +851,8 @@ class ChartWidget(QtWidgets.QWidget):
         return "curve"
 
     def _draw_bands(self, data: ChartData) -> None:
+        """Each band: its two edges (invisible curves, so the view's bounds include them) and the
+        area between them as one closed path built from the arrays (``_band_path``)."""
         wanted = {b.name for b in data.bands}
         for name in list(self._bands):
             if name not in wanted:
@@ -846,11 +866,14 @@ class ChartWidget(QtWidgets.QWidget):
                 lo, hi, fill, sample = self._bands[b.name]
                 lo.setData(b.x, b.lower)
                 hi.setData(b.x, b.upper)
+                fill.setPath(_band_path(b.x, b.lower, b.upper))
                 fill.setBrush(brush)
             else:
                 lo = pg.PlotCurveItem(b.x, b.lower, pen=pg.mkPen(None))
                 hi = pg.PlotCurveItem(b.x, b.upper, pen=pg.mkPen(None))
-                fill = pg.FillBetweenItem(lo, hi, brush=brush)
+                fill = QtWidgets.QGraphicsPathItem(_band_path(b.x, b.lower, b.upper))
+                fill.setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
+                fill.setBrush(brush)
                 fill.setZValue(-10)
                 self.plot_item.addItem(lo)
                 self.plot_item.addItem(hi)
@@ -935,6 +958,16 @@ class ChartWidget(QtWidgets.QWidget):
                 w._legend_pad.setMaximumHeight(pad)
 
     def _rebuild_legend(self, data: ChartData) -> None:
+        # a recompute mostly brings the same entries (same items, labels, colours): the legend
+        # then stays as it is (rebuilding it costs its label items and a re-layout on the GUI thread)
+        key = (self._dark, int(data.extra.get("legend_columns", 0) or 0),
+               tuple((id(self._items[s.name][1]), s.legend_label or s.label) for s in data.series
+                     if s.legend and s.draw and s.name in self._items),
+               tuple((id(self._bands[b.name][3]), b.label) for b in data.bands),
+               tuple(data.swatches), tuple(data.extra.get("legend_notes", ())), tuple(self.line_notes(data)))
+        if key == self._legend_key and self.legend.items:
+            return
+        self._legend_key = key
         self.legend.clear()
         self.legend.max_columns = int(data.extra.get("legend_columns", 0) or 0)
         for s in data.series:

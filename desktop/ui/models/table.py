@@ -4,25 +4,33 @@ Every column is a numpy array (text as factorized codes + uniques), so ``data()`
 lookup plus a format for the few cells on screen: it never touches pandas (no ``iloc``) and
 stays smooth at a million rows. Sorting and filtering build a permutation index ``_perm``
 (view row -> source row); the arrays themselves never move.
+
+A repaint asks ``data()`` for about seven roles per visible cell, so ``data()`` dispatches on
+the role before it touches the index, answers the roles it does not use at once, and reads the
+text through a formatter chosen once per column (``Col.formatter``) and an alignment computed
+once per column. pandas and pyarrow are imported only by the calls that need them (a table of
+a few strings, as the Overview paints at start-up, loads neither).
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from desktop.domain.progress import Progress
 from desktop.ui import fmt
 from desktop.ui.workers import TaskRunner
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
 
 NUMERIC_KINDS = ("micros", "money", "float", "pct", "ratio", "int", "qty")
 
@@ -31,6 +39,37 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # raw value
 RAW_ROLE = Qt.ItemDataRole.UserRole + 3  # the value as exported: Decimal money, float ratio, date, int, str
 _MICRO = Decimal(1_000_000)
 TOOLTIP_FROM_CHARS = 30  # a text cell longer than this shows itself whole as its tooltip
+# the roles as plain ints (data() compares the int Qt passes; no enum arithmetic per call)
+_DISPLAY = Qt.ItemDataRole.DisplayRole.value
+_EDIT = Qt.ItemDataRole.EditRole.value
+_ALIGN = Qt.ItemDataRole.TextAlignmentRole.value
+_BACKGROUND = Qt.ItemDataRole.BackgroundRole.value
+_FONT = Qt.ItemDataRole.FontRole.value
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
+_SOURCE_ROW = SOURCE_ROW_ROLE.value if hasattr(SOURCE_ROW_ROLE, "value") else int(SOURCE_ROW_ROLE)
+_SORT = SORT_ROLE.value if hasattr(SORT_ROLE, "value") else int(SORT_ROLE)
+_RAW = RAW_ROLE.value if hasattr(RAW_ROLE, "value") else int(RAW_ROLE)
+_RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
+_LEFT = int((Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter).value)
+# every role data() answers; any other (decoration, check state, foreground, size hint...) is None
+_USED_ROLES = frozenset({_DISPLAY, _EDIT, _ALIGN, _BACKGROUND, _FONT, _TOOLTIP, _SOURCE_ROW, _SORT, _RAW})
+
+
+def _factorize(values: list) -> tuple[np.ndarray, list]:
+    """Codes (first appearance order, -1 for a missing value: None, NaN, NA, NaT) and the
+    distinct values of a list, as ``pd.factorize(..., use_na_sentinel=True)`` gives them, without
+    pandas (a few strings need no pandas import)."""
+    seen: dict = {}
+    codes = np.empty(len(values), dtype=np.int32)
+    for i, v in enumerate(values):
+        if v is None or (isinstance(v, float) and v != v) or type(v).__name__ in ("NAType", "NaTType"):
+            codes[i] = -1
+            continue
+        code = seen.get(v)
+        if code is None:
+            code = seen[v] = len(seen)
+        codes[i] = code
+    return codes, list(seen)
 
 
 @dataclass
@@ -56,10 +95,13 @@ class Col:
     # --- constructors ----------------------------------------------------------------------
     @classmethod
     def text(cls, title: str, values: Iterable[Any] | pd.Series, key: str = "", **kw) -> Col:
-        s = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype="object")
-        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        pandas = sys.modules.get("pandas")
+        if pandas is not None and isinstance(values, pandas.Series):
+            codes, uniques = pandas.factorize(values, use_na_sentinel=True)
+        else:
+            codes, uniques = _factorize(list(values))
         u = np.array([str(x) for x in uniques], dtype=object)
-        return cls(title, "text", codes.astype(np.int32), u, key=key or title, **kw)
+        return cls(title, "text", np.asarray(codes).astype(np.int32), u, key=key or title, **kw)
 
     @classmethod
     def micros(cls, title: str, values: Any, key: str = "", **kw) -> Col:
@@ -86,6 +128,8 @@ class Col:
         if isinstance(values, np.ndarray) and values.dtype.kind == "M":
             arr = values.astype("datetime64[ns]")
         else:
+            import pandas as pd
+
             arr = pd.to_datetime(pd.Series(list(values) if not isinstance(values, pd.Series) else values),
                                  errors="coerce").to_numpy(dtype="datetime64[ns]")
         return cls(title, "date", arr, key=key or title, **kw)
@@ -137,10 +181,48 @@ class Col:
         if k == "money":
             return None if v is None else Decimal(v)
         if k == "date":
+            import pandas as pd
+
             return None if np.isnat(v) else pd.Timestamp(v).date()
         if k == "int":
             return int(v)
         return None if np.isnan(v) else float(v)
+
+    def formatter(self) -> Callable[[int], str]:
+        """``display`` for this column as one function chosen once (the kind, the arrays and the
+        format bound beforehand): what ``data()`` calls for every visible cell."""
+        values, k = self.values, self.kind
+        if k == "text":
+            uniques = self.uniques
+
+            def text(i: int) -> str:
+                v = values[i]
+                return "" if v < 0 else uniques[v]
+            return text
+        if k == "micros":
+            micros = fmt.micros
+            return lambda i: micros(values[i])
+        if k in ("money", "date", "int"):
+            return self.display
+        isnan = np.isnan
+        if k in ("pct", "ratio"):
+            if k == "pct":
+                pct, d = fmt.pct, (self.digits - 1 if self.digits > 1 else 1)
+
+                def show(v: float) -> str:
+                    return pct(v, d)
+            else:
+                show = fmt.ratio
+            return lambda i: "—" if isnan(values[i]) else show(float(values[i]))
+        if k == "qty":
+            quantity = fmt.quantity
+            return lambda i: "" if isnan(values[i]) else quantity(float(values[i]))
+        number, digits = fmt.number, self.digits
+        return lambda i: "" if isnan(values[i]) else number(float(values[i]), digits)
+
+    def alignment(self) -> int | None:
+        """The cell alignment of the column's kind (numbers right, the rest Qt's default)."""
+        return _RIGHT if self.kind in NUMERIC_KINDS else None
 
     def sort_key(self) -> np.ndarray:
         if self._sort_key is None:
@@ -162,6 +244,8 @@ class Col:
     def folded(self) -> pa.Array:
         """The distinct strings casefolded (text columns; computed once, then cached)."""
         if self._folded is None:
+            import pyarrow as pa
+
             self._folded = pa.array([u.casefold() for u in self.uniques], type=pa.large_string())
         return self._folded
 
@@ -172,6 +256,8 @@ class Col:
             return None
         if not len(self.uniques):
             return np.zeros(1, dtype=bool)
+        import pyarrow.compute as pc
+
         hit = pc.match_substring(self.folded(), needle).to_numpy(zero_copy_only=False)
         return np.append(hit.astype(bool), False)
 
@@ -235,6 +321,8 @@ class ColumnTableModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._cols: list[Col] = []
+        self._formatters: list[Callable[[int], str]] = []  # per column: source row -> text
+        self._align: list[int | None] = []  # per column: the alignment data() returns
         self._n = 0
         self._perm = np.zeros(0, dtype=np.int64)
         self._filters: dict[str, np.ndarray] = {}
@@ -260,6 +348,8 @@ class ColumnTableModel(QAbstractTableModel):
             self._runner.cancel(quiet=True)
         self.beginResetModel()
         self._cols = cols
+        self._formatters = [c.formatter() for c in cols]
+        self._align = [c.alignment() for c in cols]
         self._n = n
         self._filters = {}
         self._order = None
@@ -416,17 +506,21 @@ class ColumnTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
+        # the role first: most of the roles a repaint asks for are not used here and cost one
+        # set lookup; the index is read only for the roles that need a row
+        role = role if type(role) is int else int(getattr(role, "value", role))
+        if role not in _USED_ROLES:
             return None
-        r = int(self._perm[index.row()])
-        c = self._cols[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole or role == Qt.ItemDataRole.EditRole:
-            return c.display(r)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            if c.kind in NUMERIC_KINDS:
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            return None
-        if role == Qt.ItemDataRole.BackgroundRole:
+        if role == _DISPLAY or role == _EDIT:
+            if not index.isValid():
+                return None
+            return self._formatters[index.column()](self._perm[index.row()])
+        if role == _ALIGN:
+            return self._align[index.column()] if index.isValid() else None
+        if role == _BACKGROUND:
+            if not self.cell_colors and self.row_colors is None or not index.isValid():
+                return None
+            r = int(self._perm[index.row()])
             fn = self.cell_colors.get(index.column())
             if fn is not None:
                 color = fn(r)
@@ -437,26 +531,30 @@ class ColumnTableModel(QAbstractTableModel):
                 if code >= 0:
                     return QBrush(self.palette[code])
             return None
-        if role == Qt.ItemDataRole.FontRole:
-            if self.row_bold is not None and self.row_bold[r]:
+        if role == _FONT:
+            if self.row_bold is None or not index.isValid():
+                return None
+            if self.row_bold[int(self._perm[index.row()])]:
                 f = QFont()
                 f.setBold(True)
                 return f
             return None
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if not index.isValid():
+            return None
+        r = int(self._perm[index.row()])
+        c = self._cols[index.column()]
+        if role == _TOOLTIP:
             if self.row_tooltips is not None:
                 return self.row_tooltips(r)
             if c.kind == "text":  # a long text may be cut by its column: hovering shows all of it
                 text = c.display(r)
                 return text if len(text) > TOOLTIP_FROM_CHARS else None
             return None
-        if role == SOURCE_ROW_ROLE:
+        if role == _SOURCE_ROW:
             return r
-        if role == SORT_ROLE:
+        if role == _SORT:
             return c.raw(r)
-        if role == RAW_ROLE:
-            return c.value(r)
-        return None
+        return c.value(r)  # RAW_ROLE
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         f = super().flags(index)

@@ -219,6 +219,12 @@ class ActionsPage(Page):
         session.actionsChanged.connect(self._actions_changed)
 
     # ------------------------------------------------------------------------------------------
+    def catch_up(self) -> None:
+        """Built after the checklist was loaded (pages are built when first shown): show it."""
+        super().catch_up()
+        if self.session.analysis is None:
+            self._reload()
+
     def refresh(self, a) -> None:
         self._reload()
 

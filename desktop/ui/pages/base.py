@@ -1,10 +1,18 @@
 """What every page has: a title, the session it shows, one filter state (shown as removable chips
 above the page, see widgets.FilterChips), a way to be opened on particular rows (from an
 Overview tile or alert) and its tables' exports (desktop.ui.exports: every DataTable the page
-holds exports to Excel, CSV and the clipboard under its name)."""
+holds exports to Excel, CSV and the clipboard under its name).
+
+A page may need work done on each new analysis that is too slow for the GUI thread at 1M rows
+(the Usage table's columns and anomaly shading): its ``preparer`` (a pure function of the
+analysis) is registered with the session, which runs it in the recompute's worker. A page built
+after the figures landed (pages are built when first shown) has its preparer run in the page's
+own worker first (``prepare_in_worker``) when the rows are many, so nothing heavy lands on the
+GUI thread either way."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -21,16 +29,29 @@ class Page(QWidget):
     title = "Page"
     key = "page"
     filtersChanged = Signal()  # the page's filter state changed (chips, the toolbar box follow)
+    # fn(analysis) -> what refresh needs (pure; the session runs it in the recompute's worker)
+    preparer: Callable[[Any], Any] | None = None
+    prepare_async_rows = 100_000  # usage rows from which a late preparation runs in a worker
 
     def __init__(self, session, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
         self.analysis = None
         self.text_filter = ""
+        self._prepare_runner = None
         session.analysisChanged.connect(self._on_analysis)
         session.clearFiltersRequested.connect(self.clear_filters)
+        preparer = type(self).preparer
+        if preparer is not None:
+            session.preparers[self.key] = preparer
 
     _dirty = False
+
+    def catch_up(self) -> None:
+        """A page built after the session's figures landed (pages are built when first shown)
+        takes them as if it had been there: it refreshes when shown."""
+        if self.session.analysis is not None:
+            self._on_analysis(self.session.analysis)
 
     def _on_analysis(self, analysis) -> None:
         """Refresh now when on screen; a hidden page refreshes when it is next shown."""
@@ -39,14 +60,48 @@ class Page(QWidget):
             return
         if self.isVisible():
             self._dirty = False
-            self.refresh(analysis)
+            self._refresh_prepared(analysis)
         else:
             self._dirty = True
 
     def ensure_fresh(self) -> None:
         if self._dirty and self.analysis is not None:
             self._dirty = False
-            self.refresh(self.analysis)
+            self._refresh_prepared(self.analysis)
+
+    # ----------------------------------------------------------------- preparation off the GUI thread
+    def prepared(self, analysis) -> Any:
+        """What the session's worker prepared for ``analysis`` for this page, or None."""
+        if self.session.analysis is analysis:
+            return self.session.prepared.get(self.key)
+        return None
+
+    def prepare_in_worker(self, analysis) -> bool:
+        """Whether a preparation missing for ``analysis`` runs in the page's worker (many usage
+        rows) rather than inside ``refresh`` on the GUI thread (a few rows: at once)."""
+        usage = getattr(analysis, "usage", None)
+        return usage is not None and len(usage) >= self.prepare_async_rows
+
+    def _refresh_prepared(self, analysis) -> None:
+        fn = self.session.preparers.get(self.key)
+        if fn is None or self.prepared(analysis) is not None or not self.prepare_in_worker(analysis):
+            self.refresh(analysis)
+            return
+        if self._prepare_runner is None:
+            from desktop.ui.workers import TaskRunner
+
+            self._prepare_runner = TaskRunner(f"{self.key}-prepare", self)
+            self._prepare_runner.finished.connect(self._prepared_landed)
+            self.session.register_runner(self._prepare_runner)
+        self._prepare_runner.start(lambda _p, a=analysis: (a, fn(a)), label=f"Preparing {self.title}")
+
+    def _prepared_landed(self, payload) -> None:
+        analysis, result = payload
+        if analysis is not self.analysis:
+            return  # a newer analysis came meanwhile; its own preparation follows
+        if self.session.analysis is analysis:
+            self.session.prepared[self.key] = result
+        self.refresh(analysis)
 
     def showEvent(self, event) -> None:
         self.ensure_fresh()

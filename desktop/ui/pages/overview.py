@@ -1,6 +1,13 @@
-"""Overview: KPI tiles and the alerts list; a click opens the page and rows behind it."""
+"""Overview: KPI tiles and the alerts list; a click opens the page and rows behind it.
+
+What the page shows is computed as display text by ``overview_figures`` (pure; the session runs
+it in the recompute's worker) and painted by ``show_figures``. The same text is kept in the
+workspace (desktop.store.figures), so the next start paints the last figures at once, under the
+"Refreshing figures" banner, until the new analysis replaces them."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt
@@ -24,11 +31,67 @@ KIND_PAGE = {
     "invoice_variance": "invoices",
     "anomaly": "usage",
 }
+FIGURES_VERSION = 1  # of the dict overview_figures returns (a saved one of another version is not shown)
+
+
+def sorted_findings(a) -> list:
+    """The alerts in the order the page lists them: severity, due date, title."""
+    return sorted(a.findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.due or a.as_of, f.title))
+
+
+def overview_figures(a) -> dict[str, Any]:
+    """What the Overview shows for analysis ``a``, as display text (JSON-able): the headline,
+    the KPI tiles, one tile per contract, the alerts and the notes on the data. Pure (the
+    recompute's worker runs it); ``OverviewPage.show_figures`` paints it."""
+    cur = a.currency
+    k = portfolio(a)
+    tiles = {
+        "commit": (fmt.money_short(k.commitment), f"{fmt.money(k.commitment, cur)} over {k.contracts} contracts",
+                   None, "Sum of every commit period of every contract"),
+        "consumed": (fmt.money_short(k.consumed), f"{fmt.pct(k.pacing)} of the expected {fmt.money_short(k.expected)}",
+                     None, "Eligible usage drawn down to the as-of date"),
+        "shortfall": (fmt.money_short(k.shortfall_exposure), f"{k.contracts_with_penalty} contracts would pay a penalty",
+                      palette.VERMILLION if k.shortfall_exposure > 0 else palette.BLUISH_GREEN,
+                      "Sum of shortfall penalties at the current run rate"),
+        "premium": (fmt.money_short(k.overage_premium), f"on {fmt.money_short(k.overage)} projected overage",
+                    palette.BLUE if k.overage_premium > 0 else palette.BLUISH_GREEN,
+                    "Premium above the committed rate on projected overage"),
+        "leakage": (fmt.money_short(k.premium_leakage), f"{k.flagged_lines} flagged invoice lines",
+                    palette.VERMILLION if k.premium_leakage > 0 else palette.BLUISH_GREEN,
+                    "Duplicate lines, premium rates and lines without usage"),
+    }
+    bands = [{
+        "contract_id": c.contract_id,
+        "caption": f"{c.contract_id} · {c.vendor}",
+        "value": fmt.pace(c),
+        "detail": f"pacing {fmt.pct(c.pacing_ratio)} · projected {fmt.money_short(c.projected_consumption)}"
+                  f" of {fmt.money_short(c.commitment)}",
+        "accent": palette.pace_color(c),
+        "tooltip": f"Consumed {fmt.money(c.consumed_to_date, a.currency)} against an expected "
+                   f"{fmt.money(c.expected_to_date, a.currency)}",
+    } for c in a.contracts]
+    alerts = [{
+        "severity": fmt.label(f.severity), "title": f.title, "kind": fmt.label(f.kind), "owner": f.owner or "",
+        "due": f.due.isoformat() if f.due is not None else None, "detail": f.detail,
+        "rank": SEVERITY_ORDER.get(f.severity, -1), "tooltip": f.detail or f.title,
+    } for f in sorted_findings(a)]
+    warn = list(a.warnings)
+    return {
+        "version": FIGURES_VERSION,
+        "as_of": a.as_of.isoformat(),
+        "headline": f"As of {a.as_of.isoformat()} · {k.contracts} contracts · {k.invoices} invoices · "
+                    f"{k.budget_lines} budget lines · all figures in {cur}",
+        "tiles": {key: list(v) for key, v in tiles.items()},
+        "bands": bands,
+        "alerts": alerts,
+        "warnings": ("Notes on the data: " + " · ".join(warn)) if warn else "",
+    }
 
 
 class OverviewPage(Page):
     title = "Overview"
     key = "overview"
+    preparer = staticmethod(overview_figures)
 
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
@@ -82,51 +145,54 @@ class OverviewPage(Page):
         split.setStretchFactor(1, 1)
         lay.addWidget(split, 1)
         self._findings: list = []
+        self.shown_figures: dict[str, Any] | None = None  # what the page paints (overview_figures)
+        self.showing_saved = False  # the figures on screen are the workspace's last ones, not fresh
         session.actionsChanged.connect(self._refresh_actions)
 
     # ------------------------------------------------------------------------------------------
-    def refresh(self, a) -> None:
-        cur = a.currency
-        k = portfolio(a)
-        self.headline.setText(f"As of {a.as_of.isoformat()} · {k.contracts} contracts · "
-                              f"{k.invoices} invoices · {k.budget_lines} budget lines · all figures in {cur}")
-        self.t_commit.set(fmt.money_short(k.commitment), f"{fmt.money(k.commitment, cur)} over {k.contracts} contracts",
-                          tooltip="Sum of every commit period of every contract")
-        self.t_consumed.set(fmt.money_short(k.consumed),
-                            f"{fmt.pct(k.pacing)} of the expected {fmt.money_short(k.expected)}",
-                            tooltip="Eligible usage drawn down to the as-of date")
-        self.t_shortfall.set(fmt.money_short(k.shortfall_exposure),
-                             f"{k.contracts_with_penalty} contracts would pay a penalty",
-                             accent=palette.VERMILLION if k.shortfall_exposure > 0 else palette.BLUISH_GREEN,
-                             tooltip="Sum of shortfall penalties at the current run rate")
-        self.t_premium.set(fmt.money_short(k.overage_premium), f"on {fmt.money_short(k.overage)} projected overage",
-                           accent=palette.BLUE if k.overage_premium > 0 else palette.BLUISH_GREEN,
-                           tooltip="Premium above the committed rate on projected overage")
-        self.t_leakage.set(fmt.money_short(k.premium_leakage), f"{k.flagged_lines} flagged invoice lines",
-                           accent=palette.VERMILLION if k.premium_leakage > 0 else palette.BLUISH_GREEN,
-                           tooltip="Duplicate lines, premium rates and lines without usage")
-        self._bands(a)
-        self._alerts(a)
+    def catch_up(self) -> None:
+        """Built before any figures of this run: the workspace's last figures, painted at once
+        (the window says they are being refreshed); the checklist's tile as it is."""
+        super().catch_up()
+        saved = getattr(self.session, "saved_figures", None)
+        if self.session.analysis is None and saved and saved.get("version") == FIGURES_VERSION:
+            self.show_figures(saved)
+            self.showing_saved = True
         self._refresh_actions()
-        warn = list(a.warnings)
-        self.warnings.setText(("Notes on the data: " + " · ".join(warn)) if warn else "")
 
-    def _bands(self, a) -> None:
+    def refresh(self, a) -> None:
+        figures = self.prepared(a)
+        if figures is None:
+            figures = overview_figures(a)
+        self._findings = sorted_findings(a)
+        self.show_figures(figures)
+        self.showing_saved = False
+        self._refresh_actions()
+
+    def show_figures(self, figures: dict[str, Any]) -> None:
+        """Paint ``figures`` (``overview_figures``): text only, nothing computed here."""
+        self.shown_figures = figures
+        self.headline.setText(figures["headline"])
+        tiles = figures["tiles"]
+        for key, tile in (("commit", self.t_commit), ("consumed", self.t_consumed), ("shortfall", self.t_shortfall),
+                          ("premium", self.t_premium), ("leakage", self.t_leakage)):
+            value, detail, accent, tooltip = tiles[key]
+            tile.set(value, detail, accent=accent, tooltip=tooltip)
+        self._bands(figures["bands"])
+        self._alerts(figures["alerts"])
+        self.warnings.setText(figures["warnings"])
+
+    def _bands(self, bands: list[dict[str, Any]]) -> None:
         for t in self.band_tiles:
             self.band_row.removeWidget(t)
             t.deleteLater()
         self.band_tiles = []
-        for c in a.contracts:
-            t = Tile(f"{c.contract_id} · {c.vendor}")
-            color = palette.pace_color(c)
-            t.set(fmt.pace(c),
-                  f"pacing {fmt.pct(c.pacing_ratio)} · projected {fmt.money_short(c.projected_consumption)}"
-                  f" of {fmt.money_short(c.commitment)}",
-                  accent=color,
-                  tooltip=f"Consumed {fmt.money(c.consumed_to_date, a.currency)} against an expected "
-                          f"{fmt.money(c.expected_to_date, a.currency)}")
+        for b in bands:
+            t = Tile(b["caption"])
+            color = b["accent"]
+            t.set(b["value"], b["detail"], accent=color, tooltip=b["tooltip"])
             t.value.setStyleSheet(f"color: {readable(palette.line_color(color, is_dark(self)), self)};")
-            cid = c.contract_id
+            cid = b["contract_id"]
             t.clicked.connect(lambda cid=cid: self.session.navigate("contracts", {"contract_id": cid}))
             t.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
             for label_, fld in (("Explain consumed to date…", "consumed_to_date"),
@@ -137,35 +203,42 @@ class OverviewPage(Page):
                 t.addAction(act)
             self.band_row.addWidget(t)
             self.band_tiles.append(t)
-        if not a.contracts:
+        if not bands:
             t = Tile("No contracts")
             t.set("—", "Import a commit schedule (Ctrl+I)")
             self.band_row.addWidget(t)
             self.band_tiles.append(t)
 
-    def _alerts(self, a) -> None:
-        findings = sorted(a.findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.due or a.as_of, f.title))
-        self._findings = findings
+    def _alerts(self, alerts: list[dict[str, Any]]) -> None:
         m = self.alerts.table_model
         m.set_columns([
-            Col.text("Severity", [fmt.label(f.severity) for f in findings]),
-            Col.text("Alert", [f.title for f in findings]),
-            Col.text("Kind", [fmt.label(f.kind) for f in findings]),
-            Col.text("Owner", [f.owner or "" for f in findings]),
-            Col.date("Due", [f.due for f in findings]),
-            Col.text("Detail", [f.detail for f in findings]),
+            Col.text("Severity", [x["severity"] for x in alerts]),
+            Col.text("Alert", [x["title"] for x in alerts]),
+            Col.text("Kind", [x["kind"] for x in alerts]),
+            Col.text("Owner", [x["owner"] for x in alerts]),
+            Col.date("Due", np.array([x["due"] or "NaT" for x in alerts], dtype="datetime64[ns]")),
+            Col.text("Detail", [x["detail"] for x in alerts]),
         ])
-        sev = np.array([SEVERITY_ORDER.get(f.severity, -1) for f in findings], dtype=np.int64)
+        sev = np.array([x["rank"] for x in alerts], dtype=np.int64)
         m.palette = [tint(palette.VERMILLION, 70), tint(palette.ORANGE, 60), tint(palette.YELLOW, 60)]
         m.row_colors = np.where(sev <= 2, sev, -1) if len(sev) else None
-        m.row_tooltips = lambda r: findings[r].detail or findings[r].title
+        tips = [x["tooltip"] for x in alerts]
+        m.row_tooltips = lambda r: tips[r]
         self.alerts.setColumnWidth(1, 460)
 
     def _refresh_actions(self) -> None:
+        if getattr(self.session, "opening", False):
+            self.t_actions.set("—", "reading the checklist…", tooltip="Open and in-progress actions by severity")
+            return
         acts = self.session.actions()
         open_ = [x for x in acts if x.is_open]
         counts = {s: sum(1 for x in open_ if x.severity == s) for s in ACTION_SEVERITIES}
-        overdue = sum(1 for x in open_ if self.analysis is not None and x.overdue(self.analysis.as_of))
+        as_of = self.analysis.as_of if self.analysis is not None else None
+        if as_of is None and self.showing_saved and self.shown_figures is not None:
+            from datetime import date
+
+            as_of = date.fromisoformat(self.shown_figures["as_of"])  # the date of the figures shown
+        overdue = sum(1 for x in open_ if as_of is not None and x.overdue(as_of))
         self.t_actions.set(f"{len(open_)}", f"high {counts['high']} · medium {counts['medium']} · "
                            f"low {counts['low']} · overdue {overdue}",
                            accent=palette.VERMILLION if counts["high"] else palette.ORANGE if open_ else
@@ -173,7 +246,7 @@ class OverviewPage(Page):
                            tooltip="Open and in-progress actions by severity")
 
     def _open_alert(self, index) -> None:
-        if not index.isValid():
+        if not index.isValid() or self.showing_saved:  # the last figures: their rows come with the new ones
             return
         f = self._findings[self.alerts.table_model.source_row(index.row())]
         page = KIND_PAGE.get(f.kind, "actions")

@@ -128,6 +128,7 @@ def summarize(dim: str, rows: np.ndarray, col: Col | None, cost: np.ndarray,
 class UsagePage(Page):
     title = "Usage"
     key = "usage"
+    preparer = staticmethod(prepare)  # the table's columns and the anomaly mask, in the worker
 
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
@@ -216,7 +217,6 @@ class UsagePage(Page):
         self._updating = False
         self._text = ""
         self._first = True
-        session.preparers["usage"] = prepare
         # at 1M rows filters, sorts, the breakdown and the chart are computed in workers: a
         # newer request cancels the one in flight and the result lands on the GUI thread
         self.model.filterApplied.connect(self._breakdown)
@@ -236,8 +236,8 @@ class UsagePage(Page):
 
     # ------------------------------------------------------------------------------------------
     def refresh(self, a) -> None:
-        pre = self.session.prepared.get("usage") if self.session.analysis is a else None
-        if pre is None:
+        pre = self.prepared(a)
+        if pre is None:  # a few rows, or called directly: prepared here
             pre = prepare(a)
         df, cols, self._anom = pre
         self._df = df
