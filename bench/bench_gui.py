@@ -18,12 +18,14 @@ measured in the same run (ratio = seconds / baseline_seconds). Nothing here asse
   (``desktop.ui.session.compute``, the recompute worker's analysis, for the next edit).
 * gui_edit_gui_block_<page>: the longest time the GUI thread did not turn (a 1 ms QTimer's
   longest gap) during that edit; baseline: the same probe over a quiet window for as long.
-* gui_table_repaint: ``viewport().repaint()`` of the Usage page's full-height table (scrolled to
-  the middle of n rows) against Qt's floor: a QTableView of the same size, columns, font and
-  row height over a model whose ``data()`` returns one constant string (``qt_floor_constant_model``);
-  extra lines: against a C++ QStandardItemModel holding the same strings
-  (``gui_table_repaint_vs_cpp_model``) and the model's ``data()`` as it was before issue 19,
-  replayed (``gui_table_repaint_before``).
+* gui_table_repaint: ``viewport().repaint()`` of the Usage table full height (a DataTable over
+  the Usage page's own model at 1440x900, scrolled to the middle of n rows, painted through its
+  ColumnDelegate) against Qt's floor: a QTableView of the same size, columns, font and row height
+  over a model whose ``data()`` returns one constant string (``qt_floor_constant_model``); extra
+  lines: against a C++ QStandardItemModel holding the same strings and shading
+  (``gui_table_repaint_vs_cpp_model``) and Qt's delegate over the model's ``data()`` as it was
+  before issue 19, replayed (``gui_table_repaint_before``; ``data_calls_per_repaint`` counts
+  that path's data() calls).
 * gui_chart_repaint: the Usage page's daily-spend chart (pyqtgraph, on screen in the window):
   a pan by 5% of the x-range then ``viewport().repaint()`` of its plot, against a bare
   ``pyqtgraph.PlotWidget`` of the same size showing the same series (one PlotDataItem each).
@@ -383,10 +385,19 @@ def bench_table(w: _Window, n: int) -> list[dict]:
     from PySide6.QtGui import QStandardItem, QStandardItemModel
     from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
+    from desktop.ui.widgets import DataTable
+
     w.show("usage")
     page = w.win.page_by_key["usage"]
-    real = page.table
-    m = real.table_model
+    m = page.table.table_model
+    # the Usage table full height (on the page the chart above it leaves the table a third of
+    # the window): a DataTable as the page holds it, over the page's own model, at 1440x900
+    real = DataTable(m)
+    real.resize(w.win.size())
+    for c in range(m.columnCount()):
+        real.setColumnWidth(c, page.table.columnWidth(c))
+        real.setColumnHidden(c, page.table.isColumnHidden(c))
+    real.show()
     middle = m.rowCount() // 2
     real.scrollTo(m.index(middle, 0), QAbstractItemView.ScrollHint.PositionAtTop)
     w.app.processEvents()
@@ -427,14 +438,24 @@ def bench_table(w: _Window, n: int) -> list[dict]:
             align = m.data(m.index(top + r, c), Qt.ItemDataRole.TextAlignmentRole)
             if align is not None:
                 item.setTextAlignment(Qt.AlignmentFlag(align))
+            brush = m.data(m.index(top + r, c), Qt.ItemDataRole.BackgroundRole)
+            if brush is not None:  # the anomaly shading, as the real table paints it
+                item.setBackground(brush)
             std.setItem(r, c, item)
-    before = _before_model_class()()
-    before.set_columns(list(m.columns))
-    before._perm = m._perm
-    before.palette, before.row_colors = m.palette, m.row_colors
-    views = {"constant": twin(constant), "std": twin(std), "before": twin(before)}
+
+    def same_rows(model):
+        model.set_columns(list(m.columns))
+        model._perm = m._perm
+        model.palette, model.row_colors = m.palette, m.row_colors
+        return model
+
+    before = same_rows(_before_model_class()())
+    counted = same_rows(_counting_model_class()())
+    views = {"constant": twin(constant), "std": twin(std), "before": twin(before), "counted": twin(counted)}
     views["std"].scrollTo(std.index(0, 0))
-    calls = _count_data_calls(real, m)
+    counted.calls = 0
+    views["counted"].viewport().repaint()
+    calls = counted.calls
     ours, floor, cpp, old = [], [], [], []
     with common.PeakRSS() as peak:
         for _ in range(3):  # interleaved rounds: a burst of load lands on each
@@ -442,10 +463,11 @@ def bench_table(w: _Window, n: int) -> list[dict]:
             floor.append(_timed_repaints(views["constant"]))
             cpp.append(_timed_repaints(views["std"]))
             old.append(_timed_repaints(views["before"]))
-    for v in views.values():
+    for v in (*views.values(), real):
         v.close()
-    cells = f"{visible_rows} rows x {cols} columns in view"
-    note = f"viewport().repaint() of the Usage table at 1440x900 ({cells}), median of {REPAINTS}, best of 3 rounds"
+    cells = f"{visible_rows} rows x {cols} columns in view, {calls:,} data() calls per repaint"
+    note = (f"viewport().repaint() of the Usage table, full height at 1440x900 ({cells}), median of {REPAINTS}, "
+            "best of 3 rounds")
     return [
         common.record("gui_table_repaint", n, min(ours), "qt_floor_constant_model", min(floor), peak.peak,
                       note=note, data_calls_per_repaint=calls),
@@ -456,22 +478,19 @@ def bench_table(w: _Window, n: int) -> list[dict]:
     ]
 
 
-def _count_data_calls(view, model) -> int:
-    """How many data() calls one repaint of ``view`` makes (Python-side count)."""
-    calls = [0]
-    cls = type(model)
-    original = cls.data
+def _counting_model_class():
+    from desktop.ui.models.table import ColumnTableModel
 
-    def counting(self, index, role=0):
-        calls[0] += 1
-        return original(self, index, role)
+    class Counting(ColumnTableModel):
+        """The model with a count of its data() calls (one repaint's worth, read once)."""
 
-    cls.data = counting
-    try:
-        view.viewport().repaint()
-    finally:
-        cls.data = original
-    return calls[0]
+        calls = 0
+
+        def data(self, index, role=0):
+            self.calls += 1
+            return super().data(index, role)
+
+    return Counting
 
 
 def bench_chart(w: _Window, n: int) -> list[dict]:

@@ -103,3 +103,41 @@ def test_a_table_of_a_few_strings_loads_no_pandas():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120,
                          env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"})
     assert out.stdout.split() == ["x", "False", "False"], out.stderr[-500:]
+
+
+def test_the_delegate_paints_what_qt_paints_from_data(qtbot):
+    """The same table painted through ColumnDelegate (style option from the arrays) and through
+    Qt's own delegate (seven data() calls per cell): the same pixels, shading, bold, alignment
+    and selection included."""
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QStyledItemDelegate
+
+    from desktop.ui.models.table import ColumnDelegate
+    from desktop.ui.widgets import DataTable
+
+    m = _model()
+    m.palette = [QColor("#F4C7B0")]
+    m.row_colors = np.array([-1, 0, -1], dtype=np.int8)
+    m.row_bold = np.array([False, False, True])
+    m.cell_colors = {1: lambda r: QColor("#FFF3B0") if r == 2 else None}
+    views = []
+    for delegate in (ColumnDelegate, QStyledItemDelegate):
+        v = DataTable(m)
+        v.setItemDelegate(delegate(v))
+        v.resize(900, 160)
+        for c in range(m.columnCount()):
+            v.setColumnWidth(c, 100)
+        v.show()
+        qtbot.waitExposed(v)
+        v.selectRow(0)
+        views.append(v)
+    ours, qts = (v.grab().toImage() for v in views)
+    assert isinstance(views[0].itemDelegate(), ColumnDelegate)
+    assert ours.size() == qts.size() and ours == qts
+
+
+def test_app_tables_paint_through_the_delegate():
+    from desktop.ui.models.table import ColumnDelegate
+    from desktop.ui.widgets import DataTable
+
+    assert isinstance(DataTable().itemDelegate(), ColumnDelegate)
