@@ -535,6 +535,8 @@ class MainWindow(QMainWindow):
         self.session.set_as_of(self.as_of.date().toPython())
 
     def _analysis_changed(self, a) -> None:
+        if self._warm is None:
+            self._warm_up()
         self.s_as_of.setText(f"As of {a.as_of.isoformat()}")
         if self.latest.isChecked():
             self.as_of.blockSignals(True)
@@ -931,9 +933,25 @@ class MainWindow(QMainWindow):
         s.setValue("window/page", self.stack.currentIndex())
 
     closed = False  # closeEvent ran (a fast start's background open then never starts)
+    _warm: TaskRunner | None = None
+
+    def _warm_up(self) -> None:
+        """Once the first figures are on screen, the pages' modules and pyqtgraph are imported in
+        a worker (a second or more of imports), so the first visit of a page with a chart does not
+        hold up the GUI thread with them. Nothing is built; only modules load."""
+        self._warm = TaskRunner("warm-up", self)
+
+        def job(_p):
+            for _key, _title, module, _cls in PAGES:
+                importlib.import_module(module)
+            importlib.import_module("desktop.ui.charts")
+
+        self._warm.start(job, label="")
 
     def closeEvent(self, event) -> None:
         self.closed = True
+        if self._warm is not None:
+            self._warm.shutdown()
         self.save_state()
         if self.wizard is not None:
             self.wizard.close()

@@ -153,6 +153,9 @@ class Session(QObject):
         # (e.g. the usage table's columns); run in the worker, results in ``prepared``
         self.preparers: dict[str, Any] = {}
         self.prepared: dict[str, Any] = {}
+        # page key -> whether its preparer runs with the next recompute (pages: while shown); a
+        # preparer without a gate always runs (the Overview's: its figures are kept for the next start)
+        self.preparer_gates: dict[str, Any] = {}
         # what recomputes of this workspace reuse (prepared usage, daily series, unchanged results)
         self._cache: AnalysisCache | None = None
         # whether the figures on screen are true (see the module docstring)
@@ -236,7 +239,8 @@ class Session(QObject):
         """Recompute in the background. ``after``: the change it brings in, in words ("the edit
         of OAI-2026-RAMP 2026-04-01", "importing usage.csv"), for the banner and the brief."""
         ws, as_of = self.workspace, self.as_of
-        preparers = dict(self.preparers)
+        preparers = {k: fn for k, fn in self.preparers.items()
+                     if k == SAVED_FIGURES or _open(self.preparer_gates.get(k, _always))}
         bring_inputs = self.analysis is None
 
         def job(p):
@@ -518,6 +522,17 @@ class Session(QObject):
             return
         dlg = ExplainDialog(self.analysis, kind, key, field, session=self, parent=parent)
         dlg.show()
+
+
+def _always() -> bool:
+    return True
+
+
+def _open(gate) -> bool:
+    try:
+        return bool(gate())
+    except RuntimeError:  # the page behind the gate is gone (its window closed)
+        return False
 
 
 def _reason(exc: BaseException) -> str:

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain import palette
-from desktop.ui.models.table import Col, ColumnDelegate, ColumnTableModel
+from desktop.ui.models.table import Col, ColumnTableModel
 
 if TYPE_CHECKING:  # pandas loads with the first frame, not with the window (start-up)
     import pandas as pd
@@ -69,7 +69,6 @@ class DataTable(QTableView):
         super().__init__(parent)
         self.table_model = model or ColumnTableModel(self)
         self.setModel(self.table_model)
-        self.setItemDelegate(ColumnDelegate(self))  # cells painted from the model's arrays
         self.setSortingEnabled(True)
         self.horizontalHeader().setSortIndicatorShown(True)
         self.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)

@@ -157,3 +157,21 @@ main(["--workspace", sys.argv[1], "--quit-after-ms", "120000"])
     lines = [x for x in out.stdout.splitlines() if x.startswith("[")]
     assert lines, out.stderr[-800:]
     assert json.loads(lines[0]) == []
+
+
+def test_a_hidden_page_is_prepared_when_shown_not_with_every_recompute(qtbot, window):
+    s = window.session
+    window.show_page(2)  # Usage built and shown
+    usage = window.page_by_key["usage"]
+    qtbot.waitUntil(lambda: usage.model.total_rows > 0, timeout=60000)
+    n = s.computations
+    s.recompute("a test")
+    qtbot.waitUntil(lambda: s.computations > n, timeout=60000)
+    assert "usage" in s.prepared and "overview" in s.prepared  # on screen: prepared with the figures
+    window.show_page(0)
+    n = s.computations
+    s.recompute("another test")
+    qtbot.waitUntil(lambda: s.computations > n, timeout=60000)
+    assert "usage" not in s.prepared and "overview" in s.prepared  # hidden: not part of the recompute
+    window.show_page(2)  # shown again: prepared then (here at once: the demo's rows are few)
+    assert usage.analysis is s.analysis and usage.model.total_rows == len(s.analysis.usage)

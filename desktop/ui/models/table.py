@@ -8,9 +8,7 @@ stays smooth at a million rows. Sorting and filtering build a permutation index 
 A repaint asks ``data()`` for about seven roles per visible cell, so ``data()`` dispatches on
 the role before it touches the index, answers the roles it does not use at once, and reads the
 text through a formatter chosen once per column (``Col.formatter``) and an alignment computed
-once per column. Views of the app paint through ``ColumnDelegate``: one Python call per cell sets
-the style option from the arrays (``ColumnTableModel.style_option``: what data() would give for
-text, alignment, background and bold) instead of seven data() calls; the look is Qt's own. pandas and pyarrow are imported only by the calls that need them (a table of
+once per column. pandas and pyarrow are imported only by the calls that need them (a table of
 a few strings, as the Overview paints at start-up, loads neither).
 """
 
@@ -24,8 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
-from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtGui import QBrush, QColor, QFont
 
 from desktop.domain.progress import Progress
 from desktop.ui import fmt
@@ -54,9 +51,6 @@ _SORT = SORT_ROLE.value if hasattr(SORT_ROLE, "value") else int(SORT_ROLE)
 _RAW = RAW_ROLE.value if hasattr(RAW_ROLE, "value") else int(RAW_ROLE)
 _RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
 _LEFT = int((Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter).value)
-_RIGHT_FLAG = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-_HAS_DISPLAY = QStyleOptionViewItem.ViewItemFeature.HasDisplay
-_NO_BRUSH = QBrush()
 # every role data() answers; any other (decoration, check state, foreground, size hint...) is None
 _USED_ROLES = frozenset({_DISPLAY, _EDIT, _ALIGN, _BACKGROUND, _FONT, _TOOLTIP, _SOURCE_ROW, _SORT, _RAW})
 
@@ -565,28 +559,6 @@ class ColumnTableModel(QAbstractTableModel):
                 return QBrush(self.palette[code])
         return None
 
-    def style_option(self, option: QStyleOptionViewItem, index: QModelIndex) -> None:
-        """Fill ``option`` for painting ``index`` as QStyledItemDelegate.initStyleOption does from
-        data() (the display text, the alignment, the background, bold), read from the arrays in
-        one call (ColumnDelegate)."""
-        column = index.column()
-        r = int(self._perm[index.row()])
-        option.index = index
-        option.features = option.features | _HAS_DISPLAY
-        option.text = self._formatters[column](r)
-        if self._align[column] is not None:
-            option.displayAlignment = _RIGHT_FLAG
-        brush = None
-        if self.cell_colors or self.row_colors is not None:
-            brush = self._background(r, column)
-        option.backgroundBrush = _NO_BRUSH if brush is None else brush
-        if self.row_bold is not None and self.row_bold[r]:
-            font = QFont(option.font)
-            font.setBold(True)
-            option.font = font
-            option.fontMetrics = QFontMetrics(font)
-        option.styleObject = None
-
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         f = super().flags(index)
         if index.isValid() and self._cols[index.column()].editable and self.on_edit is not None:
@@ -610,16 +582,3 @@ class ColumnTableModel(QAbstractTableModel):
         header = [c.title for c in self._cols]
         rows = [[c.display(int(r)) for c in self._cols] for r in perm]
         return header, rows
-
-
-class ColumnDelegate(QStyledItemDelegate):
-    """Qt's item delegate, with the style option of a ColumnTableModel's cell filled from the
-    model's arrays in one call (``ColumnTableModel.style_option``) rather than through seven
-    data() calls: the same look, a repaint near Qt's floor. Any other model: Qt's own way."""
-
-    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
-        model = index.model()
-        if isinstance(model, ColumnTableModel):
-            model.style_option(option, index)
-        else:
-            super().initStyleOption(option, index)

@@ -5,10 +5,11 @@ holds exports to Excel, CSV and the clipboard under its name).
 
 A page may need work done on each new analysis that is too slow for the GUI thread at 1M rows
 (the Usage table's columns and anomaly shading): its ``preparer`` (a pure function of the
-analysis) is registered with the session, which runs it in the recompute's worker. A page built
-after the figures landed (pages are built when first shown) has its preparer run in the page's
-own worker first (``prepare_in_worker``) when the rows are many, so nothing heavy lands on the
-GUI thread either way."""
+analysis) is registered with the session, which runs it in the recompute's worker while the page
+is on screen (a hidden page's preparation would only lengthen every edit). A page shown after
+the figures landed (built then, or hidden during the recompute) has its preparer run in the
+page's own worker first (``prepare_in_worker``) when the rows are many, so nothing heavy lands on
+the GUI thread either way."""
 
 from __future__ import annotations
 
@@ -44,6 +45,9 @@ class Page(QWidget):
         preparer = type(self).preparer
         if preparer is not None:
             session.preparers[self.key] = preparer
+            gates = getattr(session, "preparer_gates", None)
+            if gates is not None:  # prepared with a recompute only while on screen (else when shown)
+                gates[self.key] = self.isVisible
 
     _dirty = False
 
