@@ -308,7 +308,7 @@ def _start_fast(args: argparse.Namespace):
     win.openWorkspaceRequested.connect(lambda p, w=win: _switch(w, p))
     _windows.append(win)
     explicit = args.workspace is not None or args.demo
-    session.workspaceOpened.connect(lambda s=session: remember(s.workspace.path))
+    remember(session.workspace.path)  # read already (its figures): a start killed from here reopens it
     session.openFailed.connect(lambda exc, w=win: _open_failed(w, exc, explicit))
     # after the first paint: the worker's imports then never hold up the window
     _after_first_paint(win, lambda: None if win.closed else session.open_workspace(_opener(path, args.readonly)))
