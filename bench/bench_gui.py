@@ -256,7 +256,7 @@ class _Window:
         self.app.processEvents()
 
 
-def bench_edit(w: _Window, n: int, page: str) -> list[dict]:
+def bench_edit(w: _Window, n: int, page: str, edits: int = EDITS) -> list[dict]:
     from bench.bench_filter import _Heartbeat
     from desktop.domain.progress import Progress
     from desktop.ui.session import compute
@@ -270,7 +270,7 @@ def bench_edit(w: _Window, n: int, page: str) -> list[dict]:
     edit, engine, block, quiet, cpu, quiet_cpu = [], [], [], [], [], []
     k = 0
     with common.PeakRSS() as peak:
-        for _ in range(EDITS):
+        for _ in range(edits):
             k += 1
             before = s.computations
 
@@ -294,7 +294,7 @@ def bench_edit(w: _Window, n: int, page: str) -> list[dict]:
             compute(s.workspace, s.as_of, Progress(), cache=s.cache)
             engine.append(time.perf_counter() - t0)
     med = statistics.median
-    note = f"median of {EDITS} commitment edits, {page.capitalize()} page in front, 1440x900"
+    note = f"median of {edits} commitment edits, {page.capitalize()} page in front, 1440x900"
     return [
         common.record(f"gui_edit_to_figures_{page}", n, med(edit), "engine_recompute_after_edit", med(engine),
                       peak.peak, note=note + "; until the analysis landed, the page refreshed, every worker idle "
@@ -564,14 +564,14 @@ def bench_chart(w: _Window, n: int) -> list[dict]:
                                "size with the same series")]
 
 
-def bench_window(n: int, path: Path) -> list[dict]:
+def bench_window(n: int, path: Path, edits: int = EDITS) -> list[dict]:
     w = _Window(path)
     try:
         out = []
         for name, part in (("gui_table_repaint", lambda: bench_table(w, n)),
                            ("gui_chart_repaint", lambda: bench_chart(w, n)),
-                           ("gui_edit_to_figures_contracts", lambda: bench_edit(w, n, "contracts")),
-                           ("gui_edit_to_figures_usage", lambda: bench_edit(w, n, "usage"))):
+                           ("gui_edit_to_figures_contracts", lambda: bench_edit(w, n, "contracts", edits)),
+                           ("gui_edit_to_figures_usage", lambda: bench_edit(w, n, "usage", edits))):
             out += list(common.run_parts([(name, part)]))
         return out
     finally:
@@ -590,8 +590,9 @@ def run(sizes: list[int], quick: bool) -> Iterator[dict]:
             holder["path"] = make_workspace(n, folder)
         return holder["path"]
 
-    parts = [("gui_start_to_first_figures", lambda: bench_start(2 if quick else 5)),
-             ("gui_window", lambda: bench_window(n, workspace()))]
+    # --quick: one launch of each and two edits (its share of the shared budget, on a loaded machine)
+    parts = [("gui_start_to_first_figures", lambda: bench_start(1 if quick else 5)),
+             ("gui_window", lambda: bench_window(n, workspace(), 2 if quick else EDITS))]
     if not quick:
         parts.append(("gui_start_to_first_figures_large",
                       lambda: bench_start(3, workspace(), n, suffix="_large")))
