@@ -416,6 +416,22 @@ def _overlays(args: argparse.Namespace) -> tuple:
     return tuple(out)
 
 
+def _stored_overlays(args: argparse.Namespace) -> list[dict]:
+    """The workspace's forecast overlays (the Renewal workbench's, desktop/store/overlays.py)."""
+    if args.workspace is None:
+        return []
+    from desktop.store import Workspace
+
+    with Workspace.open(args.workspace, readonly=True) as ws:
+        return ws.overlays()
+
+
+def _vendor_overlays(records: list[dict], vendor: str) -> tuple:
+    from desktop.domain import overlays as ov
+
+    return ov.to_forecast([r for r in records if ov.same_vendor(r.get("vendor"), vendor)])
+
+
 def cmd_renewal(args: argparse.Namespace) -> int:
     import json
 
@@ -449,9 +465,11 @@ def cmd_renewal(args: argparse.Namespace) -> int:
     vendors: dict[str, list] = {}  # per vendor, in the order the file names them
     for o in offers:
         vendors.setdefault(match_key("vendor", o.vendor), []).append(o)
-    overlays = _overlays(args)
+    flags = _overlays(args)
+    stored = _stored_overlays(args)
     results = [build_negotiation(analysis, group, vendor=group[0].vendor, settings=settings, as_of=as_of,
-                                 paths=args.paths, seed=args.seed, spend=spend, overlays=overlays,
+                                 paths=args.paths, seed=args.seed, spend=spend,
+                                 overlays=_vendor_overlays(stored, group[0].vendor) + flags,
                                  selected=args.select if any(o.name == args.select for o in group) else None)
                for group in vendors.values()]
     if args.select is not None and not any(o.name == args.select for o in offers):

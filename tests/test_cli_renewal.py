@@ -180,3 +180,24 @@ def test_renewal_scenario_flags_change_the_spend_by_hand(tmp_path: Path, capsys)
     assert status == 2 and "needs the usage data" in err
     status, out, err = run(capsys, "renewal", "--offers", str(f), *flat, "--launch", "2027-01-17")
     assert status == 2 and "DATE:AMOUNT" in err
+
+
+def test_renewal_on_a_workspace_applies_its_stored_overlays(tmp_path: Path, capsys):
+    from desktop.store import Workspace, create_demo_workspace
+
+    ws_path = create_demo_workspace(tmp_path / "demo.commitdesk")
+    f = tmp_path / "offers.csv"
+    f.write_text(HEADER + "jan,OAI-R1,OpenAI,2027-01-01,2027-01-31,0,USD,0,,,,,,,,\n", encoding="utf-8")
+    argv = ("renewal", "--workspace", str(ws_path), "--offers", str(f), "--paths", "50", "--format", "json")
+    status, out, err = run(capsys, *argv)
+    assert status == 0, err
+    before = json.loads(out)["offers"][0]["expected_list_spend"]
+    with Workspace.open(ws_path) as ws:  # the workbench's overlays: one for OpenAI, one for another vendor
+        ws.add_overlay({"kind": "workload_launch", "vendor": "openai", "start": "2027-01-01",
+                        "monthly_amount": "1000"})
+        ws.add_overlay({"kind": "price_change", "vendor": "Anthropic", "start": "2027-01-01", "change_pct": "50"})
+    status, out, err = run(capsys, *argv)
+    assert status == 0, err
+    after = json.loads(out)["offers"][0]["expected_list_spend"]
+    # the launch adds 1000 to January on every path (each path's period rounded to the micro once)
+    assert abs(float(after) - float(before) - 1000) <= 0.01
