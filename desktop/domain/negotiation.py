@@ -71,6 +71,7 @@ from desktop.domain.settings import Settings
 from desktop.domain.usage_index import match_key
 
 FRONTIER_STEPS = tuple(Decimal(k) / 10 for k in range(5, 16))  # 0.5 .. 1.5 x expected discounted spend
+LOWER_STEPS = tuple(Decimal(k) / 10 for k in range(4, 0, -1))  # 0.4 .. 0.1: when no level above qualifies
 GROWTH_BOUNDS = (-5000, 10000)  # break-even search in 0.01 %/month steps: -50 % .. +100 % a month
 GROWTH_STEP = Decimal("0.0001")
 ASKS = (
@@ -342,13 +343,14 @@ def three_significant(x: Decimal) -> Decimal:
     return cents((x / q).quantize(Decimal(1), rounding=ROUND_HALF_UP) * q)
 
 
-def _frontier_levels(offer: Offer, result: OfferResult, tiers) -> list[tuple[Decimal, float | None, bool]]:
+def _frontier_levels(offer: Offer, result: OfferResult, tiers,
+                     steps=FRONTIER_STEPS) -> list[tuple[Decimal, float | None, bool]]:
     own = cents(sum((p.commitment for p in offer.periods), Decimal(0)))
     if tiers:
         levels = [(cents(Decimal(str(k))), float(d), False) for k, d in tiers]
     else:
         spend = sum((p.expected_spend for p in result.periods), Decimal(0))
-        levels = [(three_significant(spend * m), None, False) for m in FRONTIER_STEPS] if spend > 0 else []
+        levels = [(three_significant(spend * m), None, False) for m in steps] if spend > 0 else []
     out = {}
     for k, d, _ in levels:
         out.setdefault((k, d), (k, d, False))
@@ -647,6 +649,24 @@ def build_negotiation(analysis, offers: list[Offer], *, vendor: str, settings: S
     step(0.3, f"Negotiation {vendor}: frontier and asks")
     run = summarize_offers(variants, model, as_of) if variants else []
 
+    limit = float(settings.renewal_shortfall_limit_pct)
+    # an offer none of whose levels keeps P(shortfall) within the limit gets the lower levels too
+    # (0.4 .. 0.1 x its expected discounted spend), on the same futures
+    low = [o for o in offers if not tiers and not any(
+        k == "frontier" and n == o.name and r.p_shortfall <= limit / 100 for (k, n, _), r in zip(plan, run, strict=True))]
+    if low:
+        more, more_plan = [], []
+        for o in low:
+            have = {i[0] for k, n, i in plan if k == "frontier" and n == o.name}
+            for k, d, _ in _frontier_levels(o, by_name[o.name][1], None, LOWER_STEPS):
+                if k not in have:
+                    have.add(k)
+                    more.append(with_level(o, k, d))
+                    more_plan.append(("frontier", o.name, (k, d, False)))
+        if more:
+            plan += more_plan
+            run = run + summarize_offers(more, model, as_of)
+
     frontier: list[FrontierPoint] = []
     asks: dict[str, Ask] = {}
     for (kind, name, info), r in zip(plan, run, strict=True):
@@ -669,8 +689,9 @@ def build_negotiation(analysis, offers: list[Offer], *, vendor: str, settings: S
                    key=lambda a: (a.delta_cost, [k for k, _ in ASKS].index(a.ask)))
     ranked = tuple(replace(a, rank=i + 1) for i, a in enumerate(order))
     ranked += tuple(asks[k] for k, _ in ASKS if k in asks and not asks[k].applicable)
+    order_of = {o.name: i for i, o in enumerate(offers)}
+    frontier.sort(key=lambda p: (order_of[p.offer], p.commitment, not p.offered, p.discount_pct or 0.0))
 
-    limit = float(settings.renewal_shortfall_limit_pct)
     recs = []
     for o in offers:
         ok = [p for p in frontier if p.offer == o.name and p.p_shortfall <= limit / 100]
@@ -796,7 +817,7 @@ def merge_json(negs: list[Negotiation]) -> dict:
 
 
 __all__ = [
-    "ASKS", "Ask", "BatnaRow", "BatnaTotal", "BreakEven", "FRONTIER_STEPS", "ForecastMonth", "ForecastSummary",
+    "ASKS", "Ask", "BatnaRow", "BatnaTotal", "BreakEven", "FRONTIER_STEPS", "LOWER_STEPS", "ForecastMonth", "ForecastSummary",
     "FrontierPoint", "Negotiation", "Recommendation", "batna", "break_even_growth", "build_negotiation",
     "implied_growth", "merge_json", "model_family", "resolve_overlays", "three_significant", "to_json", "with_level",
 ]

@@ -301,3 +301,18 @@ def test_frontier_and_asks_share_the_offers_futures():
                                                                          o.cvar95_cost)
     other_seed = neg([QUARTERLY, ANNUAL], spend=(D("16000"), -0.2, 0.1), paths=400, seed=99, selected="annual")
     assert other_seed.offers.offers[0].expected_cost != n.offers.offers[0].expected_cost
+
+
+def test_lower_levels_are_tried_when_no_level_keeps_within_the_limit():
+    # quarterly 6000 + 6000 on falling spend (discounted Q1 11200, Q2 1400): every level from 0.5 x
+    # 12600 up leaves Q2 short, so 0.4 .. 0.1 x 12600 are added: 5040, 3780 (Q2 still short), 2520
+    # (1260 a quarter: Q1 11200 + 9940 x 0.25 = 13685, Q2 1400 + 140 x 0.25 = 1435: 15120) and 1260
+    # (Q1 11200 + 10570 x 0.25 = 13842.50, Q2 1400 + 770 x 0.25 = 1592.50: 15435)
+    n = neg([QUARTERLY])
+    by = {p.commitment: p for p in n.frontier}
+    assert [p.commitment for p in n.frontier][:4] == [D("1260.00"), D("2520.00"), D("3780.00"), D("5040.00")]
+    assert (by[D("2520.00")].expected_cost, by[D("2520.00")].p_shortfall) == (D("15120.00"), 0.0)
+    assert (by[D("1260.00")].expected_cost, by[D("3780.00")].p_shortfall) == (D("15435.00"), 1.0)
+    assert (n.recommended[0].commitment, n.recommended[0].expected_cost) == (D("2520.00"), D("15120.00"))
+    # an offer with a qualifying level gets no lower ones: the annual offer's frontier starts at 6300
+    assert min(p.commitment for p in neg([ANNUAL]).frontier) == D("6300")
