@@ -141,12 +141,20 @@ def _amounts(usage: pd.DataFrame, mask: np.ndarray) -> tuple[tuple[str, int], ..
 
 
 def split(usage: pd.DataFrame, text: str | None) -> Split:
+    """Rows are counted as source rows (``tables.source_row_count``: a daily rollup row stands
+    for the rows it rolls up)."""
+    from desktop.domain.tables import source_row_count
+
     mask = ai_mask(usage, text)
     others: tuple[tuple[str, int], ...] = ()
     if (~mask).any():
-        vc = usage.loc[~mask, "service"].astype("string").str.strip().value_counts(sort=False)
+        names = usage.loc[~mask, "service"].astype("string").str.strip()
+        weights = (usage.loc[~mask, "source_rows"] if "source_rows" in usage.columns
+                   else pd.Series(1, index=names.index))
+        vc = weights.groupby(names.to_numpy(dtype=object), sort=False).sum()
         others = tuple(sorted(((str(k), int(v)) for k, v in vc.items()), key=lambda kv: (-kv[1], kv[0])))
-    return Split(int(mask.sum()), _amounts(usage, mask), int((~mask).sum()), _amounts(usage, ~mask), others)
+    return Split(source_row_count(usage, mask), _amounts(usage, mask), source_row_count(usage, ~mask),
+                 _amounts(usage, ~mask), others)
 
 
 def amounts_text(amounts: tuple[tuple[str, int], ...]) -> str:

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from desktop.domain.money import ZERO, cents, from_micros, money_sum
+from desktop.domain.tables import source_row_count
 from desktop.domain.usage_index import UsageIndex, match_key
 
 ID = "commitment_discount_id"
@@ -216,5 +217,6 @@ def utilization(index: UsageIndex, currency: str = "USD") -> tuple[DiscountUtili
             used_quantity=None if uq is None else float(uq),
             unused_quantity=None if nq is None else float(nq), quantity_utilization=qr,
             unit=_first(frame, "commitment_discount_unit", allpos),
-            used_rows=len(pos["used"]), unused_rows=len(pos["unused"]), currency=currency))
+            used_rows=source_row_count(frame, pos["used"]),
+            unused_rows=source_row_count(frame, pos["unused"]), currency=currency))
     return tuple(out)

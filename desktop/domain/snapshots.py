@@ -29,7 +29,7 @@ import pandas as pd
 
 from desktop.domain.money import fmt_money_human, micros_to_cents, money_sum
 from desktop.domain.results import SnapshotDrop
-from desktop.domain.tables import vendor_key
+from desktop.domain.tables import source_row_count, vendor_key
 
 
 @dataclass(frozen=True)
@@ -146,17 +146,18 @@ def latest_snapshots(usage: pd.DataFrame) -> tuple[np.ndarray, tuple[SnapshotDro
 def _drop(usage: pd.DataFrame, d: _Delivery, kept: _Delivery, by_time: bool, vendor: str,
           account: str | None, period) -> SnapshotDrop:
     rows = usage[["cost", "currency"]].iloc[d.positions]
+    n = source_row_count(usage, d.positions)  # a rollup row stands for the rows it rolls up
     curs = sorted({str(c).strip().upper() for c in rows["currency"].dropna().unique()})
     currency = curs[0] if len(curs) == 1 else None
     amount: Decimal | None = micros_to_cents(money_sum(rows["cost"])) if currency else None
     rule = _rule(kept, d, by_time)
     money = fmt_money_human(amount, currency) if currency else "in several currencies"
     acct = f" billing account {account}," if account else ""
-    detail = (f"{d.file}: {len(rows)} row{'s' if len(rows) != 1 else ''} ({money}) of {vendor},{acct} "
+    detail = (f"{d.file}: {n} row{'s' if n != 1 else ''} ({money}) of {vendor},{acct} "
               f"billing period starting {period} left out: an earlier snapshot of the export in "
               f"{kept.file}, which is kept ({_why(rule, kept, d)})")
     return SnapshotDrop(file=d.file, kept_file=kept.file, vendor=vendor, billing_account=account,
-                        billing_period=period, rows=len(rows), amount=amount, currency=currency,
+                        billing_period=period, rows=n, amount=amount, currency=currency,
                         decided_by=rule, detail=detail)
 
 

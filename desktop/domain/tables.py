@@ -140,6 +140,10 @@ USAGE = TableSpec(
         _c("commitment_discount_type", "str"),
         _c("commitment_discount_quantity", "float"),
         _c("commitment_discount_unit", "str"),
+        # how many source rows the row stands for: 1 for a file's row, N for a daily rollup row
+        # computed where the data lives (desktop/ingest/rollup.py); counts of rows behind a
+        # figure sum it (``source_row_count``)
+        _c("source_rows", "int", default=1, doc="source rows this row rolls up (1 = a file row)"),
     ),
 )
 
@@ -286,6 +290,9 @@ def conform(df: pd.DataFrame, spec: TableSpec | str) -> pd.DataFrame:
             s = out[SAME_AS[(spec.name, c.name)]]
         elif c.required:
             raise KeyError(c.name)
+        elif c.kind == "int" and c.default is not None:  # a constant: no per-row work
+            out[c.name] = pd.Series(np.full(n, c.default, dtype=np.int64), index=index)
+            continue
         elif c.default is None and c.kind in ("str", "float"):
             # an absent optional column: typed blanks at once (no per-row work)
             out[c.name] = pd.Series(pd.NA if c.kind == "str" else np.nan, index=index,
@@ -318,6 +325,18 @@ def conform(df: pd.DataFrame, spec: TableSpec | str) -> pd.DataFrame:
     if "vendor" in frame.columns:
         frame["vendor"] = normalize_vendor_series(frame["vendor"])
     return frame
+
+
+def source_row_count(frame: pd.DataFrame, rows=None) -> int:
+    """How many source rows the frame's rows (all, or ``rows``: positions or a boolean mask)
+    stand for: the sum of ``source_rows`` (a rollup row stands for many), else their number.
+    Every count of usage rows behind a figure goes through it, so a figure is the same whether
+    the analysis read the raw rows or their daily rollup."""
+    if "source_rows" not in frame.columns:
+        return int(len(frame) if rows is None else (np.count_nonzero(rows) if np.asarray(rows).dtype == bool
+                                                    else len(rows)))
+    w = frame["source_rows"].to_numpy(dtype=np.int64)
+    return int(w.sum() if rows is None else w[rows].sum())
 
 
 # --- vendors -------------------------------------------------------------------------------
