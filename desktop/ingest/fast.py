@@ -468,6 +468,8 @@ def _run(path, info, delimiter, types, header, mapping, file, ctx, ticker
         src = by_canon.get(c.name)
         if src is None:
             continue
+        if c.kind == "int":  # a count column (usage source_rows): the careful lanes check it
+            raise NotClean(f"{c.name} column")
         if c.kind in ("money", "date", "bool"):
             out[c.name] = np.concatenate([p.values[src] for p in parts])
         elif c.kind == "float":
@@ -529,6 +531,8 @@ def _run(path, info, delimiter, types, header, mapping, file, ctx, ticker
             out[c.name] = np.full(n, bool(c.default), dtype=bool)
         elif c.kind == "date":
             out[c.name] = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+        elif c.kind == "int":  # usage source_rows: 1 per file row
+            out[c.name] = np.full(n, 0 if c.default is None else c.default, dtype=np.int64)
     if cell_cur is not None and "currency" in out:
         pos, codes, blank = cell_cur
         if blank.any():  # no currency in the column: the one written in the amount
