@@ -56,11 +56,26 @@ def _amount(text: str) -> Decimal:
     return value
 
 
+# flags whose argument may also be a warehouse URL (desktop/ingest/warehouse.py, docs/scale.md)
+URL_FLAGS = ("usage", "invoices")
+
+
+def _input(text: str):
+    """A file path, or (for --usage / --invoices) a warehouse URL kept as written."""
+    from desktop.ingest.warehouse import is_url
+
+    return text if is_url(text) else Path(text)
+
+
 def _add_input_flags(p: argparse.ArgumentParser) -> None:
     src = p.add_argument_group("inputs (files, a workspace, or --demo)")
     for flag, _kind, help_text in FILE_FLAGS:
-        src.add_argument(f"--{flag.replace('_', '-')}", dest=flag, nargs="+", type=Path, default=[],
-                         metavar="FILE", help=help_text)
+        url = flag in URL_FLAGS
+        src.add_argument(f"--{flag.replace('_', '-')}", dest=flag, nargs="+", type=_input if url else Path,
+                         default=[], metavar="FILE|URL" if url else "FILE",
+                         help=help_text + (" (or a warehouse URL such as duckdb:///data/usage.duckdb?table=usage, "
+                                           "postgresql://user@host/db?table=usage: the rollup is computed there; "
+                                           "docs/scale.md)" if url else ""))
     src.add_argument("--workspace", type=Path, help="a .commitdesk workspace instead of file flags")
     src.add_argument("--demo", action="store_true", help="the bundled demo company's files")
     p.add_argument("--as-of", type=_date, help="as-of date T (default: the latest usage date)")
@@ -90,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input_flags(e)
     e.add_argument("--format", choices=("json", "text"), default="text")
     e.add_argument("--rows", action="store_true", help="list each figure's source rows (file, row, amount)")
+    e.add_argument("--source-rows", type=int, metavar="ROW",
+                   help="with --usage URL: fetch the source rows behind rollup row ROW from the warehouse "
+                   "(a bounded query, at most 200 rows) and print them")
 
     b = sub.add_parser("brief", help="write the Excel working brief and/or its PDF summary")
     _add_input_flags(b)
@@ -164,7 +182,7 @@ def _file_inputs(args: argparse.Namespace):
     if args.demo:
         files.extend(demo_files().items())
     for flag, kind, _ in FILE_FLAGS:
-        files.extend((kind, Path(p)) for p in getattr(args, flag))
+        files.extend((kind, p if isinstance(p, str) else Path(p)) for p in getattr(args, flag))
     if not files:
         raise Fatal("no input: give --workspace, --demo, or file flags such as --contracts and --usage")
     inputs = Inputs()
@@ -173,6 +191,9 @@ def _file_inputs(args: argparse.Namespace):
     hashes: dict[tuple[str, str], Path] = {}
     later: list[tuple[str, Path, VendorNeeded]] = []
     for kind, path in files:
+        if isinstance(path, str):  # a warehouse URL: only the rollup comes back
+            inputs = _add_read(args, inputs, _warehouse_read(args, kind, path, settings))
+            continue
         if not path.exists():
             raise Fatal(f"{path}: no such file")
         if path.is_file():
@@ -205,6 +226,19 @@ def _file_inputs(args: argparse.Namespace):
                     "rows, so there is no usage to analyse: was the export cut short, or filtered to "
                     "nothing? (give --as-of to analyse the other files anyway)")
     return inputs, settings
+
+
+def _warehouse_read(args: argparse.Namespace, kind: str, url: str, settings):
+    """--usage / --invoices URL: the rollup (usage) or the lines (invoices) read where they live;
+    kept on ``args.warehouse_reads`` (explain --source-rows)."""
+    from desktop.ingest import warehouse
+
+    if kind not in URL_FLAGS:
+        raise Fatal(f"{warehouse.parse_url(url).display}: only --usage and --invoices read from a warehouse")
+    read = (warehouse.read_usage if kind == "usage" else warehouse.read_invoices)(url, settings=settings)
+    args.warehouse_reads = [*getattr(args, "warehouse_reads", []), read]
+    log.info("read %s: %d rows received for %s", read.source, read.rows_received, kind)
+    return read.result
 
 
 def _add_read(args: argparse.Namespace, inputs, result):
@@ -281,10 +315,33 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from desktop.domain.provenance import figures_report, figures_text
 
     analysis = _analysis(args)
+    if args.source_rows is not None:
+        return _print_source_rows(args)
     if args.format == "json":
         sys.stdout.write(json.dumps(figures_report(analysis, with_rows=args.rows), indent=1) + "\n")
     else:
         sys.stdout.write(figures_text(analysis))
+    return 0
+
+
+def _print_source_rows(args: argparse.Namespace) -> int:
+    """explain --source-rows ROW: the rows behind one rollup row, fetched with a bounded query."""
+    import json
+
+    from desktop.ingest import warehouse
+
+    reads = [r for r in getattr(args, "warehouse_reads", []) if r.plan is not None]
+    if not reads:
+        raise Fatal("--source-rows needs --usage URL (a warehouse table): a file's rows are listed by --rows")
+    query, rows = warehouse.source_rows(reads[0], args.source_rows)
+    if args.format == "json":
+        sys.stdout.write(json.dumps({"source": reads[0].source, "rollup_row": args.source_rows, "query": query,
+                                     "rows": json.loads(rows.to_json(orient="records", date_format="iso"))},
+                                    indent=1) + "\n")
+    else:
+        sys.stdout.write(f"{reads[0].source}, rollup row {args.source_rows}: {len(rows)} source row(s)"
+                         f" (at most {warehouse.SOURCE_ROWS_LIMIT})\n")
+        sys.stdout.write(rows.to_string(index=False) + "\n")
     return 0
 
 

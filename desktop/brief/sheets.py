@@ -295,6 +295,12 @@ def _sources_and_sign_off(s: Sheet, ctx: Context, r: int) -> int:
     ]
     first, last = _col_table(s, "SummarySources", r, cols, srcs, "no imported files recorded")
     r = last + 2
+    for src in srcs:  # a warehouse source: the query sent is where its numbers came from
+        if src.query:
+            s.text(r, 1, f"Query sent to {src.file} (only its result came back):", "label_free")
+            s.text(r + 1, 1, src.query[:32_000], "text_free")
+            s.merge(r + 1, 1, r + 1, 11)
+            r += 3
     _section(s, r, "Sign-off", 11)
     for i, who in enumerate(("Prepared by", "Reviewed by", "Approved by")):
         row = r + 1 + i

@@ -246,8 +246,12 @@ def to_text(analysis: Analysis) -> str:
                 f"- {r.file} ({r.kind}, {r.format}): {r.rows_read} rows read, {r.rows_imported} imported, "
                 f"{r.rows_rejected} rejected" + (f", {r.totals_excluded} totals rows excluded" if r.totals_excluded else "")
             )
+            if r.query:
+                lines.append(f"    read from {r.source_url} by one query ({len(r.query):,} characters; "
+                             "the JSON report and the brief show it)")
             for e in r.errors[:5]:
-                where = f"row {e.row}" + (f", column {e.column!r}" if e.column else "")
+                where = (f"row {e.row}" if e.row is not None else "a source row") + (
+                    f", column {e.column!r}" if e.column else "")
                 lines.append(f"    {where}: {e.message}")
             if len(r.errors) > 5:
                 lines.append(f"    ... and {len(r.errors) - 5} more errors")

@@ -226,6 +226,10 @@ class ImportReport:
     encoding: str | None = None
     delimiter: str | None = None
     warnings: tuple[str, ...] = ()
+    # read from a warehouse (desktop/ingest/warehouse.py): the URL without credentials, and the
+    # query text sent there (the rollup, in the engine's dialect); None for a file
+    source_url: str | None = None
+    query: str | None = None
 
 
 @dataclass(frozen=True)

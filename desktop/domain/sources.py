@@ -37,6 +37,7 @@ class SourceFile:
     first: date | None
     last: date | None
     sha256: str | None  # None when the caller did not hash the file
+    query: str | None = None  # read from a warehouse: the query text sent (``file`` is its URL)
 
 
 def _coverage(frame: pd.DataFrame, kind: str) -> tuple[date | None, date | None]:
@@ -71,8 +72,12 @@ def input_sources(analysis: Analysis, hashes: Mapping[str, str] | None = None) -
     for rep in analysis.imports:
         frame = getattr(inputs, rep.kind, None) if inputs is not None else None
         if frame is not None and "_file" in getattr(frame, "columns", ()):
-            frame = frame[frame["_file"].astype(str) == rep.file]
+            names = frame["_file"].astype(str)
+            # a warehouse rollup names each export time's rows "<url> (exported ...)"
+            mine = names.str.startswith(rep.file + " (exported ") | (names == rep.file) if rep.query \
+                else names == rep.file
+            frame = frame[mine]
         first, last = _coverage(frame, rep.kind) if frame is not None else (None, None)
         out.append(SourceFile(rep.file, rep.kind, rep.format, rep.rows_imported, first, last,
-                              hashes.get(rep.file)))
+                              hashes.get(rep.file), getattr(rep, "query", None)))
     return out

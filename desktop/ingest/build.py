@@ -452,6 +452,11 @@ def parse_values(src: Source, spec: tables.TableSpec, cols: dict[str, Any], deci
             vals, ok, blank = parse.parse_bool(raw)
             issues.add(~ok & ~blank, label, validation.UNREADABLE["bool"], raw)
             out[c.name] = np.where(blank, bool(c.default), vals)
+        elif c.kind == "int":  # a count (usage source_rows): a whole number of at least 1
+            vals, ok, blank = parse.parse_number(raw, decimal)
+            whole = ok & ~blank & np.isfinite(vals) & (vals >= 1) & (np.floor(np.nan_to_num(vals)) == vals)
+            issues.add(~blank & ~whole, label, validation.UNREADABLE["int"] + " (at least 1)", raw)
+            out[c.name] = np.where(whole, np.nan_to_num(vals), 1 if c.default is None else c.default).astype(np.int64)
         else:  # str
             s, blank, lens = _str_values(raw, factor_cache, src.names.get(c.name))
             if c.required:

@@ -142,6 +142,7 @@ class RollupPlan:
     profile: Any = None
     settings: Settings = field(default_factory=Settings)
     columns: tuple[str, ...] = ()  # every column of the relation (rows_sql returns them all)
+    weight: str | None = None  # a column counting the source rows a row already stands for
 
     # ---- the query ------------------------------------------------------------------------
     def select(self, relation: str, dialect: str) -> exp.Select:
@@ -151,7 +152,7 @@ class RollupPlan:
         sums: list[exp.Expression] = list(keys)
         for i, _ in enumerate(self.money + self.floats):
             sums.append(exp.alias_(exp.Sum(this=exp.column(f"m{i}")), f"m{i}"))
-        weighted = self.shape == "frame" and "source_rows" in self.kinds
+        weighted = self.weight is not None
         sums.append(exp.alias_(exp.Sum(this=exp.column("w")) if weighted else exp.Count(this=exp.Star()),
                                "source_rows"))
         return exp.select(*sums).from_(exp.alias_(exp.Subquery(this=rows), "k", table=True)).group_by(*keys)
@@ -217,7 +218,7 @@ class RollupPlan:
         measures = self.money + self.floats
         idx = {c: i for i, c in enumerate(self.read)}
         sel += [exp.alias_(kept(exp.column(f"a{idx[c]}_v")), f"m{j}") for j, c in enumerate(measures)]
-        if self.shape == "frame" and "source_rows" in self.kinds:
+        if self.weight is not None:
             sel.append(exp.column("w"))
         return exp.select(*sel).from_(exp.alias_(exp.Subquery(this=q), "r", table=True))
 
@@ -231,8 +232,14 @@ class RollupPlan:
                 first.append(exp.alias_(_cast_text(_col(c)), f"x{i}"))
         for i, c in enumerate(self.dims):
             first.append(exp.alias_(_col(c) if self.shape == "frame" else _cast_text(_col(c)), f"d{i}"))
-        if self.shape == "frame" and "source_rows" in self.kinds:
-            first.append(exp.alias_(_col("source_rows"), "w"))
+        if self.weight is not None:  # a pre-aggregated row stands for its count (empty or unreadable: 1)
+            w = _col(self.weight) if self.shape == "frame" else exp.Coalesce(
+                this=exp.cast(_col(self.weight), "BIGINT"), expressions=[_n(1)]) if self._kind(self.weight) == "number" \
+                else exp.Coalesce(this=exp.cast(exp.Case().when(
+                exp.RegexpLike(this=exp.Trim(this=_cast_text(_col(self.weight))),
+                               expression=exp.Literal.string("^[0-9]{1,15}$")),
+                exp.Trim(this=_cast_text(_col(self.weight)))), "BIGINT"), expressions=[_n(1)])
+            first.append(exp.alias_(w, "w"))
         if keep_all:
             first += [exp.alias_(_col(c), f"all{i}") for i, c in enumerate(self.columns)]
         carried = [e.alias for e in first]
@@ -264,8 +271,10 @@ class RollupPlan:
                 blank = a.is_(exp.null())
             new.append((f"a{i}_blank", blank))
             if i in instants and self._texty(c):
-                new.append((f"a{i}_ok", exp.and_(exp.RegexpLike(this=a.copy(), expression=exp.Literal.string(_ISO_RE)),
-                                                 _day_exists(a.copy()))))
+                # CASE, not AND: engines may evaluate AND's sides in any order, and the day check
+                # casts parts of the text to numbers (an error on text that is not a date)
+                matches = exp.RegexpLike(this=a.copy(), expression=exp.Literal.string(_ISO_RE))
+                new.append((f"a{i}_ok", exp.Case().when(matches, _day_exists(a.copy())).else_(exp.false())))
             elif i in measures:
                 ok = exp.true() if self._kind(c) == "number" else \
                     exp.RegexpLike(this=a.copy(), expression=exp.Literal.string(_NUMBER_RE))
@@ -409,7 +418,7 @@ class RollupPlan:
                                 dtype=object)
         names = list(data)
         raw = pd.DataFrame(data, columns=names)
-        table = RawTable(source, names, raw, np.arange(1, n + 1, dtype=np.int64), "warehouse")
+        table = RawTable(source, names, raw, np.arange(1, n + 1, dtype=np.int64), "table")
         match = identify(table, "usage", self.profile)
         ctx = Context(settings=self.settings, profile=self.profile)
         src = match.handler.source(table, match, ctx)
@@ -592,9 +601,10 @@ def plan(columns, *, shape: str | None = None, types: dict[str, str] | None = No
         dims = tuple(c.name for c in spec.columns if c.kind not in ("money", "float") and c.name != "date"
                      and c.name != "source_rows" and c.name in have) + (("_file",) if "_file" in have else ())
         return RollupPlan("frame", "canonical-frame", "canonical usage frame", "date", None, money, floats,
-                          dims, kinds, "cost", None, settings, tuple(names))
+                          dims, kinds, "cost", None, settings, tuple(names),
+                          "source_rows" if "source_rows" in have else None)
     table = RawTable("relation", names, pd.DataFrame({c: pd.Series([], dtype=object) for c in names}),
-                     np.zeros(0, dtype=np.int64), "warehouse")
+                     np.zeros(0, dtype=np.int64), "table")
     match = identify(table, "usage", prof)
     is_focus = isinstance(match.handler, FocusCostUsage)
     if shape == "focus" and not is_focus:
@@ -623,11 +633,12 @@ def plan(columns, *, shape: str | None = None, types: dict[str, str] | None = No
     date = by_canon["date"]
     money = tuple(by_canon[c.name] for c in spec.columns if c.kind == "money" and c.name in by_canon)
     floats = tuple(by_canon[c.name] for c in spec.columns if c.kind == "float" and c.name in by_canon)
-    used = {date, *money, *floats}
+    weight = by_canon.get("source_rows")
+    used = {date, *money, *floats, weight}
     dims = tuple(src for src in match.mapping if src not in used)
     return RollupPlan("profile" if match.format.startswith("profile:") else "canonical", match.format,
                       match.reason, date, None, money, floats, dims, kinds, by_canon.get("cost"), prof, settings,
-                      tuple(names))
+                      tuple(names), weight)
 
 
 def rollup_sql(relation: str, columns, dialect: str, shape: str | None = None, *,

@@ -68,6 +68,7 @@ MEANING = {
         "commitment_discount_type": "e.g. Reservation, Savings Plan.",
         "commitment_discount_quantity": "Quantity of the discount used or unused, in its unit.",
         "commitment_discount_unit": "Unit of that quantity (Hours, USD ...).",
+        "source_rows": "How many source rows the row stands for (a pre-aggregated export; empty = 1).",
         "service": ("Cloud service of the row (e.g. Virtual Machines, Azure OpenAI); empty: the vendor's own "
                     "AI spend. Judged by the AI-service rule: a service it does not name is kept, not "
                     "counted as AI spend."),

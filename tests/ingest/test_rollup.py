@@ -177,3 +177,14 @@ def test_rows_behind_a_rollup_row_are_fetched_bounded():
     one = con.execute(p.rows_sql("usage", "duckdb", {"day": "2026-03-01", "vendor": "OpenAI", "team": "a"},
                                  limit=1)).fetchdf()
     assert len(one) == 1
+
+
+def test_a_pre_aggregated_table_keeps_its_row_counts():
+    con = duckdb.connect()
+    _table(con, pd.DataFrame({"date": ["2026-03-01", "2026-03-01", "2026-03-02"], "vendor": ["OpenAI"] * 3,
+                              "cost": [1.5, 2.5, 4.0], "source_rows": [10, 5, None]}))
+    _, res, raw = _run(con, _types(con, "usage"))
+    got = res.frame.sort_values("date")
+    assert got["source_rows"].tolist() == [15, 1]  # an empty count is one row
+    assert got["cost"].tolist() == [4_000_000, 4_000_000]
+    assert res.report.rows_read == 16
