@@ -124,7 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a file overlapping an earlier import (usage of a vendor on the same days, or the same "
                    "invoice ids): refuse it and say what overlaps (default), replace the earlier import, or keep "
                    "both (counted twice unless they are snapshots of one provider export)")
-    i.add_argument("files", nargs="+", type=Path)
+    i.add_argument("files", nargs="+", type=_input, metavar="FILE|URL",
+                   help="files, or warehouse URLs of usage (or invoices with --kind invoices): docs/scale.md")
 
     d = sub.add_parser("dispute", help="write the dispute pack of an invoice's vendor-period")
     _add_input_flags(d)

@@ -137,6 +137,43 @@ def parse_url(text: str) -> Target:
                   unquote(parts.password) if parts.password else None, path, table, query)
 
 
+# what each engine's URL is made of (the connection dialog's fields): scheme -> (host label,
+# default port, database label, the user field is used)
+FIELDS = {
+    "duckdb": (None, None, "Database file", False),
+    "postgresql": ("Host", 5432, "Database", True),
+    "spark": ("Host (local: this computer)", 15002, None, False),
+    "databricks": ("Server hostname", None, "HTTP path", False),
+    "snowflake": ("Account", None, "Database/schema", True),
+    "bigquery": ("Project", None, "Dataset", False),
+    "trino": ("Host", 8080, "Catalog/schema", True),
+    "athena": ("Region", None, "Catalog/database", False),
+}
+
+
+def make_url(scheme: str, *, table: str, host: str = "", port: int | None = None, database: str = "",
+             user: str = "") -> str:
+    """The URL of a connection from its parts (never with a password: that goes to the keyring)."""
+    scheme = scheme.casefold()
+    if scheme not in FIELDS:
+        raise WarehouseError(f"unknown engine {scheme!r}; one of {', '.join(FIELDS)}")
+    if not table.strip():
+        raise WarehouseError("name the table (or view) that holds the usage")
+    query = "?table=" + quote(table.strip(), safe=".\"_$")
+    if scheme == "duckdb":
+        path = str(Path(database.strip()).expanduser().absolute()) if database.strip() else ""
+        if not path:
+            raise WarehouseError("choose the DuckDB database file")
+        return f"duckdb://{quote(path, safe='/:')}{query}"
+    host = host.strip() or ("local" if scheme == "spark" else "")
+    if not host:
+        raise WarehouseError(f"give the {FIELDS[scheme][0].lower()}")
+    cred = f"{quote(user.strip(), safe='')}@" if user.strip() and FIELDS[scheme][3] else ""
+    at = f":{int(port)}" if port and host != "local" else ""
+    path = "/" + database.strip().strip("/") if database.strip() else ""
+    return f"{scheme}://{cred}{host}{at}{path}{query}"
+
+
 def password_for(target: Target) -> str | None:
     """The password: the URL's own, else the OS keyring's (the connection dialog stores it
     there), else COMMITDESK_WAREHOUSE_PASSWORD; None when none is set."""

@@ -124,6 +124,17 @@ def _rows_on(frame: pd.DataFrame, key: str, days: set[str]) -> pd.DataFrame:
     return frame[mine]
 
 
+class _Named:
+    """A batch source that is not a file (a warehouse URL): its name and "absolute path" are the
+    URL as recorded."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def absolute(self) -> str:
+        return self.name
+
+
 def _delete_batch(conn: sqlite3.Connection, batch_id: int) -> None:
     conn.execute("DELETE FROM batch_chunks WHERE batch_id = ?", (batch_id,))
     conn.execute("DELETE FROM usage_days WHERE batch_id = ?", (batch_id,))
@@ -201,12 +212,13 @@ class Batches:
                      content_hash: str | None = None, file_size: int | None = None,
                      replace: bool = False, profile_name: str | None = None,
                      profile: dict | None = None, progress: Progress | None = None,
-                     strict: bool = False, supersede: Sequence[int] = ()) -> ImportReport:
+                     strict: bool = False, supersede: Sequence[int] = (), name: str | None = None) -> ImportReport:
         """Store ``result`` as one batch. ``supersede``: earlier batches this file replaces (the
         answer to an Overlap), removed in the same transaction: the workspace never holds both,
-        nor neither."""
+        nor neither. ``name``: the batch's file name and source when it is not a file (a
+        warehouse URL without credentials; ``content_hash`` and ``file_size`` are then given)."""
         self._db.require_writable("import a file")
-        src = Path(src)
+        src = Path(src) if name is None else _Named(name)
         if content_hash is None or file_size is None:
             content_hash, file_size = file_sha256(src)
         kind = result.kind

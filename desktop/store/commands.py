@@ -64,9 +64,17 @@ def cmd_import(args: argparse.Namespace, out: TextIO | None = None, err: TextIO 
         return 2
     with ws:
         for f in args.files:
-            path = Path(f)
             try:
-                report = ws.import_file(path, getattr(args, "kind", None),
+                if isinstance(f, str):  # a warehouse URL (desktop/ingest/warehouse.py): the rollup is stored
+                    from desktop.store.warehouse_import import import_url
+
+                    report = import_url(ws, f, getattr(args, "kind", None),
+                                        replace=bool(getattr(args, "replace", False)),
+                                        refuse_rejected=bool(strict),
+                                        on_overlap=getattr(args, "on_overlap", None) or "refuse")
+                    print(format_report(report), file=out)
+                    continue
+                report = ws.import_file(Path(f), getattr(args, "kind", None),
                                         replace=bool(getattr(args, "replace", False)),
                                         refuse_rejected=bool(strict),
                                         on_overlap=getattr(args, "on_overlap", None) or "refuse")

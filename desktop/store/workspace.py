@@ -166,7 +166,7 @@ class Workspace:
                      content_hash: str | None = None, file_size: int | None = None,
                      replace: bool = False, profile_name: str | None = None,
                      profile: dict | None = None, progress: Progress | None = None,
-                     strict: bool = False, supersede: Sequence[int] = ()) -> ImportReport:
+                     strict: bool = False, supersede: Sequence[int] = (), name: str | None = None) -> ImportReport:
         """Store an ingest ImportResult (kind, frame, report) as one batch in one transaction;
         the batches in ``supersede`` (an answer to an overlap) are removed in that transaction.
 
@@ -177,7 +177,7 @@ class Workspace:
         return self._batches.store_result(result, src, content_hash=content_hash,
                                           file_size=file_size, replace=replace,
                                           profile_name=profile_name, profile=profile,
-                                          progress=progress, strict=strict, supersede=supersede)
+                                          progress=progress, strict=strict, supersede=supersede, name=name)
 
     def with_import_notes(self, result: Any) -> Any:
         """``result`` with notes on rows that have no FX rate in this workspace (for a preview)."""

@@ -314,6 +314,8 @@ class MainWindow(QMainWindow):
         self.a_new = self._act("&New workspace…", self.new_workspace_dialog, QKeySequence.StandardKey.New)
         self.a_import = self._act("&Import files…", self.import_dialog, "Ctrl+I",
                                   "Import usage, invoices, commitments, budgets…")
+        self.a_connect = self._act("Connect to &warehouse…", self.connection_dialog, None,
+                                   "Import usage rolled up where it lives (DuckDB, PostgreSQL, Spark, Snowflake ...)")
         self.a_export = self._act("&Export brief…", self.export_brief_dialog, "Ctrl+E",
                                   "Write the Excel working brief")
         self.a_summary_pdf = self._act("Export summary &PDF…", self.export_summary_pdf, "Ctrl+Shift+E",
@@ -336,6 +338,7 @@ class MainWindow(QMainWindow):
         f.addAction(self.a_demo)
         f.addSeparator()
         f.addAction(self.a_import)
+        f.addAction(self.a_connect)
         f.addAction(self.a_export)
         f.addAction(self.a_summary_pdf)
         f.addAction(self.a_table_xlsx)
@@ -695,6 +698,15 @@ class MainWindow(QMainWindow):
         self.wizard = ImportWizard(self.session, [Path(f) for f in files], self)
         self.wizard.imported.connect(self._imported)
         self.wizard.show()
+
+    def connection_dialog(self) -> None:
+        """File > Connect to warehouse... (desktop/ui/dialogs/connection.py)."""
+        from desktop.ui.dialogs.connection import ConnectionDialog
+
+        dlg = ConnectionDialog(self.session, self)
+        dlg.imported.connect(self._imported)
+        dlg.show()
+        self.connection = dlg  # kept open (and alive) until closed
 
     def _imported(self, reports) -> None:
         n = sum(r.rows_imported for r in reports)

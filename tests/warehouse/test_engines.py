@@ -198,3 +198,17 @@ def test_a_password_never_shows_and_a_missing_client_is_named():
         warehouse.parse_url("duckdb:///x.duckdb")
     with pytest.raises(warehouse.WarehouseError, match="pip install adbc-driver-snowflake"):
         warehouse.connect(warehouse.parse_url("snowflake://ana@acct/db/sch?table=usage"), password="x")
+
+
+def test_the_briefs_sources_say_where_the_numbers_came_from(duckdb_file, tmp_path):
+    import openpyxl
+
+    url = f"duckdb://{duckdb_file}?table=usage_canonical"
+    out = tmp_path / "brief.xlsx"
+    assert cli.main(["brief", "--contracts", str(DEMO / "commitments.csv"), "--usage", url,
+                     "--out", str(out), "--sections", "summary"]) == 0
+    cells = [str(c.value) for ws in openpyxl.load_workbook(out, read_only=True).worksheets
+             for row in ws.iter_rows() for c in row if c.value is not None]
+    assert url in cells
+    assert f"Query sent to {url} (only its result came back):" in cells
+    assert any(c.startswith("SELECT") and "GROUP BY" in c for c in cells)
