@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,6 +127,9 @@ def parse_url(text: str) -> Target:
     shown = Target(s, scheme, None, None, None, None, "", table or "?").display
     if not table:
         raise WarehouseError(f"{shown}: name the table with ?table=NAME (e.g. {scheme}://...?table=usage)")
+    if not _TABLE_RE.fullmatch(table):
+        raise WarehouseError(f"{shown}: the table must be a name such as usage, schema.usage or "
+                             f"catalog.schema.usage (\"quoted\" parts allowed), not {table!r}")
     try:
         port = parts.port
     except ValueError as exc:
@@ -172,6 +176,11 @@ def make_url(scheme: str, *, table: str, host: str = "", port: int | None = None
     at = f":{int(port)}" if port and host != "local" else ""
     path = "/" + database.strip().strip("/") if database.strip() else ""
     return f"{scheme}://{cred}{host}{at}{path}{query}"
+
+
+# a table name, one to three parts, each a plain identifier or a "quoted" one
+_PART = r'(?:[A-Za-z_][A-Za-z0-9_$]*|"[^"]+"|`[^`]+`)'
+_TABLE_RE = re.compile(rf"{_PART}(?:\.{_PART}){{0,2}}")
 
 
 def password_for(target: Target) -> str | None:
@@ -456,8 +465,11 @@ def read_invoices(url: str, *, settings: Settings | None = None, profile=None, p
     conn = connection or connect(target, password)
     try:
         names = list(conn.columns(target.table))
-        cols = ", ".join(_quote(c, target.dialect) for c in names)
-        sql = f"SELECT {cols} FROM {target.table} LIMIT {MAX_INVOICE_ROWS + 1}"
+        from sqlglot import exp
+
+        sql = (exp.select(*[exp.column(c, quoted=True) for c in names])
+               .from_(exp.to_table(target.table, dialect=target.dialect)).limit(MAX_INVOICE_ROWS + 1)
+               .sql(dialect=target.dialect))
         got = _run(conn, sql, target, password)
     finally:
         if connection is None:
@@ -465,8 +477,7 @@ def read_invoices(url: str, *, settings: Settings | None = None, profile=None, p
     if len(got) > MAX_INVOICE_ROWS:
         raise WarehouseError(f"{target.display}: more than {MAX_INVOICE_ROWS:,} invoice lines; filter the table "
                              "to the invoices to check (a view) and give that")
-    data = pd.DataFrame({c: pd.Series([None if v is None or (isinstance(v, float) and v != v) else str(v)
-                                       for v in got[c].tolist()], dtype=object) for c in names})
+    data = pd.DataFrame({c: pd.Series([_cell(v) for v in got[c].tolist()], dtype=object) for c in names})
     table = RawTable(target.display, names, data, pd.RangeIndex(1, len(data) + 1).to_numpy(), "table")
     match = identify(table, "invoices", profile)
     ctx = Context(settings=settings or Settings(), profile=profile)
@@ -513,7 +524,19 @@ def _run(conn: Connection, sql: str, target: Target, password: str | None) -> pd
                              f"{_scrub(str(exc), password or target.password)}") from None
 
 
-def _quote(name: str, dialect: str) -> str:
-    from sqlglot import exp
+def _cell(v) -> str | None:
+    """A value as the importer reads text: numbers in plain decimal notation (2e-05 -> 0.00002),
+    dates in ISO 8601, empty for NULL."""
+    from decimal import Decimal
 
-    return exp.column(name, quoted=True).sql(dialect=dialect)
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
+        return None
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return format(Decimal(repr(v)), "f")
+    if isinstance(v, Decimal):
+        return format(v, "f")
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    return str(v)

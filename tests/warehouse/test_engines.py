@@ -212,3 +212,32 @@ def test_the_briefs_sources_say_where_the_numbers_came_from(duckdb_file, tmp_pat
     assert url in cells
     assert f"Query sent to {url} (only its result came back):" in cells
     assert any(c.startswith("SELECT") and "GROUP BY" in c for c in cells)
+
+
+def test_a_table_must_be_a_name():
+    assert warehouse.parse_url('postgresql://a@h/db?table=fin."Usage 2026"').table == 'fin."Usage 2026"'
+    with pytest.raises(warehouse.WarehouseError, match="must be a name"):
+        warehouse.parse_url("postgresql://a@h/db?table=usage;DROP TABLE usage")
+
+
+def test_invoices_from_a_table_give_the_files_invoice_figures(tmp_path, capsys):
+    db = tmp_path / "ap.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute(f"CREATE TABLE invoices AS SELECT * FROM read_csv('{DEMO / 'invoices.csv'}')")
+    con.close()
+    files = ["--contracts", str(DEMO / "commitments.csv"), "--usage", str(DEMO / "usage.csv"),
+             "--rate-card", str(DEMO / "rate_card.csv"), "--format", "json"]
+    assert cli.main(["analyze", *files, "--invoices", str(DEMO / "invoices.csv")]) == 0
+    by_file = json.loads(capsys.readouterr().out)
+    assert cli.main(["analyze", *files, "--invoices", f"duckdb://{db}?table=invoices"]) == 0
+    by_url = json.loads(capsys.readouterr().out)
+    def money(report):  # the invoice figures (flags name their file and line: a table row is not a file line)
+        return [(i["invoice_id"], i["invoiced"], i["expected"], i["variance"], i["status"], i["tax"],
+                 i["premium_leakage"], [(f["flag"], f["leakage"], f["owner"]) for f in i["flags"]])
+                for i in report["invoices"]]
+
+    assert money(by_url) == money(by_file)
+    assert [(r["vendor"], r["model"], r.get("flagged_on_lines")) for r in by_url["rate_audit"]] == \
+        [(r["vendor"], r["model"], r.get("flagged_on_lines")) for r in by_file["rate_audit"]]
+    rep = next(r for r in by_url["imports"] if r["kind"] == "invoices")
+    assert rep["rows_imported"] == 245 and rep["query"].startswith("SELECT")
