@@ -37,6 +37,7 @@ from desktop.domain.contracts import (
     convert_commitments,
     overlap_warnings,
     validate_commitments,
+    without_offers,
 )
 from desktop.domain.errors import InputError
 from desktop.domain.inputs import Inputs, with_overlap_warnings
@@ -54,7 +55,7 @@ from desktop.domain.workload_shift import workload_shift_candidates
 __all__ = ["AnalysisCache", "assign_contracts", "build_analysis", "default_as_of", "prepare_usage"]
 
 # the commitment columns the contract assignment of usage rows reads
-_ASSIGNMENT_COLUMNS = ("contract_id", "vendor", "period_start", "period_end")
+_ASSIGNMENT_COLUMNS = ("contract_id", "vendor", "period_start", "period_end", "status")
 # the commitment columns invoices read (the owner of an invoice's contract)
 _OWNER_COLUMNS = ("contract_id", "vendor", "period_start", "period_end", "owner")
 
@@ -276,6 +277,7 @@ def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date
     inputs, discount_notes = discounts_mod.contract_inputs(inputs, cache=cache.get)
     # validation raises on a bad schedule (nothing is cached then); a valid one is not re-checked
     cache.get("validated", table_key(inputs, "commitments"), lambda: validate_commitments(inputs.commitments))
+    inputs = without_offers(inputs)  # proposed contracts (offers) draw down nothing: no figure reads them
     usage_k = table_key(inputs, "usage")
     prep_key = (usage_k, table_key(inputs, "fx_rates"), table_key(inputs, "commitments", _ASSIGNMENT_COLUMNS), cur,
                 ai_services.parse_rule(settings.ai_services))

@@ -64,6 +64,42 @@ def validate_commitments(commitments: pd.DataFrame) -> None:
     validation.raise_first(validation.validate_frame("commitments", commitments))
 
 
+# --- status: offers are contracts (docs/domain.md "Offers") ------------------------------------
+
+def statuses(commitments: pd.DataFrame) -> np.ndarray:
+    """Each commitment row's status, casefolded (blank or absent column: active)."""
+    if "status" not in commitments.columns:
+        return np.full(len(commitments), "active", dtype=object)
+    s = commitments["status"].astype("string").str.strip().str.casefold()
+    return s.fillna("active").replace("", "active").to_numpy(dtype=object)
+
+
+def proposed_mask(commitments: pd.DataFrame) -> np.ndarray:
+    """The rows of proposed contracts (offers): they never draw down usage and have no figures."""
+    return statuses(commitments) == "proposed"
+
+
+def binding(commitments: pd.DataFrame) -> pd.DataFrame:
+    """The commitment rows that can draw down usage (active and expired): the one selector every
+    figure of the running contracts reads. Returns ``commitments`` itself when it has no proposed
+    row."""
+    mask = proposed_mask(commitments)
+    if not mask.any():
+        return commitments
+    return commitments[~mask].reset_index(drop=True)
+
+
+def without_offers(inputs):
+    """``inputs`` with only the binding commitment rows (``binding``); the same object when there is
+    no proposed row (its keys then unchanged)."""
+    com = inputs.commitments
+    if com.empty or not proposed_mask(com).any():
+        return inputs
+    key = inputs.keys.get("commitments")
+    return replace(inputs.with_table("commitments", binding(com), key=None if key is None else ("binding", key)),
+                   imports=inputs.imports)
+
+
 def assign_contracts(usage: pd.DataFrame, commitments: pd.DataFrame) -> pd.Series:
     """The contract_id each usage row draws down (string Series aligned with ``usage``, NA when
     none).
@@ -72,9 +108,12 @@ def assign_contracts(usage: pd.DataFrame, commitments: pd.DataFrame) -> pd.Serie
     exists), or, without contract_id, the contract whose vendor is the row's vendor and one of
     whose commit periods contains the row's date. A row without contract_id that fits two
     contracts of its vendor (a new term signed before the old one ends) draws down the newer
-    one: the later term start, then the later contract_id (``overlap_warnings`` says so).
+    one: the later term start, then the later contract_id (``overlap_warnings`` says so), and an
+    active contract before an expired one whatever their starts. Proposed contracts (offers) draw
+    down nothing: a row naming one draws down no contract.
     """
     out = pd.Series(pd.NA, index=usage.index, dtype="string")
+    commitments = binding(commitments)
     if usage.empty or commitments.empty:
         return out
     eligible = commit_mask(usage)  # commit-eligible and AI spend (usage_index: the one rule)
@@ -109,9 +148,12 @@ def assign_contracts(usage: pd.DataFrame, commitments: pd.DataFrame) -> pd.Serie
 
 
 def _oldest_first(commitments: pd.DataFrame) -> list[str]:
-    """Contract ids by term start, then contract_id (the newer contract comes later)."""
-    starts = commitments.groupby(commitments["contract_id"].astype(str), sort=True)["period_start"].min()
-    return [cid for _, cid in sorted((pd.Timestamp(v), str(k)) for k, v in starts.items())]
+    """Contract ids, expired contracts first, then by term start, then contract_id (the contract
+    that takes a row fitting two comes later)."""
+    ids = commitments["contract_id"].astype(str)
+    starts = commitments.groupby(ids, sort=True)["period_start"].min()
+    live = pd.Series(statuses(commitments) != "expired", index=commitments.index).groupby(ids).all()
+    return [cid for _, _, cid in sorted((bool(live[k]), pd.Timestamp(v), str(k)) for k, v in starts.items())]
 
 
 def _periods_by_contract(commitments: pd.DataFrame) -> dict[str, list[tuple[pd.Timestamp, pd.Timestamp]]]:
@@ -126,11 +168,14 @@ def overlap_warnings(usage: pd.DataFrame, commitments: pd.DataFrame, currency: s
     """One warning per pair of contracts of one vendor whose commit periods overlap (docs/domain.md
     "Contracts: assignment"): the overlap days and what the usage without contract_id in them
     drew down from the newer contract. ``usage`` is the prepared frame (``_contract``)."""
+    commitments = binding(commitments)
     if commitments.empty:
         return []
     order = _oldest_first(commitments)
     periods = _periods_by_contract(commitments)
     vkeys = {str(c): match_key("vendor", v) for c, v in zip(commitments["contract_id"], commitments["vendor"], strict=True)}
+    expired = {str(c) for c, st in zip(commitments["contract_id"], statuses(commitments), strict=True)
+               if st == "expired"}
     out = []
     for i, old in enumerate(order):
         for new in order[i + 1:]:
@@ -156,7 +201,7 @@ def overlap_warnings(usage: pd.DataFrame, commitments: pd.DataFrame, currency: s
             n = int(rows.sum())
             out.append(f"contracts {old} and {new} of {commitments.loc[commitments['contract_id'].astype(str) == new, 'vendor'].iloc[0]} "
                        f"overlap on {when} ({days} day{'s' if days != 1 else ''}): usage without contract_id in "
-                       f"those days draws down the newer contract {new} ({n} row{'s' if n != 1 else ''}, "
+                       f"those days draws down the {'active' if old in expired and new not in expired else 'newer'} contract {new} ({n} row{'s' if n != 1 else ''}, "
                        f"{currency} {micros_to_cents(amount):,.2f}); give a row contract_id {old} to draw down {old}")
     return out
 
@@ -389,7 +434,10 @@ def contract_results(usage: pd.DataFrame | UsageIndex, commitments: pd.DataFrame
     """One ContractResult per contract (ordered by contract_id). ``usage`` is the prepared frame
     with column ``_contract`` (or its UsageIndex); ``commitments`` are validated and in the
     reporting currency. The usage behind each figure: contract_rows / consumed_rows /
-    run_rate_rows below (the same index, the same masks)."""
+    run_rate_rows below (the same index, the same masks). Proposed contracts (offers) have no
+    figures; an expired contract is history: only its periods that had ended at T, as any ended
+    term (docs/domain.md "Offers")."""
+    commitments = binding(commitments)
     if commitments.empty:
         return ()
     index = as_index(usage)
@@ -397,6 +445,11 @@ def contract_results(usage: pd.DataFrame | UsageIndex, commitments: pd.DataFrame
     results = []
     com = commitments.sort_values(["contract_id", "period_start"], kind="mergesort")
     for contract_id, grp in com.groupby(com["contract_id"].astype(str), sort=True):
+        status = "expired" if (statuses(grp) == "expired").all() else "active"
+        if status == "expired":  # history only: the periods that had ended at T
+            grp = grp[grp["period_end"] <= pd.Timestamp(as_of)]
+            if grp.empty:
+                continue
         periods = [{
             "start": _date(r["period_start"]), "end": _date(r["period_end"]),
             "micros": int(r["commitment"]), "rollover_pct": _num(r["rollover_pct"], 0.0),
@@ -412,7 +465,7 @@ def contract_results(usage: pd.DataFrame | UsageIndex, commitments: pd.DataFrame
         if unit is not None:
             money = _measured_in_unit(money, periods, unit, quantity_daily(index, str(contract_id), unit),
                                       as_of, settings)
-        results.append(money)
+        results.append(money if status == "active" else replace(money, status=status))
     return tuple(results)
 
 

@@ -489,7 +489,7 @@ def offers_from_rows(rows: pd.DataFrame, file: str | None = None, vendor: str | 
     its periods must not overlap. ``vendor`` keeps the offers of that vendor (alias-matched)."""
     from desktop.domain.tables import OFFERS
 
-    names = [c.name for c in OFFERS.columns]
+    names = [c.name for c in OFFERS.columns if c.name != "status"]  # every row of an offer file is an offer
     missing = [c.name for c in OFFERS.columns if c.required and c.name not in rows.columns]
     if missing:
         raise InputError(f"missing column(s): {', '.join(missing)}", file=file, column=missing[0])
@@ -504,6 +504,7 @@ def offers_from_rows(rows: pd.DataFrame, file: str | None = None, vendor: str | 
             except InputError as exc:
                 raise InputError(exc.message, file=file, row=r, column=c) from None
         vals["_row"] = r
+        vals["offer"] = vals["offer"] or vals["contract_id"]  # without an offer name: its contract_id
         parsed.append(vals)
     groups: dict[str, list[dict]] = {}
     for v in parsed:
@@ -533,7 +534,8 @@ def offers_from_rows(rows: pd.DataFrame, file: str | None = None, vendor: str | 
             rollover_pct=_or(v["rollover_pct"], 0.0)) for v in rs)
         offer = Offer(
             name=name, vendor=terms["vendor"], periods=periods, currency=terms["currency"] or "USD",
-            fulfilment=(terms["fulfilment"] or "period").casefold(), rollover_cap=terms["rollover_cap"],
+            fulfilment=(terms["fulfilment"] or "period").casefold(),
+            rollover_cap=None if terms["rollover_cap"] is None else cents(Decimal(str(terms["rollover_cap"]))),
             rollover_expiry_periods=int(_or(terms["rollover_expiry_periods"], 1)),
             shortfall_treatment=(terms["shortfall_treatment"] or "penalty").casefold(),
             notice_days=None if terms["notice_days"] is None else int(terms["notice_days"]))
@@ -543,6 +545,138 @@ def offers_from_rows(rows: pd.DataFrame, file: str | None = None, vendor: str | 
         raise InputError(f"no offer of vendor {vendor!r}" if vendor else "the file has no offer", file=file,
                          column="vendor" if vendor else "offer")
     return out
+
+
+# --- offers in the workspace: proposed contracts of the commitments table ----------------------------
+
+CURRENT_SUFFIX = " (current terms)"
+
+
+def _term(rows: pd.DataFrame, column: str):
+    """A contract's one value of an offer term (tables.CONTRACT_TERMS): its first non-blank one."""
+    if column not in rows.columns:
+        return None
+    v = rows[column].dropna()
+    if v.dtype.kind not in "fiu":
+        v = v.astype("string").str.strip()
+        v = v[v != ""]
+    return None if v.empty else v.iloc[0]
+
+
+def _offer_of(name: str, rows: pd.DataFrame, periods: tuple[OfferPeriod, ...] | None = None) -> Offer:
+    """An Offer of one contract's canonical rows (sorted by period_start); ``periods`` replace
+    its own (the current contract's next term)."""
+    if periods is None:
+        periods = tuple(OfferPeriod(
+            start=pd.Timestamp(r["period_start"]).date(), end=pd.Timestamp(r["period_end"]).date(),
+            commitment=cents(Decimal(int(r["commitment"])) / MICROS),
+            discount_pct=_or(_num(r.get("discount_pct")), 0.0),
+            overage_multiplier=_or(_num(r.get("overage_multiplier")), 1.0),
+            shortfall_penalty_pct=_or(_num(r.get("shortfall_penalty_pct")), 100.0),
+            rollover_pct=_or(_num(r.get("rollover_pct")), 0.0)) for r in rows.to_dict("records"))
+    cap, expiry, notice = _term(rows, "rollover_cap"), _term(rows, "rollover_expiry_periods"), _term(rows, "notice_days")
+    currency = _term(rows, "currency")
+    return Offer(
+        name=name, vendor=str(rows["vendor"].iloc[0]), periods=periods,
+        currency=str(currency).upper() if currency is not None else "USD",
+        fulfilment=str(_term(rows, "fulfilment") or "period").casefold(),
+        rollover_cap=None if cap is None else cents(Decimal(str(float(cap)))),
+        rollover_expiry_periods=1 if expiry is None else int(expiry),
+        shortfall_treatment=str(_term(rows, "shortfall_treatment") or "penalty").casefold(),
+        notice_days=None if notice is None else int(notice))
+
+
+def _num(v) -> float | None:
+    return None if v is None or v is pd.NA or pd.isna(v) else float(v)
+
+
+def _whole_months(start: date, end: date) -> int | None:
+    if start.day != 1 or end.day != calendar.monthrange(end.year, end.month)[1]:
+        return None
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def _plus_months(first_of_month: date, months: int) -> date:
+    y, m = divmod(first_of_month.year * 12 + first_of_month.month - 1 + months, 12)
+    return date(y, m + 1, 1)
+
+
+def next_term(periods: tuple[OfferPeriod, ...]) -> tuple[OfferPeriod, ...]:
+    """The same schedule once more, starting the day after it ends: every period moved by the
+    term's length, in whole calendar months when every period is whole months (2026-01-01..
+    2026-12-31 in quarters -> 2027-01-01..2027-03-31, ...), else in days. Minimums and terms as
+    they are."""
+    first, last = periods[0].start, periods[-1].end
+    months = [_whole_months(p.start, p.end) for p in periods]
+    term = _whole_months(first, last)
+    out = []
+    for p, m in zip(periods, months, strict=True):
+        if term is not None and all(x is not None for x in months):
+            start = _plus_months(p.start, term)
+            end = _plus_months(start, m) - timedelta(days=1)
+        else:
+            shift = timedelta(days=(last - first).days + 1)
+            start, end = p.start + shift, p.end + shift
+        out.append(OfferPeriod(start, end, p.commitment, p.discount_pct, p.overage_multiplier,
+                               p.shortfall_penalty_pct, p.rollover_pct))
+    return tuple(out)
+
+
+def offers_from_commitments(commitments: pd.DataFrame, vendor: str | None = None,
+                            include_current: bool = True) -> list[Offer]:
+    """The offers of the workspace (docs/domain.md "Offers"): each proposed contract of the
+    canonical commitments frame (status proposed; money in micros) as an Offer named by its
+    contract_id, its periods in start order, its one value of each offer term (the first
+    non-blank; defaults when none). ``vendor``: only that vendor's (alias-matched).
+
+    With ``include_current``, each vendor with an offer gets first its current contract renewed
+    as is: its active spend contract with the latest term end (ties: the later start, then the
+    later contract_id), its periods moved to the next term (``next_term``), named "<contract_id>
+    (current terms)". Order: vendors by name; per vendor the current terms, then the offers by
+    term start, then contract_id. An empty list when there is nothing."""
+    from desktop.domain.contracts import statuses
+
+    if commitments is None or commitments.empty:
+        return []
+    com = commitments.sort_values(["contract_id", "period_start"], kind="mergesort")
+    st = statuses(com)
+    vkeys = com["vendor"].astype(object).map(lambda v: match_key("vendor", v)).to_numpy(dtype=object)
+    want = None if vendor is None else match_key("vendor", vendor)
+    keep = np.ones(len(com), dtype=bool) if want is None else vkeys == want
+    ids = com["contract_id"].astype(str).to_numpy(dtype=object)
+    by_vendor: dict[str, list[tuple[date, str, Offer]]] = {}
+    names: dict[str, str] = {}
+    for cid in dict.fromkeys(ids[keep & (st == "proposed")]):
+        rows = com[ids == cid]
+        offer = _offer_of(cid, rows)
+        key = match_key("vendor", offer.vendor)
+        names.setdefault(key, offer.vendor)
+        by_vendor.setdefault(key, []).append((offer.term_start, cid, offer))
+    out: list[Offer] = []
+    for key in sorted(by_vendor, key=lambda k: (names[k].casefold(), k)):
+        if include_current:
+            cur = _current_contract(com[(vkeys == key) & (st == "active")])
+            if cur is not None:
+                base = _offer_of(str(cur["contract_id"].iloc[0]), cur)
+                out.append(_offer_of(base.name + CURRENT_SUFFIX, cur, next_term(base.periods)))
+        out.extend(o for _, _, o in sorted(by_vendor[key], key=lambda t: (t[0], t[1])))
+    return out
+
+
+def _current_contract(active: pd.DataFrame) -> pd.DataFrame | None:
+    """The rows of the current contract among a vendor's active rows (see offers_from_commitments);
+    usage commitments are not offers' kind and are passed over."""
+    if active.empty:
+        return None
+    if "commitment_category" in active.columns:
+        cat = active["commitment_category"].astype("string").str.strip().str.casefold().fillna("spend")
+        active = active[(cat != "usage").to_numpy(dtype=bool)]
+        if active.empty:
+            return None
+    ids = active["contract_id"].astype(str)
+    span = active.groupby(ids).agg(start=("period_start", "min"), end=("period_end", "max"))
+    best = max(span.itertuples(), key=lambda t: (t.end, t.start, t.Index)).Index
+    return active[(ids == best).to_numpy(dtype=bool)]
 
 
 def _ratio(x: float) -> float:
@@ -579,7 +713,8 @@ def _or(v, default):
 
 
 __all__ = [
-    "CVAR_LEVEL", "Offer", "OfferPeriod", "OfferResult", "OfferSummary", "OffersResult", "PeriodFigures",
-    "SpendModel", "growth_draws", "month_weights", "monthly_factors", "monthly_spend", "offers_from_rows",
-    "period_list_spend", "simulate_offers", "summarize_offers", "to_json",
+    "CURRENT_SUFFIX", "CVAR_LEVEL", "Offer", "OfferPeriod", "OfferResult", "OfferSummary", "OffersResult",
+    "PeriodFigures", "SpendModel", "growth_draws", "month_weights", "monthly_factors", "monthly_spend", "next_term",
+    "offers_from_commitments", "offers_from_rows", "period_list_spend", "simulate_offers", "summarize_offers",
+    "to_json",
 ]

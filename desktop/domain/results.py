@@ -104,6 +104,7 @@ class ContractResult:
     outcome_text: str | None = None
     measure: str = "spend"  # spend | usage (see PeriodResult.measure)
     quantity: Quantities | None = None
+    status: str = "active"  # active | expired (a proposed contract has no figures: contracts.py)
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,16 @@ COMMITMENTS = TableSpec(
         _c("commitment_category", "str", default="spend"),
         _c("committed_quantity", "float"),
         _c("unit", "str"),
+        # offers are contracts (docs/domain.md "Offers"): a proposed contract never draws down
+        # usage; an expired one keeps its history. One status and one value of each offer term
+        # per contract (a blank takes the others'); all optional.
+        _c("status", "str", default="active", doc="active | proposed | expired"),
+        _c("fulfilment", "str", doc="period | term (blank = period): the minimum binds each period or the total"),
+        _c("rollover_cap", "float", doc="money cap on the shortfall carried out of one period (blank = no cap; "
+                                        "a term, not an amount summed: float64 read as Decimal(str()))"),
+        _c("rollover_expiry_periods", "float", doc="following periods a carry stays open (blank = 1)"),
+        _c("shortfall_treatment", "str", doc="penalty | credit (blank = penalty)"),
+        _c("notice_days", "float", doc="renewal notice period in days: notice deadline = term end - notice_days"),
     ),
 )
 
@@ -230,21 +240,23 @@ SPECS: dict[str, TableSpec] = {
     s.name: s for s in (COMMITMENTS, USAGE, INVOICES, BUDGETS, RATE_CARD, ORG_MAP, FX_RATES)
 }
 
-# A vendor's offer file (docs/domain.md "Offers"): the commitments columns plus the offer terms,
-# one row per commit period, rows grouped by `offer`. Read by desktop/domain/offers.py for the
-# `renewal` command; not a workspace table (not in SPECS), validated by the same layer.
+# A vendor's offer file (docs/domain.md "Offers"): the commitments template (status proposed:
+# every row of an offer file is an offer), optionally with `offer` naming each offer (its rows are
+# its commit periods; without it, contract_id names the offer). Read by desktop/domain/offers.py
+# for the `renewal` command and, on import, kept in the workspace as proposed contracts. Not a
+# workspace table (not in SPECS); validated by the same layer (the commitments rules plus
+# "an offer is a spend commitment").
 OFFERS = TableSpec(
     "offers",
     (
-        _c("offer", "str", True, doc="the offer's name; its rows are its commit periods"),
+        _c("offer", "str", doc="the offer's name (blank or absent: its contract_id); its rows are its periods"),
         *COMMITMENTS.columns,
-        _c("fulfilment", "str", default="period", doc="period | term"),
-        _c("rollover_cap", "money", doc="money cap on the shortfall carried out of one period"),
-        _c("rollover_expiry_periods", "float", default=1.0, doc="following periods a carry stays open"),
-        _c("shortfall_treatment", "str", default="penalty", doc="penalty | credit"),
-        _c("notice_days", "float", doc="renewal notice period in days"),
     ),
 )
+
+# the columns that hold one value per contract (an offer's terms and the status)
+CONTRACT_TERMS = ("status", "fulfilment", "rollover_cap", "rollover_expiry_periods", "shortfall_treatment",
+                  "notice_days")
 
 
 _PANDAS_DTYPES = {

@@ -175,6 +175,11 @@ def _token_rules(table: str) -> tuple[Rule, ...]:
 
 
 COMMITMENT_CATEGORIES = ("spend", "usage")
+CONTRACT_STATUSES = ("active", "proposed", "expired")
+FULFILMENTS = ("period", "term")
+SHORTFALL_TREATMENTS = ("penalty", "credit")
+OFFER_SPEND = ("an offer (a proposed contract) is a spend commitment: commitment_category usage is not "
+               "allowed in an offer")
 
 
 def _is_usage(category) -> np.ndarray:
@@ -248,10 +253,6 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-FULFILMENTS = ("period", "term")
-SHORTFALL_TREATMENTS = ("penalty", "credit")
-
-
 def _not_whole_at_least(lo: int):
     def broken(v):
         x = _f(v)
@@ -260,18 +261,38 @@ def _not_whole_at_least(lo: int):
     return broken
 
 
-# an offer file (tables.OFFERS): the commitments rules plus these
-OFFER_RULES: tuple[Rule, ...] = (
-    Rule("offers", ("fulfilment",), "fulfilment must be one of " + ", ".join(FULFILMENTS), _not_in(FULFILMENTS),
-         "one of " + ", ".join(FULFILMENTS)),
-    Rule("offers", ("shortfall_treatment",), "shortfall_treatment must be one of " + ", ".join(SHORTFALL_TREATMENTS),
+def _proposed_usage(category, status) -> np.ndarray:
+    return _is_usage(category) & (_text(status).str.casefold() == "proposed").fillna(False).to_numpy(dtype=bool)
+
+
+def _any_usage(category) -> np.ndarray:
+    return _is_usage(category)
+
+
+# the offer terms and the status of a contract (docs/domain.md "Offers"), rules of the commitments
+# table: an offer file (tables.OFFERS) is the commitments template, so it has them all too
+CONTRACT_RULES: tuple[Rule, ...] = (
+    Rule("commitments", ("status",), "status must be one of " + ", ".join(CONTRACT_STATUSES),
+         _not_in(CONTRACT_STATUSES), "one of " + ", ".join(CONTRACT_STATUSES)),
+    Rule("commitments", ("fulfilment",), "fulfilment must be one of " + ", ".join(FULFILMENTS),
+         _not_in(FULFILMENTS), "one of " + ", ".join(FULFILMENTS)),
+    Rule("commitments", ("shortfall_treatment",),
+         "shortfall_treatment must be one of " + ", ".join(SHORTFALL_TREATMENTS),
          _not_in(SHORTFALL_TREATMENTS), "one of " + ", ".join(SHORTFALL_TREATMENTS)),
-    Rule("offers", ("rollover_cap",), "a rollover cap cannot be negative", _negative_money, "rollover_cap >= 0"),
-    Rule("offers", ("rollover_expiry_periods",), "rollover_expiry_periods must be a whole number of at least 1",
+    Rule("commitments", ("rollover_cap",), "a rollover cap cannot be negative", _below(0.0), "rollover_cap >= 0"),
+    Rule("commitments", ("rollover_expiry_periods",), "rollover_expiry_periods must be a whole number of at least 1",
          _not_whole_at_least(1), "whole number >= 1"),
-    Rule("offers", ("notice_days",), "notice_days must be a whole number of at least 0", _not_whole_at_least(0),
-         "whole number >= 0"),
+    Rule("commitments", ("notice_days",), "notice_days must be a whole number of at least 0",
+         _not_whole_at_least(0), "whole number >= 0"),
+    Rule("commitments", ("commitment_category", "status"), OFFER_SPEND, _proposed_usage,
+         "status proposed: commitment_category spend"),
 )
+
+# an offer file: every row is an offer, whatever its status cell says
+OFFER_RULES: tuple[Rule, ...] = (
+    Rule("offers", ("commitment_category",), OFFER_SPEND, _any_usage, "commitment_category spend"),
+)
+RULES = RULES + CONTRACT_RULES
 
 
 def _spec(table: str) -> tables.TableSpec:
@@ -280,7 +301,7 @@ def _spec(table: str) -> tables.TableSpec:
 
 def rules(table: str) -> tuple[Rule, ...]:
     if table == "offers":
-        return rules("commitments") + OFFER_RULES
+        return tuple(r for r in rules("commitments") if r.columns != ("commitment_category", "status")) + OFFER_RULES
     return tuple(r for r in RULES if r.table == table)
 
 
@@ -351,6 +372,9 @@ def validate_frame(table: str, frame: pd.DataFrame) -> list[Problem]:
     if table == "commitments":
         for i, message in overlaps(frame["contract_id"], frame["period_start"], frame["period_end"], rows, files):
             found.append((i, k, "period_start", message))
+        k += 1
+        for i, column, message in term_clashes(frame["contract_id"], frame):
+            found.append((i, k, column, message))
     found.sort(key=lambda t: (t[0], t[1]))
     return [Problem(rows[i], col, msg, files[i] or table) for i, _, col, msg in found]
 
@@ -377,6 +401,34 @@ def overlaps(contract_ids, starts, ends, rows, files=None) -> list[tuple[int, st
             continue
         if prev is None or cid.iloc[prev] != cid.iloc[i] or e[i] > e[prev]:
             prev = i
+    return out
+
+
+def term_clashes(contract_ids, columns: Mapping[str, Any]) -> list[tuple[int, str, str]]:
+    """Periods of one contract whose status or offer term (tables.CONTRACT_TERMS present in
+    ``columns``) differs from the contract's first period that gives one: (position, column,
+    message). A blank term takes the others' value (status: blank is active)."""
+    cid = pd.Series(contract_ids, dtype="string").str.strip().reset_index(drop=True)
+    out = []
+    for name in tables.CONTRACT_TERMS:
+        if name not in columns or columns[name] is None or np.ndim(columns[name]) == 0:
+            continue
+        v = pd.Series(columns[name]).reset_index(drop=True)
+        if v.dtype.kind not in "fiu":
+            v = v.astype("string").str.strip().str.casefold()
+            if name == "status":
+                v = v.fillna("active").replace("", "active")
+            v = v.replace("", pd.NA)
+        first: dict[str, Any] = {}
+        for i in range(len(v)):
+            c, x = cid.iloc[i], v.iloc[i]
+            if c is pd.NA or x is pd.NA or (isinstance(x, float) and np.isnan(x)):
+                continue
+            if c not in first:
+                first[c] = x
+            elif first[c] != x:
+                out.append((i, name, f"contract {c}: {name} differs between its periods ({first[c]}, {x}); "
+                                     "a contract has one"))
     return out
 
 

@@ -521,6 +521,14 @@ def reject_rows(src: Source, spec: tables.TableSpec, cols: dict[str, Any], out: 
             raw = cols.get("period_start")
             issues.add(one, src.names.get("period_start", "period_start"), message,
                        raw if isinstance(raw, pd.Series) else None)
+        live = np.flatnonzero(issues.keep & ~issues.bad)  # one status and offer terms per contract
+        terms = {c: pd.Series(out[c]).iloc[live] for c in tables.CONTRACT_TERMS
+                 if isinstance(out.get(c), (pd.Series, np.ndarray))}
+        for pos, column, message in validation.term_clashes(pd.Series(out["contract_id"]).iloc[live], terms):
+            one = np.zeros(n, dtype=bool)
+            one[live[pos]] = True
+            raw = cols.get(column)
+            issues.add(one, src.names.get(column, column), message, raw if isinstance(raw, pd.Series) else None)
 
 
 def _currencies(src: Source, spec: tables.TableSpec, cols: dict[str, Any], cur: Any,

@@ -81,7 +81,7 @@ def test_a_new_contract_is_read_and_validated():
                     "period_start": date(2027, 1, 1), "period_end": date(2027, 12, 31),
                     "commitment": 50_000 * M, "currency": "USD", "discount_pct": 0.0,
                     "overage_multiplier": 1.0, "shortfall_penalty_pct": 100.0, "rollover_pct": 0.0,
-                    "owner": "Ana", "commitment_category": "spend"}]  # a spend commitment by default
+                    "owner": "Ana", "commitment_category": "spend", "status": "active"}]  # a spend, active commitment by default
     with pytest.raises(InputError, match="period_end is before period_start"):
         schedule.new_contract("X", "OpenAI", "2027-01-01", "2026-12-31", "10")
     with pytest.raises(InputError, match="a commitment cannot be negative"):
