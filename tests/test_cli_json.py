@@ -63,7 +63,7 @@ def test_analyze_json_in_a_subprocess_has_the_whole_report(files):
     assert out.returncode == 0, out.stderr
     d = json.loads(out.stdout)
     assert list(d) == OLD_TOP + ["workload_shift", "chargeback", "renewal", "rate_audit", "unit_prices",
-                                  "renewal_inputs", "snapshots", "tie_outs", "commitment_discounts", "actions"]
+                                  "renewal_inputs", "snapshots", "tie_outs", "commitment_discounts", "notice_deadlines", "actions"]
     c = d["contracts"][0]
     assert [(p["status"], p["band"]) for p in c["periods"]][1] == ("current", "shortfall_risk")
     assert (c["days_left"], c["smoothed_run_rate"], c["clause"]) == (14, "50.00", "MSA 4.2")

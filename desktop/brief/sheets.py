@@ -233,6 +233,23 @@ def summary(book: Book, ctx: Context) -> Sheet:
         r += 1
     r += 1
 
+    # the renewal calendar: each running contract's notice deadline (desktop/domain/calendar.py)
+    deadlines = list(getattr(a, "notice_deadlines", ()) or ())
+    if deadlines:
+        _section(s, r, "Notice deadlines (term end minus notice days)", 11)
+        r += 1
+        ncols = [
+            Col("Contract", "text", 0, lambda d: d.contract_id),
+            Col("Vendor", "text", 0, lambda d: d.vendor),
+            Col("Notice deadline", "date", 0, lambda d: d.deadline),
+            Col(f"Days left at {a.as_of:%Y-%m-%d}", "int", 0, lambda d: d.days_left),
+            Col("Term end", "date", 0, lambda d: d.term_end),
+            Col("Notice days", "int", 0, lambda d: d.notice_days),
+        ]
+        first, last = _col_table(s, "SummaryNotice", r, ncols, deadlines, "no notice deadlines")
+        s.fill_rule(f"C{first}:C{last}", f'AND($C{first}<>"",$C{first}<TODAY())', palette.VERMILLION, bold=True)
+        r = last + 2
+
     # narrative
     _section(s, r, "What needs attention", 11)
     r += 1

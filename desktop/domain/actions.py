@@ -30,6 +30,12 @@ Rules:
   the org map (team anomalies only), else None. Due T + 3 days.
   Key ``anomaly:<dimension>:<value>:<YYYY-MM-DD>``.
 
+* Notice deadline (desktop/domain/calendar.py) from 60 days before it to the day itself: "Give
+  notice or renew <contract> by <date>", high within 14 days, else medium; due on the deadline;
+  owner = the contract's owner. Key ``notice:<contract_id>:<term end YYYY-MM-DD>`` (a renewed
+  term is a new action). Once the deadline has passed it resolves by data ("the notice deadline
+  ... has passed"); what a person set stays.
+
 Order: severity (high, medium, low), then due date (none last), then key.
 
 Money at stake (``Finding.at_stake`` / ``stake_kind``, computed here once; docs/domain.md "Money
@@ -67,6 +73,7 @@ from typing import Any
 
 import pandas as pd
 
+from desktop.domain.calendar import NOTICE_HIGH_DAYS, NoticeDeadline, describe, due_for_action
 from desktop.domain.money import cents, from_micros
 from desktop.domain.portfolio import contract_stake
 from desktop.domain.results import Analysis, BudgetResult, ContractResult, Finding, InvoiceResult
@@ -173,6 +180,23 @@ def _contract_finding(c: ContractResult, as_of: date, currency: str) -> Finding 
         ref={"contract_id": c.contract_id, "band": c.band},
         **stake,
     )
+
+
+def _notice_finding(d: NoticeDeadline) -> Finding | None:
+    """A notice deadline from NOTICE_LEAD_DAYS days before it to the day itself
+    (desktop/domain/calendar.py): high within NOTICE_HIGH_DAYS, else medium; due on the
+    deadline; owner the contract's owner."""
+    if not due_for_action(d):
+        return None
+    sev = "high" if d.days_left <= NOTICE_HIGH_DAYS else "medium"
+    return Finding(
+        key=f"notice:{d.contract_id}:{d.term_end:%Y-%m-%d}", kind="notice", severity=sev,
+        title=f"Give notice or renew {d.contract_id} ({d.vendor}) by {d.deadline:%Y-%m-%d}",
+        owner=d.owner, due=d.deadline,
+        detail=(f"The term ends on {d.term_end:%Y-%m-%d}; the contract asks for {d.notice_days} days' notice, "
+                f"so the last day to give notice or renew is {d.deadline:%Y-%m-%d} ({describe(d)})."),
+        ref={"contract_id": d.contract_id, "deadline": d.deadline.isoformat()},
+        **_stake(_ZERO, ""))
 
 
 def _stake(amount: Decimal, kind: str) -> dict[str, Any]:
@@ -313,6 +337,10 @@ def build_findings(analysis: Analysis, settings: Settings | None = None) -> tupl
             out.append(f)
     for c in analysis.contracts:
         f = _contract_finding(c, as_of, cur)
+        if f is not None:
+            out.append(f)
+    for d in getattr(analysis, "notice_deadlines", ()) or ():
+        f = _notice_finding(d)
         if f is not None:
             out.append(f)
     lines = _line_index(analysis)
@@ -556,6 +584,15 @@ def why_resolved(key: str, analysis: Analysis) -> str:
         if c.band is None:
             return "nothing expected to date yet"
         return f"pacing {'back to' if c.band == 'on_pace' else 'now'} {c.band.replace('_', ' ')} ({_pct(c.pacing_ratio)})"
+    if kind == "notice":
+        cid = rest.rsplit(":", 1)[0]
+        d = next((d for d in getattr(analysis, "notice_deadlines", ()) or () if d.contract_id == cid), None)
+        if d is None:
+            return (f"contract {cid} has no notice deadline now (its term ended, it is no longer active, or "
+                    "it gives no notice_days)")
+        if d.passed:
+            return f"the notice deadline {d.deadline:%Y-%m-%d} has passed"
+        return f"the notice deadline is now {d.deadline:%Y-%m-%d} ({describe(d)})"
     if kind == "budget":
         alloc, _, month = rest.rpartition(":")
         b = next((b for b in analysis.budgets if b.allocation == alloc and b.month == month), None)

@@ -30,6 +30,7 @@ from desktop.domain import commitment_discounts as discounts_mod
 from desktop.domain.actions import build_findings
 from desktop.domain.anomalies import anomalies as anomaly_results
 from desktop.domain.budgets import budget_results
+from desktop.domain.calendar import notice_deadlines
 from desktop.domain.chargeback import chargeback_journal
 from desktop.domain.contracts import (
     assign_contracts,
@@ -359,6 +360,7 @@ def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date
                                                        snapshots))
 
     step(0.95, "findings")
+    deadlines = cache.get("notice_deadlines", (com_k, as_of), lambda: notice_deadlines(inputs.commitments, as_of))
     analysis = Analysis(
         as_of=as_of, currency=cur, contracts=contracts, invoices=invoices,
         budgets=budgets, anomalies=anomalies, imports=imports, workload_shift=shift,
@@ -366,7 +368,7 @@ def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date
         tie_outs=ties, settings=settings,
         rate_audit=audit, unit_prices=unit_prices,
         usage=usage, inputs=original, index=index, invoice_lines=lines[0],
-        renewal_inputs=tuple(renewal), commitment_discounts=discounts)
+        renewal_inputs=tuple(renewal), commitment_discounts=discounts, notice_deadlines=deadlines)
     analysis = dataclasses.replace(analysis, findings=tuple(build_findings(analysis, settings)))
     step(1.0, "done")
     return analysis

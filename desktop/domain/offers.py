@@ -89,7 +89,9 @@ class Offer:
     @property
     def notice_deadline(self) -> date | None:
         """The last day to give notice: term end minus notice_days (None without notice_days)."""
-        return None if self.notice_days is None else self.term_end - timedelta(days=int(self.notice_days))
+        from desktop.domain.calendar import notice_deadline  # the one place of the formula
+
+        return None if self.notice_days is None else notice_deadline(self.term_end, int(self.notice_days))
 
     def validate(self) -> None:
         col = None

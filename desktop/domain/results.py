@@ -398,3 +398,5 @@ class Analysis:
     # utilization of commitment discounts (RIs, savings plans) per discount and month
     # (desktop/domain/commitment_discounts.py DiscountUtilization)
     commitment_discounts: tuple = ()
+    # each running active contract's notice deadline (desktop/domain/calendar.py NoticeDeadline)
+    notice_deadlines: tuple = ()

@@ -189,7 +189,7 @@ SHIFT_BASES = _v("workload basis", ("workload", "Workload"), ("project", "Projec
 # --- findings and actions ----------------------------------------------------------------------
 FINDING_KINDS = _v("finding kind", ("budget", "Budget"), ("contract", "Contract"),
                    ("invoice_flag", "Invoice line"), ("invoice_variance", "Invoice variance"),
-                   ("anomaly", "Anomaly"))
+                   ("anomaly", "Anomaly"), ("notice", "Notice deadline"))
 # what a finding's money at stake is (Finding.stake_kind; docs/domain.md "Money at stake")
 STAKE_KINDS = _v("money at stake", ("avoidable_shortfall", "Avoidable shortfall penalty"),
                  ("overage_premium", "Overage premium"), ("leakage", "Invoice leakage"),

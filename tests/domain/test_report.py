@@ -70,7 +70,7 @@ def test_top_level_keys_in_contract_order():
     # the contract's keys first, then the sections of the whole report (issue 12)
     assert list(d) == ["as_of", "currency", "contracts", "invoices", "budgets", "anomalies", "imports",
                        "warnings", "workload_shift", "chargeback", "renewal", "rate_audit", "unit_prices",
-                       "renewal_inputs", "snapshots", "tie_outs", "commitment_discounts", "actions"]
+                       "renewal_inputs", "snapshots", "tie_outs", "commitment_discounts", "notice_deadlines", "actions"]
     assert d["as_of"] == "2026-05-01"
 
 

@@ -11,7 +11,12 @@ it again rewrites byte-identical files. The story the data tells (docs/domain.md
 * Anthropic (ANT-2026-ANNUAL): one annual period from 2026-03-01, sized for an agent-assist
   roll-out that arrived late: shortfall_risk.
 * Azure OpenAI (AZ-2025-EA): one year that ended on 2026-09-30, a little short of its commitment;
-  only a trickle of staging usage remains after it.
+  only a trickle of staging usage remains after it. Its status is expired (history).
+* Renewal: OAI-2026-RAMP renews next (2026-12-31; 30 days' notice: deadline 2026-12-01) and
+  OpenAI has made two offers for 2027 (status proposed; they draw down nothing): OAI-2027-QUARTERLY
+  (quarterly minimums rising 300k..360k at 15 % off, rollover 30 % capped at 50k for two quarters)
+  and OAI-2027-ANNUAL (1.25M for the year at 18 % off, fulfilment term, a shortfall paid as
+  prepaid credit). ANT-2026-ANNUAL gives 60 days' notice (deadline 2026-12-30).
 * Usage: daily, 2025-10-01 .. 2026-11-15 (the as-of date), per vendor x model x meter x team x
   environment, with weekday seasonality, growth, noise and two incident spikes (a Research o3
   eval batch on 2026-06-17, a Support retry loop on claude-3-5-haiku on 2026-10-28).
@@ -275,6 +280,7 @@ def build_commitments(usage) -> list[dict]:
             "clause": "Order Form OF-2026-01 §3.2 Quarterly Minimum Commitment; §3.4 Rollover",
             "owner": owner, "escalation_owner": esc,
             "notes": f"Ramp quarter {i}; unused minimum up to 25% rolls into the next quarter",
+            **_terms(notice_days=30 if i == 1 else None),
         })
     # Anthropic: annual, sized so that pacing to date is ~0.66
     a, b = dt.date(2026, 3, 1), dt.date(2027, 2, 28)
@@ -290,6 +296,7 @@ def build_commitments(usage) -> list[dict]:
         "clause": "Commercial Terms CT-7 §2.1 Annual Committed Spend (take-or-pay)",
         "owner": owner, "escalation_owner": esc,
         "notes": "Sized for the Support agent-assist roll-out planned for Q2 2026",
+        **_terms(notice_days=60),
     })
     # Azure OpenAI: ended 2026-09-30 at ~93% of its commitment
     a, b = dt.date(2025, 10, 1), dt.date(2026, 9, 30)
@@ -303,6 +310,50 @@ def build_commitments(usage) -> list[dict]:
         "clause": "Microsoft EA Amendment M-4471 §5 Azure OpenAI Monetary Commitment",
         "owner": owner, "escalation_owner": esc,
         "notes": "Ended; triage workloads moved to OpenAI direct in September 2026",
+        **_terms(status="expired"),
+    })
+    out.extend(_openai_offers())
+    return out
+
+
+def _terms(status: str = "active", fulfilment=None, rollover_cap=None, rollover_expiry_periods=None,
+           shortfall_treatment=None, notice_days=None) -> dict:
+    """The status and offer terms of a commitments row (blank = the column's default)."""
+    def cell(v):
+        return "" if v is None else str(v)
+    return {"status": status, "fulfilment": cell(fulfilment), "rollover_cap": cell(rollover_cap),
+            "rollover_expiry_periods": cell(rollover_expiry_periods),
+            "shortfall_treatment": cell(shortfall_treatment), "notice_days": cell(notice_days)}
+
+
+def _openai_offers() -> list[dict]:
+    """Two offers (status proposed) for OAI-2026-RAMP, the contract renewing next (2026-12-31):
+    quarterly minimums rising through 2027 with rollover, or one annual minimum with a missed
+    minimum paid as prepaid credit."""
+    owner, esc = CONTRACT_OWNERS[OPENAI]
+    out = []
+    quarters = [(dt.date(2027, 1, 1), dt.date(2027, 3, 31)), (dt.date(2027, 4, 1), dt.date(2027, 6, 30)),
+                (dt.date(2027, 7, 1), dt.date(2027, 9, 30)), (dt.date(2027, 10, 1), dt.date(2027, 12, 31))]
+    for i, ((a, b), c) in enumerate(zip(quarters, ("300000.00", "320000.00", "340000.00", "360000.00"),
+                                        strict=True), 1):
+        out.append({
+            "contract_id": "OAI-2027-QUARTERLY", "vendor": OPENAI, "period_start": a.isoformat(),
+            "period_end": b.isoformat(), "commitment": c, "currency": "USD", "discount_pct": "15",
+            "overage_multiplier": "1.20", "shortfall_penalty_pct": "100", "rollover_pct": "30",
+            "clause": "OpenAI renewal proposal P-2027-A (quarterly minimums, rollover)",
+            "owner": owner, "escalation_owner": esc,
+            "notes": f"Offer A, quarter {i}: up to 30% of a missed minimum (at most 50,000.00) stays open "
+                     "for two quarters",
+            **_terms("proposed", "period", "50000.00", 2, "penalty", 30),
+        })
+    out.append({
+        "contract_id": "OAI-2027-ANNUAL", "vendor": OPENAI, "period_start": "2027-01-01",
+        "period_end": "2027-12-31", "commitment": "1250000.00", "currency": "USD", "discount_pct": "18",
+        "overage_multiplier": "1.15", "shortfall_penalty_pct": "100", "rollover_pct": "0",
+        "clause": "OpenAI renewal proposal P-2027-B (annual commitment, shortfall as prepaid credit)",
+        "owner": owner, "escalation_owner": esc,
+        "notes": "Offer B: one annual minimum; a missed minimum is paid as credit usable later",
+        **_terms("proposed", "term", None, None, "credit", 60),
     })
     return out
 
@@ -448,7 +499,8 @@ def summary(tables: dict[str, list[dict]]) -> str:
     lines = [f"usage rows: {len(usage)}; invoices lines: {len(tables['invoices'])}"]
     by_contract = defaultdict(list)
     for c in tables["commitments"]:
-        by_contract[c["contract_id"]].append(c)
+        if c.get("status") != "proposed":  # an offer draws down nothing
+            by_contract[c["contract_id"]].append(c)
     for cid, periods in by_contract.items():
         consumed = expected = Decimal(0)
         for p in periods:

@@ -14,7 +14,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QSplitter, QVBoxLayout, QWidget
 
-from desktop.domain import palette
+from desktop.domain import calendar, palette
+from desktop.domain.calendar import NOTICE_HIGH_DAYS, NOTICE_LEAD_DAYS
 from desktop.domain.portfolio import portfolio
 from desktop.domain.vocabulary import ACTION_SEVERITIES
 from desktop.ui import fmt
@@ -30,8 +31,9 @@ KIND_PAGE = {
     "invoice_flag": "invoices",
     "invoice_variance": "invoices",
     "anomaly": "usage",
+    "notice": "contracts",
 }
-FIGURES_VERSION = 1  # of the dict overview_figures returns (a saved one of another version is not shown)
+FIGURES_VERSION = 2  # of the dict overview_figures returns (a saved one of another version is not shown)
 
 
 def sorted_findings(a) -> list:
@@ -75,6 +77,16 @@ def overview_figures(a) -> dict[str, Any]:
         "due": f.due.isoformat() if f.due is not None else None, "detail": f.detail,
         "rank": SEVERITY_ORDER.get(f.severity, -1), "tooltip": f.detail or f.title,
     } for f in sorted_findings(a)]
+    # the renewal calendar (desktop/domain/calendar.py): passed 0, within NOTICE_HIGH_DAYS 1, within the
+    # checklist's lead 2, later -1
+    notices = [{
+        "contract_id": d.contract_id, "vendor": d.vendor, "deadline": d.deadline.isoformat(),
+        "days_left": d.days_left, "term_end": d.term_end.isoformat(), "notice_days": d.notice_days,
+        "level": 0 if d.passed else 1 if d.days_left <= NOTICE_HIGH_DAYS else 2 if d.days_left <= NOTICE_LEAD_DAYS
+        else -1,
+        "tooltip": f"Give notice or renew {d.contract_id} by {d.deadline:%Y-%m-%d} ({calendar.describe(d)}): the "
+                   f"term ends on {d.term_end:%Y-%m-%d} with {d.notice_days} days' notice",
+    } for d in getattr(a, "notice_deadlines", ()) or ()]
     warn = list(a.warnings)
     return {
         "version": FIGURES_VERSION,
@@ -84,6 +96,7 @@ def overview_figures(a) -> dict[str, Any]:
         "tiles": {key: list(v) for key, v in tiles.items()},
         "bands": bands,
         "alerts": alerts,
+        "notices": notices,
         "warnings": ("Notes on the data: " + " · ".join(warn)) if warn else "",
     }
 
@@ -126,6 +139,7 @@ class OverviewPage(Page):
         self.band_tiles: list[Tile] = []
 
         split = QSplitter(Qt.Orientation.Vertical)
+        upper = QSplitter(Qt.Orientation.Horizontal)
         alerts_box = QWidget()
         al = QVBoxLayout(alerts_box)
         al.setContentsMargins(0, 8, 0, 0)
@@ -134,7 +148,23 @@ class OverviewPage(Page):
         self.alerts.doubleClicked.connect(self._open_alert)
         self.alerts.activated.connect(self._open_alert)
         al.addWidget(self.alerts)
-        split.addWidget(alerts_box)
+        upper.addWidget(alerts_box)
+        # the renewal calendar (desktop/domain/calendar.py): each running contract's notice deadline
+        notice_box = QWidget()
+        nl = QVBoxLayout(notice_box)
+        nl.setContentsMargins(0, 8, 0, 0)
+        nl.addWidget(heading("Notice deadlines"))
+        self.notices = DataTable()
+        self.notices.doubleClicked.connect(self._open_notice)
+        self.notices.activated.connect(self._open_notice)
+        nl.addWidget(self.notices)
+        self.notice_note = note("")
+        nl.addWidget(self.notice_note)
+        upper.addWidget(notice_box)
+        upper.setStretchFactor(0, 3)
+        upper.setStretchFactor(1, 1)
+        self.notice_split = upper
+        split.addWidget(upper)
         warn_box = QWidget()
         wl = QVBoxLayout(warn_box)
         wl.setContentsMargins(0, 0, 0, 0)
@@ -147,6 +177,7 @@ class OverviewPage(Page):
         self._findings: list = []
         self.shown_figures: dict[str, Any] | None = None  # what the page paints (overview_figures)
         self.showing_saved = False  # the figures on screen are the workspace's last ones, not fresh
+        self._deadlines: list[dict[str, Any]] = []
         session.actionsChanged.connect(self._refresh_actions)
 
     # ------------------------------------------------------------------------------------------
@@ -180,6 +211,7 @@ class OverviewPage(Page):
             tile.set(value, detail, accent=accent, tooltip=tooltip)
         self._bands(figures["bands"])
         self._alerts(figures["alerts"])
+        self._notices(figures.get("notices", []))
         self.warnings.setText(figures["warnings"])
 
     def _bands(self, bands: list[dict[str, Any]]) -> None:
@@ -225,6 +257,33 @@ class OverviewPage(Page):
         tips = [x["tooltip"] for x in alerts]
         m.row_tooltips = lambda r: tips[r]
         self.alerts.setColumnWidth(1, 460)
+
+    def _notices(self, notices: list[dict[str, Any]]) -> None:
+        self._deadlines = notices
+        m = self.notices.table_model
+        m.set_columns([
+            Col.text("Contract", [x["contract_id"] for x in notices]),
+            Col.text("Vendor", [x["vendor"] for x in notices]),
+            Col.date("Deadline", np.array([x["deadline"] for x in notices], dtype="datetime64[ns]")),
+            Col.ints("Days left", [x["days_left"] for x in notices]),
+            Col.date("Term end", np.array([x["term_end"] for x in notices], dtype="datetime64[ns]")),
+            Col.ints("Notice days", [x["notice_days"] for x in notices]),
+        ])
+        level = np.array([x["level"] for x in notices], dtype=np.int64)
+        m.palette = [tint(palette.VERMILLION, 70), tint(palette.ORANGE, 60), tint(palette.YELLOW, 60)]
+        m.row_colors = level if len(level) else None
+        tips = [x["tooltip"] for x in notices]
+        m.row_tooltips = lambda r: tips[r]
+        self.notice_note.setText(
+            "No running contract gives notice_days: set it on the Contracts page (Commit schedule) to see "
+            "its notice deadline here." if not notices else
+            f"Term end minus notice days; the actions checklist lists a deadline {NOTICE_LEAD_DAYS} days ahead.")
+
+    def _open_notice(self, index) -> None:
+        if not index.isValid():
+            return
+        d = self._deadlines[self.notices.table_model.source_row(index.row())]
+        self.session.navigate("contracts", {"contract_id": d["contract_id"]})
 
     def _refresh_actions(self) -> None:
         if getattr(self.session, "opening", False):
