@@ -87,6 +87,11 @@ class Offer:
         return self.periods[-1].end
 
     @property
+    def commitment(self) -> Decimal:
+        """The offer's total minimum: the sum of its periods' minimums (cents)."""
+        return sum((p.commitment for p in self.periods), Decimal("0.00"))
+
+    @property
     def notice_deadline(self) -> date | None:
         """The last day to give notice: term end minus notice_days (None without notice_days)."""
         from desktop.domain.calendar import notice_deadline  # the one place of the formula

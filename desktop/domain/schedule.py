@@ -34,7 +34,7 @@ EDITED_SOURCE = "edited in CommitDesk"
 COLUMNS = tuple(tables.COMMITMENTS.names)
 # the terms a new period takes over from the period before it
 TERMS = ("vendor", "currency", "discount_pct", "overage_multiplier", "shortfall_penalty_pct", "rollover_pct",
-         "clause", "owner", "escalation_owner")
+         "clause", "owner", "escalation_owner", *tables.CONTRACT_TERMS)
 
 Period = dict[str, Any]
 
@@ -174,6 +174,17 @@ def change(periods: list[Period], start: _dt.date, changes: Mapping[str, Any]) -
     return check([*periods[:i], {**periods[i], **changes}, *periods[i + 1:]])
 
 
+def set_terms(periods: list[Period], changes: Mapping[str, Any]) -> list[Period]:
+    """``periods`` with a contract-wide value (status or an offer term, tables.CONTRACT_TERMS)
+    set on every period: a contract has one (docs/domain.md "Offers")."""
+    bad = [k for k in changes if k not in tables.CONTRACT_TERMS]
+    if bad:
+        raise InputError(f"{bad[0]!r} is not a contract-wide term", column=bad[0])
+    if not periods:
+        raise InputError("no commit period to set it on", column="period_start")
+    return check([{**p, **changes} for p in periods])
+
+
 def new_contract(contract_id: str, vendor: str, period_start: Any, period_end: Any, commitment: Any,
                  existing: Iterable[str] = (), **terms: Any) -> list[Period]:
     """The schedule of a new contract with one period, every value read and checked by the
@@ -192,6 +203,8 @@ def new_contract(contract_id: str, vendor: str, period_start: Any, period_end: A
             v = to_micros(v)
         if name == "vendor" and v is not None:
             v = tables.normalize_vendor(v) or v
+        if name in ("status", "fulfilment", "shortfall_treatment") and v is not None:
+            v = str(v).casefold()
         row[name] = v
     for c in COLUMNS:
         if c not in row:

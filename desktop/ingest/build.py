@@ -491,6 +491,10 @@ def reject_rows(src: Source, spec: tables.TableSpec, cols: dict[str, Any], out: 
                                       "env": "environment"})
     if "line_type" in out and isinstance(out["line_type"], pd.Series):
         out["line_type"] = _map_distinct(out["line_type"], line_type_of)
+    # a contract's status and offer-term words in their canonical (lower-case) spelling
+    for name in ("status", "fulfilment", "shortfall_treatment"):
+        if src.kind == "commitments" and isinstance(out.get(name), pd.Series):
+            out[name] = _map_distinct(out[name], lambda x: x.strip().casefold() or None)
     # token kind and service tier spellings -> their keys (an unknown spelling is kept, folded, and
     # rejected by the vocabulary rule); a blank cell stays blank
     for name, canon in (("token_kind", vocabulary.token_kind_of), ("service_tier", vocabulary.service_tier_of)):

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from desktop.domain import schedule, validation
+from desktop.domain import schedule, tables, validation
 from desktop.domain.errors import InputError
 from desktop.domain.inputs import Inputs
 from desktop.domain.settings import Settings
@@ -102,6 +102,11 @@ def apply_commitment_edits(frame: pd.DataFrame, edits: list[tuple]) -> pd.DataFr
                 frame.loc[mask, name] = value
             frame[name] = frame[name].astype(col.dtype)
     return frame
+
+
+def _stored(name: str, stored: Any) -> Any:
+    """A validated cell value (validate_commitment_change: dates ISO) as a schedule holds it."""
+    return _dt.date.fromisoformat(stored) if EDITABLE_COMMITMENT[name] == "date" and stored else stored
 
 
 def _store_settings(conn: sqlite3.Connection, data: dict | None) -> None:
@@ -198,6 +203,21 @@ class Edits:
         if not changes:
             return
         start = to_date(period_start)
+        terms = {k: v for k, v in changes.items() if k in tables.CONTRACT_TERMS}
+        if terms:  # the status and the offer terms are one per contract: set on every period
+            clean_terms = {k: validate_commitment_change(k, v, start) for k, v in terms.items()}
+            periods = self.schedule(contract_id)
+            if not any(p["period_start"] == start for p in periods):
+                raise InputError(f"no commit period of contract {contract_id!r} starts on {start}",
+                                 column="period_start")
+            periods = schedule.set_terms(periods, clean_terms)
+            rest = {k: v for k, v in changes.items() if k not in terms}
+            if rest:
+                periods = schedule.change(periods, start, {
+                    k: (validation.require("commitments", k, v) if k == "period_start" else
+                        _stored(k, validate_commitment_change(k, v, start))) for k, v in rest.items()})
+            self._set_schedule(contract_id, periods, f"edit {contract_id} {start}")
+            return
         if "period_start" in changes or contract_id in self.schedule_overrides():
             # a period's first day is the key of a cell edit: moving it (or editing a schedule
             # set by hand) edits the contract's whole schedule
@@ -289,6 +309,15 @@ class Edits:
         cid = periods[0]["contract_id"]
         self._set_schedule(cid, periods, f"create contract {cid}")
         return cid
+
+    def set_contract_terms(self, contract_id: str, **terms: Any) -> None:
+        """Set the status or offer terms of a whole contract (tables.CONTRACT_TERMS; one undo step).
+        A person's hand only: nothing in the app changes a contract's status by itself."""
+        periods = self._require(contract_id)
+        clean = {k: validate_commitment_change(k, v, periods[0]["period_start"]) for k, v in terms.items()}
+        label = (f"set {contract_id} {clean['status']}" if set(clean) == {"status"}
+                 else f"edit the terms of {contract_id}")
+        self._set_schedule(contract_id, schedule.set_terms(periods, clean), label)
 
     def revert_schedule(self, contract_id: str) -> None:
         """Back to the imported periods of ``contract_id`` (undoable)."""

@@ -16,7 +16,12 @@ EDITABLE_COMMITMENT = {
     "period_end": "date", "commitment": "money", "currency": "str", "discount_pct": "float",
     "overage_multiplier": "float", "shortfall_penalty_pct": "float", "rollover_pct": "float",
     "clause": "str", "owner": "str", "escalation_owner": "str", "notes": "str", "vendor": "str",
+    # one value per contract (tables.CONTRACT_TERMS): an edit sets it on every period of the contract
+    "status": "str", "fulfilment": "str", "rollover_cap": "float", "rollover_expiry_periods": "float",
+    "shortfall_treatment": "str", "notice_days": "float",
 }
+# words of a vocabulary, stored in their canonical (lower-case) spelling
+_FOLDED = ("status", "fulfilment", "shortfall_treatment")
 
 
 def validate_commitment_change(name: str, value: Any, period_start: _dt.date) -> Any:
@@ -35,6 +40,8 @@ def validate_commitment_change(name: str, value: Any, period_start: _dt.date) ->
         return v.isoformat()
     if name == "vendor":
         return tables.normalize_vendor(v) or v
+    if name in _FOLDED:
+        return str(v).casefold()
     return v
 
 

@@ -240,6 +240,12 @@ class Workspace:
         with self._db.mutex:
             self._edits.revert_schedule(contract_id)
 
+    def set_contract_terms(self, contract_id: str, **terms: Any) -> None:
+        """A contract's status (active | proposed | expired) or offer terms, set by a person on
+        every period (validated; one undo step)."""
+        with self._db.mutex:
+            self._edits.set_contract_terms(contract_id, **terms)
+
     def as_of_mode(self) -> tuple[str, _dt.date | None]:
         """(mode, date): 'latest_usage' (T = the latest usage date; the default), 'today', or
         'fixed' with its date."""

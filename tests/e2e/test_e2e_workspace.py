@@ -44,7 +44,7 @@ def test_import_prints_reports(tmp_path, capsys, demo):
     w = tmp_path / "t.commitdesk"
     status, out, err = run(capsys, "import", "--workspace", w, demo["commitments"], demo["usage"])
     assert status == 0, err
-    assert "commitments.csv: commitments" in out and "6 of 6 rows imported" in out
+    assert "commitments.csv: commitments" in out and "11 of 11 rows imported" in out
     assert "usage.csv: usage" in out and "25249 of 25249 rows imported" in out
 
 

@@ -147,7 +147,7 @@ def test_cli_import_prints_reports_and_refuses_duplicates(tmp_path, capsys):
     code, out, err = run_cli(["import", "--workspace", str(w), str(files["commitments"]),
                               str(files["budgets"])], capsys)
     assert code == 0, err
-    assert "commitments.csv: commitments (canonical-csv) - 6 of 6 rows imported, 0 rejected" in out
+    assert "commitments.csv: commitments (canonical-csv) - 11 of 11 rows imported, 0 rejected" in out
     assert "budgets.csv: budgets" in out
     code, out, err = run_cli(["import", "--workspace", str(w), str(files["commitments"])], capsys)
     assert code == 2

@@ -271,9 +271,9 @@ def test_opening_a_failing_workspace_shows_its_data_and_the_reason(qtbot, failin
         # Contracts: the commit schedule as imported, the overlapping row with it
         win.navigate("contracts", {})
         sched = views["contracts"].table.table_model
-        assert sched.total_rows == len(inputs.commitments) == 7
+        assert sched.total_rows == len(inputs.commitments) == 12
         cids = {sched.data(sched.index(r, 0)) for r in range(sched.rowCount())}
-        assert cids == {"OAI-2026-RAMP", "ANT-2026-ANNUAL", "AZ-2025-EA"}
+        assert cids == {"OAI-2026-RAMP", "ANT-2026-ANNUAL", "AZ-2025-EA", "OAI-2027-QUARTERLY", "OAI-2027-ANNUAL"}
         # the row the reason names is shaded and selected
         shaded = [r for r in range(sched.total_rows) if sched.row_colors[r] >= 0]
         assert [(sched.col("_file").display(r), sched.col("_row").values[r]) for r in shaded] == [("overlap.csv", 2)]

@@ -85,6 +85,8 @@ def _source_from_mapping(table: RawTable, kind: str, cols: dict[str, str], ctx: 
         if profile is not None and profile.currency and profile.currency.upper() != code:
             warnings.append(f"the amount column says {code}; the mapping profile's currency "
                             f"{profile.currency} is not used")
+    if kind == "commitments":
+        _offer_file(table, columns, names, warnings)
     src = build.Source(
         kind=kind, columns=columns, names=names, rows=table.rows, raw=table.data,
         totals=sniff.totals_mask(table.data) if len(table.data) else np.zeros(0, bool),
@@ -94,6 +96,32 @@ def _source_from_mapping(table: RawTable, kind: str, cols: dict[str, str], ctx: 
         default_currency=code or (profile.currency if profile else None), reject=reject,
     )
     return src
+
+
+def _offer_file(table: RawTable, columns: dict, names: dict, warnings: list[str]) -> None:
+    """A vendor's offer file (tables.OFFERS: the commitments template with an ``offer`` column)
+    imported as commitments: every row is an offer, kept as a proposed contract whose contract_id
+    is its offer's name (a blank offer cell keeps the row's contract_id); the file's contract_ids
+    that give way are named in a warning (docs/domain.md "Offers")."""
+    src = next((c for c in table.columns if c and str(c).strip().casefold() == "offer"), None)
+    if src is None or src in names.values():
+        return
+    offer = table.data[src].astype(object)
+    blank = offer.map(parse.is_blank)
+    old = columns.get("contract_id")
+    if isinstance(old, pd.Series):
+        given = sorted({str(v).strip() for v, b in zip(old.tolist(), blank.tolist(), strict=True)
+                        if not b and not parse.is_blank(v)} - {str(v).strip() for v in offer[~blank]})
+        columns["contract_id"] = offer.where(~blank, old)
+    else:
+        given = []
+        columns["contract_id"] = offer
+    names["contract_id"] = src
+    columns["status"] = "proposed"
+    names["status"] = src
+    warnings.append(f"an offer file (column {src!r}): each offer is kept as a proposed contract named by its "
+                    "offer (status proposed: it draws down no usage)"
+                    + (f"; the file's contract_id {', '.join(given)} is not kept (the offer names it)" if given else ""))
 
 
 class Canonical:

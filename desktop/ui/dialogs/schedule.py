@@ -98,18 +98,23 @@ class SplitDialog(QDialog):
 class NewContractDialog(QDialog):
     """A contract from scratch: id, vendor, its first period and minimum, currency, owner."""
 
-    def __init__(self, existing: list[str], vendors: list[str], parent=None):
+    def __init__(self, existing: list[str], vendors: list[str], parent=None, offer: bool = False):
         super().__init__(parent)
         self.setObjectName("newContractDialog")
-        self.setWindowTitle("New contract")
+        self.offer = offer  # an offer: a contract with status proposed (it draws down no usage)
+        self.setWindowTitle("New offer" if offer else "New contract")
         self.setMinimumWidth(460)
         self.existing = existing
         lay = QVBoxLayout(self)
-        lay.addWidget(note("The contract starts with one commit period; add, split or edit periods in its "
-                           "schedule afterwards. Every value is checked as an imported row would be."))
+        lay.addWidget(note(
+            "A vendor's offer is a proposed contract: it draws down no usage until you set it to Active. Its id "
+            "names the offer. It starts with one commit period; add or split periods (a ramp) and set its terms "
+            "in its schedule afterwards." if offer else
+            "The contract starts with one commit period; add, split or edit periods in its "
+            "schedule afterwards. Every value is checked as an imported row would be."))
         form = QFormLayout()
         self.contract_id = QLineEdit()
-        self.contract_id.setPlaceholderText("e.g. OAI-2027")
+        self.contract_id.setPlaceholderText("e.g. OAI-2027-OFFER-A" if offer else "e.g. OAI-2027")
         self.vendor = QComboBox()
         self.vendor.setEditable(True)
         self.vendor.addItems(vendors)
@@ -134,7 +139,7 @@ class NewContractDialog(QDialog):
         self.msg.setObjectName("newContractMessage")
         lay.addWidget(self.msg)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create")
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create offer" if offer else "Create")
         buttons.accepted.connect(self.try_accept)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
@@ -144,7 +149,7 @@ class NewContractDialog(QDialog):
         return {"contract_id": self.contract_id.text(), "vendor": self.vendor.currentText(),
                 "period_start": self.start.date().toPython(), "period_end": self.end.date().toPython(),
                 "commitment": self.commitment.text(), "currency": self.currency.text(),
-                "owner": self.owner.text()}
+                "owner": self.owner.text(), **({"status": "proposed"} if self.offer else {})}
 
     def try_accept(self) -> None:
         """Close only on an answer the validation layer accepts; else say why."""
@@ -152,7 +157,7 @@ class NewContractDialog(QDialog):
         try:
             schedule.new_contract(v["contract_id"], v["vendor"], v["period_start"], v["period_end"],
                                   v["commitment"], existing=self.existing, currency=v["currency"],
-                                  owner=v["owner"])
+                                  owner=v["owner"], status=v.get("status", "active"))
         except InputError as exc:
             where = f"{exc.column}: " if exc.column else ""
             self.msg.setText(f"<span style='color:#D55E00'>Not created: {where}{exc.message}</span>")

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.domain import palette, schedule, validation
 from desktop.domain.money import from_micros
@@ -46,9 +55,17 @@ SCHEDULE_EDITABLE = {
     "shortfall_penalty_pct": "Shortfall penalty %",
     "overage_multiplier": "Overage multiplier",
     "discount_pct": "Discount %",
+    # one value per contract (an edit sets every period; docs/domain.md "Offers")
+    "fulfilment": "Fulfilment",
+    "rollover_cap": "Rollover cap",
+    "rollover_expiry_periods": "Rollover expiry (periods)",
+    "shortfall_treatment": "Shortfall treatment",
+    "notice_days": "Notice days",
     "owner": "Owner",
     "escalation_owner": "Escalation owner",
 }
+TEXT_EDITABLE = ("owner", "escalation_owner", "fulfilment", "shortfall_treatment")
+STATUSES = ("active", "proposed", "expired")
 
 
 def parse_edit(column: str, text: str, row: dict | None = None):
@@ -79,6 +96,11 @@ class ContractsPage(Page):
         self.new_contract_button.setToolTip("Create a contract from scratch: id, vendor, first period, minimum")
         self.new_contract_button.clicked.connect(lambda: self.new_contract())
         head.addWidget(self.new_contract_button)
+        self.new_offer_button = QPushButton("New offer…")
+        self.new_offer_button.setToolTip("Enter a vendor's offer: a proposed contract (it draws down no usage) "
+                                         "whose schedule you then shape here (add, split periods; ramps)")
+        self.new_offer_button.clicked.connect(lambda: self.new_contract(offer=True))
+        head.addWidget(self.new_offer_button)
         tl.addLayout(head)
         self.table = DataTable(explain_columns=lambda c: self.table.table_model.columns[c].title
                                in MONEY_FIELDS_CONTRACT)
@@ -150,6 +172,15 @@ class ContractsPage(Page):
             bar.addWidget(b)
             self.schedule_buttons[key] = b
         bar.addStretch(1)
+        bar.addWidget(QLabel("Status:"))
+        self.status_box = QComboBox()
+        self.status_box.setObjectName("contractStatus")
+        for st in STATUSES:
+            self.status_box.addItem(fmt.label(st), st)
+        self.status_box.setToolTip("Active: binding, draws down usage. Proposed: an offer, draws down nothing. "
+                                   "Expired: over, its ended periods kept as history. Only you change it.")
+        self.status_box.activated.connect(lambda i: self.set_status(self.status_box.itemData(i)))
+        bar.addWidget(self.status_box)
         sl.addLayout(bar)
         self.schedule_state = note("")
         sl.addWidget(self.schedule_state)
@@ -198,29 +229,43 @@ class ContractsPage(Page):
 
     # ------------------------------------------------------------------------------------------
     def refresh(self, a) -> None:
-        cs = list(a.contracts)
+        from desktop.domain.offers import offers_from_commitments
+
+        inputs = getattr(a, "inputs", None)
+        offers = (offers_from_commitments(inputs.commitments, include_current=False)
+                  if inputs is not None else [])
+        # the contracts with figures, then the offers (proposed contracts: no figures, they draw down nothing)
+        cs = list(a.contracts) + offers
         self._contracts = cs
+        n = len(a.contracts)
+
+        def fig(f):
+            return [getattr(c, f) if i < n else None for i, c in enumerate(cs)]
+
         m = self.table.table_model
         m.set_columns([
-            Col.text("Contract", [c.contract_id for c in cs]),
+            Col.text("Contract", [c.contract_id if i < n else c.name for i, c in enumerate(cs)]),
             Col.text("Vendor", [c.vendor for c in cs]),
+            Col.text("Status", [fmt.label(c.status) if i < n else "Proposed" for i, c in enumerate(cs)]),
             Col.date("Term start", [c.term_start for c in cs]),
             Col.date("Term end", [c.term_end for c in cs]),
-            Col.text("Band / outcome", [fmt.pace(c) for c in cs]),
-            Col.num("Pacing", [c.pacing_ratio for c in cs], kind="pct"),
+            Col.text("Band / outcome", [fmt.pace(c) if i < n else "Offer: draws down nothing"
+                                        for i, c in enumerate(cs)]),
+            Col.num("Pacing", fig("pacing_ratio"), kind="pct"),
             # a usage commitment is paced in its unit (desktop/domain/contracts.py)
             Col.text("Measured in", [f"{c.quantity.unit}: {c.quantity.consumed:,.2f} of {c.quantity.committed:,.2f}"
-                                     if c.quantity is not None else c.currency for c in cs]),
-            *[Col.money(t, [getattr(c, f) for c in cs]) for t, f in MONEY_FIELDS_CONTRACT.items()],
-            Col.ints("Days left", [c.days_left for c in cs]),
-            Col.text("Owner", [c.owner or "" for c in cs]),
-            Col.text("Escalates to", [c.escalation_to or "" for c in cs]),
+                                     if i < n and c.quantity is not None else c.currency for i, c in enumerate(cs)]),
+            *[Col.money(t, [c.commitment for c in cs] if f == "commitment" else fig(f))
+              for t, f in MONEY_FIELDS_CONTRACT.items()],
+            Col.num("Days left", fig("days_left"), digits=0),
+            Col.text("Owner", [(c.owner or "") if i < n else "" for i, c in enumerate(cs)]),
+            Col.text("Escalates to", [(c.escalation_to or "") if i < n else "" for i, c in enumerate(cs)]),
         ])
         self._fill_discounts(a)
         band_col = m.column_index("Band / outcome")
-        colors = [palette.pace_color(c) for c in cs]
+        colors = [palette.pace_color(c) if i < n else palette.GREY for i, c in enumerate(cs)]
         m.cell_colors = {band_col: lambda r: tint(colors[r], 110)}
-        ids = [c.contract_id for c in cs]
+        ids = [self._id(c) for c in cs]
         rh = self.table.verticalHeader().defaultSectionSize()
         top = rh * max(2, min(len(cs), 6)) + self.table.horizontalHeader().height() + 48 + \
             self.table.horizontalScrollBar().sizeHint().height()
@@ -233,8 +278,17 @@ class ContractsPage(Page):
         else:
             self._show(None)
 
+    @staticmethod
+    def _id(c) -> str:
+        """The contract id of a row: a contract's, or an offer's (its name is its contract_id)."""
+        return c.contract_id if hasattr(c, "contract_id") else c.name
+
+    @staticmethod
+    def _is_offer(c) -> bool:
+        return c is not None and not hasattr(c, "contract_id")
+
     def select_contract(self, contract_id: str) -> None:
-        ids = [c.contract_id for c in self._contracts]
+        ids = [self._id(c) for c in self._contracts]
         if contract_id not in ids:
             return
         self._showing = None
@@ -256,6 +310,9 @@ class ContractsPage(Page):
             self.periods.table_model.set_columns([])
             self._show_schedule([])
             self.shift.table_model.set_columns([])
+            return
+        if self._is_offer(c):
+            self._show_offer(c)
             return
         self._current = c.contract_id
         self._showing = c
@@ -312,6 +369,68 @@ class ContractsPage(Page):
         feed_chart(self.burnup, "burnup", a, c.contract_id)
         feed_chart(self.exposure, "exposure", a, c.contract_id)
 
+    def _show_offer(self, o) -> None:
+        """An offer (a proposed contract): its terms and schedule; no figures (it draws down nothing)."""
+        self._current = o.name
+        self._showing = o
+        cur = o.currency
+        self.title_label.setText(f"{o.name} · {o.vendor} · {o.term_start} to {o.term_end} · offer")
+        self.band_badge.set("Proposed", palette.GREY)
+        terms = [f"{len(o.periods)} commit period{'s' if len(o.periods) != 1 else ''}, total minimum "
+                 f"{fmt.money(o.commitment, cur)}",
+                 "the minimum binds " + ("each period" if o.fulfilment == "period" else "the term's total"),
+                 "a missed minimum is " + ("paid as prepaid credit" if o.shortfall_treatment == "credit"
+                                           else "a penalty")]
+        if any(p.rollover_pct for p in o.periods):
+            cap = f", at most {fmt.money(o.rollover_cap, cur)}" if o.rollover_cap is not None else ""
+            terms.append(f"rollover open for {o.rollover_expiry_periods} period"
+                         f"{'s' if o.rollover_expiry_periods != 1 else ''}{cap}")
+        if o.notice_deadline is not None:
+            terms.append(f"{o.notice_days} days' notice (deadline {o.notice_deadline} if signed)")
+        self.summary.setText(
+            "An offer: a proposed contract. It draws down no usage and has no pacing; set its status to Active "
+            "when it is signed. " + "; ".join(terms) + ". Shape it in the Commit schedule tab (a ramp: periods "
+            "whose minimum or discount differ); compare the offers on the Renewal page.")
+        self.periods.table_model.set_columns([])
+        self.shift_note.setText(f"{o.name} is an offer: workload-shift candidates are for running contracts.")
+        self.shift.table_model.set_columns([])
+        self._fill_schedule(o)
+        self.tabs.setCurrentIndex(self.tabs.indexOf(self.schedule.parentWidget()))
+        from desktop.domain.charts import ChartData
+
+        # no burn-up or exposure: an offer draws down nothing (through the charts' own worker, so a
+        # build still running for the contract shown before cannot land over it)
+        for ch, kind in ((self.burnup, "burnup"), (self.exposure, "exposure")):
+            empty = ChartData(kind, f"{o.name} is an offer: it draws down no usage, so it has no "
+                                    f"{'burn-up' if kind == 'burnup' else 'exposure'}", ())
+            ch.build(lambda data=empty: data)
+
+    def set_status(self, status: str) -> str | None:
+        """Set the selected contract's status (active | proposed | expired) by a person's hand: every
+        period, one undo step. Returns the reason it was refused, or None."""
+        cid = self._current
+        if cid is None or status is None:
+            return "no contract selected"
+        periods = self.session.workspace.schedule(cid)
+        if periods and all((p.get("status") or "active") == status for p in periods):
+            return None
+        why = self.session.edit_schedule(f"{cid} set {status}",
+                                         lambda ws: ws.set_contract_terms(cid, status=status))
+        if why is not None:
+            self.schedule_msg.setText(f"Not changed: {why}.")
+            self._sync_status_box()
+            return why
+        self._after_schedule_change(cid, f"{cid}: status set to {fmt.label(status).lower()}")
+        return None
+
+    def _sync_status_box(self) -> None:
+        rows = self._schedule_rows or []
+        st = (rows[0].get("status") or "active") if rows else "active"
+        self.status_box.blockSignals(True)
+        self.status_box.setCurrentIndex(max(0, self.status_box.findData(st)))
+        self.status_box.blockSignals(False)
+        self.status_box.setEnabled(bool(rows) and not self.session.workspace.readonly)
+
     def _computed_schedule(self, contract_id: str) -> list[dict]:
         """The periods of ``contract_id`` the figures on screen were computed from, with their
         source (file and row)."""
@@ -330,7 +449,7 @@ class ContractsPage(Page):
             self.schedule_msg.setText(self.schedule_msg.text().replace("Recomputing the figures…",
                                                                        "The figures are updated."))
         self._pending = None
-        self._show_schedule(self._computed_schedule(c.contract_id) if c is not None else [])
+        self._show_schedule(self._computed_schedule(self._id(c)) if c is not None else [])
 
     def _show_schedule(self, periods: list[dict], pending: list[dict] | None = None) -> None:
         """The schedule table: ``periods`` (as the figures know them) or, while a change is being
@@ -346,6 +465,7 @@ class ContractsPage(Page):
             "after a re-import, until you restore them." if over else "")
         for key in ("add", "split", "remove"):
             self.schedule_buttons[key].setEnabled(bool(shown) and not self.session.workspace.readonly)
+        self._sync_status_box()
         if not shown:
             m.set_columns([])
             return
@@ -374,7 +494,7 @@ class ContractsPage(Page):
             Col.text("Currency", [v or "" for v in col_values("currency")]),
         ]
         for name, title in list(SCHEDULE_EDITABLE.items())[3:]:
-            if name in ("owner", "escalation_owner"):
+            if name in TEXT_EDITABLE:
                 cols.append(Col.text(title, [v or "" for v in col_values(name)], key=name, editable=True))
             else:
                 cols.append(Col.num(title, col_values(name), key=name, editable=True))
@@ -493,20 +613,23 @@ class ContractsPage(Page):
         self._schedule_edit(cid, f"{cid} restored", lambda ws: ws.revert_schedule(cid), "restored",
                             f"{cid}: the imported schedule restored")
 
-    def new_contract(self, values: dict | None = None) -> str | None:
-        """Create a contract (``values`` as NewContractDialog answers; None: ask). Returns the
-        reason it was refused, or None."""
+    def new_contract(self, values: dict | None = None, offer: bool = False) -> str | None:
+        """Create a contract, or with ``offer`` an offer (a contract with status proposed)
+        (``values`` as NewContractDialog answers; None: ask). Returns the reason it was refused,
+        or None."""
         from desktop.ui.dialogs.schedule import NewContractDialog
 
         ws = self.session.workspace
         if values is None:
-            existing = [c.contract_id for c in self._contracts] + list(ws.schedule_overrides())
+            existing = [self._id(c) for c in self._contracts] + list(ws.schedule_overrides())
             vendors = sorted({c.vendor for c in self._contracts if c.vendor}, key=str.casefold)
-            dlg = NewContractDialog(existing, vendors, self)
+            dlg = NewContractDialog(existing, vendors, self, offer=offer)
             if not dlg.exec() or dlg.values is None:
                 return None
             values = dlg.values
         v = dict(values)
+        if offer:
+            v["status"] = "proposed"
         cid = str(v.pop("contract_id")).strip()
         args = [v.pop(k) for k in ("vendor", "period_start", "period_end", "commitment")]
         terms = {k: x for k, x in v.items() if x not in (None, "")}
@@ -514,7 +637,7 @@ class ContractsPage(Page):
         if why is not None:
             self.schedule_msg.setText(f"Not created: {why}.")
             return why
-        self._after_schedule_change(cid, f"Contract {cid} created")
+        self._after_schedule_change(cid, f"{'Offer' if v.get('status') == 'proposed' else 'Contract'} {cid} created")
         return None
 
     def _fill_shift(self, c) -> None:
@@ -574,11 +697,16 @@ class ContractsPage(Page):
 
     def _explain_contract(self, src: int, column: int) -> None:
         title = self.table.table_model.columns[column].title
-        self.explain("contract", self._contracts[src].contract_id, MONEY_FIELDS_CONTRACT[title])
+        c = self._contracts[src]
+        if self._is_offer(c):  # an offer has no computed figure to explain
+            return
+        self.explain("contract", c.contract_id, MONEY_FIELDS_CONTRACT[title])
 
     def _explain_period(self, src: int, column: int) -> None:
         title = self.periods.table_model.columns[column].title
-        c = next(c for c in self._contracts if c.contract_id == self._current)
+        c = next((c for c in self._contracts if self._id(c) == self._current), None)
+        if c is None or self._is_offer(c):
+            return
         p = c.periods[src]
         self.explain("period", f"{c.contract_id}|{p.period_start.isoformat()}", MONEY_FIELDS_PERIOD[title])
 
@@ -591,13 +719,15 @@ class ContractsPage(Page):
         cid = ref.get("contract_id")
         if cid:
             self.select_contract(cid)
-            self.tabs.setCurrentIndex(0)
+            if not self._is_offer(self._showing):  # an offer opens on its schedule (it has no figures)
+                self.tabs.setCurrentIndex(0)
             return
         band = ref.get("band")
         if band and self._contracts:
-            hit = [i for i, c in enumerate(self._contracts) if c.band and c.band.startswith(band)
+            hit = [i for i, c in enumerate(self._contracts) if not self._is_offer(c) and (
+                   c.band and c.band.startswith(band)
                    or (band == "shortfall" and c.shortfall_exposure > 0)
-                   or (band == "overage" and c.overage_premium > 0)]
+                   or (band == "overage" and c.overage_premium > 0))]
             if hit:
                 self.table.select_source_rows(hit)
                 self._show(self._contracts[hit[0]])

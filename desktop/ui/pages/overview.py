@@ -161,7 +161,7 @@ class OverviewPage(Page):
         self.notice_note = note("")
         nl.addWidget(self.notice_note)
         upper.addWidget(notice_box)
-        upper.setStretchFactor(0, 3)
+        upper.setStretchFactor(0, 2)
         upper.setStretchFactor(1, 1)
         self.notice_split = upper
         split.addWidget(upper)
@@ -263,9 +263,9 @@ class OverviewPage(Page):
         m = self.notices.table_model
         m.set_columns([
             Col.text("Contract", [x["contract_id"] for x in notices]),
-            Col.text("Vendor", [x["vendor"] for x in notices]),
             Col.date("Deadline", np.array([x["deadline"] for x in notices], dtype="datetime64[ns]")),
             Col.ints("Days left", [x["days_left"] for x in notices]),
+            Col.text("Vendor", [x["vendor"] for x in notices]),
             Col.date("Term end", np.array([x["term_end"] for x in notices], dtype="datetime64[ns]")),
             Col.ints("Notice days", [x["notice_days"] for x in notices]),
         ])
