@@ -633,6 +633,9 @@ def _renewal_terms(a: Analysis, sc: Any) -> tuple[float, float]:
         return float(mult), float(pen)
     frame = getattr(a.inputs, "commitments", None)
     if frame is not None and len(frame):
+        from desktop.domain.contracts import binding
+
+        frame = binding(frame)  # an offer (status proposed) is not the vendor's contract
         keys = frame["vendor"].astype(object).map(lambda v: vendor_key(v) if isinstance(v, str) else "")
         com = frame[keys == vendor_key(sc.vendor)]
         if len(com):

@@ -34,6 +34,7 @@ from desktop.domain.calendar import notice_deadlines
 from desktop.domain.chargeback import chargeback_journal
 from desktop.domain.contracts import (
     assign_contracts,
+    binding,
     contract_results,
     convert_commitments,
     overlap_warnings,
@@ -254,8 +255,9 @@ def default_as_of(inputs: Inputs) -> date:
     """The latest usage date; without usage the latest commit period start; else InputError."""
     if not inputs.usage.empty and inputs.usage["date"].notna().any():
         return inputs.usage["date"].max().date()
-    if not inputs.commitments.empty and inputs.commitments["period_start"].notna().any():
-        return inputs.commitments["period_start"].max().date()
+    com = binding(inputs.commitments)  # an offer's future start is no as-of date
+    if not com.empty and com["period_start"].notna().any():
+        return com["period_start"].max().date()
     raise InputError("no as-of date: there is no usage and no commitment to take it from; "
                      "give one with --as-of")
 

@@ -300,3 +300,13 @@ def test_every_setting_has_a_label():
     names = [f.name for f in dataclasses.fields(Settings())]
     assert list(vocabulary.SETTINGS) == names
     assert all(vocabulary.SETTINGS.labels[n] and "_" not in vocabulary.SETTINGS.labels[n] for n in names)
+
+
+def test_summary_lists_the_notice_deadlines_of_the_json(demo):
+    _, d, wb = demo
+    rows = table(wb["Summary"], "SummaryNotice")
+    # OAI-2026-RAMP: 2026-12-31 - 30 days = 2026-12-01, 16 days after 2026-11-15; ANT: 2027-02-28 - 60
+    assert [(r["Contract"], r["Notice deadline"].date().isoformat(), r["Days left at 2026-11-15"]) for r in rows] == [
+        ("OAI-2026-RAMP", "2026-12-01", 16), ("ANT-2026-ANNUAL", "2026-12-30", 45)]
+    assert [(n["contract_id"], n["deadline"], n["days_left"]) for n in d["notice_deadlines"]] == [
+        ("OAI-2026-RAMP", "2026-12-01", 16), ("ANT-2026-ANNUAL", "2026-12-30", 45)]

@@ -127,7 +127,7 @@ class NewContractDialog(QDialog):
         self.currency = QLineEdit("USD")
         self.currency.setMaxLength(3)
         self.owner = QLineEdit()
-        form.addRow("Contract id", self.contract_id)
+        form.addRow("Offer id (its contract id)" if offer else "Contract id", self.contract_id)
         form.addRow("Vendor", self.vendor)
         form.addRow("First period starts", self.start)
         form.addRow("First period ends", self.end)

@@ -269,6 +269,8 @@ class OverviewPage(Page):
             Col.date("Term end", np.array([x["term_end"] for x in notices], dtype="datetime64[ns]")),
             Col.ints("Notice days", [x["notice_days"] for x in notices]),
         ])
+        for j, w in enumerate((130, 88, 66, 110, 88, 80)):  # the deadline and its days left in view
+            self.notices.setColumnWidth(j, w)
         level = np.array([x["level"] for x in notices], dtype=np.int64)
         m.palette = [tint(palette.VERMILLION, 70), tint(palette.ORANGE, 60), tint(palette.YELLOW, 60)]
         m.row_colors = level if len(level) else None
