@@ -144,7 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input_flags(r)  # the history the forecast is fitted on and the walk-away priced from (optional)
     r.add_argument("--offers", type=Path, metavar="FILE",
                    help="offer file: the commitments template columns plus offer, fulfilment, rollover_cap, "
-                   "rollover_expiry_periods, shortfall_treatment, notice_days (CSV or xlsx)")
+                   "rollover_expiry_periods, shortfall_treatment, notice_days (CSV or xlsx); default: the "
+                   "offers in the commitments (status proposed), each vendor's current contract first")
     r.add_argument("--baseline-monthly", type=_amount, metavar="X",
                    help="list-price spend in the as-of month (with --growth and --growth-sd: instead of the "
                    "forecast fitted on the usage)")
@@ -494,7 +495,7 @@ def cmd_renewal(args: argparse.Namespace) -> int:
     import json
 
     from desktop.domain.negotiation import build_negotiation, merge_json
-    from desktop.domain.offers import offers_from_rows
+    from desktop.domain.offers import offers_from_commitments, offers_from_rows
     from desktop.domain.settings import Settings
     from desktop.domain.usage_index import match_key
 
@@ -502,13 +503,21 @@ def cmd_renewal(args: argparse.Namespace) -> int:
     if any(given) and not all(given):
         raise Fatal("give --baseline-monthly, --growth and --growth-sd together (or none: the forecast is fitted "
                     "on the usage)")
-    if args.offers is None:
-        raise Fatal("renewal: give --offers FILE (the vendor's offers)")
     analysis = _analysis(args) if _has_inputs(args) else None
+    if analysis is None and args.offers is None:
+        raise Fatal("renewal: give --offers FILE, or a workspace (--workspace) or input files whose commitments "
+                    "hold the offers (contracts with status proposed)")
     if analysis is None and not all(given):
         raise Fatal("renewal: without usage (file flags, --workspace or --demo) give --baseline-monthly, --growth "
                     "and --growth-sd")
-    offers = offers_from_rows(_offer_rows(args.offers), file=args.offers.name, vendor=args.vendor)
+    if args.offers is not None:
+        offers = offers_from_rows(_offer_rows(args.offers), file=args.offers.name, vendor=args.vendor)
+    else:  # the workspace's offers: its proposed contracts, each vendor's current contract renewed as is first
+        offers = offers_from_commitments(analysis.inputs.commitments, vendor=args.vendor)
+        if not offers:
+            raise Fatal("renewal: the commitments hold no offer (a contract with status proposed)"
+                        + (f" of {args.vendor}" if args.vendor else "") + "; import offers as proposed contracts "
+                        "or give --offers FILE")
     currencies = sorted({o.currency for o in offers})
     if len(currencies) > 1:
         raise Fatal("offers in more than one currency (" + ", ".join(currencies) + ") cannot be compared")

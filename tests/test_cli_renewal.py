@@ -201,3 +201,19 @@ def test_renewal_on_a_workspace_applies_its_stored_overlays(tmp_path: Path, caps
     after = json.loads(out)["offers"][0]["expected_list_spend"]
     # the launch adds 1000 to January on every path (each path's period rounded to the micro once)
     assert abs(float(after) - float(before) - 1000) <= 0.01
+
+
+def test_renewal_without_an_offer_file_reads_the_proposed_contracts(capsys):
+    # the demo's commitments hold two OpenAI offers for 2027 (status proposed); the current contract
+    # renewed as is comes first
+    status, out, err = run(capsys, "renewal", "--demo", "--paths", "100", "--format", "json")
+    assert status == 0, err
+    doc = json.loads(out)
+    assert [o["offer"] for o in doc["offers"]] == ["OAI-2026-RAMP (current terms)", "OAI-2027-ANNUAL",
+                                                   "OAI-2027-QUARTERLY"]
+    assert {p["offer"] for p in doc["frontier"]} == {o["offer"] for o in doc["offers"]}
+    # the annual offer: 1,250,000 for 2027 at 18 % off
+    (annual,) = [p for p in doc["frontier"] if p["offer"] == "OAI-2027-ANNUAL" and p["offered"]]
+    assert (annual["commitment"], annual["discount_pct"]) == ("1250000.00", 18.0)
+    status, out, err = run(capsys, "renewal", "--demo", "--vendor", "Anthropic", "--paths", "10")
+    assert status == 2 and "no offer" in err and "Anthropic" in err
