@@ -25,7 +25,7 @@ from desktop.domain.money import fmt_money_human, micros_to_cents, money_sum
 from desktop.domain.progress import Progress, sub
 from desktop.domain.results import ImportReport
 from desktop.domain.settings import Settings
-from desktop.store import frames
+from desktop.store import frames, parquet
 from desktop.store.db import Database
 from desktop.store.errors import DuplicateImport, OverlapRefused, WorkspaceCorrupt, WorkspaceError
 from desktop.store.profiles import Profiles
@@ -230,7 +230,10 @@ class Batches:
         frame: pd.DataFrame = result.frame
         report: ImportReport = result.report
         columns_json = frames.dtypes_json(frame)
-        chunks = list(frames.encode_chunks(frame))
+        if kind == "usage":  # Parquet (desktop/store/parquet.py): what DuckDB reads
+            chunks = [(n, blob, parquet.sha256(blob)) for n, blob in parquet.encode_chunks(frame)]
+        else:
+            chunks = [(n, blob, None) for n, blob in frames.encode_chunks(frame)]
         days = _usage_days(frame) if kind == "usage" else []
         imported_at = now_iso()
         p = progress if progress is not None else Progress()
@@ -262,14 +265,16 @@ class Batches:
                  profile_name, json.dumps(profile, sort_keys=True) if profile is not None else None,
                  imported_at, report_to_json(report), len(frame), len(chunks), columns_json))
             batch_id = cur.lastrowid
-            for i, (nrows, blob) in enumerate(chunks):
-                conn.execute("INSERT INTO batch_chunks(batch_id, chunk, nrows, data) VALUES (?,?,?,?)",
-                             (batch_id, i, nrows, blob))
+            p.step(0.0, f"saving {src.name}")
+            for i, (nrows, blob, digest) in enumerate(chunks):
+                conn.execute("INSERT INTO batch_chunks(batch_id, chunk, nrows, data, sha256) VALUES (?,?,?,?,?)",
+                             (batch_id, i, nrows, blob, digest))
                 p.step((i + 1) / (len(chunks) + 1), f"saving {src.name}")
             if days:
                 conn.executemany(
                     "INSERT INTO usage_days(batch_id, vendor_key, vendor, day) VALUES (?,?,?,?)",
                     [(batch_id, k, v, d) for k, v, d in days])
+            p.step(len(chunks) / (len(chunks) + 0.5), f"saving {src.name}")  # last chance to cancel
         overlaps = tuple(replaced) + self._overlaps(batch_id)
         p.step(1.0, f"imported {src.name}")
         if overlaps:
@@ -459,13 +464,17 @@ class Batches:
             raise WorkspaceCorrupt(f"Import batch {batch_id} in {path.name} is incomplete.",
                                    path=str(path))
         try:
-            frame = frames.decode_chunks([b for _, b in blobs], columns)
+            if blobs and parquet.is_parquet(blobs[0][1]):
+                # stored in date order (row groups by day); handed back in file order
+                frame = parquet.file_order(frames.decode_tables([parquet.decode(b) for _, b in blobs], columns))
+            else:
+                frame = frames.decode_chunks([b for _, b in blobs], columns)
             spec = tables.SPECS.get(kind)
             if spec is not None and list(frame.columns) != spec.names + ["_file", "_row"]:
                 # stored before the table gained a column: its default (or SAME_AS) fills it
                 frame = tables.conform(frame, spec)
             return frame
-        except (frames.DecodeError, ValueError, KeyError) as exc:
+        except (frames.DecodeError, ValueError, KeyError, OSError) as exc:
             raise WorkspaceCorrupt(f"Import batch {batch_id} in {path.name} cannot be read "
                                    f"({exc}). Remove it and import its file again.",
                                    path=str(path)) from exc

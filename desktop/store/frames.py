@@ -54,8 +54,12 @@ def encode_chunks(frame: pd.DataFrame, chunk_rows: int = CHUNK_ROWS) -> Iterator
 
 def decode_chunks(blobs: list[bytes], columns_json: str) -> pd.DataFrame:
     """Rebuild the frame from its chunks (in order) with the recorded dtypes."""
+    return decode_tables([ipc.open_stream(pa.py_buffer(b)).read_all() for b in blobs], columns_json)
+
+
+def decode_tables(tables: list[pa.Table], columns_json: str) -> pd.DataFrame:
+    """The frame of a batch's decoded chunks (Arrow tables, in order) with the recorded dtypes."""
     columns = json.loads(columns_json)
-    tables = [ipc.open_stream(pa.py_buffer(b)).read_all() for b in blobs]
     if tables:
         table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
         frame = table.to_pandas()

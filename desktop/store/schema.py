@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 APPLICATION_ID = 0x43444B31  # "CDK1"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 CREATE_VERSION = 1  # version of SCHEMA_V1 (new workspaces are then migrated up to SCHEMA_VERSION)
 
 SCHEMA_V1 = """
@@ -128,8 +128,17 @@ def _v3_to_v4(conn: sqlite3.Connection) -> None:
                  "periods TEXT NOT NULL, edited_at TEXT NOT NULL)")
 
 
+def _v4_to_v5(conn: sqlite3.Connection) -> None:
+    """Usage batches are stored as Parquet files (desktop/store/parquet.py): a chunk's ``sha256``
+    is the SHA-256 of its Parquet bytes (what the cache DuckDB reads is checked against); NULL
+    marks an Arrow IPC chunk (every other table, and usage imported before schema 5, which stays
+    readable as it is). A build that knows only schema 4 refuses the file instead of failing on
+    the Parquet chunks."""
+    conn.execute("ALTER TABLE batch_chunks ADD COLUMN sha256 TEXT")
+
+
 # MIGRATIONS[v] turns schema v into v + 1. Version 1 is the first released schema.
-MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
 
 
 def create_schema(conn: sqlite3.Connection) -> None:

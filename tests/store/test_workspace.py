@@ -213,7 +213,10 @@ def test_batches_round_trip_exactly(ws, ws_path):
         assert [rep.file for rep in inputs.imports] == ["a.csv", "commitments.csv", "b.csv"]
         assert inputs.imports[0].rows_imported == 70_000
         assert [b.row_count for b in r.batches()] == [70_000, 3, 3]
-    assert raw_query(ws_path, "SELECT count(*) FROM batch_chunks WHERE batch_id = 1") == [(2,)]
+    # usage is one Parquet file (its SHA-256 recorded), other tables Arrow IPC chunks
+    assert raw_query(ws_path, "SELECT count(*), min(substr(data, 1, 4)), count(sha256) FROM batch_chunks "
+                              "WHERE batch_id = 1") == [(1, b"PAR1", 1)]
+    assert raw_query(ws_path, "SELECT count(sha256) FROM batch_chunks WHERE batch_id = 2") == [(0,)]
 
 
 def test_empty_batch_keeps_its_columns(ws):
