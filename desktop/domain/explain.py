@@ -116,7 +116,7 @@ class _Ctx:
 
     def done(self, title: str, value: Decimal | None, formula: str, steps: list[tuple[str, str]],
              rows: prov.Rows | None, total: Decimal | None) -> Explanation:
-        refs, count = prov.refs(self.a, rows, self.max) if rows is not None else ([], 0)
+        refs, count = prov.source_refs(self.a, rows, self.max) if rows is not None else ([], 0)
         if total is not None:
             steps.append((f"Sum of the {count} source rows", self.m(total)))
         return Explanation(title, self.m(value), formula, steps, refs, count, total)
@@ -372,7 +372,7 @@ def _explain_tie_out(ctx: _Ctx, tie: TieOut, fld: str) -> Explanation:
         value = tie.residual
     if tie.note:
         steps.append(("Note", tie.note))
-    refs, count = prov.refs(ctx.a, rows, ctx.max)
+    refs, count = prov.source_refs(ctx.a, rows, ctx.max)
     if total is not None:
         steps.append((f"Sum of the {count} source rows", m(total)))
     return Explanation(title, m(value), formula, steps, refs, count, total)
@@ -504,7 +504,7 @@ def _explain_discount(ctx: _Ctx, d, fld: str) -> Explanation:
         formula = (f"{fld} = CommitmentDiscountQuantity of the usage rows whose CommitmentDiscountStatus is "
                    f"{status}, in the discount's unit")
         steps = [(f"{len(rows)} usage rows", _qty_text(getattr(d, fld), d.unit))]
-    refs, count = prov.refs(ctx.a, rows, ctx.max)
+    refs, count = prov.source_refs(ctx.a, rows, ctx.max)
     value_text = (_pct_text(getattr(d, fld)) if fld.endswith("utilization")
                   else _qty_text(getattr(d, fld), d.unit))
     return Explanation(title, value_text, formula, steps, refs, count, None)
@@ -526,7 +526,7 @@ def _explain_shift(ctx: _Ctx, w: WorkloadShiftCandidate, fld: str) -> Explanatio
     formula = {"run_rate": f"run_rate = the workload's eligible spend on T-{days - 1}..T / {days}",
                "movable_spend": "movable_spend = run_rate x days left in the term after T",
                "covers": "covers = min(movable spend, shortfall not covered by the workloads ranked above)"}[fld]
-    refs, count = prov.refs(ctx.a, rows, ctx.max)
+    refs, count = prov.source_refs(ctx.a, rows, ctx.max)
     return Explanation(title, ctx.m(getattr(w, fld)), formula, steps, refs, count,
                        spent if fld == "run_rate" else None)
 
@@ -580,7 +580,7 @@ def _explain_renewal(ctx: _Ctx, r: RenewalScenarioResult, row: RenewalRow | None
                  ("Cost if growth were exactly the mean every month",
                   ctx.m(cost_for_level(ri, row.commit_level, row.discount_pct, r.growth)))]
         value = getattr(row, fld)
-    refs, count = prov.refs(ctx.a, rows, ctx.max) if rows is not None else ([], 0)
+    refs, count = prov.source_refs(ctx.a, rows, ctx.max) if rows is not None else ([], 0)
     return Explanation(title, ctx.m(value), formula, steps, refs, count, total)
 
 

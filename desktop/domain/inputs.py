@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import pandas as pd
 
@@ -30,13 +31,20 @@ class Inputs:
     # without a key is keyed by its content (small tables) or its identity (usage). Replacing or
     # adding to a table drops its key.
     keys: dict[str, Hashable] = field(default_factory=dict)
+    # where the usage rows lie when ``usage`` is their daily rollup (a workspace: desktop/store/
+    # usage_db.UsageRows, asked for the source rows behind rollup rows, bounded); None when
+    # ``usage`` holds the rows themselves. Replacing the usage table drops it.
+    usage_rows: Any = None
 
     TABLES = ("commitments", "usage", "invoices", "budgets", "rate_card", "org_map", "fx_rates")
 
-    def with_table(self, name: str, frame: pd.DataFrame, key: Hashable | None = None) -> Inputs:
+    def with_table(self, name: str, frame: pd.DataFrame, key: Hashable | None = None,
+                   usage_rows: Any = None) -> Inputs:
         keys = {k: v for k, v in self.keys.items() if k != name}
         if key is not None:
             keys[name] = key
+        if name == "usage":
+            return replace(self, usage=frame, keys=keys, usage_rows=usage_rows)
         return replace(self, **{name: frame}, keys=keys)
 
     def add(self, name: str, frame: pd.DataFrame, report: ImportReport | None = None) -> Inputs:
@@ -45,7 +53,8 @@ class Inputs:
         merged = frame if current.empty else pd.concat([current, frame], ignore_index=True)
         imports = self.imports + ((report,) if report is not None else ())
         keys = {k: v for k, v in self.keys.items() if k != name}
-        return replace(self, **{name: merged, "imports": imports}, keys=keys)
+        extra = {"usage_rows": None} if name == "usage" else {}
+        return replace(self, **{name: merged, "imports": imports}, keys=keys, **extra)
 
 
 def with_overlap_warnings(usage: pd.DataFrame, reports: tuple[ImportReport, ...]) -> tuple[ImportReport, ...]:

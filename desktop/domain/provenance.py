@@ -155,6 +155,24 @@ def refs(analysis: Analysis, rows: Rows, limit: int | None = None) -> tuple[list
     return [SourceRef(str(a), int(b)) for a, b in zip(head["_file"], head["_row"], strict=True)], len(f)
 
 
+SOURCE_LIMIT = 1_000  # source rows fetched behind a rollup figure when no limit is given
+
+
+def source_refs(analysis: Analysis, rows: Rows, limit: int | None = None) -> tuple[list[SourceRef], int]:
+    """Like ``refs``, for what a person reads as "the source rows": when the analysis' usage is
+    a daily rollup (a workspace: ``inputs.usage_rows``), the file rows behind the rollup rows,
+    fetched by the rollup rows' keys where they lie (bounded by ``limit``, default SOURCE_LIMIT),
+    and their number (the rollup rows' ``source_rows``). Chart clicks keep ``refs``: they point at
+    rows of the analysis' own usage table."""
+    src = getattr(analysis.inputs, "usage_rows", None) if analysis.inputs is not None else None
+    if rows is None or rows.table != "usage" or src is None or not len(rows):
+        return refs(analysis, rows, limit)
+    t = table(analysis, "usage").iloc[rows.positions]
+    count = int(t["source_rows"].sum()) if "source_rows" in t.columns else len(t)
+    got = src.source_refs(t["_row"].to_numpy(dtype=np.int64), SOURCE_LIMIT if limit is None else limit)
+    return [SourceRef(f, r) for f, r in got], count
+
+
 def sources(analysis: Analysis, rows: Rows) -> list[dict]:
     """[{file, row, amount}] for every row (amount: the row's money in the reporting currency,
     two decimals as text, or None), in file/row order."""

@@ -18,7 +18,7 @@ from desktop.domain.inputs import Inputs
 from desktop.domain.progress import Cancelled, Progress
 from desktop.domain.results import ImportIssue, ImportReport
 from desktop.domain.settings import Settings
-from desktop.ingest import build, fast, isolate, mapping, parse, reader, safety, sniff
+from desktop.ingest import build, fast, isolate, mapping, parquet_file, parse, reader, safety, sniff
 from desktop.ingest.errors import UnreadableFile, VendorNeeded
 from desktop.ingest.formats import registry
 from desktop.ingest.formats.base import Context, Match
@@ -88,7 +88,9 @@ def _read_file(path, kind: str | None, *, settings: Settings | None,
     try:
         if what == "xls":
             raise UnreadableFile(_ole_message(path), file=name)
-        if what == "xlsx":
+        if parquet_file.is_parquet(head):  # row groups checked before any row is read
+            table = parquet_file.read(path, name, ticker, limits)
+        elif what == "xlsx":
             safety.check_defusedxml()
             def scanning():
                 ticker(0.02, "checking workbook")
@@ -270,6 +272,8 @@ def source_header(path, *, limits: safety.Limits | None = None, sheet: str | Non
         raise UnreadableFile(_ole_message(path), file=name)
     if what == "json":
         return SourceHeader([], 0, "json")
+    if parquet_file.is_parquet(head):
+        return SourceHeader(list(parquet_file.check(path, limits, name).schema_arrow.names), 0, "parquet")
     if what == "xlsx":
         safety.check_defusedxml()
         try:

@@ -30,6 +30,7 @@ from desktop.store.db import Database
 from desktop.store.errors import DuplicateImport, OverlapRefused, WorkspaceCorrupt, WorkspaceError
 from desktop.store.profiles import Profiles
 from desktop.store.records import BatchRecord, now_iso, report_from_json, report_to_json
+from desktop.store.usage_db import UsageRows
 
 
 def file_sha256(path: Path) -> tuple[str, int]:
@@ -135,6 +136,48 @@ class _Named:
         return self.name
 
 
+def _has_size(path: Path, size: int) -> bool:
+    try:
+        return path.stat().st_size == size
+    except OSError:
+        return False
+
+
+def _too_big_to_read_whole(path: Path) -> bool:
+    """A usage file beyond what ``read_file`` reads whole (a Parquet file declaring more rows than
+    the row limit, a text file over the size limit): imported in slices instead."""
+    from desktop.ingest import parquet_file, safety
+
+    limits = safety.DEFAULT_LIMITS
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+        if parquet_file.is_parquet(head):
+            import pyarrow.parquet as pq
+
+            return pq.ParquetFile(str(path)).metadata.num_rows > limits.max_rows
+        return head[:2] != b"PK" and path.stat().st_size > limits.max_file_bytes
+    except Exception:  # noqa: BLE001 - unreadable: read_file says why
+        return False
+
+
+def _stored_days(conn: sqlite3.Connection, batch_id: int, days: dict) -> list[str]:
+    """Earlier batches holding usage of the same vendor (alias key) on the same days, in words."""
+    found: dict[tuple[int, str], list[str]] = {}
+    for (key, day), _ in days.items():
+        for other, name in conn.execute(
+                "SELECT u.batch_id, b.file_name FROM usage_days u JOIN batches b ON b.id = u.batch_id "
+                "WHERE u.vendor_key = ? AND u.day = ? AND u.batch_id <> ?", (key, day, batch_id)):
+            found.setdefault((other, name), []).append(day)
+    out = []
+    for (other, name), ds in sorted(found.items()):
+        ds.sort()
+        span = ds[0] if len(ds) == 1 else f"{ds[0]}..{ds[-1]}"
+        out.append(f"usage on {len(ds)} day{'s' if len(ds) != 1 else ''} ({span}) is already imported from "
+                   f"{name} (batch {other})")
+    return out
+
+
 def _delete_batch(conn: sqlite3.Connection, batch_id: int) -> None:
     conn.execute("DELETE FROM batch_chunks WHERE batch_id = ?", (batch_id,))
     conn.execute("DELETE FROM usage_days WHERE batch_id = ?", (batch_id,))
@@ -153,9 +196,54 @@ class Batches:
         # per table: (batch ids it is made of, the concatenated frame)
         self._table_cache: dict[str, tuple[tuple, pd.DataFrame]] = {}
 
+        self._files_cache: dict[int, list[tuple[Path, int]]] = {}  # batch -> (cache file, size)
+        self.usage_rows = UsageRows(self.usage_files, self.usage_key)
+
     def clear_cache(self) -> None:
         self._frame_cache.clear()
         self._table_cache.clear()
+        self._files_cache.clear()
+        self.usage_rows.close()
+
+    # -- usage as Parquet files (desktop/store/parquet.py, usage_db.py) -----------------------
+
+    def usage_key(self) -> tuple:
+        """The usage batches, in import order (what a rollup is computed from)."""
+        return tuple(r[0] for r in self._db.read("SELECT id FROM batches WHERE kind = 'usage' ORDER BY seq"))
+
+    def usage_files(self) -> list[Path]:
+        """The Parquet files DuckDB reads, one or more per usage batch in import order: each
+        stored chunk copied once into the content-addressed cache (checked against its
+        SHA-256); usage stored before schema 5 (Arrow IPC) is written to the cache as Parquet."""
+        out: list[Path] = []
+        with self._db.mutex:
+            ids = self.usage_key()
+            for gone in [b for b in self._files_cache if b not in ids]:
+                del self._files_cache[gone]
+            for batch_id in ids:
+                got = self._files_cache.get(batch_id)
+                if got is None or not all(_has_size(p, n) for p, n in got):
+                    got = [(p, p.stat().st_size) for p in self._extract(batch_id)]
+                    self._files_cache[batch_id] = got
+                out.extend(p for p, _ in got)
+        return out
+
+    def _extract(self, batch_id: int) -> list[Path]:
+        rows = self._db.read("SELECT rowid, sha256, length(data) FROM batch_chunks WHERE batch_id = ? ORDER BY chunk",
+                             (batch_id,))
+        if rows and all(r[1] for r in rows):
+            conn = self._db.conn
+            try:
+                return [parquet.cached_file(digest, lambda rowid=rowid: conn.blobopen(
+                    "batch_chunks", "data", rowid, readonly=True), size) for rowid, digest, size in rows]
+            except ValueError as exc:
+                raise WorkspaceCorrupt(f"Import batch {batch_id} in {self._db.path.name} cannot be read ({exc}). "
+                                       "Remove it and import its file again.", path=str(self._db.path)) from exc
+        # stored before schema 5 (Arrow IPC): its rows as one Parquet file, named by their content
+        blobs = [b for (b,) in self._db.read("SELECT data FROM batch_chunks WHERE batch_id = ? ORDER BY chunk",
+                                             (batch_id,))]
+        name = f"legacy-{hashlib.sha256(b''.join(blobs)).hexdigest()}.parquet"
+        return [parquet.put(name, parquet.encode_table(parquet.to_arrow(self.frame(batch_id))))]
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -178,6 +266,9 @@ class Batches:
         old = self._batch_by_hash(content_hash)
         if old is not None and not replace:
             raise self._duplicate(src.name, old)
+        if kind in (None, "usage") and _too_big_to_read_whole(src):  # bounded memory, same rules
+            return self.import_stream(src, replace=replace, profile=profile, progress=progress,
+                                      refuse_rejected=refuse_rejected, on_overlap=on_overlap)
         profile_name, profile_dict = self._profiles.resolve(profile)
         saved = self._profiles.all()
         try:
@@ -276,6 +367,92 @@ class Batches:
                     [(batch_id, k, v, d) for k, v, d in days])
             p.step(len(chunks) / (len(chunks) + 0.5), f"saving {src.name}")  # last chance to cancel
         overlaps = tuple(replaced) + self._overlaps(batch_id)
+        p.step(1.0, f"imported {src.name}")
+        if overlaps:
+            report = dataclasses.replace(report, warnings=report.warnings + overlaps)
+        return report
+
+    def import_stream(self, path: str | os.PathLike[str], *, replace: bool = False,
+                      profile: dict | str | None = None, progress: Progress | None = None,
+                      refuse_rejected: bool = False, on_overlap: str = "keep") -> ImportReport:
+        """Import a big usage file (CSV or Parquet) in bounded memory: read slice by slice
+        (desktop/ingest/stream.py: the same detection, mapping, validation and report as
+        ``import_file``), each slice stored as a Parquet chunk as soon as it is read, all in ONE
+        transaction: a cancel, an error or a kill leaves nothing of the batch. The import rules
+        (validation.import_refusal) judge the whole file's report before the commit. Earlier
+        imports of the same vendor and days: ``on_overlap`` "refuse" refuses the file (naming the
+        batches and days; the amounts are not computed for a streamed file), "keep" keeps both
+        (the batch list shows "possible double counting"); "replace" is not offered here."""
+        from desktop.ingest import stream
+
+        self._db.require_writable("import a file")
+        src = Path(path)
+        try:
+            content_hash, size = file_sha256(src)
+        except FileNotFoundError as exc:
+            raise InputError("file not found", file=str(src)) from exc
+        old = self._batch_by_hash(content_hash)
+        if old is not None and not replace:
+            raise self._duplicate(src.name, old)
+        profile_name, profile_dict = self._profiles.resolve(profile)
+        p = progress if progress is not None else Progress()
+        totals = stream.Totals(src.name)
+        days: dict[tuple[str, str], str] = {}
+        columns_json = None
+        with self._db.write(f"import {src.name}") as conn:
+            if old is not None:
+                seq = conn.execute("SELECT seq FROM batches WHERE id = ?", (old["id"],)).fetchone()[0]
+                _delete_batch(conn, old["id"])
+            else:
+                seq = (conn.execute("SELECT max(seq) FROM batches").fetchone()[0] or 0) + 1
+            cur = conn.execute(
+                "INSERT INTO batches(seq, kind, file_name, source_path, content_hash, file_size, format, "
+                "profile_name, profile, imported_at, report, row_count, chunk_count, columns) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (seq, "usage", src.name, str(src.absolute()), content_hash, size, "", profile_name,
+                 json.dumps(profile_dict, sort_keys=True) if profile_dict is not None else None,
+                 now_iso(), "{}", 0, 0, "[]"))
+            batch_id = cur.lastrowid
+            n_chunks = rows = 0
+            ticker = stream.Ticker(sub(p, 0.0, 0.95))
+            for frame, rep in stream.read_slices(src, "usage", settings=self._settings(), profile=profile_dict,
+                                                 ticker=ticker):
+                if rep.kind != "usage":
+                    raise InputError(f"{src.name} is read as {rep.kind}, not usage; only usage is streamed",
+                                     file=src.name)
+                totals.add(rep)
+                columns_json = columns_json or frames.dtypes_json(frame)
+                for k, v, d in _usage_days(frame):
+                    days.setdefault((k, d), v)
+                if len(frame) or n_chunks == 0:
+                    for nrows, blob in parquet.encode_chunks(frame):
+                        conn.execute("INSERT INTO batch_chunks(batch_id, chunk, nrows, data, sha256) "
+                                     "VALUES (?,?,?,?,?)", (batch_id, n_chunks, nrows, blob, parquet.sha256(blob)))
+                        n_chunks += 1
+                        rows += nrows
+                p.step(min(0.95, p.fraction), f"saving {src.name}")
+            report = totals.report(n_chunks)
+            refused = validation.import_refusal(report, strict=refuse_rejected is True)
+            if refused is not None:
+                raise refused
+            if on_overlap == "refuse" and days:
+                clash = _stored_days(conn, batch_id, days)
+                if clash:
+                    raise OverlapRefused(
+                        f"{src.name} was not imported: " + "; ".join(clash) + ". Importing it as well would "
+                        "count that twice: remove the earlier import first, or import with --on-overlap keep.",
+                        path=str(self._db.path))
+            elif on_overlap == "replace":
+                raise InputError("a file this big is imported in slices, and replacing earlier imports is not "
+                                 "offered then: remove them first, or import with --on-overlap keep", file=src.name)
+            conn.execute("UPDATE batches SET format = ?, report = ?, row_count = ?, chunk_count = ?, columns = ? "
+                         "WHERE id = ?", (report.format, report_to_json(report), rows, n_chunks,
+                                         columns_json or "[]", batch_id))
+            if days:
+                conn.executemany("INSERT INTO usage_days(batch_id, vendor_key, vendor, day) VALUES (?,?,?,?)",
+                                 [(batch_id, k, v, d) for (k, d), v in days.items()])
+            p.step(0.99, f"saving {src.name}")  # last chance to cancel
+        overlaps = self._overlaps(batch_id)
         p.step(1.0, f"imported {src.name}")
         if overlaps:
             report = dataclasses.replace(report, warnings=report.warnings + overlaps)
@@ -480,7 +657,9 @@ class Batches:
                                    path=str(path)) from exc
 
     def inputs(self, progress: Progress | None = None) -> Inputs:
-        """The canonical frames of every batch in import order (as imported: no edits).
+        """The canonical frames of every batch in import order (as imported: no edits); usage as
+        its daily rollup (canonical usage rows at daily grain with ``source_rows``, computed by
+        DuckDB from the batches' Parquet: desktop/store/usage_db.py), never the raw rows.
 
         Each table is keyed by the ids of the batches it is made of (Inputs.keys): a stored batch
         never changes, so an unchanged key is an unchanged table and a recompute can reuse what
@@ -496,7 +675,7 @@ class Batches:
             ids: dict[str, list[int]] = {name: [] for name in Inputs.TABLES}
             reports = []
             for i, (batch_id, kind, report) in enumerate(rows):
-                if batch_id not in self._frame_cache:
+                if kind != "usage" and batch_id not in self._frame_cache:  # usage: its rollup, below
                     self._frame_cache[batch_id] = self._decode(batch_id)
                 ids[kind].append(batch_id)
                 reports.append(report_from_json(report))
@@ -508,11 +687,15 @@ class Batches:
                 key = ("batches", tuple(ids[name]))
                 cached = self._table_cache.get(name)
                 if cached is None or cached[0] != key:
-                    frs = [self._frame_cache[b] for b in ids[name]]
-                    frame = frs[0] if len(frs) == 1 else pd.concat(frs, ignore_index=True)
+                    if name == "usage":  # the daily rollup DuckDB computes from the Parquet
+                        frame = self.usage_rows.rollup()
+                    else:
+                        frs = [self._frame_cache[b] for b in ids[name]]
+                        frame = frs[0] if len(frs) == 1 else pd.concat(frs, ignore_index=True)
                     cached = (key, frame)
                     self._table_cache[name] = cached
                 # a new frame object over the same columns: pandas' copy-on-write copies a column only
                 # if someone writes to it, so the cached table can never be changed from outside
-                inputs = inputs.with_table(name, cached[1].copy(deep=False), key=key)
+                inputs = inputs.with_table(name, cached[1].copy(deep=False), key=key,
+                                           usage_rows=self.usage_rows if name == "usage" else None)
         return dataclasses.replace(inputs, imports=tuple(reports))

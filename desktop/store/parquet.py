@@ -173,6 +173,24 @@ def cached_file(digest: str, blob_reader, size: int, root: Path | None = None) -
     return target
 
 
+def put(name: str, data: bytes, root: Path | None = None) -> Path:
+    """Write ``data`` as cache file ``name`` (temporary file, fsync, rename) unless present."""
+    root = root if root is not None else cache_root()
+    target = root / name
+    if target.exists() and target.stat().st_size == len(data):
+        return target
+    fd, tmp = tempfile.mkstemp(prefix=".extract-", suffix=".tmp", dir=root)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return target
+
+
 def sweep(root: Path | None = None) -> int:
     """Remove temporary files a killed copy left in the cache (never read: only final names
     are). Returns how many were removed."""

@@ -157,6 +157,21 @@ class Workspace:
                                          progress=progress, refuse_rejected=refuse_rejected,
                                          on_overlap=on_overlap)
 
+    def import_stream(self, path: str | os.PathLike[str], *, replace: bool = False,
+                      profile: dict | str | None = None, progress: Progress | None = None,
+                      refuse_rejected: bool = False, on_overlap: str = "keep") -> ImportReport:
+        """A big usage file (CSV or Parquet) imported in bounded memory, one transaction
+        (desktop/store/batches.py ``Batches.import_stream``; ``import_file`` comes here by itself
+        for a usage file too big to read whole)."""
+        return self._batches.import_stream(path, replace=replace, profile=profile, progress=progress,
+                                           refuse_rejected=refuse_rejected, on_overlap=on_overlap)
+
+    @property
+    def usage_rows(self):
+        """The usage rows where they lie (desktop/store/usage_db.UsageRows): pages, counts and
+        the source rows behind a rollup row, queried through DuckDB."""
+        return self._batches.usage_rows
+
     def overlaps(self, result: Any, *, except_hash: str | None = None) -> list:
         """The earlier batches an ImportResult about to be stored overlaps (desktop.store.batches
         Overlap: usage of a vendor on the same days, invoices with the same ids)."""

@@ -686,7 +686,7 @@ class MainWindow(QMainWindow):
         if not files:
             files, _ = QFileDialog.getOpenFileNames(
                 self, "Import files", str(Path.home()),
-                "Data files (*.csv *.tsv *.txt *.xlsx *.xlsm *.json);;All files (*)")
+                "Data files (*.csv *.tsv *.txt *.xlsx *.xlsm *.json *.parquet);;All files (*)")
             if not files:
                 return
         if self.wizard is not None and self.wizard.isVisible():

@@ -52,6 +52,7 @@ def child(cmd: dict) -> None:
                     saved = pickle.load(fh)
                 ws.store_result(saved["result"], Path(cmd["src"]), content_hash=saved["hash"],
                                 file_size=saved["size"], progress=Progress(mark))
+            ws.inputs()  # the rollup: copies the Parquet chunks into the cache DuckDB reads
         os.write(phases, f"closed {time.monotonic() - start:.6f}\n".encode())
     except BaseException:
         traceback.print_exc()

@@ -206,8 +206,11 @@ def test_batches_round_trip_exactly(ws, ws_path):
     ws.close()
     with Workspace.open(ws_path, readonly=True) as r:
         inputs = r.inputs()
-        pd.testing.assert_frame_equal(inputs.usage, pd.concat([u1, u2], ignore_index=True),
-                                      check_exact=True)
+        # usage: each batch's rows exactly; the analysis reads their daily rollup
+        pd.testing.assert_frame_equal(r.batch_frame(1), u1, check_exact=True)
+        pd.testing.assert_frame_equal(r.batch_frame(3), u2, check_exact=True)
+        assert int(inputs.usage["source_rows"].sum()) == 70_003
+        assert int(inputs.usage["cost"].sum()) == int(u1["cost"].sum() + u2["cost"].sum())
         pd.testing.assert_frame_equal(inputs.commitments, c, check_exact=True)
         pd.testing.assert_frame_equal(inputs.invoices, tables.empty("invoices"))
         assert [rep.file for rep in inputs.imports] == ["a.csv", "commitments.csv", "b.csv"]
@@ -453,10 +456,15 @@ def test_damaged_batch_data_gives_a_clear_error(ws, ws_path):
 def test_inputs_are_copies(ws):
     u = usage_frame(10)
     store(ws, "usage", u, "u.csv")
+    expected = ws.inputs().usage.copy(deep=True)  # the daily rollup of u
+    assert int(expected["source_rows"].sum()) == 10 and int(expected["cost"].sum()) == int(u["cost"].sum())
     first = ws.inputs().usage
     first.loc[0, "cost"] = -1
     del first["team"]
-    pd.testing.assert_frame_equal(ws.inputs().usage, u, check_exact=True)
+    pd.testing.assert_frame_equal(ws.inputs().usage, expected, check_exact=True)
+    raw = ws.batch_frame(1)
+    raw.loc[0, "cost"] = -1
+    pd.testing.assert_frame_equal(ws.batch_frame(1), u, check_exact=True)
 
 
 def test_a_recompute_after_an_edit_reuses_the_prepared_usage(ws):
@@ -474,4 +482,4 @@ def test_a_recompute_after_an_edit_reuses_the_prepared_usage(ws):
     assert b.usage is a.usage and b.index is a.index
     store(ws, "usage", usage_frame(5, seed=7, file="u2.csv"), "u2.csv")
     c = analyse_workspace(ws, date(2026, 1, 31), cache=cache)
-    assert cache.misses["usage"] == 2 and len(c.usage) == 55
+    assert cache.misses["usage"] == 2 and int(c.usage["source_rows"].sum()) == 55

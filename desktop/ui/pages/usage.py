@@ -27,6 +27,7 @@ from desktop.ui import fmt
 from desktop.ui.date_edit import DateEdit
 from desktop.ui.models.table import Col, ColumnTableModel
 from desktop.ui.pages.base import Page
+from desktop.ui.source_rows import SourceRowsPanel
 from desktop.ui.widgets import DataTable, feed_chart, heading, make_chart, note, tint
 from desktop.ui.workers import TaskRunner
 
@@ -60,6 +61,9 @@ def usage_columns(df: pd.DataFrame) -> list[Col]:
             cols.append(Col.text(title, df[name], key=name))
     cols.append(Col.text("File", df["_file"], key="_file"))
     cols.append(Col.ints("Row", df["_row"].to_numpy(dtype=np.int64), key="_row"))
+    if "source_rows" in df.columns and (df["source_rows"].to_numpy() != 1).any():
+        # a daily rollup (a workspace): how many file rows each row adds up
+        cols.append(Col.ints("Source rows", df["source_rows"].to_numpy(dtype=np.int64), key="source_rows"))
     return cols
 
 
@@ -178,6 +182,11 @@ class UsagePage(Page):
         ll.addWidget(self.count)
         self.table = DataTable()
         ll.addWidget(self.table)
+        # a workspace's usage is its daily rollup: the file rows behind the selected row, paged
+        # from the workspace's Parquet (desktop/ui/source_rows.py)
+        self.sources = SourceRowsPanel()
+        ll.addWidget(self.sources)
+        self.table.selectionModel().currentRowChanged.connect(self._show_sources)
         lower.addWidget(left)
         right = QWidget()
         rl = QVBoxLayout(right)
@@ -241,6 +250,12 @@ class UsagePage(Page):
             pre = prepare(a)
         df, cols, self._anom = pre
         self._df = df
+        rows = getattr(a.inputs, "usage_rows", None) if a.inputs is not None else None
+        if rows is not self.sources._rows:
+            self.sources.set_rows(rows)
+            if self.sources.model is not None:
+                for r in (self.sources.model.count_runner, self.sources.model.page_runner):
+                    self.session.register_runner(r)
         self._chart_scope = None  # a new analysis: the chart is built again, under the filters in force
         self._ref_index = {}
         self._select_figure_rows()
@@ -278,6 +293,15 @@ class UsagePage(Page):
             self._first = False
             self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         self._scope_chart()
+
+    def _show_sources(self, current, _previous=None) -> None:
+        """The source rows of the selected daily row (a workspace's rollup row)."""
+        if self._df is None or not current.isValid() or self.sources.model is None:
+            return
+        src = self.model.source_row(current.row())
+        if 0 <= src < len(self._df):
+            rec = self._df.iloc[src]
+            self.sources.show_rollup_row(int(rec["_row"]), f"{pd.Timestamp(rec['date']):%Y-%m-%d} {rec['vendor']}")
 
     def _dates_changed(self, *_):
         if not self._updating and not self.use_dates.isChecked():

@@ -206,7 +206,7 @@ class ImportWizard(QDialog):
 
     def _add_dialog(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(self, "Add files", str(Path.home()),
-                                                "Data files (*.csv *.tsv *.txt *.xlsx *.xlsm *.json);;All files (*)")
+                                                "Data files (*.csv *.tsv *.txt *.xlsx *.xlsm *.json *.parquet);;All files (*)")
         if paths:
             self.add_files([Path(f) for f in paths])
 

@@ -1,0 +1,280 @@
+"""DuckDB over the workspace's usage Parquet: the daily rollup the analysis reads, and the
+row-level queries (a page of rows, a count, the source rows behind a rollup row).
+
+The rollup query is desktop/ingest/rollup.py's (``plan(columns, shape="frame")``, the one
+rollup CommitDesk has); this module only says where the rows are: ``read_parquet`` over the
+cache files of the usage batches (desktop/store/parquet.py), in import order. DuckDB runs
+embedded and out of core: ``memory_limit`` and ``temp_directory`` are set on its connection, so
+a rollup of 10^8 rows spills to disk instead of growing the process.
+
+Every query is built from column names this module checks against the canonical usage columns
+and from values passed as parameters: nothing an analyst typed becomes SQL text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from desktop.domain import tables
+
+MEMORY_LIMIT = os.environ.get("COMMITDESK_DUCKDB_MEMORY", "1GB")
+THREADS = max(1, min(4, os.cpu_count() or 1))
+PAGE_LIMIT = 100_000  # most rows one page query returns
+SOURCE_ROWS_LIMIT = 1_000  # most source rows fetched behind one rollup row
+
+COLUMNS = tuple(tables.USAGE.names) + ("_file", "_row")
+# rollup columns that are sums or numbering, not keys of a rollup row
+_NOT_KEYS = ("date", "cost", "billed_cost", "quantity", "commitment_discount_quantity", "source_rows", "_row")
+
+
+def connect(temp_dir: Path | None = None, memory_limit: str = MEMORY_LIMIT, threads: int = THREADS):
+    """An embedded DuckDB connection that spills to ``temp_dir`` beyond ``memory_limit``."""
+    import duckdb
+
+    from desktop.store import parquet
+
+    tmp = temp_dir if temp_dir is not None else parquet.cache_root().parent / "duckdb-tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(tmp),
+                                 "threads": threads, "preserve_insertion_order": False,
+                                 "enable_external_access": True})
+    con.execute("SET enable_progress_bar = false")  # it would print on stdout (the CLI's JSON)
+    return con
+
+
+def _quote(name: str) -> str:
+    if name not in COLUMNS and name != "source_rows":
+        raise ValueError(f"not a usage column: {name!r}")
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal_path(p: Path) -> str:
+    return "'" + str(p).replace("'", "''") + "'"
+
+
+def relation(files: Sequence[Path]) -> str:
+    """The SQL naming every usage row of ``files`` (Parquet, union by column name)."""
+    if not files:
+        raise ValueError("no usage files")
+    return f"read_parquet([{', '.join(_literal_path(p) for p in files)}], union_by_name = true)"
+
+
+def rollup_frame(con, files: Sequence[Path], columns: dict[str, str], source: str = "workspace") -> pd.DataFrame:
+    """The daily rollup of the usage rows in ``files`` as canonical usage rows (desktop/ingest/
+    rollup.py, shape "frame"): one row per day and distinct combination of every other column,
+    money summed exactly (int64 micros, cast back from DuckDB's 128-bit sums: an overflow is an
+    error, never a rounded float), ``source_rows`` the rows behind each."""
+    from desktop.ingest.rollup import plan
+
+    p = plan(dict(columns), shape="frame")
+    sql = p.sql(relation(files), "duckdb")
+    n_money = len(p.money)
+    casts = ", ".join(f"CAST(m{i} AS BIGINT) AS m{i}" for i in range(n_money))
+    # ordered, so that the same rows always give the same rollup rows in the same order
+    wrapped = (f"SELECT * REPLACE ({casts}, CAST(source_rows AS BIGINT) AS source_rows) FROM ({sql}) q "
+               "ORDER BY ALL NULLS FIRST")
+    result = con.execute(wrapped).df()
+    return p.to_usage(result, source).frame
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One condition of a row query: ``column`` ``op`` ``value`` (op: = != < <= > >= in
+    contains isnull), built with parameters."""
+
+    column: str
+    op: str
+    value: Any = None
+
+    def sql(self) -> tuple[str, list[Any]]:
+        c = _quote(self.column)
+        if self.op in ("=", "!=", "<", "<=", ">", ">="):
+            return f"{c} {self.op} ?", [self.value]
+        if self.op == "in":
+            vals = list(self.value)
+            if not vals:
+                return "FALSE", []
+            return f"{c} IN ({', '.join('?' * len(vals))})", vals
+        if self.op == "contains":  # case-insensitive text search
+            return f"contains(lower(CAST({c} AS VARCHAR)), ?)", [str(self.value).casefold()]
+        if self.op == "isnull":
+            return f"{c} IS NULL", []
+        raise ValueError(f"unknown filter operator {self.op!r}")
+
+
+def where_sql(filters: Sequence[Filter], text: str = "", text_columns: Sequence[str] = ()) -> tuple[str, list[Any]]:
+    parts, params = [], []
+    for f in filters:
+        s, p = f.sql()
+        parts.append(s)
+        params.extend(p)
+    if text.strip() and text_columns:
+        ors = [f"contains(lower(CAST({_quote(c)} AS VARCHAR)), ?)" for c in text_columns]
+        parts.append("(" + " OR ".join(ors) + ")")
+        params.extend([text.strip().casefold()] * len(ors))
+    return (" WHERE " + " AND ".join(parts)) if parts else "", params
+
+
+class UsageRows:
+    """The usage rows of one workspace, queried where they lie (Parquet through DuckDB).
+
+    ``files`` gives the current cache files (in import order; the workspace extracts what is
+    missing); ``key`` what identifies them (the batch ids), so a rollup is computed once per set
+    of batches. Thread-safe: each call takes a cursor of the one connection."""
+
+    def __init__(self, files: Callable[[], list[Path]], key: Callable[[], tuple], temp_dir: Path | None = None):
+        self._files = files
+        self._key = key
+        self._temp_dir = temp_dir
+        self._con = None
+        self._rollup: pd.DataFrame | None = None
+        self._lock = threading.Lock()
+
+    def _cursor(self):
+        with self._lock:
+            if self._con is None:
+                self._con = connect(self._temp_dir)
+            return self._con.cursor()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+
+    @property
+    def key(self) -> tuple:
+        return self._key()
+
+    def files(self) -> list[Path]:
+        return self._files()
+
+    def rollup(self, source: str = "workspace") -> pd.DataFrame:
+        files = self.files()
+        if not files:
+            return tables.empty("usage")
+        frame = rollup_frame(self._cursor(), files, self.columns(files), source)
+        self._rollup = frame  # what source_refs looks rollup rows up in
+        return frame
+
+    def key_filters(self, rollup_row: int) -> list[Filter]:
+        """The filters that select the source rows of one rollup row (its ``_row`` in the last
+        rollup): its day and every dimension (NULL as IS NULL)."""
+        rollup = self._rollup
+        if rollup is None:
+            return [Filter("_row", "=", -1)]
+        hit = rollup[rollup["_row"] == int(rollup_row)]
+        if hit.empty:
+            return [Filter("_row", "=", -1)]
+        rec = hit.iloc[0]
+        day = pd.Timestamp(rec["date"])
+        out = [Filter("date", ">=", day.to_pydatetime()), Filter("date", "<", (day + pd.Timedelta(days=1)).to_pydatetime())]
+        for c in hit.columns:
+            if c in _NOT_KEYS or c not in COLUMNS:
+                continue
+            v = rec[c]
+            if c == "_file" and isinstance(v, str) and " (exported " in v:
+                continue
+            if hasattr(v, "item") and not isinstance(v, pd.Timestamp):
+                v = v.item()
+            out.append(Filter(c, "isnull") if v is None or v is pd.NA or pd.isna(v) else
+                       Filter(c, "=", v.to_pydatetime() if isinstance(v, pd.Timestamp) else v))
+        return out
+
+    def source_refs(self, rollup_rows: Sequence[int], limit: int = SOURCE_ROWS_LIMIT) -> list[tuple[str, int]]:
+        """(file, row) of the source rows behind the rollup rows numbered ``rollup_rows`` (their
+        ``_row`` in the last rollup), in file/row order, at most ``limit``: the rows whose day
+        and every dimension equal a rollup row's (NULL matching NULL)."""
+        import pyarrow as pa
+
+        rollup = getattr(self, "_rollup", None)
+        files = self.files()
+        if rollup is None or not files or not len(rollup_rows):
+            return []
+        keys = rollup[rollup["_row"].isin(np.asarray(rollup_rows, dtype=np.int64))]
+        dims = [c for c in keys.columns if c not in _NOT_KEYS and c in COLUMNS]
+        if "_file" in dims and keys["_file"].astype("string").str.contains(" (exported ", regex=False).any():
+            dims.remove("_file")  # renamed per export time by the rollup: exported_at tells them apart
+        k = pd.DataFrame({"day": keys["date"].dt.date})
+        for c in dims:
+            k[c] = keys[c].astype(object).where(keys[c].notna(), None)
+        cond = ["CAST(r.\"date\" AS DATE) = k.day"] + [f"r.{_quote(c)} IS NOT DISTINCT FROM k.{_quote(c)}" for c in dims]
+        cur = self._cursor()
+        cur.register("k", pa.Table.from_pandas(k, preserve_index=False))
+        try:
+            got = cur.execute(f"SELECT r.\"_file\", r.\"_row\" FROM {relation(files)} r SEMI JOIN k ON "
+                              f"{' AND '.join(cond)} ORDER BY 1, 2 LIMIT {max(0, int(limit))}").fetchall()
+        finally:
+            cur.unregister("k")
+        return [(str(f), int(r)) for f, r in got]
+
+    def columns(self, files: Sequence[Path] | None = None) -> dict[str, str]:
+        """{column: DuckDB type} of the usage rows."""
+        files = self.files() if files is None else files
+        if not files:
+            return {c: "VARCHAR" for c in COLUMNS}
+        rows = self._cursor().execute(f"DESCRIBE SELECT * FROM {relation(files)}").fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    def count(self, filters: Sequence[Filter] = (), text: str = "", text_columns: Sequence[str] = ()) -> int:
+        files = self.files()
+        if not files:
+            return 0
+        where, params = where_sql(filters, text, text_columns)
+        return int(self._cursor().execute(f"SELECT count(*) FROM {relation(files)}{where}", params).fetchone()[0])
+
+    def page(self, offset: int, limit: int, *, columns: Sequence[str] | None = None,
+             filters: Sequence[Filter] = (), text: str = "", text_columns: Sequence[str] = (),
+             order: Sequence[tuple[str, bool]] = ()) -> pd.DataFrame:
+        """Rows ``offset`` .. ``offset + limit`` (at most PAGE_LIMIT) of the filtered, ordered
+        usage rows. ``order``: (column, descending) pairs; ties (and no order) fall back to file
+        and row, so a page is stable."""
+        files = self.files()
+        cols = list(columns) if columns is not None else list(COLUMNS)
+        if not files:
+            return tables.empty("usage")[[c for c in cols if c in tables.USAGE.names]]
+        limit = max(0, min(int(limit), PAGE_LIMIT))
+        where, params = where_sql(filters, text, text_columns)
+        keys = [f"{_quote(c)} {'DESC' if desc else 'ASC'} NULLS LAST" for c, desc in order]
+        keys += ['"_file" ASC', '"_row" ASC']
+        sel = ", ".join(_quote(c) for c in cols)
+        sql = (f"SELECT {sel} FROM {relation(files)}{where} ORDER BY {', '.join(keys)} "
+               f"LIMIT {limit} OFFSET {max(0, int(offset))}")
+        return self._cursor().execute(sql, params).df()
+
+    def source_rows(self, keys: dict[str, Any], limit: int = SOURCE_ROWS_LIMIT) -> tuple[pd.DataFrame, int]:
+        """The source rows behind one rollup row (its day and dimension values), at most
+        ``limit``, in file order, and how many there are in all."""
+        files = self.files()
+        if not files:
+            return tables.empty("usage"), 0
+        filters = []
+        for c, v in keys.items():
+            if c in ("source_rows", "_row", "cost", "billed_cost", "quantity", "commitment_discount_quantity"):
+                continue
+            if hasattr(v, "item") and not isinstance(v, pd.Timestamp):
+                v = v.item()  # numpy scalar -> Python
+            filters.append(Filter(c, "isnull") if v is None or v is pd.NA or pd.isna(v)
+                           else Filter(c, "=", v.to_pydatetime() if isinstance(v, pd.Timestamp) else v))
+        where, params = where_sql(filters)
+        cur = self._cursor()
+        n = int(cur.execute(f"SELECT count(*) FROM {relation(files)}{where}", params).fetchone()[0])
+        rows = cur.execute(f"SELECT * FROM {relation(files)}{where} ORDER BY \"_file\", \"_row\" "
+                           f"LIMIT {max(0, min(int(limit), PAGE_LIMIT))}", params).df()
+        return rows, n
+
+
+def digest_of(parts: Sequence[bytes]) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p)
+    return h.hexdigest()
