@@ -157,7 +157,7 @@ def _too_big_to_read_whole(path: Path) -> bool:
 
             return pq.ParquetFile(str(path)).metadata.num_rows > limits.max_rows
         return head[:2] != b"PK" and path.stat().st_size > limits.max_file_bytes
-    except Exception:  # noqa: BLE001 - unreadable: read_file says why
+    except Exception:
         return False
 
 
