@@ -300,7 +300,10 @@ def run(sizes, quick: bool) -> list[dict]:
                                  ours["peak_rss_mb"], baseline_peak_rss_mb=round(max(base["peak_rss_mb"],
                                                                                       base2["peak_rss_mb"]), 1),
                                  rollup_rows=ours["rollup_rows"], target_ratio=1.5,
-                                 target_peak_rss_mb=2048 if n >= 100_000_000 else None,
+                                 target_mb=2048 if n >= 100_000_000 else None,
+                                 goal=f"analyze --workspace of {n:,} Parquet usage rows within 1.5x DuckDB's bare "
+                                      "GROUP BY of the same rollup" + (", peak RSS under 2 GB" if n >= 100_000_000
+                                                                        else "") + " (#17)",
                                  first_open_copy_seconds=round(first["seconds"], 3)))
         try:
             s = child("scroll", ws)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "store"))
+sys.path.append(str(Path(__file__).resolve().parents[1] / "store"))
 
 from store_helpers import store
 from test_parquet_usage import messy_usage
@@ -65,3 +65,30 @@ def test_sort_and_filters_are_pushed_down(qtbot, rows):
     header, body = m.to_rows()
     assert header[0] == "Date" and len(body) == m.rowCount()
     m.shutdown()
+
+
+def test_usage_page_lists_daily_rows_counts_source_rows_and_pages_them(qtbot, home):
+    from desktop.ui.pages.usage import UsagePage
+    from tests.ui.conftest import close_window, open_window
+
+    path = home / "rolled.commitdesk"
+    u = messy_usage(3_000, 12, "a.csv")
+    with Workspace.open(path, create=True) as ws:
+        store(ws, "usage", u, "a.csv")
+    win = open_window(qtbot, path)
+    try:
+        win.session.navigate("usage", {})
+        page = next(w for w in win.findChildren(UsagePage))
+        qtbot.waitUntil(lambda: page._df is not None and page.sources.model is not None, timeout=60000)
+        df = page._df
+        assert len(df) < 3_000 and int(df["source_rows"].sum()) == 3_000
+        assert "source_rows" in [c.key for c in page.model.columns]
+        qtbot.waitUntil(lambda: "3,000 of" in page.count.text() or "all 3,000 rows" in page.count.text(),
+                        timeout=60000)
+        qtbot.waitUntil(lambda: page.sources.model.rowCount() == 3_000, timeout=60000)  # every file row, paged
+        page.table.selectRow(0)
+        want = int(df["source_rows"].iloc[page.model.source_row(0)])
+        qtbot.waitUntil(lambda: page.sources.model.rowCount() == want, timeout=60000)
+        assert "Source rows of" in page.sources.label.text()
+    finally:
+        close_window(win)

@@ -140,4 +140,14 @@ class ExplainDialog(QDialog):
     def _open_rows(self, *_):
         if self.session is None or self.explanation is None:
             return
-        self.session.navigate("usage", {"select_refs": list(self.explanation.sources)})
+        refs = list(self.explanation.sources)
+        if getattr(self.analysis.inputs, "usage_rows", None) is not None:
+            # a workspace: the Usage page lists daily rollup rows; select those behind the figure
+            # (its source-rows panel then shows their file rows)
+            from desktop.domain import provenance
+
+            try:
+                refs = provenance.refs(self.analysis, provenance.figure_rows(self.analysis, *self.figure))[0]
+            except InputError:
+                pass
+        self.session.navigate("usage", {"select_refs": refs})

@@ -104,29 +104,38 @@ def prepare(a) -> tuple[pd.DataFrame, list[Col], np.ndarray]:
     return df, cols, anomaly_mask(a)
 
 
-def breakdown(codes: np.ndarray, uniques: np.ndarray, cost: np.ndarray) -> pd.DataFrame:
-    """Exact integer totals per value of a factorized column (codes -1 -> '(none)')."""
+def breakdown(codes: np.ndarray, uniques: np.ndarray, cost: np.ndarray,
+              weights: np.ndarray | None = None) -> pd.DataFrame:
+    """Exact integer totals per value of a factorized column (codes -1 -> '(none)'); ``weights``:
+    the source rows each row stands for (a daily rollup), else 1."""
     if len(codes) == 0:
         return pd.DataFrame({"value": [], "rows": [], "cost": []})
-    s = pd.DataFrame({"code": codes.astype(np.int64), "cost": cost.astype(np.int64)})
-    g = s.groupby("code", sort=False).agg(rows=("cost", "size"), cost=("cost", "sum")).reset_index()
+    w = np.ones(len(codes), dtype=np.int64) if weights is None else weights.astype(np.int64)
+    s = pd.DataFrame({"code": codes.astype(np.int64), "cost": cost.astype(np.int64), "w": w})
+    g = s.groupby("code", sort=False).agg(rows=("w", "sum"), cost=("cost", "sum")).reset_index()
     names = np.append(uniques, "(none)")
     g["value"] = names[g["code"].to_numpy()]
     return g.sort_values("cost", ascending=False)[["value", "rows", "cost"]].reset_index(drop=True)
 
 
 def summarize(dim: str, rows: np.ndarray, col: Col | None, cost: np.ndarray,
-              anom: np.ndarray) -> tuple[str, pd.DataFrame, int, int, int]:
+              anom: np.ndarray, weights: np.ndarray | None = None) -> tuple[str, pd.DataFrame, int, int, int]:
     """What the breakdown pane shows for the visible rows (pure; a worker runs it at 1M rows):
-    (dimension, totals per value, exact total micros, rows, rows on anomalous days)."""
+    (dimension, totals per value, exact total micros, rows, rows on anomalous days). ``weights``:
+    the source rows each row stands for (a workspace's daily rollup): rows are counted in them."""
     c = cost[rows]
+    w = None if weights is None else weights[rows]
     if col is not None:
-        g = breakdown(col.values[rows], col.uniques, c)
+        g = breakdown(col.values[rows], col.uniques, c, w)
     else:
         g = pd.DataFrame({"value": [], "rows": [], "cost": []})
     total = int(c.sum()) if len(c) else 0
-    n_anom = int(anom[rows].sum()) if len(rows) and len(anom) else 0
-    return dim, g, total, len(rows), n_anom
+    n = len(rows) if w is None else int(w.sum())
+    if len(rows) and len(anom):
+        n_anom = int(anom[rows].sum()) if w is None else int(w[anom[rows]].sum())
+    else:
+        n_anom = 0
+    return dim, g, total, n, n_anom
 
 
 class UsagePage(Page):
@@ -181,11 +190,15 @@ class UsagePage(Page):
         self.count = note("")
         ll.addWidget(self.count)
         self.table = DataTable()
-        ll.addWidget(self.table)
         # a workspace's usage is its daily rollup: the file rows behind the selected row, paged
-        # from the workspace's Parquet (desktop/ui/source_rows.py)
+        # from the workspace's Parquet (desktop/ui/source_rows.py), below the table
         self.sources = SourceRowsPanel()
-        ll.addWidget(self.sources)
+        rows_split = QSplitter(Qt.Orientation.Vertical)
+        rows_split.addWidget(self.table)
+        rows_split.addWidget(self.sources)
+        rows_split.setStretchFactor(0, 3)
+        rows_split.setStretchFactor(1, 2)
+        ll.addWidget(rows_split)
         self.table.selectionModel().currentRowChanged.connect(self._show_sources)
         lower.addWidget(left)
         right = QWidget()
@@ -212,6 +225,7 @@ class UsagePage(Page):
         split.setStretchFactor(1, 2)
         lay.addWidget(split, 1)
         self._df: pd.DataFrame | None = None
+        self._weights: np.ndarray | None = None
         # the figure whose rows the page is filtered to (a drill-down): ((kind, key, field), label),
         # and its rows as a mask over the analysed usage rows (re-selected after every recompute)
         self._figure: tuple[tuple[str, str, str], str] | None = None
@@ -250,6 +264,9 @@ class UsagePage(Page):
             pre = prepare(a)
         df, cols, self._anom = pre
         self._df = df
+        # a daily rollup (a workspace): each row stands for source_rows file rows, counted so
+        self._weights = (df["source_rows"].to_numpy(dtype=np.int64)
+                         if "source_rows" in df.columns and (df["source_rows"].to_numpy() != 1).any() else None)
         rows = getattr(a.inputs, "usage_rows", None) if a.inputs is not None else None
         if rows is not self.sources._rows:
             self.sources.set_rows(rows)
@@ -349,9 +366,10 @@ class UsagePage(Page):
         rows = m.visible_source_rows()
         col = m.col(dim) if dim in self._df.columns else None
         cost, anom = m.col("cost").values, self._anom
+        weights = self._weights
 
         def job(_p=None):
-            return summarize(dim, rows, col, cost, anom)
+            return summarize(dim, rows, col, cost, anom, weights)
 
         if m.total_rows >= m.async_rows:
             self.summary_runner.start(job, label="Usage breakdown")
@@ -372,8 +390,9 @@ class UsagePage(Page):
         cur = self.analysis.currency if self.analysis is not None else ""
         filtered = bool(self.filters())
         behind = f"Rows behind {self._figure_label}: " if self._figure_mask is not None else ""
-        cover = (f"{n_rows:,} of {self.model.total_rows:,} rows (filtered, see the chips above)" if filtered
-                 else f"all {self.model.total_rows:,} rows")
+        every = self.model.total_rows if self._weights is None else int(self._weights.sum())
+        cover = (f"{n_rows:,} of {every:,} rows (filtered, see the chips above)" if filtered
+                 else f"all {every:,} rows")
         self.count.setText(f"{behind}Total {fmt.micros(total)} {cur} over {cover}"
                            f" · {n_anom:,} rows on anomalous days (shaded)")
         self.total.setText(f"Total {fmt.micros(total)} {cur} over {len(g)} {dim} values"
