@@ -82,6 +82,9 @@ def vendor_period(analysis: Analysis, invoice_ids: list[str]) -> list[InvoiceRes
     return [by_id[i] for i in members]
 
 
+SOURCE_ROWS_MAX = 1_048_573  # file rows a sheet can list below its title and header
+
+
 def _c(micros) -> object:
     return None if micros is None or pd.isna(micros) else cents(from_micros(int(micros)))
 
@@ -244,9 +247,26 @@ def write_dispute_pack(analysis: Analysis, invoice_ids: list[str], out: Path | s
                      None if pd.isna(rec.get("commit_eligible", True)) else bool(rec.get("commit_eligible", True)),
                      _c(rec["_native_cost"]) if native else _c(rec["cost"]),
                      _text(rec["_native_currency"]) if native else cur, _c(rec["cost"]), ", ".join(behind[p])])
+    rolled = provenance.source_frame(analysis, provenance.Rows("usage", pos), SOURCE_ROWS_MAX)
+    if rolled is not None:  # a workspace: the rows above are daily rollup rows
+        hdr[1] = "Daily row"
     u.table("Usage", 3, 1, hdr, rows, kinds, empty_note="no usage row in the billing period")
     u.widths([16, 7, 13, 14, *[14] * len(cols), 14, 10, 15, 9, 15, 24])
     u.freeze(4)
+    if rolled is not None:
+        # ... and the file rows they add up, read from the workspace's Parquet (bounded)
+        src, count = rolled
+        sr = book.sheet("Source rows")
+        more = f"; the first {len(src):,} are listed" if count > len(src) else ""
+        sr.text(1, 1, f"The file rows behind the daily usage rows ({count:,} rows{more})", "title")
+        shdr = ["File", "Row", "Date", "Vendor", "Model", "Meter", "Team", "Project", "Cost as billed", "Billed in"]
+        srows = [[_text(r["_file"]), int(r["_row"]), _day(r["date"]), _text(r["vendor"]), _text(r["model"]),
+                  _text(r["meter"]), _text(r["team"]), _text(r["project"]), _c(r["cost"]), _text(r["currency"])]
+                 for r in src.to_dict("records")]
+        sr.table("SourceRows", 3, 1, shdr, srows, ["text", "int", "date", "text", "text", "text", "text", "text",
+                                                    "money", "text"], empty_note="no file row")
+        sr.widths([16, 9, 13, 14, 16, 16, 14, 14, 15, 9])
+        sr.freeze(4)
 
     # --- Rate audit -------------------------------------------------------------------------------
     ra = book.sheet("Rate audit")

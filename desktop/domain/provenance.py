@@ -173,6 +173,20 @@ def source_refs(analysis: Analysis, rows: Rows, limit: int | None = None) -> tup
     return [SourceRef(f, r) for f, r in got], count
 
 
+def source_frame(analysis: Analysis, rows: Rows, limit: int | None = None) -> tuple[pd.DataFrame, int] | None:
+    """The file rows behind usage ``rows`` when the analysis' usage is a daily rollup (a
+    workspace): every column as stored (cost in the row's own currency), in file/row order, at
+    most ``limit`` (default SOURCE_LIMIT), and how many there are in all. None when the usage
+    holds the rows themselves (then ``frame`` is the answer)."""
+    src = getattr(analysis.inputs, "usage_rows", None) if analysis.inputs is not None else None
+    if rows is None or rows.table != "usage" or src is None:
+        return None
+    t = table(analysis, "usage").iloc[rows.positions]
+    count = int(t["source_rows"].sum()) if "source_rows" in t.columns else len(t)
+    got = src.source_frame(t["_row"].to_numpy(dtype=np.int64), SOURCE_LIMIT if limit is None else limit)
+    return got, count
+
+
 def sources(analysis: Analysis, rows: Rows) -> list[dict]:
     """[{file, row, amount}] for every row (amount: the row's money in the reporting currency,
     two decimals as text, or None), in file/row order."""

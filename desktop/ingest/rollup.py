@@ -155,6 +155,8 @@ class RollupPlan:
         weighted = self.weight is not None
         sums.append(exp.alias_(exp.Sum(this=exp.column("w")) if weighted else exp.Count(this=exp.Star()),
                                "source_rows"))
+        if self._first_row:
+            sums.append(exp.alias_(exp.Min(this=exp.column("rw")), "first_row"))
         return exp.select(*sums).from_(exp.alias_(exp.Subquery(this=rows), "k", table=True)).group_by(*keys)
 
     def sql(self, relation: str, dialect: str) -> str:
@@ -220,7 +222,15 @@ class RollupPlan:
         sel += [exp.alias_(kept(exp.column(f"a{idx[c]}_v")), f"m{j}") for j, c in enumerate(measures)]
         if self.weight is not None:
             sel.append(exp.column("w"))
+        if self._first_row:
+            sel.append(exp.column("rw"))
         return exp.select(*sel).from_(exp.alias_(exp.Subquery(this=q), "r", table=True))
+
+    @property
+    def _first_row(self) -> bool:
+        """A stored frame (the workspace's Parquet) names each rollup row by its first file row:
+        ``_row`` = MIN(_row) of the rows behind it (unique, and the row a warning can cite)."""
+        return self.shape == "frame" and "_row" in self.kinds and "_file" in self.dims
 
     def _layers(self, relation: str, d: str, keep_raw: bool = False, keep_all: bool = False) -> exp.Select:
         read = self.read
@@ -240,6 +250,8 @@ class RollupPlan:
                                expression=exp.Literal.string("^[0-9]{1,15}$")),
                 exp.Trim(this=_cast_text(_col(self.weight)))), "BIGINT"), expressions=[_n(1)])
             first.append(exp.alias_(w, "w"))
+        if self._first_row:
+            first.append(exp.alias_(_col("_row"), "rw"))
         if keep_all:
             first += [exp.alias_(_col(c), f"all{i}") for i, c in enumerate(self.columns)]
         carried = [e.alias for e in first]
@@ -397,7 +409,8 @@ class RollupPlan:
         df = pd.DataFrame(data)
         if "_file" not in df.columns:
             df["_file"] = source
-        df["_row"] = np.arange(1, len(df) + 1)
+        df["_row"] = good["first_row"].astype("int64").to_numpy() if "first_row" in good.columns \
+            else np.arange(1, len(df) + 1)
         df = _ordered(df)
         return tables.conform(df, "usage")
 

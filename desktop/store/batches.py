@@ -197,7 +197,8 @@ class Batches:
         self._table_cache: dict[str, tuple[tuple, pd.DataFrame]] = {}
 
         self._files_cache: dict[int, list[tuple[Path, int]]] = {}  # batch -> (cache file, size)
-        self.usage_rows = UsageRows(self.usage_files, self.usage_key)
+        self.usage_rows = UsageRows(self.usage_files, self.usage_key, names=lambda: [
+            r[0] for r in self._db.read("SELECT file_name FROM batches WHERE kind = 'usage' ORDER BY seq")])
 
     def clear_cache(self) -> None:
         self._frame_cache.clear()

@@ -68,7 +68,8 @@ def relation(files: Sequence[Path]) -> str:
     return f"read_parquet([{', '.join(_literal_path(p) for p in files)}], union_by_name = true)"
 
 
-def rollup_frame(con, files: Sequence[Path], columns: dict[str, str], source: str = "workspace") -> pd.DataFrame:
+def rollup_frame(con, files: Sequence[Path], columns: dict[str, str], source: str = "workspace",
+                 names: Sequence[str] = ()) -> pd.DataFrame:
     """The daily rollup of the usage rows in ``files`` as canonical usage rows (desktop/ingest/
     rollup.py, shape "frame"): one row per day and distinct combination of every other column,
     money summed exactly (int64 micros, cast back from DuckDB's 128-bit sums: an overflow is an
@@ -83,7 +84,14 @@ def rollup_frame(con, files: Sequence[Path], columns: dict[str, str], source: st
     wrapped = (f"SELECT * REPLACE ({casts}, CAST(source_rows AS BIGINT) AS source_rows) FROM ({sql}) q "
                "ORDER BY ALL NULLS FIRST")
     result = con.execute(wrapped).df()
-    return p.to_usage(result, source).frame
+    frame = p.to_usage(result, source).frame
+    if names and len(frame) and not frame["_file"].astype("string").str.contains(" (exported ", regex=False).any():
+        # rows in import order, each file's rows by their first file row (``_row``), as a frame of
+        # the files themselves is: desktop/domain/snapshots.py tells deliveries apart by that order
+        rank = {n: i for i, n in reversed(list(enumerate(names)))}
+        order = frame["_file"].astype("string").map(lambda f: rank.get(f, len(rank))).to_numpy(dtype=np.int64)
+        frame = frame.iloc[np.lexsort((frame["_row"].to_numpy(dtype=np.int64), order))].reset_index(drop=True)
+    return frame
 
 
 @dataclass(frozen=True)
@@ -131,9 +139,11 @@ class UsageRows:
     missing); ``key`` what identifies them (the batch ids), so a rollup is computed once per set
     of batches. Thread-safe: each call takes a cursor of the one connection."""
 
-    def __init__(self, files: Callable[[], list[Path]], key: Callable[[], tuple], temp_dir: Path | None = None):
+    def __init__(self, files: Callable[[], list[Path]], key: Callable[[], tuple], temp_dir: Path | None = None,
+                 names: Callable[[], list[str]] = list):
         self._files = files
         self._key = key
+        self._names = names  # the usage batches' file names in import order
         self._temp_dir = temp_dir
         self._con = None
         self._rollup: pd.DataFrame | None = None
@@ -162,7 +172,7 @@ class UsageRows:
         files = self.files()
         if not files:
             return tables.empty("usage")
-        frame = rollup_frame(self._cursor(), files, self.columns(files), source)
+        frame = rollup_frame(self._cursor(), files, self.columns(files), source, self._names())
         self._rollup = frame  # what source_refs looks rollup rows up in
         return frame
 
@@ -190,16 +200,19 @@ class UsageRows:
                        Filter(c, "=", v.to_pydatetime() if isinstance(v, pd.Timestamp) else v))
         return out
 
-    def source_refs(self, rollup_rows: Sequence[int], limit: int = SOURCE_ROWS_LIMIT) -> list[tuple[str, int]]:
-        """(file, row) of the source rows behind the rollup rows numbered ``rollup_rows`` (their
-        ``_row`` in the last rollup), in file/row order, at most ``limit``: the rows whose day
-        and every dimension equal a rollup row's (NULL matching NULL)."""
+    def source_frame(self, rollup_rows: Sequence[int], limit: int = SOURCE_ROWS_LIMIT,
+                     columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """The source rows behind the rollup rows numbered ``rollup_rows`` (their ``_row`` in the
+        last rollup), in file/row order, at most ``limit``: the rows whose day and every dimension
+        equal a rollup row's (NULL matching NULL). ``columns``: which (default: all)."""
         import pyarrow as pa
 
-        rollup = getattr(self, "_rollup", None)
+        rollup = self._rollup
         files = self.files()
+        cols = list(columns) if columns is not None else list(COLUMNS)
         if rollup is None or not files or not len(rollup_rows):
-            return []
+            return tables.empty("usage").assign(_file=pd.Series([], dtype="string"),
+                                                _row=pd.Series([], dtype="int64"))[cols]
         keys = rollup[rollup["_row"].isin(np.asarray(rollup_rows, dtype=np.int64))]
         dims = [c for c in keys.columns if c not in _NOT_KEYS and c in COLUMNS]
         if "_file" in dims and keys["_file"].astype("string").str.contains(" (exported ", regex=False).any():
@@ -207,15 +220,20 @@ class UsageRows:
         k = pd.DataFrame({"day": keys["date"].dt.date})
         for c in dims:
             k[c] = keys[c].astype(object).where(keys[c].notna(), None)
-        cond = ["CAST(r.\"date\" AS DATE) = k.day"] + [f"r.{_quote(c)} IS NOT DISTINCT FROM k.{_quote(c)}" for c in dims]
+        cond = ['CAST(r."date" AS DATE) = k.day'] + [f"r.{_quote(c)} IS NOT DISTINCT FROM k.{_quote(c)}" for c in dims]
+        sel = ", ".join(f"r.{_quote(c)}" for c in cols)
         cur = self._cursor()
         cur.register("k", pa.Table.from_pandas(k, preserve_index=False))
         try:
-            got = cur.execute(f"SELECT r.\"_file\", r.\"_row\" FROM {relation(files)} r SEMI JOIN k ON "
-                              f"{' AND '.join(cond)} ORDER BY 1, 2 LIMIT {max(0, int(limit))}").fetchall()
+            return cur.execute(f"SELECT {sel} FROM {relation(files)} r SEMI JOIN k ON {' AND '.join(cond)} "
+                               f'ORDER BY r."_file", r."_row" LIMIT {max(0, int(limit))}').df()
         finally:
             cur.unregister("k")
-        return [(str(f), int(r)) for f, r in got]
+
+    def source_refs(self, rollup_rows: Sequence[int], limit: int = SOURCE_ROWS_LIMIT) -> list[tuple[str, int]]:
+        """(file, row) of ``source_frame(rollup_rows, limit)``."""
+        got = self.source_frame(rollup_rows, limit, ["_file", "_row"])
+        return [(str(f), int(r)) for f, r in zip(got["_file"], got["_row"], strict=True)]
 
     def columns(self, files: Sequence[Path] | None = None) -> dict[str, str]:
         """{column: DuckDB type} of the usage rows."""

@@ -647,6 +647,9 @@ class SummaryOutputs(QObject):
 FIGURE_TABLES = {"usage": "usage", "invoice_lines": "invoices", "commitments": "commitments", "budgets": "budgets"}
 
 
+EXCEL_ROWS = 1_048_575  # rows of one sheet below its header: the most a figure's source rows export
+
+
 def figure_columns(analysis, kind: str, key: str, field: str) -> tuple[list[Col], np.ndarray]:
     """The columns of the source rows behind a figure (desktop.domain.provenance.figure_rows:
     the computing module's selector), in file/row order, and their positions. Pure: runs in a
@@ -655,7 +658,8 @@ def figure_columns(analysis, kind: str, key: str, field: str) -> tuple[list[Col]
     from desktop.ui.widgets import frame_columns
 
     rows = prov.figure_rows(analysis, kind, key, field)
-    frame = prov.frame(analysis, rows)
+    rolled = prov.source_frame(analysis, rows, EXCEL_ROWS)  # a workspace: the file rows, from its Parquet
+    frame = rolled[0] if rolled is not None else prov.frame(analysis, rows)
     if "_file" in frame.columns and "_row" in frame.columns:
         frame = frame.sort_values(["_file", "_row"], kind="stable")
     cols = frame_columns(frame, FIGURE_TABLES.get(rows.table, rows.table))

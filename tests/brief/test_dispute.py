@@ -113,3 +113,28 @@ def test_the_pack_shows_the_rate_audit_and_the_rate_card_row_behind_each_expecte
     # the usage rows say which audit line they are behind
     usage_rows = _sheet(wb, "Usage rows")[3:]
     assert any("rate audit gpt-4o cached_input (standard)" in r[-1] for r in usage_rows)
+
+
+def test_a_workspace_pack_lists_the_file_rows_behind_its_daily_rows(tmp_path):
+    """A workspace's usage is its daily rollup: the pack's Usage rows are daily rows and the
+    Source rows sheet lists the file rows behind them, the same as a pack made from the files."""
+    from pathlib import Path
+
+    from desktop.store import Workspace
+    from tests.store.store_helpers import result_for
+
+    files = _analysis()
+    with Workspace.open(tmp_path / "w.commitdesk", create=True) as ws:
+        for kind in ("usage", "invoices", "rate_card"):
+            ws.store_result(result_for(kind, getattr(files.inputs, kind), f"{kind}.csv"), Path(f"{kind}.csv"),
+                            content_hash=kind * 8, file_size=1)
+        a = build_analysis(ws.inputs(), Settings(), date(2026, 7, 20))
+        wb = load_workbook(write_dispute_pack(a, ["ANT-0601-R"], tmp_path / "w.xlsx"))
+    assert wb.sheetnames[:5] == ["Summary", "Flags", "Invoice lines", "Usage rows", "Source rows"]
+    assert _sheet(wb, "Usage rows")[2][1] == "Daily row"
+    source = _sheet(wb, "Source rows")
+    assert source[2][:2] == ("File", "Row")
+    want = _sheet(load_workbook(write_dispute_pack(files, ["ANT-0601-R"], tmp_path / "f.xlsx")), "Usage rows")
+    cost = want[2].index("Cost as billed")
+    assert [(r[0], r[1], r[8]) for r in source[3:]] == [(r[0], r[1], r[cost]) for r in want[3:]]
+    assert source[0][0] == "The file rows behind the daily usage rows (2 rows)"
