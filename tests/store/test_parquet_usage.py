@@ -123,8 +123,12 @@ def test_rows_are_paged_filtered_and_sorted_in_duckdb(ws):
     store(ws, "usage", u, "a.csv")
     rows = ws._batches.usage_rows
     assert rows.count() == 2_000
+    # no order, no filter: the rows as stored (by date, a day's rows in file order), by position
+    stored = u.sort_values("date", kind="stable")
     page = rows.page(100, 50, columns=["_row", "cost"])
-    assert list(page["_row"]) == list(range(102, 152))
+    assert list(page["_row"]) == list(stored["_row"].iloc[100:150])
+    assert list(rows.page(1_990, 50, columns=["_row"])["_row"]) == list(stored["_row"].iloc[1_990:])
+    assert list(rows.page(0, 5, columns=["_row"], order=[("_row", False)])["_row"]) == [2, 3, 4, 5, 6]
     top = rows.page(0, 5, columns=["cost"], order=[("cost", True)])
     assert list(top["cost"]) == sorted(u["cost"], reverse=True)[:5]
     n = rows.count([Filter("team", "=", "Search")])
