@@ -23,6 +23,10 @@ class SourceRowsPanel(QWidget):
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.view.verticalHeader().setDefaultSectionSize(22)
         lay.addWidget(self.view, 1)
+        # never what sets the page's minimum height (every page fits a 1280x720 screen)
+        self.view.setMinimumHeight(0)
+        self.label.setMinimumHeight(0)
+        self.setMinimumHeight(0)
         self.model: PagedUsageModel | None = None
         self._rows = None
         self.setVisible(False)

@@ -198,6 +198,7 @@ class UsagePage(Page):
         rows_split.addWidget(self.sources)
         rows_split.setStretchFactor(0, 3)
         rows_split.setStretchFactor(1, 2)
+        rows_split.setChildrenCollapsible(True)
         ll.addWidget(rows_split)
         self.table.selectionModel().currentRowChanged.connect(self._show_sources)
         lower.addWidget(left)
