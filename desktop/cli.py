@@ -297,6 +297,7 @@ def _analysis_and_actions(args: argparse.Namespace, uses: str):
         sync_checklist(ws, analysis, as_of_given=args.as_of is not None)
         # the brief's Sources block: each import batch's content hash (SHA-256)
         args.source_hashes = {b.file_name: b.content_hash for b in ws.batches()}
+        args.overlays = ws.overlays()  # the Negotiation sheet's forecast overlays (the workbench's)
         return analysis, ws.actions()
 
 
@@ -359,7 +360,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
     analysis, actions = _analysis_and_actions(args, "the brief uses")
     if args.out is not None:
         write_brief(analysis, args.out, sections=args.sections, actions=actions, raw_usage=args.raw_usage,
-                    file_hashes=getattr(args, "source_hashes", None))
+                    file_hashes=getattr(args, "source_hashes", None), overlays=getattr(args, "overlays", ()))
         print(f"wrote {args.out}")
     if args.pdf is not None:
         _write_summary_pdf(analysis, actions, args.pdf)

@@ -4,6 +4,10 @@
 stale=None)`` writes ``out`` (atomically: a temporary file in the same folder, then renamed) or
 returns the bytes when ``out`` is None. See docs/brief.md for what each sheet holds.
 
+``negotiations`` / ``overlays``: the Negotiation sheet's results (the renewal workbench's, with
+its selected offer) and, for the vendors not given, the stored forecast overlays they are built
+with (desktop/brief/negotiation.py).
+
 ``stale``: the figures no longer match the workspace (a recompute failed since they were
 computed). The brief then opens on the Summary with that line ("OUT OF DATE: ..."; build it with
 ``stale_marker``) in a red band under the title, and every other sheet's subtitle says so.
@@ -16,7 +20,7 @@ import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from desktop.brief import sheets
+from desktop.brief import negotiation, sheets
 from desktop.brief.actions import normalize as normalize_actions
 from desktop.brief.book import MAX_ROWS, Book
 from desktop.brief.cells import BriefError
@@ -28,8 +32,8 @@ from desktop.domain.results import Analysis
 
 __all__ = ["SECTIONS", "STALE_PREFIX", "BriefError", "stale_marker", "write_brief"]
 
-SECTIONS = ("summary", "pacing", "burn", "exposure", "invoices", "budgets", "anomalies", "renewal", "actions",
-            "chargeback", "reconciliation", "assumptions", "data")
+SECTIONS = ("summary", "pacing", "burn", "exposure", "invoices", "budgets", "anomalies", "renewal", "negotiation",
+            "actions", "chargeback", "reconciliation", "assumptions", "data")
 
 _BUILDERS = {
     "summary": sheets.summary,
@@ -40,6 +44,7 @@ _BUILDERS = {
     "budgets": sheets.budgets,
     "anomalies": sheets.anomalies,
     "renewal": sheets.renewal,
+    "negotiation": negotiation.sheet,
     "actions": sheets.actions,
     "chargeback": sheets.chargeback,
     "reconciliation": sheets.reconciliation_sheet,
@@ -82,7 +87,8 @@ def _sections(sections: list[str] | None, stale: bool = False) -> list[str]:
 def write_brief(analysis: Analysis, out: Path | str | None = None, *, sections: list[str] | None = None,
                 actions: list | None = None, raw_usage: bool = False,
                 progress: Progress | None = None, stale: str | None = None,
-                file_hashes: dict[str, str] | None = None, today: date | None = None) -> bytes | None:
+                file_hashes: dict[str, str] | None = None, today: date | None = None,
+                negotiations: list | tuple | None = None, overlays: list | tuple = ()) -> bytes | None:
     prog = ensure(progress)
     stale = _stale_text(stale)
     wanted = _sections(sections, stale is not None)
@@ -90,7 +96,7 @@ def write_brief(analysis: Analysis, out: Path | str | None = None, *, sections: 
     book = Book()
     try:
         prog.step(0.0, "Preparing the brief")
-        _build(book, analysis, wanted, actions, raw_usage, prog, stale, file_hashes, today)
+        _build(book, analysis, wanted, actions, raw_usage, prog, stale, file_hashes, today, negotiations, overlays)
         if out is None:
             buf = io.BytesIO()
             book.wb.save(buf)
@@ -116,11 +122,13 @@ def _stale_text(stale: str | None) -> str | None:
 
 def _build(book: Book, analysis: Analysis, wanted: list[str], actions: list | None, raw_usage: bool,
            prog: Progress, stale: str | None = None, file_hashes: dict[str, str] | None = None,
-           today: date | None = None) -> None:
+           today: date | None = None, negotiations: list | tuple | None = None, overlays: list | tuple = ()) -> None:
     ctx = sheets.Context(analysis=analysis, actions=normalize_actions(actions, analysis),
                          generated=datetime.now(UTC).replace(tzinfo=None), stale=stale,
                          file_hashes=dict(file_hashes or {}), sections=tuple(wanted),
-                         today=today or date.today())
+                         today=today or date.today(), overlays=tuple(overlays or ()))
+    if "negotiation" in wanted:  # the simulation runs here, in the brief's worker
+        ctx.negotiations = tuple(negotiation.negotiations_for(analysis, ctx.overlays, negotiations or ()))
     if "data" in wanted:  # the Data rows are placed first: the Pacing charts point at them
         row = sheets.HEADER_ROW
         for c in analysis.contracts:

@@ -95,6 +95,7 @@ _STYLE_SPECS: dict[str, dict[str, Any]] = {
     "money_kpi": {"number_format": MONEY_FMT, "font": Font(bold=True, size=12)},
     "int_kpi": {"number_format": INT_FMT, "font": Font(bold=True, size=12)},
     "pct": {"number_format": PCT_FMT},
+    "pct2": {"number_format": "0.00%"},
     "pct_kpi": {"number_format": PCT_FMT, "font": Font(bold=True, size=12)},
     "ratio": {"number_format": RATIO_FMT},
     "int": {"number_format": INT_FMT},

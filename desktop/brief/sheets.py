@@ -57,6 +57,10 @@ class Context:
     today: date = field(default_factory=date.today)  # the day the brief is written: TODAY()'s cached value
     sections: tuple[str, ...] = ()  # the sections being written
     file_hashes: dict[str, str] = field(default_factory=dict)  # input file name -> SHA-256
+    # the Negotiation sheet: the negotiations to write (None: built per vendor with offers, with
+    # the stored overlays; desktop/brief/negotiation.py)
+    negotiations: tuple | None = None
+    overlays: tuple = ()
 
 
 @dataclass(frozen=True)

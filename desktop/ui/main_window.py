@@ -792,8 +792,13 @@ class MainWindow(QMainWindow):
         stale = self.session.stale_note()
         # the Sources block: each import batch's content hash (SHA-256), read here on the GUI thread
         hashes = {b.file_name: b.content_hash for b in self.session.workspace.batches()}
+        # the Negotiation sheet: the renewal workbench's result when it is up to date, the other
+        # vendors' built in the brief's worker with the stored forecast overlays
+        neg = getattr(self.page_by_key.get("renewal"), "current_negotiation", None)
+        overlays = self.session.workspace.overlays()
         self.brief_runner.start(lambda p: (write_brief(a, out, actions=actions, progress=p, stale=stale,
-                                                       file_hashes=hashes), out)[1],
+                                                       file_hashes=hashes, negotiations=[neg] if neg else None,
+                                                       overlays=overlays), out)[1],
                                 label=f"Writing {out.name}" + (" (marked out of date)" if stale else ""))
 
     def _brief_done(self, out) -> None:

@@ -89,10 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     for i, key in enumerate(PAGES):
         win.show_page(i)
         page = win.pages[i]
-        if key == "renewal":
-            page.run()
-            _wait(app, lambda p=page: p.run_btn.isEnabled())
-            page.save_current()
+        if key == "renewal":  # the workbench builds its Negotiation in its worker
+            _wait(app, lambda p=page: p.builds > 0 and not p.runner.busy, 120)
             page.tabs.setCurrentIndex(0)
         if key == "actions":
             acts = win.session.actions()
@@ -122,6 +120,14 @@ def main(argv: list[str] | None = None) -> int:
         win.statusBar().clearMessage()
         win.grab().save(str(out / f"{key}.png"))
         print(out / f"{key}.png")
+        if key == "renewal":  # the priced asks and the walk-away too
+            for tab, name in ((1, "renewal-asks"), (2, "renewal-batna")):
+                page.tabs.setCurrentIndex(tab)
+                _settle(app, 0.6)
+                _wait(app, lambda: not win.progress.isVisible(), 60)
+                win.grab().save(str(out / f"{name}.png"))
+                print(out / f"{name}.png")
+            page.tabs.setCurrentIndex(0)
     # the import wizard on a file with a bad row
     src = bad_row_file(home)
     win.show_page(0)

@@ -21,7 +21,7 @@ from . import fixtures as fx
 from .readback import label_values, load, money, table
 
 SHEETS = ["Summary", "Pacing", "Burn by month", "Exposure", "Invoices", "Budgets", "Anomalies", "Renewal",
-          "Actions", "Chargeback", "Reconciliation", "Assumptions", "Data"]
+          "Negotiation", "Actions", "Chargeback", "Reconciliation", "Assumptions", "Data"]
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,7 @@ def wb(book_bytes):
 
 def test_sections_and_sheet_order(wb):
     assert list(SECTIONS) == ["summary", "pacing", "burn", "exposure", "invoices", "budgets", "anomalies",
-                              "renewal", "actions", "chargeback", "reconciliation", "assumptions", "data"]
+                              "renewal", "negotiation", "actions", "chargeback", "reconciliation", "assumptions", "data"]
     assert wb.sheetnames == SHEETS
 
 

@@ -379,27 +379,6 @@ def test_usage_breakdown_totals_are_exact(qtbot, shared_window):
     usage.clear_filters()
 
 
-def test_renewal_scenarios_saved_side_by_side(qtbot, shared_window):
-    win = shared_window
-    win.navigate("renewal", {})
-    page = win.page_by_key["renewal"]
-    page.run()
-    qtbot.waitUntil(lambda: page.run_btn.isEnabled(), timeout=120000)
-    assert page.msg.text() == ""
-    rows = page.table.table_model
-    assert rows.rowCount() == 3 * page.tiers.rowCount()
-    assert all(s.recommended_least_cost is not None for s in page._results)
-    page.save_current()
-    page.multiplier.setValue(1.5)
-    page.run()
-    qtbot.waitUntil(lambda: page.run_btn.isEnabled(), timeout=120000)
-    page.save_current()
-    assert page.compare.columnCount() == 2
-    names = [page.compare.horizontalHeaderItem(c).text() for c in range(2)]
-    assert names[0] != names[1]
-    assert page.compare.item(3, 0).text() == "1.10" and page.compare.item(3, 1).text() == "1.50"
-
-
 def test_budget_thresholds_on_the_page_change_a_tier(qtbot, window):
     win = window
     win.navigate("budgets", {})
@@ -513,10 +492,3 @@ def test_a_figure_drill_down_follows_the_figure_through_a_recompute(qtbot, share
     usage.clear_filters()
 
 
-def test_the_renewal_page_edits_the_inputs_the_analysis_ran(qtbot, shared_window):
-    win = shared_window
-    win.navigate("renewal", {})
-    page = win.page_by_key["renewal"]
-    a = win.session.analysis
-    assert [d.vendor for d in page._defaults] == [r.vendor for r in a.renewal]
-    assert [d.baseline_monthly for d in page._defaults] == [r.baseline_monthly for r in a.renewal]
