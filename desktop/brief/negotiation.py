@@ -294,7 +294,7 @@ def _block(s: Sheet, neg, r: int, n: int) -> int:
     if sel_result is not None:
         s.text(r, 1, f"Per commit period: {sel}", "label")
         r += 1
-        pheads = ["Period", "Ends", "Commitment", "Expected list spend", "Expected cost", "Savings vs list",
+        pheads = ["Starts", "Ends", "Commitment", "Expected list spend", "Expected cost", "Savings vs list",
                   "P(shortfall)", "Exp. shortfall penalty", "Exp. overage premium", "CVaR-95 of cost"]
         pr = r
         for j, h in enumerate(pheads, 1):

@@ -70,3 +70,25 @@ def test_describe_each_kind():
         "model migration: 30 % of gpt-4o to gpt-4o-mini at 40 % of today's price from 2027-02-01"
     assert overlays.describe(overlays.clean({"kind": "price_change", "vendor": "OpenAI", "start": "2027-02-01",
                                              "change_pct": "5"})) == "price change +5 % from 2027-02-01"
+
+
+def test_records_become_the_forecasts_overlays():
+    from datetime import date
+    from decimal import Decimal
+
+    from desktop.domain import forecast as fc
+
+    recs = [overlays.clean(r) for r in (
+        {"kind": "workload_launch", "vendor": "OpenAI", "start": "2027-01-01", "monthly_amount": "12000"},
+        {"kind": "model_migration", "vendor": "OpenAI", "start": "2027-02-15", "model": "gpt-4o",
+         "to_model": "gpt-4o-mini", "share_pct": "30", "price_pct": "40"},
+        {"kind": "model_migration", "vendor": "OpenAI", "start": "2027-02-15", "model": "gpt-4o",
+         "to_model": "gpt-4o-mini", "share_pct": "25"},
+        {"kind": "price_change", "vendor": "OpenAI", "start": "2027-03-01", "change_pct": "-10"},
+    )]
+    assert overlays.to_forecast(recs) == (
+        fc.WorkloadLaunch(date(2027, 1, 1), Decimal("12000.00")),
+        fc.ModelMigration(date(2027, 2, 15), "gpt-4o", 30.0, "gpt-4o-mini", 0.4),
+        fc.ModelMigration(date(2027, 2, 15), "gpt-4o", 25.0, "gpt-4o-mini", None),  # priced from the rate card
+        fc.PriceChange(date(2027, 3, 1), -10.0),
+    )

@@ -76,7 +76,7 @@ def frontier(neg: Any, current: str | None = None) -> ChartData:
         series.append(Series(
             "offered", "As offered", np.asarray(offered_x), np.asarray(offered_y), palette.GREY, "scatter",
             refs=RefIndex.from_keys(offered_keys), symbol="d", notes=tuple(offered_notes),
-            readout=False, point_colors=tuple(offered_colors), legend_label="Diamond: the level as offered"))
+            readout=False, point_colors=tuple(offered_colors), legend_label="Diamond: as offered"))
     rx, ry, rkeys, rnotes, rcolors = [], [], [], [], []
     best = None
     for r in neg.recommended:
@@ -94,7 +94,7 @@ def frontier(neg: Any, current: str | None = None) -> ChartData:
             "recommended", "Recommended level", np.asarray(rx), np.asarray(ry), palette.ROLE_COLORS["recommended"],
             "scatter", symbol="star", refs=RefIndex.from_keys(rkeys), readout=False,
             notes=tuple(rnotes), point_colors=tuple(rcolors),
-            legend_label="Star: recommended level of each offer"))
+            legend_label="Star: recommended level"))
     limit = float(neg.limit_pct) / 100
     if best is not None:
         caption = (f"Best: {best.offer} at commit {fmt_money(float(best.commitment))}, expected cost "
@@ -106,7 +106,7 @@ def frontier(neg: Any, current: str | None = None) -> ChartData:
         "frontier", f"Expected cost against P(shortfall) · {neg.vendor}", tuple(series), "ratio",
         "P(shortfall) in any period", f"Expected cost over the term ({currency})",
         markers=(Marker(limit, f"P(shortfall) limit {_pct(limit)}", palette.VERMILLION, kind="limit"),),
-        currency=currency, extra={"vendor": neg.vendor, "caption": caption, "legend_columns": 3,
+        currency=currency, extra={"vendor": neg.vendor, "caption": caption, "legend_columns": 2,
                                   "empty_text": "No frontier: no offer to compare."})
 
 

@@ -374,10 +374,11 @@ class RenewalPage(Page):
         self.asks_table.table_model.set_columns([
             Col.num("Rank", [a.rank for a in asks], digits=0),
             Col.text("Ask", [a.label for a in asks]),
-            Col.money("Change in expected cost", [a.delta_cost for a in asks],
+            Col.money("Cost change", [a.delta_cost for a in asks],
                       tooltip="Expected cost with the ask minus without it: negative saves money"),
-            Col.num("Change in P(shortfall)", [a.delta_p_shortfall for a in asks], kind="pct"),
-            Col.money("Expected cost with it", [a.expected_cost for a in asks]),
+            Col.num("P(shortfall) change", [a.delta_p_shortfall for a in asks], kind="pct",
+                    tooltip="P(shortfall) with the ask minus without it"),
+            Col.money("Cost with it", [a.expected_cost for a in asks], tooltip="Expected cost with the ask"),
             Col.num("P(shortfall) with it", [a.p_shortfall for a in asks], kind="pct"),
             Col.text("What it means", [a.detail if a.applicable else f"Does not apply: {a.detail}" for a in asks]),
         ])

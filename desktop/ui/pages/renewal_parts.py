@@ -212,8 +212,8 @@ class OffersGrid(QTableWidget):
         hf = hh.font()
         hf.setBold(True)
         hfm = QFontMetrics(hf)
-        col = max([self.fontMetrics().horizontalAdvance("22,000,000.00 ★")]
-                  + [hfm.horizontalAdvance(line) for h in heads for line in h.split("\n")]) + 28
+        col = max([self.fontMetrics().horizontalAdvance("9,999,999.99 ★")]
+                  + [hfm.horizontalAdvance(line) for h in heads for line in h.split("\n")]) + 22
         self.setMinimumWidth(self.verticalHeader().sizeHint().width() + max(1, len(results)) * col + 4)
         self.setFixedHeight(self.verticalHeader().length() + hh.sizeHint().height() + 2 * self.frameWidth() + 2)
         if selected in self.names:

@@ -22,7 +22,8 @@ sys.path.insert(0, str(ROOT))
 TITLES = {  # sheet -> the title line its first page starts with (the Data sheet is hidden: not printed)
     "Summary": "CommitDesk working brief", "Pacing": "Pacing by contract", "Burn": "Commit burn by month",
     "Exposure": "Exposure and forecast", "Invoices": "Invoice variance", "Budgets": "Budget variance",
-    "Anomalies": "Spend anomalies", "Renewal": "Renewal scenarios", "Actions": "Actions checklist",
+    "Anomalies": "Spend anomalies", "Renewal": "Renewal scenarios", "Negotiation": "Negotiation: the offers compared",
+    "Actions": "Actions checklist",
     "Chargeback": "Chargeback journal", "Reconciliation": "Reconciliation: usage", "Assumptions": "Assumptions: settings",
 }
 
