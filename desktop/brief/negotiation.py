@@ -107,7 +107,7 @@ def sheet(book: Book, ctx) -> Sheet:
     s = book.sheet(TITLE)
     _heading(s, "Negotiation: the offers compared", ctx,
              "yellow cells are inputs; bordered cells are formulas; the rest is CommitDesk's simulation")
-    s.widths([30, 15, 15, 15, 16, 12, 15, 15, 15, 15, 16, 15, 12])
+    s.widths([30, 15, 15, 15, 16, 12, 15, 15, 15, 15, 16, 17, 12])
     negs = ctx.negotiations if ctx.negotiations is not None else negotiations_for(a, ctx.overlays)
     r = 4
     if not negs:
