@@ -794,7 +794,7 @@ class MainWindow(QMainWindow):
         hashes = {b.file_name: b.content_hash for b in self.session.workspace.batches()}
         # the Negotiation sheet: the renewal workbench's result when it is up to date, the other
         # vendors' built in the brief's worker with the stored forecast overlays
-        neg = getattr(self.page_by_key.get("renewal"), "current_negotiation", None)
+        neg = getattr(self._built.get("renewal"), "current_negotiation", None)  # a page never shown: none
         overlays = self.session.workspace.overlays()
         self.brief_runner.start(lambda p: (write_brief(a, out, actions=actions, progress=p, stale=stale,
                                                        file_hashes=hashes, negotiations=[neg] if neg else None,
