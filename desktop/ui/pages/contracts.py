@@ -716,6 +716,9 @@ class ContractsPage(Page):
             self.session.navigate("usage", {"rows": list(refs), "label": label})
 
     def show_ref(self, ref) -> None:
+        if ref.get("new_offer"):  # the Renewal workbench's New offer…: this page's editor, once shown
+            QTimer.singleShot(0, lambda: self.new_contract(offer=True))
+            return
         cid = ref.get("contract_id")
         if cid:
             self.select_contract(cid)
