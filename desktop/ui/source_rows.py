@@ -3,6 +3,7 @@ workspace, paged from its Parquet (desktop/ui/models/paged.py), off the GUI thre
 
 from __future__ import annotations
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from desktop.ui.models.paged import PagedUsageModel
@@ -30,6 +31,11 @@ class SourceRowsPanel(QWidget):
         self.model: PagedUsageModel | None = None
         self._rows = None
         self.setVisible(False)
+
+    def minimumSizeHint(self) -> QSize:
+        # the splitter above collapses it; its word-wrapped label's height for a narrow width must
+        # not become the Usage page's minimum (every page fits a 1280x720 screen)
+        return QSize(0, 0)
 
     def set_rows(self, rows) -> None:
         """The workspace's usage rows (None: an analysis of files, whose table holds its rows)."""
