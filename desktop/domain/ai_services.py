@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from desktop.domain.tables import text_codes
+
 # The default rule: the AI services of the three clouds as their exports name them.
 #   FOCUS (any provider): ServiceCategory "AI and Machine Learning", the specification's own
 #          category (Azure OpenAI, Bedrock, Vertex AI, SageMaker, Azure Machine Learning ...).
@@ -105,16 +107,11 @@ def ai_mask(usage: pd.DataFrame, text: str | None) -> np.ndarray:
     rule = parse_rule(text)
     if rule.counts_everything or "service" not in usage.columns or not n:
         return np.ones(n, dtype=bool)
-    service = usage["service"].astype("string").str.strip()
-    blank = (service.isna() | service.eq("")).to_numpy(dtype=bool)
-    # one decision per distinct service name, spread back to the rows
-    codes, uniques = pd.factorize(service, use_na_sentinel=True)
-    names = pd.Series(uniques, dtype="string")
-    keep = _names(names, rule.include) & ~_names(names, rule.exclude)
-    out = np.ones(n, dtype=bool)
-    has = codes >= 0
-    out[has] = keep[codes[has]]
-    return out | blank
+    # one decision per distinct service name (trimmed; blank counts), spread back to the rows
+    codes, uniques = text_codes(usage["service"])
+    names = pd.Series(uniques, dtype="string").str.strip()
+    keep = (_names(names, rule.include) & ~_names(names, rule.exclude)) | names.eq("").to_numpy(dtype=bool)
+    return np.append(keep, True)[codes]
 
 
 @dataclass(frozen=True)
@@ -135,9 +132,15 @@ def _amounts(usage: pd.DataFrame, mask: np.ndarray) -> tuple[tuple[str, int], ..
     if not mask.any() or "cost" not in usage.columns:
         return ()
     cost = usage["cost"].to_numpy(dtype=np.int64)[mask]
-    cur = (usage["currency"].astype("string").fillna("").to_numpy(dtype=object)[mask]
-           if "currency" in usage.columns else np.full(int(mask.sum()), "", dtype=object))
-    return tuple((str(c), money_sum(cost[cur == c])) for c in sorted(set(cur.tolist())))
+    if "currency" not in usage.columns:
+        return (("", money_sum(cost)),)
+    codes, uniques = text_codes(usage["currency"])
+    codes = codes[mask]
+    names = [str(u) for u in uniques] + [""]  # missing: ""
+    out: dict[str, int] = {}
+    for c in np.unique(codes).tolist():
+        out[names[c]] = out.get(names[c], 0) + money_sum(cost[codes == c])
+    return tuple(sorted(out.items()))
 
 
 def split(usage: pd.DataFrame, text: str | None) -> Split:
@@ -148,11 +151,20 @@ def split(usage: pd.DataFrame, text: str | None) -> Split:
     mask = ai_mask(usage, text)
     others: tuple[tuple[str, int], ...] = ()
     if (~mask).any():
-        names = usage.loc[~mask, "service"].astype("string").str.strip()
-        weights = (usage.loc[~mask, "source_rows"] if "source_rows" in usage.columns
-                   else pd.Series(1, index=names.index))
-        vc = weights.groupby(names.to_numpy(dtype=object), sort=False).sum()
-        others = tuple(sorted(((str(k), int(v)) for k, v in vc.items()), key=lambda kv: (-kv[1], kv[0])))
+        codes, uniques = text_codes(usage["service"])
+        codes = codes[~mask]
+        weights = (usage["source_rows"].to_numpy(dtype=np.int64)[~mask] if "source_rows" in usage.columns
+                   else np.ones(len(codes), dtype=np.int64))
+        ok = codes >= 0
+        rows = np.zeros(len(uniques), dtype=np.int64)
+        np.add.at(rows, codes[ok].astype(np.int64), weights[ok])
+        present = np.bincount(codes[ok].astype(np.int64), minlength=len(uniques)) > 0
+        vc: dict[str, int] = {}
+        for name, k, seen in zip(pd.Series(uniques, dtype="string").str.strip().tolist(), rows.tolist(),
+                                 present.tolist(), strict=True):
+            if seen:
+                vc[name] = vc.get(name, 0) + k
+        others = tuple(sorted(vc.items(), key=lambda kv: (-kv[1], kv[0])))
     return Split(source_row_count(usage, mask), _amounts(usage, mask), source_row_count(usage, ~mask),
                  _amounts(usage, ~mask), others)
 

@@ -23,9 +23,10 @@ from collections.abc import Callable, Hashable
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from desktop.domain import ai_services, fx, rate_audit
+from desktop.domain import ai_services, fx, rate_audit, tables
 from desktop.domain import commitment_discounts as discounts_mod
 from desktop.domain.actions import build_findings
 from desktop.domain.anomalies import anomalies as anomaly_results
@@ -189,14 +190,18 @@ def unknown_contract_warnings(usage: pd.DataFrame, commitments: pd.DataFrame) ->
     say so, with the rows and the money, instead of letting it leave the pacing silently."""
     if usage.empty or commitments.empty:
         return []
-    cid = usage["contract_id"].astype("string").str.strip()
+    codes, uniques = tables.text_codes(usage["contract_id"])  # judged per distinct value
+    given = [str(u).strip() for u in uniques]
     known = set(commitments["contract_id"].astype(str))
-    bad = cid.notna() & (cid != "") & ~cid.isin(known).fillna(False)
+    unknown = np.append(np.array([g != "" and g not in known for g in given], dtype=bool), False)
+    bad = unknown[codes]
     if not bad.any():
         return []
     out = []
-    rows = usage[bad.to_numpy(dtype=bool)]
-    for name, grp in rows.groupby(cid[bad], sort=True):
+    pos = np.flatnonzero(bad)
+    rows = usage[["_file", "_row", "cost", "currency"]].iloc[pos]  # only the columns it reads
+    cid = pd.Series(np.array(given + [""], dtype=object)[codes[pos]], index=rows.index)
+    for name, grp in rows.groupby(cid, sort=True):
         total = fmt_money_human(micros_to_cents(money_sum(grp["cost"])), str(grp["currency"].iloc[0]))
         out.append(f"usage names contract {name!r}, which is not in the commit schedule: {len(grp)} row"
                    f"{'s' if len(grp) != 1 else ''} ({_rows_text(grp)}), {total}, draw down no contract")

@@ -34,6 +34,7 @@ from desktop.domain.money import allocate_cents
 from desktop.domain.months import month_bounds, month_of
 from desktop.domain.results import ChargebackLine
 from desktop.domain.settings import Settings
+from desktop.domain.tables import text_codes
 from desktop.domain.usage_index import UsageIndex, as_index, frame_key, match_key
 
 UNALLOCATED = "unallocated"
@@ -80,7 +81,7 @@ def _resolve_codes(usage: pd.DataFrame, org_map: pd.DataFrame | None) -> tuple[n
         """Codes of the cleaned values (-1 for missing/blank), computed per distinct raw value."""
         if col not in usage.columns:
             return np.full(n, -1, dtype=np.int64), []
-        raw_codes, raw_uniq = pd.factorize(usage[col].astype("string"), use_na_sentinel=True)
+        raw_codes, raw_uniq = text_codes(usage[col])
         cleaned = [str(u).strip() for u in raw_uniq]
         cleaned = [c.casefold() if fold else c for c in cleaned]
         out_uniq: list[str] = []

@@ -18,13 +18,13 @@ from decimal import ROUND_DOWN, Decimal
 import numpy as np
 import pandas as pd
 
-from desktop.domain import fx, validation
+from desktop.domain import fx, tables, validation
 from desktop.domain.daily import Daily
 from desktop.domain.errors import InputError
 from desktop.domain.money import CENT, ZERO, cents, from_micros, micros_to_cents, money_sum, to_micros
 from desktop.domain.results import ContractResult, PeriodResult, Quantities
 from desktop.domain.settings import DEFAULT_SETTINGS, Settings
-from desktop.domain.usage_index import UsageIndex, as_index, commit_mask, match_key, match_keys
+from desktop.domain.usage_index import UsageIndex, as_index, commit_mask, match_key
 
 _ONE_DAY = timedelta(days=1)
 
@@ -101,8 +101,8 @@ def without_offers(inputs):
 
 
 def assign_contracts(usage: pd.DataFrame, commitments: pd.DataFrame) -> pd.Series:
-    """The contract_id each usage row draws down (string Series aligned with ``usage``, NA when
-    none).
+    """The contract_id each usage row draws down (a dictionary-encoded text column aligned with
+    ``usage``, desktop/domain/tables.py; NA when none).
 
     A commit-eligible row draws down the contract its contract_id names (when that contract
     exists), or, without contract_id, the contract whose vendor is the row's vendor and one of
@@ -112,21 +112,25 @@ def assign_contracts(usage: pd.DataFrame, commitments: pd.DataFrame) -> pd.Serie
     active contract before an expired one whatever their starts. Proposed contracts (offers) draw
     down nothing: a row naming one draws down no contract.
     """
-    out = pd.Series(pd.NA, index=usage.index, dtype="string")
+    n = len(usage)
     commitments = binding(commitments)
     if usage.empty or commitments.empty:
-        return out
+        return tables.from_codes(np.full(n, -1, dtype=np.int8), [], usage.index)
     eligible = commit_mask(usage)  # commit-eligible and AI spend (usage_index: the one rule)
-    cid = usage["contract_id"].astype("string").str.strip()
-    named = cid.notna().to_numpy() & (cid.fillna("") != "").to_numpy()
+    # every test below runs once per distinct value and is spread back to the rows by code
+    codes, uniques = tables.text_codes(usage["contract_id"])
+    given = [str(u).strip() for u in uniques]
     known = set(commitments["contract_id"].astype(str))
-    named_ok = named & eligible & cid.isin(known).fillna(False).to_numpy(dtype=bool)
-    assigned = np.full(len(usage), None, dtype=object)
-    assigned[named_ok] = cid.to_numpy(dtype=object)[named_ok]
+    names: dict[str, int] = {}  # contract id -> its code in the result
+    named = np.append(np.array([g != "" for g in given], dtype=bool), False)[codes]
+    to_code = np.append(np.array([names.setdefault(g, len(names)) if g in known else -1 for g in given],
+                                 dtype=np.int64), -1)
+    assigned = np.where(named & eligible, to_code[codes], -1)
 
     unnamed = eligible & ~named
     if unnamed.any():
-        ukeys = match_keys("vendor", usage["vendor"])
+        vcodes, vuniques = tables.text_codes(usage["vendor"])
+        vkeys = np.array([match_key("vendor", v) for v in vuniques] + [""], dtype=object)
         dates = usage["date"].to_numpy(dtype="datetime64[ns]")
         by_vendor: dict[str, np.ndarray] = {}
         com = commitments.sort_values(["contract_id", "period_start"], kind="mergesort")
@@ -134,17 +138,18 @@ def assign_contracts(usage: pd.DataFrame, commitments: pd.DataFrame) -> pd.Serie
             grp = com[com["contract_id"].astype(str) == contract_id]
             vkey = match_key("vendor", grp["vendor"].iloc[0])
             if vkey not in by_vendor:
-                by_vendor[vkey] = unnamed & (ukeys == vkey)
+                by_vendor[vkey] = unnamed & (vkeys == vkey)[vcodes]
             base = by_vendor[vkey]
             if not base.any():
                 continue
-            fits = np.zeros(len(usage), dtype=bool)
+            fits = np.zeros(n, dtype=bool)
             for start, end in zip(grp["period_start"].to_numpy(), grp["period_end"].to_numpy(),
                                   strict=True):
                 fits |= (dates >= start) & (dates <= end)
             fits &= base
-            assigned[fits] = str(contract_id)  # a newer contract takes the rows of an older one
-    return pd.Series(assigned, index=usage.index, dtype="string")
+            if fits.any():  # a newer contract takes the rows of an older one
+                assigned[fits] = names.setdefault(str(contract_id), len(names))
+    return tables.from_codes(assigned, list(names), usage.index)
 
 
 def _oldest_first(commitments: pd.DataFrame) -> list[str]:
@@ -188,9 +193,10 @@ def overlap_warnings(usage: pd.DataFrame, commitments: pd.DataFrame, currency: s
             rows = np.zeros(len(usage), dtype=bool)
             if not usage.empty:
                 dates = usage["date"].to_numpy(dtype="datetime64[ns]")
-                cid = usage["contract_id"].astype("string").str.strip().fillna("")
-                rows = (usage["_contract"].astype("string") == new).fillna(False).to_numpy(dtype=bool) \
-                    & (cid == "").to_numpy(dtype=bool)
+                codes, uniques = tables.text_codes(usage["contract_id"])
+                blank = np.append(np.array([str(u).strip() == "" for u in uniques], dtype=bool), True)[codes]
+                ccodes, cids = tables.text_codes(usage["_contract"])
+                rows = np.append(cids == new, False)[ccodes] & blank
                 inside = np.zeros(len(usage), dtype=bool)
                 for a, b in spans:
                     inside |= (dates >= np.datetime64(a)) & (dates <= np.datetime64(b))

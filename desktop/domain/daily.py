@@ -10,6 +10,8 @@ from itertools import accumulate
 import numpy as np
 import pandas as pd
 
+from desktop.domain.tables import text_codes
+
 
 class Daily:
     """Daily spend (integer micros) of one series with exact range sums."""
@@ -50,7 +52,7 @@ class Daily:
 def key_codes(s: pd.Series, keyfn=None) -> tuple[np.ndarray, list[str]]:
     """Integer codes of the values of ``s`` after ``keyfn`` (default: the value as text), -1 for
     NA; values with the same key share a code. Returns (codes, keys by code)."""
-    codes, uniques = pd.factorize(s.astype("string"), use_na_sentinel=True)
+    codes, uniques = text_codes(s)
     keys: dict[str, int] = {}
     remap = np.array([keys.setdefault(keyfn(u) if keyfn else str(u), len(keys)) for u in uniques] + [-1],
                      dtype=np.int64)

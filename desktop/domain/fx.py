@@ -15,6 +15,8 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from desktop.domain import tables
+
 _INT64_SAFE = 2**62
 MAX_ROW_WARNINGS = 50
 
@@ -24,7 +26,9 @@ def _rate_decimal(rate: float) -> Decimal:
 
 
 def _ckey(s: pd.Series) -> pd.Series:
-    return s.astype("string").str.strip().str.upper()
+    """Currency codes as compared: trimmed, upper case (per distinct value when the column is
+    dictionary-encoded, which it stays)."""
+    return tables.recode(s, lambda v: v.str.strip().str.upper())
 
 
 def rate_on(fx_rates: pd.DataFrame, currency: str, day: date | pd.Timestamp,
@@ -87,12 +91,12 @@ def convert_frame(frame: pd.DataFrame, fx_rates: pd.DataFrame, *, money_columns:
     if frame.empty:
         return frame, []
     rep = str(reporting_currency).strip().upper()
-    cur = _ckey(frame[currency_column]).fillna(rep)
+    cur = tables.fill_text(_ckey(frame[currency_column]), rep)
     foreign = (cur != rep).to_numpy(dtype=bool)
     if not foreign.any():
         return frame, []
-    out = frame.copy()
-    sub = pd.DataFrame({"cur": cur[foreign].to_numpy(),
+    changed: dict[str, object] = {}  # the columns that change; the others are shared, not copied
+    sub = pd.DataFrame({"cur": cur[foreign].to_numpy(dtype=object),
                         "day": frame[date_column].to_numpy()[foreign]})
     pairs = sub.drop_duplicates()
     rates: dict[tuple[str, object], Decimal | None] = {}
@@ -115,15 +119,14 @@ def convert_frame(frame: pd.DataFrame, fx_rates: pd.DataFrame, *, money_columns:
             drop_mask[rows] = True
             continue
         for col in money_columns:
-            vals = out[col].to_numpy(dtype=np.int64, copy=True)
+            if col not in changed:
+                changed[col] = frame[col].to_numpy(dtype=np.int64, copy=True)
+            vals = changed[col]
             vals[rows] = convert_micros(vals[rows], rate)
-            out[col] = vals
     warnings: list[str] = []
-    if foreign.any():
-        cur_col = out[currency_column].copy()
-        conv = foreign & ~drop_mask
-        cur_col[conv] = rep
-        out[currency_column] = cur_col.astype("string")
+    conv = foreign & ~drop_mask
+    changed[currency_column] = tables.put_text(frame[currency_column], conv, rep)
+    out = frame.assign(**changed)
     if drop_mask.any():
         dropped = frame[drop_mask]
         n = len(dropped)
@@ -148,7 +151,7 @@ def without_rate(frame: pd.DataFrame, fx_rates: pd.DataFrame, *, date_column: st
     if frame is None or frame.empty:
         return np.zeros(0 if frame is None else len(frame), dtype=bool)
     rep = str(reporting_currency).strip().upper()
-    cur = _ckey(frame[currency_column]).fillna(rep)
+    cur = tables.fill_text(_ckey(frame[currency_column]), rep)
     out = np.zeros(len(frame), dtype=bool)
     days = frame[date_column].to_numpy()
     memo: dict[tuple[str, object], bool] = {}
@@ -203,7 +206,7 @@ def keep_native(frame: pd.DataFrame, money_column: str, reporting_currency: str,
     if frame.empty or currency_column not in frame.columns:
         return frame
     rep = str(reporting_currency).strip().upper()
-    cur = _ckey(frame[currency_column]).fillna(rep)
+    cur = tables.fill_text(_ckey(frame[currency_column]), rep)
     if not (cur != rep).any():
         return frame
-    return frame.assign(_native_cost=frame[money_column], _native_currency=cur.astype("category"))
+    return frame.assign(_native_cost=frame[money_column], _native_currency=tables.text_column(cur))

@@ -50,7 +50,7 @@ class Inputs:
     def add(self, name: str, frame: pd.DataFrame, report: ImportReport | None = None) -> Inputs:
         """Append canonical rows of table ``name`` (and the ImportReport that produced them)."""
         current = getattr(self, name)
-        merged = frame if current.empty else pd.concat([current, frame], ignore_index=True)
+        merged = frame if current.empty else tables.concat([current, frame])
         imports = self.imports + ((report,) if report is not None else ())
         keys = {k: v for k, v in self.keys.items() if k != name}
         extra = {"usage_rows": None} if name == "usage" else {}

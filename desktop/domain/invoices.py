@@ -40,6 +40,7 @@ from desktop.domain.daily import Daily, daily_groups
 from desktop.domain.money import ZERO, allocate_cents, cents, from_micros, money_sum
 from desktop.domain.results import InvoiceFlag, InvoiceResult
 from desktop.domain.settings import DEFAULT_SETTINGS, Settings
+from desktop.domain.tables import text_codes
 from desktop.domain.usage_index import UsageIndex, as_index, day_number, match_key
 from desktop.domain.vocabulary import SERVICE_TIERS, service_tier_of, tier_in, token_kind_of, tokens_per_unit
 
@@ -547,7 +548,7 @@ class _Native:
         self.ok = index.size > 0 and "_native_cost" in f.columns
         if self.ok:
             self.cost = f["_native_cost"].to_numpy(dtype=np.int64)
-            codes, uniques = pd.factorize(f["_native_currency"].astype("string"), use_na_sentinel=True)
+            codes, uniques = text_codes(f["_native_currency"])
             self.codes = codes.astype(np.int64)
             self.keys = {str(u): i for i, u in enumerate(uniques)}
 

@@ -36,6 +36,7 @@ from desktop.domain import invoices as invoices_mod
 from desktop.domain.money import ZERO, cents, from_micros, money_sum
 from desktop.domain.results import InvoiceFlag, InvoiceResult
 from desktop.domain.settings import DEFAULT_SETTINGS, Settings
+from desktop.domain.tables import text_codes
 from desktop.domain.usage_index import UsageIndex, match_key
 from desktop.domain.vocabulary import (
     SERVICE_TIERS,
@@ -123,7 +124,7 @@ class _Tokens:
         def coded(column: str, fn, table: dict) -> np.ndarray:
             if column not in f.columns:
                 return np.full(n, -1, dtype=np.int64)
-            codes, uniques = pd.factorize(f[column].astype("string"), use_na_sentinel=True)
+            codes, uniques = text_codes(f[column])
             look = np.array([table.get(fn(str(u)), -1) for u in uniques] + [-1], dtype=np.int64)
             return look[np.where(codes < 0, len(uniques), codes)]
 
@@ -131,13 +132,13 @@ class _Tokens:
         by_meter = coded("meter", token_kind_of, kinds)
         self.kind = np.where(own >= 0, own, by_meter)
         if "service_tier" in f.columns:
-            codes, uniques = pd.factorize(f["service_tier"].astype("string"), use_na_sentinel=True)
+            codes, uniques = text_codes(f["service_tier"])
             look = np.array([tiers.get(service_tier_of(str(u)) or "", -1) for u in uniques] + [0], dtype=np.int64)
             self.tier = look[np.where(codes < 0, len(uniques), codes)]
         qty = pd.to_numeric(f["quantity"], errors="coerce").to_numpy(dtype=np.float64) \
             if "quantity" in f.columns else np.full(n, np.nan)
         if "unit" in f.columns:
-            codes, uniques = pd.factorize(f["unit"].astype("string"), use_na_sentinel=True)
+            codes, uniques = text_codes(f["unit"])
             look = np.array([tokens_per_unit(str(u)) or 0 for u in uniques] + [1], dtype=np.int64)
             per = look[np.where(codes < 0, len(uniques), codes)]
         else:

@@ -29,7 +29,7 @@ import pandas as pd
 
 from desktop.domain.money import fmt_money_human, micros_to_cents, money_sum
 from desktop.domain.results import SnapshotDrop
-from desktop.domain.tables import source_row_count, vendor_key
+from desktop.domain.tables import source_row_count, text_codes, vendor_key
 
 
 @dataclass(frozen=True)
@@ -102,10 +102,10 @@ def latest_snapshots(usage: pd.DataFrame) -> tuple[np.ndarray, tuple[SnapshotDro
         return keep, ()
     cols = [c for c in ("vendor", "billing_account", "exported_at", "date") if c in usage.columns]
     sub = usage[cols].iloc[pos]  # only the columns it reads (a 1M-row frame has two dozen)
-    vcodes, vuniq = pd.factorize(sub["vendor"].astype("string"), use_na_sentinel=True)
+    vcodes, vuniq = text_codes(sub["vendor"])
     vendors = np.array([str(v) for v in vuniq] + [""], dtype=object)[vcodes]
     vkey_codes, _ = pd.factorize(np.array([vendor_key(v) for v in vuniq] + [""], dtype=object))
-    acodes, auniq = pd.factorize(sub["billing_account"].astype("string"), use_na_sentinel=True)
+    acodes, auniq = text_codes(sub["billing_account"])
     accounts = np.array([str(a).strip() for a in auniq] + [""], dtype=object)[acodes]
     aclean, _ = pd.factorize(accounts)
     exported = (sub["exported_at"].astype("string").to_numpy(dtype=object, na_value=None)

@@ -6,7 +6,13 @@ Representation (see docs/domain.md "Canonical representation"):
 
 * ``date`` columns: ``datetime64[ns]``, naive, normalised to midnight (the UTC day).
 * ``money`` columns: ``int64`` micros (desktop.domain.money).
-* ``str`` columns: pandas ``string`` dtype (``pd.NA`` when missing), stripped.
+* ``str`` columns: pandas ``string`` dtype (``pd.NA`` when missing), stripped. In the tables
+  named in ``DICTIONARY_TABLES`` (usage: a million rows, a few dozen distinct values per column)
+  every text column, ``_file`` included, is dictionary-encoded once, where the rows are read:
+  a pandas ``Categorical`` whose categories are the distinct values (``string`` dtype, sorted,
+  no NA; missing = code -1). One byte per row instead of a Python or Arrow string; the store
+  keeps it so (Arrow dictionary), the usage index reads the codes, never the strings
+  (``text_codes``), and frames of such a table are combined with ``concat``.
 * ``float`` columns: ``float64`` (quantities, percentages, multipliers, rates as ratios).
 * ``bool`` columns: ``bool`` (missing -> the column default).
 * ``int`` columns: ``int64``.
@@ -273,6 +279,173 @@ def pandas_dtype(kind: Kind) -> str:
     return _PANDAS_DTYPES[kind]
 
 
+# the tables whose text columns are dictionary-encoded (see the module docstring)
+DICTIONARY_TABLES = frozenset({"usage"})
+_STRING = pd.StringDtype()
+
+
+def is_dictionary(s: pd.Series) -> bool:
+    return isinstance(s.dtype, pd.CategoricalDtype)
+
+
+def _categorical(codes: np.ndarray, categories: pd.Index | np.ndarray | list, index=None) -> pd.Series:
+    """A text column from codes (-1 = NA) over distinct non-NA ``categories`` (sorted here)."""
+    cats = pd.Index(categories, dtype=_STRING)
+    codes = np.asarray(codes)
+    if len(cats) > 1 and not cats.is_monotonic_increasing:
+        order = np.argsort(cats.to_numpy(dtype=object), kind="stable")
+        rank = np.empty(len(cats) + 1, dtype=np.int64)
+        rank[order] = np.arange(len(cats))
+        rank[-1] = -1
+        codes = rank[codes]
+        cats = cats[order]
+    cat = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(cats))
+    return pd.Series(cat, index=index, copy=False)
+
+
+def from_codes(codes: np.ndarray, values: list[str] | np.ndarray, index=None) -> pd.Series:
+    """A dictionary-encoded text column from codes into ``values`` (distinct; -1 = NA)."""
+    return _categorical(np.asarray(codes), pd.Index(list(values), dtype=_STRING), index)
+
+
+def text_column(values: Any, index=None) -> pd.Series:
+    """A text column of a dictionary-encoded table (``DICTIONARY_TABLES``) from any text: a
+    Series (string, object or categorical), a sequence, or an Arrow (chunked) string or
+    dictionary array. Values are kept as they are (no trimming: ``conform`` trims)."""
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        pa = None
+    if pa is not None and isinstance(values, (pa.Array, pa.ChunkedArray)):
+        import pyarrow.compute as pc
+
+        arr = values if pa.types.is_dictionary(values.type) else pc.dictionary_encode(values)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.unify_dictionaries().combine_chunks() if arr.num_chunks else pa.array(
+                [], pa.dictionary(pa.int32(), pa.large_string()))
+        d = arr.dictionary
+        if d.null_count or len(pc.unique(d)) != len(d):  # an unusual dictionary: re-encode its values
+            return text_column(arr.dictionary_decode(), index)
+        codes = arr.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        return _categorical(codes, pd.Index(d.to_pylist(), dtype=_STRING), index)
+    if isinstance(values, pd.Series) and is_dictionary(values):
+        if values.cat.categories.dtype == _STRING and values.cat.categories.is_monotonic_increasing:
+            return values if index is None else values.set_axis(index)
+        cats = pd.Index(values.cat.categories.astype(str), dtype=_STRING)
+        codes, uniq = pd.factorize(cats, sort=True)
+        remap = np.append(codes, -1)
+        return _categorical(remap[values.cat.codes.to_numpy()], uniq, index if index is not None else values.index)
+    s = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    s = s.astype(_STRING)
+    codes, uniq = pd.factorize(s, sort=True, use_na_sentinel=True)
+    return _categorical(codes, uniq, index if index is not None else s.index)
+
+
+def repeat_text(value: str, n: int, dictionary: bool = True) -> pd.Series:
+    """``value`` in each of ``n`` rows (a file name in ``_file``): one code per row when
+    ``dictionary``, else a ``string`` column."""
+    if not dictionary:
+        return pd.Series([value] * n, dtype=_STRING)
+    return _categorical(np.zeros(n, dtype=np.int8), [value])
+
+
+def text_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(code per row, -1 for NA; the distinct values by code as an object array of str) of a
+    text column, exactly as ``pd.factorize`` numbers them (in order of first appearance), without
+    touching a string per row when the column is dictionary-encoded (its codes are renumbered;
+    narrow integer dtype: callers widen where they compute with them)."""
+    if is_dictionary(s):
+        codes = s.cat.codes.to_numpy()
+        cats = s.cat.categories.to_numpy(dtype=object)
+        seen = pd.unique(codes)
+        seen = seen[seen >= 0]
+        if len(seen) == len(cats) and (seen == np.arange(len(cats))).all():
+            return codes, cats
+        rank = np.full(len(cats) + 1, -1, dtype=np.int64)  # rank[-1]: NA stays -1
+        rank[seen] = np.arange(len(seen))
+        return rank[codes], cats[seen]
+    codes, uniques = pd.factorize(s.astype(_STRING), use_na_sentinel=True)
+    return codes, np.asarray(uniques.to_numpy(dtype=object), dtype=object)
+
+
+def text_values(s: pd.Series) -> pd.Series:
+    """A text column as pandas ``string`` (one string object per row: for small frames and
+    selected rows only; on a dictionary-encoded 1M-row column prefer ``text_codes``)."""
+    return s.astype(_STRING)
+
+
+def recode(s: pd.Series, fn) -> pd.Series:
+    """``fn`` (a function of a ``string`` Series) applied to a text column: on the distinct
+    values of a dictionary-encoded column (which stays so; values that become equal merge,
+    values that become NA are NA), else to the column itself."""
+    if not is_dictionary(s):
+        return fn(s.astype(_STRING))
+    cats = s.cat.categories
+    mapped = fn(pd.Series(cats, dtype=_STRING)).astype(_STRING)
+    new, uniq = pd.factorize(mapped, sort=True, use_na_sentinel=True)
+    remap = np.append(new, -1)
+    return _categorical(remap[s.cat.codes.to_numpy()], uniq, s.index)
+
+
+def fill_text(s: pd.Series, value: str) -> pd.Series:
+    """A text column with NA replaced by ``value`` (dictionary-encoded columns stay so)."""
+    if not is_dictionary(s):
+        return s.fillna(value)
+    codes = s.cat.codes.to_numpy()
+    if not (codes < 0).any():
+        return s
+    cats = s.cat.categories
+    at = cats.get_indexer([value])[0]
+    if at < 0:
+        cats = cats.append(pd.Index([value], dtype=_STRING))
+        at = len(cats) - 1
+    return _categorical(np.where(codes < 0, at, codes), cats, s.index)
+
+
+def put_text(s: pd.Series, mask: np.ndarray, value: str) -> pd.Series:
+    """A text column with ``value`` in the rows of ``mask`` (dictionary-encoded stays so)."""
+    if not is_dictionary(s):
+        out = s.astype(_STRING).copy()
+        out[mask] = value
+        return out
+    cats = s.cat.categories
+    at = cats.get_indexer([value])[0]
+    if at < 0:
+        cats = cats.append(pd.Index([value], dtype=_STRING))
+        at = len(cats) - 1
+    return _categorical(np.where(mask, at, s.cat.codes.to_numpy()), cats, s.index)
+
+
+def concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Rows of canonical frames of one table, one after the other (index 0..n-1). Dictionary
+    columns stay dictionary-encoded over the union of their values (pandas' own concat would
+    turn columns with different categories into Python objects)."""
+    frames = [f for f in frames if f is not None]
+    if len(frames) == 1:
+        return frames[0].reset_index(drop=True)
+    names = list(dict.fromkeys(c for f in frames for c in f.columns))
+    text = [c for c in names if any(c in f.columns and is_dictionary(f[c]) for f in frames)]
+    if not text:
+        return pd.concat(frames, ignore_index=True)
+    rest = pd.concat([f.drop(columns=[c for c in text if c in f.columns]) for f in frames], ignore_index=True)
+    cols = {c: rest[c] for c in rest.columns}
+    for c in text:
+        cols[c] = _concat_text([f[c] if c in f.columns else pd.Series(pd.NA, index=f.index, dtype=_STRING)
+                                for f in frames], rest.index)
+    return pd.DataFrame({c: cols[c] for c in names}, index=rest.index)
+
+
+def _concat_text(cols: list[pd.Series], index) -> pd.Series:
+    parts = [text_column(c) for c in cols]
+    cats = pd.Index(sorted(set().union(*(set(p.cat.categories.tolist()) for p in parts))), dtype=_STRING)
+    lookup = {v: i for i, v in enumerate(cats.tolist())}
+    codes = []
+    for p in parts:
+        remap = np.array([lookup[v] for v in p.cat.categories.tolist()] + [-1], dtype=np.int64)
+        codes.append(remap[p.cat.codes.to_numpy().astype(np.int64)])
+    return _categorical(np.concatenate(codes) if codes else np.zeros(0, np.int64), cats, index)
+
+
 def empty(spec: TableSpec | str) -> pd.DataFrame:
     """An empty canonical frame with every column (including provenance) typed."""
     if isinstance(spec, str):
@@ -280,6 +453,10 @@ def empty(spec: TableSpec | str) -> pd.DataFrame:
     data = {c.name: pd.Series([], dtype=pandas_dtype(c.kind)) for c in spec.columns}
     data["_file"] = pd.Series([], dtype="string")
     data["_row"] = pd.Series([], dtype="int64")
+    if spec.name in DICTIONARY_TABLES:
+        for name, s in data.items():
+            if s.dtype == _STRING:
+                data[name] = text_column(s)
     return pd.DataFrame(data)
 
 
@@ -293,6 +470,7 @@ def conform(df: pd.DataFrame, spec: TableSpec | str) -> pd.DataFrame:
     if isinstance(spec, str):
         spec = SPECS[spec]
     n = len(df)
+    dictionary = spec.name in DICTIONARY_TABLES
     out: dict[str, pd.Series] = {}
     index = pd.RangeIndex(n)
     for c in spec.columns:
@@ -307,8 +485,11 @@ def conform(df: pd.DataFrame, spec: TableSpec | str) -> pd.DataFrame:
             continue
         elif c.default is None and c.kind in ("str", "float"):
             # an absent optional column: typed blanks at once (no per-row work)
-            out[c.name] = pd.Series(pd.NA if c.kind == "str" else np.nan, index=index,
-                                    dtype=pandas_dtype(c.kind))
+            if c.kind == "str" and dictionary:
+                out[c.name] = _categorical(np.full(n, -1, dtype=np.int8), [], index)
+            else:
+                out[c.name] = pd.Series(pd.NA if c.kind == "str" else np.nan, index=index,
+                                        dtype=pandas_dtype(c.kind))
             continue
         else:
             s = pd.Series([c.default] * n, index=index, dtype=object)
@@ -322,6 +503,8 @@ def conform(df: pd.DataFrame, spec: TableSpec | str) -> pd.DataFrame:
             s = pd.to_datetime(s).astype("datetime64[ns]").dt.normalize()
         elif c.kind == "float":
             s = pd.to_numeric(s).astype("float64")
+        elif c.kind == "str" and dictionary:
+            s = _stripped_text(s, c.default, index)
         elif c.kind == "str":
             s = s.astype("string").str.strip()
             if c.default is not None:
@@ -329,8 +512,12 @@ def conform(df: pd.DataFrame, spec: TableSpec | str) -> pd.DataFrame:
         else:
             s = s.astype(dt)
         out[c.name] = s
-    out["_file"] = (df["_file"].reset_index(drop=True) if "_file" in df.columns
-                    else pd.Series([""] * n, index=index)).astype("string")
+    files = df["_file"].reset_index(drop=True) if "_file" in df.columns else None
+    if dictionary:
+        out["_file"] = text_column(files, index) if files is not None else _categorical(np.zeros(n, np.int8), [""],
+                                                                                          index)
+    else:
+        out["_file"] = (files if files is not None else pd.Series([""] * n, index=index)).astype("string")
     out["_row"] = (df["_row"].reset_index(drop=True) if "_row" in df.columns
                    else pd.Series(np.arange(2, n + 2), index=index)).astype("int64")
     frame = pd.DataFrame(out, index=index)
@@ -349,6 +536,24 @@ def source_row_count(frame: pd.DataFrame, rows=None) -> int:
                                                     else len(rows)))
     w = frame["source_rows"].to_numpy(dtype=np.int64)
     return int(w.sum() if rows is None else w[rows].sum())
+
+
+def _stripped_text(s: pd.Series, default: Any, index) -> pd.Series:
+    """A text column of a dictionary-encoded table, trimmed, NA -> ``default`` (when given):
+    the work runs on the distinct values, never per row."""
+    col = text_column(s, index)
+    cats = col.cat.categories
+    stripped = pd.Series(cats, dtype=_STRING).str.strip()
+    codes = col.cat.codes.to_numpy()
+    filled = default is not None and bool((codes < 0).any())
+    if filled:
+        stripped = pd.concat([stripped, pd.Series([str(default)], dtype=_STRING)], ignore_index=True)
+        codes = np.where(codes < 0, len(cats), codes)
+    elif stripped.equals(pd.Series(cats, dtype=_STRING)):
+        return col
+    new, uniq = pd.factorize(stripped, sort=True)
+    remap = np.append(new, -1)
+    return _categorical(remap[codes], uniq, index)
 
 
 # --- vendors -------------------------------------------------------------------------------
@@ -409,6 +614,16 @@ def normalize_vendor(name: str | None) -> str | None:
 
 
 def normalize_vendor_series(s: pd.Series) -> pd.Series:
+    if is_dictionary(s):  # per distinct value; stays dictionary-encoded
+        cats = s.cat.categories.tolist()
+        norm = [normalize_vendor(v) for v in cats]
+        if norm == cats:
+            return s
+        keep = [v for v in norm if v is not None]
+        new, uniq = pd.factorize(pd.Series(keep, dtype=_STRING), sort=True)
+        it = iter(new.tolist())
+        remap = np.array([next(it) if v is not None else -1 for v in norm] + [-1], dtype=np.int64)
+        return _categorical(remap[s.cat.codes.to_numpy()], uniq, s.index)
     uniques = s.dropna().unique()
     mapping = {u: normalize_vendor(u) for u in uniques}
     if all(k == v for k, v in mapping.items()):  # already canonical: no per-row mapping

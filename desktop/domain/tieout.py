@@ -27,7 +27,7 @@ import pandas as pd
 
 from desktop.domain.money import fmt_money_human, micros_to_cents, money_sum
 from desktop.domain.results import InvoiceResult, TieOut
-from desktop.domain.tables import vendor_key
+from desktop.domain.tables import text_codes, vendor_key
 
 BILLED_MONEY = "billed_cost"  # positions in analysis.usage; billed_cost is never converted
 INVOICED_MONEY = "_orig_amount"  # positions in analysis.invoice_lines; the amount as billed
@@ -38,7 +38,7 @@ def _ids(frame: pd.DataFrame) -> pd.Series:
     """The invoice ids trimmed (per distinct value: a 1M-row export has a handful)."""
     if frame is None or frame.empty or "invoice_id" not in frame.columns:
         return pd.Series([], dtype="string")
-    codes, uniques = pd.factorize(frame["invoice_id"].astype("string"), use_na_sentinel=True)
+    codes, uniques = text_codes(frame["invoice_id"])
     trimmed = np.array([str(u).strip() for u in uniques] + [None], dtype=object)
     return pd.Series(trimmed[codes], index=frame.index, dtype="string")
 

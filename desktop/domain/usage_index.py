@@ -35,7 +35,7 @@ import pandas as pd
 
 from desktop.domain.daily import Daily, daily_sums_and_counts
 from desktop.domain.money import money_sum
-from desktop.domain.tables import normalize_vendor, vendor_key
+from desktop.domain.tables import normalize_vendor, text_codes, vendor_key
 
 _EPOCH = np.datetime64("1970-01-01", "D")
 
@@ -54,7 +54,7 @@ def match_key(column: str, value: Any) -> str:
 def match_keys(column: str, s: pd.Series) -> np.ndarray:
     """``match_key(column, v)`` of every value of ``s`` (computed once per distinct value), as an
     object array aligned with ``s``; '' for missing."""
-    codes, uniques = pd.factorize(s.astype("string"), use_na_sentinel=True)
+    codes, uniques = text_codes(s)
     keys = np.array([match_key(column, u) for u in uniques] + [""], dtype=object)
     return keys[codes]
 
@@ -110,7 +110,7 @@ class UsageIndex:
     def _build_codes(self, column: str) -> tuple[np.ndarray, dict[str, int], list[str]]:
         if column not in self.frame.columns or not self.size:
             return np.full(self.size, -1, dtype=np.int64), {}, []
-        raw, uniques = pd.factorize(self.frame[column].astype("string"), use_na_sentinel=True)
+        raw, uniques = text_codes(self.frame[column])  # the column's own codes when dictionary-encoded
         index: dict[str, int] = {}
         labels: list[str] = []
         remap = np.full(len(uniques) + 1, -1, dtype=np.int64)

@@ -456,7 +456,7 @@ def _build(table: reader.RawTable, match: Match, ctx: Context, ticker: reader.Ti
         parse.set_tick(None)
     ticker(0.98, "done")
     frame = built.frame
-    frame["_file"] = pd.Series([name] * len(frame), dtype="string")
+    frame["_file"] = tables.repeat_text(name, len(frame), match.kind in tables.DICTIONARY_TABLES)
     report = ImportReport(
         file=name, kind=match.kind, format=match.format, rows_read=built.rows_read,
         rows_imported=built.rows_imported, rows_rejected=built.rows_rejected, errors=built.errors,

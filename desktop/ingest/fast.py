@@ -550,14 +550,13 @@ def _run(path, info, delimiter, types, header, mapping, file, ctx, ticker
     for c in spec.columns:
         v = out[c.name]
         if c.kind == "str":
-            if v.type != pa.large_string():
-                v = v.cast(pa.large_string())
             if keep is not None:
                 v = v.take(pa.array(keep))
-            data[c.name] = pd.Series(pd.arrays.ArrowStringArray(v))
+            # text dictionary-encoded once, here (desktop/domain/tables.py DICTIONARY_TABLES)
+            data[c.name] = tables.text_column(v)
         else:
             data[c.name] = v if keep is None else v[keep]
-    data["_file"] = pd.Series(pd.arrays.ArrowStringArray(pa.repeat(pa.scalar(file, pa.large_string()), m)))
+    data["_file"] = tables.repeat_text(file, m)
     data["_row"] = (np.arange(2, n + 2, dtype=np.int64) if keep is None else keep.astype(np.int64) + 2)
     frame = pd.DataFrame(data, copy=False)
     issues = [ImportIssue(int(f[0]) + 2, f[3], f[4], None if parse.is_blank(f[5]) else build._shown(str(f[5])))

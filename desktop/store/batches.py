@@ -618,15 +618,16 @@ class Batches:
         return out
 
     def frame(self, batch_id: int) -> pd.DataFrame:
-        """The canonical rows of one batch (a copy; decoded frames are cached in memory, which is
-        safe because a stored batch never changes: replacing it makes a new batch id)."""
+        """The canonical rows of one batch (decoded frames are cached in memory, which is safe
+        because a stored batch never changes: replacing it makes a new batch id). A new frame
+        object over the cached columns, no copy: pandas' copy-on-write copies a column only if
+        the caller writes to it, so the cache can never be changed from outside."""
         with self._db.mutex:
             cached = self._frame_cache.get(batch_id)
-            if cached is not None:
-                return cached.copy()
-            frame = self._decode(batch_id)
-            self._frame_cache[batch_id] = frame
-            return frame.copy()
+            if cached is None:
+                cached = self._decode(batch_id)
+                self._frame_cache[batch_id] = cached
+            return cached.copy(deep=False)
 
     def _decode(self, batch_id: int) -> pd.DataFrame:
         path = self._db.path
@@ -648,8 +649,10 @@ class Batches:
             else:
                 frame = frames.decode_chunks([b for _, b in blobs], columns)
             spec = tables.SPECS.get(kind)
-            if spec is not None and list(frame.columns) != spec.names + ["_file", "_row"]:
-                # stored before the table gained a column: its default (or SAME_AS) fills it
+            if spec is not None and (list(frame.columns) != spec.names + ["_file", "_row"] or (
+                    kind in tables.DICTIONARY_TABLES and not tables.is_dictionary(frame["_file"]))):
+                # stored before the table gained a column (its default or SAME_AS fills it), or
+                # before its text was dictionary-encoded
                 frame = tables.conform(frame, spec)
             return frame
         except (frames.DecodeError, ValueError, KeyError, OSError) as exc:
@@ -692,7 +695,7 @@ class Batches:
                         frame = self.usage_rows.rollup()
                     else:
                         frs = [self._frame_cache[b] for b in ids[name]]
-                        frame = frs[0] if len(frs) == 1 else pd.concat(frs, ignore_index=True)
+                        frame = frs[0] if len(frs) == 1 else tables.concat(frs)
                     cached = (key, frame)
                     self._table_cache[name] = cached
                 # a new frame object over the same columns: pandas' copy-on-write copies a column only

@@ -60,7 +60,7 @@ def test_split_note_per_currency():
         ("2026-03-02", "Microsoft", "4.00", None, None, "Virtual Machines / BS Series"),
         ("2026-03-02", "Microsoft", "9.00", None, None, "Cognitive Services / Speech"),
     ])
-    u.loc[2, "currency"] = "EUR"
+    u["currency"] = tables.put_text(u["currency"], u.index.to_numpy() == 2, "EUR")
     s = ai_services.split(u, ai_services.DEFAULT_RULE)
     assert (s.ai_rows, s.other_rows) == (1, 3)
     assert s.other_amounts == (("EUR", 4_000_000), ("USD", 2_750_000))

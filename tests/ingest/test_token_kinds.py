@@ -39,7 +39,7 @@ def test_openai_cost_line_items_name_kind_and_tier(tmp_path):
     f = read_file(p).frame
     assert [None if v is None or v != v else v for v in f["token_kind"].astype(object).where(
         f["token_kind"].notna(), None)] == ["input", "cached_input", "output", "input", "cache_write", None]
-    assert list(f["service_tier"].fillna("-")) == ["-", "-", "-", "batch", "-", "-"]
+    assert list(f["service_tier"].astype(object).fillna("-")) == ["-", "-", "-", "batch", "-", "-"]
 
 
 @pytest.mark.parametrize("name, kinds", [

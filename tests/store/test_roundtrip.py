@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from desktop import cli, config
+from desktop.domain import tables
 from desktop.domain.analysis import build_analysis
 from desktop.domain.report import to_json
 from desktop.ingest import read_file
@@ -79,11 +80,11 @@ def test_workspace_inputs_equal_files_inputs(imported):
             continue
         pd.testing.assert_frame_equal(getattr(inputs, kind), read_file(files[kind], kind).frame,
                                       check_exact=True)
-    direct_usage = pd.concat([read_file(files["usage"], "usage").frame]
-                             + [read_file(p, "usage").frame for p in EXTRA_USAGE], ignore_index=True)
+    direct_usage = tables.concat([read_file(files["usage"], "usage").frame]
+                                 + [read_file(p, "usage").frame for p in EXTRA_USAGE])
     # every usage batch holds its file's rows exactly; the analysis reads their daily rollup
     with Workspace.open(imported, readonly=True) as ws:
-        stored = pd.concat([ws.batch_frame(b.id) for b in ws.batches() if b.kind == "usage"], ignore_index=True)
+        stored = tables.concat([ws.batch_frame(b.id) for b in ws.batches() if b.kind == "usage"])
     pd.testing.assert_frame_equal(stored, direct_usage, check_exact=True)
     assert int(inputs.usage["source_rows"].sum()) == len(direct_usage)
     assert int(inputs.usage["cost"].sum()) == int(direct_usage["cost"].sum())
