@@ -27,7 +27,18 @@ def analyse_workspace(ws: Workspace, as_of: _dt.date | None = None,
     if as_of is None:
         as_of = ws.resolve_as_of()
     inputs = ws.inputs(progress=sub(progress, 0.0, 0.2))
+    _release_arrow_memory()
     return build_analysis(inputs, ws.settings(), as_of, progress=sub(progress, 0.2, 1.0), **options)
+
+
+def _release_arrow_memory() -> None:
+    """Give back to the OS what Arrow's allocator keeps after decoding the stored batches
+    (measured at 1M usage rows: about 120 MB held for the next allocation that never comes)."""
+    import sys
+
+    pa = sys.modules.get("pyarrow")
+    if pa is not None:
+        pa.default_memory_pool().release_unused()
 
 
 def sync_checklist(ws: Workspace, analysis: Analysis, *, as_of_given: bool,

@@ -129,7 +129,12 @@ class _RecordingSettings:
 
 def table_key(inputs: Inputs, name: str, columns: tuple[str, ...] | None = None) -> Hashable:
     """The content key of one input table: the key its reader gave (Inputs.keys), else its
-    content (small tables) or, for usage, its identity (the frame is kept alive by the cache)."""
+    content (small tables) or, for usage, its identity (the frame is kept alive by the cache).
+    Some ``columns`` of a small table are keyed by their content always, so that an edit of
+    another column (a workspace's commitment amount, which drops the batches' key) keeps what
+    only those columns feed (the prepared usage, its index and daily series)."""
+    if columns is not None and name != "usage":
+        return (name, frame_key(getattr(inputs, name), columns))
     given = inputs.keys.get(name)
     if given is not None:
         return (name, given, columns)

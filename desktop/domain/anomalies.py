@@ -132,7 +132,7 @@ def anomalous_rows(index: UsageIndex, found: tuple[AnomalyResult, ...] | list[An
         hits = [a for a in found if a.dimension == dim]
         if not hits or not index.size:
             continue
-        codes = index.codes(dim)[0]
+        codes = index.codes(dim)[0].astype(np.int64)
         want = np.array([index.key_code(dim, a.value) * 1_000_000 + (a.date - date(1970, 1, 1)).days
                          for a in hits], dtype=np.int64)
         mask |= (codes >= 0) & np.isin(codes * 1_000_000 + index.day, want)

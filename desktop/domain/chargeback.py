@@ -98,6 +98,7 @@ def _resolve_codes(usage: pd.DataFrame, org_map: pd.DataFrame | None) -> tuple[n
     t_codes, t_uniq = codes_of("team", True)
     combo = (cc_codes.astype(np.int64) + 1) * (len(t_uniq) + 1) + (t_codes.astype(np.int64) + 1)
     codes, uniq = pd.factorize(combo) if n else (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    codes = codes.astype(np.int32)  # a pair per row: 4 bytes, not 8 (widened where multiplied)
     team_cc, team_gl, cc_gl = _org_lookups(org_map)
     pairs: list[tuple[str, str]] = []
     for u in np.asarray(uniq).tolist():
@@ -171,7 +172,7 @@ def _pair_vendor_daily(index: UsageIndex, org_map: pd.DataFrame | None,
         codes, _ = _pair_codes(index, org_map)
         v_codes, _, v_keys = index.codes("vendor")
         nv = len(v_keys) + 1
-        combo = np.where((codes >= 0) & index.ai(), codes * nv + (v_codes + 1), -1)  # AI spend only
+        combo = np.where((codes >= 0) & index.ai(), codes.astype(np.int64) * nv + (v_codes + 1), -1)  # AI spend only
         got = daily_groups(combo, index.day.astype("datetime64[D]"), index.cost, counts=counts)
         return {(c // nv, c % nv - 1): d for c, d in got.items()}
     return index.memo(("chargeback_daily", counts, frame_key(org_map)), build)

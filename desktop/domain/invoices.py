@@ -146,7 +146,7 @@ class _Presence:
         days = index.day.astype("datetime64[D]")
         for col in ("model", "meter"):
             mcodes, _, mkeys = index.codes(col)
-            combo = np.where((vcodes >= 0) & (mcodes >= 0), mcodes * nv + vcodes, -1)
+            combo = np.where((vcodes >= 0) & (mcodes >= 0), mcodes.astype(np.int64) * nv + vcodes, -1)
             for c, d in daily_groups(combo, days, index.cost, counts=True).items():
                 self.presence[(col, vkeys[c % nv], mkeys[c // nv])] = d
 
@@ -467,7 +467,7 @@ class _VendorDays:
             self.days = np.zeros(0, dtype=np.int64)
             return
         vcodes, _, vkeys = index.codes("vendor")
-        self.order = np.lexsort((index.day, vcodes)).astype(np.int64)
+        self.order = np.lexsort((index.day, vcodes)).astype(np.int32)  # positions < 2**31
         self.days = index.day[self.order]
         sv = vcodes[self.order]
         for code, key in enumerate(vkeys):
@@ -482,7 +482,7 @@ class _VendorDays:
         days = self.days[lo:hi]
         a = lo + int(np.searchsorted(days, day_number(start), "left"))
         b = lo + int(np.searchsorted(days, day_number(end), "right"))
-        return self.order[a:b]
+        return self.order[a:b].astype(np.int64)
 
 
 def _vendor_days(index: UsageIndex) -> _VendorDays:

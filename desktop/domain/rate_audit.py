@@ -113,8 +113,8 @@ class _Tokens:
     def __init__(self, index: UsageIndex):
         f = index.frame
         n = index.size
-        self.kind = np.full(n, -1, dtype=np.int64)
-        self.tier = np.zeros(n, dtype=np.int64)
+        self.kind = np.full(n, -1, dtype=np.int8)  # a handful of kinds and tiers: a byte a row
+        self.tier = np.zeros(n, dtype=np.int8)
         self.tokens = np.full(n, -1, dtype=np.int64)
         if not n:
             return
@@ -123,9 +123,9 @@ class _Tokens:
 
         def coded(column: str, fn, table: dict) -> np.ndarray:
             if column not in f.columns:
-                return np.full(n, -1, dtype=np.int64)
+                return np.full(n, -1, dtype=np.int8)
             codes, uniques = text_codes(f[column])
-            look = np.array([table.get(fn(str(u)), -1) for u in uniques] + [-1], dtype=np.int64)
+            look = np.array([table.get(fn(str(u)), -1) for u in uniques] + [-1], dtype=np.int8)
             return look[np.where(codes < 0, len(uniques), codes)]
 
         own = coded("token_kind", token_kind_of, kinds)
@@ -133,7 +133,7 @@ class _Tokens:
         self.kind = np.where(own >= 0, own, by_meter)
         if "service_tier" in f.columns:
             codes, uniques = text_codes(f["service_tier"])
-            look = np.array([tiers.get(service_tier_of(str(u)) or "", -1) for u in uniques] + [0], dtype=np.int64)
+            look = np.array([tiers.get(service_tier_of(str(u)) or "", -1) for u in uniques] + [0], dtype=np.int8)
             self.tier = look[np.where(codes < 0, len(uniques), codes)]
         qty = pd.to_numeric(f["quantity"], errors="coerce").to_numpy(dtype=np.float64) \
             if "quantity" in f.columns else np.full(n, np.nan)
@@ -181,7 +181,7 @@ def _groups(index: UsageIndex, pos: np.ndarray) -> dict[tuple[int, int, int], _G
     if not len(pos):
         return out
     nk, nt = len(TOKEN_KINDS), len(SERVICE_TIERS)
-    key = (mcodes[pos] * nk + tk.kind[pos]) * nt + tk.tier[pos]
+    key = (mcodes[pos].astype(np.int64) * nk + tk.kind[pos]) * nt + tk.tier[pos]
     # few distinct keys: a 16-bit key sorts by radix (linear) instead of comparison
     order = np.argsort(key.astype(np.uint16) if key.max() < 65536 else key, kind="stable")
     pos, key = pos[order], key[order]

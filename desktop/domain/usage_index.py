@@ -86,10 +86,11 @@ class UsageIndex:
         self.frame = usage
         self.size = len(usage)
         if self.size:
-            self.day = usage["date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+            # days since 1970 fit int32 until the year 5.8 million (4 bytes a row, not 8)
+            self.day = usage["date"].to_numpy(dtype="datetime64[D]").astype(np.int32)
             self.cost = usage["cost"].to_numpy(dtype=np.int64)
         else:
-            self.day = np.zeros(0, dtype=np.int64)
+            self.day = np.zeros(0, dtype=np.int32)
             self.cost = np.zeros(0, dtype=np.int64)
         self._codes: dict[str, tuple[np.ndarray, dict[str, int], list[str]]] = {}
         self._labels: dict[str, list[str]] = {}
@@ -99,7 +100,8 @@ class UsageIndex:
     # --- codes and masks -------------------------------------------------------------------------
     def codes(self, column: str) -> tuple[np.ndarray, dict[str, int], list[str]]:
         """(code per row, key -> code, key by code) of ``column``'s match keys; -1 for missing or
-        blank values and for a column the frame does not have."""
+        blank values and for a column the frame does not have. Codes are int32 (4 bytes a row):
+        widen them (``astype(np.int64)``) before arithmetic that can pass 2**31."""
         with self._lock:
             got = self._codes.get(column)
             if got is None:
@@ -109,11 +111,11 @@ class UsageIndex:
 
     def _build_codes(self, column: str) -> tuple[np.ndarray, dict[str, int], list[str]]:
         if column not in self.frame.columns or not self.size:
-            return np.full(self.size, -1, dtype=np.int64), {}, []
+            return np.full(self.size, -1, dtype=np.int32), {}, []
         raw, uniques = text_codes(self.frame[column])  # the column's own codes when dictionary-encoded
         index: dict[str, int] = {}
         labels: list[str] = []
-        remap = np.full(len(uniques) + 1, -1, dtype=np.int64)
+        remap = np.full(len(uniques) + 1, -1, dtype=np.int32)
         for i, u in enumerate(uniques):
             k = match_key(column, u)
             if k:
