@@ -282,7 +282,9 @@ def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date
     as_of_notes: list[str] = []
     if as_of is None:
         as_of = default_as_of(inputs)
-        as_of_notes = as_of_warnings(inputs, as_of)
+        today = date.today()
+        as_of_notes = cache.get("as_of_notes", (table_key(inputs, "usage"), as_of, today),  # keeps its usage alive
+                                lambda: (as_of_warnings(inputs, as_of, today), inputs.usage))[0]
     cur = settings.reporting_currency
     # commitment discounts (RIs, savings plans) named by usage are utilization, not contracts:
     # the contract engine sees the inputs without them (commitment_discounts.contract_inputs)
@@ -360,7 +362,8 @@ def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date
 
     step(0.8, "renewal scenarios")
     if renewal is None:
-        renewal = default_renewal_inputs(index, commitments, as_of, settings)
+        renewal = cache.get_with_settings("renewal_inputs", (prep_key, com_k, fx_k, as_of), settings,
+                                          lambda st: default_renewal_inputs(index, commitments, as_of, st))
     # one slot per scenario: a simulation is rerun only when its own inputs (or a setting it reads) change
     scenarios = tuple(cache.get_with_settings(f"renewal:{i}", ri, settings, lambda st, ri=ri: run_renewal(ri, st))
                       for i, ri in enumerate(renewal))

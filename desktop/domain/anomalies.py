@@ -127,13 +127,32 @@ def window_bounds(index: UsageIndex, a: AnomalyResult, settings: Settings = DEFA
 def anomalous_rows(index: UsageIndex, found: tuple[AnomalyResult, ...] | list[AnomalyResult]) -> np.ndarray:
     """Rows on a flagged day of their own series (the union of anomaly_rows over ``found``), as a
     boolean mask over the index; one vectorised pass per dimension."""
+    key = tuple(found)
+    last = getattr(index, "_anomalous_rows", None)  # one slot: the same anomalies after an edit
+    if last is not None and last[0] == key:
+        return last[1].copy()
+    mask = _anomalous_rows(index, key)
+    index._anomalous_rows = (key, mask)
+    return mask.copy()
+
+
+def _anomalous_rows(index: UsageIndex, found: tuple[AnomalyResult, ...]) -> np.ndarray:
     mask = np.zeros(index.size, dtype=bool)
+    if not index.size:
+        return mask
+    d0 = int(index.day.min())
+    width = int(index.day.max()) - d0 + 1
+    day = index.day - d0
     for dim in DIMENSIONS:
         hits = [a for a in found if a.dimension == dim]
-        if not hits or not index.size:
+        if not hits:
             continue
-        codes = index.codes(dim)[0].astype(np.int64)
-        want = np.array([index.key_code(dim, a.value) * 1_000_000 + (a.date - date(1970, 1, 1)).days
-                         for a in hits], dtype=np.int64)
-        mask |= (codes >= 0) & np.isin(codes * 1_000_000 + index.day, want)
+        codes, keys, _ = index.codes(dim)
+        # a (series, day) table of the flagged days, then one gather per row: no per-row search
+        flagged = np.zeros((len(keys) + 1) * width, dtype=bool)  # the last series: code -1
+        for a in hits:
+            code, off = index.key_code(dim, a.value), (a.date - date(1970, 1, 1)).days - d0
+            if code >= 0 and 0 <= off < width:
+                flagged[code * width + off] = True
+        mask |= flagged[np.where(codes >= 0, codes, len(keys)).astype(np.int64) * width + day]
     return mask & index.ai()

@@ -446,10 +446,23 @@ def _concat_text(cols: list[pd.Series], index) -> pd.Series:
     return _categorical(np.concatenate(codes) if codes else np.zeros(0, np.int64), cats, index)
 
 
+_EMPTY: dict[str, pd.DataFrame] = {}
+
+
 def empty(spec: TableSpec | str) -> pd.DataFrame:
-    """An empty canonical frame with every column (including provenance) typed."""
+    """An empty canonical frame with every column (including provenance) typed (built once per
+    table; each call gets its own frame object)."""
     if isinstance(spec, str):
         spec = SPECS[spec]
+    made = _EMPTY.get(spec.name) if SPECS.get(spec.name) is spec else None
+    if made is None:
+        made = _make_empty(spec)
+        if SPECS.get(spec.name) is spec:
+            _EMPTY[spec.name] = made
+    return made.copy(deep=False)
+
+
+def _make_empty(spec: TableSpec) -> pd.DataFrame:
     data = {c.name: pd.Series([], dtype=pandas_dtype(c.kind)) for c in spec.columns}
     data["_file"] = pd.Series([], dtype="string")
     data["_row"] = pd.Series([], dtype="int64")
