@@ -529,6 +529,24 @@ def model_family(model_key: str) -> str:
     return _VERSION.sub("", model_key)
 
 
+def parse_equivalents(text: str) -> dict[str, str]:
+    """The setting ``batna_equivalents``: pairs ``family=family`` separated by commas or semicolons
+    (``gpt-4o=claude-sonnet-4, o3=claude-opus-4``): the walk-away prices the first family's volume
+    at another vendor's row of the second. A pair without exactly one ``=`` or with an empty side is
+    an input error naming the setting."""
+    out: dict[str, str] = {}
+    for part in re.split(r"[;,]", text or ""):
+        part = part.strip()
+        if not part:
+            continue
+        sides = [x.strip() for x in part.split("=")]
+        if len(sides) != 2 or not all(sides):
+            raise InputError(f"walk-away model equivalents: {part!r} is not family=family",
+                             column="batna_equivalents")
+        out[sides[0]] = sides[1]
+    return out
+
+
 def batna(analysis, vendor: str, as_of: date, settings: Settings,
           equivalents: dict[str, str] | None = None) -> tuple[tuple[BatnaRow, ...], tuple[BatnaTotal, ...],
                                                             tuple[date, date]]:
@@ -723,6 +741,8 @@ def build_negotiation(analysis, offers: list[Offer], *, vendor: str, settings: S
     totals: tuple = ()
     window = None
     if analysis is not None:
+        if equivalents is None:
+            equivalents = parse_equivalents(settings.batna_equivalents)
         rows, totals, window = batna(analysis, vendor, as_of, settings, equivalents)
         if not totals:
             notes.append("no other vendor has token prices on the rate card: no walk-away")
@@ -819,5 +839,5 @@ def merge_json(negs: list[Negotiation]) -> dict:
 __all__ = [
     "ASKS", "Ask", "BatnaRow", "BatnaTotal", "BreakEven", "FRONTIER_STEPS", "LOWER_STEPS", "ForecastMonth", "ForecastSummary",
     "FrontierPoint", "Negotiation", "Recommendation", "batna", "break_even_growth", "build_negotiation",
-    "implied_growth", "merge_json", "model_family", "resolve_overlays", "three_significant", "to_json", "with_level",
+    "implied_growth", "merge_json", "model_family", "parse_equivalents", "resolve_overlays", "three_significant", "to_json", "with_level",
 ]

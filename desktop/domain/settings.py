@@ -51,6 +51,8 @@ class Settings:
     renewal_seed: int = 20261122
     renewal_max_shortfall_probability: float = 0.10
     renewal_shortfall_limit_pct: float = 10.0  # negotiation: recommend only levels with P(shortfall) <= this %
+    # walk-away: model families another vendor prices alike ("gpt-4o=claude-sonnet-4, o3=claude-opus-4")
+    batna_equivalents: str = ""
     # FOCUS import
     focus_cost_basis: str = "EffectiveCost"  # or "BilledCost"
     # which cloud-export rows are AI spend (desktop/domain/ai_services.py; "*" = every row)

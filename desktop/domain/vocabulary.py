@@ -254,6 +254,7 @@ SETTINGS = _v("setting",
               ("renewal_seed", "Renewal: simulation seed"),
               ("renewal_max_shortfall_probability", "Renewal safe level: P(shortfall) at most"),
               ("renewal_shortfall_limit_pct", "Negotiation: recommended level's P(shortfall) at most (%)"),
+              ("batna_equivalents", "Walk-away: model equivalents (family=family, ...)"),
               ("focus_cost_basis", "FOCUS cost basis"),
               ("ai_services", "AI services: rule for cloud exports"),
               ("schema_version", "Settings schema version"))

@@ -316,3 +316,22 @@ def test_lower_levels_are_tried_when_no_level_keeps_within_the_limit():
     assert (n.recommended[0].commitment, n.recommended[0].expected_cost) == (D("2520.00"), D("15120.00"))
     # an offer with a qualifying level gets no lower ones: the annual offer's frontier starts at 6300
     assert min(p.commitment for p in neg([ANNUAL]).frontier) == D("6300")
+
+
+def test_walk_away_equivalents_come_from_the_setting_the_analyst_sets():
+    from desktop.domain.negotiation import parse_equivalents
+
+    a = _analysis()
+    sept = Offer("sept", "OpenAI", (per("2026-09-01", "2026-12-31", "500"),))
+    s = Settings().replace(batna_equivalents="gpt-4o = claude-sonnet-4; o3=claude-opus-4")
+    n = build_negotiation(a, [sept], vendor="OpenAI", settings=s, as_of=date(2026, 8, 31), paths=10)
+    ant = {(b.alternative, b.model): b for b in n.batna}[("Anthropic", "gpt-4o")]
+    # 90M gpt-4o tokens at Anthropic's claude-sonnet-4 row, contracted 3.00 per 1M: 270.00 (vs 225.00 now)
+    assert (ant.alternative_model, ant.alternative_cost, ant.difference) == ("claude-sonnet-4", D("270.00"),
+                                                                              D("45.00"))
+    assert parse_equivalents("gpt-4o = claude-sonnet-4; o3=claude-opus-4,") == {
+        "gpt-4o": "claude-sonnet-4", "o3": "claude-opus-4"}
+    assert parse_equivalents("") == {}
+    for bad in ("gpt-4o", "gpt-4o=", "a=b=c"):
+        with pytest.raises(InputError, match="family=family"):
+            parse_equivalents(bad)

@@ -63,6 +63,7 @@ GROUPS: dict[str, list[tuple[str, str, str]]] = {
         ("renewal_paths", "Simulated growth paths", "int"),
         ("renewal_seed", "Simulation seed", "int"),
         ("renewal_max_shortfall_probability", "Safe level: P(shortfall) at most", "ratio"),
+        ("batna_equivalents", "Walk-away: model equivalents (gpt-4o=claude-sonnet-4, ...)", "str"),
     ],
     "Data": [
         ("reporting_currency", "Reporting currency", "str"),

@@ -196,8 +196,9 @@ class UsagePage(Page):
         rows_split = QSplitter(Qt.Orientation.Vertical)
         rows_split.addWidget(self.table)
         rows_split.addWidget(self.sources)
-        rows_split.setStretchFactor(0, 3)
-        rows_split.setStretchFactor(1, 2)
+        # the daily table keeps most of the room; the source rows get what the analyst drags open
+        rows_split.setStretchFactor(0, 5)
+        rows_split.setStretchFactor(1, 1)
         rows_split.setChildrenCollapsible(True)
         ll.addWidget(rows_split)
         self.table.selectionModel().currentRowChanged.connect(self._show_sources)
