@@ -162,6 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "(or at RATIO x the old cost) (repeatable)")
     r.add_argument("--price-change", action="append", default=[], metavar="DATE:PCT",
                    help="scenario: the vendor's prices change by PCT %% from DATE (repeatable)")
+    r.add_argument("--tiers", metavar="AMOUNT:PCT[,AMOUNT:PCT...]",
+                   help="the vendor's tier table: commit levels and their discounts; the frontier is drawn at "
+                   "exactly these levels (with several vendors' offers: give --vendor)")
     r.add_argument("--format", choices=("json",), default="json")
     return parser
 
@@ -476,6 +479,24 @@ def _overlays(args: argparse.Namespace) -> tuple:
     return tuple(out)
 
 
+def _tiers(args: argparse.Namespace) -> list[tuple[Decimal, float]] | None:
+    """--tiers "500000:10,1000000:15" -> [(500000, 10.0), (1000000, 15.0)]: the vendor's tier table."""
+    if not getattr(args, "tiers", None):
+        return None
+    out = []
+    for part in args.tiers.split(","):
+        bits = [b.strip() for b in part.split(":")]
+        try:
+            amount, pct = Decimal(bits[0]), float(bits[1])
+            if len(bits) != 2 or not amount.is_finite() or amount <= 0 or not 0 <= pct < 100:
+                raise ValueError
+        except (ValueError, IndexError, ArithmeticError):
+            raise Fatal(f"--tiers: {part.strip()!r} is not AMOUNT:PCT (a positive amount, a discount "
+                        "from 0 to under 100 %)") from None
+        out.append((amount, pct))
+    return out
+
+
 def _stored_overlays(args: argparse.Namespace) -> list[dict]:
     """The workspace's forecast overlays (the Renewal workbench's, desktop/store/overlays.py)."""
     if args.workspace is None:
@@ -535,8 +556,11 @@ def cmd_renewal(args: argparse.Namespace) -> int:
         vendors.setdefault(match_key("vendor", o.vendor), []).append(o)
     flags = _overlays(args)
     stored = _stored_overlays(args)
+    tiers = _tiers(args)
+    if tiers is not None and len(vendors) > 1:
+        raise Fatal("--tiers is one vendor's tier table: give --vendor to compare that vendor's offers only")
     results = [build_negotiation(analysis, group, vendor=group[0].vendor, settings=settings, as_of=as_of,
-                                 paths=args.paths, seed=args.seed, spend=spend,
+                                 paths=args.paths, seed=args.seed, spend=spend, tiers=tiers,
                                  overlays=_vendor_overlays(stored, group[0].vendor) + flags,
                                  selected=args.select if any(o.name == args.select for o in group) else None)
                for group in vendors.values()]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -217,3 +218,44 @@ def test_renewal_without_an_offer_file_reads_the_proposed_contracts(capsys):
     assert (annual["commitment"], annual["discount_pct"]) == ("1250000.00", 18.0)
     status, out, err = run(capsys, "renewal", "--demo", "--vendor", "Anthropic", "--paths", "10")
     assert status == 2 and "no offer" in err and "Anthropic" in err
+
+
+def test_renewal_tier_table_sets_the_frontier_levels_by_hand(tmp_path: Path, capsys):
+    # the annual offer on the falling path (list 15750 over Jan-Jun): the vendor's tier table gives the levels
+    f = tmp_path / "offers.csv"
+    f.write_text(HEADER + ROWS, encoding="utf-8")
+    status, out, err = run(capsys, "renewal", "--offers", str(f), "--vendor", "OpenAI",
+                           "--tiers", "10000:15, 12600:20", *FLAGS)
+    assert status == 0, err
+    annual = {p["commitment"]: p for p in json.loads(out)["frontier"] if p["offer"] == "annual"}
+    # 10000 at 15 % off: spend 13387.50, overage 3387.50 at 1.25 -> premium 846.875: 14234.375 -> 14234.38
+    assert (annual["10000.00"]["discount_pct"], annual["10000.00"]["expected_cost"]) == (15.0, "14234.38")
+    # 12600 at 20 % off: spend 12600.00 meets the minimum exactly: 12600.00, no shortfall
+    assert (annual["12600.00"]["expected_cost"], annual["12600.00"]["p_shortfall"]) == ("12600.00", 0.0)
+    for bad in ("10000", "10000:120", "-5:10", "x:10"):
+        status, _, err = run(capsys, "renewal", "--offers", str(f), "--vendor", "OpenAI", f"--tiers={bad}", *FLAGS)
+        assert status == 2 and "--tiers" in err
+    status, _, err = run(capsys, "renewal", "--offers", str(f), "--tiers", "10000:15", *FLAGS)
+    assert status == 2 and "--vendor" in err
+
+
+def test_demo_workspace_sets_walk_away_equivalents_and_the_walk_away_prices_them(tmp_path: Path, capsys):
+    from desktop.store import create_demo_workspace
+
+    ws = create_demo_workspace(tmp_path / "Demo.commitdesk")
+    status, out, err = run(capsys, "renewal", "--workspace", str(ws), "--paths", "20", "--format", "json")
+    assert status == 0, err
+    doc = json.loads(out)
+    ant = {(b["model"], b["token_kind"]): b for b in doc["batna"]
+           if b["vendor"] == "OpenAI" and b["alternative"] == "Anthropic"}
+    # the demo's settings map gpt-4o to claude-sonnet-4 and gpt-4.1-mini to claude-3-5-haiku; the demo rate
+    # card's Anthropic prices per 1k tokens: sonnet 0.00255 / 0.01275, haiku 0.00068 / 0.00340
+    assert {k: (b["alternative_model"], b["alternative_per_million"]) for k, b in ant.items()
+            if b["alternative_model"]} == {
+        ("gpt-4o", "input"): ("claude-sonnet-4", "2.55"), ("gpt-4o", "output"): ("claude-sonnet-4", "12.75"),
+        ("gpt-4.1-mini", "input"): ("claude-3-5-haiku", "0.68"),
+        ("gpt-4.1-mini", "output"): ("claude-3-5-haiku", "3.40")}
+    for b in ant.values():  # cost = tokens x price, to the cent
+        if b["alternative_model"]:
+            assert Decimal(b["alternative_cost"]) == (Decimal(b["tokens"]) * Decimal(b["alternative_per_million"])
+                                                      / 1_000_000).quantize(Decimal("0.01"), ROUND_HALF_UP)

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from desktop import config
 from desktop.domain.progress import Progress, sub
+from desktop.domain.settings import Settings
 from desktop.resources import DEMO_KINDS, demo_files
+from desktop.store.edits import _store_settings
 from desktop.store.errors import WorkspaceError
 from desktop.store.workspace import Workspace
 
@@ -23,6 +25,10 @@ def is_sample_data(ws: Workspace) -> bool:
     except Exception:  # a closed or damaged workspace is not called sample data
         return False
     return ws.path.resolve() == config.demo_workspace_path().resolve()
+
+
+DEMO_EQUIVALENTS = ("gpt-4o=claude-sonnet-4, claude-sonnet-4=gpt-4o, gpt-4.1-mini=claude-3-5-haiku, "
+                    "claude-3-5-haiku=gpt-4.1-mini")
 
 
 def create_demo_workspace(path: str | os.PathLike[str] | None = None, *,
@@ -46,6 +52,9 @@ def create_demo_workspace(path: str | os.PathLike[str] | None = None, *,
         with Workspace.open(tmp, create=True) as ws:
             with ws._write("mark the workspace as sample data") as conn:
                 conn.execute(f"INSERT INTO meta(key, value) VALUES ('{SAMPLE_KEY}', '1')")
+                # the walk-away's model equivalents an analyst would set (Settings > Renewal), as
+                # the demo's own settings, not an undoable edit
+                _store_settings(conn, Settings(batna_equivalents=DEMO_EQUIVALENTS).to_dict())
             kinds = [k for k in DEMO_KINDS if k in files]
             for i, kind in enumerate(kinds):
                 ws.import_file(files[kind], kind,
