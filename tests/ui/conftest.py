@@ -107,3 +107,18 @@ def shared_window(qapp, demo_master, tmp_path_factory):
         os.environ.pop("COMMITDESK_HOME", None)
     else:
         os.environ["COMMITDESK_HOME"] = old
+
+
+@pytest.fixture
+def app_module():
+    """desktop.app, and every window it opened closed (sessions shut down) after the test."""
+    from desktop import app as desktop_app
+
+    yield desktop_app
+    for w in list(desktop_app._windows):
+        session = getattr(w, "session", None)
+        w.close()
+        if session is not None:
+            session.shutdown()
+            session.workspace.close()
+    desktop_app._windows.clear()

@@ -11,7 +11,6 @@ import sys
 import threading
 from pathlib import Path
 
-import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from desktop import config
@@ -20,20 +19,6 @@ from desktop.store.figures import load_figures
 from tests.ui.conftest import close_window, open_window
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def app_module():
-    from desktop import app as desktop_app
-
-    yield desktop_app
-    for w in list(desktop_app._windows):
-        session = getattr(w, "session", None)
-        w.close()
-        if session is not None:
-            session.shutdown()
-            session.workspace.close()
-    desktop_app._windows.clear()
 
 
 def _saved(qtbot, path: Path) -> dict:

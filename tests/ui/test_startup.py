@@ -22,20 +22,6 @@ from tests.ui.conftest import close_window
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def app_module():
-    from desktop import app as desktop_app
-
-    yield desktop_app
-    for w in list(desktop_app._windows):
-        session = getattr(w, "session", None)
-        w.close()
-        if session is not None:
-            session.shutdown()
-            session.workspace.close()
-    desktop_app._windows.clear()
-
-
 def _first(app_module, qtbot, argv=()):
     win = app_module.start_window(app_module.parse_args(list(argv)))
     qtbot.addWidget(win)
