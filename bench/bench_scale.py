@@ -198,7 +198,9 @@ elif what == "groupby":
     dims = {dims!r}
     sql = (f"SELECT CAST(date AS DATE) AS day, {{', '.join(dims)}}, sum(cost), sum(billed_cost), sum(quantity), "
            f"sum(commitment_discount_quantity), count(*) FROM {{relation(files)}} GROUP BY ALL")
-    out["rollup_rows"] = len(con.execute(sql).df())
+    rel = con.sql(sql)  # fetched as Arrow, as the analysis fetches its rollup (no Python object per row)
+    got = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
+    out["rollup_rows"] = got.num_rows
 elif what == "extract":
     from desktop.store import Workspace
     with Workspace.open(arg, readonly=True) as ws:

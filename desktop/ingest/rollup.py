@@ -41,6 +41,8 @@ Public API::
     RollupPlan.reject_sample_sql(relation, dialect, limit=20)   # rows the rollup rejects, bounded
     RollupPlan.rows_sql(relation, dialect, keys, limit=200)     # the source rows behind one rollup row
     RollupPlan.to_usage(result, source) -> ImportResult          # rollup result -> canonical usage + report
+    RollupPlan.frame_sql(relation)                    # a stored frame's rollup in DuckDB (shape "frame")
+    fetch_arrow(con, sql) -> pyarrow.Table            # a DuckDB result as Arrow, no Python object per row
 
 ``relation`` is SQL text naming the rows (``usage``, ``analytics.public.usage``,
 ``read_parquet('/path/*.parquet')``); ``columns`` the relation's column names (a list) or
@@ -52,6 +54,7 @@ money already int64 micros, dates already days; the workspace's Parquet).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -147,6 +150,8 @@ class RollupPlan:
     # ---- the query ------------------------------------------------------------------------
     def select(self, relation: str, dialect: str) -> exp.Select:
         """The rollup as a SQLGlot expression (see ``sql``)."""
+        if self.shape == "frame":
+            return self._frame_select(relation, _dialect(dialect))
         rows = self._rows(relation, _dialect(dialect))
         keys = [exp.column("reject_reason"), exp.column("day")] + [exp.column(f"d{i}") for i in range(len(self.dims))]
         sums: list[exp.Expression] = list(keys)
@@ -158,6 +163,21 @@ class RollupPlan:
         if self._first_row:
             sums.append(exp.alias_(exp.Min(this=exp.column("rw")), "first_row"))
         return exp.select(*sums).from_(exp.alias_(exp.Subquery(this=rows), "k", table=True)).group_by(*keys)
+
+    def _frame_select(self, relation: str, d: str) -> exp.Select:
+        """The rollup of a stored canonical frame: one GROUP BY straight over the rows. Its values
+        are already read (money micros, dates, text trimmed at import), so no row is rejected:
+        no per-row parsing layers, ``reject_reason`` is NULL."""
+        out: list[exp.Expression] = [exp.alias_(exp.cast(exp.null(), "VARCHAR"), "reject_reason"),
+                                     exp.alias_(exp.cast(_col(self.date), "DATE"), "day")]
+        out += [exp.alias_(_col(c), f"d{i}") for i, c in enumerate(self.dims)]
+        out += [exp.alias_(exp.Sum(this=_col(c)), f"m{i}") for i, c in enumerate(self.money + self.floats)]
+        out.append(exp.alias_(exp.Sum(this=_col(self.weight)) if self.weight is not None
+                              else exp.Count(this=exp.Star()), "source_rows"))
+        if self._first_row:
+            out.append(exp.alias_(exp.Min(this=_col("_row")), "first_row"))
+        keys = [exp.cast(_col(self.date), "DATE")] + [_col(c) for c in self.dims]
+        return exp.select(*out).from_(_from(relation, d)).group_by(*keys)
 
     def sql(self, relation: str, dialect: str) -> str:
         """The rollup query in ``dialect``: columns reject_reason (NULL for rolled-up rows; one row
@@ -367,51 +387,103 @@ class RollupPlan:
         return exp.cast(col.copy(), "DATE"), sec
 
     # ---- back to canonical usage ----------------------------------------------------------
-    def to_usage(self, result, source: str, sample: pd.DataFrame | None = None):
+    def to_usage(self, result, source: str, sample: pd.DataFrame | None = None, names: Sequence[str] = ()):
         """The rollup query's result (a pandas DataFrame or an Arrow table) -> ImportResult: the
         canonical usage frame at daily grain (column ``source_rows``; ``_file`` = ``source``,
         one delivery per export time; ``_row`` = the rollup row) and an ImportReport in
-        source rows (rows_read = rows_imported + rows_rejected)."""
+        source rows (rows_read = rows_imported + rows_rejected).
+
+        A stored frame's rollup (shape "frame", ``frame_sql``) is best given as Arrow: its text
+        columns become dictionary-encoded columns (desktop/domain/tables.py ``text_column``) from
+        Arrow dictionaries, money stays int64 micros, and no Python object is made per row. Its
+        rows come in a fixed order whatever order the engine returned them in: by day and every
+        dimension (NULL first; text by code point), then, when ``names`` (the usage batches' file
+        names in import order) is given and no source was split per export time, by import order
+        and first file row (``_row``), as the raw rows of the files themselves are ordered
+        (desktop/domain/snapshots.py tells deliveries apart by that order)."""
         from desktop.ingest.core import ImportResult
 
-        frame = _as_pandas(result)
-        rejected = frame[frame["reject_reason"].notna()]
-        good = frame[frame["reject_reason"].isna()].reset_index(drop=True)
-        rejects = {str(r): int(n) for r, n in zip(rejected["reject_reason"], rejected["source_rows"],
-                                                 strict=True)}
-        if self.shape == "frame":
-            usage = self._frame_usage(good, source)
-            built_rejected = 0
-            errors: list[ImportIssue] = []
-            warnings: list[str] = []
+        errors: list[ImportIssue] = []
+        warnings: list[str] = []
+        built_rejected = 0
+        if self.shape == "frame":  # Arrow straight into the canonical frame: no Python object per row
+            import pyarrow.compute as pc
+
+            table = _as_arrow(result)
+            reason = table.column("reject_reason")
+            rejects = {}
+            if reason.null_count < len(reason):
+                bad = table.filter(pc.is_valid(reason))
+                rejects = {str(r): int(n) for r, n in zip(bad.column("reject_reason").to_pylist(),
+                                                         bad.column("source_rows").to_pylist(), strict=True)}
+                table = table.filter(pc.is_null(reason))
+            usage = self._frame_usage(table, source, names)
+            n_good = table.num_rows
         else:
+            frame = _as_pandas(result)
+            rejected = frame[frame["reject_reason"].notna()]
+            good = frame[frame["reject_reason"].isna()].reset_index(drop=True)
+            rejects = {str(r): int(n) for r, n in zip(rejected["reject_reason"], rejected["source_rows"],
+                                                     strict=True)}
             usage, built_rejected, errors, warnings = self._import(good, source)
+            n_good = len(good)
         n_rejected = sum(rejects.values()) + built_rejected
         n_imported = int(usage["source_rows"].sum()) if len(usage) else 0
         issues = list(_sample_issues(self, sample)) + errors
         for reason, n in sorted(rejects.items()):
             warnings.insert(0, f"{n:,} source row(s) not rolled up: {reason}")
         warnings.insert(0, f"rolled up where the data lives: {n_imported + n_rejected:,} source rows -> "
-                           f"{len(good):,} daily rollup rows (row numbers in this report are rollup rows)")
+                           f"{n_good:,} daily rollup rows (row numbers in this report are rollup rows)")
         report = ImportReport(
             file=source, kind="usage", format=self.format, rows_read=n_imported + n_rejected,
             rows_imported=n_imported, rows_rejected=n_rejected, errors=tuple(issues[:1000]),
             format_reason=f"{self.reason} (rollup pushed down)", warnings=tuple(warnings))
         return ImportResult("usage", usage, report)
 
-    def _frame_usage(self, good: pd.DataFrame, source: str) -> pd.DataFrame:
-        data: dict[str, Any] = {"date": pd.to_datetime(good["day"])}
+    def frame_sql(self, relation: str) -> str:
+        """The rollup of a stored frame (shape "frame") in DuckDB, its sums of money and
+        ``source_rows`` cast back to BIGINT from DuckDB's 128-bit sums (an overflow is an error,
+        never a rounded float). No ORDER BY: ``to_usage`` orders the rows (cheaper on the codes
+        of the rollup than in the engine on the text)."""
+        if self.shape != "frame":
+            raise ValueError("frame_sql is the rollup of a stored canonical frame (shape 'frame')")
+        casts = "".join(f"CAST(m{i} AS BIGINT) AS m{i}, " for i in range(len(self.money)))
+        return f"SELECT * REPLACE ({casts}CAST(source_rows AS BIGINT) AS source_rows) FROM ({self.sql(relation, 'duckdb')}) q"
+
+    def _frame_usage(self, good, source: str, names: Sequence[str] = ()) -> pd.DataFrame:
+        """A stored frame's rollup rows (an Arrow table: day, d0.., m0.., source_rows, first_row)
+        -> the canonical usage frame (see ``to_usage``)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        n = good.num_rows
+        day = good.column("day")
+        data: dict[str, Any] = {"date": pc.cast(day, pa.timestamp("ns")).to_numpy(zero_copy_only=False)
+                                if n else np.zeros(0, dtype="datetime64[ns]")}
+        keys = [data["date"].view(np.int64)]
         for i, c in enumerate(self.dims):
-            data[c] = good[f"d{i}"].to_numpy(dtype=object) if len(good) else []
+            col, key = _arrow_column(good.column(f"d{i}"))
+            data[c] = col
+            keys.append(key)
         for i, c in enumerate(self.money + self.floats):
-            data[c] = good[f"m{i}"]
-        data["source_rows"] = good["source_rows"].astype("int64")
-        df = pd.DataFrame(data)
+            data[c] = good.column(f"m{i}").to_numpy(zero_copy_only=False)
+        data["source_rows"] = good.column("source_rows").to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+        df = pd.DataFrame(data, copy=False)
         if "_file" not in df.columns:
-            df["_file"] = source
-        df["_row"] = good["first_row"].astype("int64").to_numpy() if "first_row" in good.columns \
-            else np.arange(1, len(df) + 1)
+            df["_file"] = tables.repeat_text(source, n)
+        df["_row"] = good.column("first_row").to_numpy(zero_copy_only=False).astype(np.int64, copy=False) \
+            if "first_row" in good.column_names else np.arange(1, n + 1)
+        if n > 1:  # by day and every dimension: the group keys, unique per rollup row
+            df = df.iloc[np.lexsort(keys[::-1])].reset_index(drop=True)
         df = _ordered(df)
+        if names and n > 1 and not _split_by_export(df):
+            # import order, then each file's first row (a file name repeated by later batches
+            # counts at its first batch, as the rows of the files themselves are concatenated)
+            rank = {nm: i for i, nm in reversed(list(enumerate(names)))}
+            codes, cats = tables.text_codes(df["_file"])
+            by_code = np.array([rank.get(str(f), len(rank)) for f in cats] + [len(rank)], dtype=np.int64)
+            order = by_code[np.asarray(codes, dtype=np.int64)]
+            df = df.iloc[np.lexsort((df["_row"].to_numpy(dtype=np.int64), order))].reset_index(drop=True)
         return tables.conform(df, "usage")
 
     def _import(self, good: pd.DataFrame, source: str):
@@ -463,6 +535,68 @@ def _ordered(usage: pd.DataFrame) -> pd.DataFrame:
     files = usage["_file"].astype("string")
     usage["_file"] = (files + " (exported " + stamps.fillna("unknown") + ")").astype("string")
     return usage
+
+
+def _split_by_export(usage: pd.DataFrame) -> bool:
+    """Did ``_ordered`` name a source's rows per export time ("<source> (exported <time>)")?"""
+    files = usage["_file"]
+    cats = files.cat.categories if tables.is_dictionary(files) else pd.Index(files.dropna().unique())
+    return bool(pd.Series(cats, dtype="string").str.contains(" (exported ", regex=False).any())
+
+
+def _arrow_column(arr) -> tuple[Any, np.ndarray]:
+    """One dimension of the rollup as Arrow -> (its column for the canonical frame, an int64 sort
+    key per row: NULL first, then the values in order). Text becomes a dictionary-encoded column
+    (categories sorted by code point, as DuckDB orders VARCHAR; the code is the key); dates and
+    times stay datetime64; booleans stay bool (NULL: the canonical default decides, in conform)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(arr, pa.ChunkedArray) and arr.num_chunks == 0:
+        arr = pa.chunked_array([pa.array([], arr.type)])
+    t = arr.type
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or getattr(pa.types, "is_string_view", lambda _: False)(t) \
+            or pa.types.is_null(t):
+        if not pa.types.is_dictionary(arr.type) and not (pa.types.is_string(t) or pa.types.is_large_string(t)):
+            arr = pc.cast(arr, pa.large_string())
+        col = tables.text_column(arr)
+        return col, col.cat.codes.to_numpy().astype(np.int64)
+    if pa.types.is_boolean(t):
+        key = pc.fill_null(pc.cast(arr, pa.int8()), -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        col = arr.to_numpy(zero_copy_only=False) if not arr.null_count else arr.to_pandas().to_numpy(dtype=object)
+        return col, key
+    if pa.types.is_date(t) or pa.types.is_timestamp(t):
+        ns = pc.cast(arr, pa.timestamp("ns"))
+        col = ns.to_numpy(zero_copy_only=False)
+        key = pc.fill_null(pc.cast(ns, pa.int64()), np.iinfo(np.int64).min).to_numpy(zero_copy_only=False)
+        return col, key
+    # any other type (numbers): its values, NULL first
+    vals = arr.to_pandas()
+    codes, _ = pd.factorize(vals, sort=True, use_na_sentinel=True)
+    return vals.to_numpy(), np.asarray(codes, dtype=np.int64)
+
+
+def _as_arrow(result):
+    """A rollup result as one Arrow table (an Arrow table or record batch reader as it is, a
+    pandas frame converted)."""
+    import pyarrow as pa
+
+    if isinstance(result, pa.Table):
+        return result
+    if isinstance(result, pa.RecordBatchReader):
+        return result.read_all()
+    return pa.Table.from_pandas(_as_pandas(result), preserve_index=False)
+
+
+def fetch_arrow(con, sql: str):
+    """The rows of ``sql`` on a DuckDB connection (or cursor) as one Arrow table, fetched as
+    Arrow (no per-row Python objects; DuckDB 1.x ``arrow()``, 2.x ``to_arrow_table()``)."""
+    rel = con.sql(sql)
+    fetch = getattr(rel, "to_arrow_table", None)
+    got = fetch() if fetch is not None else rel.arrow()
+    return _as_arrow(got)
 
 
 def _day_text(days: pd.Series) -> pd.Series:

@@ -73,25 +73,12 @@ def rollup_frame(con, files: Sequence[Path], columns: dict[str, str], source: st
     """The daily rollup of the usage rows in ``files`` as canonical usage rows (desktop/ingest/
     rollup.py, shape "frame"): one row per day and distinct combination of every other column,
     money summed exactly (int64 micros, cast back from DuckDB's 128-bit sums: an overflow is an
-    error, never a rounded float), ``source_rows`` the rows behind each."""
-    from desktop.ingest.rollup import plan
+    error, never a rounded float), ``source_rows`` the rows behind each; fetched as Arrow and
+    ordered by rollup.py (import order of ``names``, then each file's first row)."""
+    from desktop.ingest.rollup import fetch_arrow, plan
 
     p = plan(dict(columns), shape="frame")
-    sql = p.sql(relation(files), "duckdb")
-    n_money = len(p.money)
-    casts = ", ".join(f"CAST(m{i} AS BIGINT) AS m{i}" for i in range(n_money))
-    # ordered, so that the same rows always give the same rollup rows in the same order
-    wrapped = (f"SELECT * REPLACE ({casts}, CAST(source_rows AS BIGINT) AS source_rows) FROM ({sql}) q "
-               "ORDER BY ALL NULLS FIRST")
-    result = con.execute(wrapped).df()
-    frame = p.to_usage(result, source).frame
-    if names and len(frame) and not frame["_file"].astype("string").str.contains(" (exported ", regex=False).any():
-        # rows in import order, each file's rows by their first file row (``_row``), as a frame of
-        # the files themselves is: desktop/domain/snapshots.py tells deliveries apart by that order
-        rank = {n: i for i, n in reversed(list(enumerate(names)))}
-        order = frame["_file"].astype("string").map(lambda f: rank.get(f, len(rank))).to_numpy(dtype=np.int64)
-        frame = frame.iloc[np.lexsort((frame["_row"].to_numpy(dtype=np.int64), order))].reset_index(drop=True)
-    return frame
+    return p.to_usage(fetch_arrow(con, p.frame_sql(relation(files))), source, names=names).frame
 
 
 @dataclass(frozen=True)
