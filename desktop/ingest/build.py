@@ -10,6 +10,7 @@ totals_excluded`` always holds.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +84,9 @@ class Source:
     # source column -> what the importer does with it, in words, beyond ``names`` (e.g. Azure
     # Tags -> "team, project, cost_center, environment, workload (by tag key)"); see roles()
     roles: dict[str, list[str]] = field(default_factory=dict)
+    # duplicates are found by the caller across several slices of one file (desktop/ingest/
+    # stream.py): instead of flagging them here, hand back each good row's content hash
+    hash_rows: bool = False
 
     def role(self, source_column: str | None, text: str) -> None:
         """Say what a source column is used for (several uses are listed in order)."""
@@ -118,6 +122,7 @@ class Built:
     duplicates_flagged: int
     errors: tuple[ImportIssue, ...]
     warnings: tuple[str, ...]
+    row_hashes: np.ndarray | None = None  # Source.hash_rows: row_hashes() of the frame's rows
 
 
 def _rowlist(rows, n: int = 10) -> str:
@@ -280,8 +285,11 @@ def build(src: Source) -> Built:
     out, cell_currency = parse_values(src, spec, cols, decimal, order, issues, factor_cache)
     reject_rows(src, spec, cols, out, order, cell_currency, issues)
     good = keep & ~issues.bad
-    dup_rows = duplicate_rows(src, good, rows, factor_cache)
     sel = np.flatnonzero(good)
+    if src.hash_rows:
+        built = report(conform_columns(out, sel, rows, spec), rows, totals, issues, [], warnings)
+        return dataclasses.replace(built, row_hashes=row_hashes(src.raw, sel) if src.raw is not None else None)
+    dup_rows = duplicate_rows(src, good, rows, factor_cache)
     frame = conform_columns(out, sel, rows, spec)
     return report(frame, rows, totals, issues, dup_rows, warnings)
 
@@ -583,13 +591,39 @@ def duplicate_rows(src: Source, good: np.ndarray, rows: np.ndarray,
             # codes of the whole column, restricted: equal cells keep equal codes
             codes.append(np.asarray(parse.factorize(col)[0], dtype=np.int64)[sel_good])
 
-    def confirm(idx: np.ndarray) -> np.ndarray:
-        sub = raw.iloc[idx].astype(str)
-        sub.columns = range(sub.shape[1])
-        return sub.duplicated(keep="first").to_numpy()
-
-    d = duplicate_mask(codes, confirm)
+    d = duplicate_mask(codes, lambda idx: exact_duplicates(raw.iloc[idx]))
     return rows[good][d].tolist() if d.any() else []
+
+
+def exact_duplicates(raw: pd.DataFrame) -> np.ndarray:
+    """The exact comparison behind every duplicate flag: rows of ``raw`` (source columns, in
+    file order) equal to an earlier one in every column as written: duplicated(keep="first")."""
+    sub = raw.astype(str)
+    sub.columns = range(sub.shape[1])
+    return sub.duplicated(keep="first").to_numpy()
+
+
+_NA_HASH = np.uint64(0x6A09E667F3BCC909)
+
+
+def row_hashes(raw: pd.DataFrame, sel: np.ndarray) -> np.ndarray:
+    """A 64-bit hash per row ``sel`` (positions) of ``raw`` over every source column, from the
+    cells' content as ``exact_duplicates`` compares them: equal rows hash equal wherever they
+    are, in another slice of the same file too (``duplicate_rows`` folds per-slice codes,
+    which only compare within one table). The work is per distinct value of each column."""
+    h = np.zeros(len(sel), dtype=np.uint64)
+    for j in range(raw.shape[1]):
+        codes, uniques = parse.factorize(raw.iloc[:, j])
+        text = np.asarray(pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str), dtype=object)
+        values = np.append(pd.util.hash_array(text, categorize=False), _NA_HASH)
+        hash_fold(h, values[np.asarray(codes, dtype=np.int64)[sel]].view(np.int64))
+    hash_finish(h)
+    return h
+
+
+def duplicates_warning(rows) -> str:
+    """The import report's line on flagged duplicate rows (file row numbers)."""
+    return f"{len(rows)} row(s) repeat an earlier row exactly (flagged, kept): rows {_rowlist(rows)}"
 
 
 def conform_columns(out: dict[str, Any], sel: np.ndarray, rows: np.ndarray,
@@ -618,8 +652,7 @@ def report(frame: pd.DataFrame, rows: np.ndarray, totals: np.ndarray, issues: _I
     if n_tot:
         warnings.append(f"{n_tot} totals row(s) excluded: rows {_rowlist(rows[totals])}")
     if dup_rows:
-        warnings.append(
-            f"{len(dup_rows)} row(s) repeat an earlier row exactly (flagged, kept): rows {_rowlist(dup_rows)}")
+        warnings.append(duplicates_warning(dup_rows))
     flat = issues.listed()
     if len(flat) > MAX_ISSUES:
         warnings.append(f"{len(flat):,} problems found; the first {MAX_ISSUES:,} are listed")

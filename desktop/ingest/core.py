@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,9 @@ class ImportResult:
     report: ImportReport
     # source column -> what the importer did with it (build.roles); the wizard's mapping view
     roles: dict[str, str] = field(default_factory=dict)
+    # _build(hash_rows=True): each frame row's content hash (build.row_hashes; None when the
+    # format compares no rows for duplicates)
+    row_hashes: Any = None
 
 
 _KNOWN: set[str] | None = None
@@ -425,8 +429,11 @@ def _finish(table: reader.RawTable, match: Match, ctx: Context, ticker: reader.T
 
 
 def _build(table: reader.RawTable, match: Match, ctx: Context, ticker: reader.Ticker,
-           name: str) -> ImportResult:
+           name: str, *, hash_rows: bool = False) -> ImportResult:
+    """``hash_rows``: the caller finds duplicates across several slices of one file
+    (desktop/ingest/stream.py): the result carries row hashes instead of duplicate flags."""
     src = match.handler.source(table, match, ctx)
+    src.hash_rows = hash_rows
     for n, where in table.meta.get("repeated", {}).items():
         if n in match.mapping:  # the first of the columns so named is read
             src.warnings.append(
@@ -465,7 +472,7 @@ def _build(table: reader.RawTable, match: Match, ctx: Context, ticker: reader.Ti
         delimiter=table.delimiter, warnings=tuple(built.warnings) + ai_note(frame, match.kind, ctx.settings),
     )
     ticker(1.0, "done", force=True)
-    return ImportResult(match.kind, frame, report, build.roles(src))
+    return ImportResult(match.kind, frame, report, build.roles(src), built.row_hashes)
 
 
 def _read_text_fast(path: Path, head: bytes, ticker: reader.Ticker, kind: str | None,
@@ -492,8 +499,7 @@ def _read_text_fast(path: Path, head: bytes, ticker: reader.Ticker, kind: str | 
     match, frame, dups, issues, n_read = got
     warnings = []
     if dups:
-        warnings.append(f"{len(dups)} row(s) repeat an earlier row exactly (flagged, kept): "
-                        f"rows {build._rowlist(dups)}")
+        warnings.append(build.duplicates_warning(dups))
     if len(issues) > build.MAX_ISSUES:
         warnings.append(f"{len(issues):,} problems found; the first {build.MAX_ISSUES:,} are listed")
     n = len(frame)

@@ -4,10 +4,12 @@ before it is read), each slice a RawTable of at most ``SLICE_ROWS`` rows that go
 same format detection, mapping, validation and report as a whole file (core._build).
 
 The format is told from the first slice and applies to every slice; row numbers continue across
-slices (a CSV's line numbers, a Parquet file's 1-based data rows). What a slice cannot see: an
-exact duplicate row whose twin lies in another slice is not flagged (each slice checks its own
-rows). A CSV pyarrow cannot stream (ragged rows, binary data) is refused with a message saying
-so: such a file is imported whole, within the file-size limit.
+slices (a CSV's line numbers, a Parquet file's 1-based data rows). Exact duplicate rows are
+found across the whole file, as for a file read whole (``Duplicates``: each slice's rows hashed by
+content, the hashes spilled to disk and matched by DuckDB out of core, the rows behind a repeated
+hash compared exactly by desktop/ingest/build.py). A CSV pyarrow cannot stream (ragged rows,
+binary data) is refused with a message saying so: such a file is imported whole, within the
+file-size limit.
 """
 
 from __future__ import annotations
@@ -145,6 +147,91 @@ def _csv_slices(path, name, head, slice_rows, ticker) -> Iterator[RawTable]:
                                                np.zeros(0, dtype=np.int64), "csv", header_row=1)
 
 
+class Duplicates:
+    """Rows equal to an earlier row of the same streamed file in every source column, whatever
+    slice each lies in: what desktop/ingest/build.py flags in a file read whole (flagged, kept),
+    with build's own hash and exact comparison. Each slice's good rows give their content hashes
+    (``add``: build.row_hashes), written to a temporary Parquet file; ``rows()`` lets DuckDB find
+    the hashes that repeat (out of core: memory does not grow with the rows), reads the rows
+    carrying them again from the file (only when there are any) and keeps those build's
+    comparison confirms (build.hash_duplicates, build.exact_duplicates). ``close()`` removes the
+    temporary files."""
+
+    MEMORY_LIMIT = "256MB"
+
+    def __init__(self, path: Path, name: str, limits: safety.Limits = safety.DEFAULT_LIMITS,
+                 slice_rows: int | None = None):
+        import tempfile
+
+        self.path, self.name, self.limits, self.slice_rows = Path(path), name, limits, slice_rows or SLICE_ROWS
+        self._dir = tempfile.TemporaryDirectory(prefix="commitdesk-duplicates-")
+        self._parts: list[Path] = []
+        self._rows = 0
+        self.compared = True  # False once a slice's format compares no rows (as for a whole file)
+
+    def add(self, rows: np.ndarray, hashes: np.ndarray | None) -> None:
+        """The file rows of one slice's good rows and their content hashes (None: not compared)."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if hashes is None:
+            self.compared = False
+            return
+        if not len(rows):
+            return
+        part = Path(self._dir.name) / f"slice-{len(self._parts)}.parquet"
+        pq.write_table(pa.table({"row": np.asarray(rows, dtype=np.int64), "h": np.asarray(hashes, dtype=np.uint64)}),
+                       str(part), compression="none")
+        self._parts.append(part)
+        self._rows += len(rows)
+
+    def rows(self, ticker: Ticker | None = None) -> list[int]:
+        """The file rows that repeat an earlier row exactly, in file order (``ticker``: progress
+        and cancel while the rows behind repeated hashes are read again)."""
+        import duckdb
+
+        from desktop.ingest import build
+
+        if not self.compared or self._rows < 2:
+            return []
+        con = duckdb.connect(config={"memory_limit": self.MEMORY_LIMIT, "threads": 2,
+                                     "temp_directory": str(Path(self._dir.name) / "spill")})
+        try:
+            con.execute("SET enable_progress_bar = false")
+            files = "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in self._parts) + "]"
+            rel = con.sql(f"SELECT row, h FROM read_parquet({files}) WHERE h IN (SELECT h FROM read_parquet({files}) "
+                          "GROUP BY h HAVING count(*) > 1) ORDER BY row")
+            got = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
+            if not isinstance(got, __import__("pyarrow").Table):
+                got = got.read_all()
+        finally:
+            con.close()
+        if got.num_rows < 2:
+            return []
+        cand = got.column("row").to_numpy()
+        hashes = got.column("h").to_numpy().astype(np.uint64)
+        raw = self._raw_rows(cand, ticker or Ticker(None))
+        mask = build.hash_duplicates(hashes, lambda idx: build.exact_duplicates(raw.iloc[idx]))
+        return cand[mask].tolist()
+
+    def _raw_rows(self, wanted: np.ndarray, ticker: Ticker) -> pd.DataFrame:
+        """The source columns of the file rows ``wanted`` (sorted), read again slice by slice."""
+        parts = []
+        for table in slices(self.path, self.name, self.limits, self.slice_rows, ticker):
+            ticker.check()
+            at = np.isin(np.asarray(table.rows, dtype=np.int64), wanted)
+            if at.any():
+                parts.append(table.data.iloc[np.flatnonzero(at)].reset_index(drop=True))
+        raw = pd.concat(parts, ignore_index=True)
+        if len(raw) != len(wanted):
+            raise UnreadableFile("the file changed while it was imported (its rows read differently the "
+                                 "second time); import it again", file=self.name)
+        return raw
+
+    def close(self) -> None:
+        self._dir.cleanup()
+
+
 @dataclass
 class Totals:
     """The report of a streamed file, added up slice by slice."""
@@ -162,6 +249,7 @@ class Totals:
     delimiter: str | None = None
     errors: list = dataclasses.field(default_factory=list)
     warnings: dict = dataclasses.field(default_factory=dict)
+    duplicate_rows: list = dataclasses.field(default_factory=list)  # Duplicates.rows(): the whole file's
 
     def add(self, rep: ImportReport) -> None:
         self.kind, self.format, self.format_reason = rep.kind, rep.format, rep.format_reason
@@ -178,24 +266,30 @@ class Totals:
             self.warnings.setdefault(w, None)
 
     def report(self, slices: int) -> ImportReport:
+        from desktop.ingest import build
+
         warnings = list(self.warnings)
+        if self.duplicate_rows:
+            warnings.append(build.duplicates_warning(self.duplicate_rows))
         if slices > 1:
-            warnings.append(f"read in {slices} slices (bounded memory); an exact "
-                            "duplicate row is flagged only when its twin is in the same slice")
+            warnings.append(f"read in {slices} slices (bounded memory)")
         if self.rows_rejected > len(self.errors):
             warnings.append(f"{self.rows_rejected:,} rows rejected; the first {len(self.errors):,} are listed")
         return ImportReport(file=self.file, kind=self.kind, format=self.format, rows_read=self.rows_read,
                             rows_imported=self.rows_imported, rows_rejected=self.rows_rejected,
                             errors=tuple(self.errors), format_reason=self.format_reason,
-                            totals_excluded=self.totals_excluded, duplicates_flagged=self.duplicates_flagged,
+                            totals_excluded=self.totals_excluded,
+                            duplicates_flagged=self.duplicates_flagged + len(self.duplicate_rows),
                             encoding=self.encoding, delimiter=self.delimiter, warnings=tuple(warnings))
 
 
 def read_slices(path, kind: str | None = "usage", *, settings: Settings | None = None, profile=None,
                 limits: safety.Limits = safety.DEFAULT_LIMITS, slice_rows: int | None = None,
-                ticker: Ticker | None = None) -> Iterator[tuple[pd.DataFrame, ImportReport]]:
+                ticker: Ticker | None = None,
+                duplicates: Duplicates | None = None) -> Iterator[tuple[pd.DataFrame, ImportReport]]:
     """(canonical frame, report) per slice of ``path``; the match (format, mapping) of the first
-    slice is kept for the rest."""
+    slice is kept for the rest. ``duplicates``: duplicate rows are found across the whole file
+    there (a slice's report then flags none itself)."""
     from desktop.ingest import core
     from desktop.ingest.formats.base import Context
 
@@ -212,5 +306,7 @@ def read_slices(path, kind: str | None = "usage", *, settings: Settings | None =
             safety.check_columns(len(table.columns), name, limits)
             match = core.identify(table, kind, prof)
         with parse.factor_memo():
-            result = core._build(table, match, ctx, Ticker(None), name)
+            result = core._build(table, match, ctx, Ticker(None), name, hash_rows=duplicates is not None)
+        if duplicates is not None:
+            duplicates.add(result.frame["_row"].to_numpy(dtype=np.int64), result.row_hashes)
         yield result.frame, result.report

@@ -4,6 +4,7 @@ canonical frames of every batch in import order."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -15,7 +16,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from desktop.domain import fx, tables, validation
@@ -82,6 +82,10 @@ class Overlap:
     incoming: tuple[tuple[str, Decimal], ...]  # (currency, amount) in the file being imported
     invoice_ids: tuple[str, ...] = ()
     snapshot: bool = False  # both are snapshots of a provider export's billing period (usage)
+    # usage: source rows on the overlapping days in the earlier batch and in the incoming file
+    # (a rollup row counts the rows it stands for); None for invoices
+    earlier_rows: int | None = None
+    incoming_rows: int | None = None
 
     @staticmethod
     def money(amounts: tuple[tuple[str, Decimal], ...]) -> str:
@@ -101,6 +105,9 @@ class Overlap:
             what = f"usage of {self.vendor} on {self.days} day{'s' if self.days != 1 else ''} ({self.span})"
         out = (f"{what} is already imported from {self.file_name} (batch {self.batch_id}, {self.batch_rows:,} rows, "
                f"on {when} UTC): {self.money(self.earlier)} there, {self.money(self.incoming)} in this file")
+        if self.earlier_rows is not None and self.incoming_rows is not None:
+            out += (f" ({_rows_text(self.earlier_rows)} there and {_rows_text(self.incoming_rows)} in this file on "
+                    f"{'those days' if self.days != 1 else 'that day'})")
         if self.snapshot:
             out += ("; both are snapshots of the provider's export for that billing period, so the analysis "
                     "keeps only the later one")
@@ -114,15 +121,83 @@ def _amounts(frame: pd.DataFrame, column: str) -> tuple[tuple[str, Decimal], ...
     return tuple((str(c), micros_to_cents(money_sum(g))) for c, g in frame[column].groupby(cur, sort=True))
 
 
-def _rows_on(frame: pd.DataFrame, key: str, days: set[str]) -> pd.DataFrame:
-    """The usage rows of one vendor (alias key) on the given days (YYYY-MM-DD); vectorised over
-    the distinct vendors and days, so a 1M-row batch costs a few array operations."""
-    vendors = frame["vendor"].astype("string")
-    keys = {v: tables.vendor_key(v) for v in vendors.dropna().unique()}
-    mine = vendors.isin([v for v, k in keys.items() if k == key]).fillna(False).to_numpy(dtype=bool, copy=True)
-    wanted = np.array(sorted(days), dtype="datetime64[ns]")
-    mine &= np.isin(frame["date"].to_numpy(dtype="datetime64[ns]"), wanted)
-    return frame[mine]
+def _rows_text(n: int) -> str:
+    return f"{n:,} row{'s' if n != 1 else ''}"
+
+
+def day_sums(con, relation: str, columns: Sequence[str], days: Sequence[str] | None = None) -> pd.DataFrame:
+    """THE usage amounts an overlap is stated in, by DuckDB over ``relation`` (a stored batch's
+    Parquet files, or an incoming frame registered as Arrow): per vendor (as written), day
+    (YYYY-MM-DD), currency (trimmed, upper case; "?" when missing) and billing period: the cost
+    (int micros, summed exactly: an overflow is an error), the source rows (``source_rows``
+    summed) and the rows carrying money (cost not 0). ``columns``: the relation's columns;
+    ``days``: only these days."""
+    have = set(columns)
+    rows = 'CAST(SUM("source_rows") AS BIGINT)' if "source_rows" in have else "COUNT(*)"
+    period = 'CAST("billing_period" AS DATE)' if "billing_period" in have else "CAST(NULL AS DATE)"
+    where = 'WHERE "vendor" IS NOT NULL AND "date" IS NOT NULL'
+    params: list = []
+    if days is not None:
+        if not days:
+            return pd.DataFrame(columns=["vendor", "day", "currency", "billing_period", "cost", "rows", "money_rows"])
+        where += f' AND CAST("date" AS DATE) IN ({", ".join("CAST(? AS DATE)" for _ in days)})'
+        params = list(days)
+    got = con.execute(
+        f'SELECT CAST("vendor" AS VARCHAR), strftime(CAST("date" AS DATE), \'%Y-%m-%d\'), '
+        f'COALESCE(upper(trim(CAST("currency" AS VARCHAR))), \'?\'), {period}, CAST(SUM("cost") AS BIGINT), {rows}, '
+        f'COUNT(*) FILTER (WHERE "cost" <> 0) FROM {relation} {where} GROUP BY ALL', params).fetchall()
+    return pd.DataFrame(got, columns=["vendor", "day", "currency", "billing_period", "cost", "rows", "money_rows"])
+
+
+def frame_day_sums(frame: pd.DataFrame) -> pd.DataFrame:
+    """``day_sums`` of a canonical usage frame (a file about to be imported, a slice of one)."""
+    from desktop.store import usage_db
+
+    con = usage_db.connect(threads=1)
+    try:
+        con.register("incoming", parquet.to_arrow(frame))
+        return day_sums(con, "incoming", list(frame.columns))
+    finally:
+        con.close()
+
+
+def merge_day_sums(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """``day_sums`` of several slices of one file added up (exact integer sums)."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=["vendor", "day", "currency", "billing_period", "cost", "rows", "money_rows"])
+    both = pd.concat(parts, ignore_index=True)
+    keys = ["vendor", "day", "currency", "billing_period"]
+    return (both.groupby(keys, dropna=False, sort=False)[["cost", "rows", "money_rows"]]
+            .agg(lambda v: sum(int(x) for x in v)).reset_index())
+
+
+def _on(sums: pd.DataFrame, key: str, days: set[str]) -> pd.DataFrame:
+    """The ``day_sums`` rows of one vendor (alias key) on the given days."""
+    if sums.empty:
+        return sums
+    keys = {v: tables.vendor_key(v) for v in sums["vendor"].unique()}
+    return sums[sums["vendor"].map(keys).eq(key).to_numpy(dtype=bool) & sums["day"].isin(days).to_numpy(dtype=bool)]
+
+
+def _sums_amounts(sums: pd.DataFrame) -> tuple[tuple[str, Decimal], ...]:
+    if sums.empty:
+        return ()
+    out: dict[str, int] = {}
+    for cur, cost in zip(sums["currency"], sums["cost"], strict=True):
+        out[str(cur)] = out.get(str(cur), 0) + int(cost)
+    return tuple((c, micros_to_cents(out[c])) for c in sorted(out))
+
+
+def overlap_refusal(name: str, found: Sequence[Overlap], path, replace_offered: bool = True) -> OverlapRefused:
+    """THE refusal of a file that overlaps earlier imports (``Batches.overlaps``): every overlap
+    with its days, amounts and rows, and how to choose."""
+    how = ("choose --on-overlap replace (the earlier import is removed) or --on-overlap keep (both are kept)"
+           if replace_offered else
+           "remove the earlier import first, or import with --on-overlap keep (both are kept)")
+    return OverlapRefused(f"{name} was not imported: " + "; ".join(o.text for o in found)
+                          + f". Importing it as well would count that twice: {how}.", path=str(path),
+                          overlaps=tuple(found))
 
 
 class _Named:
@@ -159,23 +234,6 @@ def _too_big_to_read_whole(path: Path) -> bool:
         return head[:2] != b"PK" and path.stat().st_size > limits.max_file_bytes
     except Exception:
         return False
-
-
-def _stored_days(conn: sqlite3.Connection, batch_id: int, days: dict) -> list[str]:
-    """Earlier batches holding usage of the same vendor (alias key) on the same days, in words."""
-    found: dict[tuple[int, str], list[str]] = {}
-    for (key, day), _ in days.items():
-        for other, name in conn.execute(
-                "SELECT u.batch_id, b.file_name FROM usage_days u JOIN batches b ON b.id = u.batch_id "
-                "WHERE u.vendor_key = ? AND u.day = ? AND u.batch_id <> ?", (key, day, batch_id)):
-            found.setdefault((other, name), []).append(day)
-    out = []
-    for (other, name), ds in sorted(found.items()):
-        ds.sort()
-        span = ds[0] if len(ds) == 1 else f"{ds[0]}..{ds[-1]}"
-        out.append(f"usage on {len(ds)} day{'s' if len(ds) != 1 else ''} ({span}) is already imported from "
-                   f"{name} (batch {other})")
-    return out
 
 
 def _delete_batch(conn: sqlite3.Connection, batch_id: int) -> None:
@@ -222,12 +280,17 @@ class Batches:
             for gone in [b for b in self._files_cache if b not in ids]:
                 del self._files_cache[gone]
             for batch_id in ids:
-                got = self._files_cache.get(batch_id)
-                if got is None or not all(_has_size(p, n) for p, n in got):
-                    got = [(p, p.stat().st_size) for p in self._extract(batch_id)]
-                    self._files_cache[batch_id] = got
-                out.extend(p for p, _ in got)
+                out.extend(self._batch_files(batch_id))
         return out
+
+    def _batch_files(self, batch_id: int) -> list[Path]:
+        """The cache files of one usage batch (copied out of the workspace once, then reused)."""
+        with self._db.mutex:
+            got = self._files_cache.get(batch_id)
+            if got is None or not all(_has_size(p, n) for p, n in got):
+                got = [(p, p.stat().st_size) for p in self._extract(batch_id)]
+                self._files_cache[batch_id] = got
+            return [p for p, _ in got]
 
     def _extract(self, batch_id: int) -> list[Path]:
         rows = self._db.read("SELECT rowid, sha256, length(data) FROM batch_chunks WHERE batch_id = ? ORDER BY chunk",
@@ -289,10 +352,7 @@ class Batches:
             refused = validation.import_refusal(result.report, strict=refuse_rejected is True)
             if refused is not None:  # a file the import rules refuse anyway says why first
                 raise refused
-            raise OverlapRefused(
-                f"{src.name} was not imported: " + "; ".join(o.text for o in found) + ". Importing it as well "
-                "would count that twice: choose --on-overlap replace (the earlier import is removed) or "
-                "--on-overlap keep (both are kept).", path=str(self._db.path), overlaps=tuple(found))
+            raise overlap_refusal(src.name, found, self._db.path)
         if found and on_overlap == "replace":
             supersede = tuple(dict.fromkeys(o.batch_id for o in found))
         return self.store_result(self.with_import_notes(result), src, content_hash=content_hash,
@@ -379,11 +439,13 @@ class Batches:
         """Import a big usage file (CSV or Parquet) in bounded memory: read slice by slice
         (desktop/ingest/stream.py: the same detection, mapping, validation and report as
         ``import_file``), each slice stored as a Parquet chunk as soon as it is read, all in ONE
-        transaction: a cancel, an error or a kill leaves nothing of the batch. The import rules
+        transaction: a cancel, an error or a kill leaves nothing of the batch. Duplicate rows are
+        flagged across the whole file (stream.Duplicates). The import rules
         (validation.import_refusal) judge the whole file's report before the commit. Earlier
-        imports of the same vendor and days: ``on_overlap`` "refuse" refuses the file (naming the
-        batches and days; the amounts are not computed for a streamed file), "keep" keeps both
-        (the batch list shows "possible double counting"); "replace" is not offered here."""
+        imports of the same vendor and days: ``on_overlap`` "refuse" refuses the file with the
+        same overlaps and message as ``import_file`` (batches, days, amounts and rows on those
+        days: ``usage_overlaps`` over the slices' ``day_sums`` added up), "keep" keeps both (the
+        batch list shows "possible double counting"); "replace" is not offered here."""
         from desktop.ingest import stream
 
         self._db.require_writable("import a file")
@@ -400,7 +462,9 @@ class Batches:
         totals = stream.Totals(src.name)
         days: dict[tuple[str, str], str] = {}
         columns_json = None
-        with self._db.write(f"import {src.name}") as conn:
+        duplicates = stream.Duplicates(src, src.name)
+        sums: list[pd.DataFrame] = []  # day_sums of each slice (on_overlap "refuse")
+        with contextlib.closing(duplicates), self._db.write(f"import {src.name}") as conn:
             if old is not None:
                 seq = conn.execute("SELECT seq FROM batches WHERE id = ?", (old["id"],)).fetchone()[0]
                 _delete_batch(conn, old["id"])
@@ -415,9 +479,9 @@ class Batches:
                  now_iso(), "{}", 0, 0, "[]"))
             batch_id = cur.lastrowid
             n_chunks = rows = 0
-            ticker = stream.Ticker(sub(p, 0.0, 0.95))
+            ticker = stream.Ticker(sub(p, 0.0, 0.9))
             for frame, rep in stream.read_slices(src, "usage", settings=self._settings(), profile=profile_dict,
-                                                 ticker=ticker):
+                                                 ticker=ticker, duplicates=duplicates):
                 if rep.kind != "usage":
                     raise InputError(f"{src.name} is read as {rep.kind}, not usage; only usage is streamed",
                                      file=src.name)
@@ -425,24 +489,24 @@ class Batches:
                 columns_json = columns_json or frames.dtypes_json(frame)
                 for k, v, d in _usage_days(frame):
                     days.setdefault((k, d), v)
+                if on_overlap == "refuse" and len(frame):
+                    sums.append(frame_day_sums(frame))
                 if len(frame) or n_chunks == 0:
                     for nrows, blob in parquet.encode_chunks(frame):
                         conn.execute("INSERT INTO batch_chunks(batch_id, chunk, nrows, data, sha256) "
                                      "VALUES (?,?,?,?,?)", (batch_id, n_chunks, nrows, blob, parquet.sha256(blob)))
                         n_chunks += 1
                         rows += nrows
-                p.step(min(0.95, p.fraction), f"saving {src.name}")
+                p.step(min(0.9, p.fraction), f"saving {src.name}")
+            totals.duplicate_rows = duplicates.rows(stream.Ticker(sub(p, 0.9, 0.95)))  # across every slice
             report = totals.report(n_chunks)
             refused = validation.import_refusal(report, strict=refuse_rejected is True)
             if refused is not None:
                 raise refused
             if on_overlap == "refuse" and days:
-                clash = _stored_days(conn, batch_id, days)
-                if clash:
-                    raise OverlapRefused(
-                        f"{src.name} was not imported: " + "; ".join(clash) + ". Importing it as well would "
-                        "count that twice: remove the earlier import first, or import with --on-overlap keep.",
-                        path=str(self._db.path))
+                found = self.usage_overlaps(days, merge_day_sums(sums), except_hash=content_hash)
+                if found:
+                    raise overlap_refusal(src.name, found, self._db.path, replace_offered=False)
             elif on_overlap == "replace":
                 raise InputError("a file this big is imported in slices, and replacing earlier imports is not "
                                  "offered then: remove them first, or import with --on-overlap keep", file=src.name)
@@ -478,38 +542,62 @@ class Batches:
 
     def _usage_overlaps(self, frame: pd.DataFrame, except_hash: str | None) -> list[Overlap]:
         mine = _usage_days(frame)
-        info = self._batch_info("usage", except_hash)
-        if not mine or not info:
+        if not mine or not self._batch_info("usage", except_hash):
             return []
-        keys = sorted({k for k, _, _ in mine})
-        wanted = {(k, d) for k, _, d in mine}
-        names = {k: v for k, v, _ in mine}
+        return self.usage_overlaps({(k, d): v for k, v, d in mine}, frame_day_sums(frame), except_hash)
+
+    def usage_overlaps(self, days: dict[tuple[str, str], str], incoming: pd.DataFrame,
+                       except_hash: str | None = None) -> list[Overlap]:
+        """The earlier usage batches holding usage of the same vendor (alias key) on the same
+        days as a file about to be imported: ``days`` its {(vendor key, day): vendor}, ``incoming``
+        its ``day_sums`` (a streamed file's added up slice by slice). Only days on which both
+        carry money count (a token report, cost 0, beside its cost report does not), as in the
+        analysis' "possible double counting" (domain/inputs.py); amounts and source rows on those
+        days from ``day_sums`` (the earlier batch's by DuckDB over its Parquet: never loaded)."""
+        info = self._batch_info("usage", except_hash)
+        if not days or not info:
+            return []
+        keys = sorted({k for k, _ in days})
+        names = {k: v for (k, _), v in days.items()}
         found: dict[tuple[int, str], set[str]] = {}
         marks = ",".join("?" * len(keys))
         for batch_id, key, day in self._db.read(
                 f"SELECT batch_id, vendor_key, day FROM usage_days WHERE vendor_key IN ({marks})", tuple(keys)):
-            if batch_id in info and (key, day) in wanted:
+            if batch_id in info and (key, day) in days:
                 found.setdefault((batch_id, key), set()).add(day)
         out = []
         order = list(info)
-        for (batch_id, key), days in sorted(found.items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1])):
-            old_sel = _rows_on(self.frame(batch_id), key, days)
-            new_sel = _rows_on(frame, key, days)
-            # only rows carrying money count twice (a token report, cost 0, beside its cost report
-            # does not), as in the analysis' "possible double counting" (domain/inputs.py)
-            days = (set(old_sel.loc[old_sel["cost"] != 0, "date"].dt.strftime("%Y-%m-%d"))
-                    & set(new_sel.loc[new_sel["cost"] != 0, "date"].dt.strftime("%Y-%m-%d")))
-            if not days:
+        stored: dict[int, pd.DataFrame] = {}
+        for (batch_id, key), on in sorted(found.items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1])):
+            if batch_id not in stored:
+                wanted = sorted({d for (b, _), ds in found.items() if b == batch_id for d in ds})
+                stored[batch_id] = self._stored_day_sums(batch_id, wanted)
+            old_sel, new_sel = _on(stored[batch_id], key, on), _on(incoming, key, on)
+            on = (set(old_sel.loc[old_sel["money_rows"] > 0, "day"]) & set(new_sel.loc[new_sel["money_rows"] > 0, "day"]))
+            if not on:
                 continue
-            old_sel, new_sel = _rows_on(old_sel, key, days), _rows_on(new_sel, key, days)
-            snapshot = bool("billing_period" in old_sel.columns and "billing_period" in new_sel.columns
-                            and old_sel["billing_period"].notna().all() and new_sel["billing_period"].notna().all()
+            old_sel, new_sel = _on(old_sel, key, on), _on(new_sel, key, on)
+            snapshot = bool(old_sel["billing_period"].notna().all() and new_sel["billing_period"].notna().all()
                             and set(old_sel["billing_period"]) & set(new_sel["billing_period"]))
             file_name, imported_at, rows, _ = info[batch_id]
-            out.append(Overlap(batch_id, file_name, imported_at, int(rows), "usage", names[key], len(days),
-                               min(days), max(days), _amounts(old_sel, "cost"), _amounts(new_sel, "cost"),
-                               snapshot=snapshot))
+            out.append(Overlap(batch_id, file_name, imported_at, int(rows), "usage", names[key], len(on),
+                               min(on), max(on), _sums_amounts(old_sel), _sums_amounts(new_sel), snapshot=snapshot,
+                               earlier_rows=sum(int(n) for n in old_sel["rows"]),
+                               incoming_rows=sum(int(n) for n in new_sel["rows"])))
         return out
+
+    def _stored_day_sums(self, batch_id: int, days: Sequence[str]) -> pd.DataFrame:
+        """``day_sums`` of a stored usage batch on ``days``, by DuckDB over its Parquet files."""
+        from desktop.store import usage_db
+
+        files = self._batch_files(batch_id)
+        con = usage_db.connect(threads=1)
+        try:
+            rel = usage_db.relation(files)
+            columns = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()]
+            return day_sums(con, rel, columns, days)
+        finally:
+            con.close()
 
     def _invoice_overlaps(self, frame: pd.DataFrame, except_hash: str | None) -> list[Overlap]:
         info = self._batch_info("invoices", except_hash)

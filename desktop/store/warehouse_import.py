@@ -10,7 +10,8 @@ from desktop.domain import validation
 from desktop.domain.progress import Progress
 from desktop.domain.results import ImportReport
 from desktop.ingest import warehouse
-from desktop.store.errors import DuplicateImport, OverlapRefused
+from desktop.store.batches import overlap_refusal
+from desktop.store.errors import DuplicateImport
 
 
 def import_url(ws, url: str, kind: str | None = None, *, replace: bool = False, on_overlap: str = "keep",
@@ -41,10 +42,7 @@ def import_url(ws, url: str, kind: str | None = None, *, replace: bool = False, 
         refused = validation.import_refusal(result.report, strict=refuse_rejected)
         if refused is not None:
             raise refused
-        raise OverlapRefused(
-            f"{read.source} was not imported: " + "; ".join(o.text for o in found) + ". Importing it as well "
-            "would count that twice: choose --on-overlap replace (the earlier import is removed) or "
-            "--on-overlap keep (both are kept).", path=str(ws.path), overlaps=tuple(found))
+        raise overlap_refusal(read.source, found, ws.path)
     if found and on_overlap == "replace":
         supersede = tuple(dict.fromkeys(o.batch_id for o in found))
     return ws.store_result(ws.with_import_notes(result), read.source, content_hash=digest, file_size=0,

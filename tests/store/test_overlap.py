@@ -38,7 +38,9 @@ def test_the_overlap_query_names_days_and_amounts(tmp_path, files):
         assert o.earlier == (("USD", Decimal("17.50")),) and o.incoming == (("USD", Decimal("13.50")),)
         assert o.text.startswith("usage of OpenAI on 2 days (2026-01-02..2026-01-03) is already imported from "
                                  "a.csv (batch 1, 3 rows, on ")
-        assert o.text.endswith("UTC): 17.50 USD there, 13.50 USD in this file")
+        assert (o.earlier_rows, o.incoming_rows) == (2, 2)
+        assert o.text.endswith("UTC): 17.50 USD there, 13.50 USD in this file (2 rows there and 2 rows in this file "
+                               "on those days)")
         # the same content is a duplicate, not an overlap
         assert ws.overlaps(read_file(a), except_hash=ws.batches()[0].content_hash) == []
 

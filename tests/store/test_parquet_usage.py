@@ -281,6 +281,7 @@ def test_import_file_streams_a_usage_file_too_big_to_read_whole(tmp_path, monkey
         assert rep.rows_imported == 1_499 and any("read in 4 slices" in w for w in rep.warnings)
         again = tmp_path / "again.parquet"
         duckdb.sql(f"COPY (SELECT * FROM read_parquet('{pq_path}') LIMIT 1200) TO '{again}' (FORMAT parquet)")
-        with pytest.raises(OverlapRefused, match=r"already imported from big.parquet \(batch 1\)"):
+        with pytest.raises(OverlapRefused, match=r"already imported from big.parquet \(batch 1, 1,499 rows, on .*\): [0-9,.]+ USD there, [0-9,.]+ USD "
+                           r"in this file \([0-9,]+ rows there and [0-9,]+ rows in this file on those days\)"):
             ws.import_file(again, on_overlap="refuse")
         assert len(ws.batches()) == 1 and raw_query(ws.path, "SELECT count(*) FROM batch_chunks") == [(4,)]
