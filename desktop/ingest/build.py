@@ -123,6 +123,10 @@ class Built:
     errors: tuple[ImportIssue, ...]
     warnings: tuple[str, ...]
     row_hashes: np.ndarray | None = None  # Source.hash_rows: row_hashes() of the frame's rows
+    # per row position: excluded as a totals row; the issues of each rejected row (every one,
+    # not only the listed): for a caller whose rows stand for many (a rollup) to count them
+    totals_mask: np.ndarray | None = None
+    issues_by_position: dict[int, list[ImportIssue]] | None = None
 
 
 def _rowlist(rows, n: int = 10) -> str:
@@ -650,14 +654,20 @@ def report(frame: pd.DataFrame, rows: np.ndarray, totals: np.ndarray, issues: _I
     n_tot = int(totals.sum())
     n_bad = int((issues.bad & issues.keep).sum())
     if n_tot:
-        warnings.append(f"{n_tot} totals row(s) excluded: rows {_rowlist(rows[totals])}")
+        warnings.append(totals_warning(rows[totals]))
     if dup_rows:
         warnings.append(duplicates_warning(dup_rows))
     flat = issues.listed()
     if len(flat) > MAX_ISSUES:
         warnings.append(f"{len(flat):,} problems found; the first {MAX_ISSUES:,} are listed")
         flat = flat[:MAX_ISSUES]
-    return Built(frame, len(rows), len(frame), n_bad, n_tot, len(dup_rows), tuple(flat), tuple(warnings))
+    return Built(frame, len(rows), len(frame), n_bad, n_tot, len(dup_rows), tuple(flat), tuple(warnings),
+                 totals_mask=totals, issues_by_position={k: v for k, v in issues.by_row.items() if issues.keep[k]})
+
+
+def totals_warning(rows) -> str:
+    """The import report's line on rows excluded as totals (file row numbers)."""
+    return f"{len(rows)} totals row(s) excluded: rows {_rowlist(rows)}"
 
 
 def duplicate_mask(code_columns: list[np.ndarray], confirm) -> np.ndarray:

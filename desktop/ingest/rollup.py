@@ -433,12 +433,33 @@ class RollupPlan:
         for reason, n in sorted(rejects.items()):
             warnings.insert(0, f"{n:,} source row(s) not rolled up: {reason}")
         warnings.insert(0, f"rolled up where the data lives: {n_imported + n_rejected:,} source rows -> "
-                           f"{n_good:,} daily rollup rows (row numbers in this report are rollup rows)")
+                           f"{n_good:,} daily rollup rows; every count in this report is of source rows (read "
+                           f"{n_imported + n_rejected:,} = imported {n_imported:,} + rejected {n_rejected:,}), "
+                           "row numbers are rollup rows (explain --source-rows N lists the rows behind one)")
         report = ImportReport(
             file=source, kind="usage", format=self.format, rows_read=n_imported + n_rejected,
             rows_imported=n_imported, rows_rejected=n_rejected, errors=tuple(issues[:1000]),
             format_reason=f"{self.reason} (rollup pushed down)", warnings=tuple(warnings))
         return ImportResult("usage", usage, report)
+
+    def ordered(self, result) -> pd.DataFrame:
+        """A rollup result (as the engine returned it, in any order) as a pandas frame in one
+        fixed order: by reject reason, day and every dimension, NULL first, so rollup row
+        numbers (explain, the import report) and a re-read's content are the same every time."""
+        frame = _as_pandas(result)
+        keys = ["reject_reason", "day"] + [f"d{i}" for i in range(len(self.dims))]
+        keys = [k for k in keys if k in frame.columns]
+        if len(frame) < 2 or not keys:
+            return frame.reset_index(drop=True)
+        codes = []
+        for k in keys:
+            col = frame[k]
+            if col.dtype == object:  # text as text (dates the engine gave as objects too)
+                col = col.map(lambda v: None if v is None or v is pd.NA or (isinstance(v, float) and v != v)
+                              else (v.isoformat() if hasattr(v, "isoformat") else str(v)))
+            c, _ = pd.factorize(col, sort=True, use_na_sentinel=True)
+            codes.append(np.asarray(c, dtype=np.int64))
+        return frame.iloc[np.lexsort(codes[::-1])].reset_index(drop=True)
 
     def frame_sql(self, relation: str) -> str:
         """The rollup of a stored frame (shape "frame") in DuckDB, its sums of money and
@@ -516,8 +537,47 @@ class RollupPlan:
         kept = np.zeros(n, dtype=bool)
         kept[usage["_row"].to_numpy(dtype=np.int64) - 1] = True
         built_rejected = int(weights[~kept].sum())
+        errors, warnings = _in_source_rows(built, weights, kept)
         usage = _ordered(usage)
-        return tables.conform(usage, "usage"), built_rejected, list(built.errors), list(built.warnings)
+        return tables.conform(usage, "usage"), built_rejected, errors, warnings
+
+
+def _in_source_rows(built, weights: np.ndarray, kept: np.ndarray) -> tuple[list[ImportIssue], list[str]]:
+    """The importer's issues and warnings on rollup rows (row numbers 1..n, ``weights`` the
+    source rows behind each) told in source rows, as the analyst counts: each issue names the
+    source rows of its rollup row, the rows left out are counted per reason (the first issue of
+    each rollup row), and totals rows say how many source rows they held. Every rollup row not
+    kept is counted once, so these counts add up to the rejected source rows."""
+    import dataclasses
+
+    from desktop.ingest import build
+
+    errors = [dataclasses.replace(e, message=f"{e.message} (a rollup row of {_source_rows_text(int(weights[e.row - 1]))})")
+              if e.row is not None and 1 <= e.row <= len(weights) else e for e in built.errors]
+    totals = built.totals_mask if built.totals_mask is not None else np.zeros(len(weights), dtype=bool)
+    by_reason: dict[str, int] = {}
+    for pos, issues in (built.issues_by_position or {}).items():
+        if kept[pos] or totals[pos] or not issues:
+            continue
+        first = issues[0]
+        reason = first.message + (f" ({first.column})" if first.column else "")
+        by_reason[reason] = by_reason.get(reason, 0) + int(weights[pos])
+    told = sum(by_reason.values())
+    warnings = []
+    for w in built.warnings:
+        if totals.any() and w == build.totals_warning(np.flatnonzero(totals) + 1):
+            w = (f"{_source_rows_text(int(weights[totals].sum()))} in {int(totals.sum()):,} rollup row(s) left out "
+                 f"as totals rows (rollup rows {build._rowlist(np.flatnonzero(totals) + 1)}); counted as rejected")
+        warnings.append(w)
+    lines = [f"{_source_rows_text(k)} rejected: {reason}" for reason, k in sorted(by_reason.items())]
+    rest = int(weights[~kept & ~totals].sum()) - told
+    if rest:
+        lines.append(f"{_source_rows_text(rest)} rejected")
+    return errors, lines + warnings
+
+
+def _source_rows_text(n: int) -> str:
+    return f"{n:,} source row{'s' if n != 1 else ''}"
 
 
 def _ordered(usage: pd.DataFrame) -> pd.DataFrame:

@@ -436,7 +436,7 @@ def read_usage(url: str, *, settings: Settings | None = None, profile=None, shap
         types = conn.columns(target.table)
         plan = rollup.plan(types, shape=shape, profile=profile, settings=settings)
         sql = plan.sql(target.table, target.dialect)
-        got = _run(conn, sql, target, password)
+        got = plan.ordered(_run(conn, sql, target, password))  # rollup rows numbered the same every time
         sample = None
         if got["reject_reason"].notna().any():
             sample = _run(conn, plan.reject_sample_sql(target.table, target.dialect), target, password)
