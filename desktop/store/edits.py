@@ -165,7 +165,8 @@ def _store_as_of(conn: sqlite3.Connection, state: dict) -> None:
 
 class Edits:
     """Settings, commitment edits and the as-of mode. ``commitments`` gives the current
-    commitment rows (an edit must name an imported period)."""
+    commitment rows (an edit must name an imported period): the commitment table alone, never
+    the whole inputs (edits run on the GUI thread; the usage rollup is the recompute's work)."""
 
     def __init__(self, db: Database, undo: UndoStack, commitments: Callable[[], pd.DataFrame]):
         self._db = db
@@ -335,18 +336,23 @@ class Edits:
 
     def overlay(self, inputs: Inputs) -> Inputs:
         """``inputs`` with the stored commitment edits applied."""
+        frame = self.overlay_commitments(inputs.commitments)
+        if frame is inputs.commitments:
+            return inputs
+        return inputs.with_table("commitments", frame)
+
+    def overlay_commitments(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The imported commitment rows ``frame`` with the stored cell edits and the schedules set
+        by hand applied (``frame`` itself when there are none)."""
         edits = self._db.read("SELECT contract_id, period_start, changes FROM commitment_edits")
         overrides = self.schedule_overrides()
-        frame = inputs.commitments
         if edits and not frame.empty:
             frame = apply_commitment_edits(frame, edits)
         if overrides:
             kept = frame[~frame["contract_id"].isin(list(overrides)).fillna(False)] if not frame.empty else None
             parts = [schedule.to_frame(p) for p in overrides.values()]
             frame = pd.concat(([kept] if kept is not None and not kept.empty else []) + parts, ignore_index=True)
-        if frame is inputs.commitments:
-            return inputs
-        return inputs.with_table("commitments", frame)
+        return frame
 
     # -- as-of mode ---------------------------------------------------------------------------
 

@@ -160,7 +160,13 @@ class UsageRows:
         files = self.files()
         if not files:
             return tables.empty("usage")
-        frame = rollup_frame(self._cursor(), files, self.columns(files), source, self._names())
+        # on a connection of its own, closed after: DuckDB keeps what an aggregation over every
+        # row allocated (about 100 MB at 1M rows) for as long as its database stays open
+        con = connect(self._temp_dir)
+        try:
+            frame = rollup_frame(con, files, self.columns(files, con), source, self._names())
+        finally:
+            con.close()
         self._rollup = frame  # what source_refs looks rollup rows up in
         return frame
 
@@ -223,12 +229,13 @@ class UsageRows:
         got = self.source_frame(rollup_rows, limit, ["_file", "_row"])
         return [(str(f), int(r)) for f, r in zip(got["_file"], got["_row"], strict=True)]
 
-    def columns(self, files: Sequence[Path] | None = None) -> dict[str, str]:
-        """{column: DuckDB type} of the usage rows."""
+    def columns(self, files: Sequence[Path] | None = None, con=None) -> dict[str, str]:
+        """{column: DuckDB type} of the usage rows (asked on ``con``, else the shared connection)."""
         files = self.files() if files is None else files
         if not files:
             return {c: "VARCHAR" for c in COLUMNS}
-        rows = self._cursor().execute(f"DESCRIBE SELECT * FROM {relation(files)}").fetchall()
+        rows = (con if con is not None else self._cursor()).execute(
+            f"DESCRIBE SELECT * FROM {relation(files)}").fetchall()
         return {r[0]: r[1] for r in rows}
 
     def count(self, filters: Sequence[Filter] = (), text: str = "", text_columns: Sequence[str] = ()) -> int:
