@@ -127,15 +127,21 @@ class _RecordingSettings:
         return value
 
 
-def table_key(inputs: Inputs, name: str, columns: tuple[str, ...] | None = None) -> Hashable:
+def table_key(inputs: Inputs, name: str, columns: tuple[str, ...] | None = None,
+              cache: AnalysisCache | None = None) -> Hashable:
     """The content key of one input table: the key its reader gave (Inputs.keys), else its
     content (small tables) or, for usage, its identity (the frame is kept alive by the cache).
     Some ``columns`` of a small table are keyed by their content always, so that an edit of
     another column (a workspace's commitment amount, which drops the batches' key) keeps what
-    only those columns feed (the prepared usage, its index and daily series)."""
-    if columns is not None and name != "usage":
-        return (name, frame_key(getattr(inputs, name), columns))
+    only those columns feed (the prepared usage, its index and daily series); with ``cache``
+    that content key is kept per key the reader gave (one workspace's keys name one content),
+    so an unchanged table is not hashed again at every recompute."""
     given = inputs.keys.get(name)
+    if columns is not None and name != "usage":
+        if given is None or cache is None:
+            return (name, frame_key(getattr(inputs, name), columns))
+        return cache.get(f"columns:{name}:{','.join(columns)}", given,
+                         lambda: (name, frame_key(getattr(inputs, name), columns)))
     if given is not None:
         return (name, given, columns)
     frame = getattr(inputs, name)
@@ -294,7 +300,7 @@ def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date
     cache.get("validated", table_key(inputs, "commitments"), lambda: validate_commitments(inputs.commitments))
     inputs = without_offers(inputs)  # proposed contracts (offers) draw down nothing: no figure reads them
     usage_k = table_key(inputs, "usage")
-    prep_key = (usage_k, table_key(inputs, "fx_rates"), table_key(inputs, "commitments", _ASSIGNMENT_COLUMNS), cur,
+    prep_key = (usage_k, table_key(inputs, "fx_rates"), table_key(inputs, "commitments", _ASSIGNMENT_COLUMNS, cache), cur,
                 ai_services.parse_rule(settings.ai_services))
 
     def prepare() -> tuple[pd.DataFrame, list[str], UsageIndex, Inputs, tuple]:
@@ -320,7 +326,7 @@ def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date
                       lambda: convert_lines(inputs.invoices, inputs.fx_rates, settings)
                       if not inputs.invoices.empty else (inputs.invoices, []))
     invoices, inv_warnings = cache.get_with_settings(
-        "invoices", (prep_key, inv_k, table_key(inputs, "commitments", _OWNER_COLUMNS), fx_k,
+        "invoices", (prep_key, inv_k, table_key(inputs, "commitments", _OWNER_COLUMNS, cache), fx_k,
                      table_key(inputs, "rate_card"), cur), settings,
         lambda st: invoice_results(inputs.invoices, index, commitments, inputs.rate_card, inputs.fx_rates,
                                    st, converted=lines))
@@ -329,7 +335,7 @@ def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date
     # invoice-line flags is added to the invoices as flags (desktop/domain/rate_audit.py)
     rate_k = table_key(inputs, "rate_card")
     audit = cache.get_with_settings(
-        "rate_audit", (prep_key, inv_k, rate_k, fx_k, table_key(inputs, "commitments", _OWNER_COLUMNS), cur, invoices),
+        "rate_audit", (prep_key, inv_k, rate_k, fx_k, table_key(inputs, "commitments", _OWNER_COLUMNS, cache), cur, invoices),
         settings, lambda st: rate_audit.audit(invoices, index, lines[0], inputs.rate_card, inputs.fx_rates,
                                               commitments, st))
     invoices = rate_audit.with_audit_flags(invoices, audit)

@@ -60,6 +60,22 @@ def from_frame(frame: pd.DataFrame, contract_id: str) -> list[Period]:
     return [{c: _natural(c, r[c]) for c in COLUMNS} for _, r in rows.iterrows()]
 
 
+def by_contract(frame: pd.DataFrame) -> dict[str, list[Period]]:
+    """``from_frame`` of every contract of ``frame`` in one pass (contract id -> its periods in
+    start order), each period with ``_source``: where it came from ("<file> row <n>", or
+    EDITED_SOURCE for a schedule set by hand)."""
+    if frame is None or frame.empty:
+        return {}
+    rows = frame[frame["contract_id"].notna()].sort_values("period_start", kind="mergesort")
+    out: dict[str, list[Period]] = {}
+    for r in rows.to_dict("records"):
+        p = {c: _natural(c, r[c]) for c in COLUMNS}
+        f = r["_file"]
+        p["_source"] = f if f == EDITED_SOURCE else f"{f} row {r['_row']}"
+        out.setdefault(str(r["contract_id"]), []).append(p)
+    return out
+
+
 def to_frame(periods: Iterable[Mapping[str, Any]], source: str = EDITED_SOURCE) -> pd.DataFrame:
     """Canonical commitment rows of ``periods`` (``_file`` = ``source``, ``_row`` = 1, 2, ...)."""
     periods = list(periods)

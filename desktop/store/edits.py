@@ -335,19 +335,31 @@ class Edits:
             "SELECT contract_id, period_start, changes FROM commitment_edits ORDER BY 1, 2")}
 
     def overlay(self, inputs: Inputs) -> Inputs:
-        """``inputs`` with the stored commitment edits applied."""
-        frame = self.overlay_commitments(inputs.commitments)
+        """``inputs`` with the stored commitment edits applied. The edited table is keyed by what
+        it is made of (the imported table's key, the cell edits, the schedules set by hand), so a
+        recompute tells an unchanged edited table without hashing its content."""
+        state = self._stored_edits()
+        frame = self.overlay_commitments(inputs.commitments, state)
         if frame is inputs.commitments:
             return inputs
-        return inputs.with_table("commitments", frame)
+        given = inputs.keys.get("commitments")
+        key = None if given is None else ("edited", given, *state)
+        return inputs.with_table("commitments", frame, key=key)
 
-    def overlay_commitments(self, frame: pd.DataFrame) -> pd.DataFrame:
+    def _stored_edits(self) -> tuple[tuple, tuple]:
+        """(cell edits, schedules set by hand) as stored: rows of text, in key order."""
+        return (tuple(tuple(r) for r in self._db.read(
+                    "SELECT contract_id, period_start, changes FROM commitment_edits ORDER BY 1, 2")),
+                tuple(tuple(r) for r in self._db.read(
+                    "SELECT contract_id, periods FROM schedule_overrides ORDER BY 1")))
+
+    def overlay_commitments(self, frame: pd.DataFrame, state: tuple[tuple, tuple] | None = None) -> pd.DataFrame:
         """The imported commitment rows ``frame`` with the stored cell edits and the schedules set
         by hand applied (``frame`` itself when there are none)."""
-        edits = self._db.read("SELECT contract_id, period_start, changes FROM commitment_edits")
-        overrides = self.schedule_overrides()
+        edits, stored = state if state is not None else self._stored_edits()
+        overrides = {c: _schedule_from_json(p) for c, p in stored}
         if edits and not frame.empty:
-            frame = apply_commitment_edits(frame, edits)
+            frame = apply_commitment_edits(frame, list(edits))
         if overrides:
             kept = frame[~frame["contract_id"].isin(list(overrides)).fillna(False)] if not frame.empty else None
             parts = [schedule.to_frame(p) for p in overrides.values()]

@@ -72,6 +72,22 @@ def _factorize(values: list) -> tuple[np.ndarray, list]:
     return codes, list(seen)
 
 
+def _category_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A dictionary-encoded column's own codes (one or two bytes a row; -1 = NA) and its
+    categories as the distinct strings: no string touched per row, no second array of codes.
+    Categories no row uses are left out (a filter offers only values that are there), the codes
+    then renumbered in the same narrow type."""
+    codes = values.array.codes  # the Categorical's own array (read-only), not a copy
+    u = np.array([str(x) for x in values.cat.categories], dtype=object)
+    used = np.zeros(len(u), dtype=bool)
+    used[codes[codes >= 0]] = True
+    if used.all():
+        return codes, u
+    rank = np.full(len(u) + 1, -1, dtype=codes.dtype)  # rank[-1]: NA stays -1
+    rank[np.flatnonzero(used)] = np.arange(int(used.sum()), dtype=codes.dtype)
+    return rank[codes], u[used]
+
+
 @dataclass
 class Col:
     """One column: title, kind and its values as a numpy array.
@@ -97,6 +113,9 @@ class Col:
     def text(cls, title: str, values: Iterable[Any] | pd.Series, key: str = "", **kw) -> Col:
         pandas = sys.modules.get("pandas")
         if pandas is not None and isinstance(values, pandas.Series):
+            if isinstance(values.dtype, pandas.CategoricalDtype):  # dictionary-encoded: its own codes
+                codes, u = _category_codes(values)
+                return cls(title, "text", codes, u, key=key or title, **kw)
             codes, uniques = pandas.factorize(values, use_na_sentinel=True)
         else:
             codes, uniques = _factorize(list(values))
@@ -227,7 +246,9 @@ class Col:
     def sort_key(self) -> np.ndarray:
         if self._sort_key is None:
             if self.kind == "text":
-                order = np.argsort(np.array([u.casefold() for u in self.uniques], dtype=object), kind="stable")
+                # casefolded, then as written: the same order whatever the codes' numbering
+                order = np.array(sorted(range(len(self.uniques)),
+                                        key=lambda i: (self.uniques[i].casefold(), self.uniques[i])), dtype=np.int64)
                 rank = np.empty(len(self.uniques) + 1, dtype=np.int64)
                 rank[0] = -1
                 rank[order + 1] = np.arange(len(self.uniques))

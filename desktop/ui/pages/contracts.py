@@ -77,9 +77,23 @@ def parse_edit(column: str, text: str, row: dict | None = None):
     return validation.parse_value("commitments", column, text)
 
 
+def prepare(a) -> dict:
+    """What ``refresh`` shows that the domain derives from the commitment rows (pandas work the
+    session's worker does, not the GUI thread): the offers (proposed contracts) and the schedule
+    of every contract as the figures know it."""
+    from desktop.domain.offers import offers_from_commitments
+
+    inputs = getattr(a, "inputs", None)
+    if inputs is None:
+        return {"offers": [], "schedules": {}}
+    return {"offers": offers_from_commitments(inputs.commitments, include_current=False),
+            "schedules": schedule.by_contract(inputs.commitments)}
+
+
 class ContractsPage(Page):
     title = "Contracts"
     key = "contracts"
+    preparer = staticmethod(prepare)
 
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
@@ -226,14 +240,11 @@ class ContractsPage(Page):
         self._sized = False
         self._schedule_rows: list[dict] | None = None
         self._pending: list[dict] | None = None  # the schedule as edited, until its recompute lands
+        self._prepared: tuple | None = None  # (analysis, prepare(analysis)) of the figures shown
 
     # ------------------------------------------------------------------------------------------
     def refresh(self, a) -> None:
-        from desktop.domain.offers import offers_from_commitments
-
-        inputs = getattr(a, "inputs", None)
-        offers = (offers_from_commitments(inputs.commitments, include_current=False)
-                  if inputs is not None else [])
+        offers = self._derived(a)["offers"]
         # the contracts with figures, then the offers (proposed contracts: no figures, they draw down nothing)
         cs = list(a.contracts) + offers
         self._contracts = cs
@@ -434,15 +445,16 @@ class ContractsPage(Page):
     def _computed_schedule(self, contract_id: str) -> list[dict]:
         """The periods of ``contract_id`` the figures on screen were computed from, with their
         source (file and row)."""
-        inputs = getattr(self.analysis, "inputs", None)
-        if inputs is None or inputs.commitments.empty:
+        if self.analysis is None:
             return []
-        df = inputs.commitments
-        rows = df[(df["contract_id"] == contract_id).fillna(False)].sort_values("period_start")
-        out = schedule.from_frame(rows, contract_id)
-        for p, f, r in zip(out, rows["_file"].tolist(), rows["_row"].tolist(), strict=True):
-            p["_source"] = f if f == schedule.EDITED_SOURCE else f"{f} row {r}"
-        return out
+        return [dict(p) for p in self._derived(self.analysis)["schedules"].get(contract_id, [])]
+
+    def _derived(self, a) -> dict:
+        """prepare(a): as the session's worker prepared it, else computed now (a few rows)."""
+        if self._prepared is None or self._prepared[0] is not a:
+            got = self.prepared(a)
+            self._prepared = (a, got if got is not None else prepare(a))
+        return self._prepared[1]
 
     def _fill_schedule(self, c) -> None:
         if self._pending is not None and self.schedule_msg.text().endswith("Recomputing the figures…"):
