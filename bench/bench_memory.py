@@ -7,7 +7,8 @@
 * ``app_rss_open`` / ``app_rss_ten_edits``: the app (MainWindow offscreen, as a person runs it)
   on a workspace of the same files: its resident set (VmRSS) when the first figures are on
   screen, and after ten edits (commitment amounts, a setting, As-of dates) each recomputed
-  through the session. Goal: under 400 MB at 1M rows, both.
+  through the session. Goal: under 400 MB at 1M rows, both. ``app_rss_pages_shown``: then
+  with the Usage and Contracts pages shown (no goal of its own).
 * ``edit_figures_incremental``: the engine half of edit -> figures, the session worker's job
   (``desktop.ui.session.compute``: analysis + actions sync, then the page preparers that ran)
   after one commitment edit, with the session's AnalysisCache; baseline ``edit_figures_full``:
@@ -109,8 +110,18 @@ for k in range(int(sys.argv[2])):
     settle(n + 1, 0.3)
 gc.collect()
 edits_rss, hwm = rss()
+edits_seconds = time.perf_counter() - t0 - opened
+for key in ("usage", "contracts"):  # the pages with the most rows and charts, as an analyst opens them
+    win.navigate(key, {})
+    t1 = time.perf_counter()
+    while (session.refreshing or any(r.busy for r in session.runners)) and time.perf_counter() - t1 < 600:
+        app.processEvents()
+        time.sleep(0.01)
+    settle(session.computations, 1.0)
+gc.collect()
+pages_rss, hwm = rss()
 print(json.dumps({"open_seconds": opened, "open_rss": open_rss, "edits_rss": edits_rss, "hwm": hwm,
-                  "edits_seconds": time.perf_counter() - t0 - opened}), flush=True)
+                  "edits_seconds": edits_seconds, "pages_rss": pages_rss}), flush=True)
 session.shutdown()
 os._exit(0)
 """
@@ -194,12 +205,23 @@ def bench_app(n: int, ws: Path, env: dict) -> list[dict]:
     got = json.loads(lines[-1])
     return [
         common.record("app_rss_open", n, got["open_seconds"], None, None, got["open_rss"], hwm_mb=round(got["hwm"], 1),
-                      target_mb=APP_TARGET_MB,
+                      target_mb=APP_TARGET_MB, load_avg=_load(),
                       goal=f"the app with {n:,} usage rows under {APP_TARGET_MB:.0f} MB RSS once its figures show (#19)"),
         common.record("app_rss_ten_edits", n, got["edits_seconds"], None, None, got["edits_rss"],
-                      target_mb=APP_TARGET_MB,
+                      target_mb=APP_TARGET_MB, load_avg=_load(),
                       goal=f"the same app under {APP_TARGET_MB:.0f} MB RSS after ten edits (#19)"),
+        common.record("app_rss_pages_shown", n, 0.0, None, None, got["pages_rss"],
+                      note="after the ten edits, the Usage page then the Contracts page shown (their tables, "
+                           "charts and source-rows panel built); no goal of its own"),
     ]
+
+
+def _load() -> str:
+    """The load average over 1, 5 and 15 minutes (``uptime``), recorded beside each number."""
+    try:
+        return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
 
 
 def bench_engine(n: int, ws: Path, env: dict, repeat: int) -> dict:
@@ -210,7 +232,7 @@ def bench_engine(n: int, ws: Path, env: dict, repeat: int) -> dict:
         raise RuntimeError(f"engine child exited {p.returncode}: {p.stderr[-300:]}")
     got = json.loads(lines[-1])
     return common.record("edit_figures_incremental", n, got["incremental"], "edit_figures_full", got["full"], 0.0,
-                         target_ratio=0.1,
+                         target_ratio=0.1, load_avg=_load(),
                          goal="edit -> figures (the session worker's job) with the kept aggregates at most "
                               "0.1x the same job from scratch (#12, #19)")
 

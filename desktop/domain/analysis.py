@@ -61,6 +61,8 @@ __all__ = ["AnalysisCache", "assign_contracts", "build_analysis", "default_as_of
 _ASSIGNMENT_COLUMNS = ("contract_id", "vendor", "period_start", "period_end", "status")
 # the commitment columns invoices read (the owner of an invoice's contract)
 _OWNER_COLUMNS = ("contract_id", "vendor", "period_start", "period_end", "owner")
+# the commitment columns the notice deadlines read (calendar.notice_deadlines)
+_NOTICE_COLUMNS = ("contract_id", "vendor", "period_start", "period_end", "status", "notice_days", "owner")
 
 
 class AnalysisCache:
@@ -381,7 +383,8 @@ def build_analysis(inputs: Inputs, settings: Settings | None = None, as_of: date
                                                        snapshots))
 
     step(0.95, "findings")
-    deadlines = cache.get("notice_deadlines", (com_k, as_of), lambda: notice_deadlines(inputs.commitments, as_of))
+    deadlines = cache.get("notice_deadlines", (table_key(inputs, "commitments", _NOTICE_COLUMNS, cache), as_of),
+                          lambda: notice_deadlines(inputs.commitments, as_of))
     analysis = Analysis(
         as_of=as_of, currency=cur, contracts=contracts, invoices=invoices,
         budgets=budgets, anomalies=anomalies, imports=imports, workload_shift=shift,

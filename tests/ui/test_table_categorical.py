@@ -68,3 +68,19 @@ def test_same_text_as_plain_strings_blanks_nulls_sort_and_filter(qtbot):
     assert sorted(_shown(m)) == [("Support", "4.00"), ("Support", "5.00")]
     assert m.col("team").value(1) is None and plain.col("team").value(1) is None
     assert m.col("team").value(2) == "" == plain.col("team").value(2)
+
+
+def test_calendar_dates_read_without_pandas_equal_the_pandas_reading():
+    from datetime import date, datetime
+
+    for values in ([date(2026, 1, 1), None, date(2025, 12, 31)], [None], [], [date(2026, 2, 28)]):
+        got = Col.date("Start", values).values
+        want = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype="datetime64[ns]")
+        assert got.dtype == want.dtype and got.tolist() == want.tolist()
+    mixed = [date(2026, 1, 1), datetime(2026, 1, 2, 12, 30), "2026-01-03"]  # not only dates: pandas reads them
+    assert Col.date("Start", mixed).values.tolist() == pd.to_datetime(pd.Series(mixed, dtype=object)).to_numpy(
+        dtype="datetime64[ns]").tolist()
+    assert Col.date("Start", [date(2026, 1, 1), None]).display(1) == ""
+    far = [date(2026, 1, 1), date(9999, 12, 31)]  # beyond nanoseconds: blank, as pandas reads it
+    assert Col.date("End", far).values.tolist() == pd.to_datetime(pd.Series(far, dtype=object), errors="coerce").to_numpy(
+        dtype="datetime64[ns]").tolist()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date as _date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -146,6 +147,11 @@ class Col:
     def date(cls, title: str, values: Any, key: str = "", **kw) -> Col:
         if isinstance(values, np.ndarray) and values.dtype.kind == "M":
             arr = values.astype("datetime64[ns]")
+        elif isinstance(values, (list, tuple)) and all(v is None or (type(v) is _date and 1678 < v.year < 2262)
+                                                        for v in values):
+            # calendar dates (a schedule, periods) in nanosecond range: numpy reads them as pandas
+            # would, without pandas (beyond the range pandas makes them blank, numpy would wrap)
+            arr = np.array(values, dtype="datetime64[D]").astype("datetime64[ns]")
         else:
             import pandas as pd
 
@@ -526,7 +532,7 @@ class ColumnTableModel(QAbstractTableModel):
             return section + 1
         return None
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY):
         # the role first: most of the roles a repaint asks for are not used here and cost one
         # set lookup; the index is read only for the roles that need a row
         role = role if type(role) is int else int(getattr(role, "value", role))
