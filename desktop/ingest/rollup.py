@@ -494,18 +494,22 @@ class RollupPlan:
             df["_file"] = tables.repeat_text(source, n)
         df["_row"] = good.column("first_row").to_numpy(zero_copy_only=False).astype(np.int64, copy=False) \
             if "first_row" in good.column_names else np.arange(1, n + 1)
-        if n > 1:  # by day and every dimension: the group keys, unique per rollup row
-            df = df.iloc[np.lexsort(keys[::-1])].reset_index(drop=True)
-        df = _ordered(df)
-        if names and n > 1 and not _split_by_export(df):
+        split = "exported_at" in df.columns and df["exported_at"].nunique(dropna=True) >= 2  # see _ordered
+        if names and n > 1 and not split and not _split_by_export(df):
             # import order, then each file's first row (a file name repeated by later batches
-            # counts at its first batch, as the rows of the files themselves are concatenated)
+            # counts at its first batch, as the rows of the files themselves are concatenated);
+            # ties (one file name in two batches) by day and every dimension
             rank = {nm: i for i, nm in reversed(list(enumerate(names)))}
             codes, cats = tables.text_codes(df["_file"])
             by_code = np.array([rank.get(str(f), len(rank)) for f in cats] + [len(rank)], dtype=np.int64)
-            order = by_code[np.asarray(codes, dtype=np.int64)]
-            df = df.iloc[np.lexsort((df["_row"].to_numpy(dtype=np.int64), order))].reset_index(drop=True)
-        return tables.conform(df, "usage")
+            order, first = by_code[np.asarray(codes, dtype=np.int64)], df["_row"].to_numpy(dtype=np.int64)
+            at = np.lexsort((first, order))
+            if ((order[at][1:] == order[at][:-1]) & (first[at][1:] == first[at][:-1])).any():
+                at = np.lexsort(tuple(keys[::-1]) + (first, order))
+            return tables.conform(df.iloc[at].reset_index(drop=True), "usage")
+        if n > 1:  # by day and every dimension: the group keys, unique per rollup row
+            df = df.iloc[np.lexsort(keys[::-1])].reset_index(drop=True)
+        return tables.conform(_ordered(df), "usage")
 
     def _import(self, good: pd.DataFrame, source: str):
         """The rollup rows in the source's column names through the format's own importer."""

@@ -189,6 +189,7 @@ class Duplicates:
         """The file rows that repeat an earlier row exactly, in file order (``ticker``: progress
         and cancel while the rows behind repeated hashes are read again)."""
         import duckdb
+        import pyarrow as pa
 
         from desktop.ingest import build
 
@@ -202,7 +203,7 @@ class Duplicates:
             rel = con.sql(f"SELECT row, h FROM read_parquet({files}) WHERE h IN (SELECT h FROM read_parquet({files}) "
                           "GROUP BY h HAVING count(*) > 1) ORDER BY row")
             got = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
-            if not isinstance(got, __import__("pyarrow").Table):
+            if not isinstance(got, pa.Table):  # DuckDB 2.x: arrow() is a record batch reader
                 got = got.read_all()
         finally:
             con.close()

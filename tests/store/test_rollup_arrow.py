@@ -96,3 +96,27 @@ def test_rollup_rows_come_in_one_order_whatever_order_the_engine_returns(tmp_pat
     # a.csv (2), then b.csv (3), 03-02 (a.csv 6)
     assert first["_row"].tolist() == [2, 4, 2, 3, 6]
     assert first["vendor"].astype(object).tolist() == ["Anthropic", "OpenAI", "OpenAI", "OpenAI", "OpenAI"]
+
+
+def test_one_file_name_in_two_batches_is_ordered_by_import_then_row_then_keys(tmp_path):
+    # usage.csv imported twice (keep both): first rows 2 of both batches tie on (file, row);
+    # the tie goes by day, then every dimension (Anthropic before OpenAI)
+    first = tables.conform(pd.DataFrame({
+        "date": pd.to_datetime(["2026-03-02", "2026-03-02"]), "vendor": ["OpenAI", "OpenAI"], "cost": [5, 6],
+        "_file": ["usage.csv"] * 2, "_row": [2, 3]}), "usage")
+    second = tables.conform(pd.DataFrame({
+        "date": pd.to_datetime(["2026-03-02", "2026-03-01"]), "vendor": ["Anthropic", "OpenAI"], "cost": [7, 8],
+        "_file": ["usage.csv"] * 2, "_row": [2, 3]}), "usage")
+    files = []
+    for i, part in enumerate((first, second)):
+        path = tmp_path / f"batch-{i}.parquet"
+        path.write_bytes(parquet.encode_table(parquet.to_arrow(part)))
+        files.append(path)
+    con = usage_db.connect(tmp_path / "tmp")
+    cols = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {usage_db.relation(files)}").fetchall()}
+    got = usage_db.rollup_frame(con, files, cols, names=["usage.csv", "usage.csv"])
+    # one file name: OpenAI on Mar 2 of both batches is one rollup row (5 + 6 = 11, first row 2);
+    # it ties on (file, row 2) with Anthropic's Mar 2 row (7): by day, then vendor, Anthropic
+    # first; then row 3 (OpenAI on Mar 1, 8)
+    assert list(zip(got["_row"], got["cost"], strict=True)) == [(2, 7), (2, 11), (3, 8)]
+    assert got["source_rows"].tolist() == [1, 2, 1]
