@@ -5,20 +5,24 @@
 Each part is timed on its own (best of ``repeat``, the parts interleaved so load from
 neighbours lands on all of them), on the bench's usage sheet (bench/common.py):
 
-* ``calamine``: bare python-calamine, open + ``to_python`` (the benchmark's baseline);
+* ``calamine``: bare python-calamine, open + ``to_python`` (the #3 baseline);
+* ``fastexcel``: bare fastexcel, open + ``load_sheet(0).to_arrow()`` (the #19 baseline);
 * ``scan``: the safety scan (``safety.check_xlsx``), which runs in the parent alongside the child;
-* ``read_xlsx``: ``reader.read_xlsx`` in this process (calamine + the rows into columns);
+* ``read_xlsx``: ``reader.read_xlsx`` in this process (fastexcel for a plain sheet like this
+  one, then the RawTable);
 * ``child``: ``isolate.read_xlsx_isolated`` with a no-op scan: the child's read plus starting it
-  (a fork of the forkserver), pickling the RawTable and handing it back through the pipe;
+  (a fork of the forkserver), the Arrow IPC answer in shared memory, mapped and checked here;
 * ``child_cost`` = child - read_xlsx: what the isolation itself costs;
 * ``import``: ``read_file`` end to end (scan || child, then the checks and the frame);
-* ``ratio`` = import / calamine (the benchmark's target: 1.2).
+* ``ratio`` = import / calamine, ``ratio_fastexcel`` = import / fastexcel (targets: 1.2);
+* ``load``: the 1-minute load average at the end.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -51,8 +55,14 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             wb.close()
 
+    def fastexcel_arrow():
+        import fastexcel
+
+        return fastexcel.read_excel(str(path)).load_sheet(0).to_arrow()
+
     parts = {
         "calamine": calamine,
+        "fastexcel": fastexcel_arrow,
         "scan": lambda: safety.check_xlsx(path, safety.DEFAULT_LIMITS),
         "read_xlsx": lambda: reader.read_xlsx(path, XlsxFacts(), known, reader.Ticker(None)),
         "child": lambda: isolate.read_xlsx_isolated(path, XlsxFacts, known, reader.Ticker(None)),
@@ -70,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
            **{k: round(v, 3) for k, v in best.items()}}
     out["child_cost"] = round(best["child"] - best["read_xlsx"], 3)
     out["ratio"] = round(best["import"] / best["calamine"], 3)
+    out["ratio_fastexcel"] = round(best["import"] / best["fastexcel"], 3)
+    out["load"] = round(os.getloadavg()[0], 2)
     print(json.dumps(out), flush=True)
     return 0
 

@@ -4,9 +4,12 @@ python-calamine is native code: a crafted workbook that slips past the safety sc
 allocate hundreds of GB and abort the whole process (SIGABRT, no Python exception), taking the
 app and its unsaved state with it. ``read_xlsx_isolated`` runs ``reader.read_xlsx`` in a child
 started from a forkserver (a clean process, preloaded with the reader, never a fork of the
-GUI's threads), with an address-space limit (RLIMIT_AS) and a CPU-time limit (RLIMIT_CPU). The
-child hands back the RawTable pickled (its columns are numpy / Arrow buffers: pickle protocol 5
-copies them once). The child dying, or running out of its limits, becomes
+GUI's threads), with an address-space limit (RLIMIT_AS), a CPU-time limit (RLIMIT_CPU) and a
+file-size limit (RLIMIT_FSIZE). A plain sheet read by fastexcel comes back as an Arrow IPC file
+the child writes into a private file in shared memory (/dev/shm) and this process maps without
+a copy (data only: nothing of it is unpickled; ``reader.read_arrow_sheet`` validates every
+buffer first); a sheet read cell by cell comes back pickled through the pipe. Either is looked
+at only after the safety scan has passed. The child dying, or running out of its limits, becomes
 ``UnsafeFile("this workbook is damaged or hostile: ...")``; the parent keeps running. Progress
 keeps coming every 0.1 s while the child works, and a cancel kills the child at once.
 """
@@ -14,8 +17,10 @@ keeps coming every 0.1 s while the child works, and a cancel kills the child at 
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import pickle
 import signal
+import tempfile
 import threading
 from pathlib import Path
 
@@ -51,7 +56,7 @@ def _vm_size() -> int:
 
 
 def _child(conn, path: str, facts: XlsxFacts, known: set[str], sheet: str | None,
-           row_limit: int | None, memory: int, cpu: int) -> None:
+           row_limit: int | None, memory: int, cpu: int, out: str | None = None, arrow: bool = True) -> None:
     import resource
 
     from desktop.ingest import reader
@@ -60,6 +65,7 @@ def _child(conn, path: str, facts: XlsxFacts, known: set[str], sheet: str | None
         limit = _vm_size() + memory
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (memory, memory))  # the answer file
     except (ValueError, OSError):  # pragma: no cover - a platform without these limits
         pass
     class Relay(reader.Ticker):
@@ -69,9 +75,16 @@ def _child(conn, path: str, facts: XlsxFacts, known: set[str], sheet: str | None
             conn.send_bytes(b"P" + pickle.dumps((fraction, text)))
 
     try:
-        table = reader.read_xlsx(Path(path), facts, known, Relay(None), sheet=sheet,
-                                 row_limit=row_limit)
-        payload = pickle.dumps(("ok", table), protocol=5)
+        got = None
+        if out is not None and arrow and row_limit is None:
+            got = reader.sheet_arrow(Path(path), known, Relay(None), sheet)
+        if got is not None:
+            reader.write_arrow_sheet(got, out)
+            payload = pickle.dumps(("arrow", None))
+        else:
+            read = reader.read_xlsx if out is None and arrow else reader.read_xlsx_cells
+            table = read(Path(path), facts, known, Relay(None), sheet=sheet, row_limit=row_limit)
+            payload = pickle.dumps(("ok", table), protocol=5)
     except UnreadableFile as exc:
         payload = pickle.dumps(("unsafe" if isinstance(exc, UnsafeFile) else "unreadable", exc.message))
     except MemoryError:
@@ -82,6 +95,21 @@ def _child(conn, path: str, facts: XlsxFacts, known: set[str], sheet: str | None
     conn.close()
 
 
+def _answer_file() -> str | None:
+    """A new private file (0600) for the child's Arrow answer: in /dev/shm (memory, no disk)
+    when there is one, else the temporary folder; None when neither can be made (the answer
+    then comes pickled through the pipe)."""
+    shm = "/dev/shm"
+    for folder in ((shm,) if os.path.isdir(shm) and os.access(shm, os.W_OK) else ()) + (None,):
+        try:
+            fd, name = tempfile.mkstemp(prefix="commitdesk-xlsx-", suffix=".arrow", dir=folder)
+        except OSError:
+            continue
+        os.close(fd)
+        return name
+    return None
+
+
 def _death(exitcode: int | None) -> str:
     if exitcode is None:
         return "the reader did not finish"
@@ -90,7 +118,8 @@ def _death(exitcode: int | None) -> str:
         why = {signal.SIGABRT: "it asked for more memory than the reader is allowed",
                signal.SIGKILL: "it was stopped (out of memory or time)",
                signal.SIGSEGV: "the reader crashed on it",
-               signal.SIGXCPU: "reading it used more CPU time than the reader is allowed"}.get(sig)
+               signal.SIGXCPU: "reading it used more CPU time than the reader is allowed",
+               signal.SIGXFSZ: "its answer grew past the size the reader is allowed"}.get(sig)
         name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
         return f"{why or 'the reader was stopped'} (the reading process ended with {name})"
     return f"the reading process ended unexpectedly (exit code {exitcode})"
@@ -105,18 +134,35 @@ def read_xlsx_isolated(path: Path, scan, known: set[str], ticker, sheet: str | N
     work dropped; nothing the child read is used before the scan has passed. (The scan and
     calamine's parse each take about a second on a 100k-row sheet; on two cores they overlap.)
     Returns (RawTable, XlsxFacts)."""
+    from desktop.ingest import reader
+
     name = Path(path).name
+    out = _answer_file() if row_limit is None and reader.ARROW_XLSX else None
+    try:
+        return _run(path, name, scan, known, ticker, sheet, row_limit, limits, out)
+    finally:
+        if out is not None:
+            try:
+                os.unlink(out)  # a mapping made of it stays readable; the memory goes with it
+            except OSError:
+                pass
+
+
+def _run(path, name: str, scan, known, ticker, sheet, row_limit, limits: Limits, out: str | None):
+    from desktop.ingest import reader
+
     ctx = _context()
     recv, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, name="commitdesk-xlsx",
                        args=(send, str(path), XlsxFacts(), known, sheet, row_limit,
-                             limits.xlsx_child_memory_bytes, limits.xlsx_child_cpu_seconds),
+                             limits.xlsx_child_memory_bytes, limits.xlsx_child_cpu_seconds, out,
+                             reader.ARROW_XLSX),
                        daemon=True)
     proc.start()
     send.close()
     payload = None
     try:
-        facts = scan()
+        facts = scan()  # the verdict comes first: a refusal kills the child (finally below)
         while True:
             if recv.poll(0.1):
                 try:
@@ -145,6 +191,15 @@ def read_xlsx_isolated(path: Path, scan, known: set[str], ticker, sheet: str | N
     if payload is None:
         raise UnsafeFile(f"this workbook is damaged or hostile: {_death(proc.exitcode)}", file=name)
     status, value = pickle.loads(payload[1:])
+    if status == "arrow" and out is not None:
+        try:
+            got = reader.read_arrow_sheet(out)
+        except (OSError, ValueError, ImportError) as exc:  # pyarrow's errors are ValueErrors or OSErrors
+            raise UnsafeFile(f"this workbook is damaged or hostile: the reading process answered "
+                             f"with damaged data ({type(exc).__name__})", file=name) from exc
+        table = reader.raw_from_arrow(got, name, facts)
+        ticker(0.4, "reading rows")
+        return table, facts
     if status == "ok":
         value.date1904 = facts.date1904
         return value, facts

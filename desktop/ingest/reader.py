@@ -224,7 +224,19 @@ CHUNK_ROWS = 512  # rows turned into columns at once, while their cells are stil
 def read_xlsx(path: Path, facts: XlsxFacts, known: set[str], ticker: Ticker,
               sheet: str | None = None, row_limit: int | None = None) -> RawTable:
     """The best sheet (the one whose header names the most known columns; or ``sheet``) as a
-    RawTable. ``row_limit``: read only the first rows of each sheet (header peeking).
+    RawTable: through fastexcel when it is a plain table (``read_xlsx_arrow``), else cell by
+    cell (``read_xlsx_cells``). ``row_limit``: read only the first rows of each sheet (header
+    peeking, always cell by cell)."""
+    if row_limit is None and ARROW_XLSX:
+        t = read_xlsx_arrow(path, facts, known, ticker, sheet)
+        if t is not None:
+            return t
+    return read_xlsx_cells(path, facts, known, ticker, sheet=sheet, row_limit=row_limit)
+
+
+def read_xlsx_cells(path: Path, facts: XlsxFacts, known: set[str], ticker: Ticker,
+                    sheet: str | None = None, row_limit: int | None = None) -> RawTable:
+    """``read_xlsx`` through python-calamine, cell by cell.
 
     Each sheet's first rows are read to find its header; the chosen sheet's body is then read
     in chunks that become columns at once (``_Columns``): its cells are touched while they are
@@ -234,10 +246,6 @@ def read_xlsx(path: Path, facts: XlsxFacts, known: set[str], ticker: Ticker,
 
     from python_calamine import CalamineWorkbook
 
-    if row_limit is None and ARROW_XLSX:
-        t = read_xlsx_arrow(path, facts, known, ticker, sheet)
-        if t is not None:
-            return t
     wb = with_heartbeat(lambda: CalamineWorkbook.from_path(str(path)), ticker, 0.1, "opening workbook")
     try:
         names = wb.sheet_names
@@ -310,17 +318,37 @@ def read_xlsx(path: Path, facts: XlsxFacts, known: set[str], ticker: Ticker,
         wb.close()
 
 
+@dataclass
+class ArrowSheet:
+    """A plain sheet as fastexcel read it (``sheet_arrow``), before any Python object is made
+    from a cell: what the isolated child hands back as an Arrow IPC file (isolate.py).
+    ``table``: one column per source column (named as the header), only the rows kept: text as
+    large strings ("" for a blank cell), numbers as float64 (NaN for a blank cell), yes/no,
+    date and date-time columns as fastexcel typed them (null for a blank cell)."""
+    sheet: str
+    table: object  # pyarrow.Table
+    rows: np.ndarray  # int64: the sheet row of each kept row
+
+
 def read_xlsx_arrow(path: Path, facts: XlsxFacts, known: set[str], ticker: Ticker,
                     sheet: str | None = None) -> RawTable | None:
     """The sheet through fastexcel (calamine's parser straight into Arrow: no Python object per
     cell), as the same RawTable ``read_xlsx`` makes cell by cell; None when the sheet is not a
-    plain table and ``read_xlsx`` must look at its cells: the first sheet (or ``sheet``) is
-    hidden or is not the one the header search would choose, its header is not on its first
-    row (titles above it, a two-row header), a header cell is blank, repeated or a number, a
-    column mixes kinds of values (text and numbers, dates and numbers ...), or a cell holds
-    an error. Text cells stay Arrow strings, number columns float64 with NaN for blanks;
-    yes/no, date and time columns become the Python values calamine gives (a date when the
-    time is midnight), "" for a blank cell, as ``_Columns`` keeps them."""
+    plain table and ``read_xlsx`` must look at its cells (``sheet_arrow``)."""
+    got = sheet_arrow(path, known, ticker, sheet)
+    if got is None:
+        return None
+    t = raw_from_arrow(got, path.name, facts)
+    ticker(0.4, "reading rows")
+    return t
+
+
+def sheet_arrow(path: Path, known: set[str], ticker: Ticker, sheet: str | None = None) -> ArrowSheet | None:
+    """The first sheet (or ``sheet``) through fastexcel, as Arrow columns; None when it is not a
+    plain table: it is hidden or is not the one the header search would choose, its header is
+    not on its first row (titles above it, a two-row header), a header cell is blank, repeated
+    or a number, a column mixes kinds of values (text and numbers, dates and numbers ...), or a
+    cell holds an error."""
     try:
         import fastexcel
     except ImportError:  # an environment without it reads every sheet cell by cell
@@ -370,24 +398,84 @@ def read_xlsx_arrow(path: Path, facts: XlsxFacts, known: set[str], ticker: Ticke
     hits = sum(1 for v in names if sniff.norm_name(v) in known)
     if h != 0 or sniff.header_span(sample, 0)[0] is not None or (sheet is None and hits < 3):
         return None  # titles above the header, a two-row header, or maybe another sheet's table
+    import pyarrow as pa
+
     keep = np.flatnonzero(~blank)
+    arrays = [v if keep.size == n else v.take(pa.array(keep)) for _, v in cols]
+    return ArrowSheet(sname, pa.table(arrays, names=names), keep.astype(np.int64) + 2)
+
+
+def raw_from_arrow(got: ArrowSheet, file: str, facts: XlsxFacts) -> RawTable:
+    """The RawTable of a sheet fastexcel read (``sheet_arrow``), as ``read_xlsx_cells`` makes
+    it: text columns stay Arrow strings, number columns float64 with NaN for blanks, yes/no,
+    date and time columns become the Python values calamine gives (a date when the time is
+    midnight), "" for a blank cell, as ``_Columns`` keeps them."""
+    table = got.table
+    names = [str(n) for n in table.column_names]
     series = []
-    for kind, v in cols:
-        if keep.size != n:
-            kind, v = _take(kind, v, keep)
+    for j in range(table.num_columns):
+        kind, v = _arrow_column(table.column(j))
         if kind == "text":
             series.append(pd.Series(pd.arrays.ArrowStringArray(v), copy=False))
+        elif kind == "number":
+            series.append(pd.Series(v.to_numpy(zero_copy_only=False), copy=False))
         else:
-            series.append(pd.Series(v, copy=False))
+            series.append(pd.Series(_python_cells(v), copy=False))
     frame = pd.DataFrame(dict(enumerate(series)), copy=False)
     frame.columns = names
-    t = RawTable(path.name, names, frame, keep.astype(np.int64) + 2, "xlsx", header_row=1)
-    t.sheet = sname
+    t = RawTable(file, names, frame, np.asarray(got.rows, dtype=np.int64), "xlsx", header_row=1)
+    t.sheet = got.sheet
     t.date1904 = facts.date1904
     t.meta["col0"] = None  # where the table starts on the sheet: core._percent_cells asks calamine if needed
     t.meta["repeated"] = {}
-    ticker(0.4, "reading rows")
     return t
+
+
+ARROW_SHEET_FORMAT = "commitdesk-xlsx-arrow-1"
+
+
+def write_arrow_sheet(got: ArrowSheet, path: str) -> None:
+    """``got`` as an Arrow IPC file (the isolated child's answer: data only, nothing executable;
+    isolate.py maps it without a copy). Columns are named by position, the header, the sheet
+    and the rows travel beside them."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
+    t = got.table
+    cols = [t.column(j) for j in range(t.num_columns)] + [pa.array(got.rows, type=pa.int64())]
+    fields = [pa.field(str(j), c.type) for j, c in enumerate(cols)]
+    meta = {"format": ARROW_SHEET_FORMAT, "sheet": got.sheet, "names": [str(n) for n in t.column_names]}
+    schema = pa.schema(fields, metadata={"commitdesk": json.dumps(meta)})
+    with pa.OSFile(path, "wb") as sink, ipc.new_file(sink, schema) as w:
+        w.write_table(pa.table(cols, schema=schema))
+
+
+def read_arrow_sheet(path: str) -> ArrowSheet:
+    """What ``write_arrow_sheet`` wrote, memory-mapped (no copy), checked as data from another
+    process must be: the layout this process expects, and every buffer, offset and UTF-8 string
+    valid (``validate(full=True)``) before any column is used. Raises ValueError otherwise."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
+    with pa.memory_map(path, "r") as src:
+        table = ipc.open_file(src).read_all()
+    meta = json.loads((table.schema.metadata or {}).get(b"commitdesk", b"{}"))
+    names = meta.get("names")
+    if (meta.get("format") != ARROW_SHEET_FORMAT or not isinstance(names, list)
+            or not isinstance(meta.get("sheet"), str) or table.num_columns != len(names) + 1
+            or table.schema.names != [str(j) for j in range(len(names) + 1)]
+            or table.column(len(names)).type != pa.int64()):
+        raise ValueError("the reading process answered in an unexpected layout")
+    table.validate(full=True)
+    rows = table.column(len(names)).combine_chunks()
+    if rows.null_count:
+        raise ValueError("the reading process answered in an unexpected layout")
+    data = pa.table([table.column(j) for j in range(len(names))], names=[str(n) for n in names])
+    return ArrowSheet(meta["sheet"], data, rows.to_numpy())
 
 
 def sheet_start_column(path: Path, sheet: str, max_rows: int = 1_000) -> int:
@@ -412,12 +500,12 @@ _NUMBERISH = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
 
 
 def _arrow_column(col) -> tuple[str, object] | None:
-    """One fastexcel column as ``_convert`` makes a chunk: ("text", large strings, "" for blank
-    cells), ("number", float64 with NaN) or ("cells", the Python values calamine gives, "" for
-    blank cells); None for a kind ``_convert`` would see differently."""
-    import datetime as dt
-
+    """One fastexcel column as Arrow, by the kind ``_convert`` would see: ("text", large strings,
+    "" for blank cells), ("number", float64 with NaN for blank cells) or ("cells", yes/no, date
+    or date-time values with nulls, made Python values by ``_python_cells``); None for a kind
+    ``_convert`` would see differently."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     t = col.type
@@ -425,26 +513,37 @@ def _arrow_column(col) -> tuple[str, object] | None:
         col = col.cast(pa.large_string())
         return "text", (col.fill_null("") if col.null_count else col)
     if pa.types.is_floating(t) or pa.types.is_integer(t):
-        return "number", col.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        col = col.cast(pa.float64())
+        return "number", (pc.fill_null(col, float("nan")) if col.null_count else col)
     if pa.types.is_boolean(t) or pa.types.is_timestamp(t) or pa.types.is_date(t):
-        vals = col.to_pylist()
-        out = np.empty(len(vals), dtype=object)
-        for i, v in enumerate(vals):
-            if v is None:
-                v = ""
-            elif isinstance(v, dt.datetime):
-                v = v.replace(tzinfo=None)
-                if v.time() == dt.time(0):
-                    v = v.date()  # calamine gives a date for a midnight date-time
-            out[i] = v
-        return "cells", out
+        return "cells", col
     return None  # durations and anything else: calamine's cells
+
+
+def _python_cells(col) -> np.ndarray:
+    """A yes/no, date or date-time column as the Python values calamine gives: a date for a
+    midnight date-time, "" for a blank cell."""
+    import datetime as dt
+
+    vals = col.to_pylist()
+    out = np.empty(len(vals), dtype=object)
+    for i, v in enumerate(vals):
+        if v is None:
+            v = ""
+        elif isinstance(v, dt.datetime):
+            v = v.replace(tzinfo=None)
+            if v.time() == dt.time(0):
+                v = v.date()  # calamine gives a date for a midnight date-time
+        out[i] = v
+    return out
 
 
 def _head_value(kind: str, v, i: int):
     if kind == "text":
         return v[int(i)].as_py()
-    x = v[int(i)]
+    if kind == "cells":
+        return _python_cells(v.slice(int(i), 1))[0]
+    x = v[int(i)].as_py() if not isinstance(v, np.ndarray) else v[int(i)]
     return "" if kind == "number" and np.isnan(x) else x
 
 
@@ -509,7 +608,9 @@ def _blank_cells(kind: str, v) -> np.ndarray:
         empty = np.diff(parse.string_offsets(v)) == 0
         return empty | np.asarray(v.is_null().to_numpy(zero_copy_only=False), dtype=bool) if v.null_count else empty
     if kind == "number":
-        return np.isnan(v)
+        return np.isnan(v if isinstance(v, np.ndarray) else v.to_numpy(zero_copy_only=False))
+    if not isinstance(v, np.ndarray):  # Arrow yes/no or dates (sheet_arrow): blank = null
+        return np.asarray(v.is_null().to_numpy(zero_copy_only=False), dtype=bool)
     return np.fromiter((c == "" or c is None for c in v), dtype=bool, count=len(v))
 
 

@@ -261,19 +261,28 @@ def _sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits:
     last '<': '<' cannot appear inside a tag or in text), so every tag is seen whole once."""
     ext = _Extent(info.filename, name)
     carry = b""
+    work = np.zeros(0, dtype=np.uint8)  # the joined chunk, reused (fresh pages cost ~1 ms/MB here)
     try:
         for chunk in _inflated(zf, info):
-            buf = carry + chunk if carry else chunk
-            lt = buf.rfind(b"<")
-            if lt < 0 or buf.find(b">", lt) >= 0:
+            n = len(carry) + len(chunk)
+            if len(work) < n + _PAD:
+                work = np.zeros(n + _PAD + (1 << 16), dtype=np.uint8)
+            work[:len(carry)] = np.frombuffer(carry, dtype=np.uint8)
+            work[len(carry):n] = np.frombuffer(chunk, dtype=np.uint8)
+            at = chunk.rfind(b"<")
+            lt = len(carry) + at if at >= 0 else carry.rfind(b"<")
+            complete = lt < 0 or (chunk.find(b">", max(at, 0)) >= 0 if at >= 0
+                                  else carry.find(b">", lt) >= 0 or b">" in chunk)
+            if complete:
                 # no tag, or the last tag is complete: only text can follow it
-                cut = len(buf) if lt < 0 or len(buf) - lt > MAX_TAG_BYTES else lt
+                cut = n if lt < 0 or n - lt > MAX_TAG_BYTES else lt
             else:
                 cut = lt
-                if len(buf) - lt > MAX_TAG_BYTES:
+                if n - lt > MAX_TAG_BYTES:
                     raise ext.damaged("a tag longer than 1 MiB")
-            ext.feed(buf[:cut] if cut < len(buf) else buf)
-            carry = buf[cut:]
+            carry = work[cut:n].tobytes()
+            work[cut:cut + _PAD] = 0  # what a window past the end reads
+            ext.feed(memoryview(work)[:cut], work)
             _check_extent(ext.rows, ext.cols, info.filename, name, limits)
             if tick is not None:
                 tick()
@@ -397,35 +406,58 @@ class _Extent:
         self.part, self.name = part, name
         self.rows = 0
         self.cols = 0
+        self._scratch = np.zeros(0, dtype=bool)  # the fast path's masks, reused chunk to chunk
         self.row = 0  # careful path: current row (calamine's counter for rows without r)
         self.col = 0  # careful path: last column in the current row
 
     def damaged(self, what: str) -> UnsafeFile:
         return UnsafeFile(f"this workbook is damaged or hostile: {self.part} has {what}", file=self.name)
 
-    def feed(self, buf: bytes) -> None:
-        if not buf:
+    def feed(self, buf, work: np.ndarray | None = None) -> None:
+        """Measure the complete tags of ``buf`` (bytes, or a memoryview of ``work``'s start whose
+        next ``_PAD`` bytes are 0)."""
+        if not len(buf):
             return
-        if not self._fast(buf, np.frombuffer(buf, dtype=np.uint8)):
+        if work is None:
+            work = np.zeros(len(buf) + _PAD, dtype=np.uint8)
+            work[:len(buf)] = np.frombuffer(buf, dtype=np.uint8)
+        if not self._fast(buf, work):
             self._careful(buf)
 
-    def _fast(self, buf: bytes, arr) -> bool:
+    def _fast(self, buf, work: np.ndarray) -> bool:
         """The fast path, when every <c> and <row> start tag in ``buf`` is unprefixed and begins
         ` r="`: the references are read at fixed offsets from the tags' '<' (numpy); False
-        (nothing taken) otherwise."""
-        lt = np.flatnonzero(arr == 60)
-        arr = np.concatenate([arr, np.zeros(24, dtype=np.uint8)])  # windows past the end read 0
-        first = arr[lt + 1]
-        lt = lt[(first == 99) | (first == 114)]  # <c... and <r...: the tags that matter
-        nxt = arr[lt[:, None] + np.arange(1, 9)]  # the 8 bytes after each '<'
-        c_tag = (nxt[:, 0] == 99) & _DELIM[nxt[:, 1]]
-        row_tag = (nxt[:, 0] == 114) & (nxt[:, 1] == 111) & (nxt[:, 2] == 119) & _DELIM[nxt[:, 3]]
-        if _PREFIX_HINT_RE.search(buf) is not None and _PREFIXED_RE.search(buf) is not None:
+        (nothing taken) otherwise.
+
+        The bytes after a tag's '<' are read as little-endian 8-byte words (one gather per tag,
+        through a view of the chunk with a stride of one byte); a reference is valid when its
+        letters (1-3, none for a row) are followed by 1-7 digits and the closing quote. Only
+        the maxima matter, and references of equal length compare as their bytes do, so the
+        largest column and row number are found among the longest ones as big-endian words,
+        without turning every reference into a number. A row number with a leading zero
+        (never written by a spreadsheet writer) goes to the careful path."""
+        n = len(buf)
+        words = np.ndarray((n + _PAD - 7,), dtype="<u8", buffer=work, strides=(1,))
+        scratch = self._scratch
+        if len(scratch) < 2 * n:
+            scratch = self._scratch = np.zeros(2 * n + (1 << 16), dtype=bool)
+        cr, m = scratch[:n - 1], scratch[n: 2 * n - 1]
+        before, after = work[:n - 1], work[1:n]
+        np.equal(after, 99, out=cr)
+        cr |= after == 114
+        np.equal(before, 60, out=m)
+        m &= cr  # <c... and <r...: the tags that matter
+        lt = np.flatnonzero(m)
+        np.equal(before, 58, out=m)
+        m &= cr  # :c... and :r...: maybe a prefixed tag (<x:c ...)
+        nxt = words[lt + 1]  # the 8 bytes after each '<' (byte k at bits 8k)
+        c_tag = ((nxt & 0xFF) == 99) & _DELIM[(nxt >> 8) & 0xFF]
+        row_tag = ((nxt & 0xFFFFFF) == _ROW) & _DELIM[(nxt >> 24) & 0xFF]
+        if m.any() and _PREFIX_HINT_RE.search(buf) is not None and _PREFIXED_RE.search(buf) is not None:
             return False  # prefixed tags (<x:c ...>): the careful path knows them
-        c_ok = (nxt[:, 1] == 32) & (nxt[:, 2] == 114) & (nxt[:, 3] == 61) & (nxt[:, 4] == 34)
-        row_ok = (nxt[:, 3] == 32) & (nxt[:, 4] == 114) & (nxt[:, 5] == 61) & (nxt[:, 6] == 34)
-        if (c_tag & ~c_ok).any():
+        if (c_tag & ((nxt & _MASK5) != _C_R)).any():
             return False
+        row_ok = (nxt & _MASK7) == _ROW_R
         extra_rows = 0
         for p in lt[row_tag & ~row_ok]:  # <row spans="1:3" r="9">: r elsewhere in the tag
             m = _TAG_RE.match(buf, int(p))
@@ -434,37 +466,20 @@ class _Extent:
             if value is None or not value.isdigit():
                 return False  # a row without its number: the careful path counts it
             extra_rows = max(extra_rows, _bounded_int(value))
-        row_tag &= row_ok
-        starts = np.concatenate([lt[c_tag] + 6, lt[row_tag] + 8])
-        if not len(starts):
-            self._take(extra_rows, 0)
-            return True
-        win = arr[starts[:, None] + np.arange(12)]
-        upper = (win >= 65) & (win <= 90)
-        digit = (win >= 48) & (win <= 57)
-        letters = np.argmin(upper, axis=1)  # first non-letter (a row of 12 letters: 0, invalid)
-        after = np.where(np.arange(12) >= letters[:, None], digit, True)
-        ndig = np.argmin(after, axis=1) - letters
-        end = letters + ndig
-        closing = win[np.arange(len(starts)), np.minimum(end, 11)]
-        valid = (letters <= 3) & (ndig >= 1) & (ndig <= 7) & (closing == 34) & (end < 12)
-        ncell = int(np.count_nonzero(c_tag))
-        valid[:ncell] &= letters[:ncell] >= 1  # a cell reference has its letters
-        valid[ncell:] &= letters[ncell:] == 0  # a row number has none
-        if not valid.all():
-            return False  # the careful path names what is wrong
-        dig = win.astype(np.int64) - 48
-        num = np.zeros(len(starts), dtype=np.int64)
-        for j in range(10):
-            num = np.where((j >= letters) & (j < end), num * 10 + dig[:, j], num)
-        lv = win[:, :3].astype(np.int64) - 64
-        col = np.where(letters == 1, lv[:, 0], 0)
-        col = np.where(letters == 2, lv[:, 0] * 26 + lv[:, 1], col)
-        col = np.where(letters == 3, (lv[:, 0] * 26 + lv[:, 1]) * 26 + lv[:, 2], col)
-        self._take(max(int(num.max()), extra_rows), int(col.max()))
-        if ncell < len(starts) or extra_rows:
-            self.row = max(int(num[ncell:].max(initial=0)), extra_rows)  # where the careful path goes on
-        self.col = int(col.max())
+        cells = lt[c_tag] + 6
+        rows = lt[row_tag & row_ok] + 8
+        got = []
+        for starts, is_cell in ((cells, True), (rows, False)):
+            ref = _max_refs(words, starts, is_cell)
+            if ref is None:
+                return False  # the careful path names what is wrong
+            got.append(ref)
+        (crow, ccol), (rrow, _) = got
+        self._take(max(crow, rrow, extra_rows), ccol)
+        if len(rows) or extra_rows:
+            self.row = max(rrow, extra_rows)  # where the careful path goes on
+        if len(cells) or len(rows):
+            self.col = ccol
         return True
 
     def _take(self, row: int, col: int, what=None) -> None:
@@ -506,6 +521,56 @@ class _Extent:
             self.row = max(self.row, 0)
 
 
+_PAD = 32  # zero bytes after a chunk: the fast path's windows read past its end
 _DELIM = np.zeros(256, dtype=bool)
 for _b in b" \t\r\n/>":
     _DELIM[_b] = True
+_ROW = int.from_bytes(b"row", "little")
+_C_R, _MASK5 = int.from_bytes(b'c r="', "little"), (1 << 40) - 1
+_ROW_R, _MASK7 = int.from_bytes(b'row r="', "little"), (1 << 56) - 1
+# _BELOW[e]: two little-endian words whose bytes below position e are 1 (the rest 0)
+_BELOW = (np.arange(16)[None, :] < np.arange(17)[:, None]).astype(np.uint8).view("<u8")
+
+
+def _max_refs(words: np.ndarray, starts: np.ndarray, is_cell: bool) -> tuple[int, int] | None:
+    """(largest row number, largest column) of the references starting at ``starts`` (cell
+    references such as AB12 when ``is_cell``, else row numbers), each ending with '"'; None
+    when one is not a plain reference (letters 1-3 for a cell, none for a row; then 1-7
+    digits, the first not 0)."""
+    if not len(starts):
+        return 0, 0
+    lo = words[starts]
+    win = np.empty((len(starts), 2), dtype="<u8")
+    win[:, 0] = lo
+    win[:, 1] = words[starts + 8]
+    b = win.view(np.uint8)  # (n, 16): the 16 bytes from each reference's start
+    flat = b.reshape(-1)
+    base = np.arange(0, 16 * len(starts), 16)
+    upper = (b - np.uint8(65)) < 26
+    u0, u1, u2, u3 = upper[:, 0], upper[:, 1], upper[:, 2], upper[:, 3]
+    letters = u0.astype(np.int64) + (u0 & u1) + (u0 & u1 & u2)
+    end = (b == 34).argmax(axis=1)  # the closing quote (0 when there is none: invalid below)
+    ndig = end - letters
+    digit = ((b - np.uint8(48)) < 10).view(np.uint8).view("<u8")  # (n, 2): a 1 byte per digit
+    inside = np.bitwise_count(digit & _BELOW[end])
+    inside = inside[:, 0] + inside[:, 1]  # digits before the quote
+    valid = ((flat[base + end] == 34) & ~(u0 & u1 & u2 & u3) & (ndig >= 1) & (ndig <= 7)
+             & (inside == ndig) & (flat[base + np.minimum(letters, 15)] != 48))
+    valid &= (letters >= 1) if is_cell else (letters == 0)
+    if not valid.all():
+        return None
+    big = lo.byteswap()  # the reference's bytes as a big-endian word: compares as they do
+    top = int(ndig.max())
+    at = ndig == top
+    if is_cell:
+        digits = words[starts[at] + letters[at]].byteswap()
+    else:
+        digits = big[at]
+    row = int((digits >> np.uint64(64 - 8 * top)).max())
+    row = int(row.to_bytes(8, "big")[8 - top:])
+    col = 0
+    if is_cell:
+        wide = int(letters.max())
+        key = int((big[letters == wide] >> np.uint64(64 - 8 * wide)).max())
+        col = col_index(key.to_bytes(8, "big")[8 - wide:])
+    return row, col
