@@ -528,49 +528,35 @@ for _b in b" \t\r\n/>":
 _ROW = int.from_bytes(b"row", "little")
 _C_R, _MASK5 = int.from_bytes(b'c r="', "little"), (1 << 40) - 1
 _ROW_R, _MASK7 = int.from_bytes(b'row r="', "little"), (1 << 56) - 1
-# _BELOW[e]: two little-endian words whose bytes below position e are 1 (the rest 0)
-_BELOW = (np.arange(16)[None, :] < np.arange(17)[:, None]).astype(np.uint8).view("<u8")
 
 
 def _max_refs(words: np.ndarray, starts: np.ndarray, is_cell: bool) -> tuple[int, int] | None:
     """(largest row number, largest column) of the references starting at ``starts`` (cell
     references such as AB12 when ``is_cell``, else row numbers), each ending with '"'; None
     when one is not a plain reference (letters 1-3 for a cell, none for a row; then 1-7
-    digits, the first not 0)."""
+    digits, the first not 0, and the closing quote)."""
     if not len(starts):
         return 0, 0
-    lo = words[starts]
-    win = np.empty((len(starts), 2), dtype="<u8")
-    win[:, 0] = lo
-    win[:, 1] = words[starts + 8]
-    b = win.view(np.uint8)  # (n, 16): the 16 bytes from each reference's start
-    flat = b.reshape(-1)
-    base = np.arange(0, 16 * len(starts), 16)
-    upper = (b - np.uint8(65)) < 26
+    lo = words[starts]  # the reference's first 8 bytes (byte k at bits 8k)
+    head = lo.view(np.uint8).reshape(-1, 8)
+    upper = (head - np.uint8(65)) < 26
     u0, u1, u2, u3 = upper[:, 0], upper[:, 1], upper[:, 2], upper[:, 3]
     letters = u0.astype(np.int64) + (u0 & u1) + (u0 & u1 & u2)
-    end = (b == 34).argmax(axis=1)  # the closing quote (0 when there is none: invalid below)
-    ndig = end - letters
-    digit = ((b - np.uint8(48)) < 10).view(np.uint8).view("<u8")  # (n, 2): a 1 byte per digit
-    inside = np.bitwise_count(digit & _BELOW[end])
-    inside = inside[:, 0] + inside[:, 1]  # digits before the quote
-    valid = ((flat[base + end] == 34) & ~(u0 & u1 & u2 & u3) & (ndig >= 1) & (ndig <= 7)
-             & (inside == ndig) & (flat[base + np.minimum(letters, 15)] != 48))
+    num = words[starts + letters] if is_cell else lo  # the 8 bytes from the first digit
+    tail = num.view(np.uint8).reshape(-1, 8)
+    ndig = ((tail - np.uint8(48)) < 10).argmin(axis=1)  # digits before the first other byte (8: 0)
+    after = tail.reshape(-1)[np.arange(0, 8 * len(starts), 8) + ndig]
+    valid = (after == 34) & (ndig >= 1) & (tail[:, 0] != 48) & ~(u0 & u1 & u2 & u3)
     valid &= (letters >= 1) if is_cell else (letters == 0)
     if not valid.all():
         return None
-    big = lo.byteswap()  # the reference's bytes as a big-endian word: compares as they do
+    # references of equal length compare as their bytes do: big-endian words
     top = int(ndig.max())
-    at = ndig == top
-    if is_cell:
-        digits = words[starts[at] + letters[at]].byteswap()
-    else:
-        digits = big[at]
-    row = int((digits >> np.uint64(64 - 8 * top)).max())
+    row = int((num[ndig == top].byteswap() >> np.uint64(64 - 8 * top)).max())
     row = int(row.to_bytes(8, "big")[8 - top:])
     col = 0
     if is_cell:
         wide = int(letters.max())
-        key = int((big[letters == wide] >> np.uint64(64 - 8 * wide)).max())
+        key = int((lo[letters == wide].byteswap() >> np.uint64(64 - 8 * wide)).max())
         col = col_index(key.to_bytes(8, "big")[8 - wide:])
     return row, col
