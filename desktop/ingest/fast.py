@@ -3,22 +3,26 @@
 Taken when a text file is UTF-8, has its header on the first line, has no blank lines and no
 line breaks inside quotes, and its header maps plainly onto the usage table (canonical names,
 synonyms or a mapping profile). It is cut into 8 MB slices on line breaks; worker threads read
-them with pyarrow (progress and cancel between slices, each well under 0.5 s) straight into
-typed columns and check them at once: money as
+them from the file (not mapped: a mapped file's pages count in the resident set) with pyarrow
+(progress and cancel between slices, each well under 0.5 s) straight into typed columns and
+check them at once: money as
 decimal128(18, 6) (exact; the unscaled integers ARE the micros), ISO dates as timestamps,
 numbers as float64, yes/no as bool. Strings are trimmed, blanks become NA, vendors are
-normalised per distinct value.
+normalised per distinct value. Each slice's text columns are dictionary-encoded once checked
+(int32 codes into the slice's distinct values; unified when the frame is made), and what the
+slices freed is given back to the OS when the lane is done (pyarrow's allocator keeps it).
 
-Messy cells cost only their slice and column (per-slice fallback): a slice whose money,
-number, date or yes/no column pyarrow cannot type (a "$1,234.50", a "(12.00)", a blank
-required amount, 11/14/2026, a date out of range) is read again with just that column as
-text, and that column is read by desktop/ingest/messy.py (pyarrow for the common spellings,
-then the careful reader's parser for the cells left). A cell that cannot be read rejects its
-row with the careful reader's message (file, row, column, the value as written); the other
+Messy cells cost only their slice (per-slice fallback): a slice whose money, number, date or
+yes/no column pyarrow cannot type (a "$1,234.50", a "(12.00)", a blank required amount,
+11/14/2026, a date out of range, an amount past 12 integer digits) is read once more with all
+of those columns as text; each is typed by pyarrow's cast where it can be (as the typed read
+types it), and the others are read by desktop/ingest/messy.py (plain spellings by one pyarrow
+cast, then the careful reader's parser for the cells left). A cell that cannot be read rejects
+its row with the careful reader's message (file, row, column, the value as written); the other
 slices keep their typed columns. Anything else (a bad currency code, an over-long cell, a
 blank spelled like a value, a total row, a decimal comma ...) returns None and the careful
 reader reads the file again and reports row by row, so both lanes give the same result
-(tests/ingest/test_fast.py and test_fast_fallback.py check that, and that
+(tests/ingest/test_fast.py, test_fast_fallback.py and test_fast_slices.py check that, and that
 ``tables.conform(frame)`` leaves the frame unchanged).
 """
 
@@ -122,7 +126,26 @@ def read_usage(path, head: bytes, info: sniff.TextInfo, delimiter: str, file: st
     except (NotClean, messy.GiveUp, KeyError, ValueError, TypeError, IndexError, UnicodeDecodeError,
             pa.ArrowException):
         return None  # the careful lanes read every file this lane cannot
+    finally:
+        _give_back_memory()
     return match, frame, dups, issues, n_read
+
+
+def _give_back_memory() -> None:
+    """Return to the OS what the slices' worker threads freed: Arrow's allocator (mimalloc)
+    and the C heap keep freed memory for allocations that never come (at 1M rows ~360 MB and
+    ~50 MB, which the analysis after the import cannot use and the peak resident set counts)."""
+    import ctypes
+    import sys
+
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc (musl): nothing kept to give back
+            pass
 
 
 LONG_LINE = 1 << 20
@@ -130,16 +153,16 @@ _FAILED_COLUMN = re.compile(r"In CSV column #(\d+): ")
 SLICE_BYTES = 8 << 20  # one slice: ~25 ms to read and check on one core of the benchmark machine
 
 
-def _line_end(buf, pos: int) -> int:
-    """The offset just past the first line break at or after ``pos`` (or the buffer's end)."""
-    n = buf.size
+def _line_end(src, size: int, pos: int) -> int:
+    """The offset just past the first line break at or after ``pos`` (or the file's end);
+    ``src``: a pyarrow file read with ``read_at``."""
     step = 1 << 16
-    while pos < n:
-        k = buf.slice(pos, min(step, n - pos)).to_pybytes().find(b"\n")
+    while pos < size:
+        k = src.read_at(min(step, size - pos), pos).find(b"\n")
         if k >= 0:
             return pos + k + 1
         pos += step
-    return n
+    return size
 
 
 class _Plan:
@@ -192,6 +215,46 @@ def _one_chunk(col):
     return col
 
 
+def _typed(text, kind: str, typ):
+    """A money, number, date or yes/no column read as text, typed as the typed read of the
+    slice types it (pyarrow's CSV conversion: numbers with spaces and tabs trimmed, yes/no from
+    TRUE and FALSE exactly, the null spellings already null), or None when a cell would fail."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if kind == "bool":
+        known = pc.is_in(text, value_set=pa.array(TRUE + FALSE, text.type))
+        if not pc.all(pc.or_(known, text.is_null())).as_py():
+            return None
+        yes = pc.is_in(text, value_set=pa.array(TRUE, text.type))
+        return pc.if_else(text.is_null(), pa.scalar(None, pa.bool_()), yes) if text.null_count else yes
+    if kind in ("money", "float"):
+        text = pc.utf8_trim(text, characters=" \t")
+    try:
+        return pc.cast(text, typ)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
+_MICROS_LIMIT = 10 ** 18  # 12 integer digits in micros (parse._MAX_INT_DIGITS)
+
+
+def _over_12_digits(col) -> bool:
+    """Whether an amount typed as decimal128(18, 6) has more than 12 integer digits: pyarrow's
+    CSV reader checks the digits as written (up to 18), not the value scaled to micros, so it
+    reads 1234567890123.5 (and 123456789012345678, past int64 in micros) where the careful
+    reader refuses the cell."""
+    n = len(col)
+    if not n:
+        return False
+    words = np.frombuffer(col.buffers()[1], dtype=np.int64)[col.offset * 2: (col.offset + n) * 2]
+    lo, hi = words[0::2], words[1::2]
+    if col.null_count:
+        valid = ~np.asarray(col.is_null())
+        lo, hi = lo[valid], hi[valid]
+    return bool(((hi != (lo >> 63)) | (lo >= _MICROS_LIMIT) | (lo <= -_MICROS_LIMIT)).any())
+
+
 def _upper3(arr) -> bool:
     """Every value is exactly three capital ASCII letters (a clean currency column), none of
     them a blank spelling (NAN, NIL)."""
@@ -222,6 +285,7 @@ def _check_slice(table, plan: _Plan, as_text: frozenset = frozenset()) -> _Part:
     import pyarrow.compute as pc
 
     part = _Part(table)
+    encoded: dict[str, object] = {}  # text source -> its column dictionary-encoded
     for src in plan.header:
         kind = plan.kind[src]
         col = _one_chunk(table.column(src))
@@ -231,6 +295,8 @@ def _check_slice(table, plan: _Plan, as_text: frozenset = frozenset()) -> _Part:
         elif kind == "money":
             if plan.required[src] and nulls:
                 raise _AsText(src)  # messy.py names the rows
+            if _over_12_digits(col):
+                raise _AsText(src)  # pyarrow reads 1234567890123.5; the careful reader refuses it
             micros, _ = parse.decimal_micros(col)
             part.values[src] = micros
             build.hash_fold(part.hash, micros)
@@ -267,6 +333,7 @@ def _check_slice(table, plan: _Plan, as_text: frozenset = frozenset()) -> _Part:
                 col.validate(full=True)  # the reader skips UTF-8 checks: plain means ASCII
             build.hash_fold(part.hash, fp)
             part.plain[src] = plain
+            encoded[src] = pc.dictionary_encode(col)
             if upper3:
                 part.uniques[src] = None  # three capital letters each: valid codes, no blank
                 continue
@@ -275,8 +342,21 @@ def _check_slice(table, plan: _Plan, as_text: frozenset = frozenset()) -> _Part:
             if src in plan.unique_of:
                 part.uniques[src] = pc.unique(col)
     build.hash_finish(part.hash)
+    _encode_text(part, encoded)
     _odd_column(part)
     return part
+
+
+def _encode_text(part: _Part, encoded: dict) -> None:
+    """The slice's text columns as dictionaries (int32 codes into the slice's distinct values),
+    once checked: at 1M rows the text as read takes ~200 MB of Arrow strings, the codes ~45 MB
+    (slices keep their own dictionaries; ``tables.text_column`` unifies them at the end)."""
+    import pyarrow as pa
+
+    table = part.table
+    for src, enc in encoded.items():
+        table = table.set_column(table.schema.get_field_index(src), pa.field(src, enc.type), enc)
+    part.table = table
 
 
 ODD = "\x00odd"  # an extra column of the read table: the raw text of a row's unplain cells
@@ -348,25 +428,31 @@ def _odd_column(part: _Part) -> None:
 
 
 def _read_slices(path, info, delimiter, types, header, plan: _Plan, ticker) -> list[_Part]:
-    """The file through ``pyarrow.csv.read_csv`` in slices of the memory-mapped file that end
-    on line breaks; each worker thread reads a slice on one core and checks it (pyarrow and
+    """The file through ``pyarrow.csv.read_csv`` in slices that end on line breaks; each worker
+    thread reads its slice from the file (8 MB, freed once read: the file is not mapped, whose
+    pages would stay in the resident set), parses it on one core and checks it (pyarrow and
     numpy release the GIL), so reading and checking share every core. Progress and cancel run
     between slices (the streaming reader converts one block at a time: ~1.8x slower)."""
+    import pyarrow as pa
+
+    with pa.OSFile(str(path), "r") as src:
+        return _slices_of(src, info, delimiter, types, header, plan, ticker)
+
+
+def _slices_of(src, info, delimiter, types, header, plan: _Plan, ticker) -> list[_Part]:
     import os
 
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    src = pa.memory_map(str(path), "r")
-    buf = src.read_buffer()
-    n = buf.size
-    start = _line_end(buf, info.bom)
-    if b"\r" in buf.slice(info.bom, start - info.bom).to_pybytes()[:-2]:
+    n = src.size()
+    start = _line_end(src, n, info.bom)
+    if b"\r" in src.read_at(start - info.bom, info.bom)[:-2]:
         raise NotClean("lines end with a bare carriage return")
     bounds = []
     pos = start
     while pos < n:
-        end = _line_end(buf, min(n, pos + SLICE_BYTES))
+        end = _line_end(src, n, min(n, pos + SLICE_BYTES))
         if end - min(n, pos + SLICE_BYTES) > LONG_LINE:
             # a line of more than 1 MiB: never a clean usage row; the careful lane rejects the
             # row (a 200 MB line once cost this lane 1.7 GB before failing)
@@ -387,26 +473,50 @@ def _read_slices(path, info, delimiter, types, header, plan: _Plan, ticker) -> l
 
     typed = convert_options(())
 
+    def read(data, options):
+        return pacsv.read_csv(pa.BufferReader(data), read_options=pacsv.ReadOptions(
+            use_threads=False, column_names=header, block_size=len(data) + 1),
+            parse_options=parse_options, convert_options=options)
+
+    wide = [h for h in header if plan.kind[h] in messy.KINDS]  # the columns a slice may read as text
+    as_text_all = convert_options(wide)
+
     def job(se):
-        """Read and check one slice; a column pyarrow cannot type (or whose cells the careful
-        reader rejects) is read again as text, this slice only (per-slice fallback)."""
+        """Read and check one slice. When a column fails (pyarrow cannot type a cell, or the
+        careful reader would reject one), the slice is read once more with every money, number,
+        date and yes/no column as text: each is typed by pyarrow's cast (the same reading as
+        the typed read) where it can be, the others go to messy.py (per-slice fallback: one
+        extra read of the slice however many of its columns are messy)."""
         s, e = se
-        opts = pacsv.ReadOptions(use_threads=False, column_names=header, block_size=e - s + 1)
-        as_text: set[str] = set()
+        data = src.read_at(e - s, s)
+        try:
+            return _check_slice(read(data, typed), plan)
+        except pa.ArrowInvalid as exc:
+            m = _FAILED_COLUMN.match(str(exc))
+            failed = header[int(m.group(1))] if m and int(m.group(1)) < len(header) else None
+        except _AsText as exc:
+            failed = exc.src
+        if failed is None or plan.kind.get(failed) not in messy.KINDS:
+            raise NotClean("a slice cannot be read column by column")
+        table = read(data, as_text_all)
+        del data
+        texts = {h: _one_chunk(table.column(h)) for h in wide}
+        as_text = {failed}
+        for h in wide:
+            got = None if h == failed else _typed(texts[h], plan.kind[h], types[h])
+            if got is None:
+                as_text.add(h)
+            else:
+                table = table.set_column(table.schema.get_field_index(h), pa.field(h, got.type), got)
         while True:
             try:
-                table = pacsv.read_csv(pa.BufferReader(buf.slice(s, e - s)), read_options=opts,
-                                       parse_options=parse_options,
-                                       convert_options=convert_options(as_text) if as_text else typed)
                 return _check_slice(table, plan, frozenset(as_text))
-            except pa.ArrowInvalid as exc:
-                m = _FAILED_COLUMN.match(str(exc))
-                failed = header[int(m.group(1))] if m and int(m.group(1)) < len(header) else None
             except _AsText as exc:
-                failed = exc.src
-            if failed is None or failed in as_text or plan.kind.get(failed) not in messy.KINDS:
-                raise NotClean("a slice cannot be read column by column")
-            as_text.add(failed)
+                if exc.src in as_text or plan.kind.get(exc.src) not in messy.KINDS:
+                    raise NotClean("a slice cannot be read column by column") from None
+                as_text.add(exc.src)
+                i = table.schema.get_field_index(exc.src)
+                table = table.set_column(i, pa.field(exc.src, pa.large_string()), texts[exc.src])
 
     workers = max(1, min(len(bounds), os.cpu_count() or 1, 8))
     parts: list[_Part] = []
@@ -499,9 +609,9 @@ def _run(path, info, delimiter, types, header, mapping, file, ctx, ticker
             out[c.name] = col
     if prof is not None:
         if prof.vendor and "vendor" not in out:
-            out["vendor"] = pa.array([prof.vendor] * n, pa.large_string())
+            out["vendor"] = _Repeat(prof.vendor)
         if prof.currency and "currency" not in out:
-            out["currency"] = pa.array([prof.currency] * n, pa.large_string())
+            out["currency"] = _Repeat(prof.currency)
     if "currency" in dicts:
         d, cds = dicts["currency"]
         vals = d.to_pylist()
@@ -523,8 +633,7 @@ def _run(path, info, delimiter, types, header, mapping, file, ctx, ticker
         if (spec.name, c.name) in tables.SAME_AS:
             out[c.name] = out[tables.SAME_AS[(spec.name, c.name)]]
         elif c.kind == "str":
-            out[c.name] = (pa.nulls(n, pa.large_string()) if c.default is None
-                           else pa.array([c.default] * n, pa.large_string()))
+            out[c.name] = _Repeat(c.default)  # built at the end, one byte a row
         elif c.kind == "float":
             out[c.name] = np.full(n, np.nan if c.default is None else c.default, dtype=np.float64)
         elif c.kind == "bool":
@@ -536,8 +645,7 @@ def _run(path, info, delimiter, types, header, mapping, file, ctx, ticker
     if cell_cur is not None and "currency" in out:
         pos, codes, blank = cell_cur
         if blank.any():  # no currency in the column: the one written in the amount
-            cur = out["currency"]
-            cur = cur.combine_chunks() if isinstance(cur, pa.ChunkedArray) else cur
+            cur = _dictionary(_arrow_text(out["currency"], n))
             mask = np.zeros(n, dtype=bool)
             mask[pos[blank]] = True
             out["currency"] = pc.replace_with_mask(cur.cast(pa.large_string()), pa.array(mask),
@@ -549,7 +657,10 @@ def _run(path, info, delimiter, types, header, mapping, file, ctx, ticker
     data = {}
     for c in spec.columns:
         v = out[c.name]
-        if c.kind == "str":
+        if isinstance(v, _Repeat):
+            data[c.name] = (tables.repeat_text(v.value, m) if v.value is not None
+                            else tables.from_codes(np.full(m, -1, dtype=np.int8), []))
+        elif c.kind == "str":
             if keep is not None:
                 v = v.take(pa.array(keep))
             # text dictionary-encoded once, here (desktop/domain/tables.py DICTIONARY_TABLES)
@@ -647,7 +758,8 @@ def _no_totals(table, parts, starts, plan: _Plan, rows: np.ndarray) -> None:
             k = int(np.searchsorted(starts, r, side="right")) - 1
             c = parts[k].cells.get(src)
             col = c.raw if c is not None else parts[k].table.column(src)
-            if not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
+            t = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
+            if not pa.types.is_string(t) and not pa.types.is_large_string(t):
                 continue
             v = col[r - int(starts[k])].as_py()
             if v is not None and sniff.is_total_label(v):
@@ -655,14 +767,14 @@ def _no_totals(table, parts, starts, plan: _Plan, rows: np.ndarray) -> None:
 
 
 def _strings(col, max_chars: int):
-    """Arrow strings that are not plain (``parse.text_facts``) -> (clean column, dictionary codes,
-    dictionary): trimming and blank -> null run on the distinct values and the column is
-    rebuilt when something changed."""
+    """A text column (Arrow strings or dictionary, chunked or not) that is not plain
+    (``parse.text_facts``) -> (clean dictionary column, codes (-1: null), its dictionary):
+    trimming and blank -> null run on the distinct values and the codes are remapped when
+    something changed."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-    enc = pc.dictionary_encode(col)
+    enc = _dictionary(col)
     d = enc.dictionary
     longest = pc.max(pc.utf8_length(d)).as_py() if len(d) else 0
     if longest is not None and longest > max_chars:
@@ -672,23 +784,66 @@ def _strings(col, max_chars: int):
         raise NotClean("a control character")  # the careful lanes reject its row (once trimmed)
     empty = pc.equal(trimmed, "")
     changed = not trimmed.equals(d) or pc.any(empty).as_py()
-    if changed:
-        fixed = pc.if_else(empty, pa.scalar(None, d.type), trimmed)
-        col = pc.take(fixed, enc.indices)
     codes = enc.indices.to_numpy(zero_copy_only=False)
     if enc.indices.null_count:
         codes = np.where(np.asarray(enc.indices.is_null()), -1, codes)
-    return col, codes.astype(np.int64), (trimmed if not changed else fixed)
+    codes = codes.astype(np.int64)
+    if not changed:
+        return enc, codes, d
+    fixed = pc.if_else(empty, pa.scalar(None, d.type), trimmed)
+    return _dict_array(codes, fixed.to_pylist()), codes, fixed
 
 
-def _recode(values: list, cds: np.ndarray, default):
-    """New distinct values for the same codes (code -1 = null -> default)."""
+def _dictionary(col):
+    """One dictionary array (the chunks' dictionaries unified) of a text column."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    d = pa.array(list(values) + [default], pa.large_string())
-    idx = np.where(cds < 0, len(values), cds)
-    return pc.take(d, pa.array(idx))
+    if isinstance(col, pa.ChunkedArray):
+        col = col.unify_dictionaries() if pa.types.is_dictionary(col.type) else col
+        col = col.combine_chunks() if col.num_chunks else pa.array([], col.type)
+    return col if pa.types.is_dictionary(col.type) else pc.dictionary_encode(col)
+
+
+def _dict_array(codes: np.ndarray, values: list):
+    """A dictionary array of ``values[codes]`` (code -1 or a None value: null); values that
+    repeat share one entry, so the dictionary stays distinct."""
+    import pyarrow as pa
+
+    distinct: dict[str, int] = {}
+    remap = np.full(len(values) + 1, -1, dtype=np.int32)  # the last entry: code -1
+    for i, v in enumerate(values):
+        if v is not None:
+            remap[i] = distinct.setdefault(v, len(distinct))
+    new = remap[codes]
+    indices = pa.array(new, pa.int32(), mask=new < 0)
+    return pa.DictionaryArray.from_arrays(indices, pa.array(list(distinct), pa.large_string()))
+
+
+def _recode(values: list, cds: np.ndarray, default):
+    """New distinct values for the same codes (code -1 = null -> default), dictionary-encoded."""
+    return _dict_array(np.where(cds < 0, len(values), cds), list(values) + [default])
+
+
+class _Repeat:
+    """A text column that is one value (or None) in every row: not in the file, or given by the
+    profile; made when the frame is (``tables.repeat_text``), not as n Arrow strings."""
+    __slots__ = ("value",)
+
+    def __init__(self, value: str | None):
+        self.value = value
+
+
+def _arrow_text(v, n: int):
+    """A text column of ``out`` as Arrow (a _Repeat made into a dictionary array)."""
+    import pyarrow as pa
+
+    if not isinstance(v, _Repeat):
+        return v
+    if v.value is None:
+        return pa.nulls(n, pa.large_string())
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int32)),
+                                          pa.array([v.value], pa.large_string()))
 
 
 def _duplicates(table, h: np.ndarray, good: np.ndarray | None = None) -> np.ndarray:

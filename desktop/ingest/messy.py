@@ -1,8 +1,9 @@
 """Cells the fast lane's typed read refused, read the careful reader's way.
 
 A slice of a usage CSV (desktop/ingest/fast.py) whose money, number, date or yes/no column
-pyarrow cannot type is read again with that one column as text, and only that column is
-parsed here: pyarrow first for the common spellings (plain numbers, "$1,234.50", "(12.00)",
+pyarrow cannot type is read again with those columns as text, and the columns that do not cast
+are parsed here: the plain spellings by one pyarrow cast (the bulk of a column with a handful of
+messy cells), then pyarrow for the common spellings (plain numbers, "$1,234.50", "(12.00)",
 "-$5", thousands separators, "12%" in a number column, ISO dates with or without a time,
 03/04/2026 in the file's day/month order), then the careful reader's own functions
 (desktop.ingest.parse) for the cells still left, one distinct value at a time. A cell is read
@@ -113,7 +114,7 @@ def _rest(arr, mask: np.ndarray) -> pd.Series:
     return pd.Series(arr.filter(pa.array(mask)).to_pylist(), dtype=object)
 
 
-def money(arr) -> Cells:
+def _money_cells(arr) -> Cells:
     """Amounts to int64 micros with the file's decimal '.' (parse.parse_money's rules)."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -165,7 +166,7 @@ def money(arr) -> Cells:
                  currency=cur if has_cur else None)
 
 
-def number(arr) -> Cells:
+def _number_cells(arr) -> Cells:
     """Numbers to float64 (parse.parse_number's rules: "12%" reads as 12.0)."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -210,6 +211,76 @@ def number(arr) -> Cells:
     return Cells("float", arr, vals, ok, blank, np.zeros(n, dtype=bool), odd)
 
 
+def money(arr) -> Cells:
+    """Amounts to int64 micros with the file's decimal '.' (parse.parse_money's rules)."""
+    return _plain_first("money", arr)
+
+
+def number(arr) -> Cells:
+    """Numbers to float64 (parse.parse_number's rules: "12%" reads as 12.0)."""
+    return _plain_first("float", arr)
+
+
+def dates(arr) -> Cells:
+    """ISO dates (with a time or not) now; the other spellings are left ``pending`` until the
+    file's day/month order is known (:func:`finish_dates`)."""
+    return _plain_first("date", arr)
+
+
+# the spellings a column of a messy slice mostly holds, read by one pyarrow cast; a cell that
+# matches reads the same in the careful pass (no blank, nothing to trim, the same value)
+_PLAIN = {"money": _PLAIN_MONEY, "float": _PLAIN_NUMBER, "date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+
+def _plain_first(kind: str, arr) -> Cells:
+    """One text column of a slice: the plain spellings (_PLAIN) cast by pyarrow in one pass
+    (a slice read as text because of a handful of "$1,234.50" is almost all plain), the few
+    others read the careful way (_money_cells, _number_cells, _date_cells) and put back in place. Cells read as the careful
+    pass alone would read them; when a plain-looking cell does not cast (2026-02-30) the whole
+    column takes the careful pass."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    careful = {"money": _money_cells, "float": _number_cells, "date": _date_cells}[kind]
+    arr = _strings(arr)
+    n = len(arr)
+    plain = _bool(pc.match_substring_regex(arr, _PLAIN[kind]))
+    if not plain.any():
+        return careful(arr)
+    text = arr.filter(pa.array(plain)) if not plain.all() else arr
+    try:
+        if kind == "money":
+            got, _ = parse.decimal_micros(pc.cast(text, pa.decimal128(18, 6)))
+        elif kind == "float":
+            got = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
+        else:
+            got = pc.cast(text, pa.date32()).cast(pa.int32()).to_numpy(zero_copy_only=False).astype(np.int64)
+    except pa.ArrowInvalid:
+        return careful(arr)
+    rest = np.flatnonzero(~plain)
+    sub = careful(arr.take(pa.array(rest))) if len(rest) else None
+    at = np.flatnonzero(plain)
+    ok = np.zeros(n, dtype=bool)
+    far = np.zeros(n, dtype=bool)
+    if kind == "date":
+        values = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+        _put_days(values, ok, far, at, got)
+    else:
+        values = np.zeros(n, dtype=np.int64) if kind == "money" else np.full(n, np.nan, dtype=np.float64)
+        values[at] = got
+        ok[at] = True
+    blank = np.zeros(n, dtype=bool)
+    odd = np.zeros(n, dtype=bool)
+    cells = Cells(kind, arr, values, ok, blank, far, odd)
+    if sub is None:
+        return cells
+    values[rest], ok[rest], blank[rest], far[rest], odd[rest] = sub.values, sub.ok, sub.blank, sub.far, sub.odd
+    if sub.currency is not None:
+        cells.currency = np.full(n, None, dtype=object)
+        cells.currency[rest] = sub.currency
+    cells.pending = rest[sub.pending]
+    return cells
+
+
 def boolean(arr) -> Cells:
     """Yes/no (parse.parse_bool: one distinct value at a time; a column has few)."""
     arr = _strings(arr)
@@ -218,7 +289,7 @@ def boolean(arr) -> Cells:
     return Cells("bool", arr, vals, ok, blank, np.zeros(len(arr), dtype=bool), ~blank)
 
 
-def dates(arr) -> Cells:
+def _date_cells(arr) -> Cells:
     """ISO dates (with a time or not) now; the other spellings are left ``pending`` until the
     file's day/month order is known (:func:`finish_dates`)."""
     import pyarrow as pa
