@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import TYPE_CHECKING, Any
 
+from desktop import memory
 from desktop.domain.actions import why_resolved
 from desktop.domain.analysis import build_analysis
 from desktop.domain.errors import InputError
@@ -27,42 +28,8 @@ def analyse_workspace(ws: Workspace, as_of: _dt.date | None = None,
     if as_of is None:
         as_of = ws.resolve_as_of()
     inputs = ws.inputs(progress=sub(progress, 0.0, 0.2))
-    _release_arrow_memory()
+    memory.give_back()  # what reading the rollup left in the allocators (~100 MB at 1M rows)
     return build_analysis(inputs, ws.settings(), as_of, progress=sub(progress, 0.2, 1.0), **options)
-
-
-def _release_arrow_memory() -> None:
-    """Give back to the OS what the allocators keep after reading the usage rollup: Arrow's pool
-    (about 75 MB at 1M usage rows, held for the next allocation that never comes) and the C
-    heap's free pages (glibc; DuckDB's result and the rollup's conversion leave about 30 MB)."""
-    import sys
-
-    pa = sys.modules.get("pyarrow")
-    if pa is not None:
-        pa.default_memory_pool().release_unused()
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-def _malloc_trim():
-    """glibc's ``malloc_trim`` (None elsewhere: macOS, Windows, musl give pages back themselves
-    or have no such call)."""
-    global _TRIM
-    if _TRIM is False:
-        import ctypes
-        import sys
-
-        _TRIM = None
-        if sys.platform.startswith("linux"):
-            try:
-                _TRIM = ctypes.CDLL("libc.so.6").malloc_trim
-            except (OSError, AttributeError):
-                _TRIM = None
-    return _TRIM
-
-
-_TRIM: object = False  # not looked up yet
 
 
 def sync_checklist(ws: Workspace, analysis: Analysis, *, as_of_given: bool,
