@@ -102,9 +102,10 @@ def encode_table(table: pa.Table) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-def encode_chunks(frame: pd.DataFrame, chunk_rows: int = CHUNK_ROWS) -> Iterator[tuple[int, bytes]]:
-    """(nrows, Parquet file bytes) per chunk of ``frame``; an empty frame gives one empty file
-    (keeps the schema)."""
+def encode_chunks(frame: pd.DataFrame, chunk_rows: int | None = None) -> Iterator[tuple[int, bytes]]:
+    """(nrows, Parquet file bytes) per chunk of ``frame`` (``CHUNK_ROWS`` rows each unless
+    ``chunk_rows`` says); an empty frame gives one empty file (keeps the schema)."""
+    chunk_rows = chunk_rows or CHUNK_ROWS
     table = to_arrow(frame)
     if table.num_rows == 0:
         yield 0, encode_table(table)

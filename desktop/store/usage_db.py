@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,9 @@ MEMORY_LIMIT = os.environ.get("COMMITDESK_DUCKDB_MEMORY", "1GB")
 THREADS = max(1, min(4, os.cpu_count() or 1))
 PAGE_LIMIT = 100_000  # most rows one page query returns
 SOURCE_ROWS_LIMIT = 1_000  # most source rows fetched behind one rollup row
+RESULT_ROW_GROUP_ROWS = 1 << 16  # rows per row group of a materialized query (a page reads one)
+RESULT_VERSION = 1  # part of a result file's name: a change of how results are written renames them
+RESULTS_KEPT = 4  # result files kept in the results cache (the most recently used)
 
 COLUMNS = tuple(tables.USAGE.names) + ("_file", "_row")
 # rollup columns that are sums or numbering, not keys of a rollup row
@@ -48,6 +52,9 @@ def connect(temp_dir: Path | None = None, memory_limit: str = MEMORY_LIMIT, thre
                                  "threads": threads, "preserve_insertion_order": False,
                                  "enable_external_access": True})
     con.execute("SET enable_progress_bar = false")  # it would print on stdout (the CLI's JSON)
+    # Parquet footers read once per file, not once per query: every file DuckDB reads here is
+    # content-addressed (a cache file, a query result) and never changes under its name
+    con.execute("SET parquet_metadata_cache = true")
     return con
 
 
@@ -79,6 +86,51 @@ def rollup_frame(con, files: Sequence[Path], columns: dict[str, str], source: st
 
     p = plan(dict(columns), shape="frame")
     return p.to_usage(fetch_arrow(con, p.frame_sql(relation(files))), source, names=names).frame
+
+
+@dataclass(frozen=True)
+class Result:
+    """A query computed once (``UsageRows.materialize``): its rows in order in ``path`` (a
+    Parquet file of the results cache; None when there are no usage files), ``rows`` of them."""
+
+    path: Path | None
+    rows: int
+    columns: tuple[str, ...]
+
+
+def results_root(temp_dir: Path | None = None) -> Path:
+    """Where materialized queries are kept (beside DuckDB's temp directory; derived state)."""
+    from desktop.store import parquet
+
+    d = (temp_dir if temp_dir is not None else parquet.cache_root().parent / "duckdb-tmp").parent / "query-results"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def prune_results(root: Path, keep: Path | None = None, kept: int = RESULTS_KEPT) -> int:
+    """Remove all but the ``kept`` most recently used result files (and temporary files older
+    than a day, left by a killed process); never ``keep``. Returns how many were removed."""
+    import time
+
+    files = []
+    n = 0
+    for p in root.iterdir():
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        if p.name.startswith(".result-"):
+            if time.time() - st.st_mtime > 86_400:
+                p.unlink(missing_ok=True)
+                n += 1
+        elif p.suffix == ".parquet":
+            files.append((st.st_mtime, p))
+    files.sort(reverse=True)
+    for _, p in files[kept:]:
+        if p != keep:
+            p.unlink(missing_ok=True)
+            n += 1
+    return n
 
 
 @dataclass(frozen=True)
@@ -135,6 +187,7 @@ class UsageRows:
         self._con = None
         self._rollup: pd.DataFrame | None = None
         self._counts: dict[Path, int] = {}  # rows of each cache file (content-addressed: never changes)
+        self._schemas: dict[Path, frozenset[str]] = {}  # columns of each cache file
         self._lock = threading.Lock()
 
     def _cursor(self):
@@ -242,6 +295,8 @@ class UsageRows:
         files = self.files()
         if not files:
             return 0
+        if not filters and not (text.strip() and text_columns):
+            return sum(self._file_rows(f) for f in files)  # the Parquet footers: no scan
         where, params = where_sql(filters, text, text_columns)
         return int(self._cursor().execute(f"SELECT count(*) FROM {relation(files)}{where}", params).fetchone()[0])
 
@@ -268,20 +323,28 @@ class UsageRows:
                f"LIMIT {limit} OFFSET {max(0, int(offset))}")
         return self._cursor().execute(sql, params).df()
 
-    def _stored_page(self, files: Sequence[Path], offset: int, limit: int, cols: list[str]) -> pd.DataFrame:
-        """Rows by position: each file's row count from its metadata, then only the files and
-        row numbers the page covers (DuckDB skips the row groups outside them)."""
-        import pyarrow.parquet as pq
+    def _file_rows(self, f: Path) -> int:
+        """Rows of one Parquet file, from its footer (content-addressed: read once)."""
+        n = self._counts.get(f)
+        if n is None:
+            import pyarrow.parquet as pq
 
-        sel = ", ".join(_quote(c) for c in cols)
+            n = self._counts[f] = pq.read_metadata(str(f)).num_rows
+        return n
+
+    def _stored_page(self, files: Sequence[Path], offset: int, limit: int, cols: list[str]) -> pd.DataFrame:
+        """Rows by position: each file's row count from its footer, then only the files and row
+        numbers the page covers, read by ``file_row_number`` (DuckDB reads only the row groups
+        holding them: a page deep in 10^8 rows costs what a page at the top costs). A column a
+        file does not have (an older batch) comes back empty, as ``union_by_name`` gives it."""
         parts, start = [], 0
         cur = self._cursor()
         for f in files:
-            n = self._counts.get(f)
-            if n is None:
-                n = self._counts[f] = pq.read_metadata(str(f)).num_rows
+            n = self._file_rows(f)
             lo, hi = max(offset, start), min(offset + limit, start + n)
             if lo < hi:
+                have = self._file_columns(cur, f)
+                sel = ", ".join(_quote(c) if c in have else f"NULL AS {_quote(c)}" for c in cols)
                 parts.append(cur.execute(
                     f"SELECT {sel} FROM read_parquet({_literal_path(f)}, file_row_number = true) "
                     f"WHERE file_row_number >= ? AND file_row_number < ? ORDER BY file_row_number",
@@ -290,8 +353,109 @@ class UsageRows:
             if start >= offset + limit:
                 break
         if not parts:
-            return cur.execute(f"SELECT {sel} FROM {relation(files)} LIMIT 0").df()
-        return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+            return cur.execute(f"SELECT {', '.join(_quote(c) for c in cols)} FROM {relation(files)} LIMIT 0").df()
+        if len(parts) == 1:
+            return parts[0]
+        return pd.concat(parts, ignore_index=True)
+
+    def _file_columns(self, cur, f: Path) -> frozenset[str]:
+        got = self._schemas.get(f)
+        if got is None:
+            got = self._schemas[f] = frozenset(
+                r[0] for r in cur.execute(f"DESCRIBE SELECT * FROM read_parquet({_literal_path(f)})").fetchall())
+        return got
+
+    # --- a query computed once: sorted and/or filtered rows as a Parquet file, paged by position
+
+    def materialize(self, columns: Sequence[str], *, filters: Sequence[Filter] = (), text: str = "",
+                    text_columns: Sequence[str] = (), order: Sequence[tuple[str, bool]] = (),
+                    progress=None) -> Result:
+        """The rows of a filtered and/or ordered query (the rows ``page`` gives, in its order,
+        ``columns`` of them) written once to a Parquet file in the results cache, so that every
+        page of it is then read by position (``result_page``) instead of sorting or scanning all
+        rows again per page. DuckDB sorts out of core (``memory_limit``, spilling to its temp
+        directory); the rows stream into the file a batch at a time. ``progress``
+        (desktop.domain.progress.Progress): DuckDB's own progress is reported, and a cancel
+        interrupts the query at once (desktop.domain.progress.Cancelled is raised; nothing is
+        left behind). The same query over the same files (content-addressed) reuses its file."""
+        import pyarrow.parquet as pq
+
+        from desktop.domain.progress import Cancelled, ensure
+
+        p = ensure(progress)
+        files = self.files()
+        cols = list(columns)
+        for c in cols:
+            _quote(c)
+        if not files:
+            return Result(None, 0, tuple(cols))
+        where, params = where_sql(filters, text, text_columns)
+        keys = [f"{_quote(c)} {'DESC' if desc else 'ASC'} NULLS LAST" for c, desc in order]
+        keys += ['"_file" ASC', '"_row" ASC']
+        sql = f"SELECT {', '.join(_quote(c) for c in cols)} FROM {relation(files)}{where} ORDER BY {', '.join(keys)}"
+        digest = hashlib.sha256(repr((RESULT_VERSION, [f.name for f in files], sql,
+                                      [repr(v) for v in params])).encode()).hexdigest()
+        root = results_root(self._temp_dir)
+        target = root / f"{digest}.parquet"
+        if target.exists():
+            try:
+                os.utime(target)  # most recently used: kept by prune_results
+                return Result(target, pq.read_metadata(str(target)).num_rows, tuple(cols))
+            except OSError:
+                pass
+        cur = self._cursor()
+        cur.execute("SET enable_progress_bar = true")  # DuckDB's query_progress, never printed:
+        cur.execute("SET enable_progress_bar_print = false")
+        cur.execute("SET progress_bar_time = 0")
+        done = threading.Event()
+
+        def watch() -> None:  # DuckDB's progress, and a cancel interrupting the query
+            while not done.wait(0.1):
+                if p.cancelled:
+                    cur.interrupt()
+                    return
+                got = cur.query_progress()
+                if got is not None and got >= 0:
+                    try:
+                        p.step(min(0.95, 0.95 * got / 100.0), "sorting rows" if order else "filtering rows")
+                    except Cancelled:
+                        cur.interrupt()
+                        return
+
+        fd, tmp = tempfile.mkstemp(prefix=".result-", suffix=".tmp", dir=root)
+        os.close(fd)
+        watcher = threading.Thread(target=watch, name="duckdb-progress", daemon=True)
+        watcher.start()
+        rows = 0
+        try:
+            reader = cur.sql(sql, params=params).to_arrow_reader(RESULT_ROW_GROUP_ROWS)
+            with pq.ParquetWriter(tmp, reader.schema, compression="zstd", compression_level=1) as out:
+                for batch in reader:
+                    p.check()
+                    out.write_batch(batch, row_group_size=RESULT_ROW_GROUP_ROWS)
+                    rows += batch.num_rows
+            p.check()
+            os.replace(tmp, target)
+        except Exception as exc:
+            if p.cancelled:
+                raise Cancelled() from exc
+            raise
+        finally:
+            done.set()
+            watcher.join()
+            Path(tmp).unlink(missing_ok=True)
+        prune_results(root, keep=target)
+        return Result(target, rows, tuple(cols))
+
+    def result_page(self, result: Result, offset: int, limit: int,
+                    columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """Rows ``offset`` .. ``offset + limit`` of a ``materialize`` result, by position."""
+        cols = list(columns) if columns is not None else list(result.columns)
+        if result.path is None:
+            return tables.empty("usage").assign(_file=pd.Series([], dtype="string"),
+                                                _row=pd.Series([], dtype="int64"))[cols]
+        self._counts.setdefault(result.path, result.rows)
+        return self._stored_page([result.path], max(0, int(offset)), max(0, min(int(limit), PAGE_LIMIT)), cols)
 
     def source_rows(self, keys: dict[str, Any], limit: int = SOURCE_ROWS_LIMIT) -> tuple[pd.DataFrame, int]:
         """The source rows behind one rollup row (its day and dimension values), at most
