@@ -305,3 +305,29 @@ def test_source_rows_panel_scrolls_to_the_rows_of_the_workspace(qtbot, chunked):
     m.wait_ready()
     assert not panel.cancel_btn.isVisible()
     panel.shutdown()
+
+
+def test_a_cancelled_filter_brings_back_the_rows_and_their_count(qtbot, chunked, monkeypatch):
+    import threading
+
+    src, full = chunked
+    m = paged.PagedUsageModel(src)
+    m.wait_ready()
+
+    def slow(columns, *, progress=None, **_):
+        for _ in range(3000):
+            progress.step(0.5, "filtering rows")
+            threading.Event().wait(0.01)
+        raise AssertionError("the filter was never cancelled")
+
+    monkeypatch.setattr(src, "materialize", slow)
+    m.set_text_filter("search")
+    assert m.rowCount() == 0 and m.busy  # a filter: nothing counted yet
+    counts = []
+    m.countChanged.connect(counts.append)
+    with qtbot.waitSignal(m.queryCancelled, timeout=30000):
+        m.cancel()
+    assert m.rowCount() == 2_600 and counts == [2_600] and m.query["text"] == ""
+    m.wait_rows(1_700, 3)
+    assert shown(m, 1_700, 3) == expected(full, 1_700, 3)
+    m.shutdown()

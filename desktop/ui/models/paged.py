@@ -94,6 +94,7 @@ class PagedUsageModel(QAbstractTableModel):
         # (None: the rows as stored; else a usage_db.Result computed once by the query runner)
         self._shown: tuple[list[Filter], str, list[tuple[str, bool]]] | None = None
         self._source: Result | None = None
+        self._shown_count = 0
         self._count = 0
         self._counted = False
         self._pages: OrderedDict[int, dict[str, np.ndarray]] = OrderedDict()
@@ -207,7 +208,7 @@ class PagedUsageModel(QAbstractTableModel):
 
     def _query_done(self, payload) -> None:
         shown, source, n = payload
-        self._shown, self._source = shown, source
+        self._shown, self._source, self._shown_count = shown, source, int(n)
         self._drop_pages()
         if self._counted and int(n) == self._count:
             if self._count:  # the same rows in a new order: every cell again
@@ -235,7 +236,12 @@ class PagedUsageModel(QAbstractTableModel):
         if self._shown is not None:
             self._filters, self._text, self._order = list(self._shown[0]), self._shown[1], list(self._shown[2])
             self._drop_pages()
-            if self._count:
+            if not self._counted or self._count != self._shown_count:  # a filter had emptied the table
+                self.beginResetModel()
+                self._count, self._counted = self._shown_count, True
+                self.endResetModel()
+                self.countChanged.emit(self._count)
+            elif self._count:
                 self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1, len(self._cols) - 1))
 
     # --- pages -----------------------------------------------------------------------------
