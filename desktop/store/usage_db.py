@@ -7,6 +7,12 @@ cache files of the usage batches (desktop/store/parquet.py), in import order. Du
 embedded and out of core: ``memory_limit`` and ``temp_directory`` are set on its connection, so
 a rollup of 10^8 rows spills to disk instead of growing the process.
 
+Rows are paged by position (``page`` with no order or filter: each file's row count from its
+footer, then ``file_row_number`` of the one file holding the page, so DuckDB reads only the row
+groups holding it). A sorted or filtered query is computed once (``materialize``: its rows in
+order, streamed into a Parquet file of the results cache, with progress and cancel) and then
+paged by position too (``result_page``), instead of sorting or scanning every row per page.
+
 Every query is built from column names this module checks against the canonical usage columns
 and from values passed as parameters: nothing an analyst typed becomes SQL text.
 """
