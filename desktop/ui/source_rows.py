@@ -214,6 +214,7 @@ class SourceRowsPanel(QWidget):
             self.model.queryCancelled.connect(self._cancelled)
             self.model.failed.connect(lambda msg: self.label.setText(f"Source rows cannot be read: {msg}"))
             self.table.set_model(self.model)
+            self._show_indicator()  # the rows come as stored: no column's sort arrow
             self._label = ""
             self.label.setText("Source rows: counting ...")
 
@@ -247,13 +248,18 @@ class SourceRowsPanel(QWidget):
             self.model.cancel()
 
     def _cancelled(self) -> None:
-        if self.model is not None:  # the header shows the order in force again (without sorting)
-            header = self.view.horizontalHeader()
-            header.blockSignals(True)
-            header.setSortIndicator(*self._indicator())
-            header.blockSignals(False)
-            header.viewport().update()
+        self._show_indicator()  # the order in force again
         self.label.setText((self._count_text + " - " if self._count_text else "") + "cancelled")
+
+    def _show_indicator(self) -> None:
+        """The header's sort arrow on the model's order in force (without sorting anything)."""
+        if self.model is None:
+            return
+        header = self.view.horizontalHeader()
+        header.blockSignals(True)
+        header.setSortIndicator(*self._indicator())
+        header.blockSignals(False)
+        header.viewport().update()
 
     def _indicator(self) -> tuple[int, Qt.SortOrder]:
         """The header's sort indicator for the model's order in force."""

@@ -292,6 +292,7 @@ def test_source_rows_panel_scrolls_to_the_rows_of_the_workspace(qtbot, chunked):
     panel.resize(900, 500)
     panel.show()
     m = panel.model
+    assert panel.view.horizontalHeader().sortIndicatorSection() == -1 and m.order == []  # stored order
     m.wait_ready()
     assert "2,600" in panel.label.text()
     win = panel.view.model()
