@@ -453,10 +453,11 @@ def run(sizes, quick: bool) -> list[dict]:
                                  first_open_copy_seconds=round(first["seconds"], 3)))
         try:
             s = child("scroll", ws)
-            out.append(common.record("scale_usage_table_page", n, s["page_median"], "pyarrow_row_group_slice",
-                                     s["base_median"], s["peak_rss_mb"],
-                                     page_max_seconds=round(s["page_max"], 4),
-                                     baseline_max_seconds=round(s["base_max"], 4),
+            # seconds: the worst jump (what the goal is about), against the baseline's worst
+            out.append(common.record("scale_usage_table_page", n, s["page_max"], "pyarrow_row_group_slice",
+                                     s["base_max"], s["peak_rss_mb"],
+                                     page_median_seconds=round(s["page_median"], 4),
+                                     baseline_median_seconds=round(s["base_median"], 4),
                                      first_rows_seconds=round(s["first_rows_seconds"], 3), jumps=s["jumps"],
                                      rows=s["rows"], target_seconds=1.0,
                                      goal="any page of the Usage source-rows table (random, strided, the end) "
