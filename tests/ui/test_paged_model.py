@@ -332,3 +332,23 @@ def test_a_cancelled_filter_brings_back_the_rows_and_their_count(qtbot, chunked,
     m.wait_rows(1_700, 3)
     assert shown(m, 1_700, 3) == expected(full, 1_700, 3)
     m.shutdown()
+
+
+def test_usage_page_pages_the_workspace_rows_before_any_analysis(qtbot, tmp_path):
+    """At 10^8 rows the analysis takes minutes: the file rows are there from the page's start."""
+    from desktop.ui.pages.usage import UsagePage
+    from desktop.ui.session import Session
+
+    ws = Workspace.open(tmp_path / "early.commitdesk", create=True)
+    store(ws, "usage", messy_usage(1_200, 13, "a.csv"), "a.csv")
+    session = Session(ws)
+    try:
+        page = UsagePage(session)
+        qtbot.addWidget(page)
+        assert session.analysis is None and page._df is None  # nothing computed
+        assert page.sources.model is not None and page.sources._rows is ws.usage_rows
+        page.sources.model.wait_ready()
+        assert page.sources.model.rowCount() == 1_200
+        page.sources.shutdown()
+    finally:
+        ws.close()

@@ -254,6 +254,12 @@ class UsagePage(Page):
         self.summary_runner.finished.connect(self._show_breakdown)
         for r in (self.model.runner, self.summary_runner, self.chart.runner):
             session.register_runner(r)
+        # the workspace's rows page from its Parquet at once: they do not wait for the analysis
+        # (minutes at 10^8 rows), which only adds the daily rollup above them
+        self._attach_rows(getattr(session.workspace, "usage_rows", None))
+        if hasattr(session, "workspaceOpened"):
+            session.workspaceOpened.connect(
+                lambda: self._attach_rows(getattr(self.session.workspace, "usage_rows", None)))
 
     @property
     def model(self) -> ColumnTableModel:
@@ -269,12 +275,7 @@ class UsagePage(Page):
         # a daily rollup (a workspace): each row stands for source_rows file rows, counted so
         self._weights = (df["source_rows"].to_numpy(dtype=np.int64)
                          if "source_rows" in df.columns and (df["source_rows"].to_numpy() != 1).any() else None)
-        rows = getattr(a.inputs, "usage_rows", None) if a.inputs is not None else None
-        if rows is not self.sources._rows:
-            self.sources.set_rows(rows)
-            if self.sources.model is not None:
-                for r in (self.sources.model.count_runner, self.sources.model.page_runner):
-                    self.session.register_runner(r)
+        self._attach_rows(getattr(a.inputs, "usage_rows", None) if a.inputs is not None else None)
         self._chart_scope = None  # a new analysis: the chart is built again, under the filters in force
         self._ref_index = {}
         self._select_figure_rows()
@@ -312,6 +313,16 @@ class UsagePage(Page):
             self._first = False
             self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         self._scope_chart()
+
+    def _attach_rows(self, rows) -> None:
+        """Page ``rows`` (desktop/store/usage_db.UsageRows; None: no workspace rows) in the
+        source-rows panel, unless they are the rows it already pages."""
+        if rows is self.sources._rows:
+            return
+        self.sources.set_rows(rows)
+        if self.sources.model is not None:
+            for r in (self.sources.model.count_runner, self.sources.model.page_runner):
+                self.session.register_runner(r)
 
     def _show_sources(self, current, _previous=None) -> None:
         """The source rows of the selected daily row (a workspace's rollup row)."""
