@@ -256,7 +256,7 @@ class UsagePage(Page):
             session.register_runner(r)
         # the workspace's rows page from its Parquet at once: they do not wait for the analysis
         # (minutes at 10^8 rows), which only adds the daily rollup above them
-        self._attach_rows(getattr(session.workspace, "usage_rows", None))
+        self._attach_rows(getattr(getattr(session, "workspace", None), "usage_rows", None))
         if hasattr(session, "workspaceOpened"):
             session.workspaceOpened.connect(
                 lambda: self._attach_rows(getattr(self.session.workspace, "usage_rows", None)))
