@@ -238,6 +238,7 @@ class UsagePage(Page):
         self._point_mask: np.ndarray | None = None
         self._chart_scope: tuple | None = None  # the filters the chart was last built under
         self._anom = np.zeros(0, dtype=bool)
+        self._shows: tuple | None = None  # what the shown table and chart were made of (_what_it_shows)
         self._ref_index: dict[tuple[str, int], int] = {}
         self._updating = False
         self._text = ""
@@ -270,7 +271,18 @@ class UsagePage(Page):
         pre = self.prepared(a)
         if pre is None:  # a few rows, or called directly: prepared here
             pre = prepare(a)
-        df, cols, self._anom = pre
+        df, cols, anom = pre
+        shows = self._what_it_shows(a)
+        if (self._shows is not None and self._df is df and shows[0] is self._shows[0]
+                and shows[1] is self._shows[1] and shows[2] == self._shows[2] and np.array_equal(anom, self._anom)):
+            # a recompute that changed nothing this page shows (a commitment amount, an owner, a
+            # budget): the same rows, shading and chart; only the analysis they belong to is new
+            self.chart._analysis = a
+            self._select_figure_rows()
+            self._select_point_rows()
+            return
+        self._shows = shows
+        self._anom = anom
         self._df = df
         # a daily rollup (a workspace): each row stands for source_rows file rows, counted so
         self._weights = (df["source_rows"].to_numpy(dtype=np.int64)
@@ -313,6 +325,13 @@ class UsagePage(Page):
             self._first = False
             self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         self._scope_chart()
+
+    @staticmethod
+    def _what_it_shows(a) -> tuple:
+        """What the table, its shading and the daily-spend chart are made of: the analysed usage
+        rows and the anomalies by identity (the analysis cache hands back the same objects when
+        they did not change), then the As-of date, the currency and the settings by value."""
+        return (a.usage, a.anomalies, (a.as_of, a.currency, a.settings))
 
     def _attach_rows(self, rows) -> None:
         """Page ``rows`` (desktop/store/usage_db.UsageRows; None: no workspace rows) in the
