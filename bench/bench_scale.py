@@ -304,12 +304,10 @@ def _slice_reader(files):
     return read
 
 
-def scroll_child(path: str) -> dict:
-    """The Usage page's source-rows table (desktop/ui/source_rows.WindowedTable over the paged
-    model) on the workspace's rows: the time from creating the model to the first rows on screen,
-    then per jump (random, strided, the end) the time from moving the scroll bar to its rows
-    painted (worker fetch included); and, in the same process, a bare pyarrow read of the row
-    group slice holding the same rows (the baseline)."""
+def _open_table(path):
+    """The app's source-rows view (WindowedTable over a PagedUsageModel) on the workspace at
+    ``path``, 1400x900, shown, with its first rows loaded: (app, workspace, model, table, rows
+    on screen, the perf_counter when the model was created)."""
     from PySide6.QtWidgets import QApplication
 
     from desktop.store import Workspace
@@ -328,6 +326,16 @@ def scroll_child(path: str) -> dict:
     model.wait_ready()
     visible = table.window.rowCount()
     model.wait_rows(0, visible)
+    return app, ws, model, table, visible, t0
+
+
+def scroll_child(path: str) -> dict:
+    """The Usage page's source-rows table (desktop/ui/source_rows.WindowedTable over the paged
+    model) on the workspace's rows: the time from creating the model to the first rows on screen,
+    then per jump (random, strided, the end) the time from moving the scroll bar to its rows
+    painted (worker fetch included); and, in the same process, a bare pyarrow read of the row
+    group slice holding the same rows (the baseline)."""
+    app, ws, model, table, visible, t0 = _open_table(path)
     app.processEvents()
     table.view.viewport().repaint()
     first_rows = time.perf_counter() - t0
@@ -366,26 +374,12 @@ def sort_child(path: str) -> dict:
     import shutil
 
     from PySide6.QtCore import Qt, QTimer
-    from PySide6.QtWidgets import QApplication
 
-    from desktop.store import Workspace
     from desktop.store.usage_db import results_root
-    from desktop.ui.models.paged import PagedUsageModel
     from desktop.ui.models.table import RAW_ROLE
-    from desktop.ui.source_rows import WindowedTable
 
     shutil.rmtree(results_root(), ignore_errors=True)  # derived state: the sort is measured from scratch
-    app = QApplication.instance() or QApplication([])
-    ws = Workspace.open(path, readonly=True)
-    model = PagedUsageModel(ws.usage_rows)
-    table = WindowedTable()
-    table.view.verticalHeader().setDefaultSectionSize(22)
-    table.set_model(model)
-    table.resize(1400, 900)
-    table.show()
-    model.wait_ready()
-    visible = table.window.rowCount()
-    model.wait_rows(0, visible)
+    app, ws, model, table, visible, _ = _open_table(path)
     cols = model.column_keys
     ticks = [time.perf_counter()]
     gaps = [0.0]
