@@ -39,3 +39,25 @@ def test_a_commitment_edit_keeps_the_usage_table_and_chart_and_an_as_of_change_r
     qtbot.waitUntil(lambda: s.computations > before and _idle(s), timeout=60000)
     assert len(columns) == 1 and builds  # another As-of: the table and the chart follow it
     assert page.chart._analysis is s.analysis
+
+
+def test_selecting_a_daily_row_gives_its_source_rows_room_to_show(qtbot, window):
+    s = window.session
+    window.resize(1440, 900)
+    window.navigate("usage", {})
+    page = window.page_by_key["usage"]
+    qtbot.waitUntil(lambda: page._df is not None and page.sources.model is not None and _idle(s), timeout=60000)
+    split = page._rows_split
+    total = sum(split.sizes())
+    split.setSizes([total, 0])  # the panel dragged shut
+    assert split.sizes()[1] == 0
+    page.table.selectRow(0)
+    qtbot.waitUntil(lambda: split.sizes()[1] > 0, timeout=10000)
+    table_h, panel_h = split.sizes()
+    row = page.sources.view.verticalHeader().defaultSectionSize()
+    assert panel_h >= min(4 * row, total // 2) and panel_h <= total // 2 + 1  # a few rows, at most half
+    assert table_h >= total // 2 - 1  # the daily table keeps the other half
+    split.setSizes([table_h - 40, panel_h + 40])  # the analyst gives it more: selecting keeps that
+    kept = split.sizes()[1]
+    page.table.selectRow(1)
+    assert split.sizes()[1] == kept

@@ -193,7 +193,7 @@ class UsagePage(Page):
         # a workspace's usage is its daily rollup: the file rows behind the selected row, paged
         # from the workspace's Parquet (desktop/ui/source_rows.py), below the table
         self.sources = SourceRowsPanel()
-        rows_split = QSplitter(Qt.Orientation.Vertical)
+        rows_split = self._rows_split = QSplitter(Qt.Orientation.Vertical)
         rows_split.addWidget(self.table)
         rows_split.addWidget(self.sources)
         # the daily table keeps most of the room; the source rows get what the analyst drags open
@@ -351,6 +351,19 @@ class UsagePage(Page):
         if 0 <= src < len(self._df):
             rec = self._df.iloc[src]
             self.sources.show_rollup_row(int(rec["_row"]), f"{pd.Timestamp(rec['date']):%Y-%m-%d} {rec['vendor']}")
+            self._reveal_sources()
+
+    def _reveal_sources(self) -> None:
+        """A row was selected to see its file rows: the panel below gets room for a few of them
+        (at most half of the two tables' height) if the analyst has not given it that much."""
+        sizes = self._rows_split.sizes()
+        total = sum(sizes)
+        v = self.sources.view
+        want = (self.sources.label.sizeHint().height() + v.horizontalHeader().sizeHint().height()
+                + 4 * v.verticalHeader().defaultSectionSize() + v.horizontalScrollBar().sizeHint().height() + 8)
+        want = min(want, total // 2)
+        if total > 0 and sizes[1] < want:
+            self._rows_split.setSizes([total - want, want])
 
     def _dates_changed(self, *_):
         if not self._updating and not self.use_dates.isChecked():
