@@ -482,6 +482,13 @@ class Sheet:
         self.ws.row_dimensions[row].height = height
         self._heights.add(row)
 
+    def headers(self, row: int, first_col: int, headers: list[str]) -> None:
+        """A table's header cells from ``first_col`` on, the row 32 high unless set already."""
+        for j, h in enumerate(headers):
+            self.text(row, first_col + j, h, "header")
+        if row not in self._heights:
+            self.row_height(row, 32)
+
     def table(self, name: str, header_row: int, first_col: int, headers: list[str],
               rows: list[list[Any]], kinds: list[str], *, style: str = "TableStyleMedium2",
               empty_note: str = "nothing to list") -> tuple[int, int]:
@@ -489,10 +496,7 @@ class Sheet:
 
         An empty table is written as its header row and one row saying ``empty_note`` (Excel
         tables need a data row)."""
-        for j, h in enumerate(headers):
-            self.text(header_row, first_col + j, h, "header")
-        if header_row not in self._heights:
-            self.row_height(header_row, 32)
+        self.headers(header_row, first_col, headers)
         r = header_row
         for values in rows:
             r += 1

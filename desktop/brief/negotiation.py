@@ -162,9 +162,7 @@ def _block(s: Sheet, neg, r: int, n: int) -> int:
              "P(shortfall)", "Exp. shortfall penalty", "Exp. overage premium", "CVaR-95 of cost",
              "Break-even growth / month", "Recommended commitment", "Its expected cost", "Notice deadline"]
     hr = r
-    for j, h in enumerate(heads, 1):
-        s.text(hr, j, h, "header")
-    s.row_height(hr, 32)
+    s.headers(hr, 1, heads)
     offers = list(neg.offers.offers)
     first = hr + 1
     cur_row = first if current is not None else None
@@ -202,9 +200,7 @@ def _block(s: Sheet, neg, r: int, n: int) -> int:
     fheads = ["Offer", "Commitment", "Discount", "Expected cost", "P(shortfall)", "As offered",
               "Within the limit", "Cost if within"]
     fr = r
-    for j, h in enumerate(fheads, 1):
-        s.text(fr, j, h, "header")
-    s.row_height(fr, 32)
+    s.headers(fr, 1, fheads)
     rr = fr
     spans: dict[str, tuple[int, int]] = {}
     for o in offers:
@@ -265,9 +261,7 @@ def _block(s: Sheet, neg, r: int, n: int) -> int:
     aheads = ["Ask", "Rank", "Expected cost with it", "Change in expected cost", "P(shortfall) with it",
               "Change in P(shortfall)", "What it means"]
     ar = r
-    for j, h in enumerate(aheads, 1):
-        s.text(ar, j, h, "header")
-    s.row_height(ar, 32)
+    s.headers(ar, 1, aheads)
     rr = ar
     sel_result = next(o for o in offers if o.offer == sel) if sel in rows else None
     for x in neg.asks:
@@ -297,9 +291,7 @@ def _block(s: Sheet, neg, r: int, n: int) -> int:
         pheads = ["Starts", "Ends", "Commitment", "Expected list spend", "Expected cost", "Savings vs list",
                   "P(shortfall)", "Exp. shortfall penalty", "Exp. overage premium", "CVaR-95 of cost"]
         pr = r
-        for j, h in enumerate(pheads, 1):
-            s.text(pr, j, h, "header")
-        s.row_height(pr, 32)
+        s.headers(pr, 1, pheads)
         rr = pr
         for p in sel_result.periods:
             rr += 1
@@ -327,9 +319,7 @@ def _block(s: Sheet, neg, r: int, n: int) -> int:
     bheads = ["Alternative", f"At {neg.vendor}", "At the alternative", "Difference", "Not priced (at vendor)",
               "Groups priced"]
     br = r
-    for j, h in enumerate(bheads, 1):
-        s.text(br, j, h, "header")
-    s.row_height(br, 32)
+    s.headers(br, 1, bheads)
     rr = br
     for t in neg.batna_totals:
         rr += 1

@@ -391,15 +391,8 @@ def fill_text(s: pd.Series, value: str) -> pd.Series:
     """A text column with NA replaced by ``value`` (dictionary-encoded columns stay so)."""
     if not is_dictionary(s):
         return s.fillna(value)
-    codes = s.cat.codes.to_numpy()
-    if not (codes < 0).any():
-        return s
-    cats = s.cat.categories
-    at = cats.get_indexer([value])[0]
-    if at < 0:
-        cats = cats.append(pd.Index([value], dtype=_STRING))
-        at = len(cats) - 1
-    return _categorical(np.where(codes < 0, at, codes), cats, s.index)
+    missing = s.cat.codes.to_numpy() < 0
+    return put_text(s, missing, value) if missing.any() else s
 
 
 def put_text(s: pd.Series, mask: np.ndarray, value: str) -> pd.Series:

@@ -321,12 +321,7 @@ class Batches:
             raise ValueError(f"on_overlap must be one of {', '.join(ON_OVERLAP)}")
         self._db.require_writable("import a file")
         src = Path(path)
-        try:
-            content_hash, size = file_sha256(src)
-        except FileNotFoundError as exc:
-            raise InputError("file not found", file=str(src)) from exc
-        except PermissionError as exc:
-            raise InputError("permission denied reading the file", file=str(src)) from exc
+        content_hash, size = _source_hash(src)
         old = self._batch_by_hash(content_hash)
         if old is not None and not replace:
             raise self._duplicate(src.name, old)
@@ -450,10 +445,7 @@ class Batches:
 
         self._db.require_writable("import a file")
         src = Path(path)
-        try:
-            content_hash, size = file_sha256(src)
-        except FileNotFoundError as exc:
-            raise InputError("file not found", file=str(src)) from exc
+        content_hash, size = _source_hash(src)
         old = self._batch_by_hash(content_hash)
         if old is not None and not replace:
             raise self._duplicate(src.name, old)
@@ -791,3 +783,14 @@ class Batches:
                 inputs = inputs.with_table(name, cached[1].copy(deep=False), key=key,
                                            usage_rows=self.usage_rows if name == "usage" else None)
         return dataclasses.replace(inputs, imports=tuple(reports))
+
+
+def _source_hash(src: Path) -> tuple[str, int]:
+    """The SHA-256 and size of a file about to be imported; a missing or unreadable file is the
+    analyst's InputError, named."""
+    try:
+        return file_sha256(src)
+    except FileNotFoundError as exc:
+        raise InputError("file not found", file=str(src)) from exc
+    except PermissionError as exc:
+        raise InputError("permission denied reading the file", file=str(src)) from exc

@@ -88,6 +88,11 @@ class DailySpendChart(ChartWidget):
         self.by_combo.setEnabled(True)
         self.build(charts.daily_spend, analysis, self.by(), self.stacked(), self._rows, self._scope)
 
+    def rebind(self, analysis: Analysis) -> None:
+        """The chart as drawn stands for ``analysis`` too (a recompute that changed nothing it
+        draws): its drill-downs and later rebuilds read this one; nothing is built again."""
+        self._analysis = analysis
+
     def set_data(self, data: ChartData | None) -> None:
         if data is not None and data.kind == "daily_spend":
             want = bool(data.extra.get("stacked", True))

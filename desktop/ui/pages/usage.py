@@ -277,7 +277,7 @@ class UsagePage(Page):
                 and shows[1] is self._shows[1] and shows[2] == self._shows[2] and np.array_equal(anom, self._anom)):
             # a recompute that changed nothing this page shows (a commitment amount, an owner, a
             # budget): the same rows, shading and chart; only the analysis they belong to is new
-            self.chart._analysis = a
+            self.chart.rebind(a)
             self._select_figure_rows()
             self._select_point_rows()
             return
